@@ -1,0 +1,176 @@
+import { GradientError, describe } from './errors';
+import type { DataInfo } from './data';
+import type { GradientOptions } from './types';
+
+/**
+ * One differentiated axis, seen as the C-order view (outer, n, inner):
+ * element (o, i, j) sits at (o·n + i)·inner + j.
+ */
+export interface AxisPlan {
+  readonly axis: number;
+  readonly n: number;
+  readonly outer: number;
+  readonly inner: number;
+  /** Uniform step, or null when `dx` holds non-uniform steps. */
+  readonly step: number | null;
+  /** Non-uniform steps x[i+1] − x[i] (length n − 1), or null for a uniform axis. */
+  readonly dx: Float64Array | null;
+}
+
+/** Everything a backend needs to compute a gradient; validated once, never re-checked. */
+export interface Plan {
+  readonly shape: readonly number[];
+  readonly size: number;
+  readonly edgeOrder: 1 | 2;
+  readonly axes: readonly AxisPlan[];
+}
+
+const OPTION_KEYS = ['shape', 'spacing', 'axis', 'edgeOrder'];
+
+/**
+ * Validates numpy-style arguments and normalises them into a per-axis plan.
+ * `extraKeys` names options a caller (the GPU path) handles itself, so typos are still refused.
+ */
+export function makePlan(info: DataInfo, options: GradientOptions | undefined, extraKeys: readonly string[] = []): Plan {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new GradientError('invalid-option', `options: ${describe(options)} must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key) && !extraKeys.includes(key)) {
+      throw new GradientError('invalid-option',
+        `options.${key}: unknown option (expected one of ${[...OPTION_KEYS, ...extraKeys].join(', ')})`);
+    }
+  }
+  const shape = checkShape(options.shape, info.length);
+  const axes = checkAxes(options.axis, shape.length);
+  const edgeOrder = checkEdgeOrder(options.edgeOrder);
+  const steps = checkSpacingList(options.spacing, axes.length);
+  const size = info.length;
+
+  const planned = axes.map((axis, k): AxisPlan => {
+    const n = shape[axis];
+    if (n < edgeOrder + 1) {
+      throw new GradientError('axis-too-short',
+        `shape[${axis}] = ${n}: axis ${axis} needs at least ${edgeOrder + 1} points for edgeOrder ${edgeOrder}`);
+    }
+    let outer = 1;
+    for (let d = 0; d < axis; d++) outer *= shape[d];
+    const inner = innerOf(shape, axis);
+    const spacing = steps[k];
+    if (typeof spacing === 'number') return { axis, n, outer, inner, step: spacing, dx: null };
+    return { axis, n, outer, inner, ...coordinateSteps(spacing, n, k) };
+  });
+  return { shape, size, edgeOrder, axes: planned };
+}
+
+function innerOf(shape: readonly number[], axis: number): number {
+  let inner = 1;
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+  return inner;
+}
+
+function checkShape(shape: unknown, length: number): number[] {
+  if (shape === undefined) return [length];
+  if (!Array.isArray(shape)) throw new GradientError('invalid-shape', `shape: ${describe(shape)} must be an array of non-negative integers`);
+  let product = 1;
+  shape.forEach((n, d) => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+      throw new GradientError('invalid-shape', `shape[${d}]: ${describe(n)} is not a non-negative integer`);
+    }
+    product *= n;
+  });
+  if (product !== length) {
+    throw new GradientError('invalid-shape', `shape: ${describe(shape)} holds ${product} elements but data has ${length}`);
+  }
+  return shape.slice();
+}
+
+function checkAxes(axis: unknown, rank: number): number[] {
+  if (axis === undefined) return Array.from({ length: rank }, (_, d) => d);
+  const list: unknown[] = typeof axis === 'number' ? [axis] : Array.isArray(axis) ? axis : [axis];
+  if (typeof axis !== 'number' && !Array.isArray(axis)) {
+    throw new GradientError('invalid-axis', `axis: ${describe(axis)} must be an integer or an array of integers`);
+  }
+  const seen = new Set<number>();
+  return list.map((a) => {
+    if (typeof a !== 'number' || !Number.isInteger(a)) {
+      throw new GradientError('invalid-axis', `axis: ${describe(a)} is not an integer`);
+    }
+    if (a < -rank || a >= rank) {
+      throw new GradientError('invalid-axis', `axis: ${a} is out of range for an array of rank ${rank}`);
+    }
+    const normal = a < 0 ? a + rank : a;
+    if (seen.has(normal)) throw new GradientError('invalid-axis', `axis: ${describe(axis)} names axis ${normal} twice`);
+    seen.add(normal);
+    return normal;
+  });
+}
+
+function checkEdgeOrder(edgeOrder: unknown): 1 | 2 {
+  if (edgeOrder === undefined) return 1;
+  if (edgeOrder !== 1 && edgeOrder !== 2) {
+    throw new GradientError('invalid-edge-order', `edgeOrder: ${describe(edgeOrder)} must be 1 or 2`);
+  }
+  return edgeOrder;
+}
+
+function checkStep(step: number, where: string): number {
+  if (!Number.isFinite(step) || step === 0) {
+    throw new GradientError('invalid-spacing', `${where}: ${describe(step)} is not a finite, non-zero step`);
+  }
+  return step;
+}
+
+/** One entry per selected axis: a scalar step or an unchecked coordinate array. */
+function checkSpacingList(spacing: unknown, count: number): (number | ArrayLike<number>)[] {
+  if (spacing === undefined) return new Array(count).fill(1);
+  if (typeof spacing === 'number') return new Array(count).fill(checkStep(spacing, 'spacing'));
+  if (!isArrayLike(spacing)) {
+    throw new GradientError('invalid-spacing', `spacing: ${describe(spacing)} must be a number or an array with one entry per selected axis`);
+  }
+  if (spacing.length !== count) {
+    throw new GradientError('invalid-spacing', `spacing: ${describe(spacing)} has ${spacing.length} entries but ${count} axes are selected`);
+  }
+  return Array.from(spacing as ArrayLike<unknown>, (entry, k) => {
+    if (typeof entry === 'number') return checkStep(entry, `spacing[${k}]`);
+    if (isArrayLike(entry)) return entry as ArrayLike<number>;
+    throw new GradientError('invalid-spacing', `spacing[${k}]: ${describe(entry)} must be a number or a coordinate array`);
+  });
+}
+
+function isArrayLike(value: unknown): value is ArrayLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as ArrayLike<unknown>).length === 'number';
+}
+
+/**
+ * Coordinates → steps. Like numpy, coordinates whose differences are all exactly equal become the
+ * uniform step dx[0], so the rounding matches numpy's. Unlike numpy, repeated values and
+ * non-monotonic coordinates are refused (numpy returns inf/nan there).
+ */
+function coordinateSteps(coords: ArrayLike<number>, n: number, k: number): { step: number | null; dx: Float64Array | null } {
+  const where = `spacing[${k}]`;
+  if (coords.length !== n) {
+    throw new GradientError('invalid-spacing', `${where}: coordinate array of length ${coords.length} does not match the axis length ${n}`);
+  }
+  for (let i = 0; i < n; i++) {
+    const x = coords[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) {
+      throw new GradientError('invalid-spacing', `${where}[${i}]: ${describe(x)} is not a finite coordinate`);
+    }
+  }
+  const dx = new Float64Array(n - 1);
+  let uniform = true;
+  for (let i = 0; i < n - 1; i++) {
+    const d = coords[i + 1] - coords[i];
+    if (d === 0 || !Number.isFinite(d)) {
+      throw new GradientError('invalid-spacing', `${where}: coordinates ${i} and ${i + 1} give the step ${d} (steps must be finite and non-zero)`);
+    }
+    if (i > 0 && (d > 0) !== (dx[0] > 0)) {
+      throw new GradientError('invalid-spacing', `${where}: coordinates are not monotonic (the step changes sign at index ${i})`);
+    }
+    dx[i] = d;
+    if (d !== dx[0]) uniform = false;
+  }
+  return uniform ? { step: dx[0], dx: null } : { step: null, dx };
+}

@@ -1,0 +1,50 @@
+import type { AxisPlan } from './plan';
+
+/** Three weights applied to three samples, in numpy's order. */
+export interface Weights3 { readonly a: number; readonly b: number; readonly c: number }
+
+/**
+ * numpy's second-order interior coefficients for non-uniform steps, for points 1..n−2:
+ * out[i] = a[i−1]·f[i−1] + b[i−1]·f[i] + c[i−1]·f[i+1].
+ */
+export function interiorWeights(dx: Float64Array): { a: Float64Array; b: Float64Array; c: Float64Array } {
+  const m = dx.length - 1;
+  const a = new Float64Array(m), b = new Float64Array(m), c = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const dx1 = dx[i], dx2 = dx[i + 1];
+    a[i] = -dx2 / (dx1 * (dx1 + dx2));
+    b[i] = (dx2 - dx1) / (dx1 * dx2);
+    c[i] = dx1 / (dx2 * (dx1 + dx2));
+  }
+  return { a, b, c };
+}
+
+/** Step used by the first-order one-sided difference at the low (i = 0) and high (i = n−1) edge. */
+export function edgeSteps(ax: AxisPlan): { lo: number; hi: number } {
+  return ax.dx === null ? { lo: ax.step!, hi: ax.step! } : { lo: ax.dx[0], hi: ax.dx[ax.dx.length - 1] };
+}
+
+/**
+ * numpy's second-order one-sided coefficients: `lo` applies to f[0], f[1], f[2];
+ * `hi` to f[n−3], f[n−2], f[n−1].
+ */
+export function edgeWeights2(ax: AxisPlan): { lo: Weights3; hi: Weights3 } {
+  if (ax.dx === null) {
+    const h = ax.step!;
+    return { lo: { a: -1.5 / h, b: 2 / h, c: -0.5 / h }, hi: { a: 0.5 / h, b: -2 / h, c: 1.5 / h } };
+  }
+  const d = ax.dx, m = d.length;
+  let dx1 = d[0], dx2 = d[1];
+  const lo = {
+    a: -(2 * dx1 + dx2) / (dx1 * (dx1 + dx2)),
+    b: (dx1 + dx2) / (dx1 * dx2),
+    c: -dx1 / (dx2 * (dx1 + dx2)),
+  };
+  dx1 = d[m - 2]; dx2 = d[m - 1];
+  const hi = {
+    a: dx2 / (dx1 * (dx1 + dx2)),
+    b: -(dx2 + dx1) / (dx1 * dx2),
+    c: (2 * dx2 + dx1) / (dx2 * (dx1 + dx2)),
+  };
+  return { lo, hi };
+}

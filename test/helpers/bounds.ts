@@ -1,0 +1,48 @@
+/** ε of float32 (2^-23). */
+export const EPS32 = 2 ** -23;
+
+/**
+ * The float32 error bound from DEVELOPERS.md: |got − ref| ≤ k·ε32·(|ref| + max|f|/h_min).
+ * Returns the index and size of the first violation, or null when every element is inside it.
+ */
+export function f32Violation(got: ArrayLike<number>, ref: ArrayLike<number>, maxAbsF: number, hMin: number, k = 8):
+  { index: number; got: number; ref: number; bound: number } | null {
+  if (got.length !== ref.length) return { index: -1, got: got.length, ref: ref.length, bound: 0 };
+  const scale = maxAbsF / hMin;
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i], g = got[i];
+    if (Number.isNaN(r) ? !Number.isNaN(g) : Number.isNaN(g)) return { index: i, got: g, ref: r, bound: NaN };
+    if (!Number.isFinite(r)) { if (g !== r && !Number.isNaN(r)) return { index: i, got: g, ref: r, bound: 0 }; continue; }
+    const bound = k * EPS32 * (Math.abs(r) + scale);
+    if (!(Math.abs(g - r) <= bound)) return { index: i, got: g, ref: r, bound };
+  }
+  return null;
+}
+
+export function maxAbs(data: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < data.length; i++) { const v = Math.abs(data[i]); if (v > m && Number.isFinite(v)) m = v; }
+  return m;
+}
+
+/** Smallest |step| over the selected axes, from the spacing option as the user gave it. */
+export function minStep(spacing: unknown, axisCount: number): number {
+  if (spacing === undefined) return 1;
+  if (typeof spacing === 'number') return Math.abs(spacing);
+  let m = Infinity;
+  for (const s of spacing as ArrayLike<number | ArrayLike<number>>[] as unknown as (number | ArrayLike<number>)[]) {
+    if (typeof s === 'number') m = Math.min(m, Math.abs(s));
+    else for (let i = 1; i < s.length; i++) m = Math.min(m, Math.abs(s[i] - s[i - 1]));
+  }
+  return axisCount === 0 ? 1 : m;
+}
+
+/** Largest |relative difference| with a floor of `floor` on the denominator. */
+export function maxRelDiff(got: ArrayLike<number>, ref: ArrayLike<number>, floor = 1e-300): number {
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const d = Math.abs(got[i] - ref[i]) / Math.max(Math.abs(ref[i]), floor);
+    if (d > worst || Number.isNaN(d)) worst = Number.isNaN(d) ? Infinity : d;
+  }
+  return worst;
+}

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import type { GradientOptions, NumericArray } from '../../src/types';
+
+export interface NumpyCase {
+  name: string;
+  dtype: 'float64' | 'float32' | 'int32' | 'uint8';
+  shape: number[];
+  data: number[];
+  spacing?: number | (number | number[])[];
+  axis?: number | number[];
+  edgeOrder: 1 | 2;
+  expected: number[][];
+  expected64?: number[][];
+}
+
+const fixtureFile = new URL('../fixtures/numpy_gradient.json', import.meta.url);
+
+export function loadNumpyCases(): NumpyCase[] {
+  return JSON.parse(readFileSync(fixtureFile, 'utf8')).cases;
+}
+
+const ARRAY_OF = { float64: Float64Array, float32: Float32Array, int32: Int32Array, uint8: Uint8Array };
+
+export function caseData(c: NumpyCase): NumericArray {
+  return ARRAY_OF[c.dtype].from(c.data);
+}
+
+export function caseOptions(c: NumpyCase): GradientOptions {
+  return { shape: c.shape, spacing: c.spacing, axis: c.axis, edgeOrder: c.edgeOrder };
+}

@@ -1,0 +1,2 @@
+// Runs once before the test files. Nothing GPU-specific yet.
+export default function setup(): void {}

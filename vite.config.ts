@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for three jobs: the library build (`vite build`), the demo (`vite` / `vite build --mode demo`)
+// and the tests (vitest).
+export default defineConfig(({ mode }) => ({
+  server: { host: '127.0.0.1', port: 5173, strictPort: false },
+  build: mode === 'demo'
+    ? { outDir: 'dist-demo', emptyOutDir: true }
+    : {
+        outDir: 'dist',
+        emptyOutDir: true,
+        target: 'es2022',
+        minify: false,
+        lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'index.js' },
+        rollupOptions: { external: ['webgpu'] },
+      },
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    globalSetup: ['test/setup/global.ts'],
+    // GPU suites share one Dawn instance per file; files run one after another so SwiftShader's
+    // threads are not split across files on a 2-core CI machine.
+    fileParallelism: false,
+  },
+}));
