@@ -7,6 +7,7 @@ export type GradientErrorCode =
   | 'invalid-edge-order'
   | 'axis-too-short'
   | 'invalid-option'
+  | 'invalid-buffer'
   | 'too-large'
   | 'no-webgpu'
   | 'device-lost'

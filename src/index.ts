@@ -1,3 +1,8 @@
 export { cpuGradient } from './cpu';
 export { GradientError, type GradientErrorCode } from './errors';
 export type { DataKind, GradientOptions, NumericArray } from './types';
+export { gpuGradient, createGradient, releaseDefaultDevice, type GpuGradientOptions } from './gpu/api';
+export {
+  GradientContext, type GradientContextOptions, type EncodeOptions, type EncodedGradient, type ContextStats,
+} from './gpu/context';
+export type { GpuLimits } from './gpu/dispatch';

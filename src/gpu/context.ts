@@ -1,0 +1,387 @@
+import { describeData } from '../data';
+import { GradientError, describe } from '../errors';
+import { makePlan, type Plan } from '../plan';
+import type { DataKind, GradientOptions, NumericArray } from '../types';
+import { ceilTo, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch';
+import { BufferUsage, MapMode, ShaderStage } from './flags';
+import {
+  chooseLayout, ENTRY_POINT, inputFormat, packWeights, PARAMS_BYTES, shaderSource, writeParams,
+  type InputFormat, type Layout,
+} from './kernels';
+import { BufferPool, type PoolStats } from './pool';
+import { hostBytes, writeBytes } from './upload';
+
+export interface GradientContextOptions {
+  /** Device to use; without it one is requested (navigator.gpu, or Dawn's `webgpu` package in Node). */
+  device?: GPUDevice;
+  /** Lower some device limits (tests use this to force grid folding and chunking on small arrays). */
+  limits?: Partial<GpuLimits>;
+  /** Idle bytes the buffer pool may keep (default 256 MiB). */
+  maxPooledBytes?: number;
+}
+
+/** Arguments of `encode`: the gradient options plus GPU buffers. */
+export interface EncodeOptions extends GradientOptions {
+  /** Storage buffer holding the array, packed in C order, at least 16-byte-rounded size. */
+  input: GPUBuffer;
+  /** Element type in `input` (default 'float32'; 'float64' is not a GPU type). */
+  dtype?: Exclude<DataKind, 'float64'>;
+  /** One storage buffer per selected axis, each at least 4·size bytes (rounded up to 16). */
+  outputs?: readonly GPUBuffer[];
+  /** One storage buffer holding every axis: axis k at byte k·slabBytes (see `outputLayout`). */
+  output?: GPUBuffer;
+}
+
+export interface EncodedGradient {
+  /** For each selected axis: the buffer and byte offset of its float32 result. */
+  readonly buffers: readonly GPUBuffer[];
+  readonly offsets: readonly number[];
+  /** Bytes between consecutive axes in a stacked output (0 for separate outputs). */
+  readonly slabBytes: number;
+  /** Returns the small uniform and weight buffers the work reads to the pool: call after submitting. */
+  release(): void;
+}
+
+export interface ContextStats extends PoolStats {
+  shaderModules: number;
+  pipelines: number;
+}
+
+const GPU_OPTION_KEYS = ['device'];
+
+/**
+ * Owns one device's pipeline cache and buffer pool, and runs plans on it: `gradient` (upload, compute,
+ * read back) and `encode` (record into the caller's encoder; data stays on the GPU).
+ */
+export class GradientContext {
+  readonly device: GPUDevice;
+  readonly limits: GpuLimits;
+  private readonly pool: BufferPool;
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly bindGroupLayout: GPUBindGroupLayout;
+  private readonly pipelineLayout: GPUPipelineLayout;
+  private lostMessage: string | null = null;
+  private destroyed = false;
+  private emptyWeights: GPUBuffer | null = null;
+  private readonly waiting = new Set<(error: unknown) => void>();
+
+  static async create(options: GradientContextOptions = {}): Promise<GradientContext> {
+    const { requestGradientDevice } = await import('./device');
+    const device = options.device ?? (await requestGradientDevice());
+    return new GradientContext(device, options, !options.device);
+  }
+
+  constructor(device: GPUDevice, options: GradientContextOptions, readonly ownsDevice: boolean) {
+    this.device = device;
+    const l = device.limits;
+    const o = options.limits ?? {};
+    const pick = (name: keyof GpuLimits) => Math.min(l[name], o[name] ?? Infinity);
+    this.limits = {
+      maxStorageBufferBindingSize: pick('maxStorageBufferBindingSize'),
+      maxBufferSize: pick('maxBufferSize'),
+      maxComputeWorkgroupsPerDimension: pick('maxComputeWorkgroupsPerDimension'),
+      maxComputeInvocationsPerWorkgroup: pick('maxComputeInvocationsPerWorkgroup'),
+      maxComputeWorkgroupSizeX: pick('maxComputeWorkgroupSizeX'),
+      minStorageBufferOffsetAlignment: Math.max(l.minStorageBufferOffsetAlignment, o.minStorageBufferOffsetAlignment ?? 0),
+      minUniformBufferOffsetAlignment: Math.max(l.minUniformBufferOffsetAlignment, o.minUniformBufferOffsetAlignment ?? 0),
+    };
+    this.pool = new BufferPool(device, options.maxPooledBytes);
+    const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
+    this.bindGroupLayout = device.createBindGroupLayout({
+      label: 'webgpu-gradient',
+      entries: [
+        { binding: 0, ...storage('read-only-storage') },
+        { binding: 1, ...storage('read-only-storage') },
+        { binding: 2, ...storage('uniform') },
+        { binding: 3, ...storage('storage') },
+      ],
+    });
+    this.pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.bindGroupLayout] });
+    device.lost.then((info) => {
+      this.lostMessage = info.message || info.reason || 'device lost';
+      // Everything tied to the device is dead: forget it without touching it.
+      this.pool.clear(false);
+      this.pipelines.clear();
+      this.modules.clear();
+      for (const reject of this.waiting) reject(this.lostError());
+    });
+  }
+
+  /** gpuGradient on this context's device: one Float32Array per selected axis. */
+  async gradient(data: NumericArray, options?: GradientOptions): Promise<Float32Array[]> {
+    const info = describeData(data);
+    const plan = makePlan(info, options, GPU_OPTION_KEYS);
+    this.checkUsable();
+    if (plan.axes.length === 0) return [];
+    if (plan.size === 0) return plan.axes.map(() => new Float32Array(0));
+    const format = inputFormat(info.kind);
+    this.checkSize(plan, format);
+    const layout = chooseLayout(plan);
+    const pipeline = await this.pipeline(format, layout);
+    this.checkUsable();
+
+    const N = plan.size;
+    const slab = ceilTo(N, slabAlignment(this.limits));
+    const stackedBytes = plan.axes.length * slab * 4;
+    const stacked = stackedBytes <= this.limits.maxBufferSize;
+    const outBuffers = stacked
+      ? [this.pool.acquire(stackedBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC)]
+      : plan.axes.map(() => this.pool.acquire(ceilTo(N * 4, 16), BufferUsage.STORAGE | BufferUsage.COPY_SRC));
+    const slots: OutputSlot[] = plan.axes.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
+    const staging = outBuffers.map((b) => this.pool.acquire(b.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
+    const input = this.pool.acquire(ceilTo(N * format.bytesPerElement, 16), BufferUsage.STORAGE | BufferUsage.COPY_DST);
+    const used = [input, ...outBuffers, ...staging];
+
+    let temps: GPUBuffer[] = [];
+    try {
+      await this.guard(() => {
+        writeBytes(this.device.queue, input, hostBytes(data, info.kind));
+        const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
+        temps = this.record(encoder, pipeline, plan, layout, format, input, outBuffers, slots);
+        const copyBytes = stacked ? ceilTo(((plan.axes.length - 1) * slab + N) * 4, 4) : ceilTo(N * 4, 4);
+        outBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, staging[i], 0, copyBytes));
+        this.device.queue.submit([encoder.finish()]);
+      });
+      await this.whileAlive(Promise.all(staging.map((s) => s.mapAsync(MapMode.READ))));
+      const mapped = staging.map((s) => s.getMappedRange());
+      const results = slots.map((slot) => new Float32Array(mapped[slot.buffer], slot.offset * 4, N).slice());
+      staging.forEach((s) => s.unmap());
+      for (const b of [...used, ...temps]) this.pool.release(b);
+      return results;
+    } catch (error) {
+      // The buffers may still be in use by work that failed half-way: destroy rather than pool them.
+      if (!this.lostMessage) for (const b of [...used, ...temps]) this.pool.destroy(b);
+      throw this.translate(error);
+    }
+  }
+
+  /** Byte layout of a stacked output for these options (for sizing a caller's `output` buffer). */
+  outputLayout(options: GradientOptions & { shape: readonly number[] }): { slabBytes: number; totalBytes: number } {
+    const plan = makePlan({ length: options.shape.reduce((p, n) => p * n, 1), kind: 'float32' }, options, GPU_OPTION_KEYS);
+    const slabBytes = ceilTo(plan.size, slabAlignment(this.limits)) * 4;
+    return { slabBytes, totalBytes: Math.max(plan.axes.length * slabBytes, 16) };
+  }
+
+  /**
+   * Records the gradient of a GPU-resident array into the caller's command encoder; nothing is submitted
+   * or read back. Without `outputs`/`output`, a stacked output buffer is created and owned by the caller.
+   */
+  async encode(encoder: GPUCommandEncoder, options: EncodeOptions): Promise<EncodedGradient> {
+    const { input, dtype = 'float32', outputs, output, ...gradientOptions } = options ?? ({} as EncodeOptions);
+    if (!options || !Array.isArray(options.shape)) {
+      throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by encode (the GPU buffer does not know it)`);
+    }
+    if (!['float32', 'int32', 'uint32', 'int16', 'uint16', 'int8', 'uint8'].includes(dtype)) {
+      throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of float32, int32, uint32, int16, uint16, int8, uint8`);
+    }
+    const length = options.shape.every((n) => typeof n === 'number') ? options.shape.reduce((p, n) => p * n, 1) : NaN;
+    const plan = makePlan({ length, kind: dtype }, gradientOptions, []);
+    this.checkUsable();
+    const format = inputFormat(dtype);
+    const N = plan.size;
+    checkBuffer(input, 'input', ceilTo(N * format.bytesPerElement, 16));
+    if (outputs && output) throw new GradientError('invalid-option', 'outputs and output: give one of them, not both');
+    let buffers: GPUBuffer[], slots: OutputSlot[], slabBytes = 0;
+    if (outputs) {
+      if (!Array.isArray(outputs) || outputs.length !== plan.axes.length) {
+        throw new GradientError('invalid-buffer', `outputs: ${describe(outputs)} must hold one buffer per selected axis (${plan.axes.length})`);
+      }
+      outputs.forEach((b, k) => checkBuffer(b, `outputs[${k}]`, ceilTo(N * 4, 16)));
+      buffers = [...outputs];
+      slots = outputs.map((_, k) => ({ buffer: k, offset: 0 }));
+    } else {
+      const layoutBytes = this.outputLayout({ ...gradientOptions, shape: options.shape });
+      slabBytes = layoutBytes.slabBytes;
+      const target = output ?? this.device.createBuffer({
+        label: 'webgpu-gradient output', size: layoutBytes.totalBytes,
+        usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+      });
+      if (output) checkBuffer(output, 'output', layoutBytes.totalBytes);
+      buffers = [target];
+      slots = plan.axes.map((_, k) => ({ buffer: 0, offset: (k * slabBytes) / 4 }));
+    }
+    const result = (temps: GPUBuffer[]): EncodedGradient => {
+      let released = false;
+      return {
+        buffers: slots.map((s) => buffers[s.buffer]),
+        offsets: slots.map((s) => s.offset * 4),
+        slabBytes,
+        release: () => {
+          if (released || this.lostMessage || this.destroyed) return;
+          released = true;
+          for (const t of temps) this.pool.release(t);
+        },
+      };
+    };
+    if (plan.axes.length === 0 || N === 0) return result([]);
+    this.checkSize(plan, format);
+    const layout = chooseLayout(plan);
+    const pipeline = await this.pipeline(format, layout);
+    let temps: GPUBuffer[] = [];
+    await this.guard(() => { temps = this.record(encoder, pipeline, plan, layout, format, input, buffers, slots); });
+    return result(temps);
+  }
+
+  stats(): ContextStats {
+    return { ...this.pool.stats(), shaderModules: this.modules.size, pipelines: this.pipelines.size };
+  }
+
+  /** Destroys pooled buffers (and the device when this context requested it). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (!this.lostMessage) this.pool.clear(true);
+    this.emptyWeights?.destroy();
+    this.pipelines.clear();
+    this.modules.clear();
+    if (this.ownsDevice) this.device.destroy();
+  }
+
+  get isLost(): boolean {
+    return this.lostMessage !== null;
+  }
+
+  // ---- internals ----
+
+  /** Records every dispatch of a plan; returns the temporary buffers the work reads. */
+  private record(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, plan: Plan, layout: Layout, format: InputFormat,
+    input: GPUBuffer, outputs: readonly GPUBuffer[], slots: OutputSlot[]): GPUBuffer[] {
+    const steps = planSteps(plan, layout, format.bytesPerElement, slots, this.limits);
+    const stride = ceilTo(PARAMS_BYTES, this.limits.minUniformBufferOffsetAlignment);
+    const uniforms = this.pool.acquire(steps.length * stride, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+    const temps = [uniforms];
+    const packed = packWeights(plan);
+    let weights = this.emptyWeightsBuffer();
+    if (packed.offsets.some((o) => o >= 0)) {
+      weights = this.pool.acquire(packed.data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+      this.device.queue.writeBuffer(weights, 0, packed.data);
+      temps.push(weights);
+    }
+    const params = new DataView(new ArrayBuffer(steps.length * stride));
+    steps.forEach((step, i) => writeParams(params, i * stride, toParams(step, plan, packed.offsets), plan.edgeOrder));
+    this.device.queue.writeBuffer(uniforms, 0, params.buffer);
+
+    const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
+    pass.setPipeline(pipeline);
+    steps.forEach((step, i) => {
+      const bytes = format.bytesPerElement;
+      pass.setBindGroup(0, this.device.createBindGroup({
+        layout: this.bindGroupLayout,
+        entries: [
+          { binding: 0, resource: { buffer: input, offset: step.input.offset * bytes, size: ceilTo(step.input.size * bytes, 16) } },
+          { binding: 1, resource: { buffer: weights } },
+          { binding: 2, resource: { buffer: uniforms, offset: i * stride, size: PARAMS_BYTES } },
+          { binding: 3, resource: { buffer: outputs[step.output.buffer], offset: step.output.offset * 4, size: ceilTo(step.output.size * 4, 16) } },
+        ],
+      }));
+      pass.dispatchWorkgroups(...step.grid);
+    });
+    pass.end();
+    return temps;
+  }
+
+  private emptyWeightsBuffer(): GPUBuffer {
+    this.emptyWeights ??= this.device.createBuffer({ label: 'webgpu-gradient no weights', size: 16, usage: BufferUsage.STORAGE });
+    return this.emptyWeights;
+  }
+
+  /** The compiled pipeline for an input format and layout; built once per device. */
+  private pipeline(format: InputFormat, layout: Layout): Promise<GPUComputePipeline> {
+    const wg = workgroupSize(this.limits);
+    const key = `${format.module}|${JSON.stringify(format.constants)}|${layout}|${wg}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      pipeline = this.buildPipeline(format, layout, wg);
+      this.pipelines.set(key, pipeline);
+      pipeline.catch(() => this.pipelines.delete(key));
+    }
+    return pipeline;
+  }
+
+  private async buildPipeline(format: InputFormat, layout: Layout, wg: number): Promise<GPUComputePipeline> {
+    let module = this.modules.get(format.module);
+    if (!module) {
+      module = this.device.createShaderModule({ label: `webgpu-gradient ${format.module}`, code: shaderSource(format.module) });
+      const info = await module.getCompilationInfo();
+      const errors = info.messages.filter((m) => m.type === 'error');
+      if (errors.length > 0) {
+        throw new GradientError('gpu-error', `WGSL compilation of ${format.module} failed:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
+      }
+      this.modules.set(format.module, module);
+    }
+    try {
+      return await this.device.createComputePipelineAsync({
+        label: `webgpu-gradient ${format.module} ${layout}`,
+        layout: this.pipelineLayout,
+        compute: { module, entryPoint: ENTRY_POINT[layout], constants: { ...format.constants, WG: wg } },
+      });
+    } catch (e) {
+      throw new GradientError('gpu-error', `pipeline creation failed for ${format.module} ${layout}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Runs GPU calls synchronously inside validation and out-of-memory error scopes. */
+  private async guard(body: () => void): Promise<void> {
+    this.device.pushErrorScope('validation');
+    this.device.pushErrorScope('out-of-memory');
+    let thrown: unknown = null;
+    try { body(); } catch (e) { thrown = e; }
+    const oom = this.device.popErrorScope();
+    const validation = this.device.popErrorScope();
+    if (thrown) throw thrown;
+    const [memoryError, validationError] = await Promise.all([oom, validation]);
+    if (memoryError) throw new GradientError('gpu-error', `GPU out of memory: ${memoryError.message}`);
+    if (validationError) throw new GradientError('gpu-error', `GPU validation error (a bug in webgpu-gradient, please report): ${validationError.message}`);
+  }
+
+  /** Awaits `promise`, failing with device-lost as soon as the device goes away. */
+  private whileAlive<T>(promise: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.add(reject);
+      promise.then(resolve, reject).finally(() => this.waiting.delete(reject));
+    });
+  }
+
+  private checkUsable(): void {
+    if (this.destroyed) throw new GradientError('device-lost', 'this gradient context was destroyed; create a new one');
+    if (this.lostMessage) throw this.lostError();
+  }
+
+  private lostError(): GradientError {
+    return new GradientError('device-lost', this.ownsDevice
+      ? `the GPU device was lost (${this.lostMessage}); the next call acquires a new one`
+      : `the GPU device you supplied was lost (${this.lostMessage}); pass a new device`);
+  }
+
+  private translate(error: unknown): unknown {
+    if (this.lostMessage && !(error instanceof GradientError && error.code === 'device-lost')) return this.lostError();
+    return error;
+  }
+
+  private checkSize(plan: Plan, format: InputFormat): void {
+    const inputBytes = ceilTo(plan.size * format.bytesPerElement, 16);
+    if (inputBytes > this.limits.maxBufferSize || plan.size * 4 > this.limits.maxBufferSize || plan.size >= 2 ** 32 - 4) {
+      throw new GradientError('too-large', `data: ${plan.size} elements exceed this device's largest buffer (${this.limits.maxBufferSize} bytes)`);
+    }
+  }
+}
+
+function toParams(step: Step, plan: Plan, weightOffsets: number[]) {
+  return {
+    begin: step.begin,
+    count: step.count,
+    inBase: step.input.offset,
+    outBase: step.outBase,
+    slots: step.slots.map((s) => ({ axis: plan.axes[s.axisIndex], outOffset: s.outOffset, weightOffset: weightOffsets[s.axisIndex] })),
+  };
+}
+
+function checkBuffer(buffer: unknown, name: string, minBytes: number): void {
+  const b = buffer as GPUBuffer;
+  if (!b || typeof b !== 'object' || typeof b.size !== 'number' || typeof b.usage !== 'number' || typeof b.mapAsync !== 'function') {
+    throw new GradientError('invalid-buffer', `${name}: ${describe(buffer)} is not a GPUBuffer`);
+  }
+  if (!(b.usage & BufferUsage.STORAGE)) throw new GradientError('invalid-buffer', `${name}: the buffer lacks STORAGE usage`);
+  if (b.size < minBytes) throw new GradientError('invalid-buffer', `${name}: ${b.size} bytes, but at least ${minBytes} are needed`);
+}

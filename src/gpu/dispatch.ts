@@ -1,0 +1,146 @@
+import { GradientError } from '../errors';
+import type { Plan } from '../plan';
+import { MAX_AXES_PER_DISPATCH, type Layout } from './kernels';
+
+/**
+ * Pure planning of GPU work: workgroup size, grids folded past the per-dimension limit, and the split of
+ * a plan into dispatches whose bindings fit the device's limits (with the halo each stencil needs).
+ * No GPU objects here, so every rule is unit-tested without a device.
+ */
+
+export interface GpuLimits {
+  readonly maxStorageBufferBindingSize: number;
+  readonly maxBufferSize: number;
+  readonly maxComputeWorkgroupsPerDimension: number;
+  readonly maxComputeInvocationsPerWorkgroup: number;
+  readonly maxComputeWorkgroupSizeX: number;
+  readonly minStorageBufferOffsetAlignment: number;
+  readonly minUniformBufferOffsetAlignment: number;
+}
+
+export const PREFERRED_WORKGROUP_SIZE = 256;
+
+/** Largest power of two ≤ the preferred size and the device's limits. */
+export function workgroupSize(limits: GpuLimits, preferred = PREFERRED_WORKGROUP_SIZE): number {
+  const cap = Math.min(preferred, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  return 2 ** Math.floor(Math.log2(cap));
+}
+
+/** A grid of at least `workgroups` workgroups with no dimension above `maxPerDim`, wasting as few as possible. */
+export function foldGrid(workgroups: number, maxPerDim: number): [number, number, number] {
+  if (workgroups <= maxPerDim) return [Math.max(workgroups, 1), 1, 1];
+  const z = Math.ceil(workgroups / (maxPerDim * maxPerDim));
+  if (z > maxPerDim) throw new GradientError('too-large', `${workgroups} workgroups do not fit a ${maxPerDim}³ grid`);
+  const perLayer = Math.ceil(workgroups / z);
+  const y = Math.ceil(perLayer / maxPerDim);
+  const x = Math.ceil(perLayer / y);
+  return [x, y, z];
+}
+
+/** Where one axis's output lives: buffer number and element offset (aligned for binding). */
+export interface OutputSlot {
+  readonly buffer: number;
+  readonly offset: number;
+}
+
+/** A range of elements of a buffer. */
+export interface ElementRange {
+  readonly offset: number;
+  readonly size: number;
+}
+
+export interface Step {
+  /** Plan axes computed, each with its output offset relative to the bound output range. */
+  readonly slots: readonly { readonly axisIndex: number; readonly outOffset: number }[];
+  readonly begin: number;            // first item (vec4 group or element)
+  readonly count: number;            // items
+  readonly outBase: number;          // element index written at outOffset
+  readonly input: ElementRange;      // bound input range; its offset is the shader's in_base
+  readonly output: ElementRange & { readonly buffer: number };
+  readonly grid: [number, number, number];
+}
+
+/** Elements at which chunk boundaries may fall: keeps every binding offset aligned for any element width. */
+export function chunkAlignment(limits: GpuLimits): number {
+  return Math.max(256, limits.minStorageBufferOffsetAlignment);
+}
+
+/** Output slabs of a stacked buffer start at multiples of this many elements. */
+export function slabAlignment(limits: GpuLimits): number {
+  return Math.max(64, limits.minStorageBufferOffsetAlignment / 4);
+}
+
+export function ceilTo(value: number, multiple: number): number {
+  return Math.ceil(value / multiple) * multiple;
+}
+
+function maxBindingBytes(limits: GpuLimits): number {
+  return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 16) * 16;
+}
+
+/**
+ * Splits a plan into dispatches. Axes whose outputs share a buffer go in one dispatch (up to 8) when the
+ * input and their outputs fit one binding each: the input is then read once for all of them. Otherwise
+ * each axis is processed alone, in chunks along the flat index, each chunk's input carrying the halo
+ * of its stencil.
+ */
+export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, outputs: readonly OutputSlot[], limits: GpuLimits): Step[] {
+  const N = plan.size;
+  const maxBind = maxBindingBytes(limits);
+  const wg = workgroupSize(limits);
+  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
+  const unit = layout === 'vec4' ? 4 : 1;
+  const inputFits = ceilTo(N * bytesPerElement, 16) <= maxBind;
+  const steps: Step[] = [];
+
+  const emit = (base: Omit<Step, 'begin' | 'count' | 'grid' | 'outBase'>, e0: number, e1: number) => {
+    // Items beyond one grid's reach become further dispatches over the same bindings.
+    const first = e0 / unit, last = Math.ceil(e1 / unit);
+    for (let begin = first; begin < last; begin += maxItems) {
+      const count = Math.min(maxItems, last - begin);
+      steps.push({ ...base, begin, count, outBase: e0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension) });
+    }
+  };
+
+  let k = 0;
+  while (k < plan.axes.length) {
+    // Grow a group of consecutive axes in one output buffer while its bound range fits.
+    const buffer = outputs[k].buffer, start = outputs[k].offset;
+    let end = k + 1;
+    while (end < plan.axes.length && end - k < MAX_AXES_PER_DISPATCH && outputs[end].buffer === buffer
+      && (outputs[end].offset - start + ceilTo(N, 4)) * 4 <= maxBind) end++;
+    const span = outputs[end - 1].offset - start + ceilTo(N, 4);
+    if (inputFits && span * 4 <= maxBind) {
+      const slots = [];
+      for (let j = k; j < end; j++) slots.push({ axisIndex: j, outOffset: outputs[j].offset - start });
+      emit({ slots, input: { offset: 0, size: N }, output: { buffer, offset: start, size: span } }, 0, N);
+    } else {
+      chunkAxis(k);
+      end = k + 1;
+    }
+    k = end;
+  }
+  return steps;
+
+  function chunkAxis(k: number) {
+    const ax = plan.axes[k];
+    const align = chunkAlignment(limits);
+    const halo = (plan.edgeOrder === 2 ? 2 : 1) * ax.inner;
+    const budget = Math.min(maxBind / 4, maxBind / bytesPerElement - 2 * halo - align);
+    const L = Math.floor(budget / align) * align;
+    if (L < align) {
+      throw new GradientError('too-large',
+        `axis ${ax.axis}: its stencil spans ${2 * halo} elements, more than one storage binding (${maxBind} bytes) can hold with an output chunk`);
+    }
+    for (let e0 = 0; e0 < N; e0 += L) {
+      const e1 = Math.min(N, e0 + L);
+      const inStart = Math.floor(Math.max(0, e0 - halo) / align) * align;
+      const inEnd = Math.min(N, e1 + halo);
+      emit({
+        slots: [{ axisIndex: k, outOffset: 0 }],
+        input: { offset: inStart, size: inEnd - inStart },
+        output: { buffer: outputs[k].buffer, offset: outputs[k].offset + e0, size: e1 - e0 },
+      }, e0, e1);
+    }
+  }
+}

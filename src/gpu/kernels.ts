@@ -1,0 +1,130 @@
+import type { DataKind } from '../types';
+import type { AxisPlan, Plan } from '../plan';
+import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil';
+import gradientSource from '../../shaders/gradient.wgsl?raw';
+import load32Source from '../../shaders/load_32.wgsl?raw';
+import load16Source from '../../shaders/load_16.wgsl?raw';
+import load8Source from '../../shaders/load_8.wgsl?raw';
+
+/**
+ * The one place that knows the WGSL side: which shader variant an input needs, and the byte layout of
+ * the `Params`/`Axis` uniform structs in shaders/gradient.wgsl (a test pins it).
+ */
+
+/** How the input sits in GPU memory: its element width and the conversion to f32. */
+export interface InputFormat {
+  readonly bytesPerElement: 1 | 2 | 4;
+  readonly module: 'load_8' | 'load_16' | 'load_32';
+  readonly constants: Record<string, number>;
+}
+
+const FORMATS: Record<DataKind, InputFormat> = {
+  float64: { bytesPerElement: 4, module: 'load_32', constants: { KIND: 0 } }, // converted to f32 on the host
+  float32: { bytesPerElement: 4, module: 'load_32', constants: { KIND: 0 } },
+  int32: { bytesPerElement: 4, module: 'load_32', constants: { KIND: 1 } },
+  uint32: { bytesPerElement: 4, module: 'load_32', constants: { KIND: 2 } },
+  int16: { bytesPerElement: 2, module: 'load_16', constants: { SIGNED: 1 } },
+  uint16: { bytesPerElement: 2, module: 'load_16', constants: { SIGNED: 0 } },
+  int8: { bytesPerElement: 1, module: 'load_8', constants: { SIGNED: 1 } },
+  uint8: { bytesPerElement: 1, module: 'load_8', constants: { SIGNED: 0 } },
+};
+
+export function inputFormat(kind: DataKind): InputFormat {
+  return FORMATS[kind];
+}
+
+const LOADERS = { load_8: load8Source, load_16: load16Source, load_32: load32Source };
+
+/** WGSL of one module: the input loader followed by the stencils. Three modules exist in all. */
+export function shaderSource(module: InputFormat['module']): string {
+  return `${LOADERS[module]}\n${gradientSource}`;
+}
+
+/** 'vec4' handles four consecutive elements per invocation; it needs the last dimension to be a multiple of 4. */
+export type Layout = 'vec4' | 'scalar';
+export function chooseLayout(plan: Plan): Layout {
+  const last = plan.shape[plan.shape.length - 1];
+  return last % 4 === 0 ? 'vec4' : 'scalar';
+}
+export const ENTRY_POINT: Record<Layout, string> = { vec4: 'main_vec4', scalar: 'main_scalar' };
+
+export const MAX_AXES_PER_DISPATCH = 8;
+export const PARAMS_HEADER_BYTES = 32;
+export const AXIS_BYTES = 80;
+export const PARAMS_BYTES = PARAMS_HEADER_BYTES + MAX_AXES_PER_DISPATCH * AXIS_BYTES;
+
+/** Non-uniform interior weights for every axis that needs them, as rows a, b, c indexed by i. */
+export interface PackedWeights {
+  readonly data: Float32Array;
+  /** Per plan axis: element offset of its rows, or -1 for a uniform axis. */
+  readonly offsets: number[];
+}
+
+export function weightRowPad(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}
+
+export function packWeights(plan: Plan): PackedWeights {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const ax of plan.axes) {
+    if (ax.dx === null) { offsets.push(-1); continue; }
+    offsets.push(total);
+    total += 3 * weightRowPad(ax.n);
+  }
+  const data = new Float32Array(Math.max(total, 4));
+  plan.axes.forEach((ax, k) => {
+    if (ax.dx === null) return;
+    const { a, b, c } = interiorWeights(ax.dx);
+    const pad = weightRowPad(ax.n), off = offsets[k];
+    for (let i = 1; i < ax.n - 1; i++) {
+      data[off + i] = a[i - 1];
+      data[off + pad + i] = b[i - 1];
+      data[off + 2 * pad + i] = c[i - 1];
+    }
+  });
+  return { data, offsets };
+}
+
+/** One axis's slot in a dispatch: where its output chunk starts in the bound output range. */
+export interface AxisSlot {
+  readonly axis: AxisPlan;
+  readonly outOffset: number;
+  readonly weightOffset: number;
+}
+
+export interface DispatchParams {
+  readonly begin: number;
+  readonly count: number;
+  readonly inBase: number;
+  readonly outBase: number;
+  readonly slots: readonly AxisSlot[];
+}
+
+/** Writes one `Params` struct at byte `offset` of `view`. */
+export function writeParams(view: DataView, offset: number, p: DispatchParams, edgeOrder: 1 | 2): void {
+  if (p.slots.length > MAX_AXES_PER_DISPATCH) throw new Error('too many axes for one dispatch');
+  const u32 = (at: number, v: number) => view.setUint32(offset + at, v, true);
+  const f32 = (at: number, v: number) => view.setFloat32(offset + at, v, true);
+  u32(0, p.begin); u32(4, p.count); u32(8, p.inBase); u32(12, p.outBase); u32(16, p.slots.length);
+  p.slots.forEach((slot, k) => {
+    const ax = slot.axis;
+    const base = PARAMS_HEADER_BYTES + k * AXIS_BYTES;
+    u32(base + 0, ax.inner);
+    u32(base + 4, ax.n);
+    u32(base + 8, slot.outOffset);
+    u32(base + 12, Math.max(slot.weightOffset, 0));
+    u32(base + 16, weightRowPad(ax.n));
+    u32(base + 20, ax.dx === null ? 0 : 1);
+    u32(base + 24, edgeOrder);
+    f32(base + 32, ax.dx === null ? 1 / (2 * ax.step!) : 0);
+    const { lo, hi } = edgeSteps(ax);
+    f32(base + 36, 1 / lo);
+    f32(base + 40, 1 / hi);
+    if (edgeOrder === 2) {
+      const w = edgeWeights2(ax);
+      f32(base + 48, w.lo.a); f32(base + 52, w.lo.b); f32(base + 56, w.lo.c);
+      f32(base + 64, w.hi.a); f32(base + 68, w.hi.b); f32(base + 72, w.hi.c);
+    }
+  });
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { describeData } from '../src/data';
+import { makePlan } from '../src/plan';
+import { ceilTo, foldGrid, planSteps, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
+import { AXIS_BYTES, PARAMS_BYTES, chooseLayout, packWeights, writeParams } from '../src/gpu/kernels';
+import gradientWgsl from '../shaders/gradient.wgsl?raw';
+import { rng } from './helpers/random';
+import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
+
+const LIMITS: GpuLimits = {
+  maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28, maxComputeWorkgroupsPerDimension: 65535,
+  maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256,
+  minStorageBufferOffsetAlignment: 256, minUniformBufferOffsetAlignment: 256,
+};
+
+describe('workgroup size and grid folding', () => {
+  it('picks the largest power of two within the limits', () => {
+    expect(workgroupSize(LIMITS)).toBe(256);
+    expect(workgroupSize({ ...LIMITS, maxComputeInvocationsPerWorkgroup: 192 })).toBe(128);
+    expect(workgroupSize({ ...LIMITS, maxComputeWorkgroupSizeX: 64 })).toBe(64);
+  });
+
+  it('folds any count into a grid within the per-dimension limit, covering it with little waste', () => {
+    const r = rng(1);
+    for (let t = 0; t < 5000; t++) {
+      const max = 1 + Math.floor(r() * 70000);
+      const count = 1 + Math.floor(r() ** 3 * Math.min(max ** 3, 2 ** 40));
+      const [x, y, z] = foldGrid(count, max);
+      expect(Math.max(x, y, z)).toBeLessThanOrEqual(max);
+      expect(x * y * z).toBeGreaterThanOrEqual(count);
+      expect(x * y * z - count).toBeLessThan(x * y + Math.max(x, y, 1) + 1);
+    }
+    expect(foldGrid(65535, 65535)).toEqual([65535, 1, 1]);
+    expect(foldGrid(65536, 65535)).toEqual([32768, 2, 1]);
+  });
+});
+
+function plan(shape: number[], options: Record<string, unknown> = {}) {
+  return makePlan(describeData(new Float64Array(shape.reduce((p, n) => p * n, 1))), { shape, ...options });
+}
+
+/** Every output element of every axis is written exactly once, and every read stays inside the bound input. */
+function checkCoverage(shape: number[], edgeOrder: 1 | 2, limits: GpuLimits, bytes: number) {
+  const p = plan(shape, { edgeOrder });
+  const layout = chooseLayout(p);
+  const unit = layout === 'vec4' ? 4 : 1;
+  const slab = ceilTo(p.size, 64);
+  const slots: OutputSlot[] = p.axes.map((_, k) => ({ buffer: 0, offset: k * slab }));
+  const steps = planSteps(p, layout, bytes, slots, limits);
+  const written = p.axes.map(() => new Uint8Array(p.size));
+  const maxBind = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  for (const s of steps) {
+    expect(s.input.offset * bytes % 256).toBe(0);
+    expect(s.output.offset * 4 % 256).toBe(0);
+    expect(ceilTo(s.input.size * bytes, 16)).toBeLessThanOrEqual(maxBind);
+    expect(ceilTo(s.output.size * 4, 16)).toBeLessThanOrEqual(maxBind);
+    expect(Math.max(...s.grid)).toBeLessThanOrEqual(limits.maxComputeWorkgroupsPerDimension);
+    expect(s.grid[0] * s.grid[1] * s.grid[2] * workgroupSize(limits)).toBeGreaterThanOrEqual(s.count);
+    for (let item = s.begin; item < s.begin + s.count; item++) {
+      for (let e = item * unit; e < item * unit + unit; e++) {
+        for (const slot of s.slots) {
+          const ax = p.axes[slot.axisIndex];
+          const out = slot.outOffset + e - s.outBase;
+          expect(out >= 0 && out < s.output.size).toBe(true);
+          expect(s.output.offset + out - slots[slot.axisIndex].offset).toBe(e);
+          written[slot.axisIndex][e]++;
+          const i = Math.floor(e / ax.inner) % ax.n;
+          const reach = edgeOrder === 2 && (i === 0 || i === ax.n - 1) ? 2 : 1;
+          const lo = e - (i > 0 ? Math.min(i, reach) * ax.inner : 0);
+          const hi = e + (i < ax.n - 1 ? Math.min(ax.n - 1 - i, reach) * ax.inner : 0);
+          expect(lo >= s.input.offset && hi < s.input.offset + s.input.size, `read ${lo}..${hi} outside input ${s.input.offset}+${s.input.size}`).toBe(true);
+        }
+      }
+    }
+  }
+  for (const w of written) expect(w.every((c) => c === 1)).toBe(true);
+  return steps;
+}
+
+describe('planSteps', () => {
+  it('computes all axes in one dispatch when everything fits', () => {
+    const steps = checkCoverage([6, 8, 12], 1, LIMITS, 4);
+    expect(steps.length).toBe(1);
+    expect(steps[0].slots.length).toBe(3);
+  });
+
+  it('splits past 8 axes per dispatch', () => {
+    const steps = checkCoverage([2, 2, 2, 2, 2, 2, 2, 2, 2, 4], 1, LIMITS, 4);
+    expect(steps.map((s) => s.slots.length)).toEqual([8, 2]);
+  });
+
+  it('folds, splits and chunks under tiny limits, for every element width and both edge orders', () => {
+    let folded = 0;
+    for (const shape of TINY_SHAPES) {
+      for (const edgeOrder of [1, 2] as const) {
+        for (const bytes of [1, 2, 4]) {
+          const steps = checkCoverage(shape, edgeOrder, { ...LIMITS, ...TINY_LIMITS }, bytes);
+          const size = shape.reduce((p, n) => p * n, 1);
+          expect(steps.some((s) => s.output.size < size)).toBe(true); // chunked
+          if (steps.some((s) => s.grid[1] > 1 || s.grid[2] > 1)) folded++;
+        }
+      }
+    }
+    expect(folded).toBeGreaterThan(TINY_SHAPES.length);
+  });
+
+  it('refuses a stencil too wide for one binding', () => {
+    const tiny = { ...LIMITS, maxStorageBufferBindingSize: 4096 };
+    expect(() => planSteps(plan([3, 2000]), 'vec4', 4, [{ buffer: 0, offset: 0 }, { buffer: 1, offset: 0 }], tiny)).toThrow(/stencil spans/);
+  });
+});
+
+describe('uniform layout mirrors shaders/gradient.wgsl', () => {
+  it('has the struct sizes and field order the WGSL declares', () => {
+    const axisFields = /struct Axis \{([^}]*)\}/.exec(gradientWgsl)![1].match(/^\s*(\w+):/gm)!.map((f) => f.trim().slice(0, -1));
+    expect(axisFields).toEqual(['stride', 'n', 'out_off', 'w_off', 'w_pad', 'nonuniform', 'edge_order', '_pad0',
+      'c_int', 'inv_h_lo', 'inv_h_hi', '_pad1', 'w_lo', 'w_hi']);
+    expect(AXIS_BYTES).toBe(8 * 4 + 4 * 4 + 16 + 16);
+    expect(PARAMS_BYTES).toBe(32 + 8 * AXIS_BYTES);
+    expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
+  });
+
+  it('packs an axis where the shader reads it', () => {
+    const p = plan([5, 8], { spacing: [[0, 1, 3, 4, 7], 0.25], edgeOrder: 2 });
+    const packed = packWeights(p);
+    const view = new DataView(new ArrayBuffer(PARAMS_BYTES));
+    writeParams(view, 0, { begin: 3, count: 7, inBase: 256, outBase: 512, slots: p.axes.map((axis, k) => ({ axis, outOffset: k * 64, weightOffset: packed.offsets[k] })) }, 2);
+    const u = (o: number) => view.getUint32(o, true), f = (o: number) => view.getFloat32(o, true);
+    expect([u(0), u(4), u(8), u(12), u(16)]).toEqual([3, 7, 256, 512, 2]);
+    const a0 = 32, a1 = 32 + AXIS_BYTES;
+    expect([u(a0), u(a0 + 4), u(a0 + 8), u(a0 + 12), u(a0 + 16), u(a0 + 20), u(a0 + 24)]).toEqual([8, 5, 0, 0, 8, 1, 2]);
+    expect([u(a1), u(a1 + 4), u(a1 + 8), u(a1 + 20)]).toEqual([1, 8, 64, 0]);
+    expect(f(a1 + 32)).toBe(2); // 1 / (2·0.25)
+    expect(f(a1 + 48)).toBeCloseTo(-1.5 / 0.25, 5);
+    expect(f(a0 + 36)).toBe(1); // 1 / (x1 − x0)
+    expect(f(a0 + 40)).toBeCloseTo(1 / 3, 6);
+    // Interior weights of point 1 (hs = 1, hd = 2): a = -2/3, b = 1/2, c = 1/6.
+    expect(packed.data[1]).toBeCloseTo(-2 / 3, 6);
+    expect(packed.data[8 + 1]).toBeCloseTo(0.5, 6);
+    expect(packed.data[16 + 1]).toBeCloseTo(1 / 6, 6);
+  });
+});

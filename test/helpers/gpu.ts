@@ -1,0 +1,54 @@
+import { existsSync, readdirSync } from 'node:fs';
+
+/**
+ * A WebGPU device for Node tests, through Dawn. Without a hardware Vulkan driver it uses Chromium's
+ * SwiftShader. Under CI=true a missing adapter fails the run instead of skipping.
+ */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** A GPU the kernel exposes (DRM render node or NVIDIA device); Mesa's ICDs alone do not count. */
+function hasHardwareGpu(): boolean {
+  return existsSync('/dev/nvidia0') || (existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD')));
+}
+
+let gpu: GPU | null = null; // Dawn crashes if this is collected while devices live
+
+export async function nodeGpu(): Promise<GPU | null> {
+  if (gpu) return gpu;
+  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && !hasHardwareGpu() && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  const { create } = (await import('webgpu')) as unknown as { create: (flags: string[]) => GPU };
+  gpu = create([]);
+  return gpu;
+}
+
+export interface TestDevice { device: GPUDevice; adapterName: string }
+
+/** Requests a device with the adapter's limits; null (skip) without an adapter, unless CI=true. */
+export async function testDevice(): Promise<TestDevice | null> {
+  const g = await nodeGpu();
+  const adapter = await g?.requestAdapter();
+  if (!adapter) {
+    if (process.env.CI === 'true') throw new Error('CI=true but no WebGPU adapter was found (is SwiftShader from Debian\'s chromium installed, and libvulkan1?)');
+    return null;
+  }
+  const limits: Record<string, number> = {};
+  for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension'] as const) limits[k] = adapter.limits[k];
+  const device = await adapter.requestDevice({ requiredLimits: limits });
+  const info = adapter.info;
+  return { device, adapterName: `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.trim() };
+}
+
+/** Runs `body` inside a validation error scope and fails on any validation error. */
+export async function inValidationScope<T>(device: GPUDevice, body: () => Promise<T>): Promise<T> {
+  device.pushErrorScope('validation');
+  let result: T;
+  try {
+    result = await body();
+  } finally {
+    const error = await device.popErrorScope();
+    if (error) throw new Error(`GPU validation error: ${error.message}`);
+  }
+  return result;
+}
