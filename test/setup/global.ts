@@ -1,2 +1,6 @@
-// Runs once before the test files. Nothing GPU-specific yet.
-export default function setup(): void {}
+import { ensureSystemPackages } from '../helpers/chrome';
+
+// Before any test file: Chromium and the Vulkan loader must be there (installed when possible).
+export default function setup(): void {
+  ensureSystemPackages();
+}

@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// `npm test` builds first (pretest), so dist/ is the bundle users get.
+describe('the built package', () => {
+  it('has dist/index.js, dist/index.d.ts and an exports map', () => {
+    expect(existsSync('dist/index.js')).toBe(true);
+    expect(existsSync('dist/index.d.ts')).toBe(true);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(pkg.exports['.'].import).toBe('./dist/index.js');
+    expect(pkg.types).toBe('./dist/index.d.ts');
+    const js = readFileSync('dist/index.js', 'utf8');
+    expect(js).toContain('fn main_vec4'); // WGSL inlined
+    expect(js).not.toMatch(/from ['"]webgpu['"]/); // no static import of the optional peer
+  });
+
+  it('imports in plain Node 20 where the webgpu package is not installed, and says so when asked for the GPU', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgg-'));
+    try {
+      cpSync('dist', join(dir, 'dist'), { recursive: true });
+      const script = `
+        import { cpuGradient, gpuGradient } from './dist/index.js';
+        const cpu = Array.from(cpuGradient([1, 2, 4, 8])[0]);
+        const err = await gpuGradient([1, 2, 4]).then(() => null, (e) => e.code + ': ' + e.message);
+        console.log(JSON.stringify({ cpu, err }));`;
+      const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' }));
+      expect(out.cpu).toEqual([1, 1.5, 3, 4]);
+      expect(out.err).toMatch(/^no-webgpu: .*npm install webgpu/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
