@@ -9,10 +9,15 @@ export function hostBytes(data: NumericArray, kind: DataKind): ArrayBufferView {
   return data as ArrayBufferView;
 }
 
+/** Bytes per writeBuffer call: keeps Dawn's internal staging small for very large uploads. */
+const WRITE_PIECE = 64 * 2 ** 20;
+
 /** queue.writeBuffer of any byte length (it needs multiples of 4): the tail goes through a padded word. */
 export function writeBytes(queue: GPUQueue, buffer: GPUBuffer, bytes: ArrayBufferView): void {
   const whole = bytes.byteLength & ~3;
-  if (whole > 0) queue.writeBuffer(buffer, 0, bytes.buffer, bytes.byteOffset, whole);
+  for (let at = 0; at < whole; at += WRITE_PIECE) {
+    queue.writeBuffer(buffer, at, bytes.buffer, bytes.byteOffset + at, Math.min(WRITE_PIECE, whole - at));
+  }
   const rest = bytes.byteLength - whole;
   if (rest > 0) {
     const tail = new Uint8Array(4);

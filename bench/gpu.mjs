@@ -1,0 +1,277 @@
+// Roofline benchmark of webgpu-gradient in Node through Dawn. Needs only dist/ and the `webgpu` package,
+// so it runs on a GPU machine without a Node toolchain (see README, "Performance").
+//
+//   node bench/gpu.mjs [--sizes full|small|1d:16777216,2d:4096x4096,3d:256x256x256] [--json FILE]
+//                      [--repeat R] [--huge] [--no-cpu]
+//
+// For each shape and edge order: kernel time (timestamp queries around R back-to-back encodes, or the
+// wall time of R queued encodes), effective bandwidth 4·n·(1+axes)/t, the copy floor (copyBufferToBuffer
+// moving the same bytes, timed the same way in the same run), the per-axis variant, end-to-end
+// gpuGradient time (upload + kernel + readback) and cpuGradient's time. A sampled check against a
+// float64 reference guards every figure.
+import { create } from 'webgpu';
+import { cpuGradient, createGradient } from '../dist/index.js';
+
+const STORAGE = 0x80, COPY_SRC = 0x04, COPY_DST = 0x08, MAP_READ = 0x01, MAP_WRITE = 0x02, QUERY_RESOLVE = 0x200;
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const value = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+
+const gpu = create(['disable-dawn-features=timestamp_quantization']);
+const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+if (!adapter) { console.error('no WebGPU adapter'); process.exit(1); }
+const info = adapter.info;
+const adapterName = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.replace(/\s+/g, ' ').trim();
+const cpuAdapter = /swiftshader|llvmpipe|lavapipe|cpu/i.test(adapterName);
+const hasTimestamps = adapter.features.has('timestamp-query');
+const limitNames = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'];
+const requiredLimits = Object.fromEntries(limitNames.map((n) => [n, adapter.limits[n]]));
+const device = await adapter.requestDevice({ requiredFeatures: hasTimestamps ? ['timestamp-query'] : [], requiredLimits });
+device.addEventListener?.('uncapturederror', (e) => { console.error('uncaptured GPU error:', e.error?.message); process.exitCode = 1; });
+const g = await createGradient({ device });
+
+const FULL = [[2 ** 24], [2 ** 26], [4096, 4096], [8192, 8192], [256, 256, 256], [512, 512, 512]];
+const SMALL = [[2 ** 18], [512, 512], [64, 64, 64]];
+function parseSizes(spec) {
+  if (!spec) return cpuAdapter ? SMALL : FULL;
+  if (spec === 'full') return FULL;
+  if (spec === 'small') return SMALL;
+  return spec.split(',').map((s) => s.replace(/^\dd:/, '').split('x').map(Number));
+}
+const shapes = parseSizes(value('--sizes'));
+const R = Number(value('--repeat', cpuAdapter ? 3 : 20));
+const TRIALS = cpuAdapter ? 2 : 5;
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+const sizeOf = (shape) => shape.reduce((p, n) => p * n, 1);
+
+/** Seconds per repetition of `record(encoder)`, from timestamps around R repetitions (wall time if none). */
+async function timeRecorded(record, reps = R) {
+  const results = [];
+  for (let trial = 0; trial < TRIALS + 1; trial++) {
+    const encoder = device.createCommandEncoder();
+    let qs, resolve, read;
+    if (hasTimestamps) {
+      qs = device.createQuerySet({ type: 'timestamp', count: 2 });
+      encoder.beginComputePass({ timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0 } }).end();
+    }
+    const releases = [];
+    for (let r = 0; r < reps; r++) releases.push(await record(encoder));
+    if (hasTimestamps) {
+      encoder.beginComputePass({ timestampWrites: { querySet: qs, endOfPassWriteIndex: 1 } }).end();
+      resolve = device.createBuffer({ size: 16, usage: QUERY_RESOLVE | COPY_SRC });
+      read = device.createBuffer({ size: 16, usage: MAP_READ | COPY_DST });
+      encoder.resolveQuerySet(qs, 0, 2, resolve, 0);
+      encoder.copyBufferToBuffer(resolve, 0, read, 0, 16);
+    }
+    const t0 = performance.now();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    const wall = (performance.now() - t0) / 1e3 / reps;
+    for (const release of releases) release?.();
+    let seconds = wall;
+    if (hasTimestamps) {
+      await read.mapAsync(1);
+      const [a, b] = new BigUint64Array(read.getMappedRange());
+      seconds = Number(b - a) / 1e9 / reps;
+      read.unmap(); read.destroy(); resolve.destroy(); qs.destroy();
+    }
+    if (trial > 0) results.push(seconds); // trial 0 warms up
+  }
+  return median(results);
+}
+
+function randomData(n, seed = 1) {
+  const data = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; data[i] = (s / 2 ** 32) * 8 - 4 + Math.sin(i * 1e-3); }
+  return data;
+}
+
+function uploadBuffer(data) {
+  const buffer = device.createBuffer({ size: Math.ceil(data.byteLength / 16) * 16, usage: STORAGE | COPY_DST | COPY_SRC });
+  for (let at = 0; at < data.byteLength; at += 64 * 2 ** 20) {
+    device.queue.writeBuffer(buffer, at, data.buffer, data.byteOffset + at, Math.min(64 * 2 ** 20, data.byteLength - at));
+  }
+  return buffer;
+}
+
+async function readFloats(buffer, byteOffset, count) {
+  const staging = device.createBuffer({ size: count * 4, usage: MAP_READ | COPY_DST });
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(buffer, byteOffset, staging, 0, count * 4);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(1);
+  const out = new Float32Array(staging.getMappedRange()).slice();
+  staging.destroy();
+  return out;
+}
+
+/** numpy's formula at one element (uniform unit steps), float64. */
+function referenceAt(data, shape, axis, edgeOrder, e) {
+  const strides = shape.map((_, d) => sizeOf(shape.slice(d + 1)));
+  const s = strides[axis], n = shape[axis], i = Math.floor(e / s) % n;
+  const f = (j) => data[e + (j - i) * s];
+  if (i > 0 && i < n - 1) return (f(i + 1) - f(i - 1)) / 2;
+  if (edgeOrder === 1) return i === 0 ? f(1) - f(0) : f(n - 1) - f(n - 2);
+  return i === 0 ? -1.5 * f(0) + 2 * f(1) - 0.5 * f(2) : 0.5 * f(n - 3) - 2 * f(n - 2) + 1.5 * f(n - 1);
+}
+
+/** Largest error over sampled points (edges included) relative to the f32 bound ε·(|ref| + max|f|·2). */
+function sampledError(data, shape, edgeOrder, outputs) {
+  const n = data.length;
+  let worst = 0, s = 12345;
+  const points = [0, 1, 2, n - 1, n - 2, n - 3];
+  for (let t = 0; t < 20000; t++) { s = (s * 1664525 + 1013904223) >>> 0; points.push(s % n); }
+  for (let k = 0; k < shape.length; k++) {
+    for (const e of points) {
+      const ref = referenceAt(data, shape, k, edgeOrder, e);
+      const err = Math.abs(outputs[k][e] - ref) / (2 ** -23 * (Math.abs(ref) + 5 * 2));
+      worst = Math.max(worst, err);
+    }
+  }
+  return worst;
+}
+
+const rows = [];
+const uploadFigures = {};
+
+for (const shape of shapes) {
+  const n = sizeOf(shape), D = shape.length;
+  const data = randomData(n);
+  const input = uploadBuffer(data);
+  const layout = g.outputLayout({ shape });
+  const stacked = device.createBuffer({ size: layout.totalBytes, usage: STORAGE | COPY_SRC | COPY_DST });
+  const separate = shape.map(() => device.createBuffer({ size: Math.ceil(n * 4 / 16) * 16, usage: STORAGE | COPY_SRC }));
+  const bytes = 4 * n * (1 + D);
+  const copyBytes = Math.ceil(bytes / 2 / 16) * 16;
+  let copySrc = null, copyDst = null;
+  try {
+    copySrc = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST });
+    copyDst = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST });
+  } catch { /* too large for one buffer: no copy floor */ }
+  const copySeconds = copySrc ? await timeRecorded((enc) => { enc.copyBufferToBuffer(copySrc, 0, copyDst, 0, copyBytes); }) : NaN;
+
+  for (const edgeOrder of [1, 2]) {
+    const options = { input, shape, edgeOrder };
+    // Correctness first: poison, run once, compare sampled points with a float64 reference.
+    const poison = device.createCommandEncoder();
+    poison.clearBuffer(stacked);
+    device.queue.submit([poison.finish()]);
+    const enc = device.createCommandEncoder();
+    const once = await g.encode(enc, { ...options, output: stacked });
+    device.queue.submit([enc.finish()]);
+    once.release();
+    const outs = [];
+    for (let k = 0; k < D; k++) outs.push(await readFloats(stacked, once.offsets[k], n));
+    const error = sampledError(data, shape, edgeOrder, outs);
+
+    const onePass = await timeRecorded(async (e) => (await g.encode(e, { ...options, output: stacked })).release);
+    const perAxis = D > 1 ? await timeRecorded(async (e) => (await g.encode(e, { ...options, outputs: separate })).release) : onePass;
+
+    const e2e = [];
+    for (let t = 0; t < (cpuAdapter ? 2 : 3); t++) {
+      const t0 = performance.now();
+      await g.gradient(data, { shape, edgeOrder });
+      e2e.push((performance.now() - t0) / 1e3);
+    }
+    let cpuSeconds = NaN;
+    if (!flag('--no-cpu') && (n <= 2 ** 26 || flag('--cpu-all'))) {
+      const t0 = performance.now();
+      cpuGradient(data, { shape, edgeOrder });
+      cpuSeconds = (performance.now() - t0) / 1e3;
+    }
+    const row = {
+      shape: shape.join('x'), n, axes: D, edgeOrder, bytes,
+      kernelMs: onePass * 1e3, perAxisMs: perAxis * 1e3, copyMs: copySeconds * 1e3,
+      gbps: bytes / onePass / 1e9, copyGbps: bytes / copySeconds / 1e9, ratioToCopy: onePass / copySeconds,
+      endToEndMs: median(e2e) * 1e3, cpuMs: cpuSeconds * 1e3, sampledErrorInEps: error,
+    };
+    rows.push(row);
+    console.error(`done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms)`);
+  }
+  for (const b of [input, stacked, ...separate, copySrc, copyDst]) b?.destroy();
+}
+
+// Upload paths, on the largest 2-D shape: writeBuffer, a new mappedAtCreation buffer, a pooled MAP_WRITE staging buffer.
+{
+  const shape = shapes.filter((s) => s.length === 2).pop() ?? shapes[0];
+  const data = randomData(sizeOf(shape));
+  const size = Math.ceil(data.byteLength / 16) * 16;
+  const target = device.createBuffer({ size, usage: STORAGE | COPY_DST });
+  const staging = device.createBuffer({ size, usage: MAP_WRITE | COPY_SRC });
+  const timeIt = async (fn) => { const ts = []; for (let t = 0; t < 4; t++) { const t0 = performance.now(); await fn(); ts.push(performance.now() - t0); } return median(ts.slice(1)); };
+  uploadFigures.shape = shape.join('x');
+  uploadFigures.bytes = data.byteLength;
+  uploadFigures.writeBufferMs = await timeIt(async () => { device.queue.writeBuffer(target, 0, data); await device.queue.onSubmittedWorkDone(); });
+  uploadFigures.mappedAtCreationMs = await timeIt(async () => {
+    const b = device.createBuffer({ size, usage: STORAGE, mappedAtCreation: true });
+    new Float32Array(b.getMappedRange(), 0, data.length).set(data);
+    b.unmap();
+    await device.queue.onSubmittedWorkDone();
+    b.destroy();
+  });
+  uploadFigures.pooledStagingMs = await timeIt(async () => {
+    await staging.mapAsync(MAP_WRITE);
+    new Float32Array(staging.getMappedRange(), 0, data.length).set(data);
+    staging.unmap();
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(staging, 0, target, 0, size);
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  });
+  target.destroy(); staging.destroy();
+}
+
+// Workgroup size sweep on the largest 2-D shape, edge order 1.
+const sweep = [];
+{
+  const shape = shapes.filter((s) => s.length === 2).pop() ?? shapes[0];
+  const n = sizeOf(shape);
+  const input = uploadBuffer(randomData(n));
+  for (const wg of [64, 128, 256]) {
+    const ctx = await createGradient({ device, limits: { maxComputeInvocationsPerWorkgroup: wg } });
+    const out = device.createBuffer({ size: ctx.outputLayout({ shape }).totalBytes, usage: STORAGE | COPY_SRC });
+    const t = await timeRecorded(async (e) => (await ctx.encode(e, { input, shape, output: out })).release);
+    sweep.push({ workgroupSize: wg, shape: shape.join('x'), kernelMs: t * 1e3 });
+    out.destroy();
+    ctx.destroy();
+  }
+  input.destroy();
+}
+
+// Beyond one binding: an array larger than 2 GiB, checked at sampled points.
+let huge = null;
+if (flag('--huge')) {
+  const shape = [24576, 24576];
+  const n = sizeOf(shape);
+  try {
+    const data = randomData(n, 7);
+    const t0 = performance.now();
+    const outs = await g.gradient(data, { shape });
+    const seconds = (performance.now() - t0) / 1e3;
+    huge = { shape: shape.join('x'), inputBytes: n * 4, endToEndS: seconds, sampledErrorInEps: sampledError(data, shape, 1, outs) };
+  } catch (e) {
+    huge = { shape: shape.join('x'), error: String(e?.message ?? e) };
+  }
+}
+
+const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+console.log(`adapter: ${adapterName}; timestamps: ${hasTimestamps}; repeats: ${R}; maxStorageBufferBindingSize ${adapter.limits.maxStorageBufferBindingSize}, maxBufferSize ${adapter.limits.maxBufferSize}`);
+console.log(['shape', 'eo', 'kernel ms', 'per-axis ms', 'GB/s', 'copy ms', 'copy GB/s', 'kernel/copy', 'e2e ms', 'cpu ms', 'err/eps'].map((h, i) => (i < 2 ? h.padEnd(i ? 3 : 14) : h.padStart(12))).join(''));
+for (const r of rows) {
+  console.log([r.shape.padEnd(14), String(r.edgeOrder).padEnd(3), fmt(r.kernelMs), fmt(r.perAxisMs), fmt(r.gbps, 0), fmt(r.copyMs), fmt(r.copyGbps, 0), fmt(r.ratioToCopy, 2), fmt(r.endToEndMs, 1), fmt(r.cpuMs, 0), fmt(r.sampledErrorInEps, 2)]
+    .map((c, i) => (i < 2 ? c : c.padStart(12))).join(''));
+}
+console.log(`upload ${uploadFigures.shape} (${(uploadFigures.bytes / 2 ** 20).toFixed(0)} MiB): writeBuffer ${fmt(uploadFigures.writeBufferMs, 1)} ms, mappedAtCreation ${fmt(uploadFigures.mappedAtCreationMs, 1)} ms, pooled staging ${fmt(uploadFigures.pooledStagingMs, 1)} ms`);
+console.log(`workgroup sweep: ${sweep.map((s) => `${s.workgroupSize}: ${fmt(s.kernelMs)} ms`).join(', ')} (${sweep[0]?.shape})`);
+if (huge) console.log(`huge: ${JSON.stringify(huge)}`);
+
+const jsonPath = value('--json');
+if (jsonPath) {
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(jsonPath, JSON.stringify({ adapter: adapterName, timestamps: hasTimestamps, limits: requiredLimits, node: process.version, repeats: R, rows, upload: uploadFigures, workgroupSweep: sweep, huge }, null, 2));
+}
+g.destroy();
+device.destroy();

@@ -1,0 +1,141 @@
+"""Times the peers on the shapes of bench/gpu.mjs: torch.gradient, jax.jit(jnp.gradient), cupy.gradient
+and numpy.gradient, float32, all axes, edge orders 1 and 2, with proper device synchronisation.
+
+    python3 bench/peers.py [--sizes full|small|1d:16777216,2d:4096x4096] [--json FILE] [--repeat R]
+
+Each library that is not importable (or finds no GPU) is skipped and said so. Prints a table.
+"""
+import argparse
+import json
+import statistics
+import time
+
+FULL = [(2**24,), (2**26,), (4096, 4096), (8192, 8192), (256, 256, 256), (512, 512, 512)]
+SMALL = [(2**18,), (512, 512), (64, 64, 64)]
+
+
+def parse_sizes(spec):
+    if spec in (None, "full"):
+        return FULL
+    if spec == "small":
+        return SMALL
+    out = []
+    for item in spec.split(","):
+        item = item.split(":")[-1]
+        out.append(tuple(int(v) for v in item.split("x")))
+    return out
+
+
+def median_time(fn, sync, repeat):
+    fn()
+    sync()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def time_torch(shape, edge_order, repeat):
+    import torch
+
+    if not torch.cuda.is_available():
+        raise RuntimeError("no CUDA device")
+    x = torch.randn(shape, device="cuda", dtype=torch.float32)
+    fn = lambda: torch.gradient(x, edge_order=edge_order)
+    fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    times = []
+    for _ in range(repeat):
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / 1e3)
+    return statistics.median(times)
+
+
+def time_jax(shape, edge_order, repeat):
+    import jax
+    import jax.numpy as jnp
+
+    if jax.default_backend() != "gpu":
+        raise RuntimeError(f"jax backend is {jax.default_backend()}")
+    if edge_order == 2:
+        raise RuntimeError("jnp.gradient has no edge_order=2")
+    x = jax.random.normal(jax.random.PRNGKey(0), shape, dtype=jnp.float32)
+    f = jax.jit(lambda a: jnp.gradient(a))  # first-order edges, like edge_order=1
+    return median_time(lambda: jax.block_until_ready(f(x)), lambda: None, repeat)
+
+
+def time_cupy(shape, edge_order, repeat):
+    import cupy as cp
+
+    x = cp.random.standard_normal(shape, dtype=cp.float32)
+    s = cp.cuda.Stream.null
+    start, end = cp.cuda.Event(), cp.cuda.Event()
+    cp.gradient(x, edge_order=edge_order)
+    s.synchronize()
+    times = []
+    for _ in range(repeat):
+        start.record()
+        cp.gradient(x, edge_order=edge_order)
+        end.record()
+        end.synchronize()
+        times.append(cp.cuda.get_elapsed_time(start, end) / 1e3)
+    return statistics.median(times)
+
+
+def time_numpy(shape, edge_order, repeat):
+    import numpy as np
+
+    if np.prod(shape) > 2**26:
+        raise RuntimeError("skipped above 2^26 elements")
+    x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+    return median_time(lambda: np.gradient(x, edge_order=edge_order), lambda: None, max(3, repeat // 5))
+
+
+PEERS = {"torch": time_torch, "jax": time_jax, "cupy": time_cupy, "numpy": time_numpy}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes")
+    ap.add_argument("--json")
+    ap.add_argument("--repeat", type=int, default=20)
+    a = ap.parse_args()
+    rows, notes = [], {}
+    for shape in parse_sizes(a.sizes):
+        for eo in (1, 2):
+            row = {"shape": "x".join(map(str, shape)), "edgeOrder": eo}
+            for name, fn in PEERS.items():
+                try:
+                    row[name + "Ms"] = fn(shape, eo, a.repeat) * 1e3
+                except Exception as e:  # a missing library or GPU skips that peer
+                    row[name + "Ms"] = None
+                    notes.setdefault(name, f"{type(e).__name__}: {e}"[:160])
+            rows.append(row)
+            print(f"done {row['shape']} e{eo}", flush=True)
+    versions = {}
+    for mod in ("torch", "jax", "cupy", "numpy"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except Exception:
+            pass
+    print("peers (median ms):", json.dumps(versions))
+    print("shape".ljust(14) + "eo".ljust(4) + "".join(n.rjust(12) for n in PEERS))
+    for r in rows:
+        cells = "".join(("n/a" if r[n + "Ms"] is None else f"{r[n + 'Ms']:.3f}").rjust(12) for n in PEERS)
+        print(r["shape"].ljust(14) + str(r["edgeOrder"]).ljust(4) + cells)
+    for name, note in notes.items():
+        print(f"note {name}: {note}")
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump({"versions": versions, "rows": rows, "notes": notes}, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()
