@@ -4,8 +4,8 @@
 //   node bench/gpu.mjs [--sizes full|small|1d:16777216,2d:4096x4096,3d:256x256x256] [--json FILE]
 //                      [--repeat R] [--huge] [--no-cpu]
 //
-// For each shape and edge order: kernel time (timestamp queries around R back-to-back encodes, or the
-// wall time of R queued encodes), effective bandwidth 4·n·(1+axes)/t, the copy floor (copyBufferToBuffer
+// For each shape and edge order: kernel time (wall time of R back-to-back encodes in one submit, and the
+// median GPU time of one pass from its own timestamp queries), effective bandwidth 4·n·(1+axes)/t, the copy floor (copyBufferToBuffer
 // moving the same bytes, timed the same way in the same run), the per-axis variant, end-to-end
 // gpuGradient time (upload + kernel + readback) and cpuGradient's time. A sampled check against a
 // float64 reference guards every figure.
@@ -46,40 +46,50 @@ const TRIALS = cpuAdapter ? 2 : 5;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const sizeOf = (shape) => shape.reduce((p, n) => p * n, 1);
 
-/** Seconds per repetition of `record(encoder)`, from timestamps around R repetitions (wall time if none). */
-async function timeRecorded(record, reps = R) {
+/**
+ * Seconds per repetition of `record(encoder)`: the wall time of R repetitions recorded back to back in one
+ * submit (median over trials, after a warm-up). Kernels and copies are timed this same way, so their
+ * ratio is like for like.
+ */
+async function timeQueued(record, reps = R) {
   const results = [];
   for (let trial = 0; trial < TRIALS + 1; trial++) {
     const encoder = device.createCommandEncoder();
-    let qs, resolve, read;
-    if (hasTimestamps) {
-      qs = device.createQuerySet({ type: 'timestamp', count: 2 });
-      encoder.beginComputePass({ timestampWrites: { querySet: qs, beginningOfPassWriteIndex: 0 } }).end();
-    }
     const releases = [];
-    for (let r = 0; r < reps; r++) releases.push(await record(encoder));
-    if (hasTimestamps) {
-      encoder.beginComputePass({ timestampWrites: { querySet: qs, endOfPassWriteIndex: 1 } }).end();
-      resolve = device.createBuffer({ size: 16, usage: QUERY_RESOLVE | COPY_SRC });
-      read = device.createBuffer({ size: 16, usage: MAP_READ | COPY_DST });
-      encoder.resolveQuerySet(qs, 0, 2, resolve, 0);
-      encoder.copyBufferToBuffer(resolve, 0, read, 0, 16);
-    }
-    const t0 = performance.now();
-    device.queue.submit([encoder.finish()]);
+    for (let r = 0; r < reps; r++) releases.push(await record(encoder, r));
+    const commands = encoder.finish();
     await device.queue.onSubmittedWorkDone();
-    const wall = (performance.now() - t0) / 1e3 / reps;
+    const t0 = performance.now();
+    device.queue.submit([commands]);
+    await device.queue.onSubmittedWorkDone();
+    const seconds = (performance.now() - t0) / 1e3 / reps;
     for (const release of releases) release?.();
-    let seconds = wall;
-    if (hasTimestamps) {
-      await read.mapAsync(1);
-      const [a, b] = new BigUint64Array(read.getMappedRange());
-      seconds = Number(b - a) / 1e9 / reps;
-      read.unmap(); read.destroy(); resolve.destroy(); qs.destroy();
-    }
     if (trial > 0) results.push(seconds); // trial 0 warms up
   }
   return median(results);
+}
+
+/** Median GPU time of one compute pass, from its own timestamp pair (NaN without timestamp queries). */
+async function timePasses(record, reps = R) {
+  if (!hasTimestamps) return NaN;
+  const qs = device.createQuerySet({ type: 'timestamp', count: 2 * reps });
+  const resolve = device.createBuffer({ size: 16 * reps, usage: QUERY_RESOLVE | COPY_SRC });
+  const read = device.createBuffer({ size: 16 * reps, usage: MAP_READ | COPY_DST });
+  const encoder = device.createCommandEncoder();
+  const releases = [];
+  for (let r = 0; r < reps; r++) {
+    releases.push(await record(encoder, { querySet: qs, beginningOfPassWriteIndex: 2 * r, endOfPassWriteIndex: 2 * r + 1 }));
+  }
+  encoder.resolveQuerySet(qs, 0, 2 * reps, resolve, 0);
+  encoder.copyBufferToBuffer(resolve, 0, read, 0, 16 * reps);
+  device.queue.submit([encoder.finish()]);
+  await read.mapAsync(1);
+  const t = new BigUint64Array(read.getMappedRange());
+  const times = [];
+  for (let r = 1; r < reps; r++) times.push(Number(t[2 * r + 1] - t[2 * r]) / 1e9); // r = 0 warms up
+  read.unmap(); read.destroy(); resolve.destroy(); qs.destroy();
+  for (const release of releases) release?.();
+  return median(times);
 }
 
 function randomData(n, seed = 1) {
@@ -151,7 +161,7 @@ for (const shape of shapes) {
     copySrc = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST });
     copyDst = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST });
   } catch { /* too large for one buffer: no copy floor */ }
-  const copySeconds = copySrc ? await timeRecorded((enc) => { enc.copyBufferToBuffer(copySrc, 0, copyDst, 0, copyBytes); }) : NaN;
+  const copySeconds = copySrc ? await timeQueued((enc) => { enc.copyBufferToBuffer(copySrc, 0, copyDst, 0, copyBytes); }) : NaN;
 
   for (const edgeOrder of [1, 2]) {
     const options = { input, shape, edgeOrder };
@@ -167,8 +177,9 @@ for (const shape of shapes) {
     for (let k = 0; k < D; k++) outs.push(await readFloats(stacked, once.offsets[k], n));
     const error = sampledError(data, shape, edgeOrder, outs);
 
-    const onePass = await timeRecorded(async (e) => (await g.encode(e, { ...options, output: stacked })).release);
-    const perAxis = D > 1 ? await timeRecorded(async (e) => (await g.encode(e, { ...options, outputs: separate })).release) : onePass;
+    const onePass = await timeQueued(async (e) => (await g.encode(e, { ...options, output: stacked })).release);
+    const onePassTs = await timePasses(async (e, timestampWrites) => (await g.encode(e, { ...options, output: stacked, timestampWrites })).release);
+    const perAxis = D > 1 ? await timeQueued(async (e) => (await g.encode(e, { ...options, outputs: separate })).release) : onePass;
 
     const e2e = [];
     for (let t = 0; t < (cpuAdapter ? 2 : 3); t++) {
@@ -184,7 +195,7 @@ for (const shape of shapes) {
     }
     const row = {
       shape: shape.join('x'), n, axes: D, edgeOrder, bytes,
-      kernelMs: onePass * 1e3, perAxisMs: perAxis * 1e3, copyMs: copySeconds * 1e3,
+      kernelMs: onePass * 1e3, kernelTimestampMs: onePassTs * 1e3, perAxisMs: perAxis * 1e3, copyMs: copySeconds * 1e3,
       gbps: bytes / onePass / 1e9, copyGbps: bytes / copySeconds / 1e9, ratioToCopy: onePass / copySeconds,
       endToEndMs: median(e2e) * 1e3, cpuMs: cpuSeconds * 1e3, sampledErrorInEps: error,
     };
@@ -233,7 +244,7 @@ const sweep = [];
   for (const wg of [64, 128, 256]) {
     const ctx = await createGradient({ device, limits: { maxComputeInvocationsPerWorkgroup: wg } });
     const out = device.createBuffer({ size: ctx.outputLayout({ shape }).totalBytes, usage: STORAGE | COPY_SRC });
-    const t = await timeRecorded(async (e) => (await ctx.encode(e, { input, shape, output: out })).release);
+    const t = await timeQueued(async (e) => (await ctx.encode(e, { input, shape, output: out })).release);
     sweep.push({ workgroupSize: wg, shape: shape.join('x'), kernelMs: t * 1e3 });
     out.destroy();
     ctx.destroy();
@@ -259,9 +270,9 @@ if (flag('--huge')) {
 
 const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 console.log(`adapter: ${adapterName}; timestamps: ${hasTimestamps}; repeats: ${R}; maxStorageBufferBindingSize ${adapter.limits.maxStorageBufferBindingSize}, maxBufferSize ${adapter.limits.maxBufferSize}`);
-console.log(['shape', 'eo', 'kernel ms', 'per-axis ms', 'GB/s', 'copy ms', 'copy GB/s', 'kernel/copy', 'e2e ms', 'cpu ms', 'err/eps'].map((h, i) => (i < 2 ? h.padEnd(i ? 3 : 14) : h.padStart(12))).join(''));
+console.log(['shape', 'eo', 'kernel ms', 'pass ts ms', 'per-axis ms', 'GB/s', 'copy ms', 'copy GB/s', 'kernel/copy', 'e2e ms', 'cpu ms', 'err/eps'].map((h, i) => (i < 2 ? h.padEnd(i ? 3 : 14) : h.padStart(12))).join(''));
 for (const r of rows) {
-  console.log([r.shape.padEnd(14), String(r.edgeOrder).padEnd(3), fmt(r.kernelMs), fmt(r.perAxisMs), fmt(r.gbps, 0), fmt(r.copyMs), fmt(r.copyGbps, 0), fmt(r.ratioToCopy, 2), fmt(r.endToEndMs, 1), fmt(r.cpuMs, 0), fmt(r.sampledErrorInEps, 2)]
+  console.log([r.shape.padEnd(14), String(r.edgeOrder).padEnd(3), fmt(r.kernelMs), fmt(r.kernelTimestampMs), fmt(r.perAxisMs), fmt(r.gbps, 0), fmt(r.copyMs), fmt(r.copyGbps, 0), fmt(r.ratioToCopy, 2), fmt(r.endToEndMs, 1), fmt(r.cpuMs, 0), fmt(r.sampledErrorInEps, 2)]
     .map((c, i) => (i < 2 ? c : c.padStart(12))).join(''));
 }
 console.log(`upload ${uploadFigures.shape} (${(uploadFigures.bytes / 2 ** 20).toFixed(0)} MiB): writeBuffer ${fmt(uploadFigures.writeBufferMs, 1)} ms, mappedAtCreation ${fmt(uploadFigures.mappedAtCreationMs, 1)} ms, pooled staging ${fmt(uploadFigures.pooledStagingMs, 1)} ms`);

@@ -98,7 +98,32 @@ def time_numpy(shape, edge_order, repeat):
     return median_time(lambda: np.gradient(x, edge_order=edge_order), lambda: None, max(3, repeat // 5))
 
 
-PEERS = {"torch": time_torch, "jax": time_jax, "cupy": time_cupy, "numpy": time_numpy}
+def time_torch_copy(shape, edge_order, repeat):
+    """The device's copy floor as torch sees it: a copy moving the bytes a gradient moves, 4·n·(1 + axes)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise RuntimeError("no CUDA device")
+    n = 1
+    for v in shape:
+        n *= v
+    src = torch.randn((n * (1 + len(shape))) // 2, device="cuda", dtype=torch.float32)
+    dst = torch.empty_like(src)
+    fn = lambda: dst.copy_(src)
+    fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    times = []
+    for _ in range(repeat):
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / 1e3)
+    return statistics.median(times)
+
+
+PEERS = {"torch": time_torch, "jax": time_jax, "cupy": time_cupy, "numpy": time_numpy, "torch_copy": time_torch_copy}
 
 
 def main():

@@ -9,7 +9,7 @@ import {
   type InputFormat, type Layout,
 } from './kernels';
 import { BufferPool, type PoolStats } from './pool';
-import { hostBytes, writeBytes } from './upload';
+import { fillMapped, readMapped } from './upload';
 
 export interface GradientContextOptions {
   /** Device to use; without it one is requested (navigator.gpu, or Dawn's `webgpu` package in Node). */
@@ -30,6 +30,8 @@ export interface EncodeOptions extends GradientOptions {
   outputs?: readonly GPUBuffer[];
   /** One storage buffer holding every axis: axis k at byte k·slabBytes (see `outputLayout`). */
   output?: GPUBuffer;
+  /** Timestamp writes for the compute pass the work is recorded in (profiling). */
+  timestampWrites?: GPUComputePassTimestampWrites;
 }
 
 export interface EncodedGradient {
@@ -130,22 +132,26 @@ export class GradientContext {
       : plan.axes.map(() => this.pool.acquire(ceilTo(N * 4, 16), BufferUsage.STORAGE | BufferUsage.COPY_SRC));
     const slots: OutputSlot[] = plan.axes.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
     const staging = outBuffers.map((b) => this.pool.acquire(b.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
-    const input = this.pool.acquire(ceilTo(N * format.bytesPerElement, 16), BufferUsage.STORAGE | BufferUsage.COPY_DST);
-    const used = [input, ...outBuffers, ...staging];
+    const inputBytes = ceilTo(N * format.bytesPerElement, 16);
+    const input = this.pool.acquire(inputBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+    const upload = this.pool.acquire(inputBytes, BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC);
+    const used = [input, upload, ...outBuffers, ...staging];
 
     let temps: GPUBuffer[] = [];
     try {
+      await this.whileAlive(upload.mapAsync(MapMode.WRITE));
+      fillMapped(upload, data, info.kind, format.bytesPerElement);
+      upload.unmap();
       await this.guard(() => {
-        writeBytes(this.device.queue, input, hostBytes(data, info.kind));
         const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
+        encoder.copyBufferToBuffer(upload, 0, input, 0, inputBytes);
         temps = this.record(encoder, pipeline, plan, layout, format, input, outBuffers, slots);
-        const copyBytes = stacked ? ceilTo(((plan.axes.length - 1) * slab + N) * 4, 4) : ceilTo(N * 4, 4);
-        outBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, staging[i], 0, copyBytes));
+        const copyBytes = stacked ? ((plan.axes.length - 1) * slab + N) * 4 : N * 4;
+        outBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, staging[i], 0, ceilTo(copyBytes, 4)));
         this.device.queue.submit([encoder.finish()]);
       });
       await this.whileAlive(Promise.all(staging.map((s) => s.mapAsync(MapMode.READ))));
-      const mapped = staging.map((s) => s.getMappedRange());
-      const results = slots.map((slot) => new Float32Array(mapped[slot.buffer], slot.offset * 4, N).slice());
+      const results = slots.map((slot) => readMapped(staging[slot.buffer], slot.offset * 4, N));
       staging.forEach((s) => s.unmap());
       for (const b of [...used, ...temps]) this.pool.release(b);
       return results;
@@ -168,7 +174,7 @@ export class GradientContext {
    * or read back. Without `outputs`/`output`, a stacked output buffer is created and owned by the caller.
    */
   async encode(encoder: GPUCommandEncoder, options: EncodeOptions): Promise<EncodedGradient> {
-    const { input, dtype = 'float32', outputs, output, ...gradientOptions } = options ?? ({} as EncodeOptions);
+    const { input, dtype = 'float32', outputs, output, timestampWrites, ...gradientOptions } = options ?? ({} as EncodeOptions);
     if (!options || !Array.isArray(options.shape)) {
       throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by encode (the GPU buffer does not know it)`);
     }
@@ -219,7 +225,7 @@ export class GradientContext {
     const layout = chooseLayout(plan);
     const pipeline = await this.pipeline(format, layout);
     let temps: GPUBuffer[] = [];
-    await this.guard(() => { temps = this.record(encoder, pipeline, plan, layout, format, input, buffers, slots); });
+    await this.guard(() => { temps = this.record(encoder, pipeline, plan, layout, format, input, buffers, slots, timestampWrites); });
     return result(temps);
   }
 
@@ -246,7 +252,7 @@ export class GradientContext {
 
   /** Records every dispatch of a plan; returns the temporary buffers the work reads. */
   private record(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, plan: Plan, layout: Layout, format: InputFormat,
-    input: GPUBuffer, outputs: readonly GPUBuffer[], slots: OutputSlot[]): GPUBuffer[] {
+    input: GPUBuffer, outputs: readonly GPUBuffer[], slots: OutputSlot[], timestampWrites?: GPUComputePassTimestampWrites): GPUBuffer[] {
     const steps = planSteps(plan, layout, format.bytesPerElement, slots, this.limits);
     const stride = ceilTo(PARAMS_BYTES, this.limits.minUniformBufferOffsetAlignment);
     const uniforms = this.pool.acquire(steps.length * stride, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
@@ -262,7 +268,7 @@ export class GradientContext {
     steps.forEach((step, i) => writeParams(params, i * stride, toParams(step, plan, packed.offsets), plan.edgeOrder));
     this.device.queue.writeBuffer(uniforms, 0, params.buffer);
 
-    const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
+    const pass = encoder.beginComputePass({ label: 'webgpu-gradient', timestampWrites });
     pass.setPipeline(pipeline);
     steps.forEach((step, i) => {
       const bytes = format.bytesPerElement;
