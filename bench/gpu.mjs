@@ -40,32 +40,47 @@ function parseSizes(spec) {
   return spec.split(',').map((s) => s.replace(/^\dd:/, '').split('x').map(Number));
 }
 const shapes = parseSizes(value('--sizes'));
-const R = Number(value('--repeat', cpuAdapter ? 3 : 20));
+const R = Number(value('--repeat', cpuAdapter ? 3 : 50));
 const TRIALS = cpuAdapter ? 2 : 5;
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const sizeOf = (shape) => shape.reduce((p, n) => p * n, 1);
 
+// A GPU left idle drops its clocks (an H100 idles at 345 MHz), and anything measured right after a pause
+// runs several times slower. So every measurement is submitted right behind a warm-up command buffer
+// of about 0.1 s of copies, with no idle gap, and all commands are recorded before the warm-up starts.
+let warmSrc = null, warmDst = null;
+function warmup() {
+  const bytes = 64 * 2 ** 20;
+  warmSrc ??= device.createBuffer({ size: bytes, usage: COPY_SRC | COPY_DST });
+  warmDst ??= device.createBuffer({ size: bytes, usage: COPY_SRC | COPY_DST });
+  const encoder = device.createCommandEncoder();
+  for (let i = 0; i < (cpuAdapter ? 2 : 2000); i++) encoder.copyBufferToBuffer(warmSrc, 0, warmDst, 0, bytes);
+  return encoder.finish();
+}
+
 /**
  * Seconds per repetition of `record(encoder)`: the wall time of R repetitions recorded back to back in one
- * submit (median over trials, after a warm-up). Kernels and copies are timed this same way, so their
- * ratio is like for like.
+ * command buffer, submitted right after a warm-up (median over trials). Kernels and copies are timed this
+ * same way, so their ratio is like for like.
  */
 async function timeQueued(record, reps = R) {
-  const results = [];
-  for (let trial = 0; trial < TRIALS + 1; trial++) {
+  const buffers = [], releases = [];
+  for (let trial = 0; trial < TRIALS; trial++) {
     const encoder = device.createCommandEncoder();
-    const releases = [];
-    for (let r = 0; r < reps; r++) releases.push(await record(encoder, r));
-    const commands = encoder.finish();
+    for (let r = 0; r < reps; r++) releases.push(await record(encoder));
+    buffers.push(encoder.finish());
+  }
+  const results = [];
+  for (const commands of buffers) {
+    device.queue.submit([warmup()]);
     await device.queue.onSubmittedWorkDone();
     const t0 = performance.now();
     device.queue.submit([commands]);
     await device.queue.onSubmittedWorkDone();
-    const seconds = (performance.now() - t0) / 1e3 / reps;
-    for (const release of releases) release?.();
-    if (trial > 0) results.push(seconds); // trial 0 warms up
+    results.push((performance.now() - t0) / 1e3 / reps);
   }
+  for (const release of releases) release?.();
   return median(results);
 }
 
@@ -82,14 +97,43 @@ async function timePasses(record, reps = R) {
   }
   encoder.resolveQuerySet(qs, 0, 2 * reps, resolve, 0);
   encoder.copyBufferToBuffer(resolve, 0, read, 0, 16 * reps);
-  device.queue.submit([encoder.finish()]);
+  const commands = encoder.finish();
+  device.queue.submit([warmup(), commands]);
   await read.mapAsync(1);
   const t = new BigUint64Array(read.getMappedRange());
   const times = [];
-  for (let r = 1; r < reps; r++) times.push(Number(t[2 * r + 1] - t[2 * r]) / 1e9); // r = 0 warms up
+  for (let r = 0; r < reps; r++) times.push(Number(t[2 * r + 1] - t[2 * r]) / 1e9);
   read.unmap(); read.destroy(); resolve.destroy(); qs.destroy();
   for (const release of releases) release?.();
   return median(times);
+}
+
+// The best a WebGPU kernel can do: a vec4 copy moving the same bytes, timed like the gradient kernel.
+let copyPipeline = null;
+function copyKernel(src, dst, bytes) {
+  copyPipeline ??= device.createComputePipeline({
+    layout: 'auto',
+    compute: {
+      module: device.createShaderModule({ code: `
+        @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+        @group(0) @binding(1) var<storage, read_write> b: array<vec4<f32>>;
+        @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+          let i = id.x + id.y * n.x * 256u;
+          if (i < arrayLength(&b)) { b[i] = a[i]; }
+        }` }),
+      entryPoint: 'main',
+    },
+  });
+  const bindGroup = device.createBindGroup({ layout: copyPipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: src, size: bytes } }, { binding: 1, resource: { buffer: dst, size: bytes } }] });
+  const groups = Math.ceil(bytes / 16 / 256);
+  const x = Math.min(groups, 65535), y = Math.ceil(groups / x);
+  return (encoder, timestampWrites) => {
+    const pass = encoder.beginComputePass({ timestampWrites });
+    pass.setPipeline(copyPipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y);
+    pass.end();
+  };
 }
 
 function randomData(n, seed = 1) {
@@ -158,10 +202,14 @@ for (const shape of shapes) {
   const copyBytes = Math.ceil(bytes / 2 / 16) * 16;
   let copySrc = null, copyDst = null;
   try {
-    copySrc = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST });
-    copyDst = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST });
+    copySrc = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST | STORAGE });
+    copyDst = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST | STORAGE });
   } catch { /* too large for one buffer: no copy floor */ }
   const copySeconds = copySrc ? await timeQueued((enc) => { enc.copyBufferToBuffer(copySrc, 0, copyDst, 0, copyBytes); }) : NaN;
+  const fitsBinding = copyBytes <= adapter.limits.maxStorageBufferBindingSize;
+  const copyKernelRun = copySrc && fitsBinding ? copyKernel(copySrc, copyDst, copyBytes) : null;
+  const copyKernelSeconds = copyKernelRun ? await timeQueued((enc) => { copyKernelRun(enc); }) : NaN;
+  const copyKernelTs = copyKernelRun ? await timePasses((enc, ts) => { copyKernelRun(enc, ts); }) : NaN;
 
   for (const edgeOrder of [1, 2]) {
     const options = { input, shape, edgeOrder };
@@ -197,12 +245,14 @@ for (const shape of shapes) {
       shape: shape.join('x'), n, axes: D, edgeOrder, bytes,
       kernelMs: onePass * 1e3, kernelTimestampMs: onePassTs * 1e3, perAxisMs: perAxis * 1e3, copyMs: copySeconds * 1e3,
       gbps: bytes / onePass / 1e9, copyGbps: bytes / copySeconds / 1e9, ratioToCopy: onePass / copySeconds,
+      copyKernelMs: copyKernelSeconds * 1e3, copyKernelTimestampMs: copyKernelTs * 1e3, ratioToCopyKernel: onePassTs / copyKernelTs,
       endToEndMs: median(e2e) * 1e3, cpuMs: cpuSeconds * 1e3, sampledErrorInEps: error,
     };
     rows.push(row);
     console.error(`done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms)`);
   }
   for (const b of [input, stacked, ...separate, copySrc, copyDst]) b?.destroy();
+  copyPipeline = null;
 }
 
 // Upload paths, on the largest 2-D shape: writeBuffer, a new mappedAtCreation buffer, a pooled MAP_WRITE staging buffer.
@@ -270,9 +320,9 @@ if (flag('--huge')) {
 
 const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 console.log(`adapter: ${adapterName}; timestamps: ${hasTimestamps}; repeats: ${R}; maxStorageBufferBindingSize ${adapter.limits.maxStorageBufferBindingSize}, maxBufferSize ${adapter.limits.maxBufferSize}`);
-console.log(['shape', 'eo', 'kernel ms', 'pass ts ms', 'per-axis ms', 'GB/s', 'copy ms', 'copy GB/s', 'kernel/copy', 'e2e ms', 'cpu ms', 'err/eps'].map((h, i) => (i < 2 ? h.padEnd(i ? 3 : 14) : h.padStart(12))).join(''));
+console.log(['shape', 'eo', 'kernel ms', 'pass ts ms', 'per-axis ms', 'GB/s', 'copyB2B ms', 'B2B GB/s', 'kernel/B2B', 'copy-kern ms', 'kernel/ck', 'e2e ms', 'cpu ms', 'err/eps'].map((h, i) => (i < 2 ? h.padEnd(i ? 3 : 14) : h.padStart(12))).join(''));
 for (const r of rows) {
-  console.log([r.shape.padEnd(14), String(r.edgeOrder).padEnd(3), fmt(r.kernelMs), fmt(r.kernelTimestampMs), fmt(r.perAxisMs), fmt(r.gbps, 0), fmt(r.copyMs), fmt(r.copyGbps, 0), fmt(r.ratioToCopy, 2), fmt(r.endToEndMs, 1), fmt(r.cpuMs, 0), fmt(r.sampledErrorInEps, 2)]
+  console.log([r.shape.padEnd(14), String(r.edgeOrder).padEnd(3), fmt(r.kernelMs), fmt(r.kernelTimestampMs), fmt(r.perAxisMs), fmt(r.gbps, 0), fmt(r.copyMs), fmt(r.copyGbps, 0), fmt(r.ratioToCopy, 2), fmt(r.copyKernelTimestampMs), fmt(r.ratioToCopyKernel, 2), fmt(r.endToEndMs, 1), fmt(r.cpuMs, 0), fmt(r.sampledErrorInEps, 2)]
     .map((c, i) => (i < 2 ? c : c.padStart(12))).join(''));
 }
 console.log(`upload ${uploadFigures.shape} (${(uploadFigures.bytes / 2 ** 20).toFixed(0)} MiB): writeBuffer ${fmt(uploadFigures.writeBufferMs, 1)} ms, mappedAtCreation ${fmt(uploadFigures.mappedAtCreationMs, 1)} ms, pooled staging ${fmt(uploadFigures.pooledStagingMs, 1)} ms`);

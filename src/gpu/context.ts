@@ -9,6 +9,7 @@ import {
   type InputFormat, type Layout,
 } from './kernels';
 import { BufferPool, type PoolStats } from './pool';
+import { requestGradientDevice } from './device';
 import { fillMapped, readMapped } from './upload';
 
 export interface GradientContextOptions {
@@ -69,7 +70,6 @@ export class GradientContext {
   private readonly waiting = new Set<(error: unknown) => void>();
 
   static async create(options: GradientContextOptions = {}): Promise<GradientContext> {
-    const { requestGradientDevice } = await import('./device');
     const device = options.device ?? (await requestGradientDevice());
     return new GradientContext(device, options, !options.device);
   }

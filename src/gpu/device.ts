@@ -8,7 +8,7 @@ import { GradientError } from '../errors';
 // Dawn crashes if the object `create()` returned is collected while its devices live: keep it here.
 let dawnGpu: GPU | null = null;
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+const isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
 
 async function findGpu(): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
