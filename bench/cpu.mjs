@@ -11,18 +11,22 @@ const REPEATS = 7;
 
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; }
 
+/** Median ms of cpuGradient with fresh outputs, and with outputs reused through the `out` option. */
 function timeOurs(shape) {
   const size = shape.reduce((p, n) => p * n, 1);
   const data = new Float64Array(size);
   for (let i = 0; i < size; i++) data[i] = Math.sin(i * 0.001) * 3 + (i % 7);
-  cpuGradient(data, { shape }); // warm-up: let V8 optimise the loops
-  const times = [];
+  const out = cpuGradient(data, { shape }); // warm-up: let V8 optimise the loops
+  const fresh = [], reused = [];
   for (let r = 0; r < REPEATS; r++) {
-    const t0 = performance.now();
+    let t0 = performance.now();
     cpuGradient(data, { shape });
-    times.push(performance.now() - t0);
+    fresh.push(performance.now() - t0);
+    t0 = performance.now();
+    cpuGradient(data, { shape, out });
+    reused.push(performance.now() - t0);
   }
-  return median(times);
+  return { fresh: median(fresh), reused: median(reused) };
 }
 
 function timeNumpy(shape) {
@@ -45,10 +49,11 @@ ts.sort(); print(ts[len(ts) // 2] * 1e3, np.__version__)
 }
 
 console.log(`cpuGradient vs numpy.gradient, median of ${REPEATS} (node ${process.version})`);
-console.log('case'.padEnd(34) + 'cpuGradient ms'.padStart(16) + 'numpy ms'.padStart(12) + 'ours/numpy'.padStart(12));
+console.log('case'.padEnd(34) + 'ours ms'.padStart(10) + 'ours, out ms'.padStart(14) + 'numpy ms'.padStart(10) + 'ours/numpy'.padStart(12) + 'out/numpy'.padStart(11));
 for (const c of CASES) {
   const ours = timeOurs(c.shape);
   const np = timeNumpy(c.shape);
-  console.log(c.name.padEnd(34) + ours.toFixed(1).padStart(16) + (np ? np.ms.toFixed(1) : 'n/a').padStart(12)
-    + (np ? (ours / np.ms).toFixed(2) : 'n/a').padStart(12) + (np ? `   (numpy ${np.version})` : ''));
+  const ratio = (x) => (np ? (x / np.ms).toFixed(2) : 'n/a');
+  console.log(c.name.padEnd(34) + ours.fresh.toFixed(1).padStart(10) + ours.reused.toFixed(1).padStart(14) + (np ? np.ms.toFixed(1) : 'n/a').padStart(10)
+    + ratio(ours.fresh).padStart(12) + ratio(ours.reused).padStart(11) + (np ? `   (numpy ${np.version})` : ''));
 }

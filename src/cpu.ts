@@ -1,4 +1,5 @@
 import { describeData } from './data';
+import { GradientError, describe } from './errors';
 import { makePlan, type AxisPlan, type Plan } from './plan';
 import { edgeSteps, edgeWeights2, interiorWeights } from './stencil';
 import type { GradientOptions, NumericArray } from './types';
@@ -7,18 +8,41 @@ import type { GradientOptions, NumericArray } from './types';
  * The float64 reference: numpy.gradient's arithmetic, operation for operation, so results match numpy
  * to the last bit for float64 and integer inputs. Returns one Float64Array per selected axis.
  */
-export function cpuGradient(data: NumericArray, options?: GradientOptions): Float64Array[] {
-  const plan = makePlan(describeData(data), options);
-  return runCpuPlan(data, plan);
+export function cpuGradient(data: NumericArray, options?: CpuGradientOptions): Float64Array[] {
+  const plan = makePlan(describeData(data), options, ['out']);
+  const out = options?.out === undefined ? plan.axes.map(() => new Float64Array(plan.size)) : checkOut(options.out, plan, data);
+  plan.axes.forEach((ax, k) => axisGradient(data, ax, plan.edgeOrder, out[k]));
+  return out;
 }
 
-export function runCpuPlan(f: ArrayLike<number>, plan: Plan): Float64Array[] {
-  return plan.axes.map((ax) => axisGradient(f, ax, plan.edgeOrder, plan.size));
+export interface CpuGradientOptions extends GradientOptions {
+  /**
+   * Arrays to write the results into, one Float64Array of the data's length per selected axis; they are
+   * returned. Reusing them across calls avoids the cost of fresh memory (page faults), which dominates
+   * large arrays.
+   */
+  out?: Float64Array[];
 }
 
-function axisGradient(f: ArrayLike<number>, ax: AxisPlan, edgeOrder: 1 | 2, size: number): Float64Array {
-  const out = new Float64Array(size);
-  if (size === 0) return out;
+function checkOut(out: unknown, plan: Plan, data: NumericArray): Float64Array[] {
+  if (!Array.isArray(out) || out.length !== plan.axes.length) {
+    throw new GradientError('invalid-option', `out: ${describe(out)} must be an array of ${plan.axes.length} Float64Array (one per selected axis)`);
+  }
+  out.forEach((o, k) => {
+    if (!(o instanceof Float64Array) || o.length !== plan.size) {
+      throw new GradientError('invalid-option', `out[${k}]: ${describe(o)} must be a Float64Array of length ${plan.size}`);
+    }
+    const shares = (a: ArrayBufferView, b: ArrayBufferView) => a.buffer === b.buffer
+      && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+    if ((ArrayBuffer.isView(data) && shares(o, data)) || out.some((p, j) => j !== k && shares(o, p))) {
+      throw new GradientError('invalid-option', `out[${k}]: overlaps the data or another output`);
+    }
+  });
+  return out;
+}
+
+function axisGradient(f: ArrayLike<number>, ax: AxisPlan, edgeOrder: 1 | 2, out: Float64Array): void {
+  if (out.length === 0) return;
   const { n, outer, inner: s } = ax;
   const rowSpan = n * s;
   if (ax.dx === null) {
@@ -57,5 +81,4 @@ function axisGradient(f: ArrayLike<number>, ax: AxisPlan, edgeOrder: 1 | 2, size
       }
     }
   }
-  return out;
 }

@@ -1,4 +1,4 @@
-export { cpuGradient } from './cpu';
+export { cpuGradient, type CpuGradientOptions } from './cpu';
 export { GradientError, type GradientErrorCode } from './errors';
 export type { DataKind, GradientOptions, NumericArray } from './types';
 export { gpuGradient, createGradient, releaseDefaultDevice, type GpuGradientOptions } from './gpu/api';

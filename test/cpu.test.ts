@@ -77,3 +77,26 @@ describe('cpuGradient details', () => {
     }
   });
 });
+
+describe('cpuGradient out option', () => {
+  const data = Float64Array.from({ length: 12 }, (_, i) => i * i);
+  it('writes into the given arrays and returns them', () => {
+    const out = [new Float64Array(12).fill(NaN), new Float64Array(12).fill(NaN)];
+    const r = cpuGradient(data, { shape: [3, 4], out });
+    expect(r[0]).toBe(out[0]);
+    expect(r[1]).toBe(out[1]);
+    const fresh = cpuGradient(data, { shape: [3, 4] });
+    expect(Array.from(out[0])).toEqual(Array.from(fresh[0]));
+    expect(Array.from(out[1])).toEqual(Array.from(fresh[1]));
+  });
+  it('refuses wrong or overlapping outputs', () => {
+    const codes = [
+      () => cpuGradient(data, { shape: [3, 4], out: [new Float64Array(12)] }),
+      () => cpuGradient(data, { shape: [3, 4], out: [new Float64Array(12), new Float32Array(12) as never] }),
+      () => cpuGradient(data, { shape: [3, 4], out: [new Float64Array(12), new Float64Array(11)] }),
+      () => cpuGradient(data, { shape: [3, 4], out: [data, new Float64Array(12)] }),
+      () => { const b = new Float64Array(20); return cpuGradient(data, { shape: [3, 4], out: [b.subarray(0, 12), b.subarray(8, 20)] }); },
+    ].map((f) => { try { f(); return 'ok'; } catch (e) { return (e as { code: string }).code; } });
+    expect(codes).toEqual(['invalid-option', 'invalid-option', 'invalid-option', 'invalid-option', 'invalid-option']);
+  });
+});
