@@ -13,11 +13,18 @@ function hasHardwareGpu(): boolean {
 
 let gpu: GPU | null = null; // Dawn crashes if this is collected while devices live
 
+/** The environment for Dawn: SwiftShader's ICD when no Vulkan driver is chosen and there is no GPU. */
+export function dawnEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && !hasHardwareGpu() && existsSync(SWIFTSHADER_ICD)) {
+    return { ...env, VK_ICD_FILENAMES: SWIFTSHADER_ICD };
+  }
+  return env;
+}
+
 export async function nodeGpu(): Promise<GPU | null> {
   if (gpu) return gpu;
-  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && !hasHardwareGpu() && existsSync(SWIFTSHADER_ICD)) {
-    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  }
+  const icd = dawnEnv().VK_ICD_FILENAMES;
+  if (icd) process.env.VK_ICD_FILENAMES = icd;
   const { create } = (await import('webgpu')) as unknown as { create: (flags: string[]) => GPU };
   gpu = create([]);
   return gpu;

@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dawnEnv } from './helpers/gpu';
+
+// Smoke test of `npm run bench` on tiny sizes: it runs from dist/ with Dawn, checks its own results and
+// writes the figures. (Speed is measured on a real GPU, not here.)
+describe('benchmark smoke test', () => {
+  it('runs bench/gpu.mjs on tiny sizes and writes sane figures', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgg-bench-'));
+    try {
+      const json = join(dir, 'bench.json');
+      const out = execFileSync(process.execPath, ['bench/gpu.mjs', '--sizes', '1d:4096,2d:64x68,3d:8x8x12', '--repeat', '2', '--json', json],
+        { encoding: 'utf8', env: dawnEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+      expect(out).toMatch(/^adapter: /m);
+      expect(out).toMatch(/^64x68\s+2\s/m);
+      const report = JSON.parse(readFileSync(json, 'utf8'));
+      expect(report.rows.length).toBe(6);
+      for (const row of report.rows) {
+        expect(row.kernelMs).toBeGreaterThan(0);
+        expect(row.copyMs).toBeGreaterThan(0);
+        expect(row.sampledErrorInEps).toBeLessThan(4);
+        expect(row.bytes).toBe(4 * row.n * (1 + row.axes));
+      }
+      expect(report.upload.pooledStagingMs).toBeGreaterThan(0);
+      expect(report.workgroupSweep.length).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
