@@ -3,9 +3,12 @@ import { defineConfig } from 'vitest/config';
 // One config for three jobs: the library build (`vite build`), the demo (`vite` / `vite build --mode demo`)
 // and the tests (vitest).
 export default defineConfig(({ mode }) => ({
+  // `--mode demo` serves and builds the demo page (demo/index.html) as the site root.
+  root: mode === 'demo' ? 'demo' : undefined,
+  base: mode === 'demo' ? './' : undefined,
   server: { host: '127.0.0.1', port: 5173, strictPort: false },
   build: mode === 'demo'
-    ? { outDir: 'dist-demo', emptyOutDir: true }
+    ? { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' }
     : {
         outDir: 'dist',
         emptyOutDir: true,

@@ -1,0 +1,38 @@
+import { chooseBackend } from './backend';
+import { fieldPanel } from './panels/field';
+import { imagePanel } from './panels/image';
+import { speedPanel } from './panels/speed';
+import { tutorialPanel } from './panels/tutorial';
+
+/** Runs each panel and marks its section data-state="done" (or "error", with the message shown). */
+async function runPanel(id: string, body: (root: HTMLElement) => Promise<void>): Promise<void> {
+  const root = document.getElementById(id)!;
+  root.dataset.state = 'running';
+  try {
+    await body(root);
+    root.dataset.state = 'done';
+  } catch (e) {
+    root.dataset.state = 'error';
+    const msg = root.querySelector('.message') ?? root.appendChild(document.createElement('p'));
+    msg.textContent = `This panel failed: ${(e as Error).message}`;
+    msg.classList.add('error');
+    console.error(e);
+  }
+}
+
+const backend = await chooseBackend();
+const banner = document.getElementById('banner')!;
+if (backend.kind === 'gpu') {
+  banner.className = 'banner ok';
+  banner.textContent = `Running on WebGPU: ${backend.adapterName}`;
+} else {
+  banner.className = 'banner warn';
+  banner.textContent = `WebGPU is not available, so every panel runs on cpuGradient (the float64 CPU reference). Why: ${backend.reason}.`;
+}
+document.body.dataset.backend = backend.kind;
+
+await runPanel('tutorial', (root) => tutorialPanel(root, backend));
+await runPanel('field', (root) => fieldPanel(root, backend));
+await runPanel('image', (root) => imagePanel(root, backend));
+await runPanel('speed', (root) => speedPanel(root, backend));
+document.body.dataset.ready = 'true';

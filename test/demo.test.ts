@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROME_ARGS, findChromium } from './helpers/chrome';
+
+// The demo page end to end: vite's dev server in demo mode, headless Chromium with and without WebGPU.
+// Screenshots go to test-output/ (git-ignored).
+let vite: ViteDevServer;
+let url: string;
+const shots = resolve('test-output');
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  vite = await createServer({ configFile: resolve('vite.config.ts'), mode: 'demo', server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+  await vite.listen();
+  url = `http://127.0.0.1:${(vite.httpServer!.address() as { port: number }).port}/`;
+});
+afterAll(async () => { await vite?.close(); });
+
+async function openDemo(browser: Browser, width: number, height: number): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  await page.setViewport({ width, height });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 300_000 });
+  return { page, errors };
+}
+
+const text = (page: Page, selector: string) => page.$eval(selector, (el) => el.textContent ?? '');
+
+/** Fraction of the canvas's pixels that differ from its first pixel: 0 means blank. */
+const nonBlank = (page: Page, selector: string) => page.$eval(selector, (c) => {
+  const canvas = c as HTMLCanvasElement;
+  const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+  let differ = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) differ++;
+  return differ / (d.length / 4);
+});
+
+async function checkPanels(page: Page) {
+  const states = await page.$$eval('section.panel', (s) => s.map((e) => `${e.id}:${(e as HTMLElement).dataset.state}`));
+  expect(states).toEqual(['tutorial:done', 'field:done', 'image:done', 'speed:done']);
+  const tutorial = await text(page, '#tutorial tbody');
+  expect(tutorial).toContain('5, 6, 8, 10, 11');
+  expect(tutorial).toContain('4, 6, 8, 10, 12');
+  expect(await nonBlank(page, '#image figure:nth-child(2) canvas')).toBeGreaterThan(0.02);
+  expect(await nonBlank(page, '#image figure:nth-child(3) canvas')).toBeGreaterThan(0.02);
+  expect(await nonBlank(page, '#field canvas')).toBeGreaterThan(0.2);
+  expect(await text(page, '#field .message')).toMatch(/max \|∇f\| = /);
+}
+
+describe('demo page', () => {
+  it('works with WebGPU: every panel finishes, the tutorial shows numpy\'s real output, pictures are drawn', async () => {
+    const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROME_ARGS });
+    try {
+      const { page, errors } = await openDemo(browser, 1280, 800);
+      await checkPanels(page);
+      expect(await page.$eval('body', (b) => b.dataset.backend)).toBe('gpu');
+      expect(await text(page, '#speed .adapter')).toMatch(/^WebGPU adapter: \S+/);
+      expect(await text(page, '#tutorial tbody')).toContain('gpuGradient, edge order 1');
+      // Typing another expression redraws the field.
+      await page.$eval('#field input[name=expr]', (el) => { (el as HTMLInputElement).value = 'sin(x) * cos(y)'; el.dispatchEvent(new Event('input')); });
+      await page.waitForFunction(() => document.querySelector('#field .message')?.textContent?.includes('max'), { timeout: 60_000 });
+      await page.screenshot({ path: `${shots}/demo-webgpu.png`, fullPage: true });
+      await page.setViewport({ width: 390, height: 844 });
+      await page.screenshot({ path: `${shots}/demo-phone.png`, fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 600_000);
+
+  it('without WebGPU: a banner says why and every panel still works through cpuGradient', async () => {
+    const args = CHROME_ARGS.filter((a) => a !== '--enable-unsafe-webgpu').concat('--disable-features=WebGPU');
+    const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args });
+    try {
+      const { page, errors } = await openDemo(browser, 1280, 800);
+      expect(await page.$eval('body', (b) => b.dataset.backend)).toBe('cpu');
+      expect(await page.$eval('#banner', (b) => b.className)).toContain('warn');
+      expect(await text(page, '#banner')).toMatch(/WebGPU is not available.*Why: /);
+      await checkPanels(page);
+      expect(await text(page, '#speed .adapter')).toMatch(/^No WebGPU: /);
+      await page.screenshot({ path: `${shots}/demo-no-webgpu.png`, fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 600_000);
+});
