@@ -1,7 +1,7 @@
 export { cpuGradient, type CpuGradientOptions } from './cpu';
 export { GradientError, type GradientErrorCode } from './errors';
 export type { DataKind, GradientOptions, NumericArray } from './types';
-export { gpuGradient, createGradient, releaseDefaultDevice, type GpuGradientOptions } from './gpu/api';
+export { gpuGradient, createGradient, defaultGradientContext, releaseDefaultDevice, type GpuGradientOptions } from './gpu/api';
 export {
   GradientContext, type GradientContextOptions, type EncodeOptions, type EncodedGradient, type ContextStats,
 } from './gpu/context';

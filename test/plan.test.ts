@@ -42,3 +42,17 @@ describe('makePlan', () => {
     expect(() => makePlan(describeData([1, 2]), { device: 1 } as never, ['device'])).not.toThrow();
   });
 });
+
+describe('README error table', () => {
+  it('lists exactly the codes GradientError can carry, and every bad-input code', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('## Error codes'), readme.indexOf('## Performance'));
+    const documented = [...table.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]).sort();
+    const errorsTs = readFileSync('src/errors.ts', 'utf8');
+    const union = errorsTs.slice(errorsTs.indexOf('GradientErrorCode ='), errorsTs.indexOf(';', errorsTs.indexOf('GradientErrorCode =')));
+    const declared = [...union.matchAll(/'([a-z-]+)'/g)].map((m) => m[1]).sort();
+    expect(documented).toEqual(declared);
+    for (const [, , , code] of BAD_INPUTS) expect(documented).toContain(code);
+  });
+});

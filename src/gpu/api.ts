@@ -34,6 +34,14 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
 }
 
 /**
+ * The shared context behind gpuGradient (acquiring its device on first use): for `encode` and `stats` on
+ * the default device. After a device loss it is replaced by a new one.
+ */
+export function defaultGradientContext(): Promise<GradientContext> {
+  return contextFor(undefined);
+}
+
+/**
  * numpy.gradient on the GPU: one Float32Array per selected axis, computed in float32. Without
  * `options.device`, a device is acquired once and reused (navigator.gpu, or Dawn's `webgpu` in Node).
  */

@@ -19,6 +19,8 @@ export interface GradientContextOptions {
   limits?: Partial<GpuLimits>;
   /** Idle bytes the buffer pool may keep (default 256 MiB). */
   maxPooledBytes?: number;
+  /** Idle buffers the pool may keep (default 64). */
+  maxPooledBuffers?: number;
 }
 
 /** Arguments of `encode`: the gradient options plus GPU buffers. */
@@ -88,7 +90,7 @@ export class GradientContext {
       minStorageBufferOffsetAlignment: Math.max(l.minStorageBufferOffsetAlignment, o.minStorageBufferOffsetAlignment ?? 0),
       minUniformBufferOffsetAlignment: Math.max(l.minUniformBufferOffsetAlignment, o.minUniformBufferOffsetAlignment ?? 0),
     };
-    this.pool = new BufferPool(device, options.maxPooledBytes);
+    this.pool = new BufferPool(device, options.maxPooledBytes, options.maxPooledBuffers);
     const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
     this.bindGroupLayout = device.createBindGroupLayout({
       label: 'webgpu-gradient',

@@ -1,8 +1,8 @@
 /**
  * Reuses GPU buffers across calls. Sizes are rounded up to one of eight classes per power of two
  * (at most 12.5 % waste), so calls of similar shapes share buffers. Buffers come back only once the work
- * that used them has finished (the caller's job), and the pool is capped: beyond `maxPooledBytes` the
- * oldest idle buffers are destroyed.
+ * that used them has finished (the caller's job), and the pool is capped: beyond `maxPooledBytes` or
+ * `maxPooledBuffers` idle buffers, the oldest are destroyed.
  */
 export interface PoolStats {
   /** Buffers this pool created and has not destroyed (in use or idle). */
@@ -26,7 +26,7 @@ export class BufferPool {
   private readonly order: { key: string; buffer: GPUBuffer }[] = []; // idle buffers, oldest first
   private readonly stat: PoolStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, created: 0, reused: 0 };
 
-  constructor(private readonly device: GPUDevice, public maxPooledBytes = 256 * 2 ** 20) {}
+  constructor(private readonly device: GPUDevice, public maxPooledBytes = 256 * 2 ** 20, public maxPooledBuffers = 64) {}
 
   acquire(size: number, usage: number, label = 'webgpu-gradient'): GPUBuffer {
     const classSize = sizeClass(size);
@@ -59,9 +59,9 @@ export class BufferPool {
     this.trim(this.maxPooledBytes);
   }
 
-  /** Destroys the oldest idle buffers until at most `maxBytes` stay pooled. */
-  trim(maxBytes: number): void {
-    while (this.stat.pooledBytes > maxBytes && this.order.length > 0) {
+  /** Destroys the oldest idle buffers until at most `maxBytes` and `maxBuffers` stay pooled. */
+  trim(maxBytes: number, maxBuffers = this.maxPooledBuffers): void {
+    while ((this.stat.pooledBytes > maxBytes || this.order.length > maxBuffers) && this.order.length > 0) {
       const { key, buffer } = this.order.shift()!;
       const list = this.idle.get(key)!;
       list.splice(list.indexOf(buffer), 1);
@@ -80,7 +80,7 @@ export class BufferPool {
 
   /** Forgets everything; when the device is gone there is nothing to destroy. */
   clear(destroyBuffers: boolean): void {
-    if (destroyBuffers) this.trim(0);
+    if (destroyBuffers) this.trim(0, 0);
     this.idle.clear();
     this.order.length = 0;
     this.stat.pooledBuffers = 0;

@@ -1,8 +1,12 @@
 /** ε of float32 (2^-23). */
 export const EPS32 = 2 ** -23;
 
+/** Smallest normal float32: GPUs may flush anything smaller to zero, on input and in arithmetic. */
+export const F32_MIN_NORMAL = 2 ** -126;
+
 /**
- * The float32 error bound from DEVELOPERS.md: |got − ref| ≤ k·ε32·(|ref| + max|f|/h_min).
+ * The float32 error bound from DEVELOPERS.md: |got − ref| ≤ k·ε32·(|ref| + max|f|/h_min), plus
+ * k·F32_MIN_NORMAL/h_min for values that float32 cannot hold except as zero.
  * Returns the index and size of the first violation, or null when every element is inside it.
  */
 export function f32Violation(got: ArrayLike<number>, ref: ArrayLike<number>, maxAbsF: number, hMin: number, k = 8):
@@ -13,7 +17,7 @@ export function f32Violation(got: ArrayLike<number>, ref: ArrayLike<number>, max
     const r = ref[i], g = got[i];
     if (Number.isNaN(r) ? !Number.isNaN(g) : Number.isNaN(g)) return { index: i, got: g, ref: r, bound: NaN };
     if (!Number.isFinite(r)) { if (g !== r && !Number.isNaN(r)) return { index: i, got: g, ref: r, bound: 0 }; continue; }
-    const bound = k * EPS32 * (Math.abs(r) + scale);
+    const bound = k * (EPS32 * (Math.abs(r) + scale) + F32_MIN_NORMAL / hMin);
     if (!(Math.abs(g - r) <= bound)) return { index: i, got: g, ref: r, bound };
   }
   return null;
