@@ -7,11 +7,12 @@ import type { GradientOptions, NumericArray } from './types';
 /**
  * The float64 reference: numpy.gradient's arithmetic, operation for operation, so results match numpy
  * to the last bit for float64 and integer inputs. Returns one Float64Array per selected axis.
+ * Periodic boundaries and fourth-order accuracy extend numpy (see GradientOptions).
  */
 export function cpuGradient(data: NumericArray, options?: CpuGradientOptions): Float64Array[] {
   const plan = makePlan(describeData(data), options, ['out']);
   const out = options?.out === undefined ? plan.axes.map(() => new Float64Array(plan.size)) : checkOut(options.out, plan, data);
-  plan.axes.forEach((ax, k) => axisGradient(data, ax, plan.edgeOrder, out[k]));
+  plan.axes.forEach((ax, k) => axisGradient(data, ax, plan, out[k]));
   return out;
 }
 
@@ -41,8 +42,17 @@ function checkOut(out: unknown, plan: Plan, data: NumericArray): Float64Array[] 
   return out;
 }
 
-function axisGradient(f: ArrayLike<number>, ax: AxisPlan, edgeOrder: 1 | 2, out: Float64Array): void {
+/** The derivative of `f` along the plan's k-th selected axis, written into `out`. */
+export function gradientAlong(f: ArrayLike<number>, plan: Plan, k: number, out: Float64Array): Float64Array {
+  axisGradient(f, plan.axes[k], plan, out);
+  return out;
+}
+
+function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array): void {
   if (out.length === 0) return;
+  if (plan.boundary === 'periodic') return periodicGradient(f, ax, plan.accuracy, out);
+  if (plan.accuracy === 4) return fourthOrderGradient(f, ax, out);
+  const edgeOrder = plan.edgeOrder;
   const { n, outer, inner: s } = ax;
   const rowSpan = n * s;
   if (ax.dx === null) {
@@ -79,6 +89,48 @@ function axisGradient(f: ArrayLike<number>, ax: AxisPlan, edgeOrder: 1 | 2, out:
         out[p] = lo.a * f[p] + lo.b * f[p + s] + lo.c * f[p + 2 * s];
         out[q] = hi.a * f[q - 2 * s] + hi.b * f[q - s] + hi.c * f[q];
       }
+    }
+  }
+}
+
+/** Every point central, neighbours modulo n: (f[i+1] − f[i−1]) / (2h), the non-uniform form, or the five-point one. */
+function periodicGradient(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, out: Float64Array): void {
+  const { n, outer, inner: s } = ax;
+  const w = ax.dx === null ? null : interiorWeights(ax.dx, true);
+  const h2 = 2 * ax.step!, h12 = 12 * ax.step!;
+  for (let o = 0; o < outer; o++) {
+    const row = o * n * s;
+    for (let i = 0; i < n; i++) {
+      const p = row + i * s;
+      const up = row + ((i + 1) % n) * s, dn = row + ((i + n - 1) % n) * s;
+      if (accuracy === 4) {
+        const up2 = row + ((i + 2) % n) * s, dn2 = row + ((i + n - 2) % n) * s;
+        for (let j = 0; j < s; j++) out[p + j] = (-f[up2 + j] + 8 * f[up + j] - 8 * f[dn + j] + f[dn2 + j]) / h12;
+      } else if (w === null) {
+        for (let j = 0; j < s; j++) out[p + j] = (f[up + j] - f[dn + j]) / h2;
+      } else {
+        const a = w.a[i], b = w.b[i], c = w.c[i];
+        for (let j = 0; j < s; j++) out[p + j] = a * f[dn + j] + b * f[p + j] + c * f[up + j];
+      }
+    }
+  }
+}
+
+/** Fourth order on a uniform axis: five-point central inside, one-sided and biased five-point stencils at the edges. */
+function fourthOrderGradient(f: ArrayLike<number>, ax: AxisPlan, out: Float64Array): void {
+  const { n, outer, inner: s } = ax;
+  const h12 = 12 * ax.step!;
+  for (let o = 0; o < outer; o++) {
+    const row = o * n * s;
+    const start = row + 2 * s, end = row + (n - 2) * s;
+    for (let p = start; p < end; p++) out[p] = (-f[p + 2 * s] + 8 * f[p + s] - 8 * f[p - s] + f[p - 2 * s]) / h12;
+    for (let j = 0; j < s; j++) {
+      const a = row + j, z = row + (n - 1) * s + j; // f[0] and f[n−1] of this line
+      const v = (p: number, k: number) => f[p + k * s];
+      out[a] = (-25 * v(a, 0) + 48 * v(a, 1) - 36 * v(a, 2) + 16 * v(a, 3) - 3 * v(a, 4)) / h12;
+      out[a + s] = (-3 * v(a, 0) - 10 * v(a, 1) + 18 * v(a, 2) - 6 * v(a, 3) + v(a, 4)) / h12;
+      out[z - s] = (3 * v(z, 0) + 10 * v(z, -1) - 18 * v(z, -2) + 6 * v(z, -3) - v(z, -4)) / h12;
+      out[z] = (25 * v(z, 0) - 48 * v(z, -1) + 36 * v(z, -2) - 16 * v(z, -3) + 3 * v(z, -4)) / h12;
     }
   }
 }

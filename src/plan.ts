@@ -13,7 +13,10 @@ export interface AxisPlan {
   readonly inner: number;
   /** Uniform step, or null when `dx` holds non-uniform steps. */
   readonly step: number | null;
-  /** Non-uniform steps x[i+1] − x[i] (length n − 1), or null for a uniform axis. */
+  /**
+   * Non-uniform steps x[i+1] − x[i], or null for a uniform axis: length n − 1, or n for a periodic axis
+   * (the last one the wrap-around step x[0] + period − x[n−1]).
+   */
   readonly dx: Float64Array | null;
 }
 
@@ -22,10 +25,18 @@ export interface Plan {
   readonly shape: readonly number[];
   readonly size: number;
   readonly edgeOrder: 1 | 2;
+  readonly boundary: 'edge' | 'periodic';
+  readonly accuracy: 2 | 4;
   readonly axes: readonly AxisPlan[];
 }
 
-const OPTION_KEYS = ['shape', 'spacing', 'axis', 'edgeOrder'];
+const OPTION_KEYS = ['shape', 'spacing', 'axis', 'edgeOrder', 'boundary', 'period', 'accuracy'];
+
+/** Points the stencils need on each selected axis. */
+export function minimumLength(edgeOrder: 1 | 2, boundary: 'edge' | 'periodic', accuracy: 2 | 4): number {
+  if (accuracy === 4) return 5;
+  return boundary === 'periodic' ? 3 : edgeOrder + 1;
+}
 
 /**
  * Validates numpy-style arguments and normalises them into a per-axis plan.
@@ -45,23 +56,60 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
   const shape = checkShape(options.shape, info.length);
   const axes = checkAxes(options.axis, shape.length);
   const edgeOrder = checkEdgeOrder(options.edgeOrder);
+  const boundary = checkChoice(options.boundary, 'boundary', ['edge', 'periodic'] as const, 'edge');
+  const accuracy = checkChoice(options.accuracy, 'accuracy', [2, 4] as const, 2);
   const steps = checkSpacingList(options.spacing, axes.length);
+  const periods = checkPeriods(options.period, axes.length, boundary);
   const size = info.length;
+  const needed = minimumLength(edgeOrder, boundary, accuracy);
 
   const planned = axes.map((axis, k): AxisPlan => {
     const n = shape[axis];
-    if (n < edgeOrder + 1) {
-      throw new GradientError('axis-too-short',
-        `shape[${axis}] = ${n}: axis ${axis} needs at least ${edgeOrder + 1} points for edgeOrder ${edgeOrder}`);
+    if (n < needed) {
+      const why = accuracy === 4 ? 'accuracy 4' : boundary === 'periodic' ? 'periodic boundaries' : `edgeOrder ${edgeOrder}`;
+      throw new GradientError('axis-too-short', `shape[${axis}] = ${n}: axis ${axis} needs at least ${needed} points for ${why}`);
     }
     let outer = 1;
     for (let d = 0; d < axis; d++) outer *= shape[d];
     const inner = innerOf(shape, axis);
     const spacing = steps[k];
-    if (typeof spacing === 'number') return { axis, n, outer, inner, step: spacing, dx: null };
-    return { axis, n, outer, inner, ...coordinateSteps(spacing, n, k) };
+    if (typeof spacing === 'number') {
+      if (periods[k] !== null) {
+        throw new GradientError('invalid-spacing', `period[${k}]: ${periods[k]} given for an axis with the scalar step ${spacing} (its period is n·step)`);
+      }
+      return { axis, n, outer, inner, step: spacing, dx: null };
+    }
+    const steps1 = coordinateSteps(spacing, n, k, boundary === 'periodic' ? periods[k] : undefined);
+    if (accuracy === 4 && steps1.dx !== null) {
+      throw new GradientError('invalid-spacing', `spacing[${k}]: accuracy 4 needs uniform steps; these coordinates are unevenly spaced`);
+    }
+    return { axis, n, outer, inner, ...steps1 };
   });
-  return { shape, size, edgeOrder, axes: planned };
+  return { shape, size, edgeOrder, boundary, accuracy, axes: planned };
+}
+
+function checkChoice<T extends string | number>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) {
+    throw new GradientError('invalid-option', `${name}: ${describe(value)} must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')}`);
+  }
+  return value as T;
+}
+
+/** One period (or null) per selected axis. */
+function checkPeriods(period: unknown, count: number, boundary: 'edge' | 'periodic'): (number | null)[] {
+  if (period === undefined) return new Array(count).fill(null);
+  if (boundary !== 'periodic') throw new GradientError('invalid-option', `period: ${describe(period)} is only meaningful with boundary 'periodic'`);
+  const check = (p: unknown, where: string) => {
+    if (p === null || p === undefined) return null;
+    if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0) throw new GradientError('invalid-spacing', `${where}: ${describe(p)} is not a finite, positive period`);
+    return p;
+  };
+  if (typeof period === 'number') return new Array(count).fill(check(period, 'period'));
+  if (!Array.isArray(period) || period.length !== count) {
+    throw new GradientError('invalid-spacing', `period: ${describe(period)} must be a number or have one entry per selected axis (${count})`);
+  }
+  return period.map((p, k) => check(p, `period[${k}]`));
 }
 
 function innerOf(shape: readonly number[], axis: number): number {
@@ -146,9 +194,11 @@ function isArrayLike(value: unknown): value is ArrayLike<unknown> {
 /**
  * Coordinates → steps. Like numpy, coordinates whose differences are all exactly equal become the
  * uniform step dx[0], so the rounding matches numpy's. Unlike numpy, repeated values and
- * non-monotonic coordinates are refused (numpy returns inf/nan there).
+ * non-monotonic coordinates are refused (numpy returns inf/nan there). `period` is undefined for an
+ * edge axis; for a periodic axis it is the period, or null when none was given (then the coordinates
+ * must be evenly spaced, and the wrap-around step is that same step).
  */
-function coordinateSteps(coords: ArrayLike<number>, n: number, k: number): { step: number | null; dx: Float64Array | null } {
+function coordinateSteps(coords: ArrayLike<number>, n: number, k: number, period?: number | null): { step: number | null; dx: Float64Array | null } {
   const where = `spacing[${k}]`;
   if (coords.length !== n) {
     throw new GradientError('invalid-spacing', `${where}: coordinate array of length ${coords.length} does not match the axis length ${n}`);
@@ -159,18 +209,26 @@ function coordinateSteps(coords: ArrayLike<number>, n: number, k: number): { ste
       throw new GradientError('invalid-spacing', `${where}[${i}]: ${describe(x)} is not a finite coordinate`);
     }
   }
-  const dx = new Float64Array(n - 1);
+  const periodic = period !== undefined;
+  const dx = new Float64Array(periodic && period !== null ? n : n - 1);
   let uniform = true;
-  for (let i = 0; i < n - 1; i++) {
-    const d = coords[i + 1] - coords[i];
+  for (let i = 0; i < dx.length; i++) {
+    const d = i < n - 1 ? coords[i + 1] - coords[i] : coords[0] + Math.sign(dx[0]) * period! - coords[n - 1];
     if (d === 0 || !Number.isFinite(d)) {
-      throw new GradientError('invalid-spacing', `${where}: coordinates ${i} and ${i + 1} give the step ${d} (steps must be finite and non-zero)`);
+      const what = i < n - 1 ? `coordinates ${i} and ${i + 1} give the step ${d}` : `the period ${period} leaves the wrap-around step ${d}`;
+      throw new GradientError('invalid-spacing', `${where}: ${what} (steps must be finite and non-zero)`);
     }
     if (i > 0 && (d > 0) !== (dx[0] > 0)) {
-      throw new GradientError('invalid-spacing', `${where}: coordinates are not monotonic (the step changes sign at index ${i})`);
+      throw new GradientError('invalid-spacing', i < n - 1
+        ? `${where}: coordinates are not monotonic (the step changes sign at index ${i})`
+        : `${where}: the period ${period} is shorter than the span of the coordinates`);
     }
     dx[i] = d;
     if (d !== dx[0]) uniform = false;
   }
-  return uniform ? { step: dx[0], dx: null } : { step: null, dx };
+  if (uniform) return { step: dx[0], dx: null };
+  if (period === null) {
+    throw new GradientError('invalid-spacing', `${where}: periodic boundaries with uneven coordinates need the period length (options.period)`);
+  }
+  return { step: null, dx };
 }

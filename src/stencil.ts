@@ -5,13 +5,14 @@ export interface Weights3 { readonly a: number; readonly b: number; readonly c: 
 
 /**
  * numpy's second-order interior coefficients for non-uniform steps, for points 1..n−2:
- * out[i] = a[i−1]·f[i−1] + b[i−1]·f[i] + c[i−1]·f[i+1].
+ * out[i] = a[i−1]·f[i−1] + b[i−1]·f[i] + c[i−1]·f[i+1]. With periodic steps (dx of length n, the last
+ * one wrapping around) the same formula covers every point 0..n−1: out[i] = a[i]·f[i−1] + … (indices mod n).
  */
-export function interiorWeights(dx: Float64Array): { a: Float64Array; b: Float64Array; c: Float64Array } {
-  const m = dx.length - 1;
+export function interiorWeights(dx: Float64Array, periodic = false): { a: Float64Array; b: Float64Array; c: Float64Array } {
+  const m = periodic ? dx.length : dx.length - 1;
   const a = new Float64Array(m), b = new Float64Array(m), c = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    const dx1 = dx[i], dx2 = dx[i + 1];
+    const dx1 = periodic ? dx[(i + m - 1) % m] : dx[i], dx2 = periodic ? dx[i] : dx[i + 1];
     a[i] = -dx2 / (dx1 * (dx1 + dx2));
     b[i] = (dx2 - dx1) / (dx1 * dx2);
     c[i] = dx1 / (dx2 * (dx1 + dx2));
@@ -48,3 +49,4 @@ export function edgeWeights2(ax: AxisPlan): { lo: Weights3; hi: Weights3 } {
   };
   return { lo, hi };
 }
+

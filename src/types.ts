@@ -15,6 +15,22 @@ export interface GradientOptions {
   axis?: number | readonly number[];
   /** Accuracy order of the one-sided differences at the edges; default 1. */
   edgeOrder?: 1 | 2;
+  /**
+   * 'edge' (default): numpy's one-sided differences at both ends. 'periodic': every axis wraps, and every
+   * point uses the central stencil with neighbours taken modulo n.
+   */
+  boundary?: 'edge' | 'periodic';
+  /**
+   * Periodic coordinate axes: the period length, one number for every selected axis or one entry per
+   * selected axis (null where the axis has a scalar step). Needed when a periodic axis has uneven coordinates.
+   */
+  period?: number | readonly (number | null | undefined)[];
+  /**
+   * 2 (default): numpy's second-order stencils. 4: fourth-order five-point stencils
+   * (−f[i+2] + 8f[i+1] − 8f[i−1] + f[i−2])/(12h), with one-sided/biased five-point stencils at the edges
+   * (uniform steps only; every selected axis needs n ≥ 5).
+   */
+  accuracy?: 2 | 4;
 }
 
 /** Element type of the input as the library sees it (Uint8ClampedArray reads as uint8). */

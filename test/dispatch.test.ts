@@ -113,8 +113,10 @@ describe('planSteps', () => {
 describe('uniform layout mirrors shaders/gradient.wgsl', () => {
   it('has the struct sizes and field order the WGSL declares', () => {
     const axisFields = /struct Axis \{([^}]*)\}/.exec(gradientWgsl)![1].match(/^\s*(\w+):/gm)!.map((f) => f.trim().slice(0, -1));
-    expect(axisFields).toEqual(['stride', 'n', 'out_off', 'w_off', 'w_pad', 'nonuniform', 'edge_order', '_pad0',
-      'c_int', 'inv_h_lo', 'inv_h_hi', '_pad1', 'w_lo', 'w_hi']);
+    expect(axisFields).toEqual(['stride', 'n', 'out_off', 'w_off', 'w_pad', 'nonuniform', 'edge_order', 'mode',
+      'c_int', 'inv_h_lo', 'inv_h_hi', 'c4', 'w_lo', 'w_hi']);
+    const paramFields = /struct Params \{([^}]*)\}/.exec(gradientWgsl)![1].match(/^\s*(\w+):/gm)!.map((f) => f.trim().slice(0, -1));
+    expect(paramFields).toEqual(['begin', 'count', 'in_base', 'out_base', 'naxes', 'op', 'comp_stride', '_pad0', 'axes']);
     expect(AXIS_BYTES).toBe(8 * 4 + 4 * 4 + 16 + 16);
     expect(PARAMS_BYTES).toBe(32 + 8 * AXIS_BYTES);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
@@ -124,13 +126,14 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     const p = plan([5, 8], { spacing: [[0, 1, 3, 4, 7], 0.25], edgeOrder: 2 });
     const packed = packWeights(p);
     const view = new DataView(new ArrayBuffer(PARAMS_BYTES));
-    writeParams(view, 0, { begin: 3, count: 7, inBase: 256, outBase: 512, slots: p.axes.map((axis, k) => ({ axis, outOffset: k * 64, weightOffset: packed.offsets[k] })) }, 2);
+    writeParams(view, 0, { begin: 3, count: 7, inBase: 256, outBase: 512, slots: p.axes.map((axis, k) => ({ axis, outOffset: k * 64, weightOffset: packed.offsets[k] })), op: 'curl2', componentStride: 64 }, p);
     const u = (o: number) => view.getUint32(o, true), f = (o: number) => view.getFloat32(o, true);
-    expect([u(0), u(4), u(8), u(12), u(16)]).toEqual([3, 7, 256, 512, 2]);
+    expect([u(0), u(4), u(8), u(12), u(16), u(20), u(24)]).toEqual([3, 7, 256, 512, 2, 2, 64]);
     const a0 = 32, a1 = 32 + AXIS_BYTES;
-    expect([u(a0), u(a0 + 4), u(a0 + 8), u(a0 + 12), u(a0 + 16), u(a0 + 20), u(a0 + 24)]).toEqual([8, 5, 0, 0, 8, 1, 2]);
+    expect([u(a0), u(a0 + 4), u(a0 + 8), u(a0 + 12), u(a0 + 16), u(a0 + 20), u(a0 + 24), u(a0 + 28)]).toEqual([8, 5, 0, 0, 8, 1, 2, 0]);
     expect([u(a1), u(a1 + 4), u(a1 + 8), u(a1 + 20)]).toEqual([1, 8, 64, 0]);
     expect(f(a1 + 32)).toBe(2); // 1 / (2·0.25)
+    expect(f(a1 + 44)).toBeCloseTo(1 / 3, 6); // 1 / (12·0.25)
     expect(f(a1 + 48)).toBeCloseTo(-1.5 / 0.25, 5);
     expect(f(a0 + 36)).toBe(1); // 1 / (x1 − x0)
     expect(f(a0 + 40)).toBeCloseTo(1 / 3, 6);
@@ -138,5 +141,8 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect(packed.data[1]).toBeCloseTo(-2 / 3, 6);
     expect(packed.data[8 + 1]).toBeCloseTo(0.5, 6);
     expect(packed.data[16 + 1]).toBeCloseTo(1 / 6, 6);
+    const periodic4 = makePlan(describeData(new Float64Array(40)), { shape: [5, 8], boundary: 'periodic', accuracy: 4 });
+    writeParams(view, 0, { begin: 0, count: 1, inBase: 0, outBase: 0, slots: periodic4.axes.map((axis) => ({ axis, outOffset: 0, weightOffset: -1 })) }, periodic4);
+    expect(u(a0 + 28)).toBe(3);
   });
 });

@@ -58,3 +58,18 @@ export async function releaseDefaultDevice(): Promise<void> {
   ctx?.destroy();
   releaseDawn();
 }
+
+/** √(Σ_k (∂f/∂x_k)²) over the selected axes, on the GPU in one pass (no intermediate gradient arrays). */
+export async function gpuGradientMagnitude(data: NumericArray, options?: GpuGradientOptions): Promise<Float32Array> {
+  return (await contextFor(options?.device)).magnitude(data, options);
+}
+
+/** Σ_k ∂v_k/∂x_k on the GPU in one pass: components[k] pairs with the k-th selected axis. */
+export async function gpuDivergence(components: readonly NumericArray[], options?: GpuGradientOptions): Promise<Float32Array> {
+  return (await contextFor(options?.device)).divergence(components, options);
+}
+
+/** Curl of a 2-D (→ [one array]) or 3-D (→ three arrays) field on the GPU in one pass; see cpuCurl for the convention. */
+export async function gpuCurl(components: readonly NumericArray[], options?: GpuGradientOptions): Promise<Float32Array[]> {
+  return (await contextFor(options?.device)).curl(components, options);
+}

@@ -1,12 +1,13 @@
-import { describeData } from '../data';
+import { checkComponentCount, describeComponents, type DerivedField } from '../components';
+import { describeData, type DataInfo } from '../data';
 import { GradientError, describe } from '../errors';
 import { makePlan, type Plan } from '../plan';
 import type { DataKind, GradientOptions, NumericArray } from '../types';
-import { ceilTo, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch';
+import { ceilTo, planFusedSteps, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch';
 import { BufferUsage, MapMode, ShaderStage } from './flags';
 import {
-  chooseLayout, ENTRY_POINT, inputFormat, packWeights, PARAMS_BYTES, shaderSource, writeParams,
-  type InputFormat, type Layout,
+  chooseLayout, entryPoint, inputFormat, packWeights, PARAMS_BYTES, shaderSource, writeParams,
+  type InputFormat, type Layout, type Operation,
 } from './kernels';
 import { BufferPool, type PoolStats } from './pool';
 import { requestGradientDevice } from './device';
@@ -35,6 +36,14 @@ export interface EncodeOptions extends GradientOptions {
   output?: GPUBuffer;
   /** Timestamp writes for the compute pass the work is recorded in (profiling). */
   timestampWrites?: GPUComputePassTimestampWrites;
+  /**
+   * Compute a fused result instead of every axis's derivative: 'magnitude' (one output), 'divergence'
+   * (one output) or 'curl' (one output for 2 axes, three for 3). For divergence and curl, `input` holds
+   * the components stacked, component k at element k·componentStride.
+   */
+  derived?: DerivedField;
+  /** Elements between stacked components (default: the size rounded up to the slab alignment, 64). */
+  componentStride?: number;
 }
 
 export interface EncodedGradient {
@@ -115,26 +124,55 @@ export class GradientContext {
   /** gpuGradient on this context's device: one Float32Array per selected axis. */
   async gradient(data: NumericArray, options?: GradientOptions): Promise<Float32Array[]> {
     const info = describeData(data);
+    return this.compute([data], info, makePlan(info, options, GPU_OPTION_KEYS), 'gradient');
+  }
+
+  /** √(Σ_k (∂f/∂x_k)²) over the selected axes, in one pass: one Float32Array. */
+  async magnitude(data: NumericArray, options?: GradientOptions): Promise<Float32Array> {
+    const info = describeData(data);
+    return (await this.compute([data], info, makePlan(info, options, GPU_OPTION_KEYS), 'magnitude'))[0];
+  }
+
+  /** Σ_k ∂v_k/∂x_k, component k paired with selected axis k, in one pass: one Float32Array. */
+  async divergence(components: readonly NumericArray[], options?: GradientOptions): Promise<Float32Array> {
+    const { list, info } = describeComponents(components);
     const plan = makePlan(info, options, GPU_OPTION_KEYS);
+    checkComponentCount(plan, list.length, 'divergence');
+    return (await this.compute(list, info, plan, 'divergence'))[0];
+  }
+
+  /** Curl of a 2-D (one array) or 3-D (three arrays) vector field over the selected axes, in one pass. */
+  async curl(components: readonly NumericArray[], options?: GradientOptions): Promise<Float32Array[]> {
+    const { list, info } = describeComponents(components);
+    const plan = makePlan(info, options, GPU_OPTION_KEYS);
+    checkComponentCount(plan, list.length, 'curl');
+    return this.compute(list, info, plan, plan.axes.length === 2 ? 'curl2' : 'curl3');
+  }
+
+  /** Upload (components stacked), record, read back: the host-to-host path of every operation. */
+  private async compute(arrays: readonly NumericArray[], info: DataInfo, plan: Plan, op: Operation): Promise<Float32Array[]> {
     this.checkUsable();
-    if (plan.axes.length === 0) return [];
-    if (plan.size === 0) return plan.axes.map(() => new Float32Array(0));
+    const outputCount = outputsOf(op, plan);
+    // Nothing to differentiate: no gradients, and a zero magnitude.
+    if (plan.axes.length === 0) return op === 'gradient' ? [] : [new Float32Array(plan.size)];
+    if (plan.size === 0) return Array.from({ length: outputCount }, () => new Float32Array(0));
     const format = inputFormat(info.kind);
     this.checkSize(plan, format);
     const layout = chooseLayout(plan);
-    const pipeline = await this.pipeline(format, layout);
+    const pipeline = await this.pipeline(format, layout, op);
     this.checkUsable();
 
     const N = plan.size;
     const slab = ceilTo(N, slabAlignment(this.limits));
-    const stackedBytes = plan.axes.length * slab * 4;
-    const stacked = stackedBytes <= this.limits.maxBufferSize;
+    const stackedBytes = outputCount * slab * 4;
+    const stacked = stackedBytes <= this.limits.maxBufferSize || op !== 'gradient';
     const outBuffers = stacked
       ? [this.pool.acquire(stackedBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC)]
       : plan.axes.map(() => this.pool.acquire(ceilTo(N * 4, 16), BufferUsage.STORAGE | BufferUsage.COPY_SRC));
-    const slots: OutputSlot[] = plan.axes.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
+    const slots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
     const staging = outBuffers.map((b) => this.pool.acquire(b.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
-    const inputBytes = ceilTo(N * format.bytesPerElement, 16);
+    const bpe = format.bytesPerElement;
+    const inputBytes = ceilTo(((arrays.length - 1) * slab + N) * bpe, 16);
     const input = this.pool.acquire(inputBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
     const upload = this.pool.acquire(inputBytes, BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC);
     const used = [input, upload, ...outBuffers, ...staging];
@@ -142,14 +180,14 @@ export class GradientContext {
     let temps: GPUBuffer[] = [];
     try {
       await this.whileAlive(upload.mapAsync(MapMode.WRITE));
-      fillMapped(upload, data, info.kind, format.bytesPerElement);
+      arrays.forEach((a, c) => fillMapped(upload, a, info.kind, bpe, c * slab * bpe));
       upload.unmap();
       await this.guard(() => {
         const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
         encoder.copyBufferToBuffer(upload, 0, input, 0, inputBytes);
-        temps = this.record(encoder, pipeline, plan, layout, format, input, outBuffers, slots);
-        const copyBytes = stacked ? ((plan.axes.length - 1) * slab + N) * 4 : N * 4;
-        outBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, staging[i], 0, ceilTo(copyBytes, 4)));
+        temps = this.record(encoder, pipeline, plan, layout, format, input, outBuffers, slots, { op, components: arrays.length, componentStride: slab });
+        const copyBytes = stacked ? ((outputCount - 1) * slab + N) * 4 : N * 4;
+        outBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, staging[i], 0, copyBytes));
         this.device.queue.submit([encoder.finish()]);
       });
       await this.whileAlive(Promise.all(staging.map((s) => s.mapAsync(MapMode.READ))));
@@ -164,11 +202,15 @@ export class GradientContext {
     }
   }
 
-  /** Byte layout of a stacked output for these options (for sizing a caller's `output` buffer). */
-  outputLayout(options: GradientOptions & { shape: readonly number[] }): { slabBytes: number; totalBytes: number } {
-    const plan = makePlan({ length: options.shape.reduce((p, n) => p * n, 1), kind: 'float32' }, options, GPU_OPTION_KEYS);
+  /**
+   * Byte layout of a stacked output (and of stacked components, for `derived`) for these options: for
+   * sizing a caller's `output` and `input` buffers.
+   */
+  outputLayout(options: GradientOptions & { shape: readonly number[]; derived?: DerivedField }): { slabBytes: number; totalBytes: number } {
+    const { derived, ...rest } = options;
+    const plan = makePlan({ length: options.shape.reduce((p, n) => p * n, 1), kind: 'float32' }, rest, GPU_OPTION_KEYS);
     const slabBytes = ceilTo(plan.size, slabAlignment(this.limits)) * 4;
-    return { slabBytes, totalBytes: Math.max(plan.axes.length * slabBytes, 16) };
+    return { slabBytes, totalBytes: Math.max(outputsOf(operationOf(derived, plan), plan) * slabBytes, 16) };
   }
 
   /**
@@ -176,7 +218,7 @@ export class GradientContext {
    * or read back. Without `outputs`/`output`, a stacked output buffer is created and owned by the caller.
    */
   async encode(encoder: GPUCommandEncoder, options: EncodeOptions): Promise<EncodedGradient> {
-    const { input, dtype = 'float32', outputs, output, timestampWrites, ...gradientOptions } = options ?? ({} as EncodeOptions);
+    const { input, dtype = 'float32', outputs, output, timestampWrites, derived, componentStride, ...gradientOptions } = options ?? ({} as EncodeOptions);
     if (!options || !Array.isArray(options.shape)) {
       throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by encode (the GPU buffer does not know it)`);
     }
@@ -185,11 +227,19 @@ export class GradientContext {
     }
     const length = options.shape.every((n) => typeof n === 'number') ? options.shape.reduce((p, n) => p * n, 1) : NaN;
     const plan = makePlan({ length, kind: dtype }, gradientOptions, []);
+    const op = operationOf(derived, plan);
+    const outputCount = outputsOf(op, plan);
     this.checkUsable();
     const format = inputFormat(dtype);
     const N = plan.size;
-    checkBuffer(input, 'input', ceilTo(N * format.bytesPerElement, 16));
+    const components = op === 'divergence' || op === 'curl2' || op === 'curl3' ? plan.axes.length : 1;
+    const stride = componentStride ?? ceilTo(N, slabAlignment(this.limits));
+    if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {
+      throw new GradientError('invalid-option', `componentStride: ${describe(componentStride)} must be an integer multiple of 4, at least the size ${N}`);
+    }
+    checkBuffer(input, 'input', ceilTo(((components - 1) * stride + N) * format.bytesPerElement, 16));
     if (outputs && output) throw new GradientError('invalid-option', 'outputs and output: give one of them, not both');
+    if (outputs && op !== 'gradient') throw new GradientError('invalid-option', `outputs: derived results go to one stacked \`output\` buffer`);
     let buffers: GPUBuffer[], slots: OutputSlot[], slabBytes = 0;
     if (outputs) {
       if (!Array.isArray(outputs) || outputs.length !== plan.axes.length) {
@@ -199,7 +249,7 @@ export class GradientContext {
       buffers = [...outputs];
       slots = outputs.map((_, k) => ({ buffer: k, offset: 0 }));
     } else {
-      const layoutBytes = this.outputLayout({ ...gradientOptions, shape: options.shape });
+      const layoutBytes = this.outputLayout({ ...gradientOptions, shape: options.shape, derived });
       slabBytes = layoutBytes.slabBytes;
       const target = output ?? this.device.createBuffer({
         label: 'webgpu-gradient output', size: layoutBytes.totalBytes,
@@ -207,7 +257,7 @@ export class GradientContext {
       });
       if (output) checkBuffer(output, 'output', layoutBytes.totalBytes);
       buffers = [target];
-      slots = plan.axes.map((_, k) => ({ buffer: 0, offset: (k * slabBytes) / 4 }));
+      slots = Array.from({ length: outputCount }, (_, k) => ({ buffer: 0, offset: (k * slabBytes) / 4 }));
     }
     const result = (temps: GPUBuffer[]): EncodedGradient => {
       let released = false;
@@ -222,12 +272,14 @@ export class GradientContext {
         },
       };
     };
-    if (plan.axes.length === 0 || N === 0) return result([]);
+    if (outputCount === 0 || N === 0) return result([]);
     this.checkSize(plan, format);
     const layout = chooseLayout(plan);
-    const pipeline = await this.pipeline(format, layout);
+    const pipeline = await this.pipeline(format, layout, op);
     let temps: GPUBuffer[] = [];
-    await this.guard(() => { temps = this.record(encoder, pipeline, plan, layout, format, input, buffers, slots, timestampWrites); });
+    await this.guard(() => {
+      temps = this.record(encoder, pipeline, plan, layout, format, input, buffers, slots, { op, components, componentStride: stride, timestampWrites });
+    });
     return result(temps);
   }
 
@@ -254,8 +306,11 @@ export class GradientContext {
 
   /** Records every dispatch of a plan; returns the temporary buffers the work reads. */
   private record(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, plan: Plan, layout: Layout, format: InputFormat,
-    input: GPUBuffer, outputs: readonly GPUBuffer[], slots: OutputSlot[], timestampWrites?: GPUComputePassTimestampWrites): GPUBuffer[] {
-    const steps = planSteps(plan, layout, format.bytesPerElement, slots, this.limits);
+    input: GPUBuffer, outputs: readonly GPUBuffer[], slots: OutputSlot[], work: RecordOptions): GPUBuffer[] {
+    const { op, components, componentStride, timestampWrites } = work;
+    const steps = op === 'gradient'
+      ? planSteps(plan, layout, format.bytesPerElement, slots, this.limits)
+      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, this.limits);
     const stride = ceilTo(PARAMS_BYTES, this.limits.minUniformBufferOffsetAlignment);
     const uniforms = this.pool.acquire(steps.length * stride, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
     const temps = [uniforms];
@@ -267,7 +322,7 @@ export class GradientContext {
       temps.push(weights);
     }
     const params = new DataView(new ArrayBuffer(steps.length * stride));
-    steps.forEach((step, i) => writeParams(params, i * stride, toParams(step, plan, packed.offsets), plan.edgeOrder));
+    steps.forEach((step, i) => writeParams(params, i * stride, { ...toParams(step, plan, packed.offsets), op, componentStride }, plan));
     this.device.queue.writeBuffer(uniforms, 0, params.buffer);
 
     const pass = encoder.beginComputePass({ label: 'webgpu-gradient', timestampWrites });
@@ -294,20 +349,21 @@ export class GradientContext {
     return this.emptyWeights;
   }
 
-  /** The compiled pipeline for an input format and layout; built once per device. */
-  private pipeline(format: InputFormat, layout: Layout): Promise<GPUComputePipeline> {
+  /** The compiled pipeline for an input format, layout and kind of work; built once per device. */
+  private pipeline(format: InputFormat, layout: Layout, op: Operation): Promise<GPUComputePipeline> {
     const wg = workgroupSize(this.limits);
-    const key = `${format.module}|${JSON.stringify(format.constants)}|${layout}|${wg}`;
+    const entry = entryPoint(layout, op);
+    const key = `${format.module}|${JSON.stringify(format.constants)}|${entry}|${wg}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      pipeline = this.buildPipeline(format, layout, wg);
+      pipeline = this.buildPipeline(format, entry, wg);
       this.pipelines.set(key, pipeline);
       pipeline.catch(() => this.pipelines.delete(key));
     }
     return pipeline;
   }
 
-  private async buildPipeline(format: InputFormat, layout: Layout, wg: number): Promise<GPUComputePipeline> {
+  private async buildPipeline(format: InputFormat, entry: string, wg: number): Promise<GPUComputePipeline> {
     let module = this.modules.get(format.module);
     if (!module) {
       module = this.device.createShaderModule({ label: `webgpu-gradient ${format.module}`, code: shaderSource(format.module) });
@@ -320,12 +376,12 @@ export class GradientContext {
     }
     try {
       return await this.device.createComputePipelineAsync({
-        label: `webgpu-gradient ${format.module} ${layout}`,
+        label: `webgpu-gradient ${format.module} ${entry}`,
         layout: this.pipelineLayout,
-        compute: { module, entryPoint: ENTRY_POINT[layout], constants: { ...format.constants, WG: wg } },
+        compute: { module, entryPoint: entry, constants: { ...format.constants, WG: wg } },
       });
     } catch (e) {
-      throw new GradientError('gpu-error', `pipeline creation failed for ${format.module} ${layout}: ${(e as Error).message}`);
+      throw new GradientError('gpu-error', `pipeline creation failed for ${format.module} ${entry}: ${(e as Error).message}`);
     }
   }
 
@@ -373,6 +429,30 @@ export class GradientContext {
       throw new GradientError('too-large', `data: ${plan.size} elements exceed this device's largest buffer (${this.limits.maxBufferSize} bytes)`);
     }
   }
+}
+
+interface RecordOptions {
+  op: Operation;
+  /** Arrays stacked in the input (fused operations), `componentStride` elements apart. */
+  components: number;
+  componentStride: number;
+  timestampWrites?: GPUComputePassTimestampWrites;
+}
+
+function operationOf(derived: unknown, plan: Plan): Operation {
+  if (derived === undefined) return 'gradient';
+  if (derived === 'magnitude' || derived === 'divergence') return derived;
+  if (derived === 'curl') {
+    checkComponentCount(plan, plan.axes.length, 'curl');
+    return plan.axes.length === 2 ? 'curl2' : 'curl3';
+  }
+  throw new GradientError('invalid-option', `derived: ${describe(derived)} must be 'magnitude', 'divergence' or 'curl'`);
+}
+
+/** Output arrays an operation writes (0 when there is nothing to compute). */
+function outputsOf(op: Operation, plan: Plan): number {
+  if (plan.axes.length === 0) return op === 'gradient' ? 0 : 1;
+  return op === 'gradient' ? plan.axes.length : op === 'curl3' ? 3 : 1;
 }
 
 function toParams(step: Step, plan: Plan, weightOffsets: number[]) {

@@ -79,6 +79,47 @@ function maxBindingBytes(limits: GpuLimits): number {
 }
 
 /**
+ * How many rows of the axis each side a point's stencil may read: a periodic one reads across the axis,
+ * fourth-order edge points reach four rows in, second-order edge points two.
+ */
+export function stencilReach(plan: Plan, k: number): number {
+  if (plan.boundary === 'periodic') return plan.axes[k].n;
+  if (plan.accuracy === 4) return 4;
+  return plan.edgeOrder === 2 ? 2 : 1;
+}
+
+/**
+ * One dispatch (split only past the grid's reach) for a fused operation: its stacked components and
+ * its outputs must each fit one binding; fused results are not chunked.
+ */
+export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: number, components: number, componentStride: number,
+  outputs: readonly OutputSlot[], limits: GpuLimits): Step[] {
+  const N = plan.size;
+  const maxBind = maxBindingBytes(limits);
+  const inputElements = (components - 1) * componentStride + N;
+  const span = outputs[outputs.length - 1].offset - outputs[0].offset + ceilTo(N, 4);
+  if (ceilTo(inputElements * bytesPerElement, 16) > maxBind || span * 4 > maxBind || outputs.some((o) => o.buffer !== outputs[0].buffer)) {
+    throw new GradientError('too-large', `fused results need their inputs (${inputElements} elements) and outputs in one storage binding each (${maxBind} bytes); use gpuGradient for larger arrays`);
+  }
+  if (plan.axes.length > MAX_AXES_PER_DISPATCH) {
+    throw new GradientError('too-large', `fused results take at most ${MAX_AXES_PER_DISPATCH} axes, not ${plan.axes.length}`);
+  }
+  const wg = workgroupSize(limits);
+  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
+  const unit = layout === 'vec4' ? 4 : 1;
+  const steps: Step[] = [];
+  const slots = plan.axes.map((_, k) => ({ axisIndex: k, outOffset: k < outputs.length ? outputs[k].offset - outputs[0].offset : 0 }));
+  for (let begin = 0; begin < Math.ceil(N / unit); begin += maxItems) {
+    const count = Math.min(maxItems, Math.ceil(N / unit) - begin);
+    steps.push({
+      slots, begin, count, outBase: 0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension),
+      input: { offset: 0, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span },
+    });
+  }
+  return steps;
+}
+
+/**
  * Splits a plan into dispatches. Axes whose outputs share a buffer go in one dispatch (up to 8) when the
  * input and their outputs fit one binding each: the input is then read once for all of them. Otherwise
  * each axis is processed alone, in chunks along the flat index, each chunk's input carrying the halo
@@ -125,7 +166,7 @@ export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, o
   function chunkAxis(k: number) {
     const ax = plan.axes[k];
     const align = chunkAlignment(limits);
-    const halo = (plan.edgeOrder === 2 ? 2 : 1) * ax.inner;
+    const halo = stencilReach(plan, k) * ax.inner;
     const budget = Math.min(maxBind / 4, maxBind / bytesPerElement - 2 * halo - align);
     const L = Math.floor(budget / align) * align;
     if (L < align) {

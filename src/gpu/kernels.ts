@@ -46,7 +46,19 @@ export function chooseLayout(plan: Plan): Layout {
   const last = plan.shape[plan.shape.length - 1];
   return last % 4 === 0 ? 'vec4' : 'scalar';
 }
-export const ENTRY_POINT: Record<Layout, string> = { vec4: 'main_vec4', scalar: 'main_scalar' };
+
+/** What a dispatch writes: every axis's derivative, or one of the fused results. */
+export type Operation = 'gradient' | 'magnitude' | 'divergence' | 'curl2' | 'curl3';
+export const OP_CODE: Record<Operation, number> = { gradient: 0, magnitude: 0, divergence: 1, curl2: 2, curl3: 3 };
+
+export function entryPoint(layout: Layout, op: Operation): string {
+  return `${op === 'gradient' ? 'main' : 'fused'}_${layout}`;
+}
+
+/** Stencil family of an axis, as the shader's Axis.mode: edge/periodic × second/fourth order. */
+export function stencilMode(plan: Plan): number {
+  return (plan.boundary === 'periodic' ? 1 : 0) + (plan.accuracy === 4 ? 2 : 0);
+}
 
 export const MAX_AXES_PER_DISPATCH = 8;
 export const PARAMS_HEADER_BYTES = 32;
@@ -73,14 +85,17 @@ export function packWeights(plan: Plan): PackedWeights {
     total += 3 * weightRowPad(ax.n);
   }
   const data = new Float32Array(Math.max(total, 4));
+  const periodic = plan.boundary === 'periodic';
   plan.axes.forEach((ax, k) => {
     if (ax.dx === null) return;
-    const { a, b, c } = interiorWeights(ax.dx);
+    const { a, b, c } = interiorWeights(ax.dx, periodic);
     const pad = weightRowPad(ax.n), off = offsets[k];
-    for (let i = 1; i < ax.n - 1; i++) {
-      data[off + i] = a[i - 1];
-      data[off + pad + i] = b[i - 1];
-      data[off + 2 * pad + i] = c[i - 1];
+    // Row entry i holds point i's weights: every point when periodic, else the interior 1..n−2.
+    const first = periodic ? 0 : 1, shift = periodic ? 0 : 1;
+    for (let i = first; i < ax.n - 1 + (periodic ? 1 : 0); i++) {
+      data[off + i] = a[i - shift];
+      data[off + pad + i] = b[i - shift];
+      data[off + 2 * pad + i] = c[i - shift];
     }
   });
   return { data, offsets };
@@ -99,14 +114,19 @@ export interface DispatchParams {
   readonly inBase: number;
   readonly outBase: number;
   readonly slots: readonly AxisSlot[];
+  readonly op?: Operation;
+  /** Fused operations: elements between the components stacked in the input. */
+  readonly componentStride?: number;
 }
 
 /** Writes one `Params` struct at byte `offset` of `view`. */
-export function writeParams(view: DataView, offset: number, p: DispatchParams, edgeOrder: 1 | 2): void {
+export function writeParams(view: DataView, offset: number, p: DispatchParams, plan: Plan): void {
   if (p.slots.length > MAX_AXES_PER_DISPATCH) throw new Error('too many axes for one dispatch');
+  const edgeOrder = plan.edgeOrder, mode = stencilMode(plan);
   const u32 = (at: number, v: number) => view.setUint32(offset + at, v, true);
   const f32 = (at: number, v: number) => view.setFloat32(offset + at, v, true);
   u32(0, p.begin); u32(4, p.count); u32(8, p.inBase); u32(12, p.outBase); u32(16, p.slots.length);
+  u32(20, OP_CODE[p.op ?? 'gradient']); u32(24, p.componentStride ?? 0);
   p.slots.forEach((slot, k) => {
     const ax = slot.axis;
     const base = PARAMS_HEADER_BYTES + k * AXIS_BYTES;
@@ -117,11 +137,13 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, e
     u32(base + 16, weightRowPad(ax.n));
     u32(base + 20, ax.dx === null ? 0 : 1);
     u32(base + 24, edgeOrder);
+    u32(base + 28, mode);
     f32(base + 32, ax.dx === null ? 1 / (2 * ax.step!) : 0);
     const { lo, hi } = edgeSteps(ax);
     f32(base + 36, 1 / lo);
     f32(base + 40, 1 / hi);
-    if (edgeOrder === 2) {
+    f32(base + 44, ax.dx === null ? 1 / (12 * ax.step!) : 0);
+    if (edgeOrder === 2 && mode === 0) {
       const w = edgeWeights2(ax);
       f32(base + 48, w.lo.a); f32(base + 52, w.lo.b); f32(base + 56, w.lo.c);
       f32(base + 64, w.hi.a); f32(base + 68, w.hi.b); f32(base + 72, w.hi.c);

@@ -15,14 +15,14 @@ const VIEW_OF: Record<DataKind, new (buffer: ArrayBuffer) => View> = {
   int16: Int16Array, uint16: Uint16Array, int8: Int8Array, uint8: Uint8Array,
 };
 
-/** Copies (and for float64, converts) `data` into the mapped `buffer`, starting at byte 0. */
-export function fillMapped(buffer: GPUBuffer, data: NumericArray, kind: DataKind, bytesPerElement: number): void {
+/** Copies (and for float64, converts) `data` into the mapped `buffer` at `byteOffset` (a multiple of 8). */
+export function fillMapped(buffer: GPUBuffer, data: NumericArray, kind: DataKind, bytesPerElement: number, byteOffset = 0): void {
   const View = VIEW_OF[kind];
   const perPiece = PIECE_BYTES / bytesPerElement;
   for (let first = 0; first < data.length; first += perPiece) {
     const count = Math.min(perPiece, data.length - first);
     const bytes = Math.ceil((count * bytesPerElement) / 4) * 4;
-    const target = new View(buffer.getMappedRange(first * bytesPerElement, bytes));
+    const target = new View(buffer.getMappedRange(byteOffset + first * bytesPerElement, bytes));
     const source = ArrayBuffer.isView(data)
       ? (data as unknown as View).subarray(first, first + count)
       : (data as readonly number[]).slice(first, first + count);

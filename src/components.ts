@@ -1,0 +1,38 @@
+import { describeData, type DataInfo } from './data';
+import { GradientError, describe } from './errors';
+import type { Plan } from './plan';
+import type { NumericArray } from './types';
+
+/** Derived fields computed from the derivatives in one pass. */
+export type DerivedField = 'magnitude' | 'divergence' | 'curl';
+
+/** Checks a list of same-shaped component arrays (divergence, curl); all must share length and type. */
+export function describeComponents(components: unknown): { list: NumericArray[]; info: DataInfo } {
+  if (!Array.isArray(components) || components.length === 0) {
+    throw new GradientError('invalid-data', `components: ${describe(components)} must be a non-empty array of arrays (one per selected axis)`);
+  }
+  const infos = components.map((c, k) => {
+    try {
+      return describeData(c);
+    } catch (e) {
+      throw new GradientError('invalid-data', `components[${k}]: ${(e as Error).message.replace(/^data(\[\d+\])?: /, '')}`);
+    }
+  });
+  infos.forEach((info, k) => {
+    if (info.length !== infos[0].length || info.kind !== infos[0].kind) {
+      throw new GradientError('invalid-data', `components[${k}]: ${info.kind}[${info.length}] differs from components[0], ${infos[0].kind}[${infos[0].length}] (all components must have the same length and type)`);
+    }
+  });
+  return { list: components as NumericArray[], info: infos[0] };
+}
+
+/** Divergence pairs component k with selected axis k; curl needs 2 or 3 of each. */
+export function checkComponentCount(plan: Plan, count: number, field: Exclude<DerivedField, 'magnitude'>): void {
+  const axes = plan.axes.length;
+  if (field === 'curl' && axes !== 2 && axes !== 3) {
+    throw new GradientError('invalid-axis', `axis: curl needs 2 or 3 selected axes, not ${axes}`);
+  }
+  if (count !== axes) {
+    throw new GradientError('invalid-data', `components: ${count} arrays given but ${axes} axes are selected (${field} pairs component k with selected axis k)`);
+  }
+}

@@ -1,0 +1,52 @@
+import { checkComponentCount, describeComponents } from './components';
+import { gradientAlong } from './cpu';
+import { describeData } from './data';
+import { makePlan } from './plan';
+import type { GradientOptions, NumericArray } from './types';
+
+/**
+ * Float64 references of the fused fields, composed from per-axis derivatives exactly as defined.
+ * Axis convention: selected axis k is coordinate x_k, and component k of a vector field is its
+ * x_k component (array axes, not x/y names).
+ */
+
+/** √(Σ_k (∂f/∂x_k)²) over the selected axes. */
+export function cpuGradientMagnitude(data: NumericArray, options?: GradientOptions): Float64Array {
+  const plan = makePlan(describeData(data), options);
+  const out = new Float64Array(plan.size);
+  const d = new Float64Array(plan.size);
+  for (let k = 0; k < plan.axes.length; k++) {
+    gradientAlong(data, plan, k, d);
+    for (let i = 0; i < out.length; i++) out[i] += d[i] * d[i];
+  }
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]);
+  return out;
+}
+
+/** Σ_k ∂v_k/∂x_k: components[k] is differentiated along the k-th selected axis. */
+export function cpuDivergence(components: readonly NumericArray[], options?: GradientOptions): Float64Array {
+  const { list, info } = describeComponents(components);
+  const plan = makePlan(info, options);
+  checkComponentCount(plan, list.length, 'divergence');
+  const out = new Float64Array(plan.size);
+  const d = new Float64Array(plan.size);
+  list.forEach((v, k) => {
+    gradientAlong(v, plan, k, d);
+    for (let i = 0; i < out.length; i++) out[i] += d[i];
+  });
+  return out;
+}
+
+/**
+ * Curl over 2 or 3 selected axes (x_0, x_1[, x_2]) of components (v_0, v_1[, v_2]):
+ * 2-D → [∂v_1/∂x_0 − ∂v_0/∂x_1]; 3-D → [∂v_2/∂x_1 − ∂v_1/∂x_2, ∂v_0/∂x_2 − ∂v_2/∂x_0, ∂v_1/∂x_0 − ∂v_0/∂x_1].
+ */
+export function cpuCurl(components: readonly NumericArray[], options?: GradientOptions): Float64Array[] {
+  const { list: v, info } = describeComponents(components);
+  const plan = makePlan(info, options);
+  checkComponentCount(plan, v.length, 'curl');
+  const d = (c: number, k: number) => gradientAlong(v[c], plan, k, new Float64Array(plan.size));
+  const minus = (a: Float64Array, b: Float64Array) => { for (let i = 0; i < a.length; i++) a[i] -= b[i]; return a; };
+  if (v.length === 2) return [minus(d(1, 0), d(0, 1))];
+  return [minus(d(2, 1), d(1, 2)), minus(d(0, 2), d(2, 0)), minus(d(1, 0), d(0, 1))];
+}
