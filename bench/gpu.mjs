@@ -108,6 +108,39 @@ async function timePasses(record, reps = R) {
   return median(times);
 }
 
+// gradient-then-hypot's second pass: √(Σ_k g_k²) from the stacked gradient (D slabs) into `out`.
+const hypotPipelines = new Map();
+function hypotKernel(stacked, out, n, slab, D) {
+  if (!hypotPipelines.has(D)) {
+    hypotPipelines.set(D, device.createComputePipeline({
+      layout: 'auto',
+      compute: {
+        module: device.createShaderModule({ code: `
+          @group(0) @binding(0) var<storage, read> g: array<vec4<f32>>;
+          @group(0) @binding(1) var<storage, read_write> o: array<vec4<f32>>;
+          @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+            let i = id.x + id.y * nw.x * 256u;
+            if (i >= ${n / 4}u) { return; }
+            var s = vec4<f32>(0.0);
+            for (var k = 0u; k < ${D}u; k++) { let v = g[i + k * ${slab / 4}u]; s += v * v; }
+            o[i] = sqrt(s);
+          }` }),
+        entryPoint: 'main',
+      },
+    }));
+  }
+  const pipeline = hypotPipelines.get(D);
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: stacked } }, { binding: 1, resource: { buffer: out } }] });
+  const groups = Math.ceil(n / 4 / 256), x = Math.min(groups, 65535), y = Math.ceil(groups / x);
+  return (encoder) => {
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y);
+    pass.end();
+  };
+}
+
 // The best a WebGPU kernel can do: a vec4 copy moving the same bytes, timed like the gradient kernel.
 let copyPipeline = null;
 function copyKernel(src, dst, bytes) {
@@ -228,6 +261,10 @@ for (const shape of shapes) {
     const onePass = await timeQueued(async (e) => (await g.encode(e, { ...options, output: stacked })).release);
     const onePassTs = await timePasses(async (e, timestampWrites) => (await g.encode(e, { ...options, output: stacked, timestampWrites })).release);
     const perAxis = D > 1 ? await timeQueued(async (e) => (await g.encode(e, { ...options, outputs: separate })).release) : onePass;
+    // Fused magnitude (reads n, writes n) against gradient then hypot (writes D·n, reads it back, writes n).
+    const magnitude = await timeQueued(async (e) => (await g.encode(e, { ...options, derived: 'magnitude', output: stacked })).release);
+    const hypotRun = hypotKernel(stacked, separate[0], n, layout.slabBytes / 4, D);
+    const gradientThenHypot = await timeQueued(async (e) => { const r = await g.encode(e, { ...options, output: stacked }); hypotRun(e); return r.release; });
 
     const e2e = [];
     for (let t = 0; t < (cpuAdapter ? 2 : 3); t++) {
@@ -247,6 +284,7 @@ for (const shape of shapes) {
       gbps: bytes / onePass / 1e9, copyGbps: bytes / copySeconds / 1e9, ratioToCopy: onePass / copySeconds,
       copyKernelMs: copyKernelSeconds * 1e3, copyKernelTimestampMs: copyKernelTs * 1e3, ratioToCopyKernel: onePassTs / copyKernelTs,
       endToEndMs: median(e2e) * 1e3, cpuMs: cpuSeconds * 1e3, sampledErrorInEps: error,
+      magnitudeMs: magnitude * 1e3, gradientThenHypotMs: gradientThenHypot * 1e3,
     };
     rows.push(row);
     console.error(`done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms)`);
@@ -327,6 +365,10 @@ for (const r of rows) {
 }
 console.log(`upload ${uploadFigures.shape} (${(uploadFigures.bytes / 2 ** 20).toFixed(0)} MiB): writeBuffer ${fmt(uploadFigures.writeBufferMs, 1)} ms, mappedAtCreation ${fmt(uploadFigures.mappedAtCreationMs, 1)} ms, pooled staging ${fmt(uploadFigures.pooledStagingMs, 1)} ms`);
 console.log(`workgroup sweep: ${sweep.map((s) => `${s.workgroupSize}: ${fmt(s.kernelMs)} ms`).join(', ')} (${sweep[0]?.shape})`);
+console.log('fused magnitude vs gradient then hypot (edge order 1):');
+for (const r of rows.filter((row) => row.edgeOrder === 1)) {
+  console.log(`  ${r.shape.padEnd(14)} magnitude ${fmt(r.magnitudeMs)} ms, gradient ${fmt(r.kernelMs)} ms, gradient+hypot ${fmt(r.gradientThenHypotMs)} ms; bytes fused/gradient ${(2 / (1 + r.axes)).toFixed(2)}`);
+}
 if (huge) console.log(`huge: ${JSON.stringify(huge)}`);
 
 const jsonPath = value('--json');
