@@ -1,4 +1,6 @@
-import { cpuGradient, gpuGradient, type GradientOptions, type NumericArray } from '../src/index';
+import {
+  cpuGradient, cpuGradientMagnitude, gpuGradient, gpuGradientMagnitude, type GradientOptions, type NumericArray,
+} from '../src/index';
 
 /** Which engine the demo uses: WebGPU when the browser offers an adapter, else the CPU reference. */
 export interface Backend {
@@ -7,6 +9,8 @@ export interface Backend {
   /** Why WebGPU is not used (only for the CPU backend). */
   readonly reason: string;
   gradient(data: NumericArray, options: GradientOptions): Promise<ArrayLike<number>[]>;
+  /** |∇f| in one fused pass (gpuGradientMagnitude), or its CPU reference. */
+  magnitude(data: NumericArray, options: GradientOptions): Promise<ArrayLike<number>>;
 }
 
 async function whyNoWebGPU(): Promise<{ adapter: GPUAdapter | null; reason: string }> {
@@ -31,9 +35,15 @@ export function adapterLabel(adapter: GPUAdapter): string {
 export async function chooseBackend(): Promise<Backend> {
   const { adapter, reason } = await whyNoWebGPU();
   if (adapter) {
-    return { kind: 'gpu', adapterName: adapterLabel(adapter), reason: '', gradient: (d, o) => gpuGradient(d, o) };
+    return {
+      kind: 'gpu', adapterName: adapterLabel(adapter), reason: '',
+      gradient: (d, o) => gpuGradient(d, o), magnitude: (d, o) => gpuGradientMagnitude(d, o),
+    };
   }
-  return { kind: 'cpu', adapterName: '', reason, gradient: async (d, o) => cpuGradient(d, o) };
+  return {
+    kind: 'cpu', adapterName: '', reason,
+    gradient: async (d, o) => cpuGradient(d, o), magnitude: async (d, o) => cpuGradientMagnitude(d, o),
+  };
 }
 
 /** Shortest readable form of a float32 result (5.000000000001 → 5). */

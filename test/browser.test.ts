@@ -39,11 +39,12 @@ describe('gpuGradient in headless Chromium', () => {
     const { page, errors } = await openPage(`${viteUrl}/test/browser/index.html`);
     await page.waitForFunction('window.__report !== undefined', { timeout: 300_000 });
     const report = (await page.evaluate('window.__report')) as PageReport;
-    console.log(`browser: adapter "${report.adapter}", ${report.fixtures} fixtures, ${report.cases} random cases, ${report.badInputs} bad inputs`);
+    console.log(`browser: adapter "${report.adapter}", ${report.fixtures} fixtures, ${report.extensions} extension fixtures, ${report.cases} random cases, ${report.badInputs} bad inputs`);
     if (!report.adapter && process.env.CI !== 'true') console.warn('no WebGPU adapter in Chromium');
     expect(report.failures).toEqual([]);
     expect(report.adapter).not.toBe('');
     expect(report.fixtures).toBeGreaterThan(60);
+    expect(report.extensions).toBeGreaterThan(25);
     expect(report.cases).toBe(120);
     expect(errors).toEqual([]);
     await page.close();

@@ -145,7 +145,8 @@ describe('extensions on the GPU', () => {
       if (r() < 0.5) shape[rank - 1] = 8 + 4 * Math.floor(r() * 3);
       const size = shape.reduce((p, n) => p * n, 1);
       const Kind = kinds[i % kinds.length];
-      const make = () => Kind.from({ length: size }, () => (Kind === Uint8Array ? Math.floor(r() * 256) : Math.round((r() - 0.5) * 2000)));
+      const values = () => Array.from({ length: size }, () => (Kind === Uint8Array ? Math.floor(r() * 256) : Math.round((r() - 0.5) * 2000)));
+      const make = () => new Kind(values());
       const periodic = r() < 0.5, acc4 = r() < 0.5;
       const options: GradientOptions = { shape, boundary: periodic ? 'periodic' : 'edge', accuracy: acc4 ? 4 : 2, edgeOrder: r() < 0.5 ? 1 : 2, spacing: 0.1 + r() };
       const h = options.spacing as number;
