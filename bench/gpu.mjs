@@ -108,6 +108,19 @@ async function timePasses(record, reps = R) {
   return median(times);
 }
 
+/** A one-dispatch pass of a bench-only kernel over n/4 vec4s: binding 0 read, binding 1 written. */
+function vec4Pass(pipeline, src, dst, n, sizes = {}) {
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: src, ...sizes } }, { binding: 1, resource: { buffer: dst, ...sizes } }] });
+  const groups = Math.ceil(n / 4 / 256), x = Math.min(groups, 65535), y = Math.ceil(groups / x);
+  return (encoder, timestampWrites) => {
+    const pass = encoder.beginComputePass({ timestampWrites });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y);
+    pass.end();
+  };
+}
+
 // gradient-then-hypot's second pass: √(Σ_k g_k²) from the stacked gradient (D slabs) into `out`.
 const hypotPipelines = new Map();
 function hypotKernel(stacked, out, n, slab, D) {
@@ -129,16 +142,7 @@ function hypotKernel(stacked, out, n, slab, D) {
       },
     }));
   }
-  const pipeline = hypotPipelines.get(D);
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: stacked } }, { binding: 1, resource: { buffer: out } }] });
-  const groups = Math.ceil(n / 4 / 256), x = Math.min(groups, 65535), y = Math.ceil(groups / x);
-  return (encoder) => {
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y);
-    pass.end();
-  };
+  return vec4Pass(hypotPipelines.get(D), stacked, out, n);
 }
 
 // The best a WebGPU kernel can do: a vec4 copy moving the same bytes, timed like the gradient kernel.
@@ -157,16 +161,7 @@ function copyKernel(src, dst, bytes) {
       entryPoint: 'main',
     },
   });
-  const bindGroup = device.createBindGroup({ layout: copyPipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: src, size: bytes } }, { binding: 1, resource: { buffer: dst, size: bytes } }] });
-  const groups = Math.ceil(bytes / 16 / 256);
-  const x = Math.min(groups, 65535), y = Math.ceil(groups / x);
-  return (encoder, timestampWrites) => {
-    const pass = encoder.beginComputePass({ timestampWrites });
-    pass.setPipeline(copyPipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y);
-    pass.end();
-  };
+  return vec4Pass(copyPipeline, src, dst, bytes / 4, { size: bytes });
 }
 
 function randomData(n, seed = 1) {

@@ -38,13 +38,10 @@ def median_time(fn, sync, repeat):
     return statistics.median(times)
 
 
-def time_torch(shape, edge_order, repeat):
+def time_cuda_events(fn, repeat):
+    """Median seconds of fn() between two CUDA events (torch), after a warm-up call."""
     import torch
 
-    if not torch.cuda.is_available():
-        raise RuntimeError("no CUDA device")
-    x = torch.randn(shape, device="cuda", dtype=torch.float32)
-    fn = lambda: torch.gradient(x, edge_order=edge_order)
     fn()
     torch.cuda.synchronize()
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -56,6 +53,15 @@ def time_torch(shape, edge_order, repeat):
         end.synchronize()
         times.append(start.elapsed_time(end) / 1e3)
     return statistics.median(times)
+
+
+def time_torch(shape, edge_order, repeat):
+    import torch
+
+    if not torch.cuda.is_available():
+        raise RuntimeError("no CUDA device")
+    x = torch.randn(shape, device="cuda", dtype=torch.float32)
+    return time_cuda_events(lambda: torch.gradient(x, edge_order=edge_order), repeat)
 
 
 def time_jax(shape, edge_order, repeat):
@@ -109,18 +115,7 @@ def time_torch_copy(shape, edge_order, repeat):
         n *= v
     src = torch.randn((n * (1 + len(shape))) // 2, device="cuda", dtype=torch.float32)
     dst = torch.empty_like(src)
-    fn = lambda: dst.copy_(src)
-    fn()
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    times = []
-    for _ in range(repeat):
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) / 1e3)
-    return statistics.median(times)
+    return time_cuda_events(lambda: dst.copy_(src), repeat)
 
 
 PEERS = {"torch": time_torch, "jax": time_jax, "cupy": time_cupy, "numpy": time_numpy, "torch_copy": time_torch_copy}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cpuGradient } from '../src/cpu';
 import { cpuCurl, cpuDivergence, cpuGradientMagnitude } from '../src/derived';
 import { GradientError } from '../src/errors';
@@ -7,7 +7,7 @@ import { GradientContext } from '../src/gpu/context';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
 import type { GradientOptions } from '../src/types';
 import { f32Violation, maxAbs } from './helpers/bounds';
-import { inValidationScope, testDevice, type TestDevice } from './helpers/gpu';
+import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 
@@ -42,10 +42,10 @@ function cpuRun(c: ExtCase): Float64Array[] {
 
 async function gpuRun(ctx: GradientContext, c: ExtCase): Promise<Float32Array[]> {
   const opts = { ...c.options, shape: c.shape };
-  if (c.op === 'gradient') return ctx.gradient(c.components[0], opts);
-  if (c.op === 'magnitude') return [await ctx.magnitude(c.components[0], opts)];
-  if (c.op === 'divergence') return [await ctx.divergence(c.components, opts)];
-  return ctx.curl(c.components, opts);
+  if (c.op === 'gradient') return suite.ctx.gradient(c.components[0], opts);
+  if (c.op === 'magnitude') return [await suite.ctx.magnitude(c.components[0], opts)];
+  if (c.op === 'divergence') return [await suite.ctx.divergence(c.components, opts)];
+  return suite.ctx.curl(c.components, opts);
 }
 
 describe('extensions on the CPU', () => {
@@ -112,25 +112,13 @@ describe('extensions on the CPU', () => {
   }
 });
 
-let t: TestDevice | null = null;
-let ctx: GradientContext;
-beforeAll(async () => {
-  t = await testDevice();
-  if (t) ctx = new GradientContext(t.device, {}, false);
-});
-afterAll(() => { ctx?.destroy(); t?.device.destroy(); });
-
-function gpuIt(name: string, body: () => Promise<void>, timeout?: number) {
-  it(name, async (c) => {
-    if (!t) return c.skip();
-    await inValidationScope(t.device, body);
-  }, timeout);
-}
+const suite = gpuSuite();
+const { gpuIt } = suite;
 
 describe('extensions on the GPU', () => {
   gpuIt('match every numpy fixture within the float32 bound', async () => {
     for (const c of cases) {
-      const got = await gpuRun(ctx, c);
+      const got = await gpuRun(suite.ctx, c);
       expect(got.length, c.name).toBe(c.expected.length);
       got.forEach((g, k) => expect(f32Violation(g, c.expected[k], maxAbs(c.components.flat()), hMin(c.options), kFor(c.options)), `${c.name} [${k}]`).toBeNull());
     }
@@ -153,15 +141,15 @@ describe('extensions on the GPU', () => {
       const label = `#${i} ${Kind.name} [${shape}] ${options.boundary} accuracy ${options.accuracy}`;
       const k = kFor(options);
       const f = make();
-      const grad = await ctx.gradient(f, options);
+      const grad = await suite.ctx.gradient(f, options);
       cpuGradient(f, options).forEach((ref, a) => expect(f32Violation(grad[a], ref, maxAbs(f), h, k), `${label} gradient ${a}`).toBeNull());
-      const mag = await ctx.magnitude(f, options);
+      const mag = await suite.ctx.magnitude(f, options);
       expect(f32Violation(mag, cpuGradientMagnitude(f, options), maxAbs(f), h, k * rank), `${label} magnitude`).toBeNull();
       const comps = shape.map(() => make());
-      const div = await ctx.divergence(comps, options);
+      const div = await suite.ctx.divergence(comps, options);
       expect(f32Violation(div, cpuDivergence(comps, options), maxAbs(comps.flatMap((c) => Array.from(c))), h, k * rank), `${label} divergence`).toBeNull();
       if (rank >= 2) {
-        const curl = await ctx.curl(comps, options);
+        const curl = await suite.ctx.curl(comps, options);
         cpuCurl(comps, options).forEach((ref, j) => expect(f32Violation(curl[j], ref, maxAbs(comps.flatMap((c) => Array.from(c))), h, 2 * k), `${label} curl ${j}`).toBeNull());
       }
     }
@@ -172,12 +160,12 @@ describe('extensions on the GPU', () => {
     const x = Array.from({ length: n }, (_, i) => -1 + i * h);
     const f = x.map((v) => 2 * v ** 4 - v ** 3 + 0.5 * v);
     const exact = x.map((v) => 8 * v ** 3 - 3 * v ** 2 + 0.5);
-    const got = (await ctx.gradient(f, { spacing: h, accuracy: 4 }))[0];
+    const got = (await suite.ctx.gradient(f, { spacing: h, accuracy: 4 }))[0];
     expect(f32Violation(got, exact, maxAbs(f), h, 24)).toBeNull();
   });
 
   gpuIt('chunk periodic and fourth-order axes under tiny limits', async () => {
-    const tiny = new GradientContext(t!.device, { limits: TINY_LIMITS }, false);
+    const tiny = new GradientContext(suite.t!.device, { limits: TINY_LIMITS }, false);
     const r = rng(5);
     const runs: [number[], GradientOptions][] = [
       // Fourth-order edges reach four rows: outer axes of the larger shapes do not fit 4 KiB bindings.
@@ -200,18 +188,18 @@ describe('extensions on the GPU', () => {
   });
 
   gpuIt('encode computes fused fields from stacked components on the GPU', async () => {
-    const { device } = t!;
+    const { device } = suite.t!;
     const shape = [6, 8, 12], N = 576;
     const r = rng(8);
     const comps = [0, 1, 2].map(() => Float32Array.from({ length: N }, () => r() * 2 - 1));
-    const layout = ctx.outputLayout({ shape, derived: 'curl' });
+    const layout = suite.ctx.outputLayout({ shape, derived: 'curl' });
     const stride = layout.slabBytes / 4;
     const input = device.createBuffer({ size: 3 * layout.slabBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
     comps.forEach((c, k) => device.queue.writeBuffer(input, k * layout.slabBytes, c));
     const encoder = device.createCommandEncoder();
-    const curl = await ctx.encode(encoder, { input, shape, derived: 'curl', componentStride: stride, edgeOrder: 2 });
-    const mag = await ctx.encode(encoder, { input, shape, derived: 'magnitude' });
-    const div = await ctx.encode(encoder, { input, shape, derived: 'divergence', componentStride: stride, boundary: 'periodic' });
+    const curl = await suite.ctx.encode(encoder, { input, shape, derived: 'curl', componentStride: stride, edgeOrder: 2 });
+    const mag = await suite.ctx.encode(encoder, { input, shape, derived: 'magnitude' });
+    const div = await suite.ctx.encode(encoder, { input, shape, derived: 'divergence', componentStride: stride, boundary: 'periodic' });
     const staging = device.createBuffer({ size: 5 * layout.slabBytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     encoder.copyBufferToBuffer(curl.buffers[0], 0, staging, 0, 3 * layout.slabBytes);
     encoder.copyBufferToBuffer(mag.buffers[0], 0, staging, 3 * layout.slabBytes, layout.slabBytes);

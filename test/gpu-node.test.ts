@@ -1,36 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cpuGradient } from '../src/cpu';
 import { GradientError } from '../src/errors';
 import { GradientContext } from '../src/gpu/context';
-import { gpuGradient, releaseDefaultDevice } from '../src/gpu/api';
+import { gpuGradient } from '../src/gpu/api';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
 import { f32Violation, maxAbs, minStep } from './helpers/bounds';
 import { caseData, caseOptions, loadNumpyCases } from './helpers/fixtures';
-import { inValidationScope, testDevice, type TestDevice } from './helpers/gpu';
+import { gpuSuite } from './helpers/gpu-suite';
 import { randomCase, rng } from './helpers/random';
 import { BAD_INPUTS } from './helpers/bad-inputs';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 
 // Node + Dawn (SwiftShader on machines without a GPU). Each test runs in a validation error scope.
-let t: TestDevice | null = null;
-let ctx: GradientContext;
-
-beforeAll(async () => {
-  t = await testDevice();
-  if (t) ctx = new GradientContext(t.device, {}, false);
-});
-afterAll(async () => {
-  ctx?.destroy();
-  t?.device.destroy();
-  await releaseDefaultDevice();
-});
-
-function gpuIt(name: string, body: () => Promise<void>, timeout?: number) {
-  it(name, async (c) => {
-    if (!t) return c.skip(); // testDevice() already failed the run under CI=true
-    await inValidationScope(t.device, body);
-  }, timeout);
-}
+const suite = gpuSuite();
+const { gpuIt } = suite;
 
 function expectClose(got: Float32Array[], ref: ArrayLike<number>[], maxF: number, hMin: number, label: string) {
   expect(got.length, label).toBe(ref.length);
@@ -42,13 +25,13 @@ function expectClose(got: Float32Array[], ref: ArrayLike<number>[], maxF: number
 
 describe('gpuGradient in Node (Dawn)', () => {
   it('has a WebGPU adapter', () => {
-    if (!t) console.warn('no WebGPU adapter: GPU tests skipped (they fail under CI=true)');
-    expect(t !== null || process.env.CI !== 'true').toBe(true);
+    if (!suite.t) console.warn('no WebGPU adapter: GPU tests skipped (they fail under CI=true)');
+    expect(suite.t !== null || process.env.CI !== 'true').toBe(true);
   });
 
   gpuIt('matches every numpy fixture within the float32 bound', async () => {
     for (const c of loadNumpyCases()) {
-      const got = await ctx.gradient(caseData(c), caseOptions(c));
+      const got = await suite.ctx.gradient(caseData(c), caseOptions(c));
       expectClose(got, c.expected64 ?? c.expected, maxAbs(c.data), minStep(c.spacing, c.expected.length), c.name);
     }
   });
@@ -57,13 +40,13 @@ describe('gpuGradient in Node (Dawn)', () => {
     const r = rng(2026);
     for (let i = 0; i < 400; i++) {
       const c = randomCase(r, i);
-      const got = await ctx.gradient(c.data, c.options);
+      const got = await suite.ctx.gradient(c.data, c.options);
       expectClose(got, cpuGradient(c.data, c.options), maxAbs(c.data), c.hMin, c.label);
     }
   }, 600_000);
 
   gpuIt('folds the grid past maxComputeWorkgroupsPerDimension and chunks past the binding size', async () => {
-    const tiny = new GradientContext(t!.device, { limits: TINY_LIMITS }, false);
+    const tiny = new GradientContext(suite.t!.device, { limits: TINY_LIMITS }, false);
     const r = rng(7);
     for (const shape of TINY_SHAPES) {
       for (const edgeOrder of [1, 2] as const) {
@@ -83,7 +66,7 @@ describe('gpuGradient in Node (Dawn)', () => {
   });
 
   gpuIt('compiles nothing for a new shape, and reuses pooled buffers for a repeated one', async () => {
-    const fresh = new GradientContext(t!.device, {}, false);
+    const fresh = new GradientContext(suite.t!.device, {}, false);
     await fresh.gradient(new Float32Array(64), { shape: [8, 8] });
     const after1 = fresh.stats();
     await fresh.gradient(new Float32Array(12 * 20 * 4), { shape: [12, 20, 4], axis: [2, 0], edgeOrder: 2 });
@@ -100,7 +83,7 @@ describe('gpuGradient in Node (Dawn)', () => {
   });
 
   gpuIt('refuses every bad input before any GPU work', async () => {
-    const fresh = new GradientContext(t!.device, {}, false);
+    const fresh = new GradientContext(suite.t!.device, {}, false);
     for (const [what, data, options, code] of BAD_INPUTS) {
       const error = await fresh.gradient(data as never, options as never).catch((e) => e);
       expect(error, what).toBeInstanceOf(GradientError);
@@ -112,15 +95,15 @@ describe('gpuGradient in Node (Dawn)', () => {
   });
 
   gpuIt('returns [] for 0-d and empty axis lists, and empty arrays for empty shapes', async () => {
-    expect(await ctx.gradient([3], { shape: [] })).toEqual([]);
-    const r = await ctx.gradient(new Float32Array(0), { shape: [0, 5], axis: 1 });
+    expect(await suite.ctx.gradient([3], { shape: [] })).toEqual([]);
+    const r = await suite.ctx.gradient(new Float32Array(0), { shape: [0, 5], axis: 1 });
     expect(r.length).toBe(1);
     expect(r[0].length).toBe(0);
   });
 
   gpuIt('propagates NaN and infinities like numpy', async () => {
     const data = [1, NaN, 3, Infinity, 5, 6, 7, 8];
-    const got = Array.from((await ctx.gradient(data))[0]);
+    const got = Array.from((await suite.ctx.gradient(data))[0]);
     expect(got).toEqual(Array.from(cpuGradient(data)[0]));
   });
 
@@ -128,7 +111,7 @@ describe('gpuGradient in Node (Dawn)', () => {
     const data = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i));
     const ref = cpuGradient(data, { shape: [5, 6] });
     expectClose(await gpuGradient(data, { shape: [5, 6] }), ref, 1, 1, 'default device');
-    expectClose(await gpuGradient(data, { shape: [5, 6], device: t!.device }), ref, 1, 1, 'caller device');
+    expectClose(await gpuGradient(data, { shape: [5, 6], device: suite.t!.device }), ref, 1, 1, 'caller device');
   });
 });
 
@@ -156,10 +139,10 @@ describe('GPU-resident API (encode)', () => {
   const data = Float32Array.from({ length: 108 }, (_, i) => Math.cos(i * 0.3) * 4);
 
   gpuIt('records into the caller encoder with a library-made stacked output', async () => {
-    const { device } = t!;
+    const { device } = suite.t!;
     const input = upload(device, data);
     const encoder = device.createCommandEncoder();
-    const out = await ctx.encode(encoder, { input, shape, edgeOrder: 2, spacing: [0.5, [...Array(12).keys()].map((i) => i * i * 0.1 + i)] });
+    const out = await suite.ctx.encode(encoder, { input, shape, edgeOrder: 2, spacing: [0.5, [...Array(12).keys()].map((i) => i * i * 0.1 + i)] });
     device.queue.submit([encoder.finish()]);
     out.release();
     const ref = cpuGradient(data, { shape, edgeOrder: 2, spacing: [0.5, [...Array(12).keys()].map((i) => i * i * 0.1 + i)] });
@@ -173,15 +156,15 @@ describe('GPU-resident API (encode)', () => {
   });
 
   gpuIt('writes caller-supplied per-axis outputs and a caller-supplied stacked output', async () => {
-    const { device } = t!;
+    const { device } = suite.t!;
     const bytes = Uint8Array.from({ length: 108 }, (_, i) => (i * 29) % 256);
     const input = upload(device, bytes);
     const outputs = [0, 1].map(() => device.createBuffer({ size: 108 * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC }));
-    const layout = ctx.outputLayout({ shape, axis: [1, 0] });
+    const layout = suite.ctx.outputLayout({ shape, axis: [1, 0] });
     const stacked = device.createBuffer({ size: layout.totalBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
     const encoder = device.createCommandEncoder();
-    const a = await ctx.encode(encoder, { input, dtype: 'uint8', shape, outputs });
-    const b = await ctx.encode(encoder, { input, dtype: 'uint8', shape, axis: [1, 0], output: stacked });
+    const a = await suite.ctx.encode(encoder, { input, dtype: 'uint8', shape, outputs });
+    const b = await suite.ctx.encode(encoder, { input, dtype: 'uint8', shape, axis: [1, 0], output: stacked });
     device.queue.submit([encoder.finish()]);
     a.release(); b.release();
     const ref = cpuGradient(bytes, { shape });
@@ -194,16 +177,16 @@ describe('GPU-resident API (encode)', () => {
   });
 
   gpuIt('refuses wrong buffers', async () => {
-    const { device } = t!;
+    const { device } = suite.t!;
     const small = device.createBuffer({ size: 16, usage: BufferUsage.STORAGE });
     const noStorage = device.createBuffer({ size: 1024, usage: BufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder();
     const codes = await Promise.all([
-      ctx.encode(encoder, { input: small, shape }).catch((e) => e.code),
-      ctx.encode(encoder, { input: noStorage, shape }).catch((e) => e.code),
-      ctx.encode(encoder, { input: new Float32Array(108) as never, shape }).catch((e) => e.code),
-      ctx.encode(encoder, { input: small, shape: [2, 2], dtype: 'float64' as never }).catch((e) => e.code),
-      ctx.encode(encoder, { input: small } as never).catch((e) => e.code),
+      suite.ctx.encode(encoder, { input: small, shape }).catch((e) => e.code),
+      suite.ctx.encode(encoder, { input: noStorage, shape }).catch((e) => e.code),
+      suite.ctx.encode(encoder, { input: new Float32Array(108) as never, shape }).catch((e) => e.code),
+      suite.ctx.encode(encoder, { input: small, shape: [2, 2], dtype: 'float64' as never }).catch((e) => e.code),
+      suite.ctx.encode(encoder, { input: small } as never).catch((e) => e.code),
     ]);
     expect(codes).toEqual(['invalid-buffer', 'invalid-buffer', 'invalid-buffer', 'invalid-option', 'invalid-shape']);
     encoder.finish();

@@ -2,37 +2,22 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cpuGradient } from '../src/cpu';
 import { GradientError } from '../src/errors';
 import { GradientContext } from '../src/gpu/context';
-import { defaultGradientContext, gpuGradient, releaseDefaultDevice } from '../src/gpu/api';
+import { defaultGradientContext, gpuGradient } from '../src/gpu/api';
 import { BufferUsage } from '../src/gpu/flags';
 import { problemArb } from './helpers/arbitraries';
 import { f32Violation, maxAbs } from './helpers/bounds';
-import { inValidationScope, testDevice, type TestDevice } from './helpers/gpu';
+import { testDevice } from './helpers/gpu';
+import { gpuSuite } from './helpers/gpu-suite';
 import { naiveGradient } from './helpers/oracle';
 import { randomCase, rng } from './helpers/random';
 
 // Fuzzing against the reference, non-finite values, device loss, concurrency and leaks.
-let t: TestDevice | null = null;
-let ctx: GradientContext;
-beforeAll(async () => {
-  t = await testDevice();
-  if (t) ctx = new GradientContext(t.device, {}, false);
-});
-afterAll(async () => {
-  ctx?.destroy();
-  t?.device.destroy();
-  await releaseDefaultDevice();
-});
-
-function gpuIt(name: string, body: (c: TestDevice) => Promise<void>, timeout?: number) {
-  it(name, async (c) => {
-    if (!t) return c.skip(); // testDevice() already failed the run under CI=true
-    await inValidationScope(t.device, () => body(t!));
-  }, timeout);
-}
+const suite = gpuSuite();
+const { gpuIt } = suite;
 
 /** Same value, NaN included, or both within the float64 reference's tolerance. */
 function close64(got: number, ref: number, scale: number): boolean {
@@ -59,7 +44,7 @@ describe('property tests (fast-check)', () => {
   gpuIt('gpuGradient stays within the float32 bound of cpuGradient on 600 random problems', async () => {
     await fc.assert(fc.asyncProperty(problemArb({ gpuSafe: true, maxSize: 600 }), async (p) => {
       counts.gpuProperty++;
-      const got = await ctx.gradient(p.data, p.options);
+      const got = await suite.ctx.gradient(p.data, p.options);
       const ref = cpuGradient(p.data, p.options);
       expect(got.length).toBe(ref.length);
       got.forEach((g, k) => expect(f32Violation(g, ref[k], maxAbs(p.data), p.hMin), `axis ${k}`).toBeNull());
@@ -93,7 +78,7 @@ describe('NaN and infinities propagate as in numpy, element by element', () => {
   });
 
   gpuIt('gpuGradient on the same cases', async () => {
-    for (const c of cases) check(await ctx.gradient(c.data.map(dec), { shape: c.shape, spacing: c.spacing, edgeOrder: c.edgeOrder }), c, true);
+    for (const c of cases) check(await suite.ctx.gradient(c.data.map(dec), { shape: c.shape, spacing: c.spacing, edgeOrder: c.edgeOrder }), c, true);
   });
 });
 
@@ -170,7 +155,7 @@ describe('concurrency', () => {
   gpuIt('200 concurrent calls of mixed shapes and options all return the right answers', async () => {
     const r = rng(4242);
     const cases = Array.from({ length: 200 }, (_, i) => randomCase(r, i, 2000));
-    const results = await Promise.all(cases.map((c) => ctx.gradient(c.data, c.options)));
+    const results = await Promise.all(cases.map((c) => suite.ctx.gradient(c.data, c.options)));
     results.forEach((got, i) => {
       const c = cases[i];
       const ref = cpuGradient(c.data, c.options);
