@@ -35,8 +35,3 @@ export function describeData(data: unknown): DataInfo {
   throw new GradientError('invalid-data',
     `data: ${describe(data)} is not a supported array; pass a typed array (Float64Array, Float32Array, Int8/16/32, Uint8/16/32, Uint8Clamped) or an array of numbers`);
 }
-
-export function isIntegerKind(kind: DataKind): boolean {
-  return kind !== 'float64' && kind !== 'float32';
-}
-
