@@ -79,6 +79,8 @@ fn edge4_1v(f0: vec4<f32>, f1: vec4<f32>, f2: vec4<f32>, f3: vec4<f32>, f4: vec4
 }
 
 // ---- one element per invocation (any shape) ----
+// along1 and along_strided4 are the same stencils on f32 and on vec4<f32> (WGSL has no generics):
+// a change to one must be made to the other; the random GPU-vs-CPU tests cover both layouts.
 
 // Derivative along axis `a` at element index `el` (coordinate i, stride s, value c).
 fn along1(a: Axis, i: u32, el: u32, s: u32, c: f32) -> f32 {

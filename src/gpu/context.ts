@@ -366,15 +366,20 @@ export class GradientContext {
   private async buildPipeline(format: InputFormat, entry: string, wg: number): Promise<GPUComputePipeline> {
     let module = this.modules.get(format.module);
     if (!module) {
+      // The scope keeps a compilation error from escaping as an uncaptured device error.
+      this.device.pushErrorScope('validation');
       module = this.device.createShaderModule({ label: `webgpu-gradient ${format.module}`, code: shaderSource(format.module) });
-      const info = await module.getCompilationInfo();
+      const scope = this.device.popErrorScope();
+      const [info, scopeError] = await Promise.all([module.getCompilationInfo(), scope]);
       const errors = info.messages.filter((m) => m.type === 'error');
-      if (errors.length > 0) {
-        throw new GradientError('gpu-error', `WGSL compilation of ${format.module} failed:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
+      if (errors.length > 0 || scopeError) {
+        const detail = errors.length > 0 ? errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n') : scopeError!.message;
+        throw new GradientError('gpu-error', `WGSL compilation of ${format.module} failed:\n${detail}`);
       }
       this.modules.set(format.module, module);
     }
     try {
+      // createComputePipelineAsync rejects with a GPUPipelineError rather than raising a device error.
       return await this.device.createComputePipelineAsync({
         label: `webgpu-gradient ${format.module} ${entry}`,
         layout: this.pipelineLayout,
