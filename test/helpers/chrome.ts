@@ -21,7 +21,7 @@ function chromiumPath(): string | null {
  * instructions.
  */
 export function ensureSystemPackages(): void {
-  const missing = [...(chromiumPath() ? [] : ['chromium']), ...(hasVulkanLoader() ? [] : ['libvulkan1'])];
+  const missing = [...(chromiumPath() ? [] : ['chromium', 'fonts-liberation']), ...(hasVulkanLoader() ? [] : ['libvulkan1'])];
   if (missing.length === 0) return;
   if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     console.log(`installing Debian packages for the GPU tests: ${missing.join(' ')}`);
