@@ -121,47 +121,38 @@ function vec4Pass(pipeline, src, dst, n, sizes = {}) {
   };
 }
 
-// gradient-then-hypot's second pass: √(Σ_k g_k²) from the stacked gradient (D slabs) into `out`.
-const hypotPipelines = new Map();
-function hypotKernel(stacked, out, n, slab, D) {
-  if (!hypotPipelines.has(D)) {
-    hypotPipelines.set(D, device.createComputePipeline({
-      layout: 'auto',
-      compute: {
-        module: device.createShaderModule({ code: `
-          @group(0) @binding(0) var<storage, read> g: array<vec4<f32>>;
-          @group(0) @binding(1) var<storage, read_write> o: array<vec4<f32>>;
-          @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-            let i = id.x + id.y * nw.x * 256u;
-            if (i >= ${n / 4}u) { return; }
-            var s = vec4<f32>(0.0);
-            for (var k = 0u; k < ${D}u; k++) { let v = g[i + k * ${slab / 4}u]; s += v * v; }
-            o[i] = sqrt(s);
-          }` }),
-        entryPoint: 'main',
-      },
-    }));
+/** Pipelines of the bench-only kernels, cached by their WGSL (which bakes in sizes where it has any). */
+const benchPipelines = new Map();
+function benchPipeline(code) {
+  if (!benchPipelines.has(code)) {
+    benchPipelines.set(code, device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } }));
   }
-  return vec4Pass(hypotPipelines.get(D), stacked, out, n);
+  return benchPipelines.get(code);
+}
+
+// gradient-then-hypot's second pass: √(Σ_k g_k²) from the stacked gradient (D slabs) into `out`.
+function hypotKernel(stacked, out, n, slab, D) {
+  return vec4Pass(benchPipeline(`
+    @group(0) @binding(0) var<storage, read> g: array<vec4<f32>>;
+    @group(0) @binding(1) var<storage, read_write> o: array<vec4<f32>>;
+    @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+      let i = id.x + id.y * nw.x * 256u;
+      if (i >= ${n / 4}u) { return; }
+      var s = vec4<f32>(0.0);
+      for (var k = 0u; k < ${D}u; k++) { let v = g[i + k * ${slab / 4}u]; s += v * v; }
+      o[i] = sqrt(s);
+    }`), stacked, out, n);
 }
 
 // The best a WebGPU kernel can do: a vec4 copy moving the same bytes, timed like the gradient kernel.
-let copyPipeline = null;
 function copyKernel(src, dst, bytes) {
-  copyPipeline ??= device.createComputePipeline({
-    layout: 'auto',
-    compute: {
-      module: device.createShaderModule({ code: `
-        @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-        @group(0) @binding(1) var<storage, read_write> b: array<vec4<f32>>;
-        @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
-          let i = id.x + id.y * n.x * 256u;
-          if (i < arrayLength(&b)) { b[i] = a[i]; }
-        }` }),
-      entryPoint: 'main',
-    },
-  });
-  return vec4Pass(copyPipeline, src, dst, bytes / 4, { size: bytes });
+  return vec4Pass(benchPipeline(`
+    @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+    @group(0) @binding(1) var<storage, read_write> b: array<vec4<f32>>;
+    @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
+      let i = id.x + id.y * n.x * 256u;
+      if (i < arrayLength(&b)) { b[i] = a[i]; }
+    }`), src, dst, bytes / 4, { size: bytes });
 }
 
 function randomData(n, seed = 1) {
@@ -285,7 +276,6 @@ for (const shape of shapes) {
     console.error(`done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms)`);
   }
   for (const b of [input, stacked, ...separate, copySrc, copyDst]) b?.destroy();
-  copyPipeline = null;
 }
 
 // Upload paths, on the largest 2-D shape: writeBuffer, a new mappedAtCreation buffer, a pooled MAP_WRITE staging buffer.

@@ -136,10 +136,10 @@ function checkShape(shape: unknown, length: number): number[] {
 
 function checkAxes(axis: unknown, rank: number): number[] {
   if (axis === undefined) return Array.from({ length: rank }, (_, d) => d);
-  const list: unknown[] = typeof axis === 'number' ? [axis] : Array.isArray(axis) ? axis : [axis];
   if (typeof axis !== 'number' && !Array.isArray(axis)) {
     throw new GradientError('invalid-axis', `axis: ${describe(axis)} must be an integer or an array of integers`);
   }
+  const list: unknown[] = typeof axis === 'number' ? [axis] : axis;
   const seen = new Set<number>();
   return list.map((a) => {
     if (typeof a !== 'number' || !Number.isInteger(a)) {

@@ -22,10 +22,12 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
     if (!ctx || ctx.isLost) byDevice.set(device, (ctx = new GradientContext(device, {}, false)));
     return ctx;
   }
-  if (shared) {
-    const ctx = await shared.catch(() => null);
+  while (shared) {
+    const pending = shared;
+    const ctx = await pending.catch(() => null);
     if (ctx && !ctx.isLost) return ctx;
-    shared = null;
+    // Replace a lost context once, even when several calls notice at the same time.
+    if (shared === pending) shared = null;
   }
   const created = GradientContext.create();
   shared = created;

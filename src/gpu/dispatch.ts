@@ -88,6 +88,23 @@ export function stencilReach(plan: Plan, k: number): number {
   return plan.edgeOrder === 2 ? 2 : 1;
 }
 
+type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase'>;
+
+/**
+ * Dispatches over elements [e0, e1) with the same bindings: one, or more when the items (elements or
+ * groups of four) exceed what one folded grid reaches.
+ */
+function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: number, layout: Layout, limits: GpuLimits): void {
+  const wg = workgroupSize(limits);
+  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
+  const unit = layout === 'vec4' ? 4 : 1;
+  const first = e0 / unit, last = Math.ceil(e1 / unit);
+  for (let begin = first; begin < last; begin += maxItems) {
+    const count = Math.min(maxItems, last - begin);
+    steps.push({ ...bindings, begin, count, outBase: e0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension) });
+  }
+}
+
 /**
  * One dispatch (split only past the grid's reach) for a fused operation: its stacked components and
  * its outputs must each fit one binding; fused results are not chunked.
@@ -104,18 +121,11 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
   if (plan.axes.length > MAX_AXES_PER_DISPATCH) {
     throw new GradientError('too-large', `fused results take at most ${MAX_AXES_PER_DISPATCH} axes, not ${plan.axes.length}`);
   }
-  const wg = workgroupSize(limits);
-  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
-  const unit = layout === 'vec4' ? 4 : 1;
   const steps: Step[] = [];
   const slots = plan.axes.map((_, k) => ({ axisIndex: k, outOffset: k < outputs.length ? outputs[k].offset - outputs[0].offset : 0 }));
-  for (let begin = 0; begin < Math.ceil(N / unit); begin += maxItems) {
-    const count = Math.min(maxItems, Math.ceil(N / unit) - begin);
-    steps.push({
-      slots, begin, count, outBase: 0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension),
-      input: { offset: 0, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span },
-    });
-  }
+  splitItems(steps, {
+    slots, input: { offset: 0, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span },
+  }, 0, N, layout, limits);
   return steps;
 }
 
@@ -128,20 +138,9 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
 export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, outputs: readonly OutputSlot[], limits: GpuLimits): Step[] {
   const N = plan.size;
   const maxBind = maxBindingBytes(limits);
-  const wg = workgroupSize(limits);
-  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
-  const unit = layout === 'vec4' ? 4 : 1;
   const inputFits = ceilTo(N * bytesPerElement, 16) <= maxBind;
   const steps: Step[] = [];
-
-  const emit = (base: Omit<Step, 'begin' | 'count' | 'grid' | 'outBase'>, e0: number, e1: number) => {
-    // Items beyond one grid's reach become further dispatches over the same bindings.
-    const first = e0 / unit, last = Math.ceil(e1 / unit);
-    for (let begin = first; begin < last; begin += maxItems) {
-      const count = Math.min(maxItems, last - begin);
-      steps.push({ ...base, begin, count, outBase: e0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension) });
-    }
-  };
+  const emit = (bindings: StepBindings, e0: number, e1: number) => splitItems(steps, bindings, e0, e1, layout, limits);
 
   let k = 0;
   while (k < plan.axes.length) {
