@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeData } from '../src/data';
 import { makePlan } from '../src/plan';
 import { ceilTo, foldGrid, planSteps, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
-import { AXIS_BYTES, PARAMS_BYTES, chooseLayout, packWeights, writeParams } from '../src/gpu/kernels';
+import { AXIS_BYTES, PARAMS_BYTES, chooseLayout, kernelVariant, packWeights, writeParams } from '../src/gpu/kernels';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
@@ -113,11 +113,11 @@ describe('planSteps', () => {
 describe('uniform layout mirrors shaders/gradient.wgsl', () => {
   it('has the struct sizes and field order the WGSL declares', () => {
     const axisFields = /struct Axis \{([^}]*)\}/.exec(gradientWgsl)![1].match(/^\s*(\w+):/gm)!.map((f) => f.trim().slice(0, -1));
-    expect(axisFields).toEqual(['stride', 'n', 'out_off', 'w_off', 'w_pad', 'nonuniform', 'edge_order', 'mode',
-      'c_int', 'inv_h_lo', 'inv_h_hi', 'c4', 'w_lo', 'w_hi']);
+    expect(axisFields).toEqual(['stride', 'n', 'div', 'outermost', 'out_off', 'w_off', 'w_pad', 'nonuniform', 'comp',
+      'c_int', 'inv_h_lo', 'inv_h_hi', 'c4', '_pad0', '_pad1', '_pad2', 'w_lo', 'w_hi']);
     const paramFields = /struct Params \{([^}]*)\}/.exec(gradientWgsl)![1].match(/^\s*(\w+):/gm)!.map((f) => f.trim().slice(0, -1));
-    expect(paramFields).toEqual(['begin', 'count', 'in_base', 'out_base', 'naxes', 'op', 'comp_stride', '_pad0', 'axes']);
-    expect(AXIS_BYTES).toBe(8 * 4 + 4 * 4 + 16 + 16);
+    expect(paramFields).toEqual(['begin', 'count', 'in_base', 'out_base', 'naxes', 'comp_stride', '_pad0', '_pad1', 'axes']);
+    expect(AXIS_BYTES).toBe(16 * 4 + 16 + 16);
     expect(PARAMS_BYTES).toBe(32 + 8 * AXIS_BYTES);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
   });
@@ -126,23 +126,64 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     const p = plan([5, 8], { spacing: [[0, 1, 3, 4, 7], 0.25], edgeOrder: 2 });
     const packed = packWeights(p);
     const view = new DataView(new ArrayBuffer(PARAMS_BYTES));
-    writeParams(view, 0, { begin: 3, count: 7, inBase: 256, outBase: 512, slots: p.axes.map((axis, k) => ({ axis, outOffset: k * 64, weightOffset: packed.offsets[k] })), op: 'curl2', componentStride: 64 }, p);
+    // Slots as planSteps orders them: the contiguous axis 1 first.
+    const slots = [1, 0].map((k) => ({ axis: p.axes[k], outOffset: k * 64, weightOffset: packed.offsets[k], component: k }));
+    writeParams(view, 0, { begin: 3, count: 7, inBase: 256, outBase: 512, slots, componentStride: 64 }, p);
     const u = (o: number) => view.getUint32(o, true), f = (o: number) => view.getFloat32(o, true);
-    expect([u(0), u(4), u(8), u(12), u(16), u(20), u(24)]).toEqual([3, 7, 256, 512, 2, 2, 64]);
+    expect([u(0), u(4), u(8), u(12), u(16), u(20)]).toEqual([3, 7, 256, 512, 2, 64]);
     const a0 = 32, a1 = 32 + AXIS_BYTES;
-    expect([u(a0), u(a0 + 4), u(a0 + 8), u(a0 + 12), u(a0 + 16), u(a0 + 20), u(a0 + 24), u(a0 + 28)]).toEqual([8, 5, 0, 0, 8, 1, 2, 0]);
-    expect([u(a1), u(a1 + 4), u(a1 + 8), u(a1 + 20)]).toEqual([1, 8, 64, 0]);
-    expect(f(a1 + 32)).toBe(2); // 1 / (2·0.25)
-    expect(f(a1 + 44)).toBeCloseTo(1 / 3, 6); // 1 / (12·0.25)
-    expect(f(a1 + 48)).toBeCloseTo(-1.5 / 0.25, 5);
-    expect(f(a0 + 36)).toBe(1); // 1 / (x1 − x0)
-    expect(f(a0 + 40)).toBeCloseTo(1 / 3, 6);
+    // stride, n, div, outermost, out_off, w_off, w_pad, nonuniform, comp
+    expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a0 + o))).toEqual([1, 8, 1, 0, 64, 0, 8, 0, 1]);
+    expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a1 + o))).toEqual([8, 5, 1, 1, 0, 0, 8, 1, 0]);
+    expect(f(a0 + 36)).toBe(2); // 1 / (2·0.25)
+    expect(f(a0 + 48)).toBeCloseTo(1 / 3, 6); // 1 / (12·0.25)
+    expect(f(a0 + 64)).toBeCloseTo(-1.5 / 0.25, 5);
+    expect(f(a1 + 40)).toBe(1); // 1 / (x1 − x0)
+    expect(f(a1 + 44)).toBeCloseTo(1 / 3, 6);
     // Interior weights of point 1 (hs = 1, hd = 2): a = -2/3, b = 1/2, c = 1/6.
     expect(packed.data[1]).toBeCloseTo(-2 / 3, 6);
     expect(packed.data[8 + 1]).toBeCloseTo(0.5, 6);
     expect(packed.data[16 + 1]).toBeCloseTo(1 / 6, 6);
-    const periodic4 = makePlan(describeData(new Float64Array(40)), { shape: [5, 8], boundary: 'periodic', accuracy: 4 });
-    writeParams(view, 0, { begin: 0, count: 1, inBase: 0, outBase: 0, slots: periodic4.axes.map((axis) => ({ axis, outOffset: 0, weightOffset: -1 })) }, periodic4);
-    expect(u(a0 + 28)).toBe(3);
+  });
+
+  it('gives the divisors from which the shader recovers every coordinate, one division per axis', () => {
+    // A transcription of coordinate() in shaders/gradient.wgsl, run over every element.
+    const r = rng(7);
+    for (let t = 0; t < 200; t++) {
+      const rank = 1 + Math.floor(r() * 5);
+      const shape = Array.from({ length: rank }, () => 2 + Math.floor(r() * 4));
+      const axes = shape.map((_, d) => d).filter(() => r() < 0.6);
+      if (axes.length === 0) continue;
+      const p = plan(shape, { axis: axes });
+      const steps = planSteps(p, chooseLayout(p), 4, p.axes.map((_, k) => ({ buffer: 0, offset: k * ceilTo(p.size, 64) })), LIMITS);
+      const view = new DataView(new ArrayBuffer(PARAMS_BYTES));
+      const slots = steps[0].slots.map((s) => ({ axis: p.axes[s.axisIndex], outOffset: s.outOffset, weightOffset: -1, component: s.axisIndex }));
+      writeParams(view, 0, { begin: 0, count: 1, inBase: 0, outBase: 0, slots }, p);
+      for (let e = 0; e < p.size; e++) {
+        let q = e;
+        slots.forEach((slot, k) => {
+          const base = 32 + k * AXIS_BYTES;
+          const [stride, n, div, outermost] = [0, 4, 8, 12].map((o) => view.getUint32(base + o, true));
+          const x = div === 1 ? q : Math.floor(q / div);
+          let i: number;
+          if (outermost) { i = x; q = 0; } else { q = Math.floor(x / n); i = x - q * n; }
+          expect(i, `[${shape}] axes ${axes} e ${e}`).toBe(Math.floor(e / stride) % n);
+        });
+      }
+    }
+  });
+
+  it('specialises pipelines by options and axis count, never by shape', () => {
+    const variant = (shape: number[], options: Record<string, unknown> = {}, op: 'gradient' | 'curl2' = 'gradient') => {
+      const p = plan(shape, options);
+      return kernelVariant(p, chooseLayout(p), op, p.axes);
+    };
+    expect(variant([5, 8])).toEqual(variant([7, 12]));
+    expect(variant([5, 8]).constants).toMatchObject({ MODE: 0, EDGE_ORDER: 1, WEIGHTED: 0, NAXES: 2, OP: 0 });
+    expect(variant([5, 8], { boundary: 'periodic', accuracy: 4, edgeOrder: 2 }).constants).toMatchObject({ MODE: 3, EDGE_ORDER: 1 });
+    expect(variant([5, 8], { spacing: [[0, 1, 3, 4, 7], 1] }).constants.WEIGHTED).toBe(1);
+    expect(variant([5, 8], { edgeOrder: 2 }).constants.EDGE_ORDER).toBe(2);
+    expect(variant([5, 6]).entry).toBe('main_scalar');
+    expect(variant([5, 8], {}, 'curl2').entry).toBe('curl_vec4');
   });
 });

@@ -67,15 +67,24 @@ describe('gpuGradient in Node (Dawn)', () => {
 
   gpuIt('compiles nothing for a new shape, and reuses pooled buffers for a repeated one', async () => {
     const fresh = new GradientContext(suite.t!.device, {}, false);
+    // Pipelines are specialised by options and by the number of axes, so warm each kind once.
     await fresh.gradient(new Float32Array(64), { shape: [8, 8] });
-    const after1 = fresh.stats();
-    await fresh.gradient(new Float32Array(12 * 20 * 4), { shape: [12, 20, 4], axis: [2, 0], edgeOrder: 2 });
+    await fresh.gradient(new Float32Array(64), { shape: [8, 8], axis: 0, edgeOrder: 2 });
     await fresh.gradient(new Float64Array(5 * 16), { shape: [5, 16], spacing: [[0, 1, 3, 4, 7], 2] });
+    await fresh.gradient(new Float32Array(15), { shape: [3, 5] });
+    const after1 = fresh.stats();
+    // New shapes, ranks and sizes with the same options and axis counts.
+    await fresh.gradient(new Float32Array(12 * 20 * 4), { shape: [12, 20, 4], axis: [2, 0] });
+    await fresh.gradient(new Float32Array(1000 * 16), { shape: [1000, 16] });
+    await fresh.gradient(new Float32Array(6 * 7 * 8), { shape: [6, 7, 8], axis: 1, edgeOrder: 2 });
+    await fresh.gradient(new Float64Array(5 * 40), { shape: [5, 40], spacing: [[0, 2, 3, 4, 8], 0.5] });
+    await fresh.gradient(new Float32Array(7 * 9 * 11), { shape: [7, 9, 11], axis: [0, 2] });
     const after2 = fresh.stats();
+    expect(after1.pipelines).toBe(4);
     expect(after2.pipelines).toBe(after1.pipelines);
     expect(after2.shaderModules).toBe(after1.shaderModules);
     const created = fresh.stats().created;
-    await fresh.gradient(new Float32Array(12 * 20 * 4), { shape: [12, 20, 4], axis: [2, 0], edgeOrder: 2 });
+    await fresh.gradient(new Float32Array(12 * 20 * 4), { shape: [12, 20, 4], axis: [2, 0] });
     expect(fresh.stats().created).toBe(created);
     expect(fresh.stats().reused).toBeGreaterThan(after2.reused);
     fresh.destroy();

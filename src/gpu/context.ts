@@ -6,8 +6,8 @@ import type { DataKind, GradientOptions, NumericArray } from '../types';
 import { ceilTo, planFusedSteps, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch';
 import { BufferUsage, MapMode, ShaderStage } from './flags';
 import {
-  chooseLayout, entryPoint, inputFormat, packWeights, PARAMS_BYTES, shaderSource, writeParams,
-  type InputFormat, type Layout, type Operation,
+  chooseLayout, inputFormat, keepsAxisOrder, kernelVariant, packWeights, PARAMS_BYTES, shaderSource, writeParams,
+  type InputFormat, type KernelVariant, type Layout, type Operation,
 } from './kernels';
 import { BufferPool, type PoolStats } from './pool';
 import { requestGradientDevice } from './device';
@@ -159,17 +159,17 @@ export class GradientContext {
     const format = inputFormat(info.kind);
     this.checkSize(plan, format);
     const layout = chooseLayout(plan);
-    const pipeline = await this.pipeline(format, layout, op);
-    this.checkUsable();
-
     const N = plan.size;
     const slab = ceilTo(N, slabAlignment(this.limits));
     const stackedBytes = outputCount * slab * 4;
     const stacked = stackedBytes <= this.limits.maxBufferSize || op !== 'gradient';
+    const slots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
+    const work = await this.prepare(plan, layout, format, slots, { op, components: arrays.length, componentStride: slab })
+      .catch((error) => { throw this.translate(error); });
+    this.checkUsable();
     const outBuffers = stacked
       ? [this.pool.acquire(stackedBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC)]
       : plan.axes.map(() => this.pool.acquire(ceilTo(N * 4, 16), BufferUsage.STORAGE | BufferUsage.COPY_SRC));
-    const slots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
     const staging = outBuffers.map((b) => this.pool.acquire(b.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
     const bpe = format.bytesPerElement;
     const inputBytes = ceilTo(((arrays.length - 1) * slab + N) * bpe, 16);
@@ -185,7 +185,7 @@ export class GradientContext {
       await this.guard(() => {
         const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
         encoder.copyBufferToBuffer(upload, 0, input, 0, inputBytes);
-        temps = this.record(encoder, pipeline, plan, layout, format, input, outBuffers, slots, { op, components: arrays.length, componentStride: slab });
+        temps = this.record(encoder, work, input, outBuffers);
         const copyBytes = stacked ? ((outputCount - 1) * slab + N) * 4 : N * 4;
         outBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, staging[i], 0, copyBytes));
         this.device.queue.submit([encoder.finish()]);
@@ -274,11 +274,10 @@ export class GradientContext {
     };
     if (outputCount === 0 || N === 0) return result([]);
     this.checkSize(plan, format);
-    const layout = chooseLayout(plan);
-    const pipeline = await this.pipeline(format, layout, op);
+    const work = await this.prepare(plan, chooseLayout(plan), format, slots, { op, components, componentStride: stride, timestampWrites });
     let temps: GPUBuffer[] = [];
     await this.guard(() => {
-      temps = this.record(encoder, pipeline, plan, layout, format, input, buffers, slots, { op, components, componentStride: stride, timestampWrites });
+      temps = this.record(encoder, work, input, buffers);
     });
     return result(temps);
   }
@@ -304,13 +303,20 @@ export class GradientContext {
 
   // ---- internals ----
 
-  /** Records every dispatch of a plan; returns the temporary buffers the work reads. */
-  private record(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, plan: Plan, layout: Layout, format: InputFormat,
-    input: GPUBuffer, outputs: readonly GPUBuffer[], slots: OutputSlot[], work: RecordOptions): GPUBuffer[] {
-    const { op, components, componentStride, timestampWrites } = work;
+  /** Splits a plan into dispatches and fetches (or builds) the pipeline of each. */
+  private async prepare(plan: Plan, layout: Layout, format: InputFormat, slots: OutputSlot[], options: RecordOptions): Promise<Work> {
+    const { op, components, componentStride } = options;
     const steps = op === 'gradient'
       ? planSteps(plan, layout, format.bytesPerElement, slots, this.limits)
-      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, this.limits);
+      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, this.limits, keepsAxisOrder(op));
+    const pipelines = await Promise.all(steps.map((step) =>
+      this.pipeline(format, kernelVariant(plan, layout, op, step.slots.map((s) => plan.axes[s.axisIndex])))));
+    return { plan, format, steps, pipelines, options };
+  }
+
+  /** Records every dispatch of prepared work; returns the temporary buffers the work reads. */
+  private record(encoder: GPUCommandEncoder, work: Work, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[] {
+    const { plan, format, steps, pipelines, options: { componentStride, timestampWrites } } = work;
     const stride = ceilTo(PARAMS_BYTES, this.limits.minUniformBufferOffsetAlignment);
     const uniforms = this.pool.acquire(steps.length * stride, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
     const temps = [uniforms];
@@ -322,12 +328,13 @@ export class GradientContext {
       temps.push(weights);
     }
     const params = new DataView(new ArrayBuffer(steps.length * stride));
-    steps.forEach((step, i) => writeParams(params, i * stride, { ...toParams(step, plan, packed.offsets), op, componentStride }, plan));
+    steps.forEach((step, i) => writeParams(params, i * stride, { ...toParams(step, plan, packed.offsets), componentStride }, plan));
     this.device.queue.writeBuffer(uniforms, 0, params.buffer);
 
     const pass = encoder.beginComputePass({ label: 'webgpu-gradient', timestampWrites });
-    pass.setPipeline(pipeline);
+    let current: GPUComputePipeline | null = null;
     steps.forEach((step, i) => {
+      if (pipelines[i] !== current) pass.setPipeline((current = pipelines[i]));
       const bytes = format.bytesPerElement;
       pass.setBindGroup(0, this.device.createBindGroup({
         layout: this.bindGroupLayout,
@@ -349,21 +356,20 @@ export class GradientContext {
     return this.emptyWeights;
   }
 
-  /** The compiled pipeline for an input format, layout and kind of work; built once per device. */
-  private pipeline(format: InputFormat, layout: Layout, op: Operation): Promise<GPUComputePipeline> {
-    const wg = workgroupSize(this.limits);
-    const entry = entryPoint(layout, op);
-    const key = `${format.module}|${JSON.stringify(format.constants)}|${entry}|${wg}`;
+  /** The compiled pipeline for an input format and kernel variant; built once per device. */
+  private pipeline(format: InputFormat, variant: KernelVariant): Promise<GPUComputePipeline> {
+    const constants = { ...format.constants, ...variant.constants, WG: workgroupSize(this.limits) };
+    const key = `${format.module}|${variant.entry}|${JSON.stringify(constants)}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      pipeline = this.buildPipeline(format, entry, wg);
+      pipeline = this.buildPipeline(format, variant.entry, constants);
       this.pipelines.set(key, pipeline);
       pipeline.catch(() => this.pipelines.delete(key));
     }
     return pipeline;
   }
 
-  private async buildPipeline(format: InputFormat, entry: string, wg: number): Promise<GPUComputePipeline> {
+  private async buildPipeline(format: InputFormat, entry: string, constants: Record<string, number>): Promise<GPUComputePipeline> {
     let module = this.modules.get(format.module);
     if (!module) {
       // The scope keeps a compilation error from escaping as an uncaptured device error.
@@ -383,7 +389,7 @@ export class GradientContext {
       return await this.device.createComputePipelineAsync({
         label: `webgpu-gradient ${format.module} ${entry}`,
         layout: this.pipelineLayout,
-        compute: { module, entryPoint: entry, constants: { ...format.constants, WG: wg } },
+        compute: { module, entryPoint: entry, constants },
       });
     } catch (e) {
       throw new GradientError('gpu-error', `pipeline creation failed for ${format.module} ${entry}: ${(e as Error).message}`);
@@ -436,6 +442,15 @@ export class GradientContext {
   }
 }
 
+/** Dispatches of one call, with the pipeline of each. */
+interface Work {
+  plan: Plan;
+  format: InputFormat;
+  steps: Step[];
+  pipelines: GPUComputePipeline[];
+  options: RecordOptions;
+}
+
 interface RecordOptions {
   op: Operation;
   /** Arrays stacked in the input (fused operations), `componentStride` elements apart. */
@@ -466,7 +481,7 @@ function toParams(step: Step, plan: Plan, weightOffsets: number[]) {
     count: step.count,
     inBase: step.input.offset,
     outBase: step.outBase,
-    slots: step.slots.map((s) => ({ axis: plan.axes[s.axisIndex], outOffset: s.outOffset, weightOffset: weightOffsets[s.axisIndex] })),
+    slots: step.slots.map((s) => ({ axis: plan.axes[s.axisIndex], outOffset: s.outOffset, weightOffset: weightOffsets[s.axisIndex], component: s.axisIndex })),
   };
 }
 

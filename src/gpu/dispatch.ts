@@ -50,7 +50,10 @@ export interface ElementRange {
 }
 
 export interface Step {
-  /** Plan axes computed, each with its output offset relative to the bound output range. */
+  /**
+   * Plan axes computed, each with its output offset relative to the bound output range; sorted from the
+   * contiguous axis outwards (the shader derives each coordinate from the previous one), except for curl.
+   */
   readonly slots: readonly { readonly axisIndex: number; readonly outOffset: number }[];
   readonly begin: number;            // first item (vec4 group or element)
   readonly count: number;            // items
@@ -90,6 +93,11 @@ export function stencilReach(plan: Plan, k: number): number {
 
 type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase'>;
 
+/** Innermost (smallest stride) first: the order in which the shader peels coordinates off an index. */
+function sortByStride(plan: Plan, slots: { axisIndex: number }[]): void {
+  slots.sort((a, b) => plan.axes[a.axisIndex].inner - plan.axes[b.axisIndex].inner);
+}
+
 /**
  * Dispatches over elements [e0, e1) with the same bindings: one, or more when the items (elements or
  * groups of four) exceed what one folded grid reaches.
@@ -110,7 +118,7 @@ function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: numbe
  * its outputs must each fit one binding; fused results are not chunked.
  */
 export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: number, components: number, componentStride: number,
-  outputs: readonly OutputSlot[], limits: GpuLimits): Step[] {
+  outputs: readonly OutputSlot[], limits: GpuLimits, keepAxisOrder = false): Step[] {
   const N = plan.size;
   const maxBind = maxBindingBytes(limits);
   const inputElements = (components - 1) * componentStride + N;
@@ -123,6 +131,7 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
   }
   const steps: Step[] = [];
   const slots = plan.axes.map((_, k) => ({ axisIndex: k, outOffset: k < outputs.length ? outputs[k].offset - outputs[0].offset : 0 }));
+  if (!keepAxisOrder) sortByStride(plan, slots);
   splitItems(steps, {
     slots, input: { offset: 0, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span },
   }, 0, N, layout, limits);
@@ -153,6 +162,7 @@ export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, o
     if (inputFits && span * 4 <= maxBind) {
       const slots = [];
       for (let j = k; j < end; j++) slots.push({ axisIndex: j, outOffset: outputs[j].offset - start });
+      sortByStride(plan, slots);
       emit({ slots, input: { offset: 0, size: N }, output: { buffer, offset: start, size: span } }, 0, N);
     } else {
       chunkAxis(k);

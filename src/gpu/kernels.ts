@@ -49,20 +49,46 @@ export function chooseLayout(plan: Plan): Layout {
 
 /** What a dispatch writes: every axis's derivative, or one of the fused results. */
 export type Operation = 'gradient' | 'magnitude' | 'divergence' | 'curl2' | 'curl3';
-export const OP_CODE: Record<Operation, number> = { gradient: 0, magnitude: 0, divergence: 1, curl2: 2, curl3: 3 };
+export const OP_CODE: Record<Operation, number> = { gradient: 0, magnitude: 1, divergence: 2, curl2: 3, curl3: 4 };
 
-export function entryPoint(layout: Layout, op: Operation): string {
-  return `${op === 'gradient' ? 'main' : 'fused'}_${layout}`;
+/** Curl pairs slot k with component k, so its slots keep the caller's axis order; the others are sorted. */
+export function keepsAxisOrder(op: Operation): boolean {
+  return op === 'curl2' || op === 'curl3';
 }
 
-/** Stencil family of an axis, as the shader's Axis.mode: edge/periodic × second/fourth order. */
+/** Stencil family of a plan, as the shader's MODE: edge/periodic × second/fourth order. */
 export function stencilMode(plan: Plan): number {
   return (plan.boundary === 'periodic' ? 1 : 0) + (plan.accuracy === 4 ? 2 : 0);
 }
 
+/**
+ * A pipeline: entry point plus the override constants it is specialised with. They depend on the
+ * options and on which axes a dispatch holds, never on the shape, so a new shape compiles nothing.
+ */
+export interface KernelVariant {
+  readonly entry: string;
+  readonly constants: Record<string, number>;
+}
+
+export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxes: readonly AxisPlan[]): KernelVariant {
+  const mode = stencilMode(plan);
+  const curl = keepsAxisOrder(op);
+  return {
+    entry: `${curl ? 'curl' : 'main'}_${layout}`,
+    constants: {
+      MODE: mode,
+      EDGE_ORDER: mode === 0 ? plan.edgeOrder : 1, // edge order means nothing without numpy's edges
+      WEIGHTED: slotAxes.some((ax) => ax.dx !== null) ? 1 : 0,
+      NAXES: slotAxes.length,
+      CONTIG: layout === 'vec4' && !curl && slotAxes[0]?.inner === 1 ? 1 : 0,
+      OP: OP_CODE[op],
+    },
+  };
+}
+
 export const MAX_AXES_PER_DISPATCH = 8;
 export const PARAMS_HEADER_BYTES = 32;
-export const AXIS_BYTES = 80;
+export const AXIS_BYTES = 96;
 export const PARAMS_BYTES = PARAMS_HEADER_BYTES + MAX_AXES_PER_DISPATCH * AXIS_BYTES;
 
 /** Non-uniform interior weights for every axis that needs them, as rows a, b, c indexed by i. */
@@ -106,6 +132,8 @@ export interface AxisSlot {
   readonly axis: AxisPlan;
   readonly outOffset: number;
   readonly weightOffset: number;
+  /** Divergence: the stacked component this axis differentiates. */
+  readonly component: number;
 }
 
 export interface DispatchParams {
@@ -114,7 +142,6 @@ export interface DispatchParams {
   readonly inBase: number;
   readonly outBase: number;
   readonly slots: readonly AxisSlot[];
-  readonly op?: Operation;
   /** Fused operations: elements between the components stacked in the input. */
   readonly componentStride?: number;
 }
@@ -126,27 +153,33 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, p
   const u32 = (at: number, v: number) => view.setUint32(offset + at, v, true);
   const f32 = (at: number, v: number) => view.setFloat32(offset + at, v, true);
   u32(0, p.begin); u32(4, p.count); u32(8, p.inBase); u32(12, p.outBase); u32(16, p.slots.length);
-  u32(20, OP_CODE[p.op ?? 'gradient']); u32(24, p.componentStride ?? 0);
+  u32(20, p.componentStride ?? 0);
+  // The shader's coordinate(): with slots sorted by stride, slot k's coordinate is the previous slot's
+  // quotient divided by `div`, modulo n (no modulo for the array's first dimension).
+  let reach = 1;
   p.slots.forEach((slot, k) => {
     const ax = slot.axis;
     const base = PARAMS_HEADER_BYTES + k * AXIS_BYTES;
+    const div = ax.inner / reach;
+    reach = ax.inner * ax.n;
     u32(base + 0, ax.inner);
     u32(base + 4, ax.n);
-    u32(base + 8, slot.outOffset);
-    u32(base + 12, Math.max(slot.weightOffset, 0));
-    u32(base + 16, weightRowPad(ax.n));
-    u32(base + 20, ax.dx === null ? 0 : 1);
-    u32(base + 24, edgeOrder);
-    u32(base + 28, mode);
-    f32(base + 32, ax.dx === null ? 1 / (2 * ax.step!) : 0);
+    u32(base + 8, Number.isInteger(div) ? div : 0); // unsorted slots (curl) never read it
+    u32(base + 12, ax.inner * ax.n === plan.size ? 1 : 0);
+    u32(base + 16, slot.outOffset);
+    u32(base + 20, Math.max(slot.weightOffset, 0));
+    u32(base + 24, weightRowPad(ax.n));
+    u32(base + 28, ax.dx === null ? 0 : 1);
+    u32(base + 32, slot.component);
+    f32(base + 36, ax.dx === null ? 1 / (2 * ax.step!) : 0);
     const { lo, hi } = edgeSteps(ax);
-    f32(base + 36, 1 / lo);
-    f32(base + 40, 1 / hi);
-    f32(base + 44, ax.dx === null ? 1 / (12 * ax.step!) : 0);
+    f32(base + 40, 1 / lo);
+    f32(base + 44, 1 / hi);
+    f32(base + 48, ax.dx === null ? 1 / (12 * ax.step!) : 0);
     if (edgeOrder === 2 && mode === 0) {
       const w = edgeWeights2(ax);
-      f32(base + 48, w.lo.a); f32(base + 52, w.lo.b); f32(base + 56, w.lo.c);
-      f32(base + 64, w.hi.a); f32(base + 68, w.hi.b); f32(base + 72, w.hi.c);
+      f32(base + 64, w.lo.a); f32(base + 68, w.lo.b); f32(base + 72, w.lo.c);
+      f32(base + 80, w.hi.a); f32(base + 84, w.hi.b); f32(base + 88, w.hi.c);
     }
   });
 }
