@@ -2,13 +2,17 @@
 // so it runs on a GPU machine without a Node toolchain (see README, "Performance").
 //
 //   node bench/gpu.mjs [--sizes full|small|1d:16777216,2d:4096x4096,3d:256x256x256] [--json FILE]
-//                      [--repeat R] [--huge] [--no-cpu]
+//                      [--repeat R] [--huge] [--no-cpu] [--compare DIR]
 //
 // For each shape and edge order: kernel time (wall time of R back-to-back encodes in one submit, and the
 // median GPU time of one pass from its own timestamp queries), effective bandwidth 4·n·(1+axes)/t, the copy floor (copyBufferToBuffer
 // moving the same bytes, timed the same way in the same run), the per-axis variant, end-to-end
 // gpuGradient time (upload + kernel + readback) and cpuGradient's time. A sampled check against a
-// float64 reference guards every figure.
+// float64 reference guards every figure. `--compare DIR` also times the one-pass kernel of another build
+// of the library (DIR/index.js, e.g. an older commit's dist) on the same device in the same run, so two
+// kernels are compared on one warm GPU.
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import { create } from 'webgpu';
 import { cpuGradient, createGradient } from '../dist/index.js';
 
@@ -30,6 +34,8 @@ const requiredLimits = Object.fromEntries(limitNames.map((n) => [n, adapter.limi
 const device = await adapter.requestDevice({ requiredFeatures: hasTimestamps ? ['timestamp-query'] : [], requiredLimits });
 device.addEventListener?.('uncapturederror', (e) => { console.error('uncaptured GPU error:', e.error?.message); process.exitCode = 1; });
 const g = await createGradient({ device });
+const compareDir = value('--compare');
+const other = compareDir ? await (await import(pathToFileURL(resolve(compareDir, 'index.js')).href)).createGradient({ device }) : null;
 
 const FULL = [[2 ** 24], [2 ** 26], [4096, 4096], [8192, 8192], [256, 256, 256], [512, 512, 512]];
 const SMALL = [[2 ** 18], [512, 512], [64, 64, 64]];
@@ -246,6 +252,17 @@ for (const shape of shapes) {
 
     const onePass = await timeQueued(async (e) => (await g.encode(e, { ...options, output: stacked })).release);
     const onePassTs = await timePasses(async (e, timestampWrites) => (await g.encode(e, { ...options, output: stacked, timestampWrites })).release);
+    let otherTs = NaN;
+    if (other) {
+      const check = device.createCommandEncoder();
+      const r = await other.encode(check, { ...options, output: stacked });
+      device.queue.submit([check.finish()]);
+      r.release();
+      const otherOuts = [];
+      for (let k = 0; k < D; k++) otherOuts.push(await readFloats(stacked, r.offsets[k], n));
+      if (!(sampledError(data, shape, edgeOrder, otherOuts) < 8)) throw new Error(`--compare build gives wrong results on ${shape}`);
+      otherTs = await timePasses(async (e, timestampWrites) => (await other.encode(e, { ...options, output: stacked, timestampWrites })).release);
+    }
     const perAxis = D > 1 ? await timeQueued(async (e) => (await g.encode(e, { ...options, outputs: separate })).release) : onePass;
     // Fused magnitude (reads n, writes n) against gradient then hypot (writes D·n, reads it back, writes n).
     const magnitude = await timeQueued(async (e) => (await g.encode(e, { ...options, derived: 'magnitude', output: stacked })).release);
@@ -271,6 +288,7 @@ for (const shape of shapes) {
       copyKernelMs: copyKernelSeconds * 1e3, copyKernelTimestampMs: copyKernelTs * 1e3, ratioToCopyKernel: onePassTs / copyKernelTs,
       endToEndMs: median(e2e) * 1e3, cpuMs: cpuSeconds * 1e3, sampledErrorInEps: error,
       magnitudeMs: magnitude * 1e3, gradientThenHypotMs: gradientThenHypot * 1e3,
+      compareTimestampMs: otherTs * 1e3,
     };
     rows.push(row);
     console.error(`done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms)`);
@@ -354,12 +372,18 @@ console.log('fused magnitude vs gradient then hypot (edge order 1):');
 for (const r of rows.filter((row) => row.edgeOrder === 1)) {
   console.log(`  ${r.shape.padEnd(14)} magnitude ${fmt(r.magnitudeMs)} ms, gradient ${fmt(r.kernelMs)} ms, gradient+hypot ${fmt(r.gradientThenHypotMs)} ms; bytes fused/gradient ${(2 / (1 + r.axes)).toFixed(2)}`);
 }
+if (other) {
+  console.log(`one-pass kernel, this build vs --compare ${compareDir} (pass timestamps):`);
+  for (const r of rows) {
+    console.log(`  ${r.shape.padEnd(14)} e${r.edgeOrder} ${fmt(r.kernelTimestampMs)} ms vs ${fmt(r.compareTimestampMs)} ms (this ÷ that ${fmt(r.kernelTimestampMs / r.compareTimestampMs, 2)})`);
+  }
+}
 if (huge) console.log(`huge: ${JSON.stringify(huge)}`);
 
 const jsonPath = value('--json');
 if (jsonPath) {
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(jsonPath, JSON.stringify({ adapter: adapterName, timestamps: hasTimestamps, limits: requiredLimits, node: process.version, repeats: R, rows, upload: uploadFigures, workgroupSweep: sweep, huge }, null, 2));
+  writeFileSync(jsonPath, JSON.stringify({ adapter: adapterName, timestamps: hasTimestamps, limits: requiredLimits, node: process.version, repeats: R, rows, upload: uploadFigures, workgroupSweep: sweep, huge, compare: compareDir ?? null }, null, 2));
 }
 g.destroy();
 device.destroy();
