@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuGradient } from '../src/cpu';
+import { cpuDivergence, cpuGradientMagnitude } from '../src/derived';
 import { GradientError } from '../src/errors';
 import { GradientContext } from '../src/gpu/context';
 import { gpuGradient } from '../src/gpu/api';
@@ -42,6 +43,34 @@ describe('gpuGradient in Node (Dawn)', () => {
       const c = randomCase(r, i);
       const got = await suite.ctx.gradient(c.data, c.options);
       expectClose(got, cpuGradient(c.data, c.options), maxAbs(c.data), c.hMin, c.label);
+    }
+  }, 600_000);
+
+  gpuIt('computes every axis count a kernel variant unrolls (1 to 8 per dispatch, 9 and 10 split in two)', async () => {
+    const r = rng(99);
+    // Ranks 6-10 in both layouts (last dimension a multiple of 4 or not), with edge orders, spacings and
+    // stencil families mixed, so every unrolled slot of main_vec4 and main_scalar runs.
+    const shapes = [[3, 3, 3, 3, 3, 4], [3, 3, 3, 3, 3, 3], [3, 3, 3, 3, 3, 3, 8], [3, 3, 3, 3, 3, 3, 3, 5],
+      [3, 3, 3, 3, 3, 3, 3, 3, 4], [3, 3, 3, 3, 3, 3, 3, 3, 3, 4], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3],
+      [5, 5, 5, 5, 5, 8], [5, 5, 5, 5, 5, 5, 5]];
+    for (const shape of shapes) {
+      const size = shape.reduce((p, n) => p * n, 1);
+      const data = Float64Array.from({ length: size }, () => r() * 4 - 2);
+      for (const options of [{ edgeOrder: 1 }, { edgeOrder: 2, spacing: shape.map((n, d) => (d % 3 ? 0.5 : Array.from({ length: n }, (_, i) => i + i * i * 0.1))) },
+        { boundary: 'periodic' }, { accuracy: 4 }] as const) {
+        const opts = { shape, ...options } as never;
+        if ('accuracy' in options && shape.some((n) => n < 5)) continue; // fourth order needs 5 points
+        const label = `[${shape}] ${JSON.stringify(options)}`;
+        expectClose(await suite.ctx.gradient(data, opts), cpuGradient(data, opts), maxAbs(data), 0.5, label);
+        if (shape.length <= 8) {
+          const mag = await suite.ctx.magnitude(data, opts);
+          const ref = cpuGradientMagnitude(data, opts);
+          expectClose([mag], [ref], maxAbs(data) * shape.length, 0.5, `${label} magnitude`);
+          const comps = shape.map((_, k) => data.map((v) => v * (k + 1) - k));
+          const div = await suite.ctx.divergence(comps, opts);
+          expectClose([div], [cpuDivergence(comps, opts)], (2 * shape.length) * maxAbs(data) * shape.length, 0.5, `${label} divergence`);
+        }
+      }
     }
   }, 600_000);
 
