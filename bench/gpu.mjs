@@ -2,7 +2,7 @@
 // so it runs on a GPU machine without a Node toolchain (see README, "Performance").
 //
 //   node bench/gpu.mjs [--sizes full|small|1d:16777216,2d:4096x4096,3d:256x256x256] [--json FILE]
-//                      [--repeat R] [--huge] [--no-cpu] [--compare DIR]
+//                      [--repeat R] [--huge] [--no-cpu] [--compare DIR] [--march ROWS[,ROWS...]]
 //
 // For each shape and edge order: kernel time (wall time of R back-to-back encodes in one submit, and the
 // median GPU time of one pass from its own timestamp queries), effective bandwidth 4·n·(1+axes)/t, the copy floor (copyBufferToBuffer
@@ -10,7 +10,8 @@
 // gpuGradient time (upload + kernel + readback) and cpuGradient's time. A sampled check against a
 // float64 reference guards every figure. `--compare DIR` also times the one-pass kernel of another build
 // of the library (DIR/index.js, e.g. an older commit's dist) on the same device in the same run, so two
-// kernels are compared on one warm GPU.
+// kernels are compared on one warm GPU; `--march 4,8` does the same for the experimental marching kernel
+// (a context created with marchRows: 4, another with 8).
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { create } from 'webgpu';
@@ -34,8 +35,16 @@ const requiredLimits = Object.fromEntries(limitNames.map((n) => [n, adapter.limi
 const device = await adapter.requestDevice({ requiredFeatures: hasTimestamps ? ['timestamp-query'] : [], requiredLimits });
 device.addEventListener?.('uncapturederror', (e) => { console.error('uncaptured GPU error:', e.error?.message); process.exitCode = 1; });
 const g = await createGradient({ device });
+// Other kernels timed side by side with this build's default one.
+const others = [];
 const compareDir = value('--compare');
-const other = compareDir ? await (await import(pathToFileURL(resolve(compareDir, 'index.js')).href)).createGradient({ device }) : null;
+if (compareDir) {
+  const lib = await import(pathToFileURL(resolve(compareDir, 'index.js')).href);
+  others.push({ label: `--compare ${compareDir}`, g: await lib.createGradient({ device }) });
+}
+for (const rows of value('--march')?.split(',') ?? []) {
+  others.push({ label: `--march ${rows}`, g: await createGradient({ device, marchRows: Number(rows) }) });
+}
 
 const FULL = [[2 ** 24], [2 ** 26], [4096, 4096], [8192, 8192], [256, 256, 256], [512, 512, 512]];
 const SMALL = [[2 ** 18], [512, 512], [64, 64, 64]];
@@ -252,16 +261,16 @@ for (const shape of shapes) {
 
     const onePass = await timeQueued(async (e) => (await g.encode(e, { ...options, output: stacked })).release);
     const onePassTs = await timePasses(async (e, timestampWrites) => (await g.encode(e, { ...options, output: stacked, timestampWrites })).release);
-    let otherTs = NaN;
-    if (other) {
+    const otherTs = {};
+    for (const { label, g: other } of others) {
       const check = device.createCommandEncoder();
       const r = await other.encode(check, { ...options, output: stacked });
       device.queue.submit([check.finish()]);
       r.release();
       const otherOuts = [];
       for (let k = 0; k < D; k++) otherOuts.push(await readFloats(stacked, r.offsets[k], n));
-      if (!(sampledError(data, shape, edgeOrder, otherOuts) < 8)) throw new Error(`--compare build gives wrong results on ${shape}`);
-      otherTs = await timePasses(async (e, timestampWrites) => (await other.encode(e, { ...options, output: stacked, timestampWrites })).release);
+      if (!(sampledError(data, shape, edgeOrder, otherOuts) < 8)) throw new Error(`${label} gives wrong results on ${shape}`);
+      otherTs[label] = 1e3 * await timePasses(async (e, timestampWrites) => (await other.encode(e, { ...options, output: stacked, timestampWrites })).release);
     }
     const perAxis = D > 1 ? await timeQueued(async (e) => (await g.encode(e, { ...options, outputs: separate })).release) : onePass;
     // Fused magnitude (reads n, writes n) against gradient then hypot (writes D·n, reads it back, writes n).
@@ -288,7 +297,7 @@ for (const shape of shapes) {
       copyKernelMs: copyKernelSeconds * 1e3, copyKernelTimestampMs: copyKernelTs * 1e3, ratioToCopyKernel: onePassTs / copyKernelTs,
       endToEndMs: median(e2e) * 1e3, cpuMs: cpuSeconds * 1e3, sampledErrorInEps: error,
       magnitudeMs: magnitude * 1e3, gradientThenHypotMs: gradientThenHypot * 1e3,
-      compareTimestampMs: otherTs * 1e3,
+      othersTimestampMs: otherTs,
     };
     rows.push(row);
     console.error(`done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms)`);
@@ -372,10 +381,11 @@ console.log('fused magnitude vs gradient then hypot (edge order 1):');
 for (const r of rows.filter((row) => row.edgeOrder === 1)) {
   console.log(`  ${r.shape.padEnd(14)} magnitude ${fmt(r.magnitudeMs)} ms, gradient ${fmt(r.kernelMs)} ms, gradient+hypot ${fmt(r.gradientThenHypotMs)} ms; bytes fused/gradient ${(2 / (1 + r.axes)).toFixed(2)}`);
 }
-if (other) {
-  console.log(`one-pass kernel, this build vs --compare ${compareDir} (pass timestamps):`);
+for (const { label } of others) {
+  console.log(`one-pass kernel, this build vs ${label} (pass timestamps):`);
   for (const r of rows) {
-    console.log(`  ${r.shape.padEnd(14)} e${r.edgeOrder} ${fmt(r.kernelTimestampMs)} ms vs ${fmt(r.compareTimestampMs)} ms (this ÷ that ${fmt(r.kernelTimestampMs / r.compareTimestampMs, 2)})`);
+    const that = r.othersTimestampMs[label];
+    console.log(`  ${r.shape.padEnd(14)} e${r.edgeOrder} ${fmt(r.kernelTimestampMs)} ms vs ${fmt(that)} ms (this ÷ that ${fmt(r.kernelTimestampMs / that, 2)})`);
   }
 }
 if (huge) console.log(`huge: ${JSON.stringify(huge)}`);
@@ -383,7 +393,7 @@ if (huge) console.log(`huge: ${JSON.stringify(huge)}`);
 const jsonPath = value('--json');
 if (jsonPath) {
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(jsonPath, JSON.stringify({ adapter: adapterName, timestamps: hasTimestamps, limits: requiredLimits, node: process.version, repeats: R, rows, upload: uploadFigures, workgroupSweep: sweep, huge, compare: compareDir ?? null }, null, 2));
+  writeFileSync(jsonPath, JSON.stringify({ adapter: adapterName, timestamps: hasTimestamps, limits: requiredLimits, node: process.version, repeats: R, rows, upload: uploadFigures, workgroupSweep: sweep, huge, others: others.map((o) => o.label) }, null, 2));
 }
 g.destroy();
 device.destroy();

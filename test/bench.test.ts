@@ -12,11 +12,13 @@ describe('benchmark smoke test', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wgg-bench-'));
     try {
       const json = join(dir, 'bench.json');
-      const out = execFileSync(process.execPath, ['bench/gpu.mjs', '--sizes', '1d:4096,2d:64x68,3d:8x8x12', '--repeat', '2', '--json', json, '--compare', 'dist'],
+      const out = execFileSync(process.execPath, ['bench/gpu.mjs', '--sizes', '1d:4096,2d:64x68,3d:8x8x12', '--repeat', '2', '--json', json, '--compare', 'dist', '--march', '4,8'],
         { encoding: 'utf8', env: dawnEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
       expect(out).toMatch(/^adapter: /m);
       expect(out).toMatch(/^64x68\s+2\s/m);
       expect(out).toMatch(/this build vs --compare dist/); // --compare: a second build timed in the same run
+      expect(out).toMatch(/this build vs --march 4/);
+      expect(out).toMatch(/this build vs --march 8/);
       const report = JSON.parse(readFileSync(json, 'utf8'));
       expect(report.rows.length).toBe(6);
       for (const row of report.rows) {
@@ -24,7 +26,8 @@ describe('benchmark smoke test', () => {
         expect(row.copyMs).toBeGreaterThan(0);
         expect(row.sampledErrorInEps).toBeLessThan(4);
         expect(row.bytes).toBe(4 * row.n * (1 + row.axes));
-        expect(row.compareTimestampMs).toBeGreaterThan(0);
+        expect(row.othersTimestampMs['--compare dist']).toBeGreaterThan(0);
+        expect(row.othersTimestampMs['--march 4']).toBeGreaterThan(0);
       }
       expect(report.upload.pooledStagingMs).toBeGreaterThan(0);
       expect(report.workgroupSweep.length).toBe(3);

@@ -22,6 +22,11 @@ export interface GradientContextOptions {
   maxPooledBytes?: number;
   /** Idle buffers the pool may keep (default 64). */
   maxPooledBuffers?: number;
+  /**
+   * Experimental: points each invocation walks along the outermost selected axis (2 or more enables the
+   * marching kernel for gradient and magnitude with numpy's stencils). Off by default until measured on GPUs.
+   */
+  marchRows?: number;
 }
 
 /** Arguments of `encode`: the gradient options plus GPU buffers. */
@@ -79,6 +84,7 @@ export class GradientContext {
   private destroyed = false;
   private emptyWeights: GPUBuffer | null = null;
   private readonly waiting = new Set<(error: unknown) => void>();
+  private readonly marchRows: number;
 
   static async create(options: GradientContextOptions = {}): Promise<GradientContext> {
     const device = options.device ?? (await requestGradientDevice());
@@ -100,6 +106,11 @@ export class GradientContext {
       minUniformBufferOffsetAlignment: Math.max(l.minUniformBufferOffsetAlignment, o.minUniformBufferOffsetAlignment ?? 0),
     };
     this.pool = new BufferPool(device, options.maxPooledBytes, options.maxPooledBuffers);
+    const march = options.marchRows ?? 0;
+    if (!Number.isInteger(march) || march < 0 || march > 1024) {
+      throw new GradientError('invalid-option', `marchRows: ${describe(options.marchRows)} must be an integer from 0 to 1024`);
+    }
+    this.marchRows = march;
     const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
     this.bindGroupLayout = device.createBindGroupLayout({
       label: 'webgpu-gradient',
@@ -307,10 +318,10 @@ export class GradientContext {
   private async prepare(plan: Plan, layout: Layout, format: InputFormat, slots: OutputSlot[], options: RecordOptions): Promise<Work> {
     const { op, components, componentStride } = options;
     const steps = op === 'gradient'
-      ? planSteps(plan, layout, format.bytesPerElement, slots, this.limits)
-      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, this.limits, keepsAxisOrder(op));
+      ? planSteps(plan, layout, format.bytesPerElement, slots, this.limits, this.marchRows)
+      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, this.limits, keepsAxisOrder(op), this.marchRows);
     const pipelines = await Promise.all(steps.map((step) =>
-      this.pipeline(format, kernelVariant(plan, layout, op, step.slots.map((s) => plan.axes[s.axisIndex])))));
+      this.pipeline(format, kernelVariant(plan, layout, op, step.slots.map((s) => plan.axes[s.axisIndex]), step.march))));
     return { plan, format, steps, pipelines, options };
   }
 

@@ -61,6 +61,8 @@ export interface Step {
   readonly input: ElementRange;      // bound input range; its offset is the shader's in_base
   readonly output: ElementRange & { readonly buffer: number };
   readonly grid: [number, number, number];
+  /** Points each invocation walks along the outermost slot's axis (marching kernel), or 0. */
+  readonly march: number;
 }
 
 /** Elements at which chunk boundaries may fall: keeps every binding offset aligned for any element width. */
@@ -91,7 +93,7 @@ export function stencilReach(plan: Plan, k: number): number {
   return plan.edgeOrder === 2 ? 2 : 1;
 }
 
-type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase'>;
+type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase' | 'march'>;
 
 /** Innermost (smallest stride) first: the order in which the shader peels coordinates off an index. */
 function sortByStride(plan: Plan, slots: { axisIndex: number }[]): void {
@@ -109,7 +111,33 @@ function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: numbe
   const first = e0 / unit, last = Math.ceil(e1 / unit);
   for (let begin = first; begin < last; begin += maxItems) {
     const count = Math.min(maxItems, last - begin);
-    steps.push({ ...bindings, begin, count, outBase: e0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension) });
+    steps.push({ ...bindings, begin, count, outBase: e0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension), march: 0 });
+  }
+}
+
+/**
+ * The marching kernel (shaders/gradient.wgsl, march_vec4) covers a whole array in one binding: each
+ * invocation walks `rows` consecutive points along the outermost slot's axis, which must be strided by a
+ * multiple of 4 elements. Only numpy's stencils (no periodic or fourth-order ones). Invocations:
+ * (elements outside that axis, in groups of 4) × ceil(n / rows).
+ */
+export function marchInvocations(plan: Plan, axisIndex: number, rows: number): number {
+  const ax = plan.axes[axisIndex];
+  return (plan.size / ax.n / 4) * Math.ceil(ax.n / rows);
+}
+
+function canMarch(plan: Plan, layout: Layout, slots: readonly { axisIndex: number }[], rows: number): boolean {
+  if (rows < 2 || layout !== 'vec4' || plan.boundary === 'periodic' || plan.accuracy === 4 || slots.length === 0) return false;
+  return plan.axes[slots[slots.length - 1].axisIndex].inner % 4 === 0;
+}
+
+function pushMarch(steps: Step[], bindings: StepBindings, plan: Plan, rows: number, limits: GpuLimits): void {
+  const wg = workgroupSize(limits);
+  const total = marchInvocations(plan, bindings.slots[bindings.slots.length - 1].axisIndex, rows);
+  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
+  for (let begin = 0; begin < total; begin += maxItems) {
+    const count = Math.min(maxItems, total - begin);
+    steps.push({ ...bindings, begin, count, outBase: 0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension), march: rows });
   }
 }
 
@@ -118,7 +146,7 @@ function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: numbe
  * its outputs must each fit one binding; fused results are not chunked.
  */
 export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: number, components: number, componentStride: number,
-  outputs: readonly OutputSlot[], limits: GpuLimits, keepAxisOrder = false): Step[] {
+  outputs: readonly OutputSlot[], limits: GpuLimits, keepAxisOrder = false, marchRows = 0): Step[] {
   const N = plan.size;
   const maxBind = maxBindingBytes(limits);
   const inputElements = (components - 1) * componentStride + N;
@@ -132,9 +160,10 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
   const steps: Step[] = [];
   const slots = plan.axes.map((_, k) => ({ axisIndex: k, outOffset: k < outputs.length ? outputs[k].offset - outputs[0].offset : 0 }));
   if (!keepAxisOrder) sortByStride(plan, slots);
-  splitItems(steps, {
-    slots, input: { offset: 0, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span },
-  }, 0, N, layout, limits);
+  const bindings = { slots, input: { offset: 0, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span } };
+  // Marching reads one array: magnitude only (divergence and curl read one component per axis).
+  if (components === 1 && !keepAxisOrder && canMarch(plan, layout, slots, marchRows)) pushMarch(steps, bindings, plan, marchRows, limits);
+  else splitItems(steps, bindings, 0, N, layout, limits);
   return steps;
 }
 
@@ -144,7 +173,8 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
  * each axis is processed alone, in chunks along the flat index, each chunk's input carrying the halo
  * of its stencil.
  */
-export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, outputs: readonly OutputSlot[], limits: GpuLimits): Step[] {
+export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, outputs: readonly OutputSlot[], limits: GpuLimits,
+  marchRows = 0): Step[] {
   const N = plan.size;
   const maxBind = maxBindingBytes(limits);
   const inputFits = ceilTo(N * bytesPerElement, 16) <= maxBind;
@@ -163,7 +193,9 @@ export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, o
       const slots = [];
       for (let j = k; j < end; j++) slots.push({ axisIndex: j, outOffset: outputs[j].offset - start });
       sortByStride(plan, slots);
-      emit({ slots, input: { offset: 0, size: N }, output: { buffer, offset: start, size: span } }, 0, N);
+      const bindings = { slots, input: { offset: 0, size: N }, output: { buffer, offset: start, size: span } };
+      if (canMarch(plan, layout, slots, marchRows)) pushMarch(steps, bindings, plan, marchRows, limits);
+      else emit(bindings, 0, N);
     } else {
       chunkAxis(k);
       end = k + 1;
