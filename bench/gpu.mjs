@@ -222,6 +222,23 @@ function sampledError(data, shape, edgeOrder, outputs) {
   return worst;
 }
 
+/**
+ * Correctness before timing: poison the output, run `ctx`'s kernel once, and return the largest sampled
+ * error against the float64 reference (in units of the f32 bound).
+ */
+async function checkedError(ctx, options, stacked, data) {
+  const poison = device.createCommandEncoder();
+  poison.clearBuffer(stacked);
+  device.queue.submit([poison.finish()]);
+  const enc = device.createCommandEncoder();
+  const once = await ctx.encode(enc, { ...options, output: stacked });
+  device.queue.submit([enc.finish()]);
+  once.release();
+  const outs = [];
+  for (let k = 0; k < options.shape.length; k++) outs.push(await readFloats(stacked, once.offsets[k], data.length));
+  return sampledError(data, options.shape, options.edgeOrder, outs);
+}
+
 const rows = [];
 const uploadFigures = {};
 
@@ -247,29 +264,12 @@ for (const shape of shapes) {
 
   for (const edgeOrder of [1, 2]) {
     const options = { input, shape, edgeOrder };
-    // Correctness first: poison, run once, compare sampled points with a float64 reference.
-    const poison = device.createCommandEncoder();
-    poison.clearBuffer(stacked);
-    device.queue.submit([poison.finish()]);
-    const enc = device.createCommandEncoder();
-    const once = await g.encode(enc, { ...options, output: stacked });
-    device.queue.submit([enc.finish()]);
-    once.release();
-    const outs = [];
-    for (let k = 0; k < D; k++) outs.push(await readFloats(stacked, once.offsets[k], n));
-    const error = sampledError(data, shape, edgeOrder, outs);
-
+    const error = await checkedError(g, options, stacked, data);
     const onePass = await timeQueued(async (e) => (await g.encode(e, { ...options, output: stacked })).release);
     const onePassTs = await timePasses(async (e, timestampWrites) => (await g.encode(e, { ...options, output: stacked, timestampWrites })).release);
     const otherTs = {};
     for (const { label, g: other } of others) {
-      const check = device.createCommandEncoder();
-      const r = await other.encode(check, { ...options, output: stacked });
-      device.queue.submit([check.finish()]);
-      r.release();
-      const otherOuts = [];
-      for (let k = 0; k < D; k++) otherOuts.push(await readFloats(stacked, r.offsets[k], n));
-      if (!(sampledError(data, shape, edgeOrder, otherOuts) < 8)) throw new Error(`${label} gives wrong results on ${shape}`);
+      if (!(await checkedError(other, options, stacked, data) < 8)) throw new Error(`${label} gives wrong results on ${shape}`);
       otherTs[label] = 1e3 * await timePasses(async (e, timestampWrites) => (await other.encode(e, { ...options, output: stacked, timestampWrites })).release);
     }
     const perAxis = D > 1 ? await timeQueued(async (e) => (await g.encode(e, { ...options, outputs: separate })).release) : onePass;
