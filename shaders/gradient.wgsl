@@ -302,10 +302,9 @@ fn along_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
 
 // ---- gradient, magnitude and divergence (OP 0, 1, 2) ----
 
-// Element index of the array slot k differentiates: divergence pairs axis k with component `comp`.
+// Divergence: element index, in the component paired with slot k's axis, of element `el`.
 fn component_at(k: u32, el: u32) -> u32 {
-  if (OP == 2u) { return el + P.axes[k].comp * P.comp_stride; }
-  return el;
+  return el + P.axes[k].comp * P.comp_stride;
 }
 
 // Gradient: stores slot k's derivative r at element e. Magnitude and divergence: adds r² or r to acc.

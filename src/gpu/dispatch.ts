@@ -101,18 +101,23 @@ function sortByStride(plan: Plan, slots: { axisIndex: number }[]): void {
 }
 
 /**
- * Dispatches over elements [e0, e1) with the same bindings: one, or more when the items (elements or
- * groups of four) exceed what one folded grid reaches.
+ * Dispatches over invocations [first, last) with the same bindings: one, or more when they exceed what
+ * one folded grid reaches.
  */
-function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: number, layout: Layout, limits: GpuLimits): void {
+function pushInvocations(steps: Step[], bindings: StepBindings, first: number, last: number, outBase: number, march: number,
+  limits: GpuLimits): void {
   const wg = workgroupSize(limits);
   const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
-  const unit = layout === 'vec4' ? 4 : 1;
-  const first = e0 / unit, last = Math.ceil(e1 / unit);
   for (let begin = first; begin < last; begin += maxItems) {
     const count = Math.min(maxItems, last - begin);
-    steps.push({ ...bindings, begin, count, outBase: e0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension), march: 0 });
+    steps.push({ ...bindings, begin, count, outBase, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension), march });
   }
+}
+
+/** Dispatches over elements [e0, e1): one invocation per element, or per group of four (vec4 layout). */
+function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: number, layout: Layout, limits: GpuLimits): void {
+  const unit = layout === 'vec4' ? 4 : 1;
+  pushInvocations(steps, bindings, e0 / unit, Math.ceil(e1 / unit), e0, 0, limits);
 }
 
 /**
@@ -132,13 +137,8 @@ function canMarch(plan: Plan, layout: Layout, slots: readonly { axisIndex: numbe
 }
 
 function pushMarch(steps: Step[], bindings: StepBindings, plan: Plan, rows: number, limits: GpuLimits): void {
-  const wg = workgroupSize(limits);
   const total = marchInvocations(plan, bindings.slots[bindings.slots.length - 1].axisIndex, rows);
-  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
-  for (let begin = 0; begin < total; begin += maxItems) {
-    const count = Math.min(maxItems, total - begin);
-    steps.push({ ...bindings, begin, count, outBase: 0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension), march: rows });
-  }
+  pushInvocations(steps, bindings, 0, total, 0, rows, limits);
 }
 
 /**
