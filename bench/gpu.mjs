@@ -335,17 +335,20 @@ for (const shape of shapes) {
   target.destroy(); staging.destroy();
 }
 
-// Workgroup size sweep on the largest 2-D shape, edge order 1.
+// Workgroup size sweep, per rank: the largest shape of each rank, edge order 1, every power of two from
+// 64 up to the device's limit (the library uses 256; GradientContextOptions.workgroupSize overrides it).
 const sweep = [];
-{
-  const shape = shapes.filter((s) => s.length === 2).pop() ?? shapes[0];
+const maxWorkgroup = Math.min(device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX);
+for (const rank of [...new Set(shapes.map((s) => s.length))].sort()) {
+  const shape = shapes.filter((s) => s.length === rank).pop();
   const n = sizeOf(shape);
   const input = uploadBuffer(randomData(n));
-  for (const wg of [64, 128, 256]) {
-    const ctx = await createGradient({ device, limits: { maxComputeInvocationsPerWorkgroup: wg } });
+  for (let wg = 64; wg <= maxWorkgroup; wg *= 2) {
+    const ctx = await createGradient({ device, workgroupSize: wg });
     const out = device.createBuffer({ size: ctx.outputLayout({ shape }).totalBytes, usage: STORAGE | COPY_SRC });
     const t = await timeQueued(async (e) => (await ctx.encode(e, { input, shape, output: out })).release);
-    sweep.push({ workgroupSize: wg, shape: shape.join('x'), kernelMs: t * 1e3 });
+    const ts = await timePasses(async (e, timestampWrites) => (await ctx.encode(e, { input, shape, output: out, timestampWrites })).release);
+    sweep.push({ workgroupSize: wg, shape: shape.join('x'), kernelMs: t * 1e3, kernelTimestampMs: ts * 1e3 });
     out.destroy();
     ctx.destroy();
   }
@@ -376,7 +379,10 @@ for (const r of rows) {
     .map((c, i) => (i < 2 ? c : c.padStart(12))).join(''));
 }
 console.log(`upload ${uploadFigures.shape} (${(uploadFigures.bytes / 2 ** 20).toFixed(0)} MiB): writeBuffer ${fmt(uploadFigures.writeBufferMs, 1)} ms, mappedAtCreation ${fmt(uploadFigures.mappedAtCreationMs, 1)} ms, pooled staging ${fmt(uploadFigures.pooledStagingMs, 1)} ms`);
-console.log(`workgroup sweep: ${sweep.map((s) => `${s.workgroupSize}: ${fmt(s.kernelMs)} ms`).join(', ')} (${sweep[0]?.shape})`);
+for (const shape of new Set(sweep.map((s) => s.shape))) {
+  const these = sweep.filter((s) => s.shape === shape);
+  console.log(`workgroup sweep ${shape} (queued / pass ms): ${these.map((s) => `${s.workgroupSize}: ${fmt(s.kernelMs)} / ${fmt(s.kernelTimestampMs)}`).join(', ')}`);
+}
 console.log('fused magnitude vs gradient then hypot (edge order 1):');
 for (const r of rows.filter((row) => row.edgeOrder === 1)) {
   console.log(`  ${r.shape.padEnd(14)} magnitude ${fmt(r.magnitudeMs)} ms, gradient ${fmt(r.kernelMs)} ms, gradient+hypot ${fmt(r.gradientThenHypotMs)} ms; bytes fused/gradient ${(2 / (1 + r.axes)).toFixed(2)}`);

@@ -30,7 +30,13 @@ describe('benchmark smoke test', () => {
         expect(row.othersTimestampMs['--march 4']).toBeGreaterThan(0);
       }
       expect(report.upload.pooledStagingMs).toBeGreaterThan(0);
-      expect(report.workgroupSweep.length).toBe(3);
+      // One sweep per rank, each from 64 up to the device's limit (at least 256 in WebGPU).
+      for (const shape of ['4096', '64x68', '8x8x12']) {
+        const sizes = report.workgroupSweep.filter((s: { shape: string }) => s.shape === shape).map((s: { workgroupSize: number }) => s.workgroupSize);
+        expect(sizes.slice(0, 3)).toEqual([64, 128, 256]);
+        expect(out).toContain(`workgroup sweep ${shape}`);
+      }
+      expect(report.workgroupSweep.every((s: { kernelMs: number }) => s.kernelMs > 0)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

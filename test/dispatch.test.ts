@@ -18,6 +18,11 @@ describe('workgroup size and grid folding', () => {
     expect(workgroupSize(LIMITS)).toBe(256);
     expect(workgroupSize({ ...LIMITS, maxComputeInvocationsPerWorkgroup: 192 })).toBe(128);
     expect(workgroupSize({ ...LIMITS, maxComputeWorkgroupSizeX: 64 })).toBe(64);
+    // A wanted size (GradientContextOptions.workgroupSize) is rounded down and still capped by the device.
+    expect(workgroupSize({ ...LIMITS, workgroupSize: 64 })).toBe(64);
+    expect(workgroupSize({ ...LIMITS, workgroupSize: 100 })).toBe(64);
+    expect(workgroupSize({ ...LIMITS, workgroupSize: 1024 })).toBe(256);
+    expect(workgroupSize({ ...LIMITS, maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupSizeX: 1024, workgroupSize: 512 })).toBe(512);
   });
 
   it('folds any count into a grid within the per-dimension limit, covering it with little waste', () => {

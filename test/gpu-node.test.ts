@@ -3,7 +3,7 @@ import { cpuGradient } from '../src/cpu';
 import { cpuDivergence, cpuGradientMagnitude } from '../src/derived';
 import { GradientError } from '../src/errors';
 import { GradientContext } from '../src/gpu/context';
-import { planSteps } from '../src/gpu/dispatch';
+import { planSteps, workgroupSize } from '../src/gpu/dispatch';
 import { chooseLayout } from '../src/gpu/kernels';
 import { describeData } from '../src/data';
 import { makePlan } from '../src/plan';
@@ -96,6 +96,24 @@ describe('gpuGradient in Node (Dawn)', () => {
     }
     expect(marched).toBeGreaterThan(40); // the cases that took the marching kernel
     expect(() => new GradientContext(suite.t!.device, { marchRows: 1.5 }, false)).toThrow(/marchRows/);
+    for (const g of contexts) g.destroy();
+  }, 600_000);
+
+  gpuIt('a chosen workgroupSize (with folded grids, and with marching) matches cpuGradient on 60 random cases', async () => {
+    const r = rng(47);
+    const contexts = [
+      new GradientContext(suite.t!.device, { workgroupSize: 64, limits: { maxComputeWorkgroupsPerDimension: 5 } }, false),
+      new GradientContext(suite.t!.device, { workgroupSize: 1024, marchRows: 4 }, false),
+    ];
+    expect(workgroupSize(contexts[0].limits)).toBe(64);
+    expect(workgroupSize(contexts[1].limits)).toBe(Math.min(1024, suite.t!.device.limits.maxComputeInvocationsPerWorkgroup));
+    for (let i = 0; i < 60; i++) {
+      const c = randomCase(r, i);
+      const g = contexts[i % 2];
+      expectClose(await g.gradient(c.data, c.options), cpuGradient(c.data, c.options), maxAbs(c.data), c.hMin, `workgroupSize case ${i} ${c.label}`);
+    }
+    expect(() => new GradientContext(suite.t!.device, { workgroupSize: 0 }, false)).toThrow(/workgroupSize/);
+    expect(() => new GradientContext(suite.t!.device, { workgroupSize: 2048 }, false)).toThrow(/workgroupSize/);
     for (const g of contexts) g.destroy();
   }, 600_000);
 

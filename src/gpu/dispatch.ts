@@ -16,13 +16,16 @@ export interface GpuLimits {
   readonly maxComputeWorkgroupSizeX: number;
   readonly minStorageBufferOffsetAlignment: number;
   readonly minUniformBufferOffsetAlignment: number;
+  /** Invocations per workgroup wanted (default 256); the two invocation limits above still cap it. */
+  readonly workgroupSize?: number;
 }
 
 export const PREFERRED_WORKGROUP_SIZE = 256;
 
-/** Largest power of two ≤ the preferred size and the device's limits. */
-export function workgroupSize(limits: GpuLimits, preferred = PREFERRED_WORKGROUP_SIZE): number {
-  const cap = Math.min(preferred, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+/** Largest power of two ≤ the wanted size and the device's limits. */
+export function workgroupSize(limits: GpuLimits): number {
+  const wanted = limits.workgroupSize ?? PREFERRED_WORKGROUP_SIZE;
+  const cap = Math.min(wanted, limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
   return 2 ** Math.floor(Math.log2(cap));
 }
 
