@@ -241,6 +241,17 @@ async function checkedError(ctx, options, stacked, data) {
 
 const rows = [];
 const uploadFigures = {};
+const sweep = [];
+let huge = null;
+
+// The JSON report is rewritten after every shape, so a run cut short by a time limit on a lent GPU
+// machine still leaves the figures it got (`complete: false`).
+const jsonPath = value('--json');
+const { writeFileSync } = await import('node:fs');
+function writeReport(complete) {
+  if (!jsonPath) return;
+  writeFileSync(jsonPath, JSON.stringify({ adapter: adapterName, timestamps: hasTimestamps, limits: requiredLimits, node: process.version, repeats: R, complete, rows, upload: uploadFigures, workgroupSweep: sweep, huge, others: others.map((o) => o.label) }, null, 2));
+}
 
 for (const shape of shapes) {
   const n = sizeOf(shape), D = shape.length;
@@ -303,6 +314,7 @@ for (const shape of shapes) {
     console.error(`done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms)`);
   }
   for (const b of [input, stacked, ...separate, copySrc, copyDst]) b?.destroy();
+  writeReport(false);
 }
 
 // Upload paths, on the largest 2-D shape: writeBuffer, a new mappedAtCreation buffer, a pooled MAP_WRITE staging buffer.
@@ -337,7 +349,6 @@ for (const shape of shapes) {
 
 // Workgroup size sweep, per rank: the largest shape of each rank, edge order 1, every power of two from
 // 64 up to the device's limit (the library uses 256; GradientContextOptions.workgroupSize overrides it).
-const sweep = [];
 const maxWorkgroup = Math.min(device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX);
 for (const rank of [...new Set(shapes.map((s) => s.length))].sort()) {
   const shape = shapes.filter((s) => s.length === rank).pop();
@@ -356,7 +367,6 @@ for (const rank of [...new Set(shapes.map((s) => s.length))].sort()) {
 }
 
 // Beyond one binding: an array larger than 2 GiB, checked at sampled points.
-let huge = null;
 if (flag('--huge')) {
   const shape = [24576, 24576];
   const n = sizeOf(shape);
@@ -396,10 +406,6 @@ for (const { label } of others) {
 }
 if (huge) console.log(`huge: ${JSON.stringify(huge)}`);
 
-const jsonPath = value('--json');
-if (jsonPath) {
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(jsonPath, JSON.stringify({ adapter: adapterName, timestamps: hasTimestamps, limits: requiredLimits, node: process.version, repeats: R, rows, upload: uploadFigures, workgroupSweep: sweep, huge, others: others.map((o) => o.label) }, null, 2));
-}
+writeReport(true);
 g.destroy();
 device.destroy();

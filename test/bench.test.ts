@@ -20,6 +20,7 @@ describe('benchmark smoke test', () => {
       expect(out).toMatch(/this build vs --march 4/);
       expect(out).toMatch(/this build vs --march 8/);
       const report = JSON.parse(readFileSync(json, 'utf8'));
+      expect(report.complete).toBe(true);
       expect(report.rows.length).toBe(6);
       for (const row of report.rows) {
         expect(row.kernelMs).toBeGreaterThan(0);
