@@ -73,6 +73,18 @@ export interface ContextStats extends PoolStats {
 
 const GPU_OPTION_KEYS = ['device'];
 
+/** Refuses a bad tuning option by name and value. */
+function checkContextOptions(options: GradientContextOptions): void {
+  const integerIn = (name: 'marchRows' | 'workgroupSize', min: number, max: number) => {
+    const value = options[name];
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+      throw new GradientError('invalid-option', `${name}: ${describe(value)} must be an integer from ${min} to ${max}`);
+    }
+  };
+  integerIn('marchRows', 0, 1024);
+  integerIn('workgroupSize', 1, 1024);
+}
+
 /**
  * Owns one device's pipeline cache and buffer pool, and runs plans on it: `gradient` (upload, compute,
  * read back) and `encode` (record into the caller's encoder; data stays on the GPU).
@@ -92,11 +104,13 @@ export class GradientContext {
   private readonly marchRows: number;
 
   static async create(options: GradientContextOptions = {}): Promise<GradientContext> {
+    checkContextOptions(options); // before a device is requested, which a refusal would leak
     const device = options.device ?? (await requestGradientDevice());
     return new GradientContext(device, options, !options.device);
   }
 
   constructor(device: GPUDevice, options: GradientContextOptions, readonly ownsDevice: boolean) {
+    checkContextOptions(options);
     this.device = device;
     const l = device.limits;
     const o = options.limits ?? {};
@@ -112,15 +126,7 @@ export class GradientContext {
       workgroupSize: options.workgroupSize,
     };
     this.pool = new BufferPool(device, options.maxPooledBytes, options.maxPooledBuffers);
-    const march = options.marchRows ?? 0;
-    if (!Number.isInteger(march) || march < 0 || march > 1024) {
-      throw new GradientError('invalid-option', `marchRows: ${describe(options.marchRows)} must be an integer from 0 to 1024`);
-    }
-    this.marchRows = march;
-    const wg = options.workgroupSize;
-    if (wg !== undefined && (!Number.isInteger(wg) || wg < 1 || wg > 1024)) {
-      throw new GradientError('invalid-option', `workgroupSize: ${describe(wg)} must be an integer from 1 to 1024`);
-    }
+    this.marchRows = options.marchRows ?? 0;
     const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
     this.bindGroupLayout = device.createBindGroupLayout({
       label: 'webgpu-gradient',
