@@ -73,16 +73,20 @@ export interface ContextStats extends PoolStats {
 
 const GPU_OPTION_KEYS = ['device'];
 
-/** Refuses a bad tuning option by name and value. */
+/** Refuses a bad tuning option by name and value (a NaN pool cap, say, would never evict anything). */
 function checkContextOptions(options: GradientContextOptions): void {
-  const integerIn = (name: 'marchRows' | 'workgroupSize', min: number, max: number) => {
+  type Tuning = 'marchRows' | 'workgroupSize' | 'maxPooledBytes' | 'maxPooledBuffers';
+  const check = (name: Tuning, ok: (value: number) => boolean, rule: string) => {
     const value = options[name];
-    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-      throw new GradientError('invalid-option', `${name}: ${describe(value)} must be an integer from ${min} to ${max}`);
+    if (value !== undefined && !(typeof value === 'number' && ok(value))) {
+      throw new GradientError('invalid-option', `${name}: ${describe(value)} must be ${rule}`);
     }
   };
-  integerIn('marchRows', 0, 1024);
-  integerIn('workgroupSize', 1, 1024);
+  const integerIn = (min: number, max: number) => (v: number) => Number.isInteger(v) && v >= min && v <= max;
+  check('marchRows', integerIn(0, 1024), 'an integer from 0 to 1024');
+  check('workgroupSize', integerIn(1, 1024), 'an integer from 1 to 1024');
+  check('maxPooledBytes', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
+  check('maxPooledBuffers', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
 }
 
 /**
