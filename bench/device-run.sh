@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One benchmark run on a lent GPU machine (no Node there): kernel, copy floors, the previous kernel
-# (--compare dist-run4, when that folder was carried), the marching kernel, then the peers.
+# (--compare dist-run4, when that folder was carried), then the peers.
 # Carry [".gpu", "dist", "dist-run4"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out).
 set -u
@@ -18,7 +18,7 @@ fi
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
 compare=()
 [ -f dist-run4/index.js ] && compare=(--compare dist-run4)
-timeout "${BENCH_SECONDS:-330}" node bench/gpu.mjs --no-cpu "${compare[@]}" --march 4,8,16 --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
+timeout "${BENCH_SECONDS:-330}" node bench/gpu.mjs --no-cpu "${compare[@]}" --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
 echo "bench/gpu.mjs exit $?" >> "$out/gpu.txt"
 timeout "${PEERS_SECONDS:-150}" python3 bench/peers.py --json "$out/peers.json" > "$out/peers.txt" 2>&1
 echo "bench/peers.py exit $?" >> "$out/peers.txt"

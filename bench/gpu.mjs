@@ -2,7 +2,7 @@
 // so it runs on a GPU machine without a Node toolchain (see README, "Performance").
 //
 //   node bench/gpu.mjs [--sizes full|small|1d:16777216,2d:4096x4096,3d:256x256x256] [--json FILE]
-//                      [--repeat R] [--huge] [--no-cpu] [--compare DIR] [--march ROWS[,ROWS...]]
+//                      [--repeat R] [--huge] [--no-cpu] [--compare DIR]
 //
 // For each shape and edge order: kernel time (wall time of R back-to-back encodes in one submit, and the
 // median GPU time of one pass from its own timestamp queries), effective bandwidth 4·n·(1+axes)/t, the copy floor (copyBufferToBuffer
@@ -10,8 +10,7 @@
 // gpuGradient time (upload + kernel + readback) and cpuGradient's time. A sampled check against a
 // float64 reference guards every figure. `--compare DIR` also times the one-pass kernel of another build
 // of the library (DIR/index.js, e.g. an older commit's dist) on the same device in the same run, so two
-// kernels are compared on one warm GPU; `--march 4,8` does the same for the experimental marching kernel
-// (a context created with marchRows: 4, another with 8).
+// kernels are compared on one warm GPU.
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { create } from 'webgpu';
@@ -41,9 +40,6 @@ const compareDir = value('--compare');
 if (compareDir) {
   const lib = await import(pathToFileURL(resolve(compareDir, 'index.js')).href);
   others.push({ label: `--compare ${compareDir}`, g: await lib.createGradient({ device }) });
-}
-for (const rows of value('--march')?.split(',') ?? []) {
-  others.push({ label: `--march ${rows}`, g: await createGradient({ device, marchRows: Number(rows) }) });
 }
 
 const FULL = [[2 ** 24], [2 ** 26], [4096, 4096], [8192, 8192], [256, 256, 256], [512, 512, 512]];

@@ -15,7 +15,6 @@ override WEIGHTED: bool = false; // some axis has non-uniform interior weights
 override NAXES: u32 = 1u;       // main_*: axes (slots) in each dispatch, 1 .. MAX_AXES
 override CONTIG: bool = false;  // main_vec4: slot 0 is the contiguous axis
 override OP: u32 = 0u;          // main_*: 0 gradient, 1 magnitude, 2 divergence; curl_*: 3 curl (2-D), 4 curl (3-D)
-override MARCH: u32 = 8u;       // march_vec4: points each invocation walks along the outermost slot's axis
 override PERIODIC: bool = MODE == 1u || MODE == 3u;
 override FOURTH: bool = MODE >= 2u;
 const MAX_AXES: u32 = 8u;
@@ -391,59 +390,6 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   if (NAXES > k0 + 7u) { acc = strided_slot4(k0 + 7u, &q, e, el, c, acc); }
   if (OP != 0u) {
     dst[(P.axes[0].out_off + e - P.out_base) >> 2u] = select(acc, sqrt(acc), OP == 1u);
-  }
-}
-
-// ---- marching along the outermost slot's axis (gradient and magnitude, MODE 0, opt-in) ----
-// Each invocation walks MARCH consecutive points i0 .. i0+MARCH-1 along the axis of slot m = NAXES-1
-// (stride a multiple of 4), keeping f[i-1], f[i], f[i+1] in registers, so along that axis each input is
-// loaded about (MARCH+2)/MARCH times instead of three times; the other slots' coordinates are the same all
-// along the walk. The whole array is bound (in_base = out_base = 0). Invocation t covers the vec4 column
-// t % s4 of line t / s4, a line being one block of MARCH points of one outer index.
-
-@compute @workgroup_size(WG)
-fn march_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-              @builtin(local_invocation_index) lid: u32) {
-  let local = item_index(wid, nwg, lid);
-  if (local >= P.count) { return; }
-  let t = P.begin + local;
-  let m = NAXES - 1u;
-  let s4 = P.axes[m].stride >> 2u;
-  let n = P.axes[m].n;
-  let blocks = (n + MARCH - 1u) / MARCH;
-  let line = t / s4;
-  let i0 = (line % blocks) * MARCH;
-  let g0 = ((line / blocks) * n + i0) * s4 + (t - line * s4);
-  var coords: array<u32, MAX_AXES>;
-  var q = g0 * 4u;
-  for (var k = 0u; k < m; k++) { coords[k] = coordinate(k, &q); }
-  var prev = vec4<f32>(0.0);
-  if (i0 > 0u) { prev = load4(g0 - s4); }
-  var cur = load4(g0);
-  let walk = min(MARCH, n - i0);
-  for (var j = 0u; j < walk; j++) {
-    let i = i0 + j;
-    let g = g0 + j * s4;
-    let e = g * 4u;
-    var next = vec4<f32>(0.0);
-    if (i + 1u < n) { next = load4(g + s4); }
-    var acc = vec4<f32>(0.0);
-    var k = 0u;
-    if (CONTIG) { acc = combine4(0u, e, acc, along_contiguous4(0u, coords[0], e, cur)); k = 1u; }
-    for (; k < m; k++) { acc = combine4(k, e, acc, along_strided4(k, coords[k], g, cur)); }
-    var d: vec4<f32>;
-    if (i > 0u && i + 1u < n) {
-      d = (next - prev) * P.axes[m].c_int;
-      if (WEIGHTED) {
-        if (P.axes[m].nonuniform != 0u) { let w = interior_weights(m, i); d = w.x * prev + w.y * cur + w.z * next; }
-      }
-    } else {
-      d = along_strided4(m, i, g, cur); // numpy's one-sided edges, loaded afresh
-    }
-    acc = combine4(m, e, acc, d);
-    if (OP == 1u) { dst[(P.axes[0].out_off + e) >> 2u] = sqrt(acc); }
-    prev = cur;
-    cur = next;
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeData } from '../src/data';
 import { makePlan } from '../src/plan';
-import { ceilTo, foldGrid, marchInvocations, planFusedSteps, planSteps, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
+import { ceilTo, foldGrid, planSteps, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
 import { AXIS_BYTES, PARAMS_BYTES, chooseLayout, kernelVariant, packWeights, writeParams } from '../src/gpu/kernels';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { rng } from './helpers/random';
@@ -112,59 +112,6 @@ describe('planSteps', () => {
   it('refuses a stencil too wide for one binding', () => {
     const tiny = { ...LIMITS, maxStorageBufferBindingSize: 4096 };
     expect(() => planSteps(plan([3, 2000]), 'vec4', 4, [{ buffer: 0, offset: 0 }, { buffer: 1, offset: 0 }], tiny)).toThrow(/stencil spans/);
-  });
-});
-
-describe('marching kernel planning', () => {
-  const stacked = (p: ReturnType<typeof plan>) => p.axes.map((_, k) => ({ buffer: 0, offset: k * ceilTo(p.size, 64) }));
-
-  it('marches only where it applies: vec4 layout, numpy stencils, outermost slot strided, whole array bound', () => {
-    const march = (shape: number[], options: Record<string, unknown> = {}, limits = LIMITS) => {
-      const p = plan(shape, options);
-      return planSteps(p, chooseLayout(p), 4, stacked(p), limits, 8).map((s) => s.march);
-    };
-    expect(march([7, 8])).toEqual([8]);
-    expect(march([5, 6, 8], { axis: [2, 0] })).toEqual([8]);
-    expect(march([64])).toEqual([0]); // the only slot is the contiguous axis
-    expect(march([7, 6])).toEqual([0]); // scalar layout
-    expect(march([7, 8], { boundary: 'periodic' })).toEqual([0]);
-    expect(march([7, 8], { accuracy: 4 })).toEqual([0]);
-    const p = plan([7, 8]);
-    expect(planSteps(p, 'vec4', 4, stacked(p), LIMITS).map((s) => s.march)).toEqual([0]); // off by default
-    expect(planFusedSteps(p, 'vec4', 4, 1, 64, [{ buffer: 0, offset: 0 }], LIMITS, false, 4).map((s) => s.march)).toEqual([4]);
-    expect(planFusedSteps(p, 'vec4', 4, 2, 64, [{ buffer: 0, offset: 0 }], LIMITS, false, 4).map((s) => s.march)).toEqual([0]);
-    // Chunked (input larger than one binding): the ordinary kernel.
-    expect(march([64, 64], {}, { ...LIMITS, maxStorageBufferBindingSize: 4096 }).every((m) => m === 0)).toBe(true);
-  });
-
-  it('walks every point of the array exactly once (a transcription of march_vec4\'s indexing)', () => {
-    const r = rng(11);
-    for (let t = 0; t < 300; t++) {
-      const rank = 2 + Math.floor(r() * 3);
-      const shape = Array.from({ length: rank }, (_, d) => (d === rank - 1 ? 4 * (1 + Math.floor(r() * 3)) : 2 + Math.floor(r() * 6)));
-      const axes = shape.map((_, d) => d).filter(() => r() < 0.7);
-      if (!axes.some((d) => d < rank - 1)) axes.unshift(0); // a strided axis to march along
-      const rows = 2 + Math.floor(r() * 7);
-      const p = plan(shape, { axis: axes });
-      const steps = planSteps(p, 'vec4', 4, stacked(p), LIMITS, rows);
-      expect(steps.map((s) => s.march)).toEqual([rows]);
-      const m = p.axes[steps[0].slots[steps[0].slots.length - 1].axisIndex];
-      const seen = new Uint8Array(p.size / 4);
-      const invocations = marchInvocations(p, steps[0].slots[steps[0].slots.length - 1].axisIndex, rows);
-      expect(steps[0].count).toBe(invocations);
-      const s4 = m.inner / 4, n = m.n, blocks = Math.ceil(n / rows);
-      for (let inv = 0; inv < invocations; inv++) {
-        const line = Math.floor(inv / s4);
-        const i0 = (line % blocks) * rows;
-        const g0 = (Math.floor(line / blocks) * n + i0) * s4 + (inv - line * s4);
-        for (let j = 0; j < Math.min(rows, n - i0); j++) {
-          const g = g0 + j * s4;
-          expect(Math.floor((g * 4) / m.inner) % n, `[${shape}] rows ${rows}`).toBe(i0 + j); // the coordinate it uses
-          seen[g]++;
-        }
-      }
-      expect(seen.every((v) => v === 1), `[${shape}] axes ${axes} rows ${rows}`).toBe(true);
-    }
   });
 });
 

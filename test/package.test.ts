@@ -26,14 +26,14 @@ describe('the built package', () => {
         const cpu = Array.from(cpuGradient([1, 2, 4, 8])[0]);
         const err = await gpuGradient([1, 2, 4]).then(() => null, (e) => e.code + ': ' + e.message);
         // Bad options are refused before a device is requested (here, before finding there is none).
-        const badOptions = await Promise.all([{ workgroupSize: 0 }, { marchRows: 1.5 }, { maxPooledBytes: NaN }, { maxPooledBuffers: -1 }]
+        const badOptions = await Promise.all([{ workgroupSize: 0 }, { workgroupSize: 1.5 }, { maxPooledBytes: NaN }, { maxPooledBuffers: -1 }]
           .map((o) => createGradient(o).then(() => null, (e) => e.code + ': ' + e.message)));
         console.log(JSON.stringify({ cpu, err, badOptions }));`;
       const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' }));
       expect(out.cpu).toEqual([1, 1.5, 3, 4]);
       expect(out.err).toMatch(/^no-webgpu: .*npm install webgpu/);
       expect(out.badOptions[0]).toMatch(/^invalid-option: workgroupSize: 0 /);
-      expect(out.badOptions[1]).toMatch(/^invalid-option: marchRows: 1.5 /);
+      expect(out.badOptions[1]).toMatch(/^invalid-option: workgroupSize: 1.5 /);
       expect(out.badOptions[2]).toMatch(/^invalid-option: maxPooledBytes: NaN /);
       expect(out.badOptions[3]).toMatch(/^invalid-option: maxPooledBuffers: -1 /);
     } finally {

@@ -23,11 +23,6 @@ export interface GradientContextOptions {
   /** Idle buffers the pool may keep (default 64). */
   maxPooledBuffers?: number;
   /**
-   * Experimental: points each invocation walks along the outermost selected axis (2 or more enables the
-   * marching kernel for gradient and magnitude with numpy's stencils). Off by default until measured on GPUs.
-   */
-  marchRows?: number;
-  /**
    * Invocations per workgroup (default 256, rounded down to a power of two and capped by the device's
    * limits). A tuning knob for benchmarks: 64 and 256 ran equally fast on the H100 and H200 measured.
    */
@@ -75,7 +70,7 @@ const GPU_OPTION_KEYS = ['device'];
 
 /** Refuses a bad tuning option by name and value (a NaN pool cap, say, would never evict anything). */
 function checkContextOptions(options: GradientContextOptions): void {
-  type Tuning = 'marchRows' | 'workgroupSize' | 'maxPooledBytes' | 'maxPooledBuffers';
+  type Tuning = 'workgroupSize' | 'maxPooledBytes' | 'maxPooledBuffers';
   const check = (name: Tuning, ok: (value: number) => boolean, rule: string) => {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && ok(value))) {
@@ -83,7 +78,6 @@ function checkContextOptions(options: GradientContextOptions): void {
     }
   };
   const integerIn = (min: number, max: number) => (v: number) => Number.isInteger(v) && v >= min && v <= max;
-  check('marchRows', integerIn(0, 1024), 'an integer from 0 to 1024');
   check('workgroupSize', integerIn(1, 1024), 'an integer from 1 to 1024');
   check('maxPooledBytes', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
   check('maxPooledBuffers', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
@@ -105,7 +99,6 @@ export class GradientContext {
   private destroyed = false;
   private emptyWeights: GPUBuffer | null = null;
   private readonly waiting = new Set<(error: unknown) => void>();
-  private readonly marchRows: number;
 
   static async create(options: GradientContextOptions = {}): Promise<GradientContext> {
     checkContextOptions(options); // before a device is requested, which a refusal would leak
@@ -130,7 +123,6 @@ export class GradientContext {
       workgroupSize: options.workgroupSize,
     };
     this.pool = new BufferPool(device, options.maxPooledBytes, options.maxPooledBuffers);
-    this.marchRows = options.marchRows ?? 0;
     const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
     this.bindGroupLayout = device.createBindGroupLayout({
       label: 'webgpu-gradient',
@@ -338,10 +330,10 @@ export class GradientContext {
   private async prepare(plan: Plan, layout: Layout, format: InputFormat, slots: OutputSlot[], options: RecordOptions): Promise<Work> {
     const { op, components, componentStride } = options;
     const steps = op === 'gradient'
-      ? planSteps(plan, layout, format.bytesPerElement, slots, this.limits, this.marchRows)
-      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, this.limits, keepsAxisOrder(op), this.marchRows);
+      ? planSteps(plan, layout, format.bytesPerElement, slots, this.limits)
+      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, this.limits, keepsAxisOrder(op));
     const pipelines = await Promise.all(steps.map((step) =>
-      this.pipeline(format, kernelVariant(plan, layout, op, step.slots.map((s) => plan.axes[s.axisIndex]), step.march))));
+      this.pipeline(format, kernelVariant(plan, layout, op, step.slots.map((s) => plan.axes[s.axisIndex])))));
     return { plan, format, steps, pipelines, options };
   }
 

@@ -64,8 +64,6 @@ export interface Step {
   readonly input: ElementRange;      // bound input range; its offset is the shader's in_base
   readonly output: ElementRange & { readonly buffer: number };
   readonly grid: [number, number, number];
-  /** Points each invocation walks along the outermost slot's axis (marching kernel), or 0. */
-  readonly march: number;
 }
 
 /** Elements at which chunk boundaries may fall: keeps every binding offset aligned for any element width. */
@@ -96,7 +94,7 @@ export function stencilReach(plan: Plan, k: number): number {
   return plan.edgeOrder === 2 ? 2 : 1;
 }
 
-type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase' | 'march'>;
+type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase'>;
 
 /** Innermost (smallest stride) first: the order in which the shader peels coordinates off an index. */
 function sortByStride(plan: Plan, slots: { axisIndex: number }[]): void {
@@ -107,41 +105,19 @@ function sortByStride(plan: Plan, slots: { axisIndex: number }[]): void {
  * Dispatches over invocations [first, last) with the same bindings: one, or more when they exceed what
  * one folded grid reaches.
  */
-function pushInvocations(steps: Step[], bindings: StepBindings, first: number, last: number, outBase: number, march: number,
-  limits: GpuLimits): void {
+function pushInvocations(steps: Step[], bindings: StepBindings, first: number, last: number, outBase: number, limits: GpuLimits): void {
   const wg = workgroupSize(limits);
   const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
   for (let begin = first; begin < last; begin += maxItems) {
     const count = Math.min(maxItems, last - begin);
-    steps.push({ ...bindings, begin, count, outBase, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension), march });
+    steps.push({ ...bindings, begin, count, outBase, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension) });
   }
 }
 
 /** Dispatches over elements [e0, e1): one invocation per element, or per group of four (vec4 layout). */
 function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: number, layout: Layout, limits: GpuLimits): void {
   const unit = layout === 'vec4' ? 4 : 1;
-  pushInvocations(steps, bindings, e0 / unit, Math.ceil(e1 / unit), e0, 0, limits);
-}
-
-/**
- * The marching kernel (shaders/gradient.wgsl, march_vec4) covers a whole array in one binding: each
- * invocation walks `rows` consecutive points along the outermost slot's axis, which must be strided by a
- * multiple of 4 elements. Only numpy's stencils (no periodic or fourth-order ones). Invocations:
- * (elements outside that axis, in groups of 4) × ceil(n / rows).
- */
-export function marchInvocations(plan: Plan, axisIndex: number, rows: number): number {
-  const ax = plan.axes[axisIndex];
-  return (plan.size / ax.n / 4) * Math.ceil(ax.n / rows);
-}
-
-function canMarch(plan: Plan, layout: Layout, slots: readonly { axisIndex: number }[], rows: number): boolean {
-  if (rows < 2 || layout !== 'vec4' || plan.boundary === 'periodic' || plan.accuracy === 4 || slots.length === 0) return false;
-  return plan.axes[slots[slots.length - 1].axisIndex].inner % 4 === 0;
-}
-
-function pushMarch(steps: Step[], bindings: StepBindings, plan: Plan, rows: number, limits: GpuLimits): void {
-  const total = marchInvocations(plan, bindings.slots[bindings.slots.length - 1].axisIndex, rows);
-  pushInvocations(steps, bindings, 0, total, 0, rows, limits);
+  pushInvocations(steps, bindings, e0 / unit, Math.ceil(e1 / unit), e0, limits);
 }
 
 /**
@@ -149,7 +125,7 @@ function pushMarch(steps: Step[], bindings: StepBindings, plan: Plan, rows: numb
  * its outputs must each fit one binding; fused results are not chunked.
  */
 export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: number, components: number, componentStride: number,
-  outputs: readonly OutputSlot[], limits: GpuLimits, keepAxisOrder = false, marchRows = 0): Step[] {
+  outputs: readonly OutputSlot[], limits: GpuLimits, keepAxisOrder = false): Step[] {
   const N = plan.size;
   const maxBind = maxBindingBytes(limits);
   const inputElements = (components - 1) * componentStride + N;
@@ -164,9 +140,7 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
   const slots = plan.axes.map((_, k) => ({ axisIndex: k, outOffset: k < outputs.length ? outputs[k].offset - outputs[0].offset : 0 }));
   if (!keepAxisOrder) sortByStride(plan, slots);
   const bindings = { slots, input: { offset: 0, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span } };
-  // Marching reads one array: magnitude only (divergence and curl read one component per axis).
-  if (components === 1 && !keepAxisOrder && canMarch(plan, layout, slots, marchRows)) pushMarch(steps, bindings, plan, marchRows, limits);
-  else splitItems(steps, bindings, 0, N, layout, limits);
+  splitItems(steps, bindings, 0, N, layout, limits);
   return steps;
 }
 
@@ -176,8 +150,7 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
  * each axis is processed alone, in chunks along the flat index, each chunk's input carrying the halo
  * of its stencil.
  */
-export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, outputs: readonly OutputSlot[], limits: GpuLimits,
-  marchRows = 0): Step[] {
+export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, outputs: readonly OutputSlot[], limits: GpuLimits): Step[] {
   const N = plan.size;
   const maxBind = maxBindingBytes(limits);
   const inputFits = ceilTo(N * bytesPerElement, 16) <= maxBind;
@@ -197,8 +170,7 @@ export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, o
       for (let j = k; j < end; j++) slots.push({ axisIndex: j, outOffset: outputs[j].offset - start });
       sortByStride(plan, slots);
       const bindings = { slots, input: { offset: 0, size: N }, output: { buffer, offset: start, size: span } };
-      if (canMarch(plan, layout, slots, marchRows)) pushMarch(steps, bindings, plan, marchRows, limits);
-      else emit(bindings, 0, N);
+      emit(bindings, 0, N);
     } else {
       chunkAxis(k);
       end = k + 1;

@@ -70,14 +70,12 @@ export interface KernelVariant {
   readonly constants: Record<string, number>;
 }
 
-/** `march`: points per invocation of the marching kernel (a Step's `march`), 0 for the others. */
-export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxes: readonly AxisPlan[], march = 0): KernelVariant {
+export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxes: readonly AxisPlan[]): KernelVariant {
   const mode = stencilMode(plan);
   const curl = keepsAxisOrder(op);
   return {
-    entry: march > 0 ? 'march_vec4' : `${curl ? 'curl' : 'main'}_${layout}`,
+    entry: `${curl ? 'curl' : 'main'}_${layout}`,
     constants: {
-      ...(march > 0 ? { MARCH: march } : {}),
       MODE: mode,
       EDGE_ORDER: mode === 0 ? plan.edgeOrder : 1, // edge order means nothing without numpy's edges
       WEIGHTED: slotAxes.some((ax) => ax.dx !== null) ? 1 : 0,
