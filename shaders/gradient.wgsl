@@ -45,10 +45,10 @@ struct Params {
   count: u32,        // items in this dispatch
   in_base: u32,      // element index at which the bound input range starts
   out_base: u32,     // element index written at `out_off` of each axis
-  naxes: u32,
   comp_stride: u32,  // divergence and curl: elements between the components stacked in `src`
   _pad0: u32,
   _pad1: u32,
+  _pad2: u32,
   axes: array<Axis, MAX_AXES>,
 }
 

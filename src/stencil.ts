@@ -49,4 +49,3 @@ export function edgeWeights2(ax: AxisPlan): { lo: Weights3; hi: Weights3 } {
   };
   return { lo, hi };
 }
-

@@ -121,7 +121,7 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect(axisFields).toEqual(['stride', 'n', 'div', 'outermost', 'out_off', 'w_off', 'w_pad', 'nonuniform', 'comp',
       'c_int', 'inv_h_lo', 'inv_h_hi', 'c4', '_pad0', '_pad1', '_pad2', 'w_lo', 'w_hi']);
     const paramFields = /struct Params \{([^}]*)\}/.exec(gradientWgsl)![1].match(/^\s*(\w+):/gm)!.map((f) => f.trim().slice(0, -1));
-    expect(paramFields).toEqual(['begin', 'count', 'in_base', 'out_base', 'naxes', 'comp_stride', '_pad0', '_pad1', 'axes']);
+    expect(paramFields).toEqual(['begin', 'count', 'in_base', 'out_base', 'comp_stride', '_pad0', '_pad1', '_pad2', 'axes']);
     expect(AXIS_BYTES).toBe(16 * 4 + 16 + 16);
     expect(PARAMS_BYTES).toBe(32 + 8 * AXIS_BYTES);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
@@ -135,7 +135,7 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     const slots = [1, 0].map((k) => ({ axis: p.axes[k], outOffset: k * 64, weightOffset: packed.offsets[k], component: k }));
     writeParams(view, 0, { begin: 3, count: 7, inBase: 256, outBase: 512, slots, componentStride: 64 }, p);
     const u = (o: number) => view.getUint32(o, true), f = (o: number) => view.getFloat32(o, true);
-    expect([u(0), u(4), u(8), u(12), u(16), u(20)]).toEqual([3, 7, 256, 512, 2, 64]);
+    expect([u(0), u(4), u(8), u(12), u(16)]).toEqual([3, 7, 256, 512, 64]);
     const a0 = 32, a1 = 32 + AXIS_BYTES;
     // stride, n, div, outermost, out_off, w_off, w_pad, nonuniform, comp
     expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a0 + o))).toEqual([1, 8, 1, 0, 64, 0, 8, 0, 1]);

@@ -6,7 +6,7 @@ import type { DataKind, GradientOptions, NumericArray } from '../types';
 import { ceilTo, planFusedSteps, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch';
 import { BufferUsage, MapMode, ShaderStage } from './flags';
 import {
-  chooseLayout, inputFormat, keepsAxisOrder, kernelVariant, packWeights, PARAMS_BYTES, shaderSource, writeParams,
+  chooseLayout, GPU_DTYPES, inputFormat, keepsAxisOrder, kernelVariant, packWeights, PARAMS_BYTES, shaderSource, writeParams,
   type InputFormat, type KernelVariant, type Layout, type Operation,
 } from './kernels';
 import { BufferPool, type PoolStats } from './pool';
@@ -245,8 +245,8 @@ export class GradientContext {
     if (!options || !Array.isArray(options.shape)) {
       throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by encode (the GPU buffer does not know it)`);
     }
-    if (!['float32', 'int32', 'uint32', 'int16', 'uint16', 'int8', 'uint8'].includes(dtype)) {
-      throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of float32, int32, uint32, int16, uint16, int8, uint8`);
+    if (!GPU_DTYPES.includes(dtype)) {
+      throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of ${GPU_DTYPES.join(', ')}`);
     }
     const length = options.shape.every((n) => typeof n === 'number') ? options.shape.reduce((p, n) => p * n, 1) : NaN;
     const plan = makePlan({ length, kind: dtype }, gradientOptions, []);

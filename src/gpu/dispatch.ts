@@ -102,22 +102,18 @@ function sortByStride(plan: Plan, slots: { axisIndex: number }[]): void {
 }
 
 /**
- * Dispatches over invocations [first, last) with the same bindings: one, or more when they exceed what
- * one folded grid reaches.
+ * Dispatches over elements [e0, e1) with the same bindings, one invocation per element or per group of
+ * four (vec4 layout): one dispatch, or more when the invocations exceed what one folded grid reaches.
  */
-function pushInvocations(steps: Step[], bindings: StepBindings, first: number, last: number, outBase: number, limits: GpuLimits): void {
-  const wg = workgroupSize(limits);
-  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
-  for (let begin = first; begin < last; begin += maxItems) {
-    const count = Math.min(maxItems, last - begin);
-    steps.push({ ...bindings, begin, count, outBase, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension) });
-  }
-}
-
-/** Dispatches over elements [e0, e1): one invocation per element, or per group of four (vec4 layout). */
 function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: number, layout: Layout, limits: GpuLimits): void {
   const unit = layout === 'vec4' ? 4 : 1;
-  pushInvocations(steps, bindings, e0 / unit, Math.ceil(e1 / unit), e0, limits);
+  const wg = workgroupSize(limits);
+  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
+  const last = Math.ceil(e1 / unit);
+  for (let begin = e0 / unit; begin < last; begin += maxItems) {
+    const count = Math.min(maxItems, last - begin);
+    steps.push({ ...bindings, begin, count, outBase: e0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension) });
+  }
 }
 
 /**

@@ -33,6 +33,9 @@ export function inputFormat(kind: DataKind): InputFormat {
   return FORMATS[kind];
 }
 
+/** Element types `encode` accepts in a GPU buffer: every format but float64 (converted only on upload). */
+export const GPU_DTYPES = (Object.keys(FORMATS) as DataKind[]).filter((kind) => kind !== 'float64');
+
 const LOADERS = { load_8: load8Source, load_16: load16Source, load_32: load32Source };
 
 /** WGSL of one module: the input loader followed by the stencils. Three modules exist in all. */
@@ -152,8 +155,7 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, p
   const edgeOrder = plan.edgeOrder, mode = stencilMode(plan);
   const u32 = (at: number, v: number) => view.setUint32(offset + at, v, true);
   const f32 = (at: number, v: number) => view.setFloat32(offset + at, v, true);
-  u32(0, p.begin); u32(4, p.count); u32(8, p.inBase); u32(12, p.outBase); u32(16, p.slots.length);
-  u32(20, p.componentStride ?? 0);
+  u32(0, p.begin); u32(4, p.count); u32(8, p.inBase); u32(12, p.outBase); u32(16, p.componentStride ?? 0);
   // The shader's coordinate(): with slots sorted by stride, slot k's coordinate is the previous slot's
   // quotient divided by `div`, modulo n (no modulo for the array's first dimension).
   let reach = 1;

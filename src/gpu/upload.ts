@@ -2,8 +2,8 @@ import type { DataKind, NumericArray } from '../types';
 
 /**
  * Moving bytes between host arrays and mapped GPU buffers. Uploads go through a pooled MAP_WRITE staging
- * buffer (measured on an H100 through Dawn: 256 MiB in 37 ms, against 215 ms for queue.writeBuffer and
- * 244 ms for a new mappedAtCreation buffer). Integer arrays keep their native width; float64 and plain
+ * buffer (measured through Dawn, 256 MiB: 46 ms on an H100 and 32 ms on an H200, against 280 / 89 ms for
+ * queue.writeBuffer and 244 / 103 ms for a new mappedAtCreation buffer; bench/results/*-run{6,7}-gpu.json). Integer arrays keep their native width; float64 and plain
  * arrays are converted to float32 while they are copied in. Everything goes in pieces: Dawn's Node
  * binding cannot view more than 2 GiB of a mapping at once.
  */
