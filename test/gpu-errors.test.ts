@@ -4,9 +4,9 @@ import { GradientContext } from '../src/gpu/context';
 import { gpuSuite } from './helpers/gpu-suite';
 
 // A WGSL compilation error must reach the caller as a GradientError with the compiler's message,
-// never as an uncaught GPU error. The stencil source is replaced by a broken one for this file only.
-vi.mock('../shaders/gradient.wgsl?raw', () => ({
-  default: 'override WG: u32 = 64u;\n@compute @workgroup_size(WG) fn main_vec4() { let x: f32 = undefined_name; }\n',
+// never as an uncaught GPU error. The vec4 layout's source is replaced by a broken one for this file only.
+vi.mock('../shaders/gradient_vec4.wgsl?raw', () => ({
+  default: '@compute @workgroup_size(WG) fn main_vec4() { let x: f32 = undefined_name; }\n',
 }));
 
 const suite = gpuSuite();
@@ -18,7 +18,7 @@ describe('GPU errors', () => {
       const error = await ctx.gradient(new Float32Array(16), { shape: [4, 4] }).catch((e) => e);
       expect(error).toBeInstanceOf(GradientError);
       expect(error.code).toBe('gpu-error');
-      expect(error.message).toMatch(/WGSL compilation of load_32 failed/);
+      expect(error.message).toMatch(/WGSL compilation of load_32_vec4 failed/);
       expect(error.message).toMatch(/undefined_name/);
     }
     expect(ctx.stats().pipelines).toBe(0);

@@ -6,8 +6,8 @@ import type { DataKind, GradientOptions, NumericArray } from '../types';
 import { ceilTo, planFusedSteps, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch';
 import { BufferUsage, MapMode, ShaderStage } from './flags';
 import {
-  chooseLayout, GPU_DTYPES, inputFormat, keepsAxisOrder, kernelVariant, packWeights, PARAMS_BYTES, shaderSource, writeParams,
-  type InputFormat, type KernelVariant, type Layout, type Operation,
+  chooseLayout, GPU_DTYPES, inputFormat, keepsAxisOrder, kernelVariant, moduleName, packWeights, PARAMS_BYTES, shaderSource, writeParams,
+  type InputFormat, type KernelVariant, type Layout, type ModuleName, type Operation,
 } from './kernels';
 import { BufferPool, type PoolStats } from './pool';
 import { requestGradientDevice } from './device';
@@ -382,40 +382,41 @@ export class GradientContext {
   /** The compiled pipeline for an input format and kernel variant; built once per device. */
   private pipeline(format: InputFormat, variant: KernelVariant): Promise<GPUComputePipeline> {
     const constants = { ...format.constants, ...variant.constants, WG: workgroupSize(this.limits) };
-    const key = `${format.module}|${variant.entry}|${JSON.stringify(constants)}`;
+    const module = moduleName(format, variant.layout);
+    const key = `${module}|${variant.entry}|${JSON.stringify(constants)}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      pipeline = this.buildPipeline(format, variant.entry, constants);
+      pipeline = this.buildPipeline(module, variant.entry, constants);
       this.pipelines.set(key, pipeline);
       pipeline.catch(() => this.pipelines.delete(key));
     }
     return pipeline;
   }
 
-  private async buildPipeline(format: InputFormat, entry: string, constants: Record<string, number>): Promise<GPUComputePipeline> {
-    let module = this.modules.get(format.module);
+  private async buildPipeline(name: ModuleName, entry: string, constants: Record<string, number>): Promise<GPUComputePipeline> {
+    let module = this.modules.get(name);
     if (!module) {
       // The scope keeps a compilation error from escaping as an uncaptured device error.
       this.device.pushErrorScope('validation');
-      module = this.device.createShaderModule({ label: `webgpu-gradient ${format.module}`, code: shaderSource(format.module) });
+      module = this.device.createShaderModule({ label: `webgpu-gradient ${name}`, code: shaderSource(name) });
       const scope = this.device.popErrorScope();
       const [info, scopeError] = await Promise.all([module.getCompilationInfo(), scope]);
       const errors = info.messages.filter((m) => m.type === 'error');
       if (errors.length > 0 || scopeError) {
         const detail = errors.length > 0 ? errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n') : scopeError!.message;
-        throw new GradientError('gpu-error', `WGSL compilation of ${format.module} failed:\n${detail}`);
+        throw new GradientError('gpu-error', `WGSL compilation of ${name} failed:\n${detail}`);
       }
-      this.modules.set(format.module, module);
+      this.modules.set(name, module);
     }
     try {
       // createComputePipelineAsync rejects with a GPUPipelineError rather than raising a device error.
       return await this.device.createComputePipelineAsync({
-        label: `webgpu-gradient ${format.module} ${entry}`,
+        label: `webgpu-gradient ${name} ${entry}`,
         layout: this.pipelineLayout,
         compute: { module, entryPoint: entry, constants },
       });
     } catch (e) {
-      throw new GradientError('gpu-error', `pipeline creation failed for ${format.module} ${entry}: ${(e as Error).message}`);
+      throw new GradientError('gpu-error', `pipeline creation failed for ${name} ${entry}: ${(e as Error).message}`);
     }
   }
 

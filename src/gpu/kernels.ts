@@ -2,6 +2,8 @@ import type { DataKind } from '../types';
 import type { AxisPlan, Plan } from '../plan';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
+import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
+import vec4Source from '../../shaders/gradient_vec4.wgsl?raw';
 import load32Source from '../../shaders/load_32.wgsl?raw';
 import load16Source from '../../shaders/load_16.wgsl?raw';
 import load8Source from '../../shaders/load_8.wgsl?raw';
@@ -36,15 +38,26 @@ export function inputFormat(kind: DataKind): InputFormat {
 /** Element types `encode` accepts in a GPU buffer: every format but float64 (converted only on upload). */
 export const GPU_DTYPES = (Object.keys(FORMATS) as DataKind[]).filter((kind) => kind !== 'float64');
 
-const LOADERS = { load_8: load8Source, load_16: load16Source, load_32: load32Source };
-
-/** WGSL of one module: the input loader followed by the stencils. Three modules exist in all. */
-export function shaderSource(module: InputFormat['module']): string {
-  return `${LOADERS[module]}\n${gradientSource}`;
-}
-
 /** 'vec4' handles four consecutive elements per invocation; it needs the last dimension to be a multiple of 4. */
 export type Layout = 'vec4' | 'scalar';
+
+const LOADERS = { load_8: load8Source, load_16: load16Source, load_32: load32Source };
+const LAYOUTS: Record<Layout, string> = { scalar: scalarSource, vec4: vec4Source };
+
+/** A shader module: an input loader with one layout's entry points (six modules exist in all). */
+export type ModuleName = `${InputFormat['module']}_${Layout}`;
+export function moduleName(format: InputFormat, layout: Layout): ModuleName {
+  return `${format.module}_${layout}`;
+}
+
+/**
+ * WGSL of one module: the input loader, the shared stencil code, then the layout's entry points, which
+ * bind the output with the element type each invocation stores whole (f32 or vec4<f32>).
+ */
+export function shaderSource(module: ModuleName): string {
+  const [loader, layout] = module.split(/_(?=scalar|vec4)/) as [InputFormat['module'], Layout];
+  return `${LOADERS[loader]}\n${gradientSource}\n${LAYOUTS[layout]}`;
+}
 export function chooseLayout(plan: Plan): Layout {
   const last = plan.shape[plan.shape.length - 1];
   return last % 4 === 0 ? 'vec4' : 'scalar';
@@ -69,6 +82,7 @@ export function stencilMode(plan: Plan): number {
  * options and on which axes a dispatch holds, never on the shape, so a new shape compiles nothing.
  */
 export interface KernelVariant {
+  readonly layout: Layout;
   readonly entry: string;
   readonly constants: Record<string, number>;
 }
@@ -77,6 +91,7 @@ export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxe
   const mode = stencilMode(plan);
   const curl = keepsAxisOrder(op);
   return {
+    layout,
     entry: `${curl ? 'curl' : 'main'}_${layout}`,
     constants: {
       MODE: mode,

@@ -1,0 +1,132 @@
+// One element per invocation: any shape (the layout when the last dimension is not a multiple of 4).
+// `dst` is an array of f32, so each invocation's store covers exactly the element it computed.
+
+@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+
+// Derivative along slot k's axis at element index `el` (coordinate i, value c).
+fn along1(k: u32, i: u32, el: u32, c: f32) -> f32 {
+  let n = P.axes[k].n;
+  let s = P.axes[k].stride;
+  if (MODE == 2u) {
+    if (i >= 2u && i + 2u < n) {
+      return ((load1(el + s) - load1(el - s)) * 8.0 - (load1(el + 2u * s) - load1(el - 2u * s))) * P.axes[k].c4;
+    }
+    if (i < 2u) {
+      let f0 = load1(along(el, i, 0u, s));
+      let f1 = load1(along(el, i, 1u, s));
+      let f2 = load1(along(el, i, 2u, s));
+      let f3 = load1(along(el, i, 3u, s));
+      let f4 = load1(along(el, i, 4u, s));
+      if (i == 0u) { return edge4_0(f0, f1, f2, f3, f4) * P.axes[k].c4; }
+      return edge4_1(f0, f1, f2, f3, f4) * P.axes[k].c4;
+    }
+    let g0 = load1(along(el, i, n - 1u, s));
+    let g1 = load1(along(el, i, n - 2u, s));
+    let g2 = load1(along(el, i, n - 3u, s));
+    let g3 = load1(along(el, i, n - 4u, s));
+    let g4 = load1(along(el, i, n - 5u, s));
+    if (i == n - 1u) { return -edge4_0(g0, g1, g2, g3, g4) * P.axes[k].c4; }
+    return -edge4_1(g0, g1, g2, g3, g4) * P.axes[k].c4;
+  }
+  if (PERIODIC) {
+    let up = load1(along(el, i, wrap(i, n, 1), s));
+    let dn = load1(along(el, i, wrap(i, n, -1), s));
+    if (FOURTH) {
+      let up2 = load1(along(el, i, wrap(i, n, 2), s));
+      let dn2 = load1(along(el, i, wrap(i, n, -2), s));
+      return ((up - dn) * 8.0 - (up2 - dn2)) * P.axes[k].c4;
+    }
+    if (WEIGHTED) {
+      if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
+    }
+    return (up - dn) * P.axes[k].c_int;
+  }
+  if (i > 0u && i + 1u < n) {
+    let up = load1(el + s);
+    let dn = load1(el - s);
+    if (WEIGHTED) {
+      if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
+    }
+    return (up - dn) * P.axes[k].c_int;
+  }
+  if (i == 0u) {
+    let f1 = load1(el + s);
+    if (EDGE_ORDER == 1u) { return (f1 - c) * P.axes[k].inv_h_lo; }
+    let w = P.axes[k].w_lo;
+    return w.x * c + w.y * f1 + w.z * load1(el + 2u * s);
+  }
+  let fm1 = load1(el - s);
+  if (EDGE_ORDER == 1u) { return (c - fm1) * P.axes[k].inv_h_hi; }
+  let w = P.axes[k].w_hi;
+  return w.x * load1(el - 2u * s) + w.y * fm1 + w.z * c;
+}
+
+// ---- gradient, magnitude and divergence (OP 0, 1, 2) ----
+
+// Gradient: stores slot k's derivative r at element e. Magnitude and divergence: adds r² or r to acc.
+fn combine1(k: u32, e: u32, acc: f32, r: f32) -> f32 {
+  if (OP == 1u) { return acc + r * r; }
+  if (OP == 2u) { return acc + r; }
+  dst[P.axes[k].out_off + e - P.out_base] = r;
+  return acc;
+}
+// Slot k's derivative at the invocation's point, combined into acc (see combine1).
+fn slot1(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: f32, acc: f32) -> f32 {
+  let i = coordinate(k, q);
+  if (OP == 2u) { let at = component_at(k, el); return combine1(k, e, acc, along1(k, i, at, load1(at))); }
+  return combine1(k, e, acc, along1(k, i, el, c));
+}
+// The slots are unrolled by hand over the constant NAXES (MAX_AXES = 8 lines): SwiftShader runs a loop
+// over them about 2.5 times slower, and a GPU compiler gets straight-line code either way.
+
+@compute @workgroup_size(WG)
+fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let t = item_index(wid, nwg, lid);
+  if (t >= P.count) { return; }
+  let e = P.begin + t;
+  let el = e - P.in_base;
+  let c = load1(el);
+  var q = e;
+  var acc = 0.0;
+  if (NAXES > 0u) { acc = slot1(0u, &q, e, el, c, acc); }
+  if (NAXES > 1u) { acc = slot1(1u, &q, e, el, c, acc); }
+  if (NAXES > 2u) { acc = slot1(2u, &q, e, el, c, acc); }
+  if (NAXES > 3u) { acc = slot1(3u, &q, e, el, c, acc); }
+  if (NAXES > 4u) { acc = slot1(4u, &q, e, el, c, acc); }
+  if (NAXES > 5u) { acc = slot1(5u, &q, e, el, c, acc); }
+  if (NAXES > 6u) { acc = slot1(6u, &q, e, el, c, acc); }
+  if (NAXES > 7u) { acc = slot1(7u, &q, e, el, c, acc); }
+  if (OP != 0u) {
+    dst[P.axes[0].out_off + e - P.out_base] = select(acc, sqrt(acc), OP == 1u);
+  }
+}
+
+// ---- curl (OP 3, 4) ----
+
+fn deriv1(k: u32, e: u32, el: u32) -> f32 {
+  return along1(k, coordinate_of(k, e), el, load1(el));
+}
+
+@compute @workgroup_size(WG)
+fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let t = item_index(wid, nwg, lid);
+  if (t >= P.count) { return; }
+  let e = P.begin + t;
+  let el = e - P.in_base;
+  let cs = P.comp_stride;
+  var r = vec3<f32>(0.0);
+  if (OP == 3u) {
+    r.x = deriv1(0u, e, el + cs) - deriv1(1u, e, el);
+  } else {
+    r = vec3<f32>(deriv1(1u, e, el + 2u * cs) - deriv1(2u, e, el + cs),
+                  deriv1(2u, e, el) - deriv1(0u, e, el + 2u * cs),
+                  deriv1(0u, e, el + cs) - deriv1(1u, e, el));
+  }
+  let outputs = select(1u, 3u, OP == 4u);
+  for (var j = 0u; j < outputs; j++) {
+    dst[P.axes[j].out_off + e - P.out_base] = r[j];
+  }
+}
+

@@ -1,0 +1,214 @@
+// Four consecutive elements per invocation (the last dimension a multiple of 4): `dst` is an array of
+// vec4<f32>, and each invocation stores whole vectors of the four elements it computed.
+
+@group(0) @binding(3) var<storage, read_write> dst: array<vec4<f32>>;
+
+// along_strided4 and edge4_*v are along1 and edge4_* (gradient_scalar.wgsl, gradient.wgsl) on four lanes
+// that share their coordinate: WGSL has no generics, so a change to one must be made to the other; the
+// random GPU-vs-CPU tests cover both layouts.
+fn edge4_0v(f0: vec4<f32>, f1: vec4<f32>, f2: vec4<f32>, f3: vec4<f32>, f4: vec4<f32>) -> vec4<f32> {
+  return -25.0 * f0 + 48.0 * f1 - 36.0 * f2 + 16.0 * f3 - 3.0 * f4;
+}
+fn edge4_1v(f0: vec4<f32>, f1: vec4<f32>, f2: vec4<f32>, f3: vec4<f32>, f4: vec4<f32>) -> vec4<f32> {
+  return -3.0 * f0 - 10.0 * f1 + 18.0 * f2 - 6.0 * f3 + f4;
+}
+
+// An axis whose stride is a multiple of 4: the four lanes share their coordinate i; g = el / 4.
+fn along_strided4(k: u32, i: u32, g: u32, c: vec4<f32>) -> vec4<f32> {
+  let n = P.axes[k].n;
+  let sg = P.axes[k].stride >> 2u;
+  if (MODE == 2u) {
+    if (i >= 2u && i + 2u < n) {
+      return ((load4(g + sg) - load4(g - sg)) * 8.0 - (load4(g + 2u * sg) - load4(g - 2u * sg))) * P.axes[k].c4;
+    }
+    if (i < 2u) {
+      let f0 = load4(along(g, i, 0u, sg));
+      let f1 = load4(along(g, i, 1u, sg));
+      let f2 = load4(along(g, i, 2u, sg));
+      let f3 = load4(along(g, i, 3u, sg));
+      let f4 = load4(along(g, i, 4u, sg));
+      if (i == 0u) { return edge4_0v(f0, f1, f2, f3, f4) * P.axes[k].c4; }
+      return edge4_1v(f0, f1, f2, f3, f4) * P.axes[k].c4;
+    }
+    let g0 = load4(along(g, i, n - 1u, sg));
+    let g1 = load4(along(g, i, n - 2u, sg));
+    let g2 = load4(along(g, i, n - 3u, sg));
+    let g3 = load4(along(g, i, n - 4u, sg));
+    let g4 = load4(along(g, i, n - 5u, sg));
+    if (i == n - 1u) { return -edge4_0v(g0, g1, g2, g3, g4) * P.axes[k].c4; }
+    return -edge4_1v(g0, g1, g2, g3, g4) * P.axes[k].c4;
+  }
+  if (PERIODIC) {
+    let up = load4(along(g, i, wrap(i, n, 1), sg));
+    let dn = load4(along(g, i, wrap(i, n, -1), sg));
+    if (FOURTH) {
+      let up2 = load4(along(g, i, wrap(i, n, 2), sg));
+      let dn2 = load4(along(g, i, wrap(i, n, -2), sg));
+      return ((up - dn) * 8.0 - (up2 - dn2)) * P.axes[k].c4;
+    }
+    if (WEIGHTED) {
+      if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
+    }
+    return (up - dn) * P.axes[k].c_int;
+  }
+  if (i > 0u && i + 1u < n) {
+    let up = load4(g + sg);
+    let dn = load4(g - sg);
+    if (WEIGHTED) {
+      if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
+    }
+    return (up - dn) * P.axes[k].c_int;
+  }
+  if (i == 0u) {
+    let f1 = load4(g + sg);
+    if (EDGE_ORDER == 1u) { return (f1 - c) * P.axes[k].inv_h_lo; }
+    let w = P.axes[k].w_lo;
+    return w.x * c + w.y * f1 + w.z * load4(g + 2u * sg);
+  }
+  let fm1 = load4(g - sg);
+  if (EDGE_ORDER == 1u) { return (c - fm1) * P.axes[k].inv_h_hi; }
+  let w = P.axes[k].w_hi;
+  return w.x * load4(g - 2u * sg) + w.y * fm1 + w.z * c;
+}
+
+// The contiguous axis (stride 1): lanes are i0 .. i0+3 with i0 a multiple of 4, and n >= 4.
+fn along_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
+  let n = P.axes[k].n;
+  let row = el - i0;
+  var l1 = 0.0;
+  var r1 = 0.0;
+  var l2 = 0.0;
+  var r2 = 0.0;
+  if (PERIODIC) {
+    l1 = load1(row + wrap(i0, n, -1));
+    r1 = load1(row + wrap(i0 + 3u, n, 1));
+    if (FOURTH) {
+      l2 = load1(row + wrap(i0, n, -2));
+      r2 = load1(row + wrap(i0 + 3u, n, 2));
+    }
+  } else {
+    if (i0 > 0u) { l1 = load1(el - 1u); }
+    if (i0 + 4u < n) { r1 = load1(el + 4u); }
+    if (FOURTH) {
+      if (i0 > 1u) { l2 = load1(el - 2u); }
+      if (i0 + 5u < n) { r2 = load1(el + 5u); }
+    }
+  }
+  let up = vec4<f32>(c.y, c.z, c.w, r1);
+  let dn = vec4<f32>(l1, c.x, c.y, c.z);
+  var r: vec4<f32>;
+  if (FOURTH) {
+    let c4 = P.axes[k].c4;
+    let up2 = vec4<f32>(c.z, c.w, r1, r2);
+    let dn2 = vec4<f32>(l2, l1, c.x, c.y);
+    r = ((up - dn) * 8.0 - (up2 - dn2)) * c4;
+    if (!PERIODIC) {
+      if (i0 == 0u) {
+        r.x = edge4_0(c.x, c.y, c.z, c.w, r1) * c4;
+        r.y = edge4_1(c.x, c.y, c.z, c.w, r1) * c4;
+      }
+      if (i0 + 4u == n) {
+        r.z = -edge4_1(c.w, c.z, c.y, c.x, l1) * c4;
+        r.w = -edge4_0(c.w, c.z, c.y, c.x, l1) * c4;
+      }
+    }
+    return r;
+  }
+  r = (up - dn) * P.axes[k].c_int;
+  if (WEIGHTED) {
+    if (P.axes[k].nonuniform != 0u) {
+      let w = (P.axes[k].w_off + i0) >> 2u;
+      let pad = P.axes[k].w_pad >> 2u;
+      r = weights[w] * dn + weights[w + pad] * c + weights[w + 2u * pad] * up;
+    }
+  }
+  if (!PERIODIC) {
+    if (i0 == 0u) {
+      if (EDGE_ORDER == 1u) { r.x = (c.y - c.x) * P.axes[k].inv_h_lo; }
+      else { let w = P.axes[k].w_lo; r.x = w.x * c.x + w.y * c.y + w.z * c.z; }
+    }
+    if (i0 + 4u == n) {
+      if (EDGE_ORDER == 1u) { r.w = (c.w - c.z) * P.axes[k].inv_h_hi; }
+      else { let w = P.axes[k].w_hi; r.w = w.x * c.y + w.y * c.z + w.z * c.w; }
+    }
+  }
+  return r;
+}
+
+// ---- gradient, magnitude and divergence (OP 0, 1, 2) ----
+
+// Gradient: stores slot k's derivative r at elements e .. e+3. Magnitude and divergence: adds r² or r to acc.
+fn combine4(k: u32, e: u32, acc: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
+  if (OP == 1u) { return acc + r * r; }
+  if (OP == 2u) { return acc + r; }
+  dst[(P.axes[k].out_off + e - P.out_base) >> 2u] = r;
+  return acc;
+}
+
+// Slot k's derivative at the invocation's four points, combined into acc (see combine4).
+fn strided_slot4(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: vec4<f32>, acc: vec4<f32>) -> vec4<f32> {
+  let i = coordinate(k, q);
+  if (OP == 2u) { let at = component_at(k, el); return combine4(k, e, acc, along_strided4(k, i, at >> 2u, load4(at >> 2u))); }
+  return combine4(k, e, acc, along_strided4(k, i, el >> 2u, c));
+}
+
+// The slots are unrolled by hand over the constant NAXES (MAX_AXES = 8 lines): SwiftShader runs a loop
+// over them about 2.5 times slower, and a GPU compiler gets straight-line code either way.
+
+@compute @workgroup_size(WG)
+fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+             @builtin(local_invocation_index) lid: u32) {
+  let t = item_index(wid, nwg, lid);
+  if (t >= P.count) { return; }
+  let e = (P.begin + t) * 4u;
+  let el = e - P.in_base;
+  let c = load4(el >> 2u);
+  var q = e;
+  var acc = vec4<f32>(0.0);
+  if (CONTIG) {
+    let i0 = coordinate(0u, &q);
+    if (OP == 2u) {
+      let at = component_at(0u, el);
+      acc = combine4(0u, e, acc, along_contiguous4(0u, i0, at, load4(at >> 2u)));
+    } else {
+      acc = combine4(0u, e, acc, along_contiguous4(0u, i0, el, c));
+    }
+  }
+  let k0 = select(0u, 1u, CONTIG);
+  if (NAXES > k0) { acc = strided_slot4(k0, &q, e, el, c, acc); }
+  if (NAXES > k0 + 1u) { acc = strided_slot4(k0 + 1u, &q, e, el, c, acc); }
+  if (NAXES > k0 + 2u) { acc = strided_slot4(k0 + 2u, &q, e, el, c, acc); }
+  if (NAXES > k0 + 3u) { acc = strided_slot4(k0 + 3u, &q, e, el, c, acc); }
+  if (NAXES > k0 + 4u) { acc = strided_slot4(k0 + 4u, &q, e, el, c, acc); }
+  if (NAXES > k0 + 5u) { acc = strided_slot4(k0 + 5u, &q, e, el, c, acc); }
+  if (NAXES > k0 + 6u) { acc = strided_slot4(k0 + 6u, &q, e, el, c, acc); }
+  if (NAXES > k0 + 7u) { acc = strided_slot4(k0 + 7u, &q, e, el, c, acc); }
+  if (OP != 0u) {
+    dst[(P.axes[0].out_off + e - P.out_base) >> 2u] = select(acc, sqrt(acc), OP == 1u);
+  }
+}
+
+// ---- curl (OP 3, 4) ----
+
+fn deriv4(k: u32, e: u32, el: u32) -> vec4<f32> {
+  let c = load4(el >> 2u);
+  if (P.axes[k].stride == 1u) { return along_contiguous4(k, e % P.axes[k].n, el, c); }
+  return along_strided4(k, coordinate_of(k, e), el >> 2u, c);
+}
+
+@compute @workgroup_size(WG)
+fn curl_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+             @builtin(local_invocation_index) lid: u32) {
+  let t = item_index(wid, nwg, lid);
+  if (t >= P.count) { return; }
+  let e = (P.begin + t) * 4u;
+  let el = e - P.in_base;
+  let cs = P.comp_stride;
+  if (OP == 3u) {
+    dst[(P.axes[0].out_off + e - P.out_base) >> 2u] = deriv4(0u, e, el + cs) - deriv4(1u, e, el);
+  } else {
+    dst[(P.axes[0].out_off + e - P.out_base) >> 2u] = deriv4(1u, e, el + 2u * cs) - deriv4(2u, e, el + cs);
+    dst[(P.axes[1].out_off + e - P.out_base) >> 2u] = deriv4(2u, e, el) - deriv4(0u, e, el + 2u * cs);
+    dst[(P.axes[2].out_off + e - P.out_base) >> 2u] = deriv4(0u, e, el + cs) - deriv4(1u, e, el);
+  }
+}
