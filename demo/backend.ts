@@ -1,5 +1,5 @@
 import {
-  cpuGradient, cpuGradientMagnitude, gpuGradient, gpuGradientMagnitude, type GradientOptions, type NumericArray,
+  cpuGradient, cpuGradientMagnitude, describeAdapter, gpuGradient, GradientError, gpuGradientMagnitude, type GradientOptions, type NumericArray,
 } from '../src/index';
 
 /** Which engine the demo uses: WebGPU when the browser offers an adapter, else the CPU reference. */
@@ -13,30 +13,21 @@ export interface Backend {
   magnitude(data: NumericArray, options: GradientOptions): Promise<ArrayLike<number>>;
 }
 
+/** An adapter, or the library's own no-webgpu message, which says why and what to do in this browser. */
 async function whyNoWebGPU(): Promise<{ adapter: GPUAdapter | null; reason: string }> {
-  if (!window.isSecureContext) {
-    return { adapter: null, reason: 'this page is not a secure context: WebGPU needs https:// or http://localhost (127.0.0.1)' };
-  }
-  if (!('gpu' in navigator) || !navigator.gpu) {
-    return { adapter: null, reason: 'this browser has no WebGPU (navigator.gpu is missing): use a current Chrome or Edge, Safari 26+ or Firefox 141+, or enable WebGPU in the browser\'s flags' };
-  }
   try {
-    const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const adapter = await navigator.gpu?.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter) return { adapter, reason: '' };
-  } catch { /* fall through */ }
-  return { adapter: null, reason: 'WebGPU is present but offers no adapter: the GPU may be blocklisted or WebGPU disabled (in Chrome see chrome://gpu, or start it with --enable-unsafe-webgpu)' };
-}
-
-export function adapterLabel(adapter: GPUAdapter): string {
-  const i = adapter.info;
-  return [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ').trim() || 'unnamed WebGPU adapter';
+  } catch { /* the library's message below says why */ }
+  const error = await gpuGradient([0, 1]).then(() => null, (e: unknown) => e);
+  return { adapter: null, reason: error instanceof GradientError ? error.message : `WebGPU offered no adapter (${String(error)})` };
 }
 
 export async function chooseBackend(): Promise<Backend> {
   const { adapter, reason } = await whyNoWebGPU();
   if (adapter) {
     return {
-      kind: 'gpu', adapterName: adapterLabel(adapter), reason: '',
+      kind: 'gpu', adapterName: describeAdapter(adapter), reason: '',
       gradient: (d, o) => gpuGradient(d, o), magnitude: (d, o) => gpuGradientMagnitude(d, o),
     };
   }

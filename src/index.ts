@@ -11,3 +11,4 @@ export {
   GradientContext, type GradientContextOptions, type EncodeOptions, type EncodedGradient, type ContextStats,
 } from './gpu/context';
 export type { GpuLimits } from './gpu/dispatch';
+export { describeAdapter } from './gpu/device';

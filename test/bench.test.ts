@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dawnEnv } from './helpers/gpu';
+import { vulkanEnv } from './helpers/gpu';
 
 // Smoke test of `npm run bench` on tiny sizes: it runs from dist/ with Dawn, checks its own results and
 // writes the figures. (Speed is measured on a real GPU, not here.)
@@ -13,7 +13,7 @@ describe('benchmark smoke test', () => {
     try {
       const json = join(dir, 'bench.json');
       const out = execFileSync(process.execPath, ['bench/gpu.mjs', '--sizes', '1d:4096,2d:64x68,3d:8x8x12', '--repeat', '2', '--json', json, '--compare', 'dist'],
-        { encoding: 'utf8', env: dawnEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+        { encoding: 'utf8', env: vulkanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
       expect(out).toMatch(/^adapter: /m);
       expect(out).toMatch(/^64x68\s+2\s/m);
       expect(out).toMatch(/this build vs --compare dist/); // --compare: a second build timed in the same run

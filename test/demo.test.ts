@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROME_ARGS, findChromium } from './helpers/chrome';
+import { BROWSERS, launchBrowser } from './helpers/browsers';
 
-// The demo page end to end: vite's dev server in demo mode, headless Chromium with and without WebGPU.
+// The demo page end to end: vite's dev server in demo mode, headless Chromium and Firefox, each with and
+// without WebGPU.
 // Screenshots go to test-output/ (git-ignored).
 let vite: ViteDevServer;
 let url: string;
@@ -51,23 +52,27 @@ async function checkPanels(page: Page) {
   expect(await nonBlank(page, '#image figure:nth-child(3) canvas')).toBeGreaterThan(0.02);
   expect(await nonBlank(page, '#field canvas')).toBeGreaterThan(0.2);
   expect(await text(page, '#field .message')).toMatch(/max \|∇f\| = /);
+  // Every timing is a real number (Firefox's coarse clock once gave 0.0 ms and Infinity GB/s).
+  expect(await text(page, '#speed tbody')).toMatch(/\d+\.\d+ ms/);
+  expect(await text(page, '#speed tbody')).not.toMatch(/Infinity|NaN| 0\.00 ms/);
 }
 
-describe('demo page', () => {
+describe.each(BROWSERS)('demo page in %s', (name) => {
   it('works with WebGPU: every panel finishes, the tutorial shows numpy\'s real output, pictures are drawn', async () => {
-    const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROME_ARGS });
+    const browser = await launchBrowser(name);
     try {
       const { page, errors } = await openDemo(browser, 1280, 800);
       await checkPanels(page);
       expect(await page.$eval('body', (b) => b.dataset.backend)).toBe('gpu');
       expect(await text(page, '#speed .adapter')).toMatch(/^WebGPU adapter: \S+/);
+      expect(await text(page, '#speed .adapter')).not.toMatch(/unnamed/);
       expect(await text(page, '#tutorial tbody')).toContain('gpuGradient, edge order 1');
       // Typing another expression redraws the field.
       await page.$eval('#field input[name=expr]', (el) => { (el as HTMLInputElement).value = 'sin(x) * cos(y)'; el.dispatchEvent(new Event('input')); });
       await page.waitForFunction(() => document.querySelector('#field .message')?.textContent?.includes('max'), { timeout: 60_000 });
-      await page.screenshot({ path: `${shots}/demo-webgpu.png`, fullPage: true });
+      await page.screenshot({ path: `${shots}/demo-${name}-webgpu.png`, fullPage: true });
       await page.setViewport({ width: 390, height: 844 });
-      await page.screenshot({ path: `${shots}/demo-phone.png`, fullPage: true });
+      await page.screenshot({ path: `${shots}/demo-${name}-phone.png`, fullPage: true });
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
@@ -75,8 +80,7 @@ describe('demo page', () => {
   }, 600_000);
 
   it('without WebGPU: a banner says why and every panel still works through cpuGradient', async () => {
-    const args = CHROME_ARGS.filter((a) => a !== '--enable-unsafe-webgpu').concat('--disable-features=WebGPU');
-    const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args });
+    const browser = await launchBrowser(name, { webgpu: false });
     try {
       const { page, errors } = await openDemo(browser, 1280, 800);
       expect(await page.$eval('body', (b) => b.dataset.backend)).toBe('cpu');
@@ -84,7 +88,7 @@ describe('demo page', () => {
       expect(await text(page, '#banner')).toMatch(/WebGPU is not available.*Why: /);
       await checkPanels(page);
       expect(await text(page, '#speed .adapter')).toMatch(/^No WebGPU: /);
-      await page.screenshot({ path: `${shots}/demo-no-webgpu.png`, fullPage: true });
+      await page.screenshot({ path: `${shots}/demo-${name}-no-webgpu.png`, fullPage: true });
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

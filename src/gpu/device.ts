@@ -29,7 +29,9 @@ async function findGpu(): Promise<GPU> {
   const secure = (globalThis as { isSecureContext?: boolean }).isSecureContext;
   throw new GradientError('no-webgpu', secure === false
     ? 'WebGPU is not available: navigator.gpu exists only in secure contexts (https:// or http://localhost); serve the page from one'
-    : 'WebGPU is not available in this browser: use a current Chrome, Edge or Safari 26+, or Firefox 141+ (enable WebGPU if your browser needs a flag), or fall back to cpuGradient');
+    : engine() === 'firefox'
+      ? 'WebGPU is not available in this Firefox (navigator.gpu is missing): it is on by default only on some platforms (Windows since Firefox 141); elsewhere set dom.webgpu.enabled to true in about:config, or fall back to cpuGradient'
+      : 'WebGPU is not available in this browser: use a current Chrome, Edge or Safari 26+, or Firefox 141+ (enable WebGPU if your browser needs a flag), or fall back to cpuGradient');
 }
 
 const WANTED_LIMITS = [
@@ -41,13 +43,57 @@ const WANTED_LIMITS = [
 export async function requestGradientDevice(): Promise<GPUDevice> {
   const gpu = await findGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) {
-    throw new GradientError('no-webgpu', 'WebGPU is present but no GPU adapter was found (no supported GPU or driver; in Node without a GPU, point VK_ICD_FILENAMES at a software Vulkan driver such as SwiftShader)');
-  }
+  if (!adapter) throw new GradientError('no-webgpu', noAdapterMessage());
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const device = await adapter.requestDevice({ requiredLimits, label: 'webgpu-gradient' });
   return device;
+}
+
+/** Why `requestAdapter()` gave nothing, and what to do, for the engine we run in. */
+function noAdapterMessage(): string {
+  const base = 'WebGPU is present but offered no GPU adapter';
+  switch (engine()) {
+    case 'firefox':
+      return `${base}: Firefox blocklists WebGPU on many GPUs and drivers (its console says "WebGPU is disabled by blocklist"); `
+        + 'in about:config set gfx.webgpu.ignore-blocklist to true (and dom.webgpu.enabled to true where WebGPU is off), or fall back to cpuGradient';
+    case 'chromium':
+      return `${base}: the GPU may be blocklisted or WebGPU disabled (see chrome://gpu; start Chrome with --enable-unsafe-webgpu to override), or fall back to cpuGradient`;
+    case 'deno':
+    case 'node':
+      return `${base} (no supported GPU or Vulkan driver; without a GPU, point VK_ICD_FILENAMES at a software Vulkan driver such as SwiftShader's vk_swiftshader_icd.json)`;
+    default:
+      return `${base} (no supported GPU or driver), or fall back to cpuGradient`;
+  }
+}
+
+type Engine = 'firefox' | 'chromium' | 'safari' | 'deno' | 'bun' | 'node' | 'unknown';
+
+/** The JavaScript engine we run in, for messages and adapter labels (never for behaviour). */
+function engine(): Engine {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown; navigator?: { userAgent?: string } };
+  if (g.Deno) return 'deno';
+  if (g.Bun) return 'bun';
+  if (isNode) return 'node';
+  const ua = g.navigator?.userAgent ?? '';
+  if (/Firefox\//.test(ua)) return 'firefox';
+  if (/Chrome\//.test(ua)) return 'chromium';
+  if (/Safari\//.test(ua)) return 'safari';
+  return 'unknown';
+}
+
+const ENGINE_NAMES: Record<Engine, string> = {
+  firefox: 'Firefox', chromium: 'Chromium', safari: 'Safari', deno: 'Deno', bun: 'Bun', node: 'Node', unknown: 'this engine\'s',
+};
+
+/**
+ * A readable name for an adapter: its vendor, architecture, device and description, or, where the engine
+ * exposes none of them (Firefox fills `adapter.info` with empty strings), the engine's name.
+ */
+export function describeAdapter(adapter: GPUAdapter): string {
+  const i = adapter.info ?? ({} as GPUAdapterInfo);
+  const named = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' ').trim();
+  return named || `${ENGINE_NAMES[engine()]} WebGPU adapter (no adapter info exposed)`;
 }
 
 /** Drops the Dawn instance (Node only) so the process can exit once its devices are destroyed. */

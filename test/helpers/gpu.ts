@@ -13,8 +13,8 @@ function hasHardwareGpu(): boolean {
 
 let gpu: GPU | null = null; // Dawn crashes if this is collected while devices live
 
-/** The environment for Dawn: SwiftShader's ICD when no Vulkan driver is chosen and there is no GPU. */
-export function dawnEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+/** The environment for a Vulkan WebGPU engine (Dawn, Firefox, Deno): SwiftShader's ICD when no driver is chosen and there is no GPU. */
+export function vulkanEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && !hasHardwareGpu() && existsSync(SWIFTSHADER_ICD)) {
     return { ...env, VK_ICD_FILENAMES: SWIFTSHADER_ICD };
   }
@@ -23,7 +23,7 @@ export function dawnEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
 
 export async function nodeGpu(): Promise<GPU | null> {
   if (gpu) return gpu;
-  const icd = dawnEnv().VK_ICD_FILENAMES;
+  const icd = vulkanEnv().VK_ICD_FILENAMES;
   if (icd) process.env.VK_ICD_FILENAMES = icd;
   const { create } = (await import('webgpu')) as unknown as { create: (flags: string[]) => GPU };
   gpu = create([]);

@@ -1,0 +1,90 @@
+// The GPU suites' core, written once and run in every engine: headless Chromium and Firefox (imported by
+// test/browser/page.ts through vite), Deno and Bun (bundled by test/engines.test.ts and run by
+// test/engines/run.mjs against the built dist/). numpy fixtures, extension fixtures, random cases against
+// cpuGradient and bad inputs, each GPU result checked against the float32 bound.
+import type * as Library from '../../src/index';
+import type { GradientOptions } from '../../src/index';
+import extensions from '../fixtures/numpy_extensions.json';
+import fixtures from '../fixtures/numpy_gradient.json';
+import { BAD_INPUTS } from '../helpers/bad-inputs';
+import { f32Violation, maxAbs, minStep } from '../helpers/bounds';
+import { randomCase, rng } from '../helpers/random';
+
+export interface CoreReport {
+  adapter: string;
+  fixtures: number;
+  extensions: number;
+  cases: number;
+  badInputs: number;
+  failures: string[];
+  /** Wall time of the whole run, ms. */
+  ms: number;
+}
+
+export interface CoreOptions {
+  /** The adapter's name as describeAdapter gives it ('' when there is none: the run fails). */
+  adapter: string;
+  /** Random cases against cpuGradient (default 120). */
+  cases?: number;
+  /** Only the numpy fixtures (a smoke run). */
+  fixturesOnly?: boolean;
+}
+
+export async function runCore(lib: typeof Library, options: CoreOptions): Promise<CoreReport> {
+  const t0 = performance.now();
+  const report: CoreReport = { adapter: options.adapter, fixtures: 0, extensions: 0, cases: 0, badInputs: 0, failures: [], ms: 0 };
+  if (!options.adapter) { report.failures.push('no WebGPU adapter'); return report; }
+  const { gpuGradient, gpuGradientMagnitude, gpuDivergence, gpuCurl, cpuGradient, cpuGradientMagnitude, cpuDivergence, cpuCurl, GradientError } = lib;
+
+  for (const c of fixtures.cases as { name: string; dtype: string; shape: number[]; data: number[]; spacing?: never; axis?: never; edgeOrder: 1 | 2; expected: number[][]; expected64?: number[][] }[]) {
+    const Ctor = { float64: Float64Array, float32: Float32Array, int32: Int32Array, uint8: Uint8Array }[c.dtype]!;
+    const got = await gpuGradient(Ctor.from(c.data), { shape: c.shape, spacing: c.spacing, axis: c.axis, edgeOrder: c.edgeOrder });
+    const ref = c.expected64 ?? c.expected;
+    got.forEach((g, k) => {
+      const v = f32Violation(g, ref[k], maxAbs(c.data), minStep(c.spacing, ref.length));
+      if (v) report.failures.push(`fixture ${c.name} axis ${k}: ${JSON.stringify(v)}`);
+    });
+    if (got.length !== ref.length) report.failures.push(`fixture ${c.name}: ${got.length} outputs`);
+    report.fixtures++;
+  }
+  if (options.fixturesOnly) return { ...report, ms: performance.now() - t0 };
+
+  // Periodic boundaries, fourth order and fused fields: numpy fixtures, GPU and CPU.
+  for (const c of extensions.cases as { name: string; op: string; shape: number[]; options: GradientOptions; components: number[][]; expected: number[][] }[]) {
+    const o = { ...c.options, shape: c.shape };
+    const [f] = c.components;
+    const gpu = c.op === 'gradient' ? await gpuGradient(f, o) : c.op === 'magnitude' ? [await gpuGradientMagnitude(f, o)]
+      : c.op === 'divergence' ? [await gpuDivergence(c.components, o)] : await gpuCurl(c.components, o);
+    const cpu = c.op === 'gradient' ? cpuGradient(f, o) : c.op === 'magnitude' ? [cpuGradientMagnitude(f, o)]
+      : c.op === 'divergence' ? [cpuDivergence(c.components, o)] : cpuCurl(c.components, o);
+    const h = typeof o.spacing === 'number' ? o.spacing : 0.2;
+    const k = o.accuracy === 4 ? 24 : 8;
+    c.expected.forEach((ref, j) => {
+      const v = f32Violation(gpu[j] ?? [], ref, maxAbs(c.components.flat()), h, k * 3);
+      if (v) report.failures.push(`extension ${c.name} [${j}] gpu: ${JSON.stringify(v)}`);
+      const w = f32Violation(cpu[j] ?? [], ref, maxAbs(c.components.flat()), h, 1e-6);
+      if (w) report.failures.push(`extension ${c.name} [${j}] cpu: ${JSON.stringify(w)}`);
+    });
+    report.extensions++;
+  }
+
+  const r = rng(99);
+  for (let i = 0; i < (options.cases ?? 120); i++) {
+    const c = randomCase(r, i, 3000);
+    const got = await gpuGradient(c.data, c.options);
+    const ref = cpuGradient(c.data, c.options);
+    if (got.length !== ref.length) report.failures.push(`${c.label}: ${got.length} outputs, expected ${ref.length}`);
+    got.forEach((g, k) => {
+      const v = f32Violation(g, ref[k], maxAbs(c.data), c.hMin);
+      if (v) report.failures.push(`${c.label} axis ${k}: ${JSON.stringify(v)}`);
+    });
+    report.cases++;
+  }
+
+  for (const [what, data, opts, code] of BAD_INPUTS) {
+    const e = await gpuGradient(data as never, opts as never).then(() => null, (err) => err);
+    if (!(e instanceof GradientError) || e.code !== code) report.failures.push(`bad input "${what}": got ${e}`);
+    report.badInputs++;
+  }
+  return { ...report, ms: performance.now() - t0 };
+}
