@@ -56,7 +56,7 @@ function noAdapterMessage(): string {
   switch (engine()) {
     case 'firefox':
       return `${base}: Firefox blocklists WebGPU on many GPUs and drivers (its console says "WebGPU is disabled by blocklist"); `
-        + 'in about:config set gfx.webgpu.ignore-blocklist to true (and dom.webgpu.enabled to true where WebGPU is off), or fall back to cpuGradient';
+        + 'in about:config set gfx.webgpu.ignore-blocklist to true, or fall back to cpuGradient';
     case 'chromium':
       return `${base}: the GPU may be blocklisted or WebGPU disabled (see chrome://gpu; start Chrome with --enable-unsafe-webgpu to override), or fall back to cpuGradient`;
     case 'deno':
