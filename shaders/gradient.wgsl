@@ -86,9 +86,15 @@ fn coordinate_of(k: u32, e: u32) -> u32 {
   return (e / P.axes[k].stride) % P.axes[k].n;
 }
 
-// Coordinate of the neighbour at offset d from i, modulo n.
+// Coordinate of the neighbour at offset d (|d| <= 2 < n) from i, modulo n. Unsigned throughout, so every
+// n below 2^32 works (the earlier i32 form overflowed past n = 2^30; test/wgsl.test.ts runs both ranges).
 fn wrap(i: u32, n: u32, d: i32) -> u32 {
-  return u32((i32(i) + d + 2 * i32(n)) % i32(n));
+  if (d >= 0) {
+    let j = i + u32(d);
+    return select(j, j - n, j >= n);
+  }
+  let m = u32(-d);
+  return select(i - m, i + n - m, i < m);
 }
 
 // Index of the element at coordinate j of the line through index `at` (at coordinate i), stride s.

@@ -141,10 +141,17 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a0 + o))).toEqual([1, 8, 1, 0, 64, 0, 8, 0, 1]);
     expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a1 + o))).toEqual([8, 5, 1, 1, 0, 0, 8, 1, 0]);
     expect(f(a0 + 36)).toBe(2); // 1 / (2·0.25)
-    expect(f(a0 + 48)).toBeCloseTo(1 / 3, 6); // 1 / (12·0.25)
     expect(f(a0 + 64)).toBeCloseTo(-1.5 / 0.25, 5);
-    expect(f(a1 + 40)).toBe(1); // 1 / (x1 − x0)
-    expect(f(a1 + 44)).toBeCloseTo(1 / 3, 6);
+    // Coefficients of other stencil families stay 0 (checkFloat32Coefficients checks only those read).
+    expect([f(a0 + 40), f(a0 + 44), f(a0 + 48), f(a1 + 40)]).toEqual([0, 0, 0, 0]);
+    // Edge order 1 reads 1 / (x1 − x0) and 1 / (x[n−1] − x[n−2]); fourth order 1 / (12h).
+    const first = plan([5, 8], { spacing: [[0, 1, 3, 4, 7], 0.25] });
+    writeParams(view, 0, { begin: 0, count: 1, inBase: 0, outBase: 0, slots: [{ axis: first.axes[0], outOffset: 0, weightOffset: 0, component: 0 }] }, first);
+    expect([f(a0 + 40), f(a0 + 44)].map((v) => +v.toFixed(6))).toEqual([1, +(1 / 3).toFixed(6)]);
+    const fourth = plan([5, 8], { spacing: 0.25, accuracy: 4 });
+    writeParams(view, 0, { begin: 0, count: 1, inBase: 0, outBase: 0, slots: [{ axis: fourth.axes[1], outOffset: 0, weightOffset: -1, component: 1 }] }, fourth);
+    expect(f(a0 + 48)).toBeCloseTo(1 / 3, 6); // 1 / (12·0.25)
+    expect(f(a0 + 36)).toBe(0);
     // Interior weights of point 1 (hs = 1, hd = 2): a = -2/3, b = 1/2, c = 1/6.
     expect(packed.data[1]).toBeCloseTo(-2 / 3, 6);
     expect(packed.data[8 + 1]).toBeCloseTo(0.5, 6);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import gradientWgsl from '../shaders/gradient.wgsl?raw';
+import { BufferUsage, MapMode } from '../src/gpu/flags';
 import { moduleName, shaderSource, type Layout } from '../src/gpu/kernels';
+import { gpuSuite } from './helpers/gpu-suite';
 
 // Portable WGSL, checked on the source of every module the library compiles. Some rules no test on
 // Vulkan (Dawn, SwiftShader, wgpu) can catch by running the kernels, because Vulkan forgives them.
@@ -43,5 +46,51 @@ describe('no invocation stores into a lane of a vector (gpuweb#2112: Metal and D
     expect(dstAccesses('dst[o >> 2u][o & 3u] = r;').map((a) => a.after)).toEqual(['[o']);
     expect(dstAccesses('dst[f(a[1])].y = r;').map((a) => a.after)).toEqual(['.y']);
     expect(dstAccesses('dst[f(a[1])] = r;').map((a) => a.after)).toEqual(['= ']);
+  });
+});
+
+describe('WGSL helpers on the GPU, past the sizes the kernels can be run at here', () => {
+  const suite = gpuSuite();
+
+  /** Runs gradient.wgsl's `wrap` on (i, n, d) triples in a small compute shader. */
+  async function wrapOnGpu(device: GPUDevice, cases: [number, number, number][]): Promise<number[]> {
+    const fn = /\nfn wrap\([\s\S]*?\n\}\n/.exec(gradientWgsl)![0];
+    const module = device.createShaderModule({ code: `${fn}
+      struct Case { i: u32, n: u32, d: i32, pad: u32 }
+      @group(0) @binding(0) var<storage, read> cases: array<Case>;
+      @group(0) @binding(1) var<storage, read_write> out: array<u32>;
+      @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+        if (id.x < arrayLength(&out)) { let c = cases[id.x]; out[id.x] = wrap(c.i, c.n, c.d); }
+      }` });
+    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+    const input = new Uint32Array(cases.length * 4);
+    cases.forEach(([i, n, d], k) => { input[4 * k] = i; input[4 * k + 1] = n; input[4 * k + 2] = d >>> 0; });
+    const src = device.createBuffer({ size: input.byteLength, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
+    const out = device.createBuffer({ size: cases.length * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
+    const read = device.createBuffer({ size: cases.length * 4, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    device.queue.writeBuffer(src, 0, input);
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: src } }, { binding: 1, resource: { buffer: out } }] }));
+    pass.dispatchWorkgroups(Math.ceil(cases.length / 64));
+    pass.end();
+    encoder.copyBufferToBuffer(out, 0, read, 0, cases.length * 4);
+    device.queue.submit([encoder.finish()]);
+    await read.mapAsync(MapMode.READ);
+    const result = Array.from(new Uint32Array(read.getMappedRange().slice(0)));
+    for (const b of [src, out, read]) b.destroy();
+    return result;
+  }
+
+  suite.gpuIt('wrap(i, n, d) = (i + d) mod n for n up to 2^32 − 5 (periodic axes longer than 2^30)', async ({ device }) => {
+    const cases: [number, number, number][] = [];
+    for (const n of [3, 5, 1000, 2 ** 30 - 1, 2 ** 30 + 5, 2 ** 31 + 7, 2 ** 32 - 5]) {
+      for (const i of [0, 1, 2, Math.floor(n / 2), n - 3, n - 2, n - 1]) {
+        for (const d of [-2, -1, 1, 2]) cases.push([i, n, d]);
+      }
+    }
+    const got = await wrapOnGpu(device, cases);
+    cases.forEach(([i, n, d], k) => expect(got[k], `wrap(${i}, ${n}, ${d})`).toBe((((i + d) % n) + n) % n));
   });
 });

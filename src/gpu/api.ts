@@ -29,7 +29,7 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
     // Replace a lost context once, even when several calls notice at the same time.
     if (shared === pending) shared = null;
   }
-  const created = GradientContext.create();
+  const created = GradientContext.create({}, true);
   shared = created;
   created.catch(() => { if (shared === created) shared = null; });
   return created;

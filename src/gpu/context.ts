@@ -6,7 +6,7 @@ import type { DataKind, GradientOptions, NumericArray } from '../types';
 import { ceilTo, planFusedSteps, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch';
 import { BufferUsage, MapMode, ShaderStage } from './flags';
 import {
-  chooseLayout, GPU_DTYPES, inputFormat, keepsAxisOrder, kernelVariant, moduleName, packWeights, PARAMS_BYTES, shaderSource, writeParams,
+  checkFloat32Coefficients, chooseLayout, GPU_DTYPES, inputFormat, keepsAxisOrder, kernelVariant, moduleName, packWeights, PARAMS_BYTES, shaderSource, writeParams,
   type InputFormat, type KernelVariant, type Layout, type ModuleName, type Operation,
 } from './kernels';
 import { BufferPool, type PoolStats } from './pool';
@@ -100,13 +100,18 @@ export class GradientContext {
   private emptyWeights: GPUBuffer | null = null;
   private readonly waiting = new Set<(error: unknown) => void>();
 
-  static async create(options: GradientContextOptions = {}): Promise<GradientContext> {
+  /** A context on `options.device`, or on a device it requests and owns. `shared`: gpuGradient's default context. */
+  static async create(options: GradientContextOptions = {}, shared = false): Promise<GradientContext> {
     checkContextOptions(options); // before a device is requested, which a refusal would leak
     const device = options.device ?? (await requestGradientDevice());
-    return new GradientContext(device, options, !options.device);
+    return new GradientContext(device, options, !options.device, shared);
   }
 
-  constructor(device: GPUDevice, options: GradientContextOptions, readonly ownsDevice: boolean) {
+  /**
+   * `ownsDevice`: destroy() destroys the device too. `shared`: the default context, which the library
+   * replaces after a device loss (its loss message says so).
+   */
+  constructor(device: GPUDevice, options: GradientContextOptions, readonly ownsDevice: boolean, private readonly shared = false) {
     checkContextOptions(options);
     this.device = device;
     const l = device.limits;
@@ -137,7 +142,7 @@ export class GradientContext {
     device.lost.then((info) => {
       this.lostMessage = info.message || info.reason || 'device lost';
       // Everything tied to the device is dead: forget it without touching it.
-      this.pool.clear(false);
+      this.pool.forget();
       this.pipelines.clear();
       this.modules.clear();
       for (const reject of this.waiting) reject(this.lostError());
@@ -175,6 +180,7 @@ export class GradientContext {
   /** Upload (components stacked), record, read back: the host-to-host path of every operation. */
   private async compute(arrays: readonly NumericArray[], info: DataInfo, plan: Plan, op: Operation): Promise<Float32Array[]> {
     this.checkUsable();
+    checkFloat32Coefficients(plan);
     const outputCount = outputsOf(op, plan);
     // Nothing to differentiate: no gradients, and a zero magnitude.
     if (plan.axes.length === 0) return op === 'gradient' ? [] : [new Float32Array(plan.size)];
@@ -190,25 +196,32 @@ export class GradientContext {
     const work = await this.prepare(plan, layout, format, slots, { op, components: arrays.length, componentStride: slab })
       .catch((error) => { throw this.translate(error); });
     this.checkUsable();
-    const outBuffers = stacked
-      ? [this.pool.acquire(stackedBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC)]
-      : plan.axes.map(() => this.pool.acquire(ceilTo(N * 4, 16), BufferUsage.STORAGE | BufferUsage.COPY_SRC));
-    const staging = outBuffers.map((b) => this.pool.acquire(b.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST));
     const bpe = format.bytesPerElement;
     const inputBytes = ceilTo(((arrays.length - 1) * slab + N) * bpe, 16);
-    const input = this.pool.acquire(inputBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
-    const upload = this.pool.acquire(inputBytes, BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC);
-    const used = [input, upload, ...outBuffers, ...staging];
-
-    let temps: GPUBuffer[] = [];
+    // Every buffer the call acquires, so that a failure anywhere destroys them rather than pooling them.
+    const used: GPUBuffer[] = [];
+    const acquire = (size: number, usage: number) => { const b = this.pool.acquire(size, usage); used.push(b); return b; };
     try {
+      // Allocation inside the error scopes: an out-of-memory error rejects this call with gpu-error.
+      const { input, upload, outBuffers, staging } = await this.guard(() => {
+        const outs = stacked
+          ? [acquire(stackedBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC)]
+          : plan.axes.map(() => acquire(ceilTo(N * 4, 16), BufferUsage.STORAGE | BufferUsage.COPY_SRC));
+        return {
+          outBuffers: outs,
+          staging: outs.map((b) => acquire(b.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST)),
+          input: acquire(inputBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST),
+          upload: acquire(inputBytes, BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC),
+        };
+      });
       await this.whileAlive(upload.mapAsync(MapMode.WRITE));
+      this.checkUsable(); // destroyed meanwhile: its shared buffers may be gone, so record nothing
       arrays.forEach((a, c) => fillMapped(upload, a, info.kind, bpe, c * slab * bpe));
       upload.unmap();
       await this.guard(() => {
         const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
         encoder.copyBufferToBuffer(upload, 0, input, 0, inputBytes);
-        temps = this.record(encoder, work, input, outBuffers);
+        used.push(...this.record(encoder, work, input, outBuffers));
         const copyBytes = stacked ? ((outputCount - 1) * slab + N) * 4 : N * 4;
         outBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, staging[i], 0, copyBytes));
         this.device.queue.submit([encoder.finish()]);
@@ -216,11 +229,11 @@ export class GradientContext {
       await this.whileAlive(Promise.all(staging.map((s) => s.mapAsync(MapMode.READ))));
       const results = slots.map((slot) => readMapped(staging[slot.buffer], slot.offset * 4, N));
       staging.forEach((s) => s.unmap());
-      for (const b of [...used, ...temps]) this.pool.release(b);
+      for (const b of used) this.pool.release(b);
       return results;
     } catch (error) {
       // The buffers may still be in use by work that failed half-way: destroy rather than pool them.
-      if (!this.lostMessage) for (const b of [...used, ...temps]) this.pool.destroy(b);
+      if (!this.lostMessage) for (const b of used) this.pool.destroy(b);
       throw this.translate(error);
     }
   }
@@ -250,6 +263,7 @@ export class GradientContext {
     }
     const length = options.shape.every((n) => typeof n === 'number') ? options.shape.reduce((p, n) => p * n, 1) : NaN;
     const plan = makePlan({ length, kind: dtype }, gradientOptions, []);
+    checkFloat32Coefficients(plan);
     const op = operationOf(derived, plan);
     const outputCount = outputsOf(op, plan);
     this.checkUsable();
@@ -262,8 +276,17 @@ export class GradientContext {
     }
     checkBuffer(input, 'input', ceilTo(((components - 1) * stride + N) * format.bytesPerElement, 16));
     if (outputs && output) throw new GradientError('invalid-option', 'outputs and output: give one of them, not both');
+    // The kernel reads neighbours that an output sharing their buffer would overwrite mid-dispatch.
+    if (output !== undefined && output === input) throw new GradientError('invalid-buffer', 'output: the input buffer cannot also be the output (the stencils read neighbours the output overwrites); pass another buffer');
+    if (Array.isArray(outputs)) {
+      outputs.forEach((b, k) => {
+        if (b === input) throw new GradientError('invalid-buffer', `outputs[${k}]: the input buffer cannot also be an output (the stencils read neighbours the output overwrites); pass another buffer`);
+        const first = outputs.indexOf(b);
+        if (first !== k) throw new GradientError('invalid-buffer', `outputs[${k}]: the same buffer as outputs[${first}]; each axis needs its own buffer (or use one stacked \`output\`)`);
+      });
+    }
     if (outputs && op !== 'gradient') throw new GradientError('invalid-option', `outputs: derived results go to one stacked \`output\` buffer`);
-    let buffers: GPUBuffer[], slots: OutputSlot[], slabBytes = 0;
+    let buffers: GPUBuffer[], slots: OutputSlot[], slabBytes = 0, created = 0;
     if (outputs) {
       if (!Array.isArray(outputs) || outputs.length !== plan.axes.length) {
         throw new GradientError('invalid-buffer', `outputs: ${describe(outputs)} must hold one buffer per selected axis (${plan.axes.length})`);
@@ -274,12 +297,10 @@ export class GradientContext {
     } else {
       const layoutBytes = this.outputLayout({ ...gradientOptions, shape: options.shape, derived });
       slabBytes = layoutBytes.slabBytes;
-      const target = output ?? this.device.createBuffer({
-        label: 'webgpu-gradient output', size: layoutBytes.totalBytes,
-        usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
-      });
       if (output) checkBuffer(output, 'output', layoutBytes.totalBytes);
-      buffers = [target];
+      // Without `output`, a buffer is created below, inside the error scopes (after every check).
+      buffers = output ? [output] : [];
+      created = layoutBytes.totalBytes;
       slots = Array.from({ length: outputCount }, (_, k) => ({ buffer: 0, offset: (k * slabBytes) / 4 }));
     }
     const result = (temps: GPUBuffer[]): EncodedGradient => {
@@ -289,19 +310,33 @@ export class GradientContext {
         offsets: slots.map((s) => s.offset * 4),
         slabBytes,
         release: () => {
-          if (released || this.lostMessage || this.destroyed) return;
+          // After a loss the buffers died with the device; after destroy() the closed pool destroys them.
+          if (released || this.lostMessage) return;
           released = true;
           for (const t of temps) this.pool.release(t);
         },
       };
     };
-    if (outputCount === 0 || N === 0) return result([]);
+    const createOutput = () => {
+      if (created) buffers.push(this.device.createBuffer({ label: 'webgpu-gradient output', size: created, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST }));
+    };
+    if (outputCount === 0 || N === 0) {
+      await this.guard(createOutput);
+      return result([]);
+    }
     this.checkSize(plan, format);
     const work = await this.prepare(plan, chooseLayout(plan), format, slots, { op, components, componentStride: stride, timestampWrites });
     let temps: GPUBuffer[] = [];
-    await this.guard(() => {
-      temps = this.record(encoder, work, input, buffers);
-    });
+    try {
+      await this.guard(() => {
+        createOutput();
+        temps = this.record(encoder, work, input, buffers);
+      });
+    } catch (error) {
+      if (created) buffers[0]?.destroy();
+      if (!this.lostMessage) for (const t of temps) this.pool.destroy(t);
+      throw this.translate(error);
+    }
     return result(temps);
   }
 
@@ -313,7 +348,7 @@ export class GradientContext {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (!this.lostMessage) this.pool.clear(true);
+    if (!this.lostMessage) this.pool.close();
     this.emptyWeights?.destroy();
     this.pipelines.clear();
     this.modules.clear();
@@ -420,18 +455,22 @@ export class GradientContext {
     }
   }
 
-  /** Runs GPU calls synchronously inside validation and out-of-memory error scopes. */
-  private async guard(body: () => void): Promise<void> {
+  /**
+   * Runs GPU calls (allocations included) synchronously inside validation and out-of-memory error
+   * scopes; resolves to what `body` returned once neither scope caught an error.
+   */
+  private async guard<T>(body: () => T): Promise<T> {
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
-    let thrown: unknown = null;
-    try { body(); } catch (e) { thrown = e; }
+    let thrown: unknown = null, value: T | undefined;
+    try { value = body(); } catch (e) { thrown = e; }
     const oom = this.device.popErrorScope();
     const validation = this.device.popErrorScope();
     if (thrown) throw thrown;
     const [memoryError, validationError] = await Promise.all([oom, validation]);
     if (memoryError) throw new GradientError('gpu-error', `GPU out of memory: ${memoryError.message}`);
     if (validationError) throw new GradientError('gpu-error', `GPU validation error (a bug in webgpu-gradient, please report): ${validationError.message}`);
+    return value as T;
   }
 
   /** Awaits `promise`, failing with device-lost as soon as the device goes away. */
@@ -448,9 +487,9 @@ export class GradientContext {
   }
 
   private lostError(): GradientError {
-    return new GradientError('device-lost', this.ownsDevice
-      ? `the GPU device was lost (${this.lostMessage}); the next call acquires a new one`
-      : `the GPU device you supplied was lost (${this.lostMessage}); pass a new device`);
+    const lost = `the GPU device ${this.ownsDevice ? '' : 'you supplied '}was lost (${this.lostMessage})`;
+    return new GradientError('device-lost', this.shared ? `${lost}; the next call acquires a new one`
+      : this.ownsDevice ? `${lost}; this context is unusable: create a new one with createGradient()` : `${lost}; pass a new device`);
   }
 
   private translate(error: unknown): unknown {

@@ -5,8 +5,11 @@ import { GradientError } from '../errors';
  * optional peer dependency `webgpu` (Dawn), imported only when needed so the library loads without it.
  */
 
-// Dawn crashes if the object `create()` returned is collected while its devices live: keep it here.
+// Dawn crashes if the object `create()` returned is collected while its devices live: keep it here, and
+// drop it (releaseDawn) only once every device requested from it is destroyed or lost.
 let dawnGpu: GPU | null = null;
+const dawnDevices = new Set<GPUDevice>();
+let releaseWanted = false;
 
 const isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
 
@@ -47,6 +50,14 @@ export async function requestGradientDevice(): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const device = await adapter.requestDevice({ requiredLimits, label: 'webgpu-gradient' });
+  if (gpu === dawnGpu) {
+    releaseWanted = false;
+    dawnDevices.add(device);
+    device.lost.then(() => {
+      dawnDevices.delete(device);
+      if (releaseWanted) releaseDawn();
+    });
+  }
   return device;
 }
 
@@ -96,7 +107,16 @@ export function describeAdapter(adapter: GPUAdapter): string {
   return named || `${ENGINE_NAMES[engine()]} WebGPU adapter (no adapter info exposed)`;
 }
 
-/** Drops the Dawn instance (Node only) so the process can exit once its devices are destroyed. */
+/**
+ * Drops the Dawn instance (Node only) so the process can exit: now if no device requested from it is
+ * alive, else when the last one is destroyed or lost (a createGradient() context may still own one).
+ */
 export function releaseDawn(): void {
-  dawnGpu = null;
+  releaseWanted = true;
+  if (dawnDevices.size === 0) dawnGpu = null;
+}
+
+/** Whether the Dawn instance is still held (tests). */
+export function holdsDawn(): boolean {
+  return dawnGpu !== null;
 }

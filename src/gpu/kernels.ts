@@ -1,3 +1,4 @@
+import { GradientError, describe } from '../errors';
 import type { DataKind } from '../types';
 import type { AxisPlan, Plan } from '../plan';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil';
@@ -164,10 +165,59 @@ export interface DispatchParams {
   readonly componentStride?: number;
 }
 
+/** The coefficients of one axis the shader reads from its `Axis` uniform: 0 where its stencils do not use one. */
+export interface AxisCoefficients {
+  readonly cInt: number;   // 1 / (2h)
+  readonly invHLo: number; // 1 / (x1 − x0)
+  readonly invHHi: number; // 1 / (x[n−1] − x[n−2])
+  readonly c4: number;     // 1 / (12h)
+  readonly lo: readonly number[]; // edge order 2 weights of f[0], f[1], f[2] (numpy's edges only)
+  readonly hi: readonly number[]; // of f[n−3], f[n−2], f[n−1]
+}
+
+export function axisCoefficients(ax: AxisPlan, plan: Plan): AxisCoefficients {
+  const { lo, hi } = edgeSteps(ax);
+  const numpyEdges = stencilMode(plan) === 0, fourth = plan.accuracy === 4, uniform = ax.dx === null;
+  const w = numpyEdges && plan.edgeOrder === 2 ? edgeWeights2(ax) : null;
+  const firstOrderEdges = numpyEdges && plan.edgeOrder === 1;
+  return {
+    cInt: uniform && !fourth ? 1 / (2 * ax.step!) : 0,
+    invHLo: firstOrderEdges ? 1 / lo : 0,
+    invHHi: firstOrderEdges ? 1 / hi : 0,
+    c4: uniform && fourth ? 1 / (12 * ax.step!) : 0,
+    lo: w ? [w.lo.a, w.lo.b, w.lo.c] : [0, 0, 0],
+    hi: w ? [w.hi.a, w.hi.b, w.hi.c] : [0, 0, 0],
+  };
+}
+
+const F32_MAX = 3.4028234663852886e38;
+const F32_MIN_NORMAL = 2 ** -126;
+
+/**
+ * Refuses steps whose coefficients float32 cannot hold: the GPU computes with f32 reciprocals of the
+ * steps, and one that overflows to ∞ or falls below the normal range (where GPUs flush to zero) would
+ * turn every result of that axis into ∞, NaN or 0. cpuGradient, in float64, takes such steps.
+ */
+export function checkFloat32Coefficients(plan: Plan): void {
+  plan.axes.forEach((ax, k) => {
+    const c = axisCoefficients(ax, plan);
+    const values = [c.cInt, c.invHLo, c.invHHi, c.c4, ...c.lo, ...c.hi];
+    if (ax.dx !== null) {
+      const { a, b, c: cc } = interiorWeights(ax.dx, plan.boundary === 'periodic');
+      values.push(...a, ...b, ...cc);
+    }
+    const bad = values.find((v) => v !== 0 && !(Math.abs(v) >= F32_MIN_NORMAL && Math.abs(v) <= F32_MAX));
+    if (bad !== undefined) {
+      const steps = ax.dx === null ? `the step ${ax.step} gives` : `coordinate steps from ${Math.min(...ax.dx.map(Math.abs))} to ${Math.max(...ax.dx.map(Math.abs))} give`;
+      throw new GradientError('invalid-spacing', `spacing[${k}]: ${steps} the stencil coefficient ${describe(bad)}, `
+        + 'outside float32\'s normal range (about 1.2e-38 to 3.4e38) that the GPU computes in; rescale the coordinates or use cpuGradient');
+    }
+  });
+}
+
 /** Writes one `Params` struct at byte `offset` of `view`. */
 export function writeParams(view: DataView, offset: number, p: DispatchParams, plan: Plan): void {
   if (p.slots.length > MAX_AXES_PER_DISPATCH) throw new Error('too many axes for one dispatch');
-  const edgeOrder = plan.edgeOrder, mode = stencilMode(plan);
   const u32 = (at: number, v: number) => view.setUint32(offset + at, v, true);
   const f32 = (at: number, v: number) => view.setFloat32(offset + at, v, true);
   u32(0, p.begin); u32(4, p.count); u32(8, p.inBase); u32(12, p.outBase); u32(16, p.componentStride ?? 0);
@@ -188,15 +238,12 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, p
     u32(base + 24, weightRowPad(ax.n));
     u32(base + 28, ax.dx === null ? 0 : 1);
     u32(base + 32, slot.component);
-    f32(base + 36, ax.dx === null ? 1 / (2 * ax.step!) : 0);
-    const { lo, hi } = edgeSteps(ax);
-    f32(base + 40, 1 / lo);
-    f32(base + 44, 1 / hi);
-    f32(base + 48, ax.dx === null ? 1 / (12 * ax.step!) : 0);
-    if (edgeOrder === 2 && mode === 0) {
-      const w = edgeWeights2(ax);
-      f32(base + 64, w.lo.a); f32(base + 68, w.lo.b); f32(base + 72, w.lo.c);
-      f32(base + 80, w.hi.a); f32(base + 84, w.hi.b); f32(base + 88, w.hi.c);
-    }
+    const c = axisCoefficients(ax, plan);
+    f32(base + 36, c.cInt);
+    f32(base + 40, c.invHLo);
+    f32(base + 44, c.invHHi);
+    f32(base + 48, c.c4);
+    c.lo.forEach((w, j) => f32(base + 64 + 4 * j, w));
+    c.hi.forEach((w, j) => f32(base + 80 + 4 * j, w));
   });
 }

@@ -25,6 +25,7 @@ export class BufferPool {
   private readonly idle = new Map<string, GPUBuffer[]>();
   private readonly order: { key: string; buffer: GPUBuffer }[] = []; // idle buffers, oldest first
   private readonly stat: PoolStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, created: 0, reused: 0 };
+  private closed = false;
 
   constructor(private readonly device: GPUDevice, public maxPooledBytes = 256 * 2 ** 20, public maxPooledBuffers = 64) {}
 
@@ -47,8 +48,9 @@ export class BufferPool {
     return buffer;
   }
 
-  /** Returns a buffer whose GPU work has completed. */
+  /** Returns a buffer whose GPU work has completed (destroyed instead once the pool is closed). */
   release(buffer: GPUBuffer): void {
+    if (this.closed) { this.destroy(buffer); return; }
     const key = `${buffer.usage}:${buffer.size}`;
     let list = this.idle.get(key);
     if (!list) this.idle.set(key, (list = []));
@@ -78,9 +80,17 @@ export class BufferPool {
     buffer.destroy();
   }
 
-  /** Forgets everything; when the device is gone there is nothing to destroy. */
-  clear(destroyBuffers: boolean): void {
-    if (destroyBuffers) this.trim(0, 0);
+  /**
+   * Destroys the idle buffers and keeps no more: buffers of work still in flight are destroyed when they
+   * come back. Nothing this pool created outlives the work that used it.
+   */
+  close(): void {
+    this.trim(0, 0);
+    this.closed = true;
+  }
+
+  /** Forgets every idle buffer without touching it: the device is gone, and its buffers with it. */
+  forget(): void {
     this.idle.clear();
     this.order.length = 0;
     this.stat.pooledBuffers = 0;

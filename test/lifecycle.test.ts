@@ -1,0 +1,234 @@
+import { describe, expect } from 'vitest';
+import { cpuGradient } from '../src/cpu';
+import { GradientError } from '../src/errors';
+import { createGradient, defaultGradientContext, gpuGradient, releaseDefaultDevice } from '../src/gpu/api';
+import { GradientContext } from '../src/gpu/context';
+import { holdsDawn } from '../src/gpu/device';
+import { BufferUsage } from '../src/gpu/flags';
+import { testDevice } from './helpers/gpu';
+import { gpuSuite } from './helpers/gpu-suite';
+
+// Contexts and devices over their whole life: loss, destroy, failed allocations, the Dawn instance.
+const suite = gpuSuite();
+const { gpuIt } = suite;
+
+/** Every uncaptured GPU error of `device` from now on (an error that escaped every error scope). */
+function uncaptured(device: GPUDevice): string[] {
+  const errors: string[] = [];
+  device.addEventListener('uncapturederror', (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
+  return errors;
+}
+
+/** The same device, with hooks on buffer creation and on queue submits. */
+function hooked(device: GPUDevice, hooks: { createBuffer?: (d: GPUBufferDescriptor) => GPUBufferDescriptor; afterSubmit?: () => void }): GPUDevice {
+  const forward = <T extends object>(target: T, key: string | symbol) => {
+    const value = Reflect.get(target, key, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  const queue = new Proxy(device.queue, {
+    get: (target, key) => key === 'submit' && hooks.afterSubmit
+      ? (buffers: GPUCommandBuffer[]) => { target.submit(buffers); hooks.afterSubmit!(); }
+      : forward(target, key),
+  });
+  return new Proxy(device, {
+    get: (target, key) => key === 'queue' ? queue
+      : key === 'createBuffer' && hooks.createBuffer ? (d: GPUBufferDescriptor) => target.createBuffer(hooks.createBuffer!(d))
+      : forward(target, key),
+  });
+}
+
+/**
+ * The same device, except that buffers of `failFrom` bytes or more fail to allocate: they are created
+ * with usages WebGPU refuses, which raises the GPU error an allocation raises when memory runs out (in
+ * whichever error scope is open, or as an uncaptured error when none is).
+ */
+function failingAllocations(device: GPUDevice, failFrom: number): GPUDevice {
+  return hooked(device, { createBuffer: (d) => d.size >= failFrom ? { ...d, usage: BufferUsage.MAP_READ | BufferUsage.MAP_WRITE | BufferUsage.STORAGE } : d });
+}
+
+describe('failed allocations', () => {
+  gpuIt('a call whose buffers fail to allocate rejects with gpu-error, raises no uncaptured error, and leaks nothing', async () => {
+    const { device } = (await testDevice())!;
+    const errors = uncaptured(device);
+    const ctx = new GradientContext(failingAllocations(device, 2 ** 20), {}, false);
+    expect((await ctx.gradient(new Float32Array(64 * 64), { shape: [64, 64] })).length).toBe(2); // small: fine
+    const e = await ctx.gradient(new Float32Array(512 * 512), { shape: [512, 512] }).catch((err) => err);
+    expect(e).toBeInstanceOf(GradientError);
+    expect(e.code).toBe('gpu-error');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors).toEqual([]);
+    const s = ctx.stats();
+    expect(s.liveBuffers).toBe(s.pooledBuffers); // the failed call's buffers were destroyed, not kept
+    ctx.destroy();
+    device.destroy();
+  });
+
+  gpuIt('encode\'s own output buffer failing to allocate rejects with gpu-error and raises no uncaptured error', async () => {
+    const { device } = (await testDevice())!;
+    const errors = uncaptured(device);
+    const ctx = new GradientContext(failingAllocations(device, 2 ** 20), {}, false);
+    const input = device.createBuffer({ size: 4 * 512 * 512, usage: BufferUsage.STORAGE });
+    const encoder = device.createCommandEncoder();
+    const e = await ctx.encode(encoder, { input, shape: [512, 512] }).catch((err) => err);
+    expect(e).toBeInstanceOf(GradientError);
+    expect(e.code).toBe('gpu-error');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors).toEqual([]);
+    input.destroy();
+    ctx.destroy();
+    device.destroy();
+  });
+});
+
+describe('destroy', () => {
+  gpuIt('destroyed while a call waits for its upload: the call rejects (destroyed), no buffer stays alive', async () => {
+    const { device } = (await testDevice())!;
+    let ctx: GradientContext | null = null;
+    // Destroy right after the call creates its upload buffer, i.e. while it waits to map it.
+    const watched = hooked(device, { createBuffer: (d) => { if (d.usage & BufferUsage.MAP_WRITE) queueMicrotask(() => ctx!.destroy()); return d; } });
+    ctx = new GradientContext(watched, {}, false);
+    const e = await ctx.gradient(new Float32Array(64 * 64), { shape: [64, 64] }).catch((err) => err);
+    expect(e).toBeInstanceOf(GradientError);
+    expect(e.message).toMatch(/destroyed/);
+    expect(ctx.stats().liveBuffers).toBe(0);
+    device.destroy();
+  });
+
+  gpuIt('destroyed after a call submitted its work: the call still returns the right answer, then frees its buffers', async () => {
+    const { device } = (await testDevice())!;
+    let ctx: GradientContext | null = null;
+    ctx = new GradientContext(hooked(device, { afterSubmit: () => ctx!.destroy() }), {}, false);
+    const data = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
+    const got = await ctx.gradient(data, { shape: [64, 64] });
+    cpuGradient(data, { shape: [64, 64] }).forEach((ref, k) => ref.forEach((r, i) => expect(Math.abs(got[k][i] - r)).toBeLessThan(1e-5)));
+    expect(ctx.stats().liveBuffers).toBe(0); // before the fix, they went back into the emptied pool
+    device.destroy();
+  });
+
+  gpuIt('releasing an encoded result after destroy frees its buffers', async () => {
+    const { device } = (await testDevice())!;
+    const ctx = new GradientContext(device, {}, false);
+    const input = device.createBuffer({ size: 4 * 64 * 64, usage: BufferUsage.STORAGE });
+    const encoder = device.createCommandEncoder();
+    const encoded = await ctx.encode(encoder, { input, shape: [64, 64], spacing: [Array.from({ length: 64 }, (_, i) => i * i), 1] });
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    ctx.destroy();
+    expect(ctx.stats().liveBuffers).toBeGreaterThan(0); // the uniforms and weights the work read
+    encoded.release();
+    expect(ctx.stats().liveBuffers).toBe(0);
+    encoded.buffers[0].destroy();
+    input.destroy();
+    device.destroy();
+  });
+});
+
+describe('encode refuses buffers that would overlap', () => {
+  gpuIt('the input as output, or one buffer for two axes: invalid-buffer before any GPU work', async ({ device }) => {
+    const input = device.createBuffer({ size: 4 * 64, usage: BufferUsage.STORAGE });
+    const other = device.createBuffer({ size: 4 * 64, usage: BufferUsage.STORAGE });
+    const encoder = device.createCommandEncoder();
+    const refusals = [
+      [{ input, shape: [8, 8], output: input }, /output: the input buffer/],
+      [{ input, shape: [8, 8], outputs: [other, input] }, /outputs\[1\]: the input buffer/],
+      [{ input, shape: [8, 8], outputs: [other, other] }, /outputs\[1\]: the same buffer as outputs\[0\]/],
+    ] as const;
+    for (const [options, message] of refusals) {
+      const e = await suite.ctx.encode(encoder, options).catch((err) => err);
+      expect(e).toBeInstanceOf(GradientError);
+      expect(e.code).toBe('invalid-buffer');
+      expect(e.message).toMatch(message);
+    }
+    encoder.finish();
+    input.destroy();
+    other.destroy();
+  });
+});
+
+describe('steps float32 cannot hold', () => {
+  gpuIt('a step whose reciprocal leaves float32\'s normal range: invalid-spacing on the GPU, computed on the CPU', async () => {
+    for (const spacing of [1e-39, 1e39, [[0, 1e-39, 3e-39, 4e-39]]]) {
+      const e = await suite.ctx.gradient([1, 2, 4, 7], { spacing } as never).catch((err) => err);
+      expect(e, JSON.stringify(spacing)).toBeInstanceOf(GradientError);
+      expect(e.code).toBe('invalid-spacing');
+      expect(e.message).toMatch(/float32's normal range/);
+      expect(cpuGradient([1, 2, 4, 7], { spacing } as never)[0].every(Number.isFinite)).toBe(true);
+    }
+    // The edges of the range that still work: 1e-37 and 1e37.
+    for (const h of [1e-37, 1e37]) {
+      const got = (await suite.ctx.gradient([1, 2, 4, 7], { spacing: h }))[0];
+      cpuGradient([1, 2, 4, 7], { spacing: h })[0].forEach((r, i) => expect(Math.abs(got[i] - r)).toBeLessThanOrEqual(1e-6 * Math.abs(r)));
+    }
+  });
+});
+
+describe('the Dawn instance', () => {
+  gpuIt('releaseDefaultDevice keeps Dawn while a createGradient() context owns a device, and drops it after', async () => {
+    await gpuGradient([1, 2, 3]); // the default context exists
+    const own = await createGradient();
+    await releaseDefaultDevice();
+    expect(holdsDawn()).toBe(true); // dropping it now would crash Dawn once collected
+    expect(Array.from((await own.gradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
+    own.destroy();
+    await new Promise((r) => setTimeout(r, 100)); // device.lost resolves
+    expect(holdsDawn()).toBe(false);
+  });
+});
+
+describe('device loss', () => {
+  gpuIt('a caller device destroyed between calls: the next call rejects with device-lost', async () => {
+    const { device } = (await testDevice())!;
+    const own = new GradientContext(device, {}, false);
+    expect((await own.gradient([1, 4, 9]))[0].length).toBe(3);
+    device.destroy();
+    const e = await own.gradient([1, 4, 9]).catch((err) => err);
+    expect(e).toBeInstanceOf(GradientError);
+    expect(e.code).toBe('device-lost');
+    expect(e.message).toMatch(/pass a new device/);
+    expect(own.stats().pipelines).toBe(0); // caches tied to the device are dropped
+    expect(own.stats().pooledBuffers).toBe(0);
+  });
+
+  gpuIt('a device destroyed during a call: the pending call rejects with device-lost', async () => {
+    const { device } = (await testDevice())!;
+    const own = new GradientContext(device, {}, false);
+    await own.gradient([1, 2, 3]); // compile first, so the next call reaches the GPU work
+    const pending = own.gradient(new Float32Array(512 * 512), { shape: [512, 512] });
+    device.destroy();
+    const e = await pending.catch((err) => err);
+    expect(e).toBeInstanceOf(GradientError);
+    expect(e.code).toBe('device-lost');
+  });
+
+  gpuIt('the library-acquired device lost between calls: the next call acquires a new device and succeeds', async () => {
+    const first = await defaultGradientContext();
+    expect(Array.from((await gpuGradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
+    first.device.destroy();
+    expect(Array.from((await gpuGradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
+    const second = await defaultGradientContext();
+    expect(second).not.toBe(first);
+    expect(second.device).not.toBe(first.device);
+  });
+
+  gpuIt('the library-acquired device lost during a call: that call rejects, the next succeeds on a new device', async () => {
+    const first = await defaultGradientContext();
+    const pending = gpuGradient(new Float32Array(512 * 512), { shape: [512, 512] });
+    await new Promise((r) => setTimeout(r, 0)); // let the call reach the GPU
+    first.device.destroy();
+    const e = await pending.catch((err) => err);
+    expect(e).toBeInstanceOf(GradientError);
+    expect(e.code).toBe('device-lost');
+    expect(e.message).toMatch(/next call acquires a new one/);
+    expect(Array.from((await gpuGradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
+    expect((await defaultGradientContext()).device).not.toBe(first.device);
+  });
+  gpuIt('a createGradient() context whose own device is lost says to create a new context, not that one is coming', async () => {
+    const own = await createGradient();
+    own.device.destroy();
+    const e = await own.gradient([1, 4, 9]).catch((err) => err);
+    expect(e.code).toBe('device-lost');
+    expect(e.message).toMatch(/create a new one with createGradient\(\)/);
+    expect(e.message).not.toMatch(/next call/);
+  });
+});
+
