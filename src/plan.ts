@@ -193,10 +193,12 @@ function isArrayLike(value: unknown): value is ArrayLike<unknown> {
 
 /**
  * Coordinates → steps. Like numpy, coordinates whose differences are all exactly equal become the
- * uniform step dx[0], so the rounding matches numpy's. Unlike numpy, repeated values and
- * non-monotonic coordinates are refused (numpy returns inf/nan there). `period` is undefined for an
- * edge axis; for a periodic axis it is the period, or null when none was given (then the coordinates
- * must be evenly spaced, and the wrap-around step is that same step).
+ * uniform step dx[0], so the rounding matches numpy's. Like numpy, coordinates need not be monotonic:
+ * each point uses the quadratic through its neighbours. Where numpy would divide by zero (and return
+ * inf/nan) they are refused: a repeated neighbour (a zero step), or neighbours i−1 and i+1 that coincide
+ * (steps dx[i−1] + dx[i] summing to zero). `period` is undefined for an edge axis; for a periodic axis it
+ * is the period, or null when none was given (then the coordinates must be evenly spaced, and the
+ * wrap-around step is that same step); periodic coordinates must be monotonic within one period.
  */
 function coordinateSteps(coords: ArrayLike<number>, n: number, k: number, period?: number | null): { step: number | null; dx: Float64Array | null } {
   const where = `spacing[${k}]`;
@@ -218,10 +220,14 @@ function coordinateSteps(coords: ArrayLike<number>, n: number, k: number, period
       const what = i < n - 1 ? `coordinates ${i} and ${i + 1} give the step ${d}` : `the period ${period} leaves the wrap-around step ${d}`;
       throw new GradientError('invalid-spacing', `${where}: ${what} (steps must be finite and non-zero)`);
     }
-    if (i > 0 && (d > 0) !== (dx[0] > 0)) {
+    if (periodic && i > 0 && (d > 0) !== (dx[0] > 0)) {
       throw new GradientError('invalid-spacing', i < n - 1
-        ? `${where}: coordinates are not monotonic (the step changes sign at index ${i})`
+        ? `${where}: periodic coordinates must be monotonic (the step changes sign at index ${i})`
         : `${where}: the period ${period} is shorter than the span of the coordinates`);
+    }
+    if (!periodic && i > 0 && dx[i - 1] + d === 0) {
+      throw new GradientError('invalid-spacing', `${where}: coordinates ${i - 1} and ${i + 1} are equal (the steps ${dx[i - 1]} and ${d} `
+        + `sum to 0), and the stencil at point ${i} divides by that sum (numpy returns inf/nan there)`);
     }
     dx[i] = d;
     if (d !== dx[0]) uniform = false;

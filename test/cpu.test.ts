@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuGradient } from '../src/cpu';
-import { caseData, caseOptions, loadNumpyCases } from './helpers/fixtures';
+import { GradientError } from '../src/errors';
+import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';
 import { f32Violation, maxAbs, maxRelDiff, minStep } from './helpers/bounds';
 import { naiveGradient } from './helpers/oracle';
 
@@ -24,6 +25,26 @@ describe('cpuGradient against numpy fixtures', () => {
       }
     });
   }
+
+  it('matches numpy bit for bit on coordinates that are not monotonic', () => {
+    const nonMonotonic = cases.filter((c) => c.name.startsWith('non-monotonic') && c.dtype === 'float64');
+    expect(nonMonotonic.length).toBeGreaterThanOrEqual(10);
+    for (const c of nonMonotonic) {
+      cpuGradient(caseData(c), caseOptions(c)).forEach((g, k) => expect(Array.from(g), c.name).toEqual(c.expected[k]));
+    }
+  });
+
+  it('refuses the coordinates numpy divides by zero on, saying which points coincide', () => {
+    const refused = loadRefusedCoordinates();
+    expect(refused.length).toBeGreaterThanOrEqual(8);
+    for (const r of refused) {
+      expect(r.finite).toBe(false); // numpy's own answer has inf or nan
+      const e = (() => { try { cpuGradient(r.data, { spacing: r.spacing, edgeOrder: r.edgeOrder }); } catch (err) { return err; } })();
+      expect(e).toBeInstanceOf(GradientError);
+      expect((e as GradientError).code).toBe('invalid-spacing');
+      expect((e as GradientError).message).toMatch(/step 0|coordinates \d+ and \d+ are equal/);
+    }
+  });
 
   it("reproduces the tutorial's real numpy output, not the tutorial's claim", () => {
     const f = [1, 2, 3, 4, 5].map((a) => a * a + 2 * a + 1);

@@ -7,7 +7,7 @@ import { workgroupSize } from '../src/gpu/dispatch';
 import { gpuGradient } from '../src/gpu/api';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
 import { f32Violation, maxAbs, minStep } from './helpers/bounds';
-import { caseData, caseOptions, loadNumpyCases } from './helpers/fixtures';
+import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';
 import { gpuSuite } from './helpers/gpu-suite';
 import { randomCase, rng } from './helpers/random';
 import { BAD_INPUTS } from './helpers/bad-inputs';
@@ -35,6 +35,14 @@ describe('gpuGradient in Node (Dawn)', () => {
     for (const c of loadNumpyCases()) {
       const got = await suite.ctx.gradient(caseData(c), caseOptions(c));
       expectClose(got, c.expected64 ?? c.expected, maxAbs(c.data), minStep(c.spacing, c.expected.length), c.name);
+    }
+  });
+
+  gpuIt('refuses the coordinates numpy divides by zero on, as cpuGradient does', async () => {
+    for (const r of loadRefusedCoordinates()) {
+      const e = await suite.ctx.gradient(r.data, { spacing: r.spacing, edgeOrder: r.edgeOrder }).catch((err) => err);
+      expect(e).toBeInstanceOf(GradientError);
+      expect(e.code).toBe('invalid-spacing');
     }
   });
 

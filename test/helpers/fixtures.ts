@@ -19,6 +19,13 @@ export function loadNumpyCases(): NumpyCase[] {
   return JSON.parse(readFileSync(fixtureFile, 'utf8')).cases;
 }
 
+/** Coordinates numpy divides by zero on (it returns inf/nan; `finite` records whether all were finite). */
+export interface RefusedCoordinates { data: number[]; spacing: number[][]; edgeOrder: 1 | 2; finite: boolean }
+
+export function loadRefusedCoordinates(): RefusedCoordinates[] {
+  return JSON.parse(readFileSync(fixtureFile, 'utf8')).refused;
+}
+
 const ARRAY_OF = { float64: Float64Array, float32: Float32Array, int32: Int32Array, uint8: Uint8Array };
 
 export function caseData(c: NumpyCase): NumericArray {
