@@ -1,7 +1,7 @@
-import { describeData, type DataInfo } from './data';
-import { GradientError, describe } from './errors';
-import type { Plan } from './plan';
-import type { NumericArray } from './types';
+import { describeData, type DataInfo } from './data.js';
+import { GradientError, describe } from './errors.js';
+import type { Plan } from './plan.js';
+import type { NumericArray } from './types.js';
 
 /** Derived fields computed from the derivatives in one pass. */
 export type DerivedField = 'magnitude' | 'divergence' | 'curl';

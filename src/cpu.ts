@@ -1,8 +1,8 @@
-import { describeData } from './data';
-import { GradientError, describe } from './errors';
-import { makePlan, type AxisPlan, type Plan } from './plan';
-import { edgeSteps, edgeWeights2, interiorWeights } from './stencil';
-import type { GradientOptions, NumericArray } from './types';
+import { describeData } from './data.js';
+import { GradientError, describe } from './errors.js';
+import { makePlan, type AxisPlan, type Plan } from './plan.js';
+import { edgeSteps, edgeWeights2, interiorWeights } from './stencil.js';
+import type { GradientOptions, NumericArray } from './types.js';
 
 /**
  * The float64 reference: numpy.gradient's arithmetic, operation for operation, so results match numpy

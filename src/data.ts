@@ -1,5 +1,5 @@
-import { GradientError, describe } from './errors';
-import type { DataKind } from './types';
+import { GradientError, describe } from './errors.js';
+import type { DataKind } from './types.js';
 
 export interface DataInfo {
   readonly length: number;

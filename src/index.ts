@@ -1,14 +1,14 @@
-export { cpuGradient, type CpuGradientOptions } from './cpu';
-export { cpuCurl, cpuDivergence, cpuGradientMagnitude } from './derived';
-export type { DerivedField } from './components';
-export { GradientError, type GradientErrorCode } from './errors';
-export type { DataKind, GradientOptions, NumericArray } from './types';
+export { cpuGradient, type CpuGradientOptions } from './cpu.js';
+export { cpuCurl, cpuDivergence, cpuGradientMagnitude } from './derived.js';
+export type { DerivedField } from './components.js';
+export { GradientError, type GradientErrorCode } from './errors.js';
+export type { DataKind, GradientOptions, NumericArray } from './types.js';
 export {
   gpuGradient, gpuGradientMagnitude, gpuDivergence, gpuCurl, createGradient, defaultGradientContext, releaseDefaultDevice,
   type GpuGradientOptions,
-} from './gpu/api';
+} from './gpu/api.js';
 export {
   GradientContext, type GradientContextOptions, type EncodeOptions, type EncodedGradient, type ContextStats,
-} from './gpu/context';
-export type { GpuLimits } from './gpu/dispatch';
-export { describeAdapter } from './gpu/device';
+} from './gpu/context.js';
+export type { GpuLimits } from './gpu/dispatch.js';
+export { describeAdapter } from './gpu/device.js';

@@ -1,6 +1,6 @@
-import { GradientError, describe } from './errors';
-import type { DataInfo } from './data';
-import type { GradientOptions } from './types';
+import { GradientError, describe } from './errors.js';
+import type { DataInfo } from './data.js';
+import type { GradientOptions } from './types.js';
 
 /**
  * One differentiated axis, seen as the C-order view (outer, n, inner):

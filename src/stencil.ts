@@ -1,4 +1,4 @@
-import type { AxisPlan } from './plan';
+import type { AxisPlan } from './plan.js';
 
 /** Three weights applied to three samples, in numpy's order. */
 export interface Weights3 { readonly a: number; readonly b: number; readonly c: number }

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchBrowser } from './helpers/browsers';
+import { vulkanEnv } from './helpers/gpu';
 
 // `npm test` builds first (pretest), so dist/ is the bundle users get.
 describe('the built package', () => {
@@ -40,4 +43,77 @@ describe('the built package', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+// What a user installs: `npm pack`'s tarball, unpacked into a consumer project's node_modules beside the
+// packages it depends on (linked from ours, so no registry is needed).
+describe('the packed package in consumer projects', () => {
+  const tsc = resolve('node_modules/typescript/bin/tsc');
+
+  function consumer(name: 'node16' | 'vite'): string {
+    const dir = resolve('test-output/consumers', name);
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(resolve('test/consumers', name), dir, { recursive: true });
+    const pkgDir = join(dir, 'node_modules/webgpu-gradient');
+    mkdirSync(pkgDir, { recursive: true });
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').pop()!;
+    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', pkgDir, '--strip-components=1']);
+    for (const dep of ['@webgpu/types', 'webgpu']) {
+      mkdirSync(join(dir, 'node_modules', dep, '..'), { recursive: true });
+      symlinkSync(resolve('node_modules', dep), join(dir, 'node_modules', dep));
+    }
+    return dir;
+  }
+
+  it('attw (ESM profile) and publint find nothing wrong with the tarball', () => {
+    // Both exit non-zero on a problem, which fails execFileSync (attw reported an internal resolution
+    // error for node16 while the .d.ts files imported each other without extensions).
+    const attw = execFileSync(resolve('node_modules/.bin/attw'), ['--pack', '.', '--profile', 'esm-only'], { encoding: 'utf8' })
+      .replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
+    expect(attw).toMatch(/node16 \(from ESM\)\s*│\s*🟢/);
+    const lint = execFileSync(resolve('node_modules/.bin/publint'), ['--strict'], { encoding: 'utf8' });
+    expect(lint).toMatch(/All good!/);
+  }, 120_000);
+
+  it('a Node project with moduleResolution node16 type-checks against it (TypeScript 7; 5.9 with @webgpu/types) and runs (CPU and Dawn)', () => {
+    const dir = consumer('node16');
+    // TypeScript 6 and later have the WebGPU types in lib "DOM"; 5.x needs the @webgpu/types peer.
+    execFileSync(process.execPath, [resolve('node_modules/typescript-5/bin/tsc'), '-p', join(dir, 'tsconfig.ts5.json')], { encoding: 'utf8' });
+    execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+    const out = JSON.parse(execFileSync(process.execPath, [join(dir, 'out/main.js')], { cwd: dir, encoding: 'utf8', env: vulkanEnv() }));
+    expect(out.cpu).toEqual([1, 1.5, 3, 4]);
+    expect(out.gpu).toEqual(out.cpu);
+    expect(out.limits).toBe(true);
+    expect(out.layout.slabBytes).toBeGreaterThanOrEqual(4 * 32);
+  }, 120_000);
+
+  it('a browser project bundled by vite type-checks against it and runs in Chromium', async () => {
+    const dir = consumer('vite');
+    execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+    execFileSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: dir, encoding: 'utf8' });
+    const root = join(dir, 'dist');
+    const server = createServer((req, res) => {
+      const path = join(root, req.url === '/' ? 'index.html' : req.url!.replace(/\.\.+/g, ''));
+      if (!existsSync(path)) { res.statusCode = 404; res.end(); return; }
+      res.setHeader('content-type', extname(path) === '.html' ? 'text/html' : 'text/javascript');
+      res.end(readFileSync(path));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const browser = await launchBrowser('chromium');
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push((e as Error).message));
+      await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+      await page.waitForFunction('window.__out !== undefined', { timeout: 60_000 });
+      const out = (await page.evaluate('window.__out')) as { adapter: string; gpu: number[]; cpu: number[] };
+      expect(out.cpu).toEqual([2, 4, 6, 8, 10]);
+      expect(out.gpu).toEqual(out.cpu);
+      expect(out.adapter).not.toBe('');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }, 120_000);
 });

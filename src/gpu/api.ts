@@ -1,7 +1,7 @@
-import { GradientError } from '../errors';
-import type { GradientOptions, NumericArray } from '../types';
-import { GradientContext, type GradientContextOptions } from './context';
-import { releaseDawn } from './device';
+import { GradientError } from '../errors.js';
+import type { GradientOptions, NumericArray } from '../types.js';
+import { GradientContext, type GradientContextOptions } from './context.js';
+import { releaseDawn } from './device.js';
 
 export type GpuGradientOptions = GradientOptions & { device?: GPUDevice };
 

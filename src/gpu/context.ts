@@ -1,17 +1,17 @@
-import { checkComponentCount, describeComponents, type DerivedField } from '../components';
-import { describeData, type DataInfo } from '../data';
-import { GradientError, describe } from '../errors';
-import { makePlan, type Plan } from '../plan';
-import type { DataKind, GradientOptions, NumericArray } from '../types';
-import { ceilTo, planFusedSteps, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch';
-import { BufferUsage, MapMode, ShaderStage } from './flags';
+import { checkComponentCount, describeComponents, type DerivedField } from '../components.js';
+import { describeData, type DataInfo } from '../data.js';
+import { GradientError, describe } from '../errors.js';
+import { makePlan, type Plan } from '../plan.js';
+import type { DataKind, GradientOptions, NumericArray } from '../types.js';
+import { ceilTo, planFusedSteps, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch.js';
+import { BufferUsage, MapMode, ShaderStage } from './flags.js';
 import {
   checkFloat32Coefficients, chooseLayout, GPU_DTYPES, inputFormat, keepsAxisOrder, kernelVariant, moduleName, packWeights, PARAMS_BYTES, shaderSource, writeParams,
   type InputFormat, type KernelVariant, type Layout, type ModuleName, type Operation,
-} from './kernels';
-import { BufferPool, type PoolStats } from './pool';
-import { requestGradientDevice } from './device';
-import { fillMapped, readMapped } from './upload';
+} from './kernels.js';
+import { BufferPool, type PoolStats } from './pool.js';
+import { requestGradientDevice } from './device.js';
+import { fillMapped, readMapped } from './upload.js';
 
 export interface GradientContextOptions {
   /** Device to use; without it one is requested (navigator.gpu, or Dawn's `webgpu` package in Node). */

@@ -1,4 +1,4 @@
-import { GradientError } from '../errors';
+import { GradientError } from '../errors.js';
 
 /**
  * Finding a WebGPU device: `navigator.gpu` in browsers (and in runtimes that provide it); in Node, the

@@ -1,6 +1,6 @@
-import { GradientError } from '../errors';
-import type { Plan } from '../plan';
-import { MAX_AXES_PER_DISPATCH, type Layout } from './kernels';
+import { GradientError } from '../errors.js';
+import type { Plan } from '../plan.js';
+import { MAX_AXES_PER_DISPATCH, type Layout } from './kernels.js';
 
 /**
  * Pure planning of GPU work: workgroup size, grids folded past the per-dimension limit, and the split of

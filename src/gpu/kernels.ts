@@ -1,7 +1,7 @@
-import { GradientError, describe } from '../errors';
-import type { DataKind } from '../types';
-import type { AxisPlan, Plan } from '../plan';
-import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil';
+import { GradientError, describe } from '../errors.js';
+import type { DataKind } from '../types.js';
+import type { AxisPlan, Plan } from '../plan.js';
+import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
 import vec4Source from '../../shaders/gradient_vec4.wgsl?raw';

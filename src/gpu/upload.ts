@@ -1,4 +1,4 @@
-import type { DataKind, NumericArray } from '../types';
+import type { DataKind, NumericArray } from '../types.js';
 
 /**
  * Moving bytes between host arrays and mapped GPU buffers. Uploads go through a pooled MAP_WRITE staging
