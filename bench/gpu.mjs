@@ -148,7 +148,7 @@ function hypotKernel(stacked, out, n, slab, D) {
     @group(0) @binding(1) var<storage, read_write> o: array<vec4<f32>>;
     @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
       let i = id.x + id.y * nw.x * 256u;
-      if (i >= ${n / 4}u) { return; }
+      if (i >= ${Math.ceil(n / 4)}u) { return; } // the last group may hold up to 3 elements of padding
       var s = vec4<f32>(0.0);
       for (var k = 0u; k < ${D}u; k++) { let v = g[i + k * ${slab / 4}u]; s += v * v; }
       o[i] = sqrt(s);
