@@ -1,5 +1,5 @@
 import { describeData } from './data.js';
-import { GradientError, describe } from './errors.js';
+import { checkOut } from './out.js';
 import { makePlan, type AxisPlan, type Plan } from './plan.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from './stencil.js';
 import type { GradientOptions, NumericArray } from './types.js';
@@ -11,7 +11,8 @@ import type { GradientOptions, NumericArray } from './types.js';
  */
 export function cpuGradient(data: NumericArray, options?: CpuGradientOptions): Float64Array[] {
   const plan = makePlan(describeData(data), options, ['out']);
-  const out = options?.out === undefined ? plan.axes.map(() => new Float64Array(plan.size)) : checkOut(options.out, plan, data);
+  const out = options?.out === undefined ? plan.axes.map(() => new Float64Array(plan.size))
+    : checkOut(options.out, Float64Array, plan.axes.length, plan.size, [data], 'one per selected axis');
   plan.axes.forEach((ax, k) => axisGradient(data, ax, plan, out[k]));
   return out;
 }
@@ -23,23 +24,6 @@ export interface CpuGradientOptions extends GradientOptions {
    * large arrays.
    */
   out?: Float64Array[];
-}
-
-function checkOut(out: unknown, plan: Plan, data: NumericArray): Float64Array[] {
-  if (!Array.isArray(out) || out.length !== plan.axes.length) {
-    throw new GradientError('invalid-option', `out: ${describe(out)} must be an array of ${plan.axes.length} Float64Array (one per selected axis)`);
-  }
-  out.forEach((o, k) => {
-    if (!(o instanceof Float64Array) || o.length !== plan.size) {
-      throw new GradientError('invalid-option', `out[${k}]: ${describe(o)} must be a Float64Array of length ${plan.size}`);
-    }
-    const shares = (a: ArrayBufferView, b: ArrayBufferView) => a.buffer === b.buffer
-      && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-    if ((ArrayBuffer.isView(data) && shares(o, data)) || out.some((p, j) => j !== k && shares(o, p))) {
-      throw new GradientError('invalid-option', `out[${k}]: overlaps the data or another output`);
-    }
-  });
-  return out;
 }
 
 /** The derivative of `f` along the plan's k-th selected axis, written into `out`. */

@@ -8,7 +8,7 @@ export {
   type GpuGradientOptions,
 } from './gpu/api.js';
 export {
-  GradientContext, type GradientContextOptions, type EncodeOptions, type EncodedGradient, type ContextStats,
+  GradientContext, type GradientContextOptions, type HostCallOptions, type EncodeOptions, type EncodedGradient, type ContextStats,
 } from './gpu/context.js';
 export type { GpuLimits } from './gpu/dispatch.js';
 export { describeAdapter } from './gpu/device.js';

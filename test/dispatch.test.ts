@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeData } from '../src/data';
 import { makePlan } from '../src/plan';
-import { ceilTo, foldGrid, planSteps, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
+import { ceilTo, foldGrid, planPieces, planSteps, stencilReach, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
 import { AXIS_BYTES, PARAMS_BYTES, chooseLayout, kernelVariant, packWeights, writeParams } from '../src/gpu/kernels';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { rng } from './helpers/random';
@@ -197,5 +197,47 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect(variant([5, 8], { edgeOrder: 2 }).constants.EDGE_ORDER).toBe(2);
     expect(variant([5, 6]).entry).toBe('main_scalar');
     expect(variant([5, 8], {}, 'curl2').entry).toBe('curl_vec4');
+  });
+});
+
+describe('planPieces (host calls streamed in pieces)', () => {
+  it('covers every element once, in order, with the halo each stencil reads and within chunkBytes, on 3,000 random problems', () => {
+    const r = rng(21);
+    let streamed = 0;
+    for (let t = 0; t < 3000; t++) {
+      const rank = 1 + Math.floor(r() * 3);
+      const shape = Array.from({ length: rank }, (_, d) => (d === 0 ? 5 + Math.floor(r() * 300) : 1 + Math.floor(r() * 12)));
+      const axes = shape.map((_, d) => d).filter((d) => shape[d] >= 5 && r() < 0.7);
+      if (axes.length === 0) continue;
+      const options = { axis: axes, edgeOrder: (1 + Math.floor(r() * 2)) as 1 | 2, accuracy: r() < 0.2 ? 4 : 2, boundary: r() < 0.15 ? 'periodic' : 'edge' } as const;
+      const p = plan(shape, options);
+      const bytes = [1, 2, 4][Math.floor(r() * 3)], components = 1 + Math.floor(r() * 3), outputs = 1 + Math.floor(r() * 3);
+      const chunkBytes = 256 + Math.floor(r() * 20000);
+      const limits = { ...LIMITS, maxStorageBufferBindingSize: r() < 0.3 ? 2048 : LIMITS.maxStorageBufferBindingSize };
+      const { pieces, bounded } = planPieces(p, chooseLayout(p), bytes, components, outputs, chunkBytes, limits);
+      const rowSize = p.size / shape[0];
+      const first = p.axes.findIndex((ax) => ax.axis === 0);
+      const halo = first < 0 ? 0 : stencilReach(p, first) * rowSize;
+      let next = 0;
+      for (const piece of pieces) {
+        expect(piece.e0).toBe(next);
+        expect(piece.e1).toBeGreaterThan(piece.e0);
+        expect(piece.e0 % 4).toBe(0);
+        expect(piece.inStart % 4).toBe(0);
+        expect(piece.e0 % rowSize).toBe(0);
+        expect(piece.inStart).toBeLessThanOrEqual(Math.max(0, piece.e0 - halo));
+        expect(piece.inEnd).toBeGreaterThanOrEqual(Math.min(p.size, piece.e1 + halo));
+        if (bounded) {
+          expect((piece.inEnd - piece.inStart) * bytes * components).toBeLessThanOrEqual(chunkBytes);
+          expect((piece.e1 - piece.e0) * 4 * outputs).toBeLessThanOrEqual(chunkBytes);
+        }
+        if (pieces.length > 1) expect((piece.inEnd - piece.inStart) * bytes).toBeLessThanOrEqual(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
+        next = piece.e1;
+      }
+      expect(next).toBe(p.size);
+      if (p.boundary === 'periodic' && first >= 0) expect(pieces.length).toBe(1);
+      if (pieces.length > 1) streamed++;
+    }
+    expect(streamed).toBeGreaterThan(1000);
   });
 });

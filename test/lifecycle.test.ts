@@ -81,11 +81,11 @@ describe('failed allocations', () => {
 });
 
 describe('destroy', () => {
-  gpuIt('destroyed while a call waits for its upload: the call rejects (destroyed), no buffer stays alive', async () => {
+  gpuIt('destroyed before a call records its work: the call rejects (destroyed), no buffer stays alive', async () => {
     const { device } = (await testDevice())!;
     let ctx: GradientContext | null = null;
-    // Destroy right after the call creates its upload buffer, i.e. while it waits to map it.
-    const watched = hooked(device, { createBuffer: (d) => { if (d.usage & BufferUsage.MAP_WRITE) queueMicrotask(() => ctx!.destroy()); return d; } });
+    // Destroy right after the call creates its readback staging buffer, before it records anything.
+    const watched = hooked(device, { createBuffer: (d) => { if (d.usage & BufferUsage.MAP_READ) queueMicrotask(() => ctx!.destroy()); return d; } });
     ctx = new GradientContext(watched, {}, false);
     const e = await ctx.gradient(new Float32Array(64 * 64), { shape: [64, 64] }).catch((err) => err);
     expect(e).toBeInstanceOf(GradientError);

@@ -29,7 +29,8 @@ describe('the built package', () => {
         const cpu = Array.from(cpuGradient([1, 2, 4, 8])[0]);
         const err = await gpuGradient([1, 2, 4]).then(() => null, (e) => e.code + ': ' + e.message);
         // Bad options are refused before a device is requested (here, before finding there is none).
-        const badOptions = await Promise.all([{ workgroupSize: 0 }, { workgroupSize: 1.5 }, { maxPooledBytes: NaN }, { maxPooledBuffers: -1 }]
+        const badOptions = await Promise.all([{ workgroupSize: 0 }, { workgroupSize: 1.5 }, { maxPooledBytes: NaN }, { maxPooledBuffers: -1 },
+          { chunkBytes: 100 }, { chunkbytes: 2 ** 20 }]
           .map((o) => createGradient(o).then(() => null, (e) => e.code + ': ' + e.message)));
         console.log(JSON.stringify({ cpu, err, badOptions }));`;
       const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, encoding: 'utf8' }));
@@ -39,6 +40,8 @@ describe('the built package', () => {
       expect(out.badOptions[1]).toMatch(/^invalid-option: workgroupSize: 1.5 /);
       expect(out.badOptions[2]).toMatch(/^invalid-option: maxPooledBytes: NaN /);
       expect(out.badOptions[3]).toMatch(/^invalid-option: maxPooledBuffers: -1 /);
+      expect(out.badOptions[4]).toMatch(/^invalid-option: chunkBytes: 100 must be an integer ≥ 4096/);
+      expect(out.badOptions[5]).toMatch(/^invalid-option: options.chunkbytes: unknown option/); // a typo is not ignored
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,9 +1,10 @@
 import { GradientError } from '../errors.js';
-import type { GradientOptions, NumericArray } from '../types.js';
-import { GradientContext, type GradientContextOptions } from './context.js';
+import type { NumericArray } from '../types.js';
+import { GradientContext, type GradientContextOptions, type HostCallOptions } from './context.js';
 import { releaseDawn } from './device.js';
 
-export type GpuGradientOptions = GradientOptions & { device?: GPUDevice };
+/** The plan's options, `out` (caller-supplied result arrays) and `device` (a device of your own). */
+export type GpuGradientOptions = HostCallOptions & { device?: GPUDevice };
 
 /** A context with its own pipeline cache and buffer pool on one device (see GradientContext). */
 export function createGradient(options: GradientContextOptions = {}): Promise<GradientContext> {

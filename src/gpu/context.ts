@@ -3,15 +3,18 @@ import { describeData, type DataInfo } from '../data.js';
 import { GradientError, describe } from '../errors.js';
 import { makePlan, type Plan } from '../plan.js';
 import type { DataKind, GradientOptions, NumericArray } from '../types.js';
-import { ceilTo, planFusedSteps, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Step } from './dispatch.js';
-import { BufferUsage, MapMode, ShaderStage } from './flags.js';
+import {
+  ceilTo, planFusedSteps, planPieces, planSteps, slabAlignment, workgroupSize, type GpuLimits, type OutputSlot, type Piece, type Step,
+} from './dispatch.js';
+import { BufferUsage, ShaderStage } from './flags.js';
 import {
   checkFloat32Coefficients, chooseLayout, GPU_DTYPES, inputFormat, keepsAxisOrder, kernelVariant, moduleName, packWeights, PARAMS_BYTES, shaderSource, writeParams,
   type InputFormat, type KernelVariant, type Layout, type ModuleName, type Operation,
 } from './kernels.js';
 import { BufferPool, type PoolStats } from './pool.js';
-import { requestGradientDevice } from './device.js';
-import { fillMapped, readMapped } from './upload.js';
+import { mapsWaitForPoll, requestGradientDevice } from './device.js';
+import { checkOut } from '../out.js';
+import { Transfer, type TransferStats } from './transfer.js';
 
 export interface GradientContextOptions {
   /** Device to use; without it one is requested (navigator.gpu, or Dawn's `webgpu` package in Node). */
@@ -27,6 +30,22 @@ export interface GradientContextOptions {
    * limits). A tuning knob for benchmarks: 64 to 1024 ran within 2 % of 256 on an H100 and an H200 for 2-D and 3-D.
    */
   workgroupSize?: number;
+  /**
+   * Host calls are streamed in pieces that move at most this many bytes each way (input window, results),
+   * at most two pieces in flight per call, so a call holds a bounded amount of GPU memory whatever the
+   * array's size (see README, "The host path"). Default 64 MiB; at least 4096.
+   */
+  chunkBytes?: number;
+}
+
+/** Options of the host-array methods (`gradient`, `magnitude`, …): the plan's options and `out`. */
+export interface HostCallOptions extends GradientOptions {
+  /**
+   * Float32Arrays to receive the results, one per output (one per selected axis for gradient; one for
+   * magnitude and divergence; one or three for curl), each of the data's length; they are returned.
+   * Reusing them avoids fresh host memory on every call.
+   */
+  out?: Float32Array[];
 }
 
 /** Arguments of `encode`: the gradient options plus GPU buffers. */
@@ -64,13 +83,25 @@ export interface EncodedGradient {
 export interface ContextStats extends PoolStats {
   shaderModules: number;
   pipelines: number;
+  /** Bytes of the staging slots the host path keeps (outside the pool's cap). */
+  stagingBytes: number;
+  /** Host-path counters: groups (submits), jobs (pieces), map round trips, and time per phase. */
+  transfer: TransferStats;
 }
 
-const GPU_OPTION_KEYS = ['device'];
+const GPU_OPTION_KEYS = ['device', 'out'];
+const CONTEXT_OPTION_KEYS = ['device', 'limits', 'maxPooledBytes', 'maxPooledBuffers', 'workgroupSize', 'chunkBytes'];
+export const DEFAULT_CHUNK_BYTES = 64 * 2 ** 20;
 
 /** Refuses a bad tuning option by name and value (a NaN pool cap, say, would never evict anything). */
 function checkContextOptions(options: GradientContextOptions): void {
-  type Tuning = 'workgroupSize' | 'maxPooledBytes' | 'maxPooledBuffers';
+  if (options === null || typeof options !== 'object') throw new GradientError('invalid-option', `options: ${describe(options)} must be an object`);
+  for (const key of Object.keys(options)) {
+    if (!CONTEXT_OPTION_KEYS.includes(key)) {
+      throw new GradientError('invalid-option', `options.${key}: unknown option (expected one of ${CONTEXT_OPTION_KEYS.join(', ')})`);
+    }
+  }
+  type Tuning = 'workgroupSize' | 'maxPooledBytes' | 'maxPooledBuffers' | 'chunkBytes';
   const check = (name: Tuning, ok: (value: number) => boolean, rule: string) => {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && ok(value))) {
@@ -81,6 +112,7 @@ function checkContextOptions(options: GradientContextOptions): void {
   check('workgroupSize', integerIn(1, 1024), 'an integer from 1 to 1024');
   check('maxPooledBytes', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
   check('maxPooledBuffers', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
+  check('chunkBytes', integerIn(4096, 2 ** 52), 'an integer ≥ 4096');
 }
 
 /**
@@ -99,6 +131,8 @@ export class GradientContext {
   private destroyed = false;
   private emptyWeights: GPUBuffer | null = null;
   private readonly waiting = new Set<(error: unknown) => void>();
+  private readonly transfer: Transfer;
+  private readonly chunkBytes: number;
 
   /** A context on `options.device`, or on a device it requests and owns. `shared`: gpuGradient's default context. */
   static async create(options: GradientContextOptions = {}, shared = false): Promise<GradientContext> {
@@ -128,6 +162,13 @@ export class GradientContext {
       workgroupSize: options.workgroupSize,
     };
     this.pool = new BufferPool(device, options.maxPooledBytes, options.maxPooledBuffers);
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.transfer = new Transfer(device, this.pool, {
+      whileAlive: (p) => this.whileAlive(p),
+      checkUsable: () => this.checkUsable(),
+      translate: (e) => this.translate(e),
+      scoped: (body) => this.scoped(body),
+    }, { chunkBytes: this.chunkBytes, pollingMaps: mapsWaitForPoll() });
     const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
     this.bindGroupLayout = device.createBindGroupLayout({
       label: 'webgpu-gradient',
@@ -143,6 +184,7 @@ export class GradientContext {
       this.lostMessage = info.message || info.reason || 'device lost';
       // Everything tied to the device is dead: forget it without touching it.
       this.pool.forget();
+      this.transfer.destroy(true);
       this.pipelines.clear();
       this.modules.clear();
       for (const reject of this.waiting) reject(this.lostError());
@@ -150,92 +192,70 @@ export class GradientContext {
   }
 
   /** gpuGradient on this context's device: one Float32Array per selected axis. */
-  async gradient(data: NumericArray, options?: GradientOptions): Promise<Float32Array[]> {
+  async gradient(data: NumericArray, options?: HostCallOptions): Promise<Float32Array[]> {
     const info = describeData(data);
-    return this.compute([data], info, makePlan(info, options, GPU_OPTION_KEYS), 'gradient');
+    return this.compute([data], info, makePlan(info, options, GPU_OPTION_KEYS), 'gradient', options?.out);
   }
 
   /** √(Σ_k (∂f/∂x_k)²) over the selected axes, in one pass: one Float32Array. */
-  async magnitude(data: NumericArray, options?: GradientOptions): Promise<Float32Array> {
+  async magnitude(data: NumericArray, options?: HostCallOptions): Promise<Float32Array> {
     const info = describeData(data);
-    return (await this.compute([data], info, makePlan(info, options, GPU_OPTION_KEYS), 'magnitude'))[0];
+    return (await this.compute([data], info, makePlan(info, options, GPU_OPTION_KEYS), 'magnitude', options?.out))[0];
   }
 
   /** Σ_k ∂v_k/∂x_k, component k paired with selected axis k, in one pass: one Float32Array. */
-  async divergence(components: readonly NumericArray[], options?: GradientOptions): Promise<Float32Array> {
+  async divergence(components: readonly NumericArray[], options?: HostCallOptions): Promise<Float32Array> {
     const { list, info } = describeComponents(components);
     const plan = makePlan(info, options, GPU_OPTION_KEYS);
     checkComponentCount(plan, list.length, 'divergence');
-    return (await this.compute(list, info, plan, 'divergence'))[0];
+    return (await this.compute(list, info, plan, 'divergence', options?.out))[0];
   }
 
   /** Curl of a 2-D (one array) or 3-D (three arrays) vector field over the selected axes, in one pass. */
-  async curl(components: readonly NumericArray[], options?: GradientOptions): Promise<Float32Array[]> {
+  async curl(components: readonly NumericArray[], options?: HostCallOptions): Promise<Float32Array[]> {
     const { list, info } = describeComponents(components);
     const plan = makePlan(info, options, GPU_OPTION_KEYS);
     checkComponentCount(plan, list.length, 'curl');
-    return this.compute(list, info, plan, plan.axes.length === 2 ? 'curl2' : 'curl3');
+    return this.compute(list, info, plan, plan.axes.length === 2 ? 'curl2' : 'curl3', options?.out);
   }
 
-  /** Upload (components stacked), record, read back: the host-to-host path of every operation. */
-  private async compute(arrays: readonly NumericArray[], info: DataInfo, plan: Plan, op: Operation): Promise<Float32Array[]> {
+  /**
+   * The host-to-host path of every operation: the array is cut into pieces (one for most calls), each
+   * uploaded, computed and read back by the transfer layer, at most two in flight per call.
+   */
+  private async compute(arrays: readonly NumericArray[], info: DataInfo, plan: Plan, op: Operation, out?: unknown): Promise<Float32Array[]> {
     this.checkUsable();
     checkFloat32Coefficients(plan);
-    const outputCount = outputsOf(op, plan);
-    // Nothing to differentiate: no gradients, and a zero magnitude.
-    if (plan.axes.length === 0) return op === 'gradient' ? [] : [new Float32Array(plan.size)];
-    if (plan.size === 0) return Array.from({ length: outputCount }, () => new Float32Array(0));
-    const format = inputFormat(info.kind);
-    this.checkSize(plan, format);
-    const layout = chooseLayout(plan);
     const N = plan.size;
-    const slab = ceilTo(N, slabAlignment(this.limits));
-    const stackedBytes = outputCount * slab * 4;
-    const stacked = stackedBytes <= this.limits.maxBufferSize || op !== 'gradient';
-    const slots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
-    const work = await this.prepare(plan, layout, format, slots, { op, components: arrays.length, componentStride: slab })
-      .catch((error) => { throw this.translate(error); });
-    this.checkUsable();
+    const outputCount = outputsOf(op, plan);
+    const targets = out === undefined ? Array.from({ length: outputCount }, () => new Float32Array(N))
+      : checkOut(out, Float32Array, outputCount, N, arrays, outputCount === plan.axes.length ? 'one per selected axis' : `the ${op} result`);
+    // Nothing to differentiate: no gradients, and a zero magnitude.
+    if (plan.axes.length === 0 || N === 0) return targets.map((t) => t.fill(0));
+    const format = inputFormat(info.kind);
     const bpe = format.bytesPerElement;
-    const inputBytes = ceilTo(((arrays.length - 1) * slab + N) * bpe, 16);
-    // Every buffer the call acquires, so that a failure anywhere destroys them rather than pooling them.
-    const used: GPUBuffer[] = [];
-    const acquire = (size: number, usage: number) => { const b = this.pool.acquire(size, usage); used.push(b); return b; };
-    try {
-      // Allocation inside the error scopes: an out-of-memory error rejects this call with gpu-error.
-      const { input, upload, outBuffers, staging } = await this.guard(() => {
-        const outs = stacked
-          ? [acquire(stackedBytes, BufferUsage.STORAGE | BufferUsage.COPY_SRC)]
-          : plan.axes.map(() => acquire(ceilTo(N * 4, 16), BufferUsage.STORAGE | BufferUsage.COPY_SRC));
-        return {
-          outBuffers: outs,
-          staging: outs.map((b) => acquire(b.size, BufferUsage.MAP_READ | BufferUsage.COPY_DST)),
-          input: acquire(inputBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST),
-          upload: acquire(inputBytes, BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC),
-        };
+    const layout = chooseLayout(plan);
+    const { pieces, bounded } = planPieces(plan, layout, bpe, arrays.length, outputCount, this.chunkBytes, this.limits);
+    const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
+    const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
+    if (bounded) checkIndexable(N);
+    else this.checkSize(plan, format, arrays.length * stride); // one piece holds the whole array
+    // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
+    const slab = ceilTo(longest, slabAlignment(this.limits));
+    const stacked = outputCount * slab * 4 <= this.limits.maxBufferSize || op !== 'gradient';
+    const buffers = stacked ? [outputCount * slab * 4] : targets.map(() => ceilTo(longest * 4, 16));
+    const slots: OutputSlot[] = targets.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
+    await inFlight(pieces, 2, async (piece) => {
+      const work = await this.prepare(plan, layout, format, slots, { op, components: arrays.length, componentStride: stride }, piece)
+        .catch((error) => { throw this.translate(error); });
+      this.checkUsable();
+      await this.transfer.run({
+        input: { arrays, kind: info.kind, bytesPerElement: bpe, start: piece.inStart, end: piece.inEnd, stride },
+        output: { targets, at: piece.e0, count: piece.e1 - piece.e0, buffers, slots },
+        record: (encoder, input, outputs) => this.record(encoder, work, input, outputs, piece.inStart),
       });
-      await this.whileAlive(upload.mapAsync(MapMode.WRITE));
-      this.checkUsable(); // destroyed meanwhile: its shared buffers may be gone, so record nothing
-      arrays.forEach((a, c) => fillMapped(upload, a, info.kind, bpe, c * slab * bpe));
-      upload.unmap();
-      await this.guard(() => {
-        const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
-        encoder.copyBufferToBuffer(upload, 0, input, 0, inputBytes);
-        used.push(...this.record(encoder, work, input, outBuffers));
-        const copyBytes = stacked ? ((outputCount - 1) * slab + N) * 4 : N * 4;
-        outBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, staging[i], 0, copyBytes));
-        this.device.queue.submit([encoder.finish()]);
-      });
-      await this.whileAlive(Promise.all(staging.map((s) => s.mapAsync(MapMode.READ))));
-      const results = slots.map((slot) => readMapped(staging[slot.buffer], slot.offset * 4, N));
-      staging.forEach((s) => s.unmap());
-      for (const b of used) this.pool.release(b);
-      return results;
-    } catch (error) {
-      // The buffers may still be in use by work that failed half-way: destroy rather than pool them.
-      if (!this.lostMessage) for (const b of used) this.pool.destroy(b);
-      throw this.translate(error);
-    }
+    });
+    return targets;
   }
 
   /**
@@ -324,7 +344,7 @@ export class GradientContext {
       await this.guard(createOutput);
       return result([]);
     }
-    this.checkSize(plan, format);
+    this.checkSize(plan, format, (components - 1) * stride + N);
     const work = await this.prepare(plan, chooseLayout(plan), format, slots, { op, components, componentStride: stride, timestampWrites });
     let temps: GPUBuffer[] = [];
     try {
@@ -341,7 +361,10 @@ export class GradientContext {
   }
 
   stats(): ContextStats {
-    return { ...this.pool.stats(), shaderModules: this.modules.size, pipelines: this.pipelines.size };
+    return {
+      ...this.pool.stats(), shaderModules: this.modules.size, pipelines: this.pipelines.size,
+      stagingBytes: this.transfer.stagingBytes(), transfer: { ...this.transfer.stats },
+    };
   }
 
   /** Destroys pooled buffers (and the device when this context requested it). */
@@ -349,6 +372,7 @@ export class GradientContext {
     if (this.destroyed) return;
     this.destroyed = true;
     if (!this.lostMessage) this.pool.close();
+    this.transfer.destroy(this.lostMessage !== null);
     this.emptyWeights?.destroy();
     this.pipelines.clear();
     this.modules.clear();
@@ -361,19 +385,22 @@ export class GradientContext {
 
   // ---- internals ----
 
-  /** Splits a plan into dispatches and fetches (or builds) the pipeline of each. */
-  private async prepare(plan: Plan, layout: Layout, format: InputFormat, slots: OutputSlot[], options: RecordOptions): Promise<Work> {
+  /** Splits a plan (or one piece of it) into dispatches and fetches (or builds) the pipeline of each. */
+  private async prepare(plan: Plan, layout: Layout, format: InputFormat, slots: OutputSlot[], options: RecordOptions, piece?: Piece): Promise<Work> {
     const { op, components, componentStride } = options;
     const steps = op === 'gradient'
-      ? planSteps(plan, layout, format.bytesPerElement, slots, this.limits)
-      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, this.limits, keepsAxisOrder(op));
+      ? planSteps(plan, layout, format.bytesPerElement, slots, this.limits, piece)
+      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, this.limits, keepsAxisOrder(op), piece);
     const pipelines = await Promise.all(steps.map((step) =>
       this.pipeline(format, kernelVariant(plan, layout, op, step.slots.map((s) => plan.axes[s.axisIndex])))));
     return { plan, format, steps, pipelines, options };
   }
 
-  /** Records every dispatch of prepared work; returns the temporary buffers the work reads. */
-  private record(encoder: GPUCommandEncoder, work: Work, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[] {
+  /**
+   * Records every dispatch of prepared work; returns the temporary buffers the work reads. `input` holds
+   * the array from element `inputBase` on (a streamed piece's window starts there).
+   */
+  private record(encoder: GPUCommandEncoder, work: Work, input: GPUBuffer, outputs: readonly GPUBuffer[], inputBase = 0): GPUBuffer[] {
     const { plan, format, steps, pipelines, options: { componentStride, timestampWrites } } = work;
     const stride = ceilTo(PARAMS_BYTES, this.limits.minUniformBufferOffsetAlignment);
     const uniforms = this.pool.acquire(steps.length * stride, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
@@ -397,7 +424,7 @@ export class GradientContext {
       pass.setBindGroup(0, this.device.createBindGroup({
         layout: this.bindGroupLayout,
         entries: [
-          { binding: 0, resource: { buffer: input, offset: step.input.offset * bytes, size: ceilTo(step.input.size * bytes, 16) } },
+          { binding: 0, resource: { buffer: input, offset: (step.input.offset - inputBase) * bytes, size: ceilTo(step.input.size * bytes, 16) } },
           { binding: 1, resource: { buffer: weights } },
           { binding: 2, resource: { buffer: uniforms, offset: i * stride, size: PARAMS_BYTES } },
           { binding: 3, resource: { buffer: outputs[step.output.buffer], offset: step.output.offset * 4, size: ceilTo(step.output.size * 4, 16) } },
@@ -460,17 +487,30 @@ export class GradientContext {
    * scopes; resolves to what `body` returned once neither scope caught an error.
    */
   private async guard<T>(body: () => T): Promise<T> {
+    const { value, errors } = this.scoped(body);
+    const error = await errors;
+    if (error) throw error;
+    return value;
+  }
+
+  /** `body` inside the error scopes, without waiting for them: `errors` resolves to the first error, or null. */
+  private scoped<T>(body: () => T): { value: T; errors: Promise<GradientError | null> } {
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
-    let thrown: unknown = null, value: T | undefined;
-    try { value = body(); } catch (e) { thrown = e; }
+    let thrown: unknown = null, threw = false, value: T | undefined;
+    try { value = body(); } catch (e) { thrown = e; threw = true; }
     const oom = this.device.popErrorScope();
     const validation = this.device.popErrorScope();
-    if (thrown) throw thrown;
-    const [memoryError, validationError] = await Promise.all([oom, validation]);
-    if (memoryError) throw new GradientError('gpu-error', `GPU out of memory: ${memoryError.message}`);
-    if (validationError) throw new GradientError('gpu-error', `GPU validation error (a bug in webgpu-gradient, please report): ${validationError.message}`);
-    return value as T;
+    const errors = Promise.all([oom, validation]).then(([memoryError, validationError]) => {
+      if (memoryError) return new GradientError('gpu-error', `GPU out of memory: ${memoryError.message}`);
+      if (validationError) return new GradientError('gpu-error', `GPU validation error (a bug in webgpu-gradient, please report): ${validationError.message}`);
+      return null;
+    });
+    if (threw) {
+      errors.catch(() => undefined);
+      throw thrown;
+    }
+    return { value: value as T, errors };
   }
 
   /** Awaits `promise`, failing with device-lost as soon as the device goes away. */
@@ -497,10 +537,13 @@ export class GradientContext {
     return error;
   }
 
-  private checkSize(plan: Plan, format: InputFormat): void {
-    const inputBytes = ceilTo(plan.size * format.bytesPerElement, 16);
-    if (inputBytes > this.limits.maxBufferSize || plan.size * 4 > this.limits.maxBufferSize || plan.size >= 2 ** 32 - 4) {
-      throw new GradientError('too-large', `data: ${plan.size} elements exceed this device's largest buffer (${this.limits.maxBufferSize} bytes)`);
+  /** Refuses work whose indices or buffers exceed what the GPU addresses: `inputElements` in one buffer. */
+  private checkSize(plan: Plan, format: InputFormat, inputElements: number): void {
+    checkIndexable(plan.size);
+    const inputBytes = ceilTo(inputElements * format.bytesPerElement, 16);
+    if (inputBytes > this.limits.maxBufferSize || plan.size * 4 > this.limits.maxBufferSize) {
+      throw new GradientError('too-large', `data: ${plan.size} elements exceed this device's largest buffer (${this.limits.maxBufferSize} bytes)`
+        + (plan.boundary === 'periodic' ? '; a periodic first axis reads across the whole array, so it cannot be streamed in pieces' : ''));
     }
   }
 }
@@ -555,4 +598,23 @@ function checkBuffer(buffer: unknown, name: string, minBytes: number): void {
   }
   if (!(b.usage & BufferUsage.STORAGE)) throw new GradientError('invalid-buffer', `${name}: the buffer lacks STORAGE usage`);
   if (b.size < minBytes) throw new GradientError('invalid-buffer', `${name}: ${b.size} bytes, but at least ${minBytes} are needed`);
+}
+
+/** The shaders index elements with u32 (with room for a vec4 group past the end). */
+function checkIndexable(size: number): void {
+  if (size >= 2 ** 32 - 4) throw new GradientError('too-large', `data: ${size} elements, but the GPU indexes at most 2^32 − 5`);
+}
+
+/** Runs `run` over `items`, at most `limit` at a time, in order; rejects with the first failure once all have settled. */
+async function inFlight<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const item = items[next++];
+      try { await run(item); } catch (error) { failure ??= { error }; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
 }

@@ -61,6 +61,15 @@ export async function requestGradientDevice(): Promise<GPUDevice> {
   return device;
 }
 
+/**
+ * Whether this engine resolves mapAsync only at a periodic poll unless more work is submitted: Firefox
+ * (headless ESR 153: a bare write + copy + map round trip took 100 ms, 1 ms with an empty submit every
+ * millisecond; bench/latency.mjs). Deno's wgpu maps take ~11.5 ms and submits do not shorten them.
+ */
+export function mapsWaitForPoll(): boolean {
+  return engine() === 'firefox';
+}
+
 /** Why `requestAdapter()` gave nothing, and what to do, for the engine we run in. */
 function noAdapterMessage(): string {
   const base = 'WebGPU is present but offered no GPU adapter';

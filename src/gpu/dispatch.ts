@@ -96,6 +96,68 @@ export function stencilReach(plan: Plan, k: number): number {
 
 type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase'>;
 
+/**
+ * A piece of an array: outputs for the elements [e0, e1), computed from the input elements
+ * [inStart, inEnd) (the piece and the halo its stencils read). A GPU input buffer holding just this
+ * window is bound as if it began at element inStart.
+ */
+export interface Piece {
+  readonly e0: number;
+  readonly e1: number;
+  readonly inStart: number;
+  readonly inEnd: number;
+}
+
+export function wholeArray(size: number): Piece {
+  return { e0: 0, e1: size, inStart: 0, inEnd: size };
+}
+
+/**
+ * Splits a host call into pieces along the array's first dimension, so that each piece moves at most
+ * `chunkBytes` in each direction: its input window (all components) and its outputs. A piece is whole
+ * rows (a row: every element with one index of the first dimension) and carries the rows of halo the
+ * first axis's stencil reads, when that axis is differentiated. Pieces also fit one storage binding each.
+ * Where no split is possible — a periodic first axis reads across the whole array, or a few rows with
+ * their halo already exceed `chunkBytes` or a binding — the whole array is one piece and `bounded` is
+ * false (unless it fits `chunkBytes` anyway).
+ */
+export function planPieces(plan: Plan, layout: Layout, bytesPerElement: number, components: number, outputs: number,
+  chunkBytes: number, limits: GpuLimits): { pieces: Piece[]; bounded: boolean } {
+  const N = plan.size;
+  const rows = plan.shape.length > 0 ? plan.shape[0] : 1;
+  if (N === 0 || rows <= 1) return { pieces: [wholeArray(N)], bounded: N * Math.max(bytesPerElement * components, 4 * outputs) <= chunkBytes };
+  const rowSize = N / rows;
+  const first = plan.axes.findIndex((ax) => ax.axis === 0);
+  const periodicFirst = first >= 0 && plan.boundary === 'periodic';
+  const halo = first < 0 ? 0 : stencilReach(plan, first);
+  // Rows per piece are a multiple of q, so that every piece starts at a multiple of 4 elements (vec4
+  // groups; 8- and 16-bit inputs packed in 32-bit words).
+  const q = 4 / gcd(rowSize, 4);
+  const maxBind = maxBindingBytes(limits);
+  const whole = wholeArray(N);
+  if (periodicFirst) return { pieces: [whole], bounded: N * Math.max(bytesPerElement * components, 4 * outputs) <= chunkBytes };
+  // Rows of input a piece may read: its own and the halo, with up to 3 more elements where its window
+  // start is rounded down to a multiple of 4.
+  const inBudget = (Math.min(chunkBytes, maxBind) / (bytesPerElement * components) - 4) / rowSize - 2 * halo;
+  const outBudget = Math.min(chunkBytes / outputs, maxBind) / (rowSize * 4);
+  const fitting = Math.floor(Math.min(inBudget, outBudget) / q) * q;
+  if (fitting >= rows) return { pieces: [whole], bounded: true };
+  // Not even q rows with their halo fit: one piece, which planSteps chunks to the binding size.
+  if (fitting < q) return { pieces: [whole], bounded: false };
+  const perPiece = fitting;
+  const pieces: Piece[] = [];
+  for (let r0 = 0; r0 < rows; r0 += perPiece) {
+    const r1 = Math.min(rows, r0 + perPiece);
+    const inStart = Math.max(0, r0 - halo) * rowSize;
+    pieces.push({ e0: r0 * rowSize, e1: r1 * rowSize, inStart: inStart - (inStart % 4), inEnd: Math.min(rows, r1 + halo) * rowSize });
+  }
+  return { pieces, bounded: true };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 /** Innermost (smallest stride) first: the order in which the shader peels coordinates off an index. */
 function sortByStride(plan: Plan, slots: { axisIndex: number }[]): void {
   slots.sort((a, b) => plan.axes[a.axisIndex].inner - plan.axes[b.axisIndex].inner);
@@ -121,11 +183,10 @@ function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: numbe
  * its outputs must each fit one binding; fused results are not chunked.
  */
 export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: number, components: number, componentStride: number,
-  outputs: readonly OutputSlot[], limits: GpuLimits, keepAxisOrder = false): Step[] {
-  const N = plan.size;
+  outputs: readonly OutputSlot[], limits: GpuLimits, keepAxisOrder = false, piece: Piece = wholeArray(plan.size)): Step[] {
   const maxBind = maxBindingBytes(limits);
-  const inputElements = (components - 1) * componentStride + N;
-  const span = outputs[outputs.length - 1].offset - outputs[0].offset + ceilTo(N, 4);
+  const inputElements = (components - 1) * componentStride + piece.inEnd - piece.inStart;
+  const span = outputs[outputs.length - 1].offset - outputs[0].offset + ceilTo(piece.e1 - piece.e0, 4);
   if (ceilTo(inputElements * bytesPerElement, 16) > maxBind || span * 4 > maxBind || outputs.some((o) => o.buffer !== outputs[0].buffer)) {
     throw new GradientError('too-large', `fused results need their inputs (${inputElements} elements) and outputs in one storage binding each (${maxBind} bytes); use gpuGradient for larger arrays`);
   }
@@ -135,8 +196,8 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
   const steps: Step[] = [];
   const slots = plan.axes.map((_, k) => ({ axisIndex: k, outOffset: k < outputs.length ? outputs[k].offset - outputs[0].offset : 0 }));
   if (!keepAxisOrder) sortByStride(plan, slots);
-  const bindings = { slots, input: { offset: 0, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span } };
-  splitItems(steps, bindings, 0, N, layout, limits);
+  const bindings = { slots, input: { offset: piece.inStart, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span } };
+  splitItems(steps, bindings, piece.e0, piece.e1, layout, limits);
   return steps;
 }
 
@@ -144,12 +205,15 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
  * Splits a plan into dispatches. Axes whose outputs share a buffer go in one dispatch (up to 8) when the
  * input and their outputs fit one binding each: the input is then read once for all of them. Otherwise
  * each axis is processed alone, in chunks along the flat index, each chunk's input carrying the halo
- * of its stencil.
+ * of its stencil. With a `piece` (a host call streamed in pieces), only its elements are computed, from
+ * its input window; a piece always fits one binding (planPieces sizes it so).
  */
-export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, outputs: readonly OutputSlot[], limits: GpuLimits): Step[] {
+export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, outputs: readonly OutputSlot[], limits: GpuLimits,
+  piece: Piece = wholeArray(plan.size)): Step[] {
   const N = plan.size;
+  const count = piece.e1 - piece.e0;
   const maxBind = maxBindingBytes(limits);
-  const inputFits = ceilTo(N * bytesPerElement, 16) <= maxBind;
+  const inputFits = ceilTo((piece.inEnd - piece.inStart) * bytesPerElement, 16) <= maxBind;
   const steps: Step[] = [];
   const emit = (bindings: StepBindings, e0: number, e1: number) => splitItems(steps, bindings, e0, e1, layout, limits);
 
@@ -159,15 +223,16 @@ export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, o
     const buffer = outputs[k].buffer, start = outputs[k].offset;
     let end = k + 1;
     while (end < plan.axes.length && end - k < MAX_AXES_PER_DISPATCH && outputs[end].buffer === buffer
-      && (outputs[end].offset - start + ceilTo(N, 4)) * 4 <= maxBind) end++;
-    const span = outputs[end - 1].offset - start + ceilTo(N, 4);
+      && (outputs[end].offset - start + ceilTo(count, 4)) * 4 <= maxBind) end++;
+    const span = outputs[end - 1].offset - start + ceilTo(count, 4);
     if (inputFits && span * 4 <= maxBind) {
       const slots = [];
       for (let j = k; j < end; j++) slots.push({ axisIndex: j, outOffset: outputs[j].offset - start });
       sortByStride(plan, slots);
-      const bindings = { slots, input: { offset: 0, size: N }, output: { buffer, offset: start, size: span } };
-      emit(bindings, 0, N);
+      const bindings = { slots, input: { offset: piece.inStart, size: piece.inEnd - piece.inStart }, output: { buffer, offset: start, size: span } };
+      emit(bindings, piece.e0, piece.e1);
     } else {
+      if (count !== N) throw new Error('internal: a streamed piece must fit one binding');
       chunkAxis(k);
       end = k + 1;
     }

@@ -1,0 +1,65 @@
+// Per-call latency of small host-to-host calls, in any engine (Node, Deno, Bun, a browser page): a 64²
+// float32 gpuGradient against a bare round trip of the same bytes (queue.writeBuffer of the input, a copy
+// of the two outputs' bytes into a MAP_READ buffer, mapAsync, a copy into a warm array), and 1,000
+// concurrent calls against 1,000 sequential ones. Medians of repeated trials; measured side by side.
+const MAP_READ = 0x01, COPY_SRC = 0x04, COPY_DST = 0x08, STORAGE = 0x80;
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+
+/** A bare round trip of `inBytes` in and `outBytes` out on `device`, reusing its buffers between trips. */
+function bareRoundTrip(device, inBytes, outBytes) {
+  const src = device.createBuffer({ size: inBytes, usage: STORAGE | COPY_DST | COPY_SRC });
+  const out = device.createBuffer({ size: outBytes, usage: STORAGE | COPY_SRC | COPY_DST });
+  const read = device.createBuffer({ size: outBytes, usage: MAP_READ | COPY_DST });
+  const input = new Float32Array(inBytes / 4).fill(1), result = new Float32Array(outBytes / 4);
+  return {
+    async run() {
+      device.queue.writeBuffer(src, 0, input);
+      const e = device.createCommandEncoder();
+      e.copyBufferToBuffer(src, 0, out, 0, inBytes);
+      e.copyBufferToBuffer(out, 0, read, 0, outBytes);
+      device.queue.submit([e.finish()]);
+      await read.mapAsync(1);
+      result.set(new Float32Array(read.getMappedRange()));
+      read.unmap();
+    },
+    destroy() { for (const b of [src, out, read]) b.destroy(); },
+  };
+}
+
+/** lib: the library module; the bare round trip runs on the device of its default context. Milliseconds. */
+export async function measureLatency(lib, { side = 64, calls = 40, batch = 1000, trials = 3 } = {}) {
+  const device = (await lib.defaultGradientContext()).device;
+  const n = side * side;
+  const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.01));
+  const options = { shape: [side, side] };
+  const bare = bareRoundTrip(device, n * 4, 2 * n * 4);
+  for (let i = 0; i < 5; i++) { await bare.run(); await lib.gpuGradient(data, options); } // warm-up
+  const bareMs = [], callMs = [];
+  for (let i = 0; i < calls; i++) {
+    let t = performance.now(); await bare.run(); bareMs.push(performance.now() - t);
+    t = performance.now(); await lib.gpuGradient(data, options); callMs.push(performance.now() - t);
+  }
+  // The same round trip while an empty command buffer is submitted every millisecond: engines whose
+  // mapAsync waits for a poll (Firefox) resolve it at the next submit instead.
+  const pokedMs = [];
+  for (let i = 0; i < Math.min(calls, 20); i++) {
+    const timer = setInterval(() => device.queue.submit([device.createCommandEncoder().finish()]), 1);
+    const t = performance.now(); await bare.run(); pokedMs.push(performance.now() - t);
+    clearInterval(timer);
+  }
+  bare.destroy();
+  const seq = [], conc = [];
+  for (let t = 0; t < trials; t++) {
+    let t0 = performance.now();
+    for (let i = 0; i < batch; i++) await lib.gpuGradient(data, options);
+    seq.push(performance.now() - t0);
+    t0 = performance.now();
+    await Promise.all(Array.from({ length: batch }, () => lib.gpuGradient(data, options)));
+    conc.push(performance.now() - t0);
+  }
+  return {
+    side, bareMs: median(bareMs), pokedBareMs: median(pokedMs), callMs: median(callMs), callOverBare: median(callMs) / median(bareMs),
+    sequentialMs: median(seq), concurrentMs: median(conc), concurrentSpeedup: median(seq) / median(conc), batch,
+  };
+}

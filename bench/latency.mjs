@@ -1,0 +1,88 @@
+// Per-call latency of a small gpuGradient in every engine, side by side with a bare round trip of the
+// same bytes in the same engine (bench/latency-core.js): Node (Dawn), Bun (Dawn), Deno (wgpu), headless
+// Chromium (Dawn) and headless Firefox (wgpu). Needs dist/ (npm run build), Debian's chromium and
+// firefox-esr, and the deno/bun devDependencies. Without a GPU every engine runs on SwiftShader.
+//
+//   node bench/latency.mjs [--engines node,bun,deno,chromium,firefox] [--batch 1000] [--json FILE]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, resolve } from 'node:path';
+import puppeteer from 'puppeteer';
+
+const args = process.argv.slice(2);
+const value = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+const engines = value('--engines', 'node,bun,deno,chromium,firefox').split(',');
+const batch = Number(value('--batch', 1000));
+const root = resolve('.');
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const hasGpu = existsSync('/dev/nvidia0') || (existsSync('/dev/dri') && execFileSync('ls', ['/dev/dri']).toString().includes('renderD'));
+const env = { ...process.env, ...(!process.env.VK_ICD_FILENAMES && !hasGpu && existsSync(SWIFTSHADER) ? { VK_ICD_FILENAMES: SWIFTSHADER } : {}) };
+
+// One script for the runtimes, on the library's default device.
+const runtimeScript = `
+  const lib = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+  const { measureLatency } = await import(${JSON.stringify(new URL('./latency-core.js', import.meta.url).href)});
+  const result = await measureLatency(lib, { batch: ${batch} });
+  // Deno (wgpu) names its adapter through navigator.gpu; Dawn in Node and Bun through device.adapterInfo.
+  const adapter = (await globalThis.navigator?.gpu?.requestAdapter()) ?? { info: (await lib.defaultGradientContext()).device.adapterInfo ?? {} };
+  console.log('LATENCY ' + JSON.stringify({ ...result, adapter: lib.describeAdapter(adapter) }));
+  await lib.releaseDefaultDevice();
+  process.exit(0);`;
+
+function runtime(name) {
+  const file = resolve('scratch/latency-runtime.mjs');
+  writeFileSync(file, runtimeScript);
+  const [bin, pre] = { node: [process.execPath, []], bun: [resolve('node_modules/.bin/bun'), []], deno: [resolve('node_modules/.bin/deno'), ['run', '-A']] }[name];
+  // Bun 1.4.5 aborts in Dawn's teardown at exit (after printing): the printed line is what counts.
+  const run = spawnSync(bin, [...pre, file], { env, encoding: 'utf8', timeout: 600_000 });
+  const line = run.stdout.split('\n').find((l) => l.startsWith('LATENCY '));
+  if (!line) throw new Error(`${name} printed no result:\n${run.stdout}\n${run.stderr}`);
+  return JSON.parse(line.slice(8));
+}
+
+async function browser(name) {
+  const server = createServer((req, res) => {
+    const url = req.url.split('?')[0];
+    if (url === '/') {
+      res.setHeader('content-type', 'text/html');
+      res.end(`<!doctype html><link rel="icon" href="data:,"><script type="module">
+        import * as lib from '/dist/index.js';
+        import { measureLatency } from '/bench/latency-core.js';
+        const adapter = await navigator.gpu.requestAdapter();
+        window.__out = { ...(await measureLatency(lib, { batch: ${batch} })), adapter: lib.describeAdapter(adapter) };
+      </script>`);
+      return;
+    }
+    const path = join(root, url.replace(/\.\.+/g, ''));
+    if (!/^\/(dist|bench)\//.test(url) || !existsSync(path)) { res.statusCode = 404; res.end(); return; }
+    res.setHeader('content-type', extname(path) === '.js' ? 'text/javascript' : 'application/octet-stream');
+    res.end(readFileSync(path));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const b = name === 'chromium'
+    ? await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, protocolTimeout: 1_800_000, args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update'] })
+    : await puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, env, protocolTimeout: 1_800_000,
+      extraPrefsFirefox: { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-blocklist': true } });
+  try {
+    const page = await b.newPage();
+    page.on('pageerror', (e) => console.error(`${name} page error: ${e.message}`));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction('window.__out !== undefined', { timeout: 1_800_000 });
+    return await page.evaluate('window.__out');
+  } finally {
+    await b.close();
+    server.close();
+  }
+}
+
+const results = {};
+for (const name of engines) {
+  results[name] = ['chromium', 'firefox'].includes(name) ? await browser(name) : runtime(name);
+  const r = results[name];
+  console.log(`${name.padEnd(9)} ${r.adapter}: bare round trip ${r.bareMs.toFixed(3)} ms (poked ${r.pokedBareMs.toFixed(3)} ms), `
+    + `64² gpuGradient ${r.callMs.toFixed(3)} ms = ${r.callOverBare.toFixed(2)}× bare; ${r.batch} calls sequential ${r.sequentialMs.toFixed(0)} ms, `
+    + `concurrent ${r.concurrentMs.toFixed(0)} ms = ${r.concurrentSpeedup.toFixed(1)}× throughput`);
+}
+const json = value('--json');
+if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), batch, results }, null, 2));

@@ -1,0 +1,361 @@
+import type { DataKind, NumericArray } from '../types.js';
+import { BufferUsage, MapMode } from './flags.js';
+import { sizeClass, type BufferPool } from './pool.js';
+
+/**
+ * Host arrays ↔ GPU for one context. A host call is cut into pieces (dispatch.ts, planPieces); each piece
+ * is a job: its input window goes up, its work is recorded, its outputs come back into host arrays.
+ * Jobs queued in the same turn of the event loop (concurrent calls, or the first pieces of a streamed
+ * one) share one command buffer, one submit and one map round trip ("group commit"), up to `chunkBytes`
+ * of results per group.
+ *
+ * - Inputs go up with queue.writeBuffer up to WRITE_BUFFER_MAX bytes (and always in engines that resolve
+ *   maps only at a poll, Firefox); larger ones through a MAP_WRITE staging slot that is mapped again as
+ *   soon as its copy is submitted, so the next call finds it mapped and waits for no round trip. Staging
+ *   beat writeBuffer for large uploads through Dawn (256 MiB: 46 ms on an H100 and 32 ms on an H200,
+ *   against 280 / 89 ms for writeBuffer and 244 / 103 ms for a new mappedAtCreation buffer;
+ *   bench/results/*-run{6,7}-gpu.json).
+ * - Results come back through MAP_READ staging slots: one map per group.
+ * - Staging slots live in a ring per direction (RING_SLOTS each), owned here and independent of the
+ *   buffer pool's cap: once warm, no call creates mappable buffers, and a slot never exceeds what one
+ *   group moves.
+ * - Where maps resolve only at the engine's poll (Firefox: ~100 ms), an empty command buffer is submitted
+ *   every millisecond while a map is pending (a bare round trip: 101 → 5-6 ms, and 1 ms in our latency
+ *   bench).
+ */
+
+/** Inputs up to this size go up with queue.writeBuffer (see bench/NOTES.md, "Host path"). */
+export const WRITE_BUFFER_MAX = 4 * 2 ** 20;
+const RING_SLOTS = 3;
+/** Mapped ranges are viewed in runs of this size: Dawn's Node binding cannot view 2 GiB of a mapping at once. */
+const RUN_BYTES = 256 * 2 ** 20;
+
+/** Where a job's input comes from: elements [start, end) of each component array, `stride` apart on the GPU. */
+export interface JobInput {
+  readonly arrays: readonly NumericArray[];
+  readonly kind: DataKind;
+  readonly bytesPerElement: number;
+  readonly start: number;
+  readonly end: number;
+  /** Elements between components in the GPU input buffer (a multiple of 16: mapped ranges start at multiples of 8 bytes). */
+  readonly stride: number;
+}
+
+/** Where a job's results go: `count` floats of each output into `targets[k]` at element `at`. */
+export interface JobOutput {
+  readonly targets: readonly Float32Array[];
+  readonly at: number;
+  readonly count: number;
+  /** GPU output buffers to allocate (bytes each), and where output k sits in them (element offset). */
+  readonly buffers: readonly number[];
+  readonly slots: readonly { readonly buffer: number; readonly offset: number }[];
+}
+
+export interface Job {
+  readonly input: JobInput;
+  readonly output: JobOutput;
+  /** Records the job's GPU work reading `input` and writing `outputs`; returns temporary buffers it used. */
+  record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[];
+}
+
+interface Slot { buffer: GPUBuffer; busy: boolean; ready: Promise<void> }
+
+/** Cumulative time spent in each phase of host calls (milliseconds), for the benchmark. */
+export interface TransferStats {
+  groups: number;
+  jobs: number;
+  mapRoundTrips: number;
+  /** Host → staging or writeBuffer (conversion included). */
+  uploadMs: number;
+  /** Encoding and submitting (allocations included). */
+  recordMs: number;
+  /** Waiting for the readback map (GPU transfers and kernels, and the round trip). */
+  waitMs: number;
+  /** Mapped staging → host arrays. */
+  downloadMs: number;
+}
+
+export interface TransferHooks {
+  /** Awaits a device promise, failing as soon as the device is lost. */
+  whileAlive<T>(promise: Promise<T>): Promise<T>;
+  /** Throws if the context can no longer be used (destroyed or lost). */
+  checkUsable(): void;
+  /** Turns a caught error into the one to report (device loss wins). */
+  translate(error: unknown): unknown;
+  /** Runs a synchronous block inside validation and out-of-memory error scopes; `errors` resolves to the first as a GradientError, or null. */
+  scoped<T>(body: () => T): { value: T; errors: Promise<Error | null> };
+}
+
+export class Transfer {
+  private readonly uploads: Slot[] = [];
+  private readonly readbacks: Slot[] = [];
+  private readonly slotWaiters: (() => void)[] = [];
+  private queue: { job: Job; done: (error?: unknown) => void }[] = [];
+  private flushScheduled = false;
+  private scratch = new ArrayBuffer(0);
+  private pendingMaps = 0;
+  private poker: ReturnType<typeof setInterval> | null = null;
+  private closed = false;
+  readonly stats: TransferStats = { groups: 0, jobs: 0, mapRoundTrips: 0, uploadMs: 0, recordMs: 0, waitMs: 0, downloadMs: 0 };
+
+  constructor(private readonly device: GPUDevice, private readonly pool: BufferPool, private readonly hooks: TransferHooks,
+    private readonly options: { chunkBytes: number; pollingMaps: boolean }) {}
+
+  /** Runs a job; resolves once its results are in its target arrays. */
+  run(job: Job): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // Later in this turn: every call that reaches this point meanwhile joins the same group.
+        queueMicrotask(() => this.flush());
+      }
+    });
+  }
+
+  /** Bytes held in staging slots (for stats). */
+  stagingBytes(): number {
+    return [...this.uploads, ...this.readbacks].reduce((sum, s) => sum + s.buffer.size, 0);
+  }
+
+  /** Destroys the staging slots; slots still in use are destroyed when their job ends. */
+  destroy(forgetOnly = false): void {
+    this.closed = true;
+    for (const slot of [...this.uploads, ...this.readbacks]) if (!slot.busy && !forgetOnly) slot.buffer.destroy();
+    this.uploads.length = 0;
+    this.readbacks.length = 0;
+    this.stopPoking();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const queued = this.queue;
+    this.queue = [];
+    // Groups of at most chunkBytes of results (a larger job alone).
+    let group: typeof queued = [], bytes = 0;
+    for (const entry of queued) {
+      const size = resultBytes(entry.job);
+      if (group.length > 0 && bytes + size > this.options.chunkBytes) {
+        void this.runGroup(group);
+        group = [];
+        bytes = 0;
+      }
+      group.push(entry);
+      bytes += size;
+    }
+    if (group.length > 0) void this.runGroup(group);
+  }
+
+  private async runGroup(group: { job: Job; done: (error?: unknown) => void }[]): Promise<void> {
+    const used: GPUBuffer[] = [];
+    let readback: Slot | null = null;
+    const staged: Slot[] = [];
+    let submitted = false;
+    try {
+      this.hooks.checkUsable();
+      const jobs = group.map((g) => g.job);
+      const offsets: number[] = [];
+      let total = 0;
+      for (const job of jobs) { offsets.push(total); total += resultBytes(job); }
+      readback = await this.acquire(this.readbacks, total, BufferUsage.MAP_READ | BufferUsage.COPY_DST, false);
+      const viaStaging = jobs.map((job) => !this.options.pollingMaps && inputBytes(job) > WRITE_BUFFER_MAX);
+      for (let i = 0; i < jobs.length; i++) {
+        if (viaStaging[i]) staged[i] = await this.acquire(this.uploads, inputBytes(jobs[i]), BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC, true);
+      }
+      this.hooks.checkUsable();
+
+      const t0 = performance.now();
+      let uploadMs = 0;
+      // Everything from allocation to submit in one synchronous block inside the error scopes.
+      const { errors } = this.hooks.scoped(() => {
+        const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
+        jobs.forEach((job, i) => {
+          const bytes = inputBytes(job);
+          const input = this.pool.acquire(bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+          used.push(input);
+          const u0 = performance.now();
+          if (viaStaging[i]) {
+            const slot = staged[i];
+            writeInput(job.input, (byteOffset, view) => {
+              const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+              forRuns(bytes.length, (from, n) => new Uint8Array(slot.buffer.getMappedRange(byteOffset + from, n)).set(bytes.subarray(from, from + n)));
+            }, this.scratchOf.bind(this));
+            slot.buffer.unmap();
+            encoder.copyBufferToBuffer(slot.buffer, 0, input, 0, bytes);
+          } else {
+            writeInput(job.input, (byteOffset, view) => this.device.queue.writeBuffer(input, byteOffset, view), this.scratchOf.bind(this));
+          }
+          uploadMs += performance.now() - u0;
+          const outputs = job.output.buffers.map((size) => this.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
+          used.push(...outputs);
+          used.push(...job.record(encoder, input, outputs));
+          const { slots, count } = job.output;
+          slots.forEach((slot, k) => encoder.copyBufferToBuffer(outputs[slot.buffer], slot.offset * 4, readback!.buffer, offsets[i] + k * regionBytes(job), count * 4));
+        });
+        this.device.queue.submit([encoder.finish()]);
+      });
+      submitted = true;
+      this.stats.uploadMs += uploadMs;
+      this.stats.recordMs += performance.now() - t0 - uploadMs;
+      // The staging slots are mapped again right away: the map resolves once the copies above are done.
+      for (const slot of staged) if (slot) this.remap(slot);
+
+      const t1 = performance.now();
+      const mapped = this.waitForMap(readback.buffer.mapAsync(MapMode.READ, 0, total)).then(() => null, (e: unknown) => e ?? new Error('map failed'));
+      const [scopeError, mapError] = await Promise.all([errors, mapped]);
+      this.stats.waitMs += performance.now() - t1;
+      if (scopeError || mapError) throw scopeError ?? mapError;
+
+      const t2 = performance.now();
+      jobs.forEach((job, i) => {
+        const { targets, at, count } = job.output;
+        targets.forEach((target, k) => forRuns(count * 4, (from, n) => target.set(
+          new Float32Array(readback!.buffer.getMappedRange(offsets[i] + k * regionBytes(job) + from, n)), at + from / 4)));
+      });
+      readback.buffer.unmap();
+      this.stats.downloadMs += performance.now() - t2;
+      this.stats.groups++;
+      this.stats.jobs += jobs.length;
+      this.stats.mapRoundTrips++;
+      this.releaseSlot(readback);
+      readback = null;
+      for (const b of used) this.pool.release(b);
+      for (const g of group) g.done();
+    } catch (error) {
+      // Buffers of work that failed half-way may still be in use: destroy rather than pool them.
+      for (const b of used) this.pool.destroy(b);
+      if (readback) this.dropSlot(this.readbacks, readback);
+      if (!submitted) for (const slot of staged) if (slot) this.dropSlot(this.uploads, slot);
+      const reported = this.hooks.translate(error);
+      for (const g of group) g.done(reported);
+    }
+  }
+
+  /** A free slot of at least `bytes` from `ring` (waiting for one while all are busy), marked busy. */
+  private async acquire(ring: Slot[], bytes: number, usage: number, mapped: boolean): Promise<Slot> {
+    const size = sizeClass(bytes);
+    for (;;) {
+      if (this.closed) this.hooks.checkUsable();
+      const free = ring.filter((s) => !s.busy);
+      const fits = free.filter((s) => s.buffer.size >= size).sort((a, b) => a.buffer.size - b.buffer.size)[0];
+      let slot = fits;
+      if (!slot && (ring.length < RING_SLOTS || free.length > 0)) {
+        // A new slot, or one replacing the smallest free slot (too small for this job).
+        const old = ring.length < RING_SLOTS ? null : free.sort((a, b) => a.buffer.size - b.buffer.size)[0];
+        if (old) this.dropSlot(ring, old, false);
+        slot = await this.newSlot(size, usage, mapped);
+        ring.push(slot);
+      }
+      if (slot) {
+        slot.busy = true;
+        await this.hooks.whileAlive(slot.ready);
+        return slot;
+      }
+      await new Promise<void>((wake) => this.slotWaiters.push(wake));
+    }
+  }
+
+  /** A new staging buffer, allocated inside the error scopes (out of memory → gpu-error). */
+  private async newSlot(size: number, usage: number, mapped: boolean): Promise<Slot> {
+    // A new upload slot is created mapped: no round trip before its first use.
+    const { value: buffer, errors } = this.hooks.scoped(() => this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage, mappedAtCreation: mapped }));
+    const error = await errors;
+    if (error) {
+      buffer.destroy();
+      throw error;
+    }
+    return { buffer, busy: false, ready: Promise.resolve() };
+  }
+
+  private remap(slot: Slot): void {
+    slot.ready = this.waitForMap(slot.buffer.mapAsync(MapMode.WRITE)).catch(() => {
+      // A failed re-map (device lost or destroyed) leaves the slot unusable: drop it.
+      this.dropSlot(this.uploads, slot);
+    });
+    this.releaseSlot(slot);
+  }
+
+  private releaseSlot(slot: Slot): void {
+    slot.busy = false;
+    if (this.closed) slot.buffer.destroy();
+    this.slotWaiters.shift()?.();
+  }
+
+  private dropSlot(ring: Slot[], slot: Slot, wake = true): void {
+    const i = ring.indexOf(slot);
+    if (i >= 0) ring.splice(i, 1);
+    slot.buffer.destroy();
+    if (wake) this.slotWaiters.shift()?.();
+  }
+
+  private scratchOf(bytes: number): ArrayBuffer {
+    if (this.scratch.byteLength < bytes) this.scratch = new ArrayBuffer(sizeClass(bytes));
+    return this.scratch;
+  }
+
+  /** Tracks a pending map; keeps the queue moving while any is pending where maps wait for a poll. */
+  private waitForMap(map: Promise<void>): Promise<void> {
+    this.pendingMaps++;
+    if (this.options.pollingMaps && !this.poker) {
+      this.poker = setInterval(() => this.device.queue.submit([this.device.createCommandEncoder().finish()]), 1);
+    }
+    return this.hooks.whileAlive(map).finally(() => {
+      if (--this.pendingMaps === 0) this.stopPoking();
+    });
+  }
+
+  private stopPoking(): void {
+    if (this.poker) clearInterval(this.poker);
+    this.poker = null;
+  }
+}
+
+/** Calls fn(from, length) over [0, bytes) in runs of at most RUN_BYTES. */
+function forRuns(bytes: number, fn: (from: number, length: number) => void): void {
+  for (let from = 0; from < bytes; from += RUN_BYTES) fn(from, Math.min(RUN_BYTES, bytes - from));
+}
+
+function inputBytes(job: Job): number {
+  const { arrays, start, end, stride, bytesPerElement } = job.input;
+  return Math.ceil((((arrays.length - 1) * stride + end - start) * bytesPerElement) / 16) * 16;
+}
+
+/** Bytes of one output in the readback slot: mapped ranges start at multiples of 8. */
+function regionBytes(job: Job): number {
+  return Math.ceil((job.output.count * 4) / 16) * 16;
+}
+
+function resultBytes(job: Job): number {
+  return job.output.slots.length * regionBytes(job);
+}
+
+type View = Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+const VIEW_OF: Record<DataKind, { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): View; BYTES_PER_ELEMENT: number }> = {
+  float64: Float32Array, float32: Float32Array, int32: Int32Array, uint32: Uint32Array,
+  int16: Int16Array, uint16: Uint16Array, int8: Int8Array, uint8: Uint8Array,
+};
+
+/**
+ * Hands `write` the bytes of each component's window in GPU element format, at its byte offset in the
+ * input buffer, in runs a multiple of 4 bytes long. Native typed arrays go as views (no copy); float64 and
+ * plain arrays, and the tail of 8/16-bit windows, are converted through `scratch`.
+ */
+function writeInput(input: JobInput, write: (byteOffset: number, bytes: ArrayBufferView) => void, scratch: (bytes: number) => ArrayBuffer): void {
+  const { arrays, kind, start, end, stride, bytesPerElement } = input;
+  const View = VIEW_OF[kind];
+  const count = end - start;
+  const padded = Math.ceil(count / 4) * 4; // whole 32-bit words, whatever the element width
+  arrays.forEach((array, c) => {
+    const at = c * stride * bytesPerElement;
+    const native = ArrayBuffer.isView(array) && (array as unknown as View).constructor === View;
+    if (native && count === padded) {
+      write(at, (array as unknown as View).subarray(start, end));
+      return;
+    }
+    const target = new View(scratch(padded * bytesPerElement), 0, padded);
+    const source = ArrayBuffer.isView(array) ? (array as unknown as View).subarray(start, end) : (array as readonly number[]).slice(start, end);
+    target.set(source as ArrayLike<number>);
+    target.fill(0, count);
+    write(at, target);
+  });
+}

@@ -1,0 +1,182 @@
+import { describe, expect } from 'vitest';
+import { cpuGradient } from '../src/cpu';
+import { cpuCurl, cpuDivergence, cpuGradientMagnitude } from '../src/derived';
+import { GradientError } from '../src/errors';
+import { gpuGradient } from '../src/gpu/api';
+import { GradientContext } from '../src/gpu/context';
+import { planPieces } from '../src/gpu/dispatch';
+import { chooseLayout } from '../src/gpu/kernels';
+import { makePlan } from '../src/plan';
+import type { GradientOptions, NumericArray } from '../src/types';
+import { f32Violation, maxAbs } from './helpers/bounds';
+import { testDevice } from './helpers/gpu';
+import { gpuSuite } from './helpers/gpu-suite';
+import { rng } from './helpers/random';
+
+// The host path: arrays streamed in pieces with halos, caller-supplied outputs, GPU memory per call.
+const suite = gpuSuite();
+const { gpuIt } = suite;
+
+/** A device whose live buffer bytes are tracked (createBuffer and destroy wrapped), with the peak. */
+function metered(device: GPUDevice) {
+  const live = new Map<GPUBuffer, number>();
+  let bytes = 0, peak = 0;
+  const wrapped = new Proxy(device, {
+    get(target, key) {
+      if (key === 'createBuffer') {
+        return (d: GPUBufferDescriptor) => {
+          const buffer = target.createBuffer(d);
+          live.set(buffer, d.size);
+          bytes += d.size;
+          peak = Math.max(peak, bytes);
+          const destroy = buffer.destroy.bind(buffer);
+          buffer.destroy = () => { if (live.has(buffer)) { bytes -= live.get(buffer)!; live.delete(buffer); } destroy(); };
+          return buffer;
+        };
+      }
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { device: wrapped, get peak() { return peak; }, get bytes() { return bytes; }, resetPeak() { peak = bytes; } };
+}
+
+type Op = 'gradient' | 'magnitude' | 'divergence' | 'curl';
+
+async function both(ctx: GradientContext, op: Op, data: NumericArray[], options: GradientOptions): Promise<[ArrayLike<number>[], ArrayLike<number>[]]> {
+  switch (op) {
+    case 'gradient': return [await ctx.gradient(data[0], options), cpuGradient(data[0], options)];
+    case 'magnitude': return [[await ctx.magnitude(data[0], options)], [cpuGradientMagnitude(data[0], options)]];
+    case 'divergence': return [[await ctx.divergence(data, options)], [cpuDivergence(data, options)]];
+    default: return [await ctx.curl(data, options), cpuCurl(data, options)];
+  }
+}
+
+describe('streaming in pieces', () => {
+  gpuIt('every option family matches the CPU reference when streamed in pieces of 4 KiB', async ({ device }) => {
+    const ctx = new GradientContext(device, { chunkBytes: 4096 }, false);
+    const r = rng(13);
+    const coords = (n: number) => { let x = 0; return Array.from({ length: n }, () => (x += 0.2 + r())); };
+    const cases: { op: Op; shape: number[]; options: GradientOptions; kind?: 'u8' | 'i16' | 'f64' | 'f32'; components?: number }[] = [
+      { op: 'gradient', shape: [97, 33], options: {} },
+      { op: 'gradient', shape: [97, 33], options: { edgeOrder: 2 } },
+      { op: 'gradient', shape: [120, 16], options: { edgeOrder: 2, spacing: [coords(120), 0.5] } },
+      { op: 'gradient', shape: [120, 16], options: { spacing: [[...coords(60), ...coords(60).map((x) => -x)], 0.5] } }, // non-monotonic first axis
+      { op: 'gradient', shape: [64, 20], options: { accuracy: 4, spacing: 0.3 } },
+      { op: 'gradient', shape: [64, 20], options: { boundary: 'periodic', axis: 1 } }, // periodic, first axis not selected: streamed
+      { op: 'gradient', shape: [64, 20], options: { boundary: 'periodic' } }, // periodic first axis: one piece
+      { op: 'gradient', shape: [50, 6, 7], options: { axis: [0, 2] }, kind: 'u8' },
+      { op: 'gradient', shape: [3001], options: { edgeOrder: 2 }, kind: 'i16' },
+      { op: 'gradient', shape: [2999], options: {}, kind: 'u8' },
+      { op: 'gradient', shape: [90, 21], options: {}, kind: 'f64' },
+      { op: 'magnitude', shape: [80, 24], options: { edgeOrder: 2 } },
+      { op: 'magnitude', shape: [80, 24], options: { accuracy: 4 } },
+      { op: 'divergence', shape: [70, 18], options: { spacing: [0.5, 2] }, components: 2 },
+      { op: 'curl', shape: [70, 18], options: {}, components: 2 },
+      { op: 'curl', shape: [40, 4, 6], options: { edgeOrder: 2 }, components: 3 },
+    ];
+    let expectedJobs = 0;
+    for (const c of cases) {
+      const size = c.shape.reduce((p, n) => p * n, 1);
+      const make = () => c.kind === 'u8' ? Uint8Array.from({ length: size }, () => Math.floor(r() * 256))
+        : c.kind === 'i16' ? Int16Array.from({ length: size }, () => Math.floor(r() * 65536) - 32768)
+        : c.kind === 'f64' ? Float64Array.from({ length: size }, () => r() * 4 - 2)
+        : Float32Array.from({ length: size }, () => r() * 4 - 2);
+      const data = Array.from({ length: c.components ?? 1 }, make);
+      const options = { ...c.options, shape: c.shape };
+      const plan = makePlan({ length: size, kind: 'float32' }, options);
+      const outputs = c.op === 'gradient' ? plan.axes.length : c.op === 'curl' && plan.axes.length === 3 ? 3 : 1;
+      const bytes = c.kind === 'u8' ? 1 : c.kind === 'i16' ? 2 : 4;
+      const pieces = planPieces(plan, chooseLayout(plan), bytes, data.length, outputs, 4096, ctx.limits).pieces.length;
+      expectedJobs += pieces;
+      const [gpu, cpu] = await both(ctx, c.op, data, options);
+      const label = `${c.op} [${c.shape}] ${JSON.stringify(c.options).slice(0, 60)} ${c.kind ?? 'f32'} (${pieces} pieces)`;
+      expect(gpu.length, label).toBe(cpu.length);
+      const hMin = c.options.spacing === 0.3 ? 0.3 : 0.2;
+      gpu.forEach((g, k) => expect(f32Violation(g, cpu[k], maxAbs(data.flatMap((d) => Array.from(d))), hMin, c.options.accuracy === 4 ? 24 : 8), `${label} [${k}]`).toBeNull());
+      if (!(c.options.boundary === 'periodic' && c.options.axis === undefined)) expect(pieces, label).toBeGreaterThan(1);
+    }
+    expect(ctx.stats().transfer.jobs).toBe(expectedJobs); // one job per planned piece
+    ctx.destroy();
+  }, 300_000);
+
+  gpuIt('48 MiB of input and outputs with chunkBytes 1 MiB: never more than 16 MiB of GPU buffers, and the right answer', async () => {
+    const { device } = (await testDevice())!;
+    const meter = metered(device);
+    const ctx = new GradientContext(meter.device, { chunkBytes: 2 ** 20 }, false);
+    const side = 2048; // 16 MiB in, 32 MiB out
+    const data = new Float32Array(side * side);
+    for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001) * ((i % 7) - 3);
+    const got = await ctx.gradient(data, { shape: [side, side] });
+    const ref = cpuGradient(data, { shape: [side, side] });
+    got.forEach((g, k) => expect(f32Violation(g, ref[k], maxAbs(data), 1)).toBeNull());
+    console.log(`streamed 2048² float32 (48 MiB in and out), chunkBytes 1 MiB: peak ${(meter.peak / 2 ** 20).toFixed(2)} MiB of GPU buffers, `
+      + `${ctx.stats().transfer.jobs} pieces in ${ctx.stats().transfer.groups} submits`);
+    expect(meter.peak).toBeLessThanOrEqual(16 * 2 ** 20);
+    ctx.destroy();
+    expect(meter.bytes).toBe(0);
+    device.destroy();
+  }, 300_000);
+
+  gpuIt('an array larger than the device\'s maxBufferSize works from a host array', async ({ device }) => {
+    const ctx = new GradientContext(device, { limits: { maxBufferSize: 2 ** 20, maxStorageBufferBindingSize: 2 ** 20 }, chunkBytes: 2 ** 19 }, false);
+    const shape = [700, 1024]; // 2.7 MiB of float32 input, 5.5 MiB of outputs
+    const data = Float32Array.from({ length: 700 * 1024 }, (_, i) => Math.cos(i * 0.0007));
+    const got = await ctx.gradient(data, { shape, edgeOrder: 2 });
+    cpuGradient(data, { shape, edgeOrder: 2 }).forEach((ref, k) => expect(f32Violation(got[k], ref, 1, 1)).toBeNull());
+    // Where it cannot be cut (a periodic first axis reads across the whole array), a clear refusal.
+    const e = await ctx.gradient(data, { shape, boundary: 'periodic' }).catch((err) => err);
+    expect(e).toBeInstanceOf(GradientError);
+    expect(e.code).toBe('too-large');
+    expect(e.message).toMatch(/periodic first axis/);
+    ctx.destroy();
+  });
+});
+
+describe('out: caller-supplied outputs', () => {
+  gpuIt('receive the results and are returned, for gradient, magnitude, divergence and curl', async () => {
+    const f = Float32Array.from({ length: 12 * 9 }, (_, i) => Math.sin(i));
+    const options = { shape: [12, 9] };
+    const out = [new Float32Array(108).fill(NaN), new Float32Array(108).fill(NaN)];
+    const got = await gpuGradient(f, { ...options, out });
+    expect(got[0]).toBe(out[0]);
+    expect(got[1]).toBe(out[1]);
+    cpuGradient(f, options).forEach((ref, k) => expect(f32Violation(out[k], ref, 1, 1)).toBeNull());
+    const m = [new Float32Array(108)];
+    expect(await suite.ctx.magnitude(f, { ...options, out: m })).toBe(m[0]);
+    expect(f32Violation(m[0], cpuGradientMagnitude(f, options), 1, 1)).toBeNull();
+    const v = [f, f.map((x) => x * 2)];
+    const d = [new Float32Array(108)];
+    expect(await suite.ctx.divergence(v, { ...options, out: d })).toBe(d[0]);
+    expect(f32Violation(d[0], cpuDivergence(v, options), 2, 1)).toBeNull();
+    const c = [new Float32Array(108)];
+    expect((await suite.ctx.curl(v, { ...options, out: c }))[0]).toBe(c[0]);
+    // Reused across calls: a second call overwrites them.
+    const again = await gpuGradient(f.map((x) => -x), { ...options, out });
+    expect(again[0]).toBe(out[0]);
+    cpuGradient(f, options).forEach((ref, k) => expect(f32Violation(out[k], ref.map((x) => -x), 1, 1)).toBeNull());
+  });
+
+  gpuIt('anything else is refused with invalid-option before any GPU work', async () => {
+    const f = new Float32Array(24);
+    const options = { shape: [4, 6] };
+    const refusals: [unknown, RegExp][] = [
+      [new Float32Array(24), /out: .* must be an array of 2 Float32Array/],
+      [[new Float32Array(24)], /must be an array of 2/],
+      [[new Float32Array(24), new Float32Array(23)], /out\[1\]: .* must be a Float32Array of length 24/],
+      [[new Float32Array(24), new Float64Array(24)], /out\[1\]: .* must be a Float32Array/],
+      [[f, new Float32Array(24)], /out\[0\]: overlaps the data/],
+      [(() => { const b = new Float32Array(40); return [b.subarray(0, 24), b.subarray(16, 40)]; })(), /overlaps .* another output/],
+    ];
+    const before = suite.ctx.stats().transfer.jobs;
+    for (const [out, message] of refusals) {
+      const e = await suite.ctx.gradient(f, { ...options, out: out as Float32Array[] }).catch((err) => err);
+      expect(e).toBeInstanceOf(GradientError);
+      expect(e.code).toBe('invalid-option');
+      expect(e.message).toMatch(message);
+    }
+    const e = await suite.ctx.magnitude(f, { ...options, out: [new Float32Array(24), new Float32Array(24)] }).catch((err) => err);
+    expect(e.message).toMatch(/must be an array of 1 Float32Array/);
+    expect(suite.ctx.stats().transfer.jobs).toBe(before);
+  });
+});
