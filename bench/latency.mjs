@@ -80,8 +80,9 @@ const results = {};
 for (const name of engines) {
   results[name] = ['chromium', 'firefox'].includes(name) ? await browser(name) : runtime(name);
   const r = results[name];
-  console.log(`${name.padEnd(9)} ${r.adapter}: bare round trip ${r.bareMs.toFixed(3)} ms (poked ${r.pokedBareMs.toFixed(3)} ms), `
-    + `64² gpuGradient ${r.callMs.toFixed(3)} ms = ${r.callOverBare.toFixed(2)}× bare; ${r.batch} calls sequential ${r.sequentialMs.toFixed(0)} ms, `
+  const p = r.phases ? ` [upload ${r.phases.uploadMs.toFixed(3)}, record ${r.phases.recordMs.toFixed(3)}, wait ${r.phases.waitMs.toFixed(3)}, download ${r.phases.downloadMs.toFixed(3)}]` : '';
+  console.log(`${name.padEnd(9)} ${r.adapter}: bare round trip ${r.bareMs.toFixed(3)} ms (poked ${r.pokedBareMs.toFixed(3)}, with our kernel ${r.kernelTripMs?.toFixed(3)}), `
+    + `64² gpuGradient ${r.callMs.toFixed(3)} ms = ${r.callOverBare.toFixed(2)}× bare${p}; ${r.batch} calls sequential ${r.sequentialMs.toFixed(0)} ms, `
     + `concurrent ${r.concurrentMs.toFixed(0)} ms = ${r.concurrentSpeedup.toFixed(1)}× throughput`);
 }
 const json = value('--json');
