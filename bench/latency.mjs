@@ -3,7 +3,9 @@
 // Chromium (Dawn) and headless Firefox (wgpu). Needs dist/ (npm run build), Debian's chromium and
 // firefox-esr, and the deno/bun devDependencies. Without a GPU every engine runs on SwiftShader.
 //
-//   node bench/latency.mjs [--engines node,bun,deno,chromium,firefox] [--batch 1000] [--json FILE]
+//   node bench/latency.mjs [--engines node,bun,deno,chromium,firefox] [--batch 1000] [--json FILE] [--dist DIR]
+//
+// --dist DIR measures another build of the library (DIR/index.js, e.g. an older commit's dist).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -15,13 +17,14 @@ const value = (name, fallback) => { const i = args.indexOf(name); return i >= 0 
 const engines = value('--engines', 'node,bun,deno,chromium,firefox').split(',');
 const batch = Number(value('--batch', 1000));
 const root = resolve('.');
+const dist = value('--dist', 'dist');
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasGpu = existsSync('/dev/nvidia0') || (existsSync('/dev/dri') && execFileSync('ls', ['/dev/dri']).toString().includes('renderD'));
 const env = { ...process.env, ...(!process.env.VK_ICD_FILENAMES && !hasGpu && existsSync(SWIFTSHADER) ? { VK_ICD_FILENAMES: SWIFTSHADER } : {}) };
 
 // One script for the runtimes, on the library's default device.
 const runtimeScript = `
-  const lib = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});
+  const lib = await import(${JSON.stringify(new URL(`../${dist}/index.js`, import.meta.url).href)});
   const { measureLatency } = await import(${JSON.stringify(new URL('./latency-core.js', import.meta.url).href)});
   const result = await measureLatency(lib, { batch: ${batch} });
   // Deno (wgpu) names its adapter through navigator.gpu; Dawn in Node and Bun through device.adapterInfo.
@@ -47,7 +50,7 @@ async function browser(name) {
     if (url === '/') {
       res.setHeader('content-type', 'text/html');
       res.end(`<!doctype html><link rel="icon" href="data:,"><script type="module">
-        import * as lib from '/dist/index.js';
+        import * as lib from '/${dist}/index.js';
         import { measureLatency } from '/bench/latency-core.js';
         const adapter = await navigator.gpu.requestAdapter();
         window.__out = { ...(await measureLatency(lib, { batch: ${batch} })), adapter: lib.describeAdapter(adapter) };
@@ -55,7 +58,7 @@ async function browser(name) {
       return;
     }
     const path = join(root, url.replace(/\.\.+/g, ''));
-    if (!/^\/(dist|bench)\//.test(url) || !existsSync(path)) { res.statusCode = 404; res.end(); return; }
+    if (!(url.startsWith(`/${dist}/`) || url.startsWith('/bench/')) || !existsSync(path)) { res.statusCode = 404; res.end(); return; }
     res.setHeader('content-type', extname(path) === '.js' ? 'text/javascript' : 'application/octet-stream');
     res.end(readFileSync(path));
   });
