@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# One benchmark run on a lent GPU machine (no Node there): kernel, copy floors, the previous kernel
-# (--compare dist-run4, when that folder was carried), then the peers.
-# Carry [".gpu", "dist", "dist-run4"] (see bench/NOTES.md) and run: bash bench/device-run.sh
-# Figures go to $OUT (or ./bench-out).
+# One benchmark run on a lent GPU machine (no Node there): the host path end to end first (ours with
+# phases, the floors, the chunkBytes sweep, the previous build with --compare dist-before when carried;
+# then the peers end to end, and the per-call latency), then the kernel, copy floors and the peers' kernels.
+# Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
+# Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment).
 set -u
 source .gpu/setup.sh
 out=${OUT:-bench-out}
@@ -17,9 +18,15 @@ fi
 [ -n "${VK_ICD_OVERRIDE:-}" ] && export VK_DRIVER_FILES=$VK_ICD_OVERRIDE
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
 compare=()
-[ -f dist-run4/index.js ] && compare=(--compare dist-run4)
-timeout "${BENCH_SECONDS:-330}" node bench/gpu.mjs --no-cpu "${compare[@]}" --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
+[ -f dist-before/index.js ] && compare=(--compare dist-before)
+timeout "${E2E_SECONDS:-150}" node bench/e2e.mjs --no-cpu --chunks 16,64,256 "${compare[@]}" --json "$out/e2e.json" > "$out/e2e.txt" 2>&1
+echo "bench/e2e.mjs exit $?" >> "$out/e2e.txt"
+timeout "${PEERS_E2E_SECONDS:-120}" python3 bench/peers.py --e2e --json "$out/peers-e2e.json" > "$out/peers-e2e.txt" 2>&1
+echo "bench/peers.py --e2e exit $?" >> "$out/peers-e2e.txt"
+timeout "${LATENCY_SECONDS:-40}" node bench/latency.mjs --engines node --json "$out/latency.json" > "$out/latency.txt" 2>&1
+echo "bench/latency.mjs exit $?" >> "$out/latency.txt"
+timeout "${BENCH_SECONDS:-150}" node bench/gpu.mjs --no-cpu --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
 echo "bench/gpu.mjs exit $?" >> "$out/gpu.txt"
-timeout "${PEERS_SECONDS:-150}" python3 bench/peers.py --json "$out/peers.json" > "$out/peers.txt" 2>&1
+timeout "${PEERS_SECONDS:-100}" python3 bench/peers.py --json "$out/peers.json" > "$out/peers.txt" 2>&1
 echo "bench/peers.py exit $?" >> "$out/peers.txt"
-tail -40 "$out/gpu.txt"
+tail -20 "$out/e2e.txt" "$out/peers-e2e.txt" "$out/latency.txt"

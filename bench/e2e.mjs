@@ -5,7 +5,9 @@
 // into warm arrays out) and a host memcpy of the same bytes — and cpuGradient, side by side.
 //
 //   node bench/e2e.mjs [--sizes small|full|2d:4096x4096,3d:256x256x256] [--trials T] [--json FILE]
-//                      [--compare DIR] [--no-cpu]
+//                      [--compare DIR] [--no-cpu] [--chunks 4,16,64]
+//
+// --chunks times the `out` call with each chunkBytes (MiB) listed: the sweep that picks the default.
 //
 // Fresh host memory costs page faults (about 2.7 ms per MiB on the 2-core CI VM); starting Node with
 // GLIBC_TUNABLES=glibc.malloc.hugetlb=1 gives it transparent huge pages as numpy has. The report says
@@ -25,6 +27,8 @@ const device = g.device;
 const adapterName = describeAdapter({ info: device.adapterInfo ?? {} });
 const cpuAdapter = /swiftshader|llvmpipe|lavapipe/i.test(adapterName);
 const oneShot = await createGradient({ device, chunkBytes: 2 ** 52 }); // never streamed
+const chunkSweep = await Promise.all((value('--chunks', '4') ?? '').split(',').filter(Boolean).map(async (mib) =>
+  ({ mib: Number(mib), ctx: await createGradient({ device, chunkBytes: Math.round(Number(mib) * 2 ** 20) }) })));
 const compareDir = value('--compare');
 const other = compareDir ? await (await import(pathToFileURL(resolve(compareDir, 'index.js')).href)).createGradient({ device }) : null;
 
@@ -100,15 +104,21 @@ for (const shape of shapes) {
   const phases = phasesOf(g, before);
   row.phasesPerCall = Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, v / (TRIALS + 1)]));
   row.oneShotOutMs = await timed(() => oneShot.gradient(data, { ...options, out: warm }));
+  row.chunkOutMs = {};
+  for (const { mib, ctx } of chunkSweep) row.chunkOutMs[mib] = await timed(() => ctx.gradient(data, { ...options, out: warm }));
   if (other) row.compareFreshMs = await timed(() => other.gradient(data, options));
-  // The results checked against the float64 reference at sampled points (edges included), in units
-  // of the float32 bound ε32·(|ref| + max|f|/h).
-  const ref = cpuGradient(data, options);
+  // The results checked against numpy's formula in float64 at sampled points (edges included), in
+  // units of the float32 bound ε32·(|ref| + max|f|/h) with max|f| = 3 and h = 1.
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((p, x) => p * x, 1));
   let worst = 0;
   for (let t = 0, x = 7; t < 20000; t++) {
     x = (x * 1664525 + 1013904223) >>> 0;
     const e = t < 4 ? [0, 1, n - 2, n - 1][t] : x % n;
-    ref.forEach((r, k) => { worst = Math.max(worst, Math.abs(warm[k][e] - r[e]) / (2 ** -23 * (Math.abs(r[e]) + 3))); });
+    shape.forEach((len, k) => {
+      const s = strides[k], i = Math.floor(e / s) % len;
+      const ref = i === 0 ? data[e + s] - data[e] : i === len - 1 ? data[e] - data[e - s] : (data[e + s] - data[e - s]) / 2;
+      worst = Math.max(worst, Math.abs(warm[k][e] - ref) / (2 ** -23 * (Math.abs(ref) + 3)));
+    });
   }
   row.sampledErrorInEps = worst;
   const fl = await floor(data, 4 * n * D, warm);
@@ -137,6 +147,10 @@ for (const r of rows) {
     `${f(r.floorWriteBufferMs, 0)}/${f(r.floorStagingMs, 0)}`, f(r.memcpyMs), f(r.outMs / r.floorMs, 2), f(r.cpuFreshMs), f(r.cpuOutMs),
     f(r.freshMs / r.cpuFreshMs, 2), f(r.sampledErrorInEps, 2)].map((c, i) => (i ? String(c).padStart(11) : c)).join(''));
 }
+if (chunkSweep.length > 0) {
+  console.log(`streamed with out, by chunkBytes (MiB ${chunkSweep.map((c) => c.mib).join(', ')}; default 64): ms`);
+  for (const r of rows) console.log(`  ${r.shape.padEnd(14)} ${chunkSweep.map((c) => f(r.chunkOutMs[c.mib])).join(', ')}`);
+}
 console.log('phases per call with out (ms): shape: upload (host → GPU), record + submit, wait (GPU and map), download (→ host); pieces / submits');
 for (const r of rows) {
   const p = r.phasesPerCall;
@@ -144,4 +158,5 @@ for (const r of rows) {
 }
 g.destroy();
 oneShot.destroy();
+for (const { ctx } of chunkSweep) ctx.destroy();
 process.exit(0);

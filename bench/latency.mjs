@@ -10,7 +10,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve } from 'node:path';
-import puppeteer from 'puppeteer';
 
 const args = process.argv.slice(2);
 const value = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
@@ -45,6 +44,7 @@ function runtime(name) {
 }
 
 async function browser(name) {
+  const { default: puppeteer } = await import('puppeteer'); // not on GPU machines, which run only the runtimes
   const server = createServer((req, res) => {
     const url = req.url.split('?')[0];
     if (url === '/') {

@@ -1,7 +1,11 @@
 """Times the peers on the shapes of bench/gpu.mjs: torch.gradient, jax.jit(jnp.gradient), cupy.gradient
 and numpy.gradient, float32, all axes, edge orders 1 and 2, with proper device synchronisation.
 
-    python3 bench/peers.py [--sizes full|small|1d:16777216,2d:4096x4096] [--json FILE] [--repeat R]
+    python3 bench/peers.py [--sizes full|small|1d:16777216,2d:4096x4096] [--json FILE] [--repeat R] [--e2e]
+
+--e2e times them end to end instead, as bench/e2e.mjs times gpuGradient: from a numpy array on the host
+to numpy arrays on the host (upload, gradient, download, fresh outputs), wall time, edge order 1, on the
+shapes of bench/e2e.mjs.
 
 Each library that is not importable (or finds no GPU) is skipped and said so. Prints a table.
 """
@@ -120,20 +124,75 @@ def time_torch_copy(shape, edge_order, repeat):
 
 PEERS = {"torch": time_torch, "jax": time_jax, "cupy": time_cupy, "numpy": time_numpy, "torch_copy": time_torch_copy}
 
+E2E_SHAPES = [(4096, 4096), (8192, 8192), (256, 256, 256), (512, 512, 512)]
+
+
+def host_array(shape):
+    import numpy as np
+
+    return np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+
+
+def e2e_torch(shape, repeat):
+    import torch
+
+    if not torch.cuda.is_available():
+        raise RuntimeError("no CUDA device")
+    a = host_array(shape)
+
+    def run():
+        out = [g.cpu().numpy() for g in torch.gradient(torch.from_numpy(a).cuda())]
+        torch.cuda.synchronize()
+        return out
+
+    return median_time(run, lambda: None, repeat)
+
+
+def e2e_cupy(shape, repeat):
+    import cupy as cp
+
+    a = host_array(shape)
+    return median_time(lambda: [g.get() for g in cp.gradient(cp.asarray(a))], cp.cuda.Stream.null.synchronize, repeat)
+
+
+def e2e_jax(shape, repeat):
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    if jax.default_backend() != "gpu":
+        raise RuntimeError(f"jax backend is {jax.default_backend()}")
+    a = host_array(shape)
+    f = jax.jit(lambda x: jnp.gradient(x))
+    return median_time(lambda: [np.asarray(g) for g in f(jax.device_put(a))], lambda: None, repeat)
+
+
+def e2e_numpy(shape, repeat):
+    import numpy as np
+
+    a = host_array(shape)
+    return median_time(lambda: np.gradient(a), lambda: None, repeat)
+
+
+PEERS_E2E = {"torch": e2e_torch, "cupy": e2e_cupy, "jax": e2e_jax, "numpy": e2e_numpy}
+
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes")
     ap.add_argument("--json")
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--e2e", action="store_true")
     a = ap.parse_args()
     rows, notes = [], {}
-    for shape in parse_sizes(a.sizes):
-        for eo in (1, 2):
+    peers = PEERS_E2E if a.e2e else PEERS
+    shapes = (E2E_SHAPES if a.sizes is None else parse_sizes(a.sizes)) if a.e2e else parse_sizes(a.sizes)
+    for shape in shapes:
+        for eo in (1,) if a.e2e else (1, 2):
             row = {"shape": "x".join(map(str, shape)), "edgeOrder": eo}
-            for name, fn in PEERS.items():
+            for name, fn in peers.items():
                 try:
-                    row[name + "Ms"] = fn(shape, eo, a.repeat) * 1e3
+                    row[name + "Ms"] = (fn(shape, min(a.repeat, 5)) if a.e2e else fn(shape, eo, a.repeat)) * 1e3
                 except Exception as e:  # a missing library or GPU skips that peer
                     row[name + "Ms"] = None
                     notes.setdefault(name, f"{type(e).__name__}: {e}"[:160])
@@ -145,16 +204,16 @@ def main():
             versions[mod] = __import__(mod).__version__
         except Exception:
             pass
-    print("peers (median ms):", json.dumps(versions))
-    print("shape".ljust(14) + "eo".ljust(4) + "".join(n.rjust(12) for n in PEERS))
+    print(("peers end to end, host to host" if a.e2e else "peers") + " (median ms):", json.dumps(versions))
+    print("shape".ljust(14) + "eo".ljust(4) + "".join(n.rjust(12) for n in peers))
     for r in rows:
-        cells = "".join(("n/a" if r[n + "Ms"] is None else f"{r[n + 'Ms']:.3f}").rjust(12) for n in PEERS)
+        cells = "".join(("n/a" if r[n + "Ms"] is None else f"{r[n + 'Ms']:.3f}").rjust(12) for n in peers)
         print(r["shape"].ljust(14) + str(r["edgeOrder"]).ljust(4) + cells)
     for name, note in notes.items():
         print(f"note {name}: {note}")
     if a.json:
         with open(a.json, "w") as fh:
-            json.dump({"versions": versions, "rows": rows, "notes": notes}, fh, indent=2)
+            json.dump({"versions": versions, "e2e": a.e2e, "rows": rows, "notes": notes}, fh, indent=2)
 
 
 if __name__ == "__main__":

@@ -39,4 +39,25 @@ describe('benchmark smoke test', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('runs bench/e2e.mjs on tiny sizes: every row checked, floors and phases measured', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgg-e2e-'));
+    try {
+      const json = join(dir, 'e2e.json');
+      const out = execFileSync(process.execPath, ['bench/e2e.mjs', '--sizes', '2d:64x68,3d:16x8x12', '--trials', '2', '--chunks', '0.01', '--json', json, '--compare', 'dist'],
+        { encoding: 'utf8', env: vulkanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+      expect(out).toMatch(/^64x68\s/m);
+      const report = JSON.parse(readFileSync(json, 'utf8'));
+      expect(report.complete).toBe(true);
+      expect(report.rows.length).toBe(2);
+      for (const row of report.rows) {
+        for (const key of ['freshMs', 'outMs', 'oneShotOutMs', 'compareFreshMs', 'floorMs', 'memcpyMs', 'cpuFreshMs', 'cpuOutMs']) expect(row[key], key).toBeGreaterThan(0);
+        expect(row.chunkOutMs['0.01']).toBeGreaterThan(0);
+        expect(row.sampledErrorInEps).toBeLessThan(4);
+        expect(row.phasesPerCall.jobs).toBeGreaterThanOrEqual(1);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
