@@ -133,6 +133,34 @@ describe('streaming in pieces', () => {
   });
 });
 
+describe('map round trips and shared submits', () => {
+  gpuIt('a call that fits one piece waits for one map round trip; concurrent calls share submits and maps', async ({ device }) => {
+    const ctx = new GradientContext(device, {}, false);
+    const small = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
+    const large = Float32Array.from({ length: 1100 * 1024 }, (_, i) => Math.cos(i * 0.01)); // 4.3 MiB: through a staging slot
+    for (const [data, shape] of [[small, [64, 64]], [large, [1100, 1024]]] as const) {
+      for (let call = 0; call < 3; call++) {
+        const before = ctx.stats().transfer;
+        const got = await ctx.gradient(data, { shape: [...shape] });
+        const after = ctx.stats().transfer;
+        expect(after.mapRoundTrips - before.mapRoundTrips).toBe(1); // the readback; uploads use writeBuffer or a slot mapped beforehand
+        expect(after.groups - before.groups).toBe(1);
+        if (call === 0) cpuGradient(data, { shape: [...shape] }).forEach((ref, k) => expect(f32Violation(got[k], ref, 1, 1)).toBeNull());
+      }
+    }
+    expect(ctx.stats().stagingBytes).toBeGreaterThanOrEqual(large.byteLength); // the upload slot of the large call
+    const before = ctx.stats().transfer;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.gradient(small.map((x) => x * i), { shape: [64, 64] })));
+    const after = ctx.stats().transfer;
+    expect(after.jobs - before.jobs).toBe(50);
+    expect(after.groups - before.groups).toBeLessThanOrEqual(2);
+    expect(after.mapRoundTrips - before.mapRoundTrips).toBeLessThanOrEqual(2);
+    const ref = cpuGradient(small, { shape: [64, 64] });
+    results.forEach((got, i) => got.forEach((g, k) => expect(f32Violation(g, ref[k].map((x) => x * i), 50, 1), `call ${i}`).toBeNull()));
+    ctx.destroy();
+  });
+});
+
 describe('out: caller-supplied outputs', () => {
   gpuIt('receive the results and are returned, for gradient, magnitude, divergence and curl', async () => {
     const f = Float32Array.from({ length: 12 * 9 }, (_, i) => Math.sin(i));
