@@ -157,8 +157,16 @@ describe('map round trips and shared submits', () => {
     expect(after.mapRoundTrips - before.mapRoundTrips).toBeLessThanOrEqual(2);
     const ref = cpuGradient(small, { shape: [64, 64] });
     results.forEach((got, i) => got.forEach((g, k) => expect(f32Violation(g, ref[k].map((x) => x * i), 50, 1), `call ${i}`).toBeNull()));
+    // Concurrent large calls, each through a staging slot: more than one ring's worth, in groups of at
+    // most three staged uploads, taking their slots a group at a time (no two groups wait on each other).
+    const shape = [1152, 1024]; // 4.5 MiB each
+    const bigs = Array.from({ length: 7 }, (_, i) => Float32Array.from({ length: 1152 * 1024 }, (_, j) => Math.sin(j * 0.001 + i)));
+    const groupsBefore = ctx.stats().transfer.groups;
+    const bigResults = await Promise.all(bigs.map((d) => ctx.gradient(d, { shape })));
+    expect(ctx.stats().transfer.groups - groupsBefore).toBeGreaterThanOrEqual(3);
+    bigResults.forEach((got, i) => cpuGradient(bigs[i], { shape }).forEach((r, k) => expect(f32Violation(got[k], r, 1, 1), `big call ${i}`).toBeNull()));
     ctx.destroy();
-  });
+  }, 300_000);
 });
 
 describe('out: caller-supplied outputs', () => {

@@ -94,6 +94,8 @@ export class Transfer {
   private flushScheduled = false;
   private scratch = new ArrayBuffer(0);
   private pendingMaps = 0;
+  /** Groups take their upload slots one group at a time, so two groups never hold part of the ring each and wait for the rest. */
+  private uploadTurn: Promise<void> = Promise.resolve();
   private poker: ReturnType<typeof setInterval> | null = null;
   private closed = false;
   readonly stats: TransferStats = { groups: 0, jobs: 0, mapRoundTrips: 0, uploadMs: 0, recordMs: 0, waitMs: 0, downloadMs: 0 };
@@ -125,23 +127,26 @@ export class Transfer {
     this.uploads.length = 0;
     this.readbacks.length = 0;
     this.stopPoking();
+    for (const wake of this.slotWaiters.splice(0)) wake(); // they find the transfer closed and fail
   }
 
   private flush(): void {
     this.flushScheduled = false;
     const queued = this.queue;
     this.queue = [];
-    // Groups of at most chunkBytes of results (a larger job alone).
-    let group: typeof queued = [], bytes = 0;
+    // Groups of at most chunkBytes of results (a larger job alone) and at most RING_SLOTS staged uploads.
+    let group: typeof queued = [], bytes = 0, staged = 0;
     for (const entry of queued) {
-      const size = resultBytes(entry.job);
-      if (group.length > 0 && bytes + size > this.options.chunkBytes) {
+      const size = resultBytes(entry.job), stages = this.viaStaging(entry.job) ? 1 : 0;
+      if (group.length > 0 && (bytes + size > this.options.chunkBytes || staged + stages > RING_SLOTS)) {
         void this.runGroup(group);
         group = [];
         bytes = 0;
+        staged = 0;
       }
       group.push(entry);
       bytes += size;
+      staged += stages;
     }
     if (group.length > 0) void this.runGroup(group);
   }
@@ -158,9 +163,19 @@ export class Transfer {
       let total = 0;
       for (const job of jobs) { offsets.push(total); total += resultBytes(job); }
       readback = await this.acquire(this.readbacks, total, BufferUsage.MAP_READ | BufferUsage.COPY_DST, false);
-      const viaStaging = jobs.map((job) => !this.options.pollingMaps && inputBytes(job) > WRITE_BUFFER_MAX);
-      for (let i = 0; i < jobs.length; i++) {
-        if (viaStaging[i]) staged[i] = await this.acquire(this.uploads, inputBytes(jobs[i]), BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC, true);
+      const viaStaging = jobs.map((job) => this.viaStaging(job));
+      if (viaStaging.some(Boolean)) {
+        const previous = this.uploadTurn;
+        let done = () => {};
+        this.uploadTurn = new Promise<void>((resolve) => { done = resolve; });
+        try {
+          await previous;
+          for (let i = 0; i < jobs.length; i++) {
+            if (viaStaging[i]) staged[i] = await this.acquire(this.uploads, inputBytes(jobs[i]), BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC, true);
+          }
+        } finally {
+          done();
+        }
       }
       this.hooks.checkUsable();
 
@@ -233,6 +248,11 @@ export class Transfer {
       const reported = this.hooks.translate(error);
       for (const g of group) g.done(reported);
     }
+  }
+
+  /** Whether a job's input goes up through a staging slot rather than queue.writeBuffer. */
+  private viaStaging(job: Job): boolean {
+    return !this.options.pollingMaps && inputBytes(job) > WRITE_BUFFER_MAX;
   }
 
   /** A free slot of at least `bytes` from `ring` (waiting for one while all are busy), marked busy. */
