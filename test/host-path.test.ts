@@ -169,6 +169,23 @@ describe('map round trips and shared submits', () => {
   }, 300_000);
 });
 
+describe('staging rings under contention', () => {
+  gpuIt('16 concurrent calls that each need an upload and a readback slot of their own all finish, right', async ({ device }) => {
+    // Each call is its own group (its results exceed chunkBytes), so 16 groups compete for three readback
+    // and three upload slots at once.
+    const ctx = new GradientContext(device, { chunkBytes: 8 * 2 ** 20 }, false);
+    const shape = [1152, 1024]; // 4.5 MiB in (a staging slot), 9 MiB of results
+    const data = Array.from({ length: 16 }, (_, i) => Float32Array.from({ length: 1152 * 1024 }, (_, j) => Math.cos(j * 0.002 + i)));
+    const results = await Promise.race([
+      Promise.all(data.map((d) => ctx.gradient(d, { shape }))),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('hung: a call waited for a staging slot forever')), 60_000)),
+    ]);
+    expect(ctx.stats().stagingBytes).toBeLessThanOrEqual(6 * 16 * 2 ** 20); // at most three slots per direction
+    results.forEach((got, i) => cpuGradient(data[i], { shape }).forEach((r, k) => expect(f32Violation(got[k], r, 1, 1), `call ${i}`).toBeNull()));
+    ctx.destroy();
+  }, 300_000);
+});
+
 describe('out: caller-supplied outputs', () => {
   gpuIt('receive the results and are returned, for gradient, magnitude, divergence and curl', async () => {
     const f = Float32Array.from({ length: 12 * 9 }, (_, i) => Math.sin(i));

@@ -127,7 +127,7 @@ export class Transfer {
     this.uploads.length = 0;
     this.readbacks.length = 0;
     this.stopPoking();
-    for (const wake of this.slotWaiters.splice(0)) wake(); // they find the transfer closed and fail
+    this.wakeWaiters(); // they find the transfer closed and fail
   }
 
   private flush(): void {
@@ -264,11 +264,19 @@ export class Transfer {
       const fits = free.filter((s) => s.buffer.size >= size).sort((a, b) => a.buffer.size - b.buffer.size)[0];
       let slot = fits;
       if (!slot && (ring.length < RING_SLOTS || free.length > 0)) {
-        // A new slot, or one replacing the smallest free slot (too small for this job).
+        // A new slot, or one replacing the smallest free slot (too small for this job); it joins the ring
+        // before any await, so concurrent acquirers never grow the ring past RING_SLOTS.
         const old = ring.length < RING_SLOTS ? null : free.sort((a, b) => a.buffer.size - b.buffer.size)[0];
         if (old) this.dropSlot(ring, old, false);
-        slot = await this.newSlot(size, usage, mapped);
-        ring.push(slot);
+        const { slot: created, errors } = this.newSlot(size, usage, mapped);
+        created.busy = true;
+        ring.push(created);
+        const error = await errors;
+        if (error) {
+          this.dropSlot(ring, created);
+          throw error;
+        }
+        return created;
       }
       if (slot) {
         slot.busy = true;
@@ -279,16 +287,11 @@ export class Transfer {
     }
   }
 
-  /** A new staging buffer, allocated inside the error scopes (out of memory → gpu-error). */
-  private async newSlot(size: number, usage: number, mapped: boolean): Promise<Slot> {
+  /** A new staging buffer, allocated inside the error scopes (`errors`: out of memory → gpu-error). */
+  private newSlot(size: number, usage: number, mapped: boolean): { slot: Slot; errors: Promise<Error | null> } {
     // A new upload slot is created mapped: no round trip before its first use.
     const { value: buffer, errors } = this.hooks.scoped(() => this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage, mappedAtCreation: mapped }));
-    const error = await errors;
-    if (error) {
-      buffer.destroy();
-      throw error;
-    }
-    return { buffer, busy: false, ready: Promise.resolve() };
+    return { slot: { buffer, busy: false, ready: Promise.resolve() }, errors };
   }
 
   private remap(slot: Slot): void {
@@ -302,14 +305,22 @@ export class Transfer {
   private releaseSlot(slot: Slot): void {
     slot.busy = false;
     if (this.closed) slot.buffer.destroy();
-    this.slotWaiters.shift()?.();
+    this.wakeWaiters();
+  }
+
+  /**
+   * Every waiter checks again: they wait on either ring, so waking only one could wake a waiter for the
+   * other ring and leave the right one asleep for good (seen as a hang with seven concurrent staged calls).
+   */
+  private wakeWaiters(): void {
+    for (const wake of this.slotWaiters.splice(0)) wake();
   }
 
   private dropSlot(ring: Slot[], slot: Slot, wake = true): void {
     const i = ring.indexOf(slot);
     if (i >= 0) ring.splice(i, 1);
     slot.buffer.destroy();
-    if (wake) this.slotWaiters.shift()?.();
+    if (wake) this.wakeWaiters();
   }
 
   private scratchOf(bytes: number): ArrayBuffer {
