@@ -24,7 +24,11 @@ import { sizeClass, type BufferPool } from './pool.js';
  *   bench).
  */
 
-/** Inputs up to this size go up with queue.writeBuffer (see bench/NOTES.md, "Host path"). */
+/**
+ * Inputs up to this size go up with queue.writeBuffer. Through Dawn in Node on SwiftShader (median of 10,
+ * upload then onSubmittedWorkDone): writeBuffer 0.04 / 0.15 / 2.7 / 37 ms against a pre-mapped staging
+ * slot 0.14 / 0.60 / 2.2 / 9.4 ms at 1 / 4 / 16 / 64 MiB (bench/NOTES.md, host path). Not yet measured on a GPU.
+ */
 export const WRITE_BUFFER_MAX = 4 * 2 ** 20;
 const RING_SLOTS = 3;
 /** Mapped ranges are viewed in runs of this size: Dawn's Node binding cannot view 2 GiB of a mapping at once. */
