@@ -227,6 +227,7 @@ export class GradientContext {
     this.checkUsable();
     checkFloat32Coefficients(plan);
     const N = plan.size;
+    checkIndexable(N);
     const outputCount = outputsOf(op, plan);
     const targets = out === undefined ? Array.from({ length: outputCount }, () => new Float32Array(N))
       : checkOut(out, Float32Array, outputCount, N, arrays, outputCount === plan.axes.length ? 'one per selected axis' : `the ${op} result`);
@@ -238,8 +239,7 @@ export class GradientContext {
     const { pieces, bounded } = planPieces(plan, layout, bpe, arrays.length, outputCount, this.chunkBytes, this.limits);
     const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
     const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
-    if (bounded) checkIndexable(N);
-    else this.checkSize(plan, format, arrays.length * stride); // one piece holds the whole array
+    if (!bounded) this.checkSize(plan, format, arrays.length * stride); // one piece holds the whole array
     // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
     const slab = ceilTo(longest, slabAlignment(this.limits));
     const stacked = outputCount * slab * 4 <= this.limits.maxBufferSize || op !== 'gradient';
