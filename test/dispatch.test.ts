@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeData } from '../src/data';
 import { makePlan } from '../src/plan';
 import { ceilTo, foldGrid, planPieces, planSteps, stencilReach, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
-import { AXIS_BYTES, PARAMS_BYTES, chooseLayout, kernelVariant, packWeights, writeParams } from '../src/gpu/kernels';
+import { AXIS_BYTES, AXIS_FIELDS, PARAMS_BYTES, PARAMS_FIELDS, axisAt, chooseLayout, kernelVariant, packWeights, writeParams } from '../src/gpu/kernels';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
@@ -116,15 +116,16 @@ describe('planSteps', () => {
 });
 
 describe('uniform layout mirrors shaders/gradient.wgsl', () => {
-  it('has the struct sizes and field order the WGSL declares', () => {
-    const axisFields = /struct Axis \{([^}]*)\}/.exec(gradientWgsl)![1].match(/^\s*(\w+):/gm)!.map((f) => f.trim().slice(0, -1));
-    expect(axisFields).toEqual(['stride', 'n', 'div', 'outermost', 'out_off', 'w_off', 'w_pad', 'nonuniform', 'comp',
-      'c_int', 'inv_h_lo', 'inv_h_hi', 'c4', '_pad0', '_pad1', '_pad2', 'w_lo', 'w_hi']);
-    const paramFields = /struct Params \{([^}]*)\}/.exec(gradientWgsl)![1].match(/^\s*(\w+):/gm)!.map((f) => f.trim().slice(0, -1));
-    expect(paramFields).toEqual(['begin', 'count', 'in_base', 'out_base', 'comp_stride', '_pad0', '_pad1', '_pad2', 'axes']);
+  it('has the members, types and order the WGSL declares, and offsets by WGSL\'s layout rules', () => {
+    const members = (struct: string) => /struct X \{([^}]*)\}/.source.replace('X', struct);
+    const parse = (struct: string) => [...new RegExp(members(struct)).exec(gradientWgsl)![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)].map((m) => [m[1], m[2].trim()]);
+    expect(parse('Axis')).toEqual(AXIS_FIELDS.map(([n, t]) => [n, t]));
+    expect(parse('Params')).toEqual([...PARAMS_FIELDS.map(([n, t]) => [n, t]), ['axes', 'array<Axis, MAX_AXES>']]);
+    expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
+    // Worked out by hand from the WGSL rules: 13 scalars + 3 pads (64 bytes), then two vec4s.
     expect(AXIS_BYTES).toBe(16 * 4 + 16 + 16);
     expect(PARAMS_BYTES).toBe(32 + 8 * AXIS_BYTES);
-    expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
+    expect([axisAt(0, 'stride'), axisAt(0, 'comp'), axisAt(0, 'c4'), axisAt(0, 'w_lo'), axisAt(1, 'w_hi')]).toEqual([32, 64, 80, 96, 32 + 96 + 80]);
   });
 
   it('packs an axis where the shader reads it', () => {

@@ -106,9 +106,45 @@ export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxe
 }
 
 export const MAX_AXES_PER_DISPATCH = 8;
-export const PARAMS_HEADER_BYTES = 32;
-export const AXIS_BYTES = 96;
+
+/** A WGSL struct member type the uniforms use, with its size and alignment (WGSL's uniform layout rules). */
+export type FieldType = 'u32' | 'f32' | 'vec4<f32>';
+const FIELD_SIZE: Record<FieldType, number> = { u32: 4, f32: 4, 'vec4<f32>': 16 };
+
+/**
+ * The members of `struct Axis` and `struct Params` in shaders/gradient.wgsl, in declaration order: the
+ * one table byte offsets are derived from (a test compares it with the WGSL source).
+ */
+export const AXIS_FIELDS = [
+  ['stride', 'u32'], ['n', 'u32'], ['div', 'u32'], ['outermost', 'u32'], ['out_off', 'u32'], ['w_off', 'u32'],
+  ['w_pad', 'u32'], ['nonuniform', 'u32'], ['comp', 'u32'], ['c_int', 'f32'], ['inv_h_lo', 'f32'], ['inv_h_hi', 'f32'],
+  ['c4', 'f32'], ['_pad0', 'u32'], ['_pad1', 'u32'], ['_pad2', 'u32'], ['w_lo', 'vec4<f32>'], ['w_hi', 'vec4<f32>'],
+] as const satisfies readonly (readonly [string, FieldType])[];
+export const PARAMS_FIELDS = [
+  ['begin', 'u32'], ['count', 'u32'], ['in_base', 'u32'], ['out_base', 'u32'], ['comp_stride', 'u32'],
+  ['_pad0', 'u32'], ['_pad1', 'u32'], ['_pad2', 'u32'],
+] as const satisfies readonly (readonly [string, FieldType])[]; // followed by `axes: array<Axis, MAX_AXES>`
+
+/** Byte offset of each member and the struct's size (rounded to its 16-byte alignment), from a field table. */
+function structLayout<F extends readonly (readonly [string, FieldType])[]>(fields: F): { at: Record<F[number][0], number>; bytes: number } {
+  const at = {} as Record<string, number>;
+  let offset = 0;
+  for (const [name, type] of fields) {
+    offset = Math.ceil(offset / FIELD_SIZE[type]) * FIELD_SIZE[type];
+    at[name] = offset;
+    offset += FIELD_SIZE[type];
+  }
+  return { at, bytes: Math.ceil(offset / 16) * 16 };
+}
+
+const AXIS = structLayout(AXIS_FIELDS);
+const HEADER = structLayout(PARAMS_FIELDS);
+export const AXIS_BYTES = AXIS.bytes;
+export const PARAMS_HEADER_BYTES = HEADER.bytes;
 export const PARAMS_BYTES = PARAMS_HEADER_BYTES + MAX_AXES_PER_DISPATCH * AXIS_BYTES;
+/** Byte offsets of `Params` members and of slot k's `Axis` members. */
+export const PARAMS_AT = HEADER.at;
+export const axisAt = (k: number, field: (typeof AXIS_FIELDS)[number][0]) => PARAMS_HEADER_BYTES + k * AXIS_BYTES + AXIS.at[field];
 
 /** Non-uniform interior weights for every axis that needs them, as rows a, b, c indexed by i. */
 export interface PackedWeights {
@@ -220,30 +256,34 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, p
   if (p.slots.length > MAX_AXES_PER_DISPATCH) throw new Error('too many axes for one dispatch');
   const u32 = (at: number, v: number) => view.setUint32(offset + at, v, true);
   const f32 = (at: number, v: number) => view.setFloat32(offset + at, v, true);
-  u32(0, p.begin); u32(4, p.count); u32(8, p.inBase); u32(12, p.outBase); u32(16, p.componentStride ?? 0);
+  u32(PARAMS_AT.begin, p.begin);
+  u32(PARAMS_AT.count, p.count);
+  u32(PARAMS_AT.in_base, p.inBase);
+  u32(PARAMS_AT.out_base, p.outBase);
+  u32(PARAMS_AT.comp_stride, p.componentStride ?? 0);
   // The shader's coordinate(): with slots sorted by stride, slot k's coordinate is the previous slot's
   // quotient divided by `div`, modulo n (no modulo for the array's first dimension).
   let reach = 1;
   p.slots.forEach((slot, k) => {
     const ax = slot.axis;
-    const base = PARAMS_HEADER_BYTES + k * AXIS_BYTES;
+    const at = (field: (typeof AXIS_FIELDS)[number][0]) => axisAt(k, field);
     const div = ax.inner / reach;
     reach = ax.inner * ax.n;
-    u32(base + 0, ax.inner);
-    u32(base + 4, ax.n);
-    u32(base + 8, Number.isInteger(div) ? div : 0); // unsorted slots (curl) never read it
-    u32(base + 12, ax.inner * ax.n === plan.size ? 1 : 0);
-    u32(base + 16, slot.outOffset);
-    u32(base + 20, Math.max(slot.weightOffset, 0));
-    u32(base + 24, weightRowPad(ax.n));
-    u32(base + 28, ax.dx === null ? 0 : 1);
-    u32(base + 32, slot.component);
+    u32(at('stride'), ax.inner);
+    u32(at('n'), ax.n);
+    u32(at('div'), Number.isInteger(div) ? div : 0); // unsorted slots (curl) never read it
+    u32(at('outermost'), ax.inner * ax.n === plan.size ? 1 : 0);
+    u32(at('out_off'), slot.outOffset);
+    u32(at('w_off'), Math.max(slot.weightOffset, 0));
+    u32(at('w_pad'), weightRowPad(ax.n));
+    u32(at('nonuniform'), ax.dx === null ? 0 : 1);
+    u32(at('comp'), slot.component);
     const c = axisCoefficients(ax, plan);
-    f32(base + 36, c.cInt);
-    f32(base + 40, c.invHLo);
-    f32(base + 44, c.invHHi);
-    f32(base + 48, c.c4);
-    c.lo.forEach((w, j) => f32(base + 64 + 4 * j, w));
-    c.hi.forEach((w, j) => f32(base + 80 + 4 * j, w));
+    f32(at('c_int'), c.cInt);
+    f32(at('inv_h_lo'), c.invHLo);
+    f32(at('inv_h_hi'), c.invHHi);
+    f32(at('c4'), c.c4);
+    c.lo.forEach((w, j) => f32(at('w_lo') + 4 * j, w));
+    c.hi.forEach((w, j) => f32(at('w_hi') + 4 * j, w));
   });
 }
