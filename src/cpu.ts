@@ -34,8 +34,14 @@ export function gradientAlong(f: ArrayLike<number>, plan: Plan, k: number, out: 
 
 function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array): void {
   if (out.length === 0) return;
-  if (plan.boundary === 'periodic') return periodicGradient(f, ax, plan.accuracy, out);
-  if (plan.accuracy === 4) return fourthOrderGradient(f, ax, out);
+  if (plan.boundary === 'periodic') {
+    periodicGradient(f, ax, plan.accuracy, out);
+    return;
+  }
+  if (plan.accuracy === 4) {
+    fourthOrderGradient(f, ax, out);
+    return;
+  }
   const edgeOrder = plan.edgeOrder;
   const { n, outer, inner: s } = ax;
   const rowSpan = n * s;

@@ -6,7 +6,7 @@ export interface DataInfo {
   readonly kind: DataKind;
 }
 
-const KIND_BY_CONSTRUCTOR = new Map<Function, DataKind>([
+const KIND_BY_CONSTRUCTOR = new Map<unknown, DataKind>([
   [Float64Array, 'float64'], [Float32Array, 'float32'],
   [Int8Array, 'int8'], [Uint8Array, 'uint8'], [Uint8ClampedArray, 'uint8'],
   [Int16Array, 'int16'], [Uint16Array, 'uint16'],

@@ -83,7 +83,10 @@ describe('cpuGradient details', () => {
 
   it('matches a naive per-element oracle on random cases', () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let t = 0; t < 300; t++) {
       const edgeOrder = (1 + Math.floor(rand() * 2)) as 1 | 2;
       const rank = 1 + Math.floor(rand() * 4);

@@ -174,9 +174,8 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
       writeParams(view, 0, { begin: 0, count: 1, inBase: 0, outBase: 0, slots }, p);
       for (let e = 0; e < p.size; e++) {
         let q = e;
-        slots.forEach((slot, k) => {
-          const base = 32 + k * AXIS_BYTES;
-          const [stride, n, div, outermost] = [0, 4, 8, 12].map((o) => view.getUint32(base + o, true));
+        slots.forEach((_, k) => {
+          const [stride, n, div, outermost] = (['stride', 'n', 'div', 'outermost'] as const).map((f) => view.getUint32(axisAt(k, f), true));
           const x = div === 1 ? q : Math.floor(q / div);
           let i: number;
           if (outermost) { i = x; q = 0; } else { q = Math.floor(x / n); i = x - q * n; }
@@ -215,7 +214,7 @@ describe('planPieces (host calls streamed in pieces)', () => {
       const bytes = [1, 2, 4][Math.floor(r() * 3)], components = 1 + Math.floor(r() * 3), outputs = 1 + Math.floor(r() * 3);
       const chunkBytes = 256 + Math.floor(r() * 20000);
       const limits = { ...LIMITS, maxStorageBufferBindingSize: r() < 0.3 ? 2048 : LIMITS.maxStorageBufferBindingSize };
-      const { pieces, bounded } = planPieces(p, chooseLayout(p), bytes, components, outputs, chunkBytes, limits);
+      const { pieces, bounded } = planPieces(p, bytes, components, outputs, chunkBytes, limits);
       const rowSize = p.size / shape[0];
       const first = p.axes.findIndex((ax) => ax.axis === 0);
       const halo = first < 0 ? 0 : stencilReach(p, first) * rowSize;

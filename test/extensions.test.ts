@@ -42,10 +42,10 @@ function cpuRun(c: ExtCase): Float64Array[] {
 
 async function gpuRun(ctx: GradientContext, c: ExtCase): Promise<Float32Array[]> {
   const opts = { ...c.options, shape: c.shape };
-  if (c.op === 'gradient') return suite.ctx.gradient(c.components[0], opts);
-  if (c.op === 'magnitude') return [await suite.ctx.magnitude(c.components[0], opts)];
-  if (c.op === 'divergence') return [await suite.ctx.divergence(c.components, opts)];
-  return suite.ctx.curl(c.components, opts);
+  if (c.op === 'gradient') return ctx.gradient(c.components[0], opts);
+  if (c.op === 'magnitude') return [await ctx.magnitude(c.components[0], opts)];
+  if (c.op === 'divergence') return [await ctx.divergence(c.components, opts)];
+  return ctx.curl(c.components, opts);
 }
 
 describe('extensions on the CPU', () => {
@@ -170,7 +170,7 @@ describe('extensions on the GPU', () => {
     const runs: [number[], GradientOptions][] = [
       // Fourth-order edges reach four rows: outer axes of the larger shapes do not fit 4 KiB bindings.
       ...TINY_SHAPES.map((shape): [number[], GradientOptions] => [shape, {
-        accuracy: 4, spacing: 0.5, axis: shape.length > 2 ? shape.map((n, d) => d).filter((d) => d > 0 && shape[d] >= 5) : undefined,
+        accuracy: 4, spacing: 0.5, axis: shape.length > 2 ? shape.map((_, d) => d).filter((d) => d > 0 && shape[d] >= 5) : undefined,
       }]),
       [[400, 3], { boundary: 'periodic', axis: 1 }],
       [[20, 8, 9], { boundary: 'periodic', axis: [1, 2], accuracy: 4 }],

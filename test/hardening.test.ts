@@ -26,7 +26,7 @@ function close64(got: number, ref: number, scale: number): boolean {
   return Math.abs(got - ref) <= 1e-12 * (Math.abs(ref) + scale);
 }
 
-export const counts = { cpuProperty: 0, gpuProperty: 0 };
+const counts = { cpuProperty: 0, gpuProperty: 0 };
 
 describe('property tests (fast-check)', () => {
   it('cpuGradient equals a naive per-element implementation on 10,000 random problems', () => {

@@ -5,7 +5,6 @@ import { GradientError } from '../src/errors';
 import { gpuGradient } from '../src/gpu/api';
 import { GradientContext } from '../src/gpu/context';
 import { planPieces } from '../src/gpu/dispatch';
-import { chooseLayout } from '../src/gpu/kernels';
 import { makePlan } from '../src/plan';
 import type { GradientOptions, NumericArray } from '../src/types';
 import { f32Violation, maxAbs } from './helpers/bounds';
@@ -87,7 +86,7 @@ describe('streaming in pieces', () => {
       const plan = makePlan({ length: size, kind: 'float32' }, options);
       const outputs = c.op === 'gradient' ? plan.axes.length : c.op === 'curl' && plan.axes.length === 3 ? 3 : 1;
       const bytes = c.kind === 'u8' ? 1 : c.kind === 'i16' ? 2 : 4;
-      const pieces = planPieces(plan, chooseLayout(plan), bytes, data.length, outputs, 4096, ctx.limits).pieces.length;
+      const pieces = planPieces(plan, bytes, data.length, outputs, 4096, ctx.limits).pieces.length;
       expectedJobs += pieces;
       const [gpu, cpu] = await both(ctx, c.op, data, options);
       const label = `${c.op} [${c.shape}] ${JSON.stringify(c.options).slice(0, 60)} ${c.kind ?? 'f32'} (${pieces} pieces)`;

@@ -19,7 +19,7 @@ function dstAccesses(wgsl: string): { index: string; after: string }[] {
   const re = /\bdst\s*\[/g;
   for (let m = re.exec(wgsl); m; m = re.exec(wgsl)) {
     let depth = 1, i = m.index + m[0].length;
-    while (depth > 0) depth += wgsl[i] === '[' ? 1 : wgsl[i] === ']' ? -1 : 0, i++;
+    for (; depth > 0; i++) depth += wgsl[i] === '[' ? 1 : wgsl[i] === ']' ? -1 : 0;
     found.push({ index: wgsl.slice(m.index + m[0].length, i - 1), after: wgsl.slice(i).trimStart().slice(0, 2) });
   }
   return found;

@@ -1,4 +1,4 @@
-import { type Backend } from '../backend';
+import type { Backend } from '../backend';
 import { drawQuiver, fitCanvas } from '../draw';
 import { compileExpression } from '../expression';
 

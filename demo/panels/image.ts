@@ -1,4 +1,4 @@
-import { type Backend } from '../backend';
+import type { Backend } from '../backend';
 import { hsvToRgb, paintPixels } from '../draw';
 
 const MAX_SIDE = 512;

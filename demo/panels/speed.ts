@@ -1,5 +1,5 @@
 import { cpuGradient, gpuGradient } from '../../src/index';
-import { type Backend } from '../backend';
+import type { Backend } from '../backend';
 
 /** gpuGradient against cpuGradient on the user's machine, for a chosen size. */
 export function speedPanel(root: HTMLElement, backend: Backend): Promise<void> {

@@ -20,7 +20,10 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
       throw new GradientError('invalid-option', 'options.device: not a GPUDevice');
     }
     let ctx = byDevice.get(device);
-    if (!ctx || ctx.isLost) byDevice.set(device, (ctx = new GradientContext(device, {}, false)));
+    if (!ctx || ctx.isLost) {
+      ctx = new GradientContext(device, {}, false);
+      byDevice.set(device, ctx);
+    }
     return ctx;
   }
   while (shared) {

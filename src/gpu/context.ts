@@ -236,7 +236,7 @@ export class GradientContext {
     const format = inputFormat(info.kind);
     const bpe = format.bytesPerElement;
     const layout = chooseLayout(plan);
-    const { pieces, bounded } = planPieces(plan, layout, bpe, arrays.length, outputCount, this.chunkBytes, this.limits);
+    const { pieces, bounded } = planPieces(plan, bpe, arrays.length, outputCount, this.chunkBytes, this.limits);
     const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
     const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
     if (!bounded) this.checkSize(plan, format, arrays.length * stride); // one piece holds the whole array
@@ -419,7 +419,10 @@ export class GradientContext {
     const pass = encoder.beginComputePass({ label: 'webgpu-gradient', timestampWrites });
     let current: GPUComputePipeline | null = null;
     steps.forEach((step, i) => {
-      if (pipelines[i] !== current) pass.setPipeline((current = pipelines[i]));
+      if (pipelines[i] !== current) {
+        current = pipelines[i];
+        pass.setPipeline(current);
+      }
       const bytes = format.bytesPerElement;
       pass.setBindGroup(0, this.device.createBindGroup({
         layout: this.bindGroupLayout,

@@ -121,7 +121,7 @@ export function wholeArray(size: number): Piece {
  * their halo already exceed `chunkBytes` or a binding — the whole array is one piece and `bounded` is
  * false (unless it fits `chunkBytes` anyway).
  */
-export function planPieces(plan: Plan, layout: Layout, bytesPerElement: number, components: number, outputs: number,
+export function planPieces(plan: Plan, bytesPerElement: number, components: number, outputs: number,
   chunkBytes: number, limits: GpuLimits): { pieces: Piece[]; bounded: boolean } {
   const N = plan.size;
   const rows = plan.shape.length > 0 ? plan.shape[0] : 1;

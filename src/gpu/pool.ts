@@ -53,7 +53,10 @@ export class BufferPool {
     if (this.closed) { this.destroy(buffer); return; }
     const key = `${buffer.usage}:${buffer.size}`;
     let list = this.idle.get(key);
-    if (!list) this.idle.set(key, (list = []));
+    if (!list) {
+      list = [];
+      this.idle.set(key, list);
+    }
     list.push(buffer);
     this.order.push({ key, buffer });
     this.stat.pooledBuffers++;

@@ -266,7 +266,7 @@ export class Transfer {
       if (this.closed) this.hooks.checkUsable();
       const free = ring.filter((s) => !s.busy);
       const fits = free.filter((s) => s.buffer.size >= size).sort((a, b) => a.buffer.size - b.buffer.size)[0];
-      let slot = fits;
+      const slot = fits;
       if (!slot && (ring.length < RING_SLOTS || free.length > 0)) {
         // A new slot, or one replacing the smallest free slot (too small for this job); it joins the ring
         // before any await, so concurrent acquirers never grow the ring past RING_SLOTS.

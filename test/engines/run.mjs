@@ -6,8 +6,9 @@ const lib = await import(new URL('../../dist/index.js', import.meta.url).href);
 const { runCore } = await import(new URL('../../test-output/engines/core.js', import.meta.url).href);
 
 // The adapter's name for the report; Bun has no navigator.gpu, so ask Dawn as the library itself does.
-let dawn = null; // Dawn crashes if create()'s result is collected while its adapters live
-const gpu = globalThis.navigator?.gpu ?? (dawn = (await import('webgpu')).create([]));
+// Dawn crashes if create()'s result is collected while its adapters live: `dawn` holds it until the end.
+let dawn = globalThis.navigator?.gpu ? null : (await import('webgpu')).create([]);
+const gpu = globalThis.navigator?.gpu ?? dawn;
 const adapter = await gpu.requestAdapter();
 const report = await runCore(lib, { adapter: adapter ? lib.describeAdapter(adapter) : '' });
 console.log(`CORE_REPORT ${JSON.stringify(report)}`);

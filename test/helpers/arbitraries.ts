@@ -81,7 +81,7 @@ export function problemArb({ gpuSafe, maxSize }: { gpuSafe: boolean; maxSize: nu
       negate: fc.array(fc.boolean(), { minLength: rank, maxLength: rank }),
       form: fc.constantFrom('none', 'scalar', 'list', 'default-axes'),
     }).chain(({ shape, pick, order, negate, form }) => {
-      const eligible = shape.map((n, d) => d).filter((d) => shape[d] >= edgeOrder + 1);
+      const eligible = shape.map((_, d) => d).filter((d) => shape[d] >= edgeOrder + 1);
       let axes = form === 'default-axes' && eligible.length === rank ? shape.map((_, d) => d)
         : eligible.filter((d) => pick[d]).sort((a, b) => order[a] - order[b]);
       if (form === 'default-axes' && eligible.length !== rank) axes = eligible;

@@ -8,7 +8,8 @@ export const BAD_INPUTS: [string, unknown, unknown, string, string][] = [
   ['BigInt64Array data', new BigInt64Array(3), undefined, 'invalid-data', 'BigInt64Array'],
   ['Float16-like DataView', new DataView(new ArrayBuffer(8)), undefined, 'invalid-data', 'DataView'],
   ['array holding a string', [1, '2', 3], undefined, 'invalid-data', 'data[1]'],
-  ['sparse array', [1, , 3], undefined, 'invalid-data', 'data[1]'], // eslint-disable-line no-sparse-arrays
+  // biome-ignore lint/suspicious/noSparseArray: a sparse array is the bad input under test
+  ['sparse array', [1, , 3], undefined, 'invalid-data', 'data[1]'],
   ['options not an object', [1, 2, 3], 5, 'invalid-option', 'options'],
   ['unknown option', [1, 2, 3], { edge_order: 2 }, 'invalid-option', 'options.edge_order'],
   ['shape not an array', [1, 2, 3], { shape: 3 }, 'invalid-shape', 'shape'],

@@ -50,12 +50,9 @@ export async function testDevice(): Promise<TestDevice | null> {
 /** Runs `body` inside a validation error scope and fails on any validation error. */
 export async function inValidationScope<T>(device: GPUDevice, body: () => Promise<T>): Promise<T> {
   device.pushErrorScope('validation');
-  let result: T;
-  try {
-    result = await body();
-  } finally {
-    const error = await device.popErrorScope();
-    if (error) throw new Error(`GPU validation error: ${error.message}`);
-  }
-  return result;
+  const outcome = await body().then((value) => ({ value }), (error: unknown) => ({ error }));
+  const validation = await device.popErrorScope();
+  if (validation) throw new Error(`GPU validation error: ${validation.message}`);
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
 }
