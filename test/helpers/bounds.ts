@@ -50,3 +50,10 @@ export function maxRelDiff(got: ArrayLike<number>, ref: ArrayLike<number>, floor
   }
   return worst;
 }
+
+/** Same value, NaN included, or both within the float64 reference's tolerance. */
+export function close64(got: number, ref: number, scale: number): boolean {
+  if (Number.isNaN(ref) || Number.isNaN(got)) return Number.isNaN(ref) && Number.isNaN(got);
+  if (!Number.isFinite(ref) || !Number.isFinite(got)) return got === ref;
+  return Math.abs(got - ref) <= 1e-12 * (Math.abs(ref) + scale);
+}

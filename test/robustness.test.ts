@@ -1,86 +1,20 @@
-import { readFileSync } from 'node:fs';
+
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, } from 'vitest';
 import { cpuGradient } from '../src/cpu';
 import { GradientError } from '../src/errors';
 import { GradientContext } from '../src/gpu/context';
 import { gpuGradient } from '../src/gpu/api';
 import { BufferUsage } from '../src/gpu/flags';
-import { problemArb } from './helpers/arbitraries';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { testDevice } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
-import { naiveGradient } from './helpers/oracle';
 import { randomCase, rng } from './helpers/random';
 
-// Fuzzing against the reference, non-finite values, wrong devices, concurrency and leaks.
+// Wrong devices and data, many concurrent calls, and long sessions without leaks.
 const suite = gpuSuite();
 const { gpuIt } = suite;
-
-/** Same value, NaN included, or both within the float64 reference's tolerance. */
-function close64(got: number, ref: number, scale: number): boolean {
-  if (Number.isNaN(ref) || Number.isNaN(got)) return Number.isNaN(ref) && Number.isNaN(got);
-  if (!Number.isFinite(ref) || !Number.isFinite(got)) return got === ref;
-  return Math.abs(got - ref) <= 1e-12 * (Math.abs(ref) + scale);
-}
-
-const counts = { cpuProperty: 0, gpuProperty: 0 };
-
-describe('property tests (fast-check)', () => {
-  it('cpuGradient equals a naive per-element implementation on 10,000 random problems', () => {
-    fc.assert(fc.property(problemArb({ gpuSafe: false, maxSize: 240 }), (p) => {
-      counts.cpuProperty++;
-      const got = cpuGradient(p.data, p.options);
-      const ref = naiveGradient(p.data, p.options.shape, p.axes, p.spacing, p.edgeOrder);
-      if (got.length !== ref.length) return false;
-      const scale = maxAbs(p.data) / p.hMin;
-      return got.every((g, k) => g.every((v, i) => close64(v, ref[k][i], scale)));
-    }), { numRuns: 10_000, seed: 20261126 });
-    console.log(`cpu property cases: ${counts.cpuProperty}`);
-  }, 300_000);
-
-  gpuIt('gpuGradient stays within the float32 bound of cpuGradient on 600 random problems', async () => {
-    await fc.assert(fc.asyncProperty(problemArb({ gpuSafe: true, maxSize: 600 }), async (p) => {
-      counts.gpuProperty++;
-      const got = await suite.ctx.gradient(p.data, p.options);
-      const ref = cpuGradient(p.data, p.options);
-      expect(got.length).toBe(ref.length);
-      got.forEach((g, k) => expect(f32Violation(g, ref[k], maxAbs(p.data), p.hMin), `axis ${k}`).toBeNull());
-    }), { numRuns: 600, seed: 7 });
-    console.log(`gpu property cases: ${counts.gpuProperty}`);
-  }, 600_000);
-});
-
-describe('NaN and infinities propagate as in numpy, element by element', () => {
-  type Enc = number | 'NaN' | 'Infinity' | '-Infinity';
-  const dec = (v: Enc) => (typeof v === 'number' ? v : Number(v));
-  const cases = (JSON.parse(readFileSync(new URL('./fixtures/numpy_nonfinite.json', import.meta.url), 'utf8')).cases as
-    { name: string; shape: number[]; data: Enc[]; spacing?: (number | number[])[]; edgeOrder: 1 | 2; expected: Enc[][] }[]);
-
-  const check = (got: ArrayLike<number>[], c: (typeof cases)[number], f32: boolean) => {
-    const data = c.data.map(dec);
-    const finite = data.filter(Number.isFinite);
-    got.forEach((g, k) => {
-      const ref = c.expected[k].map(dec);
-      for (let i = 0; i < ref.length; i++) {
-        const what = `${c.name} axis ${k} [${i}]: got ${g[i]}, numpy ${ref[i]}`;
-        if (!Number.isFinite(ref[i])) expect(Object.is(g[i], ref[i]) || (Number.isNaN(ref[i]) && Number.isNaN(g[i])), what).toBe(true);
-        else if (f32) expect(f32Violation([g[i]], [ref[i]], maxAbs(finite), 0.2), what).toBeNull();
-        else expect(close64(g[i], ref[i], 0), what).toBe(true);
-      }
-    });
-  };
-
-  it(`cpuGradient on ${cases.length} numpy cases`, () => {
-    for (const c of cases) check(cpuGradient(c.data.map(dec), { shape: c.shape, spacing: c.spacing, edgeOrder: c.edgeOrder }), c, false);
-  });
-
-  gpuIt('gpuGradient on the same cases', async () => {
-    for (const c of cases) check(await suite.ctx.gradient(c.data.map(dec), { shape: c.shape, spacing: c.spacing, edgeOrder: c.edgeOrder }), c, true);
-  });
-});
 
 describe('wrong things passed as data or device', () => {
   gpuIt('a GPUBuffer as data, a destroyed device, a non-device', async ({ device }) => {

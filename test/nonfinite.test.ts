@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cpuGradient } from '../src/cpu';
+import { close64, f32Violation, maxAbs } from './helpers/bounds';
+import { gpuSuite } from './helpers/gpu-suite';
+
+// NaN and ±∞ through every stencil, element by element against numpy, on the CPU and the GPU.
+const suite = gpuSuite();
+const { gpuIt } = suite;
+
+describe('NaN and infinities propagate as in numpy, element by element', () => {
+  type Enc = number | 'NaN' | 'Infinity' | '-Infinity';
+  const dec = (v: Enc) => (typeof v === 'number' ? v : Number(v));
+  const cases = (JSON.parse(readFileSync(new URL('./fixtures/numpy_nonfinite.json', import.meta.url), 'utf8')).cases as
+    { name: string; shape: number[]; data: Enc[]; spacing?: (number | number[])[]; edgeOrder: 1 | 2; expected: Enc[][] }[]);
+
+  const check = (got: ArrayLike<number>[], c: (typeof cases)[number], f32: boolean) => {
+    const data = c.data.map(dec);
+    const finite = data.filter(Number.isFinite);
+    got.forEach((g, k) => {
+      const ref = c.expected[k].map(dec);
+      for (let i = 0; i < ref.length; i++) {
+        const what = `${c.name} axis ${k} [${i}]: got ${g[i]}, numpy ${ref[i]}`;
+        if (!Number.isFinite(ref[i])) expect(Object.is(g[i], ref[i]) || (Number.isNaN(ref[i]) && Number.isNaN(g[i])), what).toBe(true);
+        else if (f32) expect(f32Violation([g[i]], [ref[i]], maxAbs(finite), 0.2), what).toBeNull();
+        else expect(close64(g[i], ref[i], 0), what).toBe(true);
+      }
+    });
+  };
+
+  it(`cpuGradient on ${cases.length} numpy cases`, () => {
+    for (const c of cases) check(cpuGradient(c.data.map(dec), { shape: c.shape, spacing: c.spacing, edgeOrder: c.edgeOrder }), c, false);
+  });
+
+  gpuIt('gpuGradient on the same cases', async () => {
+    for (const c of cases) check(await suite.ctx.gradient(c.data.map(dec), { shape: c.shape, spacing: c.spacing, edgeOrder: c.edgeOrder }), c, true);
+  });
+});
