@@ -8,12 +8,13 @@ import {
 } from './dispatch.js';
 import { BufferUsage, ShaderStage } from './flags.js';
 import {
-  checkFloat32Coefficients, chooseLayout, GPU_DTYPES, inputFormat, keepsAxisOrder, kernelVariant, moduleName, packWeights, PARAMS_BYTES, shaderSource, writeParams,
+  checkFloat32Coefficients, chooseLayout, GPU_DTYPES, inputFormat, keepsAxisOrder, kernelVariant, moduleName, packWeights, shaderSource,
   type InputFormat, type KernelVariant, type Layout, type ModuleName, type Operation,
 } from './kernels.js';
 import { BufferPool, type PoolStats } from './pool.js';
 import { mapsWaitForPoll, requestGradientDevice } from './device.js';
 import { checkOut } from '../out.js';
+import { dispatchSteps, packUniforms, uniformStride } from './record.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
 export interface GradientContextOptions {
@@ -402,7 +403,7 @@ export class GradientContext {
    */
   private record(encoder: GPUCommandEncoder, work: Work, input: GPUBuffer, outputs: readonly GPUBuffer[], inputBase = 0): GPUBuffer[] {
     const { plan, format, steps, pipelines, options: { componentStride, timestampWrites } } = work;
-    const stride = ceilTo(PARAMS_BYTES, this.limits.minUniformBufferOffsetAlignment);
+    const stride = uniformStride(this.limits.minUniformBufferOffsetAlignment);
     const uniforms = this.pool.acquire(steps.length * stride, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
     const temps = [uniforms];
     const packed = packWeights(plan);
@@ -412,28 +413,12 @@ export class GradientContext {
       this.device.queue.writeBuffer(weights, 0, packed.data);
       temps.push(weights);
     }
-    const params = new DataView(new ArrayBuffer(steps.length * stride));
-    steps.forEach((step, i) => writeParams(params, i * stride, { ...toParams(step, plan, packed.offsets), componentStride }, plan));
-    this.device.queue.writeBuffer(uniforms, 0, params.buffer);
-
+    this.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed.offsets, componentStride, stride));
     const pass = encoder.beginComputePass({ label: 'webgpu-gradient', timestampWrites });
-    let current: GPUComputePipeline | null = null;
-    steps.forEach((step, i) => {
-      if (pipelines[i] !== current) {
-        current = pipelines[i];
-        pass.setPipeline(current);
-      }
-      const bytes = format.bytesPerElement;
-      pass.setBindGroup(0, this.device.createBindGroup({
-        layout: this.bindGroupLayout,
-        entries: [
-          { binding: 0, resource: { buffer: input, offset: (step.input.offset - inputBase) * bytes, size: ceilTo(step.input.size * bytes, 16) } },
-          { binding: 1, resource: { buffer: weights } },
-          { binding: 2, resource: { buffer: uniforms, offset: i * stride, size: PARAMS_BYTES } },
-          { binding: 3, resource: { buffer: outputs[step.output.buffer], offset: step.output.offset * 4, size: ceilTo(step.output.size * 4, 16) } },
-        ],
-      }));
-      pass.dispatchWorkgroups(...step.grid);
+    dispatchSteps(pass, steps, pipelines, {
+      device: this.device, layout: this.bindGroupLayout, bytesPerElement: format.bytesPerElement,
+      input: { buffer: input, offset: 0 }, inputBase, weights, uniforms: { buffer: uniforms, stride },
+      outputs: outputs.map((buffer) => ({ buffer, offset: 0 })),
     });
     pass.end();
     return temps;
@@ -582,16 +567,6 @@ function operationOf(derived: unknown, plan: Plan): Operation {
 function outputsOf(op: Operation, plan: Plan): number {
   if (plan.axes.length === 0) return op === 'gradient' ? 0 : 1;
   return op === 'gradient' ? plan.axes.length : op === 'curl3' ? 3 : 1;
-}
-
-function toParams(step: Step, plan: Plan, weightOffsets: number[]) {
-  return {
-    begin: step.begin,
-    count: step.count,
-    inBase: step.input.offset,
-    outBase: step.outBase,
-    slots: step.slots.map((s) => ({ axis: plan.axes[s.axisIndex], outOffset: s.outOffset, weightOffset: weightOffsets[s.axisIndex], component: s.axisIndex })),
-  };
 }
 
 function checkBuffer(buffer: unknown, name: string, minBytes: number): void {

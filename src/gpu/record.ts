@@ -1,0 +1,70 @@
+import type { Plan } from '../plan.js';
+import { ceilTo, type Step } from './dispatch.js';
+import { PARAMS_BYTES, writeParams } from './kernels.js';
+
+/**
+ * Recording dispatches: the uniforms of a list of steps, and their bind groups and dispatches in an open
+ * compute pass. Shared by the host path (context.ts) and prepared kernels (prepared.ts); synchronous.
+ */
+
+/** A buffer bound from byte `offset` on. */
+export interface BoundBuffer {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+}
+
+export interface StepResources {
+  readonly device: GPUDevice;
+  readonly layout: GPUBindGroupLayout;
+  readonly bytesPerElement: number;
+  /** Holds the array's element `inputBase` at its byte `offset`. */
+  readonly input: BoundBuffer;
+  readonly inputBase: number;
+  readonly weights: GPUBuffer;
+  /** Step i's `Params` at byte i·stride. */
+  readonly uniforms: { readonly buffer: GPUBuffer; readonly stride: number };
+  /** Output buffer k of the steps' OutputSlots. */
+  readonly outputs: readonly BoundBuffer[];
+}
+
+/** Byte distance between the `Params` of consecutive steps in a uniform buffer. */
+export function uniformStride(minUniformBufferOffsetAlignment: number): number {
+  return ceilTo(PARAMS_BYTES, minUniformBufferOffsetAlignment);
+}
+
+/** The `Params` of every step, `stride` bytes apart. */
+export function packUniforms(steps: readonly Step[], plan: Plan, weightOffsets: readonly number[], componentStride: number, stride: number): ArrayBuffer {
+  const view = new DataView(new ArrayBuffer(steps.length * stride));
+  steps.forEach((step, i) => writeParams(view, i * stride, {
+    begin: step.begin,
+    count: step.count,
+    inBase: step.input.offset,
+    outBase: step.outBase,
+    componentStride,
+    slots: step.slots.map((s) => ({ axis: plan.axes[s.axisIndex], outOffset: s.outOffset, weightOffset: weightOffsets[s.axisIndex], component: s.axisIndex })),
+  }, plan));
+  return view.buffer;
+}
+
+/** Records the steps into an open compute pass: a bind group and a dispatch each, pipelines switched as needed. */
+export function dispatchSteps(pass: GPUComputePassEncoder, steps: readonly Step[], pipelines: readonly GPUComputePipeline[], r: StepResources): void {
+  const bytes = r.bytesPerElement;
+  let current: GPUComputePipeline | null = null;
+  steps.forEach((step, i) => {
+    if (pipelines[i] !== current) {
+      current = pipelines[i];
+      pass.setPipeline(current);
+    }
+    const output = r.outputs[step.output.buffer];
+    pass.setBindGroup(0, r.device.createBindGroup({
+      layout: r.layout,
+      entries: [
+        { binding: 0, resource: { buffer: r.input.buffer, offset: r.input.offset + (step.input.offset - r.inputBase) * bytes, size: ceilTo(step.input.size * bytes, 16) } },
+        { binding: 1, resource: { buffer: r.weights } },
+        { binding: 2, resource: { buffer: r.uniforms.buffer, offset: i * r.uniforms.stride, size: PARAMS_BYTES } },
+        { binding: 3, resource: { buffer: output.buffer, offset: output.offset + step.output.offset * 4, size: ceilTo(step.output.size * 4, 16) } },
+      ],
+    }));
+    pass.dispatchWorkgroups(...step.grid);
+  });
+}
