@@ -11,6 +11,7 @@ export type GradientErrorCode =
   | 'too-large'
   | 'no-webgpu'
   | 'device-lost'
+  | 'destroyed'
   | 'gpu-error';
 
 export class GradientError extends Error {

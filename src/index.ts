@@ -8,7 +8,8 @@ export {
   type GpuGradientOptions,
 } from './gpu/api.js';
 export {
-  GradientContext, type GradientContextOptions, type HostCallOptions, type EncodeOptions, type EncodedGradient, type ContextStats,
+  GradientContext, type GradientContextOptions, type HostCallOptions, type PrepareOptions, type EncodeOptions, type EncodedGradient, type ContextStats,
 } from './gpu/context.js';
 export type { GpuLimits } from './gpu/dispatch.js';
 export { describeAdapter } from './gpu/device.js';
+export { PreparedKernel, type KernelBinding, type KernelBuffers } from './gpu/prepared.js';

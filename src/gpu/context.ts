@@ -14,6 +14,7 @@ import {
 import { BufferPool, type PoolStats } from './pool.js';
 import { mapsWaitForPoll, requestGradientDevice } from './device.js';
 import { checkOut } from '../out.js';
+import { PreparedKernel } from './prepared.js';
 import { dispatchSteps, packUniforms, uniformStride } from './record.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
@@ -47,6 +48,17 @@ export interface HostCallOptions extends GradientOptions {
    * Reusing them avoids fresh host memory on every call.
    */
   out?: Float32Array[];
+}
+
+/** Arguments of `prepare`: the gradient options with the array's `shape` (required) and GPU element type. */
+export interface PrepareOptions extends GradientOptions {
+  shape: readonly number[];
+  /** Element type in the input buffer (default 'float32'; 'float64' is not a GPU type). */
+  dtype?: Exclude<DataKind, 'float64'>;
+  /** A fused result instead of every axis's derivative (see EncodeOptions.derived). */
+  derived?: DerivedField;
+  /** Elements between stacked components (default: the size rounded up to the slab alignment, 64). */
+  componentStride?: number;
 }
 
 /** Arguments of `encode`: the gradient options plus GPU buffers. */
@@ -133,6 +145,8 @@ export class GradientContext {
   private emptyWeights: GPUBuffer | null = null;
   private readonly waiting = new Set<(error: unknown) => void>();
   private readonly transfer: Transfer;
+  /** Prepared kernels still alive: destroy() destroys them too. */
+  private readonly kernels = new Set<PreparedKernel>();
   private readonly chunkBytes: number;
 
   /** A context on `options.device`, or on a device it requests and owns. `shared`: gpuGradient's default context. */
@@ -247,7 +261,7 @@ export class GradientContext {
     const buffers = stacked ? [outputCount * slab * 4] : targets.map(() => ceilTo(longest * 4, 16));
     const slots: OutputSlot[] = targets.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
     await inFlight(pieces, 2, async (piece) => {
-      const work = await this.prepare(plan, layout, format, slots, { op, components: arrays.length, componentStride: stride }, piece)
+      const work = await this.planWork(plan, layout, format, slots, { op, components: arrays.length, componentStride: stride }, piece)
         .catch((error) => { throw this.translate(error); });
       this.checkUsable();
       await this.transfer.run({
@@ -346,7 +360,7 @@ export class GradientContext {
       return result([]);
     }
     this.checkSize(plan, format, (components - 1) * stride + N);
-    const work = await this.prepare(plan, chooseLayout(plan), format, slots, { op, components, componentStride: stride, timestampWrites });
+    const work = await this.planWork(plan, chooseLayout(plan), format, slots, { op, components, componentStride: stride, timestampWrites });
     let temps: GPUBuffer[] = [];
     try {
       await this.guard(() => {
@@ -359,6 +373,75 @@ export class GradientContext {
       throw this.translate(error);
     }
     return result(temps);
+  }
+
+  /**
+   * Prepares a gradient (or fused field) of a GPU-resident array for one shape and set of options: checks
+   * them, compiles or fetches the pipelines and writes the uniform and weight buffers, so that the
+   * kernel's `encode` records synchronously — inside a frame, into an encoder or an open compute pass,
+   * as often as wanted with different buffers. `destroy()` (or `using`) frees what it owns.
+   */
+  async prepare(options: PrepareOptions): Promise<PreparedKernel> {
+    const { dtype = 'float32', derived, componentStride, ...gradientOptions } = options ?? ({} as PrepareOptions);
+    if (!options || !Array.isArray(options.shape)) {
+      throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by prepare (the GPU buffer does not know it)`);
+    }
+    if (!GPU_DTYPES.includes(dtype)) {
+      throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of ${GPU_DTYPES.join(', ')}`);
+    }
+    const length = options.shape.every((n) => typeof n === 'number') ? options.shape.reduce((p, n) => p * n, 1) : NaN;
+    const plan = makePlan({ length, kind: dtype }, gradientOptions, []);
+    checkFloat32Coefficients(plan);
+    const op = operationOf(derived, plan);
+    const outputCount = outputsOf(op, plan);
+    this.checkUsable();
+    const format = inputFormat(dtype);
+    const N = plan.size;
+    const components = op === 'divergence' || op === 'curl2' || op === 'curl3' ? plan.axes.length : 1;
+    const stride = componentStride ?? ceilTo(N, slabAlignment(this.limits));
+    if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {
+      throw new GradientError('invalid-option', `componentStride: ${describe(componentStride)} must be an integer multiple of 4, at least the size ${N}`);
+    }
+    const inputElements = (components - 1) * stride + N;
+    if (N > 0) this.checkSize(plan, format, inputElements);
+    const outputLayout = this.outputLayout({ ...gradientOptions, shape: options.shape, derived });
+    const slab = outputLayout.slabBytes / 4;
+    const stackedSlots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => ({ buffer: 0, offset: k * slab }));
+    const recordOptions = { op, components, componentStride: stride };
+    const empty = N === 0 || outputCount === 0;
+    const layout = chooseLayout(plan);
+    const stacked = empty ? null : await this.planWork(plan, layout, format, stackedSlots, recordOptions).catch((e) => { throw this.translate(e); });
+    const separate = !empty && op === 'gradient' && outputCount > 1
+      ? await this.planWork(plan, layout, format, stackedSlots.map((_, k) => ({ buffer: k, offset: 0 })), recordOptions).catch((e) => { throw this.translate(e); })
+      : null;
+    this.checkUsable();
+    const packed = packWeights(plan);
+    const ownsWeights = packed.offsets.some((o) => o >= 0);
+    const ustride = uniformStride(this.limits.minUniformBufferOffsetAlignment);
+    // The kernel's own buffers, allocated inside the error scopes (out of memory → gpu-error).
+    const owned = await this.guard(() => {
+      const weights = ownsWeights
+        ? this.device.createBuffer({ label: 'webgpu-gradient weights', size: packed.data.byteLength, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST })
+        : this.emptyWeightsBuffer();
+      if (ownsWeights) this.device.queue.writeBuffer(weights, 0, packed.data);
+      const variant = (work: Work | null) => {
+        const steps = work?.steps ?? [];
+        const uniforms = this.device.createBuffer({ label: 'webgpu-gradient uniforms', size: Math.max(steps.length * ustride, 16), usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+        if (steps.length > 0) this.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed.offsets, stride, ustride));
+        return { steps, pipelines: work?.pipelines ?? [], uniforms };
+      };
+      return { weights, stacked: variant(stacked), separate: separate ? variant(separate) : null };
+    });
+    const kernel = new PreparedKernel({
+      device: this.device, layout: this.bindGroupLayout, bytesPerElement: format.bytesPerElement, uniformStride: ustride,
+      storageAlignment: this.limits.minStorageBufferOffsetAlignment,
+      inputBytes: ceilTo(inputElements * format.bytesPerElement, 16), stackedBytes: outputLayout.totalBytes, axisBytes: ceilTo(N * 4, 16),
+      outputLayout, outputCount, ownsWeights, ...owned,
+      checkUsable: () => this.checkUsable(),
+      forget: () => this.kernels.delete(kernel),
+    });
+    this.kernels.add(kernel);
+    return kernel;
   }
 
   stats(): ContextStats {
@@ -374,6 +457,7 @@ export class GradientContext {
     this.destroyed = true;
     if (!this.lostMessage) this.pool.close();
     this.transfer.destroy(this.lostMessage !== null);
+    for (const kernel of [...this.kernels]) kernel.destroy();
     this.emptyWeights?.destroy();
     this.pipelines.clear();
     this.modules.clear();
@@ -387,7 +471,7 @@ export class GradientContext {
   // ---- internals ----
 
   /** Splits a plan (or one piece of it) into dispatches and fetches (or builds) the pipeline of each. */
-  private async prepare(plan: Plan, layout: Layout, format: InputFormat, slots: OutputSlot[], options: RecordOptions, piece?: Piece): Promise<Work> {
+  private async planWork(plan: Plan, layout: Layout, format: InputFormat, slots: OutputSlot[], options: RecordOptions, piece?: Piece): Promise<Work> {
     const { op, components, componentStride } = options;
     const steps = op === 'gradient'
       ? planSteps(plan, layout, format.bytesPerElement, slots, this.limits, piece)
@@ -510,7 +594,7 @@ export class GradientContext {
   }
 
   private checkUsable(): void {
-    if (this.destroyed) throw new GradientError('device-lost', 'this gradient context was destroyed; create a new one');
+    if (this.destroyed) throw new GradientError('destroyed', 'this gradient context was destroyed; create a new one');
     if (this.lostMessage) throw this.lostError();
   }
 

@@ -1,0 +1,146 @@
+import { GradientError, describe } from '../errors.js';
+import type { Step } from './dispatch.js';
+import { BufferUsage } from './flags.js';
+import { dispatchSteps, type BoundBuffer } from './record.js';
+
+/** A GPU buffer, or a range of one (engines that sub-allocate buffers hand these out). */
+export type KernelBinding = GPUBuffer | GPUBufferBinding;
+
+/** The buffers of one `encode`: the input and either one stacked `output` or one buffer per axis. */
+export interface KernelBuffers {
+  /** The array packed in C order (components stacked `componentStride` elements apart for divergence and curl). */
+  input: KernelBinding;
+  /** Every output in one buffer, output k at byte k·`outputLayout.slabBytes`. */
+  output?: KernelBinding;
+  /** One buffer per selected axis (gradient only), each at least 4·size bytes. */
+  outputs?: readonly KernelBinding[];
+}
+
+/** Dispatches of one output arrangement, with the pipelines and the uniforms they read. */
+export interface KernelVariantWork {
+  readonly steps: readonly Step[];
+  readonly pipelines: readonly GPUComputePipeline[];
+  readonly uniforms: GPUBuffer;
+}
+
+/** What a context hands a prepared kernel (see GradientContext.prepare). */
+export interface PreparedParts {
+  readonly device: GPUDevice;
+  readonly layout: GPUBindGroupLayout;
+  readonly bytesPerElement: number;
+  readonly uniformStride: number;
+  readonly storageAlignment: number;
+  /** Bytes `input` must hold from its offset on, and each output. */
+  readonly inputBytes: number;
+  readonly stackedBytes: number;
+  readonly axisBytes: number;
+  readonly outputLayout: { readonly slabBytes: number; readonly totalBytes: number };
+  readonly stacked: KernelVariantWork;
+  /** Gradient with several axes only: one output buffer per axis. */
+  readonly separate: KernelVariantWork | null;
+  readonly weights: GPUBuffer;
+  /** Weights owned by this kernel (destroyed with it), as opposed to the context's shared empty buffer. */
+  readonly ownsWeights: boolean;
+  readonly outputCount: number;
+  /** Throws if the context was destroyed or its device lost. */
+  checkUsable(): void;
+  /** Tells the context this kernel is gone. */
+  forget(): void;
+}
+
+/**
+ * A gradient (or fused field) prepared once for a shape and options: its pipelines compiled, its uniform
+ * and weight buffers written. `encode` records the work synchronously — into a command encoder or into
+ * the caller's open compute pass, as often as wanted, with different buffers each time — so it can run
+ * inside a frame callback. Nothing is submitted or read back.
+ */
+export class PreparedKernel {
+  private destroyed = false;
+
+  constructor(private readonly parts: PreparedParts) {}
+
+  /** Byte layout of a stacked `output` (and of stacked components for divergence and curl). */
+  get outputLayout(): { readonly slabBytes: number; readonly totalBytes: number } {
+    return this.parts.outputLayout;
+  }
+
+  /**
+   * Records the work into `target`: a GPUCommandEncoder (in a compute pass of its own) or an open
+   * GPUComputePassEncoder (its pipeline and bind group are left changed). Refuses, before recording
+   * anything, buffers that are not storage buffers, too small, misaligned, or overlapping the input.
+   */
+  encode(target: GPUCommandEncoder | GPUComputePassEncoder, buffers: KernelBuffers): void {
+    if (this.destroyed) throw new GradientError('destroyed', 'this prepared kernel was destroyed; prepare a new one');
+    this.parts.checkUsable();
+    const p = this.parts;
+    if (!buffers || typeof buffers !== 'object') throw new GradientError('invalid-buffer', `buffers: ${describe(buffers)} must be { input, output } or { input, outputs }`);
+    const input = this.bound(buffers.input, 'input', p.inputBytes);
+    let work: KernelVariantWork, outputs: Checked[];
+    if (buffers.output !== undefined && buffers.outputs !== undefined) throw new GradientError('invalid-option', 'output and outputs: give one of them, not both');
+    if (buffers.output !== undefined) {
+      work = p.stacked;
+      outputs = [this.bound(buffers.output, 'output', p.stackedBytes)];
+    } else if (buffers.outputs !== undefined) {
+      if (!Array.isArray(buffers.outputs) || buffers.outputs.length !== p.outputCount) {
+        throw new GradientError('invalid-buffer', `outputs: ${describe(buffers.outputs)} must hold one buffer per output (${p.outputCount})`);
+      }
+      work = p.separate ?? p.stacked;
+      if (!p.separate && p.outputCount > 1) throw new GradientError('invalid-buffer', 'outputs: fused results go to one stacked `output`');
+      outputs = buffers.outputs.map((b, k) => this.bound(b, `outputs[${k}]`, p.axisBytes));
+    } else {
+      throw new GradientError('invalid-buffer', 'output or outputs is required: a prepared kernel writes into buffers you supply');
+    }
+    const ranges = [input, ...outputs];
+    ranges.forEach((a, i) => ranges.forEach((b, j) => {
+      if (j > i && a.buffer === b.buffer && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) {
+        throw new GradientError('invalid-buffer', `${a.name} and ${b.name} overlap in one buffer (the stencils read neighbours an output would overwrite)`);
+      }
+    }));
+    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
+    const pass = isPass ? (target as GPUComputePassEncoder) : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient' });
+    dispatchSteps(pass, work.steps, work.pipelines, {
+      device: p.device, layout: p.layout, bytesPerElement: p.bytesPerElement, input, inputBase: 0, weights: p.weights,
+      uniforms: { buffer: work.uniforms, stride: p.uniformStride }, outputs,
+    });
+    if (!isPass) pass.end();
+  }
+
+  /** Destroys the uniform and weight buffers this kernel owns; later encodes are refused. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.parts.forget();
+    this.parts.stacked.uniforms.destroy();
+    this.parts.separate?.uniforms.destroy();
+    if (this.parts.ownsWeights) this.parts.weights.destroy();
+  }
+
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
+
+  /** A checked binding: a storage buffer with `bytes` from an aligned offset. */
+  private bound(arg: unknown, name: string, bytes: number): Checked {
+    const binding = arg as GPUBufferBinding;
+    const buffer = (isBuffer(arg) ? arg : binding?.buffer) as GPUBuffer;
+    if (!isBuffer(buffer)) throw new GradientError('invalid-buffer', `${name}: ${describe(arg)} is not a GPUBuffer or { buffer, offset, size }`);
+    if (!(buffer.usage & BufferUsage.STORAGE)) throw new GradientError('invalid-buffer', `${name}: the buffer lacks STORAGE usage`);
+    const offset = isBuffer(arg) ? 0 : (binding.offset ?? 0);
+    if (!Number.isInteger(offset) || offset < 0 || offset % this.parts.storageAlignment !== 0) {
+      throw new GradientError('invalid-buffer', `${name}: offset ${describe(offset)} must be a multiple of ${this.parts.storageAlignment} (the device's minStorageBufferOffsetAlignment)`);
+    }
+    const size = isBuffer(arg) || binding.size === undefined ? buffer.size - offset : binding.size;
+    if (size < bytes || offset + size > buffer.size) {
+      throw new GradientError('invalid-buffer', `${name}: ${size} bytes from offset ${offset}, but at least ${bytes} are needed`);
+    }
+    return { buffer, offset, name, bytes };
+  }
+}
+
+/** A binding that passed the checks: its buffer, offset, name and the bytes the kernel touches. */
+type Checked = BoundBuffer & { readonly name: string; readonly bytes: number };
+
+function isBuffer(value: unknown): value is GPUBuffer {
+  const b = value as GPUBuffer;
+  return !!b && typeof b === 'object' && typeof b.size === 'number' && typeof b.usage === 'number' && typeof b.mapAsync === 'function';
+}

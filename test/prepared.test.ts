@@ -1,0 +1,156 @@
+import { describe, expect } from 'vitest';
+import { cpuGradient } from '../src/cpu';
+import { cpuCurl, cpuGradientMagnitude } from '../src/derived';
+import { GradientError } from '../src/errors';
+import { GradientContext } from '../src/gpu/context';
+import { BufferUsage, MapMode } from '../src/gpu/flags';
+import { f32Violation, maxAbs } from './helpers/bounds';
+import { testDevice } from './helpers/gpu';
+import { gpuSuite } from './helpers/gpu-suite';
+
+// Prepared kernels: prepare once, then record synchronously into an encoder or an open pass.
+const suite = gpuSuite();
+const { gpuIt } = suite;
+
+const STORAGE_RW = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+async function read(device: GPUDevice, buffer: GPUBuffer, byteOffset: number, count: number): Promise<Float32Array> {
+  const staging = device.createBuffer({ size: count * 4, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  const e = device.createCommandEncoder();
+  e.copyBufferToBuffer(buffer, byteOffset, staging, 0, count * 4);
+  device.queue.submit([e.finish()]);
+  await staging.mapAsync(MapMode.READ);
+  const out = new Float32Array(staging.getMappedRange().slice(0));
+  staging.destroy();
+  return out;
+}
+
+function upload(device: GPUDevice, data: Float32Array, size = data.byteLength, at = 0): GPUBuffer {
+  const b = device.createBuffer({ size: Math.ceil(size / 16) * 16, usage: STORAGE_RW });
+  device.queue.writeBuffer(b, at, data);
+  return b;
+}
+
+const field = (n: number, phase = 0) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + phase) * 2);
+
+describe('prepared kernels', () => {
+  gpuIt('encode records synchronously into an encoder and into an open pass, compiling nothing', async ({ device }) => {
+    const shape = [33, 40];
+    const data = field(33 * 40);
+    const k = await suite.ctx.prepare({ shape, edgeOrder: 2 });
+    const pipelines = suite.ctx.stats().pipelines;
+    const input = upload(device, data);
+    const stacked = device.createBuffer({ size: k.outputLayout.totalBytes, usage: STORAGE_RW });
+    const perAxis = [0, 1].map(() => device.createBuffer({ size: 33 * 40 * 4, usage: STORAGE_RW }));
+    const encoder = device.createCommandEncoder();
+    const returned: unknown = k.encode(encoder, { input, output: stacked });
+    expect(returned).toBeUndefined(); // not a promise: usable inside a frame callback
+    const pass = encoder.beginComputePass();
+    k.encode(pass, { input, outputs: perAxis });
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    const ref = cpuGradient(data, { shape, edgeOrder: 2 });
+    for (let a = 0; a < 2; a++) {
+      expect(f32Violation(await read(device, stacked, a * k.outputLayout.slabBytes, data.length), ref[a], maxAbs(data), 1)).toBeNull();
+      expect(f32Violation(await read(device, perAxis[a], 0, data.length), ref[a], maxAbs(data), 1)).toBeNull();
+    }
+    expect(suite.ctx.stats().pipelines).toBe(pipelines);
+    k.destroy();
+    for (const b of [input, stacked, ...perAxis]) b.destroy();
+  });
+
+  gpuIt('takes buffer bindings with offsets, and records twice in one submit with different buffers', async ({ device }) => {
+    const shape = [20, 24];
+    const n = 20 * 24;
+    const k = await suite.ctx.prepare({ shape, spacing: [0.5, Array.from({ length: 24 }, (_, i) => i * i * 0.1 + i)] });
+    const a = field(n, 0), b = field(n, 1.3);
+    // Both inputs in one buffer, the second at byte 2048; both outputs in one buffer, past a poisoned prefix.
+    const inputs = device.createBuffer({ size: 2048 + n * 4, usage: STORAGE_RW });
+    device.queue.writeBuffer(inputs, 0, a);
+    device.queue.writeBuffer(inputs, 2048, b);
+    const total = k.outputLayout.totalBytes;
+    const outBase = 256, outSecond = Math.ceil((outBase + total) / 256) * 256;
+    const outputs = device.createBuffer({ size: outSecond + total, usage: STORAGE_RW });
+    device.queue.writeBuffer(outputs, 0, new Float32Array(outBase / 4).fill(-7));
+    const encoder = device.createCommandEncoder();
+    k.encode(encoder, { input: { buffer: inputs, offset: 0, size: n * 4 }, output: { buffer: outputs, offset: outBase, size: total } });
+    k.encode(encoder, { input: { buffer: inputs, offset: 2048 }, output: { buffer: outputs, offset: outSecond } });
+    device.queue.submit([encoder.finish()]);
+    const options = { shape, spacing: [0.5, Array.from({ length: 24 }, (_, i) => i * i * 0.1 + i)] };
+    for (const [data, base] of [[a, outBase], [b, outSecond]] as const) {
+      const ref = cpuGradient(data, options);
+      for (let ax = 0; ax < 2; ax++) expect(f32Violation(await read(device, outputs, base + ax * k.outputLayout.slabBytes, n), ref[ax], 2, 0.5)).toBeNull();
+    }
+    expect(Array.from(await read(device, outputs, 0, outBase / 4)).every((v) => v === -7)).toBe(true); // untouched before the binding
+    k.destroy();
+    inputs.destroy();
+    outputs.destroy();
+  });
+
+  gpuIt('fused fields: magnitude and curl, stacked components', async ({ device }) => {
+    const shape = [18, 16];
+    const n = 18 * 16;
+    const f = field(n), g = field(n, 0.7);
+    const m = await suite.ctx.prepare({ shape, derived: 'magnitude', accuracy: 4 });
+    const c = await suite.ctx.prepare({ shape, derived: 'curl' });
+    const stride = c.outputLayout.slabBytes / 4;
+    const components = device.createBuffer({ size: (stride + n) * 4, usage: STORAGE_RW });
+    device.queue.writeBuffer(components, 0, f);
+    device.queue.writeBuffer(components, stride * 4, g);
+    const out = [m, c].map((k) => device.createBuffer({ size: k.outputLayout.totalBytes, usage: STORAGE_RW }));
+    const encoder = device.createCommandEncoder();
+    m.encode(encoder, { input: { buffer: components, offset: 0, size: n * 4 }, output: out[0] });
+    c.encode(encoder, { input: components, output: out[1] });
+    device.queue.submit([encoder.finish()]);
+    expect(f32Violation(await read(device, out[0], 0, n), cpuGradientMagnitude(f, { shape, accuracy: 4 }), 2, 1, 24)).toBeNull();
+    expect(f32Violation(await read(device, out[1], 0, n), cpuCurl([f, g], { shape })[0], 2, 1)).toBeNull();
+    for (const b of [components, ...out]) b.destroy();
+    m.destroy();
+    c.destroy();
+  });
+
+  gpuIt('refuses bad buffers before recording anything', async ({ device }) => {
+    const k = await suite.ctx.prepare({ shape: [8, 8] });
+    const input = device.createBuffer({ size: 1024, usage: STORAGE_RW });
+    const output = device.createBuffer({ size: k.outputLayout.totalBytes, usage: STORAGE_RW });
+    const big = device.createBuffer({ size: 4096, usage: STORAGE_RW });
+    const noStorage = device.createBuffer({ size: 1024, usage: BufferUsage.COPY_DST });
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ input }, /output or outputs is required/],
+      [{ input: noStorage, output }, /input: the buffer lacks STORAGE usage/],
+      [{ input: { buffer: input, offset: 4 }, output }, /input: offset 4 must be a multiple of/],
+      [{ input: { buffer: input, offset: 0, size: 64 }, output }, /input: 64 bytes from offset 0, but at least 256/],
+      [{ input: { buffer: big, offset: 0, size: 256 }, output: { buffer: big, offset: 0 } }, /input and output overlap/],
+      [{ input, outputs: [output] }, /outputs: .* one buffer per output \(2\)/],
+      [{ input: 'x', output }, /input: "x" is not a GPUBuffer/],
+    ];
+    const encoder = device.createCommandEncoder();
+    for (const [buffers, message] of cases) {
+      let error: unknown = null;
+      try { k.encode(encoder, buffers as never); } catch (e) { error = e; }
+      expect(error, String(message)).toBeInstanceOf(GradientError);
+      expect((error as GradientError).code).toMatch(/invalid-buffer|invalid-option/);
+      expect((error as Error).message).toMatch(message);
+    }
+    encoder.finish();
+    k.destroy();
+    for (const b of [input, output, big, noStorage]) b.destroy();
+  });
+
+  gpuIt('disposal: a destroyed kernel or context refuses with the code destroyed', async () => {
+    const { device } = (await testDevice())!;
+    const ctx = new GradientContext(device, {}, false);
+    const k = await ctx.prepare({ shape: [16] });
+    const input = device.createBuffer({ size: 64, usage: STORAGE_RW });
+    const output = device.createBuffer({ size: k.outputLayout.totalBytes, usage: STORAGE_RW });
+    k[Symbol.dispose]();
+    const attempt = (kernel: typeof k) => { try { kernel.encode(device.createCommandEncoder(), { input, output }); return null; } catch (e) { return e as GradientError; } };
+    expect(attempt(k)?.code).toBe('destroyed');
+    const k2 = await ctx.prepare({ shape: [16] });
+    ctx.destroy();
+    expect(attempt(k2)?.code).toBe('destroyed');
+    const e = await ctx.prepare({ shape: [16] }).catch((err) => err);
+    expect(e.code).toBe('destroyed');
+    device.destroy();
+  });
+});
