@@ -48,6 +48,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.fixtures).toBeGreaterThan(60);
     expect(report.extensions).toBeGreaterThan(25);
     expect(report.cases).toBe(120);
+    expect(report.prepared).toBe(3);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);

@@ -47,6 +47,7 @@ describe('other runtimes', () => {
     expect(report!.fixtures).toBeGreaterThan(60);
     expect(report!.extensions).toBeGreaterThan(25);
     expect(report!.cases).toBe(120);
+    expect(report!.prepared).toBe(3);
     expect(report!.badInputs).toBeGreaterThan(40);
   }, 600_000);
 });

@@ -12,7 +12,7 @@ run().then(
   (report) => { (window as unknown as { __report: CoreReport }).__report = report; log.textContent = JSON.stringify(report, null, 2); },
   (error) => {
     (window as unknown as { __report: CoreReport }).__report = {
-      adapter: '', cases: 0, fixtures: 0, extensions: 0, badInputs: 0, ms: 0, failures: [`page threw: ${error?.stack ?? error}`],
+      adapter: '', cases: 0, fixtures: 0, extensions: 0, badInputs: 0, prepared: 0, ms: 0, failures: [`page threw: ${error?.stack ?? error}`],
     };
   },
 );

@@ -16,6 +16,8 @@ export interface CoreReport {
   extensions: number;
   cases: number;
   badInputs: number;
+  /** Prepared kernels recorded into an encoder and into an open pass, read back and checked. */
+  prepared: number;
   failures: string[];
   /** Wall time of the whole run, ms. */
   ms: number;
@@ -28,7 +30,7 @@ export interface CoreOptions {
 
 export async function runCore(lib: typeof Library, options: CoreOptions): Promise<CoreReport> {
   const t0 = performance.now();
-  const report: CoreReport = { adapter: options.adapter, fixtures: 0, extensions: 0, cases: 0, badInputs: 0, failures: [], ms: 0 };
+  const report: CoreReport = { adapter: options.adapter, fixtures: 0, extensions: 0, cases: 0, badInputs: 0, prepared: 0, failures: [], ms: 0 };
   if (!options.adapter) { report.failures.push('no WebGPU adapter'); return report; }
   const { gpuGradient, gpuGradientMagnitude, gpuDivergence, gpuCurl, cpuGradient, cpuGradientMagnitude, cpuDivergence, cpuCurl, GradientError } = lib;
 
@@ -74,6 +76,42 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
       if (v) report.failures.push(`${c.label} axis ${k}: ${JSON.stringify(v)}`);
     });
     report.cases++;
+  }
+
+  // Prepared kernels on the default context's device: synchronous encode into an encoder and into a pass.
+  const ctx = await lib.defaultGradientContext();
+  const device = ctx.device;
+  for (const [shape, opts] of [[[24, 20], {}], [[17, 9], { edgeOrder: 2 }], [[12, 8, 6], { accuracy: 4 }]] as [number[], GradientOptions][]) {
+    const n = shape.reduce((p, x) => p * x, 1);
+    const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.21));
+    const kernel = await ctx.prepare({ ...opts, shape });
+    const input = device.createBuffer({ size: Math.ceil(n / 4) * 16, usage: 0x80 | 0x08 });
+    device.queue.writeBuffer(input, 0, data);
+    const output = device.createBuffer({ size: kernel.outputLayout.totalBytes, usage: 0x80 | 0x04 });
+    const outputs = shape.map(() => device.createBuffer({ size: Math.ceil(n / 4) * 16, usage: 0x80 | 0x04 }));
+    const read = device.createBuffer({ size: 2 * kernel.outputLayout.totalBytes, usage: 0x01 | 0x08 });
+    const encoder = device.createCommandEncoder();
+    kernel.encode(encoder, { input, output });
+    const pass = encoder.beginComputePass();
+    kernel.encode(pass, { input, outputs });
+    pass.end();
+    encoder.copyBufferToBuffer(output, 0, read, 0, kernel.outputLayout.totalBytes);
+    outputs.forEach((b, k) => encoder.copyBufferToBuffer(b, 0, read, kernel.outputLayout.totalBytes + k * kernel.outputLayout.slabBytes, n * 4));
+    device.queue.submit([encoder.finish()]);
+    await read.mapAsync(0x01);
+    const all = new Float32Array(read.getMappedRange().slice(0));
+    read.unmap();
+    const ref = cpuGradient(data, { ...opts, shape });
+    const slab = kernel.outputLayout.slabBytes / 4, second = kernel.outputLayout.totalBytes / 4;
+    ref.forEach((r, k) => {
+      for (const [where, at] of [['encoder', k * slab], ['pass', second + k * slab]] as const) {
+        const v = f32Violation(all.subarray(at, at + n), r, 1, 1, opts.accuracy === 4 ? 24 : 8);
+        if (v) report.failures.push(`prepared [${shape}] ${JSON.stringify(opts)} axis ${k} (${where}): ${JSON.stringify(v)}`);
+      }
+    });
+    kernel.destroy();
+    for (const b of [input, output, read, ...outputs]) b.destroy();
+    report.prepared++;
   }
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
