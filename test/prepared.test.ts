@@ -143,7 +143,7 @@ describe('prepared kernels', () => {
     const k = await ctx.prepare({ shape: [16] });
     const input = device.createBuffer({ size: 64, usage: STORAGE_RW });
     const output = device.createBuffer({ size: k.outputLayout.totalBytes, usage: STORAGE_RW });
-    k[Symbol.dispose]();
+    (k as unknown as Record<symbol, () => void>)[Symbol.dispose](); // what `using` calls
     const attempt = (kernel: typeof k) => { try { kernel.encode(device.createCommandEncoder(), { input, output }); return null; } catch (e) { return e as GradientError; } };
     expect(attempt(k)?.code).toBe('destroyed');
     const k2 = await ctx.prepare({ shape: [16] });

@@ -52,7 +52,8 @@ export interface PreparedParts {
  * A gradient (or fused field) prepared once for a shape and options: its pipelines compiled, its uniform
  * and weight buffers written. `encode` records the work synchronously — into a command encoder or into
  * the caller's open compute pass, as often as wanted, with different buffers each time — so it can run
- * inside a frame callback. Nothing is submitted or read back.
+ * inside a frame callback. Nothing is submitted or read back. Where the runtime has Symbol.dispose,
+ * `using` destroys it.
  */
 export class PreparedKernel {
   private destroyed = false;
@@ -115,10 +116,6 @@ export class PreparedKernel {
     if (this.parts.ownsWeights) this.parts.weights.destroy();
   }
 
-  [Symbol.dispose](): void {
-    this.destroy();
-  }
-
   /** A checked binding: a storage buffer with `bytes` from an aligned offset. */
   private bound(arg: unknown, name: string, bytes: number): Checked {
     const binding = arg as GPUBufferBinding;
@@ -135,6 +132,13 @@ export class PreparedKernel {
     }
     return { buffer, offset, name, bytes };
   }
+}
+
+// `using k = await g.prepare(…)`: Symbol.dispose where the runtime has it, attached here rather than
+// declared in the class, so that the declarations do not require lib "esnext.disposable" of consumers.
+const dispose = (Symbol as { dispose?: symbol }).dispose;
+if (dispose) {
+  Object.defineProperty(PreparedKernel.prototype, dispose, { value(this: PreparedKernel) { this.destroy(); }, configurable: true });
 }
 
 /** A binding that passed the checks: its buffer, offset, name and the bytes the kernel touches. */
