@@ -5,9 +5,10 @@ import { GradientError } from '../src/errors';
 import { GradientContext } from '../src/gpu/context';
 import { workgroupSize } from '../src/gpu/dispatch';
 import { gpuGradient } from '../src/gpu/api';
-import { BufferUsage, MapMode } from '../src/gpu/flags';
+import { BufferUsage } from '../src/gpu/flags';
 import { f32Violation, maxAbs, minStep } from './helpers/bounds';
 import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';
+import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 import { randomCase, rng } from './helpers/random';
 import { BAD_INPUTS } from './helpers/bad-inputs';
@@ -181,17 +182,6 @@ describe('gpuGradient in Node (Dawn)', () => {
 });
 
 describe('GPU-resident API (encode)', () => {
-  async function readBack(device: GPUDevice, buffer: GPUBuffer, offset: number, count: number): Promise<Float32Array> {
-    const staging = device.createBuffer({ size: count * 4, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(buffer, offset, staging, 0, count * 4);
-    device.queue.submit([enc.finish()]);
-    await staging.mapAsync(MapMode.READ);
-    const out = new Float32Array(staging.getMappedRange()).slice();
-    staging.destroy();
-    return out;
-  }
-
   function upload(device: GPUDevice, data: Float32Array | Uint8Array): GPUBuffer {
     const buffer = device.createBuffer({ size: Math.ceil(data.byteLength / 16) * 16, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
     const padded = new Uint8Array(buffer.size);
@@ -214,7 +204,7 @@ describe('GPU-resident API (encode)', () => {
     expect(out.buffers[0]).toBe(out.buffers[1]);
     expect(out.offsets[1]).toBe(out.slabBytes);
     for (let k = 0; k < 2; k++) {
-      expectClose([await readBack(device, out.buffers[k], out.offsets[k], 108)], [ref[k]], 4, 0.1, `stacked axis ${k}`);
+      expectClose([await readFloats(device, out.buffers[k], out.offsets[k], 108)], [ref[k]], 4, 0.1, `stacked axis ${k}`);
     }
     input.destroy();
     out.buffers[0].destroy();
@@ -235,8 +225,8 @@ describe('GPU-resident API (encode)', () => {
     const ref = cpuGradient(bytes, { shape });
     for (let k = 0; k < 2; k++) {
       expect(a.buffers[k]).toBe(outputs[k]);
-      expectClose([await readBack(device, outputs[k], 0, 108)], [ref[k]], 255, 1, `outputs[${k}]`);
-      expectClose([await readBack(device, stacked, b.offsets[k], 108)], [ref[1 - k]], 255, 1, `stacked axis ${k}`);
+      expectClose([await readFloats(device, outputs[k], 0, 108)], [ref[k]], 255, 1, `outputs[${k}]`);
+      expectClose([await readFloats(device, stacked, b.offsets[k], 108)], [ref[1 - k]], 255, 1, `stacked axis ${k}`);
     }
     for (const buf of [input, stacked, ...outputs]) buf.destroy();
   });

@@ -3,9 +3,9 @@ import { cpuGradient } from '../src/cpu';
 import { cpuCurl, cpuGradientMagnitude } from '../src/derived';
 import { GradientError } from '../src/errors';
 import { GradientContext } from '../src/gpu/context';
-import { BufferUsage, MapMode } from '../src/gpu/flags';
+import { BufferUsage } from '../src/gpu/flags';
 import { f32Violation, maxAbs } from './helpers/bounds';
-import { testDevice } from './helpers/gpu';
+import { readFloats, testDevice } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 
 // Prepared kernels: prepare once, then record synchronously into an encoder or an open pass.
@@ -13,17 +13,6 @@ const suite = gpuSuite();
 const { gpuIt } = suite;
 
 const STORAGE_RW = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
-
-async function read(device: GPUDevice, buffer: GPUBuffer, byteOffset: number, count: number): Promise<Float32Array> {
-  const staging = device.createBuffer({ size: count * 4, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-  const e = device.createCommandEncoder();
-  e.copyBufferToBuffer(buffer, byteOffset, staging, 0, count * 4);
-  device.queue.submit([e.finish()]);
-  await staging.mapAsync(MapMode.READ);
-  const out = new Float32Array(staging.getMappedRange().slice(0));
-  staging.destroy();
-  return out;
-}
 
 function upload(device: GPUDevice, data: Float32Array, size = data.byteLength, at = 0): GPUBuffer {
   const b = device.createBuffer({ size: Math.ceil(size / 16) * 16, usage: STORAGE_RW });
@@ -51,8 +40,8 @@ describe('prepared kernels', () => {
     device.queue.submit([encoder.finish()]);
     const ref = cpuGradient(data, { shape, edgeOrder: 2 });
     for (let a = 0; a < 2; a++) {
-      expect(f32Violation(await read(device, stacked, a * k.outputLayout.slabBytes, data.length), ref[a], maxAbs(data), 1)).toBeNull();
-      expect(f32Violation(await read(device, perAxis[a], 0, data.length), ref[a], maxAbs(data), 1)).toBeNull();
+      expect(f32Violation(await readFloats(device, stacked, a * k.outputLayout.slabBytes, data.length), ref[a], maxAbs(data), 1)).toBeNull();
+      expect(f32Violation(await readFloats(device, perAxis[a], 0, data.length), ref[a], maxAbs(data), 1)).toBeNull();
     }
     expect(suite.ctx.stats().pipelines).toBe(pipelines);
     k.destroy();
@@ -79,9 +68,9 @@ describe('prepared kernels', () => {
     const options = { shape, spacing: [0.5, Array.from({ length: 24 }, (_, i) => i * i * 0.1 + i)] };
     for (const [data, base] of [[a, outBase], [b, outSecond]] as const) {
       const ref = cpuGradient(data, options);
-      for (let ax = 0; ax < 2; ax++) expect(f32Violation(await read(device, outputs, base + ax * k.outputLayout.slabBytes, n), ref[ax], 2, 0.5)).toBeNull();
+      for (let ax = 0; ax < 2; ax++) expect(f32Violation(await readFloats(device, outputs, base + ax * k.outputLayout.slabBytes, n), ref[ax], 2, 0.5)).toBeNull();
     }
-    expect(Array.from(await read(device, outputs, 0, outBase / 4)).every((v) => v === -7)).toBe(true); // untouched before the binding
+    expect(Array.from(await readFloats(device, outputs, 0, outBase / 4)).every((v) => v === -7)).toBe(true); // untouched before the binding
     k.destroy();
     inputs.destroy();
     outputs.destroy();
@@ -102,8 +91,8 @@ describe('prepared kernels', () => {
     m.encode(encoder, { input: { buffer: components, offset: 0, size: n * 4 }, output: out[0] });
     c.encode(encoder, { input: components, output: out[1] });
     device.queue.submit([encoder.finish()]);
-    expect(f32Violation(await read(device, out[0], 0, n), cpuGradientMagnitude(f, { shape, accuracy: 4 }), 2, 1, 24)).toBeNull();
-    expect(f32Violation(await read(device, out[1], 0, n), cpuCurl([f, g], { shape })[0], 2, 1)).toBeNull();
+    expect(f32Violation(await readFloats(device, out[0], 0, n), cpuGradientMagnitude(f, { shape, accuracy: 4 }), 2, 1, 24)).toBeNull();
+    expect(f32Violation(await readFloats(device, out[1], 0, n), cpuCurl([f, g], { shape })[0], 2, 1)).toBeNull();
     for (const b of [components, ...out]) b.destroy();
     m.destroy();
     c.destroy();

@@ -289,26 +289,9 @@ export class GradientContext {
    * or read back. Without `outputs`/`output`, a stacked output buffer is created and owned by the caller.
    */
   async encode(encoder: GPUCommandEncoder, options: EncodeOptions): Promise<EncodedGradient> {
-    const { input, dtype = 'float32', outputs, output, timestampWrites, derived, componentStride, ...gradientOptions } = options ?? ({} as EncodeOptions);
-    if (!options || !Array.isArray(options.shape)) {
-      throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by encode (the GPU buffer does not know it)`);
-    }
-    if (!GPU_DTYPES.includes(dtype)) {
-      throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of ${GPU_DTYPES.join(', ')}`);
-    }
-    const length = options.shape.every((n) => typeof n === 'number') ? options.shape.reduce((p, n) => p * n, 1) : NaN;
-    const plan = makePlan({ length, kind: dtype }, gradientOptions, []);
-    checkFloat32Coefficients(plan);
-    const op = operationOf(derived, plan);
-    const outputCount = outputsOf(op, plan);
-    this.checkUsable();
-    const format = inputFormat(dtype);
+    const { input, outputs, output, timestampWrites, derived, ...rest } = options ?? ({} as EncodeOptions);
+    const { shape, plan, gradientOptions, op, outputCount, format, components, stride } = this.gpuArguments(options && { ...rest, derived }, 'encode');
     const N = plan.size;
-    const components = op === 'divergence' || op === 'curl2' || op === 'curl3' ? plan.axes.length : 1;
-    const stride = componentStride ?? ceilTo(N, slabAlignment(this.limits));
-    if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {
-      throw new GradientError('invalid-option', `componentStride: ${describe(componentStride)} must be an integer multiple of 4, at least the size ${N}`);
-    }
     checkBuffer(input, 'input', ceilTo(((components - 1) * stride + N) * format.bytesPerElement, 16));
     if (outputs && output) throw new GradientError('invalid-option', 'outputs and output: give one of them, not both');
     // The kernel reads neighbours that an output sharing their buffer would overwrite mid-dispatch.
@@ -330,7 +313,7 @@ export class GradientContext {
       buffers = [...outputs];
       slots = outputs.map((_, k) => ({ buffer: k, offset: 0 }));
     } else {
-      const layoutBytes = this.outputLayout({ ...gradientOptions, shape: options.shape, derived });
+      const layoutBytes = this.outputLayout({ ...gradientOptions, shape, derived });
       slabBytes = layoutBytes.slabBytes;
       if (output) checkBuffer(output, 'output', layoutBytes.totalBytes);
       // Without `output`, a buffer is created below, inside the error scopes (after every check).
@@ -382,26 +365,9 @@ export class GradientContext {
    * as often as wanted with different buffers. `destroy()` (or `using`) frees what it owns.
    */
   async prepare(options: PrepareOptions): Promise<PreparedKernel> {
-    const { dtype = 'float32', derived, componentStride, ...gradientOptions } = options ?? ({} as PrepareOptions);
-    if (!options || !Array.isArray(options.shape)) {
-      throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by prepare (the GPU buffer does not know it)`);
-    }
-    if (!GPU_DTYPES.includes(dtype)) {
-      throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of ${GPU_DTYPES.join(', ')}`);
-    }
-    const length = options.shape.every((n) => typeof n === 'number') ? options.shape.reduce((p, n) => p * n, 1) : NaN;
-    const plan = makePlan({ length, kind: dtype }, gradientOptions, []);
-    checkFloat32Coefficients(plan);
-    const op = operationOf(derived, plan);
-    const outputCount = outputsOf(op, plan);
-    this.checkUsable();
-    const format = inputFormat(dtype);
+    const { plan, gradientOptions, op, outputCount, format, components, stride } = this.gpuArguments(options, 'prepare');
+    const { derived } = options;
     const N = plan.size;
-    const components = op === 'divergence' || op === 'curl2' || op === 'curl3' ? plan.axes.length : 1;
-    const stride = componentStride ?? ceilTo(N, slabAlignment(this.limits));
-    if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {
-      throw new GradientError('invalid-option', `componentStride: ${describe(componentStride)} must be an integer multiple of 4, at least the size ${N}`);
-    }
     const inputElements = (components - 1) * stride + N;
     if (N > 0) this.checkSize(plan, format, inputElements);
     const outputLayout = this.outputLayout({ ...gradientOptions, shape: options.shape, derived });
@@ -442,6 +408,33 @@ export class GradientContext {
     });
     this.kernels.add(kernel);
     return kernel;
+  }
+
+  /**
+   * The arguments `encode` and `prepare` share: the shape (required: a GPU buffer does not know it), the
+   * element type, the plan's options, the fused result and the stride of stacked components.
+   */
+  private gpuArguments(options: (Omit<PrepareOptions, 'shape'> & { shape?: readonly number[] }) | undefined, caller: string) {
+    if (!options || !Array.isArray(options.shape)) {
+      throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by ${caller} (the GPU buffer does not know it)`);
+    }
+    const { dtype = 'float32', derived, componentStride, ...gradientOptions } = options;
+    const shape: readonly number[] = options.shape;
+    if (!GPU_DTYPES.includes(dtype)) {
+      throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of ${GPU_DTYPES.join(', ')}`);
+    }
+    const length = shape.every((n) => typeof n === 'number') ? shape.reduce((p, n) => p * n, 1) : NaN;
+    const plan = makePlan({ length, kind: dtype }, gradientOptions, []);
+    checkFloat32Coefficients(plan);
+    const op = operationOf(derived, plan);
+    this.checkUsable();
+    const N = plan.size;
+    const components = op === 'divergence' || op === 'curl2' || op === 'curl3' ? plan.axes.length : 1;
+    const stride = componentStride ?? ceilTo(N, slabAlignment(this.limits));
+    if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {
+      throw new GradientError('invalid-option', `componentStride: ${describe(componentStride)} must be an integer multiple of 4, at least the size ${N}`);
+    }
+    return { shape, plan, gradientOptions, op, outputCount: outputsOf(op, plan), format: inputFormat(dtype), components, stride };
   }
 
   stats(): ContextStats {

@@ -56,3 +56,15 @@ export async function inValidationScope<T>(device: GPUDevice, body: () => Promis
   if ('error' in outcome) throw outcome.error;
   return outcome.value;
 }
+
+/** `count` floats of `buffer` from byte `byteOffset`, copied through a MAP_READ buffer. */
+export async function readFloats(device: GPUDevice, buffer: GPUBuffer, byteOffset: number, count: number): Promise<Float32Array> {
+  const staging = device.createBuffer({ size: count * 4, usage: 0x0001 | 0x0008 }); // MAP_READ | COPY_DST
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, count * 4);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(0x0001);
+  const out = new Float32Array(staging.getMappedRange().slice(0));
+  staging.destroy();
+  return out;
+}
