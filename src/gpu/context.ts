@@ -14,7 +14,7 @@ import {
 import { BufferPool, type PoolStats } from './pool.js';
 import { mapsWaitForPoll, requestGradientDevice } from './device.js';
 import { checkOut } from '../out.js';
-import { PreparedKernel } from './prepared.js';
+import { isGpuBuffer, PreparedKernel } from './prepared.js';
 import { dispatchSteps, packUniforms, uniformStride } from './record.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
@@ -365,12 +365,12 @@ export class GradientContext {
    * as often as wanted with different buffers. `destroy()` (or `using`) frees what it owns.
    */
   async prepare(options: PrepareOptions): Promise<PreparedKernel> {
-    const { plan, gradientOptions, op, outputCount, format, components, stride } = this.gpuArguments(options, 'prepare');
+    const { shape, plan, gradientOptions, op, outputCount, format, components, stride } = this.gpuArguments(options, 'prepare');
     const { derived } = options;
     const N = plan.size;
     const inputElements = (components - 1) * stride + N;
     if (N > 0) this.checkSize(plan, format, inputElements);
-    const outputLayout = this.outputLayout({ ...gradientOptions, shape: options.shape, derived });
+    const outputLayout = this.outputLayout({ ...gradientOptions, shape, derived });
     const slab = outputLayout.slabBytes / 4;
     const stackedSlots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => ({ buffer: 0, offset: k * slab }));
     const recordOptions = { op, components, componentStride: stride };
@@ -647,10 +647,8 @@ function outputsOf(op: Operation, plan: Plan): number {
 }
 
 function checkBuffer(buffer: unknown, name: string, minBytes: number): void {
-  const b = buffer as GPUBuffer;
-  if (!b || typeof b !== 'object' || typeof b.size !== 'number' || typeof b.usage !== 'number' || typeof b.mapAsync !== 'function') {
-    throw new GradientError('invalid-buffer', `${name}: ${describe(buffer)} is not a GPUBuffer`);
-  }
+  if (!isGpuBuffer(buffer)) throw new GradientError('invalid-buffer', `${name}: ${describe(buffer)} is not a GPUBuffer`);
+  const b = buffer;
   if (!(b.usage & BufferUsage.STORAGE)) throw new GradientError('invalid-buffer', `${name}: the buffer lacks STORAGE usage`);
   if (b.size < minBytes) throw new GradientError('invalid-buffer', `${name}: ${b.size} bytes, but at least ${minBytes} are needed`);
 }

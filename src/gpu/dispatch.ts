@@ -124,8 +124,10 @@ export function wholeArray(size: number): Piece {
 export function planPieces(plan: Plan, bytesPerElement: number, components: number, outputs: number,
   chunkBytes: number, limits: GpuLimits): { pieces: Piece[]; bounded: boolean } {
   const N = plan.size;
+  const whole = wholeArray(N);
+  const wholeFits = N * Math.max(bytesPerElement * components, 4 * outputs) <= chunkBytes;
   const rows = plan.shape.length > 0 ? plan.shape[0] : 1;
-  if (N === 0 || rows <= 1) return { pieces: [wholeArray(N)], bounded: N * Math.max(bytesPerElement * components, 4 * outputs) <= chunkBytes };
+  if (N === 0 || rows <= 1) return { pieces: [whole], bounded: wholeFits };
   const rowSize = N / rows;
   const first = plan.axes.findIndex((ax) => ax.axis === 0);
   const periodicFirst = first >= 0 && plan.boundary === 'periodic';
@@ -134,8 +136,7 @@ export function planPieces(plan: Plan, bytesPerElement: number, components: numb
   // groups; 8- and 16-bit inputs packed in 32-bit words).
   const q = 4 / gcd(rowSize, 4);
   const maxBind = maxBindingBytes(limits);
-  const whole = wholeArray(N);
-  if (periodicFirst) return { pieces: [whole], bounded: N * Math.max(bytesPerElement * components, 4 * outputs) <= chunkBytes };
+  if (periodicFirst) return { pieces: [whole], bounded: wholeFits };
   // Rows of input a piece may read: its own and the halo, with up to 3 more elements where its window
   // start is rounded down to a multiple of 4.
   const inBudget = (Math.min(chunkBytes, maxBind) / (bytesPerElement * components) - 4) / rowSize - 2 * halo;

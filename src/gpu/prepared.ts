@@ -119,14 +119,14 @@ export class PreparedKernel {
   /** A checked binding: a storage buffer with `bytes` from an aligned offset. */
   private bound(arg: unknown, name: string, bytes: number): Checked {
     const binding = arg as GPUBufferBinding;
-    const buffer = (isBuffer(arg) ? arg : binding?.buffer) as GPUBuffer;
-    if (!isBuffer(buffer)) throw new GradientError('invalid-buffer', `${name}: ${describe(arg)} is not a GPUBuffer or { buffer, offset, size }`);
+    const buffer = (isGpuBuffer(arg) ? arg : binding?.buffer) as GPUBuffer;
+    if (!isGpuBuffer(buffer)) throw new GradientError('invalid-buffer', `${name}: ${describe(arg)} is not a GPUBuffer or { buffer, offset, size }`);
     if (!(buffer.usage & BufferUsage.STORAGE)) throw new GradientError('invalid-buffer', `${name}: the buffer lacks STORAGE usage`);
-    const offset = isBuffer(arg) ? 0 : (binding.offset ?? 0);
+    const offset = isGpuBuffer(arg) ? 0 : (binding.offset ?? 0);
     if (!Number.isInteger(offset) || offset < 0 || offset % this.parts.storageAlignment !== 0) {
       throw new GradientError('invalid-buffer', `${name}: offset ${describe(offset)} must be a multiple of ${this.parts.storageAlignment} (the device's minStorageBufferOffsetAlignment)`);
     }
-    const size = isBuffer(arg) || binding.size === undefined ? buffer.size - offset : binding.size;
+    const size = isGpuBuffer(arg) || binding.size === undefined ? buffer.size - offset : binding.size;
     if (size < bytes || offset + size > buffer.size) {
       throw new GradientError('invalid-buffer', `${name}: ${size} bytes from offset ${offset}, but at least ${bytes} are needed`);
     }
@@ -144,7 +144,8 @@ if (dispose) {
 /** A binding that passed the checks: its buffer, offset, name and the bytes the kernel touches. */
 type Checked = BoundBuffer & { readonly name: string; readonly bytes: number };
 
-function isBuffer(value: unknown): value is GPUBuffer {
+/** Whether `value` looks like a GPUBuffer (engines' buffer classes differ, so by shape). */
+export function isGpuBuffer(value: unknown): value is GPUBuffer {
   const b = value as GPUBuffer;
   return !!b && typeof b === 'object' && typeof b.size === 'number' && typeof b.usage === 'number' && typeof b.mapAsync === 'function';
 }
