@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { create } from 'webgpu';
 import { cpuGradient, createGradient } from '../dist/index.js';
+import { kernelRecorder } from './record-kernel.js';
 
 const STORAGE = 0x80, COPY_SRC = 0x04, COPY_DST = 0x08, MAP_READ = 0x01, MAP_WRITE = 0x02, QUERY_RESOLVE = 0x200;
 
@@ -226,12 +227,15 @@ async function checkedError(ctx, options, stacked, data) {
   const poison = device.createCommandEncoder();
   poison.clearBuffer(stacked);
   device.queue.submit([poison.finish()]);
+  const { input, ...rest } = options;
+  const record = await kernelRecorder(ctx, rest);
   const enc = device.createCommandEncoder();
-  const once = await ctx.encode(enc, { ...options, output: stacked });
+  const release = await record(enc, { input, output: stacked });
   device.queue.submit([enc.finish()]);
-  once.release();
+  release?.();
+  const slabBytes = ctx.outputLayout(rest).slabBytes;
   const outs = [];
-  for (let k = 0; k < options.shape.length; k++) outs.push(await readFloats(stacked, once.offsets[k], data.length));
+  for (let k = 0; k < options.shape.length; k++) outs.push(await readFloats(stacked, k * slabBytes, data.length));
   return sampledError(data, options.shape, options.edgeOrder, outs);
 }
 
@@ -272,18 +276,21 @@ for (const shape of shapes) {
   for (const edgeOrder of [1, 2]) {
     const options = { input, shape, edgeOrder };
     const error = await checkedError(g, options, stacked, data);
-    const onePass = await timeQueued(async (e) => (await g.encode(e, { ...options, output: stacked })).release);
-    const onePassTs = await timePasses(async (e, timestampWrites) => (await g.encode(e, { ...options, output: stacked, timestampWrites })).release);
+    const gradient = await kernelRecorder(g, { shape, edgeOrder });
+    const onePass = await timeQueued((e) => gradient(e, { input, output: stacked }));
+    const onePassTs = await timePasses((e, timestampWrites) => gradient(e, { input, output: stacked }, timestampWrites));
     const otherTs = {};
     for (const { label, g: other } of others) {
       if (!(await checkedError(other, options, stacked, data) < 8)) throw new Error(`${label} gives wrong results on ${shape}`);
-      otherTs[label] = 1e3 * await timePasses(async (e, timestampWrites) => (await other.encode(e, { ...options, output: stacked, timestampWrites })).release);
+      const otherGradient = await kernelRecorder(other, { shape, edgeOrder });
+      otherTs[label] = 1e3 * await timePasses((e, timestampWrites) => otherGradient(e, { input, output: stacked }, timestampWrites));
     }
-    const perAxis = D > 1 ? await timeQueued(async (e) => (await g.encode(e, { ...options, outputs: separate })).release) : onePass;
+    const perAxis = D > 1 ? await timeQueued((e) => gradient(e, { input, outputs: separate })) : onePass;
     // Fused magnitude (reads n, writes n) against gradient then hypot (writes D·n, reads it back, writes n).
-    const magnitude = await timeQueued(async (e) => (await g.encode(e, { ...options, derived: 'magnitude', output: stacked })).release);
+    const fused = await kernelRecorder(g, { shape, edgeOrder, derived: 'magnitude' });
+    const magnitude = await timeQueued((e) => fused(e, { input, output: stacked }));
     const hypotRun = hypotKernel(stacked, separate[0], n, layout.slabBytes / 4, D);
-    const gradientThenHypot = await timeQueued(async (e) => { const r = await g.encode(e, { ...options, output: stacked }); hypotRun(e); return r.release; });
+    const gradientThenHypot = await timeQueued(async (e) => { const release = await gradient(e, { input, output: stacked }); hypotRun(e); return release; });
 
     const e2e = [];
     for (let t = 0; t < (cpuAdapter ? 2 : 3); t++) {
@@ -353,8 +360,9 @@ for (const rank of [...new Set(shapes.map((s) => s.length))].sort()) {
   for (let wg = 64; wg <= maxWorkgroup; wg *= 2) {
     const ctx = await createGradient({ device, workgroupSize: wg });
     const out = device.createBuffer({ size: ctx.outputLayout({ shape }).totalBytes, usage: STORAGE | COPY_SRC });
-    const t = await timeQueued(async (e) => (await ctx.encode(e, { input, shape, output: out })).release);
-    const ts = await timePasses(async (e, timestampWrites) => (await ctx.encode(e, { input, shape, output: out, timestampWrites })).release);
+    const record = await kernelRecorder(ctx, { shape });
+    const t = await timeQueued((e) => record(e, { input, output: out }));
+    const ts = await timePasses((e, timestampWrites) => record(e, { input, output: out }, timestampWrites));
     sweep.push({ workgroupSize: wg, shape: shape.join('x'), kernelMs: t * 1e3, kernelTimestampMs: ts * 1e3 });
     out.destroy();
     ctx.destroy();

@@ -4,6 +4,8 @@
 // trip with the library's kernel recorded in it (the GPU work a call cannot avoid; on SwiftShader the
 // kernel, run on the CPU, costs more than the copies), and 1,000 concurrent calls against 1,000
 // sequential ones. Medians of repeated trials; measured side by side.
+import { defaultContextOf, kernelRecorder } from './record-kernel.js';
+
 const MAP_READ = 0x01, COPY_SRC = 0x04, COPY_DST = 0x08, STORAGE = 0x80;
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
@@ -18,14 +20,14 @@ function bareRoundTrip(device, inBytes, outBytes, kernel) {
     async run() {
       device.queue.writeBuffer(src, 0, input);
       const e = device.createCommandEncoder();
-      const encoded = kernel ? await kernel(e, src, out) : null;
+      const release = kernel ? await kernel(e, src, out) : null;
       if (!kernel) e.copyBufferToBuffer(src, 0, out, 0, inBytes);
       e.copyBufferToBuffer(out, 0, read, 0, outBytes);
       device.queue.submit([e.finish()]);
       await read.mapAsync(1);
       result.set(new Float32Array(read.getMappedRange()));
       read.unmap();
-      encoded?.release();
+      release?.();
     },
     destroy() { for (const b of [src, out, read]) b.destroy(); },
   };
@@ -33,14 +35,15 @@ function bareRoundTrip(device, inBytes, outBytes, kernel) {
 
 /** lib: the library module; the bare round trip runs on the device of its default context. Milliseconds. */
 export async function measureLatency(lib, { side = 64, calls = 40, batch = 1000, trials = 3 } = {}) {
-  const device = (await lib.defaultGradientContext()).device;
+  const ctx = await defaultContextOf(lib).get();
+  const device = ctx.device;
   const n = side * side;
   const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.01));
   const options = { shape: [side, side] };
   const bare = bareRoundTrip(device, n * 4, 2 * n * 4);
   // The same round trip with the library's kernel recorded between the copies: the GPU work of a call.
-  const ctx = await lib.defaultGradientContext();
-  const withKernel = bareRoundTrip(device, n * 4, 2 * n * 4, (encoder, src, out) => ctx.encode(encoder, { ...options, input: src, output: out }));
+  const record = await kernelRecorder(ctx, options);
+  const withKernel = bareRoundTrip(device, n * 4, 2 * n * 4, (encoder, src, out) => record(encoder, { input: src, output: out }));
   for (let i = 0; i < 5; i++) { await bare.run(); await withKernel.run(); await lib.gpuGradient(data, options); } // warm-up
   const bareMs = [], kernelTripMs = [], callMs = [];
   const before = ctx.stats().transfer;

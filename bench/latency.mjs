@@ -25,11 +25,12 @@ const env = { ...process.env, ...(!process.env.VK_ICD_FILENAMES && !hasGpu && ex
 const runtimeScript = `
   const lib = await import(${JSON.stringify(new URL(`../${dist}/index.js`, import.meta.url).href)});
   const { measureLatency } = await import(${JSON.stringify(new URL('./latency-core.js', import.meta.url).href)});
+  const { defaultContextOf } = await import(${JSON.stringify(new URL('./record-kernel.js', import.meta.url).href)});
   const result = await measureLatency(lib, { batch: ${batch} });
   // Deno (wgpu) names its adapter through navigator.gpu; Dawn in Node and Bun through device.adapterInfo.
-  const adapter = (await globalThis.navigator?.gpu?.requestAdapter()) ?? { info: (await lib.defaultGradientContext()).device.adapterInfo ?? {} };
+  const adapter = (await globalThis.navigator?.gpu?.requestAdapter()) ?? { info: (await defaultContextOf(lib).get()).device.adapterInfo ?? {} };
   console.log('LATENCY ' + JSON.stringify({ ...result, adapter: lib.describeAdapter(adapter) }));
-  await lib.releaseDefaultDevice();
+  await defaultContextOf(lib).destroy();
   process.exit(0);`;
 
 function runtime(name) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu';
+import { cpuGradient } from '../src/cpu/gradient';
 import { GradientError } from '../src/errors';
 import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';
 import { f32Violation, maxAbs, maxRelDiff, minStep } from './helpers/bounds';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { describeData } from '../src/data';
 import { makePlan } from '../src/plan';
-import { ceilTo, foldGrid, planPieces, planSteps, stencilReach, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
-import { AXIS_BYTES, AXIS_FIELDS, PARAMS_BYTES, PARAMS_FIELDS, axisAt, chooseLayout, kernelVariant, packWeights, writeParams } from '../src/gpu/kernels';
+import { ceilTo, chooseLayout, foldGrid, planPieces, planSteps, stencilReach, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
+import { AXIS_BYTES, AXIS_FIELDS, PARAMS_BYTES, PARAMS_FIELDS, axisAt, kernelVariant, packWeights, writeParams } from '../src/gpu/kernels';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';

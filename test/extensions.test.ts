@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu';
-import { cpuCurl, cpuDivergence, cpuGradientMagnitude } from '../src/derived';
+import { cpuGradient } from '../src/cpu/gradient';
+import { cpuCurl, cpuDivergence, cpuGradientMagnitude } from '../src/cpu/derived';
 import { GradientError } from '../src/errors';
-import { GradientContext } from '../src/gpu/context';
+import { createGradient, type GradientContext } from '../src/index';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
 import type { GradientOptions } from '../src/types';
 import { f32Violation, maxAbs } from './helpers/bounds';
@@ -165,7 +165,7 @@ describe('extensions on the GPU', () => {
   });
 
   gpuIt('chunk periodic and fourth-order axes under tiny limits', async () => {
-    const tiny = new GradientContext(suite.t!.device, { limits: TINY_LIMITS }, false);
+    const tiny = await createGradient({ device: suite.t!.device, limits: TINY_LIMITS });
     const r = rng(5);
     const runs: [number[], GradientOptions][] = [
       // Fourth-order edges reach four rows: outer axes of the larger shapes do not fit 4 KiB bindings.
@@ -187,34 +187,37 @@ describe('extensions on the GPU', () => {
     tiny.destroy();
   });
 
-  gpuIt('encode computes fused fields from stacked components on the GPU', async () => {
+  gpuIt('prepared kernels compute fused fields from stacked components on the GPU', async () => {
     const { device } = suite.t!;
     const shape = [6, 8, 12], N = 576;
     const r = rng(8);
     const comps = [0, 1, 2].map(() => Float32Array.from({ length: N }, () => r() * 2 - 1));
-    const layout = suite.ctx.outputLayout({ shape, derived: 'curl' });
+    const curl = await suite.ctx.prepare({ shape, derived: 'curl', edgeOrder: 2 });
+    const layout = curl.outputLayout;
+    expect(layout).toEqual(suite.ctx.outputLayout({ shape, derived: 'curl' }));
     const stride = layout.slabBytes / 4;
+    const mag = await suite.ctx.prepare({ shape, derived: 'magnitude' });
+    const div = await suite.ctx.prepare({ shape, derived: 'divergence', componentStride: stride, boundary: 'periodic' });
     const input = device.createBuffer({ size: 3 * layout.slabBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
     comps.forEach((c, k) => device.queue.writeBuffer(input, k * layout.slabBytes, c));
-    const encoder = device.createCommandEncoder();
-    const curl = await suite.ctx.encode(encoder, { input, shape, derived: 'curl', componentStride: stride, edgeOrder: 2 });
-    const mag = await suite.ctx.encode(encoder, { input, shape, derived: 'magnitude' });
-    const div = await suite.ctx.encode(encoder, { input, shape, derived: 'divergence', componentStride: stride, boundary: 'periodic' });
+    // One output buffer: curl's three components, then the magnitude, then the divergence.
+    const output = device.createBuffer({ size: 5 * layout.slabBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
     const staging = device.createBuffer({ size: 5 * layout.slabBytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    encoder.copyBufferToBuffer(curl.buffers[0], 0, staging, 0, 3 * layout.slabBytes);
-    encoder.copyBufferToBuffer(mag.buffers[0], 0, staging, 3 * layout.slabBytes, layout.slabBytes);
-    encoder.copyBufferToBuffer(div.buffers[0], 0, staging, 4 * layout.slabBytes, layout.slabBytes);
+    const encoder = device.createCommandEncoder();
+    curl.encode(encoder, { input, output: { buffer: output, offset: 0, size: 3 * layout.slabBytes } });
+    mag.encode(encoder, { input: { buffer: input, offset: 0, size: N * 4 }, output: { buffer: output, offset: 3 * layout.slabBytes, size: layout.slabBytes } });
+    div.encode(encoder, { input, output: { buffer: output, offset: 4 * layout.slabBytes } });
+    encoder.copyBufferToBuffer(output, 0, staging, 0, 5 * layout.slabBytes);
     device.queue.submit([encoder.finish()]);
-    for (const x of [curl, mag, div]) x.release();
     await staging.mapAsync(MapMode.READ);
     const all = new Float32Array(staging.getMappedRange().slice(0));
     staging.unmap();
     const part = (k: number) => all.subarray(k * stride, k * stride + N);
     const refCurl = cpuCurl(comps, { shape, edgeOrder: 2 });
     refCurl.forEach((ref, j) => expect(f32Violation(part(j), ref, 1, 1, 16), `curl ${j}`).toBeNull());
-    expect(curl.offsets).toEqual([0, layout.slabBytes, 2 * layout.slabBytes]);
     expect(f32Violation(part(3), cpuGradientMagnitude(comps[0], { shape }), 1, 1, 24)).toBeNull();
     expect(f32Violation(part(4), cpuDivergence(comps, { shape, boundary: 'periodic' }), 1, 1, 24)).toBeNull();
-    for (const b of [input, staging, curl.buffers[0], mag.buffers[0], div.buffers[0]]) b.destroy();
+    for (const b of [input, output, staging]) b.destroy();
+    for (const k of [curl, mag, div]) k.destroy();
   });
 });

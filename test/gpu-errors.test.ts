@@ -1,6 +1,6 @@
 import { describe, expect, vi } from 'vitest';
 import { GradientError } from '../src/errors';
-import { GradientContext } from '../src/gpu/context';
+import { createGradient } from '../src/index';
 import { gpuSuite } from './helpers/gpu-suite';
 
 // A WGSL compilation error must reach the caller as a GradientError with the compiler's message,
@@ -13,7 +13,7 @@ const suite = gpuSuite();
 
 describe('GPU errors', () => {
   suite.gpuIt('a WGSL compilation error rejects with gpu-error and the compiler message, and is not cached', async ({ device }) => {
-    const ctx = new GradientContext(device, {}, false);
+    const ctx = await createGradient({ device: device });
     for (let attempt = 0; attempt < 2; attempt++) {
       const error = await ctx.gradient(new Float32Array(16), { shape: [4, 4] }).catch((e) => e);
       expect(error).toBeInstanceOf(GradientError);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu';
-import { cpuDivergence, cpuGradientMagnitude } from '../src/derived';
+import { cpuGradient } from '../src/cpu/gradient';
+import { cpuDivergence, cpuGradientMagnitude } from '../src/cpu/derived';
 import { GradientError } from '../src/errors';
-import { GradientContext } from '../src/gpu/context';
+import { createGradient } from '../src/index';
 import { workgroupSize } from '../src/gpu/dispatch';
 import { gpuGradient } from '../src/gpu/api';
 import { BufferUsage } from '../src/gpu/flags';
@@ -87,8 +87,8 @@ describe('gpuGradient in Node (Dawn)', () => {
   gpuIt('a chosen workgroupSize (64 with folded grids, 1024) matches cpuGradient on 60 random cases', async () => {
     const r = rng(47);
     const contexts = [
-      new GradientContext(suite.t!.device, { workgroupSize: 64, limits: { maxComputeWorkgroupsPerDimension: 5 } }, false),
-      new GradientContext(suite.t!.device, { workgroupSize: 1024 }, false),
+      await createGradient({ device: suite.t!.device, workgroupSize: 64, limits: { maxComputeWorkgroupsPerDimension: 5 } }),
+      await createGradient({ device: suite.t!.device, workgroupSize: 1024 }),
     ];
     expect(workgroupSize(contexts[0].limits)).toBe(64);
     expect(workgroupSize(contexts[1].limits)).toBe(Math.min(1024, suite.t!.device.limits.maxComputeInvocationsPerWorkgroup));
@@ -97,13 +97,13 @@ describe('gpuGradient in Node (Dawn)', () => {
       const g = contexts[i % 2];
       expectClose(await g.gradient(c.data, c.options), cpuGradient(c.data, c.options), maxAbs(c.data), c.hMin, `workgroupSize case ${i} ${c.label}`);
     }
-    expect(() => new GradientContext(suite.t!.device, { workgroupSize: 0 }, false)).toThrow(/workgroupSize/);
-    expect(() => new GradientContext(suite.t!.device, { workgroupSize: 2048 }, false)).toThrow(/workgroupSize/);
+    await expect(createGradient({ device: suite.t!.device, workgroupSize: 0 })).rejects.toThrow(/workgroupSize/);
+    await expect(createGradient({ device: suite.t!.device, workgroupSize: 2048 })).rejects.toThrow(/workgroupSize/);
     for (const g of contexts) g.destroy();
   }, 600_000);
 
   gpuIt('folds the grid past maxComputeWorkgroupsPerDimension and chunks past the binding size', async () => {
-    const tiny = new GradientContext(suite.t!.device, { limits: TINY_LIMITS }, false);
+    const tiny = await createGradient({ device: suite.t!.device, limits: TINY_LIMITS });
     const r = rng(7);
     for (const shape of TINY_SHAPES) {
       for (const edgeOrder of [1, 2] as const) {
@@ -123,7 +123,7 @@ describe('gpuGradient in Node (Dawn)', () => {
   });
 
   gpuIt('compiles nothing for a new shape, and reuses pooled buffers for a repeated one', async () => {
-    const fresh = new GradientContext(suite.t!.device, {}, false);
+    const fresh = await createGradient({ device: suite.t!.device });
     // Pipelines are specialised by options and by the number of axes, so warm each kind once.
     await fresh.gradient(new Float32Array(64), { shape: [8, 8] });
     await fresh.gradient(new Float32Array(64), { shape: [8, 8], axis: 0, edgeOrder: 2 });
@@ -149,7 +149,7 @@ describe('gpuGradient in Node (Dawn)', () => {
   });
 
   gpuIt('refuses every bad input before any GPU work', async () => {
-    const fresh = new GradientContext(suite.t!.device, {}, false);
+    const fresh = await createGradient({ device: suite.t!.device });
     for (const [what, data, options, code] of BAD_INPUTS) {
       const error = await fresh.gradient(data as never, options as never).catch((e) => e);
       expect(error, what).toBeInstanceOf(GradientError);
@@ -181,7 +181,7 @@ describe('gpuGradient in Node (Dawn)', () => {
   });
 });
 
-describe('GPU-resident API (encode)', () => {
+describe('GPU-resident API (prepared kernels)', () => {
   function upload(device: GPUDevice, data: Float32Array | Uint8Array): GPUBuffer {
     const buffer = device.createBuffer({ size: Math.ceil(data.byteLength / 16) * 16, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
     const padded = new Uint8Array(buffer.size);
@@ -191,60 +191,36 @@ describe('GPU-resident API (encode)', () => {
   }
 
   const shape = [9, 12];
-  const data = Float32Array.from({ length: 108 }, (_, i) => Math.cos(i * 0.3) * 4);
 
-  gpuIt('records into the caller encoder with a library-made stacked output', async () => {
-    const { device } = suite.t!;
-    const input = upload(device, data);
-    const encoder = device.createCommandEncoder();
-    const out = await suite.ctx.encode(encoder, { input, shape, edgeOrder: 2, spacing: [0.5, [...Array(12).keys()].map((i) => i * i * 0.1 + i)] });
-    device.queue.submit([encoder.finish()]);
-    out.release();
-    const ref = cpuGradient(data, { shape, edgeOrder: 2, spacing: [0.5, [...Array(12).keys()].map((i) => i * i * 0.1 + i)] });
-    expect(out.buffers[0]).toBe(out.buffers[1]);
-    expect(out.offsets[1]).toBe(out.slabBytes);
-    for (let k = 0; k < 2; k++) {
-      expectClose([await readFloats(device, out.buffers[k], out.offsets[k], 108)], [ref[k]], 4, 0.1, `stacked axis ${k}`);
-    }
-    input.destroy();
-    out.buffers[0].destroy();
-  });
-
-  gpuIt('writes caller-supplied per-axis outputs and a caller-supplied stacked output', async () => {
+  gpuIt('reads a uint8 buffer into per-axis outputs, and into a stacked output in the caller\'s axis order', async () => {
     const { device } = suite.t!;
     const bytes = Uint8Array.from({ length: 108 }, (_, i) => (i * 29) % 256);
     const input = upload(device, bytes);
     const outputs = [0, 1].map(() => device.createBuffer({ size: 108 * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC }));
-    const layout = suite.ctx.outputLayout({ shape, axis: [1, 0] });
-    const stacked = device.createBuffer({ size: layout.totalBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
+    const a = await suite.ctx.prepare({ dtype: 'uint8', shape });
+    const b = await suite.ctx.prepare({ dtype: 'uint8', shape, axis: [1, 0] });
+    const stacked = device.createBuffer({ size: b.outputLayout.totalBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
     const encoder = device.createCommandEncoder();
-    const a = await suite.ctx.encode(encoder, { input, dtype: 'uint8', shape, outputs });
-    const b = await suite.ctx.encode(encoder, { input, dtype: 'uint8', shape, axis: [1, 0], output: stacked });
+    a.encode(encoder, { input, outputs });
+    b.encode(encoder, { input, output: stacked });
     device.queue.submit([encoder.finish()]);
-    a.release(); b.release();
     const ref = cpuGradient(bytes, { shape });
     for (let k = 0; k < 2; k++) {
-      expect(a.buffers[k]).toBe(outputs[k]);
       expectClose([await readFloats(device, outputs[k], 0, 108)], [ref[k]], 255, 1, `outputs[${k}]`);
-      expectClose([await readFloats(device, stacked, b.offsets[k], 108)], [ref[1 - k]], 255, 1, `stacked axis ${k}`);
+      expectClose([await readFloats(device, stacked, k * b.outputLayout.slabBytes, 108)], [ref[1 - k]], 255, 1, `stacked axis ${k}`);
     }
     for (const buf of [input, stacked, ...outputs]) buf.destroy();
+    a.destroy(); b.destroy();
   });
 
-  gpuIt('refuses wrong buffers', async () => {
-    const { device } = suite.t!;
-    const small = device.createBuffer({ size: 16, usage: BufferUsage.STORAGE });
-    const noStorage = device.createBuffer({ size: 1024, usage: BufferUsage.COPY_DST });
-    const encoder = device.createCommandEncoder();
+  gpuIt('prepare refuses a missing shape, a host-only dtype and a bad componentStride before any GPU work', async () => {
     const codes = await Promise.all([
-      suite.ctx.encode(encoder, { input: small, shape }).catch((e) => e.code),
-      suite.ctx.encode(encoder, { input: noStorage, shape }).catch((e) => e.code),
-      suite.ctx.encode(encoder, { input: new Float32Array(108) as never, shape }).catch((e) => e.code),
-      suite.ctx.encode(encoder, { input: small, shape: [2, 2], dtype: 'float64' as never }).catch((e) => e.code),
-      suite.ctx.encode(encoder, { input: small } as never).catch((e) => e.code),
+      suite.ctx.prepare({ shape: [2, 2], dtype: 'float64' as never }).catch((e) => e.code),
+      suite.ctx.prepare({} as never).catch((e) => e.code),
+      suite.ctx.prepare(undefined as never).catch((e) => e.code),
+      suite.ctx.prepare({ shape, derived: 'divergence', componentStride: 107 }).catch((e) => e.code),
+      suite.ctx.prepare({ shape, derived: 'gradient' as never }).catch((e) => e.code),
     ]);
-    expect(codes).toEqual(['invalid-buffer', 'invalid-buffer', 'invalid-buffer', 'invalid-option', 'invalid-shape']);
-    encoder.finish();
-    small.destroy(); noStorage.destroy();
+    expect(codes).toEqual(['invalid-option', 'invalid-shape', 'invalid-shape', 'invalid-option', 'invalid-option']);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect } from 'vitest';
-import { cpuGradient } from '../src/cpu';
-import { cpuCurl, cpuDivergence, cpuGradientMagnitude } from '../src/derived';
+import { cpuGradient } from '../src/cpu/gradient';
+import { cpuCurl, cpuDivergence, cpuGradientMagnitude } from '../src/cpu/derived';
 import { GradientError } from '../src/errors';
 import { gpuGradient } from '../src/gpu/api';
-import { GradientContext } from '../src/gpu/context';
+import { createGradient, type GradientContext } from '../src/index';
 import { planPieces } from '../src/gpu/dispatch';
 import { makePlan } from '../src/plan';
 import type { GradientOptions, NumericArray } from '../src/types';
@@ -53,7 +53,7 @@ async function both(ctx: GradientContext, op: Op, data: NumericArray[], options:
 
 describe('streaming in pieces', () => {
   gpuIt('every option family matches the CPU reference when streamed in pieces of 4 KiB', async ({ device }) => {
-    const ctx = new GradientContext(device, { chunkBytes: 4096 }, false);
+    const ctx = await createGradient({ device: device, chunkBytes: 4096 });
     const r = rng(13);
     const coords = (n: number) => { let x = 0; return Array.from({ length: n }, () => (x += 0.2 + r())); };
     const cases: { op: Op; shape: number[]; options: GradientOptions; kind?: 'u8' | 'i16' | 'f64' | 'f32'; components?: number }[] = [
@@ -102,7 +102,7 @@ describe('streaming in pieces', () => {
   gpuIt('48 MiB of input and outputs with chunkBytes 1 MiB: never more than 16 MiB of GPU buffers, and the right answer', async () => {
     const { device } = (await testDevice())!;
     const meter = metered(device);
-    const ctx = new GradientContext(meter.device, { chunkBytes: 2 ** 20 }, false);
+    const ctx = await createGradient({ device: meter.device, chunkBytes: 2 ** 20 });
     const side = 2048; // 16 MiB in, 32 MiB out
     const data = new Float32Array(side * side);
     for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001) * ((i % 7) - 3);
@@ -118,7 +118,7 @@ describe('streaming in pieces', () => {
   }, 300_000);
 
   gpuIt('an array larger than the device\'s maxBufferSize works from a host array', async ({ device }) => {
-    const ctx = new GradientContext(device, { limits: { maxBufferSize: 2 ** 20, maxStorageBufferBindingSize: 2 ** 20 }, chunkBytes: 2 ** 19 }, false);
+    const ctx = await createGradient({ device: device, limits: { maxBufferSize: 2 ** 20, maxStorageBufferBindingSize: 2 ** 20 }, chunkBytes: 2 ** 19 });
     const shape = [700, 1024]; // 2.7 MiB of float32 input, 5.5 MiB of outputs
     const data = Float32Array.from({ length: 700 * 1024 }, (_, i) => Math.cos(i * 0.0007));
     const got = await ctx.gradient(data, { shape, edgeOrder: 2 });
@@ -134,7 +134,7 @@ describe('streaming in pieces', () => {
 
 describe('map round trips and shared submits', () => {
   gpuIt('a call that fits one piece waits for one map round trip; concurrent calls share submits and maps', async ({ device }) => {
-    const ctx = new GradientContext(device, {}, false);
+    const ctx = await createGradient({ device: device });
     const small = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
     const large = Float32Array.from({ length: 1100 * 1024 }, (_, i) => Math.cos(i * 0.01)); // 4.3 MiB: through a staging slot
     for (const [data, shape] of [[small, [64, 64]], [large, [1100, 1024]]] as const) {
@@ -172,7 +172,7 @@ describe('staging rings under contention', () => {
   gpuIt('16 concurrent calls that each need an upload and a readback slot of their own all finish, right', async ({ device }) => {
     // Each call is its own group (its results exceed chunkBytes), so 16 groups compete for three readback
     // and three upload slots at once.
-    const ctx = new GradientContext(device, { chunkBytes: 8 * 2 ** 20 }, false);
+    const ctx = await createGradient({ device: device, chunkBytes: 8 * 2 ** 20 });
     const shape = [1152, 1024]; // 4.5 MiB in (a staging slot), 9 MiB of results
     const data = Array.from({ length: 16 }, (_, i) => Float32Array.from({ length: 1152 * 1024 }, (_, j) => Math.cos(j * 0.002 + i)));
     const results = await Promise.race([

@@ -1,8 +1,8 @@
 import { describe, expect } from 'vitest';
-import { cpuGradient } from '../src/cpu';
+import { cpuGradient } from '../src/cpu/gradient';
 import { GradientError } from '../src/errors';
-import { createGradient, defaultGradientContext, gpuGradient, releaseDefaultDevice } from '../src/gpu/api';
-import { GradientContext } from '../src/gpu/context';
+import { createGradient, defaultGradient, gpuGradient, destroyDefaultGradient } from '../src/gpu/api';
+import type { GradientContext } from '../src/gpu/context';
 import { holdsDawn } from '../src/gpu/device';
 import { BufferUsage } from '../src/gpu/flags';
 import { testDevice } from './helpers/gpu';
@@ -50,7 +50,7 @@ describe('failed allocations', () => {
   gpuIt('a call whose buffers fail to allocate rejects with gpu-error, raises no uncaptured error, and leaks nothing', async () => {
     const { device } = (await testDevice())!;
     const errors = uncaptured(device);
-    const ctx = new GradientContext(failingAllocations(device, 2 ** 20), {}, false);
+    const ctx = await createGradient({ device: failingAllocations(device, 2 ** 20) });
     expect((await ctx.gradient(new Float32Array(64 * 64), { shape: [64, 64] })).length).toBe(2); // small: fine
     const e = await ctx.gradient(new Float32Array(512 * 512), { shape: [512, 512] }).catch((err) => err);
     expect(e).toBeInstanceOf(GradientError);
@@ -63,18 +63,17 @@ describe('failed allocations', () => {
     device.destroy();
   });
 
-  gpuIt('encode\'s own output buffer failing to allocate rejects with gpu-error and raises no uncaptured error', async () => {
+  gpuIt('a prepared kernel\'s own buffers failing to allocate: prepare rejects with gpu-error and raises no uncaptured error', async () => {
     const { device } = (await testDevice())!;
     const errors = uncaptured(device);
-    const ctx = new GradientContext(failingAllocations(device, 2 ** 20), {}, false);
-    const input = device.createBuffer({ size: 4 * 512 * 512, usage: BufferUsage.STORAGE });
-    const encoder = device.createCommandEncoder();
-    const e = await ctx.encode(encoder, { input, shape: [512, 512] }).catch((err) => err);
+    const ctx = await createGradient({ device: failingAllocations(device, 16384) });
+    // Non-uniform coordinates along the first axis: the kernel's weight buffer holds 4096 rows (> 16 KiB).
+    const e = await ctx.prepare({ shape: [4096, 8], spacing: [Array.from({ length: 4096 }, (_, i) => i * i), 1] }).catch((err) => err);
     expect(e).toBeInstanceOf(GradientError);
     expect(e.code).toBe('gpu-error');
+    expect((await ctx.prepare({ shape: [4096, 8] })).outputLayout.totalBytes).toBeGreaterThan(0); // no weights: fine
     await new Promise((r) => setTimeout(r, 50));
     expect(errors).toEqual([]);
-    input.destroy();
     ctx.destroy();
     device.destroy();
   });
@@ -86,7 +85,7 @@ describe('destroy', () => {
     let ctx: GradientContext | null = null;
     // Destroy right after the call creates its readback staging buffer, before it records anything.
     const watched = hooked(device, { createBuffer: (d) => { if (d.usage & BufferUsage.MAP_READ) queueMicrotask(() => ctx!.destroy()); return d; } });
-    ctx = new GradientContext(watched, {}, false);
+    ctx = await createGradient({ device: watched });
     const e = await ctx.gradient(new Float32Array(64 * 64), { shape: [64, 64] }).catch((err) => err);
     expect(e).toBeInstanceOf(GradientError);
     expect(e.message).toMatch(/destroyed/);
@@ -97,7 +96,7 @@ describe('destroy', () => {
   gpuIt('destroyed after a call submitted its work: the call still returns the right answer, then frees its buffers', async () => {
     const { device } = (await testDevice())!;
     let ctx: GradientContext | null = null;
-    ctx = new GradientContext(hooked(device, { afterSubmit: () => ctx!.destroy() }), {}, false);
+    ctx = await createGradient({ device: hooked(device, { afterSubmit: () => ctx!.destroy() }) });
     const data = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
     const got = await ctx.gradient(data, { shape: [64, 64] });
     cpuGradient(data, { shape: [64, 64] }).forEach((ref, k) => ref.forEach((r, i) => expect(Math.abs(got[k][i] - r)).toBeLessThan(1e-5)));
@@ -105,43 +104,32 @@ describe('destroy', () => {
     device.destroy();
   });
 
-  gpuIt('releasing an encoded result after destroy frees its buffers', async () => {
+  gpuIt('destroying a context destroys every buffer it created, its prepared kernels\' included', async () => {
     const { device } = (await testDevice())!;
-    const ctx = new GradientContext(device, {}, false);
-    const input = device.createBuffer({ size: 4 * 64 * 64, usage: BufferUsage.STORAGE });
-    const encoder = device.createCommandEncoder();
-    const encoded = await ctx.encode(encoder, { input, shape: [64, 64], spacing: [Array.from({ length: 64 }, (_, i) => i * i), 1] });
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
+    const live = new Set<GPUBuffer>();
+    const tracked = new Proxy(device, {
+      get: (target, key) => key === 'createBuffer'
+        ? (d: GPUBufferDescriptor) => {
+          const buffer = target.createBuffer(d);
+          live.add(buffer);
+          const destroy = buffer.destroy.bind(buffer);
+          buffer.destroy = () => { live.delete(buffer); destroy(); };
+          return buffer;
+        }
+        : Reflect.get(target, key, target)?.bind?.(target) ?? Reflect.get(target, key, target),
+    });
+    const ctx = await createGradient({ device: tracked });
+    await ctx.gradient(new Float32Array(64 * 64), { shape: [64, 64], spacing: [Array.from({ length: 64 }, (_, i) => i * i), 1] });
+    const spacing = [Array.from({ length: 64 }, (_, i) => i * i), 1];
+    const kernels = [await ctx.prepare({ shape: [64, 64], spacing }), await ctx.prepare({ shape: [64, 64], derived: 'magnitude' })];
+    kernels[1].destroy();
+    expect(live.size).toBeGreaterThan(0);
     ctx.destroy();
-    expect(ctx.stats().liveBuffers).toBeGreaterThan(0); // the uniforms and weights the work read
-    encoded.release();
-    expect(ctx.stats().liveBuffers).toBe(0);
-    encoded.buffers[0].destroy();
-    input.destroy();
+    expect(live.size).toBe(0);
+    const input = device.createBuffer({ size: 64 * 64 * 4, usage: BufferUsage.STORAGE });
+    const output = device.createBuffer({ size: kernels[0].outputLayout.totalBytes, usage: BufferUsage.STORAGE });
+    for (const k of kernels) expect(() => k.encode(device.createCommandEncoder(), { input, output })).toThrow(/destroyed/);
     device.destroy();
-  });
-});
-
-describe('encode refuses buffers that would overlap', () => {
-  gpuIt('the input as output, or one buffer for two axes: invalid-buffer before any GPU work', async ({ device }) => {
-    const input = device.createBuffer({ size: 4 * 64, usage: BufferUsage.STORAGE });
-    const other = device.createBuffer({ size: 4 * 64, usage: BufferUsage.STORAGE });
-    const encoder = device.createCommandEncoder();
-    const refusals = [
-      [{ input, shape: [8, 8], output: input }, /output: the input buffer/],
-      [{ input, shape: [8, 8], outputs: [other, input] }, /outputs\[1\]: the input buffer/],
-      [{ input, shape: [8, 8], outputs: [other, other] }, /outputs\[1\]: the same buffer as outputs\[0\]/],
-    ] as const;
-    for (const [options, message] of refusals) {
-      const e = await suite.ctx.encode(encoder, options).catch((err) => err);
-      expect(e).toBeInstanceOf(GradientError);
-      expect(e.code).toBe('invalid-buffer');
-      expect(e.message).toMatch(message);
-    }
-    encoder.finish();
-    input.destroy();
-    other.destroy();
   });
 });
 
@@ -163,10 +151,10 @@ describe('steps float32 cannot hold', () => {
 });
 
 describe('the Dawn instance', () => {
-  gpuIt('releaseDefaultDevice keeps Dawn while a createGradient() context owns a device, and drops it after', async () => {
+  gpuIt('destroyDefaultGradient keeps Dawn while a createGradient() context owns a device, and drops it after', async () => {
     await gpuGradient([1, 2, 3]); // the default context exists
     const own = await createGradient();
-    await releaseDefaultDevice();
+    await destroyDefaultGradient();
     expect(holdsDawn()).toBe(true); // dropping it now would crash Dawn once collected
     expect(Array.from((await own.gradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
     own.destroy();
@@ -178,7 +166,7 @@ describe('the Dawn instance', () => {
 describe('device loss', () => {
   gpuIt('a caller device destroyed between calls: the next call rejects with device-lost', async () => {
     const { device } = (await testDevice())!;
-    const own = new GradientContext(device, {}, false);
+    const own = await createGradient({ device: device });
     expect((await own.gradient([1, 4, 9]))[0].length).toBe(3);
     device.destroy();
     const e = await own.gradient([1, 4, 9]).catch((err) => err);
@@ -191,7 +179,7 @@ describe('device loss', () => {
 
   gpuIt('a device destroyed during a call: the pending call rejects with device-lost', async () => {
     const { device } = (await testDevice())!;
-    const own = new GradientContext(device, {}, false);
+    const own = await createGradient({ device: device });
     await own.gradient([1, 2, 3]); // compile first, so the next call reaches the GPU work
     const pending = own.gradient(new Float32Array(512 * 512), { shape: [512, 512] });
     device.destroy();
@@ -201,17 +189,17 @@ describe('device loss', () => {
   });
 
   gpuIt('the library-acquired device lost between calls: the next call acquires a new device and succeeds', async () => {
-    const first = await defaultGradientContext();
+    const first = await defaultGradient();
     expect(Array.from((await gpuGradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
     first.device.destroy();
     expect(Array.from((await gpuGradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
-    const second = await defaultGradientContext();
+    const second = await defaultGradient();
     expect(second).not.toBe(first);
     expect(second.device).not.toBe(first.device);
   });
 
   gpuIt('the library-acquired device lost during a call: that call rejects, the next succeeds on a new device', async () => {
-    const first = await defaultGradientContext();
+    const first = await defaultGradient();
     const pending = gpuGradient(new Float32Array(512 * 512), { shape: [512, 512] });
     await new Promise((r) => setTimeout(r, 0)); // let the call reach the GPU
     first.device.destroy();
@@ -220,7 +208,7 @@ describe('device loss', () => {
     expect(e.code).toBe('device-lost');
     expect(e.message).toMatch(/next call acquires a new one/);
     expect(Array.from((await gpuGradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
-    expect((await defaultGradientContext()).device).not.toBe(first.device);
+    expect((await defaultGradient()).device).not.toBe(first.device);
   });
   gpuIt('a createGradient() context whose own device is lost says to create a new context, not that one is coming', async () => {
     const own = await createGradient();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu';
+import { cpuGradient } from '../src/cpu/gradient';
 import { GradientError } from '../src/errors';
 import { describeData } from '../src/data';
 import { makePlan } from '../src/plan';

@@ -1,8 +1,8 @@
 import { describe, expect } from 'vitest';
-import { cpuGradient } from '../src/cpu';
-import { cpuCurl, cpuGradientMagnitude } from '../src/derived';
+import { cpuGradient } from '../src/cpu/gradient';
+import { cpuCurl, cpuGradientMagnitude } from '../src/cpu/derived';
 import { GradientError } from '../src/errors';
-import { GradientContext } from '../src/gpu/context';
+import { createGradient } from '../src/index';
 import { BufferUsage } from '../src/gpu/flags';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { readFloats, testDevice } from './helpers/gpu';
@@ -111,6 +111,9 @@ describe('prepared kernels', () => {
       [{ input: { buffer: input, offset: 0, size: 64 }, output }, /input: 64 bytes from offset 0, but at least 256/],
       [{ input: { buffer: big, offset: 0, size: 256 }, output: { buffer: big, offset: 0 } }, /input and output overlap/],
       [{ input, outputs: [output] }, /outputs: .* one buffer per output \(2\)/],
+      [{ input, outputs: [output, output] }, /outputs\[0\] and outputs\[1\] overlap/],
+      [{ input, outputs: [output, input] }, /input and outputs\[1\] overlap/],
+      [{ input: { buffer: input }, output: input }, /input and output overlap/],
       [{ input: 'x', output }, /input: "x" is not a GPUBuffer/],
     ];
     const encoder = device.createCommandEncoder();
@@ -121,6 +124,9 @@ describe('prepared kernels', () => {
       expect((error as GradientError).code).toMatch(/invalid-buffer|invalid-option/);
       expect((error as Error).message).toMatch(message);
     }
+    const pass = encoder.beginComputePass();
+    expect(() => k.encode(pass, { input, output, timestampWrites: {} as never })).toThrow(/timestampWrites: only for a command encoder/);
+    pass.end();
     encoder.finish();
     k.destroy();
     for (const b of [input, output, big, noStorage]) b.destroy();
@@ -128,7 +134,7 @@ describe('prepared kernels', () => {
 
   gpuIt('disposal: a destroyed kernel or context refuses with the code destroyed', async () => {
     const { device } = (await testDevice())!;
-    const ctx = new GradientContext(device, {}, false);
+    const ctx = await createGradient({ device: device });
     const k = await ctx.prepare({ shape: [16] });
     const input = device.createBuffer({ size: 64, usage: STORAGE_RW });
     const output = device.createBuffer({ size: k.outputLayout.totalBytes, usage: STORAGE_RW });
@@ -140,6 +146,9 @@ describe('prepared kernels', () => {
     expect(attempt(k2)?.code).toBe('destroyed');
     const e = await ctx.prepare({ shape: [16] }).catch((err) => err);
     expect(e.code).toBe('destroyed');
+    const other = await createGradient({ device });
+    (other as unknown as Record<symbol, () => void>)[Symbol.dispose](); // `using g = await createGradient(…)`
+    expect((await other.gradient([1, 2, 3]).catch((err) => err)).code).toBe('destroyed');
     device.destroy();
   });
 });

@@ -2,9 +2,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, } from 'vitest';
-import { cpuGradient } from '../src/cpu';
+import { cpuGradient } from '../src/cpu/gradient';
 import { GradientError } from '../src/errors';
-import { GradientContext } from '../src/gpu/context';
+import { createGradient } from '../src/index';
 import { gpuGradient } from '../src/gpu/api';
 import { BufferUsage } from '../src/gpu/flags';
 import { f32Violation, maxAbs } from './helpers/bounds';
@@ -54,7 +54,7 @@ describe('leaks and long sessions', () => {
   gpuIt('10,000 sequential calls keep GPU buffers, pooled bytes and the heap bounded', async ({ device }) => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const own = new GradientContext(device, { maxPooledBytes: 4 * 2 ** 20, maxPooledBuffers: 16 }, false);
+    const own = await createGradient({ device: device, maxPooledBytes: 4 * 2 ** 20, maxPooledBuffers: 16 });
     const r = rng(99);
     const shapes = Array.from({ length: 40 }, (_, i) => randomCase(r, i, 4000));
     let maxLive = 0, heapAt1000 = 0;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
-import { moduleName, shaderSource, type Layout } from '../src/gpu/kernels';
+import type { Layout } from '../src/gpu/dispatch';
+import { moduleName, shaderSource } from '../src/gpu/kernels';
 import { gpuSuite } from './helpers/gpu-suite';
 
 // Portable WGSL, checked on the source of every module the library compiles. Some rules no test on

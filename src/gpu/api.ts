@@ -1,12 +1,27 @@
 import { GradientError } from '../errors.js';
 import type { NumericArray } from '../types.js';
-import { GradientContext, type GradientContextOptions, type HostCallOptions } from './context.js';
-import { releaseDawn } from './device.js';
+import { GradientContext, type HostCallOptions } from './context.js';
+import { releaseDawn, requestGradientDevice } from './device.js';
+import type { GradientContextOptions } from './options.js';
 
-/** The plan's options, `out` (caller-supplied result arrays) and `device` (a device of your own). */
-export type GpuGradientOptions = HostCallOptions & { device?: GPUDevice };
+/**
+ * Options of the one-call functions: the plan's options, `out` (caller-supplied result arrays) and
+ * `device`.
+ */
+export interface GpuGradientOptions extends HostCallOptions {
+  /**
+   * Run on this device instead of the default one. The library keeps a hidden context per device (its
+   * pipelines, a buffer pool of up to 256 MiB of idle buffers, and staging slots), reused by later calls
+   * on the same device and freed when the device is destroyed or collected; for control over that
+   * memory, use `createGradient({ device })` and `destroy()`.
+   */
+  device?: GPUDevice;
+}
 
-/** A context with its own pipeline cache and buffer pool on one device (see GradientContext). */
+/**
+ * A context with its own pipeline cache, buffer pool and staging on one device: `options.device`, or a
+ * device it requests and destroys with itself. Call `destroy()` (or `using`) when done.
+ */
 export function createGradient(options: GradientContextOptions = {}): Promise<GradientContext> {
   return GradientContext.create(options);
 }
@@ -21,7 +36,7 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
     }
     let ctx = byDevice.get(device);
     if (!ctx || ctx.isLost) {
-      ctx = new GradientContext(device, {}, false);
+      ctx = GradientContext.open(device, {}, 'caller');
       byDevice.set(device, ctx);
     }
     return ctx;
@@ -33,17 +48,18 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
     // Replace a lost context once, even when several calls notice at the same time.
     if (shared === pending) shared = null;
   }
-  const created = GradientContext.create({}, true);
+  const created = requestGradientDevice().then((device) => GradientContext.open(device, {}, 'default'));
   shared = created;
   created.catch(() => { if (shared === created) shared = null; });
   return created;
 }
 
 /**
- * The shared context behind gpuGradient (acquiring its device on first use): for `encode` and `stats` on
- * the default device. After a device loss it is replaced by a new one.
+ * The shared context behind gpuGradient (acquiring its device on first use): for `prepare` and `stats`
+ * on the default device. After a device loss it is replaced by a new one; `destroyDefaultGradient()`
+ * frees it.
  */
-export function defaultGradientContext(): Promise<GradientContext> {
+export function defaultGradient(): Promise<GradientContext> {
   return contextFor(undefined);
 }
 
@@ -56,8 +72,11 @@ export async function gpuGradient(data: NumericArray, options?: GpuGradientOptio
   return ctx.gradient(data, options);
 }
 
-/** Destroys the shared default context and its device (Node: lets the process exit). */
-export async function releaseDefaultDevice(): Promise<void> {
+/**
+ * Destroys the shared default context and its device (in Node this lets the process exit); the next
+ * one-call function acquires a new one.
+ */
+export async function destroyDefaultGradient(): Promise<void> {
   const pending = shared;
   shared = null;
   const ctx = await pending?.catch(() => null);

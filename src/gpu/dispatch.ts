@@ -1,12 +1,22 @@
 import { GradientError } from '../errors.js';
 import type { Plan } from '../plan.js';
-import { MAX_AXES_PER_DISPATCH, type Layout } from './kernels.js';
 
 /**
  * Pure planning of GPU work: workgroup size, grids folded past the per-dimension limit, and the split of
  * a plan into dispatches whose bindings fit the device's limits (with the halo each stencil needs).
  * No GPU objects here, so every rule is unit-tested without a device.
  */
+
+/** 'vec4' handles four consecutive elements per invocation; it needs the last dimension to be a multiple of 4. */
+export type Layout = 'vec4' | 'scalar';
+
+export function chooseLayout(plan: Plan): Layout {
+  const last = plan.shape[plan.shape.length - 1];
+  return last % 4 === 0 ? 'vec4' : 'scalar';
+}
+
+/** Axes one dispatch computes at most (the uniform struct holds this many). */
+export const MAX_AXES_PER_DISPATCH = 8;
 
 export interface GpuLimits {
   readonly maxStorageBufferBindingSize: number;

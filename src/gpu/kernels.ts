@@ -2,6 +2,7 @@ import { GradientError, describe } from '../errors.js';
 import type { DataKind } from '../types.js';
 import type { AxisPlan, Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
+import { MAX_AXES_PER_DISPATCH, type Layout } from './dispatch.js';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
 import vec4Source from '../../shaders/gradient_vec4.wgsl?raw';
@@ -39,8 +40,6 @@ export function inputFormat(kind: DataKind): InputFormat {
 /** Element types `encode` accepts in a GPU buffer: every format but float64 (converted only on upload). */
 export const GPU_DTYPES = (Object.keys(FORMATS) as DataKind[]).filter((kind) => kind !== 'float64');
 
-/** 'vec4' handles four consecutive elements per invocation; it needs the last dimension to be a multiple of 4. */
-export type Layout = 'vec4' | 'scalar';
 
 const LOADERS = { load_8: load8Source, load_16: load16Source, load_32: load32Source };
 const LAYOUTS: Record<Layout, string> = { scalar: scalarSource, vec4: vec4Source };
@@ -58,10 +57,6 @@ export function moduleName(format: InputFormat, layout: Layout): ModuleName {
 export function shaderSource(module: ModuleName): string {
   const [loader, layout] = module.split(/_(?=scalar|vec4)/) as [InputFormat['module'], Layout];
   return `${LOADERS[loader]}\n${gradientSource}\n${LAYOUTS[layout]}`;
-}
-export function chooseLayout(plan: Plan): Layout {
-  const last = plan.shape[plan.shape.length - 1];
-  return last % 4 === 0 ? 'vec4' : 'scalar';
 }
 
 /** What a dispatch writes: every axis's derivative, or one of the fused results. */
@@ -105,7 +100,6 @@ export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxe
   };
 }
 
-export const MAX_AXES_PER_DISPATCH = 8;
 
 /** A WGSL struct member type the uniforms use, with its size and alignment (WGSL's uniform layout rules). */
 export type FieldType = 'u32' | 'f32' | 'vec4<f32>';

@@ -1,13 +1,24 @@
 import { GradientError, describe } from '../errors.js';
-import type { Step } from './dispatch.js';
+import { ceilTo, chooseLayout, type GpuLimits, type OutputSlot, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
-import { dispatchSteps, type BoundBuffer } from './record.js';
+import { packWeights } from './kernels.js';
+import type { Lifecycle } from './lifecycle.js';
+import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
+import type { PipelineCache } from './pipelines.js';
+import { dispatchSteps, packUniforms, uniformStride, type BoundBuffer } from './record.js';
+import { guarded } from './scopes.js';
+import { planWork, type Work } from './work.js';
 
 /** A GPU buffer, or a range of one (engines that sub-allocate buffers hand these out). */
 export type KernelBinding = GPUBuffer | GPUBufferBinding;
 
 /** The buffers of one `encode`: the input and either one stacked `output` or one buffer per axis. */
 export interface KernelBuffers {
+  /**
+   * Timestamp writes of the compute pass `encode` begins when given a command encoder (profiling); not
+   * allowed when recording into an open pass.
+   */
+  timestampWrites?: GPUComputePassTimestampWrites;
   /** The array packed in C order (components stacked `componentStride` elements apart for divergence and curl). */
   input: KernelBinding;
   /** Every output in one buffer, output k at byte k·`outputLayout.slabBytes`. */
@@ -34,7 +45,7 @@ export interface PreparedParts {
   readonly inputBytes: number;
   readonly stackedBytes: number;
   readonly axisBytes: number;
-  readonly outputLayout: { readonly slabBytes: number; readonly totalBytes: number };
+  readonly outputLayout: OutputLayout;
   readonly stacked: KernelVariantWork;
   /** Gradient with several axes only: one output buffer per axis. */
   readonly separate: KernelVariantWork | null;
@@ -61,7 +72,7 @@ export class PreparedKernel {
   constructor(private readonly parts: PreparedParts) {}
 
   /** Byte layout of a stacked `output` (and of stacked components for divergence and curl). */
-  get outputLayout(): { readonly slabBytes: number; readonly totalBytes: number } {
+  get outputLayout(): OutputLayout {
     return this.parts.outputLayout;
   }
 
@@ -98,7 +109,11 @@ export class PreparedKernel {
       }
     }));
     const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
-    const pass = isPass ? (target as GPUComputePassEncoder) : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient' });
+    const { timestampWrites } = buffers;
+    if (isPass && timestampWrites !== undefined) {
+      throw new GradientError('invalid-option', 'timestampWrites: only for a command encoder (an open pass has its own timestamp writes)');
+    }
+    const pass = isPass ? (target as GPUComputePassEncoder) : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient', timestampWrites });
     dispatchSteps(pass, work.steps, work.pipelines, {
       device: p.device, layout: p.layout, bytesPerElement: p.bytesPerElement, input, inputBase: 0, weights: p.weights,
       uniforms: { buffer: work.uniforms, stride: p.uniformStride }, outputs,
@@ -134,11 +149,71 @@ export class PreparedKernel {
   }
 }
 
-// `using k = await g.prepare(…)`: Symbol.dispose where the runtime has it, attached here rather than
-// declared in the class, so that the declarations do not require lib "esnext.disposable" of consumers.
-const dispose = (Symbol as { dispose?: symbol }).dispose;
-if (dispose) {
-  Object.defineProperty(PreparedKernel.prototype, dispose, { value(this: PreparedKernel) { this.destroy(); }, configurable: true });
+disposable(PreparedKernel);
+
+/**
+ * `using k = await g.prepare(…)`: Symbol.dispose (calling destroy) where the runtime has it, attached at
+ * run time rather than declared, so that the declarations do not require lib "esnext.disposable" of consumers.
+ */
+export function disposable(Class: { prototype: { destroy(): void } }): void {
+  const dispose = (Symbol as { dispose?: symbol }).dispose;
+  if (dispose) Object.defineProperty(Class.prototype, dispose, { value(this: { destroy(): void }) { this.destroy(); }, configurable: true });
+}
+
+/** What preparing a kernel uses of its context. */
+export interface PrepareRuntime {
+  readonly device: GPUDevice;
+  readonly limits: GpuLimits;
+  readonly pipelines: PipelineCache;
+  readonly life: Lifecycle;
+}
+
+/**
+ * Checks the options, plans the dispatches of both output arrangements (one stacked buffer; one buffer
+ * per axis), fetches their pipelines and writes the kernel's uniform and weight buffers, allocated inside
+ * the error scopes (out of memory → gpu-error). `forget` is called when the kernel is destroyed.
+ */
+export async function prepareKernel(rt: PrepareRuntime, options: PrepareOptions, forget: (kernel: PreparedKernel) => void): Promise<PreparedKernel> {
+  const { plan, op, outputCount, format, components, stride, layout: outputLayout } = gpuArguments(options, 'prepare', rt.limits);
+  rt.life.checkUsable();
+  const N = plan.size;
+  const inputElements = (components - 1) * stride + N;
+  if (N > 0) checkSize(plan, format, inputElements, rt.limits);
+  const slab = outputLayout.slabBytes / 4;
+  const stackedSlots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => ({ buffer: 0, offset: k * slab }));
+  const layout = chooseLayout(plan);
+  const plannedFor = (slots: OutputSlot[]) => planWork(rt.pipelines, rt.limits, plan, layout, format, slots, { op, components, componentStride: stride });
+  const empty = N === 0 || outputCount === 0;
+  const owned = await (async () => {
+    const stacked = empty ? null : await plannedFor(stackedSlots);
+    const separate = !empty && op === 'gradient' && outputCount > 1 ? await plannedFor(stackedSlots.map((_, k) => ({ buffer: k, offset: 0 }))) : null;
+    rt.life.checkUsable();
+    const packed = packWeights(plan);
+    const ownsWeights = packed.offsets.some((o) => o >= 0);
+    const ustride = uniformStride(rt.limits.minUniformBufferOffsetAlignment);
+    return guarded(rt.device, () => {
+      const weights = ownsWeights
+        ? rt.device.createBuffer({ label: 'webgpu-gradient weights', size: packed.data.byteLength, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST })
+        : rt.pipelines.noWeights();
+      if (ownsWeights) rt.device.queue.writeBuffer(weights, 0, packed.data);
+      const variant = (work: Work | null): KernelVariantWork => {
+        const steps = work?.steps ?? [];
+        const uniforms = rt.device.createBuffer({ label: 'webgpu-gradient uniforms', size: Math.max(steps.length * ustride, 16), usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+        if (steps.length > 0) rt.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed.offsets, stride, ustride));
+        return { steps, pipelines: work?.pipelines ?? [], uniforms };
+      };
+      return { weights, ownsWeights, uniformStride: ustride, stacked: variant(stacked), separate: separate ? variant(separate) : null };
+    });
+  })().catch((error) => { throw rt.life.translate(error); });
+  const kernel: PreparedKernel = new PreparedKernel({
+    device: rt.device, layout: rt.pipelines.bindGroupLayout, bytesPerElement: format.bytesPerElement,
+    storageAlignment: rt.limits.minStorageBufferOffsetAlignment,
+    inputBytes: ceilTo(inputElements * format.bytesPerElement, 16), stackedBytes: outputLayout.totalBytes, axisBytes: ceilTo(N * 4, 16),
+    outputLayout, outputCount, ...owned,
+    checkUsable: () => rt.life.checkUsable(),
+    forget: () => forget(kernel),
+  });
+  return kernel;
 }
 
 /** A binding that passed the checks: its buffer, offset, name and the bytes the kernel touches. */

@@ -79,7 +79,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   }
 
   // Prepared kernels on the default context's device: synchronous encode into an encoder and into a pass.
-  const ctx = await lib.defaultGradientContext();
+  const ctx = await lib.defaultGradient();
   const device = ctx.device;
   for (const [shape, opts] of [[[24, 20], {}], [[17, 9], { edgeOrder: 2 }], [[12, 8, 6], { accuracy: 4 }]] as [number[], GradientOptions][]) {
     const n = shape.reduce((p, x) => p * x, 1);

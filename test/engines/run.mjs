@@ -12,6 +12,6 @@ const gpu = globalThis.navigator?.gpu ?? dawn;
 const adapter = await gpu.requestAdapter();
 const report = await runCore(lib, { adapter: adapter ? lib.describeAdapter(adapter) : '' });
 console.log(`CORE_REPORT ${JSON.stringify(report)}`);
-await lib.releaseDefaultDevice();
+await lib.destroyDefaultGradient();
 dawn = null;
 process.exit(report.failures.length === 0 ? 0 : 1);

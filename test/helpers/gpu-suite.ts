@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, it } from 'vitest';
-import { GradientContext } from '../../src/gpu/context';
-import { releaseDefaultDevice } from '../../src/gpu/api';
+import { createGradient, type GradientContext } from '../../src/index';
+import { destroyDefaultGradient } from '../../src/gpu/api';
 import { inValidationScope, testDevice, type TestDevice } from './gpu';
 
 /**
@@ -13,12 +13,12 @@ export function gpuSuite() {
   let ctx: GradientContext;
   beforeAll(async () => {
     t = await testDevice();
-    if (t) ctx = new GradientContext(t.device, {}, false);
+    if (t) ctx = await createGradient({ device: t.device });
   });
   afterAll(async () => {
     ctx?.destroy();
     t?.device.destroy();
-    await releaseDefaultDevice();
+    await destroyDefaultGradient();
   });
   return {
     get t(): TestDevice | null { return t; },

@@ -1,5 +1,5 @@
 // A Node project compiled with `moduleResolution: node16` against the packed library (test/package.test.ts).
-import { cpuGradient, createGradient, gpuGradient, releaseDefaultDevice, type GradientContext } from 'webgpu-gradient';
+import { cpuGradient, createGradient, gpuGradient, destroyDefaultGradient, type GradientContext } from 'webgpu-gradient';
 
 const cpu: Float64Array[] = cpuGradient([1, 2, 4, 8]);
 const gpu: Float32Array[] = await gpuGradient([1, 2, 4, 8]);
@@ -10,4 +10,4 @@ const layout = ctx.outputLayout({ shape: [4, 8] });
 await gpuGradient('not data').catch(() => null);
 console.log(JSON.stringify({ cpu: Array.from(cpu[0]), gpu: Array.from(gpu[0]), limits: device.limits.maxBufferSize > 0, layout }));
 ctx.destroy();
-await releaseDefaultDevice();
+await destroyDefaultGradient();

@@ -1,8 +1,8 @@
-import { describeData } from './data.js';
-import { checkOut } from './out.js';
-import { makePlan, type AxisPlan, type Plan } from './plan.js';
-import { edgeSteps, edgeWeights2, interiorWeights } from './stencil.js';
-import type { GradientOptions, NumericArray } from './types.js';
+import { describeData } from '../data.js';
+import { checkOut } from '../out.js';
+import { makePlan, type AxisPlan, type Plan } from '../plan.js';
+import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
+import type { GradientOptions, NumericArray } from '../types.js';
 
 /**
  * The float64 reference: numpy.gradient's arithmetic, operation for operation, so results match numpy

@@ -1,8 +1,8 @@
-import { checkComponentCount, describeComponents } from './components.js';
-import { gradientAlong } from './cpu.js';
-import { describeData } from './data.js';
-import { makePlan } from './plan.js';
-import type { GradientOptions, NumericArray } from './types.js';
+import { checkComponentCount, describeComponents } from '../components.js';
+import { gradientAlong } from './gradient.js';
+import { describeData } from '../data.js';
+import { makePlan } from '../plan.js';
+import type { GradientOptions, NumericArray } from '../types.js';
 
 /**
  * Float64 references of the fused fields, composed from per-axis derivatives exactly as defined.

@@ -1,0 +1,72 @@
+import type { DataInfo } from '../data.js';
+import { checkOut } from '../out.js';
+import type { Plan } from '../plan.js';
+import type { NumericArray } from '../types.js';
+import { ceilTo, chooseLayout, planPieces, slabAlignment, type OutputSlot } from './dispatch.js';
+import { checkFloat32Coefficients, inputFormat, type Operation } from './kernels.js';
+import type { Lifecycle } from './lifecycle.js';
+import { checkIndexable, checkSize, componentsOf, outputsOf } from './operation.js';
+import type { Transfer } from './transfer.js';
+import { planWork, recordWork, type Recorder } from './work.js';
+
+/**
+ * The host-to-host path of every operation: the array is cut into pieces along its first axis (one piece
+ * for most calls), each uploaded, computed and read back by the transfer layer, at most two in flight per
+ * call, into fresh Float32Arrays or the caller's `out`.
+ */
+
+export interface HostRuntime extends Recorder {
+  readonly life: Lifecycle;
+  readonly transfer: Transfer;
+  readonly chunkBytes: number;
+}
+
+export async function hostCall(rt: HostRuntime, arrays: readonly NumericArray[], info: DataInfo, plan: Plan, op: Operation, out?: unknown): Promise<Float32Array[]> {
+  rt.life.checkUsable();
+  checkFloat32Coefficients(plan);
+  const N = plan.size;
+  checkIndexable(N);
+  const outputCount = outputsOf(op, plan);
+  const targets = out === undefined ? Array.from({ length: outputCount }, () => new Float32Array(N))
+    : checkOut(out, Float32Array, outputCount, N, arrays, outputCount === plan.axes.length ? 'one per selected axis' : `the ${op} result`);
+  // Nothing to differentiate: no gradients, and a zero magnitude.
+  if (plan.axes.length === 0 || N === 0) return targets.map((t) => t.fill(0));
+  const format = inputFormat(info.kind);
+  const bpe = format.bytesPerElement;
+  const layout = chooseLayout(plan);
+  const { pieces, bounded } = planPieces(plan, bpe, componentsOf(op, plan), outputCount, rt.chunkBytes, rt.limits);
+  const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
+  const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
+  if (!bounded) checkSize(plan, format, arrays.length * stride, rt.limits); // one piece holds the whole array
+  // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
+  const slab = ceilTo(longest, slabAlignment(rt.limits));
+  const stacked = outputCount * slab * 4 <= rt.limits.maxBufferSize || op !== 'gradient';
+  const buffers = stacked ? [outputCount * slab * 4] : targets.map(() => ceilTo(longest * 4, 16));
+  const slots: OutputSlot[] = targets.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
+  const workOptions = { op, components: arrays.length, componentStride: stride };
+  await inFlight(pieces, 2, async (piece) => {
+    const work = await planWork(rt.pipelines, rt.limits, plan, layout, format, slots, workOptions, piece)
+      .catch((error) => { throw rt.life.translate(error); });
+    rt.life.checkUsable();
+    await rt.transfer.run({
+      input: { arrays, kind: info.kind, bytesPerElement: bpe, start: piece.inStart, end: piece.inEnd, stride },
+      output: { targets, at: piece.e0, count: piece.e1 - piece.e0, buffers, slots },
+      record: (encoder, input, outputs) => recordWork(rt, encoder, work, input, outputs, piece.inStart),
+    });
+  });
+  return targets;
+}
+
+/** Runs `run` over `items`, at most `limit` at a time, in order; rejects with the first failure once all have settled. */
+async function inFlight<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const item = items[next++];
+      try { await run(item); } catch (error) { failure ??= { error }; }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
+}

@@ -1,0 +1,119 @@
+import { checkComponentCount, type DerivedField } from '../components.js';
+import { GradientError, describe } from '../errors.js';
+import { makePlan, type Plan } from '../plan.js';
+import type { DataKind, GradientOptions } from '../types.js';
+import { ceilTo, slabAlignment, type GpuLimits } from './dispatch.js';
+import { checkFloat32Coefficients, GPU_DTYPES, inputFormat, type InputFormat, type Operation } from './kernels.js';
+
+/**
+ * What a GPU call computes and how big its buffers are: the operation, its output count, the byte layout
+ * of stacked outputs and components, and the checks that the arrays fit what the GPU addresses. The host
+ * path and prepared kernels both size their buffers here, so the layout is computed in one place.
+ */
+
+/** Options that name GPU-side arguments, which the plan itself does not read. */
+export const GPU_OPTION_KEYS = ['device', 'out'];
+
+/** Arguments of `prepare`: the gradient options with the array's `shape` (required) and GPU element type. */
+export interface PrepareOptions extends GradientOptions {
+  /** The array's shape: a GPU buffer does not know it. */
+  shape: readonly number[];
+  /** Element type in the input buffer (default 'float32'; 'float64' is not a GPU type). */
+  dtype?: Exclude<DataKind, 'float64'>;
+  /**
+   * A fused result instead of every axis's derivative: 'magnitude' (one output), 'divergence' (one
+   * output) or 'curl' (one output for 2 axes, three for 3). For divergence and curl, the input holds the
+   * components stacked, component k at element k·componentStride.
+   */
+  derived?: DerivedField;
+  /** Elements between stacked components (default: the size rounded up to the slab alignment, 64). */
+  componentStride?: number;
+}
+
+/** Byte layout of a stacked output: output k starts at byte k·slabBytes; the buffer needs totalBytes. */
+export interface OutputLayout {
+  readonly slabBytes: number;
+  readonly totalBytes: number;
+}
+
+/** The fused field a `derived` option asks for, as the shader's operation. */
+export function operationOf(derived: unknown, plan: Plan): Operation {
+  if (derived === undefined) return 'gradient';
+  if (derived === 'magnitude' || derived === 'divergence') return derived;
+  if (derived === 'curl') {
+    checkComponentCount(plan, plan.axes.length, 'curl');
+    return plan.axes.length === 2 ? 'curl2' : 'curl3';
+  }
+  throw new GradientError('invalid-option', `derived: ${describe(derived)} must be 'magnitude', 'divergence' or 'curl'`);
+}
+
+/** Output arrays an operation writes (0 when there is nothing to compute). */
+export function outputsOf(op: Operation, plan: Plan): number {
+  if (plan.axes.length === 0) return op === 'gradient' ? 0 : 1;
+  return op === 'gradient' ? plan.axes.length : op === 'curl3' ? 3 : 1;
+}
+
+/** Component arrays an operation reads. */
+export function componentsOf(op: Operation, plan: Plan): number {
+  return op === 'divergence' || op === 'curl2' || op === 'curl3' ? plan.axes.length : 1;
+}
+
+/** The stacked layout of `outputs` results of `size` elements each (at least 16 bytes: WebGPU binds no less). */
+export function outputLayoutOf(size: number, outputs: number, limits: GpuLimits): OutputLayout {
+  const slabBytes = ceilTo(size, slabAlignment(limits)) * 4;
+  return { slabBytes, totalBytes: Math.max(outputs * slabBytes, 16) };
+}
+
+/** The checked arguments of GPU-resident work (prepare, and the context's outputLayout). */
+export interface GpuArguments {
+  readonly plan: Plan;
+  readonly op: Operation;
+  readonly outputCount: number;
+  readonly format: InputFormat;
+  /** Arrays stacked in the input, `stride` elements apart. */
+  readonly components: number;
+  readonly stride: number;
+  readonly layout: OutputLayout;
+}
+
+/**
+ * Checks what `prepare` is given: the shape (required: a GPU buffer does not know it), the element type,
+ * the plan's options, the fused result and the stride of stacked components.
+ */
+export function gpuArguments(options: PrepareOptions | undefined, caller: string, limits: GpuLimits): GpuArguments {
+  if (!options || !Array.isArray(options.shape)) {
+    throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by ${caller} (the GPU buffer does not know it)`);
+  }
+  const { dtype = 'float32', derived, componentStride, shape, ...gradientOptions } = options;
+  if (!GPU_DTYPES.includes(dtype)) {
+    throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of ${GPU_DTYPES.join(', ')}`);
+  }
+  const length = shape.every((n) => typeof n === 'number') ? shape.reduce((p, n) => p * n, 1) : NaN;
+  const plan = makePlan({ length, kind: dtype }, { ...gradientOptions, shape }, []);
+  checkFloat32Coefficients(plan);
+  const op = operationOf(derived, plan);
+  const N = plan.size;
+  const outputCount = outputsOf(op, plan);
+  const components = componentsOf(op, plan);
+  const layout = outputLayoutOf(N, outputCount, limits);
+  const stride = componentStride ?? layout.slabBytes / 4;
+  if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {
+    throw new GradientError('invalid-option', `componentStride: ${describe(componentStride)} must be an integer multiple of 4, at least the size ${N}`);
+  }
+  return { plan, op, outputCount, format: inputFormat(dtype), components, stride, layout };
+}
+
+/** The shaders index elements with u32 (with room for a vec4 group past the end). */
+export function checkIndexable(size: number): void {
+  if (size >= 2 ** 32 - 4) throw new GradientError('too-large', `data: ${size} elements, but the GPU indexes at most 2^32 − 5`);
+}
+
+/** Refuses work whose indices or buffers exceed what the GPU addresses: `inputElements` in one buffer. */
+export function checkSize(plan: Plan, format: InputFormat, inputElements: number, limits: GpuLimits): void {
+  checkIndexable(plan.size);
+  const inputBytes = ceilTo(inputElements * format.bytesPerElement, 16);
+  if (inputBytes > limits.maxBufferSize || plan.size * 4 > limits.maxBufferSize) {
+    throw new GradientError('too-large', `data: ${plan.size} elements exceed this device's largest buffer (${limits.maxBufferSize} bytes)`
+      + (plan.boundary === 'periodic' ? '; a periodic first axis reads across the whole array, so it cannot be streamed in pieces' : ''));
+  }
+}

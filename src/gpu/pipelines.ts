@@ -1,0 +1,91 @@
+import { GradientError } from '../errors.js';
+import { workgroupSize, type GpuLimits } from './dispatch.js';
+import { BufferUsage, ShaderStage } from './flags.js';
+import { moduleName, shaderSource, type InputFormat, type KernelVariant, type ModuleName } from './kernels.js';
+
+/**
+ * One device's compiled shader modules and pipelines, built on first use and kept: a pipeline depends on
+ * the input format and the kernel variant (override constants), never on the shape, so a new shape
+ * compiles nothing. Compilation errors come back as `gpu-error` with WGSL's line and column.
+ */
+export class PipelineCache {
+  /** The one bind group layout of every kernel: input, weights, uniforms, output. */
+  readonly bindGroupLayout: GPUBindGroupLayout;
+  private readonly pipelineLayout: GPUPipelineLayout;
+  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private emptyWeights: GPUBuffer | null = null;
+
+  constructor(private readonly device: GPUDevice, private readonly limits: GpuLimits) {
+    const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
+    this.bindGroupLayout = device.createBindGroupLayout({
+      label: 'webgpu-gradient',
+      entries: [
+        { binding: 0, ...storage('read-only-storage') },
+        { binding: 1, ...storage('read-only-storage') },
+        { binding: 2, ...storage('uniform') },
+        { binding: 3, ...storage('storage') },
+      ],
+    });
+    this.pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.bindGroupLayout] });
+  }
+
+  /** The compiled pipeline for an input format and kernel variant; built once per device. */
+  pipeline(format: InputFormat, variant: KernelVariant): Promise<GPUComputePipeline> {
+    const constants = { ...format.constants, ...variant.constants, WG: workgroupSize(this.limits) };
+    const module = moduleName(format, variant.layout);
+    const key = `${module}|${variant.entry}|${JSON.stringify(constants)}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      pipeline = this.build(module, variant.entry, constants);
+      this.pipelines.set(key, pipeline);
+      pipeline.catch(() => this.pipelines.delete(key));
+    }
+    return pipeline;
+  }
+
+  /** The weights binding of work without weights (no non-uniform spacing): one 16-byte buffer per device. */
+  noWeights(): GPUBuffer {
+    this.emptyWeights ??= this.device.createBuffer({ label: 'webgpu-gradient no weights', size: 16, usage: BufferUsage.STORAGE });
+    return this.emptyWeights;
+  }
+
+  get counts(): { shaderModules: number; pipelines: number } {
+    return { shaderModules: this.modules.size, pipelines: this.pipelines.size };
+  }
+
+  /** Forgets everything (destroy, or a lost device: then nothing is touched). */
+  clear(destroyBuffers: boolean): void {
+    if (destroyBuffers) this.emptyWeights?.destroy();
+    this.emptyWeights = null;
+    this.pipelines.clear();
+    this.modules.clear();
+  }
+
+  private async build(name: ModuleName, entry: string, constants: Record<string, number>): Promise<GPUComputePipeline> {
+    let module = this.modules.get(name);
+    if (!module) {
+      // The scope keeps a compilation error from escaping as an uncaptured device error.
+      this.device.pushErrorScope('validation');
+      module = this.device.createShaderModule({ label: `webgpu-gradient ${name}`, code: shaderSource(name) });
+      const scope = this.device.popErrorScope();
+      const [info, scopeError] = await Promise.all([module.getCompilationInfo(), scope]);
+      const errors = info.messages.filter((m) => m.type === 'error');
+      if (errors.length > 0 || scopeError) {
+        const detail = errors.length > 0 ? errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n') : scopeError!.message;
+        throw new GradientError('gpu-error', `WGSL compilation of ${name} failed:\n${detail}`);
+      }
+      this.modules.set(name, module);
+    }
+    try {
+      // createComputePipelineAsync rejects with a GPUPipelineError rather than raising a device error.
+      return await this.device.createComputePipelineAsync({
+        label: `webgpu-gradient ${name} ${entry}`,
+        layout: this.pipelineLayout,
+        compute: { module, entryPoint: entry, constants },
+      });
+    } catch (e) {
+      throw new GradientError('gpu-error', `pipeline creation failed for ${name} ${entry}: ${(e as Error).message}`);
+    }
+  }
+}

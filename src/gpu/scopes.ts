@@ -1,0 +1,35 @@
+import { GradientError } from '../errors.js';
+
+/**
+ * GPU error scopes: every allocation and recording the library does runs inside a validation and an
+ * out-of-memory scope, so that a failure rejects the call that caused it (as `gpu-error`) instead of
+ * escaping as an uncaptured device error.
+ */
+
+/** `body` inside the error scopes, without waiting for them: `errors` resolves to the first error, or null. */
+export function scoped<T>(device: GPUDevice, body: () => T): { value: T; errors: Promise<GradientError | null> } {
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  let thrown: unknown = null, threw = false, value: T | undefined;
+  try { value = body(); } catch (e) { thrown = e; threw = true; }
+  const oom = device.popErrorScope();
+  const validation = device.popErrorScope();
+  const errors = Promise.all([oom, validation]).then(([memoryError, validationError]) => {
+    if (memoryError) return new GradientError('gpu-error', `GPU out of memory: ${memoryError.message}`);
+    if (validationError) return new GradientError('gpu-error', `GPU validation error (a bug in webgpu-gradient, please report): ${validationError.message}`);
+    return null;
+  });
+  if (threw) {
+    errors.catch(() => undefined);
+    throw thrown;
+  }
+  return { value: value as T, errors };
+}
+
+/** Runs `body` inside the error scopes; resolves to what it returned once neither scope caught an error. */
+export async function guarded<T>(device: GPUDevice, body: () => T): Promise<T> {
+  const { value, errors } = scoped(device, body);
+  const error = await errors;
+  if (error) throw error;
+  return value;
+}

@@ -1,0 +1,77 @@
+import type { Plan } from '../plan.js';
+import { planFusedSteps, planSteps, type GpuLimits, type Layout, type OutputSlot, type Piece, type Step } from './dispatch.js';
+import { BufferUsage } from './flags.js';
+import { keepsAxisOrder, kernelVariant, packWeights, type InputFormat, type Operation } from './kernels.js';
+import type { PipelineCache } from './pipelines.js';
+import type { BufferPool } from './pool.js';
+import { dispatchSteps, packUniforms, uniformStride } from './record.js';
+
+/**
+ * Work of one call (or one streamed piece): the plan split into dispatches (dispatch.ts) with the
+ * pipeline of each, and its recording with uniform and weight buffers borrowed from the pool.
+ */
+
+export interface Work {
+  readonly plan: Plan;
+  readonly format: InputFormat;
+  readonly steps: readonly Step[];
+  readonly pipelines: readonly GPUComputePipeline[];
+  readonly op: Operation;
+  /** Arrays stacked in the input (fused operations), `componentStride` elements apart. */
+  readonly components: number;
+  readonly componentStride: number;
+}
+
+export interface WorkOptions {
+  readonly op: Operation;
+  readonly components: number;
+  readonly componentStride: number;
+}
+
+/** Splits a plan (or one piece of it) into dispatches writing `slots`, and fetches (or builds) the pipeline of each. */
+export async function planWork(pipelines: PipelineCache, limits: GpuLimits, plan: Plan, layout: Layout, format: InputFormat,
+  slots: readonly OutputSlot[], options: WorkOptions, piece?: Piece): Promise<Work> {
+  const { op, components, componentStride } = options;
+  const steps = op === 'gradient'
+    ? planSteps(plan, layout, format.bytesPerElement, slots, limits, piece)
+    : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, limits, keepsAxisOrder(op), piece);
+  const built = await Promise.all(steps.map((step) =>
+    pipelines.pipeline(format, kernelVariant(plan, layout, op, step.slots.map((s) => plan.axes[s.axisIndex])))));
+  return { plan, format, steps, pipelines: built, op, components, componentStride };
+}
+
+/** What recording borrows: the device, its pipeline cache (layout, empty weights) and the pool. */
+export interface Recorder {
+  readonly device: GPUDevice;
+  readonly limits: GpuLimits;
+  readonly pipelines: PipelineCache;
+  readonly pool: BufferPool;
+}
+
+/**
+ * Records every dispatch of `work` in a compute pass of its own; returns the pooled uniform and weight
+ * buffers it reads, to release once the work is done. `input` holds the array from element `inputBase`
+ * on (a streamed piece's window starts there).
+ */
+export function recordWork(r: Recorder, encoder: GPUCommandEncoder, work: Work, input: GPUBuffer, outputs: readonly GPUBuffer[], inputBase = 0): GPUBuffer[] {
+  const { plan, format, steps } = work;
+  const stride = uniformStride(r.limits.minUniformBufferOffsetAlignment);
+  const uniforms = r.pool.acquire(steps.length * stride, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+  const temps = [uniforms];
+  const packed = packWeights(plan);
+  let weights = r.pipelines.noWeights();
+  if (packed.offsets.some((o) => o >= 0)) {
+    weights = r.pool.acquire(packed.data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+    r.device.queue.writeBuffer(weights, 0, packed.data);
+    temps.push(weights);
+  }
+  r.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed.offsets, work.componentStride, stride));
+  const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
+  dispatchSteps(pass, steps, work.pipelines, {
+    device: r.device, layout: r.pipelines.bindGroupLayout, bytesPerElement: format.bytesPerElement,
+    input: { buffer: input, offset: 0 }, inputBase, weights, uniforms: { buffer: uniforms, stride },
+    outputs: outputs.map((buffer) => ({ buffer, offset: 0 })),
+  });
+  pass.end();
+  return temps;
+}
