@@ -3,8 +3,9 @@
 // fused result (magnitude, divergence, curl) that never leaves registers. Shapes ride in the uniform `P`,
 // so one pipeline serves every shape.
 //
-// A module is three files: one of load_8/16/32.wgsl (binds `src`; load1(element) and load4(group of four
-// elements), both returning f32), this file (constants, uniforms, helpers shared by both layouts), and
+// A module is four files: one of load_8/16/32.wgsl (binds `src`; load1(element) gives an f32 and
+// load4(group of four elements) a vec4<f32>), this file (constants, uniforms, helpers shared by both
+// layouts), stencil.wgsl (the stencils along one axis, a template instantiated per element type), and
 // one layout file, gradient_scalar.wgsl or gradient_vec4.wgsl, which binds the output `dst` with the
 // element type its invocations write whole: f32 for one element per invocation, vec4<f32> for four.
 // No invocation ever writes a lane of a vector another invocation also writes: WGSL lets a component
@@ -109,14 +110,6 @@ fn interior_weights(k: u32, i: u32) -> vec3<f32> {
   let pad = P.axes[k].w_pad;
   return vec3<f32>(weights[w >> 2u][w & 3u], weights[(w + pad) >> 2u][(w + pad) & 3u],
                    weights[(w + 2u * pad) >> 2u][(w + 2u * pad) & 3u]);
-}
-
-// Fourth-order one-sided (point 0) and biased (point 1) stencils times 12h, f0 at the edge.
-fn edge4_0(f0: f32, f1: f32, f2: f32, f3: f32, f4: f32) -> f32 {
-  return -25.0 * f0 + 48.0 * f1 - 36.0 * f2 + 16.0 * f3 - 3.0 * f4;
-}
-fn edge4_1(f0: f32, f1: f32, f2: f32, f3: f32, f4: f32) -> f32 {
-  return -3.0 * f0 - 10.0 * f1 + 18.0 * f2 - 6.0 * f3 + f4;
 }
 
 // Divergence: element index, in the component paired with slot k's axis, of element `el`.

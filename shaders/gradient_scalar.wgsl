@@ -3,64 +3,6 @@
 
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 
-// Derivative along slot k's axis at element index `el` (coordinate i, value c).
-fn along1(k: u32, i: u32, el: u32, c: f32) -> f32 {
-  let n = P.axes[k].n;
-  let s = P.axes[k].stride;
-  if (MODE == 2u) {
-    if (i >= 2u && i + 2u < n) {
-      return ((load1(el + s) - load1(el - s)) * 8.0 - (load1(el + 2u * s) - load1(el - 2u * s))) * P.axes[k].c4;
-    }
-    if (i < 2u) {
-      let f0 = load1(along(el, i, 0u, s));
-      let f1 = load1(along(el, i, 1u, s));
-      let f2 = load1(along(el, i, 2u, s));
-      let f3 = load1(along(el, i, 3u, s));
-      let f4 = load1(along(el, i, 4u, s));
-      if (i == 0u) { return edge4_0(f0, f1, f2, f3, f4) * P.axes[k].c4; }
-      return edge4_1(f0, f1, f2, f3, f4) * P.axes[k].c4;
-    }
-    let g0 = load1(along(el, i, n - 1u, s));
-    let g1 = load1(along(el, i, n - 2u, s));
-    let g2 = load1(along(el, i, n - 3u, s));
-    let g3 = load1(along(el, i, n - 4u, s));
-    let g4 = load1(along(el, i, n - 5u, s));
-    if (i == n - 1u) { return -edge4_0(g0, g1, g2, g3, g4) * P.axes[k].c4; }
-    return -edge4_1(g0, g1, g2, g3, g4) * P.axes[k].c4;
-  }
-  if (PERIODIC) {
-    let up = load1(along(el, i, wrap(i, n, 1), s));
-    let dn = load1(along(el, i, wrap(i, n, -1), s));
-    if (FOURTH) {
-      let up2 = load1(along(el, i, wrap(i, n, 2), s));
-      let dn2 = load1(along(el, i, wrap(i, n, -2), s));
-      return ((up - dn) * 8.0 - (up2 - dn2)) * P.axes[k].c4;
-    }
-    if (WEIGHTED) {
-      if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
-    }
-    return (up - dn) * P.axes[k].c_int;
-  }
-  if (i > 0u && i + 1u < n) {
-    let up = load1(el + s);
-    let dn = load1(el - s);
-    if (WEIGHTED) {
-      if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
-    }
-    return (up - dn) * P.axes[k].c_int;
-  }
-  if (i == 0u) {
-    let f1 = load1(el + s);
-    if (EDGE_ORDER == 1u) { return (f1 - c) * P.axes[k].inv_h_lo; }
-    let w = P.axes[k].w_lo;
-    return w.x * c + w.y * f1 + w.z * load1(el + 2u * s);
-  }
-  let fm1 = load1(el - s);
-  if (EDGE_ORDER == 1u) { return (c - fm1) * P.axes[k].inv_h_hi; }
-  let w = P.axes[k].w_hi;
-  return w.x * load1(el - 2u * s) + w.y * fm1 + w.z * c;
-}
-
 // ---- gradient, magnitude and divergence (OP 0, 1, 2) ----
 
 // Gradient: stores slot k's derivative r at element e. Magnitude and divergence: adds r² or r to acc.

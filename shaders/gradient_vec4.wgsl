@@ -3,74 +3,6 @@
 
 @group(0) @binding(3) var<storage, read_write> dst: array<vec4<f32>>;
 
-// along_strided4 and edge4_*v are along1 and edge4_* (gradient_scalar.wgsl, gradient.wgsl) on four lanes
-// that share their coordinate: WGSL has no generics, so a change to one must be made to the other; the
-// random GPU-vs-CPU tests cover both layouts.
-fn edge4_0v(f0: vec4<f32>, f1: vec4<f32>, f2: vec4<f32>, f3: vec4<f32>, f4: vec4<f32>) -> vec4<f32> {
-  return -25.0 * f0 + 48.0 * f1 - 36.0 * f2 + 16.0 * f3 - 3.0 * f4;
-}
-fn edge4_1v(f0: vec4<f32>, f1: vec4<f32>, f2: vec4<f32>, f3: vec4<f32>, f4: vec4<f32>) -> vec4<f32> {
-  return -3.0 * f0 - 10.0 * f1 + 18.0 * f2 - 6.0 * f3 + f4;
-}
-
-// An axis whose stride is a multiple of 4: the four lanes share their coordinate i; g = el / 4.
-fn along_strided4(k: u32, i: u32, g: u32, c: vec4<f32>) -> vec4<f32> {
-  let n = P.axes[k].n;
-  let sg = P.axes[k].stride >> 2u;
-  if (MODE == 2u) {
-    if (i >= 2u && i + 2u < n) {
-      return ((load4(g + sg) - load4(g - sg)) * 8.0 - (load4(g + 2u * sg) - load4(g - 2u * sg))) * P.axes[k].c4;
-    }
-    if (i < 2u) {
-      let f0 = load4(along(g, i, 0u, sg));
-      let f1 = load4(along(g, i, 1u, sg));
-      let f2 = load4(along(g, i, 2u, sg));
-      let f3 = load4(along(g, i, 3u, sg));
-      let f4 = load4(along(g, i, 4u, sg));
-      if (i == 0u) { return edge4_0v(f0, f1, f2, f3, f4) * P.axes[k].c4; }
-      return edge4_1v(f0, f1, f2, f3, f4) * P.axes[k].c4;
-    }
-    let g0 = load4(along(g, i, n - 1u, sg));
-    let g1 = load4(along(g, i, n - 2u, sg));
-    let g2 = load4(along(g, i, n - 3u, sg));
-    let g3 = load4(along(g, i, n - 4u, sg));
-    let g4 = load4(along(g, i, n - 5u, sg));
-    if (i == n - 1u) { return -edge4_0v(g0, g1, g2, g3, g4) * P.axes[k].c4; }
-    return -edge4_1v(g0, g1, g2, g3, g4) * P.axes[k].c4;
-  }
-  if (PERIODIC) {
-    let up = load4(along(g, i, wrap(i, n, 1), sg));
-    let dn = load4(along(g, i, wrap(i, n, -1), sg));
-    if (FOURTH) {
-      let up2 = load4(along(g, i, wrap(i, n, 2), sg));
-      let dn2 = load4(along(g, i, wrap(i, n, -2), sg));
-      return ((up - dn) * 8.0 - (up2 - dn2)) * P.axes[k].c4;
-    }
-    if (WEIGHTED) {
-      if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
-    }
-    return (up - dn) * P.axes[k].c_int;
-  }
-  if (i > 0u && i + 1u < n) {
-    let up = load4(g + sg);
-    let dn = load4(g - sg);
-    if (WEIGHTED) {
-      if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
-    }
-    return (up - dn) * P.axes[k].c_int;
-  }
-  if (i == 0u) {
-    let f1 = load4(g + sg);
-    if (EDGE_ORDER == 1u) { return (f1 - c) * P.axes[k].inv_h_lo; }
-    let w = P.axes[k].w_lo;
-    return w.x * c + w.y * f1 + w.z * load4(g + 2u * sg);
-  }
-  let fm1 = load4(g - sg);
-  if (EDGE_ORDER == 1u) { return (c - fm1) * P.axes[k].inv_h_hi; }
-  let w = P.axes[k].w_hi;
-  return w.x * load4(g - 2u * sg) + w.y * fm1 + w.z * c;
-}
-
 // The contiguous axis (stride 1): lanes are i0 .. i0+3 with i0 a multiple of 4, and n >= 4.
 fn along_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
   let n = P.axes[k].n;
@@ -104,12 +36,12 @@ fn along_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
     r = ((up - dn) * 8.0 - (up2 - dn2)) * c4;
     if (!PERIODIC) {
       if (i0 == 0u) {
-        r.x = edge4_0(c.x, c.y, c.z, c.w, r1) * c4;
-        r.y = edge4_1(c.x, c.y, c.z, c.w, r1) * c4;
+        r.x = edge4_0_1(c.x, c.y, c.z, c.w, r1) * c4;
+        r.y = edge4_1_1(c.x, c.y, c.z, c.w, r1) * c4;
       }
       if (i0 + 4u == n) {
-        r.z = -edge4_1(c.w, c.z, c.y, c.x, l1) * c4;
-        r.w = -edge4_0(c.w, c.z, c.y, c.x, l1) * c4;
+        r.z = -edge4_1_1(c.w, c.z, c.y, c.x, l1) * c4;
+        r.w = -edge4_0_1(c.w, c.z, c.y, c.x, l1) * c4;
       }
     }
     return r;
@@ -148,8 +80,8 @@ fn combine4(k: u32, e: u32, acc: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
 // Slot k's derivative at the invocation's four points, combined into acc (see combine4).
 fn strided_slot4(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: vec4<f32>, acc: vec4<f32>) -> vec4<f32> {
   let i = coordinate(k, q);
-  if (OP == 2u) { let at = component_at(k, el); return combine4(k, e, acc, along_strided4(k, i, at >> 2u, load4(at >> 2u))); }
-  return combine4(k, e, acc, along_strided4(k, i, el >> 2u, c));
+  if (OP == 2u) { let at = component_at(k, el); return combine4(k, e, acc, along4(k, i, at >> 2u, load4(at >> 2u))); }
+  return combine4(k, e, acc, along4(k, i, el >> 2u, c));
 }
 
 // The slots are unrolled by hand over the constant NAXES (MAX_AXES = 8 lines): SwiftShader runs a loop
@@ -193,7 +125,7 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
 fn deriv4(k: u32, e: u32, el: u32) -> vec4<f32> {
   let c = load4(el >> 2u);
   if (P.axes[k].stride == 1u) { return along_contiguous4(k, e % P.axes[k].n, el, c); }
-  return along_strided4(k, coordinate_of(k, e), el >> 2u, c);
+  return along4(k, coordinate_of(k, e), el >> 2u, c);
 }
 
 @compute @workgroup_size(WG)

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
+import scalarWgsl from '../shaders/gradient_scalar.wgsl?raw';
+import vec4Wgsl from '../shaders/gradient_vec4.wgsl?raw';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
 import type { Layout } from '../src/gpu/dispatch';
 import { moduleName, shaderSource } from '../src/gpu/kernels';
@@ -47,6 +49,22 @@ describe('no invocation stores into a lane of a vector (gpuweb#2112: Metal and D
     expect(dstAccesses('dst[o >> 2u][o & 3u] = r;').map((a) => a.after)).toEqual(['[o']);
     expect(dstAccesses('dst[f(a[1])].y = r;').map((a) => a.after)).toEqual(['.y']);
     expect(dstAccesses('dst[f(a[1])] = r;').map((a) => a.after)).toEqual(['= ']);
+  });
+});
+
+describe('the stencils along an axis are written once (shaders/stencil.wgsl), not once per layout', () => {
+  for (const { name, layout } of MODULES) {
+    it(`${name}: holds the template instantiated per element type, with no placeholder left`, () => {
+      const wgsl = shaderSource(name);
+      expect(wgsl).not.toMatch(/\{\{|\}\}/);
+      const defined = [...code(wgsl).matchAll(/\bfn (along\d|edge4_\d_\d)\(/g)].map((m) => m[1]).sort();
+      expect(defined).toEqual(layout === 'vec4'
+        ? ['along1', 'along4', 'edge4_0_1', 'edge4_0_4', 'edge4_1_1', 'edge4_1_4']
+        : ['along1', 'edge4_0_1', 'edge4_1_1']);
+    });
+  }
+  it('no layout file or the shared file defines a stencil of its own', () => {
+    for (const file of [gradientWgsl, scalarWgsl, vec4Wgsl]) expect(code(file)).not.toMatch(/\bfn (along\d\w*|along_strided\w*|edge4\w*)\(/);
   });
 });
 

@@ -6,6 +6,7 @@ import { MAX_AXES_PER_DISPATCH, type Layout } from './dispatch.js';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
 import vec4Source from '../../shaders/gradient_vec4.wgsl?raw';
+import stencilTemplate from '../../shaders/stencil.wgsl?raw';
 import load32Source from '../../shaders/load_32.wgsl?raw';
 import load16Source from '../../shaders/load_16.wgsl?raw';
 import load8Source from '../../shaders/load_8.wgsl?raw';
@@ -51,12 +52,20 @@ export function moduleName(format: InputFormat, layout: Layout): ModuleName {
 }
 
 /**
- * WGSL of one module: the input loader, the shared stencil code, then the layout's entry points, which
- * bind the output with the element type each invocation stores whole (f32 or vec4<f32>).
+ * WGSL of one module: the input loader, the shared code, the stencils along an axis (shaders/stencil.wgsl,
+ * written once and instantiated per element type: f32 in every module, vec4<f32> too in the vec4 layout),
+ * then the layout's entry points, which bind the output with the element type each invocation stores
+ * whole (f32 or vec4<f32>).
  */
 export function shaderSource(module: ModuleName): string {
   const [loader, layout] = module.split(/_(?=scalar|vec4)/) as [InputFormat['module'], Layout];
-  return `${LOADERS[loader]}\n${gradientSource}\n${LAYOUTS[layout]}`;
+  const widths: (1 | 4)[] = layout === 'vec4' ? [1, 4] : [1];
+  return [LOADERS[loader], gradientSource, ...widths.map(stencils), LAYOUTS[layout]].join('\n');
+}
+
+/** shaders/stencil.wgsl for one element type: f32 read with load1, or vec4<f32> read with load4. */
+function stencils(width: 1 | 4): string {
+  return stencilTemplate.replaceAll('{{T}}', width === 1 ? 'f32' : 'vec4<f32>').replaceAll('{{N}}', String(width));
 }
 
 /** What a dispatch writes: every axis's derivative, or one of the fused results. */
