@@ -14,7 +14,9 @@ export type GradientErrorCode =
   | 'destroyed'
   | 'gpu-error';
 
+/** The error the library throws (or rejects with) for bad input, missing WebGPU, device loss and GPU failures. */
 export class GradientError extends Error {
+  /** What went wrong, for code that handles errors (README, "Errors", lists each). */
   readonly code: GradientErrorCode;
   constructor(code: GradientErrorCode, message: string) {
     super(message);

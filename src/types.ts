@@ -3,6 +3,7 @@ export type NumericArray =
   | Float64Array | Float32Array | Int8Array | Uint8Array | Uint8ClampedArray
   | Int16Array | Uint16Array | Int32Array | Uint32Array | readonly number[];
 
+/** numpy.gradient's arguments (shape, axis, spacing, edge order) and this library's extensions (boundary, accuracy). */
 export interface GradientOptions {
   /** Array shape in C order; default `[data.length]`. The product must equal `data.length`. */
   shape?: readonly number[];

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
-import { GradientError } from '../src/errors';
+import { cpuGradient, GradientError } from '../src/index';
 import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';
 import { f32Violation, maxAbs, maxRelDiff, minStep } from './helpers/bounds';
 import { naiveGradient } from './helpers/oracle';

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
-import { cpuCurl, cpuDivergence, cpuGradientMagnitude } from '../src/cpu/derived';
-import { GradientError } from '../src/errors';
-import { createGradient, type GradientContext } from '../src/index';
+import { createGradient, type GradientContext, cpuGradient, cpuCurl, cpuDivergence, cpuGradientMagnitude, GradientError, type GradientOptions } from '../src/index';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
-import type { GradientOptions } from '../src/types';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';

@@ -1,6 +1,5 @@
 import { describe, expect, vi } from 'vitest';
-import { GradientError } from '../src/errors';
-import { createGradient } from '../src/index';
+import { createGradient, GradientError } from '../src/index';
 import { gpuSuite } from './helpers/gpu-suite';
 
 // A WGSL compilation error must reach the caller as a GradientError with the compiler's message,

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
-import { cpuDivergence, cpuGradientMagnitude } from '../src/cpu/derived';
-import { GradientError } from '../src/errors';
-import { createGradient } from '../src/index';
+import { createGradient, cpuGradient, cpuDivergence, cpuGradientMagnitude, GradientError, gpuGradient } from '../src/index';
 import { workgroupSize } from '../src/gpu/dispatch';
-import { gpuGradient } from '../src/gpu/api';
 import { BufferUsage } from '../src/gpu/flags';
 import { f32Violation, maxAbs, minStep } from './helpers/bounds';
 import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';

@@ -1,12 +1,7 @@
 import { describe, expect } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
-import { cpuCurl, cpuDivergence, cpuGradientMagnitude } from '../src/cpu/derived';
-import { GradientError } from '../src/errors';
-import { gpuGradient } from '../src/gpu/api';
-import { createGradient, type GradientContext } from '../src/index';
+import { createGradient, type GradientContext, cpuGradient, cpuCurl, cpuDivergence, cpuGradientMagnitude, GradientError, gpuGradient, type GradientOptions, type NumericArray } from '../src/index';
 import { planPieces } from '../src/gpu/dispatch';
 import { makePlan } from '../src/plan';
-import type { GradientOptions, NumericArray } from '../src/types';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { testDevice } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';

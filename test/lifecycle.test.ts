@@ -1,8 +1,5 @@
 import { describe, expect } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
-import { GradientError } from '../src/errors';
-import { createGradient, defaultGradient, gpuGradient, destroyDefaultGradient } from '../src/gpu/api';
-import type { GradientContext } from '../src/gpu/context';
+import { cpuGradient, GradientError, createGradient, defaultGradient, gpuGradient, destroyDefaultGradient, type GradientContext } from '../src/index';
 import { holdsDawn } from '../src/gpu/device';
 import { BufferUsage } from '../src/gpu/flags';
 import { testDevice } from './helpers/gpu';

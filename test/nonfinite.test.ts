@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
+import { cpuGradient } from '../src/index';
 import { close64, f32Violation, maxAbs } from './helpers/bounds';
 import { gpuSuite } from './helpers/gpu-suite';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
-import { GradientError } from '../src/errors';
+import { cpuGradient, GradientError } from '../src/index';
 import { describeData } from '../src/data';
 import { makePlan } from '../src/plan';
 import { BAD_INPUTS } from './helpers/bad-inputs';

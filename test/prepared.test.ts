@@ -1,8 +1,5 @@
 import { describe, expect } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
-import { cpuCurl, cpuGradientMagnitude } from '../src/cpu/derived';
-import { GradientError } from '../src/errors';
-import { createGradient } from '../src/index';
+import { createGradient, cpuGradient, cpuCurl, cpuGradientMagnitude, GradientError } from '../src/index';
 import { BufferUsage } from '../src/gpu/flags';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { readFloats, testDevice } from './helpers/gpu';

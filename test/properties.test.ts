@@ -1,7 +1,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
+import { cpuGradient } from '../src/index';
 import { problemArb } from './helpers/arbitraries';
 import { close64, f32Violation, maxAbs } from './helpers/bounds';
 import { gpuSuite } from './helpers/gpu-suite';

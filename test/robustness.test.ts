@@ -2,10 +2,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, } from 'vitest';
-import { cpuGradient } from '../src/cpu/gradient';
-import { GradientError } from '../src/errors';
-import { createGradient } from '../src/index';
-import { gpuGradient } from '../src/gpu/api';
+import { createGradient, cpuGradient, GradientError, gpuGradient } from '../src/index';
 import { BufferUsage } from '../src/gpu/flags';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { testDevice } from './helpers/gpu';

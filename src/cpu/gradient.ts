@@ -17,6 +17,7 @@ export function cpuGradient(data: NumericArray, options?: CpuGradientOptions): F
   return out;
 }
 
+/** Options of cpuGradient: the plan's options and `out`. */
 export interface CpuGradientOptions extends GradientOptions {
   /**
    * Arrays to write the results into, one Float64Array of the data's length per selected axis; they are

@@ -26,7 +26,9 @@ export interface HostCallOptions extends GradientOptions {
 
 /** What a context holds: its buffer pool, compiled pipelines and host-path staging. */
 export interface ContextStats extends PoolStats {
+  /** Compiled shader modules (at most six: three input loaders × two output layouts). */
   shaderModules: number;
+  /** Compiled pipelines (one per input format and kernel variant, never per shape). */
   pipelines: number;
   /** Bytes of the staging slots the host path keeps (outside the pool's cap). */
   stagingBytes: number;

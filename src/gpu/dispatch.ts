@@ -18,13 +18,21 @@ export function chooseLayout(plan: Plan): Layout {
 /** Axes one dispatch computes at most (the uniform struct holds this many). */
 export const MAX_AXES_PER_DISPATCH = 8;
 
+/** The device limits the planners work within (WebGPU's names and meanings), and the workgroup size wanted. */
 export interface GpuLimits {
+  /** Largest storage binding: longer arrays are split into dispatches with halos. */
   readonly maxStorageBufferBindingSize: number;
+  /** Largest buffer: longer host arrays are streamed in pieces. */
   readonly maxBufferSize: number;
+  /** Largest grid dimension: larger grids are folded into two or three dimensions. */
   readonly maxComputeWorkgroupsPerDimension: number;
+  /** Caps the workgroup size. */
   readonly maxComputeInvocationsPerWorkgroup: number;
+  /** Caps the workgroup size (workgroups are one-dimensional). */
   readonly maxComputeWorkgroupSizeX: number;
+  /** Alignment of storage binding offsets: split bindings and stacked outputs start at multiples of it. */
   readonly minStorageBufferOffsetAlignment: number;
+  /** Alignment of uniform binding offsets: the distance between the parameters of consecutive dispatches. */
   readonly minUniformBufferOffsetAlignment: number;
   /** Invocations per workgroup wanted (default 256); the two invocation limits above still cap it. */
   readonly workgroupSize?: number;

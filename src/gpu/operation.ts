@@ -32,7 +32,9 @@ export interface PrepareOptions extends GradientOptions {
 
 /** Byte layout of a stacked output: output k starts at byte k·slabBytes; the buffer needs totalBytes. */
 export interface OutputLayout {
+  /** Bytes from one output to the next (the size rounded up to the slab alignment, 64 elements). */
   readonly slabBytes: number;
+  /** Bytes the stacked buffer needs. */
   readonly totalBytes: number;
 }
 

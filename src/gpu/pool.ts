@@ -7,11 +7,15 @@
 export interface PoolStats {
   /** Buffers this pool created and has not destroyed (in use or idle). */
   liveBuffers: number;
+  /** Bytes of those buffers. */
   liveBytes: number;
   /** Idle buffers kept for reuse. */
   pooledBuffers: number;
+  /** Bytes of the idle buffers. */
   pooledBytes: number;
+  /** Buffers created since the pool began. */
   created: number;
+  /** Requests served by an idle buffer instead of a new one. */
   reused: number;
 }
 

@@ -69,6 +69,7 @@ export interface PreparedParts {
 export class PreparedKernel {
   private destroyed = false;
 
+  /** @internal Made by GradientContext.prepare. */
   constructor(private readonly parts: PreparedParts) {}
 
   /** Byte layout of a stacked `output` (and of stacked components for divergence and curl). */

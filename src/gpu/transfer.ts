@@ -66,8 +66,11 @@ interface Slot { buffer: GPUBuffer; busy: boolean; ready: Promise<void> }
 
 /** Cumulative time spent in each phase of host calls (milliseconds), for the benchmark. */
 export interface TransferStats {
+  /** Groups of jobs sharing one submit. */
   groups: number;
+  /** Pieces of host calls. */
   jobs: number;
+  /** Readback maps awaited. */
   mapRoundTrips: number;
   /** Host → staging or writeBuffer (conversion included). */
   uploadMs: number;

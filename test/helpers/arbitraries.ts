@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { GradientOptions, NumericArray } from '../../src/types';
+import type { GradientOptions, NumericArray } from '../../src/index';
 
 /** A gradient problem as fast-check draws it (and shrinks it when a property fails). */
 export interface Problem {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { GradientOptions, NumericArray } from '../../src/types';
+import type { GradientOptions, NumericArray } from '../../src/index';
 
 export interface NumpyCase {
   name: string;

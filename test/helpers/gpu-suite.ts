@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, it } from 'vitest';
-import { createGradient, type GradientContext } from '../../src/index';
-import { destroyDefaultGradient } from '../../src/gpu/api';
 import { inValidationScope, testDevice, type TestDevice } from './gpu';
+import { createGradient, type GradientContext, destroyDefaultGradient } from '../../src/index';
 
 /**
  * A file's GPU fixture: one device and one context for its tests, destroyed afterwards, and `gpuIt`,

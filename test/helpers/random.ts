@@ -1,4 +1,4 @@
-import type { GradientOptions, NumericArray } from '../../src/types';
+import type { GradientOptions, NumericArray } from '../../src/index';
 
 /** Small seeded generator (mulberry32), so every run and every environment draws the same cases. */
 export function rng(seed: number): () => number {
