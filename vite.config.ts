@@ -7,16 +7,17 @@ export default defineConfig(({ mode }) => ({
   root: mode === 'demo' ? 'demo' : undefined,
   base: mode === 'demo' ? './' : undefined,
   server: { host: '127.0.0.1', port: 5173, strictPort: false },
-  build: mode === 'demo'
-    ? { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' }
-    : {
-        outDir: 'dist',
-        emptyOutDir: true,
-        target: 'es2022',
-        minify: false,
-        lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'index.js' },
-        rollupOptions: { external: ['webgpu'] },
-      },
+  build:
+    mode === 'demo'
+      ? { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' }
+      : {
+          outDir: 'dist',
+          emptyOutDir: true,
+          target: 'es2022',
+          minify: false,
+          lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'index.js' },
+          rollupOptions: { external: ['webgpu'] },
+        },
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',

@@ -9,7 +9,10 @@ const CASES = [
 ];
 const REPEATS = 7;
 
-function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; }
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
 
 /** Median ms of cpuGradient with fresh outputs, and with outputs reused through the `out` option. */
 function timeOurs(shape) {
@@ -17,7 +20,8 @@ function timeOurs(shape) {
   const data = new Float64Array(size);
   for (let i = 0; i < size; i++) data[i] = Math.sin(i * 0.001) * 3 + (i % 7);
   const out = cpuGradient(data, { shape }); // warm-up: let V8 optimise the loops
-  const fresh = [], reused = [];
+  const fresh = [],
+    reused = [];
   for (let r = 0; r < REPEATS; r++) {
     let t0 = performance.now();
     cpuGradient(data, { shape });
@@ -42,7 +46,9 @@ for _ in range(${REPEATS}):
 ts.sort(); print(ts[len(ts) // 2] * 1e3, np.__version__)
 `;
   try {
-    const [ms, version] = execFileSync('python3', ['-c', py], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(' ');
+    const [ms, version] = execFileSync('python3', ['-c', py], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split(' ');
     return { ms: Number(ms), version };
   } catch {
     return null;
@@ -52,14 +58,30 @@ ts.sort(); print(ts[len(ts) // 2] * 1e3, np.__version__)
 console.log(`cpuGradient vs numpy.gradient, median of ${REPEATS} (node ${process.version})`);
 console.log('numpy asks the kernel for transparent huge pages (madvise) for large arrays; Node cannot, so fresh');
 console.log('output memory costs cpuGradient one page fault per 4 KiB. "numpy, 4K pages" turns that off in numpy too.');
-console.log('case'.padEnd(32) + 'ours ms'.padStart(9) + 'ours,out ms'.padStart(13) + 'numpy ms'.padStart(10) + 'numpy 4K ms'.padStart(13)
-  + 'ours/numpy'.padStart(12) + 'out/numpy'.padStart(11) + 'ours/np4K'.padStart(11));
+console.log(
+  'case'.padEnd(32) +
+    'ours ms'.padStart(9) +
+    'ours,out ms'.padStart(13) +
+    'numpy ms'.padStart(10) +
+    'numpy 4K ms'.padStart(13) +
+    'ours/numpy'.padStart(12) +
+    'out/numpy'.padStart(11) +
+    'ours/np4K'.padStart(11),
+);
 for (const c of CASES) {
   const ours = timeOurs(c.shape);
   const np = timeNumpy(c.shape);
   const np4k = timeNumpy(c.shape, false);
   const ratio = (x, ref) => (ref ? (x / ref.ms).toFixed(2) : 'n/a');
-  console.log(c.name.padEnd(32) + ours.fresh.toFixed(1).padStart(9) + ours.reused.toFixed(1).padStart(13) + (np ? np.ms.toFixed(1) : 'n/a').padStart(10)
-    + (np4k ? np4k.ms.toFixed(1) : 'n/a').padStart(13) + ratio(ours.fresh, np).padStart(12) + ratio(ours.reused, np).padStart(11)
-    + ratio(ours.fresh, np4k).padStart(11) + (np ? `   (numpy ${np.version})` : ''));
+  console.log(
+    c.name.padEnd(32) +
+      ours.fresh.toFixed(1).padStart(9) +
+      ours.reused.toFixed(1).padStart(13) +
+      (np ? np.ms.toFixed(1) : 'n/a').padStart(10) +
+      (np4k ? np4k.ms.toFixed(1) : 'n/a').padStart(13) +
+      ratio(ours.fresh, np).padStart(12) +
+      ratio(ours.reused, np).padStart(11) +
+      ratio(ours.fresh, np4k).padStart(11) +
+      (np ? `   (numpy ${np.version})` : ''),
+  );
 }

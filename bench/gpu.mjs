@@ -11,29 +11,50 @@
 // float64 reference guards every figure. `--compare DIR` also times the one-pass kernel of another build
 // of the library (DIR/index.js, e.g. an older commit's dist) on the same device in the same run, so two
 // kernels are compared on one warm GPU.
-import { pathToFileURL } from 'node:url';
+
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { create } from 'webgpu';
 import { cpuGradient, createGradient } from '../dist/index.js';
 import { kernelRecorder } from './record-kernel.js';
 
-const STORAGE = 0x80, COPY_SRC = 0x04, COPY_DST = 0x08, MAP_READ = 0x01, MAP_WRITE = 0x02, QUERY_RESOLVE = 0x200;
+const STORAGE = 0x80,
+  COPY_SRC = 0x04,
+  COPY_DST = 0x08,
+  MAP_READ = 0x01,
+  MAP_WRITE = 0x02,
+  QUERY_RESOLVE = 0x200;
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
-const value = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+const value = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
 
 const gpu = create(['disable-dawn-features=timestamp_quantization']);
 const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-if (!adapter) { console.error('no WebGPU adapter'); process.exit(1); }
+if (!adapter) {
+  console.error('no WebGPU adapter');
+  process.exit(1);
+}
 const info = adapter.info;
 const adapterName = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.replace(/\s+/g, ' ').trim();
 const cpuAdapter = /swiftshader|llvmpipe|lavapipe|cpu/i.test(adapterName);
 const hasTimestamps = adapter.features.has('timestamp-query');
-const limitNames = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX'];
+const limitNames = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+];
 const requiredLimits = Object.fromEntries(limitNames.map((n) => [n, adapter.limits[n]]));
 const device = await adapter.requestDevice({ requiredFeatures: hasTimestamps ? ['timestamp-query'] : [], requiredLimits });
-device.addEventListener?.('uncapturederror', (e) => { console.error('uncaptured GPU error:', e.error?.message); process.exitCode = 1; });
+device.addEventListener?.('uncapturederror', (e) => {
+  console.error('uncaptured GPU error:', e.error?.message);
+  process.exitCode = 1;
+});
 const g = await createGradient({ device });
 // Other kernels timed side by side with this build's default one.
 const others = [];
@@ -55,13 +76,17 @@ const shapes = parseSizes(value('--sizes'));
 const R = Number(value('--repeat', cpuAdapter ? 3 : 50));
 const TRIALS = cpuAdapter ? 2 : 5;
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+};
 const sizeOf = (shape) => shape.reduce((p, n) => p * n, 1);
 
 // A GPU left idle drops its clocks (an H100 idles at 345 MHz), and anything measured right after a pause
 // runs several times slower. So every measurement is submitted right behind a warm-up command buffer
 // of about 0.1 s of copies, with no idle gap, and all commands are recorded before the warm-up starts.
-let warmSrc = null, warmDst = null;
+let warmSrc = null,
+  warmDst = null;
 function warmup() {
   const bytes = 64 * 2 ** 20;
   warmSrc ??= device.createBuffer({ size: bytes, usage: COPY_SRC | COPY_DST });
@@ -77,7 +102,8 @@ function warmup() {
  * same way, so their ratio is like for like.
  */
 async function timeQueued(record, reps = R) {
-  const buffers = [], releases = [];
+  const buffers = [],
+    releases = [];
   for (let trial = 0; trial < TRIALS; trial++) {
     const encoder = device.createCommandEncoder();
     for (let r = 0; r < reps; r++) releases.push(await record(encoder));
@@ -115,15 +141,26 @@ async function timePasses(record, reps = R) {
   const t = new BigUint64Array(read.getMappedRange());
   const times = [];
   for (let r = 0; r < reps; r++) times.push(Number(t[2 * r + 1] - t[2 * r]) / 1e9);
-  read.unmap(); read.destroy(); resolve.destroy(); qs.destroy();
+  read.unmap();
+  read.destroy();
+  resolve.destroy();
+  qs.destroy();
   for (const release of releases) release?.();
   return median(times);
 }
 
 /** A one-dispatch pass of a bench-only kernel over n/4 vec4s: binding 0 read, binding 1 written. */
 function vec4Pass(pipeline, src, dst, n, sizes = {}) {
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: src, ...sizes } }, { binding: 1, resource: { buffer: dst, ...sizes } }] });
-  const groups = Math.ceil(n / 4 / 256), x = Math.min(groups, 65535), y = Math.ceil(groups / x);
+  const bindGroup = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: src, ...sizes } },
+      { binding: 1, resource: { buffer: dst, ...sizes } },
+    ],
+  });
+  const groups = Math.ceil(n / 4 / 256),
+    x = Math.min(groups, 65535),
+    y = Math.ceil(groups / x);
   return (encoder, timestampWrites) => {
     const pass = encoder.beginComputePass({ timestampWrites });
     pass.setPipeline(pipeline);
@@ -137,14 +174,18 @@ function vec4Pass(pipeline, src, dst, n, sizes = {}) {
 const benchPipelines = new Map();
 function benchPipeline(code) {
   if (!benchPipelines.has(code)) {
-    benchPipelines.set(code, device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } }));
+    benchPipelines.set(
+      code,
+      device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } }),
+    );
   }
   return benchPipelines.get(code);
 }
 
 // gradient-then-hypot's second pass: √(Σ_k g_k²) from the stacked gradient (D slabs) into `out`.
 function hypotKernel(stacked, out, n, slab, D) {
-  return vec4Pass(benchPipeline(`
+  return vec4Pass(
+    benchPipeline(`
     @group(0) @binding(0) var<storage, read> g: array<vec4<f32>>;
     @group(0) @binding(1) var<storage, read_write> o: array<vec4<f32>>;
     @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
@@ -153,24 +194,37 @@ function hypotKernel(stacked, out, n, slab, D) {
       var s = vec4<f32>(0.0);
       for (var k = 0u; k < ${D}u; k++) { let v = g[i + k * ${slab / 4}u]; s += v * v; }
       o[i] = sqrt(s);
-    }`), stacked, out, n);
+    }`),
+    stacked,
+    out,
+    n,
+  );
 }
 
 // The best a WebGPU kernel can do: a vec4 copy moving the same bytes, timed like the gradient kernel.
 function copyKernel(src, dst, bytes) {
-  return vec4Pass(benchPipeline(`
+  return vec4Pass(
+    benchPipeline(`
     @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
     @group(0) @binding(1) var<storage, read_write> b: array<vec4<f32>>;
     @compute @workgroup_size(256) fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
       let i = id.x + id.y * n.x * 256u;
       if (i < arrayLength(&b)) { b[i] = a[i]; }
-    }`), src, dst, bytes / 4, { size: bytes });
+    }`),
+    src,
+    dst,
+    bytes / 4,
+    { size: bytes },
+  );
 }
 
 function randomData(n, seed = 1) {
   const data = new Float32Array(n);
   let s = seed;
-  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; data[i] = (s / 2 ** 32) * 8 - 4 + Math.sin(i * 1e-3); }
+  for (let i = 0; i < n; i++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    data[i] = (s / 2 ** 32) * 8 - 4 + Math.sin(i * 1e-3);
+  }
   return data;
 }
 
@@ -196,7 +250,9 @@ async function readFloats(buffer, byteOffset, count) {
 /** numpy's formula at one element (uniform unit steps), float64. */
 function referenceAt(data, shape, axis, edgeOrder, e) {
   const strides = shape.map((_, d) => sizeOf(shape.slice(d + 1)));
-  const s = strides[axis], n = shape[axis], i = Math.floor(e / s) % n;
+  const s = strides[axis],
+    n = shape[axis],
+    i = Math.floor(e / s) % n;
   const f = (j) => data[e + (j - i) * s];
   if (i > 0 && i < n - 1) return (f(i + 1) - f(i - 1)) / 2;
   if (edgeOrder === 1) return i === 0 ? f(1) - f(0) : f(n - 1) - f(n - 2);
@@ -206,9 +262,13 @@ function referenceAt(data, shape, axis, edgeOrder, e) {
 /** Largest error over sampled points (edges included) relative to the f32 bound ε·(|ref| + max|f|·2). */
 function sampledError(data, shape, edgeOrder, outputs) {
   const n = data.length;
-  let worst = 0, s = 12345;
+  let worst = 0,
+    s = 12345;
   const points = [0, 1, 2, n - 1, n - 2, n - 3];
-  for (let t = 0; t < 20000; t++) { s = (s * 1664525 + 1013904223) >>> 0; points.push(s % n); }
+  for (let t = 0; t < 20000; t++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    points.push(s % n);
+  }
   for (let k = 0; k < shape.length; k++) {
     for (const e of points) {
       const ref = referenceAt(data, shape, k, edgeOrder, e);
@@ -250,28 +310,63 @@ const jsonPath = value('--json');
 const { writeFileSync } = await import('node:fs');
 function writeReport(complete) {
   if (!jsonPath) return;
-  writeFileSync(jsonPath, JSON.stringify({ adapter: adapterName, timestamps: hasTimestamps, limits: requiredLimits, node: process.version, repeats: R, complete, rows, upload: uploadFigures, workgroupSweep: sweep, huge, others: others.map((o) => o.label) }, null, 2));
+  writeFileSync(
+    jsonPath,
+    JSON.stringify(
+      {
+        adapter: adapterName,
+        timestamps: hasTimestamps,
+        limits: requiredLimits,
+        node: process.version,
+        repeats: R,
+        complete,
+        rows,
+        upload: uploadFigures,
+        workgroupSweep: sweep,
+        huge,
+        others: others.map((o) => o.label),
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 for (const shape of shapes) {
-  const n = sizeOf(shape), D = shape.length;
+  const n = sizeOf(shape),
+    D = shape.length;
   const data = randomData(n);
   const input = uploadBuffer(data);
   const layout = g.outputLayout({ shape });
   const stacked = device.createBuffer({ size: layout.totalBytes, usage: STORAGE | COPY_SRC | COPY_DST });
-  const separate = shape.map(() => device.createBuffer({ size: Math.ceil(n * 4 / 16) * 16, usage: STORAGE | COPY_SRC }));
+  const separate = shape.map(() => device.createBuffer({ size: Math.ceil((n * 4) / 16) * 16, usage: STORAGE | COPY_SRC }));
   const bytes = 4 * n * (1 + D);
   const copyBytes = Math.ceil(bytes / 2 / 16) * 16;
-  let copySrc = null, copyDst = null;
+  let copySrc = null,
+    copyDst = null;
   try {
     copySrc = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST | STORAGE });
     copyDst = device.createBuffer({ size: copyBytes, usage: COPY_SRC | COPY_DST | STORAGE });
-  } catch { /* too large for one buffer: no copy floor */ }
-  const copySeconds = copySrc ? await timeQueued((enc) => { enc.copyBufferToBuffer(copySrc, 0, copyDst, 0, copyBytes); }) : NaN;
+  } catch {
+    /* too large for one buffer: no copy floor */
+  }
+  const copySeconds = copySrc
+    ? await timeQueued((enc) => {
+        enc.copyBufferToBuffer(copySrc, 0, copyDst, 0, copyBytes);
+      })
+    : NaN;
   const fitsBinding = copyBytes <= adapter.limits.maxStorageBufferBindingSize;
   const copyKernelRun = copySrc && fitsBinding ? copyKernel(copySrc, copyDst, copyBytes) : null;
-  const copyKernelSeconds = copyKernelRun ? await timeQueued((enc) => { copyKernelRun(enc); }) : NaN;
-  const copyKernelTs = copyKernelRun ? await timePasses((enc, ts) => { copyKernelRun(enc, ts); }) : NaN;
+  const copyKernelSeconds = copyKernelRun
+    ? await timeQueued((enc) => {
+        copyKernelRun(enc);
+      })
+    : NaN;
+  const copyKernelTs = copyKernelRun
+    ? await timePasses((enc, ts) => {
+        copyKernelRun(enc, ts);
+      })
+    : NaN;
 
   for (const edgeOrder of [1, 2]) {
     const options = { input, shape, edgeOrder };
@@ -281,16 +376,20 @@ for (const shape of shapes) {
     const onePassTs = await timePasses((e, timestampWrites) => gradient(e, { input, output: stacked }, timestampWrites));
     const otherTs = {};
     for (const { label, g: other } of others) {
-      if (!(await checkedError(other, options, stacked, data) < 8)) throw new Error(`${label} gives wrong results on ${shape}`);
+      if (!((await checkedError(other, options, stacked, data)) < 8)) throw new Error(`${label} gives wrong results on ${shape}`);
       const otherGradient = await kernelRecorder(other, { shape, edgeOrder });
-      otherTs[label] = 1e3 * await timePasses((e, timestampWrites) => otherGradient(e, { input, output: stacked }, timestampWrites));
+      otherTs[label] = 1e3 * (await timePasses((e, timestampWrites) => otherGradient(e, { input, output: stacked }, timestampWrites)));
     }
     const perAxis = D > 1 ? await timeQueued((e) => gradient(e, { input, outputs: separate })) : onePass;
     // Fused magnitude (reads n, writes n) against gradient then hypot (writes D·n, reads it back, writes n).
     const fused = await kernelRecorder(g, { shape, edgeOrder, derived: 'magnitude' });
     const magnitude = await timeQueued((e) => fused(e, { input, output: stacked }));
     const hypotRun = hypotKernel(stacked, separate[0], n, layout.slabBytes / 4, D);
-    const gradientThenHypot = await timeQueued(async (e) => { const release = await gradient(e, { input, output: stacked }); hypotRun(e); return release; });
+    const gradientThenHypot = await timeQueued(async (e) => {
+      const release = await gradient(e, { input, output: stacked });
+      hypotRun(e);
+      return release;
+    });
 
     const e2e = [];
     for (let t = 0; t < (cpuAdapter ? 2 : 3); t++) {
@@ -305,12 +404,26 @@ for (const shape of shapes) {
       cpuSeconds = (performance.now() - t0) / 1e3;
     }
     const row = {
-      shape: shape.join('x'), n, axes: D, edgeOrder, bytes,
-      kernelMs: onePass * 1e3, kernelTimestampMs: onePassTs * 1e3, perAxisMs: perAxis * 1e3, copyMs: copySeconds * 1e3,
-      gbps: bytes / onePass / 1e9, copyGbps: bytes / copySeconds / 1e9, ratioToCopy: onePass / copySeconds,
-      copyKernelMs: copyKernelSeconds * 1e3, copyKernelTimestampMs: copyKernelTs * 1e3, ratioToCopyKernel: onePassTs / copyKernelTs,
-      endToEndMs: median(e2e) * 1e3, cpuMs: cpuSeconds * 1e3, sampledErrorInEps: error,
-      magnitudeMs: magnitude * 1e3, gradientThenHypotMs: gradientThenHypot * 1e3,
+      shape: shape.join('x'),
+      n,
+      axes: D,
+      edgeOrder,
+      bytes,
+      kernelMs: onePass * 1e3,
+      kernelTimestampMs: onePassTs * 1e3,
+      perAxisMs: perAxis * 1e3,
+      copyMs: copySeconds * 1e3,
+      gbps: bytes / onePass / 1e9,
+      copyGbps: bytes / copySeconds / 1e9,
+      ratioToCopy: onePass / copySeconds,
+      copyKernelMs: copyKernelSeconds * 1e3,
+      copyKernelTimestampMs: copyKernelTs * 1e3,
+      ratioToCopyKernel: onePassTs / copyKernelTs,
+      endToEndMs: median(e2e) * 1e3,
+      cpuMs: cpuSeconds * 1e3,
+      sampledErrorInEps: error,
+      magnitudeMs: magnitude * 1e3,
+      gradientThenHypotMs: gradientThenHypot * 1e3,
       othersTimestampMs: otherTs,
     };
     rows.push(row);
@@ -327,10 +440,21 @@ for (const shape of shapes) {
   const size = Math.ceil(data.byteLength / 16) * 16;
   const target = device.createBuffer({ size, usage: STORAGE | COPY_DST });
   const staging = device.createBuffer({ size, usage: MAP_WRITE | COPY_SRC });
-  const timeIt = async (fn) => { const ts = []; for (let t = 0; t < 4; t++) { const t0 = performance.now(); await fn(); ts.push(performance.now() - t0); } return median(ts.slice(1)); };
+  const timeIt = async (fn) => {
+    const ts = [];
+    for (let t = 0; t < 4; t++) {
+      const t0 = performance.now();
+      await fn();
+      ts.push(performance.now() - t0);
+    }
+    return median(ts.slice(1));
+  };
   uploadFigures.shape = shape.join('x');
   uploadFigures.bytes = data.byteLength;
-  uploadFigures.writeBufferMs = await timeIt(async () => { device.queue.writeBuffer(target, 0, data); await device.queue.onSubmittedWorkDone(); });
+  uploadFigures.writeBufferMs = await timeIt(async () => {
+    device.queue.writeBuffer(target, 0, data);
+    await device.queue.onSubmittedWorkDone();
+  });
   uploadFigures.mappedAtCreationMs = await timeIt(async () => {
     const b = device.createBuffer({ size, usage: STORAGE, mappedAtCreation: true });
     new Float32Array(b.getMappedRange(), 0, data.length).set(data);
@@ -347,7 +471,8 @@ for (const shape of shapes) {
     device.queue.submit([enc.finish()]);
     await device.queue.onSubmittedWorkDone();
   });
-  target.destroy(); staging.destroy();
+  target.destroy();
+  staging.destroy();
 }
 
 // Workgroup size sweep, per rank: the largest shape of each rank, edge order 1, every power of two from
@@ -386,26 +511,73 @@ if (flag('--huge')) {
 }
 
 const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-console.log(`adapter: ${adapterName}; timestamps: ${hasTimestamps}; repeats: ${R}; maxStorageBufferBindingSize ${adapter.limits.maxStorageBufferBindingSize}, maxBufferSize ${adapter.limits.maxBufferSize}`);
-console.log(['shape', 'eo', 'kernel ms', 'pass ts ms', 'per-axis ms', 'GB/s', 'copyB2B ms', 'B2B GB/s', 'kernel/B2B', 'copy-kern ms', 'kernel/ck', 'e2e ms', 'cpu ms', 'err/eps'].map((h, i) => (i < 2 ? h.padEnd(i ? 3 : 14) : h.padStart(12))).join(''));
+console.log(
+  `adapter: ${adapterName}; timestamps: ${hasTimestamps}; repeats: ${R}; maxStorageBufferBindingSize ${adapter.limits.maxStorageBufferBindingSize}, maxBufferSize ${adapter.limits.maxBufferSize}`,
+);
+console.log(
+  [
+    'shape',
+    'eo',
+    'kernel ms',
+    'pass ts ms',
+    'per-axis ms',
+    'GB/s',
+    'copyB2B ms',
+    'B2B GB/s',
+    'kernel/B2B',
+    'copy-kern ms',
+    'kernel/ck',
+    'e2e ms',
+    'cpu ms',
+    'err/eps',
+  ]
+    .map((h, i) => (i < 2 ? h.padEnd(i ? 3 : 14) : h.padStart(12)))
+    .join(''),
+);
 for (const r of rows) {
-  console.log([r.shape.padEnd(14), String(r.edgeOrder).padEnd(3), fmt(r.kernelMs), fmt(r.kernelTimestampMs), fmt(r.perAxisMs), fmt(r.gbps, 0), fmt(r.copyMs), fmt(r.copyGbps, 0), fmt(r.ratioToCopy, 2), fmt(r.copyKernelTimestampMs), fmt(r.ratioToCopyKernel, 2), fmt(r.endToEndMs, 1), fmt(r.cpuMs, 0), fmt(r.sampledErrorInEps, 2)]
-    .map((c, i) => (i < 2 ? c : c.padStart(12))).join(''));
+  console.log(
+    [
+      r.shape.padEnd(14),
+      String(r.edgeOrder).padEnd(3),
+      fmt(r.kernelMs),
+      fmt(r.kernelTimestampMs),
+      fmt(r.perAxisMs),
+      fmt(r.gbps, 0),
+      fmt(r.copyMs),
+      fmt(r.copyGbps, 0),
+      fmt(r.ratioToCopy, 2),
+      fmt(r.copyKernelTimestampMs),
+      fmt(r.ratioToCopyKernel, 2),
+      fmt(r.endToEndMs, 1),
+      fmt(r.cpuMs, 0),
+      fmt(r.sampledErrorInEps, 2),
+    ]
+      .map((c, i) => (i < 2 ? c : c.padStart(12)))
+      .join(''),
+  );
 }
-console.log(`upload ${uploadFigures.shape} (${(uploadFigures.bytes / 2 ** 20).toFixed(0)} MiB): writeBuffer ${fmt(uploadFigures.writeBufferMs, 1)} ms, mappedAtCreation ${fmt(uploadFigures.mappedAtCreationMs, 1)} ms, pooled staging ${fmt(uploadFigures.pooledStagingMs, 1)} ms`);
+console.log(
+  `upload ${uploadFigures.shape} (${(uploadFigures.bytes / 2 ** 20).toFixed(0)} MiB): writeBuffer ${fmt(uploadFigures.writeBufferMs, 1)} ms, mappedAtCreation ${fmt(uploadFigures.mappedAtCreationMs, 1)} ms, pooled staging ${fmt(uploadFigures.pooledStagingMs, 1)} ms`,
+);
 for (const shape of new Set(sweep.map((s) => s.shape))) {
   const these = sweep.filter((s) => s.shape === shape);
-  console.log(`workgroup sweep ${shape} (queued / pass ms): ${these.map((s) => `${s.workgroupSize}: ${fmt(s.kernelMs)} / ${fmt(s.kernelTimestampMs)}`).join(', ')}`);
+  console.log(
+    `workgroup sweep ${shape} (queued / pass ms): ${these.map((s) => `${s.workgroupSize}: ${fmt(s.kernelMs)} / ${fmt(s.kernelTimestampMs)}`).join(', ')}`,
+  );
 }
 console.log('fused magnitude vs gradient then hypot (edge order 1):');
 for (const r of rows.filter((row) => row.edgeOrder === 1)) {
-  console.log(`  ${r.shape.padEnd(14)} magnitude ${fmt(r.magnitudeMs)} ms, gradient ${fmt(r.kernelMs)} ms, gradient+hypot ${fmt(r.gradientThenHypotMs)} ms; bytes fused/gradient ${(2 / (1 + r.axes)).toFixed(2)}`);
+  console.log(
+    `  ${r.shape.padEnd(14)} magnitude ${fmt(r.magnitudeMs)} ms, gradient ${fmt(r.kernelMs)} ms, gradient+hypot ${fmt(r.gradientThenHypotMs)} ms; bytes fused/gradient ${(2 / (1 + r.axes)).toFixed(2)}`,
+  );
 }
 for (const { label } of others) {
   console.log(`one-pass kernel, this build vs ${label} (pass timestamps):`);
   for (const r of rows) {
     const that = r.othersTimestampMs[label];
-    console.log(`  ${r.shape.padEnd(14)} e${r.edgeOrder} ${fmt(r.kernelTimestampMs)} ms vs ${fmt(that)} ms (this ÷ that ${fmt(r.kernelTimestampMs / that, 2)})`);
+    console.log(
+      `  ${r.shape.padEnd(14)} e${r.edgeOrder} ${fmt(r.kernelTimestampMs)} ms vs ${fmt(that)} ms (this ÷ that ${fmt(r.kernelTimestampMs / that, 2)})`,
+    );
   }
 }
 if (huge) console.log(`huge: ${JSON.stringify(huge)}`);

@@ -6,16 +6,23 @@
 // sequential ones. Medians of repeated trials; measured side by side.
 import { defaultContextOf, kernelRecorder } from './record-kernel.js';
 
-const MAP_READ = 0x01, COPY_SRC = 0x04, COPY_DST = 0x08, STORAGE = 0x80;
+const MAP_READ = 0x01,
+  COPY_SRC = 0x04,
+  COPY_DST = 0x08,
+  STORAGE = 0x80;
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+};
 
 /** A bare round trip of `inBytes` in and `outBytes` out on `device`, reusing its buffers between trips. */
 function bareRoundTrip(device, inBytes, outBytes, kernel) {
   const src = device.createBuffer({ size: inBytes, usage: STORAGE | COPY_DST | COPY_SRC });
   const out = device.createBuffer({ size: outBytes + 256, usage: STORAGE | COPY_SRC | COPY_DST });
   const read = device.createBuffer({ size: outBytes, usage: MAP_READ | COPY_DST });
-  const input = new Float32Array(inBytes / 4).fill(1), result = new Float32Array(outBytes / 4);
+  const input = new Float32Array(inBytes / 4).fill(1),
+    result = new Float32Array(outBytes / 4);
   return {
     async run() {
       device.queue.writeBuffer(src, 0, input);
@@ -29,7 +36,9 @@ function bareRoundTrip(device, inBytes, outBytes, kernel) {
       read.unmap();
       release?.();
     },
-    destroy() { for (const b of [src, out, read]) b.destroy(); },
+    destroy() {
+      for (const b of [src, out, read]) b.destroy();
+    },
   };
 }
 
@@ -44,27 +53,44 @@ export async function measureLatency(lib, { side = 64, calls = 40, batch = 1000,
   // The same round trip with the library's kernel recorded between the copies: the GPU work of a call.
   const record = await kernelRecorder(ctx, options);
   const withKernel = bareRoundTrip(device, n * 4, 2 * n * 4, (encoder, src, out) => record(encoder, { input: src, output: out }));
-  for (let i = 0; i < 5; i++) { await bare.run(); await withKernel.run(); await lib.gpuGradient(data, options); } // warm-up
-  const bareMs = [], kernelTripMs = [], callMs = [];
+  for (let i = 0; i < 5; i++) {
+    await bare.run();
+    await withKernel.run();
+    await lib.gpuGradient(data, options);
+  } // warm-up
+  const bareMs = [],
+    kernelTripMs = [],
+    callMs = [];
   const before = ctx.stats().transfer;
   for (let i = 0; i < calls; i++) {
-    let t = performance.now(); await bare.run(); bareMs.push(performance.now() - t);
-    t = performance.now(); await withKernel.run(); kernelTripMs.push(performance.now() - t);
-    t = performance.now(); await lib.gpuGradient(data, options); callMs.push(performance.now() - t);
+    let t = performance.now();
+    await bare.run();
+    bareMs.push(performance.now() - t);
+    t = performance.now();
+    await withKernel.run();
+    kernelTripMs.push(performance.now() - t);
+    t = performance.now();
+    await lib.gpuGradient(data, options);
+    callMs.push(performance.now() - t);
   }
   const after = ctx.stats().transfer;
-  const phases = after ? Object.fromEntries(['uploadMs', 'recordMs', 'waitMs', 'downloadMs'].map((k) => [k, (after[k] - before[k]) / calls])) : null;
+  const phases = after
+    ? Object.fromEntries(['uploadMs', 'recordMs', 'waitMs', 'downloadMs'].map((k) => [k, (after[k] - before[k]) / calls]))
+    : null;
   withKernel.destroy();
   // The same round trip while an empty command buffer is submitted every millisecond: engines whose
   // mapAsync waits for a poll (Firefox) resolve it at the next submit instead.
   const pokedMs = [];
   for (let i = 0; i < Math.min(calls, 20); i++) {
     const timer = setInterval(() => device.queue.submit([device.createCommandEncoder().finish()]), 1);
-    const t = performance.now(); await bare.run(); pokedMs.push(performance.now() - t);
+    const t = performance.now();
+    await bare.run();
+    pokedMs.push(performance.now() - t);
     clearInterval(timer);
   }
   bare.destroy();
-  const seq = [], conc = [];
+  const seq = [],
+    conc = [];
   for (let t = 0; t < trials; t++) {
     let t0 = performance.now();
     for (let i = 0; i < batch; i++) await lib.gpuGradient(data, options);
@@ -74,7 +100,16 @@ export async function measureLatency(lib, { side = 64, calls = 40, batch = 1000,
     conc.push(performance.now() - t0);
   }
   return {
-    side, bareMs: median(bareMs), pokedBareMs: median(pokedMs), kernelTripMs: median(kernelTripMs), phases, callMs: median(callMs), callOverBare: median(callMs) / median(bareMs),
-    sequentialMs: median(seq), concurrentMs: median(conc), concurrentSpeedup: median(seq) / median(conc), batch,
+    side,
+    bareMs: median(bareMs),
+    pokedBareMs: median(pokedMs),
+    kernelTripMs: median(kernelTripMs),
+    phases,
+    callMs: median(callMs),
+    callOverBare: median(callMs) / median(bareMs),
+    sequentialMs: median(seq),
+    concurrentMs: median(conc),
+    concurrentSpeedup: median(seq) / median(conc),
+    batch,
   };
 }

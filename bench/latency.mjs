@@ -12,14 +12,20 @@ import { createServer } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
-const value = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+const value = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
 const engines = value('--engines', 'node,bun,deno,chromium,firefox').split(',');
 const batch = Number(value('--batch', 1000));
 const root = resolve('.');
 const dist = value('--dist', 'dist');
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasGpu = existsSync('/dev/nvidia0') || (existsSync('/dev/dri') && execFileSync('ls', ['/dev/dri']).toString().includes('renderD'));
-const env = { ...process.env, ...(!process.env.VK_ICD_FILENAMES && !hasGpu && existsSync(SWIFTSHADER) ? { VK_ICD_FILENAMES: SWIFTSHADER } : {}) };
+const env = {
+  ...process.env,
+  ...(!process.env.VK_ICD_FILENAMES && !hasGpu && existsSync(SWIFTSHADER) ? { VK_ICD_FILENAMES: SWIFTSHADER } : {}),
+};
 
 // One script for the runtimes, on the library's default device.
 const runtimeScript = `
@@ -36,7 +42,11 @@ const runtimeScript = `
 function runtime(name) {
   const file = resolve('scratch/latency-runtime.mjs');
   writeFileSync(file, runtimeScript);
-  const [bin, pre] = { node: [process.execPath, []], bun: [resolve('node_modules/.bin/bun'), []], deno: [resolve('node_modules/.bin/deno'), ['run', '-A']] }[name];
+  const [bin, pre] = {
+    node: [process.execPath, []],
+    bun: [resolve('node_modules/.bin/bun'), []],
+    deno: [resolve('node_modules/.bin/deno'), ['run', '-A']],
+  }[name];
   // Bun 1.4.5 aborts in Dawn's teardown at exit (after printing): the printed line is what counts.
   const run = spawnSync(bin, [...pre, file], { env, encoding: 'utf8', timeout: 600_000 });
   const line = run.stdout.split('\n').find((l) => l.startsWith('LATENCY '));
@@ -59,15 +69,31 @@ async function browser(name) {
       return;
     }
     const path = join(root, url.replace(/\.\.+/g, ''));
-    if (!(url.startsWith(`/${dist}/`) || url.startsWith('/bench/')) || !existsSync(path)) { res.statusCode = 404; res.end(); return; }
+    if (!(url.startsWith(`/${dist}/`) || url.startsWith('/bench/')) || !existsSync(path)) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
     res.setHeader('content-type', extname(path) === '.js' ? 'text/javascript' : 'application/octet-stream');
     res.end(readFileSync(path));
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const b = name === 'chromium'
-    ? await puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, protocolTimeout: 1_800_000, args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update'] })
-    : await puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, env, protocolTimeout: 1_800_000,
-      extraPrefsFirefox: { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-blocklist': true } });
+  const b =
+    name === 'chromium'
+      ? await puppeteer.launch({
+          executablePath: '/usr/bin/chromium',
+          headless: true,
+          protocolTimeout: 1_800_000,
+          args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+        })
+      : await puppeteer.launch({
+          browser: 'firefox',
+          executablePath: '/usr/bin/firefox-esr',
+          headless: true,
+          env,
+          protocolTimeout: 1_800_000,
+          extraPrefsFirefox: { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-blocklist': true },
+        });
   try {
     const page = await b.newPage();
     page.on('pageerror', (e) => console.error(`${name} page error: ${e.message}`));
@@ -84,10 +110,14 @@ const results = {};
 for (const name of engines) {
   results[name] = ['chromium', 'firefox'].includes(name) ? await browser(name) : runtime(name);
   const r = results[name];
-  const p = r.phases ? ` [upload ${r.phases.uploadMs.toFixed(3)}, record ${r.phases.recordMs.toFixed(3)}, wait ${r.phases.waitMs.toFixed(3)}, download ${r.phases.downloadMs.toFixed(3)}]` : '';
-  console.log(`${name.padEnd(9)} ${r.adapter}: bare round trip ${r.bareMs.toFixed(3)} ms (poked ${r.pokedBareMs.toFixed(3)}, with our kernel ${r.kernelTripMs?.toFixed(3)}), `
-    + `64² gpuGradient ${r.callMs.toFixed(3)} ms = ${r.callOverBare.toFixed(2)}× bare${p}; ${r.batch} calls sequential ${r.sequentialMs.toFixed(0)} ms, `
-    + `concurrent ${r.concurrentMs.toFixed(0)} ms = ${r.concurrentSpeedup.toFixed(1)}× throughput`);
+  const p = r.phases
+    ? ` [upload ${r.phases.uploadMs.toFixed(3)}, record ${r.phases.recordMs.toFixed(3)}, wait ${r.phases.waitMs.toFixed(3)}, download ${r.phases.downloadMs.toFixed(3)}]`
+    : '';
+  console.log(
+    `${name.padEnd(9)} ${r.adapter}: bare round trip ${r.bareMs.toFixed(3)} ms (poked ${r.pokedBareMs.toFixed(3)}, with our kernel ${r.kernelTripMs?.toFixed(3)}), ` +
+      `64² gpuGradient ${r.callMs.toFixed(3)} ms = ${r.callOverBare.toFixed(2)}× bare${p}; ${r.batch} calls sequential ${r.sequentialMs.toFixed(0)} ms, ` +
+      `concurrent ${r.concurrentMs.toFixed(0)} ms = ${r.concurrentSpeedup.toFixed(1)}× throughput`,
+  );
 }
 const json = value('--json');
 if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), batch, results }, null, 2));

@@ -9,7 +9,9 @@
 export async function kernelRecorder(ctx, options) {
   if (typeof ctx.prepare === 'function') {
     const kernel = await ctx.prepare(options);
-    return (encoder, buffers, timestampWrites) => { kernel.encode(encoder, timestampWrites ? { ...buffers, timestampWrites } : buffers); };
+    return (encoder, buffers, timestampWrites) => {
+      kernel.encode(encoder, timestampWrites ? { ...buffers, timestampWrites } : buffers);
+    };
   }
   return async (encoder, buffers, timestampWrites) => (await ctx.encode(encoder, { ...options, ...buffers, timestampWrites })).release;
 }

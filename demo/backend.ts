@@ -1,5 +1,12 @@
 import {
-  cpuGradient, cpuGradientMagnitude, describeAdapter, gpuGradient, GradientError, gpuGradientMagnitude, type GradientOptions, type NumericArray,
+  cpuGradient,
+  cpuGradientMagnitude,
+  describeAdapter,
+  GradientError,
+  type GradientOptions,
+  gpuGradient,
+  gpuGradientMagnitude,
+  type NumericArray,
 } from '../src/index';
 
 /** Which engine the demo uses: WebGPU when the browser offers an adapter, else the CPU reference. */
@@ -18,8 +25,13 @@ async function whyNoWebGPU(): Promise<{ adapter: GPUAdapter | null; reason: stri
   try {
     const adapter = await navigator.gpu?.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter) return { adapter, reason: '' };
-  } catch { /* the library's message below says why */ }
-  const error = await gpuGradient([0, 1]).then(() => null, (e: unknown) => e);
+  } catch {
+    /* the library's message below says why */
+  }
+  const error = await gpuGradient([0, 1]).then(
+    () => null,
+    (e: unknown) => e,
+  );
   return { adapter: null, reason: error instanceof GradientError ? error.message : `WebGPU offered no adapter (${String(error)})` };
 }
 
@@ -27,13 +39,19 @@ export async function chooseBackend(): Promise<Backend> {
   const { adapter, reason } = await whyNoWebGPU();
   if (adapter) {
     return {
-      kind: 'gpu', adapterName: describeAdapter(adapter), reason: '',
-      gradient: (d, o) => gpuGradient(d, o), magnitude: (d, o) => gpuGradientMagnitude(d, o),
+      kind: 'gpu',
+      adapterName: describeAdapter(adapter),
+      reason: '',
+      gradient: (d, o) => gpuGradient(d, o),
+      magnitude: (d, o) => gpuGradientMagnitude(d, o),
     };
   }
   return {
-    kind: 'cpu', adapterName: '', reason,
-    gradient: async (d, o) => cpuGradient(d, o), magnitude: async (d, o) => cpuGradientMagnitude(d, o),
+    kind: 'cpu',
+    adapterName: '',
+    reason,
+    gradient: async (d, o) => cpuGradient(d, o),
+    magnitude: async (d, o) => cpuGradientMagnitude(d, o),
   };
 }
 

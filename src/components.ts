@@ -1,5 +1,5 @@
-import { describeData, type DataInfo } from './data.js';
-import { GradientError, describe } from './errors.js';
+import { type DataInfo, describeData } from './data.js';
+import { describe, GradientError } from './errors.js';
 import type { Plan } from './plan.js';
 import type { NumericArray } from './types.js';
 
@@ -9,7 +9,10 @@ export type DerivedField = 'magnitude' | 'divergence' | 'curl';
 /** Checks a list of same-shaped component arrays (divergence, curl); all must share length and type. */
 export function describeComponents(components: unknown): { list: NumericArray[]; info: DataInfo } {
   if (!Array.isArray(components) || components.length === 0) {
-    throw new GradientError('invalid-data', `components: ${describe(components)} must be a non-empty array of arrays (one per selected axis)`);
+    throw new GradientError(
+      'invalid-data',
+      `components: ${describe(components)} must be a non-empty array of arrays (one per selected axis)`,
+    );
   }
   const infos = components.map((c, k) => {
     try {
@@ -20,7 +23,10 @@ export function describeComponents(components: unknown): { list: NumericArray[];
   });
   infos.forEach((info, k) => {
     if (info.length !== infos[0].length || info.kind !== infos[0].kind) {
-      throw new GradientError('invalid-data', `components[${k}]: ${info.kind}[${info.length}] differs from components[0], ${infos[0].kind}[${infos[0].length}] (all components must have the same length and type)`);
+      throw new GradientError(
+        'invalid-data',
+        `components[${k}]: ${info.kind}[${info.length}] differs from components[0], ${infos[0].kind}[${infos[0].length}] (all components must have the same length and type)`,
+      );
     }
   });
   return { list: components as NumericArray[], info: infos[0] };
@@ -33,6 +39,9 @@ export function checkComponentCount(plan: Plan, count: number, field: Exclude<De
     throw new GradientError('invalid-axis', `axis: curl needs 2 or 3 selected axes, not ${axes}`);
   }
   if (count !== axes) {
-    throw new GradientError('invalid-data', `components: ${count} arrays given but ${axes} axes are selected (${field} pairs component k with selected axis k)`);
+    throw new GradientError(
+      'invalid-data',
+      `components: ${count} arrays given but ${axes} axes are selected (${field} pairs component k with selected axis k)`,
+    );
   }
 }

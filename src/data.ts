@@ -1,4 +1,4 @@
-import { GradientError, describe } from './errors.js';
+import { describe, GradientError } from './errors.js';
 import type { DataKind } from './types.js';
 
 export interface DataInfo {
@@ -7,10 +7,15 @@ export interface DataInfo {
 }
 
 const KIND_BY_CONSTRUCTOR = new Map<unknown, DataKind>([
-  [Float64Array, 'float64'], [Float32Array, 'float32'],
-  [Int8Array, 'int8'], [Uint8Array, 'uint8'], [Uint8ClampedArray, 'uint8'],
-  [Int16Array, 'int16'], [Uint16Array, 'uint16'],
-  [Int32Array, 'int32'], [Uint32Array, 'uint32'],
+  [Float64Array, 'float64'],
+  [Float32Array, 'float32'],
+  [Int8Array, 'int8'],
+  [Uint8Array, 'uint8'],
+  [Uint8ClampedArray, 'uint8'],
+  [Int16Array, 'int16'],
+  [Uint16Array, 'uint16'],
+  [Int32Array, 'int32'],
+  [Uint32Array, 'uint32'],
 ]);
 
 /** Checks that `data` is a supported numeric array and says what it holds. Throws `invalid-data`. */
@@ -18,8 +23,10 @@ export function describeData(data: unknown): DataInfo {
   if (ArrayBuffer.isView(data)) {
     const kind = KIND_BY_CONSTRUCTOR.get(data.constructor);
     if (!kind) {
-      throw new GradientError('invalid-data',
-        `data: ${describe(data)} is not supported; use a Float64Array, Float32Array, an 8/16/32-bit integer typed array or an array of numbers`);
+      throw new GradientError(
+        'invalid-data',
+        `data: ${describe(data)} is not supported; use a Float64Array, Float32Array, an 8/16/32-bit integer typed array or an array of numbers`,
+      );
     }
     return { length: (data as unknown as ArrayLike<number>).length, kind };
   }
@@ -27,11 +34,16 @@ export function describeData(data: unknown): DataInfo {
     // A hole reads as undefined, so this also refuses sparse arrays.
     for (let i = 0; i < data.length; i++) {
       if (typeof data[i] !== 'number') {
-        throw new GradientError('invalid-data', `data[${i}]: ${describe(data[i])} is not a number (arrays must hold only numbers, with no holes)`);
+        throw new GradientError(
+          'invalid-data',
+          `data[${i}]: ${describe(data[i])} is not a number (arrays must hold only numbers, with no holes)`,
+        );
       }
     }
     return { length: data.length, kind: 'float64' };
   }
-  throw new GradientError('invalid-data',
-    `data: ${describe(data)} is not a supported array; pass a typed array (Float64Array, Float32Array, Int8/16/32, Uint8/16/32, Uint8Clamped) or an array of numbers`);
+  throw new GradientError(
+    'invalid-data',
+    `data: ${describe(data)} is not a supported array; pass a typed array (Float64Array, Float32Array, Int8/16/32, Uint8/16/32, Uint8Clamped) or an array of numbers`,
+  );
 }

@@ -32,7 +32,10 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'bigint') return `${value}n`;
-  if (Array.isArray(value)) return value.length > 8 ? `[${value.slice(0, 8).map(describe).join(', ')}, …] (length ${value.length})` : `[${value.map(describe).join(', ')}]`;
+  if (Array.isArray(value))
+    return value.length > 8
+      ? `[${value.slice(0, 8).map(describe).join(', ')}, …] (length ${value.length})`
+      : `[${value.map(describe).join(', ')}]`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length ?? value.byteLength})`;
   if (typeof value === 'object') return value.constructor && value.constructor !== Object ? value.constructor.name : 'object';
   return typeof value;

@@ -1,17 +1,23 @@
-export { cpuGradient, type CpuGradientOptions } from './cpu/gradient.js';
-export { cpuCurl, cpuDivergence, cpuGradientMagnitude } from './cpu/derived.js';
 export type { DerivedField } from './components.js';
+export { cpuCurl, cpuDivergence, cpuGradientMagnitude } from './cpu/derived.js';
+export { type CpuGradientOptions, cpuGradient } from './cpu/gradient.js';
 export { GradientError, type GradientErrorCode } from './errors.js';
-export type { DataKind, GradientOptions, NumericArray } from './types.js';
 export {
-  gpuGradient, gpuGradientMagnitude, gpuDivergence, gpuCurl, createGradient, defaultGradient, destroyDefaultGradient,
+  createGradient,
+  defaultGradient,
+  destroyDefaultGradient,
   type GpuGradientOptions,
+  gpuCurl,
+  gpuDivergence,
+  gpuGradient,
+  gpuGradientMagnitude,
 } from './gpu/api.js';
-export { GradientContext, type HostCallOptions, type ContextStats } from './gpu/context.js';
-export type { GradientContextOptions } from './gpu/options.js';
-export type { PrepareOptions, OutputLayout } from './gpu/operation.js';
-export type { GpuLimits } from './gpu/dispatch.js';
-export type { TransferStats } from './gpu/transfer.js';
-export type { PoolStats } from './gpu/pool.js';
+export { type ContextStats, GradientContext, type HostCallOptions } from './gpu/context.js';
 export { describeAdapter } from './gpu/device.js';
-export { PreparedKernel, type KernelBinding, type KernelBuffers } from './gpu/prepared.js';
+export type { GpuLimits } from './gpu/dispatch.js';
+export type { OutputLayout, PrepareOptions } from './gpu/operation.js';
+export type { GradientContextOptions } from './gpu/options.js';
+export type { PoolStats } from './gpu/pool.js';
+export { type KernelBinding, type KernelBuffers, PreparedKernel } from './gpu/prepared.js';
+export type { TransferStats } from './gpu/transfer.js';
+export type { DataKind, GradientOptions, NumericArray } from './types.js';

@@ -1,4 +1,4 @@
-import { GradientError, describe } from './errors.js';
+import { describe, GradientError } from './errors.js';
 import type { NumericArray } from './types.js';
 
 /**
@@ -6,13 +6,19 @@ import type { NumericArray } from './types.js';
  * elements, none overlapping another or an input (a streamed GPU call reads its input while earlier
  * pieces' results are written). Returns them typed; throws `invalid-option` naming the entry.
  */
-export function checkOut<T extends Float32Array | Float64Array>(out: unknown, Ctor: { new (n: number): T; name: string }, count: number,
-  length: number, inputs: readonly NumericArray[], what: string): T[] {
+export function checkOut<T extends Float32Array | Float64Array>(
+  out: unknown,
+  Ctor: { new (n: number): T; name: string },
+  count: number,
+  length: number,
+  inputs: readonly NumericArray[],
+  what: string,
+): T[] {
   if (!Array.isArray(out) || out.length !== count) {
     throw new GradientError('invalid-option', `out: ${describe(out)} must be an array of ${count} ${Ctor.name} (${what})`);
   }
-  const shares = (a: ArrayBufferView, b: ArrayBufferView) => a.buffer === b.buffer
-    && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+  const shares = (a: ArrayBufferView, b: ArrayBufferView) =>
+    a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
   out.forEach((o, k) => {
     if (!(o instanceof Ctor) || o.length !== length) {
       throw new GradientError('invalid-option', `out[${k}]: ${describe(o)} must be a ${Ctor.name} of length ${length}`);

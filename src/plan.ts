@@ -1,5 +1,5 @@
-import { GradientError, describe } from './errors.js';
 import type { DataInfo } from './data.js';
+import { describe, GradientError } from './errors.js';
 import type { GradientOptions } from './types.js';
 
 /**
@@ -49,8 +49,10 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key) && !extraKeys.includes(key)) {
-      throw new GradientError('invalid-option',
-        `options.${key}: unknown option (expected one of ${[...OPTION_KEYS, ...extraKeys].join(', ')})`);
+      throw new GradientError(
+        'invalid-option',
+        `options.${key}: unknown option (expected one of ${[...OPTION_KEYS, ...extraKeys].join(', ')})`,
+      );
     }
   }
   const shape = checkShape(options.shape, info.length);
@@ -75,7 +77,10 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
     const spacing = steps[k];
     if (typeof spacing === 'number') {
       if (periods[k] !== null) {
-        throw new GradientError('invalid-spacing', `period[${k}]: ${periods[k]} given for an axis with the scalar step ${spacing} (its period is n·step)`);
+        throw new GradientError(
+          'invalid-spacing',
+          `period[${k}]: ${periods[k]} given for an axis with the scalar step ${spacing} (its period is n·step)`,
+        );
       }
       return { axis, n, outer, inner, step: spacing, dx: null };
     }
@@ -99,15 +104,20 @@ function checkChoice<T extends string | number>(value: unknown, name: string, al
 /** One period (or null) per selected axis. */
 function checkPeriods(period: unknown, count: number, boundary: 'edge' | 'periodic'): (number | null)[] {
   if (period === undefined) return new Array(count).fill(null);
-  if (boundary !== 'periodic') throw new GradientError('invalid-option', `period: ${describe(period)} is only meaningful with boundary 'periodic'`);
+  if (boundary !== 'periodic')
+    throw new GradientError('invalid-option', `period: ${describe(period)} is only meaningful with boundary 'periodic'`);
   const check = (p: unknown, where: string) => {
     if (p === null || p === undefined) return null;
-    if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0) throw new GradientError('invalid-spacing', `${where}: ${describe(p)} is not a finite, positive period`);
+    if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0)
+      throw new GradientError('invalid-spacing', `${where}: ${describe(p)} is not a finite, positive period`);
     return p;
   };
   if (typeof period === 'number') return new Array(count).fill(check(period, 'period'));
   if (!Array.isArray(period) || period.length !== count) {
-    throw new GradientError('invalid-spacing', `period: ${describe(period)} must be a number or have one entry per selected axis (${count})`);
+    throw new GradientError(
+      'invalid-spacing',
+      `period: ${describe(period)} must be a number or have one entry per selected axis (${count})`,
+    );
   }
   return period.map((p, k) => check(p, `period[${k}]`));
 }
@@ -120,7 +130,8 @@ function innerOf(shape: readonly number[], axis: number): number {
 
 function checkShape(shape: unknown, length: number): number[] {
   if (shape === undefined) return [length];
-  if (!Array.isArray(shape)) throw new GradientError('invalid-shape', `shape: ${describe(shape)} must be an array of non-negative integers`);
+  if (!Array.isArray(shape))
+    throw new GradientError('invalid-shape', `shape: ${describe(shape)} must be an array of non-negative integers`);
   let product = 1;
   shape.forEach((n, d) => {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
@@ -175,10 +186,16 @@ function checkSpacingList(spacing: unknown, count: number): (number | ArrayLike<
   if (spacing === undefined) return new Array(count).fill(1);
   if (typeof spacing === 'number') return new Array(count).fill(checkStep(spacing, 'spacing'));
   if (!isArrayLike(spacing)) {
-    throw new GradientError('invalid-spacing', `spacing: ${describe(spacing)} must be a number or an array with one entry per selected axis`);
+    throw new GradientError(
+      'invalid-spacing',
+      `spacing: ${describe(spacing)} must be a number or an array with one entry per selected axis`,
+    );
   }
   if (spacing.length !== count) {
-    throw new GradientError('invalid-spacing', `spacing: ${describe(spacing)} has ${spacing.length} entries but ${count} axes are selected`);
+    throw new GradientError(
+      'invalid-spacing',
+      `spacing: ${describe(spacing)} has ${spacing.length} entries but ${count} axes are selected`,
+    );
   }
   return Array.from(spacing as ArrayLike<unknown>, (entry, k) => {
     if (typeof entry === 'number') return checkStep(entry, `spacing[${k}]`);
@@ -200,7 +217,12 @@ function isArrayLike(value: unknown): value is ArrayLike<unknown> {
  * is the period, or null when none was given (then the coordinates must be evenly spaced, and the
  * wrap-around step is that same step); periodic coordinates must be monotonic within one period.
  */
-function coordinateSteps(coords: ArrayLike<number>, n: number, k: number, period?: number | null): { step: number | null; dx: Float64Array | null } {
+function coordinateSteps(
+  coords: ArrayLike<number>,
+  n: number,
+  k: number,
+  period?: number | null,
+): { step: number | null; dx: Float64Array | null } {
   const where = `spacing[${k}]`;
   if (coords.length !== n) {
     throw new GradientError('invalid-spacing', `${where}: coordinate array of length ${coords.length} does not match the axis length ${n}`);
@@ -220,21 +242,30 @@ function coordinateSteps(coords: ArrayLike<number>, n: number, k: number, period
       const what = i < n - 1 ? `coordinates ${i} and ${i + 1} give the step ${d}` : `the period ${period} leaves the wrap-around step ${d}`;
       throw new GradientError('invalid-spacing', `${where}: ${what} (steps must be finite and non-zero)`);
     }
-    if (periodic && i > 0 && (d > 0) !== (dx[0] > 0)) {
-      throw new GradientError('invalid-spacing', i < n - 1
-        ? `${where}: periodic coordinates must be monotonic (the step changes sign at index ${i})`
-        : `${where}: the period ${period} is shorter than the span of the coordinates`);
+    if (periodic && i > 0 && d > 0 !== dx[0] > 0) {
+      throw new GradientError(
+        'invalid-spacing',
+        i < n - 1
+          ? `${where}: periodic coordinates must be monotonic (the step changes sign at index ${i})`
+          : `${where}: the period ${period} is shorter than the span of the coordinates`,
+      );
     }
     if (!periodic && i > 0 && dx[i - 1] + d === 0) {
-      throw new GradientError('invalid-spacing', `${where}: coordinates ${i - 1} and ${i + 1} are equal (the steps ${dx[i - 1]} and ${d} `
-        + `sum to 0), and the stencil at point ${i} divides by that sum (numpy returns inf/nan there)`);
+      throw new GradientError(
+        'invalid-spacing',
+        `${where}: coordinates ${i - 1} and ${i + 1} are equal (the steps ${dx[i - 1]} and ${d} ` +
+          `sum to 0), and the stencil at point ${i} divides by that sum (numpy returns inf/nan there)`,
+      );
     }
     dx[i] = d;
     if (d !== dx[0]) uniform = false;
   }
   if (uniform) return { step: dx[0], dx: null };
   if (period === null) {
-    throw new GradientError('invalid-spacing', `${where}: periodic boundaries with uneven coordinates need the period length (options.period)`);
+    throw new GradientError(
+      'invalid-spacing',
+      `${where}: periodic boundaries with uneven coordinates need the period length (options.period)`,
+    );
   }
   return { step: null, dx };
 }

@@ -1,7 +1,11 @@
 import type { AxisPlan } from './plan.js';
 
 /** Three weights applied to three samples, in numpy's order. */
-export interface Weights3 { readonly a: number; readonly b: number; readonly c: number }
+export interface Weights3 {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+}
 
 /**
  * numpy's second-order interior coefficients for non-uniform steps, for points 1..n−2:
@@ -10,9 +14,12 @@ export interface Weights3 { readonly a: number; readonly b: number; readonly c: 
  */
 export function interiorWeights(dx: Float64Array, periodic = false): { a: Float64Array; b: Float64Array; c: Float64Array } {
   const m = periodic ? dx.length : dx.length - 1;
-  const a = new Float64Array(m), b = new Float64Array(m), c = new Float64Array(m);
+  const a = new Float64Array(m),
+    b = new Float64Array(m),
+    c = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    const dx1 = periodic ? dx[(i + m - 1) % m] : dx[i], dx2 = periodic ? dx[i] : dx[i + 1];
+    const dx1 = periodic ? dx[(i + m - 1) % m] : dx[i],
+      dx2 = periodic ? dx[i] : dx[i + 1];
     a[i] = -dx2 / (dx1 * (dx1 + dx2));
     b[i] = (dx2 - dx1) / (dx1 * dx2);
     c[i] = dx1 / (dx2 * (dx1 + dx2));
@@ -34,14 +41,17 @@ export function edgeWeights2(ax: AxisPlan): { lo: Weights3; hi: Weights3 } {
     const h = ax.step!;
     return { lo: { a: -1.5 / h, b: 2 / h, c: -0.5 / h }, hi: { a: 0.5 / h, b: -2 / h, c: 1.5 / h } };
   }
-  const d = ax.dx, m = d.length;
-  let dx1 = d[0], dx2 = d[1];
+  const d = ax.dx,
+    m = d.length;
+  let dx1 = d[0],
+    dx2 = d[1];
   const lo = {
     a: -(2 * dx1 + dx2) / (dx1 * (dx1 + dx2)),
     b: (dx1 + dx2) / (dx1 * dx2),
     c: -dx1 / (dx2 * (dx1 + dx2)),
   };
-  dx1 = d[m - 2]; dx2 = d[m - 1];
+  dx1 = d[m - 2];
+  dx2 = d[m - 1];
   const hi = {
     a: dx2 / (dx1 * (dx1 + dx2)),
     b: -(dx2 + dx1) / (dx1 * dx2),

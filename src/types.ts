@@ -1,7 +1,15 @@
 /** Public argument types, shared by the CPU reference and the GPU path. */
 export type NumericArray =
-  | Float64Array | Float32Array | Int8Array | Uint8Array | Uint8ClampedArray
-  | Int16Array | Uint16Array | Int32Array | Uint32Array | readonly number[];
+  | Float64Array
+  | Float32Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | readonly number[];
 
 /** numpy.gradient's arguments (shape, axis, spacing, edge order) and this library's extensions (boundary, accuracy). */
 export interface GradientOptions {

@@ -12,8 +12,11 @@ describe('benchmark smoke test', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wgg-bench-'));
     try {
       const json = join(dir, 'bench.json');
-      const out = execFileSync(process.execPath, ['bench/gpu.mjs', '--sizes', '1d:4096,2d:64x68,3d:8x8x12', '--repeat', '2', '--json', json, '--compare', 'dist'],
-        { encoding: 'utf8', env: vulkanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+      const out = execFileSync(
+        process.execPath,
+        ['bench/gpu.mjs', '--sizes', '1d:4096,2d:64x68,3d:8x8x12', '--repeat', '2', '--json', json, '--compare', 'dist'],
+        { encoding: 'utf8', env: vulkanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 },
+      );
       expect(out).toMatch(/^adapter: /m);
       expect(out).toMatch(/^64x68\s+2\s/m);
       expect(out).toMatch(/this build vs --compare dist/); // --compare: a second build timed in the same run
@@ -30,7 +33,9 @@ describe('benchmark smoke test', () => {
       expect(report.upload.pooledStagingMs).toBeGreaterThan(0);
       // One sweep per rank, each from 64 up to the device's limit (at least 256 in WebGPU).
       for (const shape of ['4096', '64x68', '8x8x12']) {
-        const sizes = report.workgroupSweep.filter((s: { shape: string }) => s.shape === shape).map((s: { workgroupSize: number }) => s.workgroupSize);
+        const sizes = report.workgroupSweep
+          .filter((s: { shape: string }) => s.shape === shape)
+          .map((s: { workgroupSize: number }) => s.workgroupSize);
         expect(sizes.slice(0, 3)).toEqual([64, 128, 256]);
         expect(out).toContain(`workgroup sweep ${shape}`);
       }
@@ -44,14 +49,18 @@ describe('benchmark smoke test', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wgg-e2e-'));
     try {
       const json = join(dir, 'e2e.json');
-      const out = execFileSync(process.execPath, ['bench/e2e.mjs', '--sizes', '2d:64x68,3d:16x8x12', '--trials', '2', '--chunks', '0.01', '--json', json, '--compare', 'dist'],
-        { encoding: 'utf8', env: vulkanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+      const out = execFileSync(
+        process.execPath,
+        ['bench/e2e.mjs', '--sizes', '2d:64x68,3d:16x8x12', '--trials', '2', '--chunks', '0.01', '--json', json, '--compare', 'dist'],
+        { encoding: 'utf8', env: vulkanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 },
+      );
       expect(out).toMatch(/^64x68\s/m);
       const report = JSON.parse(readFileSync(json, 'utf8'));
       expect(report.complete).toBe(true);
       expect(report.rows.length).toBe(2);
       for (const row of report.rows) {
-        for (const key of ['freshMs', 'outMs', 'oneShotOutMs', 'compareFreshMs', 'floorMs', 'memcpyMs', 'cpuFreshMs', 'cpuOutMs']) expect(row[key], key).toBeGreaterThan(0);
+        for (const key of ['freshMs', 'outMs', 'oneShotOutMs', 'compareFreshMs', 'floorMs', 'memcpyMs', 'cpuFreshMs', 'cpuOutMs'])
+          expect(row[key], key).toBeGreaterThan(0);
         expect(row.chunkOutMs['0.01']).toBeGreaterThan(0);
         expect(row.sampledErrorInEps).toBeLessThan(4);
         expect(row.phasesPerCall.jobs).toBeGreaterThanOrEqual(1);

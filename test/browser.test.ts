@@ -1,11 +1,11 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROWSERS, launchBrowser } from './helpers/browsers';
 import type { CoreReport } from './engines/core';
+import { BROWSERS, launchBrowser } from './helpers/browsers';
 
 // Headless Chromium and Firefox with WebGPU (SwiftShader without a GPU), pages served from http://127.0.0.1.
 let vite: ViteDevServer;
@@ -26,22 +26,30 @@ async function openPage(browser: Browser, url: string) {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+  });
   await page.goto(url);
   return { page, errors };
 }
 
 describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
   let browser: Browser;
-  beforeAll(async () => { browser = await launchBrowser(name); });
-  afterAll(async () => { await browser?.close(); });
+  beforeAll(async () => {
+    browser = await launchBrowser(name);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
   it('matches cpuGradient and the numpy fixtures inside the page, with no page errors', async () => {
     const { page, errors } = await openPage(browser, `${viteUrl}/test/browser/index.html`);
     await page.waitForFunction('window.__report !== undefined', { timeout: 300_000 });
     const report = (await page.evaluate('window.__report')) as CoreReport;
-    console.log(`${name}: adapter "${report.adapter}", ${report.fixtures} fixtures, ${report.extensions} extension fixtures, `
-      + `${report.cases} random cases, ${report.badInputs} bad inputs in ${(report.ms / 1000).toFixed(1)} s`);
+    console.log(
+      `${name}: adapter "${report.adapter}", ${report.fixtures} fixtures, ${report.extensions} extension fixtures, ` +
+        `${report.cases} random cases, ${report.badInputs} bad inputs in ${(report.ms / 1000).toFixed(1)} s`,
+    );
     expect(report.failures).toEqual([]);
     expect(report.adapter).not.toBe('');
     expect(report.adapter).not.toMatch(/unnamed/);
@@ -54,10 +62,13 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
   }, 600_000);
 
   it('imports the built dist/index.js without a bundler', async () => {
-    const { page, errors, close } = await openDistPage(browser, `
+    const { page, errors, close } = await openDistPage(
+      browser,
+      `
       import { gpuGradient, cpuGradient } from '/index.js';
       const f = [1, 4, 9, 16, 25];
-      window.__out = { gpu: Array.from((await gpuGradient(f, { edgeOrder: 2 }))[0]), cpu: Array.from(cpuGradient(f, { edgeOrder: 2 })[0]) };`);
+      window.__out = { gpu: Array.from((await gpuGradient(f, { edgeOrder: 2 }))[0]), cpu: Array.from(cpuGradient(f, { edgeOrder: 2 })[0]) };`,
+    );
     await page.waitForFunction('window.__out !== undefined', { timeout: 60_000 });
     const out = (await page.evaluate('window.__out')) as { gpu: number[]; cpu: number[] };
     expect(out.cpu).toEqual([2, 4, 6, 8, 10]); // x² at 1..5, edge order 2: exactly 2x
@@ -67,23 +78,32 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
   }, 120_000);
 
   // Firefox by default has no navigator.gpu on Linux; with WebGPU enabled but its blocklist kept, no adapter.
-  const without = name === 'firefox' ? [false, 'blocklisted'] as const : [false] as const;
-  it.each(without)('without WebGPU (%s): gpuGradient rejects with no-webgpu and says what to do in this browser', async (webgpu) => {
-    const plain = await launchBrowser(name, { webgpu });
-    try {
-      const { page, close } = await openDistPage(plain, `
+  const without = name === 'firefox' ? ([false, 'blocklisted'] as const) : ([false] as const);
+  it.each(without)(
+    'without WebGPU (%s): gpuGradient rejects with no-webgpu and says what to do in this browser',
+    async (webgpu) => {
+      const plain = await launchBrowser(name, { webgpu });
+      try {
+        const { page, close } = await openDistPage(
+          plain,
+          `
         import { gpuGradient } from '/index.js';
-        window.__out = await gpuGradient([1, 2, 3]).then(() => ({ code: 'none' }), (e) => ({ code: e.code, message: e.message }));`);
-      await page.waitForFunction('window.__out !== undefined', { timeout: 60_000 });
-      const out = (await page.evaluate('window.__out')) as { code: string; message: string };
-      expect(out.code).toBe('no-webgpu');
-      expect(out.message).toMatch(name === 'chromium' ? /chrome:\/\/gpu/ : webgpu === false ? /dom\.webgpu\.enabled/ : /gfx\.webgpu\.ignore-blocklist/);
-      console.log(`${name} without WebGPU (${webgpu}): ${out.message}`);
-      await close();
-    } finally {
-      await plain.close();
-    }
-  }, 120_000);
+        window.__out = await gpuGradient([1, 2, 3]).then(() => ({ code: 'none' }), (e) => ({ code: e.code, message: e.message }));`,
+        );
+        await page.waitForFunction('window.__out !== undefined', { timeout: 60_000 });
+        const out = (await page.evaluate('window.__out')) as { code: string; message: string };
+        expect(out.code).toBe('no-webgpu');
+        expect(out.message).toMatch(
+          name === 'chromium' ? /chrome:\/\/gpu/ : webgpu === false ? /dom\.webgpu\.enabled/ : /gfx\.webgpu\.ignore-blocklist/,
+        );
+        console.log(`${name} without WebGPU (${webgpu}): ${out.message}`);
+        await close();
+      } finally {
+        await plain.close();
+      }
+    },
+    120_000,
+  );
 });
 
 /** A page whose module script is `script`, served beside the built dist/ (no bundler in between). */
@@ -91,15 +111,29 @@ async function openDistPage(browser: Browser, script: string) {
   const root = resolve('dist');
   const html = `<!doctype html><link rel="icon" href="data:,"><script type="module">${script}</script>`;
   const server: Server = createHttpServer(async (req, res) => {
-    if (req.url === '/') { res.setHeader('content-type', 'text/html'); res.end(html); return; }
+    if (req.url === '/') {
+      res.setHeader('content-type', 'text/html');
+      res.end(html);
+      return;
+    }
     try {
       const body = await readFile(join(root, req.url!.replace(/\.\.+/g, '')));
       res.setHeader('content-type', 'text/javascript');
       res.end(body);
-    } catch { res.statusCode = 404; res.end(); }
+    } catch {
+      res.statusCode = 404;
+      res.end();
+    }
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as { port: number };
   const { page, errors } = await openPage(browser, `http://127.0.0.1:${port}/`);
-  return { page, errors, close: async () => { await page.close(); server.close(); } };
+  return {
+    page,
+    errors,
+    close: async () => {
+      await page.close();
+      server.close();
+    },
+  };
 }

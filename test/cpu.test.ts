@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuGradient, GradientError } from '../src/index';
-import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';
 import { f32Violation, maxAbs, maxRelDiff, minStep } from './helpers/bounds';
+import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';
 import { naiveGradient } from './helpers/oracle';
 
 const cases = loadNumpyCases();
@@ -38,7 +38,13 @@ describe('cpuGradient against numpy fixtures', () => {
     expect(refused.length).toBeGreaterThanOrEqual(8);
     for (const r of refused) {
       expect(r.finite).toBe(false); // numpy's own answer has inf or nan
-      const e = (() => { try { cpuGradient(r.data, { spacing: r.spacing, edgeOrder: r.edgeOrder }); } catch (err) { return err; } })();
+      const e = (() => {
+        try {
+          cpuGradient(r.data, { spacing: r.spacing, edgeOrder: r.edgeOrder });
+        } catch (err) {
+          return err;
+        }
+      })();
       expect(e).toBeInstanceOf(GradientError);
       expect((e as GradientError).code).toBe('invalid-spacing');
       expect((e as GradientError).message).toMatch(/step 0|coordinates \d+ and \d+ are equal/);
@@ -118,8 +124,18 @@ describe('cpuGradient out option', () => {
       () => cpuGradient(data, { shape: [3, 4], out: [new Float64Array(12), new Float32Array(12) as never] }),
       () => cpuGradient(data, { shape: [3, 4], out: [new Float64Array(12), new Float64Array(11)] }),
       () => cpuGradient(data, { shape: [3, 4], out: [data, new Float64Array(12)] }),
-      () => { const b = new Float64Array(20); return cpuGradient(data, { shape: [3, 4], out: [b.subarray(0, 12), b.subarray(8, 20)] }); },
-    ].map((f) => { try { f(); return 'ok'; } catch (e) { return (e as { code: string }).code; } });
+      () => {
+        const b = new Float64Array(20);
+        return cpuGradient(data, { shape: [3, 4], out: [b.subarray(0, 12), b.subarray(8, 20)] });
+      },
+    ].map((f) => {
+      try {
+        f();
+        return 'ok';
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    });
     expect(codes).toEqual(['invalid-option', 'invalid-option', 'invalid-option', 'invalid-option', 'invalid-option']);
   });
 });

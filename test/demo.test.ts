@@ -14,18 +14,27 @@ const shots = resolve('test-output');
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  vite = await createServer({ configFile: resolve('vite.config.ts'), mode: 'demo', server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+  vite = await createServer({
+    configFile: resolve('vite.config.ts'),
+    mode: 'demo',
+    server: { host: '127.0.0.1', port: 0 },
+    logLevel: 'error',
+  });
   await vite.listen();
   url = `http://127.0.0.1:${(vite.httpServer!.address() as { port: number }).port}/`;
 });
-afterAll(async () => { await vite?.close(); });
+afterAll(async () => {
+  await vite?.close();
+});
 
 async function openDemo(browser: Browser, width: number, height: number): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage();
   await page.setViewport({ width, height });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+  });
   await page.goto(url);
   await page.waitForSelector('body[data-ready=true]', { timeout: 300_000 });
   return { page, errors };
@@ -34,13 +43,14 @@ async function openDemo(browser: Browser, width: number, height: number): Promis
 const text = (page: Page, selector: string) => page.$eval(selector, (el) => el.textContent ?? '');
 
 /** Fraction of the canvas's pixels that differ from its first pixel: 0 means blank. */
-const nonBlank = (page: Page, selector: string) => page.$eval(selector, (c) => {
-  const canvas = c as HTMLCanvasElement;
-  const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-  let differ = 0;
-  for (let i = 0; i < d.length; i += 4) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) differ++;
-  return differ / (d.length / 4);
-});
+const nonBlank = (page: Page, selector: string) =>
+  page.$eval(selector, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let differ = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) differ++;
+    return differ / (d.length / 4);
+  });
 
 async function checkPanels(page: Page) {
   const states = await page.$$eval('section.panel', (s) => s.map((e) => `${e.id}:${(e as HTMLElement).dataset.state}`));
@@ -58,7 +68,7 @@ async function checkPanels(page: Page) {
 }
 
 describe.each(BROWSERS)('demo page in %s', (name) => {
-  it('works with WebGPU: every panel finishes, the tutorial shows numpy\'s real output, pictures are drawn', async () => {
+  it("works with WebGPU: every panel finishes, the tutorial shows numpy's real output, pictures are drawn", async () => {
     const browser = await launchBrowser(name);
     try {
       const { page, errors } = await openDemo(browser, 1280, 800);
@@ -68,7 +78,10 @@ describe.each(BROWSERS)('demo page in %s', (name) => {
       expect(await text(page, '#speed .adapter')).not.toMatch(/unnamed/);
       expect(await text(page, '#tutorial tbody')).toContain('gpuGradient, edge order 1');
       // Typing another expression redraws the field.
-      await page.$eval('#field input[name=expr]', (el) => { (el as HTMLInputElement).value = 'sin(x) * cos(y)'; el.dispatchEvent(new Event('input')); });
+      await page.$eval('#field input[name=expr]', (el) => {
+        (el as HTMLInputElement).value = 'sin(x) * cos(y)';
+        el.dispatchEvent(new Event('input'));
+      });
       await page.waitForFunction(() => document.querySelector('#field .message')?.textContent?.includes('max'), { timeout: 60_000 });
       await page.screenshot({ path: `${shots}/demo-${name}-webgpu.png`, fullPage: true });
       await page.setViewport({ width: 390, height: 844 });

@@ -1,16 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { describeData } from '../src/data';
-import { makePlan } from '../src/plan';
-import { ceilTo, chooseLayout, foldGrid, planPieces, planSteps, stencilReach, workgroupSize, type GpuLimits, type OutputSlot } from '../src/gpu/dispatch';
-import { AXIS_BYTES, AXIS_FIELDS, PARAMS_BYTES, PARAMS_FIELDS, axisAt, kernelVariant, packWeights, writeParams } from '../src/gpu/kernels';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
+import { describeData } from '../src/data';
+import {
+  ceilTo,
+  chooseLayout,
+  foldGrid,
+  type GpuLimits,
+  type OutputSlot,
+  planPieces,
+  planSteps,
+  stencilReach,
+  workgroupSize,
+} from '../src/gpu/dispatch';
+import { AXIS_BYTES, AXIS_FIELDS, axisAt, kernelVariant, PARAMS_BYTES, PARAMS_FIELDS, packWeights, writeParams } from '../src/gpu/kernels';
+import { makePlan } from '../src/plan';
 import { rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 
 const LIMITS: GpuLimits = {
-  maxStorageBufferBindingSize: 2 ** 27, maxBufferSize: 2 ** 28, maxComputeWorkgroupsPerDimension: 65535,
-  maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256,
-  minStorageBufferOffsetAlignment: 256, minUniformBufferOffsetAlignment: 256,
+  maxStorageBufferBindingSize: 2 ** 27,
+  maxBufferSize: 2 ** 28,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+  minStorageBufferOffsetAlignment: 256,
+  minUniformBufferOffsetAlignment: 256,
 };
 
 describe('workgroup size and grid folding', () => {
@@ -22,7 +36,9 @@ describe('workgroup size and grid folding', () => {
     expect(workgroupSize({ ...LIMITS, workgroupSize: 64 })).toBe(64);
     expect(workgroupSize({ ...LIMITS, workgroupSize: 100 })).toBe(64);
     expect(workgroupSize({ ...LIMITS, workgroupSize: 1024 })).toBe(256);
-    expect(workgroupSize({ ...LIMITS, maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupSizeX: 1024, workgroupSize: 512 })).toBe(512);
+    expect(workgroupSize({ ...LIMITS, maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupSizeX: 1024, workgroupSize: 512 })).toBe(
+      512,
+    );
   });
 
   it('folds any count into a grid within the per-dimension limit, covering it with little waste', () => {
@@ -55,8 +71,8 @@ function checkCoverage(shape: number[], edgeOrder: 1 | 2, limits: GpuLimits, byt
   const written = p.axes.map(() => new Uint8Array(p.size));
   const maxBind = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   for (const s of steps) {
-    expect(s.input.offset * bytes % 256).toBe(0);
-    expect(s.output.offset * 4 % 256).toBe(0);
+    expect((s.input.offset * bytes) % 256).toBe(0);
+    expect((s.output.offset * 4) % 256).toBe(0);
     expect(ceilTo(s.input.size * bytes, 16)).toBeLessThanOrEqual(maxBind);
     expect(ceilTo(s.output.size * 4, 16)).toBeLessThanOrEqual(maxBind);
     expect(Math.max(...s.grid)).toBeLessThanOrEqual(limits.maxComputeWorkgroupsPerDimension);
@@ -73,7 +89,10 @@ function checkCoverage(shape: number[], edgeOrder: 1 | 2, limits: GpuLimits, byt
           const reach = edgeOrder === 2 && (i === 0 || i === ax.n - 1) ? 2 : 1;
           const lo = e - (i > 0 ? Math.min(i, reach) * ax.inner : 0);
           const hi = e + (i < ax.n - 1 ? Math.min(ax.n - 1 - i, reach) * ax.inner : 0);
-          expect(lo >= s.input.offset && hi < s.input.offset + s.input.size, `read ${lo}..${hi} outside input ${s.input.offset}+${s.input.size}`).toBe(true);
+          expect(
+            lo >= s.input.offset && hi < s.input.offset + s.input.size,
+            `read ${lo}..${hi} outside input ${s.input.offset}+${s.input.size}`,
+          ).toBe(true);
         }
       }
     }
@@ -111,21 +130,42 @@ describe('planSteps', () => {
 
   it('refuses a stencil too wide for one binding', () => {
     const tiny = { ...LIMITS, maxStorageBufferBindingSize: 4096 };
-    expect(() => planSteps(plan([3, 2000]), 'vec4', 4, [{ buffer: 0, offset: 0 }, { buffer: 1, offset: 0 }], tiny)).toThrow(/stencil spans/);
+    expect(() =>
+      planSteps(
+        plan([3, 2000]),
+        'vec4',
+        4,
+        [
+          { buffer: 0, offset: 0 },
+          { buffer: 1, offset: 0 },
+        ],
+        tiny,
+      ),
+    ).toThrow(/stencil spans/);
   });
 });
 
 describe('uniform layout mirrors shaders/gradient.wgsl', () => {
-  it('has the members, types and order the WGSL declares, and offsets by WGSL\'s layout rules', () => {
+  it("has the members, types and order the WGSL declares, and offsets by WGSL's layout rules", () => {
     const members = (struct: string) => /struct X \{([^}]*)\}/.source.replace('X', struct);
-    const parse = (struct: string) => [...new RegExp(members(struct)).exec(gradientWgsl)![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)].map((m) => [m[1], m[2].trim()]);
+    const parse = (struct: string) =>
+      [...new RegExp(members(struct)).exec(gradientWgsl)![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)].map((m) => [
+        m[1],
+        m[2].trim(),
+      ]);
     expect(parse('Axis')).toEqual(AXIS_FIELDS.map(([n, t]) => [n, t]));
     expect(parse('Params')).toEqual([...PARAMS_FIELDS.map(([n, t]) => [n, t]), ['axes', 'array<Axis, MAX_AXES>']]);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
     // Worked out by hand from the WGSL rules: 13 scalars + 3 pads (64 bytes), then two vec4s.
     expect(AXIS_BYTES).toBe(16 * 4 + 16 + 16);
     expect(PARAMS_BYTES).toBe(32 + 8 * AXIS_BYTES);
-    expect([axisAt(0, 'stride'), axisAt(0, 'comp'), axisAt(0, 'c4'), axisAt(0, 'w_lo'), axisAt(1, 'w_hi')]).toEqual([32, 64, 80, 96, 32 + 96 + 80]);
+    expect([axisAt(0, 'stride'), axisAt(0, 'comp'), axisAt(0, 'c4'), axisAt(0, 'w_lo'), axisAt(1, 'w_hi')]).toEqual([
+      32,
+      64,
+      80,
+      96,
+      32 + 96 + 80,
+    ]);
   });
 
   it('packs an axis where the shader reads it', () => {
@@ -135,9 +175,11 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     // Slots as planSteps orders them: the contiguous axis 1 first.
     const slots = [1, 0].map((k) => ({ axis: p.axes[k], outOffset: k * 64, weightOffset: packed.offsets[k], component: k }));
     writeParams(view, 0, { begin: 3, count: 7, inBase: 256, outBase: 512, slots, componentStride: 64 }, p);
-    const u = (o: number) => view.getUint32(o, true), f = (o: number) => view.getFloat32(o, true);
+    const u = (o: number) => view.getUint32(o, true),
+      f = (o: number) => view.getFloat32(o, true);
     expect([u(0), u(4), u(8), u(12), u(16)]).toEqual([3, 7, 256, 512, 64]);
-    const a0 = 32, a1 = 32 + AXIS_BYTES;
+    const a0 = 32,
+      a1 = 32 + AXIS_BYTES;
     // stride, n, div, outermost, out_off, w_off, w_pad, nonuniform, comp
     expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a0 + o))).toEqual([1, 8, 1, 0, 64, 0, 8, 0, 1]);
     expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a1 + o))).toEqual([8, 5, 1, 1, 0, 0, 8, 1, 0]);
@@ -147,10 +189,20 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect([f(a0 + 40), f(a0 + 44), f(a0 + 48), f(a1 + 40)]).toEqual([0, 0, 0, 0]);
     // Edge order 1 reads 1 / (x1 − x0) and 1 / (x[n−1] − x[n−2]); fourth order 1 / (12h).
     const first = plan([5, 8], { spacing: [[0, 1, 3, 4, 7], 0.25] });
-    writeParams(view, 0, { begin: 0, count: 1, inBase: 0, outBase: 0, slots: [{ axis: first.axes[0], outOffset: 0, weightOffset: 0, component: 0 }] }, first);
+    writeParams(
+      view,
+      0,
+      { begin: 0, count: 1, inBase: 0, outBase: 0, slots: [{ axis: first.axes[0], outOffset: 0, weightOffset: 0, component: 0 }] },
+      first,
+    );
     expect([f(a0 + 40), f(a0 + 44)].map((v) => +v.toFixed(6))).toEqual([1, +(1 / 3).toFixed(6)]);
     const fourth = plan([5, 8], { spacing: 0.25, accuracy: 4 });
-    writeParams(view, 0, { begin: 0, count: 1, inBase: 0, outBase: 0, slots: [{ axis: fourth.axes[1], outOffset: 0, weightOffset: -1, component: 1 }] }, fourth);
+    writeParams(
+      view,
+      0,
+      { begin: 0, count: 1, inBase: 0, outBase: 0, slots: [{ axis: fourth.axes[1], outOffset: 0, weightOffset: -1, component: 1 }] },
+      fourth,
+    );
     expect(f(a0 + 48)).toBeCloseTo(1 / 3, 6); // 1 / (12·0.25)
     expect(f(a0 + 36)).toBe(0);
     // Interior weights of point 1 (hs = 1, hd = 2): a = -2/3, b = 1/2, c = 1/6.
@@ -168,9 +220,20 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
       const axes = shape.map((_, d) => d).filter(() => r() < 0.6);
       if (axes.length === 0) continue;
       const p = plan(shape, { axis: axes });
-      const steps = planSteps(p, chooseLayout(p), 4, p.axes.map((_, k) => ({ buffer: 0, offset: k * ceilTo(p.size, 64) })), LIMITS);
+      const steps = planSteps(
+        p,
+        chooseLayout(p),
+        4,
+        p.axes.map((_, k) => ({ buffer: 0, offset: k * ceilTo(p.size, 64) })),
+        LIMITS,
+      );
       const view = new DataView(new ArrayBuffer(PARAMS_BYTES));
-      const slots = steps[0].slots.map((s) => ({ axis: p.axes[s.axisIndex], outOffset: s.outOffset, weightOffset: -1, component: s.axisIndex }));
+      const slots = steps[0].slots.map((s) => ({
+        axis: p.axes[s.axisIndex],
+        outOffset: s.outOffset,
+        weightOffset: -1,
+        component: s.axisIndex,
+      }));
       writeParams(view, 0, { begin: 0, count: 1, inBase: 0, outBase: 0, slots }, p);
       for (let e = 0; e < p.size; e++) {
         let q = e;
@@ -178,7 +241,13 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
           const [stride, n, div, outermost] = (['stride', 'n', 'div', 'outermost'] as const).map((f) => view.getUint32(axisAt(k, f), true));
           const x = div === 1 ? q : Math.floor(q / div);
           let i: number;
-          if (outermost) { i = x; q = 0; } else { q = Math.floor(x / n); i = x - q * n; }
+          if (outermost) {
+            i = x;
+            q = 0;
+          } else {
+            q = Math.floor(x / n);
+            i = x - q * n;
+          }
           expect(i, `[${shape}] axes ${axes} e ${e}`).toBe(Math.floor(e / stride) % n);
         });
       }
@@ -209,9 +278,16 @@ describe('planPieces (host calls streamed in pieces)', () => {
       const shape = Array.from({ length: rank }, (_, d) => (d === 0 ? 5 + Math.floor(r() * 300) : 1 + Math.floor(r() * 12)));
       const axes = shape.map((_, d) => d).filter((d) => shape[d] >= 5 && r() < 0.7);
       if (axes.length === 0) continue;
-      const options = { axis: axes, edgeOrder: (1 + Math.floor(r() * 2)) as 1 | 2, accuracy: r() < 0.2 ? 4 : 2, boundary: r() < 0.15 ? 'periodic' : 'edge' } as const;
+      const options = {
+        axis: axes,
+        edgeOrder: (1 + Math.floor(r() * 2)) as 1 | 2,
+        accuracy: r() < 0.2 ? 4 : 2,
+        boundary: r() < 0.15 ? 'periodic' : 'edge',
+      } as const;
       const p = plan(shape, options);
-      const bytes = [1, 2, 4][Math.floor(r() * 3)], components = 1 + Math.floor(r() * 3), outputs = 1 + Math.floor(r() * 3);
+      const bytes = [1, 2, 4][Math.floor(r() * 3)],
+        components = 1 + Math.floor(r() * 3),
+        outputs = 1 + Math.floor(r() * 3);
       const chunkBytes = 256 + Math.floor(r() * 20000);
       const limits = { ...LIMITS, maxStorageBufferBindingSize: r() < 0.3 ? 2048 : LIMITS.maxStorageBufferBindingSize };
       const { pieces, bounded } = planPieces(p, bytes, components, outputs, chunkBytes, limits);
@@ -231,7 +307,10 @@ describe('planPieces (host calls streamed in pieces)', () => {
           expect((piece.inEnd - piece.inStart) * bytes * components).toBeLessThanOrEqual(chunkBytes);
           expect((piece.e1 - piece.e0) * 4 * outputs).toBeLessThanOrEqual(chunkBytes);
         }
-        if (pieces.length > 1) expect((piece.inEnd - piece.inStart) * bytes).toBeLessThanOrEqual(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize));
+        if (pieces.length > 1)
+          expect((piece.inEnd - piece.inStart) * bytes).toBeLessThanOrEqual(
+            Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize),
+          );
         next = piece.e1;
       }
       expect(next).toBe(p.size);

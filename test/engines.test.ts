@@ -17,9 +17,13 @@ const RUNTIMES = {
 beforeAll(async () => {
   // The core as one ES module (fixtures inlined); the library itself comes from the built dist/.
   await build({
-    configFile: false, logLevel: 'error',
+    configFile: false,
+    logLevel: 'error',
     build: {
-      outDir: 'test-output/engines', emptyOutDir: true, minify: false, target: 'es2022',
+      outDir: 'test-output/engines',
+      emptyOutDir: true,
+      minify: false,
+      target: 'es2022',
       lib: { entry: 'test/engines/core.ts', formats: ['es'], fileName: () => 'core.js' },
     },
   });
@@ -37,17 +41,23 @@ function runCore(runtime: keyof typeof RUNTIMES): Promise<{ report: CoreReport |
 }
 
 describe('other runtimes', () => {
-  it.each(['deno', 'bun'] as const)('%s: numpy fixtures, extension fixtures, 120 random cases against cpuGradient, bad inputs', async (runtime) => {
-    const { report, output } = await runCore(runtime);
-    expect(report, output).not.toBeNull();
-    console.log(`${runtime}: adapter "${report!.adapter}", ${report!.fixtures} fixtures, ${report!.extensions} extension fixtures, `
-      + `${report!.cases} random cases, ${report!.badInputs} bad inputs in ${(report!.ms / 1000).toFixed(1)} s`);
-    expect(report!.failures).toEqual([]);
-    expect(report!.adapter).not.toBe('');
-    expect(report!.fixtures).toBeGreaterThan(60);
-    expect(report!.extensions).toBeGreaterThan(25);
-    expect(report!.cases).toBe(120);
-    expect(report!.prepared).toBe(3);
-    expect(report!.badInputs).toBeGreaterThan(40);
-  }, 600_000);
+  it.each(['deno', 'bun'] as const)(
+    '%s: numpy fixtures, extension fixtures, 120 random cases against cpuGradient, bad inputs',
+    async (runtime) => {
+      const { report, output } = await runCore(runtime);
+      expect(report, output).not.toBeNull();
+      console.log(
+        `${runtime}: adapter "${report!.adapter}", ${report!.fixtures} fixtures, ${report!.extensions} extension fixtures, ` +
+          `${report!.cases} random cases, ${report!.badInputs} bad inputs in ${(report!.ms / 1000).toFixed(1)} s`,
+      );
+      expect(report!.failures).toEqual([]);
+      expect(report!.adapter).not.toBe('');
+      expect(report!.fixtures).toBeGreaterThan(60);
+      expect(report!.extensions).toBeGreaterThan(25);
+      expect(report!.cases).toBe(120);
+      expect(report!.prepared).toBe(3);
+      expect(report!.badInputs).toBeGreaterThan(40);
+    },
+    600_000,
+  );
 });

@@ -1,14 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createGradient, type GradientContext, cpuGradient, cpuCurl, cpuDivergence, cpuGradientMagnitude, GradientError, type GradientOptions } from '../src/index';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
+import {
+  cpuCurl,
+  cpuDivergence,
+  cpuGradient,
+  cpuGradientMagnitude,
+  createGradient,
+  type GradientContext,
+  GradientError,
+  type GradientOptions,
+} from '../src/index';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 
 // Periodic boundaries, fourth-order stencils and fused fields, on the CPU and the GPU, against numpy.
-interface ExtCase { name: string; op: 'gradient' | 'magnitude' | 'divergence' | 'curl'; shape: number[]; options: GradientOptions; components: number[][]; expected: number[][] }
+interface ExtCase {
+  name: string;
+  op: 'gradient' | 'magnitude' | 'divergence' | 'curl';
+  shape: number[];
+  options: GradientOptions;
+  components: number[][];
+  expected: number[][];
+}
 const cases: ExtCase[] = JSON.parse(readFileSync(new URL('./fixtures/numpy_extensions.json', import.meta.url), 'utf8')).cases;
 
 /** Smallest |step| of a case, for the error bounds. */
@@ -56,17 +72,23 @@ describe('extensions on the CPU', () => {
       const got = cpuRun(c);
       expect(got.length).toBe(c.expected.length);
       const scale = maxAbs(c.components.flat()) / hMin(c.options);
-      got.forEach((g, k) => g.forEach((v, i) => {
-        expect(Math.abs(v - c.expected[k][i]), `${c.name} [${k}][${i}]`).toBeLessThanOrEqual(1e-12 * (Math.abs(c.expected[k][i]) + scale));
-      }));
+      got.forEach((g, k) =>
+        g.forEach((v, i) => {
+          expect(Math.abs(v - c.expected[k][i]), `${c.name} [${k}][${i}]`).toBeLessThanOrEqual(
+            1e-12 * (Math.abs(c.expected[k][i]) + scale),
+          );
+        }),
+      );
     });
   }
 
   it('fourth order is exact for polynomials up to degree 4 (and not for degree 5)', () => {
-    const n = 11, h = 0.3;
+    const n = 11,
+      h = 0.3;
     const x = Array.from({ length: n }, (_, i) => -1 + i * h);
     for (let deg = 0; deg <= 5; deg++) {
-      const f = x.map((v) => v ** deg), exact = x.map((v) => (deg === 0 ? 0 : deg * v ** (deg - 1)));
+      const f = x.map((v) => v ** deg),
+        exact = x.map((v) => (deg === 0 ? 0 : deg * v ** (deg - 1)));
       const got = cpuGradient(f, { spacing: h, accuracy: 4 })[0];
       const err = Math.max(...Array.from(got, (v, i) => Math.abs(v - exact[i])));
       if (deg <= 4) expect(err, `degree ${deg}`).toBeLessThan(1e-12);
@@ -82,25 +104,90 @@ describe('extensions on the CPU', () => {
     ['unknown boundary', () => cpuGradient([1, 2, 3], { boundary: 'wrap' as never }), 'invalid-option', 'boundary: "wrap"'],
     ['accuracy 3', () => cpuGradient([1, 2, 3, 4, 5], { accuracy: 3 as never }), 'invalid-option', 'accuracy: 3'],
     ['period without periodic boundary', () => cpuGradient([1, 2, 3], { period: 3 }), 'invalid-option', 'period'],
-    ['uneven periodic coordinates without period', () => cpuGradient([1, 2, 3, 4], { boundary: 'periodic', spacing: [[0, 1, 3, 4]] }), 'invalid-spacing', 'options.period'],
-    ['period shorter than the coordinates span', () => cpuGradient([1, 2, 3, 4], { boundary: 'periodic', spacing: [[0, 1, 3, 4]], period: 3 }), 'invalid-spacing', 'shorter than the span'],
-    ['period for a scalar-step axis', () => cpuGradient([1, 2, 3, 4], { boundary: 'periodic', spacing: 0.5, period: 2 }), 'invalid-spacing', 'period[0]'],
-    ['negative period', () => cpuGradient([1, 2, 3, 4], { boundary: 'periodic', spacing: [[0, 1, 3, 4]], period: -5 }), 'invalid-spacing', 'period: -5'],
-    ['accuracy 4 with uneven coordinates', () => cpuGradient([1, 2, 3, 4, 5], { accuracy: 4, spacing: [[0, 1, 3, 4, 6]] }), 'invalid-spacing', 'accuracy 4 needs uniform steps'],
+    [
+      'uneven periodic coordinates without period',
+      () => cpuGradient([1, 2, 3, 4], { boundary: 'periodic', spacing: [[0, 1, 3, 4]] }),
+      'invalid-spacing',
+      'options.period',
+    ],
+    [
+      'period shorter than the coordinates span',
+      () => cpuGradient([1, 2, 3, 4], { boundary: 'periodic', spacing: [[0, 1, 3, 4]], period: 3 }),
+      'invalid-spacing',
+      'shorter than the span',
+    ],
+    [
+      'period for a scalar-step axis',
+      () => cpuGradient([1, 2, 3, 4], { boundary: 'periodic', spacing: 0.5, period: 2 }),
+      'invalid-spacing',
+      'period[0]',
+    ],
+    [
+      'negative period',
+      () => cpuGradient([1, 2, 3, 4], { boundary: 'periodic', spacing: [[0, 1, 3, 4]], period: -5 }),
+      'invalid-spacing',
+      'period: -5',
+    ],
+    [
+      'accuracy 4 with uneven coordinates',
+      () => cpuGradient([1, 2, 3, 4, 5], { accuracy: 4, spacing: [[0, 1, 3, 4, 6]] }),
+      'invalid-spacing',
+      'accuracy 4 needs uniform steps',
+    ],
     ['accuracy 4 on 4 points', () => cpuGradient([1, 2, 3, 4], { accuracy: 4 }), 'axis-too-short', 'accuracy 4'],
     ['periodic on 2 points', () => cpuGradient([1, 2], { boundary: 'periodic' }), 'axis-too-short', 'periodic'],
-    ['divergence with too few components', () => cpuDivergence([[1, 2, 3, 4]], { shape: [2, 2] }), 'invalid-data', '1 arrays given but 2 axes'],
-    ['components of different lengths', () => cpuDivergence([[1, 2, 3, 4], [1, 2, 3]], { shape: [2, 2] }), 'invalid-data', 'components[1]'],
-    ['components of different types', () => cpuDivergence([[1, 2, 3, 4], new Float32Array(4)], { shape: [2, 2] }), 'invalid-data', 'components[1]'],
+    [
+      'divergence with too few components',
+      () => cpuDivergence([[1, 2, 3, 4]], { shape: [2, 2] }),
+      'invalid-data',
+      '1 arrays given but 2 axes',
+    ],
+    [
+      'components of different lengths',
+      () =>
+        cpuDivergence(
+          [
+            [1, 2, 3, 4],
+            [1, 2, 3],
+          ],
+          { shape: [2, 2] },
+        ),
+      'invalid-data',
+      'components[1]',
+    ],
+    [
+      'components of different types',
+      () => cpuDivergence([[1, 2, 3, 4], new Float32Array(4)], { shape: [2, 2] }),
+      'invalid-data',
+      'components[1]',
+    ],
     ['components not an array', () => cpuDivergence(new Float64Array(4) as never, { shape: [2, 2] }), 'invalid-data', 'components'],
-    ['a component that is not numeric', () => cpuDivergence([[1, 2, 3, 4], 'abcd' as never], { shape: [2, 2] }), 'invalid-data', 'components[1]'],
+    [
+      'a component that is not numeric',
+      () => cpuDivergence([[1, 2, 3, 4], 'abcd' as never], { shape: [2, 2] }),
+      'invalid-data',
+      'components[1]',
+    ],
     ['curl over one axis', () => cpuCurl([[1, 2, 3]], {}), 'invalid-axis', 'curl needs 2 or 3'],
-    ['curl over four axes', () => cpuCurl([[1], [1], [1], [1]].map(() => new Float64Array(16)), { shape: [2, 2, 2, 2] }), 'invalid-axis', 'curl needs 2 or 3'],
+    [
+      'curl over four axes',
+      () =>
+        cpuCurl(
+          [[1], [1], [1], [1]].map(() => new Float64Array(16)),
+          { shape: [2, 2, 2, 2] },
+        ),
+      'invalid-axis',
+      'curl needs 2 or 3',
+    ],
   ];
   for (const [what, call, code, text] of bad) {
     it(`refuses: ${what}`, () => {
       let error: unknown;
-      try { call(); } catch (e) { error = e; }
+      try {
+        call();
+      } catch (e) {
+        error = e;
+      }
       expect(error).toBeInstanceOf(GradientError);
       expect((error as GradientError).code).toBe(code);
       expect((error as GradientError).message).toContain(text);
@@ -116,43 +203,68 @@ describe('extensions on the GPU', () => {
     for (const c of cases) {
       const got = await gpuRun(suite.ctx, c);
       expect(got.length, c.name).toBe(c.expected.length);
-      got.forEach((g, k) => expect(f32Violation(g, c.expected[k], maxAbs(c.components.flat()), hMin(c.options), kFor(c.options)), `${c.name} [${k}]`).toBeNull());
+      got.forEach((g, k) =>
+        expect(
+          f32Violation(g, c.expected[k], maxAbs(c.components.flat()), hMin(c.options), kFor(c.options)),
+          `${c.name} [${k}]`,
+        ).toBeNull(),
+      );
     }
   });
 
-  gpuIt('match the CPU reference on random shapes, input types and both kernel layouts', async () => {
-    const r = rng(31);
-    const kinds = [Float64Array, Float32Array, Int16Array, Uint8Array, Int32Array] as const;
-    for (let i = 0; i < 120; i++) {
-      const rank = 1 + Math.floor(r() * 3);
-      const shape = Array.from({ length: rank }, () => 5 + Math.floor(r() * 9));
-      if (r() < 0.5) shape[rank - 1] = 8 + 4 * Math.floor(r() * 3);
-      const size = shape.reduce((p, n) => p * n, 1);
-      const Kind = kinds[i % kinds.length];
-      const values = () => Array.from({ length: size }, () => (Kind === Uint8Array ? Math.floor(r() * 256) : Math.round((r() - 0.5) * 2000)));
-      const make = () => new Kind(values());
-      const periodic = r() < 0.5, acc4 = r() < 0.5;
-      const options: GradientOptions = { shape, boundary: periodic ? 'periodic' : 'edge', accuracy: acc4 ? 4 : 2, edgeOrder: r() < 0.5 ? 1 : 2, spacing: 0.1 + r() };
-      const h = options.spacing as number;
-      const label = `#${i} ${Kind.name} [${shape}] ${options.boundary} accuracy ${options.accuracy}`;
-      const k = kFor(options);
-      const f = make();
-      const grad = await suite.ctx.gradient(f, options);
-      cpuGradient(f, options).forEach((ref, a) => expect(f32Violation(grad[a], ref, maxAbs(f), h, k), `${label} gradient ${a}`).toBeNull());
-      const mag = await suite.ctx.magnitude(f, options);
-      expect(f32Violation(mag, cpuGradientMagnitude(f, options), maxAbs(f), h, k * rank), `${label} magnitude`).toBeNull();
-      const comps = shape.map(() => make());
-      const div = await suite.ctx.divergence(comps, options);
-      expect(f32Violation(div, cpuDivergence(comps, options), maxAbs(comps.flatMap((c) => Array.from(c))), h, k * rank), `${label} divergence`).toBeNull();
-      if (rank >= 2) {
-        const curl = await suite.ctx.curl(comps, options);
-        cpuCurl(comps, options).forEach((ref, j) => expect(f32Violation(curl[j], ref, maxAbs(comps.flatMap((c) => Array.from(c))), h, 2 * k), `${label} curl ${j}`).toBeNull());
+  gpuIt(
+    'match the CPU reference on random shapes, input types and both kernel layouts',
+    async () => {
+      const r = rng(31);
+      const kinds = [Float64Array, Float32Array, Int16Array, Uint8Array, Int32Array] as const;
+      for (let i = 0; i < 120; i++) {
+        const rank = 1 + Math.floor(r() * 3);
+        const shape = Array.from({ length: rank }, () => 5 + Math.floor(r() * 9));
+        if (r() < 0.5) shape[rank - 1] = 8 + 4 * Math.floor(r() * 3);
+        const size = shape.reduce((p, n) => p * n, 1);
+        const Kind = kinds[i % kinds.length];
+        const values = () =>
+          Array.from({ length: size }, () => (Kind === Uint8Array ? Math.floor(r() * 256) : Math.round((r() - 0.5) * 2000)));
+        const make = () => new Kind(values());
+        const periodic = r() < 0.5,
+          acc4 = r() < 0.5;
+        const options: GradientOptions = {
+          shape,
+          boundary: periodic ? 'periodic' : 'edge',
+          accuracy: acc4 ? 4 : 2,
+          edgeOrder: r() < 0.5 ? 1 : 2,
+          spacing: 0.1 + r(),
+        };
+        const h = options.spacing as number;
+        const label = `#${i} ${Kind.name} [${shape}] ${options.boundary} accuracy ${options.accuracy}`;
+        const k = kFor(options);
+        const f = make();
+        const grad = await suite.ctx.gradient(f, options);
+        cpuGradient(f, options).forEach((ref, a) =>
+          expect(f32Violation(grad[a], ref, maxAbs(f), h, k), `${label} gradient ${a}`).toBeNull(),
+        );
+        const mag = await suite.ctx.magnitude(f, options);
+        expect(f32Violation(mag, cpuGradientMagnitude(f, options), maxAbs(f), h, k * rank), `${label} magnitude`).toBeNull();
+        const comps = shape.map(() => make());
+        const div = await suite.ctx.divergence(comps, options);
+        expect(
+          f32Violation(div, cpuDivergence(comps, options), maxAbs(comps.flatMap((c) => Array.from(c))), h, k * rank),
+          `${label} divergence`,
+        ).toBeNull();
+        if (rank >= 2) {
+          const curl = await suite.ctx.curl(comps, options);
+          cpuCurl(comps, options).forEach((ref, j) =>
+            expect(f32Violation(curl[j], ref, maxAbs(comps.flatMap((c) => Array.from(c))), h, 2 * k), `${label} curl ${j}`).toBeNull(),
+          );
+        }
       }
-    }
-  }, 600_000);
+    },
+    600_000,
+  );
 
   gpuIt('fourth order on the GPU is exact for degree-4 polynomials (within float32)', async () => {
-    const n = 16, h = 0.125;
+    const n = 16,
+      h = 0.125;
     const x = Array.from({ length: n }, (_, i) => -1 + i * h);
     const f = x.map((v) => 2 * v ** 4 - v ** 3 + 0.5 * v);
     const exact = x.map((v) => 8 * v ** 3 - 3 * v ** 2 + 0.5);
@@ -165,9 +277,14 @@ describe('extensions on the GPU', () => {
     const r = rng(5);
     const runs: [number[], GradientOptions][] = [
       // Fourth-order edges reach four rows: outer axes of the larger shapes do not fit 4 KiB bindings.
-      ...TINY_SHAPES.map((shape): [number[], GradientOptions] => [shape, {
-        accuracy: 4, spacing: 0.5, axis: shape.length > 2 ? shape.map((_, d) => d).filter((d) => d > 0 && shape[d] >= 5) : undefined,
-      }]),
+      ...TINY_SHAPES.map((shape): [number[], GradientOptions] => [
+        shape,
+        {
+          accuracy: 4,
+          spacing: 0.5,
+          axis: shape.length > 2 ? shape.map((_, d) => d).filter((d) => d > 0 && shape[d] >= 5) : undefined,
+        },
+      ]),
       [[400, 3], { boundary: 'periodic', axis: 1 }],
       [[20, 8, 9], { boundary: 'periodic', axis: [1, 2], accuracy: 4 }],
       [[30, 44], { boundary: 'periodic', axis: -1, spacing: [Array.from({ length: 44 }, (_, i) => i + (i % 3) * 0.2)], period: 44.3 }],
@@ -176,7 +293,9 @@ describe('extensions on the GPU', () => {
       const data = Float32Array.from({ length: shape.reduce((p, n) => p * n, 1) }, () => r() * 4 - 2);
       const opts = { ...options, shape };
       const got = await tiny.gradient(data, opts);
-      cpuGradient(data, opts).forEach((ref, a) => expect(f32Violation(got[a], ref, 2, 0.2, kFor(opts)), `[${shape}] ${JSON.stringify(options).slice(0, 60)}`).toBeNull());
+      cpuGradient(data, opts).forEach((ref, a) =>
+        expect(f32Violation(got[a], ref, 2, 0.2, kFor(opts)), `[${shape}] ${JSON.stringify(options).slice(0, 60)}`).toBeNull(),
+      );
     }
     const e = await tiny.gradient(new Float32Array(3001), { boundary: 'periodic' }).catch((err) => err);
     expect(e.code).toBe('too-large'); // a periodic line longer than one binding
@@ -185,7 +304,8 @@ describe('extensions on the GPU', () => {
 
   gpuIt('prepared kernels compute fused fields from stacked components on the GPU', async () => {
     const { device } = suite.t!;
-    const shape = [6, 8, 12], N = 576;
+    const shape = [6, 8, 12],
+      N = 576;
     const r = rng(8);
     const comps = [0, 1, 2].map(() => Float32Array.from({ length: N }, () => r() * 2 - 1));
     const curl = await suite.ctx.prepare({ shape, derived: 'curl', edgeOrder: 2 });
@@ -201,7 +321,10 @@ describe('extensions on the GPU', () => {
     const staging = device.createBuffer({ size: 5 * layout.slabBytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder();
     curl.encode(encoder, { input, output: { buffer: output, offset: 0, size: 3 * layout.slabBytes } });
-    mag.encode(encoder, { input: { buffer: input, offset: 0, size: N * 4 }, output: { buffer: output, offset: 3 * layout.slabBytes, size: layout.slabBytes } });
+    mag.encode(encoder, {
+      input: { buffer: input, offset: 0, size: N * 4 },
+      output: { buffer: output, offset: 3 * layout.slabBytes, size: layout.slabBytes },
+    });
     div.encode(encoder, { input, output: { buffer: output, offset: 4 * layout.slabBytes } });
     encoder.copyBufferToBuffer(output, 0, staging, 0, 5 * layout.slabBytes);
     device.queue.submit([encoder.finish()]);

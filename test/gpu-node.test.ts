@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createGradient, cpuGradient, cpuDivergence, cpuGradientMagnitude, GradientError, gpuGradient } from '../src/index';
 import { workgroupSize } from '../src/gpu/dispatch';
 import { BufferUsage } from '../src/gpu/flags';
+import { cpuDivergence, cpuGradient, cpuGradientMagnitude, createGradient, GradientError, gpuGradient } from '../src/index';
+import { BAD_INPUTS } from './helpers/bad-inputs';
 import { f32Violation, maxAbs, minStep } from './helpers/bounds';
 import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';
 import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 import { randomCase, rng } from './helpers/random';
-import { BAD_INPUTS } from './helpers/bad-inputs';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 
 // Node + Dawn (SwiftShader on machines without a GPU). Each test runs in a validation error scope.
@@ -43,60 +43,90 @@ describe('gpuGradient in Node (Dawn)', () => {
     }
   });
 
-  gpuIt('matches cpuGradient on 400 random cases (ranks 1-5, all spacing forms, axes, edge orders, input types)', async () => {
-    const r = rng(2026);
-    for (let i = 0; i < 400; i++) {
-      const c = randomCase(r, i);
-      const got = await suite.ctx.gradient(c.data, c.options);
-      expectClose(got, cpuGradient(c.data, c.options), maxAbs(c.data), c.hMin, c.label);
-    }
-  }, 600_000);
+  gpuIt(
+    'matches cpuGradient on 400 random cases (ranks 1-5, all spacing forms, axes, edge orders, input types)',
+    async () => {
+      const r = rng(2026);
+      for (let i = 0; i < 400; i++) {
+        const c = randomCase(r, i);
+        const got = await suite.ctx.gradient(c.data, c.options);
+        expectClose(got, cpuGradient(c.data, c.options), maxAbs(c.data), c.hMin, c.label);
+      }
+    },
+    600_000,
+  );
 
-  gpuIt('computes every axis count a kernel variant unrolls (1 to 8 per dispatch, 9 and 10 split in two)', async () => {
-    const r = rng(99);
-    // Ranks 6-10 in both layouts (last dimension a multiple of 4 or not), with edge orders, spacings and
-    // stencil families mixed, so every unrolled slot of main_vec4 and main_scalar runs.
-    const shapes = [[3, 3, 3, 3, 3, 4], [3, 3, 3, 3, 3, 3], [3, 3, 3, 3, 3, 3, 8], [3, 3, 3, 3, 3, 3, 3, 5],
-      [3, 3, 3, 3, 3, 3, 3, 3, 4], [3, 3, 3, 3, 3, 3, 3, 3, 3, 4], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3],
-      [5, 5, 5, 5, 5, 8], [5, 5, 5, 5, 5, 5, 5]];
-    for (const shape of shapes) {
-      const size = shape.reduce((p, n) => p * n, 1);
-      const data = Float64Array.from({ length: size }, () => r() * 4 - 2);
-      for (const options of [{ edgeOrder: 1 }, { edgeOrder: 2, spacing: shape.map((n, d) => (d % 3 ? 0.5 : Array.from({ length: n }, (_, i) => i + i * i * 0.1))) },
-        { boundary: 'periodic' }, { accuracy: 4 }] as const) {
-        const opts = { shape, ...options } as never;
-        if ('accuracy' in options && shape.some((n) => n < 5)) continue; // fourth order needs 5 points
-        const label = `[${shape}] ${JSON.stringify(options)}`;
-        expectClose(await suite.ctx.gradient(data, opts), cpuGradient(data, opts), maxAbs(data), 0.5, label);
-        if (shape.length <= 8) {
-          const mag = await suite.ctx.magnitude(data, opts);
-          const ref = cpuGradientMagnitude(data, opts);
-          expectClose([mag], [ref], maxAbs(data) * shape.length, 0.5, `${label} magnitude`);
-          const comps = shape.map((_, k) => data.map((v) => v * (k + 1) - k));
-          const div = await suite.ctx.divergence(comps, opts);
-          expectClose([div], [cpuDivergence(comps, opts)], (2 * shape.length) * maxAbs(data) * shape.length, 0.5, `${label} divergence`);
+  gpuIt(
+    'computes every axis count a kernel variant unrolls (1 to 8 per dispatch, 9 and 10 split in two)',
+    async () => {
+      const r = rng(99);
+      // Ranks 6-10 in both layouts (last dimension a multiple of 4 or not), with edge orders, spacings and
+      // stencil families mixed, so every unrolled slot of main_vec4 and main_scalar runs.
+      const shapes = [
+        [3, 3, 3, 3, 3, 4],
+        [3, 3, 3, 3, 3, 3],
+        [3, 3, 3, 3, 3, 3, 8],
+        [3, 3, 3, 3, 3, 3, 3, 5],
+        [3, 3, 3, 3, 3, 3, 3, 3, 4],
+        [3, 3, 3, 3, 3, 3, 3, 3, 3, 4],
+        [3, 3, 3, 3, 3, 3, 3, 3, 3, 3],
+        [5, 5, 5, 5, 5, 8],
+        [5, 5, 5, 5, 5, 5, 5],
+      ];
+      for (const shape of shapes) {
+        const size = shape.reduce((p, n) => p * n, 1);
+        const data = Float64Array.from({ length: size }, () => r() * 4 - 2);
+        for (const options of [
+          { edgeOrder: 1 },
+          { edgeOrder: 2, spacing: shape.map((n, d) => (d % 3 ? 0.5 : Array.from({ length: n }, (_, i) => i + i * i * 0.1))) },
+          { boundary: 'periodic' },
+          { accuracy: 4 },
+        ] as const) {
+          const opts = { shape, ...options } as never;
+          if ('accuracy' in options && shape.some((n) => n < 5)) continue; // fourth order needs 5 points
+          const label = `[${shape}] ${JSON.stringify(options)}`;
+          expectClose(await suite.ctx.gradient(data, opts), cpuGradient(data, opts), maxAbs(data), 0.5, label);
+          if (shape.length <= 8) {
+            const mag = await suite.ctx.magnitude(data, opts);
+            const ref = cpuGradientMagnitude(data, opts);
+            expectClose([mag], [ref], maxAbs(data) * shape.length, 0.5, `${label} magnitude`);
+            const comps = shape.map((_, k) => data.map((v) => v * (k + 1) - k));
+            const div = await suite.ctx.divergence(comps, opts);
+            expectClose([div], [cpuDivergence(comps, opts)], 2 * shape.length * maxAbs(data) * shape.length, 0.5, `${label} divergence`);
+          }
         }
       }
-    }
-  }, 600_000);
+    },
+    600_000,
+  );
 
-  gpuIt('a chosen workgroupSize (64 with folded grids, 1024) matches cpuGradient on 60 random cases', async () => {
-    const r = rng(47);
-    const contexts = [
-      await createGradient({ device: suite.t!.device, workgroupSize: 64, limits: { maxComputeWorkgroupsPerDimension: 5 } }),
-      await createGradient({ device: suite.t!.device, workgroupSize: 1024 }),
-    ];
-    expect(workgroupSize(contexts[0].limits)).toBe(64);
-    expect(workgroupSize(contexts[1].limits)).toBe(Math.min(1024, suite.t!.device.limits.maxComputeInvocationsPerWorkgroup));
-    for (let i = 0; i < 60; i++) {
-      const c = randomCase(r, i);
-      const g = contexts[i % 2];
-      expectClose(await g.gradient(c.data, c.options), cpuGradient(c.data, c.options), maxAbs(c.data), c.hMin, `workgroupSize case ${i} ${c.label}`);
-    }
-    await expect(createGradient({ device: suite.t!.device, workgroupSize: 0 })).rejects.toThrow(/workgroupSize/);
-    await expect(createGradient({ device: suite.t!.device, workgroupSize: 2048 })).rejects.toThrow(/workgroupSize/);
-    for (const g of contexts) g.destroy();
-  }, 600_000);
+  gpuIt(
+    'a chosen workgroupSize (64 with folded grids, 1024) matches cpuGradient on 60 random cases',
+    async () => {
+      const r = rng(47);
+      const contexts = [
+        await createGradient({ device: suite.t!.device, workgroupSize: 64, limits: { maxComputeWorkgroupsPerDimension: 5 } }),
+        await createGradient({ device: suite.t!.device, workgroupSize: 1024 }),
+      ];
+      expect(workgroupSize(contexts[0].limits)).toBe(64);
+      expect(workgroupSize(contexts[1].limits)).toBe(Math.min(1024, suite.t!.device.limits.maxComputeInvocationsPerWorkgroup));
+      for (let i = 0; i < 60; i++) {
+        const c = randomCase(r, i);
+        const g = contexts[i % 2];
+        expectClose(
+          await g.gradient(c.data, c.options),
+          cpuGradient(c.data, c.options),
+          maxAbs(c.data),
+          c.hMin,
+          `workgroupSize case ${i} ${c.label}`,
+        );
+      }
+      await expect(createGradient({ device: suite.t!.device, workgroupSize: 0 })).rejects.toThrow(/workgroupSize/);
+      await expect(createGradient({ device: suite.t!.device, workgroupSize: 2048 })).rejects.toThrow(/workgroupSize/);
+      for (const g of contexts) g.destroy();
+    },
+    600_000,
+  );
 
   gpuIt('folds the grid past maxComputeWorkgroupsPerDimension and chunks past the binding size', async () => {
     const tiny = await createGradient({ device: suite.t!.device, limits: TINY_LIMITS });
@@ -105,9 +135,12 @@ describe('gpuGradient in Node (Dawn)', () => {
       for (const edgeOrder of [1, 2] as const) {
         for (const dtype of ['f64', 'u8', 'i16'] as const) {
           const size = shape.reduce((p, n) => p * n, 1);
-          const data = dtype === 'u8' ? Uint8Array.from({ length: size }, () => Math.floor(r() * 256))
-            : dtype === 'i16' ? Int16Array.from({ length: size }, () => Math.floor(r() * 65536) - 32768)
-            : Float64Array.from({ length: size }, () => r() * 10 - 5);
+          const data =
+            dtype === 'u8'
+              ? Uint8Array.from({ length: size }, () => Math.floor(r() * 256))
+              : dtype === 'i16'
+                ? Int16Array.from({ length: size }, () => Math.floor(r() * 65536) - 32768)
+                : Float64Array.from({ length: size }, () => r() * 10 - 5);
           const spacing = shape.map((n, d) => (d % 2 ? 0.5 : Array.from({ length: n }, (_, i) => i * 0.3 + (i % 3) * 0.05)));
           const options = { shape, edgeOrder, spacing };
           const got = await tiny.gradient(data, options);
@@ -188,7 +221,7 @@ describe('GPU-resident API (prepared kernels)', () => {
 
   const shape = [9, 12];
 
-  gpuIt('reads a uint8 buffer into per-axis outputs, and into a stacked output in the caller\'s axis order', async () => {
+  gpuIt("reads a uint8 buffer into per-axis outputs, and into a stacked output in the caller's axis order", async () => {
     const { device } = suite.t!;
     const bytes = Uint8Array.from({ length: 108 }, (_, i) => (i * 29) % 256);
     const input = upload(device, bytes);
@@ -206,7 +239,8 @@ describe('GPU-resident API (prepared kernels)', () => {
       expectClose([await readFloats(device, stacked, k * b.outputLayout.slabBytes, 108)], [ref[1 - k]], 255, 1, `stacked axis ${k}`);
     }
     for (const buf of [input, stacked, ...outputs]) buf.destroy();
-    a.destroy(); b.destroy();
+    a.destroy();
+    b.destroy();
   });
 
   gpuIt('prepare refuses a missing shape, a host-only dtype and a bad componentStride before any GPU work', async () => {

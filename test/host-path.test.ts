@@ -1,6 +1,17 @@
 import { describe, expect } from 'vitest';
-import { createGradient, type GradientContext, cpuGradient, cpuCurl, cpuDivergence, cpuGradientMagnitude, GradientError, gpuGradient, type GradientOptions, type NumericArray } from '../src/index';
 import { planPieces } from '../src/gpu/dispatch';
+import {
+  cpuCurl,
+  cpuDivergence,
+  cpuGradient,
+  cpuGradientMagnitude,
+  createGradient,
+  type GradientContext,
+  GradientError,
+  type GradientOptions,
+  gpuGradient,
+  type NumericArray,
+} from '../src/index';
 import { makePlan } from '../src/plan';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { testDevice } from './helpers/gpu';
@@ -14,7 +25,8 @@ const { gpuIt } = suite;
 /** A device whose live buffer bytes are tracked (createBuffer and destroy wrapped), with the peak. */
 function metered(device: GPUDevice) {
   const live = new Map<GPUBuffer, number>();
-  let bytes = 0, peak = 0;
+  let bytes = 0,
+    peak = 0;
   const wrapped = new Proxy(device, {
     get(target, key) {
       if (key === 'createBuffer') {
@@ -24,7 +36,13 @@ function metered(device: GPUDevice) {
           bytes += d.size;
           peak = Math.max(peak, bytes);
           const destroy = buffer.destroy.bind(buffer);
-          buffer.destroy = () => { if (live.has(buffer)) { bytes -= live.get(buffer)!; live.delete(buffer); } destroy(); };
+          buffer.destroy = () => {
+            if (live.has(buffer)) {
+              bytes -= live.get(buffer)!;
+              live.delete(buffer);
+            }
+            destroy();
+          };
           return buffer;
         };
       }
@@ -32,88 +50,134 @@ function metered(device: GPUDevice) {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { device: wrapped, get peak() { return peak; }, get bytes() { return bytes; }, resetPeak() { peak = bytes; } };
+  return {
+    device: wrapped,
+    get peak() {
+      return peak;
+    },
+    get bytes() {
+      return bytes;
+    },
+    resetPeak() {
+      peak = bytes;
+    },
+  };
 }
 
 type Op = 'gradient' | 'magnitude' | 'divergence' | 'curl';
 
-async function both(ctx: GradientContext, op: Op, data: NumericArray[], options: GradientOptions): Promise<[ArrayLike<number>[], ArrayLike<number>[]]> {
+async function both(
+  ctx: GradientContext,
+  op: Op,
+  data: NumericArray[],
+  options: GradientOptions,
+): Promise<[ArrayLike<number>[], ArrayLike<number>[]]> {
   switch (op) {
-    case 'gradient': return [await ctx.gradient(data[0], options), cpuGradient(data[0], options)];
-    case 'magnitude': return [[await ctx.magnitude(data[0], options)], [cpuGradientMagnitude(data[0], options)]];
-    case 'divergence': return [[await ctx.divergence(data, options)], [cpuDivergence(data, options)]];
-    default: return [await ctx.curl(data, options), cpuCurl(data, options)];
+    case 'gradient':
+      return [await ctx.gradient(data[0], options), cpuGradient(data[0], options)];
+    case 'magnitude':
+      return [[await ctx.magnitude(data[0], options)], [cpuGradientMagnitude(data[0], options)]];
+    case 'divergence':
+      return [[await ctx.divergence(data, options)], [cpuDivergence(data, options)]];
+    default:
+      return [await ctx.curl(data, options), cpuCurl(data, options)];
   }
 }
 
 describe('streaming in pieces', () => {
-  gpuIt('every option family matches the CPU reference when streamed in pieces of 4 KiB', async ({ device }) => {
-    const ctx = await createGradient({ device: device, chunkBytes: 4096 });
-    const r = rng(13);
-    const coords = (n: number) => { let x = 0; return Array.from({ length: n }, () => (x += 0.2 + r())); };
-    const cases: { op: Op; shape: number[]; options: GradientOptions; kind?: 'u8' | 'i16' | 'f64' | 'f32'; components?: number }[] = [
-      { op: 'gradient', shape: [97, 33], options: {} },
-      { op: 'gradient', shape: [97, 33], options: { edgeOrder: 2 } },
-      { op: 'gradient', shape: [120, 16], options: { edgeOrder: 2, spacing: [coords(120), 0.5] } },
-      { op: 'gradient', shape: [120, 16], options: { spacing: [[...coords(60), ...coords(60).map((x) => -x)], 0.5] } }, // non-monotonic first axis
-      { op: 'gradient', shape: [64, 20], options: { accuracy: 4, spacing: 0.3 } },
-      { op: 'gradient', shape: [64, 20], options: { boundary: 'periodic', axis: 1 } }, // periodic, first axis not selected: streamed
-      { op: 'gradient', shape: [64, 20], options: { boundary: 'periodic' } }, // periodic first axis: one piece
-      { op: 'gradient', shape: [50, 6, 7], options: { axis: [0, 2] }, kind: 'u8' },
-      { op: 'gradient', shape: [3001], options: { edgeOrder: 2 }, kind: 'i16' },
-      { op: 'gradient', shape: [2999], options: {}, kind: 'u8' },
-      { op: 'gradient', shape: [90, 21], options: {}, kind: 'f64' },
-      { op: 'magnitude', shape: [80, 24], options: { edgeOrder: 2 } },
-      { op: 'magnitude', shape: [80, 24], options: { accuracy: 4 } },
-      { op: 'divergence', shape: [70, 18], options: { spacing: [0.5, 2] }, components: 2 },
-      { op: 'curl', shape: [70, 18], options: {}, components: 2 },
-      { op: 'curl', shape: [40, 4, 6], options: { edgeOrder: 2 }, components: 3 },
-    ];
-    let expectedJobs = 0;
-    for (const c of cases) {
-      const size = c.shape.reduce((p, n) => p * n, 1);
-      const make = () => c.kind === 'u8' ? Uint8Array.from({ length: size }, () => Math.floor(r() * 256))
-        : c.kind === 'i16' ? Int16Array.from({ length: size }, () => Math.floor(r() * 65536) - 32768)
-        : c.kind === 'f64' ? Float64Array.from({ length: size }, () => r() * 4 - 2)
-        : Float32Array.from({ length: size }, () => r() * 4 - 2);
-      const data = Array.from({ length: c.components ?? 1 }, make);
-      const options = { ...c.options, shape: c.shape };
-      const plan = makePlan({ length: size, kind: 'float32' }, options);
-      const outputs = c.op === 'gradient' ? plan.axes.length : c.op === 'curl' && plan.axes.length === 3 ? 3 : 1;
-      const bytes = c.kind === 'u8' ? 1 : c.kind === 'i16' ? 2 : 4;
-      const pieces = planPieces(plan, bytes, data.length, outputs, 4096, ctx.limits).pieces.length;
-      expectedJobs += pieces;
-      const [gpu, cpu] = await both(ctx, c.op, data, options);
-      const label = `${c.op} [${c.shape}] ${JSON.stringify(c.options).slice(0, 60)} ${c.kind ?? 'f32'} (${pieces} pieces)`;
-      expect(gpu.length, label).toBe(cpu.length);
-      const hMin = c.options.spacing === 0.3 ? 0.3 : 0.2;
-      gpu.forEach((g, k) => expect(f32Violation(g, cpu[k], maxAbs(data.flatMap((d) => Array.from(d))), hMin, c.options.accuracy === 4 ? 24 : 8), `${label} [${k}]`).toBeNull());
-      if (!(c.options.boundary === 'periodic' && c.options.axis === undefined)) expect(pieces, label).toBeGreaterThan(1);
-    }
-    expect(ctx.stats().transfer.jobs).toBe(expectedJobs); // one job per planned piece
-    ctx.destroy();
-  }, 300_000);
+  gpuIt(
+    'every option family matches the CPU reference when streamed in pieces of 4 KiB',
+    async ({ device }) => {
+      const ctx = await createGradient({ device: device, chunkBytes: 4096 });
+      const r = rng(13);
+      const coords = (n: number) => {
+        let x = 0;
+        return Array.from({ length: n }, () => (x += 0.2 + r()));
+      };
+      const cases: { op: Op; shape: number[]; options: GradientOptions; kind?: 'u8' | 'i16' | 'f64' | 'f32'; components?: number }[] = [
+        { op: 'gradient', shape: [97, 33], options: {} },
+        { op: 'gradient', shape: [97, 33], options: { edgeOrder: 2 } },
+        { op: 'gradient', shape: [120, 16], options: { edgeOrder: 2, spacing: [coords(120), 0.5] } },
+        { op: 'gradient', shape: [120, 16], options: { spacing: [[...coords(60), ...coords(60).map((x) => -x)], 0.5] } }, // non-monotonic first axis
+        { op: 'gradient', shape: [64, 20], options: { accuracy: 4, spacing: 0.3 } },
+        { op: 'gradient', shape: [64, 20], options: { boundary: 'periodic', axis: 1 } }, // periodic, first axis not selected: streamed
+        { op: 'gradient', shape: [64, 20], options: { boundary: 'periodic' } }, // periodic first axis: one piece
+        { op: 'gradient', shape: [50, 6, 7], options: { axis: [0, 2] }, kind: 'u8' },
+        { op: 'gradient', shape: [3001], options: { edgeOrder: 2 }, kind: 'i16' },
+        { op: 'gradient', shape: [2999], options: {}, kind: 'u8' },
+        { op: 'gradient', shape: [90, 21], options: {}, kind: 'f64' },
+        { op: 'magnitude', shape: [80, 24], options: { edgeOrder: 2 } },
+        { op: 'magnitude', shape: [80, 24], options: { accuracy: 4 } },
+        { op: 'divergence', shape: [70, 18], options: { spacing: [0.5, 2] }, components: 2 },
+        { op: 'curl', shape: [70, 18], options: {}, components: 2 },
+        { op: 'curl', shape: [40, 4, 6], options: { edgeOrder: 2 }, components: 3 },
+      ];
+      let expectedJobs = 0;
+      for (const c of cases) {
+        const size = c.shape.reduce((p, n) => p * n, 1);
+        const make = () =>
+          c.kind === 'u8'
+            ? Uint8Array.from({ length: size }, () => Math.floor(r() * 256))
+            : c.kind === 'i16'
+              ? Int16Array.from({ length: size }, () => Math.floor(r() * 65536) - 32768)
+              : c.kind === 'f64'
+                ? Float64Array.from({ length: size }, () => r() * 4 - 2)
+                : Float32Array.from({ length: size }, () => r() * 4 - 2);
+        const data = Array.from({ length: c.components ?? 1 }, make);
+        const options = { ...c.options, shape: c.shape };
+        const plan = makePlan({ length: size, kind: 'float32' }, options);
+        const outputs = c.op === 'gradient' ? plan.axes.length : c.op === 'curl' && plan.axes.length === 3 ? 3 : 1;
+        const bytes = c.kind === 'u8' ? 1 : c.kind === 'i16' ? 2 : 4;
+        const pieces = planPieces(plan, bytes, data.length, outputs, 4096, ctx.limits).pieces.length;
+        expectedJobs += pieces;
+        const [gpu, cpu] = await both(ctx, c.op, data, options);
+        const label = `${c.op} [${c.shape}] ${JSON.stringify(c.options).slice(0, 60)} ${c.kind ?? 'f32'} (${pieces} pieces)`;
+        expect(gpu.length, label).toBe(cpu.length);
+        const hMin = c.options.spacing === 0.3 ? 0.3 : 0.2;
+        gpu.forEach((g, k) =>
+          expect(
+            f32Violation(g, cpu[k], maxAbs(data.flatMap((d) => Array.from(d))), hMin, c.options.accuracy === 4 ? 24 : 8),
+            `${label} [${k}]`,
+          ).toBeNull(),
+        );
+        if (!(c.options.boundary === 'periodic' && c.options.axis === undefined)) expect(pieces, label).toBeGreaterThan(1);
+      }
+      expect(ctx.stats().transfer.jobs).toBe(expectedJobs); // one job per planned piece
+      ctx.destroy();
+    },
+    300_000,
+  );
 
-  gpuIt('48 MiB of input and outputs with chunkBytes 1 MiB: never more than 16 MiB of GPU buffers, and the right answer', async () => {
-    const { device } = (await testDevice())!;
-    const meter = metered(device);
-    const ctx = await createGradient({ device: meter.device, chunkBytes: 2 ** 20 });
-    const side = 2048; // 16 MiB in, 32 MiB out
-    const data = new Float32Array(side * side);
-    for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001) * ((i % 7) - 3);
-    const got = await ctx.gradient(data, { shape: [side, side] });
-    const ref = cpuGradient(data, { shape: [side, side] });
-    got.forEach((g, k) => expect(f32Violation(g, ref[k], maxAbs(data), 1)).toBeNull());
-    console.log(`streamed 2048² float32 (48 MiB in and out), chunkBytes 1 MiB: peak ${(meter.peak / 2 ** 20).toFixed(2)} MiB of GPU buffers, `
-      + `${ctx.stats().transfer.jobs} pieces in ${ctx.stats().transfer.groups} submits`);
-    expect(meter.peak).toBeLessThanOrEqual(16 * 2 ** 20);
-    ctx.destroy();
-    expect(meter.bytes).toBe(0);
-    device.destroy();
-  }, 300_000);
+  gpuIt(
+    '48 MiB of input and outputs with chunkBytes 1 MiB: never more than 16 MiB of GPU buffers, and the right answer',
+    async () => {
+      const { device } = (await testDevice())!;
+      const meter = metered(device);
+      const ctx = await createGradient({ device: meter.device, chunkBytes: 2 ** 20 });
+      const side = 2048; // 16 MiB in, 32 MiB out
+      const data = new Float32Array(side * side);
+      for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001) * ((i % 7) - 3);
+      const got = await ctx.gradient(data, { shape: [side, side] });
+      const ref = cpuGradient(data, { shape: [side, side] });
+      got.forEach((g, k) => expect(f32Violation(g, ref[k], maxAbs(data), 1)).toBeNull());
+      console.log(
+        `streamed 2048² float32 (48 MiB in and out), chunkBytes 1 MiB: peak ${(meter.peak / 2 ** 20).toFixed(2)} MiB of GPU buffers, ` +
+          `${ctx.stats().transfer.jobs} pieces in ${ctx.stats().transfer.groups} submits`,
+      );
+      expect(meter.peak).toBeLessThanOrEqual(16 * 2 ** 20);
+      ctx.destroy();
+      expect(meter.bytes).toBe(0);
+      device.destroy();
+    },
+    300_000,
+  );
 
-  gpuIt('an array larger than the device\'s maxBufferSize works from a host array', async ({ device }) => {
-    const ctx = await createGradient({ device: device, limits: { maxBufferSize: 2 ** 20, maxStorageBufferBindingSize: 2 ** 20 }, chunkBytes: 2 ** 19 });
+  gpuIt("an array larger than the device's maxBufferSize works from a host array", async ({ device }) => {
+    const ctx = await createGradient({
+      device: device,
+      limits: { maxBufferSize: 2 ** 20, maxStorageBufferBindingSize: 2 ** 20 },
+      chunkBytes: 2 ** 19,
+    });
     const shape = [700, 1024]; // 2.7 MiB of float32 input, 5.5 MiB of outputs
     const data = Float32Array.from({ length: 700 * 1024 }, (_, i) => Math.cos(i * 0.0007));
     const got = await ctx.gradient(data, { shape, edgeOrder: 2 });
@@ -128,56 +192,90 @@ describe('streaming in pieces', () => {
 });
 
 describe('map round trips and shared submits', () => {
-  gpuIt('a call that fits one piece waits for one map round trip; concurrent calls share submits and maps', async ({ device }) => {
-    const ctx = await createGradient({ device: device });
-    const small = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
-    const large = Float32Array.from({ length: 1100 * 1024 }, (_, i) => Math.cos(i * 0.01)); // 4.3 MiB: through a staging slot
-    for (const [data, shape] of [[small, [64, 64]], [large, [1100, 1024]]] as const) {
-      for (let call = 0; call < 3; call++) {
-        const before = ctx.stats().transfer;
-        const got = await ctx.gradient(data, { shape: [...shape] });
-        const after = ctx.stats().transfer;
-        expect(after.mapRoundTrips - before.mapRoundTrips).toBe(1); // the readback; uploads use writeBuffer or a slot mapped beforehand
-        expect(after.groups - before.groups).toBe(1);
-        if (call === 0) cpuGradient(data, { shape: [...shape] }).forEach((ref, k) => expect(f32Violation(got[k], ref, 1, 1)).toBeNull());
+  gpuIt(
+    'a call that fits one piece waits for one map round trip; concurrent calls share submits and maps',
+    async ({ device }) => {
+      const ctx = await createGradient({ device: device });
+      const small = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
+      const large = Float32Array.from({ length: 1100 * 1024 }, (_, i) => Math.cos(i * 0.01)); // 4.3 MiB: through a staging slot
+      for (const [data, shape] of [
+        [small, [64, 64]],
+        [large, [1100, 1024]],
+      ] as const) {
+        for (let call = 0; call < 3; call++) {
+          const before = ctx.stats().transfer;
+          const got = await ctx.gradient(data, { shape: [...shape] });
+          const after = ctx.stats().transfer;
+          expect(after.mapRoundTrips - before.mapRoundTrips).toBe(1); // the readback; uploads use writeBuffer or a slot mapped beforehand
+          expect(after.groups - before.groups).toBe(1);
+          if (call === 0) cpuGradient(data, { shape: [...shape] }).forEach((ref, k) => expect(f32Violation(got[k], ref, 1, 1)).toBeNull());
+        }
       }
-    }
-    expect(ctx.stats().stagingBytes).toBeGreaterThanOrEqual(large.byteLength); // the upload slot of the large call
-    const before = ctx.stats().transfer;
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.gradient(small.map((x) => x * i), { shape: [64, 64] })));
-    const after = ctx.stats().transfer;
-    expect(after.jobs - before.jobs).toBe(50);
-    expect(after.groups - before.groups).toBeLessThanOrEqual(2);
-    expect(after.mapRoundTrips - before.mapRoundTrips).toBeLessThanOrEqual(2);
-    const ref = cpuGradient(small, { shape: [64, 64] });
-    results.forEach((got, i) => got.forEach((g, k) => expect(f32Violation(g, ref[k].map((x) => x * i), 50, 1), `call ${i}`).toBeNull()));
-    // Concurrent large calls, each through a staging slot: more than one ring's worth, in groups of at
-    // most three staged uploads, taking their slots a group at a time (no two groups wait on each other).
-    const shape = [1152, 1024]; // 4.5 MiB each
-    const bigs = Array.from({ length: 7 }, (_, i) => Float32Array.from({ length: 1152 * 1024 }, (_, j) => Math.sin(j * 0.001 + i)));
-    const groupsBefore = ctx.stats().transfer.groups;
-    const bigResults = await Promise.all(bigs.map((d) => ctx.gradient(d, { shape })));
-    expect(ctx.stats().transfer.groups - groupsBefore).toBeGreaterThanOrEqual(3);
-    bigResults.forEach((got, i) => cpuGradient(bigs[i], { shape }).forEach((r, k) => expect(f32Violation(got[k], r, 1, 1), `big call ${i}`).toBeNull()));
-    ctx.destroy();
-  }, 300_000);
+      expect(ctx.stats().stagingBytes).toBeGreaterThanOrEqual(large.byteLength); // the upload slot of the large call
+      const before = ctx.stats().transfer;
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          ctx.gradient(
+            small.map((x) => x * i),
+            { shape: [64, 64] },
+          ),
+        ),
+      );
+      const after = ctx.stats().transfer;
+      expect(after.jobs - before.jobs).toBe(50);
+      expect(after.groups - before.groups).toBeLessThanOrEqual(2);
+      expect(after.mapRoundTrips - before.mapRoundTrips).toBeLessThanOrEqual(2);
+      const ref = cpuGradient(small, { shape: [64, 64] });
+      results.forEach((got, i) =>
+        got.forEach((g, k) =>
+          expect(
+            f32Violation(
+              g,
+              ref[k].map((x) => x * i),
+              50,
+              1,
+            ),
+            `call ${i}`,
+          ).toBeNull(),
+        ),
+      );
+      // Concurrent large calls, each through a staging slot: more than one ring's worth, in groups of at
+      // most three staged uploads, taking their slots a group at a time (no two groups wait on each other).
+      const shape = [1152, 1024]; // 4.5 MiB each
+      const bigs = Array.from({ length: 7 }, (_, i) => Float32Array.from({ length: 1152 * 1024 }, (_, j) => Math.sin(j * 0.001 + i)));
+      const groupsBefore = ctx.stats().transfer.groups;
+      const bigResults = await Promise.all(bigs.map((d) => ctx.gradient(d, { shape })));
+      expect(ctx.stats().transfer.groups - groupsBefore).toBeGreaterThanOrEqual(3);
+      bigResults.forEach((got, i) =>
+        cpuGradient(bigs[i], { shape }).forEach((r, k) => expect(f32Violation(got[k], r, 1, 1), `big call ${i}`).toBeNull()),
+      );
+      ctx.destroy();
+    },
+    300_000,
+  );
 });
 
 describe('staging rings under contention', () => {
-  gpuIt('16 concurrent calls that each need an upload and a readback slot of their own all finish, right', async ({ device }) => {
-    // Each call is its own group (its results exceed chunkBytes), so 16 groups compete for three readback
-    // and three upload slots at once.
-    const ctx = await createGradient({ device: device, chunkBytes: 8 * 2 ** 20 });
-    const shape = [1152, 1024]; // 4.5 MiB in (a staging slot), 9 MiB of results
-    const data = Array.from({ length: 16 }, (_, i) => Float32Array.from({ length: 1152 * 1024 }, (_, j) => Math.cos(j * 0.002 + i)));
-    const results = await Promise.race([
-      Promise.all(data.map((d) => ctx.gradient(d, { shape }))),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('hung: a call waited for a staging slot forever')), 60_000)),
-    ]);
-    expect(ctx.stats().stagingBytes).toBeLessThanOrEqual(6 * 16 * 2 ** 20); // at most three slots per direction
-    results.forEach((got, i) => cpuGradient(data[i], { shape }).forEach((r, k) => expect(f32Violation(got[k], r, 1, 1), `call ${i}`).toBeNull()));
-    ctx.destroy();
-  }, 300_000);
+  gpuIt(
+    '16 concurrent calls that each need an upload and a readback slot of their own all finish, right',
+    async ({ device }) => {
+      // Each call is its own group (its results exceed chunkBytes), so 16 groups compete for three readback
+      // and three upload slots at once.
+      const ctx = await createGradient({ device: device, chunkBytes: 8 * 2 ** 20 });
+      const shape = [1152, 1024]; // 4.5 MiB in (a staging slot), 9 MiB of results
+      const data = Array.from({ length: 16 }, (_, i) => Float32Array.from({ length: 1152 * 1024 }, (_, j) => Math.cos(j * 0.002 + i)));
+      const results = await Promise.race([
+        Promise.all(data.map((d) => ctx.gradient(d, { shape }))),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('hung: a call waited for a staging slot forever')), 60_000)),
+      ]);
+      expect(ctx.stats().stagingBytes).toBeLessThanOrEqual(6 * 16 * 2 ** 20); // at most three slots per direction
+      results.forEach((got, i) =>
+        cpuGradient(data[i], { shape }).forEach((r, k) => expect(f32Violation(got[k], r, 1, 1), `call ${i}`).toBeNull()),
+      );
+      ctx.destroy();
+    },
+    300_000,
+  );
 });
 
 describe('out: caller-supplied outputs', () => {
@@ -199,9 +297,21 @@ describe('out: caller-supplied outputs', () => {
     const c = [new Float32Array(108)];
     expect((await suite.ctx.curl(v, { ...options, out: c }))[0]).toBe(c[0]);
     // Reused across calls: a second call overwrites them.
-    const again = await gpuGradient(f.map((x) => -x), { ...options, out });
+    const again = await gpuGradient(
+      f.map((x) => -x),
+      { ...options, out },
+    );
     expect(again[0]).toBe(out[0]);
-    cpuGradient(f, options).forEach((ref, k) => expect(f32Violation(out[k], ref.map((x) => -x), 1, 1)).toBeNull());
+    cpuGradient(f, options).forEach((ref, k) =>
+      expect(
+        f32Violation(
+          out[k],
+          ref.map((x) => -x),
+          1,
+          1,
+        ),
+      ).toBeNull(),
+    );
   });
 
   gpuIt('anything else is refused with invalid-option before any GPU work', async () => {
@@ -213,7 +323,13 @@ describe('out: caller-supplied outputs', () => {
       [[new Float32Array(24), new Float32Array(23)], /out\[1\]: .* must be a Float32Array of length 24/],
       [[new Float32Array(24), new Float64Array(24)], /out\[1\]: .* must be a Float32Array/],
       [[f, new Float32Array(24)], /out\[0\]: overlaps the data/],
-      [(() => { const b = new Float32Array(40); return [b.subarray(0, 24), b.subarray(16, 40)]; })(), /overlaps .* another output/],
+      [
+        (() => {
+          const b = new Float32Array(40);
+          return [b.subarray(0, 24), b.subarray(16, 40)];
+        })(),
+        /overlaps .* another output/,
+      ],
     ];
     const before = suite.ctx.stats().transfer.jobs;
     for (const [out, message] of refusals) {

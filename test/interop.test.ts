@@ -10,7 +10,8 @@ import { launchBrowser } from './helpers/browsers';
 // The interop examples (examples/interop) with the real packages in headless Chromium: a GPU buffer from
 // TensorFlow.js's WebGPU backend and one from ONNX Runtime Web go through a prepared kernel and back into
 // the framework on its own device, with no map (host round trip) before the values are read.
-const H = 24, W = 36;
+const H = 24,
+  W = 36;
 
 let vite: ViteDevServer;
 let browser: Browser;
@@ -43,7 +44,7 @@ function expectGradient(field: number[], dy: number[], dx: number[]) {
   return ref;
 }
 
-describe('interop in headless Chromium, on the framework\'s own device', () => {
+describe("interop in headless Chromium, on the framework's own device", () => {
   it('the pages ran without errors', () => {
     expect(report.errors).toEqual([]);
   });

@@ -1,7 +1,15 @@
 import { describe, expect } from 'vitest';
-import { cpuGradient, GradientError, createGradient, defaultGradient, gpuGradient, destroyDefaultGradient, type GradientContext } from '../src/index';
 import { holdsDawn } from '../src/gpu/device';
 import { BufferUsage } from '../src/gpu/flags';
+import {
+  cpuGradient,
+  createGradient,
+  defaultGradient,
+  destroyDefaultGradient,
+  type GradientContext,
+  GradientError,
+  gpuGradient,
+} from '../src/index';
 import { testDevice } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 
@@ -17,20 +25,30 @@ function uncaptured(device: GPUDevice): string[] {
 }
 
 /** The same device, with hooks on buffer creation and on queue submits. */
-function hooked(device: GPUDevice, hooks: { createBuffer?: (d: GPUBufferDescriptor) => GPUBufferDescriptor; afterSubmit?: () => void }): GPUDevice {
+function hooked(
+  device: GPUDevice,
+  hooks: { createBuffer?: (d: GPUBufferDescriptor) => GPUBufferDescriptor; afterSubmit?: () => void },
+): GPUDevice {
   const forward = <T extends object>(target: T, key: string | symbol) => {
     const value = Reflect.get(target, key, target);
     return typeof value === 'function' ? value.bind(target) : value;
   };
   const queue = new Proxy(device.queue, {
-    get: (target, key) => key === 'submit' && hooks.afterSubmit
-      ? (buffers: GPUCommandBuffer[]) => { target.submit(buffers); hooks.afterSubmit!(); }
-      : forward(target, key),
+    get: (target, key) =>
+      key === 'submit' && hooks.afterSubmit
+        ? (buffers: GPUCommandBuffer[]) => {
+            target.submit(buffers);
+            hooks.afterSubmit!();
+          }
+        : forward(target, key),
   });
   return new Proxy(device, {
-    get: (target, key) => key === 'queue' ? queue
-      : key === 'createBuffer' && hooks.createBuffer ? (d: GPUBufferDescriptor) => target.createBuffer(hooks.createBuffer!(d))
-      : forward(target, key),
+    get: (target, key) =>
+      key === 'queue'
+        ? queue
+        : key === 'createBuffer' && hooks.createBuffer
+          ? (d: GPUBufferDescriptor) => target.createBuffer(hooks.createBuffer!(d))
+          : forward(target, key),
   });
 }
 
@@ -40,7 +58,9 @@ function hooked(device: GPUDevice, hooks: { createBuffer?: (d: GPUBufferDescript
  * whichever error scope is open, or as an uncaptured error when none is).
  */
 function failingAllocations(device: GPUDevice, failFrom: number): GPUDevice {
-  return hooked(device, { createBuffer: (d) => d.size >= failFrom ? { ...d, usage: BufferUsage.MAP_READ | BufferUsage.MAP_WRITE | BufferUsage.STORAGE } : d });
+  return hooked(device, {
+    createBuffer: (d) => (d.size >= failFrom ? { ...d, usage: BufferUsage.MAP_READ | BufferUsage.MAP_WRITE | BufferUsage.STORAGE } : d),
+  });
 }
 
 describe('failed allocations', () => {
@@ -60,7 +80,7 @@ describe('failed allocations', () => {
     device.destroy();
   });
 
-  gpuIt('a prepared kernel\'s own buffers failing to allocate: prepare rejects with gpu-error and raises no uncaptured error', async () => {
+  gpuIt("a prepared kernel's own buffers failing to allocate: prepare rejects with gpu-error and raises no uncaptured error", async () => {
     const { device } = (await testDevice())!;
     const errors = uncaptured(device);
     const ctx = await createGradient({ device: failingAllocations(device, 16384) });
@@ -81,7 +101,12 @@ describe('destroy', () => {
     const { device } = (await testDevice())!;
     let ctx: GradientContext | null = null;
     // Destroy right after the call creates its readback staging buffer, before it records anything.
-    const watched = hooked(device, { createBuffer: (d) => { if (d.usage & BufferUsage.MAP_READ) queueMicrotask(() => ctx!.destroy()); return d; } });
+    const watched = hooked(device, {
+      createBuffer: (d) => {
+        if (d.usage & BufferUsage.MAP_READ) queueMicrotask(() => ctx!.destroy());
+        return d;
+      },
+    });
     ctx = await createGradient({ device: watched });
     const e = await ctx.gradient(new Float32Array(64 * 64), { shape: [64, 64] }).catch((err) => err);
     expect(e).toBeInstanceOf(GradientError);
@@ -101,19 +126,23 @@ describe('destroy', () => {
     device.destroy();
   });
 
-  gpuIt('destroying a context destroys every buffer it created, its prepared kernels\' included', async () => {
+  gpuIt("destroying a context destroys every buffer it created, its prepared kernels' included", async () => {
     const { device } = (await testDevice())!;
     const live = new Set<GPUBuffer>();
     const tracked = new Proxy(device, {
-      get: (target, key) => key === 'createBuffer'
-        ? (d: GPUBufferDescriptor) => {
-          const buffer = target.createBuffer(d);
-          live.add(buffer);
-          const destroy = buffer.destroy.bind(buffer);
-          buffer.destroy = () => { live.delete(buffer); destroy(); };
-          return buffer;
-        }
-        : Reflect.get(target, key, target)?.bind?.(target) ?? Reflect.get(target, key, target),
+      get: (target, key) =>
+        key === 'createBuffer'
+          ? (d: GPUBufferDescriptor) => {
+              const buffer = target.createBuffer(d);
+              live.add(buffer);
+              const destroy = buffer.destroy.bind(buffer);
+              buffer.destroy = () => {
+                live.delete(buffer);
+                destroy();
+              };
+              return buffer;
+            }
+          : (Reflect.get(target, key, target)?.bind?.(target) ?? Reflect.get(target, key, target)),
     });
     const ctx = await createGradient({ device: tracked });
     await ctx.gradient(new Float32Array(64 * 64), { shape: [64, 64], spacing: [Array.from({ length: 64 }, (_, i) => i * i), 1] });
@@ -131,7 +160,7 @@ describe('destroy', () => {
 });
 
 describe('steps float32 cannot hold', () => {
-  gpuIt('a step whose reciprocal leaves float32\'s normal range: invalid-spacing on the GPU, computed on the CPU', async () => {
+  gpuIt("a step whose reciprocal leaves float32's normal range: invalid-spacing on the GPU, computed on the CPU", async () => {
     for (const spacing of [1e-39, 1e39, [[0, 1e-39, 3e-39, 4e-39]]]) {
       const e = await suite.ctx.gradient([1, 2, 4, 7], { spacing } as never).catch((err) => err);
       expect(e, JSON.stringify(spacing)).toBeInstanceOf(GradientError);
@@ -216,4 +245,3 @@ describe('device loss', () => {
     expect(e.message).not.toMatch(/next call/);
   });
 });
-

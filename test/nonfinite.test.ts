@@ -11,8 +11,14 @@ const { gpuIt } = suite;
 describe('NaN and infinities propagate as in numpy, element by element', () => {
   type Enc = number | 'NaN' | 'Infinity' | '-Infinity';
   const dec = (v: Enc) => (typeof v === 'number' ? v : Number(v));
-  const cases = (JSON.parse(readFileSync(new URL('./fixtures/numpy_nonfinite.json', import.meta.url), 'utf8')).cases as
-    { name: string; shape: number[]; data: Enc[]; spacing?: (number | number[])[]; edgeOrder: 1 | 2; expected: Enc[][] }[]);
+  const cases = JSON.parse(readFileSync(new URL('./fixtures/numpy_nonfinite.json', import.meta.url), 'utf8')).cases as {
+    name: string;
+    shape: number[];
+    data: Enc[];
+    spacing?: (number | number[])[];
+    edgeOrder: 1 | 2;
+    expected: Enc[][];
+  }[];
 
   const check = (got: ArrayLike<number>[], c: (typeof cases)[number], f32: boolean) => {
     const data = c.data.map(dec);
@@ -33,6 +39,7 @@ describe('NaN and infinities propagate as in numpy, element by element', () => {
   });
 
   gpuIt('gpuGradient on the same cases', async () => {
-    for (const c of cases) check(await suite.ctx.gradient(c.data.map(dec), { shape: c.shape, spacing: c.spacing, edgeOrder: c.edgeOrder }), c, true);
+    for (const c of cases)
+      check(await suite.ctx.gradient(c.data.map(dec), { shape: c.shape, spacing: c.spacing, edgeOrder: c.edgeOrder }), c, true);
   });
 });

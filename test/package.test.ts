@@ -72,7 +72,11 @@ describe('the packed package in consumer projects', () => {
     // Both exit non-zero on a problem, which fails execFileSync (attw reported an internal resolution
     // error for node16 while the .d.ts files imported each other without extensions).
     // biome-ignore lint/suspicious/noControlCharactersInRegex: strips attw's colour codes (ESC [ … m)
-    const attw = execFileSync(resolve('node_modules/.bin/attw'), ['--pack', '.', '--profile', 'esm-only'], { encoding: 'utf8' }).replace(/\x1b\[[0-9;]*m/g, '');
+    const colours = /\x1b\[[0-9;]*m/g;
+    const attw = execFileSync(resolve('node_modules/.bin/attw'), ['--pack', '.', '--profile', 'esm-only'], { encoding: 'utf8' }).replace(
+      colours,
+      '',
+    );
     expect(attw).toMatch(/node16 \(from ESM\)\s*│\s*🟢/);
     const lint = execFileSync(resolve('node_modules/.bin/publint'), ['--strict'], { encoding: 'utf8' });
     expect(lint).toMatch(/All good!/);
@@ -91,11 +95,18 @@ describe('the packed package in consumer projects', () => {
   it('a browser project bundled by vite type-checks against it and runs in Chromium', async () => {
     const dir = consumer('vite');
     execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
-    execFileSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: dir, encoding: 'utf8' });
+    execFileSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     const root = join(dir, 'dist');
     const server = createServer((req, res) => {
       const path = join(root, req.url === '/' ? 'index.html' : req.url!.replace(/\.\.+/g, ''));
-      if (!existsSync(path)) { res.statusCode = 404; res.end(); return; }
+      if (!existsSync(path)) {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
       res.setHeader('content-type', extname(path) === '.html' ? 'text/html' : 'text/javascript');
       res.end(readFileSync(path));
     });

@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { cpuGradient, GradientError } from '../src/index';
 import { describeData } from '../src/data';
+import { cpuGradient, GradientError } from '../src/index';
 import { makePlan } from '../src/plan';
 import { BAD_INPUTS } from './helpers/bad-inputs';
-
 
 describe('bad input is refused with a GradientError naming the argument', () => {
   for (const [what, data, options, code, text] of BAD_INPUTS) {
     it(what, () => {
       let error: unknown;
-      try { cpuGradient(data as never, options as never); } catch (e) { error = e; }
+      try {
+        cpuGradient(data as never, options as never);
+      } catch (e) {
+        error = e;
+      }
       expect(error).toBeInstanceOf(GradientError);
       expect((error as GradientError).code).toBe(code);
       expect((error as GradientError).message).toContain(text);
@@ -20,7 +23,11 @@ describe('bad input is refused with a GradientError naming the argument', () => 
 describe('makePlan', () => {
   it('views each axis as (outer, n, inner)', () => {
     const plan = makePlan(describeData(new Float64Array(2 * 3 * 4)), { shape: [2, 3, 4], axis: [-1, 0, 1] });
-    expect(plan.axes.map((a) => [a.axis, a.outer, a.n, a.inner])).toEqual([[2, 6, 4, 1], [0, 1, 2, 12], [1, 2, 3, 4]]);
+    expect(plan.axes.map((a) => [a.axis, a.outer, a.n, a.inner])).toEqual([
+      [2, 6, 4, 1],
+      [0, 1, 2, 12],
+      [1, 2, 3, 4],
+    ]);
   });
 
   it('reduces equally spaced coordinates to a scalar step, as numpy does', () => {

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
-import { createGradient, cpuGradient, cpuCurl, cpuGradientMagnitude, GradientError } from '../src/index';
 import { BufferUsage } from '../src/gpu/flags';
+import { cpuCurl, cpuGradient, cpuGradientMagnitude, createGradient, GradientError } from '../src/index';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { readFloats, testDevice } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
@@ -37,7 +37,9 @@ describe('prepared kernels', () => {
     device.queue.submit([encoder.finish()]);
     const ref = cpuGradient(data, { shape, edgeOrder: 2 });
     for (let a = 0; a < 2; a++) {
-      expect(f32Violation(await readFloats(device, stacked, a * k.outputLayout.slabBytes, data.length), ref[a], maxAbs(data), 1)).toBeNull();
+      expect(
+        f32Violation(await readFloats(device, stacked, a * k.outputLayout.slabBytes, data.length), ref[a], maxAbs(data), 1),
+      ).toBeNull();
       expect(f32Violation(await readFloats(device, perAxis[a], 0, data.length), ref[a], maxAbs(data), 1)).toBeNull();
     }
     expect(suite.ctx.stats().pipelines).toBe(pipelines);
@@ -49,13 +51,15 @@ describe('prepared kernels', () => {
     const shape = [20, 24];
     const n = 20 * 24;
     const k = await suite.ctx.prepare({ shape, spacing: [0.5, Array.from({ length: 24 }, (_, i) => i * i * 0.1 + i)] });
-    const a = field(n, 0), b = field(n, 1.3);
+    const a = field(n, 0),
+      b = field(n, 1.3);
     // Both inputs in one buffer, the second at byte 2048; both outputs in one buffer, past a poisoned prefix.
     const inputs = device.createBuffer({ size: 2048 + n * 4, usage: STORAGE_RW });
     device.queue.writeBuffer(inputs, 0, a);
     device.queue.writeBuffer(inputs, 2048, b);
     const total = k.outputLayout.totalBytes;
-    const outBase = 256, outSecond = Math.ceil((outBase + total) / 256) * 256;
+    const outBase = 256,
+      outSecond = Math.ceil((outBase + total) / 256) * 256;
     const outputs = device.createBuffer({ size: outSecond + total, usage: STORAGE_RW });
     device.queue.writeBuffer(outputs, 0, new Float32Array(outBase / 4).fill(-7));
     const encoder = device.createCommandEncoder();
@@ -63,9 +67,13 @@ describe('prepared kernels', () => {
     k.encode(encoder, { input: { buffer: inputs, offset: 2048 }, output: { buffer: outputs, offset: outSecond } });
     device.queue.submit([encoder.finish()]);
     const options = { shape, spacing: [0.5, Array.from({ length: 24 }, (_, i) => i * i * 0.1 + i)] };
-    for (const [data, base] of [[a, outBase], [b, outSecond]] as const) {
+    for (const [data, base] of [
+      [a, outBase],
+      [b, outSecond],
+    ] as const) {
       const ref = cpuGradient(data, options);
-      for (let ax = 0; ax < 2; ax++) expect(f32Violation(await readFloats(device, outputs, base + ax * k.outputLayout.slabBytes, n), ref[ax], 2, 0.5)).toBeNull();
+      for (let ax = 0; ax < 2; ax++)
+        expect(f32Violation(await readFloats(device, outputs, base + ax * k.outputLayout.slabBytes, n), ref[ax], 2, 0.5)).toBeNull();
     }
     expect(Array.from(await readFloats(device, outputs, 0, outBase / 4)).every((v) => v === -7)).toBe(true); // untouched before the binding
     k.destroy();
@@ -76,7 +84,8 @@ describe('prepared kernels', () => {
   gpuIt('fused fields: magnitude and curl, stacked components', async ({ device }) => {
     const shape = [18, 16];
     const n = 18 * 16;
-    const f = field(n), g = field(n, 0.7);
+    const f = field(n),
+      g = field(n, 0.7);
     const m = await suite.ctx.prepare({ shape, derived: 'magnitude', accuracy: 4 });
     const c = await suite.ctx.prepare({ shape, derived: 'curl' });
     const stride = c.outputLayout.slabBytes / 4;
@@ -116,7 +125,11 @@ describe('prepared kernels', () => {
     const encoder = device.createCommandEncoder();
     for (const [buffers, message] of cases) {
       let error: unknown = null;
-      try { k.encode(encoder, buffers as never); } catch (e) { error = e; }
+      try {
+        k.encode(encoder, buffers as never);
+      } catch (e) {
+        error = e;
+      }
       expect(error, String(message)).toBeInstanceOf(GradientError);
       expect((error as GradientError).code).toMatch(/invalid-buffer|invalid-option/);
       expect((error as Error).message).toMatch(message);
@@ -136,7 +149,14 @@ describe('prepared kernels', () => {
     const input = device.createBuffer({ size: 64, usage: STORAGE_RW });
     const output = device.createBuffer({ size: k.outputLayout.totalBytes, usage: STORAGE_RW });
     (k as unknown as Record<symbol, () => void>)[Symbol.dispose](); // what `using` calls
-    const attempt = (kernel: typeof k) => { try { kernel.encode(device.createCommandEncoder(), { input, output }); return null; } catch (e) { return e as GradientError; } };
+    const attempt = (kernel: typeof k) => {
+      try {
+        kernel.encode(device.createCommandEncoder(), { input, output });
+        return null;
+      } catch (e) {
+        return e as GradientError;
+      }
+    };
     expect(attempt(k)?.code).toBe('destroyed');
     const k2 = await ctx.prepare({ shape: [16] });
     ctx.destroy();

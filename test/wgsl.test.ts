@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import scalarWgsl from '../shaders/gradient_scalar.wgsl?raw';
 import vec4Wgsl from '../shaders/gradient_vec4.wgsl?raw';
-import { BufferUsage, MapMode } from '../src/gpu/flags';
 import type { Layout } from '../src/gpu/dispatch';
+import { BufferUsage, MapMode } from '../src/gpu/flags';
 import { moduleName, shaderSource } from '../src/gpu/kernels';
 import { gpuSuite } from './helpers/gpu-suite';
 
@@ -11,7 +11,11 @@ import { gpuSuite } from './helpers/gpu-suite';
 // Vulkan (Dawn, SwiftShader, wgpu) can catch by running the kernels, because Vulkan forgives them.
 
 const MODULES = (['load_8', 'load_16', 'load_32'] as const).flatMap((loader) =>
-  (['scalar', 'vec4'] as Layout[]).map((layout) => ({ layout, name: moduleName({ module: loader, bytesPerElement: 4, constants: {} }, layout) })));
+  (['scalar', 'vec4'] as Layout[]).map((layout) => ({
+    layout,
+    name: moduleName({ module: loader, bytesPerElement: 4, constants: {} }, layout),
+  })),
+);
 
 /** Strips comments so that prose about a pattern does not count as the pattern. */
 const code = (wgsl: string) => wgsl.replace(/\/\/[^\n]*/g, '');
@@ -21,7 +25,8 @@ function dstAccesses(wgsl: string): { index: string; after: string }[] {
   const found: { index: string; after: string }[] = [];
   const re = /\bdst\s*\[/g;
   for (let m = re.exec(wgsl); m; m = re.exec(wgsl)) {
-    let depth = 1, i = m.index + m[0].length;
+    let depth = 1,
+      i = m.index + m[0].length;
     for (; depth > 0; i++) depth += wgsl[i] === '[' ? 1 : wgsl[i] === ']' ? -1 : 0;
     found.push({ index: wgsl.slice(m.index + m[0].length, i - 1), after: wgsl.slice(i).trimStart().slice(0, 2) });
   }
@@ -58,13 +63,14 @@ describe('the stencils along an axis are written once (shaders/stencil.wgsl), no
       const wgsl = shaderSource(name);
       expect(wgsl).not.toMatch(/\{\{|\}\}/);
       const defined = [...code(wgsl).matchAll(/\bfn (along\d|edge4_\d_\d)\(/g)].map((m) => m[1]).sort();
-      expect(defined).toEqual(layout === 'vec4'
-        ? ['along1', 'along4', 'edge4_0_1', 'edge4_0_4', 'edge4_1_1', 'edge4_1_4']
-        : ['along1', 'edge4_0_1', 'edge4_1_1']);
+      expect(defined).toEqual(
+        layout === 'vec4' ? ['along1', 'along4', 'edge4_0_1', 'edge4_0_4', 'edge4_1_1', 'edge4_1_4'] : ['along1', 'edge4_0_1', 'edge4_1_1'],
+      );
     });
   }
   it('no layout file or the shared file defines a stencil of its own', () => {
-    for (const file of [gradientWgsl, scalarWgsl, vec4Wgsl]) expect(code(file)).not.toMatch(/\bfn (along\d\w*|along_strided\w*|edge4\w*)\(/);
+    for (const file of [gradientWgsl, scalarWgsl, vec4Wgsl])
+      expect(code(file)).not.toMatch(/\bfn (along\d\w*|along_strided\w*|edge4\w*)\(/);
   });
 });
 
@@ -74,16 +80,22 @@ describe('WGSL helpers on the GPU, past the sizes the kernels can be run at here
   /** Runs gradient.wgsl's `wrap` on (i, n, d) triples in a small compute shader. */
   async function wrapOnGpu(device: GPUDevice, cases: [number, number, number][]): Promise<number[]> {
     const fn = /\nfn wrap\([\s\S]*?\n\}\n/.exec(gradientWgsl)![0];
-    const module = device.createShaderModule({ code: `${fn}
+    const module = device.createShaderModule({
+      code: `${fn}
       struct Case { i: u32, n: u32, d: i32, pad: u32 }
       @group(0) @binding(0) var<storage, read> cases: array<Case>;
       @group(0) @binding(1) var<storage, read_write> out: array<u32>;
       @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3<u32>) {
         if (id.x < arrayLength(&out)) { let c = cases[id.x]; out[id.x] = wrap(c.i, c.n, c.d); }
-      }` });
+      }`,
+    });
     const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
     const input = new Uint32Array(cases.length * 4);
-    cases.forEach(([i, n, d], k) => { input[4 * k] = i; input[4 * k + 1] = n; input[4 * k + 2] = d >>> 0; });
+    cases.forEach(([i, n, d], k) => {
+      input[4 * k] = i;
+      input[4 * k + 1] = n;
+      input[4 * k + 2] = d >>> 0;
+    });
     const src = device.createBuffer({ size: input.byteLength, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
     const out = device.createBuffer({ size: cases.length * 4, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
     const read = device.createBuffer({ size: cases.length * 4, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
@@ -91,7 +103,16 @@ describe('WGSL helpers on the GPU, past the sizes the kernels can be run at here
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: src } }, { binding: 1, resource: { buffer: out } }] }));
+    pass.setBindGroup(
+      0,
+      device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: src } },
+          { binding: 1, resource: { buffer: out } },
+        ],
+      }),
+    );
     pass.dispatchWorkgroups(Math.ceil(cases.length / 64));
     pass.end();
     encoder.copyBufferToBuffer(out, 0, read, 0, cases.length * 4);

@@ -29,7 +29,8 @@ export function fieldPanel(root: HTMLElement, backend: Backend): Promise<void> {
     const [gyCoord, gxCoord] = await backend.gradient(z, { shape: [n, n], spacing: [lin, lin] });
     const [gy, gx] = coords.checked ? [gyCoord, gxCoord] : await backend.gradient(z, { shape: [n, n] });
     // One arrow scale for both spacings (from the coordinate gradient), so unit spacing shows as shorter arrows.
-    let maxCoord = 0, maxShown = 0;
+    let maxCoord = 0,
+      maxShown = 0;
     for (let i = 0; i < n * n; i++) {
       maxCoord = Math.max(maxCoord, Math.hypot(gxCoord[i], gyCoord[i]) || 0);
       maxShown = Math.max(maxShown, Math.hypot(gx[i], gy[i]) || 0);
@@ -42,7 +43,9 @@ export function fieldPanel(root: HTMLElement, backend: Backend): Promise<void> {
   }
 
   let pending: Promise<void> = render();
-  const rerender = () => { pending = pending.then(render, render); };
+  const rerender = () => {
+    pending = pending.then(render, render);
+  };
   input.addEventListener('input', rerender);
   slider.addEventListener('input', rerender);
   coords.addEventListener('change', rerender);

@@ -6,33 +6,53 @@ const MAX_SIDE = 512;
 /** A built-in picture, drawn procedurally: shapes with sharp and soft edges. */
 function builtInPicture(): HTMLCanvasElement {
   const c = document.createElement('canvas');
-  c.width = 320; c.height = 220;
+  c.width = 320;
+  c.height = 220;
   const g = c.getContext('2d')!;
   const bg = g.createLinearGradient(0, 0, 320, 220);
-  bg.addColorStop(0, '#1b263b'); bg.addColorStop(1, '#778da9');
-  g.fillStyle = bg; g.fillRect(0, 0, 320, 220);
-  g.fillStyle = '#f4a261'; g.beginPath(); g.arc(90, 100, 55, 0, 2 * Math.PI); g.fill();
-  g.fillStyle = '#e9c46a'; g.fillRect(170, 40, 110, 70);
-  g.strokeStyle = '#ffffff'; g.lineWidth = 6; g.beginPath(); g.moveTo(160, 190); g.lineTo(300, 130); g.stroke();
+  bg.addColorStop(0, '#1b263b');
+  bg.addColorStop(1, '#778da9');
+  g.fillStyle = bg;
+  g.fillRect(0, 0, 320, 220);
+  g.fillStyle = '#f4a261';
+  g.beginPath();
+  g.arc(90, 100, 55, 0, 2 * Math.PI);
+  g.fill();
+  g.fillStyle = '#e9c46a';
+  g.fillRect(170, 40, 110, 70);
+  g.strokeStyle = '#ffffff';
+  g.lineWidth = 6;
+  g.beginPath();
+  g.moveTo(160, 190);
+  g.lineTo(300, 130);
+  g.stroke();
   const soft = g.createRadialGradient(230, 170, 5, 230, 170, 45);
-  soft.addColorStop(0, '#ffffff'); soft.addColorStop(1, 'rgba(255,255,255,0)');
-  g.fillStyle = soft; g.beginPath(); g.arc(230, 170, 45, 0, 2 * Math.PI); g.fill();
+  soft.addColorStop(0, '#ffffff');
+  soft.addColorStop(1, 'rgba(255,255,255,0)');
+  g.fillStyle = soft;
+  g.beginPath();
+  g.arc(230, 170, 45, 0, 2 * Math.PI);
+  g.fill();
   g.fillStyle = '#2a9d8f';
   g.beginPath();
   for (let k = 0; k < 10; k++) {
-    const a = -Math.PI / 2 + (k * Math.PI) / 5, r = k % 2 ? 14 : 34;
+    const a = -Math.PI / 2 + (k * Math.PI) / 5,
+      r = k % 2 ? 14 : 34;
     g.lineTo(60 + r * Math.cos(a) + 0, 185 + r * Math.sin(a) * 0.8);
   }
-  g.closePath(); g.fill();
+  g.closePath();
+  g.fill();
   return c;
 }
 
 /** Luminance of a drawable, scaled to at most MAX_SIDE pixels a side, as uint8. */
 function luminance(source: CanvasImageSource & { width: number; height: number }): { pixels: Uint8Array; w: number; h: number } {
   const scale = Math.min(1, MAX_SIDE / Math.max(source.width, source.height));
-  const w = Math.max(3, Math.round(source.width * scale)), h = Math.max(3, Math.round(source.height * scale));
+  const w = Math.max(3, Math.round(source.width * scale)),
+    h = Math.max(3, Math.round(source.height * scale));
   const c = document.createElement('canvas');
-  c.width = w; c.height = h;
+  c.width = w;
+  c.height = h;
   const g = c.getContext('2d', { willReadFrequently: true })!;
   g.drawImage(source, 0, 0, w, h);
   const rgba = g.getImageData(0, 0, w, h).data;
@@ -63,8 +83,13 @@ export function imagePanel(root: HTMLElement, backend: Backend): Promise<void> {
     let max = 0;
     for (let i = 0; i < w * h; i++) if (mag[i] > max) max = mag[i];
     paintPixels(sourceCanvas, h, w, (i) => [pixels[i], pixels[i], pixels[i]]);
-    paintPixels(magnitudeCanvas, h, w, (i) => { const v = Math.min(255, (mag[i] / (max || 1)) * 255 * 1.5); return [v, v, v]; });
-    paintPixels(directionCanvas, h, w, (i) => hsvToRgb((Math.atan2(-gy[i], gx[i]) / (2 * Math.PI) + 1) % 1, 1, Math.min(1, (mag[i] / (max || 1)) * 1.5)));
+    paintPixels(magnitudeCanvas, h, w, (i) => {
+      const v = Math.min(255, (mag[i] / (max || 1)) * 255 * 1.5);
+      return [v, v, v];
+    });
+    paintPixels(directionCanvas, h, w, (i) =>
+      hsvToRgb((Math.atan2(-gy[i], gx[i]) / (2 * Math.PI) + 1) % 1, 1, Math.min(1, (mag[i] / (max || 1)) * 1.5)),
+    );
     message.textContent = `${w}×${h} pixels, uint8 → ${backend.kind === 'gpu' ? 'gpuGradientMagnitude' : 'cpuGradientMagnitude'} in ${ms.toFixed(1)} ms; max |∇| = ${max.toPrecision(4)}`;
   }
 
@@ -80,8 +105,13 @@ export function imagePanel(root: HTMLElement, backend: Backend): Promise<void> {
 
   edge.addEventListener('change', () => void render());
   step.addEventListener('change', () => void render());
-  file.addEventListener('change', () => { if (file.files?.[0]) void load(file.files[0]); });
-  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  file.addEventListener('change', () => {
+    if (file.files?.[0]) void load(file.files[0]);
+  });
+  drop.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => {
     e.preventDefault();

@@ -7,10 +7,12 @@ export function speedPanel(root: HTMLElement, backend: Backend): Promise<void> {
   const sizeLabel = root.querySelector<HTMLElement>('.size-value')!;
   const button = root.querySelector<HTMLButtonElement>('button')!;
   const out = root.querySelector<HTMLElement>('tbody')!;
-  root.querySelector<HTMLElement>('.adapter')!.textContent = backend.kind === 'gpu'
-    ? `WebGPU adapter: ${backend.adapterName}` : `No WebGPU: ${backend.reason}`;
+  root.querySelector<HTMLElement>('.adapter')!.textContent =
+    backend.kind === 'gpu' ? `WebGPU adapter: ${backend.adapterName}` : `No WebGPU: ${backend.reason}`;
   const side = () => 2 ** Number(slider.value);
-  slider.addEventListener('input', () => { sizeLabel.textContent = `${side()}×${side()}`; });
+  slider.addEventListener('input', () => {
+    sizeLabel.textContent = `${side()}×${side()}`;
+  });
   sizeLabel.textContent = `${side()}×${side()}`;
 
   async function run(): Promise<void> {
@@ -25,9 +27,14 @@ export function speedPanel(root: HTMLElement, backend: Backend): Promise<void> {
       await fn(); // warm-up (pipelines, pools, JIT)
       let calls = 0;
       const t0 = performance.now();
-      do { await fn(); calls++; } while (performance.now() - t0 < 100);
+      do {
+        await fn();
+        calls++;
+      } while (performance.now() - t0 < 100);
       const ms = (performance.now() - t0) / calls;
-      rows.push(`<tr><th scope="row">${label}</th><td class="mono">${ms.toFixed(2)} ms</td><td class="mono">${(bytes / ms / 1e6).toFixed(3)} GB/s</td></tr>`);
+      rows.push(
+        `<tr><th scope="row">${label}</th><td class="mono">${ms.toFixed(2)} ms</td><td class="mono">${(bytes / ms / 1e6).toFixed(3)} GB/s</td></tr>`,
+      );
     };
     if (backend.kind === 'gpu') await time('gpuGradient (upload + compute + readback)', () => gpuGradient(data, { shape: [n, n] }));
     await time('cpuGradient (float64)', () => cpuGradient(data, { shape: [n, n] }));

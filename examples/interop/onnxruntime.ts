@@ -20,21 +20,30 @@ export async function onnxGradient(model: Uint8Array, x: Float32Array, h: number
   const device = await ort.env.webgpu.device;
   const gradient = await createGradient({ device });
   const kernel = await gradient.prepare({ shape: [h, w] });
-  const [dy, dx] = [0, 1].map(() => device.createBuffer({
-    size: Math.ceil((h * w * 4) / 16) * 16,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  }));
+  const [dy, dx] = [0, 1].map(() =>
+    device.createBuffer({
+      size: Math.ceil((h * w * 4) / 16) * 16,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    }),
+  );
   const encoder = device.createCommandEncoder();
   kernel.encode(encoder, { input: field.gpuBuffer, outputs: [dy, dx] });
   device.queue.submit([encoder.finish()]);
 
   // The derivatives as ONNX tensors (getData() reads them back on demand), and ∂Y/∂x through the model again.
-  const [dyTensor, dxTensor] = [dy, dx].map((buffer) => ort.Tensor.fromGpuBuffer(buffer, {
-    dataType: 'float32', dims: [h * w], download: () => readFloats(device, buffer, h * w),
-  }));
+  const [dyTensor, dxTensor] = [dy, dx].map((buffer) =>
+    ort.Tensor.fromGpuBuffer(buffer, {
+      dataType: 'float32',
+      dims: [h * w],
+      download: () => readFloats(device, buffer, h * w),
+    }),
+  );
   const { Y: sinDx } = await session.run({ X: dxTensor });
   return {
-    field, dy: dyTensor, dx: dxTensor, sinDx,
+    field,
+    dy: dyTensor,
+    dx: dxTensor,
+    sinDx,
     async dispose() {
       for (const t of [field, sinDx]) t.dispose();
       for (const b of [dy, dx]) b.destroy();

@@ -25,10 +25,12 @@ export async function tfjsGradient(h: number, w: number) {
 
   // tfjs keeps the field's buffer alive until `gpu.tensorRef` is disposed.
   const gpu = field.dataToGPU();
-  const outputs = [0, 1].map(() => device.createBuffer({
-    size: Math.ceil((h * w * 4) / 16) * 16,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  }));
+  const outputs = [0, 1].map(() =>
+    device.createBuffer({
+      size: Math.ceil((h * w * 4) / 16) * 16,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    }),
+  );
   const encoder = device.createCommandEncoder();
   kernel.encode(encoder, { input: gpu.buffer!, outputs });
   device.queue.submit([encoder.finish()]);
@@ -38,7 +40,10 @@ export async function tfjsGradient(h: number, w: number) {
   const [dy, dx] = outputs.map((buffer) => tf.tensor({ buffer, zeroCopy: true }, [h, w], 'float32'));
   const magnitude = tf.sqrt(tf.add(tf.square(dy), tf.square(dx)));
   return {
-    field, dy, dx, magnitude,
+    field,
+    dy,
+    dx,
+    magnitude,
     dispose() {
       for (const t of [ys, xs, field, dy, dx, magnitude]) t.dispose();
       for (const b of outputs) b.destroy();

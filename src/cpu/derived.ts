@@ -1,8 +1,8 @@
 import { checkComponentCount, describeComponents } from '../components.js';
-import { gradientAlong } from './gradient.js';
 import { describeData } from '../data.js';
 import { makePlan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
+import { gradientAlong } from './gradient.js';
 
 /**
  * Float64 references of the fused fields, composed from per-axis derivatives exactly as defined.
@@ -46,7 +46,10 @@ export function cpuCurl(components: readonly NumericArray[], options?: GradientO
   const plan = makePlan(info, options);
   checkComponentCount(plan, v.length, 'curl');
   const d = (c: number, k: number) => gradientAlong(v[c], plan, k, new Float64Array(plan.size));
-  const minus = (a: Float64Array, b: Float64Array) => { for (let i = 0; i < a.length; i++) a[i] -= b[i]; return a; };
+  const minus = (a: Float64Array, b: Float64Array) => {
+    for (let i = 0; i < a.length; i++) a[i] -= b[i];
+    return a;
+  };
   if (v.length === 2) return [minus(d(1, 0), d(0, 1))];
   return [minus(d(2, 1), d(1, 2)), minus(d(0, 2), d(2, 0)), minus(d(1, 0), d(0, 1))];
 }

@@ -1,6 +1,6 @@
 import { describeData } from '../data.js';
 import { checkOut } from '../out.js';
-import { makePlan, type AxisPlan, type Plan } from '../plan.js';
+import { type AxisPlan, makePlan, type Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 
@@ -11,8 +11,10 @@ import type { GradientOptions, NumericArray } from '../types.js';
  */
 export function cpuGradient(data: NumericArray, options?: CpuGradientOptions): Float64Array[] {
   const plan = makePlan(describeData(data), options, ['out']);
-  const out = options?.out === undefined ? plan.axes.map(() => new Float64Array(plan.size))
-    : checkOut(options.out, Float64Array, plan.axes.length, plan.size, [data], 'one per selected axis');
+  const out =
+    options?.out === undefined
+      ? plan.axes.map(() => new Float64Array(plan.size))
+      : checkOut(options.out, Float64Array, plan.axes.length, plan.size, [data], 'one per selected axis');
   plan.axes.forEach((ax, k) => axisGradient(data, ax, plan, out[k]));
   return out;
 }
@@ -49,15 +51,19 @@ function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float
   if (ax.dx === null) {
     const h2 = 2 * ax.step!;
     for (let o = 0; o < outer; o++) {
-      const start = o * rowSpan + s, end = start + (n - 2) * s;
+      const start = o * rowSpan + s,
+        end = start + (n - 2) * s;
       for (let p = start; p < end; p++) out[p] = (f[p + s] - f[p - s]) / h2;
     }
   } else {
     const { a, b, c } = interiorWeights(ax.dx);
     for (let o = 0; o < outer; o++) {
       for (let i = 1; i < n - 1; i++) {
-        const wa = a[i - 1], wb = b[i - 1], wc = c[i - 1];
-        const start = o * rowSpan + i * s, end = start + s;
+        const wa = a[i - 1],
+          wb = b[i - 1],
+          wc = c[i - 1];
+        const start = o * rowSpan + i * s,
+          end = start + s;
         for (let p = start; p < end; p++) out[p] = wa * f[p - s] + wb * f[p] + wc * f[p + s];
       }
     }
@@ -65,7 +71,8 @@ function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float
   if (edgeOrder === 1) {
     const { lo, hi } = edgeSteps(ax);
     for (let o = 0; o < outer; o++) {
-      const first = o * rowSpan, last = first + (n - 1) * s;
+      const first = o * rowSpan,
+        last = first + (n - 1) * s;
       for (let j = 0; j < s; j++) {
         out[first + j] = (f[first + j + s] - f[first + j]) / lo;
         out[last + j] = (f[last + j] - f[last + j - s]) / hi;
@@ -74,9 +81,11 @@ function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float
   } else {
     const { lo, hi } = edgeWeights2(ax);
     for (let o = 0; o < outer; o++) {
-      const first = o * rowSpan, last = first + (n - 1) * s;
+      const first = o * rowSpan,
+        last = first + (n - 1) * s;
       for (let j = 0; j < s; j++) {
-        const p = first + j, q = last + j;
+        const p = first + j,
+          q = last + j;
         out[p] = lo.a * f[p] + lo.b * f[p + s] + lo.c * f[p + 2 * s];
         out[q] = hi.a * f[q - 2 * s] + hi.b * f[q - s] + hi.c * f[q];
       }
@@ -88,19 +97,24 @@ function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float
 function periodicGradient(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, out: Float64Array): void {
   const { n, outer, inner: s } = ax;
   const w = ax.dx === null ? null : interiorWeights(ax.dx, true);
-  const h2 = 2 * ax.step!, h12 = 12 * ax.step!;
+  const h2 = 2 * ax.step!,
+    h12 = 12 * ax.step!;
   for (let o = 0; o < outer; o++) {
     const row = o * n * s;
     for (let i = 0; i < n; i++) {
       const p = row + i * s;
-      const up = row + ((i + 1) % n) * s, dn = row + ((i + n - 1) % n) * s;
+      const up = row + ((i + 1) % n) * s,
+        dn = row + ((i + n - 1) % n) * s;
       if (accuracy === 4) {
-        const up2 = row + ((i + 2) % n) * s, dn2 = row + ((i + n - 2) % n) * s;
+        const up2 = row + ((i + 2) % n) * s,
+          dn2 = row + ((i + n - 2) % n) * s;
         for (let j = 0; j < s; j++) out[p + j] = (-f[up2 + j] + 8 * f[up + j] - 8 * f[dn + j] + f[dn2 + j]) / h12;
       } else if (w === null) {
         for (let j = 0; j < s; j++) out[p + j] = (f[up + j] - f[dn + j]) / h2;
       } else {
-        const a = w.a[i], b = w.b[i], c = w.c[i];
+        const a = w.a[i],
+          b = w.b[i],
+          c = w.c[i];
         for (let j = 0; j < s; j++) out[p + j] = a * f[dn + j] + b * f[p + j] + c * f[up + j];
       }
     }
@@ -113,10 +127,12 @@ function fourthOrderGradient(f: ArrayLike<number>, ax: AxisPlan, out: Float64Arr
   const h12 = 12 * ax.step!;
   for (let o = 0; o < outer; o++) {
     const row = o * n * s;
-    const start = row + 2 * s, end = row + (n - 2) * s;
+    const start = row + 2 * s,
+      end = row + (n - 2) * s;
     for (let p = start; p < end; p++) out[p] = (-f[p + 2 * s] + 8 * f[p + s] - 8 * f[p - s] + f[p - 2 * s]) / h12;
     for (let j = 0; j < s; j++) {
-      const a = row + j, z = row + (n - 1) * s + j; // f[0] and f[n−1] of this line
+      const a = row + j,
+        z = row + (n - 1) * s + j; // f[0] and f[n−1] of this line
       const v = (p: number, k: number) => f[p + k * s];
       out[a] = (-25 * v(a, 0) + 48 * v(a, 1) - 36 * v(a, 2) + 16 * v(a, 3) - 3 * v(a, 4)) / h12;
       out[a + s] = (-3 * v(a, 0) - 10 * v(a, 1) + 18 * v(a, 2) - 6 * v(a, 3) + v(a, 4)) / h12;

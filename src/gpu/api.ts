@@ -50,7 +50,9 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
   }
   const created = requestGradientDevice().then((device) => GradientContext.open(device, {}, 'default'));
   shared = created;
-  created.catch(() => { if (shared === created) shared = null; });
+  created.catch(() => {
+    if (shared === created) shared = null;
+  });
   return created;
 }
 

@@ -2,15 +2,15 @@ import { checkComponentCount, describeComponents } from '../components.js';
 import { describeData } from '../data.js';
 import { makePlan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
-import type { GpuLimits } from './dispatch.js';
 import { mapsWaitForPoll, requestGradientDevice } from './device.js';
-import { hostCall, type HostRuntime } from './host.js';
-import { Lifecycle, type DeviceOwner } from './lifecycle.js';
+import type { GpuLimits } from './dispatch.js';
+import { type HostRuntime, hostCall } from './host.js';
+import { type DeviceOwner, Lifecycle } from './lifecycle.js';
 import { GPU_OPTION_KEYS, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
 import { PipelineCache } from './pipelines.js';
 import { BufferPool, type PoolStats } from './pool.js';
-import { disposable, prepareKernel, type PreparedKernel } from './prepared.js';
+import { disposable, type PreparedKernel, prepareKernel } from './prepared.js';
 import { scoped } from './scopes.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
@@ -73,7 +73,11 @@ export class GradientContext {
     return new GradientContext(device, options, owner);
   }
 
-  private constructor(device: GPUDevice, options: GradientContextOptions, private readonly owner: DeviceOwner) {
+  private constructor(
+    device: GPUDevice,
+    options: GradientContextOptions,
+    private readonly owner: DeviceOwner,
+  ) {
     checkContextOptions(options);
     this.device = device;
     this.limits = effectiveLimits(device, options);
@@ -87,12 +91,17 @@ export class GradientContext {
     });
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const life = this.life;
-    this.transfer = new Transfer(device, this.pool, {
-      whileAlive: (p) => life.whileAlive(p),
-      checkUsable: () => life.checkUsable(),
-      translate: (e) => life.translate(e),
-      scoped: (body) => scoped(device, body),
-    }, { chunkBytes, pollingMaps: mapsWaitForPoll() });
+    this.transfer = new Transfer(
+      device,
+      this.pool,
+      {
+        whileAlive: (p) => life.whileAlive(p),
+        checkUsable: () => life.checkUsable(),
+        translate: (e) => life.translate(e),
+        scoped: (body) => scoped(device, body),
+      },
+      { chunkBytes, pollingMaps: mapsWaitForPoll() },
+    );
     this.host = { device, limits: this.limits, pipelines: this.pipelines, pool: this.pool, life, transfer: this.transfer, chunkBytes };
   }
 
@@ -131,8 +140,11 @@ export class GradientContext {
    * as often as wanted with different buffers. `destroy()` (or `using`) frees what it owns.
    */
   async prepare(options: PrepareOptions): Promise<PreparedKernel> {
-    const kernel = await prepareKernel({ device: this.device, limits: this.limits, pipelines: this.pipelines, life: this.life }, options,
-      (k) => this.kernels.delete(k));
+    const kernel = await prepareKernel(
+      { device: this.device, limits: this.limits, pipelines: this.pipelines, life: this.life },
+      options,
+      (k) => this.kernels.delete(k),
+    );
     this.kernels.add(kernel);
     // A context destroyed while the kernel was being prepared destroys it too.
     if (this.life.isDestroyed) kernel.destroy();
@@ -150,8 +162,10 @@ export class GradientContext {
   /** Buffers pooled and alive, compiled pipelines, staging bytes and host-path counters. */
   stats(): ContextStats {
     return {
-      ...this.pool.stats(), ...this.pipelines.counts,
-      stagingBytes: this.transfer.stagingBytes(), transfer: { ...this.transfer.stats },
+      ...this.pool.stats(),
+      ...this.pipelines.counts,
+      stagingBytes: this.transfer.stagingBytes(),
+      transfer: { ...this.transfer.stats },
     };
   }
 

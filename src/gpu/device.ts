@@ -23,23 +23,31 @@ async function findGpu(): Promise<GPU> {
       const name = 'webgpu';
       mod = await import(/* @vite-ignore */ name);
     } catch (e) {
-      throw new GradientError('no-webgpu',
-        `WebGPU is not available: in Node install the optional peer dependency "webgpu" (npm install webgpu); import failed: ${(e as Error).message}`);
+      throw new GradientError(
+        'no-webgpu',
+        `WebGPU is not available: in Node install the optional peer dependency "webgpu" (npm install webgpu); import failed: ${(e as Error).message}`,
+      );
     }
     dawnGpu = mod.create([]);
     return dawnGpu;
   }
   const secure = (globalThis as { isSecureContext?: boolean }).isSecureContext;
-  throw new GradientError('no-webgpu', secure === false
-    ? 'WebGPU is not available: navigator.gpu exists only in secure contexts (https:// or http://localhost); serve the page from one'
-    : engine() === 'firefox'
-      ? 'WebGPU is not available in this Firefox (navigator.gpu is missing): it is on by default only on some platforms (Windows since Firefox 141); elsewhere set dom.webgpu.enabled to true in about:config, or fall back to cpuGradient'
-      : 'WebGPU is not available in this browser: use a current Chrome, Edge or Safari 26+, or Firefox 141+ (enable WebGPU if your browser needs a flag), or fall back to cpuGradient');
+  throw new GradientError(
+    'no-webgpu',
+    secure === false
+      ? 'WebGPU is not available: navigator.gpu exists only in secure contexts (https:// or http://localhost); serve the page from one'
+      : engine() === 'firefox'
+        ? 'WebGPU is not available in this Firefox (navigator.gpu is missing): it is on by default only on some platforms (Windows since Firefox 141); elsewhere set dom.webgpu.enabled to true in about:config, or fall back to cpuGradient'
+        : 'WebGPU is not available in this browser: use a current Chrome, Edge or Safari 26+, or Firefox 141+ (enable WebGPU if your browser needs a flag), or fall back to cpuGradient',
+  );
 }
 
 const WANTED_LIMITS = [
-  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension',
-  'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
 ] as const;
 
 /** A new device with the adapter's highest limits for what this library uses. */
@@ -75,8 +83,10 @@ function noAdapterMessage(): string {
   const base = 'WebGPU is present but offered no GPU adapter';
   switch (engine()) {
     case 'firefox':
-      return `${base}: Firefox blocklists WebGPU on many GPUs and drivers (its console says "WebGPU is disabled by blocklist"); `
-        + 'in about:config set gfx.webgpu.ignore-blocklist to true, or fall back to cpuGradient';
+      return (
+        `${base}: Firefox blocklists WebGPU on many GPUs and drivers (its console says "WebGPU is disabled by blocklist"); ` +
+        'in about:config set gfx.webgpu.ignore-blocklist to true, or fall back to cpuGradient'
+      );
     case 'chromium':
       return `${base}: the GPU may be blocklisted or WebGPU disabled (see chrome://gpu; start Chrome with --enable-unsafe-webgpu to override), or fall back to cpuGradient`;
     case 'deno':
@@ -103,7 +113,13 @@ function engine(): Engine {
 }
 
 const ENGINE_NAMES: Record<Engine, string> = {
-  firefox: 'Firefox', chromium: 'Chromium', safari: 'Safari', deno: 'Deno', bun: 'Bun', node: 'Node', unknown: 'this engine\'s',
+  firefox: 'Firefox',
+  chromium: 'Chromium',
+  safari: 'Safari',
+  deno: 'Deno',
+  bun: 'Bun',
+  node: 'Node',
+  unknown: "this engine's",
 };
 
 /**

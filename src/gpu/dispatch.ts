@@ -76,10 +76,10 @@ export interface Step {
    * contiguous axis outwards (the shader derives each coordinate from the previous one), except for curl.
    */
   readonly slots: readonly { readonly axisIndex: number; readonly outOffset: number }[];
-  readonly begin: number;            // first item (vec4 group or element)
-  readonly count: number;            // items
-  readonly outBase: number;          // element index written at outOffset
-  readonly input: ElementRange;      // bound input range; its offset is the shader's in_base
+  readonly begin: number; // first item (vec4 group or element)
+  readonly count: number; // items
+  readonly outBase: number; // element index written at outOffset
+  readonly input: ElementRange; // bound input range; its offset is the shader's in_base
   readonly output: ElementRange & { readonly buffer: number };
   readonly grid: [number, number, number];
 }
@@ -139,8 +139,14 @@ export function wholeArray(size: number): Piece {
  * their halo already exceed `chunkBytes` or a binding — the whole array is one piece and `bounded` is
  * false (unless it fits `chunkBytes` anyway).
  */
-export function planPieces(plan: Plan, bytesPerElement: number, components: number, outputs: number,
-  chunkBytes: number, limits: GpuLimits): { pieces: Piece[]; bounded: boolean } {
+export function planPieces(
+  plan: Plan,
+  bytesPerElement: number,
+  components: number,
+  outputs: number,
+  chunkBytes: number,
+  limits: GpuLimits,
+): { pieces: Piece[]; bounded: boolean } {
   const N = plan.size;
   const whole = wholeArray(N);
   const wholeFits = N * Math.max(bytesPerElement * components, 4 * outputs) <= chunkBytes;
@@ -201,13 +207,25 @@ function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: numbe
  * One dispatch (split only past the grid's reach) for a fused operation: its stacked components and
  * its outputs must each fit one binding; fused results are not chunked.
  */
-export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: number, components: number, componentStride: number,
-  outputs: readonly OutputSlot[], limits: GpuLimits, keepAxisOrder = false, piece: Piece = wholeArray(plan.size)): Step[] {
+export function planFusedSteps(
+  plan: Plan,
+  layout: Layout,
+  bytesPerElement: number,
+  components: number,
+  componentStride: number,
+  outputs: readonly OutputSlot[],
+  limits: GpuLimits,
+  keepAxisOrder = false,
+  piece: Piece = wholeArray(plan.size),
+): Step[] {
   const maxBind = maxBindingBytes(limits);
   const inputElements = (components - 1) * componentStride + piece.inEnd - piece.inStart;
   const span = outputs[outputs.length - 1].offset - outputs[0].offset + ceilTo(piece.e1 - piece.e0, 4);
   if (ceilTo(inputElements * bytesPerElement, 16) > maxBind || span * 4 > maxBind || outputs.some((o) => o.buffer !== outputs[0].buffer)) {
-    throw new GradientError('too-large', `fused results need their inputs (${inputElements} elements) and outputs in one storage binding each (${maxBind} bytes); use gpuGradient for larger arrays`);
+    throw new GradientError(
+      'too-large',
+      `fused results need their inputs (${inputElements} elements) and outputs in one storage binding each (${maxBind} bytes); use gpuGradient for larger arrays`,
+    );
   }
   if (plan.axes.length > MAX_AXES_PER_DISPATCH) {
     throw new GradientError('too-large', `fused results take at most ${MAX_AXES_PER_DISPATCH} axes, not ${plan.axes.length}`);
@@ -215,7 +233,11 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
   const steps: Step[] = [];
   const slots = plan.axes.map((_, k) => ({ axisIndex: k, outOffset: k < outputs.length ? outputs[k].offset - outputs[0].offset : 0 }));
   if (!keepAxisOrder) sortByStride(plan, slots);
-  const bindings = { slots, input: { offset: piece.inStart, size: inputElements }, output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span } };
+  const bindings = {
+    slots,
+    input: { offset: piece.inStart, size: inputElements },
+    output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span },
+  };
   splitItems(steps, bindings, piece.e0, piece.e1, layout, limits);
   return steps;
 }
@@ -227,8 +249,14 @@ export function planFusedSteps(plan: Plan, layout: Layout, bytesPerElement: numb
  * of its stencil. With a `piece` (a host call streamed in pieces), only its elements are computed, from
  * its input window; a piece always fits one binding (planPieces sizes it so).
  */
-export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, outputs: readonly OutputSlot[], limits: GpuLimits,
-  piece: Piece = wholeArray(plan.size)): Step[] {
+export function planSteps(
+  plan: Plan,
+  layout: Layout,
+  bytesPerElement: number,
+  outputs: readonly OutputSlot[],
+  limits: GpuLimits,
+  piece: Piece = wholeArray(plan.size),
+): Step[] {
   const N = plan.size;
   const count = piece.e1 - piece.e0;
   const maxBind = maxBindingBytes(limits);
@@ -239,16 +267,26 @@ export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, o
   let k = 0;
   while (k < plan.axes.length) {
     // Grow a group of consecutive axes in one output buffer while its bound range fits.
-    const buffer = outputs[k].buffer, start = outputs[k].offset;
+    const buffer = outputs[k].buffer,
+      start = outputs[k].offset;
     let end = k + 1;
-    while (end < plan.axes.length && end - k < MAX_AXES_PER_DISPATCH && outputs[end].buffer === buffer
-      && (outputs[end].offset - start + ceilTo(count, 4)) * 4 <= maxBind) end++;
+    while (
+      end < plan.axes.length &&
+      end - k < MAX_AXES_PER_DISPATCH &&
+      outputs[end].buffer === buffer &&
+      (outputs[end].offset - start + ceilTo(count, 4)) * 4 <= maxBind
+    )
+      end++;
     const span = outputs[end - 1].offset - start + ceilTo(count, 4);
     if (inputFits && span * 4 <= maxBind) {
       const slots = [];
       for (let j = k; j < end; j++) slots.push({ axisIndex: j, outOffset: outputs[j].offset - start });
       sortByStride(plan, slots);
-      const bindings = { slots, input: { offset: piece.inStart, size: piece.inEnd - piece.inStart }, output: { buffer, offset: start, size: span } };
+      const bindings = {
+        slots,
+        input: { offset: piece.inStart, size: piece.inEnd - piece.inStart },
+        output: { buffer, offset: start, size: span },
+      };
       emit(bindings, piece.e0, piece.e1);
     } else {
       if (count !== N) throw new Error('internal: a streamed piece must fit one binding');
@@ -266,18 +304,24 @@ export function planSteps(plan: Plan, layout: Layout, bytesPerElement: number, o
     const budget = Math.min(maxBind / 4, maxBind / bytesPerElement - 2 * halo - align);
     const L = Math.floor(budget / align) * align;
     if (L < align) {
-      throw new GradientError('too-large',
-        `axis ${ax.axis}: its stencil spans ${2 * halo} elements, more than one storage binding (${maxBind} bytes) can hold with an output chunk`);
+      throw new GradientError(
+        'too-large',
+        `axis ${ax.axis}: its stencil spans ${2 * halo} elements, more than one storage binding (${maxBind} bytes) can hold with an output chunk`,
+      );
     }
     for (let e0 = 0; e0 < N; e0 += L) {
       const e1 = Math.min(N, e0 + L);
       const inStart = Math.floor(Math.max(0, e0 - halo) / align) * align;
       const inEnd = Math.min(N, e1 + halo);
-      emit({
-        slots: [{ axisIndex: k, outOffset: 0 }],
-        input: { offset: inStart, size: inEnd - inStart },
-        output: { buffer: outputs[k].buffer, offset: outputs[k].offset + e0, size: e1 - e0 },
-      }, e0, e1);
+      emit(
+        {
+          slots: [{ axisIndex: k, outOffset: 0 }],
+          input: { offset: inStart, size: inEnd - inStart },
+          output: { buffer: outputs[k].buffer, offset: outputs[k].offset + e0, size: e1 - e0 },
+        },
+        e0,
+        e1,
+      );
     }
   }
 }

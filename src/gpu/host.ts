@@ -2,12 +2,12 @@ import type { DataInfo } from '../data.js';
 import { checkOut } from '../out.js';
 import type { Plan } from '../plan.js';
 import type { NumericArray } from '../types.js';
-import { ceilTo, chooseLayout, planPieces, slabAlignment, type OutputSlot } from './dispatch.js';
+import { ceilTo, chooseLayout, type OutputSlot, planPieces, slabAlignment } from './dispatch.js';
 import { checkFloat32Coefficients, inputFormat, type Operation } from './kernels.js';
 import type { Lifecycle } from './lifecycle.js';
 import { checkIndexable, checkSize, componentsOf, outputsOf } from './operation.js';
 import type { Transfer } from './transfer.js';
-import { planWork, recordWork, type Recorder } from './work.js';
+import { planWork, type Recorder, recordWork } from './work.js';
 
 /**
  * The host-to-host path of every operation: the array is cut into pieces along its first axis (one piece
@@ -21,14 +21,30 @@ export interface HostRuntime extends Recorder {
   readonly chunkBytes: number;
 }
 
-export async function hostCall(rt: HostRuntime, arrays: readonly NumericArray[], info: DataInfo, plan: Plan, op: Operation, out?: unknown): Promise<Float32Array[]> {
+export async function hostCall(
+  rt: HostRuntime,
+  arrays: readonly NumericArray[],
+  info: DataInfo,
+  plan: Plan,
+  op: Operation,
+  out?: unknown,
+): Promise<Float32Array[]> {
   rt.life.checkUsable();
   checkFloat32Coefficients(plan);
   const N = plan.size;
   checkIndexable(N);
   const outputCount = outputsOf(op, plan);
-  const targets = out === undefined ? Array.from({ length: outputCount }, () => new Float32Array(N))
-    : checkOut(out, Float32Array, outputCount, N, arrays, outputCount === plan.axes.length ? 'one per selected axis' : `the ${op} result`);
+  const targets =
+    out === undefined
+      ? Array.from({ length: outputCount }, () => new Float32Array(N))
+      : checkOut(
+          out,
+          Float32Array,
+          outputCount,
+          N,
+          arrays,
+          outputCount === plan.axes.length ? 'one per selected axis' : `the ${op} result`,
+        );
   // Nothing to differentiate: no gradients, and a zero magnitude.
   if (plan.axes.length === 0 || N === 0) return targets.map((t) => t.fill(0));
   const format = inputFormat(info.kind);
@@ -45,8 +61,9 @@ export async function hostCall(rt: HostRuntime, arrays: readonly NumericArray[],
   const slots: OutputSlot[] = targets.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
   const workOptions = { op, components: arrays.length, componentStride: stride };
   await inFlight(pieces, 2, async (piece) => {
-    const work = await planWork(rt.pipelines, rt.limits, plan, layout, format, slots, workOptions, piece)
-      .catch((error) => { throw rt.life.translate(error); });
+    const work = await planWork(rt.pipelines, rt.limits, plan, layout, format, slots, workOptions, piece).catch((error) => {
+      throw rt.life.translate(error);
+    });
     rt.life.checkUsable();
     await rt.transfer.run({
       input: { arrays, kind: info.kind, bytesPerElement: bpe, start: piece.inStart, end: piece.inEnd, stride },
@@ -64,7 +81,11 @@ async function inFlight<T>(items: readonly T[], limit: number, run: (item: T) =>
   const worker = async () => {
     while (next < items.length && !failure) {
       const item = items[next++];
-      try { await run(item); } catch (error) { failure ??= { error }; }
+      try {
+        await run(item);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

@@ -1,15 +1,15 @@
-import { GradientError, describe } from '../errors.js';
-import type { DataKind } from '../types.js';
-import type { AxisPlan, Plan } from '../plan.js';
-import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
-import { MAX_AXES_PER_DISPATCH, type Layout } from './dispatch.js';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
 import vec4Source from '../../shaders/gradient_vec4.wgsl?raw';
-import stencilTemplate from '../../shaders/stencil.wgsl?raw';
-import load32Source from '../../shaders/load_32.wgsl?raw';
-import load16Source from '../../shaders/load_16.wgsl?raw';
 import load8Source from '../../shaders/load_8.wgsl?raw';
+import load16Source from '../../shaders/load_16.wgsl?raw';
+import load32Source from '../../shaders/load_32.wgsl?raw';
+import stencilTemplate from '../../shaders/stencil.wgsl?raw';
+import { describe, GradientError } from '../errors.js';
+import type { AxisPlan, Plan } from '../plan.js';
+import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
+import type { DataKind } from '../types.js';
+import { type Layout, MAX_AXES_PER_DISPATCH } from './dispatch.js';
 
 /**
  * The one place that knows the WGSL side: which shader variant an input needs, and the byte layout of
@@ -40,7 +40,6 @@ export function inputFormat(kind: DataKind): InputFormat {
 
 /** Element types `encode` accepts in a GPU buffer: every format but float64 (converted only on upload). */
 export const GPU_DTYPES = (Object.keys(FORMATS) as DataKind[]).filter((kind) => kind !== 'float64');
-
 
 const LOADERS = { load_8: load8Source, load_16: load16Source, load_32: load32Source };
 const LAYOUTS: Record<Layout, string> = { scalar: scalarSource, vec4: vec4Source };
@@ -109,7 +108,6 @@ export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxe
   };
 }
 
-
 /** A WGSL struct member type the uniforms use, with its size and alignment (WGSL's uniform layout rules). */
 export type FieldType = 'u32' | 'f32' | 'vec4<f32>';
 const FIELD_SIZE: Record<FieldType, number> = { u32: 4, f32: 4, 'vec4<f32>': 16 };
@@ -119,13 +117,34 @@ const FIELD_SIZE: Record<FieldType, number> = { u32: 4, f32: 4, 'vec4<f32>': 16 
  * one table byte offsets are derived from (a test compares it with the WGSL source).
  */
 export const AXIS_FIELDS = [
-  ['stride', 'u32'], ['n', 'u32'], ['div', 'u32'], ['outermost', 'u32'], ['out_off', 'u32'], ['w_off', 'u32'],
-  ['w_pad', 'u32'], ['nonuniform', 'u32'], ['comp', 'u32'], ['c_int', 'f32'], ['inv_h_lo', 'f32'], ['inv_h_hi', 'f32'],
-  ['c4', 'f32'], ['_pad0', 'u32'], ['_pad1', 'u32'], ['_pad2', 'u32'], ['w_lo', 'vec4<f32>'], ['w_hi', 'vec4<f32>'],
+  ['stride', 'u32'],
+  ['n', 'u32'],
+  ['div', 'u32'],
+  ['outermost', 'u32'],
+  ['out_off', 'u32'],
+  ['w_off', 'u32'],
+  ['w_pad', 'u32'],
+  ['nonuniform', 'u32'],
+  ['comp', 'u32'],
+  ['c_int', 'f32'],
+  ['inv_h_lo', 'f32'],
+  ['inv_h_hi', 'f32'],
+  ['c4', 'f32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+  ['_pad2', 'u32'],
+  ['w_lo', 'vec4<f32>'],
+  ['w_hi', 'vec4<f32>'],
 ] as const satisfies readonly (readonly [string, FieldType])[];
 export const PARAMS_FIELDS = [
-  ['begin', 'u32'], ['count', 'u32'], ['in_base', 'u32'], ['out_base', 'u32'], ['comp_stride', 'u32'],
-  ['_pad0', 'u32'], ['_pad1', 'u32'], ['_pad2', 'u32'],
+  ['begin', 'u32'],
+  ['count', 'u32'],
+  ['in_base', 'u32'],
+  ['out_base', 'u32'],
+  ['comp_stride', 'u32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+  ['_pad2', 'u32'],
 ] as const satisfies readonly (readonly [string, FieldType])[]; // followed by `axes: array<Axis, MAX_AXES>`
 
 /** Byte offset of each member and the struct's size (rounded to its 16-byte alignment), from a field table. */
@@ -164,7 +183,10 @@ export function packWeights(plan: Plan): PackedWeights {
   const offsets: number[] = [];
   let total = 0;
   for (const ax of plan.axes) {
-    if (ax.dx === null) { offsets.push(-1); continue; }
+    if (ax.dx === null) {
+      offsets.push(-1);
+      continue;
+    }
     offsets.push(total);
     total += 3 * weightRowPad(ax.n);
   }
@@ -173,9 +195,11 @@ export function packWeights(plan: Plan): PackedWeights {
   plan.axes.forEach((ax, k) => {
     if (ax.dx === null) return;
     const { a, b, c } = interiorWeights(ax.dx, periodic);
-    const pad = weightRowPad(ax.n), off = offsets[k];
+    const pad = weightRowPad(ax.n),
+      off = offsets[k];
     // Row entry i holds point i's weights: every point when periodic, else the interior 1..n−2.
-    const first = periodic ? 0 : 1, shift = periodic ? 0 : 1;
+    const first = periodic ? 0 : 1,
+      shift = periodic ? 0 : 1;
     for (let i = first; i < ax.n - 1 + (periodic ? 1 : 0); i++) {
       data[off + i] = a[i - shift];
       data[off + pad + i] = b[i - shift];
@@ -206,17 +230,19 @@ export interface DispatchParams {
 
 /** The coefficients of one axis the shader reads from its `Axis` uniform: 0 where its stencils do not use one. */
 export interface AxisCoefficients {
-  readonly cInt: number;   // 1 / (2h)
+  readonly cInt: number; // 1 / (2h)
   readonly invHLo: number; // 1 / (x1 − x0)
   readonly invHHi: number; // 1 / (x[n−1] − x[n−2])
-  readonly c4: number;     // 1 / (12h)
+  readonly c4: number; // 1 / (12h)
   readonly lo: readonly number[]; // edge order 2 weights of f[0], f[1], f[2] (numpy's edges only)
   readonly hi: readonly number[]; // of f[n−3], f[n−2], f[n−1]
 }
 
 export function axisCoefficients(ax: AxisPlan, plan: Plan): AxisCoefficients {
   const { lo, hi } = edgeSteps(ax);
-  const numpyEdges = stencilMode(plan) === 0, fourth = plan.accuracy === 4, uniform = ax.dx === null;
+  const numpyEdges = stencilMode(plan) === 0,
+    fourth = plan.accuracy === 4,
+    uniform = ax.dx === null;
   const w = numpyEdges && plan.edgeOrder === 2 ? edgeWeights2(ax) : null;
   const firstOrderEdges = numpyEdges && plan.edgeOrder === 1;
   return {
@@ -247,9 +273,15 @@ export function checkFloat32Coefficients(plan: Plan): void {
     }
     const bad = values.find((v) => v !== 0 && !(Math.abs(v) >= F32_MIN_NORMAL && Math.abs(v) <= F32_MAX));
     if (bad !== undefined) {
-      const steps = ax.dx === null ? `the step ${ax.step} gives` : `coordinate steps from ${Math.min(...ax.dx.map(Math.abs))} to ${Math.max(...ax.dx.map(Math.abs))} give`;
-      throw new GradientError('invalid-spacing', `spacing[${k}]: ${steps} the stencil coefficient ${describe(bad)}, `
-        + 'outside float32\'s normal range (about 1.2e-38 to 3.4e38) that the GPU computes in; rescale the coordinates or use cpuGradient');
+      const steps =
+        ax.dx === null
+          ? `the step ${ax.step} gives`
+          : `coordinate steps from ${Math.min(...ax.dx.map(Math.abs))} to ${Math.max(...ax.dx.map(Math.abs))} give`;
+      throw new GradientError(
+        'invalid-spacing',
+        `spacing[${k}]: ${steps} the stencil coefficient ${describe(bad)}, ` +
+          "outside float32's normal range (about 1.2e-38 to 3.4e38) that the GPU computes in; rescale the coordinates or use cpuGradient",
+      );
     }
   });
 }

@@ -13,7 +13,11 @@ export class Lifecycle {
   private readonly waiting = new Set<(error: unknown) => void>();
 
   /** `onLost` runs once the device is lost, before pending waits reject: it forgets what died with it. */
-  constructor(device: GPUDevice, private readonly owner: DeviceOwner, onLost: () => void) {
+  constructor(
+    device: GPUDevice,
+    private readonly owner: DeviceOwner,
+    onLost: () => void,
+  ) {
     device.lost.then((info) => {
       this.lostMessage = info.message || info.reason || 'device lost';
       onLost();

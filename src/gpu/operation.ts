@@ -1,9 +1,9 @@
 import { checkComponentCount, type DerivedField } from '../components.js';
-import { GradientError, describe } from '../errors.js';
+import { describe, GradientError } from '../errors.js';
 import { makePlan, type Plan } from '../plan.js';
 import type { DataKind, GradientOptions } from '../types.js';
-import { ceilTo, slabAlignment, type GpuLimits } from './dispatch.js';
-import { checkFloat32Coefficients, GPU_DTYPES, inputFormat, type InputFormat, type Operation } from './kernels.js';
+import { ceilTo, type GpuLimits, slabAlignment } from './dispatch.js';
+import { checkFloat32Coefficients, GPU_DTYPES, type InputFormat, inputFormat, type Operation } from './kernels.js';
 
 /**
  * What a GPU call computes and how big its buffers are: the operation, its output count, the byte layout
@@ -84,7 +84,10 @@ export interface GpuArguments {
  */
 export function gpuArguments(options: PrepareOptions | undefined, caller: string, limits: GpuLimits): GpuArguments {
   if (!options || !Array.isArray(options.shape)) {
-    throw new GradientError('invalid-shape', `shape: ${describe(options?.shape)} is required by ${caller} (the GPU buffer does not know it)`);
+    throw new GradientError(
+      'invalid-shape',
+      `shape: ${describe(options?.shape)} is required by ${caller} (the GPU buffer does not know it)`,
+    );
   }
   const { dtype = 'float32', derived, componentStride, shape, ...gradientOptions } = options;
   if (!GPU_DTYPES.includes(dtype)) {
@@ -100,7 +103,10 @@ export function gpuArguments(options: PrepareOptions | undefined, caller: string
   const layout = outputLayoutOf(N, outputCount, limits);
   const stride = componentStride ?? layout.slabBytes / 4;
   if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {
-    throw new GradientError('invalid-option', `componentStride: ${describe(componentStride)} must be an integer multiple of 4, at least the size ${N}`);
+    throw new GradientError(
+      'invalid-option',
+      `componentStride: ${describe(componentStride)} must be an integer multiple of 4, at least the size ${N}`,
+    );
   }
   return { plan, op, outputCount, format: inputFormat(dtype), components, stride, layout };
 }
@@ -115,7 +121,10 @@ export function checkSize(plan: Plan, format: InputFormat, inputElements: number
   checkIndexable(plan.size);
   const inputBytes = ceilTo(inputElements * format.bytesPerElement, 16);
   if (inputBytes > limits.maxBufferSize || plan.size * 4 > limits.maxBufferSize) {
-    throw new GradientError('too-large', `data: ${plan.size} elements exceed this device's largest buffer (${limits.maxBufferSize} bytes)`
-      + (plan.boundary === 'periodic' ? '; a periodic first axis reads across the whole array, so it cannot be streamed in pieces' : ''));
+    throw new GradientError(
+      'too-large',
+      `data: ${plan.size} elements exceed this device's largest buffer (${limits.maxBufferSize} bytes)` +
+        (plan.boundary === 'periodic' ? '; a periodic first axis reads across the whole array, so it cannot be streamed in pieces' : ''),
+    );
   }
 }

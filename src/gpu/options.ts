@@ -1,4 +1,4 @@
-import { GradientError, describe } from '../errors.js';
+import { describe, GradientError } from '../errors.js';
 import type { GpuLimits } from './dispatch.js';
 
 /** Options of `createGradient`: the device, and tuning knobs whose defaults were measured. */
@@ -32,7 +32,8 @@ export const DEFAULT_CHUNK_BYTES = 64 * 2 ** 20;
 
 /** Refuses an unknown or bad option by name and value (a NaN pool cap, say, would never evict anything). */
 export function checkContextOptions(options: GradientContextOptions): void {
-  if (options === null || typeof options !== 'object') throw new GradientError('invalid-option', `options: ${describe(options)} must be an object`);
+  if (options === null || typeof options !== 'object')
+    throw new GradientError('invalid-option', `options: ${describe(options)} must be an object`);
   for (const key of Object.keys(options)) {
     if (!CONTEXT_OPTION_KEYS.includes(key)) {
       throw new GradientError('invalid-option', `options.${key}: unknown option (expected one of ${CONTEXT_OPTION_KEYS.join(', ')})`);

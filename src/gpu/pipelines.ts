@@ -1,7 +1,7 @@
 import { GradientError } from '../errors.js';
-import { workgroupSize, type GpuLimits } from './dispatch.js';
+import { type GpuLimits, workgroupSize } from './dispatch.js';
 import { BufferUsage, ShaderStage } from './flags.js';
-import { moduleName, shaderSource, type InputFormat, type KernelVariant, type ModuleName } from './kernels.js';
+import { type InputFormat, type KernelVariant, type ModuleName, moduleName, shaderSource } from './kernels.js';
 
 /**
  * One device's compiled shader modules and pipelines, built on first use and kept: a pipeline depends on
@@ -16,7 +16,10 @@ export class PipelineCache {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private emptyWeights: GPUBuffer | null = null;
 
-  constructor(private readonly device: GPUDevice, private readonly limits: GpuLimits) {
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly limits: GpuLimits,
+  ) {
     const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
     this.bindGroupLayout = device.createBindGroupLayout({
       label: 'webgpu-gradient',

@@ -31,7 +31,11 @@ export class BufferPool {
   private readonly stat: PoolStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, created: 0, reused: 0 };
   private closed = false;
 
-  constructor(private readonly device: GPUDevice, public maxPooledBytes = 256 * 2 ** 20, public maxPooledBuffers = 64) {}
+  constructor(
+    private readonly device: GPUDevice,
+    public maxPooledBytes = 256 * 2 ** 20,
+    public maxPooledBuffers = 64,
+  ) {}
 
   acquire(size: number, usage: number, label = 'webgpu-gradient'): GPUBuffer {
     const classSize = sizeClass(size);
@@ -39,7 +43,10 @@ export class BufferPool {
     const list = this.idle.get(key);
     const reused = list?.pop();
     if (reused) {
-      this.order.splice(this.order.findIndex((o) => o.buffer === reused), 1);
+      this.order.splice(
+        this.order.findIndex((o) => o.buffer === reused),
+        1,
+      );
       this.stat.pooledBuffers--;
       this.stat.pooledBytes -= classSize;
       this.stat.reused++;
@@ -54,7 +61,10 @@ export class BufferPool {
 
   /** Returns a buffer whose GPU work has completed (destroyed instead once the pool is closed). */
   release(buffer: GPUBuffer): void {
-    if (this.closed) { this.destroy(buffer); return; }
+    if (this.closed) {
+      this.destroy(buffer);
+      return;
+    }
     const key = `${buffer.usage}:${buffer.size}`;
     let list = this.idle.get(key);
     if (!list) {

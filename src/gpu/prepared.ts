@@ -1,11 +1,11 @@
-import { GradientError, describe } from '../errors.js';
+import { describe, GradientError } from '../errors.js';
 import { ceilTo, chooseLayout, type GpuLimits, type OutputSlot, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
 import { packWeights } from './kernels.js';
 import type { Lifecycle } from './lifecycle.js';
 import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import type { PipelineCache } from './pipelines.js';
-import { dispatchSteps, packUniforms, uniformStride, type BoundBuffer } from './record.js';
+import { type BoundBuffer, dispatchSteps, packUniforms, uniformStride } from './record.js';
 import { guarded } from './scopes.js';
 import { planWork, type Work } from './work.js';
 
@@ -86,16 +86,21 @@ export class PreparedKernel {
     if (this.destroyed) throw new GradientError('destroyed', 'this prepared kernel was destroyed; prepare a new one');
     this.parts.checkUsable();
     const p = this.parts;
-    if (!buffers || typeof buffers !== 'object') throw new GradientError('invalid-buffer', `buffers: ${describe(buffers)} must be { input, output } or { input, outputs }`);
+    if (!buffers || typeof buffers !== 'object')
+      throw new GradientError('invalid-buffer', `buffers: ${describe(buffers)} must be { input, output } or { input, outputs }`);
     const input = this.bound(buffers.input, 'input', p.inputBytes);
     let work: KernelVariantWork, outputs: Checked[];
-    if (buffers.output !== undefined && buffers.outputs !== undefined) throw new GradientError('invalid-option', 'output and outputs: give one of them, not both');
+    if (buffers.output !== undefined && buffers.outputs !== undefined)
+      throw new GradientError('invalid-option', 'output and outputs: give one of them, not both');
     if (buffers.output !== undefined) {
       work = p.stacked;
       outputs = [this.bound(buffers.output, 'output', p.stackedBytes)];
     } else if (buffers.outputs !== undefined) {
       if (!Array.isArray(buffers.outputs) || buffers.outputs.length !== p.outputCount) {
-        throw new GradientError('invalid-buffer', `outputs: ${describe(buffers.outputs)} must hold one buffer per output (${p.outputCount})`);
+        throw new GradientError(
+          'invalid-buffer',
+          `outputs: ${describe(buffers.outputs)} must hold one buffer per output (${p.outputCount})`,
+        );
       }
       work = p.separate ?? p.stacked;
       if (!p.separate && p.outputCount > 1) throw new GradientError('invalid-buffer', 'outputs: fused results go to one stacked `output`');
@@ -104,20 +109,33 @@ export class PreparedKernel {
       throw new GradientError('invalid-buffer', 'output or outputs is required: a prepared kernel writes into buffers you supply');
     }
     const ranges = [input, ...outputs];
-    ranges.forEach((a, i) => ranges.forEach((b, j) => {
-      if (j > i && a.buffer === b.buffer && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) {
-        throw new GradientError('invalid-buffer', `${a.name} and ${b.name} overlap in one buffer (the stencils read neighbours an output would overwrite)`);
-      }
-    }));
+    ranges.forEach((a, i) =>
+      ranges.forEach((b, j) => {
+        if (j > i && a.buffer === b.buffer && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) {
+          throw new GradientError(
+            'invalid-buffer',
+            `${a.name} and ${b.name} overlap in one buffer (the stencils read neighbours an output would overwrite)`,
+          );
+        }
+      }),
+    );
     const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
     const { timestampWrites } = buffers;
     if (isPass && timestampWrites !== undefined) {
       throw new GradientError('invalid-option', 'timestampWrites: only for a command encoder (an open pass has its own timestamp writes)');
     }
-    const pass = isPass ? (target as GPUComputePassEncoder) : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient', timestampWrites });
+    const pass = isPass
+      ? (target as GPUComputePassEncoder)
+      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient', timestampWrites });
     dispatchSteps(pass, work.steps, work.pipelines, {
-      device: p.device, layout: p.layout, bytesPerElement: p.bytesPerElement, input, inputBase: 0, weights: p.weights,
-      uniforms: { buffer: work.uniforms, stride: p.uniformStride }, outputs,
+      device: p.device,
+      layout: p.layout,
+      bytesPerElement: p.bytesPerElement,
+      input,
+      inputBase: 0,
+      weights: p.weights,
+      uniforms: { buffer: work.uniforms, stride: p.uniformStride },
+      outputs,
     });
     if (!isPass) pass.end();
   }
@@ -136,11 +154,15 @@ export class PreparedKernel {
   private bound(arg: unknown, name: string, bytes: number): Checked {
     const binding = arg as GPUBufferBinding;
     const buffer = (isGpuBuffer(arg) ? arg : binding?.buffer) as GPUBuffer;
-    if (!isGpuBuffer(buffer)) throw new GradientError('invalid-buffer', `${name}: ${describe(arg)} is not a GPUBuffer or { buffer, offset, size }`);
+    if (!isGpuBuffer(buffer))
+      throw new GradientError('invalid-buffer', `${name}: ${describe(arg)} is not a GPUBuffer or { buffer, offset, size }`);
     if (!(buffer.usage & BufferUsage.STORAGE)) throw new GradientError('invalid-buffer', `${name}: the buffer lacks STORAGE usage`);
     const offset = isGpuBuffer(arg) ? 0 : (binding.offset ?? 0);
     if (!Number.isInteger(offset) || offset < 0 || offset % this.parts.storageAlignment !== 0) {
-      throw new GradientError('invalid-buffer', `${name}: offset ${describe(offset)} must be a multiple of ${this.parts.storageAlignment} (the device's minStorageBufferOffsetAlignment)`);
+      throw new GradientError(
+        'invalid-buffer',
+        `${name}: offset ${describe(offset)} must be a multiple of ${this.parts.storageAlignment} (the device's minStorageBufferOffsetAlignment)`,
+      );
     }
     const size = isGpuBuffer(arg) || binding.size === undefined ? buffer.size - offset : binding.size;
     if (size < bytes || offset + size > buffer.size) {
@@ -158,7 +180,13 @@ disposable(PreparedKernel);
  */
 export function disposable(Class: { prototype: { destroy(): void } }): void {
   const dispose = (Symbol as { dispose?: symbol }).dispose;
-  if (dispose) Object.defineProperty(Class.prototype, dispose, { value(this: { destroy(): void }) { this.destroy(); }, configurable: true });
+  if (dispose)
+    Object.defineProperty(Class.prototype, dispose, {
+      value(this: { destroy(): void }) {
+        this.destroy();
+      },
+      configurable: true,
+    });
 }
 
 /** What preparing a kernel uses of its context. */
@@ -174,7 +202,11 @@ export interface PrepareRuntime {
  * per axis), fetches their pipelines and writes the kernel's uniform and weight buffers, allocated inside
  * the error scopes (out of memory → gpu-error). `forget` is called when the kernel is destroyed.
  */
-export async function prepareKernel(rt: PrepareRuntime, options: PrepareOptions, forget: (kernel: PreparedKernel) => void): Promise<PreparedKernel> {
+export async function prepareKernel(
+  rt: PrepareRuntime,
+  options: PrepareOptions,
+  forget: (kernel: PreparedKernel) => void,
+): Promise<PreparedKernel> {
   const { plan, op, outputCount, format, components, stride, layout: outputLayout } = gpuArguments(options, 'prepare', rt.limits);
   rt.life.checkUsable();
   const N = plan.size;
@@ -183,34 +215,52 @@ export async function prepareKernel(rt: PrepareRuntime, options: PrepareOptions,
   const slab = outputLayout.slabBytes / 4;
   const stackedSlots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => ({ buffer: 0, offset: k * slab }));
   const layout = chooseLayout(plan);
-  const plannedFor = (slots: OutputSlot[]) => planWork(rt.pipelines, rt.limits, plan, layout, format, slots, { op, components, componentStride: stride });
+  const plannedFor = (slots: OutputSlot[]) =>
+    planWork(rt.pipelines, rt.limits, plan, layout, format, slots, { op, components, componentStride: stride });
   const empty = N === 0 || outputCount === 0;
   const owned = await (async () => {
     const stacked = empty ? null : await plannedFor(stackedSlots);
-    const separate = !empty && op === 'gradient' && outputCount > 1 ? await plannedFor(stackedSlots.map((_, k) => ({ buffer: k, offset: 0 }))) : null;
+    const separate =
+      !empty && op === 'gradient' && outputCount > 1 ? await plannedFor(stackedSlots.map((_, k) => ({ buffer: k, offset: 0 }))) : null;
     rt.life.checkUsable();
     const packed = packWeights(plan);
     const ownsWeights = packed.offsets.some((o) => o >= 0);
     const ustride = uniformStride(rt.limits.minUniformBufferOffsetAlignment);
     return guarded(rt.device, () => {
       const weights = ownsWeights
-        ? rt.device.createBuffer({ label: 'webgpu-gradient weights', size: packed.data.byteLength, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST })
+        ? rt.device.createBuffer({
+            label: 'webgpu-gradient weights',
+            size: packed.data.byteLength,
+            usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
+          })
         : rt.pipelines.noWeights();
       if (ownsWeights) rt.device.queue.writeBuffer(weights, 0, packed.data);
       const variant = (work: Work | null): KernelVariantWork => {
         const steps = work?.steps ?? [];
-        const uniforms = rt.device.createBuffer({ label: 'webgpu-gradient uniforms', size: Math.max(steps.length * ustride, 16), usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+        const uniforms = rt.device.createBuffer({
+          label: 'webgpu-gradient uniforms',
+          size: Math.max(steps.length * ustride, 16),
+          usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+        });
         if (steps.length > 0) rt.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed.offsets, stride, ustride));
         return { steps, pipelines: work?.pipelines ?? [], uniforms };
       };
       return { weights, ownsWeights, uniformStride: ustride, stacked: variant(stacked), separate: separate ? variant(separate) : null };
     });
-  })().catch((error) => { throw rt.life.translate(error); });
+  })().catch((error) => {
+    throw rt.life.translate(error);
+  });
   const kernel: PreparedKernel = new PreparedKernel({
-    device: rt.device, layout: rt.pipelines.bindGroupLayout, bytesPerElement: format.bytesPerElement,
+    device: rt.device,
+    layout: rt.pipelines.bindGroupLayout,
+    bytesPerElement: format.bytesPerElement,
     storageAlignment: rt.limits.minStorageBufferOffsetAlignment,
-    inputBytes: ceilTo(inputElements * format.bytesPerElement, 16), stackedBytes: outputLayout.totalBytes, axisBytes: ceilTo(N * 4, 16),
-    outputLayout, outputCount, ...owned,
+    inputBytes: ceilTo(inputElements * format.bytesPerElement, 16),
+    stackedBytes: outputLayout.totalBytes,
+    axisBytes: ceilTo(N * 4, 16),
+    outputLayout,
+    outputCount,
+    ...owned,
     checkUsable: () => rt.life.checkUsable(),
     forget: () => forget(kernel),
   });

@@ -33,21 +33,44 @@ export function uniformStride(minUniformBufferOffsetAlignment: number): number {
 }
 
 /** The `Params` of every step, `stride` bytes apart. */
-export function packUniforms(steps: readonly Step[], plan: Plan, weightOffsets: readonly number[], componentStride: number, stride: number): ArrayBuffer {
+export function packUniforms(
+  steps: readonly Step[],
+  plan: Plan,
+  weightOffsets: readonly number[],
+  componentStride: number,
+  stride: number,
+): ArrayBuffer {
   const view = new DataView(new ArrayBuffer(steps.length * stride));
-  steps.forEach((step, i) => writeParams(view, i * stride, {
-    begin: step.begin,
-    count: step.count,
-    inBase: step.input.offset,
-    outBase: step.outBase,
-    componentStride,
-    slots: step.slots.map((s) => ({ axis: plan.axes[s.axisIndex], outOffset: s.outOffset, weightOffset: weightOffsets[s.axisIndex], component: s.axisIndex })),
-  }, plan));
+  steps.forEach((step, i) =>
+    writeParams(
+      view,
+      i * stride,
+      {
+        begin: step.begin,
+        count: step.count,
+        inBase: step.input.offset,
+        outBase: step.outBase,
+        componentStride,
+        slots: step.slots.map((s) => ({
+          axis: plan.axes[s.axisIndex],
+          outOffset: s.outOffset,
+          weightOffset: weightOffsets[s.axisIndex],
+          component: s.axisIndex,
+        })),
+      },
+      plan,
+    ),
+  );
   return view.buffer;
 }
 
 /** Records the steps into an open compute pass: a bind group and a dispatch each, pipelines switched as needed. */
-export function dispatchSteps(pass: GPUComputePassEncoder, steps: readonly Step[], pipelines: readonly GPUComputePipeline[], r: StepResources): void {
+export function dispatchSteps(
+  pass: GPUComputePassEncoder,
+  steps: readonly Step[],
+  pipelines: readonly GPUComputePipeline[],
+  r: StepResources,
+): void {
   const bytes = r.bytesPerElement;
   let current: GPUComputePipeline | null = null;
   steps.forEach((step, i) => {
@@ -56,15 +79,28 @@ export function dispatchSteps(pass: GPUComputePassEncoder, steps: readonly Step[
       pass.setPipeline(current);
     }
     const output = r.outputs[step.output.buffer];
-    pass.setBindGroup(0, r.device.createBindGroup({
-      layout: r.layout,
-      entries: [
-        { binding: 0, resource: { buffer: r.input.buffer, offset: r.input.offset + (step.input.offset - r.inputBase) * bytes, size: ceilTo(step.input.size * bytes, 16) } },
-        { binding: 1, resource: { buffer: r.weights } },
-        { binding: 2, resource: { buffer: r.uniforms.buffer, offset: i * r.uniforms.stride, size: PARAMS_BYTES } },
-        { binding: 3, resource: { buffer: output.buffer, offset: output.offset + step.output.offset * 4, size: ceilTo(step.output.size * 4, 16) } },
-      ],
-    }));
+    pass.setBindGroup(
+      0,
+      r.device.createBindGroup({
+        layout: r.layout,
+        entries: [
+          {
+            binding: 0,
+            resource: {
+              buffer: r.input.buffer,
+              offset: r.input.offset + (step.input.offset - r.inputBase) * bytes,
+              size: ceilTo(step.input.size * bytes, 16),
+            },
+          },
+          { binding: 1, resource: { buffer: r.weights } },
+          { binding: 2, resource: { buffer: r.uniforms.buffer, offset: i * r.uniforms.stride, size: PARAMS_BYTES } },
+          {
+            binding: 3,
+            resource: { buffer: output.buffer, offset: output.offset + step.output.offset * 4, size: ceilTo(step.output.size * 4, 16) },
+          },
+        ],
+      }),
+    );
     pass.dispatchWorkgroups(...step.grid);
   });
 }

@@ -10,13 +10,21 @@ import { GradientError } from '../errors.js';
 export function scoped<T>(device: GPUDevice, body: () => T): { value: T; errors: Promise<GradientError | null> } {
   device.pushErrorScope('validation');
   device.pushErrorScope('out-of-memory');
-  let thrown: unknown = null, threw = false, value: T | undefined;
-  try { value = body(); } catch (e) { thrown = e; threw = true; }
+  let thrown: unknown = null,
+    threw = false,
+    value: T | undefined;
+  try {
+    value = body();
+  } catch (e) {
+    thrown = e;
+    threw = true;
+  }
   const oom = device.popErrorScope();
   const validation = device.popErrorScope();
   const errors = Promise.all([oom, validation]).then(([memoryError, validationError]) => {
     if (memoryError) return new GradientError('gpu-error', `GPU out of memory: ${memoryError.message}`);
-    if (validationError) return new GradientError('gpu-error', `GPU validation error (a bug in webgpu-gradient, please report): ${validationError.message}`);
+    if (validationError)
+      return new GradientError('gpu-error', `GPU validation error (a bug in webgpu-gradient, please report): ${validationError.message}`);
     return null;
   });
   if (threw) {

@@ -1,6 +1,6 @@
 import type { DataKind, NumericArray } from '../types.js';
 import { BufferUsage, MapMode } from './flags.js';
-import { sizeClass, type BufferPool } from './pool.js';
+import { type BufferPool, sizeClass } from './pool.js';
 
 /**
  * Host arrays ↔ GPU for one context. A host call is cut into pieces (dispatch.ts, planPieces); each piece
@@ -62,7 +62,11 @@ export interface Job {
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[];
 }
 
-interface Slot { buffer: GPUBuffer; busy: boolean; ready: Promise<void> }
+interface Slot {
+  buffer: GPUBuffer;
+  busy: boolean;
+  ready: Promise<void>;
+}
 
 /** Cumulative time spent in each phase of host calls (milliseconds), for the benchmark. */
 export interface TransferStats {
@@ -107,8 +111,12 @@ export class Transfer {
   private closed = false;
   readonly stats: TransferStats = { groups: 0, jobs: 0, mapRoundTrips: 0, uploadMs: 0, recordMs: 0, waitMs: 0, downloadMs: 0 };
 
-  constructor(private readonly device: GPUDevice, private readonly pool: BufferPool, private readonly hooks: TransferHooks,
-    private readonly options: { chunkBytes: number; pollingMaps: boolean }) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly pool: BufferPool,
+    private readonly hooks: TransferHooks,
+    private readonly options: { chunkBytes: number; pollingMaps: boolean },
+  ) {}
 
   /** Runs a job; resolves once its results are in its target arrays. */
   run(job: Job): Promise<void> {
@@ -142,9 +150,12 @@ export class Transfer {
     const queued = this.queue;
     this.queue = [];
     // Groups of at most chunkBytes of results (a larger job alone) and at most RING_SLOTS staged uploads.
-    let group: typeof queued = [], bytes = 0, staged = 0;
+    let group: typeof queued = [],
+      bytes = 0,
+      staged = 0;
     for (const entry of queued) {
-      const size = resultBytes(entry.job), stages = this.viaStaging(entry.job) ? 1 : 0;
+      const size = resultBytes(entry.job),
+        stages = this.viaStaging(entry.job) ? 1 : 0;
       if (group.length > 0 && (bytes + size > this.options.chunkBytes || staged + stages > RING_SLOTS)) {
         void this.runGroup(group);
         group = [];
@@ -168,17 +179,23 @@ export class Transfer {
       const jobs = group.map((g) => g.job);
       const offsets: number[] = [];
       let total = 0;
-      for (const job of jobs) { offsets.push(total); total += resultBytes(job); }
+      for (const job of jobs) {
+        offsets.push(total);
+        total += resultBytes(job);
+      }
       readback = await this.acquire(this.readbacks, total, BufferUsage.MAP_READ | BufferUsage.COPY_DST, false);
       const viaStaging = jobs.map((job) => this.viaStaging(job));
       if (viaStaging.some(Boolean)) {
         const previous = this.uploadTurn;
         let done = () => {};
-        this.uploadTurn = new Promise<void>((resolve) => { done = resolve; });
+        this.uploadTurn = new Promise<void>((resolve) => {
+          done = resolve;
+        });
         try {
           await previous;
           for (let i = 0; i < jobs.length; i++) {
-            if (viaStaging[i]) staged[i] = await this.acquire(this.uploads, inputBytes(jobs[i]), BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC, true);
+            if (viaStaging[i])
+              staged[i] = await this.acquire(this.uploads, inputBytes(jobs[i]), BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC, true);
           }
         } finally {
           done();
@@ -198,10 +215,16 @@ export class Transfer {
           const u0 = performance.now();
           if (viaStaging[i]) {
             const slot = staged[i];
-            writeInput(job.input, (byteOffset, view) => {
-              const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-              forRuns(bytes.length, (from, n) => new Uint8Array(slot.buffer.getMappedRange(byteOffset + from, n)).set(bytes.subarray(from, from + n)));
-            }, this.scratchOf.bind(this));
+            writeInput(
+              job.input,
+              (byteOffset, view) => {
+                const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+                forRuns(bytes.length, (from, n) =>
+                  new Uint8Array(slot.buffer.getMappedRange(byteOffset + from, n)).set(bytes.subarray(from, from + n)),
+                );
+              },
+              this.scratchOf.bind(this),
+            );
             slot.buffer.unmap();
             encoder.copyBufferToBuffer(slot.buffer, 0, input, 0, bytes);
           } else {
@@ -212,7 +235,15 @@ export class Transfer {
           used.push(...outputs);
           used.push(...job.record(encoder, input, outputs));
           const { slots, count } = job.output;
-          slots.forEach((slot, k) => encoder.copyBufferToBuffer(outputs[slot.buffer], slot.offset * 4, readback!.buffer, offsets[i] + k * regionBytes(job), count * 4));
+          slots.forEach((slot, k) =>
+            encoder.copyBufferToBuffer(
+              outputs[slot.buffer],
+              slot.offset * 4,
+              readback!.buffer,
+              offsets[i] + k * regionBytes(job),
+              count * 4,
+            ),
+          );
         });
         this.device.queue.submit([encoder.finish()]);
       });
@@ -228,15 +259,21 @@ export class Transfer {
       // either way (bench/latency.mjs, bench/NOTES.md).
       const scopeError = await this.hooks.whileAlive(errors);
       if (scopeError) throw scopeError;
-      const mapError = await this.waitForMap(readback.buffer.mapAsync(MapMode.READ, 0, total)).then(() => null, (e: unknown) => e ?? new Error('map failed'));
+      const mapError = await this.waitForMap(readback.buffer.mapAsync(MapMode.READ, 0, total)).then(
+        () => null,
+        (e: unknown) => e ?? new Error('map failed'),
+      );
       this.stats.waitMs += performance.now() - t1;
       if (mapError) throw mapError;
 
       const t2 = performance.now();
       jobs.forEach((job, i) => {
         const { targets, at, count } = job.output;
-        targets.forEach((target, k) => forRuns(count * 4, (from, n) => target.set(
-          new Float32Array(readback!.buffer.getMappedRange(offsets[i] + k * regionBytes(job) + from, n)), at + from / 4)));
+        targets.forEach((target, k) =>
+          forRuns(count * 4, (from, n) =>
+            target.set(new Float32Array(readback!.buffer.getMappedRange(offsets[i] + k * regionBytes(job) + from, n)), at + from / 4),
+          ),
+        );
       });
       readback.buffer.unmap();
       this.stats.downloadMs += performance.now() - t2;
@@ -297,7 +334,9 @@ export class Transfer {
   /** A new staging buffer, allocated inside the error scopes (`errors`: out of memory → gpu-error). */
   private newSlot(size: number, usage: number, mapped: boolean): { slot: Slot; errors: Promise<Error | null> } {
     // A new upload slot is created mapped: no round trip before its first use.
-    const { value: buffer, errors } = this.hooks.scoped(() => this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage, mappedAtCreation: mapped }));
+    const { value: buffer, errors } = this.hooks.scoped(() =>
+      this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage, mappedAtCreation: mapped }),
+    );
     return { slot: { buffer, busy: false, ready: Promise.resolve() }, errors };
   }
 
@@ -373,8 +412,14 @@ function resultBytes(job: Job): number {
 
 type View = Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 const VIEW_OF: Record<DataKind, { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): View; BYTES_PER_ELEMENT: number }> = {
-  float64: Float32Array, float32: Float32Array, int32: Int32Array, uint32: Uint32Array,
-  int16: Int16Array, uint16: Uint16Array, int8: Int8Array, uint8: Uint8Array,
+  float64: Float32Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
 };
 
 /**
@@ -382,7 +427,11 @@ const VIEW_OF: Record<DataKind, { new (buffer: ArrayBuffer, byteOffset?: number,
  * input buffer, in runs a multiple of 4 bytes long. Native typed arrays go as views (no copy); float64 and
  * plain arrays, and the tail of 8/16-bit windows, are converted through `scratch`.
  */
-function writeInput(input: JobInput, write: (byteOffset: number, bytes: ArrayBufferView) => void, scratch: (bytes: number) => ArrayBuffer): void {
+function writeInput(
+  input: JobInput,
+  write: (byteOffset: number, bytes: ArrayBufferView) => void,
+  scratch: (bytes: number) => ArrayBuffer,
+): void {
   const { arrays, kind, start, end, stride, bytesPerElement } = input;
   const View = VIEW_OF[kind];
   const count = end - start;
@@ -395,7 +444,9 @@ function writeInput(input: JobInput, write: (byteOffset: number, bytes: ArrayBuf
       return;
     }
     const target = new View(scratch(padded * bytesPerElement), 0, padded);
-    const source = ArrayBuffer.isView(array) ? (array as unknown as View).subarray(start, end) : (array as readonly number[]).slice(start, end);
+    const source = ArrayBuffer.isView(array)
+      ? (array as unknown as View).subarray(start, end)
+      : (array as readonly number[]).slice(start, end);
     target.set(source as ArrayLike<number>);
     target.fill(0, count);
     write(at, target);

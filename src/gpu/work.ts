@@ -1,7 +1,7 @@
 import type { Plan } from '../plan.js';
-import { planFusedSteps, planSteps, type GpuLimits, type Layout, type OutputSlot, type Piece, type Step } from './dispatch.js';
+import { type GpuLimits, type Layout, type OutputSlot, type Piece, planFusedSteps, planSteps, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
-import { keepsAxisOrder, kernelVariant, packWeights, type InputFormat, type Operation } from './kernels.js';
+import { type InputFormat, keepsAxisOrder, kernelVariant, type Operation, packWeights } from './kernels.js';
 import type { PipelineCache } from './pipelines.js';
 import type { BufferPool } from './pool.js';
 import { dispatchSteps, packUniforms, uniformStride } from './record.js';
@@ -29,14 +29,34 @@ export interface WorkOptions {
 }
 
 /** Splits a plan (or one piece of it) into dispatches writing `slots`, and fetches (or builds) the pipeline of each. */
-export async function planWork(pipelines: PipelineCache, limits: GpuLimits, plan: Plan, layout: Layout, format: InputFormat,
-  slots: readonly OutputSlot[], options: WorkOptions, piece?: Piece): Promise<Work> {
+export async function planWork(
+  pipelines: PipelineCache,
+  limits: GpuLimits,
+  plan: Plan,
+  layout: Layout,
+  format: InputFormat,
+  slots: readonly OutputSlot[],
+  options: WorkOptions,
+  piece?: Piece,
+): Promise<Work> {
   const { op, components, componentStride } = options;
-  const steps = op === 'gradient'
-    ? planSteps(plan, layout, format.bytesPerElement, slots, limits, piece)
-    : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, limits, keepsAxisOrder(op), piece);
-  const built = await Promise.all(steps.map((step) =>
-    pipelines.pipeline(format, kernelVariant(plan, layout, op, step.slots.map((s) => plan.axes[s.axisIndex])))));
+  const steps =
+    op === 'gradient'
+      ? planSteps(plan, layout, format.bytesPerElement, slots, limits, piece)
+      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, limits, keepsAxisOrder(op), piece);
+  const built = await Promise.all(
+    steps.map((step) =>
+      pipelines.pipeline(
+        format,
+        kernelVariant(
+          plan,
+          layout,
+          op,
+          step.slots.map((s) => plan.axes[s.axisIndex]),
+        ),
+      ),
+    ),
+  );
   return { plan, format, steps, pipelines: built, op, components, componentStride };
 }
 
@@ -53,7 +73,14 @@ export interface Recorder {
  * buffers it reads, to release once the work is done. `input` holds the array from element `inputBase`
  * on (a streamed piece's window starts there).
  */
-export function recordWork(r: Recorder, encoder: GPUCommandEncoder, work: Work, input: GPUBuffer, outputs: readonly GPUBuffer[], inputBase = 0): GPUBuffer[] {
+export function recordWork(
+  r: Recorder,
+  encoder: GPUCommandEncoder,
+  work: Work,
+  input: GPUBuffer,
+  outputs: readonly GPUBuffer[],
+  inputBase = 0,
+): GPUBuffer[] {
   const { plan, format, steps } = work;
   const stride = uniformStride(r.limits.minUniformBufferOffsetAlignment);
   const uniforms = r.pool.acquire(steps.length * stride, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
@@ -68,8 +95,13 @@ export function recordWork(r: Recorder, encoder: GPUCommandEncoder, work: Work, 
   r.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed.offsets, work.componentStride, stride));
   const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
   dispatchSteps(pass, steps, work.pipelines, {
-    device: r.device, layout: r.pipelines.bindGroupLayout, bytesPerElement: format.bytesPerElement,
-    input: { buffer: input, offset: 0 }, inputBase, weights, uniforms: { buffer: uniforms, stride },
+    device: r.device,
+    layout: r.pipelines.bindGroupLayout,
+    bytesPerElement: format.bytesPerElement,
+    input: { buffer: input, offset: 0 },
+    inputBase,
+    weights,
+    uniforms: { buffer: uniforms, stride },
     outputs: outputs.map((buffer) => ({ buffer, offset: 0 })),
   });
   pass.end();

@@ -18,7 +18,8 @@ GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GP
   return mapAsync.apply(this, args);
 };
 
-const H = 24, W = 36;
+const H = 24,
+  W = 36;
 const report: InteropReport = { errors: [] };
 
 async function tfjs() {
@@ -26,7 +27,10 @@ async function tfjs() {
   const r = await tfjsGradient(H, W);
   const during = maps - before;
   const values = await Promise.all([r.field, r.dy, r.dx, r.magnitude].map((t) => t.data()));
-  report.tfjs = { maps: during, ...Object.fromEntries(['field', 'dy', 'dx', 'magnitude'].map((k, i) => [k, Array.from(values[i])])) } as InteropReport['tfjs'];
+  report.tfjs = {
+    maps: during,
+    ...Object.fromEntries(['field', 'dy', 'dx', 'magnitude'].map((k, i) => [k, Array.from(values[i])])),
+  } as InteropReport['tfjs'];
   r.dispose();
 }
 
@@ -40,15 +44,30 @@ async function onnx() {
   const r = await onnxGradient(model, x, H, W);
   const during = maps - before;
   const values = await Promise.all([r.field, r.dy, r.dx, r.sinDx].map((t) => t.getData()));
-  report.onnx = { maps: during, x: Array.from(x), ...Object.fromEntries(['field', 'dy', 'dx', 'sinDx'].map((k, i) => [k, Array.from(values[i] as Float32Array)])) } as InteropReport['onnx'];
+  report.onnx = {
+    maps: during,
+    x: Array.from(x),
+    ...Object.fromEntries(['field', 'dy', 'dx', 'sinDx'].map((k, i) => [k, Array.from(values[i] as Float32Array)])),
+  } as InteropReport['onnx'];
   await r.dispose();
 }
 
 const log = document.getElementById('log')!;
 (async () => {
-  for (const [name, run] of [['tfjs', tfjs], ['onnxruntime-web', onnx]] as const) {
-    try { await run(); } catch (e) { report.errors.push(`${name}: ${(e as Error)?.stack ?? e}`); }
+  for (const [name, run] of [
+    ['tfjs', tfjs],
+    ['onnxruntime-web', onnx],
+  ] as const) {
+    try {
+      await run();
+    } catch (e) {
+      report.errors.push(`${name}: ${(e as Error)?.stack ?? e}`);
+    }
   }
   (window as unknown as { __interop: InteropReport }).__interop = report;
-  log.textContent = JSON.stringify({ ...report, tfjs: report.tfjs && { maps: report.tfjs.maps }, onnx: report.onnx && { maps: report.onnx.maps } });
+  log.textContent = JSON.stringify({
+    ...report,
+    tfjs: report.tfjs && { maps: report.tfjs.maps },
+    onnx: report.onnx && { maps: report.onnx.maps },
+  });
 })();

@@ -1,6 +1,6 @@
 // Runs in headless Chromium and Firefox: the engines' shared core (test/engines/core.ts) inside the page.
 import * as lib from '../../src/index';
-import { runCore, type CoreReport } from '../engines/core';
+import { type CoreReport, runCore } from '../engines/core';
 
 async function run(): Promise<CoreReport> {
   const adapter = await navigator.gpu?.requestAdapter();
@@ -9,10 +9,20 @@ async function run(): Promise<CoreReport> {
 
 const log = document.getElementById('log')!;
 run().then(
-  (report) => { (window as unknown as { __report: CoreReport }).__report = report; log.textContent = JSON.stringify(report, null, 2); },
+  (report) => {
+    (window as unknown as { __report: CoreReport }).__report = report;
+    log.textContent = JSON.stringify(report, null, 2);
+  },
   (error) => {
     (window as unknown as { __report: CoreReport }).__report = {
-      adapter: '', cases: 0, fixtures: 0, extensions: 0, badInputs: 0, prepared: 0, ms: 0, failures: [`page threw: ${error?.stack ?? error}`],
+      adapter: '',
+      cases: 0,
+      fixtures: 0,
+      extensions: 0,
+      badInputs: 0,
+      prepared: 0,
+      ms: 0,
+      failures: [`page threw: ${error?.stack ?? error}`],
     };
   },
 );

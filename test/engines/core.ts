@@ -30,11 +30,43 @@ export interface CoreOptions {
 
 export async function runCore(lib: typeof Library, options: CoreOptions): Promise<CoreReport> {
   const t0 = performance.now();
-  const report: CoreReport = { adapter: options.adapter, fixtures: 0, extensions: 0, cases: 0, badInputs: 0, prepared: 0, failures: [], ms: 0 };
-  if (!options.adapter) { report.failures.push('no WebGPU adapter'); return report; }
-  const { gpuGradient, gpuGradientMagnitude, gpuDivergence, gpuCurl, cpuGradient, cpuGradientMagnitude, cpuDivergence, cpuCurl, GradientError } = lib;
+  const report: CoreReport = {
+    adapter: options.adapter,
+    fixtures: 0,
+    extensions: 0,
+    cases: 0,
+    badInputs: 0,
+    prepared: 0,
+    failures: [],
+    ms: 0,
+  };
+  if (!options.adapter) {
+    report.failures.push('no WebGPU adapter');
+    return report;
+  }
+  const {
+    gpuGradient,
+    gpuGradientMagnitude,
+    gpuDivergence,
+    gpuCurl,
+    cpuGradient,
+    cpuGradientMagnitude,
+    cpuDivergence,
+    cpuCurl,
+    GradientError,
+  } = lib;
 
-  for (const c of fixtures.cases as { name: string; dtype: string; shape: number[]; data: number[]; spacing?: never; axis?: never; edgeOrder: 1 | 2; expected: number[][]; expected64?: number[][] }[]) {
+  for (const c of fixtures.cases as {
+    name: string;
+    dtype: string;
+    shape: number[];
+    data: number[];
+    spacing?: never;
+    axis?: never;
+    edgeOrder: 1 | 2;
+    expected: number[][];
+    expected64?: number[][];
+  }[]) {
     const Ctor = { float64: Float64Array, float32: Float32Array, int32: Int32Array, uint8: Uint8Array }[c.dtype]!;
     const got = await gpuGradient(Ctor.from(c.data), { shape: c.shape, spacing: c.spacing, axis: c.axis, edgeOrder: c.edgeOrder });
     const ref = c.expected64 ?? c.expected;
@@ -47,13 +79,32 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   }
 
   // Periodic boundaries, fourth order and fused fields: numpy fixtures, GPU and CPU.
-  for (const c of extensions.cases as { name: string; op: string; shape: number[]; options: GradientOptions; components: number[][]; expected: number[][] }[]) {
+  for (const c of extensions.cases as {
+    name: string;
+    op: string;
+    shape: number[];
+    options: GradientOptions;
+    components: number[][];
+    expected: number[][];
+  }[]) {
     const o = { ...c.options, shape: c.shape };
     const [f] = c.components;
-    const gpu = c.op === 'gradient' ? await gpuGradient(f, o) : c.op === 'magnitude' ? [await gpuGradientMagnitude(f, o)]
-      : c.op === 'divergence' ? [await gpuDivergence(c.components, o)] : await gpuCurl(c.components, o);
-    const cpu = c.op === 'gradient' ? cpuGradient(f, o) : c.op === 'magnitude' ? [cpuGradientMagnitude(f, o)]
-      : c.op === 'divergence' ? [cpuDivergence(c.components, o)] : cpuCurl(c.components, o);
+    const gpu =
+      c.op === 'gradient'
+        ? await gpuGradient(f, o)
+        : c.op === 'magnitude'
+          ? [await gpuGradientMagnitude(f, o)]
+          : c.op === 'divergence'
+            ? [await gpuDivergence(c.components, o)]
+            : await gpuCurl(c.components, o);
+    const cpu =
+      c.op === 'gradient'
+        ? cpuGradient(f, o)
+        : c.op === 'magnitude'
+          ? [cpuGradientMagnitude(f, o)]
+          : c.op === 'divergence'
+            ? [cpuDivergence(c.components, o)]
+            : cpuCurl(c.components, o);
     const h = typeof o.spacing === 'number' ? o.spacing : 0.2;
     const k = o.accuracy === 4 ? 24 : 8;
     c.expected.forEach((ref, j) => {
@@ -81,7 +132,11 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   // Prepared kernels on the default context's device: synchronous encode into an encoder and into a pass.
   const ctx = await lib.defaultGradient();
   const device = ctx.device;
-  for (const [shape, opts] of [[[24, 20], {}], [[17, 9], { edgeOrder: 2 }], [[12, 8, 6], { accuracy: 4 }]] as [number[], GradientOptions][]) {
+  for (const [shape, opts] of [
+    [[24, 20], {}],
+    [[17, 9], { edgeOrder: 2 }],
+    [[12, 8, 6], { accuracy: 4 }],
+  ] as [number[], GradientOptions][]) {
     const n = shape.reduce((p, x) => p * x, 1);
     const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.21));
     const kernel = await ctx.prepare({ ...opts, shape });
@@ -96,15 +151,21 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     kernel.encode(pass, { input, outputs });
     pass.end();
     encoder.copyBufferToBuffer(output, 0, read, 0, kernel.outputLayout.totalBytes);
-    outputs.forEach((b, k) => encoder.copyBufferToBuffer(b, 0, read, kernel.outputLayout.totalBytes + k * kernel.outputLayout.slabBytes, n * 4));
+    outputs.forEach((b, k) =>
+      encoder.copyBufferToBuffer(b, 0, read, kernel.outputLayout.totalBytes + k * kernel.outputLayout.slabBytes, n * 4),
+    );
     device.queue.submit([encoder.finish()]);
     await read.mapAsync(0x01);
     const all = new Float32Array(read.getMappedRange().slice(0));
     read.unmap();
     const ref = cpuGradient(data, { ...opts, shape });
-    const slab = kernel.outputLayout.slabBytes / 4, second = kernel.outputLayout.totalBytes / 4;
+    const slab = kernel.outputLayout.slabBytes / 4,
+      second = kernel.outputLayout.totalBytes / 4;
     ref.forEach((r, k) => {
-      for (const [where, at] of [['encoder', k * slab], ['pass', second + k * slab]] as const) {
+      for (const [where, at] of [
+        ['encoder', k * slab],
+        ['pass', second + k * slab],
+      ] as const) {
         const v = f32Violation(all.subarray(at, at + n), r, 1, 1, opts.accuracy === 4 ? 24 : 8);
         if (v) report.failures.push(`prepared [${shape}] ${JSON.stringify(opts)} axis ${k} (${where}): ${JSON.stringify(v)}`);
       }
@@ -115,7 +176,10 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   }
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
-    const e = await gpuGradient(data as never, opts as never).then(() => null, (err) => err);
+    const e = await gpuGradient(data as never, opts as never).then(
+      () => null,
+      (err) => err,
+    );
     if (!(e instanceof GradientError) || e.code !== code) report.failures.push(`bad input "${what}": got ${e}`);
     report.badInputs++;
   }

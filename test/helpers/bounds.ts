@@ -9,14 +9,23 @@ export const F32_MIN_NORMAL = 2 ** -126;
  * k·F32_MIN_NORMAL/h_min for values that float32 cannot hold except as zero.
  * Returns the index and size of the first violation, or null when every element is inside it.
  */
-export function f32Violation(got: ArrayLike<number>, ref: ArrayLike<number>, maxAbsF: number, hMin: number, k = 8):
-  { index: number; got: number; ref: number; bound: number } | null {
+export function f32Violation(
+  got: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  maxAbsF: number,
+  hMin: number,
+  k = 8,
+): { index: number; got: number; ref: number; bound: number } | null {
   if (got.length !== ref.length) return { index: -1, got: got.length, ref: ref.length, bound: 0 };
   const scale = maxAbsF / hMin;
   for (let i = 0; i < ref.length; i++) {
-    const r = ref[i], g = got[i];
+    const r = ref[i],
+      g = got[i];
     if (Number.isNaN(r) ? !Number.isNaN(g) : Number.isNaN(g)) return { index: i, got: g, ref: r, bound: NaN };
-    if (!Number.isFinite(r)) { if (g !== r && !Number.isNaN(r)) return { index: i, got: g, ref: r, bound: 0 }; continue; }
+    if (!Number.isFinite(r)) {
+      if (g !== r && !Number.isNaN(r)) return { index: i, got: g, ref: r, bound: 0 };
+      continue;
+    }
     const bound = k * (EPS32 * (Math.abs(r) + scale) + F32_MIN_NORMAL / hMin);
     if (!(Math.abs(g - r) <= bound)) return { index: i, got: g, ref: r, bound };
   }
@@ -25,7 +34,10 @@ export function f32Violation(got: ArrayLike<number>, ref: ArrayLike<number>, max
 
 export function maxAbs(data: ArrayLike<number>): number {
   let m = 0;
-  for (let i = 0; i < data.length; i++) { const v = Math.abs(data[i]); if (v > m && Number.isFinite(v)) m = v; }
+  for (let i = 0; i < data.length; i++) {
+    const v = Math.abs(data[i]);
+    if (v > m && Number.isFinite(v)) m = v;
+  }
   return m;
 }
 

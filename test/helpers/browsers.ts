@@ -43,8 +43,10 @@ export function ensureSystemPackages(): void {
     execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
     return;
   }
-  throw new Error(`Missing ${missing.join(' and ')}. Install them (Debian/Ubuntu: sudo apt-get install ${missing.join(' ')}), `
-    + 'or set CHROME_PATH / FIREFOX_PATH to the browsers\' binaries.');
+  throw new Error(
+    `Missing ${missing.join(' and ')}. Install them (Debian/Ubuntu: sudo apt-get install ${missing.join(' ')}), ` +
+      "or set CHROME_PATH / FIREFOX_PATH to the browsers' binaries.",
+  );
 }
 
 /** Flags for headless Chromium with WebGPU (SwiftShader when there is no GPU) on a closed network. */
@@ -69,7 +71,8 @@ const FIREFOX_WEBGPU_PREFS = { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-bl
 export async function launchBrowser(name: BrowserName, { webgpu = true as boolean | 'blocklisted' } = {}): Promise<Browser> {
   ensureSystemPackages();
   if (name === 'chromium') {
-    const args = webgpu === true ? CHROME_ARGS : CHROME_ARGS.filter((a) => a !== '--enable-unsafe-webgpu').concat('--disable-features=WebGPU');
+    const args =
+      webgpu === true ? CHROME_ARGS : CHROME_ARGS.filter((a) => a !== '--enable-unsafe-webgpu').concat('--disable-features=WebGPU');
     return puppeteer.launch({ executablePath: chromiumPath()!, headless: true, args });
   }
   return puppeteer.launch({

@@ -20,7 +20,12 @@ export function loadNumpyCases(): NumpyCase[] {
 }
 
 /** Coordinates numpy divides by zero on (it returns inf/nan; `finite` records whether all were finite). */
-export interface RefusedCoordinates { data: number[]; spacing: number[][]; edgeOrder: 1 | 2; finite: boolean }
+export interface RefusedCoordinates {
+  data: number[];
+  spacing: number[][];
+  edgeOrder: 1 | 2;
+  finite: boolean;
+}
 
 export function loadRefusedCoordinates(): RefusedCoordinates[] {
   return JSON.parse(readFileSync(fixtureFile, 'utf8')).refused;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, it } from 'vitest';
-import { inValidationScope, testDevice, type TestDevice } from './gpu';
-import { createGradient, type GradientContext, destroyDefaultGradient } from '../../src/index';
+import { createGradient, destroyDefaultGradient, type GradientContext } from '../../src/index';
+import { inValidationScope, type TestDevice, testDevice } from './gpu';
 
 /**
  * A file's GPU fixture: one device and one context for its tests, destroyed afterwards, and `gpuIt`,
@@ -20,13 +20,21 @@ export function gpuSuite() {
     await destroyDefaultGradient();
   });
   return {
-    get t(): TestDevice | null { return t; },
-    get ctx(): GradientContext { return ctx; },
+    get t(): TestDevice | null {
+      return t;
+    },
+    get ctx(): GradientContext {
+      return ctx;
+    },
     gpuIt(name: string, body: (device: TestDevice) => Promise<void>, timeout?: number): void {
-      it(name, async (c) => {
-        if (!t) return c.skip();
-        await inValidationScope(t.device, () => body(t!));
-      }, timeout);
+      it(
+        name,
+        async (c) => {
+          if (!t) return c.skip();
+          await inValidationScope(t.device, () => body(t!));
+        },
+        timeout,
+      );
     },
   };
 }

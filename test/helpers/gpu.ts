@@ -30,18 +30,23 @@ export async function nodeGpu(): Promise<GPU | null> {
   return gpu;
 }
 
-export interface TestDevice { device: GPUDevice; adapterName: string }
+export interface TestDevice {
+  device: GPUDevice;
+  adapterName: string;
+}
 
 /** Requests a device with the adapter's limits; null (skip) without an adapter, unless CI=true. */
 export async function testDevice(): Promise<TestDevice | null> {
   const g = await nodeGpu();
   const adapter = await g?.requestAdapter();
   if (!adapter) {
-    if (process.env.CI === 'true') throw new Error('CI=true but no WebGPU adapter was found (is SwiftShader from Debian\'s chromium installed, and libvulkan1?)');
+    if (process.env.CI === 'true')
+      throw new Error("CI=true but no WebGPU adapter was found (is SwiftShader from Debian's chromium installed, and libvulkan1?)");
     return null;
   }
   const limits: Record<string, number> = {};
-  for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension'] as const) limits[k] = adapter.limits[k];
+  for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension'] as const)
+    limits[k] = adapter.limits[k];
   const device = await adapter.requestDevice({ requiredLimits: limits });
   const info = adapter.info;
   return { device, adapterName: `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.trim() };
@@ -50,7 +55,10 @@ export async function testDevice(): Promise<TestDevice | null> {
 /** Runs `body` inside a validation error scope and fails on any validation error. */
 export async function inValidationScope<T>(device: GPUDevice, body: () => Promise<T>): Promise<T> {
   device.pushErrorScope('validation');
-  const outcome = await body().then((value) => ({ value }), (error: unknown) => ({ error }));
+  const outcome = await body().then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
   const validation = await device.popErrorScope();
   if (validation) throw new Error(`GPU validation error: ${validation.message}`);
   if ('error' in outcome) throw outcome.error;

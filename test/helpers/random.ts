@@ -26,16 +26,26 @@ export interface RandomCase {
 function makeData(dtype: CaseDtype, size: number, r: () => number): NumericArray {
   const int = (lo: number, hi: number) => Math.floor(lo + r() * (hi - lo + 1));
   switch (dtype) {
-    case 'float64': return Float64Array.from({ length: size }, () => (r() - 0.5) * 200);
-    case 'float32': return Float32Array.from({ length: size }, () => (r() - 0.5) * 20);
-    case 'array': return Array.from({ length: size }, () => (r() - 0.5) * 2e4);
-    case 'int8': return Int8Array.from({ length: size }, () => int(-128, 127));
-    case 'uint8': return Uint8Array.from({ length: size }, () => int(0, 255));
-    case 'uint8clamped': return Uint8ClampedArray.from({ length: size }, () => int(0, 255));
-    case 'int16': return Int16Array.from({ length: size }, () => int(-32768, 32767));
-    case 'uint16': return Uint16Array.from({ length: size }, () => int(0, 65535));
-    case 'int32': return Int32Array.from({ length: size }, () => int(-(2 ** 24), 2 ** 24));
-    case 'uint32': return Uint32Array.from({ length: size }, () => int(0, 2 ** 24));
+    case 'float64':
+      return Float64Array.from({ length: size }, () => (r() - 0.5) * 200);
+    case 'float32':
+      return Float32Array.from({ length: size }, () => (r() - 0.5) * 20);
+    case 'array':
+      return Array.from({ length: size }, () => (r() - 0.5) * 2e4);
+    case 'int8':
+      return Int8Array.from({ length: size }, () => int(-128, 127));
+    case 'uint8':
+      return Uint8Array.from({ length: size }, () => int(0, 255));
+    case 'uint8clamped':
+      return Uint8ClampedArray.from({ length: size }, () => int(0, 255));
+    case 'int16':
+      return Int16Array.from({ length: size }, () => int(-32768, 32767));
+    case 'uint16':
+      return Uint16Array.from({ length: size }, () => int(0, 65535));
+    case 'int32':
+      return Int32Array.from({ length: size }, () => int(-(2 ** 24), 2 ** 24));
+    case 'uint32':
+      return Uint32Array.from({ length: size }, () => int(0, 2 ** 24));
   }
 }
 
@@ -69,13 +79,20 @@ export function randomCase(r: () => number, index: number, maxSize = 6000): Rand
   let hMin = 1;
   const form = r();
   if (form < 0.2) spacing = undefined;
-  else if (form < 0.35) { const h = (0.05 + r() * 3) * (r() < 0.2 ? -1 : 1); spacing = h; hMin = Math.abs(h); }
-  else {
+  else if (form < 0.35) {
+    const h = (0.05 + r() * 3) * (r() < 0.2 ? -1 : 1);
+    spacing = h;
+    hMin = Math.abs(h);
+  } else {
     hMin = Infinity;
     spacing = order.map((a) => {
       const n = shape[a];
       const kind = r();
-      if (kind < 0.35) { const h = 0.05 + r() * 3; hMin = Math.min(hMin, h); return h; }
+      if (kind < 0.35) {
+        const h = 0.05 + r() * 3;
+        hMin = Math.min(hMin, h);
+        return h;
+      }
       const sign = kind < 0.5 ? -1 : 1;
       const uniform = kind > 0.9;
       const x = [r() * 10];
@@ -93,5 +110,10 @@ export function randomCase(r: () => number, index: number, maxSize = 6000): Rand
   const options: RandomCase['options'] = { shape, edgeOrder };
   if (useAxisOption) options.axis = named.length === 1 && r() < 0.5 ? named[0] : named;
   if (spacing !== undefined) options.spacing = spacing;
-  return { label: `#${index} ${dtype} shape=[${shape}] axis=${JSON.stringify(options.axis)} e${edgeOrder}`, data: makeData(dtype, size, r), options, hMin };
+  return {
+    label: `#${index} ${dtype} shape=[${shape}] axis=${JSON.stringify(options.axis)} e${edgeOrder}`,
+    data: makeData(dtype, size, r),
+    options,
+    hMin,
+  };
 }

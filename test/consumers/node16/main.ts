@@ -1,5 +1,5 @@
 // A Node project compiled with `moduleResolution: node16` against the packed library (test/package.test.ts).
-import { cpuGradient, createGradient, gpuGradient, destroyDefaultGradient, type GradientContext } from 'webgpu-gradient';
+import { cpuGradient, createGradient, destroyDefaultGradient, type GradientContext, gpuGradient } from 'webgpu-gradient';
 
 const cpu: Float64Array[] = cpuGradient([1, 2, 4, 8]);
 const gpu: Float32Array[] = await gpuGradient([1, 2, 4, 8]);
