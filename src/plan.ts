@@ -32,6 +32,25 @@ export interface Plan {
 
 const OPTION_KEYS = ['shape', 'spacing', 'axis', 'edgeOrder', 'boundary', 'period', 'accuracy'];
 
+/**
+ * The same plan over `count` arrays stacked along a new first axis that is not differentiated: what
+ * concurrent calls of one plan compute in one dispatch. Selected axes keep their order and steps.
+ */
+export function stackedPlan(plan: Plan, count: number): Plan {
+  return {
+    ...plan,
+    shape: [count, ...plan.shape],
+    size: count * plan.size,
+    axes: plan.axes.map((ax) => ({ ...ax, axis: ax.axis + 1, outer: ax.outer * count })),
+  };
+}
+
+/** A string equal for two plans exactly when they describe the same work on arrays of the same shape. */
+export function planKey(plan: Plan): string {
+  const axes = plan.axes.map((ax) => [ax.axis, ax.n, ax.step, ax.dx && Array.from(ax.dx)]);
+  return JSON.stringify([plan.shape, plan.edgeOrder, plan.boundary, plan.accuracy, axes]);
+}
+
 /** Points the stencils need on each selected axis. */
 export function minimumLength(edgeOrder: 1 | 2, boundary: 'edge' | 'periodic', accuracy: 2 | 4): number {
   if (accuracy === 4) return 5;

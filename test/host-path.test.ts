@@ -255,6 +255,49 @@ describe('map round trips and shared submits', () => {
   );
 });
 
+describe('concurrent calls of the same work share one dispatch', () => {
+  gpuIt('runs of equal work are computed together over their arrays stacked; every result stays right', async ({ device }) => {
+    const ctx = await createGradient({ device });
+    const r = rng(11);
+    const coords = Array.from({ length: 20 }, (_, i) => i + 0.3 * Math.sin(i));
+    type Call = { data: NumericArray; options: GradientOptions; op: 'gradient' | 'magnitude'; batched: boolean };
+    const calls = (count: number, make: () => Omit<Call, 'data'>, data: () => NumericArray): Call[] =>
+      Array.from({ length: count }, () => ({ ...make(), data: data() }));
+    const f32 = (n: number) => () => Float32Array.from({ length: n }, () => r() * 4 - 2);
+    const plan: Call[] = [
+      ...calls(12, () => ({ options: { shape: [16, 20] }, op: 'gradient', batched: true }), f32(320)),
+      ...calls(6, () => ({ options: { shape: [16, 20], edgeOrder: 2 }, op: 'gradient', batched: true }), f32(320)),
+      ...calls(
+        5,
+        () => ({ options: { shape: [16, 16] }, op: 'gradient', batched: true }),
+        () => Uint8Array.from({ length: 256 }, () => r() * 256),
+      ),
+      ...calls(4, () => ({ options: { shape: [16, 20], spacing: [0.5, coords] }, op: 'magnitude', batched: true }), f32(320)),
+      ...calls(3, () => ({ options: { shape: [15, 7] }, op: 'gradient', batched: false }), f32(105)), // 105 elements: not whole words
+      ...calls(
+        3,
+        () => ({ options: { shape: [16, 20], boundary: 'periodic', accuracy: 4, axis: 1 }, op: 'gradient', batched: true }),
+        f32(320),
+      ),
+    ];
+    // Warm: the first call of each kind compiles its pipelines.
+    for (const c of plan) await (c.op === 'magnitude' ? ctx.magnitude(c.data, c.options) : ctx.gradient(c.data, c.options));
+    const before = ctx.stats().transfer;
+    const results = await Promise.all(
+      plan.map(async (c) => (c.op === 'magnitude' ? [await ctx.magnitude(c.data, c.options)] : await ctx.gradient(c.data, c.options))),
+    );
+    const after = ctx.stats().transfer;
+    expect(after.groups - before.groups).toBe(1);
+    expect(after.batches - before.batches).toBe(5);
+    expect(after.batchedJobs - before.batchedJobs).toBe(plan.filter((c) => c.batched).length);
+    plan.forEach((c, i) => {
+      const ref = c.op === 'magnitude' ? [cpuGradientMagnitude(c.data, c.options)] : cpuGradient(c.data, c.options);
+      ref.forEach((rk, k) => expect(f32Violation(results[i][k], rk, maxAbs(c.data), 0.5, 24), `call ${i} output ${k}`).toBeNull());
+    });
+    ctx.destroy();
+  });
+});
+
 describe('staging rings under contention', () => {
   gpuIt(
     '16 concurrent calls that each need an upload and a readback slot of their own all finish, right',

@@ -1,13 +1,13 @@
 import type { DataInfo } from '../data.js';
 import { checkOut } from '../out.js';
-import type { Plan } from '../plan.js';
-import type { NumericArray } from '../types.js';
+import { type Plan, planKey, stackedPlan } from '../plan.js';
+import type { DataKind, NumericArray } from '../types.js';
 import { ceilTo, chooseLayout, type OutputSlot, planPieces, slabAlignment } from './dispatch.js';
-import { checkFloat32Coefficients, inputFormat, type Operation } from './kernels.js';
+import { checkFloat32Coefficients, type InputFormat, inputFormat, type Operation } from './kernels.js';
 import type { Lifecycle } from './lifecycle.js';
 import { checkIndexable, checkSize, componentsOf, outputsOf } from './operation.js';
-import type { Transfer } from './transfer.js';
-import { planWork, type Recorder, recordWork } from './work.js';
+import type { JobBatch, Transfer } from './transfer.js';
+import { planWork, type Recorder, readyWork, recordWork } from './work.js';
 
 /**
  * The host-to-host path of every operation: the array is cut into pieces along its first axis (one piece
@@ -60,6 +60,12 @@ export async function hostCall(
   const buffers = stacked ? [outputCount * slab * 4] : targets.map(() => ceilTo(longest * 4, 16));
   const slots: OutputSlot[] = targets.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
   const workOptions = { op, components: arrays.length, componentStride: stride };
+  // A whole array of one component whose rows of input and results fill whole 16-byte words can share a
+  // dispatch with concurrent calls of the same work (transfer.ts, JobBatch).
+  const batch =
+    pieces.length === 1 && arrays.length === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0
+      ? batchOf(rt, plan, format, info.kind, op, outputCount)
+      : undefined;
   await inFlight(pieces, 2, async (piece) => {
     const work = await planWork(rt.pipelines, rt.limits, plan, layout, format, slots, workOptions, piece).catch((error) => {
       throw rt.life.translate(error);
@@ -69,9 +75,26 @@ export async function hostCall(
       input: { arrays, kind: info.kind, bytesPerElement: bpe, start: piece.inStart, end: piece.inEnd, stride },
       output: { targets, at: piece.e0, count: piece.e1 - piece.e0, buffers, slots },
       record: (encoder, input, outputs) => recordWork(rt, encoder, work, input, outputs, piece.inStart),
+      batch,
     });
   });
   return targets;
+}
+
+/** How `count` concurrent calls of this plan are computed in one dispatch over their arrays stacked. */
+function batchOf(rt: HostRuntime, plan: Plan, format: InputFormat, kind: DataKind, op: Operation, outputs: number): JobBatch {
+  const slab = (count: number) => ceilTo(count * plan.size, slabAlignment(rt.limits));
+  return {
+    key: `${op}|${kind}|${planKey(plan)}`,
+    slab,
+    record(encoder, input, output, count) {
+      const stacked = stackedPlan(plan, count);
+      const slots = Array.from({ length: outputs }, (_, k) => ({ buffer: 0, offset: k * slab(count) }));
+      const options = { op, components: 1, componentStride: ceilTo(stacked.size, 16) };
+      const work = readyWork(rt.pipelines, rt.limits, stacked, chooseLayout(stacked), format, slots, options);
+      return work && recordWork(rt, encoder, work, input, [output]);
+    },
+  };
 }
 
 /** Runs `run` over `items`, at most `limit` at a time, in order; rejects with the first failure once all have settled. */

@@ -14,6 +14,8 @@ export class PipelineCache {
   private readonly pipelineLayout: GPUPipelineLayout;
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  /** The pipelines built so far, for recording without awaiting (`ready`). */
+  private readonly built = new Map<string, GPUComputePipeline>();
   private emptyWeights: GPUBuffer | null = null;
 
   constructor(
@@ -35,16 +37,28 @@ export class PipelineCache {
 
   /** The compiled pipeline for an input format and kernel variant; built once per device. */
   pipeline(format: InputFormat, variant: KernelVariant): Promise<GPUComputePipeline> {
-    const constants = { ...format.constants, ...variant.constants, WG: workgroupSize(this.limits) };
-    const module = moduleName(format, variant.layout);
-    const key = `${module}|${variant.entry}|${JSON.stringify(constants)}`;
+    const key = this.keyOf(format, variant);
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      pipeline = this.build(module, variant.entry, constants);
+      const constants = { ...format.constants, ...variant.constants, WG: workgroupSize(this.limits) };
+      pipeline = this.build(moduleName(format, variant.layout), variant.entry, constants);
       this.pipelines.set(key, pipeline);
-      pipeline.catch(() => this.pipelines.delete(key));
+      pipeline.then(
+        (built) => this.built.set(key, built),
+        () => this.pipelines.delete(key),
+      );
     }
     return pipeline;
+  }
+
+  /** The pipeline for an input format and kernel variant if it is built already, else null. */
+  ready(format: InputFormat, variant: KernelVariant): GPUComputePipeline | null {
+    return this.built.get(this.keyOf(format, variant)) ?? null;
+  }
+
+  private keyOf(format: InputFormat, variant: KernelVariant): string {
+    const constants = { ...format.constants, ...variant.constants, WG: workgroupSize(this.limits) };
+    return `${moduleName(format, variant.layout)}|${variant.entry}|${JSON.stringify(constants)}`;
   }
 
   /** The weights binding of work without weights (no non-uniform spacing): one 16-byte buffer per device. */
@@ -62,6 +76,7 @@ export class PipelineCache {
     if (destroyBuffers) this.emptyWeights?.destroy();
     this.emptyWeights = null;
     this.pipelines.clear();
+    this.built.clear();
     this.modules.clear();
   }
 

@@ -55,9 +55,30 @@ export interface JobOutput {
   readonly slots: readonly { readonly buffer: number; readonly offset: number }[];
 }
 
+/**
+ * The same work on arrays of one size, which consecutive jobs of a group with equal keys share: they are
+ * computed by one dispatch over their arrays stacked (concurrent small calls: one dispatch instead of one
+ * compute pass each). Only for whole arrays of one component uploaded with writeBuffer, whose size is a
+ * multiple of 4 elements and of 16 bytes.
+ */
+export interface JobBatch {
+  /** Jobs with equal keys compute the same plan and operation on arrays of the same type and shape. */
+  readonly key: string;
+  /** Elements between consecutive outputs in the output buffer of `count` stacked jobs. */
+  slab(count: number): number;
+  /**
+   * Records the work of `count` jobs: `input` holds job j's array at element j·size, and output k of job j
+   * goes to element k·slab(count) + j·size of `output`. Returns the temporary buffers it used, or null
+   * when it cannot record without waiting (the jobs are then recorded one by one).
+   */
+  record(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, count: number): GPUBuffer[] | null;
+}
+
 export interface Job {
   readonly input: JobInput;
   readonly output: JobOutput;
+  /** Present where this job's work can be batched with others' (see JobBatch). */
+  readonly batch?: JobBatch;
   /** Records the job's GPU work reading `input` and writing `outputs`; returns temporary buffers it used. */
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[];
 }
@@ -74,6 +95,10 @@ export interface TransferStats {
   groups: number;
   /** Pieces of host calls. */
   jobs: number;
+  /** Dispatch batches: runs of concurrent jobs of the same work computed together. */
+  batches: number;
+  /** Jobs computed in those batches. */
+  batchedJobs: number;
   /** Readback maps awaited. */
   mapRoundTrips: number;
   /** Host → staging or writeBuffer (conversion included). */
@@ -109,7 +134,17 @@ export class Transfer {
   private uploadTurn: Promise<void> = Promise.resolve();
   private poker: ReturnType<typeof setInterval> | null = null;
   private closed = false;
-  readonly stats: TransferStats = { groups: 0, jobs: 0, mapRoundTrips: 0, uploadMs: 0, recordMs: 0, waitMs: 0, downloadMs: 0 };
+  readonly stats: TransferStats = {
+    groups: 0,
+    jobs: 0,
+    batches: 0,
+    batchedJobs: 0,
+    mapRoundTrips: 0,
+    uploadMs: 0,
+    recordMs: 0,
+    waitMs: 0,
+    downloadMs: 0,
+  };
 
   constructor(
     private readonly device: GPUDevice,
@@ -205,46 +240,78 @@ export class Transfer {
 
       const t0 = performance.now();
       let uploadMs = 0;
+      // Where output k of job i lands in the readback slot (a batch lays its jobs' outputs out by output).
+      const positions = jobs.map((job, i) => job.output.slots.map((_, k) => offsets[i] + k * regionBytes(job)));
+      const recordJob = (encoder: GPUCommandEncoder, i: number) => {
+        const job = jobs[i];
+        const bytes = inputBytes(job);
+        const input = this.pool.acquire(bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+        used.push(input);
+        const u0 = performance.now();
+        if (viaStaging[i]) {
+          const slot = staged[i];
+          writeInput(
+            job.input,
+            (byteOffset, view) => {
+              const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+              forRuns(bytes.length, (from, n) =>
+                new Uint8Array(slot.buffer.getMappedRange(byteOffset + from, n)).set(bytes.subarray(from, from + n)),
+              );
+            },
+            this.scratchOf.bind(this),
+          );
+          slot.buffer.unmap();
+          encoder.copyBufferToBuffer(slot.buffer, 0, input, 0, bytes);
+        } else {
+          writeInput(job.input, (byteOffset, view) => this.device.queue.writeBuffer(input, byteOffset, view), this.scratchOf.bind(this));
+        }
+        uploadMs += performance.now() - u0;
+        const outputs = job.output.buffers.map((size) => this.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
+        used.push(...outputs);
+        used.push(...job.record(encoder, input, outputs));
+        const { slots, count } = job.output;
+        slots.forEach((slot, k) =>
+          encoder.copyBufferToBuffer(outputs[slot.buffer], slot.offset * 4, readback!.buffer, positions[i][k], count * 4),
+        );
+      };
+      // `count` jobs from `first` in one dispatch over their stacked arrays; false when it cannot record now.
+      const recordBatch = (encoder: GPUCommandEncoder, first: number, count: number): boolean => {
+        const job = jobs[first];
+        const batch = job.batch!;
+        const size = job.output.count;
+        const inBytes = inputBytes(job);
+        const slab = batch.slab(count);
+        const input = this.pool.acquire(count * inBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+        const output = this.pool.acquire(job.output.slots.length * slab * 4, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
+        const temps = batch.record(encoder, input, output, count);
+        if (!temps) {
+          this.pool.release(input);
+          this.pool.release(output);
+          return false;
+        }
+        used.push(input, output, ...temps);
+        const u0 = performance.now();
+        for (let j = 0; j < count; j++) {
+          const write = (byteOffset: number, view: ArrayBufferView) => this.device.queue.writeBuffer(input, j * inBytes + byteOffset, view);
+          writeInput(jobs[first + j].input, write, this.scratchOf.bind(this));
+        }
+        uploadMs += performance.now() - u0;
+        job.output.slots.forEach((_, k) => {
+          const at = offsets[first] + k * count * size * 4;
+          encoder.copyBufferToBuffer(output, k * slab * 4, readback!.buffer, at, count * size * 4);
+          for (let j = 0; j < count; j++) positions[first + j][k] = at + j * size * 4;
+        });
+        this.stats.batches++;
+        this.stats.batchedJobs += count;
+        return true;
+      };
       // Everything from allocation to submit in one synchronous block inside the error scopes.
       const { errors } = this.hooks.scoped(() => {
         const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
-        jobs.forEach((job, i) => {
-          const bytes = inputBytes(job);
-          const input = this.pool.acquire(bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
-          used.push(input);
-          const u0 = performance.now();
-          if (viaStaging[i]) {
-            const slot = staged[i];
-            writeInput(
-              job.input,
-              (byteOffset, view) => {
-                const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-                forRuns(bytes.length, (from, n) =>
-                  new Uint8Array(slot.buffer.getMappedRange(byteOffset + from, n)).set(bytes.subarray(from, from + n)),
-                );
-              },
-              this.scratchOf.bind(this),
-            );
-            slot.buffer.unmap();
-            encoder.copyBufferToBuffer(slot.buffer, 0, input, 0, bytes);
-          } else {
-            writeInput(job.input, (byteOffset, view) => this.device.queue.writeBuffer(input, byteOffset, view), this.scratchOf.bind(this));
-          }
-          uploadMs += performance.now() - u0;
-          const outputs = job.output.buffers.map((size) => this.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
-          used.push(...outputs);
-          used.push(...job.record(encoder, input, outputs));
-          const { slots, count } = job.output;
-          slots.forEach((slot, k) =>
-            encoder.copyBufferToBuffer(
-              outputs[slot.buffer],
-              slot.offset * 4,
-              readback!.buffer,
-              offsets[i] + k * regionBytes(job),
-              count * 4,
-            ),
-          );
-        });
+        for (const [first, end] of batchRuns(jobs, viaStaging)) {
+          if (end - first > 1 && recordBatch(encoder, first, end - first)) continue;
+          for (let i = first; i < end; i++) recordJob(encoder, i);
+        }
         this.device.queue.submit([encoder.finish()]);
       });
       submitted = true;
@@ -271,7 +338,7 @@ export class Transfer {
         const { targets, at, count } = job.output;
         targets.forEach((target, k) =>
           forRuns(count * 4, (from, n) =>
-            target.set(new Float32Array(readback!.buffer.getMappedRange(offsets[i] + k * regionBytes(job) + from, n)), at + from / 4),
+            target.set(new Float32Array(readback!.buffer.getMappedRange(positions[i][k] + from, n)), at + from / 4),
           ),
         );
       });
@@ -389,6 +456,23 @@ export class Transfer {
     if (this.poker) clearInterval(this.poker);
     this.poker = null;
   }
+}
+
+/**
+ * Runs of consecutive jobs [first, end) that can share a dispatch (equal batch keys, uploaded with
+ * writeBuffer); every other job is a run of its own.
+ */
+function batchRuns(jobs: readonly Job[], viaStaging: readonly boolean[]): [number, number][] {
+  const runs: [number, number][] = [];
+  const key = (i: number) => (jobs[i].batch && !viaStaging[i] ? jobs[i].batch!.key : null);
+  for (let i = 0; i < jobs.length; ) {
+    let end = i + 1;
+    const k = key(i);
+    if (k !== null) while (end < jobs.length && key(end) === k) end++;
+    runs.push([i, end]);
+    i = end;
+  }
+  return runs;
 }
 
 /** Calls fn(from, length) over [0, bytes) in runs of at most RUN_BYTES. */

@@ -60,6 +60,41 @@ export async function planWork(
   return { plan, format, steps, pipelines: built, op, components, componentStride };
 }
 
+/**
+ * `planWork` without awaiting: null unless every pipeline the dispatches need is built already (a batch
+ * of concurrent calls is recorded inside a synchronous block).
+ */
+export function readyWork(
+  pipelines: PipelineCache,
+  limits: GpuLimits,
+  plan: Plan,
+  layout: Layout,
+  format: InputFormat,
+  slots: readonly OutputSlot[],
+  options: WorkOptions,
+): Work | null {
+  const { op, components, componentStride } = options;
+  const steps =
+    op === 'gradient'
+      ? planSteps(plan, layout, format.bytesPerElement, slots, limits)
+      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, limits, keepsAxisOrder(op));
+  const built: GPUComputePipeline[] = [];
+  for (const step of steps) {
+    const pipeline = pipelines.ready(
+      format,
+      kernelVariant(
+        plan,
+        layout,
+        op,
+        step.slots.map((s) => plan.axes[s.axisIndex]),
+      ),
+    );
+    if (!pipeline) return null;
+    built.push(pipeline);
+  }
+  return { plan, format, steps, pipelines: built, op, components, componentStride };
+}
+
 /** What recording borrows: the device, its pipeline cache (layout, empty weights) and the pool. */
 export interface Recorder {
   readonly device: GPUDevice;
