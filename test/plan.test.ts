@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeData } from '../src/data';
 import { cpuGradient, GradientError } from '../src/index';
-import { makePlan } from '../src/plan';
+import { makePlan, planKey, stackedPlan } from '../src/plan';
 import { BAD_INPUTS } from './helpers/bad-inputs';
 
 describe('bad input is refused with a GradientError naming the argument', () => {
@@ -47,6 +47,26 @@ describe('makePlan', () => {
     expect(() => makePlan(describeData([1, 2]), { device: 1 } as never)).toThrow(GradientError);
     expect(() => makePlan(describeData([1, 2]), { device: 1 } as never, ['device'])).not.toThrow();
   });
+});
+
+describe('stackedPlan: the same work over arrays stacked along a new first axis', () => {
+  const cases = [
+    { shape: [6, 8] },
+    { shape: [6, 8], axis: [1, 0], edgeOrder: 2 as const },
+    { shape: [5, 4, 6], axis: [0, 2], spacing: [0.5, [0, 1, 3, 4, 7, 9]] },
+    { shape: [9, 7], boundary: 'periodic' as const, accuracy: 4 as const },
+  ];
+  for (const options of cases) {
+    it(`equals the plan numpy-style arguments give for shape [3, ...${JSON.stringify(options.shape)}]`, () => {
+      const size = options.shape.reduce((p, n) => p * n, 1);
+      const plan = makePlan({ length: size, kind: 'float32' }, options);
+      const axes = plan.axes.map((ax) => ax.axis + 1);
+      const direct = makePlan({ length: 3 * size, kind: 'float32' }, { ...options, shape: [3, ...options.shape], axis: axes });
+      expect(stackedPlan(plan, 3)).toEqual(direct);
+      expect(planKey(stackedPlan(plan, 3))).toBe(planKey(direct));
+      expect(planKey(stackedPlan(plan, 3))).not.toBe(planKey(stackedPlan(plan, 2)));
+    });
+  }
 });
 
 describe('README error table', () => {
