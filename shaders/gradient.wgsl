@@ -23,6 +23,7 @@ override WEIGHTED: bool = false; // some axis has non-uniform interior weights
 override NAXES: u32 = 1u;       // main_*: axes (slots) in each dispatch, 1 .. MAX_AXES
 override CONTIG: bool = false;  // main_vec4: slot 0 is the contiguous axis
 override OP: u32 = 0u;          // main_*: 0 gradient, 1 magnitude, 2 divergence; curl_*: 3 curl (2-D), 4 curl (3-D)
+override SMOOTH: u32 = 0u;      // 0 the stencils of MODE; 1 Sobel, 2 Scharr (scalar layout only, MODE 0)
 override PERIODIC: bool = MODE == 1u || MODE == 3u;
 override FOURTH: bool = MODE >= 2u;
 const MAX_AXES: u32 = 8u;
@@ -41,9 +42,9 @@ struct Axis {
   inv_h_lo: f32,     // 1 / (x1 - x0), edge order 1
   inv_h_hi: f32,     // 1 / (x[n-1] - x[n-2]), edge order 1
   c4: f32,           // 1 / (12h), fourth order
+  cross_stride: u32, // Sobel/Scharr: stride of the other image axis, across which they smooth
+  cross_n: u32,      // Sobel/Scharr: its length
   _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
   w_lo: vec4<f32>,   // edge order 2 weights of f[0], f[1], f[2]
   w_hi: vec4<f32>,   // edge order 2 weights of f[n-3], f[n-2], f[n-1]
 }

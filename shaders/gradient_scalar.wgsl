@@ -3,6 +3,36 @@
 
 @group(0) @binding(3) var<storage, read_write> dst: array<f32>;
 
+// Sobel (SMOOTH 1) or Scharr (SMOOTH 2) along slot k's axis at element e (coordinate i, local index el):
+// Σ_d w[d]·(f[i+1, j+d] − f[i−1, j+d]) with the weights [w1, w0, w1] across the axis (coordinate j),
+// indices mirrored at the borders (−1 → 1, n → n − 2).
+fn smoothed1(k: u32, i: u32, e: u32, el: u32) -> f32 {
+  let n = P.axes[k].n;
+  let s = P.axes[k].stride;
+  let cn = P.axes[k].cross_n;
+  let cs = P.axes[k].cross_stride;
+  let j = (e / cs) % cn;
+  let ip = select(i + 1u, n - 2u, i + 1u == n);
+  let im = select(i - 1u, 1u, i == 0u);
+  let jp = select(j + 1u, cn - 2u, j + 1u == cn);
+  let jm = select(j - 1u, 1u, j == 0u);
+  let up = along(el, i, ip, s);
+  let dn = along(el, i, im, s);
+  let w1 = select(3.0, 1.0, SMOOTH == 1u);
+  let w0 = select(10.0, 2.0, SMOOTH == 1u);
+  let centre = load1(up) - load1(dn);
+  let before = load1(along(up, j, jm, cs)) - load1(along(dn, j, jm, cs));
+  let after = load1(along(up, j, jp, cs)) - load1(along(dn, j, jp, cs));
+  return w1 * (before + after) + w0 * centre;
+}
+
+// Slot k's derivative at element e (coordinate i, local index el, value c): the stencils of MODE, or
+// Sobel and Scharr.
+fn derivative1(k: u32, i: u32, e: u32, el: u32, c: f32) -> f32 {
+  if (SMOOTH != 0u) { return smoothed1(k, i, e, el); }
+  return along1(k, i, el, c);
+}
+
 // ---- gradient, magnitude and divergence (OP 0, 1, 2) ----
 
 // Gradient: stores slot k's derivative r at element e. Magnitude and divergence: adds r² or r to acc.
@@ -15,8 +45,8 @@ fn combine1(k: u32, e: u32, acc: f32, r: f32) -> f32 {
 // Slot k's derivative at the invocation's point, combined into acc (see combine1).
 fn slot1(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: f32, acc: f32) -> f32 {
   let i = coordinate(k, q);
-  if (OP == 2u) { let at = component_at(k, el); return combine1(k, e, acc, along1(k, i, at, load1(at))); }
-  return combine1(k, e, acc, along1(k, i, el, c));
+  if (OP == 2u) { let at = component_at(k, el); return combine1(k, e, acc, derivative1(k, i, e, at, load1(at))); }
+  return combine1(k, e, acc, derivative1(k, i, e, el, c));
 }
 // The slots are unrolled by hand over the constant NAXES (MAX_AXES = 8 lines): SwiftShader runs a loop
 // over them about 2.5 times slower, and a GPU compiler gets straight-line code either way.
@@ -47,7 +77,7 @@ fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
 // ---- curl (OP 3, 4) ----
 
 fn deriv1(k: u32, e: u32, el: u32) -> f32 {
-  return along1(k, coordinate_of(k, e), el, load1(el));
+  return derivative1(k, coordinate_of(k, e), e, el, load1(el));
 }
 
 @compute @workgroup_size(WG)

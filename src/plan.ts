@@ -27,10 +27,12 @@ export interface Plan {
   readonly edgeOrder: 1 | 2;
   readonly boundary: 'edge' | 'periodic';
   readonly accuracy: 2 | 4;
+  /** 'sobel' and 'scharr' (2-D only): the difference along an axis smoothed across it, borders mirrored. */
+  readonly operator: 'central' | 'sobel' | 'scharr';
   readonly axes: readonly AxisPlan[];
 }
 
-const OPTION_KEYS = ['shape', 'spacing', 'axis', 'edgeOrder', 'boundary', 'period', 'accuracy'];
+const OPTION_KEYS = ['shape', 'spacing', 'axis', 'edgeOrder', 'boundary', 'period', 'accuracy', 'operator'];
 
 /**
  * The same plan over `count` arrays stacked along a new first axis that is not differentiated: what
@@ -48,7 +50,7 @@ export function stackedPlan(plan: Plan, count: number): Plan {
 /** A string equal for two plans exactly when they describe the same work on arrays of the same shape. */
 export function planKey(plan: Plan): string {
   const axes = plan.axes.map((ax) => [ax.axis, ax.n, ax.step, ax.dx && Array.from(ax.dx)]);
-  return JSON.stringify([plan.shape, plan.edgeOrder, plan.boundary, plan.accuracy, axes]);
+  return JSON.stringify([plan.shape, plan.edgeOrder, plan.boundary, plan.accuracy, plan.operator, axes]);
 }
 
 /** Points the stencils need on each selected axis. */
@@ -79,6 +81,8 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
   const edgeOrder = checkEdgeOrder(options.edgeOrder);
   const boundary = checkChoice(options.boundary, 'boundary', ['edge', 'periodic'] as const, 'edge');
   const accuracy = checkChoice(options.accuracy, 'accuracy', [2, 4] as const, 2);
+  const operator = checkChoice(options.operator, 'operator', ['central', 'sobel', 'scharr'] as const, 'central');
+  if (operator !== 'central') checkOperator(operator, options, shape);
   const steps = checkSpacingList(options.spacing, axes.length);
   const periods = checkPeriods(options.period, axes.length, boundary);
   const size = info.length;
@@ -86,12 +90,12 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
 
   const planned = axes.map((axis, k): AxisPlan => {
     const n = shape[axis];
+    if (operator !== 'central') return { axis, n, outer: outerOf(shape, axis), inner: innerOf(shape, axis), step: 1, dx: null };
     if (n < needed) {
       const why = accuracy === 4 ? 'accuracy 4' : boundary === 'periodic' ? 'periodic boundaries' : `edgeOrder ${edgeOrder}`;
       throw new GradientError('axis-too-short', `shape[${axis}] = ${n}: axis ${axis} needs at least ${needed} points for ${why}`);
     }
-    let outer = 1;
-    for (let d = 0; d < axis; d++) outer *= shape[d];
+    const outer = outerOf(shape, axis);
     const inner = innerOf(shape, axis);
     const spacing = steps[k];
     if (typeof spacing === 'number') {
@@ -109,7 +113,44 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
     }
     return { axis, n, outer, inner, ...steps1 };
   });
-  return { shape, size, edgeOrder, boundary, accuracy, axes: planned };
+  return { shape, size, edgeOrder, boundary, accuracy, operator, axes: planned };
+}
+
+/**
+ * Sobel and Scharr: 2-D arrays only, none of the options they do not use (their weights are fixed and
+ * unnormalised), and at least 2 points along both axes (the mirrored border reads f[1] for f[−1]).
+ */
+function checkOperator(operator: 'sobel' | 'scharr', options: GradientOptions, shape: readonly number[]): void {
+  if (shape.length !== 2) {
+    throw new GradientError(
+      'invalid-option',
+      `operator: ${describe(operator)} needs a 2-D array (shape [rows, columns]); shape is ${describe(shape)}`,
+    );
+  }
+  const unused: [keyof GradientOptions, unknown][] = [
+    ['spacing', undefined],
+    ['period', undefined],
+    ['edgeOrder', 1],
+    ['boundary', 'edge'],
+    ['accuracy', 2],
+  ];
+  for (const [name, allowed] of unused) {
+    const value = options[name];
+    if (value !== undefined && value !== allowed) {
+      throw new GradientError(
+        'invalid-option',
+        `${name}: ${describe(value)} does not apply to operator ${describe(operator)} (fixed, unnormalised weights, mirrored borders)`,
+      );
+    }
+  }
+  shape.forEach((n, d) => {
+    if (n < 2) {
+      throw new GradientError(
+        'axis-too-short',
+        `shape[${d}] = ${n}: operator ${describe(operator)} mirrors the borders and needs at least 2 points along each axis`,
+      );
+    }
+  });
 }
 
 function checkChoice<T extends string | number>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
@@ -139,6 +180,12 @@ function checkPeriods(period: unknown, count: number, boundary: 'edge' | 'period
     );
   }
   return period.map((p, k) => check(p, `period[${k}]`));
+}
+
+function outerOf(shape: readonly number[], axis: number): number {
+  let outer = 1;
+  for (let d = 0; d < axis; d++) outer *= shape[d];
+  return outer;
 }
 
 function innerOf(shape: readonly number[], axis: number): number {

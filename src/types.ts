@@ -40,6 +40,14 @@ export interface GradientOptions {
    * (uniform steps only; every selected axis needs n ≥ 5).
    */
   accuracy?: 2 | 4;
+  /**
+   * 'central' (default): the stencils above. 'sobel' and 'scharr', for 2-D arrays: the difference
+   * f[i+1] − f[i−1] along the axis, smoothed across it with the weights [1, 2, 1] or [3, 10, 3],
+   * unnormalised, with mirrored borders (f[−1] = f[1], f[n] = f[n−2]) — scipy.ndimage.sobel(f, axis,
+   * mode='mirror'), and OpenCV's Sobel and Scharr with their default border. They take no spacing, edge
+   * order 2, periodic boundary or fourth order, and need at least 2 points along both axes.
+   */
+  operator?: 'central' | 'sobel' | 'scharr';
 }
 
 /** Element type of the input as the library sees it (Uint8ClampedArray reads as uint8). */

@@ -16,7 +16,8 @@ import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 
-// Periodic boundaries, fourth-order stencils and fused fields, on the CPU and the GPU, against numpy.
+// Periodic boundaries, fourth-order stencils and fused fields, on the CPU and the GPU, against numpy; the
+// Sobel and Scharr operators against scipy.
 interface ExtCase {
   name: string;
   op: 'gradient' | 'magnitude' | 'divergence' | 'curl';
@@ -25,7 +26,8 @@ interface ExtCase {
   components: number[][];
   expected: number[][];
 }
-const cases: ExtCase[] = JSON.parse(readFileSync(new URL('./fixtures/numpy_extensions.json', import.meta.url), 'utf8')).cases;
+const load = (file: string): ExtCase[] => JSON.parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')).cases;
+const cases: ExtCase[] = [...load('numpy_extensions.json'), ...load('scipy_operators.json')];
 
 /** Smallest |step| of a case, for the error bounds. */
 function hMin(o: GradientOptions): number {
@@ -40,8 +42,11 @@ function hMin(o: GradientOptions): number {
   return m;
 }
 
-/** Fourth-order edge stencils weigh up to 128/12 per step (numpy's second order 4): the bound scales with that. */
-const kFor = (o: GradientOptions) => (o.accuracy === 4 ? 24 : 8);
+/**
+ * Fourth-order edge stencils weigh up to 128/12 per step (numpy's second order 4), Sobel's weights sum to
+ * 8 in absolute value and Scharr's to 32: the bound scales with that.
+ */
+const kFor = (o: GradientOptions) => (o.operator === 'scharr' ? 256 : o.operator === 'sobel' ? 64 : o.accuracy === 4 ? 24 : 8);
 
 function cpuRun(c: ExtCase): Float64Array[] {
   const [first] = c.components;
@@ -65,6 +70,9 @@ describe('extensions on the CPU', () => {
     for (const op of ['gradient', 'magnitude', 'divergence', 'curl']) expect(cases.some((c) => c.op === op)).toBe(true);
     expect(cases.some((c) => c.options.boundary === 'periodic' && c.options.period !== undefined)).toBe(true);
     expect(cases.some((c) => c.options.accuracy === 4 && c.options.boundary === 'periodic')).toBe(true);
+    for (const operator of ['sobel', 'scharr'])
+      for (const op of ['gradient', 'magnitude', 'divergence', 'curl'])
+        expect(cases.some((c) => c.options.operator === operator && c.op === op)).toBe(true);
   });
 
   for (const c of cases) {
@@ -288,6 +296,10 @@ describe('extensions on the GPU', () => {
       [[400, 3], { boundary: 'periodic', axis: 1 }],
       [[20, 8, 9], { boundary: 'periodic', axis: [1, 2], accuracy: 4 }],
       [[30, 44], { boundary: 'periodic', axis: -1, spacing: [Array.from({ length: 44 }, (_, i) => i + (i % 3) * 0.2)], period: 44.3 }],
+      // Sobel and Scharr read a row and one element each side: chunks along the flat index carry that halo.
+      [[300, 13], { operator: 'sobel' }],
+      [[90, 41], { operator: 'scharr', axis: [1, 0] }],
+      [[200, 60], { operator: 'sobel', axis: 1 }],
     ];
     for (const [shape, options] of runs) {
       const data = Float32Array.from({ length: shape.reduce((p, n) => p * n, 1) }, () => r() * 4 - 2);
@@ -299,6 +311,8 @@ describe('extensions on the GPU', () => {
     }
     const e = await tiny.gradient(new Float32Array(3001), { boundary: 'periodic' }).catch((err) => err);
     expect(e.code).toBe('too-large'); // a periodic line longer than one binding
+    const wide = await tiny.gradient(new Float32Array(3000), { shape: [2, 1500], operator: 'sobel' }).catch((err) => err);
+    expect(wide.code).toBe('too-large'); // Sobel's three rows do not fit one 4 KiB binding
     tiny.destroy();
   });
 

@@ -37,6 +37,10 @@ export function gradientAlong(f: ArrayLike<number>, plan: Plan, k: number, out: 
 
 function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array): void {
   if (out.length === 0) return;
+  if (plan.operator !== 'central') {
+    smoothedDifference(f, ax.axis, plan.shape, plan.operator, out);
+    return;
+  }
   if (plan.boundary === 'periodic') {
     periodicGradient(f, ax, plan.accuracy, out);
     return;
@@ -89,6 +93,33 @@ function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float
         out[p] = lo.a * f[p] + lo.b * f[p + s] + lo.c * f[p + 2 * s];
         out[q] = hi.a * f[q - 2 * s] + hi.b * f[q - s] + hi.c * f[q];
       }
+    }
+  }
+}
+
+/** Weights across the axis of each operator: [w1, w0, w1]. */
+const SMOOTHING = { sobel: [1, 2], scharr: [3, 10] } as const;
+
+/**
+ * Sobel or Scharr on a 2-D array along `axis`: Σ_d w[d]·(f[i+1, j+d] − f[i−1, j+d]) with the weights
+ * [w1, w0, w1] across it, indices mirrored at the borders (−1 → 1, n → n − 2), as scipy.ndimage.sobel
+ * with mode='mirror' (which differences first and smooths second; the sum is the same in exact arithmetic).
+ */
+function smoothedDifference(
+  f: ArrayLike<number>,
+  axis: number,
+  shape: readonly number[],
+  operator: 'sobel' | 'scharr',
+  out: Float64Array,
+): void {
+  const [rows, cols] = shape;
+  const [w1, w0] = SMOOTHING[operator];
+  const mirror = (i: number, n: number) => (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
+  const at = (r: number, c: number) => f[mirror(r, rows) * cols + mirror(c, cols)];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const d = axis === 0 ? (dc: number) => at(r + 1, c + dc) - at(r - 1, c + dc) : (dr: number) => at(r + dr, c + 1) - at(r + dr, c - 1);
+      out[r * cols + c] = w1 * d(-1) + w0 * d(0) + w1 * d(1);
     }
   }
 }

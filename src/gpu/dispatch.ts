@@ -12,7 +12,8 @@ export type Layout = 'vec4' | 'scalar';
 
 export function chooseLayout(plan: Plan): Layout {
   const last = plan.shape[plan.shape.length - 1];
-  return last % 4 === 0 ? 'vec4' : 'scalar';
+  // Sobel and Scharr run one element per invocation: their smoothing reads across the contiguous axis too.
+  return last % 4 === 0 && plan.operator === 'central' ? 'vec4' : 'scalar';
 }
 
 /** Axes one dispatch computes at most (the uniform struct holds this many). */
@@ -107,9 +108,16 @@ function maxBindingBytes(limits: GpuLimits): number {
  * fourth-order edge points reach four rows in, second-order edge points two.
  */
 export function stencilReach(plan: Plan, k: number): number {
+  if (plan.operator !== 'central') return 1;
   if (plan.boundary === 'periodic') return plan.axes[k].n;
   if (plan.accuracy === 4) return 4;
   return plan.edgeOrder === 2 ? 2 : 1;
+}
+
+/** Elements each side of a point its stencil along selected axis k may read (Sobel and Scharr: a row and one more). */
+function haloElements(plan: Plan, k: number): number {
+  if (plan.operator !== 'central') return plan.shape[plan.shape.length - 1] + 1;
+  return stencilReach(plan, k) * plan.axes[k].inner;
 }
 
 type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase'>;
@@ -155,7 +163,8 @@ export function planPieces(
   const rowSize = N / rows;
   const first = plan.axes.findIndex((ax) => ax.axis === 0);
   const periodicFirst = first >= 0 && plan.boundary === 'periodic';
-  const halo = first < 0 ? 0 : stencilReach(plan, first);
+  // Sobel and Scharr read a row each side whichever axis they differentiate (they smooth across it).
+  const halo = plan.operator !== 'central' ? 1 : first < 0 ? 0 : stencilReach(plan, first);
   // Rows per piece are a multiple of q, so that every piece starts at a multiple of 4 elements (vec4
   // groups; 8- and 16-bit inputs packed in 32-bit words).
   const q = 4 / gcd(rowSize, 4);
@@ -300,7 +309,7 @@ export function planSteps(
   function chunkAxis(k: number) {
     const ax = plan.axes[k];
     const align = chunkAlignment(limits);
-    const halo = stencilReach(plan, k) * ax.inner;
+    const halo = haloElements(plan, k);
     const budget = Math.min(maxBind / 4, maxBind / bytesPerElement - 2 * halo - align);
     const L = Math.floor(budget / align) * align;
     if (L < align) {

@@ -91,6 +91,9 @@ export interface KernelVariant {
   readonly constants: Record<string, number>;
 }
 
+/** The shader's SMOOTH constant: 0 numpy's stencils, 1 Sobel, 2 Scharr. */
+const SMOOTH_CODE: Record<Plan['operator'], number> = { central: 0, sobel: 1, scharr: 2 };
+
 export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxes: readonly AxisPlan[]): KernelVariant {
   const mode = stencilMode(plan);
   const curl = keepsAxisOrder(op);
@@ -104,6 +107,7 @@ export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxe
       NAXES: slotAxes.length,
       CONTIG: layout === 'vec4' && !curl && slotAxes[0]?.inner === 1 ? 1 : 0,
       OP: OP_CODE[op],
+      SMOOTH: SMOOTH_CODE[plan.operator],
     },
   };
 }
@@ -130,9 +134,9 @@ export const AXIS_FIELDS = [
   ['inv_h_lo', 'f32'],
   ['inv_h_hi', 'f32'],
   ['c4', 'f32'],
+  ['cross_stride', 'u32'],
+  ['cross_n', 'u32'],
   ['_pad0', 'u32'],
-  ['_pad1', 'u32'],
-  ['_pad2', 'u32'],
   ['w_lo', 'vec4<f32>'],
   ['w_hi', 'vec4<f32>'],
 ] as const satisfies readonly (readonly [string, FieldType])[];
@@ -287,6 +291,14 @@ export function checkFloat32Coefficients(plan: Plan): void {
 }
 
 /** Writes one `Params` struct at byte `offset` of `view`. */
+/** Sobel and Scharr: the other image axis (of the last two dimensions) than `axis`, or null for numpy's stencils. */
+function crossAxis(plan: Plan, axis: number): { inner: number; n: number } | null {
+  if (plan.operator === 'central') return null;
+  const d = plan.shape.length;
+  const other = axis === d - 1 ? d - 2 : d - 1;
+  return { inner: other === d - 1 ? 1 : plan.shape[d - 1], n: plan.shape[other] };
+}
+
 export function writeParams(view: DataView, offset: number, p: DispatchParams, plan: Plan): void {
   if (p.slots.length > MAX_AXES_PER_DISPATCH) throw new Error('too many axes for one dispatch');
   const u32 = (at: number, v: number) => view.setUint32(offset + at, v, true);
@@ -313,6 +325,10 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, p
     u32(at('w_pad'), weightRowPad(ax.n));
     u32(at('nonuniform'), ax.dx === null ? 0 : 1);
     u32(at('comp'), slot.component);
+    // Sobel and Scharr smooth across the other of the last two dimensions (the image's rows and columns).
+    const cross = crossAxis(plan, ax.axis);
+    u32(at('cross_stride'), cross?.inner ?? 0);
+    u32(at('cross_n'), cross?.n ?? 0);
     const c = axisCoefficients(ax, plan);
     f32(at('c_int'), c.cInt);
     f32(at('inv_h_lo'), c.invHLo);

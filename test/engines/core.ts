@@ -6,6 +6,7 @@ import type * as Library from '../../src/index';
 import type { GradientOptions } from '../../src/index';
 import extensions from '../fixtures/numpy_extensions.json';
 import fixtures from '../fixtures/numpy_gradient.json';
+import operators from '../fixtures/scipy_operators.json';
 import { BAD_INPUTS } from '../helpers/bad-inputs';
 import { f32Violation, maxAbs, minStep } from '../helpers/bounds';
 import { randomCase, rng } from '../helpers/random';
@@ -78,8 +79,8 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     report.fixtures++;
   }
 
-  // Periodic boundaries, fourth order and fused fields: numpy fixtures, GPU and CPU.
-  for (const c of extensions.cases as {
+  // Periodic boundaries, fourth order and fused fields (numpy fixtures), Sobel and Scharr (scipy), GPU and CPU.
+  for (const c of [...extensions.cases, ...operators.cases] as {
     name: string;
     op: string;
     shape: number[];
@@ -106,7 +107,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
             ? [cpuDivergence(c.components, o)]
             : cpuCurl(c.components, o);
     const h = typeof o.spacing === 'number' ? o.spacing : 0.2;
-    const k = o.accuracy === 4 ? 24 : 8;
+    const k = o.operator === 'scharr' ? 256 : o.operator === 'sobel' ? 64 : o.accuracy === 4 ? 24 : 8;
     c.expected.forEach((ref, j) => {
       const v = f32Violation(gpu[j] ?? [], ref, maxAbs(c.components.flat()), h, k * 3);
       if (v) report.failures.push(`extension ${c.name} [${j}] gpu: ${JSON.stringify(v)}`);

@@ -52,4 +52,11 @@ export const BAD_INPUTS: [string, unknown, unknown, string, string][] = [
   ['axis of length 1', [1], undefined, 'axis-too-short', 'shape[0] = 1'],
   ['axis of length 2 with edgeOrder 2', [1, 2], { edgeOrder: 2 }, 'axis-too-short', 'at least 3'],
   ['selected short axis among long ones', new Float64Array(8), { shape: [4, 2], edgeOrder: 2 }, 'axis-too-short', 'shape[1] = 2'],
+  ['unknown operator', [1, 2, 3, 4], { shape: [2, 2], operator: 'prewitt' }, 'invalid-option', 'operator: "prewitt"'],
+  ['sobel on a 1-D array', [1, 2, 3, 4], { operator: 'sobel' }, 'invalid-option', 'needs a 2-D array'],
+  ['scharr on a 3-D array', new Array(8).fill(1), { shape: [2, 2, 2], operator: 'scharr' }, 'invalid-option', 'needs a 2-D array'],
+  ['sobel with spacing', [1, 2, 3, 4], { shape: [2, 2], operator: 'sobel', spacing: 0.5 }, 'invalid-option', 'spacing: 0.5 does not apply'],
+  ['sobel with edge order 2', new Array(9).fill(1), { shape: [3, 3], operator: 'sobel', edgeOrder: 2 }, 'invalid-option', 'edgeOrder: 2'],
+  ['scharr periodic', new Array(9).fill(1), { shape: [3, 3], operator: 'scharr', boundary: 'periodic' }, 'invalid-option', 'boundary'],
+  ['sobel on a single row', [1, 2, 3, 4, 5], { shape: [1, 5], operator: 'sobel', axis: 1 }, 'axis-too-short', 'shape[0] = 1'],
 ];
