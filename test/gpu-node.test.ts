@@ -243,6 +243,26 @@ describe('GPU-resident API (prepared kernels)', () => {
     b.destroy();
   });
 
+  gpuIt('Sobel and Scharr kernels read uint8 pixels and match cpuGradient', async () => {
+    const { device } = suite.t!;
+    const bytes = Uint8Array.from({ length: 108 }, (_, i) => (i * 53) % 256);
+    const input = upload(device, bytes);
+    for (const operator of ['sobel', 'scharr'] as const) {
+      const k = await suite.ctx.prepare({ dtype: 'uint8', shape, operator });
+      const output = device.createBuffer({ size: k.outputLayout.totalBytes, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC });
+      const encoder = device.createCommandEncoder();
+      k.encode(encoder, { input, output });
+      device.queue.submit([encoder.finish()]);
+      const ref = cpuGradient(bytes, { shape, operator });
+      for (let a = 0; a < 2; a++) {
+        expectClose([await readFloats(device, output, a * k.outputLayout.slabBytes, 108)], [ref[a]], 255 * 32, 1, `${operator} axis ${a}`);
+      }
+      output.destroy();
+      k.destroy();
+    }
+    input.destroy();
+  });
+
   gpuIt('prepare refuses a missing shape, a host-only dtype and a bad componentStride before any GPU work', async () => {
     const codes = await Promise.all([
       suite.ctx.prepare({ shape: [2, 2], dtype: 'float64' as never }).catch((e) => e.code),
