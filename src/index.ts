@@ -1,6 +1,7 @@
 export type { DerivedField } from './components.js';
 export { cpuCurl, cpuDivergence, cpuGradientMagnitude } from './cpu/derived.js';
 export { type CpuGradientOptions, cpuGradient } from './cpu/gradient.js';
+export { cpuImageGradient } from './cpu/image.js';
 export { GradientError, type GradientErrorCode } from './errors.js';
 export {
   createGradient,
@@ -11,13 +12,16 @@ export {
   gpuDivergence,
   gpuGradient,
   gpuGradientMagnitude,
+  gpuImageGradient,
 } from './gpu/api.js';
 export { type ContextStats, GradientContext, type HostCallOptions } from './gpu/context.js';
 export { describeAdapter } from './gpu/device.js';
 export type { GpuLimits } from './gpu/dispatch.js';
+export type { ImageSource } from './gpu/image.js';
 export type { OutputLayout, PrepareOptions } from './gpu/operation.js';
 export type { GradientContextOptions } from './gpu/options.js';
 export type { PoolStats } from './gpu/pool.js';
 export { type KernelBinding, type KernelBuffers, PreparedKernel } from './gpu/prepared.js';
 export type { TransferStats } from './gpu/transfer.js';
+export type { ImageBytes, ImageChannel, ImageGradientOptions, ImagePixels } from './image.js';
 export type { DataKind, GradientOptions, NumericArray } from './types.js';

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Browser } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageReport } from './browser/image';
 import type { CoreReport } from './engines/core';
 import { BROWSERS, launchBrowser } from './helpers/browsers';
 
@@ -60,6 +61,21 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);
+
+  it('gpuImageGradient reads every image source the page has, matching cpuImageGradient', async () => {
+    const { page, errors } = await openPage(browser, `${viteUrl}/test/browser/image.html`);
+    await page.waitForFunction('window.__image !== undefined', { timeout: 120_000 });
+    const report = (await page.evaluate('window.__image')) as ImageReport;
+    console.log(
+      `${name}: image sources checked: ${[...new Set(report.checked)].join(', ')}; missing: ${report.missing.join(', ') || 'none'}`,
+    );
+    expect(report.failures).toEqual([]);
+    expect(new Set(report.checked)).toEqual(
+      new Set(['ImageData', 'HTMLCanvasElement', 'ImageBitmap', 'OffscreenCanvas', 'HTMLImageElement', 'VideoFrame', 'HTMLVideoElement']),
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
 
   it('imports the built dist/index.js without a bundler', async () => {
     const { page, errors, close } = await openDistPage(

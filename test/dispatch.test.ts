@@ -12,7 +12,19 @@ import {
   stencilReach,
   workgroupSize,
 } from '../src/gpu/dispatch';
-import { AXIS_BYTES, AXIS_FIELDS, axisAt, kernelVariant, PARAMS_BYTES, PARAMS_FIELDS, packWeights, writeParams } from '../src/gpu/kernels';
+import {
+  AXIS_BYTES,
+  AXIS_FIELDS,
+  axisAt,
+  IMAGE_FIELDS,
+  IMAGE_SHADER,
+  imageParams,
+  kernelVariant,
+  PARAMS_BYTES,
+  PARAMS_FIELDS,
+  packWeights,
+  writeParams,
+} from '../src/gpu/kernels';
 import { makePlan } from '../src/plan';
 import { rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
@@ -154,6 +166,9 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
         m[2].trim(),
       ]);
     expect(parse('Axis')).toEqual(AXIS_FIELDS.map(([n, t]) => [n, t]));
+    const image = [...new RegExp(members('ImageParams')).exec(IMAGE_SHADER)![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)];
+    expect(image.map((m) => [m[1], m[2].trim()])).toEqual(IMAGE_FIELDS.map(([n, t]) => [n, t]));
+    expect(Array.from(new Uint32Array(imageParams(5, 7, 9)))).toEqual([5, 7, 9, 0]);
     expect(parse('Params')).toEqual([...PARAMS_FIELDS.map(([n, t]) => [n, t]), ['axes', 'array<Axis, MAX_AXES>']]);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
     // Worked out by hand from the WGSL rules: 13 scalars + 3 pads (64 bytes), then two vec4s.

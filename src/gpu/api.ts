@@ -1,7 +1,9 @@
 import { GradientError } from '../errors.js';
+import type { ImageGradientOptions } from '../image.js';
 import type { NumericArray } from '../types.js';
 import { GradientContext, type HostCallOptions } from './context.js';
 import { releaseDawn, requestGradientDevice } from './device.js';
+import type { ImageSource } from './image.js';
 import type { GradientContextOptions } from './options.js';
 
 /**
@@ -94,6 +96,20 @@ export async function gpuGradientMagnitude(data: NumericArray, options?: GpuGrad
 /** Σ_k ∂v_k/∂x_k on the GPU in one pass: components[k] pairs with the k-th selected axis. */
 export async function gpuDivergence(components: readonly NumericArray[], options?: GpuGradientOptions): Promise<Float32Array> {
   return (await contextFor(options?.device)).divergence(components, options);
+}
+
+/**
+ * The gradient of an image on the GPU: its luminance (0.299 R + 0.587 G + 0.114 B of the 0–255 values) or
+ * one channel, as an array of shape [height, width]; [d/drow, d/dcol], or one array with
+ * `output: 'magnitude'`. `source`: an ImageBitmap, ImageData, image, canvas, OffscreenCanvas, video,
+ * VideoFrame or GPUTexture; pixels go to the GPU with copyExternalImageToTexture, never through a CPU
+ * typed array. cpuImageGradient is its float64 reference.
+ */
+export async function gpuImageGradient(
+  source: ImageSource,
+  options?: ImageGradientOptions & { device?: GPUDevice; out?: Float32Array[] },
+): Promise<Float32Array[]> {
+  return (await contextFor(options?.device)).imageGradient(source, options);
 }
 
 /** Curl of a 2-D (→ [one array]) or 3-D (→ three arrays) field on the GPU in one pass; see cpuCurl for the convention. */

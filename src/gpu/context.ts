@@ -1,10 +1,12 @@
 import { checkComponentCount, describeComponents } from '../components.js';
 import { describeData } from '../data.js';
+import type { ImageGradientOptions } from '../image.js';
 import { makePlan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import { mapsWaitForPoll, requestGradientDevice } from './device.js';
 import type { GpuLimits } from './dispatch.js';
-import { type HostRuntime, hostCall } from './host.js';
+import { hostCall } from './host.js';
+import { type ImageRuntime, type ImageSource, ImageTextures, imageCall } from './image.js';
 import { type DeviceOwner, Lifecycle } from './lifecycle.js';
 import { GPU_OPTION_KEYS, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
@@ -26,7 +28,7 @@ export interface HostCallOptions extends GradientOptions {
 
 /** What a context holds: its buffer pool, compiled pipelines and host-path staging. */
 export interface ContextStats extends PoolStats {
-  /** Compiled shader modules (at most six: three input loaders × two output layouts). */
+  /** Compiled shader modules (at most seven: three input loaders × two output layouts, and the image conversion). */
   shaderModules: number;
   /** Compiled pipelines (one per input format and kernel variant, never per shape). */
   pipelines: number;
@@ -53,7 +55,8 @@ export class GradientContext {
   private readonly pool: BufferPool;
   private readonly pipelines: PipelineCache;
   private readonly transfer: Transfer;
-  private readonly host: HostRuntime;
+  private readonly host: ImageRuntime;
+  private readonly textures: ImageTextures;
   /** Prepared kernels still alive: destroy() destroys them too. */
   private readonly kernels = new Set<PreparedKernel>();
 
@@ -88,7 +91,9 @@ export class GradientContext {
       this.pool.forget();
       this.transfer.destroy(true);
       this.pipelines.clear(false);
+      this.textures.destroy(true);
     });
+    this.textures = new ImageTextures(device);
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const life = this.life;
     this.transfer = new Transfer(
@@ -102,19 +107,30 @@ export class GradientContext {
       },
       { chunkBytes, pollingMaps: mapsWaitForPoll() },
     );
-    this.host = { device, limits: this.limits, pipelines: this.pipelines, pool: this.pool, life, transfer: this.transfer, chunkBytes };
+    this.host = {
+      device,
+      limits: this.limits,
+      pipelines: this.pipelines,
+      pool: this.pool,
+      life,
+      transfer: this.transfer,
+      chunkBytes,
+      textures: this.textures,
+    };
   }
 
   /** gpuGradient on this context's device: one Float32Array per selected axis. */
   async gradient(data: NumericArray, options?: HostCallOptions): Promise<Float32Array[]> {
     const info = describeData(data);
-    return hostCall(this.host, [data], info, makePlan(info, options, GPU_OPTION_KEYS), 'gradient', options?.out);
+    return hostCall(this.host, { arrays: [data], kind: info.kind }, makePlan(info, options, GPU_OPTION_KEYS), 'gradient', options?.out);
   }
 
   /** √(Σ_k (∂f/∂x_k)²) over the selected axes, in one pass: one Float32Array. */
   async magnitude(data: NumericArray, options?: HostCallOptions): Promise<Float32Array> {
     const info = describeData(data);
-    return (await hostCall(this.host, [data], info, makePlan(info, options, GPU_OPTION_KEYS), 'magnitude', options?.out))[0];
+    return (
+      await hostCall(this.host, { arrays: [data], kind: info.kind }, makePlan(info, options, GPU_OPTION_KEYS), 'magnitude', options?.out)
+    )[0];
   }
 
   /** Σ_k ∂v_k/∂x_k, component k paired with selected axis k, in one pass: one Float32Array. */
@@ -122,7 +138,7 @@ export class GradientContext {
     const { list, info } = describeComponents(components);
     const plan = makePlan(info, options, GPU_OPTION_KEYS);
     checkComponentCount(plan, list.length, 'divergence');
-    return (await hostCall(this.host, list, info, plan, 'divergence', options?.out))[0];
+    return (await hostCall(this.host, { arrays: list, kind: info.kind }, plan, 'divergence', options?.out))[0];
   }
 
   /** Curl of a 2-D (one array) or 3-D (three arrays) vector field over the selected axes, in one pass. */
@@ -130,7 +146,16 @@ export class GradientContext {
     const { list, info } = describeComponents(components);
     const plan = makePlan(info, options, GPU_OPTION_KEYS);
     checkComponentCount(plan, list.length, 'curl');
-    return hostCall(this.host, list, info, plan, plan.axes.length === 2 ? 'curl2' : 'curl3', options?.out);
+    return hostCall(this.host, { arrays: list, kind: info.kind }, plan, plan.axes.length === 2 ? 'curl2' : 'curl3', options?.out);
+  }
+
+  /**
+   * The gradient of an image's luminance (or one channel) as an array of shape [height, width]: `source`
+   * goes to the GPU with copyExternalImageToTexture (a GPUTexture is read as it is), never through a CPU
+   * typed array. [d/drow, d/dcol], or one array with `output: 'magnitude'`.
+   */
+  async imageGradient(source: ImageSource, options?: ImageGradientOptions & { out?: Float32Array[] }): Promise<Float32Array[]> {
+    return imageCall(this.host, source, options);
   }
 
   /**
@@ -180,6 +205,7 @@ export class GradientContext {
     this.transfer.destroy(this.life.isLost);
     for (const kernel of [...this.kernels]) kernel.destroy();
     this.pipelines.clear(true);
+    this.textures.destroy();
     if (this.owner === 'context' || this.owner === 'default') this.device.destroy();
   }
 

@@ -1,4 +1,3 @@
-import type { DataInfo } from '../data.js';
 import { checkOut } from '../out.js';
 import { type Plan, planKey, stackedPlan } from '../plan.js';
 import type { DataKind, NumericArray } from '../types.js';
@@ -6,7 +5,7 @@ import { ceilTo, chooseLayout, type OutputSlot, planPieces, slabAlignment } from
 import { checkFloat32Coefficients, type InputFormat, inputFormat, type Operation } from './kernels.js';
 import type { Lifecycle } from './lifecycle.js';
 import { checkIndexable, checkSize, componentsOf, outputsOf } from './operation.js';
-import type { JobBatch, Transfer } from './transfer.js';
+import type { GpuJobInput, JobBatch, Transfer } from './transfer.js';
 import { planWork, type Recorder, readyWork, recordWork } from './work.js';
 
 /**
@@ -21,15 +20,20 @@ export interface HostRuntime extends Recorder {
   readonly chunkBytes: number;
 }
 
-export async function hostCall(
-  rt: HostRuntime,
-  arrays: readonly NumericArray[],
-  info: DataInfo,
-  plan: Plan,
-  op: Operation,
-  out?: unknown,
-): Promise<Float32Array[]> {
+/**
+ * Where a call's input comes from: host arrays (the components of a field, one for most calls), or the
+ * GPU itself — an image converted to float32 values piece by piece, elements [start, end) each.
+ */
+export type CallInput =
+  | { readonly arrays: readonly NumericArray[]; readonly kind: DataKind }
+  | { readonly produce: (start: number, end: number) => GpuJobInput };
+
+export async function hostCall(rt: HostRuntime, input: CallInput, plan: Plan, op: Operation, out?: unknown): Promise<Float32Array[]> {
   rt.life.checkUsable();
+  const fromHost = 'arrays' in input;
+  const arrays = fromHost ? input.arrays : [];
+  const kind = fromHost ? input.kind : 'float32';
+  const components = fromHost ? arrays.length : 1;
   checkFloat32Coefficients(plan);
   const N = plan.size;
   checkIndexable(N);
@@ -47,24 +51,24 @@ export async function hostCall(
         );
   // Nothing to differentiate: no gradients, and a zero magnitude.
   if (plan.axes.length === 0 || N === 0) return targets.map((t) => t.fill(0));
-  const format = inputFormat(info.kind);
+  const format = inputFormat(kind);
   const bpe = format.bytesPerElement;
   const layout = chooseLayout(plan);
   const { pieces, bounded } = planPieces(plan, bpe, componentsOf(op, plan), outputCount, rt.chunkBytes, rt.limits);
   const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
   const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
-  if (!bounded) checkSize(plan, format, arrays.length * stride, rt.limits); // one piece holds the whole array
+  if (!bounded) checkSize(plan, format, components * stride, rt.limits); // one piece holds the whole array
   // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
   const slab = ceilTo(longest, slabAlignment(rt.limits));
   const stacked = outputCount * slab * 4 <= rt.limits.maxBufferSize || op !== 'gradient';
   const buffers = stacked ? [outputCount * slab * 4] : targets.map(() => ceilTo(longest * 4, 16));
   const slots: OutputSlot[] = targets.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
-  const workOptions = { op, components: arrays.length, componentStride: stride };
+  const workOptions = { op, components, componentStride: stride };
   // A whole array of one component whose rows of input and results fill whole 16-byte words can share a
   // dispatch with concurrent calls of the same work (transfer.ts, JobBatch).
   const batch =
-    pieces.length === 1 && arrays.length === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0
-      ? batchOf(rt, plan, format, info.kind, op, outputCount)
+    fromHost && pieces.length === 1 && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0
+      ? batchOf(rt, plan, format, kind, op, outputCount)
       : undefined;
   await inFlight(pieces, 2, async (piece) => {
     const work = await planWork(rt.pipelines, rt.limits, plan, layout, format, slots, workOptions, piece).catch((error) => {
@@ -72,7 +76,9 @@ export async function hostCall(
     });
     rt.life.checkUsable();
     await rt.transfer.run({
-      input: { arrays, kind: info.kind, bytesPerElement: bpe, start: piece.inStart, end: piece.inEnd, stride },
+      input: fromHost
+        ? { arrays, kind, bytesPerElement: bpe, start: piece.inStart, end: piece.inEnd, stride }
+        : input.produce(piece.inStart, piece.inEnd),
       output: { targets, at: piece.e0, count: piece.e1 - piece.e0, buffers, slots },
       record: (encoder, input, outputs) => recordWork(rt, encoder, work, input, outputs, piece.inStart),
       batch,

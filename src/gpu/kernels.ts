@@ -1,11 +1,13 @@
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
 import vec4Source from '../../shaders/gradient_vec4.wgsl?raw';
+import imageSource from '../../shaders/image.wgsl?raw';
 import load8Source from '../../shaders/load_8.wgsl?raw';
 import load16Source from '../../shaders/load_16.wgsl?raw';
 import load32Source from '../../shaders/load_32.wgsl?raw';
 import stencilTemplate from '../../shaders/stencil.wgsl?raw';
 import { describe, GradientError } from '../errors.js';
+import type { ImageChannel } from '../image.js';
 import type { AxisPlan, Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { DataKind } from '../types.js';
@@ -150,6 +152,30 @@ export const PARAMS_FIELDS = [
   ['_pad1', 'u32'],
   ['_pad2', 'u32'],
 ] as const satisfies readonly (readonly [string, FieldType])[]; // followed by `axes: array<Axis, MAX_AXES>`
+
+/** Members of `ImageParams` in shaders/image.wgsl (the image conversion), in order. */
+export const IMAGE_FIELDS = [
+  ['begin', 'u32'],
+  ['count', 'u32'],
+  ['width', 'u32'],
+  ['_pad0', 'u32'],
+] as const satisfies readonly (readonly [string, FieldType])[];
+
+/** WGSL of the image conversion: texture → one f32 per pixel (luminance or a channel). */
+export const IMAGE_SHADER = imageSource;
+
+/** The image conversion's CHANNEL constant. */
+export const CHANNEL_CODE: Record<ImageChannel, number> = { luminance: 0, r: 1, g: 2, b: 3, a: 4 };
+
+/** The `ImageParams` of one dispatch: elements [begin, begin + count) of an image `width` pixels wide. */
+export function imageParams(begin: number, count: number, width: number): ArrayBuffer {
+  const layout = structLayout(IMAGE_FIELDS);
+  const view = new DataView(new ArrayBuffer(layout.bytes));
+  view.setUint32(layout.at.begin, begin, true);
+  view.setUint32(layout.at.count, count, true);
+  view.setUint32(layout.at.width, width, true);
+  return view.buffer;
+}
 
 /** Byte offset of each member and the struct's size (rounded to its 16-byte alignment), from a field table. */
 function structLayout<F extends readonly (readonly [string, FieldType])[]>(fields: F): { at: Record<F[number][0], number>; bytes: number } {

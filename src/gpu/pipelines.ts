@@ -1,7 +1,7 @@
 import { GradientError } from '../errors.js';
 import { type GpuLimits, workgroupSize } from './dispatch.js';
 import { BufferUsage, ShaderStage } from './flags.js';
-import { type InputFormat, type KernelVariant, type ModuleName, moduleName, shaderSource } from './kernels.js';
+import { IMAGE_SHADER, type InputFormat, type KernelVariant, type ModuleName, moduleName, shaderSource } from './kernels.js';
 
 /**
  * One device's compiled shader modules and pipelines, built on first use and kept: a pipeline depends on
@@ -17,6 +17,7 @@ export class PipelineCache {
   /** The pipelines built so far, for recording without awaiting (`ready`). */
   private readonly built = new Map<string, GPUComputePipeline>();
   private emptyWeights: GPUBuffer | null = null;
+  private imageBindGroupLayout: GPUBindGroupLayout | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -51,6 +52,32 @@ export class PipelineCache {
     return pipeline;
   }
 
+  /** The bind group layout of the image conversion (shaders/image.wgsl): texture, values, parameters. */
+  get imageLayout(): GPUBindGroupLayout {
+    this.imageBindGroupLayout ??= this.device.createBindGroupLayout({
+      label: 'webgpu-gradient image',
+      entries: [
+        { binding: 0, visibility: ShaderStage.COMPUTE, texture: { sampleType: 'unfilterable-float', viewDimension: '2d' } },
+        { binding: 1, visibility: ShaderStage.COMPUTE, buffer: { type: 'storage' } },
+        { binding: 2, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+      ],
+    });
+    return this.imageBindGroupLayout;
+  }
+
+  /** The image conversion for a CHANNEL code, rounding 8-bit values or not; built once per device. */
+  imagePipeline(channel: number, round: boolean): Promise<GPUComputePipeline> {
+    const key = `image|${channel}|${round}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.imageLayout] });
+      pipeline = this.build('image', 'image_values', { CHANNEL: channel, ROUND: round ? 1 : 0, WG: workgroupSize(this.limits) }, layout);
+      this.pipelines.set(key, pipeline);
+      pipeline.catch(() => this.pipelines.delete(key));
+    }
+    return pipeline;
+  }
+
   /** The pipeline for an input format and kernel variant if it is built already, else null. */
   ready(format: InputFormat, variant: KernelVariant): GPUComputePipeline | null {
     return this.built.get(this.keyOf(format, variant)) ?? null;
@@ -80,12 +107,20 @@ export class PipelineCache {
     this.modules.clear();
   }
 
-  private async build(name: ModuleName, entry: string, constants: Record<string, number>): Promise<GPUComputePipeline> {
+  private async build(
+    name: ModuleName | 'image',
+    entry: string,
+    constants: Record<string, number>,
+    layout = this.pipelineLayout,
+  ): Promise<GPUComputePipeline> {
     let module = this.modules.get(name);
     if (!module) {
       // The scope keeps a compilation error from escaping as an uncaptured device error.
       this.device.pushErrorScope('validation');
-      module = this.device.createShaderModule({ label: `webgpu-gradient ${name}`, code: shaderSource(name) });
+      module = this.device.createShaderModule({
+        label: `webgpu-gradient ${name}`,
+        code: name === 'image' ? IMAGE_SHADER : shaderSource(name),
+      });
       const scope = this.device.popErrorScope();
       const [info, scopeError] = await Promise.all([module.getCompilationInfo(), scope]);
       const errors = info.messages.filter((m) => m.type === 'error');
@@ -99,7 +134,7 @@ export class PipelineCache {
       // createComputePipelineAsync rejects with a GPUPipelineError rather than raising a device error.
       return await this.device.createComputePipelineAsync({
         label: `webgpu-gradient ${name} ${entry}`,
-        layout: this.pipelineLayout,
+        layout,
         compute: { module, entryPoint: entry, constants },
       });
     } catch (e) {

@@ -45,6 +45,15 @@ export interface JobInput {
   readonly stride: number;
 }
 
+/**
+ * A job's input made on the GPU instead of uploaded (an image's values converted from a texture): `record`
+ * writes `bytes` bytes into `input` and returns the temporary buffers it used.
+ */
+export interface GpuJobInput {
+  readonly bytes: number;
+  record(encoder: GPUCommandEncoder, input: GPUBuffer): GPUBuffer[];
+}
+
 /** Where a job's results go: `count` floats of each output into `targets[k]` at element `at`. */
 export interface JobOutput {
   readonly targets: readonly Float32Array[];
@@ -75,7 +84,7 @@ export interface JobBatch {
 }
 
 export interface Job {
-  readonly input: JobInput;
+  readonly input: JobInput | GpuJobInput;
   readonly output: JobOutput;
   /** Present where this job's work can be batched with others' (see JobBatch). */
   readonly batch?: JobBatch;
@@ -248,10 +257,12 @@ export class Transfer {
         const input = this.pool.acquire(bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
         used.push(input);
         const u0 = performance.now();
-        if (viaStaging[i]) {
+        if (isGpuInput(job.input)) {
+          used.push(...job.input.record(encoder, input));
+        } else if (viaStaging[i]) {
           const slot = staged[i];
           writeInput(
-            job.input,
+            job.input as JobInput,
             (byteOffset, view) => {
               const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
               forRuns(bytes.length, (from, n) =>
@@ -263,7 +274,11 @@ export class Transfer {
           slot.buffer.unmap();
           encoder.copyBufferToBuffer(slot.buffer, 0, input, 0, bytes);
         } else {
-          writeInput(job.input, (byteOffset, view) => this.device.queue.writeBuffer(input, byteOffset, view), this.scratchOf.bind(this));
+          writeInput(
+            job.input as JobInput,
+            (byteOffset, view) => this.device.queue.writeBuffer(input, byteOffset, view),
+            this.scratchOf.bind(this),
+          );
         }
         uploadMs += performance.now() - u0;
         const outputs = job.output.buffers.map((size) => this.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
@@ -293,7 +308,7 @@ export class Transfer {
         const u0 = performance.now();
         for (let j = 0; j < count; j++) {
           const write = (byteOffset: number, view: ArrayBufferView) => this.device.queue.writeBuffer(input, j * inBytes + byteOffset, view);
-          writeInput(jobs[first + j].input, write, this.scratchOf.bind(this));
+          writeInput(jobs[first + j].input as JobInput, write, this.scratchOf.bind(this));
         }
         uploadMs += performance.now() - u0;
         job.output.slots.forEach((_, k) => {
@@ -363,7 +378,7 @@ export class Transfer {
 
   /** Whether a job's input goes up through a staging slot rather than queue.writeBuffer. */
   private viaStaging(job: Job): boolean {
-    return !this.options.pollingMaps && inputBytes(job) > WRITE_BUFFER_MAX;
+    return !isGpuInput(job.input) && !this.options.pollingMaps && inputBytes(job) > WRITE_BUFFER_MAX;
   }
 
   /** A free slot of at least `bytes` from `ring` (waiting for one while all are busy), marked busy. */
@@ -481,6 +496,7 @@ function forRuns(bytes: number, fn: (from: number, length: number) => void): voi
 }
 
 function inputBytes(job: Job): number {
+  if (isGpuInput(job.input)) return Math.ceil(job.input.bytes / 16) * 16;
   const { arrays, start, end, stride, bytesPerElement } = job.input;
   return Math.ceil((((arrays.length - 1) * stride + end - start) * bytesPerElement) / 16) * 16;
 }
@@ -511,6 +527,10 @@ const VIEW_OF: Record<DataKind, { new (buffer: ArrayBuffer, byteOffset?: number,
  * input buffer, in runs a multiple of 4 bytes long. Native typed arrays go as views (no copy); float64 and
  * plain arrays, and the tail of 8/16-bit windows, are converted through `scratch`.
  */
+function isGpuInput(input: JobInput | GpuJobInput): input is GpuJobInput {
+  return typeof (input as GpuJobInput).record === 'function';
+}
+
 function writeInput(
   input: JobInput,
   write: (byteOffset: number, bytes: ArrayBufferView) => void,

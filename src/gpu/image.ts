@@ -1,0 +1,248 @@
+import { describe, GradientError } from '../errors.js';
+import { type ImageBytes, type ImageGradientOptions, imageOptions } from '../image.js';
+import { makePlan } from '../plan.js';
+import { ceilTo, foldGrid, workgroupSize } from './dispatch.js';
+import { BufferUsage, TextureUsage } from './flags.js';
+import { type HostRuntime, hostCall } from './host.js';
+import { CHANNEL_CODE, imageParams } from './kernels.js';
+import { GPU_OPTION_KEYS } from './operation.js';
+import { scoped } from './scopes.js';
+import type { GpuJobInput } from './transfer.js';
+
+/**
+ * Image gradients on the GPU: any image source goes to a texture with copyExternalImageToTexture (or a
+ * caller's texture is read as it is), a compute pass turns each piece's pixels into float32 values
+ * (shaders/image.wgsl), and the host path computes and reads back the gradient. No pixel passes
+ * through a CPU typed array.
+ */
+
+/**
+ * What gpuImageGradient reads: anything copyExternalImageToTexture takes, a GPUTexture with TEXTURE_BINDING
+ * usage, or RGBA bytes in ImageData's layout (also in Node, which has no ImageData).
+ */
+export type ImageSource =
+  | ImageBytes
+  | ImageBitmap
+  | ImageData
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | HTMLVideoElement
+  | VideoFrame
+  | GPUTexture;
+
+/** Formats of a caller's texture the conversion reads, and whether their values are 8-bit (rounded to 0–255 exactly). */
+const TEXTURE_FORMATS: Partial<Record<GPUTextureFormat, boolean>> = {
+  rgba8unorm: true,
+  bgra8unorm: true,
+  rgba16float: false,
+  rgba32float: false,
+};
+
+interface SourceInfo {
+  readonly width: number;
+  readonly height: number;
+  /** ImageData (or the same layout): RGBA bytes, written to the texture with queue.writeTexture. */
+  readonly pixels: Uint8Array | Uint8ClampedArray | null;
+  /** A caller's texture, read as it is; null for sources copied into one of ours. */
+  readonly texture: GPUTexture | null;
+  readonly round: boolean;
+}
+
+/** The size of a source (and whether it is a texture of the caller's), refused before any GPU work when unusable. */
+export function describeSource(source: unknown): SourceInfo {
+  if (!source || typeof source !== 'object') {
+    throw new GradientError(
+      'invalid-data',
+      `source: ${describe(source)} is not an image, canvas, video, VideoFrame, ImageData or GPUTexture`,
+    );
+  }
+  const s = source as Record<string, unknown>;
+  if (typeof s.createView === 'function' && typeof s.format === 'string') {
+    const texture = source as GPUTexture;
+    const round = TEXTURE_FORMATS[texture.format];
+    if (round === undefined) {
+      throw new GradientError(
+        'invalid-data',
+        `source: a ${texture.format} texture; gpuImageGradient reads ${Object.keys(TEXTURE_FORMATS).join(', ')} textures`,
+      );
+    }
+    if (!(texture.usage & TextureUsage.TEXTURE_BINDING))
+      throw new GradientError('invalid-data', 'source: the texture lacks TEXTURE_BINDING usage');
+    if (texture.dimension !== '2d') throw new GradientError('invalid-data', `source: a ${texture.dimension} texture; a 2d one is needed`);
+    return { width: texture.width, height: texture.height, texture, round, pixels: null };
+  }
+  const [width, height] =
+    'displayWidth' in s
+      ? [s.displayWidth, s.displayHeight] // VideoFrame
+      : 'videoWidth' in s
+        ? [s.videoWidth, s.videoHeight] // HTMLVideoElement
+        : 'naturalWidth' in s
+          ? [s.naturalWidth, s.naturalHeight] // HTMLImageElement
+          : [s.width, s.height];
+  if (!Number.isInteger(width) || !Number.isInteger(height) || (width as number) < 1 || (height as number) < 1) {
+    throw new GradientError(
+      'invalid-data',
+      `source: ${describe(source)} has no pixels (width ${describe(width)}, height ${describe(height)}): an image must be loaded and a video must have a frame`,
+    );
+  }
+  const data = s.data;
+  const bytes = data instanceof Uint8ClampedArray || data instanceof Uint8Array ? data : null;
+  if (bytes && bytes.length !== 4 * (width as number) * (height as number)) {
+    throw new GradientError(
+      'invalid-data',
+      `source.data: ${describe(bytes)} must hold 4 bytes (RGBA) per pixel, ${4 * (width as number) * (height as number)}`,
+    );
+  }
+  return { width: width as number, height: height as number, texture: null, round: true, pixels: bytes };
+}
+
+/**
+ * Puts a source's pixels into `texture`: ImageData's bytes with writeTexture (Chromium 156 and Firefox 153
+ * both refused ImageData in copyExternalImageToTexture here), anything else with copyExternalImageToTexture
+ * — and where the engine refuses that source type there (Firefox 153 takes only ImageBitmap, image, canvas
+ * and OffscreenCanvas; Chromium on SwiftShader failed on VideoFrame), through createImageBitmap first.
+ * Resolves to the copy's error scopes, to check once the work is done (not awaited: no extra round trip).
+ */
+async function copyToTexture(
+  device: GPUDevice,
+  source: unknown,
+  src: SourceInfo,
+  texture: GPUTexture,
+): Promise<{ errors: Promise<GradientError | null> }> {
+  const size = [src.width, src.height];
+  const copy = (from: unknown) =>
+    scoped(device, () => {
+      if (src.pixels && from === source) device.queue.writeTexture({ texture }, src.pixels, { bytesPerRow: 4 * src.width }, size);
+      else
+        device.queue.copyExternalImageToTexture(
+          { source: from as GPUCopyExternalImageSource },
+          { texture, premultipliedAlpha: false },
+          size,
+        );
+    });
+  const refused = (error: unknown) => new GradientError('invalid-data', `source: ${(error as Error)?.message ?? error}`);
+  try {
+    return copy(source);
+  } catch (error) {
+    // A tainted canvas is a SecurityError: no other route reads it either.
+    const name = (error as Error)?.name;
+    if ((name !== 'TypeError' && name !== 'OperationError') || typeof createImageBitmap !== 'function') throw refused(error);
+  }
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(source as ImageBitmapSource, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  } catch (error) {
+    throw refused(error);
+  }
+  try {
+    return copy(bitmap);
+  } catch (error) {
+    throw refused(error);
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** The rgba8unorm textures sources are copied into, reused across calls (one per call in flight). */
+export class ImageTextures {
+  private readonly free: GPUTexture[] = [];
+  private closed = false;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  acquire(width: number, height: number): GPUTexture {
+    const i = this.free.findIndex((t) => t.width === width && t.height === height);
+    if (i >= 0) return this.free.splice(i, 1)[0];
+    return this.device.createTexture({
+      label: 'webgpu-gradient image',
+      size: [width, height],
+      format: 'rgba8unorm',
+      // copyExternalImageToTexture needs RENDER_ATTACHMENT on its destination.
+      usage: TextureUsage.TEXTURE_BINDING | TextureUsage.COPY_DST | TextureUsage.RENDER_ATTACHMENT,
+    });
+  }
+
+  /** Keeps the texture for the next call of its size (at most two kept), or destroys it. */
+  release(texture: GPUTexture): void {
+    if (this.closed) {
+      texture.destroy();
+      return;
+    }
+    this.free.push(texture);
+    if (this.free.length > 2) this.free.shift()!.destroy();
+  }
+
+  /** Destroys the kept textures (forgets them when the device is lost); textures in use go when released. */
+  destroy(forgetOnly = false): void {
+    this.closed = true;
+    for (const t of this.free.splice(0)) if (!forgetOnly) t.destroy();
+  }
+}
+
+export interface ImageRuntime extends HostRuntime {
+  readonly textures: ImageTextures;
+}
+
+/** gpuImageGradient on a context: the image's values (luminance or a channel), then the gradient or its magnitude. */
+export async function imageCall(rt: ImageRuntime, source: unknown, options: ImageGradientOptions | undefined): Promise<Float32Array[]> {
+  rt.life.checkUsable();
+  const { channel, output, planOptions } = imageOptions(options);
+  const { out, device: _device, ...gradientOptions } = planOptions as typeof planOptions & { out?: unknown; device?: unknown };
+  const src = describeSource(source);
+  const plan = makePlan(
+    { length: src.width * src.height, kind: 'float32' },
+    { ...gradientOptions, shape: [src.height, src.width] },
+    GPU_OPTION_KEYS,
+  );
+  const pipeline = await rt.pipelines.imagePipeline(CHANNEL_CODE[channel], src.round).catch((error) => {
+    throw rt.life.translate(error);
+  });
+  rt.life.checkUsable();
+  let texture = src.texture;
+  let copied: { texture: GPUTexture; errors: Promise<GradientError | null> } | null = null;
+  if (!texture) {
+    const pooled = rt.textures.acquire(src.width, src.height);
+    try {
+      copied = { texture: pooled, errors: (await copyToTexture(rt.device, source, src, pooled)).errors };
+    } catch (error) {
+      rt.textures.release(pooled);
+      throw error;
+    }
+    rt.life.checkUsable();
+    texture = pooled;
+  }
+  const view = texture.createView();
+  const wg = workgroupSize(rt.limits);
+  const produce = (start: number, end: number): GpuJobInput => ({
+    bytes: (end - start) * 4,
+    record(encoder, input) {
+      const uniforms = rt.pool.acquire(16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+      rt.device.queue.writeBuffer(uniforms, 0, imageParams(start, end - start, src.width));
+      const pass = encoder.beginComputePass({ label: 'webgpu-gradient image' });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(
+        0,
+        rt.device.createBindGroup({
+          layout: rt.pipelines.imageLayout,
+          entries: [
+            { binding: 0, resource: view },
+            { binding: 1, resource: { buffer: input, offset: 0, size: ceilTo((end - start) * 4, 16) } },
+            { binding: 2, resource: { buffer: uniforms } },
+          ],
+        }),
+      );
+      pass.dispatchWorkgroups(...foldGrid(Math.ceil((end - start) / wg), rt.limits.maxComputeWorkgroupsPerDimension));
+      pass.end();
+      return [uniforms];
+    },
+  });
+  try {
+    const results = await hostCall(rt, { produce }, plan, output === 'magnitude' ? 'magnitude' : 'gradient', out);
+    const copyError = await copied?.errors;
+    if (copyError) throw copyError;
+    return results;
+  } finally {
+    if (copied) rt.textures.release(copied.texture);
+  }
+}

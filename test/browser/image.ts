@@ -1,0 +1,119 @@
+// Runs in headless Chromium and Firefox: gpuImageGradient on every kind of image source a page has,
+// against cpuImageGradient of the same pixels.
+import { cpuImageGradient, gpuImageGradient, type ImageGradientOptions, type ImageSource } from '../../src/index';
+import { f32Violation } from '../helpers/bounds';
+import { rng } from '../helpers/random';
+
+export interface ImageReport {
+  /** Source kinds checked, and those the engine lacks. */
+  checked: string[];
+  missing: string[];
+  failures: string[];
+}
+
+const W = 45,
+  H = 30;
+
+function pixels(opaque: boolean, seed: number): ImageData {
+  const r = rng(seed);
+  const data = new Uint8ClampedArray(4 * W * H);
+  for (let p = 0; p < data.length; p++) data[p] = (p & 3) === 3 && opaque ? 255 : Math.floor(r() * 256);
+  return new ImageData(data, W, H);
+}
+
+function canvasOf(image: ImageData): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = W;
+  canvas.height = H;
+  canvas.getContext('2d')!.putImageData(image, 0, 0);
+  return canvas;
+}
+
+async function run(): Promise<ImageReport> {
+  const report: ImageReport = { checked: [], missing: [], failures: [] };
+  const check = async (kind: string, source: ImageSource, reference: ImageData, options: ImageGradientOptions = {}) => {
+    let got: Float32Array[];
+    try {
+      got = await gpuImageGradient(source, options);
+    } catch (e) {
+      report.failures.push(`${kind} ${JSON.stringify(options)} threw: ${(e as Error).message}`);
+      return;
+    }
+    const ref = cpuImageGradient(reference, options);
+    const k = options.operator === 'scharr' ? 256 : options.operator === 'sobel' ? 64 : 8;
+    ref.forEach((r, a) => {
+      const v = f32Violation(got[a], r, 255, 1, k);
+      if (v) report.failures.push(`${kind} ${JSON.stringify(options)} [${a}]: ${JSON.stringify(v)}`);
+    });
+    report.checked.push(kind);
+  };
+  const translucent = pixels(false, 1);
+  const opaque = pixels(true, 2);
+  await check('ImageData', translucent, translucent);
+  await check('ImageData', translucent, translucent, { channel: 'a', operator: 'sobel' });
+  const canvas = canvasOf(opaque);
+  await check('HTMLCanvasElement', canvas, opaque, { output: 'magnitude' });
+  await check('ImageBitmap', await createImageBitmap(opaque, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' }), opaque, {
+    channel: 'g',
+  });
+  const offscreen = new OffscreenCanvas(W, H);
+  offscreen.getContext('2d')!.putImageData(opaque, 0, 0);
+  await check('OffscreenCanvas', offscreen, opaque, { operator: 'scharr' });
+  const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/png'));
+  const img = new Image();
+  img.src = URL.createObjectURL(blob);
+  await img.decode();
+  await check('HTMLImageElement', img, opaque, { edgeOrder: 2 });
+  if (typeof VideoFrame === 'function') {
+    const frame = new VideoFrame(canvas, { timestamp: 0 });
+    await check('VideoFrame', frame, opaque);
+    frame.close();
+  } else report.missing.push('VideoFrame');
+  // A video element playing the canvas (captureStream), paused on a frame. Its frame reaches the GPU
+  // through the browser's video path, so the reference is the same paused frame drawn into a canvas; the
+  // two readings may differ by a level where colours are converted, hence the bound of 2 levels per value.
+  const video = document.createElement('video');
+  video.muted = true;
+  const stream = canvas.captureStream();
+  canvas.getContext('2d')!.putImageData(opaque, 0, 0);
+  video.srcObject = stream;
+  await video.play();
+  await new Promise<void>((resolve) => {
+    const wait = () => (video.videoWidth > 0 && video.readyState >= 2 ? resolve() : setTimeout(wait, 20));
+    wait();
+  });
+  video.pause();
+  const still = document.createElement('canvas');
+  still.width = video.videoWidth;
+  still.height = video.videoHeight;
+  const ctx2d = still.getContext('2d', { willReadFrequently: true })!;
+  ctx2d.drawImage(video, 0, 0);
+  const frame = ctx2d.getImageData(0, 0, still.width, still.height);
+  try {
+    const got = await gpuImageGradient(video);
+    const ref = cpuImageGradient(frame);
+    let worst = 0;
+    ref.forEach((r, a) => r.forEach((v, i) => (worst = Math.max(worst, Math.abs(got[a][i] - v)))));
+    if (!(worst <= 2)) report.failures.push(`HTMLVideoElement: differs from its frame drawn to a canvas by ${worst} levels`);
+    report.checked.push('HTMLVideoElement');
+  } catch (e) {
+    report.failures.push(`HTMLVideoElement threw: ${(e as Error).message}`);
+  }
+  for (const track of stream.getTracks()) track.stop();
+  return report;
+}
+
+const log = document.getElementById('log')!;
+run().then(
+  (report) => {
+    (window as unknown as { __image: ImageReport }).__image = report;
+    log.textContent = JSON.stringify(report, null, 2);
+  },
+  (error) => {
+    (window as unknown as { __image: ImageReport }).__image = {
+      checked: [],
+      missing: [],
+      failures: [`page threw: ${error?.stack ?? error}`],
+    };
+  },
+);
