@@ -1,11 +1,14 @@
 import {
   cpuGradient,
   cpuGradientMagnitude,
+  cpuImageGradient,
   describeAdapter,
   GradientError,
   type GradientOptions,
   gpuGradient,
   gpuGradientMagnitude,
+  gpuImageGradient,
+  type ImageGradientOptions,
   type NumericArray,
 } from '../src/index';
 
@@ -18,6 +21,8 @@ export interface Backend {
   gradient(data: NumericArray, options: GradientOptions): Promise<ArrayLike<number>[]>;
   /** |∇f| in one fused pass (gpuGradientMagnitude), or its CPU reference. */
   magnitude(data: NumericArray, options: GradientOptions): Promise<ArrayLike<number>>;
+  /** gpuImageGradient of a canvas (its pixels go to the GPU as they are), or cpuImageGradient of its ImageData. */
+  image(canvas: HTMLCanvasElement, options: ImageGradientOptions): Promise<ArrayLike<number>[]>;
 }
 
 /** An adapter, or the library's own no-webgpu message, which says why and what to do in this browser. */
@@ -44,6 +49,7 @@ export async function chooseBackend(): Promise<Backend> {
       reason: '',
       gradient: (d, o) => gpuGradient(d, o),
       magnitude: (d, o) => gpuGradientMagnitude(d, o),
+      image: (c, o) => gpuImageGradient(c, o),
     };
   }
   return {
@@ -52,6 +58,7 @@ export async function chooseBackend(): Promise<Backend> {
     reason,
     gradient: async (d, o) => cpuGradient(d, o),
     magnitude: async (d, o) => cpuGradientMagnitude(d, o),
+    image: async (c, o) => cpuImageGradient(c.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, c.width, c.height), o),
   };
 }
 

@@ -83,6 +83,12 @@ describe.each(BROWSERS)('demo page in %s', (name) => {
         el.dispatchEvent(new Event('input'));
       });
       await page.waitForFunction(() => document.querySelector('#field .message')?.textContent?.includes('max'), { timeout: 60_000 });
+      // The image panel's operator switch: Sobel through gpuImageGradient, spacing and edge order disabled.
+      await page.select('#image select[name=operator]', 'sobel');
+      await page.waitForFunction(() => document.querySelector('#image .message')?.textContent?.includes('Sobel'), { timeout: 60_000 });
+      expect(await text(page, '#image .message')).toMatch(/gpuImageGradient \(magnitude\)/);
+      expect(await page.$eval('#image input[name=step]', (el) => (el as HTMLInputElement).disabled)).toBe(true);
+      expect(await nonBlank(page, '#image figure:nth-child(2) canvas')).toBeGreaterThan(0.02);
       await page.screenshot({ path: `${shots}/demo-${name}-webgpu.png`, fullPage: true });
       await page.setViewport({ width: 390, height: 844 });
       await page.screenshot({ path: `${shots}/demo-${name}-phone.png`, fullPage: true });

@@ -45,44 +45,44 @@ function builtInPicture(): HTMLCanvasElement {
   return c;
 }
 
-/** Luminance of a drawable, scaled to at most MAX_SIDE pixels a side, as uint8. */
-function luminance(source: CanvasImageSource & { width: number; height: number }): { pixels: Uint8Array; w: number; h: number } {
+/** A drawable scaled to at most MAX_SIDE pixels a side, on a canvas: the source gpuImageGradient reads. */
+function scaled(source: CanvasImageSource & { width: number; height: number }): HTMLCanvasElement {
   const scale = Math.min(1, MAX_SIDE / Math.max(source.width, source.height));
-  const w = Math.max(3, Math.round(source.width * scale)),
-    h = Math.max(3, Math.round(source.height * scale));
   const c = document.createElement('canvas');
-  c.width = w;
-  c.height = h;
-  const g = c.getContext('2d', { willReadFrequently: true })!;
-  g.drawImage(source, 0, 0, w, h);
-  const rgba = g.getImageData(0, 0, w, h).data;
-  const pixels = new Uint8Array(w * h);
-  for (let i = 0; i < w * h; i++) pixels[i] = Math.round(0.2126 * rgba[4 * i] + 0.7152 * rgba[4 * i + 1] + 0.0722 * rgba[4 * i + 2]);
-  return { pixels, w, h };
+  c.width = Math.max(3, Math.round(source.width * scale));
+  c.height = Math.max(3, Math.round(source.height * scale));
+  c.getContext('2d', { willReadFrequently: true })!.drawImage(source, 0, 0, c.width, c.height);
+  return c;
 }
 
 export function imagePanel(root: HTMLElement, backend: Backend): Promise<void> {
   const [sourceCanvas, magnitudeCanvas, directionCanvas] = root.querySelectorAll('canvas');
+  const operator = root.querySelector<HTMLSelectElement>('select[name=operator]')!;
   const edge = root.querySelector<HTMLSelectElement>('select[name=edge]')!;
   const step = root.querySelector<HTMLInputElement>('input[name=step]')!;
   const file = root.querySelector<HTMLInputElement>('input[type=file]')!;
   const drop = root.querySelector<HTMLElement>('.drop')!;
   const message = root.querySelector<HTMLElement>('.message')!;
-  let picture = luminance(builtInPicture());
+  let picture = scaled(builtInPicture());
 
   async function render(): Promise<void> {
-    const { pixels, w, h } = picture;
+    const { width: w, height: h } = picture;
+    const op = operator.value as 'central' | 'sobel' | 'scharr';
+    // Sobel and Scharr have fixed, unnormalised weights: no spacing or edge order.
+    edge.disabled = step.disabled = op !== 'central';
     const h0 = Number(step.value) > 0 ? Number(step.value) : 1;
-    const options = { shape: [h, w], spacing: h0, edgeOrder: Number(edge.value) as 1 | 2 };
+    const options = op === 'central' ? { spacing: h0, edgeOrder: Number(edge.value) as 1 | 2 } : { operator: op };
     const t0 = performance.now();
-    // uint8 pixels go to the GPU as they are (a quarter of the bytes of float32); the magnitude comes
-    // from the fused kernel, which never stores the two derivative images.
-    const mag = await backend.magnitude(pixels, options);
+    // The canvas itself goes to the GPU (copyExternalImageToTexture); the magnitude comes from the fused
+    // kernel, which never stores the two derivative images.
+    const [mag] = await backend.image(picture, { ...options, output: 'magnitude' });
     const ms = performance.now() - t0;
-    const [gy, gx] = await backend.gradient(pixels, options); // for the direction
+    const [gy, gx] = await backend.image(picture, options); // for the direction
     let max = 0;
     for (let i = 0; i < w * h; i++) if (mag[i] > max) max = mag[i];
-    paintPixels(sourceCanvas, h, w, (i) => [pixels[i], pixels[i], pixels[i]]);
+    sourceCanvas.width = w;
+    sourceCanvas.height = h;
+    sourceCanvas.getContext('2d')!.drawImage(picture, 0, 0);
     paintPixels(magnitudeCanvas, h, w, (i) => {
       const v = Math.min(255, (mag[i] / (max || 1)) * 255 * 1.5);
       return [v, v, v];
@@ -90,19 +90,20 @@ export function imagePanel(root: HTMLElement, backend: Backend): Promise<void> {
     paintPixels(directionCanvas, h, w, (i) =>
       hsvToRgb((Math.atan2(-gy[i], gx[i]) / (2 * Math.PI) + 1) % 1, 1, Math.min(1, (mag[i] / (max || 1)) * 1.5)),
     );
-    message.textContent = `${w}×${h} pixels, uint8 → ${backend.kind === 'gpu' ? 'gpuGradientMagnitude' : 'cpuGradientMagnitude'} in ${ms.toFixed(1)} ms; max |∇| = ${max.toPrecision(4)}`;
+    const name = { central: "numpy's stencils", sobel: 'Sobel', scharr: 'Scharr' }[op];
+    message.textContent = `${w}×${h} pixels, ${name}: ${backend.kind === 'gpu' ? 'gpuImageGradient' : 'cpuImageGradient'} (magnitude) in ${ms.toFixed(1)} ms; max |∇| = ${max.toPrecision(4)}`;
   }
 
   async function load(blob: Blob): Promise<void> {
     try {
-      const bitmap = await createImageBitmap(blob);
-      picture = luminance(bitmap);
+      picture = scaled(await createImageBitmap(blob));
       await render();
     } catch (e) {
       message.textContent = `Cannot read that file as an image: ${(e as Error).message}`;
     }
   }
 
+  operator.addEventListener('change', () => void render());
   edge.addEventListener('change', () => void render());
   step.addEventListener('change', () => void render());
   file.addEventListener('change', () => {
