@@ -18,6 +18,13 @@ export { type ContextStats, GradientContext, type HostCallOptions } from './gpu/
 export { describeAdapter } from './gpu/device.js';
 export type { GpuLimits } from './gpu/dispatch.js';
 export type { ImageSource } from './gpu/image.js';
+export {
+  type FrameSource,
+  type ImageKernelDraw,
+  type ImageKernelOutputs,
+  PreparedImageKernel,
+  type PrepareImageOptions,
+} from './gpu/image-kernel.js';
 export type { OutputLayout, PrepareOptions } from './gpu/operation.js';
 export type { GradientContextOptions } from './gpu/options.js';
 export type { PoolStats } from './gpu/pool.js';

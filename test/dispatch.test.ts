@@ -16,6 +16,9 @@ import {
   AXIS_BYTES,
   AXIS_FIELDS,
   axisAt,
+  DRAW_FIELDS,
+  DRAW_SHADER,
+  drawParams,
   IMAGE_FIELDS,
   IMAGE_SHADER,
   imageParams,
@@ -169,6 +172,10 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     const image = [...new RegExp(members('ImageParams')).exec(IMAGE_SHADER)![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)];
     expect(image.map((m) => [m[1], m[2].trim()])).toEqual(IMAGE_FIELDS.map(([n, t]) => [n, t]));
     expect(Array.from(new Uint32Array(imageParams(5, 7, 9)))).toEqual([5, 7, 9, 0]);
+    const draw = [...new RegExp(members('DrawParams')).exec(DRAW_SHADER)![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)];
+    expect(draw.map((m) => [m[1], m[2].trim()])).toEqual(DRAW_FIELDS.map(([n, t]) => [n, t]));
+    const params = drawParams(3, 12, 64, 0.5);
+    expect([...new Uint32Array(params, 0, 3), new Float32Array(params, 12, 1)[0]]).toEqual([3, 12, 64, 0.5]);
     expect(parse('Params')).toEqual([...PARAMS_FIELDS.map(([n, t]) => [n, t]), ['axes', 'array<Axis, MAX_AXES>']]);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
     // Worked out by hand from the WGSL rules: 13 scalars + 3 pads (64 bytes), then two vec4s.

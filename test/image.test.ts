@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TextureUsage } from '../src/gpu/flags';
+import { BufferUsage, TextureUsage } from '../src/gpu/flags';
+import { PipelineCache } from '../src/gpu/pipelines';
 import { cpuImageGradient, createGradient, GradientError, type ImageGradientOptions } from '../src/index';
 import { f32Violation } from './helpers/bounds';
+import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
 
@@ -123,5 +125,145 @@ describe('cpuImageGradient', () => {
     const [, alpha] = cpuImageGradient({ width: 3, height: 2, data: [...data, ...data] }, { channel: 'a' });
     expect(Array.from(alpha.subarray(0, 3))).toEqual([-255, (128 - 255) / 2, 128]);
     expect(() => cpuImageGradient({ width: 3, height: 2, data: data })).toThrow(/4 numbers \(RGBA\) per pixel, 24/);
+  });
+});
+
+/** RGBA bytes of an rgba8unorm texture, row by row. */
+async function readTexture(device: GPUDevice, texture: GPUTexture): Promise<Uint8Array> {
+  const row = Math.ceil((texture.width * 4) / 256) * 256;
+  const staging = device.createBuffer({ size: row * texture.height, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  encoder.copyTextureToBuffer({ texture }, { buffer: staging, bytesPerRow: row }, [texture.width, texture.height]);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(1);
+  const padded = new Uint8Array(staging.getMappedRange());
+  const out = new Uint8Array(texture.width * texture.height * 4);
+  for (let y = 0; y < texture.height; y++) out.set(padded.subarray(y * row, y * row + texture.width * 4), y * texture.width * 4);
+  staging.destroy();
+  return out;
+}
+
+/** The drawing shader's colours, in float64: HSV with h = the angle in turns. */
+function expectedColour(dy: number, dx: number, scale: number, style: 'magnitude' | 'direction'): number[] {
+  const v = Math.min(1, Math.hypot(dx, dy) / scale);
+  if (style === 'magnitude') return [v, v, v].map((c) => c * 255);
+  const turns = Math.atan2(-dy, dx) / (2 * Math.PI) + 1;
+  const h = turns - Math.floor(turns);
+  return [5, 3, 1].map((n) => {
+    const k = (n + h * 6) % 6;
+    return (v - v * Math.max(0, Math.min(k, 4 - k, 1))) * 255;
+  });
+}
+
+describe('prepared image kernels: per-frame encode and draw, nothing read back', () => {
+  gpuIt('encode writes the gradient or magnitude of a texture frame into an encoder or an open pass', async ({ device }) => {
+    const image = pixels(37, 23, 5);
+    const t = texture(device, image);
+    const storage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+    for (const options of [{}, { operator: 'sobel' as const }, { output: 'magnitude' as const, channel: 'g' as const }]) {
+      const k = await suite.ctx.prepareImage({ width: 37, height: 23, ...options });
+      const stacked = device.createBuffer({ size: k.outputLayout.totalBytes, usage: storage });
+      const encoder = device.createCommandEncoder();
+      k.encode(encoder, { source: t, output: stacked });
+      device.queue.submit([encoder.finish()]);
+      const ref = cpuImageGradient(image, options);
+      const got = await Promise.all(ref.map((_, a) => readFloats(device, stacked, a * k.outputLayout.slabBytes, 37 * 23)));
+      expectImage(got, ref, options, `encode ${JSON.stringify(options)}`);
+      // Into an open pass, with one buffer per output.
+      const separate = ref.map(() => device.createBuffer({ size: Math.ceil((37 * 23 * 4) / 16) * 16, usage: storage }));
+      if (ref.length === 2) {
+        const e2 = device.createCommandEncoder();
+        const pass = e2.beginComputePass();
+        k.encode(pass, { source: t, outputs: separate });
+        pass.end();
+        device.queue.submit([e2.finish()]);
+        expectImage(await Promise.all(separate.map((b) => readFloats(device, b, 0, 37 * 23))), ref, options, 'encode in a pass');
+      }
+      for (const b of [stacked, ...separate]) b.destroy();
+      k.destroy();
+    }
+    // RGBA bytes (ImageData's layout) are copied into the kernel's own texture when recorded.
+    const k = await suite.ctx.prepareImage({ width: 37, height: 23 });
+    const stacked = device.createBuffer({ size: k.outputLayout.totalBytes, usage: storage });
+    const encoder = device.createCommandEncoder();
+    k.encode(encoder, { source: image, output: stacked });
+    device.queue.submit([encoder.finish()]);
+    const ref = cpuImageGradient(image);
+    expectImage(await Promise.all(ref.map((_, a) => readFloats(device, stacked, a * k.outputLayout.slabBytes, 37 * 23))), ref, {}, 'bytes');
+    stacked.destroy();
+    k.destroy();
+    t.destroy();
+  });
+
+  gpuIt('draw paints magnitude or direction into a storage texture, scaled as given or by the previous draw', async ({ device }) => {
+    const image = pixels(37, 23, 6);
+    const source = texture(device, image);
+    const target = device.createTexture({
+      size: [37, 23],
+      format: 'rgba8unorm',
+      usage: TextureUsage.STORAGE_BINDING | TextureUsage.COPY_SRC,
+    });
+    const k = await suite.ctx.prepareImage({ width: 37, height: 23, operator: 'scharr' });
+    const [dy, dx] = cpuImageGradient(image, { operator: 'scharr' });
+    const largest = Math.max(...dy.map((y, i) => Math.hypot(y, dx[i])));
+    const check = async (style: 'magnitude' | 'direction', scale: number, label: string) => {
+      const got = await readTexture(device, target);
+      let worst = 0;
+      for (let i = 0; i < 37 * 23; i++) {
+        const want = expectedColour(dy[i], dx[i], scale, style);
+        for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(got[4 * i + c] - want[c]));
+        expect(got[4 * i + 3], label).toBe(255);
+      }
+      expect(worst, label).toBeLessThanOrEqual(1.5); // unorm rounding of a float32 colour
+    };
+    for (const [style, scale] of [
+      ['magnitude', 900],
+      ['direction', 2500],
+    ] as const) {
+      const encoder = device.createCommandEncoder();
+      k.draw(encoder, { source, target, style, scale });
+      device.queue.submit([encoder.finish()]);
+      await check(style, scale, `${style} scale ${scale}`);
+    }
+    // Scale 0: the previous draw's largest magnitude (here the direction draw just above).
+    const encoder = device.createCommandEncoder();
+    k.draw(encoder, { source, target });
+    device.queue.submit([encoder.finish()]);
+    await check('magnitude', largest, 'running maximum');
+    k.destroy();
+    source.destroy();
+    target.destroy();
+  });
+
+  gpuIt('the conversion from an external texture (video frames) compiles here, though no engine here imports one', async ({ device }) => {
+    const pipelines = new PipelineCache(device, suite.ctx.limits);
+    for (const channel of [0, 4]) await expect(pipelines.imagePipeline(channel, true, true)).resolves.toBeDefined();
+    expect(typeof device.importExternalTexture).toBe('function');
+  });
+
+  gpuIt('refuses frames and targets that do not fit, and records nothing once destroyed', async ({ device }) => {
+    const k = await suite.ctx.prepareImage({ width: 8, height: 8 });
+    const small = texture(device, pixels(4, 4, 7));
+    const good = texture(device, pixels(8, 8, 8));
+    const noStorage = device.createTexture({ size: [8, 8], format: 'rgba8unorm', usage: TextureUsage.TEXTURE_BINDING });
+    const output = device.createBuffer({ size: k.outputLayout.totalBytes, usage: BufferUsage.STORAGE });
+    const attempt = (f: () => void) => {
+      try {
+        f();
+        return null;
+      } catch (e) {
+        return e as GradientError;
+      }
+    };
+    const encoder = device.createCommandEncoder();
+    expect(attempt(() => k.encode(encoder, { source: small, output }))?.message).toMatch(/4×4 pixels, but the kernel was prepared for 8×8/);
+    expect(attempt(() => k.encode(encoder, { source: {} as GPUTexture, output }))?.code).toBe('invalid-data');
+    expect(attempt(() => k.draw(encoder, { source: good, target: noStorage }))?.message).toMatch(/STORAGE_BINDING/);
+    expect(attempt(() => k.draw(encoder, { source: good, target: good }))?.code).toBe('invalid-option');
+    encoder.finish();
+    await expect(suite.ctx.prepareImage({ width: 0, height: 8 })).rejects.toThrow(/width 0/);
+    k.destroy();
+    expect(attempt(() => k.encode(device.createCommandEncoder(), { source: good, output }))?.code).toBe('destroyed');
+    for (const r of [small, good, noStorage, output]) r.destroy();
   });
 });

@@ -7,6 +7,7 @@ import { mapsWaitForPoll, requestGradientDevice } from './device.js';
 import type { GpuLimits } from './dispatch.js';
 import { hostCall } from './host.js';
 import { type ImageRuntime, type ImageSource, ImageTextures, imageCall } from './image.js';
+import { type PreparedImageKernel, type PrepareImageOptions, prepareImageKernel } from './image-kernel.js';
 import { type DeviceOwner, Lifecycle } from './lifecycle.js';
 import { GPU_OPTION_KEYS, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
@@ -58,7 +59,7 @@ export class GradientContext {
   private readonly host: ImageRuntime;
   private readonly textures: ImageTextures;
   /** Prepared kernels still alive: destroy() destroys them too. */
-  private readonly kernels = new Set<PreparedKernel>();
+  private readonly kernels = new Set<{ destroy(): void }>();
 
   /** A context on `options.device`, or on a device it requests and owns (see createGradient). */
   static async create(options: GradientContextOptions = {}): Promise<GradientContext> {
@@ -172,6 +173,23 @@ export class GradientContext {
     );
     this.kernels.add(kernel);
     // A context destroyed while the kernel was being prepared destroys it too.
+    if (this.life.isDestroyed) kernel.destroy();
+    return kernel;
+  }
+
+  /**
+   * Prepares per-frame image work for one image size and gpuImageGradient's options: `encode` writes the
+   * gradient (or magnitude) of a frame into your buffers, `draw` draws it into a storage texture; both
+   * record synchronously, so they run inside a frame callback, from a GPUTexture, a GPUExternalTexture, a
+   * video element or a VideoFrame. Nothing is read back.
+   */
+  async prepareImage(options: PrepareImageOptions): Promise<PreparedImageKernel> {
+    const kernel = await prepareImageKernel(
+      { device: this.device, limits: this.limits, pipelines: this.pipelines, life: this.life },
+      options,
+      (k) => this.kernels.delete(k),
+    );
+    this.kernels.add(kernel);
     if (this.life.isDestroyed) kernel.destroy();
     return kernel;
   }

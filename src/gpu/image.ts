@@ -224,7 +224,7 @@ export async function imageCall(rt: ImageRuntime, source: unknown, options: Imag
       pass.setBindGroup(
         0,
         rt.device.createBindGroup({
-          layout: rt.pipelines.imageLayout,
+          layout: rt.pipelines.imageLayout(),
           entries: [
             { binding: 0, resource: view },
             { binding: 1, resource: { buffer: input, offset: 0, size: ceilTo((end - start) * 4, 16) } },

@@ -1,3 +1,4 @@
+import drawSource from '../../shaders/draw.wgsl?raw';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
 import vec4Source from '../../shaders/gradient_vec4.wgsl?raw';
@@ -163,6 +164,43 @@ export const IMAGE_FIELDS = [
 
 /** WGSL of the image conversion: texture → one f32 per pixel (luminance or a channel). */
 export const IMAGE_SHADER = imageSource;
+
+/**
+ * The image conversion reading a texture_2d<f32>, or (`external`) a texture_external: a video frame
+ * imported with importExternalTexture, whose textureLoad takes no mip level.
+ */
+export function imageShader(external: boolean): string {
+  if (!external) return imageSource;
+  const binding = '@group(0) @binding(0) var image: texture_2d<f32>;';
+  const load = 'return textureLoad(image, vec2<u32>(x, y), 0);';
+  if (!imageSource.includes(binding) || !imageSource.includes(load))
+    throw new Error('internal: image.wgsl no longer has the lines imageShader swaps');
+  return imageSource
+    .replace(binding, '@group(0) @binding(0) var image: texture_external;')
+    .replace(load, 'return textureLoad(image, vec2<u32>(x, y));');
+}
+
+/** WGSL of the drawing pass: an image's gradient into an rgba8unorm storage texture. */
+export const DRAW_SHADER = drawSource;
+
+/** Members of `DrawParams` in shaders/draw.wgsl, in order. */
+export const DRAW_FIELDS = [
+  ['width', 'u32'],
+  ['count', 'u32'],
+  ['slab', 'u32'],
+  ['scale', 'f32'],
+] as const satisfies readonly (readonly [string, FieldType])[];
+
+/** The `DrawParams` of a draw: an image `width` pixels wide of `count` pixels, d/dcol `slab` elements after d/drow. */
+export function drawParams(width: number, count: number, slab: number, scale: number): ArrayBuffer {
+  const layout = structLayout(DRAW_FIELDS);
+  const view = new DataView(new ArrayBuffer(layout.bytes));
+  view.setUint32(layout.at.width, width, true);
+  view.setUint32(layout.at.count, count, true);
+  view.setUint32(layout.at.slab, slab, true);
+  view.setFloat32(layout.at.scale, scale, true);
+  return view.buffer;
+}
 
 /** The image conversion's CHANNEL constant. */
 export const CHANNEL_CODE: Record<ImageChannel, number> = { luminance: 0, r: 1, g: 2, b: 3, a: 4 };

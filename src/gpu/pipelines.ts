@@ -1,7 +1,7 @@
 import { GradientError } from '../errors.js';
 import { type GpuLimits, workgroupSize } from './dispatch.js';
 import { BufferUsage, ShaderStage } from './flags.js';
-import { IMAGE_SHADER, type InputFormat, type KernelVariant, type ModuleName, moduleName, shaderSource } from './kernels.js';
+import { DRAW_SHADER, type InputFormat, imageShader, type KernelVariant, type ModuleName, moduleName, shaderSource } from './kernels.js';
 
 /**
  * One device's compiled shader modules and pipelines, built on first use and kept: a pipeline depends on
@@ -17,7 +17,8 @@ export class PipelineCache {
   /** The pipelines built so far, for recording without awaiting (`ready`). */
   private readonly built = new Map<string, GPUComputePipeline>();
   private emptyWeights: GPUBuffer | null = null;
-  private imageBindGroupLayout: GPUBindGroupLayout | null = null;
+  /** Bind group layouts of the image conversion and the drawing pass, made on first use. */
+  private readonly extraLayouts = new Map<string, GPUBindGroupLayout>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -52,26 +53,74 @@ export class PipelineCache {
     return pipeline;
   }
 
-  /** The bind group layout of the image conversion (shaders/image.wgsl): texture, values, parameters. */
-  get imageLayout(): GPUBindGroupLayout {
-    this.imageBindGroupLayout ??= this.device.createBindGroupLayout({
-      label: 'webgpu-gradient image',
-      entries: [
-        { binding: 0, visibility: ShaderStage.COMPUTE, texture: { sampleType: 'unfilterable-float', viewDimension: '2d' } },
-        { binding: 1, visibility: ShaderStage.COMPUTE, buffer: { type: 'storage' } },
-        { binding: 2, visibility: ShaderStage.COMPUTE, buffer: { type: 'uniform' } },
-      ],
-    });
-    return this.imageBindGroupLayout;
+  /**
+   * The bind group layout of the image conversion (shaders/image.wgsl): texture (or, `external`, a video
+   * frame imported with importExternalTexture), values, parameters.
+   */
+  imageLayout(external = false): GPUBindGroupLayout {
+    const key = external ? 'image-external' : 'image';
+    let layout = this.extraLayouts.get(key);
+    if (!layout) {
+      const compute = ShaderStage.COMPUTE;
+      layout = this.device.createBindGroupLayout({
+        label: `webgpu-gradient ${key}`,
+        entries: [
+          external
+            ? { binding: 0, visibility: compute, externalTexture: {} }
+            : { binding: 0, visibility: compute, texture: { sampleType: 'unfilterable-float', viewDimension: '2d' } },
+          { binding: 1, visibility: compute, buffer: { type: 'storage' } },
+          { binding: 2, visibility: compute, buffer: { type: 'uniform' } },
+        ],
+      });
+      this.extraLayouts.set(key, layout);
+    }
+    return layout;
   }
 
-  /** The image conversion for a CHANNEL code, rounding 8-bit values or not; built once per device. */
-  imagePipeline(channel: number, round: boolean): Promise<GPUComputePipeline> {
-    const key = `image|${channel}|${round}`;
+  /** The bind group layout of the drawing pass (shaders/draw.wgsl). */
+  get drawLayout(): GPUBindGroupLayout {
+    let layout = this.extraLayouts.get('draw');
+    if (!layout) {
+      const compute = ShaderStage.COMPUTE;
+      layout = this.device.createBindGroupLayout({
+        label: 'webgpu-gradient draw',
+        entries: [
+          { binding: 0, visibility: compute, buffer: { type: 'read-only-storage' } },
+          { binding: 1, visibility: compute, storageTexture: { access: 'write-only', format: 'rgba8unorm', viewDimension: '2d' } },
+          { binding: 2, visibility: compute, buffer: { type: 'uniform' } },
+          { binding: 3, visibility: compute, buffer: { type: 'read-only-storage' } },
+          { binding: 4, visibility: compute, buffer: { type: 'storage' } },
+        ],
+      });
+      this.extraLayouts.set('draw', layout);
+    }
+    return layout;
+  }
+
+  /** The image conversion for a CHANNEL code, rounding 8-bit values or not, from a texture or an external one. */
+  imagePipeline(channel: number, round: boolean, external = false): Promise<GPUComputePipeline> {
+    const name = external ? 'image-external' : 'image';
+    return this.cached(`${name}|${channel}|${round}`, () =>
+      this.build(
+        name,
+        'image_values',
+        { CHANNEL: channel, ROUND: round ? 1 : 0, WG: workgroupSize(this.limits) },
+        this.imageLayout(external),
+      ),
+    );
+  }
+
+  /** The drawing pass for a STYLE (0 magnitude as grey, 1 direction as hue). */
+  drawPipeline(style: number): Promise<GPUComputePipeline> {
+    return this.cached(`draw|${style}`, () =>
+      this.build('draw', 'draw', { STYLE: style, WG: workgroupSize(this.limits) }, this.drawLayout),
+    );
+  }
+
+  private cached(key: string, make: () => Promise<GPUComputePipeline>): Promise<GPUComputePipeline> {
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      const layout = this.device.createPipelineLayout({ bindGroupLayouts: [this.imageLayout] });
-      pipeline = this.build('image', 'image_values', { CHANNEL: channel, ROUND: round ? 1 : 0, WG: workgroupSize(this.limits) }, layout);
+      pipeline = make();
       this.pipelines.set(key, pipeline);
       pipeline.catch(() => this.pipelines.delete(key));
     }
@@ -108,10 +157,10 @@ export class PipelineCache {
   }
 
   private async build(
-    name: ModuleName | 'image',
+    name: ModuleName | 'image' | 'image-external' | 'draw',
     entry: string,
     constants: Record<string, number>,
-    layout = this.pipelineLayout,
+    bindGroupLayout?: GPUBindGroupLayout,
   ): Promise<GPUComputePipeline> {
     let module = this.modules.get(name);
     if (!module) {
@@ -119,7 +168,12 @@ export class PipelineCache {
       this.device.pushErrorScope('validation');
       module = this.device.createShaderModule({
         label: `webgpu-gradient ${name}`,
-        code: name === 'image' ? IMAGE_SHADER : shaderSource(name),
+        code:
+          name === 'image' || name === 'image-external'
+            ? imageShader(name === 'image-external')
+            : name === 'draw'
+              ? DRAW_SHADER
+              : shaderSource(name),
       });
       const scope = this.device.popErrorScope();
       const [info, scopeError] = await Promise.all([module.getCompilationInfo(), scope]);
@@ -134,7 +188,7 @@ export class PipelineCache {
       // createComputePipelineAsync rejects with a GPUPipelineError rather than raising a device error.
       return await this.device.createComputePipelineAsync({
         label: `webgpu-gradient ${name} ${entry}`,
-        layout,
+        layout: bindGroupLayout ? this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }) : this.pipelineLayout,
         compute: { module, entryPoint: entry, constants },
       });
     } catch (e) {

@@ -83,6 +83,21 @@ export class PreparedKernel {
    * anything, buffers that are not storage buffers, too small, misaligned, or overlapping the input.
    */
   encode(target: GPUCommandEncoder | GPUComputePassEncoder, buffers: KernelBuffers): void {
+    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
+    const record = this.recorder(buffers, isPass);
+    const pass = isPass
+      ? (target as GPUComputePassEncoder)
+      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient', timestampWrites: buffers.timestampWrites });
+    record(pass);
+    if (!isPass) pass.end();
+  }
+
+  /**
+   * Checks `buffers` as `encode` does, before anything is recorded, and returns what records the work into
+   * an open pass (`inPass`: the caller's, where timestampWrites cannot apply).
+   * @internal
+   */
+  recorder(buffers: KernelBuffers, inPass: boolean): (pass: GPUComputePassEncoder) => void {
     if (this.destroyed) throw new GradientError('destroyed', 'this prepared kernel was destroyed; prepare a new one');
     this.parts.checkUsable();
     const p = this.parts;
@@ -119,25 +134,20 @@ export class PreparedKernel {
         }
       }),
     );
-    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
-    const { timestampWrites } = buffers;
-    if (isPass && timestampWrites !== undefined) {
+    if (inPass && buffers.timestampWrites !== undefined) {
       throw new GradientError('invalid-option', 'timestampWrites: only for a command encoder (an open pass has its own timestamp writes)');
     }
-    const pass = isPass
-      ? (target as GPUComputePassEncoder)
-      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient', timestampWrites });
-    dispatchSteps(pass, work.steps, work.pipelines, {
-      device: p.device,
-      layout: p.layout,
-      bytesPerElement: p.bytesPerElement,
-      input,
-      inputBase: 0,
-      weights: p.weights,
-      uniforms: { buffer: work.uniforms, stride: p.uniformStride },
-      outputs,
-    });
-    if (!isPass) pass.end();
+    return (pass) =>
+      dispatchSteps(pass, work.steps, work.pipelines, {
+        device: p.device,
+        layout: p.layout,
+        bytesPerElement: p.bytesPerElement,
+        input,
+        inputBase: 0,
+        weights: p.weights,
+        uniforms: { buffer: work.uniforms, stride: p.uniformStride },
+        outputs,
+      });
   }
 
   /** Destroys the uniform and weight buffers this kernel owns; later encodes are refused. */

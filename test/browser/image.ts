@@ -1,12 +1,23 @@
 // Runs in headless Chromium and Firefox: gpuImageGradient on every kind of image source a page has,
 // against cpuImageGradient of the same pixels.
-import { cpuImageGradient, gpuImageGradient, type ImageGradientOptions, type ImageSource } from '../../src/index';
+import {
+  cpuImageGradient,
+  defaultGradient,
+  type FrameSource,
+  gpuImageGradient,
+  type ImageGradientOptions,
+  type ImageSource,
+} from '../../src/index';
 import { f32Violation } from '../helpers/bounds';
 import { rng } from '../helpers/random';
 
 export interface ImageReport {
   /** Source kinds checked, and those the engine lacks. */
   checked: string[];
+  /** A prepared image kernel recording a paused video's frame: 'ok', or the refusal of an engine that can neither import nor copy it. */
+  perFrame: string;
+  /** The same with a VideoFrame of the canvas. */
+  perFrameVideoFrame: string;
   missing: string[];
   failures: string[];
 }
@@ -30,7 +41,7 @@ function canvasOf(image: ImageData): HTMLCanvasElement {
 }
 
 async function run(): Promise<ImageReport> {
-  const report: ImageReport = { checked: [], missing: [], failures: [] };
+  const report: ImageReport = { checked: [], missing: [], failures: [], perFrame: '', perFrameVideoFrame: '' };
   const check = async (kind: string, source: ImageSource, reference: ImageData, options: ImageGradientOptions = {}) => {
     let got: Float32Array[];
     try {
@@ -99,6 +110,46 @@ async function run(): Promise<ImageReport> {
   } catch (e) {
     report.failures.push(`HTMLVideoElement threw: ${(e as Error).message}`);
   }
+  // The per-frame path: a prepared image kernel records the paused video's frame synchronously (imported
+  // with importExternalTexture where the engine has it), read back here only to check it.
+  const ctx = await defaultGradient();
+  const perFrame = async (source: FrameSource, reference: ImageData): Promise<string> => {
+    const kernel = await ctx.prepareImage({ width: reference.width, height: reference.height });
+    const bytes = kernel.outputLayout.totalBytes;
+    const output = ctx.device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const staging = ctx.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      const encoder = ctx.device.createCommandEncoder();
+      kernel.encode(encoder, { source, output });
+      encoder.copyBufferToBuffer(output, 0, staging, 0, bytes);
+      ctx.device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const all = new Float32Array(staging.getMappedRange().slice(0));
+      const slab = kernel.outputLayout.slabBytes / 4;
+      let worst = 0;
+      cpuImageGradient(reference).forEach((r, a) => r.forEach((v, i) => (worst = Math.max(worst, Math.abs(all[a * slab + i] - v)))));
+      return worst <= 2 ? 'ok' : `differs from the reference by ${worst} levels`;
+    } catch (e) {
+      return `refused (${(e as { code?: string }).code}): ${(e as Error).message}`;
+    } finally {
+      kernel.destroy();
+      output.destroy();
+      staging.destroy();
+    }
+  };
+  // The per-frame path: a prepared image kernel records a frame synchronously (imported with
+  // importExternalTexture where the engine can), read back here only to check it.
+  report.perFrame = await perFrame(video, frame);
+  // Where a video cannot be recorded synchronously, an ImageBitmap of its frame can.
+  const bitmapOfFrame = await createImageBitmap(video);
+  const fromBitmap = await perFrame(bitmapOfFrame, frame);
+  if (fromBitmap !== 'ok') report.failures.push(`per-frame ImageBitmap of the video: ${fromBitmap}`);
+  bitmapOfFrame.close();
+  if (typeof VideoFrame === 'function') {
+    const videoFrame = new VideoFrame(canvas, { timestamp: 0 });
+    report.perFrameVideoFrame = await perFrame(videoFrame, opaque);
+    videoFrame.close();
+  }
   for (const track of stream.getTracks()) track.stop();
   return report;
 }
@@ -113,6 +164,8 @@ run().then(
     (window as unknown as { __image: ImageReport }).__image = {
       checked: [],
       missing: [],
+      perFrame: '',
+      perFrameVideoFrame: '',
       failures: [`page threw: ${error?.stack ?? error}`],
     };
   },

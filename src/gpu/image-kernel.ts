@@ -1,0 +1,357 @@
+import { describe, GradientError } from '../errors.js';
+import { type ImageGradientOptions, imageOptions } from '../image.js';
+import { ceilTo, foldGrid, workgroupSize } from './dispatch.js';
+import { BufferUsage, TextureUsage } from './flags.js';
+import { describeSource, type ImageSource } from './image.js';
+import { CHANNEL_CODE, drawParams, imageParams } from './kernels.js';
+import type { OutputLayout } from './operation.js';
+import { disposable, type KernelBinding, type PreparedKernel, type PrepareRuntime, prepareKernel } from './prepared.js';
+import { guarded } from './scopes.js';
+
+/**
+ * Per-frame image work: a kernel prepared once for an image size and options, whose `encode` and `draw`
+ * record synchronously — inside a requestAnimationFrame or requestVideoFrameCallback callback, where a
+ * GPUExternalTexture from importExternalTexture(video) is valid — and never read anything back.
+ */
+
+/** Arguments of `prepareImage`: the image's size, and the options of gpuImageGradient. */
+export interface PrepareImageOptions extends ImageGradientOptions {
+  /** Pixels per row of every frame the kernel will read. */
+  width: number;
+  /** Rows of every frame. */
+  height: number;
+}
+
+/**
+ * A frame: a GPUTexture (rgba8unorm, bgra8unorm, rgba16float or rgba32float, TEXTURE_BINDING usage) or a
+ * GPUExternalTexture, read as they are; a video element or VideoFrame, which the kernel imports with
+ * importExternalTexture where the engine can; or any other image source, copied into a texture of the
+ * kernel's (then only one copied frame per submit: the copy runs when recorded, the work when submitted).
+ * Where an engine can neither import nor copy a video synchronously (Firefox 153; Chromium on
+ * SwiftShader), pass an ImageBitmap of the frame (createImageBitmap) instead.
+ */
+export type FrameSource = GPUTexture | GPUExternalTexture | HTMLVideoElement | VideoFrame | ImageSource;
+
+/** Where `encode` writes: one stacked `output` (output k at byte k·outputLayout.slabBytes) or one buffer per output. */
+export interface ImageKernelOutputs {
+  /** The frame to read. */
+  source: FrameSource;
+  /** Every output in one buffer. */
+  output?: KernelBinding;
+  /** One buffer per output. */
+  outputs?: readonly KernelBinding[];
+}
+
+/** What `draw` reads and where it draws. */
+export interface ImageKernelDraw {
+  /** The frame to read. */
+  source: FrameSource;
+  /** An rgba8unorm texture with STORAGE_BINDING usage, of the image's size (a canvas's context texture cannot be one). */
+  target: GPUTexture;
+  /** 'magnitude' (default): grey; 'direction': hue = the gradient's angle, brightness = its magnitude. */
+  style?: 'magnitude' | 'direction';
+  /** The magnitude drawn at full brightness; default: the largest magnitude of the previous draw (no readback). */
+  scale?: number;
+}
+
+interface ImageKernelParts {
+  readonly rt: PrepareRuntime;
+  readonly width: number;
+  readonly height: number;
+  readonly channel: number;
+  readonly pipelines: { texture: Map<boolean, GPUComputePipeline>; external: GPUComputePipeline | null; draw: GPUComputePipeline[] };
+  readonly values: GPUBuffer;
+  readonly imageUniforms: GPUBuffer;
+  readonly gradient: PreparedKernel;
+  readonly drawGradient: PreparedKernel;
+  readonly drawBuffers: { grad: GPUBuffer; uniforms: GPUBuffer; previous: GPUBuffer; next: GPUBuffer };
+  readonly forget: () => void;
+  /** Why the texture_external pipeline could not be built, where it could not. */
+  readonly externalError: string;
+}
+
+/** Image work for one size and set of options (see GradientContext.prepareImage). */
+export class PreparedImageKernel {
+  private destroyed = false;
+  private copyTexture: GPUTexture | null = null;
+
+  /** @internal Made by GradientContext.prepareImage. */
+  constructor(private readonly parts: ImageKernelParts) {}
+
+  /** Byte layout of a stacked `output`. */
+  get outputLayout(): OutputLayout {
+    return this.parts.gradient.outputLayout;
+  }
+
+  /**
+   * Records the frame's values and their gradient (or magnitude) into `target`, a command encoder or an
+   * open compute pass, writing `output` or `outputs` as a prepared kernel does.
+   */
+  encode(target: GPUCommandEncoder | GPUComputePassEncoder, args: ImageKernelOutputs): void {
+    this.check();
+    const { output, outputs } = args ?? ({} as ImageKernelOutputs);
+    // Every check before anything is recorded.
+    const gradient = this.parts.gradient.recorder({ input: this.parts.values, output, outputs } as never, true);
+    const convert = this.converter(args?.source);
+    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
+    const pass = isPass
+      ? (target as GPUComputePassEncoder)
+      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient image' });
+    convert(pass);
+    gradient(pass);
+    if (!isPass) pass.end();
+  }
+
+  /**
+   * Records the frame's gradient drawn into `target`: its magnitude as grey, or its direction as hue, scaled
+   * by `scale` or by the previous draw's largest magnitude. Nothing is read back.
+   */
+  draw(encoder: GPUCommandEncoder, args: ImageKernelDraw): void {
+    this.check();
+    const p = this.parts;
+    const { target, style = 'magnitude', scale = 0 } = args ?? ({} as ImageKernelDraw);
+    const t = target as GPUTexture;
+    if (!t || typeof t.createView !== 'function' || t.format !== 'rgba8unorm' || !(t.usage & TextureUsage.STORAGE_BINDING)) {
+      throw new GradientError('invalid-option', `target: ${describe(target)} must be an rgba8unorm texture with STORAGE_BINDING usage`);
+    }
+    if (t.width !== p.width || t.height !== p.height) {
+      throw new GradientError('invalid-option', `target: ${t.width}×${t.height}, but the kernel draws ${p.width}×${p.height}`);
+    }
+    if (style !== 'magnitude' && style !== 'direction')
+      throw new GradientError('invalid-option', `style: ${describe(style)} must be 'magnitude' or 'direction'`);
+    if (!(typeof scale === 'number' && scale >= 0 && Number.isFinite(scale))) {
+      throw new GradientError(
+        'invalid-option',
+        `scale: ${describe(scale)} must be a finite number ≥ 0 (0: the previous draw's largest magnitude)`,
+      );
+    }
+    const { grad, uniforms, previous, next } = p.drawBuffers;
+    const gradient = p.drawGradient.recorder({ input: p.values, output: grad }, true);
+    const convert = this.converter(args?.source);
+    const slab = p.drawGradient.outputLayout.slabBytes / 4;
+    p.rt.device.queue.writeBuffer(uniforms, 0, drawParams(p.width, p.width * p.height, slab, scale));
+    const pass = encoder.beginComputePass({ label: 'webgpu-gradient draw' });
+    convert(pass);
+    gradient(pass);
+    pass.setPipeline(p.pipelines.draw[style === 'magnitude' ? 0 : 1]);
+    pass.setBindGroup(
+      0,
+      p.rt.device.createBindGroup({
+        layout: p.rt.pipelines.drawLayout,
+        entries: [
+          { binding: 0, resource: { buffer: grad } },
+          { binding: 1, resource: t.createView() },
+          { binding: 2, resource: { buffer: uniforms } },
+          { binding: 3, resource: { buffer: previous } },
+          { binding: 4, resource: { buffer: next } },
+        ],
+      }),
+    );
+    pass.dispatchWorkgroups(
+      ...foldGrid(Math.ceil((p.width * p.height) / workgroupSize(p.rt.limits)), p.rt.limits.maxComputeWorkgroupsPerDimension),
+    );
+    pass.end();
+    // This draw's largest magnitude scales the next one.
+    encoder.copyBufferToBuffer(next, 0, previous, 0, 16);
+    encoder.clearBuffer(next);
+  }
+
+  /** Destroys the buffers and textures this kernel owns; later records are refused. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const p = this.parts;
+    p.forget();
+    p.gradient.destroy();
+    p.drawGradient.destroy();
+    for (const b of [p.values, p.imageUniforms, ...Object.values(p.drawBuffers)]) b.destroy();
+    this.copyTexture?.destroy();
+  }
+
+  private check(): void {
+    if (this.destroyed) throw new GradientError('destroyed', 'this prepared image kernel was destroyed; prepare a new one');
+  }
+
+  /**
+   * Checks `source` (importing or copying a video frame) and returns what dispatches the conversion of its
+   * pixels into the kernel's values buffer.
+   */
+  private converter(source: unknown): (pass: GPUComputePassEncoder) => void {
+    const p = this.parts;
+    const { device } = p.rt;
+    let resource: GPUTexture | GPUExternalTexture;
+    let pipeline: GPUComputePipeline | null | undefined;
+    let external = false;
+    if (isExternalTexture(source)) {
+      resource = source;
+      external = true;
+    } else if (isFrame(source)) {
+      // A video frame: imported where the device can (detected by trying), else copied into our texture.
+      let imported: GPUExternalTexture | null = null;
+      let why = 'no importExternalTexture';
+      if (typeof device.importExternalTexture === 'function' && p.pipelines.external) {
+        try {
+          imported = device.importExternalTexture({ source: source as HTMLVideoElement | VideoFrame });
+        } catch (error) {
+          why = `importExternalTexture: ${(error as Error)?.message ?? error}`;
+        }
+      } else if (!p.pipelines.external) why = `texture_external: ${p.externalError}`;
+      if (imported) {
+        resource = imported;
+        external = true;
+      } else {
+        resource = this.copied(source, why);
+      }
+    } else {
+      const info = describeSource(source);
+      if (info.width !== p.width || info.height !== p.height) {
+        throw new GradientError(
+          'invalid-data',
+          `source: ${info.width}×${info.height} pixels, but the kernel was prepared for ${p.width}×${p.height}`,
+        );
+      }
+      if (info.texture) {
+        resource = info.texture;
+        pipeline = p.pipelines.texture.get(info.round);
+      } else {
+        // An ImageBitmap, canvas, image or ImageData: copied into the kernel's texture when recorded.
+        resource = this.copied(source, 'not a frame', info.pixels);
+      }
+    }
+    if (external) pipeline = p.pipelines.external;
+    else pipeline ??= p.pipelines.texture.get(true);
+    const bindGroup = device.createBindGroup({
+      layout: p.rt.pipelines.imageLayout(external),
+      entries: [
+        { binding: 0, resource: external ? (resource as GPUExternalTexture) : (resource as GPUTexture).createView() },
+        { binding: 1, resource: { buffer: p.values, offset: 0, size: ceilTo(p.width * p.height * 4, 16) } },
+        { binding: 2, resource: { buffer: p.imageUniforms } },
+      ],
+    });
+    const grid = foldGrid(Math.ceil((p.width * p.height) / workgroupSize(p.rt.limits)), p.rt.limits.maxComputeWorkgroupsPerDimension);
+    return (pass) => {
+      pass.setPipeline(pipeline!);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...grid);
+    };
+  }
+
+  /** A frame copied into the kernel's own texture (engines without importExternalTexture). */
+  private copied(source: unknown, why: string, pixels: Uint8Array | Uint8ClampedArray | null = null): GPUTexture {
+    const p = this.parts;
+    this.copyTexture ??= p.rt.device.createTexture({
+      label: 'webgpu-gradient frame',
+      size: [p.width, p.height],
+      format: 'rgba8unorm',
+      usage: TextureUsage.TEXTURE_BINDING | TextureUsage.COPY_DST | TextureUsage.RENDER_ATTACHMENT,
+    });
+    try {
+      if (pixels) {
+        p.rt.device.queue.writeTexture({ texture: this.copyTexture }, pixels, { bytesPerRow: 4 * p.width }, [p.width, p.height]);
+        return this.copyTexture;
+      }
+      p.rt.device.queue.copyExternalImageToTexture(
+        { source: source as GPUCopyExternalImageSource },
+        { texture: this.copyTexture, premultipliedAlpha: false },
+        [p.width, p.height],
+      );
+    } catch (error) {
+      throw new GradientError(
+        'invalid-data',
+        `source: this engine neither imports nor copies this frame (${why}; copyExternalImageToTexture: ${(error as Error)?.message ?? error}); pass a GPUTexture, or an ImageBitmap of the frame made with createImageBitmap`,
+      );
+    }
+    return this.copyTexture;
+  }
+}
+
+disposable(PreparedImageKernel);
+
+function isExternalTexture(value: unknown): value is GPUExternalTexture {
+  return Object.prototype.toString.call(value) === '[object GPUExternalTexture]';
+}
+
+function isFrame(value: unknown): boolean {
+  const v = value as Record<string, unknown> | null;
+  return !!v && typeof v === 'object' && ('videoWidth' in v || 'displayWidth' in v);
+}
+
+/** Checks the options, compiles the conversion, gradient and drawing pipelines, and allocates the kernel's buffers. */
+export async function prepareImageKernel(
+  rt: PrepareRuntime,
+  options: PrepareImageOptions,
+  forget: (kernel: PreparedImageKernel) => void,
+): Promise<PreparedImageKernel> {
+  const { width, height, ...rest } = options ?? ({} as PrepareImageOptions);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new GradientError('invalid-shape', `width ${describe(width)} and height ${describe(height)} must be positive integers`);
+  }
+  const { channel, output, planOptions } = imageOptions(rest);
+  const shape = [height, width];
+  const channelCode = CHANNEL_CODE[channel];
+  const noop = () => {};
+  const gradient = await prepareKernel(rt, { ...planOptions, shape, derived: output === 'magnitude' ? 'magnitude' : undefined }, noop);
+  const { axis: _axis, ...drawOptions } = planOptions;
+  const drawGradient = await prepareKernel(rt, { ...drawOptions, shape }, noop).catch((error) => {
+    gradient.destroy();
+    throw error;
+  });
+  try {
+    let externalError = 'no importExternalTexture';
+    const external = typeof rt.device.importExternalTexture === 'function' ? rt.pipelines.imagePipeline(channelCode, true, true) : null;
+    const [round, exact, draw0, draw1, ext] = await Promise.all([
+      rt.pipelines.imagePipeline(channelCode, true),
+      rt.pipelines.imagePipeline(channelCode, false),
+      rt.pipelines.drawPipeline(0),
+      rt.pipelines.drawPipeline(1),
+      // An engine whose WGSL lacks texture_external still gets texture and copied frames.
+      external?.catch((error: Error) => {
+        externalError = error.message;
+        return null;
+      }) ?? null,
+    ]);
+    rt.life.checkUsable();
+    const count = width * height;
+    const buffers = await guarded(rt.device, () => {
+      const make = (label: string, size: number, usage: number) =>
+        rt.device.createBuffer({ label: `webgpu-gradient ${label}`, size, usage });
+      const storage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+      const imageUniforms = make('image parameters', 16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+      rt.device.queue.writeBuffer(imageUniforms, 0, imageParams(0, count, width));
+      return {
+        values: make('image values', ceilTo(count * 4, 16), storage),
+        imageUniforms,
+        drawBuffers: {
+          grad: make('draw gradient', drawGradient.outputLayout.totalBytes, storage),
+          uniforms: make('draw parameters', 16, BufferUsage.UNIFORM | BufferUsage.COPY_DST),
+          previous: make('draw scale', 16, storage),
+          next: make('draw maximum', 16, storage),
+        },
+      };
+    });
+    const kernel: PreparedImageKernel = new PreparedImageKernel({
+      rt,
+      width,
+      height,
+      channel: channelCode,
+      pipelines: {
+        texture: new Map([
+          [true, round],
+          [false, exact],
+        ]),
+        external: ext,
+        draw: [draw0, draw1],
+      },
+      gradient,
+      drawGradient,
+      ...buffers,
+      forget: () => forget(kernel),
+      externalError,
+    });
+    return kernel;
+  } catch (error) {
+    gradient.destroy();
+    drawGradient.destroy();
+    throw rt.life.translate(error);
+  }
+}
