@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One benchmark run on a lent GPU machine (no Node there): the host path end to end first (ours with
 # phases, the floors, the chunkBytes sweep, the previous build with --compare dist-before when carried;
-# then the peers end to end, and the per-call latency), then the kernel, copy floors and the peers' kernels.
+# then the peers end to end, and the per-call latency), a 1080p frame drawn against a copy of it, then the
+# kernel, copy floors and the peers' kernels.
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment).
 set -u
@@ -25,8 +26,10 @@ timeout "${PEERS_E2E_SECONDS:-120}" python3 bench/peers.py --e2e --json "$out/pe
 echo "bench/peers.py --e2e exit $?" >> "$out/peers-e2e.txt"
 timeout "${LATENCY_SECONDS:-40}" node bench/latency.mjs --engines node --json "$out/latency.json" > "$out/latency.txt" 2>&1
 echo "bench/latency.mjs exit $?" >> "$out/latency.txt"
+timeout "${FRAME_SECONDS:-20}" node bench/frame.mjs --engines node --size 1920x1080 --json "$out/frame.json" > "$out/frame.txt" 2>&1
+echo "bench/frame.mjs exit $?" >> "$out/frame.txt"
 timeout "${BENCH_SECONDS:-150}" node bench/gpu.mjs --no-cpu --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
 echo "bench/gpu.mjs exit $?" >> "$out/gpu.txt"
 timeout "${PEERS_SECONDS:-100}" python3 bench/peers.py --json "$out/peers.json" > "$out/peers.txt" 2>&1
 echo "bench/peers.py exit $?" >> "$out/peers.txt"
-tail -20 "$out/e2e.txt" "$out/peers-e2e.txt" "$out/latency.txt"
+tail -20 "$out/e2e.txt" "$out/peers-e2e.txt" "$out/latency.txt" "$out/frame.txt"
