@@ -1,6 +1,7 @@
 import { chooseBackend } from './backend';
 import { fieldPanel } from './panels/field';
 import { imagePanel } from './panels/image';
+import { canPresentWebGPU, livePanel } from './panels/live';
 import { speedPanel } from './panels/speed';
 import { tutorialPanel } from './panels/tutorial';
 
@@ -30,9 +31,13 @@ if (backend.kind === 'gpu') {
   banner.textContent = `WebGPU is not available, so every panel runs on cpuGradient (the float64 CPU reference). Why: ${backend.reason}.`;
 }
 document.body.dataset.backend = backend.kind;
+// Asked before any panel draws (see canPresentWebGPU).
+const presents = backend.kind === 'gpu' && (await canPresentWebGPU().catch(() => false));
 
 await runPanel('tutorial', (root) => tutorialPanel(root, backend));
 await runPanel('field', (root) => fieldPanel(root, backend));
 await runPanel('image', (root) => imagePanel(root, backend));
 await runPanel('speed', (root) => speedPanel(root, backend));
+// Last: its frames keep running, and the other panels' readbacks would blur its count of maps per frame.
+await runPanel('live', (root) => livePanel(root, backend, presents));
 document.body.dataset.ready = 'true';

@@ -31,6 +31,17 @@ async function openDemo(browser: Browser, width: number, height: number): Promis
   const page = await browser.newPage();
   await page.setViewport({ width, height });
   const errors: string[] = [];
+  // Count maps (readbacks) the page makes.
+  await page.evaluateOnNewDocument(() => {
+    const w = window as unknown as { __maps: number };
+    w.__maps = 0;
+    if (typeof GPUBuffer === 'undefined') return;
+    const mapAsync = GPUBuffer.prototype.mapAsync;
+    GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
+      w.__maps++;
+      return mapAsync.apply(this, args);
+    };
+  });
   page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
@@ -52,9 +63,47 @@ const nonBlank = (page: Page, selector: string) =>
     return differ / (d.length / 4);
   });
 
+/** The live panel's frame count, and a summary of its output canvas: the fraction of non-black pixels and a checksum. */
+async function liveFrame(page: Page): Promise<{ frames: number; lit: number; sum: number; mode: string }> {
+  return page.evaluate(() => {
+    const live = (window as unknown as { __live: { frames: number; mode: string } }).__live;
+    const source = document.querySelector<HTMLCanvasElement>('#live canvas')!;
+    const copy = document.createElement('canvas');
+    copy.width = source.width;
+    copy.height = source.height;
+    const g = copy.getContext('2d')!;
+    g.drawImage(source, 0, 0);
+    const d = g.getImageData(0, 0, copy.width, copy.height).data;
+    let lit = 0,
+      sum = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] + d[i + 1] + d[i + 2] > 30) lit++;
+      sum = (sum * 31 + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) % 1_000_000_007;
+    }
+    return { frames: live.frames, lit: lit / (d.length / 4), sum, mode: live.mode };
+  });
+}
+
+/** Frames advance, the output is drawn and changes, and (`maps`) no map happens while they do. */
+async function checkLive(page: Page, label: string, minLit = 0.01) {
+  const maps = () => page.evaluate(() => (window as unknown as { __maps?: number }).__maps ?? 0);
+  const first = await liveFrame(page);
+  const mapsBefore = await maps();
+  await page.waitForFunction(
+    (n) => (window as unknown as { __live: { frames: number } }).__live.frames >= n,
+    { timeout: 120_000 },
+    first.frames + 10,
+  );
+  const later = await liveFrame(page);
+  expect(await maps(), `${label}: maps while ${later.frames - first.frames} frames were drawn`).toBe(mapsBefore);
+  expect(later.lit, `${label}: lit fraction of the output`).toBeGreaterThan(minLit);
+  expect(later.sum, `${label}: the output changes between frames`).not.toBe(first.sum);
+  return later;
+}
+
 async function checkPanels(page: Page) {
   const states = await page.$$eval('section.panel', (s) => s.map((e) => `${e.id}:${(e as HTMLElement).dataset.state}`));
-  expect(states).toEqual(['tutorial:done', 'field:done', 'image:done', 'speed:done']);
+  expect(states).toEqual(['tutorial:done', 'field:done', 'image:done', 'speed:done', 'live:done']);
   const tutorial = await text(page, '#tutorial tbody');
   expect(tutorial).toContain('5, 6, 8, 10, 11');
   expect(tutorial).toContain('4, 6, 8, 10, 12');
@@ -83,6 +132,17 @@ describe.each(BROWSERS)('demo page in %s', (name) => {
         el.dispatchEvent(new Event('input'));
       });
       await page.waitForFunction(() => document.querySelector('#field .message')?.textContent?.includes('max'), { timeout: 60_000 });
+      // The live panel: frames drawn on the GPU with no map (readback) per frame, the picture moving.
+      const live = await checkLive(page, `${name} live`);
+      console.log(`${name}: live panel: ${live.mode}`);
+      // Firefox draws every frame on the GPU and presents it on a WebGPU canvas. Headless Chromium on
+      // SwiftShader loses the device on presenting any WebGPU canvas (a bare clear-and-present loop too):
+      // the panel detects it and carries on with cpuImageGradient.
+      expect(live.mode).toMatch(
+        name === 'firefox'
+          ? /ImageBitmap of each frame|video element/
+          : /ImageBitmap of each frame|video element|loses the GPU device on presenting/,
+      );
       // The image panel's operator switch: Sobel through gpuImageGradient, spacing and edge order disabled.
       await page.select('#image select[name=operator]', 'sobel');
       await page.waitForFunction(() => document.querySelector('#image .message')?.textContent?.includes('Sobel'), { timeout: 60_000 });
@@ -103,6 +163,7 @@ describe.each(BROWSERS)('demo page in %s', (name) => {
     try {
       const { page, errors } = await openDemo(browser, 1280, 800);
       expect(await page.$eval('body', (b) => b.dataset.backend)).toBe('cpu');
+      await checkLive(page, `${name} live without WebGPU`);
       expect(await page.$eval('#banner', (b) => b.className)).toContain('warn');
       expect(await text(page, '#banner')).toMatch(/WebGPU is not available.*Why: /);
       await checkPanels(page);
@@ -113,4 +174,25 @@ describe.each(BROWSERS)('demo page in %s', (name) => {
       await browser.close();
     }
   }, 600_000);
+});
+
+describe.each(BROWSERS)('live panel with a fake camera in %s', (name) => {
+  it("the camera's frames are drawn, on the GPU where the browser presents WebGPU canvases, with no map per frame", async () => {
+    const browser = await launchBrowser(name, {
+      chromiumArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+      firefoxPrefs: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true },
+    });
+    try {
+      const { page, errors } = await openDemo(browser, 1280, 800);
+      await page.click('#live button[name=camera]');
+      await page.waitForFunction(() => document.querySelector('#live .source')?.textContent === 'your camera', { timeout: 60_000 });
+      // Fake cameras show mostly flat colour (Firefox's a green field): few edges, but some.
+      const live = await checkLive(page, `${name} fake camera`, 0.001);
+      console.log(`${name}: fake camera: ${live.mode}`);
+      await page.screenshot({ path: `${shots}/demo-${name}-camera.png`, fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 300_000);
 });

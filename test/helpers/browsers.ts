@@ -68,18 +68,24 @@ const FIREFOX_WEBGPU_PREFS = { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-bl
  * Firefox with WebGPU enabled but the blocklist kept: navigator.gpu exists, requestAdapter() gives null
  * and the console says "WebGPU is disabled by blocklist".
  */
-export async function launchBrowser(name: BrowserName, { webgpu = true as boolean | 'blocklisted' } = {}): Promise<Browser> {
+export async function launchBrowser(
+  name: BrowserName,
+  { webgpu = true as boolean | 'blocklisted', chromiumArgs = [] as string[], firefoxPrefs = {} as Record<string, unknown> } = {},
+): Promise<Browser> {
   ensureSystemPackages();
   if (name === 'chromium') {
     const args =
       webgpu === true ? CHROME_ARGS : CHROME_ARGS.filter((a) => a !== '--enable-unsafe-webgpu').concat('--disable-features=WebGPU');
-    return puppeteer.launch({ executablePath: chromiumPath()!, headless: true, args });
+    return puppeteer.launch({ executablePath: chromiumPath()!, headless: true, args: [...args, ...chromiumArgs] });
   }
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: firefoxPath()!,
     headless: true,
-    extraPrefsFirefox: webgpu === true ? FIREFOX_WEBGPU_PREFS : webgpu === 'blocklisted' ? { 'dom.webgpu.enabled': true } : {},
+    extraPrefsFirefox: {
+      ...(webgpu === true ? FIREFOX_WEBGPU_PREFS : webgpu === 'blocklisted' ? { 'dom.webgpu.enabled': true } : {}),
+      ...firefoxPrefs,
+    },
     env: vulkanEnv(), // Firefox finds no Vulkan driver on a machine without a GPU unless pointed at SwiftShader's
   });
 }
