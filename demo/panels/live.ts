@@ -12,7 +12,8 @@ interface LiveState {
 
 /**
  * Whether this browser can present WebGPU canvases: a few frames on a small canvas with a device of its
- * own, then whether that device was lost. Headless Chromium on SwiftShader loses the device on presenting
+ * own, then whether that device was lost. Headless Chromium on SwiftShader with its default flags (without
+ * --enable-features=Vulkan --use-angle=vulkan) loses the device on presenting
  * any WebGPU canvas, and its GPU process then clears the page's 2D canvases too, so the demo asks before
  * any panel draws.
  */
@@ -77,7 +78,7 @@ function generatedVideo(): MediaStream {
  * Every frame of a video — the camera when the user allows it, else one the page makes — goes through a
  * prepared image kernel whose `draw` paints the gradient into a storage texture, copied to the canvas: no
  * readback. Where the engine cannot record a video frame directly (no importExternalTexture, no copy of
- * a video: Firefox, or Chromium on SwiftShader), an ImageBitmap of the frame is drawn instead. Without
+ * a video: Firefox), an ImageBitmap of the frame is drawn instead. Without
  * WebGPU, cpuImageGradient draws the magnitude, slower.
  */
 export async function livePanel(root: HTMLElement, backend: Backend, presents: boolean): Promise<void> {
@@ -141,7 +142,7 @@ export async function livePanel(root: HTMLElement, backend: Backend, presents: b
         if (state.frames >= 5) firstFrames();
       } catch (e) {
         if (e instanceof CanvasLost || (e instanceof GradientError && e.code === 'device-lost')) {
-          // Detected, not assumed: headless Chromium on SwiftShader loses the device on presenting any
+          // Detected, not assumed: headless Chromium on SwiftShader (default flags) loses the device on presenting any
           // WebGPU canvas; the panel carries on with cpuImageGradient.
           toCpu('cpuImageGradient: the GPU device was lost while presenting the WebGPU canvas');
         } else {
@@ -171,7 +172,7 @@ async function gpuDrawer(
   const { device } = ctx;
   const context = output.getContext('webgpu')!;
   // The canvas in the engine's preferred format, the drawing blitted onto it: presenting an rgba8unorm
-  // canvas filled by a copy lost the device in headless Chromium on SwiftShader.
+  // canvas filled by a copy lost the device in headless Chromium on SwiftShader (default flags).
   const format = navigator.gpu.getPreferredCanvasFormat();
   context.configure({ device, format, alphaMode: 'opaque' });
   const target = device.createTexture({

@@ -27,8 +27,8 @@ export interface PrepareImageOptions extends ImageGradientOptions {
  * GPUExternalTexture, read as they are; a video element or VideoFrame, which the kernel imports with
  * importExternalTexture where the engine can; or any other image source, copied into a texture of the
  * kernel's (then only one copied frame per submit: the copy runs when recorded, the work when submitted).
- * Where an engine can neither import nor copy a video synchronously (Firefox 153; Chromium on
- * SwiftShader), pass an ImageBitmap of the frame (createImageBitmap) instead.
+ * Where an engine can neither import nor copy a video synchronously (Firefox 153), pass an
+ * ImageBitmap of the frame (createImageBitmap) instead.
  */
 export type FrameSource = GPUTexture | GPUExternalTexture | HTMLVideoElement | VideoFrame | ImageSource;
 

@@ -101,7 +101,7 @@ export function describeSource(source: unknown): SourceInfo {
  * Puts a source's pixels into `texture`: ImageData's bytes with writeTexture (Chromium 156 and Firefox 153
  * both refused ImageData in copyExternalImageToTexture here), anything else with copyExternalImageToTexture
  * — and where the engine refuses that source type there (Firefox 153 takes only ImageBitmap, image, canvas
- * and OffscreenCanvas; Chromium on SwiftShader failed on VideoFrame), through createImageBitmap first.
+ * and OffscreenCanvas; Chromium on SwiftShader with its default flags failed on VideoFrame), through createImageBitmap first.
  * Resolves to the copy's error scopes, to check once the work is done (not awaited: no extra round trip).
  */
 async function copyToTexture(

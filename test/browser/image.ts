@@ -18,6 +18,8 @@ export interface ImageReport {
   perFrame: string;
   /** The same with a VideoFrame of the canvas. */
   perFrameVideoFrame: string;
+  /** Whether the engine imports the video's frame as an external texture (the kernel tries that first). */
+  imports: boolean;
   missing: string[];
   failures: string[];
 }
@@ -41,7 +43,7 @@ function canvasOf(image: ImageData): HTMLCanvasElement {
 }
 
 async function run(): Promise<ImageReport> {
-  const report: ImageReport = { checked: [], missing: [], failures: [], perFrame: '', perFrameVideoFrame: '' };
+  const report: ImageReport = { checked: [], missing: [], failures: [], perFrame: '', perFrameVideoFrame: '', imports: false };
   const check = async (kind: string, source: ImageSource, reference: ImageData, options: ImageGradientOptions = {}) => {
     let got: Float32Array[];
     try {
@@ -140,6 +142,11 @@ async function run(): Promise<ImageReport> {
   // The per-frame path: a prepared image kernel records a frame synchronously (imported with
   // importExternalTexture where the engine can), read back here only to check it.
   report.perFrame = await perFrame(video, frame);
+  try {
+    report.imports = typeof ctx.device.importExternalTexture === 'function' && !!ctx.device.importExternalTexture({ source: video });
+  } catch {
+    report.imports = false;
+  }
   // Where a video cannot be recorded synchronously, an ImageBitmap of its frame can.
   const bitmapOfFrame = await createImageBitmap(video);
   const fromBitmap = await perFrame(bitmapOfFrame, frame);
@@ -166,6 +173,7 @@ run().then(
       missing: [],
       perFrame: '',
       perFrameVideoFrame: '',
+      imports: false,
       failures: [`page threw: ${error?.stack ?? error}`],
     };
   },

@@ -57,6 +57,10 @@ export const CHROME_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  // Chromium's compositor on Vulkan (ANGLE on Vulkan): without it, presenting any WebGPU canvas lost the
+  // device on SwiftShader (a bare clear-and-present loop; scratch probe, 2026-11-27).
+  '--enable-features=Vulkan',
+  '--use-angle=vulkan',
 ];
 
 /** Firefox's WebGPU switches: off by default on Linux, and SwiftShader is blocklisted without the second. */
