@@ -80,7 +80,8 @@ export async function launchBrowser(
   if (name === 'chromium') {
     const args =
       webgpu === true ? CHROME_ARGS : CHROME_ARGS.filter((a) => a !== '--enable-unsafe-webgpu').concat('--disable-features=WebGPU');
-    return puppeteer.launch({ executablePath: chromiumPath()!, headless: true, args: [...args, ...chromiumArgs] });
+    // The compositor on Vulkan needs a Vulkan driver too: SwiftShader's, where the machine has no GPU.
+    return puppeteer.launch({ executablePath: chromiumPath()!, headless: true, args: [...args, ...chromiumArgs], env: vulkanEnv() });
   }
   return puppeteer.launch({
     browser: 'firefox',
