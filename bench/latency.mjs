@@ -7,9 +7,9 @@
 //
 // --dist DIR measures another build of the library (DIR/index.js, e.g. an older commit's dist).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runInBrowser } from './browser-page.mjs';
 
 const args = process.argv.slice(2);
 const value = (name, fallback) => {
@@ -18,7 +18,6 @@ const value = (name, fallback) => {
 };
 const engines = value('--engines', 'node,bun,deno,chromium,firefox').split(',');
 const batch = Number(value('--batch', 1000));
-const root = resolve('.');
 const dist = value('--dist', 'dist');
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasGpu = existsSync('/dev/nvidia0') || (existsSync('/dev/dri') && execFileSync('ls', ['/dev/dri']).toString().includes('renderD'));
@@ -54,56 +53,16 @@ function runtime(name) {
   return JSON.parse(line.slice(8));
 }
 
-async function browser(name) {
-  const { default: puppeteer } = await import('puppeteer'); // not on GPU machines, which run only the runtimes
-  const server = createServer((req, res) => {
-    const url = req.url.split('?')[0];
-    if (url === '/') {
-      res.setHeader('content-type', 'text/html');
-      res.end(`<!doctype html><link rel="icon" href="data:,"><script type="module">
-        import * as lib from '/${dist}/index.js';
-        import { measureLatency } from '/bench/latency-core.js';
-        const adapter = await navigator.gpu.requestAdapter();
-        window.__out = { ...(await measureLatency(lib, { batch: ${batch} })), adapter: lib.describeAdapter(adapter) };
-      </script>`);
-      return;
-    }
-    const path = join(root, url.replace(/\.\.+/g, ''));
-    if (!(url.startsWith(`/${dist}/`) || url.startsWith('/bench/')) || !existsSync(path)) {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    res.setHeader('content-type', extname(path) === '.js' ? 'text/javascript' : 'application/octet-stream');
-    res.end(readFileSync(path));
+function browser(name) {
+  return runInBrowser(name, {
+    dist,
+    env,
+    body: `
+      import * as lib from '/${dist}/index.js';
+      import { measureLatency } from '/bench/latency-core.js';
+      const adapter = await navigator.gpu.requestAdapter();
+      window.__out = { ...(await measureLatency(lib, { batch: ${batch} })), adapter: lib.describeAdapter(adapter) };`,
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const b =
-    name === 'chromium'
-      ? await puppeteer.launch({
-          executablePath: '/usr/bin/chromium',
-          headless: true,
-          protocolTimeout: 1_800_000,
-          args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update'],
-        })
-      : await puppeteer.launch({
-          browser: 'firefox',
-          executablePath: '/usr/bin/firefox-esr',
-          headless: true,
-          env,
-          protocolTimeout: 1_800_000,
-          extraPrefsFirefox: { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-blocklist': true },
-        });
-  try {
-    const page = await b.newPage();
-    page.on('pageerror', (e) => console.error(`${name} page error: ${e.message}`));
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction('window.__out !== undefined', { timeout: 1_800_000 });
-    return await page.evaluate('window.__out');
-  } finally {
-    await b.close();
-    server.close();
-  }
 }
 
 const results = {};

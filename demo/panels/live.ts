@@ -134,11 +134,14 @@ export async function livePanel(root: HTMLElement, backend: Backend, presents: b
         const now = performance.now();
         interval = interval ? 0.9 * interval + 0.1 * (now - last) : now - last;
         last = now;
+        const where = state.mode.startsWith('cpuImageGradient')
+          ? state.mode
+          : backend.kind === 'gpu'
+            ? `on the GPU (${state.mode})`
+            : 'cpuImageGradient (no WebGPU: slower)';
         message.textContent =
-          `${W}×${H}, ${backend.kind === 'gpu' ? `on the GPU (${state.mode})` : 'cpuImageGradient (no WebGPU: slower)'}: `.replace(
-            /on the GPU \((cpuImageGradient[^)]*)\)/,
-            '$1',
-          ) + `a frame every ${interval.toFixed(1)} ms (${(1000 / interval).toFixed(0)} per second), ${state.frames} frames`;
+          `${W}×${H}, ${where}: ` +
+          `a frame every ${interval.toFixed(1)} ms (${(1000 / interval).toFixed(0)} per second), ${state.frames} frames`;
         if (state.frames >= 5) firstFrames();
       } catch (e) {
         if (e instanceof CanvasLost || (e instanceof GradientError && e.code === 'device-lost')) {

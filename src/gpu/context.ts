@@ -13,7 +13,7 @@ import { GPU_OPTION_KEYS, gpuArguments, type OutputLayout, type PrepareOptions }
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
 import { PipelineCache } from './pipelines.js';
 import { BufferPool, type PoolStats } from './pool.js';
-import { disposable, type PreparedKernel, prepareKernel } from './prepared.js';
+import { disposable, type PreparedKernel, type PrepareRuntime, prepareKernel } from './prepared.js';
 import { scoped } from './scopes.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
@@ -166,15 +166,7 @@ export class GradientContext {
    * as often as wanted with different buffers. `destroy()` (or `using`) frees what it owns.
    */
   async prepare(options: PrepareOptions): Promise<PreparedKernel> {
-    const kernel = await prepareKernel(
-      { device: this.device, limits: this.limits, pipelines: this.pipelines, life: this.life },
-      options,
-      (k) => this.kernels.delete(k),
-    );
-    this.kernels.add(kernel);
-    // A context destroyed while the kernel was being prepared destroys it too.
-    if (this.life.isDestroyed) kernel.destroy();
-    return kernel;
+    return this.tracked((rt, forget) => prepareKernel(rt, options, forget));
   }
 
   /**
@@ -184,11 +176,13 @@ export class GradientContext {
    * video element or a VideoFrame. Nothing is read back.
    */
   async prepareImage(options: PrepareImageOptions): Promise<PreparedImageKernel> {
-    const kernel = await prepareImageKernel(
-      { device: this.device, limits: this.limits, pipelines: this.pipelines, life: this.life },
-      options,
-      (k) => this.kernels.delete(k),
-    );
+    return this.tracked((rt, forget) => prepareImageKernel(rt, options, forget));
+  }
+
+  /** A kernel made by `make`, destroyed with the context (also when the context is destroyed while it is being made). */
+  private async tracked<K extends { destroy(): void }>(make: (rt: PrepareRuntime, forget: (kernel: K) => void) => Promise<K>): Promise<K> {
+    const rt = { device: this.device, limits: this.limits, pipelines: this.pipelines, life: this.life };
+    const kernel = await make(rt, (k) => this.kernels.delete(k));
     this.kernels.add(kernel);
     if (this.life.isDestroyed) kernel.destroy();
     return kernel;

@@ -193,13 +193,7 @@ export const DRAW_FIELDS = [
 
 /** The `DrawParams` of a draw: an image `width` pixels wide of `count` pixels, d/dcol `slab` elements after d/drow. */
 export function drawParams(width: number, count: number, slab: number, scale: number): ArrayBuffer {
-  const layout = structLayout(DRAW_FIELDS);
-  const view = new DataView(new ArrayBuffer(layout.bytes));
-  view.setUint32(layout.at.width, width, true);
-  view.setUint32(layout.at.count, count, true);
-  view.setUint32(layout.at.slab, slab, true);
-  view.setFloat32(layout.at.scale, scale, true);
-  return view.buffer;
+  return packStruct(DRAW_FIELDS, { width, count, slab, scale });
 }
 
 /** The image conversion's CHANNEL constant. */
@@ -207,11 +201,21 @@ export const CHANNEL_CODE: Record<ImageChannel, number> = { luminance: 0, r: 1, 
 
 /** The `ImageParams` of one dispatch: elements [begin, begin + count) of an image `width` pixels wide. */
 export function imageParams(begin: number, count: number, width: number): ArrayBuffer {
-  const layout = structLayout(IMAGE_FIELDS);
+  return packStruct(IMAGE_FIELDS, { begin, count, width });
+}
+
+/** A struct of scalar members laid out by its field table (members not given stay 0). */
+function packStruct<F extends readonly (readonly [string, 'u32' | 'f32'])[]>(
+  fields: F,
+  values: Partial<Record<F[number][0], number>>,
+): ArrayBuffer {
+  const layout = structLayout(fields);
   const view = new DataView(new ArrayBuffer(layout.bytes));
-  view.setUint32(layout.at.begin, begin, true);
-  view.setUint32(layout.at.count, count, true);
-  view.setUint32(layout.at.width, width, true);
+  for (const [name, type] of fields) {
+    const value = (values as Record<string, number | undefined>)[name] ?? 0;
+    if (type === 'f32') view.setFloat32(layout.at[name as F[number][0]], value, true);
+    else view.setUint32(layout.at[name as F[number][0]], value, true);
+  }
   return view.buffer;
 }
 

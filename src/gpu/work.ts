@@ -28,6 +28,35 @@ export interface WorkOptions {
   readonly componentStride: number;
 }
 
+/** Splits a plan (or one piece of it) into dispatches writing `slots` (pure: dispatch.ts). */
+function stepsOf(
+  plan: Plan,
+  layout: Layout,
+  format: InputFormat,
+  slots: readonly OutputSlot[],
+  options: WorkOptions,
+  limits: GpuLimits,
+  piece?: Piece,
+) {
+  const { op, components, componentStride } = options;
+  const bpe = format.bytesPerElement;
+  return op === 'gradient'
+    ? planSteps(plan, layout, bpe, slots, limits, piece)
+    : planFusedSteps(plan, layout, bpe, components, componentStride, slots, limits, keepsAxisOrder(op), piece);
+}
+
+/** The pipeline variant of each step. */
+function variantsOf(plan: Plan, layout: Layout, op: Operation, steps: readonly Step[]) {
+  return steps.map((step) =>
+    kernelVariant(
+      plan,
+      layout,
+      op,
+      step.slots.map((s) => plan.axes[s.axisIndex]),
+    ),
+  );
+}
+
 /** Splits a plan (or one piece of it) into dispatches writing `slots`, and fetches (or builds) the pipeline of each. */
 export async function planWork(
   pipelines: PipelineCache,
@@ -39,25 +68,9 @@ export async function planWork(
   options: WorkOptions,
   piece?: Piece,
 ): Promise<Work> {
-  const { op, components, componentStride } = options;
-  const steps =
-    op === 'gradient'
-      ? planSteps(plan, layout, format.bytesPerElement, slots, limits, piece)
-      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, limits, keepsAxisOrder(op), piece);
-  const built = await Promise.all(
-    steps.map((step) =>
-      pipelines.pipeline(
-        format,
-        kernelVariant(
-          plan,
-          layout,
-          op,
-          step.slots.map((s) => plan.axes[s.axisIndex]),
-        ),
-      ),
-    ),
-  );
-  return { plan, format, steps, pipelines: built, op, components, componentStride };
+  const steps = stepsOf(plan, layout, format, slots, options, limits, piece);
+  const built = await Promise.all(variantsOf(plan, layout, options.op, steps).map((v) => pipelines.pipeline(format, v)));
+  return { plan, format, steps, pipelines: built, ...options };
 }
 
 /**
@@ -73,26 +86,9 @@ export function readyWork(
   slots: readonly OutputSlot[],
   options: WorkOptions,
 ): Work | null {
-  const { op, components, componentStride } = options;
-  const steps =
-    op === 'gradient'
-      ? planSteps(plan, layout, format.bytesPerElement, slots, limits)
-      : planFusedSteps(plan, layout, format.bytesPerElement, components, componentStride, slots, limits, keepsAxisOrder(op));
-  const built: GPUComputePipeline[] = [];
-  for (const step of steps) {
-    const pipeline = pipelines.ready(
-      format,
-      kernelVariant(
-        plan,
-        layout,
-        op,
-        step.slots.map((s) => plan.axes[s.axisIndex]),
-      ),
-    );
-    if (!pipeline) return null;
-    built.push(pipeline);
-  }
-  return { plan, format, steps, pipelines: built, op, components, componentStride };
+  const steps = stepsOf(plan, layout, format, slots, options, limits);
+  const built = variantsOf(plan, layout, options.op, steps).map((v) => pipelines.ready(format, v));
+  return built.every((p) => p !== null) ? { plan, format, steps, pipelines: built as GPUComputePipeline[], ...options } : null;
 }
 
 /** What recording borrows: the device, its pipeline cache (layout, empty weights) and the pool. */
