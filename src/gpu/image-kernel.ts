@@ -58,7 +58,6 @@ interface ImageKernelParts {
   readonly rt: PrepareRuntime;
   readonly width: number;
   readonly height: number;
-  readonly channel: number;
   readonly pipelines: { texture: Map<boolean, GPUComputePipeline>; external: GPUComputePipeline | null; draw: GPUComputePipeline[] };
   readonly values: GPUBuffer;
   readonly imageUniforms: GPUBuffer;
@@ -333,7 +332,6 @@ export async function prepareImageKernel(
       rt,
       width,
       height,
-      channel: channelCode,
       pipelines: {
         texture: new Map([
           [true, round],
