@@ -260,6 +260,11 @@ describe('prepared image kernels: per-frame encode and draw, nothing read back',
     expect(attempt(() => k.encode(encoder, { source: {} as GPUTexture, output }))?.code).toBe('invalid-data');
     expect(attempt(() => k.draw(encoder, { source: good, target: noStorage }))?.message).toMatch(/STORAGE_BINDING/);
     expect(attempt(() => k.draw(encoder, { source: good, target: good }))?.code).toBe('invalid-option');
+    const pass = encoder.beginComputePass();
+    expect(attempt(() => k.encode(pass, { source: good, output, timestampWrites: {} as never }))?.message).toMatch(
+      /timestampWrites: only for a command encoder/,
+    );
+    pass.end();
     encoder.finish();
     await expect(suite.ctx.prepareImage({ width: 0, height: 8 })).rejects.toThrow(/width 0/);
     k.destroy();

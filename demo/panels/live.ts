@@ -1,4 +1,4 @@
-import { cpuImageGradient, defaultGradient, GradientError, type PreparedImageKernel } from '../../src/index';
+import { cpuImageGradient, createGradient, defaultGradient, GradientError, type PreparedImageKernel } from '../../src/index';
 import type { Backend } from '../backend';
 
 const W = 320,
@@ -8,7 +8,12 @@ const W = 320,
 interface LiveState {
   frames: number;
   mode: string;
+  /** GPU time of a frame's compute pass (conversion, gradient, drawing), from timestamp queries; NaN without them. */
+  gpuMs: number;
 }
+
+/** Frames between two GPU-time readings: the reading maps a buffer, which the frames themselves never do. */
+const TIMING_EVERY = 30;
 
 /**
  * Whether this browser can present WebGPU canvases: a few frames on a small canvas with a device of its
@@ -89,7 +94,7 @@ export async function livePanel(root: HTMLElement, backend: Backend, presents: b
   const camera = root.querySelector<HTMLButtonElement>('button[name=camera]')!;
   const caption = root.querySelector<HTMLElement>('.source')!;
   const message = root.querySelector<HTMLElement>('.message')!;
-  const state: LiveState = { frames: 0, mode: '' };
+  const state: LiveState = { frames: 0, mode: '', gpuMs: Number.NaN };
   (window as unknown as { __live: LiveState }).__live = state;
 
   async function play(stream: MediaStream): Promise<void> {
@@ -141,7 +146,8 @@ export async function livePanel(root: HTMLElement, backend: Backend, presents: b
             : 'cpuImageGradient (no WebGPU: slower)';
         message.textContent =
           `${W}×${H}, ${where}: ` +
-          `a frame every ${interval.toFixed(1)} ms (${(1000 / interval).toFixed(0)} per second), ${state.frames} frames`;
+          `a frame every ${interval.toFixed(1)} ms (${(1000 / interval).toFixed(0)} per second), ${state.frames} frames` +
+          (Number.isFinite(state.gpuMs) ? `; GPU time of a frame's passes ${state.gpuMs.toFixed(2)} ms (timestamp queries)` : '');
         if (state.frames >= 5) firstFrames();
       } catch (e) {
         if (e instanceof CanvasLost || (e instanceof GradientError && e.code === 'device-lost')) {
@@ -171,8 +177,15 @@ async function gpuDrawer(
   style: HTMLSelectElement,
   state: LiveState,
 ): Promise<Drawer> {
-  const ctx = await defaultGradient();
+  // A device of the panel's own with timestamp queries where the adapter has them (for the GPU time
+  // shown); the library's default device otherwise.
+  const adapter = await navigator.gpu.requestAdapter();
+  const timed = !!adapter?.features.has('timestamp-query');
+  const ctx = timed
+    ? await createGradient({ device: await adapter!.requestDevice({ requiredFeatures: ['timestamp-query'] }) })
+    : await defaultGradient();
   const { device } = ctx;
+  const timing = timed ? gpuTimer(device, state) : null;
   const context = output.getContext('webgpu')!;
   // The canvas in the engine's preferred format, the drawing blitted onto it: presenting an rgba8unorm
   // canvas filled by a copy lost the device in headless Chromium on SwiftShader (default flags).
@@ -212,7 +225,9 @@ async function gpuDrawer(
     const sized = video.videoWidth === W && video.videoHeight === H;
     const record = (source: HTMLVideoElement | ImageBitmap) => {
       const encoder = device.createCommandEncoder();
-      kernel!.draw(encoder, { source, target, style: style.value as 'magnitude' | 'direction' });
+      const timestampWrites = state.frames % TIMING_EVERY === 0 ? timing?.writes() : undefined;
+      kernel!.draw(encoder, { source, target, style: style.value as 'magnitude' | 'direction', timestampWrites });
+      if (timestampWrites) timing!.resolve(encoder);
       const pass = encoder.beginRenderPass({
         colorAttachments: [{ view: context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }],
       });
@@ -221,6 +236,7 @@ async function gpuDrawer(
       pass.draw(3);
       pass.end();
       device.queue.submit([encoder.finish()]);
+      if (timestampWrites) timing!.read();
       if (ctx.isLost) throw new CanvasLost('the device was lost');
     };
     if (direct && sized) {
@@ -237,6 +253,37 @@ async function gpuDrawer(
     record(bitmap);
     bitmap.close();
     state.mode = 'an ImageBitmap of each frame';
+  };
+}
+
+/**
+ * Reads the time of one frame's compute pass every TIMING_EVERY frames: its two timestamps resolved and
+ * copied into a small buffer, mapped when the frame is done (while a reading is pending, none is taken).
+ */
+function gpuTimer(device: GPUDevice, state: LiveState) {
+  const querySet = device.createQuerySet({ type: 'timestamp', count: 2 });
+  const resolved = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  const readback = device.createBuffer({ label: 'demo GPU time', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  let pending = false;
+  return {
+    writes: (): GPUComputePassTimestampWrites | undefined =>
+      pending ? undefined : { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+    resolve(encoder: GPUCommandEncoder) {
+      encoder.resolveQuerySet(querySet, 0, 2, resolved, 0);
+      encoder.copyBufferToBuffer(resolved, 0, readback, 0, 16);
+      pending = true;
+    },
+    read() {
+      readback.mapAsync(GPUMapMode.READ).then(
+        () => {
+          const [begin, end] = new BigUint64Array(readback.getMappedRange());
+          state.gpuMs = Number(end - begin) / 1e6;
+          readback.unmap();
+          pending = false;
+        },
+        () => {},
+      );
+    },
   };
 }
 

@@ -40,6 +40,8 @@ export interface ImageKernelOutputs {
   output?: KernelBinding;
   /** One buffer per output. */
   outputs?: readonly KernelBinding[];
+  /** Timestamp writes of the compute pass `encode` begins when given a command encoder (profiling). */
+  timestampWrites?: GPUComputePassTimestampWrites;
 }
 
 /** What `draw` reads and where it draws. */
@@ -52,6 +54,8 @@ export interface ImageKernelDraw {
   style?: 'magnitude' | 'direction';
   /** The magnitude drawn at full brightness; default: the largest magnitude of the previous draw (no readback). */
   scale?: number;
+  /** Timestamp writes of the draw's compute pass (profiling: the frame's conversion, gradient and drawing). */
+  timestampWrites?: GPUComputePassTimestampWrites;
 }
 
 interface ImageKernelParts {
@@ -88,14 +92,17 @@ export class PreparedImageKernel {
    */
   encode(target: GPUCommandEncoder | GPUComputePassEncoder, args: ImageKernelOutputs): void {
     this.check();
-    const { output, outputs } = args ?? ({} as ImageKernelOutputs);
-    // Every check before anything is recorded.
+    const { output, outputs, timestampWrites } = args ?? ({} as ImageKernelOutputs);
+    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
+    // Every check before anything is recorded (or a frame copied).
+    if (isPass && timestampWrites !== undefined) {
+      throw new GradientError('invalid-option', 'timestampWrites: only for a command encoder (an open pass has its own timestamp writes)');
+    }
     const gradient = this.parts.gradient.recorder({ input: this.parts.values, output, outputs } as never, true);
     const convert = this.converter(args?.source);
-    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
     const pass = isPass
       ? (target as GPUComputePassEncoder)
-      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient image' });
+      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient image', timestampWrites });
     convert(pass);
     gradient(pass);
     if (!isPass) pass.end();
@@ -129,7 +136,7 @@ export class PreparedImageKernel {
     const convert = this.converter(args?.source);
     const slab = p.drawGradient.outputLayout.slabBytes / 4;
     p.rt.device.queue.writeBuffer(uniforms, 0, drawParams(p.width, p.width * p.height, slab, scale));
-    const pass = encoder.beginComputePass({ label: 'webgpu-gradient draw' });
+    const pass = encoder.beginComputePass({ label: 'webgpu-gradient draw', timestampWrites: args.timestampWrites });
     convert(pass);
     gradient(pass);
     pass.setPipeline(p.pipelines.draw[style === 'magnitude' ? 0 : 1]);
