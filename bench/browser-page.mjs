@@ -32,7 +32,16 @@ export async function runInBrowser(name, { body, dist = 'dist', env = process.en
           headless: true,
           protocolTimeout: timeout,
           env,
-          args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+          // The compositor on Vulkan, as the tests run Chromium (its default flags on SwiftShader can neither
+          // present a WebGPU canvas nor import a video frame).
+          args: [
+            '--enable-unsafe-webgpu',
+            '--no-sandbox',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--enable-features=Vulkan',
+            '--use-angle=vulkan',
+          ],
         })
       : await puppeteer.launch({
           browser: 'firefox',

@@ -1,5 +1,6 @@
 // Per-frame image work against a plain copy of the same frame (bench/frame-core.js), in headless Chromium
-// and Firefox (an ImageBitmap frame) and in Node through Dawn (a texture frame): `npm run build` first.
+// (a video frame, imported as an external texture), Firefox (an ImageBitmap frame: it imports no video) and
+// Node through Dawn (a texture frame): `npm run build` first.
 //   node bench/frame.mjs [--engines chromium,firefox,node] [--size 640x480] [--json FILE]
 import { existsSync, writeFileSync } from 'node:fs';
 import { runInBrowser } from './browser-page.mjs';
@@ -18,7 +19,7 @@ function browser(name) {
       import * as lib from '/dist/index.js';
       import { measureFrames } from '/bench/frame-core.js';
       const adapter = await navigator.gpu.requestAdapter();
-      window.__out = { ...(await measureFrames(lib, { width: ${width}, height: ${height} })), adapter: lib.describeAdapter(adapter) };`,
+      window.__out = { ...(await measureFrames(lib, { width: ${width}, height: ${height}, source: '${name === 'chromium' ? 'video' : 'bitmap'}' })), adapter: lib.describeAdapter(adapter) };`,
   });
 }
 
@@ -36,7 +37,7 @@ for (const name of engines) {
   const r = name === 'node' ? await node() : await browser(name);
   results[name] = r;
   console.log(
-    `${name.padEnd(9)} ${r.adapter}: ${r.width}×${r.height} ${r.source} frame: draw (copy in, convert, Sobel, draw) ${r.drawMs.toFixed(2)} ms, ` +
+    `${name.padEnd(9)} ${r.adapter}: ${r.width}×${r.height} ${r.source} frame: draw (frame in, convert, Sobel, draw) ${r.drawMs.toFixed(2)} ms, ` +
       `plain copy ${r.copyMs.toFixed(2)} ms = ${r.ratio.toFixed(2)}× the copy`,
   );
 }
