@@ -289,6 +289,9 @@ describe('concurrent calls of the same work share one dispatch', () => {
         () => ({ options: { shape: [16, 20], boundary: 'periodic', accuracy: 4, axis: 1 }, op: 'gradient', batched: true }),
         f32(320),
       ),
+      // Sobel and Scharr smooth across rows: stacked images must not smooth into each other.
+      ...calls(4, () => ({ options: { shape: [16, 20], operator: 'sobel' }, op: 'gradient', batched: true }), f32(320)),
+      ...calls(3, () => ({ options: { shape: [16, 20], operator: 'scharr' }, op: 'magnitude', batched: true }), f32(320)),
     ];
     // Warm: the first call of each kind compiles its pipelines.
     for (const c of plan) await (c.op === 'magnitude' ? ctx.magnitude(c.data, c.options) : ctx.gradient(c.data, c.options));
@@ -298,7 +301,7 @@ describe('concurrent calls of the same work share one dispatch', () => {
     );
     const after = ctx.stats().transfer;
     expect(after.groups - before.groups).toBe(1);
-    expect(after.batches - before.batches).toBe(5);
+    expect(after.batches - before.batches).toBe(7);
     expect(after.batchedJobs - before.batchedJobs).toBe(plan.filter((c) => c.batched).length);
     plan.forEach((c, i) => {
       const ref = c.op === 'magnitude' ? [cpuGradientMagnitude(c.data, c.options)] : cpuGradient(c.data, c.options);
