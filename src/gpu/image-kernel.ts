@@ -2,10 +2,18 @@ import { describe, GradientError } from '../errors.js';
 import { type ImageGradientOptions, imageOptions } from '../image.js';
 import { ceilTo, foldGrid, workgroupSize } from './dispatch.js';
 import { BufferUsage, TextureUsage } from './flags.js';
-import { describeSource, type ImageSource } from './image.js';
+import { describeSource, type ImageSource, imageTexture, putPixels } from './image.js';
 import { CHANNEL_CODE, drawParams, imageParams } from './kernels.js';
 import type { OutputLayout } from './operation.js';
-import { disposable, type KernelBinding, type PreparedKernel, type PrepareRuntime, prepareKernel } from './prepared.js';
+import {
+  disposable,
+  isComputePass,
+  type KernelBinding,
+  type PreparedKernel,
+  type PrepareRuntime,
+  prepareKernel,
+  refuseTimestampsInPass,
+} from './prepared.js';
 import { guarded } from './scopes.js';
 
 /**
@@ -93,11 +101,9 @@ export class PreparedImageKernel {
   encode(target: GPUCommandEncoder | GPUComputePassEncoder, args: ImageKernelOutputs): void {
     this.check();
     const { output, outputs, timestampWrites } = args ?? ({} as ImageKernelOutputs);
-    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
+    const isPass = isComputePass(target);
     // Every check before anything is recorded (or a frame copied).
-    if (isPass && timestampWrites !== undefined) {
-      throw new GradientError('invalid-option', 'timestampWrites: only for a command encoder (an open pass has its own timestamp writes)');
-    }
+    refuseTimestampsInPass(isPass, timestampWrites);
     const gradient = this.parts.gradient.recorder({ input: this.parts.values, output, outputs } as never, true);
     const convert = this.converter(args?.source);
     const pass = isPass
@@ -245,22 +251,9 @@ export class PreparedImageKernel {
   /** A frame copied into the kernel's own texture (engines without importExternalTexture). */
   private copied(source: unknown, why: string, pixels: Uint8Array | Uint8ClampedArray | null = null): GPUTexture {
     const p = this.parts;
-    this.copyTexture ??= p.rt.device.createTexture({
-      label: 'webgpu-gradient frame',
-      size: [p.width, p.height],
-      format: 'rgba8unorm',
-      usage: TextureUsage.TEXTURE_BINDING | TextureUsage.COPY_DST | TextureUsage.RENDER_ATTACHMENT,
-    });
+    this.copyTexture ??= imageTexture(p.rt.device, p.width, p.height, 'webgpu-gradient frame');
     try {
-      if (pixels) {
-        p.rt.device.queue.writeTexture({ texture: this.copyTexture }, pixels, { bytesPerRow: 4 * p.width }, [p.width, p.height]);
-        return this.copyTexture;
-      }
-      p.rt.device.queue.copyExternalImageToTexture(
-        { source: source as GPUCopyExternalImageSource },
-        { texture: this.copyTexture, premultipliedAlpha: false },
-        [p.width, p.height],
-      );
+      putPixels(p.rt.device, source, pixels, this.copyTexture);
     } catch (error) {
       throw new GradientError(
         'invalid-data',

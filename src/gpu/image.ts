@@ -110,17 +110,7 @@ async function copyToTexture(
   src: SourceInfo,
   texture: GPUTexture,
 ): Promise<{ errors: Promise<GradientError | null> }> {
-  const size = [src.width, src.height];
-  const copy = (from: unknown) =>
-    scoped(device, () => {
-      if (src.pixels && from === source) device.queue.writeTexture({ texture }, src.pixels, { bytesPerRow: 4 * src.width }, size);
-      else
-        device.queue.copyExternalImageToTexture(
-          { source: from as GPUCopyExternalImageSource },
-          { texture, premultipliedAlpha: false },
-          size,
-        );
-    });
+  const copy = (from: unknown) => scoped(device, () => putPixels(device, from, from === source ? src.pixels : null, texture));
   const refused = (error: unknown) => new GradientError('invalid-data', `source: ${(error as Error)?.message ?? error}`);
   try {
     return copy(source);
@@ -144,6 +134,28 @@ async function copyToTexture(
   }
 }
 
+/** An rgba8unorm texture of `width`×`height` that sources can be copied into and the conversion reads. */
+export function imageTexture(device: GPUDevice, width: number, height: number, label: string): GPUTexture {
+  return device.createTexture({
+    label,
+    size: [width, height],
+    format: 'rgba8unorm',
+    // copyExternalImageToTexture needs RENDER_ATTACHMENT on its destination.
+    usage: TextureUsage.TEXTURE_BINDING | TextureUsage.COPY_DST | TextureUsage.RENDER_ATTACHMENT,
+  });
+}
+
+/**
+ * Puts a source's pixels into all of `texture`: `pixels` (ImageData's bytes) with writeTexture, anything
+ * else with copyExternalImageToTexture, colours not premultiplied. Throws what the engine throws.
+ */
+export function putPixels(device: GPUDevice, source: unknown, pixels: Uint8Array | Uint8ClampedArray | null, texture: GPUTexture): void {
+  const size = [texture.width, texture.height];
+  if (pixels) device.queue.writeTexture({ texture }, pixels, { bytesPerRow: 4 * texture.width }, size);
+  else
+    device.queue.copyExternalImageToTexture({ source: source as GPUCopyExternalImageSource }, { texture, premultipliedAlpha: false }, size);
+}
+
 /** The rgba8unorm textures sources are copied into, reused across calls (one per call in flight). */
 export class ImageTextures {
   private readonly free: GPUTexture[] = [];
@@ -154,13 +166,7 @@ export class ImageTextures {
   acquire(width: number, height: number): GPUTexture {
     const i = this.free.findIndex((t) => t.width === width && t.height === height);
     if (i >= 0) return this.free.splice(i, 1)[0];
-    return this.device.createTexture({
-      label: 'webgpu-gradient image',
-      size: [width, height],
-      format: 'rgba8unorm',
-      // copyExternalImageToTexture needs RENDER_ATTACHMENT on its destination.
-      usage: TextureUsage.TEXTURE_BINDING | TextureUsage.COPY_DST | TextureUsage.RENDER_ATTACHMENT,
-    });
+    return imageTexture(this.device, width, height, 'webgpu-gradient image');
   }
 
   /** Keeps the texture for the next call of its size (at most two kept), or destroys it. */

@@ -162,11 +162,8 @@ export const IMAGE_FIELDS = [
   ['_pad0', 'u32'],
 ] as const satisfies readonly (readonly [string, FieldType])[];
 
-/** WGSL of the image conversion: texture → one f32 per pixel (luminance or a channel). */
-export const IMAGE_SHADER = imageSource;
-
 /**
- * The image conversion reading a texture_2d<f32>, or (`external`) a texture_external: a video frame
+ * WGSL of the image conversion (texture → one f32 per pixel, luminance or a channel), reading a texture_2d<f32>, or (`external`) a texture_external: a video frame
  * imported with importExternalTexture, whose textureLoad takes no mip level.
  */
 export function imageShader(external: boolean): string {

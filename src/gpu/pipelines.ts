@@ -40,17 +40,15 @@ export class PipelineCache {
   /** The compiled pipeline for an input format and kernel variant; built once per device. */
   pipeline(format: InputFormat, variant: KernelVariant): Promise<GPUComputePipeline> {
     const key = this.keyOf(format, variant);
-    let pipeline = this.pipelines.get(key);
-    if (!pipeline) {
+    return this.cached(key, () => {
       const constants = { ...format.constants, ...variant.constants, WG: workgroupSize(this.limits) };
-      pipeline = this.build(moduleName(format, variant.layout), variant.entry, constants);
-      this.pipelines.set(key, pipeline);
+      const pipeline = this.build(moduleName(format, variant.layout), variant.entry, constants);
       pipeline.then(
         (built) => this.built.set(key, built),
-        () => this.pipelines.delete(key),
+        () => {},
       );
-    }
-    return pipeline;
+      return pipeline;
+    });
   }
 
   /**

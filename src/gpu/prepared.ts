@@ -83,7 +83,7 @@ export class PreparedKernel {
    * anything, buffers that are not storage buffers, too small, misaligned, or overlapping the input.
    */
   encode(target: GPUCommandEncoder | GPUComputePassEncoder, buffers: KernelBuffers): void {
-    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
+    const isPass = isComputePass(target);
     const record = this.recorder(buffers, isPass);
     const pass = isPass
       ? (target as GPUComputePassEncoder)
@@ -134,9 +134,7 @@ export class PreparedKernel {
         }
       }),
     );
-    if (inPass && buffers.timestampWrites !== undefined) {
-      throw new GradientError('invalid-option', 'timestampWrites: only for a command encoder (an open pass has its own timestamp writes)');
-    }
+    refuseTimestampsInPass(inPass, buffers.timestampWrites);
     return (pass) =>
       dispatchSteps(pass, work.steps, work.pipelines, {
         device: p.device,
@@ -279,6 +277,18 @@ export async function prepareKernel(
 
 /** A binding that passed the checks: its buffer, offset, name and the bytes the kernel touches. */
 type Checked = BoundBuffer & { readonly name: string; readonly bytes: number };
+
+/** Whether `target` is an open compute pass rather than a command encoder (engines' classes differ, so by shape). */
+export function isComputePass(target: GPUCommandEncoder | GPUComputePassEncoder): target is GPUComputePassEncoder {
+  return typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
+}
+
+/** Timestamp writes belong to a pass the library begins: refused when recording into the caller's open pass. */
+export function refuseTimestampsInPass(inPass: boolean, timestampWrites: GPUComputePassTimestampWrites | undefined): void {
+  if (inPass && timestampWrites !== undefined) {
+    throw new GradientError('invalid-option', 'timestampWrites: only for a command encoder (an open pass has its own timestamp writes)');
+  }
+}
 
 /** Whether `value` looks like a GPUBuffer (engines' buffer classes differ, so by shape). */
 export function isGpuBuffer(value: unknown): value is GPUBuffer {
