@@ -4,7 +4,9 @@
 # then the peers end to end, and the per-call latency), a 1080p frame drawn against a copy of it, then the
 # kernel, copy floors and the peers' kernels.
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
-# Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment).
+# Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
+# STEPS picks steps (default: e2e peers-e2e latency frame kernel peers). Node runs with transparent huge
+# pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
 set -u
 source .gpu/setup.sh
 out=${OUT:-bench-out}
@@ -18,18 +20,33 @@ fi
 # To try this script on a machine without a GPU: VK_ICD_OVERRIDE=/usr/lib/chromium/vk_swiftshader_icd.json
 [ -n "${VK_ICD_OVERRIDE:-}" ] && export VK_DRIVER_FILES=$VK_ICD_OVERRIDE
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
+steps=" ${STEPS:-e2e peers-e2e latency frame kernel peers} "
+want() { [[ "$steps" == *" $1 "* ]]; }
+export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}
 compare=()
 [ -f dist-before/index.js ] && compare=(--compare dist-before)
-timeout "${E2E_SECONDS:-150}" node bench/e2e.mjs --no-cpu --chunks 16,64,256 "${compare[@]}" --json "$out/e2e.json" > "$out/e2e.txt" 2>&1
-echo "bench/e2e.mjs exit $?" >> "$out/e2e.txt"
-timeout "${PEERS_E2E_SECONDS:-120}" python3 bench/peers.py --e2e --json "$out/peers-e2e.json" > "$out/peers-e2e.txt" 2>&1
-echo "bench/peers.py --e2e exit $?" >> "$out/peers-e2e.txt"
-timeout "${LATENCY_SECONDS:-40}" node bench/latency.mjs --engines node --json "$out/latency.json" > "$out/latency.txt" 2>&1
-echo "bench/latency.mjs exit $?" >> "$out/latency.txt"
-timeout "${FRAME_SECONDS:-20}" node bench/frame.mjs --engines node --size 1920x1080 --json "$out/frame.json" > "$out/frame.txt" 2>&1
-echo "bench/frame.mjs exit $?" >> "$out/frame.txt"
-timeout "${BENCH_SECONDS:-150}" node bench/gpu.mjs --no-cpu --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
-echo "bench/gpu.mjs exit $?" >> "$out/gpu.txt"
-timeout "${PEERS_SECONDS:-100}" python3 bench/peers.py --json "$out/peers.json" > "$out/peers.txt" 2>&1
-echo "bench/peers.py exit $?" >> "$out/peers.txt"
-tail -20 "$out/e2e.txt" "$out/peers-e2e.txt" "$out/latency.txt" "$out/frame.txt"
+if want e2e; then
+  timeout "${E2E_SECONDS:-150}" node bench/e2e.mjs --no-cpu --chunks 16,64,256 "${compare[@]}" --json "$out/e2e.json" > "$out/e2e.txt" 2>&1
+  echo "bench/e2e.mjs exit $?" >> "$out/e2e.txt"
+fi
+if want peers-e2e; then
+  timeout "${PEERS_E2E_SECONDS:-120}" python3 bench/peers.py --e2e --json "$out/peers-e2e.json" > "$out/peers-e2e.txt" 2>&1
+  echo "bench/peers.py --e2e exit $?" >> "$out/peers-e2e.txt"
+fi
+if want latency; then
+  timeout "${LATENCY_SECONDS:-40}" node bench/latency.mjs --engines node --json "$out/latency.json" > "$out/latency.txt" 2>&1
+  echo "bench/latency.mjs exit $?" >> "$out/latency.txt"
+fi
+if want frame; then
+  timeout "${FRAME_SECONDS:-20}" node bench/frame.mjs --engines node --size 1920x1080 --json "$out/frame.json" > "$out/frame.txt" 2>&1
+  echo "bench/frame.mjs exit $?" >> "$out/frame.txt"
+fi
+if want kernel; then
+  timeout "${BENCH_SECONDS:-150}" node bench/gpu.mjs --no-cpu --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
+  echo "bench/gpu.mjs exit $?" >> "$out/gpu.txt"
+fi
+if want peers; then
+  timeout "${PEERS_SECONDS:-100}" python3 bench/peers.py --json "$out/peers.json" > "$out/peers.txt" 2>&1
+  echo "bench/peers.py exit $?" >> "$out/peers.txt"
+fi
+cd "$out" && tail -n 25 $(ls *.txt | grep -v nvidia-smi)

@@ -7,7 +7,7 @@
 //
 // --dist DIR measures another build of the library (DIR/index.js, e.g. an older commit's dist).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runInBrowser } from './browser-page.mjs';
 
@@ -39,6 +39,7 @@ const runtimeScript = `
   process.exit(0);`;
 
 function runtime(name) {
+  mkdirSync('scratch', { recursive: true });
   const file = resolve('scratch/latency-runtime.mjs');
   writeFileSync(file, runtimeScript);
   const [bin, pre] = {
