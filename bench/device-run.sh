@@ -5,7 +5,7 @@
 # kernel, copy floors and the peers' kernels.
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
-# STEPS picks steps (default: e2e peers-e2e latency frame kernel peers). Node runs with transparent huge
+# STEPS picks steps (default: e2e peers-e2e latency frame half kernel peers; KERNEL_SIZES limits the kernel's). Node runs with transparent huge
 # pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
 set -u
 source .gpu/setup.sh
@@ -20,7 +20,7 @@ fi
 # To try this script on a machine without a GPU: VK_ICD_OVERRIDE=/usr/lib/chromium/vk_swiftshader_icd.json
 [ -n "${VK_ICD_OVERRIDE:-}" ] && export VK_DRIVER_FILES=$VK_ICD_OVERRIDE
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-steps=" ${STEPS:-e2e peers-e2e latency frame kernel peers} "
+steps=" ${STEPS:-e2e peers-e2e latency frame half kernel peers} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}
 compare=()
@@ -41,8 +41,14 @@ if want frame; then
   timeout "${FRAME_SECONDS:-20}" node bench/frame.mjs --engines node --size 1920x1080 --json "$out/frame.json" > "$out/frame.txt" 2>&1
   echo "bench/frame.mjs exit $?" >> "$out/frame.txt"
 fi
+if want half; then
+  timeout "${HALF_SECONDS:-60}" node bench/half.mjs --sizes 2d:8192x8192,2d:4096x4096,3d:512x512x512 --json "$out/half.json" > "$out/half.txt" 2>&1
+  echo "bench/half.mjs exit $?" >> "$out/half.txt"
+fi
 if want kernel; then
-  timeout "${BENCH_SECONDS:-150}" node bench/gpu.mjs --no-cpu --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
+  sizes=()
+  [ -n "${KERNEL_SIZES:-}" ] && sizes=(--sizes "$KERNEL_SIZES")
+  timeout "${BENCH_SECONDS:-150}" node bench/gpu.mjs --no-cpu "${sizes[@]}" --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
   echo "bench/gpu.mjs exit $?" >> "$out/gpu.txt"
 fi
 if want peers; then

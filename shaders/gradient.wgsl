@@ -3,13 +3,13 @@
 // fused result (magnitude, divergence, curl) that never leaves registers. Shapes ride in the uniform `P`,
 // so one pipeline serves every shape.
 //
-// A module is four files: one of load_8/16/32.wgsl (binds `src`; load1(element) gives an f32 and
+// A module is five files: one of load_8/16/32.wgsl (binds `src`; load1(element) gives an f32 and
 // load4(group of four elements) a vec4<f32>), this file (constants, uniforms, helpers shared by both
-// layouts), stencil.wgsl (the stencils along one axis, a template instantiated per element type), and
-// one layout file, gradient_scalar.wgsl or gradient_vec4.wgsl, which binds the output `dst` with the
-// element type its invocations write whole: f32 for one element per invocation, vec4<f32> for four.
-// No invocation ever writes a lane of a vector another invocation also writes: WGSL lets a component
-// store access the whole vector, and Metal and D3D may read-modify-write it (gpuweb#2112), so
+// layouts), stencil.wgsl (the stencils along one axis, a template instantiated per element type), one
+// layout file, gradient_scalar.wgsl or gradient_vec4.wgsl, with the entry points, and one output file,
+// out_{f32,f16}_{scalar,vec4}.wgsl, which binds the output `dst` and stores results through store1 or
+// store4. No invocation ever writes a lane of a vector another invocation also writes: WGSL lets a
+// component store access the whole vector, and Metal and D3D may read-modify-write it (gpuweb#2112), so
 // neighbours storing lanes of one vec4 can lose each other's results. test/wgsl.test.ts checks it.
 //
 // Pipelines are specialised by the override constants below, never by shape: a constant condition
@@ -111,6 +111,51 @@ fn interior_weights(k: u32, i: u32) -> vec3<f32> {
   let pad = P.axes[k].w_pad;
   return vec3<f32>(weights[w >> 2u][w & 3u], weights[(w + pad) >> 2u][(w + pad) & 3u],
                    weights[(w + 2u * pad) >> 2u][(w + 2u * pad) & 3u]);
+}
+
+// float16 bits of an f32, rounded to nearest even (as a Float16Array stores a number), with integer
+// operations only: used where the hardware conversion below is not defined to do that. Integer tests
+// also survive a compiler's licence to assume that floats are finite. NaN stays NaN; from 65520 on (the
+// halfway point past the largest half, 65504) the result is an infinity of its sign.
+fn half_bits(v: f32) -> u32 {
+  let b = bitcast<u32>(v);
+  let sign = (b >> 16u) & 0x8000u;
+  let mag = b & 0x7fffffffu;
+  if (mag > 0x7f800000u) { return sign | 0x7e00u; }
+  if (mag >= 0x477ff000u) { return sign | 0x7c00u; }
+  if (mag >= 0x38800000u) {
+    // A normal half: exponent rebiased (127 → 15), the 13 dropped bits rounded to nearest even; a carry
+    // out of the fraction rightly bumps the exponent.
+    let m = mag - 0x38000000u;
+    return sign | ((m + 0xfffu + ((m >> 13u) & 1u)) >> 13u);
+  }
+  // A subnormal half (units of 2^-24), or zero below 2^-25.
+  let e = mag >> 23u;
+  if (e < 102u) { return sign; }
+  let mant = (mag & 0x7fffffu) | 0x800000u;
+  let shift = 126u - e;
+  let q = mant >> shift;
+  let rem = mant & ((1u << shift) - 1u);
+  let halfway = 1u << (shift - 1u);
+  return sign | (q + select(0u, 1u, rem > halfway || (rem == halfway && (q & 1u) == 1u)));
+}
+
+// Whether an f32's magnitude bits lie in float16's normal range [2^-14, 65520) or are zero: there
+// pack2x16float is defined (it leaves NaN, overflow and, under Vulkan, f16 subnormals to the
+// implementation).
+fn packs_exactly(mag: u32) -> bool {
+  return mag - 0x38800000u < 0x0efff000u || mag == 0u;
+}
+
+// Two f32 values as the two halves of a word (a in the low half). pack2x16float, one conversion
+// instruction, where both are in its defined range: the integer conversion took twice as long as the
+// whole float32 kernel on an NVIDIA H200 (bench/NOTES.md, run 11). It rounds to nearest even on every
+// GPU measured (SwiftShader, H200); WGSL allows either neighbour.
+fn half_pair(a: f32, b: f32) -> u32 {
+  if (packs_exactly(bitcast<u32>(a) & 0x7fffffffu) && packs_exactly(bitcast<u32>(b) & 0x7fffffffu)) {
+    return pack2x16float(vec2<f32>(a, b));
+  }
+  return half_bits(a) | (half_bits(b) << 16u);
 }
 
 // Divergence: element index, in the component paired with slot k's axis, of element `el`.

@@ -1,7 +1,6 @@
 // One element per invocation: any shape (the layout when the last dimension is not a multiple of 4).
-// `dst` is an array of f32, so each invocation's store covers exactly the element it computed.
-
-@group(0) @binding(3) var<storage, read_write> dst: array<f32>;
+// Results go out through store1(element, value), defined with the output binding by out_f32_scalar.wgsl
+// or out_f16_scalar.wgsl.
 
 // Sobel (SMOOTH 1) or Scharr (SMOOTH 2) along slot k's axis at element e (coordinate i, local index el):
 // Σ_d w[d]·(f[i+1, j+d] − f[i−1, j+d]) with the weights [w1, w0, w1] across the axis (coordinate j),
@@ -39,7 +38,7 @@ fn derivative1(k: u32, i: u32, e: u32, el: u32, c: f32) -> f32 {
 fn combine1(k: u32, e: u32, acc: f32, r: f32) -> f32 {
   if (OP == 1u) { return acc + r * r; }
   if (OP == 2u) { return acc + r; }
-  dst[P.axes[k].out_off + e - P.out_base] = r;
+  store1(P.axes[k].out_off + e - P.out_base, r);
   return acc;
 }
 // Slot k's derivative at the invocation's point, combined into acc (see combine1).
@@ -70,7 +69,7 @@ fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (NAXES > 6u) { acc = slot1(6u, &q, e, el, c, acc); }
   if (NAXES > 7u) { acc = slot1(7u, &q, e, el, c, acc); }
   if (OP != 0u) {
-    dst[P.axes[0].out_off + e - P.out_base] = select(acc, sqrt(acc), OP == 1u);
+    store1(P.axes[0].out_off + e - P.out_base, select(acc, sqrt(acc), OP == 1u));
   }
 }
 
@@ -98,7 +97,7 @@ fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   }
   let outputs = select(1u, 3u, OP == 4u);
   for (var j = 0u; j < outputs; j++) {
-    dst[P.axes[j].out_off + e - P.out_base] = r[j];
+    store1(P.axes[j].out_off + e - P.out_base, r[j]);
   }
 }
 

@@ -1,7 +1,6 @@
-// Four consecutive elements per invocation (the last dimension a multiple of 4): `dst` is an array of
-// vec4<f32>, and each invocation stores whole vectors of the four elements it computed.
-
-@group(0) @binding(3) var<storage, read_write> dst: array<vec4<f32>>;
+// Four consecutive elements per invocation (the last dimension a multiple of 4). Results go out four at
+// a time through store4(group of four, value), defined with the output binding by out_f32_vec4.wgsl or
+// out_f16_vec4.wgsl.
 
 // The contiguous axis (stride 1): lanes are i0 .. i0+3 with i0 a multiple of 4, and n >= 4.
 fn along_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
@@ -73,7 +72,7 @@ fn along_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
 fn combine4(k: u32, e: u32, acc: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
   if (OP == 1u) { return acc + r * r; }
   if (OP == 2u) { return acc + r; }
-  dst[(P.axes[k].out_off + e - P.out_base) >> 2u] = r;
+  store4((P.axes[k].out_off + e - P.out_base) >> 2u, r);
   return acc;
 }
 
@@ -116,7 +115,7 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   if (NAXES > k0 + 6u) { acc = strided_slot4(k0 + 6u, &q, e, el, c, acc); }
   if (NAXES > k0 + 7u) { acc = strided_slot4(k0 + 7u, &q, e, el, c, acc); }
   if (OP != 0u) {
-    dst[(P.axes[0].out_off + e - P.out_base) >> 2u] = select(acc, sqrt(acc), OP == 1u);
+    store4((P.axes[0].out_off + e - P.out_base) >> 2u, select(acc, sqrt(acc), OP == 1u));
   }
 }
 
@@ -137,10 +136,10 @@ fn curl_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   let el = e - P.in_base;
   let cs = P.comp_stride;
   if (OP == 3u) {
-    dst[(P.axes[0].out_off + e - P.out_base) >> 2u] = deriv4(0u, e, el + cs) - deriv4(1u, e, el);
+    store4((P.axes[0].out_off + e - P.out_base) >> 2u, deriv4(0u, e, el + cs) - deriv4(1u, e, el));
   } else {
-    dst[(P.axes[0].out_off + e - P.out_base) >> 2u] = deriv4(1u, e, el + 2u * cs) - deriv4(2u, e, el + cs);
-    dst[(P.axes[1].out_off + e - P.out_base) >> 2u] = deriv4(2u, e, el) - deriv4(0u, e, el + 2u * cs);
-    dst[(P.axes[2].out_off + e - P.out_base) >> 2u] = deriv4(0u, e, el + cs) - deriv4(1u, e, el);
+    store4((P.axes[0].out_off + e - P.out_base) >> 2u, deriv4(1u, e, el + 2u * cs) - deriv4(2u, e, el + cs));
+    store4((P.axes[1].out_off + e - P.out_base) >> 2u, deriv4(2u, e, el) - deriv4(0u, e, el + 2u * cs));
+    store4((P.axes[2].out_off + e - P.out_base) >> 2u, deriv4(0u, e, el + cs) - deriv4(1u, e, el));
   }
 }

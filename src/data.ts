@@ -1,12 +1,18 @@
 import { describe, GradientError } from './errors.js';
-import type { DataKind } from './types.js';
+import type { DataKind, HalfArray } from './types.js';
 
 export interface DataInfo {
   readonly length: number;
   readonly kind: DataKind;
 }
 
+/** The runtime's Float16Array, where it has one (Chromium, Firefox, Deno, Bun; not Node 20). */
+export function float16ArrayConstructor(): { new (length: number): HalfArray; name: string } | undefined {
+  return (globalThis as { Float16Array?: { new (length: number): HalfArray; name: string } }).Float16Array;
+}
+
 const KIND_BY_CONSTRUCTOR = new Map<unknown, DataKind>([
+  ...(float16ArrayConstructor() ? [[float16ArrayConstructor(), 'float16'] as const] : []),
   [Float64Array, 'float64'],
   [Float32Array, 'float32'],
   [Int8Array, 'int8'],
@@ -25,7 +31,7 @@ export function describeData(data: unknown): DataInfo {
     if (!kind) {
       throw new GradientError(
         'invalid-data',
-        `data: ${describe(data)} is not supported; use a Float64Array, Float32Array, an 8/16/32-bit integer typed array or an array of numbers`,
+        `data: ${describe(data)} is not supported; use a Float64Array, Float32Array, Float16Array, an 8/16/32-bit integer typed array or an array of numbers`,
       );
     }
     return { length: (data as unknown as ArrayLike<number>).length, kind };
@@ -44,6 +50,6 @@ export function describeData(data: unknown): DataInfo {
   }
   throw new GradientError(
     'invalid-data',
-    `data: ${describe(data)} is not a supported array; pass a typed array (Float64Array, Float32Array, Int8/16/32, Uint8/16/32, Uint8Clamped) or an array of numbers`,
+    `data: ${describe(data)} is not a supported array; pass a typed array (Float64Array, Float32Array, Float16Array, Int8/16/32, Uint8/16/32, Uint8Clamped) or an array of numbers`,
   );
 }

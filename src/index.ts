@@ -14,7 +14,7 @@ export {
   gpuGradientMagnitude,
   gpuImageGradient,
 } from './gpu/api.js';
-export { type ContextStats, GradientContext, type HostCallOptions } from './gpu/context.js';
+export { type ContextStats, GradientContext, type HostCallOptions, type ResultOf } from './gpu/context.js';
 export { describeAdapter } from './gpu/device.js';
 export type { GpuLimits } from './gpu/dispatch.js';
 export type { ImageSource } from './gpu/image.js';
@@ -31,4 +31,4 @@ export type { PoolStats } from './gpu/pool.js';
 export { type KernelBinding, type KernelBuffers, PreparedKernel } from './gpu/prepared.js';
 export type { TransferStats } from './gpu/transfer.js';
 export type { ImageBytes, ImageChannel, ImageGradientOptions, ImagePixels } from './image.js';
-export type { DataKind, GradientOptions, NumericArray } from './types.js';
+export type { DataKind, Float16ArrayShape, GradientOptions, HalfArray, NumericArray, OutputType } from './types.js';

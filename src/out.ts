@@ -1,12 +1,12 @@
 import { describe, GradientError } from './errors.js';
-import type { NumericArray } from './types.js';
+import type { HalfArray, NumericArray } from './types.js';
 
 /**
  * Checks caller-supplied output arrays (`out`): exactly `count` arrays of type `Ctor` and `length`
  * elements, none overlapping another or an input (a streamed GPU call reads its input while earlier
  * pieces' results are written). Returns them typed; throws `invalid-option` naming the entry.
  */
-export function checkOut<T extends Float32Array | Float64Array>(
+export function checkOut<T extends Float64Array | Float32Array | HalfArray>(
   out: unknown,
   Ctor: { new (n: number): T; name: string },
   count: number,

@@ -1,7 +1,24 @@
 /** Public argument types, shared by the CPU reference and the GPU path. */
+
+/**
+ * What this library needs of a Float16Array, for TypeScript libs older than ES2025 (which have none): the
+ * declarations then still compile, and `HalfArray` is this shape instead of the real type.
+ */
+export interface Float16ArrayShape extends ArrayLike<number> {
+  readonly BYTES_PER_ELEMENT: number;
+  readonly buffer: ArrayBufferLike;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+  [index: number]: number;
+}
+
+/** ES2025's Float16Array where the TypeScript lib declares it, else Float16ArrayShape. */
+export type HalfArray = typeof globalThis extends { Float16Array: { prototype: infer A } } ? A : Float16ArrayShape;
+
 export type NumericArray =
   | Float64Array
   | Float32Array
+  | HalfArray
   | Int8Array
   | Uint8Array
   | Uint8ClampedArray
@@ -51,4 +68,10 @@ export interface GradientOptions {
 }
 
 /** Element type of the input as the library sees it (Uint8ClampedArray reads as uint8). */
-export type DataKind = 'float64' | 'float32' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32';
+export type DataKind = 'float64' | 'float32' | 'float16' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32';
+
+/**
+ * Element type of GPU results: 'float32' (default; Float32Array on the host) or 'float16' (halves: half the
+ * bytes written and read back; Float16Array on the host, where the runtime has it).
+ */
+export type OutputType = 'float32' | 'float16';

@@ -49,7 +49,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     const report = (await page.evaluate('window.__report')) as CoreReport;
     console.log(
       `${name}: adapter "${report.adapter}", ${report.fixtures} fixtures, ${report.extensions} extension fixtures, ` +
-        `${report.cases} random cases, ${report.badInputs} bad inputs in ${(report.ms / 1000).toFixed(1)} s`,
+        `${report.cases} random cases, ${report.float16} float16 checks, ${report.badInputs} bad inputs in ${(report.ms / 1000).toFixed(1)} s`,
     );
     expect(report.failures).toEqual([]);
     expect(report.adapter).not.toBe('');
@@ -58,6 +58,9 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.extensions).toBeGreaterThan(25);
     expect(report.cases).toBe(120);
     expect(report.prepared).toBe(3);
+    // Both browsers have Float16Array: float16 data in and results out, 59 checks.
+    expect(report.hasFloat16).toBe(true);
+    expect(report.float16).toBe(59);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);

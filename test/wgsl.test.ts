@@ -11,11 +11,17 @@ import { gpuSuite } from './helpers/gpu-suite';
 // Vulkan (Dawn, SwiftShader, wgpu) can catch by running the kernels, because Vulkan forgives them.
 
 const MODULES = (['load_8', 'load_16', 'load_32'] as const).flatMap((loader) =>
-  (['scalar', 'vec4'] as Layout[]).map((layout) => ({
-    layout,
-    name: moduleName({ module: loader, bytesPerElement: 4, constants: {} }, layout),
-  })),
+  (['scalar', 'vec4'] as Layout[]).flatMap((layout) =>
+    (['float32', 'float16'] as const).map((output) => ({
+      layout,
+      output,
+      name: moduleName({ module: loader, bytesPerElement: 4, constants: {} }, layout, output),
+    })),
+  ),
 );
+
+/** The element type of `dst` each module's invocations store whole (float16 pairs of one word: through atomics). */
+const DST_TYPE = { float32: { scalar: 'f32', vec4: 'vec4<f32>' }, float16: { scalar: 'atomic<u32>', vec4: 'vec2<u32>' } } as const;
 
 /** Strips comments so that prose about a pattern does not count as the pattern. */
 const code = (wgsl: string) => wgsl.replace(/\/\/[^\n]*/g, '');
@@ -34,15 +40,21 @@ function dstAccesses(wgsl: string): { index: string; after: string }[] {
 }
 
 describe('no invocation stores into a lane of a vector (gpuweb#2112: Metal and D3D may rewrite the whole vector)', () => {
-  for (const { name, layout } of MODULES) {
+  for (const { name, layout, output } of MODULES) {
     it(`${name}: the only writable binding is dst, declared with the element type each invocation stores whole`, () => {
       const wgsl = code(shaderSource(name));
       const writable = wgsl.match(/var<storage,\s*read_write>\s*(\w+)\s*:\s*([^;]+);/g) ?? [];
-      expect(writable).toEqual([`var<storage, read_write> dst: array<${layout === 'vec4' ? 'vec4<f32>' : 'f32'}>;`]);
-      // No pointer to dst or to part of it, through which a lane could be written out of sight.
-      expect(wgsl).not.toMatch(/&\s*dst\b/);
+      expect(writable).toEqual([`var<storage, read_write> dst: array<${DST_TYPE[output][layout]}>;`]);
       const accesses = dstAccesses(wgsl);
       expect(accesses.length).toBeGreaterThan(0);
+      if (DST_TYPE[output][layout].startsWith('atomic')) {
+        // Halves share a word: every access is an atomic read-modify-write of the whole word.
+        const atomics = wgsl.match(/atomic(And|Or)\(&dst\[/g) ?? [];
+        expect(atomics.length).toBe(accesses.length);
+        return;
+      }
+      // No pointer to dst or to part of it, through which a lane could be written out of sight.
+      expect(wgsl).not.toMatch(/&\s*dst\b/);
       for (const a of accesses) {
         // `dst[i] = …` only: never `dst[i][j] = …` or `dst[i].x = …` (a lane of a vector element).
         expect(a.after, `dst[${a.index}] followed by "${a.after}"`).toMatch(/^=[^=]/);

@@ -1,7 +1,7 @@
 import { GradientError } from '../errors.js';
 import type { ImageGradientOptions } from '../image.js';
 import type { NumericArray } from '../types.js';
-import { GradientContext, type HostCallOptions } from './context.js';
+import { GradientContext, type HostCallOptions, type ResultOf } from './context.js';
 import { releaseDawn, requestGradientDevice } from './device.js';
 import type { ImageSource } from './image.js';
 import type { GradientContextOptions } from './options.js';
@@ -68,10 +68,10 @@ export function defaultGradient(): Promise<GradientContext> {
 }
 
 /**
- * numpy.gradient on the GPU: one Float32Array per selected axis, computed in float32. Without
+ * numpy.gradient on the GPU: one Float32Array per selected axis (Float16Array with `outputType: 'float16'`), computed in float32. Without
  * `options.device`, a device is acquired once and reused (navigator.gpu, or Dawn's `webgpu` in Node).
  */
-export async function gpuGradient(data: NumericArray, options?: GpuGradientOptions): Promise<Float32Array[]> {
+export async function gpuGradient<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>[]> {
   const ctx = await contextFor(options?.device);
   return ctx.gradient(data, options);
 }
@@ -89,12 +89,12 @@ export async function destroyDefaultGradient(): Promise<void> {
 }
 
 /** √(Σ_k (∂f/∂x_k)²) over the selected axes, on the GPU in one pass (no intermediate gradient arrays). */
-export async function gpuGradientMagnitude(data: NumericArray, options?: GpuGradientOptions): Promise<Float32Array> {
+export async function gpuGradientMagnitude<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
   return (await contextFor(options?.device)).magnitude(data, options);
 }
 
 /** Σ_k ∂v_k/∂x_k on the GPU in one pass: components[k] pairs with the k-th selected axis. */
-export async function gpuDivergence(components: readonly NumericArray[], options?: GpuGradientOptions): Promise<Float32Array> {
+export async function gpuDivergence<O extends GpuGradientOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>> {
   return (await contextFor(options?.device)).divergence(components, options);
 }
 
@@ -113,6 +113,6 @@ export async function gpuImageGradient(
 }
 
 /** Curl of a 2-D (→ [one array]) or 3-D (→ three arrays) field on the GPU in one pass; see cpuCurl for the convention. */
-export async function gpuCurl(components: readonly NumericArray[], options?: GpuGradientOptions): Promise<Float32Array[]> {
+export async function gpuCurl<O extends GpuGradientOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>[]> {
   return (await contextFor(options?.device)).curl(components, options);
 }

@@ -1,15 +1,16 @@
 import { checkComponentCount, describeComponents } from '../components.js';
 import { describeData } from '../data.js';
 import type { ImageGradientOptions } from '../image.js';
-import { makePlan } from '../plan.js';
-import type { GradientOptions, NumericArray } from '../types.js';
+import { makePlan, type Plan } from '../plan.js';
+import type { DataKind, GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
 import { mapsWaitForPoll, requestGradientDevice } from './device.js';
 import type { GpuLimits } from './dispatch.js';
 import { hostCall } from './host.js';
 import { type ImageRuntime, type ImageSource, ImageTextures, imageCall } from './image.js';
 import { type PreparedImageKernel, type PrepareImageOptions, prepareImageKernel } from './image-kernel.js';
+import type { Operation } from './kernels.js';
 import { type DeviceOwner, Lifecycle } from './lifecycle.js';
-import { GPU_OPTION_KEYS, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
+import { checkOutputType, GPU_OPTION_KEYS, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
 import { PipelineCache } from './pipelines.js';
 import { BufferPool, type PoolStats } from './pool.js';
@@ -17,15 +18,32 @@ import { disposable, type PreparedKernel, type PrepareRuntime, prepareKernel } f
 import { scoped } from './scopes.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
-/** Options of the host-array methods (`gradient`, `magnitude`, …): the plan's options and `out`. */
+/** Options of the host-array methods (`gradient`, `magnitude`, …): the plan's options, `out` and `outputType`. */
 export interface HostCallOptions extends GradientOptions {
   /**
-   * Float32Arrays to receive the results, one per output (one per selected axis for gradient; one for
+   * Arrays to receive the results, one per output (one per selected axis for gradient; one for
    * magnitude and divergence; one or three for curl), each of the data's length; they are returned.
-   * Reusing them avoids fresh host memory on every call.
+   * Float32Arrays, or Float16Arrays with `outputType: 'float16'`. Reusing them avoids fresh host memory
+   * on every call.
    */
-  out?: Float32Array[];
+  out?: Float32Array[] | HalfArray[];
+  /**
+   * 'float32' (default): Float32Array results. 'float16': the GPU writes halves and the call returns
+   * Float16Arrays — half the bytes written and read back; results rounded to float16 (relative error
+   * 2⁻¹¹ on top of the float32 bound; beyond ±65504 they become ±Infinity). Needs a runtime with
+   * Float16Array (browsers, Deno, Bun; not Node 20).
+   */
+  outputType?: OutputType;
 }
+
+/** The result array type that a call's options ask for: Float16Array for `outputType: 'float16'`, else Float32Array. */
+export type ResultOf<O> = O extends { outputType: 'float16' }
+  ? HalfArray
+  : O extends { outputType: 'float32' }
+    ? Float32Array
+    : O extends { outputType: OutputType }
+      ? Float32Array | HalfArray
+      : Float32Array;
 
 /** What a context holds: its buffer pool, compiled pipelines and host-path staging. */
 export interface ContextStats extends PoolStats {
@@ -120,34 +138,43 @@ export class GradientContext {
     };
   }
 
-  /** gpuGradient on this context's device: one Float32Array per selected axis. */
-  async gradient(data: NumericArray, options?: HostCallOptions): Promise<Float32Array[]> {
+  /** gpuGradient on this context's device: one Float32Array (Float16Array with `outputType: 'float16'`) per selected axis. */
+  async gradient<O extends HostCallOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>[]> {
     const info = describeData(data);
-    return hostCall(this.host, { arrays: [data], kind: info.kind }, makePlan(info, options, GPU_OPTION_KEYS), 'gradient', options?.out);
+    return this.call({ arrays: [data], kind: info.kind }, makePlan(info, options, GPU_OPTION_KEYS), 'gradient', options);
   }
 
   /** √(Σ_k (∂f/∂x_k)²) over the selected axes, in one pass: one Float32Array. */
-  async magnitude(data: NumericArray, options?: HostCallOptions): Promise<Float32Array> {
+  async magnitude<O extends HostCallOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
     const info = describeData(data);
-    return (
-      await hostCall(this.host, { arrays: [data], kind: info.kind }, makePlan(info, options, GPU_OPTION_KEYS), 'magnitude', options?.out)
-    )[0];
+    return (await this.call<O>({ arrays: [data], kind: info.kind }, makePlan(info, options, GPU_OPTION_KEYS), 'magnitude', options))[0];
   }
 
   /** Σ_k ∂v_k/∂x_k, component k paired with selected axis k, in one pass: one Float32Array. */
-  async divergence(components: readonly NumericArray[], options?: HostCallOptions): Promise<Float32Array> {
+  async divergence<O extends HostCallOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>> {
     const { list, info } = describeComponents(components);
     const plan = makePlan(info, options, GPU_OPTION_KEYS);
     checkComponentCount(plan, list.length, 'divergence');
-    return (await hostCall(this.host, { arrays: list, kind: info.kind }, plan, 'divergence', options?.out))[0];
+    return (await this.call<O>({ arrays: list, kind: info.kind }, plan, 'divergence', options))[0];
   }
 
   /** Curl of a 2-D (one array) or 3-D (three arrays) vector field over the selected axes, in one pass. */
-  async curl(components: readonly NumericArray[], options?: HostCallOptions): Promise<Float32Array[]> {
+  async curl<O extends HostCallOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>[]> {
     const { list, info } = describeComponents(components);
     const plan = makePlan(info, options, GPU_OPTION_KEYS);
     checkComponentCount(plan, list.length, 'curl');
-    return hostCall(this.host, { arrays: list, kind: info.kind }, plan, plan.axes.length === 2 ? 'curl2' : 'curl3', options?.out);
+    return this.call({ arrays: list, kind: info.kind }, plan, plan.axes.length === 2 ? 'curl2' : 'curl3', options);
+  }
+
+  /** A host call of `op`, with the options' `out` and `outputType`. */
+  private async call<O extends HostCallOptions>(
+    input: { arrays: readonly NumericArray[]; kind: DataKind },
+    plan: Plan,
+    op: Operation,
+    options: O | undefined,
+  ): Promise<ResultOf<O>[]> {
+    const outputType = checkOutputType(options?.outputType);
+    return (await hostCall(this.host, input, plan, op, options?.out, outputType)) as ResultOf<O>[];
   }
 
   /**

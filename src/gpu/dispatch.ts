@@ -90,9 +90,9 @@ export function chunkAlignment(limits: GpuLimits): number {
   return Math.max(256, limits.minStorageBufferOffsetAlignment);
 }
 
-/** Output slabs of a stacked buffer start at multiples of this many elements. */
-export function slabAlignment(limits: GpuLimits): number {
-  return Math.max(64, limits.minStorageBufferOffsetAlignment / 4);
+/** Output slabs of a stacked buffer start at multiples of this many elements (of `elementBytes` each). */
+export function slabAlignment(limits: GpuLimits, elementBytes = 4): number {
+  return Math.max(64, limits.minStorageBufferOffsetAlignment / elementBytes);
 }
 
 export function ceilTo(value: number, multiple: number): number {

@@ -244,7 +244,7 @@ export async function imageCall(rt: ImageRuntime, source: unknown, options: Imag
     },
   });
   try {
-    const results = await hostCall(rt, { produce }, plan, output === 'magnitude' ? 'magnitude' : 'gradient', out);
+    const results = (await hostCall(rt, { produce }, plan, output === 'magnitude' ? 'magnitude' : 'gradient', out)) as Float32Array[];
     const copyError = await copied?.errors;
     if (copyError) throw copyError;
     return results;

@@ -6,12 +6,16 @@ import imageSource from '../../shaders/image.wgsl?raw';
 import load8Source from '../../shaders/load_8.wgsl?raw';
 import load16Source from '../../shaders/load_16.wgsl?raw';
 import load32Source from '../../shaders/load_32.wgsl?raw';
+import outF16ScalarSource from '../../shaders/out_f16_scalar.wgsl?raw';
+import outF16Vec4Source from '../../shaders/out_f16_vec4.wgsl?raw';
+import outF32ScalarSource from '../../shaders/out_f32_scalar.wgsl?raw';
+import outF32Vec4Source from '../../shaders/out_f32_vec4.wgsl?raw';
 import stencilTemplate from '../../shaders/stencil.wgsl?raw';
 import { describe, GradientError } from '../errors.js';
 import type { ImageChannel } from '../image.js';
 import type { AxisPlan, Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
-import type { DataKind } from '../types.js';
+import type { DataKind, OutputType } from '../types.js';
 import { type Layout, MAX_AXES_PER_DISPATCH } from './dispatch.js';
 
 /**
@@ -31,8 +35,9 @@ const FORMATS: Record<DataKind, InputFormat> = {
   float32: { bytesPerElement: 4, module: 'load_32', constants: { KIND: 0 } },
   int32: { bytesPerElement: 4, module: 'load_32', constants: { KIND: 1 } },
   uint32: { bytesPerElement: 4, module: 'load_32', constants: { KIND: 2 } },
-  int16: { bytesPerElement: 2, module: 'load_16', constants: { SIGNED: 1 } },
-  uint16: { bytesPerElement: 2, module: 'load_16', constants: { SIGNED: 0 } },
+  float16: { bytesPerElement: 2, module: 'load_16', constants: { SIGNED: 0, FLOAT16: 1 } },
+  int16: { bytesPerElement: 2, module: 'load_16', constants: { SIGNED: 1, FLOAT16: 0 } },
+  uint16: { bytesPerElement: 2, module: 'load_16', constants: { SIGNED: 0, FLOAT16: 0 } },
   int8: { bytesPerElement: 1, module: 'load_8', constants: { SIGNED: 1 } },
   uint8: { bytesPerElement: 1, module: 'load_8', constants: { SIGNED: 0 } },
 };
@@ -46,23 +51,39 @@ export const GPU_DTYPES = (Object.keys(FORMATS) as DataKind[]).filter((kind) => 
 
 const LOADERS = { load_8: load8Source, load_16: load16Source, load_32: load32Source };
 const LAYOUTS: Record<Layout, string> = { scalar: scalarSource, vec4: vec4Source };
+const OUTPUTS: Record<`${OutputType}_${Layout}`, string> = {
+  float32_scalar: outF32ScalarSource,
+  float32_vec4: outF32Vec4Source,
+  float16_scalar: outF16ScalarSource,
+  float16_vec4: outF16Vec4Source,
+};
 
-/** A shader module: an input loader with one layout's entry points (six modules exist in all). */
-export type ModuleName = `${InputFormat['module']}_${Layout}`;
-export function moduleName(format: InputFormat, layout: Layout): ModuleName {
-  return `${format.module}_${layout}`;
+/** Bytes of one result element in GPU memory. */
+export function outputBytes(type: OutputType): 2 | 4 {
+  return type === 'float16' ? 2 : 4;
+}
+
+/** A shader module: an input loader, one layout's entry points and one output type (twelve modules exist in all). */
+export type ModuleName = `${InputFormat['module']}_${Layout}_${OutputType}`;
+export function moduleName(format: InputFormat, layout: Layout, output: OutputType): ModuleName {
+  return `${format.module}_${layout}_${output}`;
 }
 
 /**
  * WGSL of one module: the input loader, the shared code, the stencils along an axis (shaders/stencil.wgsl,
  * written once and instantiated per element type: f32 in every module, vec4<f32> too in the vec4 layout),
- * then the layout's entry points, which bind the output with the element type each invocation stores
- * whole (f32 or vec4<f32>).
+ * the layout's entry points, then the output binding with the store each invocation makes whole (an f32,
+ * a vec4<f32>, four halves in a vec2<u32>, or its own half of a word through atomics).
  */
 export function shaderSource(module: ModuleName): string {
-  const [loader, layout] = module.split(/_(?=scalar|vec4)/) as [InputFormat['module'], Layout];
+  const [, loader, layout, output] = /^(load_\d+)_(scalar|vec4)_(float32|float16)$/.exec(module) as unknown as [
+    string,
+    InputFormat['module'],
+    Layout,
+    OutputType,
+  ];
   const widths: (1 | 4)[] = layout === 'vec4' ? [1, 4] : [1];
-  return [LOADERS[loader], gradientSource, ...widths.map(stencils), LAYOUTS[layout]].join('\n');
+  return [LOADERS[loader], gradientSource, ...widths.map(stencils), LAYOUTS[layout], OUTPUTS[`${output}_${layout}`]].join('\n');
 }
 
 /** shaders/stencil.wgsl for one element type: f32 read with load1, or vec4<f32> read with load4. */
@@ -90,6 +111,8 @@ export function stencilMode(plan: Plan): number {
  */
 export interface KernelVariant {
   readonly layout: Layout;
+  /** Element type of the results in GPU memory. */
+  readonly output: OutputType;
   readonly entry: string;
   readonly constants: Record<string, number>;
 }
@@ -97,11 +120,18 @@ export interface KernelVariant {
 /** The shader's SMOOTH constant: 0 numpy's stencils, 1 Sobel, 2 Scharr. */
 const SMOOTH_CODE: Record<Plan['operator'], number> = { central: 0, sobel: 1, scharr: 2 };
 
-export function kernelVariant(plan: Plan, layout: Layout, op: Operation, slotAxes: readonly AxisPlan[]): KernelVariant {
+export function kernelVariant(
+  plan: Plan,
+  layout: Layout,
+  op: Operation,
+  slotAxes: readonly AxisPlan[],
+  output: OutputType = 'float32',
+): KernelVariant {
   const mode = stencilMode(plan);
   const curl = keepsAxisOrder(op);
   return {
     layout,
+    output,
     entry: `${curl ? 'curl' : 'main'}_${layout}`,
     constants: {
       MODE: mode,

@@ -1,9 +1,9 @@
 import { checkComponentCount, type DerivedField } from '../components.js';
 import { describe, GradientError } from '../errors.js';
 import { makePlan, type Plan } from '../plan.js';
-import type { DataKind, GradientOptions } from '../types.js';
+import type { DataKind, GradientOptions, OutputType } from '../types.js';
 import { ceilTo, type GpuLimits, slabAlignment } from './dispatch.js';
-import { checkFloat32Coefficients, GPU_DTYPES, type InputFormat, inputFormat, type Operation } from './kernels.js';
+import { checkFloat32Coefficients, GPU_DTYPES, type InputFormat, inputFormat, type Operation, outputBytes } from './kernels.js';
 
 /**
  * What a GPU call computes and how big its buffers are: the operation, its output count, the byte layout
@@ -12,7 +12,7 @@ import { checkFloat32Coefficients, GPU_DTYPES, type InputFormat, inputFormat, ty
  */
 
 /** Options that name GPU-side arguments, which the plan itself does not read. */
-export const GPU_OPTION_KEYS = ['device', 'out'];
+export const GPU_OPTION_KEYS = ['device', 'out', 'outputType'];
 
 /** Arguments of `prepare`: the gradient options with the array's `shape` (required) and GPU element type. */
 export interface PrepareOptions extends GradientOptions {
@@ -28,6 +28,15 @@ export interface PrepareOptions extends GradientOptions {
   derived?: DerivedField;
   /** Elements between stacked components (default: the size rounded up to the slab alignment, 64). */
   componentStride?: number;
+  /** Element type of the results written to the output buffers (default 'float32'; 'float16': halves). */
+  outputType?: OutputType;
+}
+
+/** Checks an `outputType` option. */
+export function checkOutputType(outputType: unknown): OutputType {
+  if (outputType === undefined || outputType === 'float32') return 'float32';
+  if (outputType === 'float16') return 'float16';
+  throw new GradientError('invalid-option', `outputType: ${describe(outputType)} must be 'float32' or 'float16'`);
 }
 
 /** Byte layout of a stacked output: output k starts at byte k·slabBytes; the buffer needs totalBytes. */
@@ -60,9 +69,13 @@ export function componentsOf(op: Operation, plan: Plan): number {
   return op === 'divergence' || op === 'curl2' || op === 'curl3' ? plan.axes.length : 1;
 }
 
-/** The stacked layout of `outputs` results of `size` elements each (at least 16 bytes: WebGPU binds no less). */
-export function outputLayoutOf(size: number, outputs: number, limits: GpuLimits): OutputLayout {
-  const slabBytes = ceilTo(size, slabAlignment(limits)) * 4;
+/**
+ * The stacked layout of `outputs` results of `size` elements of `type` each (at least 16 bytes: WebGPU
+ * binds no less). Slabs start at binding-aligned byte offsets.
+ */
+export function outputLayoutOf(size: number, outputs: number, limits: GpuLimits, type: OutputType = 'float32'): OutputLayout {
+  const bytes = outputBytes(type);
+  const slabBytes = ceilTo(size, slabAlignment(limits, bytes)) * bytes;
   return { slabBytes, totalBytes: Math.max(outputs * slabBytes, 16) };
 }
 
@@ -72,6 +85,7 @@ export interface GpuArguments {
   readonly op: Operation;
   readonly outputCount: number;
   readonly format: InputFormat;
+  readonly outputType: OutputType;
   /** Arrays stacked in the input, `stride` elements apart. */
   readonly components: number;
   readonly stride: number;
@@ -89,7 +103,8 @@ export function gpuArguments(options: PrepareOptions | undefined, caller: string
       `shape: ${describe(options?.shape)} is required by ${caller} (the GPU buffer does not know it)`,
     );
   }
-  const { dtype = 'float32', derived, componentStride, shape, ...gradientOptions } = options;
+  const { dtype = 'float32', derived, componentStride, shape, outputType: wanted, ...gradientOptions } = options;
+  const outputType = checkOutputType(wanted);
   if (!GPU_DTYPES.includes(dtype)) {
     throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of ${GPU_DTYPES.join(', ')}`);
   }
@@ -100,15 +115,15 @@ export function gpuArguments(options: PrepareOptions | undefined, caller: string
   const N = plan.size;
   const outputCount = outputsOf(op, plan);
   const components = componentsOf(op, plan);
-  const layout = outputLayoutOf(N, outputCount, limits);
-  const stride = componentStride ?? layout.slabBytes / 4;
+  const layout = outputLayoutOf(N, outputCount, limits, outputType);
+  const stride = componentStride ?? ceilTo(N, slabAlignment(limits));
   if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {
     throw new GradientError(
       'invalid-option',
       `componentStride: ${describe(componentStride)} must be an integer multiple of 4, at least the size ${N}`,
     );
   }
-  return { plan, op, outputCount, format: inputFormat(dtype), components, stride, layout };
+  return { plan, op, outputCount, format: inputFormat(dtype), outputType, components, stride, layout };
 }
 
 /** The shaders index elements with u32 (with room for a vec4 group past the end). */

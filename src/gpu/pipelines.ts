@@ -42,7 +42,7 @@ export class PipelineCache {
     const key = this.keyOf(format, variant);
     return this.cached(key, () => {
       const constants = { ...format.constants, ...variant.constants, WG: workgroupSize(this.limits) };
-      const pipeline = this.build(moduleName(format, variant.layout), variant.entry, constants);
+      const pipeline = this.build(moduleName(format, variant.layout, variant.output), variant.entry, constants);
       pipeline.then(
         (built) => this.built.set(key, built),
         () => {},
@@ -132,7 +132,7 @@ export class PipelineCache {
 
   private keyOf(format: InputFormat, variant: KernelVariant): string {
     const constants = { ...format.constants, ...variant.constants, WG: workgroupSize(this.limits) };
-    return `${moduleName(format, variant.layout)}|${variant.entry}|${JSON.stringify(constants)}`;
+    return `${moduleName(format, variant.layout, variant.output)}|${variant.entry}|${JSON.stringify(constants)}`;
   }
 
   /** The weights binding of work without weights (no non-uniform spacing): one 16-byte buffer per device. */

@@ -1,7 +1,7 @@
 import { describe, GradientError } from '../errors.js';
 import { ceilTo, chooseLayout, type GpuLimits, type OutputSlot, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
-import { packWeights } from './kernels.js';
+import { outputBytes, packWeights } from './kernels.js';
 import type { Lifecycle } from './lifecycle.js';
 import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import type { PipelineCache } from './pipelines.js';
@@ -23,7 +23,7 @@ export interface KernelBuffers {
   input: KernelBinding;
   /** Every output in one buffer, output k at byte k·`outputLayout.slabBytes`. */
   output?: KernelBinding;
-  /** One buffer per selected axis (gradient only), each at least 4·size bytes. */
+  /** One buffer per selected axis (gradient only), each at least 4·size bytes (2·size for float16 results). */
   outputs?: readonly KernelBinding[];
 }
 
@@ -39,6 +39,8 @@ export interface PreparedParts {
   readonly device: GPUDevice;
   readonly layout: GPUBindGroupLayout;
   readonly bytesPerElement: number;
+  /** Bytes of one result element (4 float32, 2 float16). */
+  readonly outputBytesPerElement: number;
   readonly uniformStride: number;
   readonly storageAlignment: number;
   /** Bytes `input` must hold from its offset on, and each output. */
@@ -140,6 +142,7 @@ export class PreparedKernel {
         device: p.device,
         layout: p.layout,
         bytesPerElement: p.bytesPerElement,
+        outputBytesPerElement: p.outputBytesPerElement,
         input,
         inputBase: 0,
         weights: p.weights,
@@ -215,16 +218,26 @@ export async function prepareKernel(
   options: PrepareOptions,
   forget: (kernel: PreparedKernel) => void,
 ): Promise<PreparedKernel> {
-  const { plan, op, outputCount, format, components, stride, layout: outputLayout } = gpuArguments(options, 'prepare', rt.limits);
+  const {
+    plan,
+    op,
+    outputCount,
+    format,
+    outputType,
+    components,
+    stride,
+    layout: outputLayout,
+  } = gpuArguments(options, 'prepare', rt.limits);
+  const outBytes = outputBytes(outputType);
   rt.life.checkUsable();
   const N = plan.size;
   const inputElements = (components - 1) * stride + N;
   if (N > 0) checkSize(plan, format, inputElements, rt.limits);
-  const slab = outputLayout.slabBytes / 4;
+  const slab = outputLayout.slabBytes / outBytes;
   const stackedSlots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => ({ buffer: 0, offset: k * slab }));
   const layout = chooseLayout(plan);
   const plannedFor = (slots: OutputSlot[]) =>
-    planWork(rt.pipelines, rt.limits, plan, layout, format, slots, { op, components, componentStride: stride });
+    planWork(rt.pipelines, rt.limits, plan, layout, format, slots, { op, outputType, components, componentStride: stride });
   const empty = N === 0 || outputCount === 0;
   const owned = await (async () => {
     const stacked = empty ? null : await plannedFor(stackedSlots);
@@ -262,10 +275,11 @@ export async function prepareKernel(
     device: rt.device,
     layout: rt.pipelines.bindGroupLayout,
     bytesPerElement: format.bytesPerElement,
+    outputBytesPerElement: outBytes,
     storageAlignment: rt.limits.minStorageBufferOffsetAlignment,
     inputBytes: ceilTo(inputElements * format.bytesPerElement, 16),
     stackedBytes: outputLayout.totalBytes,
-    axisBytes: ceilTo(N * 4, 16),
+    axisBytes: ceilTo(N * outBytes, 16),
     outputLayout,
     outputCount,
     ...owned,

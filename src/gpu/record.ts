@@ -17,6 +17,8 @@ export interface StepResources {
   readonly device: GPUDevice;
   readonly layout: GPUBindGroupLayout;
   readonly bytesPerElement: number;
+  /** Bytes of one result element in the output buffers (4 float32, 2 float16). */
+  readonly outputBytesPerElement: number;
   /** Holds the array's element `inputBase` at its byte `offset`. */
   readonly input: BoundBuffer;
   readonly inputBase: number;
@@ -72,6 +74,7 @@ export function dispatchSteps(
   r: StepResources,
 ): void {
   const bytes = r.bytesPerElement;
+  const outBytes = r.outputBytesPerElement;
   let current: GPUComputePipeline | null = null;
   steps.forEach((step, i) => {
     if (pipelines[i] !== current) {
@@ -96,7 +99,11 @@ export function dispatchSteps(
           { binding: 2, resource: { buffer: r.uniforms.buffer, offset: i * r.uniforms.stride, size: PARAMS_BYTES } },
           {
             binding: 3,
-            resource: { buffer: output.buffer, offset: output.offset + step.output.offset * 4, size: ceilTo(step.output.size * 4, 16) },
+            resource: {
+              buffer: output.buffer,
+              offset: output.offset + step.output.offset * outBytes,
+              size: ceilTo(step.output.size * outBytes, 16),
+            },
           },
         ],
       }),

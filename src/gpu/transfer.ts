@@ -1,4 +1,4 @@
-import type { DataKind, NumericArray } from '../types.js';
+import type { DataKind, HalfArray, NumericArray } from '../types.js';
 import { BufferUsage, MapMode } from './flags.js';
 import { type BufferPool, sizeClass } from './pool.js';
 
@@ -54,9 +54,14 @@ export interface GpuJobInput {
   record(encoder: GPUCommandEncoder, input: GPUBuffer): GPUBuffer[];
 }
 
-/** Where a job's results go: `count` floats of each output into `targets[k]` at element `at`. */
+/** Host arrays that receive results: float32, or float16 halves. */
+export type ResultArray = Float32Array | HalfArray;
+
+/** Where a job's results go: `count` elements of each output into `targets[k]` at element `at`. */
 export interface JobOutput {
-  readonly targets: readonly Float32Array[];
+  readonly targets: readonly ResultArray[];
+  /** Bytes of one result element on the GPU and in the targets (4 float32, 2 float16). */
+  readonly elementBytes: 2 | 4;
   readonly at: number;
   readonly count: number;
   /** GPU output buffers to allocate (bytes each), and where output k sits in them (element offset). */
@@ -284,9 +289,9 @@ export class Transfer {
         const outputs = job.output.buffers.map((size) => this.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
         used.push(...outputs);
         used.push(...job.record(encoder, input, outputs));
-        const { slots, count } = job.output;
+        const { slots, count, elementBytes: eb } = job.output;
         slots.forEach((slot, k) =>
-          encoder.copyBufferToBuffer(outputs[slot.buffer], slot.offset * 4, readback!.buffer, positions[i][k], count * 4),
+          encoder.copyBufferToBuffer(outputs[slot.buffer], slot.offset * eb, readback!.buffer, positions[i][k], words(count * eb)),
         );
       };
       // `count` jobs from `first` in one dispatch over their stacked arrays; false when it cannot record now.
@@ -294,10 +299,11 @@ export class Transfer {
         const job = jobs[first];
         const batch = job.batch!;
         const size = job.output.count;
+        const eb = job.output.elementBytes;
         const inBytes = inputBytes(job);
         const slab = batch.slab(count);
         const input = this.pool.acquire(count * inBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
-        const output = this.pool.acquire(job.output.slots.length * slab * 4, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
+        const output = this.pool.acquire(job.output.slots.length * slab * eb, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
         const temps = batch.record(encoder, input, output, count);
         if (!temps) {
           this.pool.release(input);
@@ -312,9 +318,9 @@ export class Transfer {
         }
         uploadMs += performance.now() - u0;
         job.output.slots.forEach((_, k) => {
-          const at = offsets[first] + k * count * size * 4;
-          encoder.copyBufferToBuffer(output, k * slab * 4, readback!.buffer, at, count * size * 4);
-          for (let j = 0; j < count; j++) positions[first + j][k] = at + j * size * 4;
+          const at = offsets[first] + k * count * size * eb;
+          encoder.copyBufferToBuffer(output, k * slab * eb, readback!.buffer, at, count * size * eb);
+          for (let j = 0; j < count; j++) positions[first + j][k] = at + j * size * eb;
         });
         this.stats.batches++;
         this.stats.batchedJobs += count;
@@ -350,12 +356,14 @@ export class Transfer {
 
       const t2 = performance.now();
       jobs.forEach((job, i) => {
-        const { targets, at, count } = job.output;
-        targets.forEach((target, k) =>
-          forRuns(count * 4, (from, n) =>
-            target.set(new Float32Array(readback!.buffer.getMappedRange(positions[i][k] + from, n)), at + from / 4),
-          ),
-        );
+        const { targets, at, count, elementBytes: eb } = job.output;
+        targets.forEach((target, k) => {
+          const View = target.constructor as new (buffer: ArrayBuffer, byteOffset: number, length: number) => ResultArray;
+          // Mapped ranges are whole words: an odd count of halves ends in a padded one.
+          forRuns(count * eb, (from, n) =>
+            target.set(new View(readback!.buffer.getMappedRange(positions[i][k] + from, words(n)), 0, n / eb), at + from / eb),
+          );
+        });
       });
       readback.buffer.unmap();
       this.stats.downloadMs += performance.now() - t2;
@@ -503,7 +511,12 @@ function inputBytes(job: Job): number {
 
 /** Bytes of one output in the readback slot: mapped ranges start at multiples of 8. */
 function regionBytes(job: Job): number {
-  return Math.ceil((job.output.count * 4) / 16) * 16;
+  return Math.ceil((job.output.count * job.output.elementBytes) / 16) * 16;
+}
+
+/** Bytes rounded up to whole 32-bit words (copies and mapped ranges take no less). */
+function words(bytes: number): number {
+  return Math.ceil(bytes / 4) * 4;
 }
 
 function resultBytes(job: Job): number {
@@ -514,6 +527,7 @@ type View = Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array |
 const VIEW_OF: Record<DataKind, { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): View; BYTES_PER_ELEMENT: number }> = {
   float64: Float32Array,
   float32: Float32Array,
+  float16: Uint16Array, // the halves' bits, as they go to the GPU
   int32: Int32Array,
   uint32: Uint32Array,
   int16: Int16Array,
@@ -522,15 +536,16 @@ const VIEW_OF: Record<DataKind, { new (buffer: ArrayBuffer, byteOffset?: number,
   uint8: Uint8Array,
 };
 
-/**
- * Hands `write` the bytes of each component's window in GPU element format, at its byte offset in the
- * input buffer, in runs a multiple of 4 bytes long. Native typed arrays go as views (no copy); float64 and
- * plain arrays, and the tail of 8/16-bit windows, are converted through `scratch`.
- */
 function isGpuInput(input: JobInput | GpuJobInput): input is GpuJobInput {
   return typeof (input as GpuJobInput).record === 'function';
 }
 
+/**
+ * Hands `write` the bytes of each component's window in GPU element format, at its byte offset in the
+ * input buffer, in runs a multiple of 4 bytes long. Native typed arrays go as views (no copy; a
+ * Float16Array as the bits of its halves); float64 and plain arrays, and the tail of 8/16-bit windows, are
+ * converted through `scratch`.
+ */
 function writeInput(
   input: JobInput,
   write: (byteOffset: number, bytes: ArrayBufferView) => void,
@@ -540,8 +555,12 @@ function writeInput(
   const View = VIEW_OF[kind];
   const count = end - start;
   const padded = Math.ceil(count / 4) * 4; // whole 32-bit words, whatever the element width
-  arrays.forEach((array, c) => {
+  arrays.forEach((given, c) => {
     const at = c * stride * bytesPerElement;
+    const array =
+      kind === 'float16' && ArrayBuffer.isView(given)
+        ? new Uint16Array(given.buffer, given.byteOffset, (given as HalfArray).length)
+        : given;
     const native = ArrayBuffer.isView(array) && (array as unknown as View).constructor === View;
     if (native && count === padded) {
       write(at, (array as unknown as View).subarray(start, end));

@@ -1,7 +1,8 @@
 import type { Plan } from '../plan.js';
+import type { OutputType } from '../types.js';
 import { type GpuLimits, type Layout, type OutputSlot, type Piece, planFusedSteps, planSteps, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
-import { type InputFormat, keepsAxisOrder, kernelVariant, type Operation, packWeights } from './kernels.js';
+import { type InputFormat, keepsAxisOrder, kernelVariant, type Operation, outputBytes, packWeights } from './kernels.js';
 import type { PipelineCache } from './pipelines.js';
 import type { BufferPool } from './pool.js';
 import { dispatchSteps, packUniforms, uniformStride } from './record.js';
@@ -17,6 +18,7 @@ export interface Work {
   readonly steps: readonly Step[];
   readonly pipelines: readonly GPUComputePipeline[];
   readonly op: Operation;
+  readonly outputType: OutputType;
   /** Arrays stacked in the input (fused operations), `componentStride` elements apart. */
   readonly components: number;
   readonly componentStride: number;
@@ -24,6 +26,8 @@ export interface Work {
 
 export interface WorkOptions {
   readonly op: Operation;
+  /** Element type of the results in the output buffers. */
+  readonly outputType: OutputType;
   readonly components: number;
   readonly componentStride: number;
 }
@@ -46,13 +50,14 @@ function stepsOf(
 }
 
 /** The pipeline variant of each step. */
-function variantsOf(plan: Plan, layout: Layout, op: Operation, steps: readonly Step[]) {
+function variantsOf(plan: Plan, layout: Layout, options: WorkOptions, steps: readonly Step[]) {
   return steps.map((step) =>
     kernelVariant(
       plan,
       layout,
-      op,
+      options.op,
       step.slots.map((s) => plan.axes[s.axisIndex]),
+      options.outputType,
     ),
   );
 }
@@ -69,7 +74,7 @@ export async function planWork(
   piece?: Piece,
 ): Promise<Work> {
   const steps = stepsOf(plan, layout, format, slots, options, limits, piece);
-  const built = await Promise.all(variantsOf(plan, layout, options.op, steps).map((v) => pipelines.pipeline(format, v)));
+  const built = await Promise.all(variantsOf(plan, layout, options, steps).map((v) => pipelines.pipeline(format, v)));
   return { plan, format, steps, pipelines: built, ...options };
 }
 
@@ -87,7 +92,7 @@ export function readyWork(
   options: WorkOptions,
 ): Work | null {
   const steps = stepsOf(plan, layout, format, slots, options, limits);
-  const built = variantsOf(plan, layout, options.op, steps).map((v) => pipelines.ready(format, v));
+  const built = variantsOf(plan, layout, options, steps).map((v) => pipelines.ready(format, v));
   return built.every((p) => p !== null) ? { plan, format, steps, pipelines: built as GPUComputePipeline[], ...options } : null;
 }
 
@@ -129,6 +134,7 @@ export function recordWork(
     device: r.device,
     layout: r.pipelines.bindGroupLayout,
     bytesPerElement: format.bytesPerElement,
+    outputBytesPerElement: outputBytes(work.outputType),
     input: { buffer: input, offset: 0 },
     inputBase,
     weights,

@@ -21,6 +21,8 @@ run().then(
       extensions: 0,
       badInputs: 0,
       prepared: 0,
+      hasFloat16: false,
+      float16: 0,
       ms: 0,
       failures: [`page threw: ${error?.stack ?? error}`],
     };

@@ -8,7 +8,7 @@ import extensions from '../fixtures/numpy_extensions.json';
 import fixtures from '../fixtures/numpy_gradient.json';
 import operators from '../fixtures/scipy_operators.json';
 import { BAD_INPUTS } from '../helpers/bad-inputs';
-import { f32Violation, maxAbs, minStep } from '../helpers/bounds';
+import { f16Violation, f32Violation, maxAbs, minStep } from '../helpers/bounds';
 import { randomCase, rng } from '../helpers/random';
 
 export interface CoreReport {
@@ -19,6 +19,9 @@ export interface CoreReport {
   badInputs: number;
   /** Prepared kernels recorded into an encoder and into an open pass, read back and checked. */
   prepared: number;
+  /** Whether the runtime has Float16Array, and the float16 checks run (data in, results out, or the refusal). */
+  hasFloat16: boolean;
+  float16: number;
   failures: string[];
   /** Wall time of the whole run, ms. */
   ms: number;
@@ -38,6 +41,8 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     cases: 0,
     badInputs: 0,
     prepared: 0,
+    hasFloat16: typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'function',
+    float16: 0,
     failures: [],
     ms: 0,
   };
@@ -176,6 +181,8 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     report.prepared++;
   }
 
+  await float16Checks(lib, report);
+
   for (const [what, data, opts, code] of BAD_INPUTS) {
     const e = await gpuGradient(data as never, opts as never).then(
       () => null,
@@ -185,4 +192,98 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     report.badInputs++;
   }
   return { ...report, ms: performance.now() - t0 };
+}
+
+/**
+ * float16 storage: Float16Array data (uploaded as halves) and `outputType: 'float16'` results (written as
+ * halves), on random cases, fused fields, `out`, a streamed call and concurrent calls that share a
+ * dispatch, each against cpuGradient of the same halves. Where the runtime has no Float16Array, the
+ * refusal of float16 results.
+ */
+async function float16Checks(lib: typeof Library, report: CoreReport): Promise<void> {
+  const { gpuGradient, gpuGradientMagnitude, gpuCurl, cpuGradient, cpuGradientMagnitude, cpuCurl, GradientError, createGradient } = lib;
+  const fail = (what: string, v: unknown) => report.failures.push(`float16 ${what}: ${JSON.stringify(v)}`);
+  if (!report.hasFloat16) {
+    const e = await gpuGradient(new Float32Array(16), { outputType: 'float16' }).then(
+      () => null,
+      (err) => err,
+    );
+    if (!(e instanceof GradientError) || e.code !== 'invalid-option') fail('refusal without Float16Array', String(e));
+    report.float16++;
+    return;
+  }
+  const F16 = (globalThis as unknown as { Float16Array: Float16ArrayConstructor }).Float16Array;
+  const check = (what: string, got: ArrayLike<number>[], ref: ArrayLike<number>[], maxF: number, h: number, half: boolean, k = 8) => {
+    if (got.length !== ref.length) fail(what, `${got.length} outputs, expected ${ref.length}`);
+    got.forEach((g, j) => {
+      if (half !== g instanceof F16) fail(what, `output ${j} is a ${g.constructor.name}`);
+      const v = (half ? f16Violation : f32Violation)(g, ref[j], maxF, h, k);
+      if (v) fail(`${what} [${j}]`, v);
+    });
+    report.float16++;
+  };
+  const r = rng(1616);
+  for (let i = 0; i < 40; i++) {
+    const c = randomCase(r, i, 2000);
+    const data = F16.from(c.data as ArrayLike<number>);
+    const outputType = i % 2 === 0 ? 'float16' : 'float32';
+    const got = await gpuGradient(data, { ...c.options, outputType });
+    check(`${c.label} ${outputType}`, got, cpuGradient(data, c.options), maxAbs(data), c.hMin, outputType === 'float16');
+  }
+  // Fused fields, both layouts (last dimension a multiple of 4 or not).
+  for (const shape of [
+    [24, 32],
+    [13, 7],
+  ]) {
+    const n = shape[0] * shape[1];
+    const f = F16.from({ length: n }, (_, i) => Math.sin(i * 0.05) * 40);
+    const g = F16.from({ length: n }, (_, i) => Math.cos(i * 0.03) * 40);
+    const o = { shape, spacing: 0.5 };
+    check(
+      `magnitude ${shape}`,
+      [await gpuGradientMagnitude(f, { ...o, outputType: 'float16' })],
+      [cpuGradientMagnitude(f, o)],
+      40,
+      0.5,
+      true,
+    );
+    check(`curl ${shape}`, await gpuCurl([f, g], { ...o, outputType: 'float16' }), cpuCurl([f, g], o), 40, 0.5, true);
+  }
+  // `out`: the caller's Float16Arrays are filled and returned; Float32Arrays are refused for float16 results.
+  const data = F16.from({ length: 40 * 24 }, (_, i) => Math.sin(i * 0.1) * 3);
+  const out = [new F16(data.length), new F16(data.length)];
+  const got = await gpuGradient(data, { shape: [40, 24], outputType: 'float16', out });
+  if (got[0] !== out[0] || got[1] !== out[1]) fail('out', 'the out arrays were not returned');
+  check('out', got, cpuGradient(data, { shape: [40, 24] }), 3, 1, true);
+  const refused = await gpuGradient(data, {
+    shape: [40, 24],
+    outputType: 'float16',
+    out: [new Float32Array(960), new Float32Array(960)],
+  }).then(
+    () => null,
+    (err) => err,
+  );
+  if (!(refused instanceof GradientError) || refused.code !== 'invalid-option') fail('out of Float32Arrays', String(refused));
+  // Streamed in pieces of at most 4 KiB each way, halos included.
+  const ctx = await createGradient({ chunkBytes: 4096 });
+  const big = F16.from({ length: 96 * 40 }, (_, i) => Math.sin(i * 0.013) * 10);
+  for (const opts of [{ edgeOrder: 2 as const }, { accuracy: 4 as const }]) {
+    const before = ctx.stats().transfer.jobs;
+    const streamed = await ctx.gradient(big, { ...opts, shape: [96, 40], outputType: 'float16' });
+    if (ctx.stats().transfer.jobs - before < 4) fail('streamed', `${ctx.stats().transfer.jobs - before} pieces`);
+    check(
+      `streamed ${JSON.stringify(opts)}`,
+      streamed,
+      cpuGradient(big, { ...opts, shape: [96, 40] }),
+      10,
+      1,
+      true,
+      opts.accuracy ? 24 : 8,
+    );
+  }
+  ctx.destroy();
+  // Concurrent calls of the same work share one dispatch over their stacked arrays.
+  const arrays = Array.from({ length: 12 }, (_, j) => F16.from({ length: 16 * 16 }, (_, i) => Math.sin(i * 0.2 + j)));
+  const results = await Promise.all(arrays.map((a) => gpuGradient(a, { shape: [16, 16], outputType: 'float16' })));
+  results.forEach((res, j) => check(`concurrent ${j}`, res, cpuGradient(arrays[j], { shape: [16, 16] }), 1, 1, true));
 }

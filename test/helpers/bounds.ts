@@ -32,6 +32,48 @@ export function f32Violation(
   return null;
 }
 
+/** Largest float16 rounding error relative to the value (round to nearest: half an ulp, 2^-11). */
+export const HALF_REL = 2 ** -11;
+/** Half the spacing of float16's subnormals (2^-24): the rounding error of results below its normal range. */
+export const HALF_ABS = 2 ** -25;
+
+/**
+ * f32Violation for results stored as float16 (outputType 'float16'): the float32 bound, then rounding to
+ * half, relative 2^-11 of the value plus 2^-25 where it falls below float16's normal range. Infinite
+ * results past ±65504 are compared as the float32 result rounded: the reference beyond 65520 in
+ * magnitude must come back as an infinity of its sign.
+ */
+export function f16Violation(
+  got: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  maxAbsF: number,
+  hMin: number,
+  k = 8,
+): { index: number; got: number; ref: number; bound: number } | null {
+  if (got.length !== ref.length) return { index: -1, got: got.length, ref: ref.length, bound: 0 };
+  const scale = maxAbsF / hMin;
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i],
+      g = got[i];
+    if (Number.isNaN(r) || Number.isNaN(g)) {
+      if (Number.isNaN(r) !== Number.isNaN(g)) return { index: i, got: g, ref: r, bound: NaN };
+      continue;
+    }
+    if (!Number.isFinite(r)) {
+      if (g !== r) return { index: i, got: g, ref: r, bound: 0 };
+      continue;
+    }
+    const f32 = k * (EPS32 * (Math.abs(r) + scale) + F32_MIN_NORMAL / hMin);
+    if (Math.abs(r) - f32 >= 65520) {
+      if (g !== Math.sign(r) * Number.POSITIVE_INFINITY) return { index: i, got: g, ref: r, bound: Number.POSITIVE_INFINITY };
+      continue;
+    }
+    const bound = f32 * (1 + HALF_REL) + HALF_REL * Math.abs(r) + HALF_ABS;
+    if (!(Math.abs(g - r) <= bound)) return { index: i, got: g, ref: r, bound };
+  }
+  return null;
+}
+
 export function maxAbs(data: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < data.length; i++) {
