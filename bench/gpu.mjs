@@ -269,6 +269,12 @@ for (const shape of shapes) {
     // Fused magnitude (reads n, writes n) against gradient then hypot (writes D·n, reads it back, writes n).
     const fused = await kernelRecorder(g, { shape, edgeOrder, derived: 'magnitude' });
     const magnitude = await timeQueued((e) => fused(e, { input, output: stacked }));
+    // The Laplacian (reads n, writes n, the compact stencil per axis), and the gradient with per-axis
+    // boundaries (periodic on the even axes, numpy's edges on the others), on the same buffers.
+    const laplacianKernel = await kernelRecorder(g, { shape, derived: 'laplacian' });
+    const laplacian = await timeQueued((e) => laplacianKernel(e, { input, output: stacked }));
+    const mixedKernel = await kernelRecorder(g, { shape, edgeOrder, boundary: shape.map((_, d) => (d % 2 === 0 ? 'periodic' : 'edge')) });
+    const mixedBoundaries = await timeQueued((e) => mixedKernel(e, { input, output: stacked }));
     const hypotRun = hypotKernel(stacked, separate[0], n, layout.slabBytes / 4, D);
     const gradientThenHypot = await timeQueued(async (e) => {
       const release = await gradient(e, { input, output: stacked });
@@ -308,6 +314,8 @@ for (const shape of shapes) {
       cpuMs: cpuSeconds * 1e3,
       sampledErrorInEps: error,
       magnitudeMs: magnitude * 1e3,
+      laplacianMs: laplacian * 1e3,
+      mixedBoundariesMs: mixedBoundaries * 1e3,
       gradientThenHypotMs: gradientThenHypot * 1e3,
       othersTimestampMs: otherTs,
     };
@@ -454,6 +462,12 @@ console.log('fused magnitude vs gradient then hypot (edge order 1):');
 for (const r of rows.filter((row) => row.edgeOrder === 1)) {
   console.log(
     `  ${r.shape.padEnd(14)} magnitude ${fmt(r.magnitudeMs)} ms, gradient ${fmt(r.kernelMs)} ms, gradient+hypot ${fmt(r.gradientThenHypotMs)} ms; bytes fused/gradient ${(2 / (1 + r.axes)).toFixed(2)}`,
+  );
+}
+console.log('Laplacian (one pass, bytes as magnitude) and the gradient with per-axis boundaries (periodic on even axes), queued ms:');
+for (const r of rows) {
+  console.log(
+    `  ${r.shape.padEnd(14)} e${r.edgeOrder}: laplacian ${fmt(r.laplacianMs)}, magnitude ${fmt(r.magnitudeMs)}; gradient all edges ${fmt(r.kernelMs)}, per-axis boundaries ${fmt(r.mixedBoundariesMs)}`,
   );
 }
 for (const { label } of others) {

@@ -17,16 +17,25 @@
 // (under SwiftShader the unspecialised kernel measured 3-6 times slower; see bench/NOTES.md, run 5).
 
 override WG: u32 = 256u;
-override MODE: u32 = 0u;        // 0 numpy's edges, 1 periodic, 2 fourth order (five-point edges), 3 periodic fourth order
-override EDGE_ORDER: u32 = 1u;  // numpy's edge_order (MODE 0 only)
+override FOURTH: bool = false;  // fourth-order five-point stencils (with five-point edges on non-periodic axes)
+override PERIODIC_SLOTS: u32 = 0u; // bit k: slot k's axis wraps (boundary 'periodic'); else numpy's edges
+override EDGE_ORDER: u32 = 1u;  // numpy's edge_order, on the slots with numpy's edges at second order
 override WEIGHTED: bool = false; // some axis has non-uniform interior weights
 override NAXES: u32 = 1u;       // main_*: axes (slots) in each dispatch, 1 .. MAX_AXES
 override CONTIG: bool = false;  // main_vec4: slot 0 is the contiguous axis
-override OP: u32 = 0u;          // main_*: 0 gradient, 1 magnitude, 2 divergence; curl_*: 3 curl (2-D), 4 curl (3-D)
-override SMOOTH: u32 = 0u;      // 0 the stencils of MODE; 1 Sobel, 2 Scharr (scalar layout only, MODE 0)
-override PERIODIC: bool = MODE == 1u || MODE == 3u;
-override FOURTH: bool = MODE >= 2u;
+override OP: u32 = 0u;          // main_*: 0 gradient, 1 magnitude, 2 divergence, 5 Laplacian; curl_*: 3 curl (2-D), 4 curl (3-D)
+override SMOOTH: u32 = 0u;      // 0 the central stencils; 1 Sobel, 2 Scharr (scalar layout only, no periodic slot)
 const MAX_AXES: u32 = 8u;
+
+// Whether every slot wraps, or only some: constants, by which stencil.wgsl and gradient_vec4.wgsl pick the
+// boundary's stencils per slot.
+override ALL_WRAP: bool = PERIODIC_SLOTS == (1u << NAXES) - 1u;
+override SOME_WRAP: bool = PERIODIC_SLOTS != 0u && !ALL_WRAP;
+
+// Whether slot k's axis wraps (bit k of PERIODIC_SLOTS).
+fn wraps(k: u32) -> bool {
+  return ((PERIODIC_SLOTS >> k) & 1u) != 0u;
+}
 
 struct Axis {
   stride: u32,       // elements between neighbours along this axis
@@ -44,7 +53,7 @@ struct Axis {
   c4: f32,           // 1 / (12h), fourth order
   cross_stride: u32, // Sobel/Scharr: stride of the other image axis, across which they smooth
   cross_n: u32,      // Sobel/Scharr: its length
-  _pad0: u32,
+  inv_h2: f32,       // 1 / h², the Laplacian
   w_lo: vec4<f32>,   // edge order 2 weights of f[0], f[1], f[2]
   w_hi: vec4<f32>,   // edge order 2 weights of f[n-3], f[n-2], f[n-1]
 }

@@ -25,7 +25,7 @@ fn smoothed1(k: u32, i: u32, e: u32, el: u32) -> f32 {
   return w1 * (before + after) + w0 * centre;
 }
 
-// Slot k's derivative at element e (coordinate i, local index el, value c): the stencils of MODE, or
+// Slot k's derivative at element e (coordinate i, local index el, value c): the central stencils, or
 // Sobel and Scharr.
 fn derivative1(k: u32, i: u32, e: u32, el: u32, c: f32) -> f32 {
   if (SMOOTH != 0u) { return smoothed1(k, i, e, el); }
@@ -34,16 +34,18 @@ fn derivative1(k: u32, i: u32, e: u32, el: u32, c: f32) -> f32 {
 
 // ---- gradient, magnitude and divergence (OP 0, 1, 2) ----
 
-// Gradient: stores slot k's derivative r at element e. Magnitude and divergence: adds r² or r to acc.
+// Gradient: stores slot k's derivative r at element e. Magnitude: adds r² to acc; divergence and the
+// Laplacian: r.
 fn combine1(k: u32, e: u32, acc: f32, r: f32) -> f32 {
   if (OP == 1u) { return acc + r * r; }
-  if (OP == 2u) { return acc + r; }
+  if (OP == 2u || OP == 5u) { return acc + r; }
   store1(P.axes[k].out_off + e - P.out_base, r);
   return acc;
 }
 // Slot k's derivative at the invocation's point, combined into acc (see combine1).
 fn slot1(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: f32, acc: f32) -> f32 {
   let i = coordinate(k, q);
+  if (OP == 5u) { return combine1(k, e, acc, second1(k, i, el, c)); }
   if (OP == 2u) { let at = component_at(k, el); return combine1(k, e, acc, derivative1(k, i, e, at, load1(at))); }
   return combine1(k, e, acc, derivative1(k, i, e, el, c));
 }

@@ -2,76 +2,29 @@
 // a time through store4(group of four, value), defined with the output binding by out_f32_vec4.wgsl or
 // out_f16_vec4.wgsl.
 
-// The contiguous axis (stride 1): lanes are i0 .. i0+3 with i0 a multiple of 4, and n >= 4.
+// The contiguous axis (stride 1; lanes i0 .. i0+3 with i0 a multiple of 4, n >= 4) on its boundary's
+// code (contiguous4.wgsl; picked as in stencil.wgsl).
 fn along_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
-  let n = P.axes[k].n;
-  let row = el - i0;
-  var l1 = 0.0;
-  var r1 = 0.0;
-  var l2 = 0.0;
-  var r2 = 0.0;
-  if (PERIODIC) {
-    l1 = load1(row + wrap(i0, n, -1));
-    r1 = load1(row + wrap(i0 + 3u, n, 1));
-    if (FOURTH) {
-      l2 = load1(row + wrap(i0, n, -2));
-      r2 = load1(row + wrap(i0 + 3u, n, 2));
-    }
-  } else {
-    if (i0 > 0u) { l1 = load1(el - 1u); }
-    if (i0 + 4u < n) { r1 = load1(el + 4u); }
-    if (FOURTH) {
-      if (i0 > 1u) { l2 = load1(el - 2u); }
-      if (i0 + 5u < n) { r2 = load1(el + 5u); }
-    }
+  if (ALL_WRAP) { return along_contiguous4_w(k, i0, el, c); } else {
+    if (SOME_WRAP) { if (wraps(k)) { return along_contiguous4_w(k, i0, el, c); } }
+    return along_contiguous4_e(k, i0, el, c);
   }
-  let up = vec4<f32>(c.y, c.z, c.w, r1);
-  let dn = vec4<f32>(l1, c.x, c.y, c.z);
-  var r: vec4<f32>;
-  if (FOURTH) {
-    let c4 = P.axes[k].c4;
-    let up2 = vec4<f32>(c.z, c.w, r1, r2);
-    let dn2 = vec4<f32>(l2, l1, c.x, c.y);
-    r = ((up - dn) * 8.0 - (up2 - dn2)) * c4;
-    if (!PERIODIC) {
-      if (i0 == 0u) {
-        r.x = edge4_0_1(c.x, c.y, c.z, c.w, r1) * c4;
-        r.y = edge4_1_1(c.x, c.y, c.z, c.w, r1) * c4;
-      }
-      if (i0 + 4u == n) {
-        r.z = -edge4_1_1(c.w, c.z, c.y, c.x, l1) * c4;
-        r.w = -edge4_0_1(c.w, c.z, c.y, c.x, l1) * c4;
-      }
-    }
-    return r;
-  }
-  r = (up - dn) * P.axes[k].c_int;
-  if (WEIGHTED) {
-    if (P.axes[k].nonuniform != 0u) {
-      let w = (P.axes[k].w_off + i0) >> 2u;
-      let pad = P.axes[k].w_pad >> 2u;
-      r = weights[w] * dn + weights[w + pad] * c + weights[w + 2u * pad] * up;
-    }
-  }
-  if (!PERIODIC) {
-    if (i0 == 0u) {
-      if (EDGE_ORDER == 1u) { r.x = (c.y - c.x) * P.axes[k].inv_h_lo; }
-      else { let w = P.axes[k].w_lo; r.x = w.x * c.x + w.y * c.y + w.z * c.z; }
-    }
-    if (i0 + 4u == n) {
-      if (EDGE_ORDER == 1u) { r.w = (c.w - c.z) * P.axes[k].inv_h_hi; }
-      else { let w = P.axes[k].w_hi; r.w = w.x * c.y + w.y * c.z + w.z * c.w; }
-    }
-  }
-  return r;
 }
 
-// ---- gradient, magnitude and divergence (OP 0, 1, 2) ----
+fn second_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
+  if (ALL_WRAP) { return second_contiguous4_w(k, i0, el, c); } else {
+    if (SOME_WRAP) { if (wraps(k)) { return second_contiguous4_w(k, i0, el, c); } }
+    return second_contiguous4_e(k, i0, el, c);
+  }
+}
 
-// Gradient: stores slot k's derivative r at elements e .. e+3. Magnitude and divergence: adds r² or r to acc.
+// ---- gradient, magnitude, divergence and the Laplacian (OP 0, 1, 2, 5) ----
+
+// Gradient: stores slot k's derivative r at elements e .. e+3. Magnitude: adds r² to acc; divergence and
+// the Laplacian: r.
 fn combine4(k: u32, e: u32, acc: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
   if (OP == 1u) { return acc + r * r; }
-  if (OP == 2u) { return acc + r; }
+  if (OP == 2u || OP == 5u) { return acc + r; }
   store4((P.axes[k].out_off + e - P.out_base) >> 2u, r);
   return acc;
 }
@@ -79,6 +32,7 @@ fn combine4(k: u32, e: u32, acc: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
 // Slot k's derivative at the invocation's four points, combined into acc (see combine4).
 fn strided_slot4(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: vec4<f32>, acc: vec4<f32>) -> vec4<f32> {
   let i = coordinate(k, q);
+  if (OP == 5u) { return combine4(k, e, acc, second4(k, i, el >> 2u, c)); }
   if (OP == 2u) { let at = component_at(k, el); return combine4(k, e, acc, along4(k, i, at >> 2u, load4(at >> 2u))); }
   return combine4(k, e, acc, along4(k, i, el >> 2u, c));
 }
@@ -98,7 +52,9 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   var acc = vec4<f32>(0.0);
   if (CONTIG) {
     let i0 = coordinate(0u, &q);
-    if (OP == 2u) {
+    if (OP == 5u) {
+      acc = combine4(0u, e, acc, second_contiguous4(0u, i0, el, c));
+    } else if (OP == 2u) {
       let at = component_at(0u, el);
       acc = combine4(0u, e, acc, along_contiguous4(0u, i0, at, load4(at >> 2u)));
     } else {

@@ -3,8 +3,8 @@ import { describe, GradientError } from './errors.js';
 import type { Plan } from './plan.js';
 import type { NumericArray } from './types.js';
 
-/** Derived fields computed from the derivatives in one pass. */
-export type DerivedField = 'magnitude' | 'divergence' | 'curl';
+/** Derived fields computed from the array in one pass. */
+export type DerivedField = 'magnitude' | 'divergence' | 'curl' | 'laplacian';
 
 /** Checks a list of same-shaped component arrays (divergence, curl); all must share length and type. */
 export function describeComponents(components: unknown): { list: NumericArray[]; info: DataInfo } {
@@ -33,7 +33,7 @@ export function describeComponents(components: unknown): { list: NumericArray[];
 }
 
 /** Divergence pairs component k with selected axis k; curl needs 2 or 3 of each. */
-export function checkComponentCount(plan: Plan, count: number, field: Exclude<DerivedField, 'magnitude'>): void {
+export function checkComponentCount(plan: Plan, count: number, field: 'divergence' | 'curl'): void {
   const axes = plan.axes.length;
   if (field === 'curl' && axes !== 2 && axes !== 3) {
     throw new GradientError('invalid-axis', `axis: curl needs 2 or 3 selected axes, not ${axes}`);
@@ -44,4 +44,37 @@ export function checkComponentCount(plan: Plan, count: number, field: Exclude<De
       `components: ${count} arrays given but ${axes} axes are selected (${field} pairs component k with selected axis k)`,
     );
   }
+}
+
+/**
+ * What the Laplacian needs of a plan: uniform steps (evenly spaced coordinates count as a step; uneven
+ * ones are refused), numpy's central stencils at second order, and at least 4 points along an edge axis
+ * (its one-sided stencil reads f0..f3) or 3 along a periodic one.
+ */
+export function checkLaplacian(plan: Plan): void {
+  if (plan.operator !== 'central') {
+    throw new GradientError(
+      'invalid-option',
+      `operator: ${describe(plan.operator)} does not apply to the Laplacian (central differences only)`,
+    );
+  }
+  if (plan.accuracy !== 2) {
+    throw new GradientError('invalid-option', `accuracy: ${plan.accuracy} is not available for the Laplacian (second order only)`);
+  }
+  plan.axes.forEach((ax, k) => {
+    if (ax.dx !== null) {
+      throw new GradientError(
+        'invalid-spacing',
+        `spacing[${k}]: the Laplacian needs uniform steps (one number per axis, or evenly spaced coordinates); these coordinates are unevenly spaced`,
+      );
+    }
+    const needed = ax.periodic ? 3 : 4;
+    if (ax.n < needed) {
+      throw new GradientError(
+        'axis-too-short',
+        `shape[${ax.axis}] = ${ax.n}: axis ${ax.axis} needs at least ${needed} points for the Laplacian` +
+          (ax.periodic ? ' with a periodic boundary' : ' (its one-sided edge stencil reads four)'),
+      );
+    }
+  });
 }

@@ -1,5 +1,5 @@
 export type { DerivedField } from './components.js';
-export { cpuCurl, cpuDivergence, cpuGradientMagnitude } from './cpu/derived.js';
+export { cpuCurl, cpuDivergence, cpuGradientMagnitude, cpuLaplacian } from './cpu/derived.js';
 export { type CpuGradientOptions, cpuGradient } from './cpu/gradient.js';
 export { cpuImageGradient } from './cpu/image.js';
 export { GradientError, type GradientErrorCode } from './errors.js';
@@ -13,6 +13,7 @@ export {
   gpuGradient,
   gpuGradientMagnitude,
   gpuImageGradient,
+  gpuLaplacian,
 } from './gpu/api.js';
 export { type ContextStats, GradientContext, type HostCallOptions, type ResultOf } from './gpu/context.js';
 export { describeAdapter } from './gpu/device.js';

@@ -13,6 +13,8 @@ export interface AxisPlan {
   readonly inner: number;
   /** Uniform step, or null when `dx` holds non-uniform steps. */
   readonly step: number | null;
+  /** Boundary 'periodic' on this axis: every point central, neighbours modulo n. */
+  readonly periodic: boolean;
   /**
    * Non-uniform steps x[i+1] − x[i], or null for a uniform axis: length n − 1, or n for a periodic axis
    * (the last one the wrap-around step x[0] + period − x[n−1]).
@@ -24,8 +26,8 @@ export interface AxisPlan {
 export interface Plan {
   readonly shape: readonly number[];
   readonly size: number;
+  /** numpy's edge order, on the axes whose boundary is 'edge'. */
   readonly edgeOrder: 1 | 2;
-  readonly boundary: 'edge' | 'periodic';
   readonly accuracy: 2 | 4;
   /** 'sobel' and 'scharr' (2-D only): the difference along an axis smoothed across it, borders mirrored. */
   readonly operator: 'central' | 'sobel' | 'scharr';
@@ -49,8 +51,8 @@ export function stackedPlan(plan: Plan, count: number): Plan {
 
 /** A string equal for two plans exactly when they describe the same work on arrays of the same shape. */
 export function planKey(plan: Plan): string {
-  const axes = plan.axes.map((ax) => [ax.axis, ax.n, ax.step, ax.dx && Array.from(ax.dx)]);
-  return JSON.stringify([plan.shape, plan.edgeOrder, plan.boundary, plan.accuracy, plan.operator, axes]);
+  const axes = plan.axes.map((ax) => [ax.axis, ax.n, ax.step, ax.periodic, ax.dx && Array.from(ax.dx)]);
+  return JSON.stringify([plan.shape, plan.edgeOrder, plan.accuracy, plan.operator, axes]);
 }
 
 /** Points the stencils need on each selected axis. */
@@ -79,20 +81,21 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
   const shape = checkShape(options.shape, info.length);
   const axes = checkAxes(options.axis, shape.length);
   const edgeOrder = checkEdgeOrder(options.edgeOrder);
-  const boundary = checkChoice(options.boundary, 'boundary', ['edge', 'periodic'] as const, 'edge');
+  const boundaries = checkBoundaries(options.boundary, axes.length);
   const accuracy = checkChoice(options.accuracy, 'accuracy', [2, 4] as const, 2);
   const operator = checkChoice(options.operator, 'operator', ['central', 'sobel', 'scharr'] as const, 'central');
   if (operator !== 'central') checkOperator(operator, options, shape);
   const steps = checkSpacingList(options.spacing, axes.length);
-  const periods = checkPeriods(options.period, axes.length, boundary);
+  const periods = checkPeriods(options.period, boundaries);
   const size = info.length;
-  const needed = minimumLength(edgeOrder, boundary, accuracy);
 
   const planned = axes.map((axis, k): AxisPlan => {
     const n = shape[axis];
-    if (operator !== 'central') return { axis, n, outer: outerOf(shape, axis), inner: innerOf(shape, axis), step: 1, dx: null };
+    const periodic = boundaries[k] === 'periodic';
+    if (operator !== 'central') return { axis, n, outer: outerOf(shape, axis), inner: innerOf(shape, axis), step: 1, periodic, dx: null };
+    const needed = minimumLength(edgeOrder, boundaries[k], accuracy);
     if (n < needed) {
-      const why = accuracy === 4 ? 'accuracy 4' : boundary === 'periodic' ? 'periodic boundaries' : `edgeOrder ${edgeOrder}`;
+      const why = accuracy === 4 ? 'accuracy 4' : periodic ? 'a periodic boundary' : `edgeOrder ${edgeOrder}`;
       throw new GradientError('axis-too-short', `shape[${axis}] = ${n}: axis ${axis} needs at least ${needed} points for ${why}`);
     }
     const outer = outerOf(shape, axis);
@@ -105,15 +108,15 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
           `period[${k}]: ${periods[k]} given for an axis with the scalar step ${spacing} (its period is n·step)`,
         );
       }
-      return { axis, n, outer, inner, step: spacing, dx: null };
+      return { axis, n, outer, inner, step: spacing, periodic, dx: null };
     }
-    const steps1 = coordinateSteps(spacing, n, k, boundary === 'periodic' ? periods[k] : undefined);
+    const steps1 = coordinateSteps(spacing, n, k, periodic ? periods[k] : undefined);
     if (accuracy === 4 && steps1.dx !== null) {
       throw new GradientError('invalid-spacing', `spacing[${k}]: accuracy 4 needs uniform steps; these coordinates are unevenly spaced`);
     }
-    return { axis, n, outer, inner, ...steps1 };
+    return { axis, n, outer, inner, periodic, ...steps1 };
   });
-  return { shape, size, edgeOrder, boundary, accuracy, operator, axes: planned };
+  return { shape, size, edgeOrder, accuracy, operator, axes: planned };
 }
 
 /**
@@ -161,10 +164,26 @@ function checkChoice<T extends string | number>(value: unknown, name: string, al
   return value as T;
 }
 
-/** One period (or null) per selected axis. */
-function checkPeriods(period: unknown, count: number, boundary: 'edge' | 'periodic'): (number | null)[] {
+type Boundary = 'edge' | 'periodic';
+
+/** One boundary per selected axis: one for all, or a list with an entry per selected axis. */
+function checkBoundaries(boundary: unknown, count: number): Boundary[] {
+  const choices = ['edge', 'periodic'];
+  if (!Array.isArray(boundary)) return new Array(count).fill(checkChoice(boundary, 'boundary', choices as Boundary[], 'edge'));
+  if (boundary.length !== count) {
+    throw new GradientError(
+      'invalid-option',
+      `boundary: ${describe(boundary)} has ${boundary.length} entries for ${count} selected axes (give one per selected axis, or one string for all)`,
+    );
+  }
+  return boundary.map((b, k) => checkChoice(b, `boundary[${k}]`, choices as Boundary[], 'edge'));
+}
+
+/** One period (or null) per selected axis; only periodic axes take one. */
+function checkPeriods(period: unknown, boundaries: readonly Boundary[]): (number | null)[] {
+  const count = boundaries.length;
   if (period === undefined) return new Array(count).fill(null);
-  if (boundary !== 'periodic')
+  if (!boundaries.includes('periodic'))
     throw new GradientError('invalid-option', `period: ${describe(period)} is only meaningful with boundary 'periodic'`);
   const check = (p: unknown, where: string) => {
     if (p === null || p === undefined) return null;
@@ -172,14 +191,19 @@ function checkPeriods(period: unknown, count: number, boundary: 'edge' | 'period
       throw new GradientError('invalid-spacing', `${where}: ${describe(p)} is not a finite, positive period`);
     return p;
   };
-  if (typeof period === 'number') return new Array(count).fill(check(period, 'period'));
+  if (typeof period === 'number') return boundaries.map((b) => (b === 'periodic' ? check(period, 'period') : null));
   if (!Array.isArray(period) || period.length !== count) {
     throw new GradientError(
       'invalid-spacing',
       `period: ${describe(period)} must be a number or have one entry per selected axis (${count})`,
     );
   }
-  return period.map((p, k) => check(p, `period[${k}]`));
+  return period.map((p, k) => {
+    if (boundaries[k] !== 'periodic' && p !== null && p !== undefined) {
+      throw new GradientError('invalid-option', `period[${k}]: ${describe(p)} given for selected axis ${k}, whose boundary is 'edge'`);
+    }
+    return check(p, `period[${k}]`);
+  });
 }
 
 function outerOf(shape: readonly number[], axis: number): number {

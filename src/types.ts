@@ -42,10 +42,12 @@ export interface GradientOptions {
   /** Accuracy order of the one-sided differences at the edges; default 1. */
   edgeOrder?: 1 | 2;
   /**
-   * 'edge' (default): numpy's one-sided differences at both ends. 'periodic': every axis wraps, and every
-   * point uses the central stencil with neighbours taken modulo n.
+   * 'edge' (default): numpy's one-sided differences at both ends. 'periodic': the axis wraps, and every
+   * point uses the central stencil with neighbours taken modulo n. One string for every selected axis, or
+   * a list with one entry per selected axis (`['periodic', 'edge']`: a model periodic in longitude and
+   * bounded in latitude); `edgeOrder` applies to the 'edge' axes.
    */
-  boundary?: 'edge' | 'periodic';
+  boundary?: 'edge' | 'periodic' | readonly ('edge' | 'periodic')[];
   /**
    * Periodic coordinate axes: the period length, one number for every selected axis or one entry per
    * selected axis (null where the axis has a scalar step). Needed when a periodic axis has uneven coordinates.

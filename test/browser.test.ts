@@ -61,6 +61,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     // Both browsers have Float16Array: float16 data in and results out, 59 checks.
     expect(report.hasFloat16).toBe(true);
     expect(report.float16).toBe(59);
+    expect(report.laplacian).toBe(28);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);

@@ -282,8 +282,15 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
       return kernelVariant(p, chooseLayout(p), op, p.axes);
     };
     expect(variant([5, 8])).toEqual(variant([7, 12]));
-    expect(variant([5, 8]).constants).toMatchObject({ MODE: 0, EDGE_ORDER: 1, WEIGHTED: 0, NAXES: 2, OP: 0 });
-    expect(variant([5, 8], { boundary: 'periodic', accuracy: 4, edgeOrder: 2 }).constants).toMatchObject({ MODE: 3, EDGE_ORDER: 1 });
+    expect(variant([5, 8]).constants).toMatchObject({ FOURTH: 0, PERIODIC_SLOTS: 0, EDGE_ORDER: 1, WEIGHTED: 0, NAXES: 2, OP: 0 });
+    expect(variant([5, 8], { boundary: 'periodic', accuracy: 4, edgeOrder: 2 }).constants).toMatchObject({
+      FOURTH: 1,
+      PERIODIC_SLOTS: 3,
+      EDGE_ORDER: 1,
+    });
+    // Per-axis boundaries: bit k for slot k (here the plan's axes in order).
+    expect(variant([5, 8], { boundary: ['periodic', 'edge'], edgeOrder: 2 }).constants).toMatchObject({ PERIODIC_SLOTS: 1, EDGE_ORDER: 2 });
+    expect(variant([5, 8], { boundary: ['periodic', 'periodic'], edgeOrder: 2 }).constants.EDGE_ORDER).toBe(1);
     expect(variant([5, 8], { spacing: [[0, 1, 3, 4, 7], 1] }).constants.WEIGHTED).toBe(1);
     expect(variant([5, 8], { edgeOrder: 2 }).constants.EDGE_ORDER).toBe(2);
     expect(variant([5, 6]).entry).toBe('main_scalar');
@@ -304,18 +311,19 @@ describe('planPieces (host calls streamed in pieces)', () => {
         axis: axes,
         edgeOrder: (1 + Math.floor(r() * 2)) as 1 | 2,
         accuracy: r() < 0.2 ? 4 : 2,
-        boundary: r() < 0.15 ? 'periodic' : 'edge',
+        boundary: axes.map(() => (r() < 0.15 ? 'periodic' : 'edge')),
       } as const;
+      const laplacian = options.accuracy === 2 && r() < 0.3;
       const p = plan(shape, options);
       const bytes = [1, 2, 4][Math.floor(r() * 3)],
         components = 1 + Math.floor(r() * 3),
         outputs = 1 + Math.floor(r() * 3);
       const chunkBytes = 256 + Math.floor(r() * 20000);
       const limits = { ...LIMITS, maxStorageBufferBindingSize: r() < 0.3 ? 2048 : LIMITS.maxStorageBufferBindingSize };
-      const { pieces, bounded } = planPieces(p, bytes, components, outputs, chunkBytes, limits);
+      const { pieces, bounded } = planPieces(p, bytes, components, outputs, chunkBytes, limits, laplacian);
       const rowSize = p.size / shape[0];
       const first = p.axes.findIndex((ax) => ax.axis === 0);
-      const halo = first < 0 ? 0 : stencilReach(p, first) * rowSize;
+      const halo = first < 0 ? 0 : stencilReach(p, first, laplacian) * rowSize;
       let next = 0;
       for (const piece of pieces) {
         expect(piece.e0).toBe(next);
@@ -336,7 +344,7 @@ describe('planPieces (host calls streamed in pieces)', () => {
         next = piece.e1;
       }
       expect(next).toBe(p.size);
-      if (p.boundary === 'periodic' && first >= 0) expect(pieces.length).toBe(1);
+      if (first >= 0 && p.axes[first].periodic) expect(pieces.length).toBe(1);
       if (pieces.length > 1) streamed++;
     }
     expect(streamed).toBeGreaterThan(1000);

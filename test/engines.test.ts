@@ -59,6 +59,7 @@ describe('other runtimes', () => {
       // Deno has Float16Array: float16 data and results are checked there (59 checks); elsewhere, the refusal.
       if (runtime === 'deno') expect(report!.hasFloat16).toBe(true);
       expect(report!.float16).toBe(report!.hasFloat16 ? 59 : 1);
+      expect(report!.laplacian).toBe(28);
       expect(report!.badInputs).toBeGreaterThan(40);
     },
     600_000,

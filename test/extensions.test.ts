@@ -70,6 +70,11 @@ describe('extensions on the CPU', () => {
     for (const op of ['gradient', 'magnitude', 'divergence', 'curl']) expect(cases.some((c) => c.op === op)).toBe(true);
     expect(cases.some((c) => c.options.boundary === 'periodic' && c.options.period !== undefined)).toBe(true);
     expect(cases.some((c) => c.options.accuracy === 4 && c.options.boundary === 'periodic')).toBe(true);
+    // Boundaries per axis, with a period, with fourth order, and for each fused field.
+    const mixed = cases.filter((c) => Array.isArray(c.options.boundary));
+    expect(mixed.some((c) => c.options.period !== undefined)).toBe(true);
+    expect(mixed.some((c) => c.options.accuracy === 4)).toBe(true);
+    for (const op of ['gradient', 'magnitude', 'divergence', 'curl']) expect(mixed.some((c) => c.op === op)).toBe(true);
     for (const operator of ['sobel', 'scharr'])
       for (const op of ['gradient', 'magnitude', 'divergence', 'curl'])
         expect(cases.some((c) => c.options.operator === operator && c.op === op)).toBe(true);
@@ -144,6 +149,30 @@ describe('extensions on the CPU', () => {
     ],
     ['accuracy 4 on 4 points', () => cpuGradient([1, 2, 3, 4], { accuracy: 4 }), 'axis-too-short', 'accuracy 4'],
     ['periodic on 2 points', () => cpuGradient([1, 2], { boundary: 'periodic' }), 'axis-too-short', 'periodic'],
+    [
+      'a boundary list of the wrong length',
+      () => cpuGradient(new Float64Array(12), { shape: [3, 4], boundary: ['periodic'] }),
+      'invalid-option',
+      'boundary: ["periodic"] has 1 entries for 2 selected axes',
+    ],
+    [
+      'a boundary list with an unknown entry',
+      () => cpuGradient(new Float64Array(12), { shape: [3, 4], boundary: ['periodic', 'wrap' as never] }),
+      'invalid-option',
+      'boundary[1]: "wrap"',
+    ],
+    [
+      'a period for an edge axis',
+      () => cpuGradient(new Float64Array(12), { shape: [3, 4], boundary: ['periodic', 'edge'], spacing: [[0, 1, 3], 1], period: [4, 2] }),
+      'invalid-option',
+      "period[1]: 2 given for selected axis 1, whose boundary is 'edge'",
+    ],
+    [
+      'a periodic axis of 2 points among edge axes',
+      () => cpuGradient(new Float64Array(12), { shape: [6, 2], boundary: ['edge', 'periodic'] }),
+      'axis-too-short',
+      'shape[1] = 2',
+    ],
     [
       'divergence with too few components',
       () => cpuDivergence([[1, 2, 3, 4]], { shape: [2, 2] }),
@@ -234,17 +263,19 @@ describe('extensions on the GPU', () => {
         const values = () =>
           Array.from({ length: size }, () => (Kind === Uint8Array ? Math.floor(r() * 256) : Math.round((r() - 0.5) * 2000)));
         const make = () => new Kind(values());
-        const periodic = r() < 0.5,
-          acc4 = r() < 0.5;
+        // One boundary for all axes, or one per axis (a third of the cases).
+        const pick = () => (r() < 0.5 ? 'periodic' : 'edge');
+        const boundary = r() < 0.33 ? shape.map(pick) : pick();
+        const acc4 = r() < 0.5;
         const options: GradientOptions = {
           shape,
-          boundary: periodic ? 'periodic' : 'edge',
+          boundary,
           accuracy: acc4 ? 4 : 2,
           edgeOrder: r() < 0.5 ? 1 : 2,
           spacing: 0.1 + r(),
         };
         const h = options.spacing as number;
-        const label = `#${i} ${Kind.name} [${shape}] ${options.boundary} accuracy ${options.accuracy}`;
+        const label = `#${i} ${Kind.name} [${shape}] ${JSON.stringify(options.boundary)} accuracy ${options.accuracy}`;
         const k = kFor(options);
         const f = make();
         const grad = await suite.ctx.gradient(f, options);
@@ -269,6 +300,29 @@ describe('extensions on the GPU', () => {
     },
     600_000,
   );
+
+  gpuIt('per-axis boundaries stream: an edge first axis in pieces, a periodic first axis in one', async () => {
+    const ctx = await createGradient({ device: suite.t!.device, chunkBytes: 4096 });
+    try {
+      const data = Float32Array.from({ length: 64 * 40 }, (_, i) => Math.sin(i * 0.021) * 7);
+      for (const [boundary, pieces] of [
+        [['edge', 'periodic'], 'several'],
+        [['periodic', 'edge'], 'one'],
+      ] as const) {
+        const options: GradientOptions = { shape: [64, 40], boundary: [...boundary], edgeOrder: 2, spacing: [0.5, 2] };
+        const before = ctx.stats().transfer.jobs;
+        const got = await ctx.gradient(data, options);
+        const used = ctx.stats().transfer.jobs - before;
+        if (pieces === 'one') expect(used).toBe(1);
+        else expect(used).toBeGreaterThan(2);
+        cpuGradient(data, options).forEach((ref, a) => expect(f32Violation(got[a], ref, 7, 0.5), `${boundary} axis ${a}`).toBeNull());
+        const mag = await ctx.magnitude(data, options);
+        expect(f32Violation(mag, cpuGradientMagnitude(data, options), 7, 0.5, 16), `${boundary} magnitude`).toBeNull();
+      }
+    } finally {
+      ctx.destroy();
+    }
+  });
 
   gpuIt('fourth order on the GPU is exact for degree-4 polynomials (within float32)', async () => {
     const n = 16,
@@ -296,6 +350,9 @@ describe('extensions on the GPU', () => {
       [[400, 3], { boundary: 'periodic', axis: 1 }],
       [[20, 8, 9], { boundary: 'periodic', axis: [1, 2], accuracy: 4 }],
       [[30, 44], { boundary: 'periodic', axis: -1, spacing: [Array.from({ length: 44 }, (_, i) => i + (i % 3) * 0.2)], period: 44.3 }],
+      // Per-axis boundaries: each axis chunked with its own halo.
+      [[40, 37], { boundary: ['edge', 'periodic'], edgeOrder: 2 }],
+      [[11, 9, 13], { boundary: ['periodic', 'edge'], accuracy: 4, axis: [2, 1] }],
       // Sobel and Scharr read a row and one element each side: chunks along the flat index carry that halo.
       [[300, 13], { operator: 'sobel' }],
       [[90, 41], { operator: 'scharr', axis: [1, 0] }],

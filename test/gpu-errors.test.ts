@@ -17,7 +17,7 @@ describe('GPU errors', () => {
       const error = await ctx.gradient(new Float32Array(16), { shape: [4, 4] }).catch((e) => e);
       expect(error).toBeInstanceOf(GradientError);
       expect(error.code).toBe('gpu-error');
-      expect(error.message).toMatch(/WGSL compilation of load_32_vec4 failed/);
+      expect(error.message).toMatch(/WGSL compilation of load_32_vec4_float32 failed/);
       expect(error.message).toMatch(/undefined_name/);
     }
     expect(ctx.stats().pipelines).toBe(0);

@@ -1,4 +1,4 @@
-import { checkComponentCount, describeComponents } from '../components.js';
+import { checkComponentCount, checkLaplacian, describeComponents } from '../components.js';
 import { describeData } from '../data.js';
 import { makePlan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
@@ -52,4 +52,36 @@ export function cpuCurl(components: readonly NumericArray[], options?: GradientO
   };
   if (v.length === 2) return [minus(d(1, 0), d(0, 1))];
   return [minus(d(2, 1), d(1, 2)), minus(d(0, 2), d(2, 0)), minus(d(1, 0), d(0, 1))];
+}
+
+/**
+ * Σ_k ∂²f/∂x_k² over the selected axes, in float64: the compact second difference
+ * (f[i+1] − 2f[i] + f[i−1]) / h² inside; at an edge (boundary 'edge') the second-order one-sided
+ * (2f[0] − 5f[1] + 4f[2] − f[3]) / h², mirrored at the high end; wrapped when periodic. Uniform steps only.
+ */
+export function cpuLaplacian(data: NumericArray, options?: GradientOptions): Float64Array {
+  const plan = makePlan(describeData(data), options);
+  checkLaplacian(plan);
+  const out = new Float64Array(plan.size);
+  const f = (i: number) => (data as ArrayLike<number>)[i];
+  for (const ax of plan.axes) {
+    const { n, inner: s, periodic } = ax;
+    const scale = 1 / (ax.step! * ax.step!);
+    for (let e = 0; e < plan.size; e++) {
+      const i = Math.floor(e / s) % n;
+      let r: number;
+      if (periodic) {
+        const up = i + 1 < n ? e + s : e - (n - 1) * s;
+        const dn = i > 0 ? e - s : e + (n - 1) * s;
+        r = f(up) - 2 * f(e) + f(dn);
+      } else if (i > 0 && i < n - 1) {
+        r = f(e + s) - 2 * f(e) + f(e - s);
+      } else {
+        const d = i === 0 ? s : -s;
+        r = 2 * f(e) - 5 * f(e + d) + 4 * f(e + 2 * d) - f(e + 3 * d);
+      }
+      out[e] += r * scale;
+    }
+  }
+  return out;
 }

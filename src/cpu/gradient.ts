@@ -41,7 +41,7 @@ function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float
     smoothedDifference(f, ax.axis, plan.shape, plan.operator, out);
     return;
   }
-  if (plan.boundary === 'periodic') {
+  if (ax.periodic) {
     periodicGradient(f, ax, plan.accuracy, out);
     return;
   }

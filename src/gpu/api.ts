@@ -112,6 +112,15 @@ export async function gpuImageGradient(
   return (await contextFor(options?.device)).imageGradient(source, options);
 }
 
+/**
+ * The Laplacian Σ_k ∂²f/∂x_k² over the selected axes on the GPU in one pass: the compact second difference
+ * (f[i+1] − 2f[i] + f[i−1]) / h², second-order one-sided at an 'edge' boundary, wrapped when periodic.
+ * Uniform steps only; cpuLaplacian is its float64 reference.
+ */
+export async function gpuLaplacian<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
+  return (await contextFor(options?.device)).laplacian(data, options);
+}
+
 /** Curl of a 2-D (→ [one array]) or 3-D (→ three arrays) field on the GPU in one pass; see cpuCurl for the convention. */
 export async function gpuCurl<O extends GpuGradientOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>[]> {
   return (await contextFor(options?.device)).curl(components, options);

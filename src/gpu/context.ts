@@ -1,4 +1,4 @@
-import { checkComponentCount, describeComponents } from '../components.js';
+import { checkComponentCount, checkLaplacian, describeComponents } from '../components.js';
 import { describeData } from '../data.js';
 import type { ImageGradientOptions } from '../image.js';
 import { makePlan, type Plan } from '../plan.js';
@@ -47,7 +47,7 @@ export type ResultOf<O> = O extends { outputType: 'float16' }
 
 /** What a context holds: its buffer pool, compiled pipelines and host-path staging. */
 export interface ContextStats extends PoolStats {
-  /** Compiled shader modules (at most seven: three input loaders × two output layouts, and the image conversion). */
+  /** Compiled shader modules (at most fifteen: three input loaders × two layouts × two result types, the image conversion and drawing). */
   shaderModules: number;
   /** Compiled pipelines (one per input format and kernel variant, never per shape). */
   pipelines: number;
@@ -156,6 +156,18 @@ export class GradientContext {
     const plan = makePlan(info, options, GPU_OPTION_KEYS);
     checkComponentCount(plan, list.length, 'divergence');
     return (await this.call<O>({ arrays: list, kind: info.kind }, plan, 'divergence', options))[0];
+  }
+
+  /**
+   * Σ_k ∂²f/∂x_k² over the selected axes in one pass (the input read once, one output): the compact
+   * second difference inside, second-order one-sided at an 'edge' boundary, wrapped when periodic.
+   * Uniform steps only. cpuLaplacian is its float64 reference.
+   */
+  async laplacian<O extends HostCallOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
+    const info = describeData(data);
+    const plan = makePlan(info, options, GPU_OPTION_KEYS);
+    checkLaplacian(plan);
+    return (await this.call<O>({ arrays: [data], kind: info.kind }, plan, 'laplacian', options))[0];
   }
 
   /** Curl of a 2-D (one array) or 3-D (three arrays) vector field over the selected axes, in one pass. */

@@ -51,7 +51,7 @@ export async function hostCall(
   const arrays = fromHost ? input.arrays : [];
   const kind = fromHost ? input.kind : 'float32';
   const components = fromHost ? arrays.length : 1;
-  checkFloat32Coefficients(plan);
+  checkFloat32Coefficients(plan, op);
   const N = plan.size;
   checkIndexable(N);
   const outputCount = outputsOf(op, plan);
@@ -71,7 +71,7 @@ export async function hostCall(
   const format = inputFormat(kind);
   const bpe = format.bytesPerElement;
   const layout = chooseLayout(plan);
-  const { pieces, bounded } = planPieces(plan, bpe, componentsOf(op, plan), outputCount, rt.chunkBytes, rt.limits);
+  const { pieces, bounded } = planPieces(plan, bpe, componentsOf(op, plan), outputCount, rt.chunkBytes, rt.limits, op === 'laplacian');
   const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
   const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
   if (!bounded) checkSize(plan, format, components * stride, rt.limits); // one piece holds the whole array

@@ -1,3 +1,4 @@
+import contiguousTemplate from '../../shaders/contiguous4.wgsl?raw';
 import drawSource from '../../shaders/draw.wgsl?raw';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
@@ -11,6 +12,7 @@ import outF16Vec4Source from '../../shaders/out_f16_vec4.wgsl?raw';
 import outF32ScalarSource from '../../shaders/out_f32_scalar.wgsl?raw';
 import outF32Vec4Source from '../../shaders/out_f32_vec4.wgsl?raw';
 import stencilTemplate from '../../shaders/stencil.wgsl?raw';
+import boundaryTemplate from '../../shaders/stencil_boundary.wgsl?raw';
 import { describe, GradientError } from '../errors.js';
 import type { ImageChannel } from '../image.js';
 import type { AxisPlan, Plan } from '../plan.js';
@@ -70,10 +72,12 @@ export function moduleName(format: InputFormat, layout: Layout, output: OutputTy
 }
 
 /**
- * WGSL of one module: the input loader, the shared code, the stencils along an axis (shaders/stencil.wgsl,
- * written once and instantiated per element type: f32 in every module, vec4<f32> too in the vec4 layout),
- * the layout's entry points, then the output binding with the store each invocation makes whole (an f32,
- * a vec4<f32>, four halves in a vec2<u32>, or its own half of a word through atomics).
+ * WGSL of one module: the input loader, the shared code, the stencils along an axis (shaders/stencil.wgsl
+ * with stencil_boundary.wgsl, written once and instantiated per element type — f32 in every module,
+ * vec4<f32> too in the vec4 layout — and per boundary, wrapped or numpy's edges; the vec4 layout's
+ * contiguous axis from contiguous4.wgsl per boundary), the layout's entry points, then the output binding
+ * with the store each invocation makes whole (an f32, a vec4<f32>, four halves in a vec2<u32>, or its
+ * own half of a word through atomics).
  */
 export function shaderSource(module: ModuleName): string {
   const [, loader, layout, output] = /^(load_\d+)_(scalar|vec4)_(float32|float16)$/.exec(module) as unknown as [
@@ -83,26 +87,41 @@ export function shaderSource(module: ModuleName): string {
     OutputType,
   ];
   const widths: (1 | 4)[] = layout === 'vec4' ? [1, 4] : [1];
-  return [LOADERS[loader], gradientSource, ...widths.map(stencils), LAYOUTS[layout], OUTPUTS[`${output}_${layout}`]].join('\n');
+  const contiguous = layout === 'vec4' ? BOUNDARIES.map((b) => instantiate(contiguousTemplate, { ...b })) : [];
+  return [LOADERS[loader], gradientSource, ...widths.map(stencils), ...contiguous, LAYOUTS[layout], OUTPUTS[`${output}_${layout}`]].join(
+    '\n',
+  );
 }
 
-/** shaders/stencil.wgsl for one element type: f32 read with load1, or vec4<f32> read with load4. */
+/** The boundary instances of stencil_boundary.wgsl and contiguous4.wgsl: wrapped (w) and numpy's edges (e). */
+const BOUNDARIES = [
+  { B: 'w', WRAP: 'true' },
+  { B: 'e', WRAP: 'false' },
+];
+
+/** A template with its {{NAME}} placeholders replaced. */
+function instantiate(template: string, values: Record<string, string>): string {
+  return Object.entries(values).reduce((text, [name, value]) => text.replaceAll(`{{${name}}}`, value), template);
+}
+
+/** The stencils for one element type (f32 read with load1, or vec4<f32> read with load4): the picking functions and both boundaries' instances. */
 function stencils(width: 1 | 4): string {
-  return stencilTemplate.replaceAll('{{T}}', width === 1 ? 'f32' : 'vec4<f32>').replaceAll('{{N}}', String(width));
+  const element = { T: width === 1 ? 'f32' : 'vec4<f32>', N: String(width) };
+  return [instantiate(stencilTemplate, element), ...BOUNDARIES.map((b) => instantiate(boundaryTemplate, { ...element, ...b }))].join('\n');
 }
 
 /** What a dispatch writes: every axis's derivative, or one of the fused results. */
-export type Operation = 'gradient' | 'magnitude' | 'divergence' | 'curl2' | 'curl3';
-export const OP_CODE: Record<Operation, number> = { gradient: 0, magnitude: 1, divergence: 2, curl2: 3, curl3: 4 };
+export type Operation = 'gradient' | 'magnitude' | 'divergence' | 'curl2' | 'curl3' | 'laplacian';
+export const OP_CODE: Record<Operation, number> = { gradient: 0, magnitude: 1, divergence: 2, curl2: 3, curl3: 4, laplacian: 5 };
 
 /** Curl pairs slot k with component k, so its slots keep the caller's axis order; the others are sorted. */
 export function keepsAxisOrder(op: Operation): boolean {
   return op === 'curl2' || op === 'curl3';
 }
 
-/** Stencil family of a plan, as the shader's MODE: edge/periodic × second/fourth order. */
-export function stencilMode(plan: Plan): number {
-  return (plan.boundary === 'periodic' ? 1 : 0) + (plan.accuracy === 4 ? 2 : 0);
+/** The shader's PERIODIC_SLOTS: bit k set when slot k's axis wraps. */
+export function periodicSlots(slotAxes: readonly AxisPlan[]): number {
+  return slotAxes.reduce((mask, ax, k) => (ax.periodic ? mask | (1 << k) : mask), 0);
 }
 
 /**
@@ -127,15 +146,19 @@ export function kernelVariant(
   slotAxes: readonly AxisPlan[],
   output: OutputType = 'float32',
 ): KernelVariant {
-  const mode = stencilMode(plan);
   const curl = keepsAxisOrder(op);
+  const fourth = plan.accuracy === 4;
+  // Edge order means something only on an axis with numpy's edges at second order, and not to the
+  // Laplacian (its edge stencil is fixed): elsewhere it is 1, so that such variants share a pipeline.
+  const numpyEdges = !fourth && op !== 'laplacian' && slotAxes.some((ax) => !ax.periodic);
   return {
     layout,
     output,
     entry: `${curl ? 'curl' : 'main'}_${layout}`,
     constants: {
-      MODE: mode,
-      EDGE_ORDER: mode === 0 ? plan.edgeOrder : 1, // edge order means nothing without numpy's edges
+      FOURTH: fourth ? 1 : 0,
+      PERIODIC_SLOTS: periodicSlots(slotAxes),
+      EDGE_ORDER: numpyEdges ? plan.edgeOrder : 1,
       WEIGHTED: slotAxes.some((ax) => ax.dx !== null) ? 1 : 0,
       NAXES: slotAxes.length,
       CONTIG: layout === 'vec4' && !curl && slotAxes[0]?.inner === 1 ? 1 : 0,
@@ -169,7 +192,7 @@ export const AXIS_FIELDS = [
   ['c4', 'f32'],
   ['cross_stride', 'u32'],
   ['cross_n', 'u32'],
-  ['_pad0', 'u32'],
+  ['inv_h2', 'f32'],
   ['w_lo', 'vec4<f32>'],
   ['w_hi', 'vec4<f32>'],
 ] as const satisfies readonly (readonly [string, FieldType])[];
@@ -290,9 +313,9 @@ export function packWeights(plan: Plan): PackedWeights {
     total += 3 * weightRowPad(ax.n);
   }
   const data = new Float32Array(Math.max(total, 4));
-  const periodic = plan.boundary === 'periodic';
   plan.axes.forEach((ax, k) => {
     if (ax.dx === null) return;
+    const periodic = ax.periodic;
     const { a, b, c } = interiorWeights(ax.dx, periodic);
     const pad = weightRowPad(ax.n),
       off = offsets[k];
@@ -333,13 +356,14 @@ export interface AxisCoefficients {
   readonly invHLo: number; // 1 / (x1 − x0)
   readonly invHHi: number; // 1 / (x[n−1] − x[n−2])
   readonly c4: number; // 1 / (12h)
+  readonly invH2: number; // 1 / h², the Laplacian
   readonly lo: readonly number[]; // edge order 2 weights of f[0], f[1], f[2] (numpy's edges only)
   readonly hi: readonly number[]; // of f[n−3], f[n−2], f[n−1]
 }
 
 export function axisCoefficients(ax: AxisPlan, plan: Plan): AxisCoefficients {
   const { lo, hi } = edgeSteps(ax);
-  const numpyEdges = stencilMode(plan) === 0,
+  const numpyEdges = !ax.periodic && plan.accuracy === 2,
     fourth = plan.accuracy === 4,
     uniform = ax.dx === null;
   const w = numpyEdges && plan.edgeOrder === 2 ? edgeWeights2(ax) : null;
@@ -349,6 +373,7 @@ export function axisCoefficients(ax: AxisPlan, plan: Plan): AxisCoefficients {
     invHLo: firstOrderEdges ? 1 / lo : 0,
     invHHi: firstOrderEdges ? 1 / hi : 0,
     c4: uniform && fourth ? 1 / (12 * ax.step!) : 0,
+    invH2: uniform ? 1 / (ax.step! * ax.step!) : 0,
     lo: w ? [w.lo.a, w.lo.b, w.lo.c] : [0, 0, 0],
     hi: w ? [w.hi.a, w.hi.b, w.hi.c] : [0, 0, 0],
   };
@@ -362,12 +387,12 @@ const F32_MIN_NORMAL = 2 ** -126;
  * steps, and one that overflows to ∞ or falls below the normal range (where GPUs flush to zero) would
  * turn every result of that axis into ∞, NaN or 0. cpuGradient, in float64, takes such steps.
  */
-export function checkFloat32Coefficients(plan: Plan): void {
+export function checkFloat32Coefficients(plan: Plan, op: Operation = 'gradient'): void {
   plan.axes.forEach((ax, k) => {
     const c = axisCoefficients(ax, plan);
-    const values = [c.cInt, c.invHLo, c.invHHi, c.c4, ...c.lo, ...c.hi];
+    const values = op === 'laplacian' ? [c.invH2] : [c.cInt, c.invHLo, c.invHHi, c.c4, ...c.lo, ...c.hi];
     if (ax.dx !== null) {
-      const { a, b, c: cc } = interiorWeights(ax.dx, plan.boundary === 'periodic');
+      const { a, b, c: cc } = interiorWeights(ax.dx, ax.periodic);
       values.push(...a, ...b, ...cc);
     }
     const bad = values.find((v) => v !== 0 && !(Math.abs(v) >= F32_MIN_NORMAL && Math.abs(v) <= F32_MAX));
@@ -429,6 +454,7 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, p
     f32(at('inv_h_lo'), c.invHLo);
     f32(at('inv_h_hi'), c.invHHi);
     f32(at('c4'), c.c4);
+    f32(at('inv_h2'), c.invH2);
     c.lo.forEach((w, j) => f32(at('w_lo') + 4 * j, w));
     c.hi.forEach((w, j) => f32(at('w_hi') + 4 * j, w));
   });

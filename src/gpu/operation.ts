@@ -1,4 +1,4 @@
-import { checkComponentCount, type DerivedField } from '../components.js';
+import { checkComponentCount, checkLaplacian, type DerivedField } from '../components.js';
 import { describe, GradientError } from '../errors.js';
 import { makePlan, type Plan } from '../plan.js';
 import type { DataKind, GradientOptions, OutputType } from '../types.js';
@@ -51,11 +51,15 @@ export interface OutputLayout {
 export function operationOf(derived: unknown, plan: Plan): Operation {
   if (derived === undefined) return 'gradient';
   if (derived === 'magnitude' || derived === 'divergence') return derived;
+  if (derived === 'laplacian') {
+    checkLaplacian(plan);
+    return 'laplacian';
+  }
   if (derived === 'curl') {
     checkComponentCount(plan, plan.axes.length, 'curl');
     return plan.axes.length === 2 ? 'curl2' : 'curl3';
   }
-  throw new GradientError('invalid-option', `derived: ${describe(derived)} must be 'magnitude', 'divergence' or 'curl'`);
+  throw new GradientError('invalid-option', `derived: ${describe(derived)} must be 'magnitude', 'divergence', 'curl' or 'laplacian'`);
 }
 
 /** Output arrays an operation writes (0 when there is nothing to compute). */
@@ -110,8 +114,8 @@ export function gpuArguments(options: PrepareOptions | undefined, caller: string
   }
   const length = shape.every((n) => typeof n === 'number') ? shape.reduce((p, n) => p * n, 1) : NaN;
   const plan = makePlan({ length, kind: dtype }, { ...gradientOptions, shape }, []);
-  checkFloat32Coefficients(plan);
   const op = operationOf(derived, plan);
+  checkFloat32Coefficients(plan, op);
   const N = plan.size;
   const outputCount = outputsOf(op, plan);
   const components = componentsOf(op, plan);
@@ -139,7 +143,9 @@ export function checkSize(plan: Plan, format: InputFormat, inputElements: number
     throw new GradientError(
       'too-large',
       `data: ${plan.size} elements exceed this device's largest buffer (${limits.maxBufferSize} bytes)` +
-        (plan.boundary === 'periodic' ? '; a periodic first axis reads across the whole array, so it cannot be streamed in pieces' : ''),
+        (plan.axes.some((ax) => ax.axis === 0 && ax.periodic)
+          ? '; a periodic first axis reads across the whole array, so it cannot be streamed in pieces'
+          : ''),
     );
   }
 }

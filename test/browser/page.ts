@@ -23,6 +23,7 @@ run().then(
       prepared: 0,
       hasFloat16: false,
       float16: 0,
+      laplacian: 0,
       ms: 0,
       failures: [`page threw: ${error?.stack ?? error}`],
     };

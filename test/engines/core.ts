@@ -6,6 +6,7 @@ import type * as Library from '../../src/index';
 import type { GradientOptions } from '../../src/index';
 import extensions from '../fixtures/numpy_extensions.json';
 import fixtures from '../fixtures/numpy_gradient.json';
+import laplacianFixtures from '../fixtures/numpy_laplacian.json';
 import operators from '../fixtures/scipy_operators.json';
 import { BAD_INPUTS } from '../helpers/bad-inputs';
 import { f16Violation, f32Violation, maxAbs, minStep } from '../helpers/bounds';
@@ -22,6 +23,8 @@ export interface CoreReport {
   /** Whether the runtime has Float16Array, and the float16 checks run (data in, results out, or the refusal). */
   hasFloat16: boolean;
   float16: number;
+  /** Laplacian fixtures and random cases, GPU and CPU. */
+  laplacian: number;
   failures: string[];
   /** Wall time of the whole run, ms. */
   ms: number;
@@ -43,6 +46,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     prepared: 0,
     hasFloat16: typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'function',
     float16: 0,
+    laplacian: 0,
     failures: [],
     ms: 0,
   };
@@ -182,6 +186,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   }
 
   await float16Checks(lib, report);
+  await laplacianChecks(lib, report);
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
     const e = await gpuGradient(data as never, opts as never).then(
@@ -286,4 +291,38 @@ async function float16Checks(lib: typeof Library, report: CoreReport): Promise<v
   const arrays = Array.from({ length: 12 }, (_, j) => F16.from({ length: 16 * 16 }, (_, i) => Math.sin(i * 0.2 + j)));
   const results = await Promise.all(arrays.map((a) => gpuGradient(a, { shape: [16, 16], outputType: 'float16' })));
   results.forEach((res, j) => check(`concurrent ${j}`, res, cpuGradient(arrays[j], { shape: [16, 16] }), 1, 1, true));
+}
+
+/** The fused Laplacian: the numpy fixtures (GPU and CPU), then random shapes and boundaries against cpuLaplacian. */
+async function laplacianChecks(lib: typeof Library, report: CoreReport): Promise<void> {
+  const { gpuLaplacian, cpuLaplacian } = lib;
+  const h2 = (o: GradientOptions) => {
+    const s = o.spacing;
+    const h = s === undefined ? 1 : typeof s === 'number' ? s : Math.min(...s.map((x) => (typeof x === 'number' ? x : x[1] - x[0])));
+    return h * h;
+  };
+  for (const c of laplacianFixtures.cases as {
+    name: string;
+    shape: number[];
+    options: GradientOptions;
+    data: number[];
+    expected: number[];
+  }[]) {
+    const o = { ...c.options, shape: c.shape };
+    const v = f32Violation(await gpuLaplacian(Float32Array.from(c.data), o), c.expected, 12 * maxAbs(c.data), h2(o));
+    if (v) report.failures.push(`laplacian ${c.name} gpu: ${JSON.stringify(v)}`);
+    const w = f32Violation(cpuLaplacian(c.data, o), c.expected, 12 * maxAbs(c.data), h2(o), 1e-6);
+    if (w) report.failures.push(`laplacian ${c.name} cpu: ${JSON.stringify(w)}`);
+    report.laplacian++;
+  }
+  const r = rng(2024);
+  for (let i = 0; i < 12; i++) {
+    const shape = Array.from({ length: 1 + (i % 3) }, () => 4 + Math.floor(r() * 9));
+    const n = shape.reduce((p, x) => p * x, 1);
+    const data = Float32Array.from({ length: n }, () => r() * 8 - 4);
+    const o: GradientOptions = { shape, boundary: i % 2 ? 'periodic' : 'edge', spacing: shape.map(() => 0.25 + r()) };
+    const v = f32Violation(await gpuLaplacian(data, o), cpuLaplacian(data, o), 12 * maxAbs(data), h2(o));
+    if (v) report.failures.push(`laplacian random ${JSON.stringify(o)}: ${JSON.stringify(v)}`);
+    report.laplacian++;
+  }
 }
