@@ -5,7 +5,8 @@
 # kernel, copy floors and the peers' kernels.
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
-# STEPS picks steps (default: e2e peers-e2e latency frame half kernel peers; KERNEL_SIZES limits the kernel's). Node runs with transparent huge
+# STEPS picks steps (default: e2e peers-e2e latency frame half kernel peers; also peers-f16); KERNEL_SIZES
+# limits the kernel's shapes and KERNEL_COMPARE names a build to time beside it. Node runs with transparent huge
 # pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
 set -u
 source .gpu/setup.sh
@@ -48,8 +49,13 @@ fi
 if want kernel; then
   sizes=()
   [ -n "${KERNEL_SIZES:-}" ] && sizes=(--sizes "$KERNEL_SIZES")
+  [ -n "${KERNEL_COMPARE:-}" ] && sizes+=(--compare "$KERNEL_COMPARE")
   timeout "${BENCH_SECONDS:-150}" node bench/gpu.mjs --no-cpu "${sizes[@]}" --json "$out/gpu.json" > "$out/gpu.txt" 2>&1
   echo "bench/gpu.mjs exit $?" >> "$out/gpu.txt"
+fi
+if want peers-f16; then
+  timeout 60 python3 bench/peers_float16.py > "$out/peers-f16.txt" 2>&1
+  echo "bench/peers_float16.py exit $?" >> "$out/peers-f16.txt"
 fi
 if want peers; then
   timeout "${PEERS_SECONDS:-100}" python3 bench/peers.py --json "$out/peers.json" > "$out/peers.txt" 2>&1

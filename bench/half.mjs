@@ -6,7 +6,7 @@
 //
 //   node bench/half.mjs [--sizes 2d:8192x8192,2d:4096x4096] [--json FILE] [--repeat R] [--compare DIR,DIR]
 //
-// --compare also times the float16-result variants of other builds (DIR/index.js) on the same buffers.
+// --compare also times the float16 variants of other builds (DIR/index.js) on the same buffers.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -90,6 +90,7 @@ for (const shape of shapes) {
     ['f32 → f16', 'float32', 'float16', builds[0]],
     ...builds.slice(1).flatMap((b) => [
       [`f16 → f16 (${b.label})`, 'float16', 'float16', b],
+      [`f16 → f32 (${b.label})`, 'float16', 'float32', b],
       [`f32 → f16 (${b.label})`, 'float32', 'float16', b],
     ]),
   ];
