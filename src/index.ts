@@ -15,7 +15,7 @@ export {
   gpuImageGradient,
   gpuLaplacian,
 } from './gpu/api.js';
-export { type ContextStats, GradientContext, type HostCallOptions, type ResultOf } from './gpu/context.js';
+export { type ContextStats, type FloatResults, GradientContext, type HostCallOptions, type ResultOf } from './gpu/context.js';
 export { describeAdapter } from './gpu/device.js';
 export type { GpuLimits } from './gpu/dispatch.js';
 export type { ImageSource } from './gpu/image.js';

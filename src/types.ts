@@ -5,16 +5,29 @@
  * declarations then still compile, and `HalfArray` is this shape instead of the real type.
  */
 export interface Float16ArrayShape extends ArrayLike<number> {
+  /** 2. */
   readonly BYTES_PER_ELEMENT: number;
+  /** The memory holding the halves. */
   readonly buffer: ArrayBufferLike;
+  /** Where the halves start in `buffer`. */
   readonly byteOffset: number;
+  /** 2 × length. */
   readonly byteLength: number;
   [index: number]: number;
 }
 
 /** ES2025's Float16Array where the TypeScript lib declares it, else Float16ArrayShape. */
-export type HalfArray = typeof globalThis extends { Float16Array: { prototype: infer A } } ? A : Float16ArrayShape;
+export type HalfArray = typeof globalThis extends {
+  /** ES2025's Float16Array constructor, where the lib declares it. */
+  Float16Array: {
+    /** The constructor's prototype: the array type itself. */
+    prototype: infer A;
+  };
+}
+  ? A
+  : Float16ArrayShape;
 
+/** The arrays the library takes as data: typed arrays of numbers, or an array of numbers. */
 export type NumericArray =
   | Float64Array
   | Float32Array

@@ -62,6 +62,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.hasFloat16).toBe(true);
     expect(report.float16).toBe(59);
     expect(report.laplacian).toBe(28);
+    expect(report.perAxis).toBe(16);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);

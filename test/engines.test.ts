@@ -60,6 +60,7 @@ describe('other runtimes', () => {
       if (runtime === 'deno') expect(report!.hasFloat16).toBe(true);
       expect(report!.float16).toBe(report!.hasFloat16 ? 59 : 1);
       expect(report!.laplacian).toBe(28);
+      expect(report!.perAxis).toBe(16);
       expect(report!.badInputs).toBeGreaterThan(40);
     },
     600_000,

@@ -37,13 +37,20 @@ export interface HostCallOptions extends GradientOptions {
 }
 
 /** The result array type that a call's options ask for: Float16Array for `outputType: 'float16'`, else Float32Array. */
-export type ResultOf<O> = O extends { outputType: 'float16' }
-  ? HalfArray
-  : O extends { outputType: 'float32' }
-    ? Float32Array
-    : O extends { outputType: OutputType }
-      ? Float32Array | HalfArray
-      : Float32Array;
+export type ResultOf<O> =
+  O extends FloatResults<'float16'>
+    ? HalfArray
+    : O extends FloatResults<'float32'>
+      ? Float32Array
+      : O extends FloatResults<OutputType>
+        ? Float32Array | HalfArray
+        : Float32Array;
+
+/** Options that name their results' type (see ResultOf). */
+export interface FloatResults<T extends OutputType> {
+  /** The element type of the results. */
+  outputType: T;
+}
 
 /** What a context holds: its buffer pool, compiled pipelines and host-path staging. */
 export interface ContextStats extends PoolStats {

@@ -24,6 +24,7 @@ run().then(
       hasFloat16: false,
       float16: 0,
       laplacian: 0,
+      perAxis: 0,
       ms: 0,
       failures: [`page threw: ${error?.stack ?? error}`],
     };

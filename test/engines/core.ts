@@ -25,6 +25,8 @@ export interface CoreReport {
   float16: number;
   /** Laplacian fixtures and random cases, GPU and CPU. */
   laplacian: number;
+  /** Random gradients with a boundary per axis against cpuGradient (the fixtures run with the extensions). */
+  perAxis: number;
   failures: string[];
   /** Wall time of the whole run, ms. */
   ms: number;
@@ -47,6 +49,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     hasFloat16: typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'function',
     float16: 0,
     laplacian: 0,
+    perAxis: 0,
     failures: [],
     ms: 0,
   };
@@ -187,6 +190,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
 
   await float16Checks(lib, report);
   await laplacianChecks(lib, report);
+  await perAxisChecks(lib, report);
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
     const e = await gpuGradient(data as never, opts as never).then(
@@ -324,5 +328,33 @@ async function laplacianChecks(lib: typeof Library, report: CoreReport): Promise
     const v = f32Violation(await gpuLaplacian(data, o), cpuLaplacian(data, o), 12 * maxAbs(data), h2(o));
     if (v) report.failures.push(`laplacian random ${JSON.stringify(o)}: ${JSON.stringify(v)}`);
     report.laplacian++;
+  }
+}
+
+/** Boundaries chosen per axis on random shapes, edge orders and accuracies: gradient and magnitude against the CPU. */
+async function perAxisChecks(lib: typeof Library, report: CoreReport): Promise<void> {
+  const { gpuGradient, gpuGradientMagnitude, cpuGradient, cpuGradientMagnitude } = lib;
+  const r = rng(4242);
+  for (let i = 0; i < 16; i++) {
+    const shape = Array.from({ length: 2 + (i % 2) }, () => 5 + Math.floor(r() * 8));
+    if (i % 4 === 0) shape[shape.length - 1] = 8; // the vec4 layout
+    const n = shape.reduce((p, x) => p * x, 1);
+    const data = Float32Array.from({ length: n }, () => r() * 8 - 4);
+    const o: GradientOptions = {
+      shape,
+      boundary: shape.map(() => (r() < 0.5 ? 'periodic' : 'edge')),
+      edgeOrder: r() < 0.5 ? 1 : 2,
+      accuracy: r() < 0.3 ? 4 : 2,
+      spacing: 0.5,
+    };
+    const k = o.accuracy === 4 ? 24 : 8;
+    const got = await gpuGradient(data, o);
+    cpuGradient(data, o).forEach((ref, a) => {
+      const v = f32Violation(got[a], ref, 4, 0.5, k);
+      if (v) report.failures.push(`per-axis ${JSON.stringify(o)} axis ${a}: ${JSON.stringify(v)}`);
+    });
+    const v = f32Violation(await gpuGradientMagnitude(data, o), cpuGradientMagnitude(data, o), 4, 0.5, k * shape.length);
+    if (v) report.failures.push(`per-axis magnitude ${JSON.stringify(o)}: ${JSON.stringify(v)}`);
+    report.perAxis++;
   }
 }
