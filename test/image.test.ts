@@ -56,6 +56,7 @@ describe('gpuImageGradient from a GPUTexture', () => {
       ['rgba8unorm', { operator: 'sobel' }],
       ['rgba8unorm', { operator: 'scharr', output: 'magnitude' }],
       ['rgba8unorm', { accuracy: 4, boundary: 'periodic', spacing: [0.5, 2] }],
+      ['rgba8unorm', { boundary: ['edge', 'periodic'], edgeOrder: 2, output: 'magnitude' }],
       ['bgra8unorm', {}],
       ['rgba32float', { channel: 'luminance', operator: 'sobel' }],
     ];
