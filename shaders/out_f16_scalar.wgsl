@@ -10,5 +10,6 @@
 fn store1(i: u32, v: f32) {
   let shift = (i & 1u) * 16u;
   atomicAnd(&dst[i >> 1u], ~(0xffffu << shift));
+  // half_pair for its pack2x16float path (half_bits alone is the slower integer rounding).
   atomicOr(&dst[i >> 1u], (half_pair(v, 0.0) & 0xffffu) << shift);
 }

@@ -11,8 +11,9 @@ export function float16ArrayConstructor(): { new (length: number): HalfArray; na
   return (globalThis as { Float16Array?: { new (length: number): HalfArray; name: string } }).Float16Array;
 }
 
+const FLOAT16_ARRAY = float16ArrayConstructor();
 const KIND_BY_CONSTRUCTOR = new Map<unknown, DataKind>([
-  ...(float16ArrayConstructor() ? [[float16ArrayConstructor(), 'float16'] as const] : []),
+  ...(FLOAT16_ARRAY ? [[FLOAT16_ARRAY, 'float16'] as const] : []),
   [Float64Array, 'float64'],
   [Float32Array, 'float32'],
   [Int8Array, 'int8'],

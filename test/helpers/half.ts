@@ -11,9 +11,7 @@ export function halfBits(x: number): number {
   f32[0] = x;
   const bits = u32[0];
   const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  let frac = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (frac ? 0x200 : 0);
+  if (((bits >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (bits & 0x7fffff ? 0x200 : 0);
   // Work from the float64 value: exact for every float32, and simple to round.
   const a = Math.abs(f32[0]);
   if (a >= 65520) return sign | 0x7c00;
@@ -31,8 +29,7 @@ export function halfBits(x: number): number {
     e++;
   }
   if (e > 15) return sign | 0x7c00;
-  frac = m;
-  return sign | ((e + 15) << 10) | frac;
+  return sign | ((e + 15) << 10) | m;
 }
 
 function roundHalfEven(v: number): number {
