@@ -1,4 +1,5 @@
 import { describe, GradientError } from './errors.js';
+import { typedArrayName } from './typed.js';
 import type { DataKind, HalfArray } from './types.js';
 
 export interface DataInfo {
@@ -11,24 +12,24 @@ export function float16ArrayConstructor(): { new (length: number): HalfArray; na
   return (globalThis as { Float16Array?: { new (length: number): HalfArray; name: string } }).Float16Array;
 }
 
-const FLOAT16_ARRAY = float16ArrayConstructor();
-const KIND_BY_CONSTRUCTOR = new Map<unknown, DataKind>([
-  ...(FLOAT16_ARRAY ? [[FLOAT16_ARRAY, 'float16'] as const] : []),
-  [Float64Array, 'float64'],
-  [Float32Array, 'float32'],
-  [Int8Array, 'int8'],
-  [Uint8Array, 'uint8'],
-  [Uint8ClampedArray, 'uint8'],
-  [Int16Array, 'int16'],
-  [Uint16Array, 'uint16'],
-  [Int32Array, 'int32'],
-  [Uint32Array, 'uint32'],
-]);
+const KIND_BY_TAG: Readonly<Record<string, DataKind>> = {
+  Float16Array: 'float16',
+  Float64Array: 'float64',
+  Float32Array: 'float32',
+  Int8Array: 'int8',
+  Uint8Array: 'uint8',
+  Uint8ClampedArray: 'uint8',
+  Int16Array: 'int16',
+  Uint16Array: 'uint16',
+  Int32Array: 'int32',
+  Uint32Array: 'uint32',
+};
 
 /** Checks that `data` is a supported numeric array and says what it holds. Throws `invalid-data`. */
 export function describeData(data: unknown): DataInfo {
   if (ArrayBuffer.isView(data)) {
-    const kind = KIND_BY_CONSTRUCTOR.get(data.constructor);
+    const name = typedArrayName(data);
+    const kind = name === undefined ? undefined : KIND_BY_TAG[name];
     if (!kind) {
       throw new GradientError(
         'invalid-data',

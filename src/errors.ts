@@ -1,3 +1,5 @@
+import { isDetached, typedArrayName } from './typed.js';
+
 /** Every error the library throws on purpose. `code` is stable and documented in README. */
 export type GradientErrorCode =
   | 'invalid-data'
@@ -36,7 +38,13 @@ export function describe(value: unknown): string {
     return value.length > 8
       ? `[${value.slice(0, 8).map(describe).join(', ')}, …] (length ${value.length})`
       : `[${value.map(describe).join(', ')}]`;
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length ?? value.byteLength})`;
+  if (ArrayBuffer.isView(value)) {
+    const type = typedArrayName(value);
+    const own = (value.constructor as { name?: string } | undefined)?.name;
+    const name = type === undefined ? own || 'DataView' : own && own !== type ? `${own} (a ${type})` : type;
+    const size = type === undefined ? `${value.byteLength} bytes` : (value as unknown as ArrayLike<unknown>).length;
+    return `${name}(${size})${isDetached(value) ? ' on a detached or empty buffer' : ''}`;
+  }
   if (typeof value === 'object') return value.constructor && value.constructor !== Object ? value.constructor.name : 'object';
   return typeof value;
 }

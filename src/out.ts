@@ -1,10 +1,12 @@
 import { describe, GradientError } from './errors.js';
+import { typedArrayName } from './typed.js';
 import type { HalfArray, NumericArray } from './types.js';
 
 /**
- * Checks caller-supplied output arrays (`out`): exactly `count` arrays of type `Ctor` and `length`
- * elements, none overlapping another or an input (a streamed GPU call reads its input while earlier
- * pieces' results are written). Returns them typed; throws `invalid-option` naming the entry.
+ * Checks caller-supplied output arrays (`out`): exactly `count` arrays of `Ctor`'s element type (of any
+ * realm, subclasses too) and `length` elements, none overlapping another or an input (a streamed GPU
+ * call reads its input while earlier pieces' results are written). Returns them typed; throws
+ * `invalid-option` naming the entry.
  */
 export function checkOut<T extends Float64Array | Float32Array | HalfArray>(
   out: unknown,
@@ -20,7 +22,7 @@ export function checkOut<T extends Float64Array | Float32Array | HalfArray>(
   const shares = (a: ArrayBufferView, b: ArrayBufferView) =>
     a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
   out.forEach((o, k) => {
-    if (!(o instanceof Ctor) || o.length !== length) {
+    if (typedArrayName(o) !== Ctor.name || o.length !== length) {
       throw new GradientError('invalid-option', `out[${k}]: ${describe(o)} must be a ${Ctor.name} of length ${length}`);
     }
     if (inputs.some((d) => ArrayBuffer.isView(d) && shares(o, d)) || out.some((p, j) => j !== k && shares(o, p))) {

@@ -218,6 +218,9 @@ describe('device loss', () => {
     const first = await defaultGradient();
     expect(Array.from((await gpuGradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
     first.device.destroy();
+    // The loss is known once device.lost resolves: a call made in the same turn as destroy() takes its
+    // input on the old device and is in flight when the loss arrives (the next test).
+    await first.device.lost;
     expect(Array.from((await gpuGradient([1, 4, 9]))[0])).toEqual([3, 4, 5]);
     const second = await defaultGradient();
     expect(second).not.toBe(first);

@@ -1,10 +1,11 @@
-import { GradientError } from '../errors.js';
+import { describe, GradientError } from '../errors.js';
 import type { ImageGradientOptions } from '../image.js';
 import type { NumericArray } from '../types.js';
 import { GradientContext, type HostCallOptions, type ResultOf } from './context.js';
 import { releaseDawn, requestGradientDevice } from './device.js';
-import type { ImageSource } from './image.js';
-import type { GradientContextOptions } from './options.js';
+import { type ImageSource, imageRequest, withCopiedPixels } from './image.js';
+import { DEFAULT_CHUNK_BYTES, type GradientContextOptions } from './options.js';
+import { fitsOnePiece, type HostRequest, hostRequest, withCopiedInput } from './request.js';
 
 /**
  * Options of the one-call functions: the plan's options, `out` (caller-supplied result arrays) and
@@ -29,20 +30,32 @@ export function createGradient(options: GradientContextOptions = {}): Promise<Gr
 }
 
 let shared: Promise<GradientContext> | null = null;
+/** The default context once its device is acquired: calls on it take their input before they return. */
+let sharedReady: GradientContext | null = null;
 const byDevice = new WeakMap<GPUDevice, GradientContext>();
 
-async function contextFor(device: GPUDevice | undefined): Promise<GradientContext> {
-  if (device !== undefined) {
-    if (!device || typeof device !== 'object' || typeof (device as GPUDevice).createBuffer !== 'function') {
-      throw new GradientError('invalid-option', 'options.device: not a GPUDevice');
-    }
-    let ctx = byDevice.get(device);
-    if (!ctx || ctx.isLost) {
-      ctx = GradientContext.open(device, {}, 'caller');
-      byDevice.set(device, ctx);
-    }
-    return ctx;
+/** The hidden context of a caller's device (made now, without waiting), refusing what is not a device. */
+function deviceContext(device: GPUDevice): GradientContext {
+  if (!device || typeof device !== 'object' || typeof (device as GPUDevice).createBuffer !== 'function') {
+    throw new GradientError('invalid-option', `options.device: ${describe(device)} is not a GPUDevice`);
   }
+  let ctx = byDevice.get(device);
+  if (!ctx || ctx.isLost) {
+    ctx = GradientContext.open(device, {}, 'caller');
+    byDevice.set(device, ctx);
+  }
+  return ctx;
+}
+
+/** The context a call runs on if it can start now (a caller's device, or the default context once acquired), else null. */
+function contextNow(device: GPUDevice | undefined): GradientContext | null {
+  if (device !== undefined) return deviceContext(device);
+  return sharedReady && !sharedReady.isLost && !sharedReady.isDestroyed ? sharedReady : null;
+}
+
+async function contextFor(device: GPUDevice | undefined): Promise<GradientContext> {
+  const now = contextNow(device);
+  if (now) return now;
   while (shared) {
     const pending = shared;
     const ctx = await pending.catch(() => null);
@@ -52,10 +65,35 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
   }
   const created = requestGradientDevice().then((device) => GradientContext.open(device, {}, 'default'));
   shared = created;
-  created.catch(() => {
-    if (shared === created) shared = null;
-  });
+  created.then(
+    (ctx) => {
+      if (shared === created) sharedReady = ctx;
+    },
+    () => {
+      if (shared === created) shared = null;
+    },
+  );
   return created;
+}
+
+/**
+ * A host call of a one-call function: its arguments are checked first, so bad input is refused with its
+ * own code whether or not a device can be had. On a context that is ready the input is taken before this
+ * returns; a call that must first wait for the default device copies an input that fits one piece, so
+ * the caller may refill its arrays at once either way.
+ */
+function hostEntry<R>(device: GPUDevice | undefined, check: () => HostRequest): Promise<R[]> {
+  let request: HostRequest;
+  let ctx: GradientContext | null;
+  try {
+    request = check();
+    ctx = contextNow(device);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (ctx) return ctx.run<R>(request);
+  const waiting = fitsOnePiece(request, DEFAULT_CHUNK_BYTES) ? withCopiedInput(request) : request;
+  return contextFor(undefined).then((c) => c.run<R>(waiting));
 }
 
 /**
@@ -70,19 +108,23 @@ export function defaultGradient(): Promise<GradientContext> {
 /**
  * numpy.gradient on the GPU: one Float32Array per selected axis (Float16Array with `outputType: 'float16'`), computed in float32. Without
  * `options.device`, a device is acquired once and reused (navigator.gpu, or Dawn's `webgpu` in Node).
+ * The arguments are checked before any device is acquired. A call whose input and results fit
+ * `chunkBytes` (64 MiB by default) has read its input when it returns; a larger, streamed call reads it
+ * until its promise settles.
  */
-export async function gpuGradient<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>[]> {
-  const ctx = await contextFor(options?.device);
-  return ctx.gradient(data, options);
+export function gpuGradient<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>[]> {
+  return hostEntry(options?.device, () => hostRequest('gradient', data, options));
 }
 
 /**
- * Destroys the shared default context and its device (in Node this lets the process exit); the next
- * one-call function acquires a new one.
+ * Destroys the shared default context and its device; the next one-call function acquires a new one.
+ * In Node, Dawn's instance is let go once every device made from it is gone and the work it still had
+ * pending (maps, error scopes, pipeline compiles) has settled.
  */
 export async function destroyDefaultGradient(): Promise<void> {
   const pending = shared;
   shared = null;
+  sharedReady = null;
   const ctx = await pending?.catch(() => null);
   ctx?.destroy();
   releaseDawn();
@@ -90,12 +132,12 @@ export async function destroyDefaultGradient(): Promise<void> {
 
 /** √(Σ_k (∂f/∂x_k)²) over the selected axes, on the GPU in one pass (no intermediate gradient arrays). */
 export async function gpuGradientMagnitude<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
-  return (await contextFor(options?.device)).magnitude(data, options);
+  return (await hostEntry<ResultOf<O>>(options?.device, () => hostRequest('magnitude', data, options)))[0];
 }
 
 /** Σ_k ∂v_k/∂x_k on the GPU in one pass: components[k] pairs with the k-th selected axis. */
 export async function gpuDivergence<O extends GpuGradientOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>> {
-  return (await contextFor(options?.device)).divergence(components, options);
+  return (await hostEntry<ResultOf<O>>(options?.device, () => hostRequest('divergence', components, options)))[0];
 }
 
 /**
@@ -109,7 +151,10 @@ export async function gpuImageGradient(
   source: ImageSource,
   options?: ImageGradientOptions & { device?: GPUDevice; out?: Float32Array[] },
 ): Promise<Float32Array[]> {
-  return (await contextFor(options?.device)).imageGradient(source, options);
+  const image = imageRequest(source, options);
+  const ctx = contextNow(options?.device);
+  if (ctx) return ctx.runImage(image);
+  return (await contextFor(undefined)).runImage(withCopiedPixels(image));
 }
 
 /**
@@ -118,10 +163,10 @@ export async function gpuImageGradient(
  * Uniform steps only; cpuLaplacian is its float64 reference.
  */
 export async function gpuLaplacian<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
-  return (await contextFor(options?.device)).laplacian(data, options);
+  return (await hostEntry<ResultOf<O>>(options?.device, () => hostRequest('laplacian', data, options)))[0];
 }
 
 /** Curl of a 2-D (→ [one array]) or 3-D (→ three arrays) field on the GPU in one pass; see cpuCurl for the convention. */
-export async function gpuCurl<O extends GpuGradientOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>[]> {
-  return (await contextFor(options?.device)).curl(components, options);
+export function gpuCurl<O extends GpuGradientOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>[]> {
+  return hostEntry(options?.device, () => hostRequest('curl', components, options));
 }

@@ -1,20 +1,17 @@
-import { checkComponentCount, checkLaplacian, describeComponents } from '../components.js';
-import { describeData } from '../data.js';
 import type { ImageGradientOptions } from '../image.js';
-import { makePlan, type Plan } from '../plan.js';
-import type { DataKind, GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
+import type { GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
 import { mapsWaitForPoll, requestGradientDevice } from './device.js';
 import type { GpuLimits } from './dispatch.js';
 import { hostCall } from './host.js';
-import { type ImageRuntime, type ImageSource, ImageTextures, imageCall } from './image.js';
+import { type ImageRequest, type ImageRuntime, type ImageSource, ImageTextures, imageCall, imageRequest } from './image.js';
 import { type PreparedImageKernel, type PrepareImageOptions, prepareImageKernel } from './image-kernel.js';
-import type { Operation } from './kernels.js';
 import { type DeviceOwner, Lifecycle } from './lifecycle.js';
-import { checkOutputType, GPU_OPTION_KEYS, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
+import { gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
 import { PipelineCache } from './pipelines.js';
 import { BufferPool, type PoolStats } from './pool.js';
 import { disposable, type PreparedKernel, type PrepareRuntime, prepareKernel } from './prepared.js';
+import { type HostRequest, hostRequest } from './request.js';
 import { scoped } from './scopes.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
@@ -147,22 +144,17 @@ export class GradientContext {
 
   /** gpuGradient on this context's device: one Float32Array (Float16Array with `outputType: 'float16'`) per selected axis. */
   async gradient<O extends HostCallOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>[]> {
-    const info = describeData(data);
-    return this.call({ arrays: [data], kind: info.kind }, makePlan(info, options, GPU_OPTION_KEYS), 'gradient', options);
+    return this.run(hostRequest('gradient', data, options));
   }
 
   /** √(Σ_k (∂f/∂x_k)²) over the selected axes, in one pass: one Float32Array. */
   async magnitude<O extends HostCallOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
-    const info = describeData(data);
-    return (await this.call<O>({ arrays: [data], kind: info.kind }, makePlan(info, options, GPU_OPTION_KEYS), 'magnitude', options))[0];
+    return (await this.run<ResultOf<O>>(hostRequest('magnitude', data, options)))[0];
   }
 
   /** Σ_k ∂v_k/∂x_k, component k paired with selected axis k, in one pass: one Float32Array. */
   async divergence<O extends HostCallOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>> {
-    const { list, info } = describeComponents(components);
-    const plan = makePlan(info, options, GPU_OPTION_KEYS);
-    checkComponentCount(plan, list.length, 'divergence');
-    return (await this.call<O>({ arrays: list, kind: info.kind }, plan, 'divergence', options))[0];
+    return (await this.run<ResultOf<O>>(hostRequest('divergence', components, options)))[0];
   }
 
   /**
@@ -171,29 +163,20 @@ export class GradientContext {
    * Uniform steps only. cpuLaplacian is its float64 reference.
    */
   async laplacian<O extends HostCallOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
-    const info = describeData(data);
-    const plan = makePlan(info, options, GPU_OPTION_KEYS);
-    checkLaplacian(plan);
-    return (await this.call<O>({ arrays: [data], kind: info.kind }, plan, 'laplacian', options))[0];
+    return (await this.run<ResultOf<O>>(hostRequest('laplacian', data, options)))[0];
   }
 
   /** Curl of a 2-D (one array) or 3-D (three arrays) vector field over the selected axes, in one pass. */
   async curl<O extends HostCallOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>[]> {
-    const { list, info } = describeComponents(components);
-    const plan = makePlan(info, options, GPU_OPTION_KEYS);
-    checkComponentCount(plan, list.length, 'curl');
-    return this.call({ arrays: list, kind: info.kind }, plan, plan.axes.length === 2 ? 'curl2' : 'curl3', options);
+    return this.run(hostRequest('curl', components, options));
   }
 
-  /** A host call of `op`, with the options' `out` and `outputType`. */
-  private async call<O extends HostCallOptions>(
-    input: { arrays: readonly NumericArray[]; kind: DataKind },
-    plan: Plan,
-    op: Operation,
-    options: O | undefined,
-  ): Promise<ResultOf<O>[]> {
-    const outputType = checkOutputType(options?.outputType);
-    return (await hostCall(this.host, input, plan, op, options?.out, outputType)) as ResultOf<O>[];
+  /**
+   * Runs a checked host call: its input, when it fits one piece, is taken before this returns.
+   * @internal
+   */
+  run<R>(request: HostRequest): Promise<R[]> {
+    return hostCall(this.host, request) as Promise<R[]>;
   }
 
   /**
@@ -202,7 +185,15 @@ export class GradientContext {
    * typed array. [d/drow, d/dcol], or one array with `output: 'magnitude'`.
    */
   async imageGradient(source: ImageSource, options?: ImageGradientOptions & { out?: Float32Array[] }): Promise<Float32Array[]> {
-    return imageCall(this.host, source, options);
+    return this.runImage(imageRequest(source, options));
+  }
+
+  /**
+   * Runs a checked image call: the source is read before this returns.
+   * @internal
+   */
+  runImage(request: ImageRequest): Promise<Float32Array[]> {
+    return imageCall(this.host, request);
   }
 
   /**
@@ -265,6 +256,11 @@ export class GradientContext {
     this.pipelines.clear(true);
     this.textures.destroy();
     if (this.owner === 'context' || this.owner === 'default') this.device.destroy();
+  }
+
+  /** Whether `destroy()` was called. */
+  get isDestroyed(): boolean {
+    return this.life.isDestroyed;
   }
 
   /** Whether the device was lost (every call then rejects with `device-lost`). */

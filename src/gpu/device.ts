@@ -5,17 +5,49 @@ import { GradientError } from '../errors.js';
  * optional peer dependency `webgpu` (Dawn), imported only when needed so the library loads without it.
  */
 
-// Dawn crashes if the object `create()` returned is collected while its devices live: keep it here, and
-// drop it (releaseDawn) only once every device requested from it is destroyed or lost.
+// Dawn crashes if the object `create()` returned is collected while its devices live, or while it still
+// has events to deliver: destroyDefaultGradient() right after a first call let it go with a pipeline
+// compile, error scopes and maps still pending, and the process died ~100 ms later (SIGSEGV in
+// InstanceBase::ProcessEvents, or SIGABRT; 8 of 8 runs of a destroy 1 ms after the call, webgpu 0.6.2).
+// So it is kept here and dropped (releaseDawn) only once every device requested from it is destroyed or
+// lost, every Dawn promise the library made (dawnTask) has settled, and one more macrotask has passed.
 let dawnGpu: GPU | null = null;
 const dawnDevices = new Set<GPUDevice>();
 let releaseWanted = false;
+let pendingTasks = 0;
+let releaseTimer: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * Counts a promise of the engine's (a map, an error scope, a compile, an adapter or device request) until
+ * it settles, so that Dawn's instance outlives it; returns the promise itself. Only Dawn needs this; in
+ * other engines it only counts.
+ */
+export function dawnTask<T>(promise: Promise<T>): Promise<T> {
+  pendingTasks++;
+  const settled = () => {
+    pendingTasks--;
+    maybeRelease();
+  };
+  promise.then(settled, settled);
+  return promise;
+}
+
+function maybeRelease(): void {
+  if (!releaseWanted || !dawnGpu || dawnDevices.size > 0 || pendingTasks > 0 || releaseTimer) return;
+  // A macrotask later: the callback that settled the last task is still on Dawn's stack while its
+  // promise handlers run.
+  releaseTimer = setTimeout(() => {
+    releaseTimer = null;
+    if (releaseWanted && dawnDevices.size === 0 && pendingTasks === 0) dawnGpu = null;
+  }, 0);
+}
 
 const isNode = !!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
 
 async function findGpu(): Promise<GPU> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
+  releaseWanted = false; // a device is wanted again: keep Dawn
   if (dawnGpu) return dawnGpu;
   if (isNode) {
     let mod: { create: (flags: string[]) => GPU };
@@ -53,17 +85,17 @@ const WANTED_LIMITS = [
 /** A new device with the adapter's highest limits for what this library uses. */
 export async function requestGradientDevice(): Promise<GPUDevice> {
   const gpu = await findGpu();
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await dawnTask(gpu.requestAdapter({ powerPreference: 'high-performance' }));
   if (!adapter) throw new GradientError('no-webgpu', noAdapterMessage());
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({ requiredLimits, label: 'webgpu-gradient' });
+  const device = await dawnTask(adapter.requestDevice({ requiredLimits, label: 'webgpu-gradient' }));
   if (gpu === dawnGpu) {
     releaseWanted = false;
     dawnDevices.add(device);
     device.lost.then(() => {
       dawnDevices.delete(device);
-      if (releaseWanted) releaseDawn();
+      maybeRelease();
     });
   }
   return device;
@@ -133,12 +165,12 @@ export function describeAdapter(adapter: GPUAdapter): string {
 }
 
 /**
- * Drops the Dawn instance (Node only) so the process can exit: now if no device requested from it is
- * alive, else when the last one is destroyed or lost (a createGradient() context may still own one).
+ * Lets the Dawn instance go (Node only) once no device requested from it is alive (a createGradient()
+ * context may still own one) and none of the library's Dawn promises is pending, a macrotask later.
  */
 export function releaseDawn(): void {
   releaseWanted = true;
-  if (dawnDevices.size === 0) dawnGpu = null;
+  maybeRelease();
 }
 
 /** Whether the Dawn instance is still held (tests). */

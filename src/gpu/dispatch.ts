@@ -140,12 +140,17 @@ export function wholeArray(size: number): Piece {
   return { e0: 0, e1: size, inStart: 0, inEnd: size };
 }
 
+/** Whether an array's input (all components) and its results (float32, the larger width) each fit `chunkBytes`. */
+export function wholeFits(size: number, bytesPerElement: number, components: number, outputs: number, chunkBytes: number): boolean {
+  return size * Math.max(bytesPerElement * components, 4 * outputs) <= chunkBytes;
+}
+
 /**
  * Splits a host call into pieces along the array's first dimension, so that each piece moves at most
  * `chunkBytes` in each direction: its input window (all components) and its outputs. A piece is whole
  * rows (a row: every element with one index of the first dimension) and carries the rows of halo the
  * first axis's stencil reads, when that axis is differentiated. Pieces also fit one storage binding each.
- * Where no split is possible — a periodic first axis reads across the whole array, or a few rows with
+ * An array whose input and results each fit `chunkBytes` is always one piece. Where no split is possible — a periodic first axis reads across the whole array, or a few rows with
  * their halo already exceed `chunkBytes` or a binding — the whole array is one piece and `bounded` is
  * false (unless it fits `chunkBytes` anyway).
  */
@@ -160,9 +165,14 @@ export function planPieces(
 ): { pieces: Piece[]; bounded: boolean } {
   const N = plan.size;
   const whole = wholeArray(N);
-  const wholeFits = N * Math.max(bytesPerElement * components, 4 * outputs) <= chunkBytes;
+  const fits = wholeFits(N, bytesPerElement, components, outputs, chunkBytes);
   const rows = plan.shape.length > 0 ? plan.shape[0] : 1;
-  if (N === 0 || rows <= 1) return { pieces: [whole], bounded: wholeFits };
+  if (N === 0 || rows <= 1) return { pieces: [whole], bounded: fits };
+  // An array whose input and results fit chunkBytes (and a binding) is one piece: such a call takes its
+  // input before it returns (host.ts), which README promises for exactly these calls.
+  if (fits && N * bytesPerElement * components <= maxBindingBytes(limits) && N * 4 <= maxBindingBytes(limits)) {
+    return { pieces: [whole], bounded: true };
+  }
   const rowSize = N / rows;
   const first = plan.axes.findIndex((ax) => ax.axis === 0);
   const periodicFirst = first >= 0 && plan.axes[first].periodic;
@@ -172,7 +182,7 @@ export function planPieces(
   // groups; 8- and 16-bit inputs packed in 32-bit words).
   const q = 4 / gcd(rowSize, 4);
   const maxBind = maxBindingBytes(limits);
-  if (periodicFirst) return { pieces: [whole], bounded: wholeFits };
+  if (periodicFirst) return { pieces: [whole], bounded: fits };
   // Rows of input a piece may read: its own and the halo, with up to 3 more elements where its window
   // start is rounded down to a multiple of 4.
   const inBudget = (Math.min(chunkBytes, maxBind) / (bytesPerElement * components) - 4) / rowSize - 2 * halo;

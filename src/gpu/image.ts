@@ -1,11 +1,13 @@
 import { describe, GradientError } from '../errors.js';
-import { type ImageBytes, type ImageGradientOptions, imageOptions } from '../image.js';
+import { type ImageBytes, type ImageChannel, type ImageGradientOptions, imageOptions } from '../image.js';
 import { makePlan } from '../plan.js';
+import { typedArrayName } from '../typed.js';
 import { ceilTo, foldGrid, workgroupSize } from './dispatch.js';
 import { BufferUsage, TextureUsage } from './flags.js';
 import { type HostRuntime, hostCall } from './host.js';
 import { CHANNEL_CODE, imageParams } from './kernels.js';
 import { GPU_OPTION_KEYS } from './operation.js';
+import { checkRequest, type HostRequest } from './request.js';
 import { scoped } from './scopes.js';
 import type { GpuJobInput } from './transfer.js';
 
@@ -87,7 +89,8 @@ export function describeSource(source: unknown): SourceInfo {
     );
   }
   const data = s.data;
-  const bytes = data instanceof Uint8ClampedArray || data instanceof Uint8Array ? data : null;
+  const tag = typedArrayName(data);
+  const bytes = tag === 'Uint8ClampedArray' || tag === 'Uint8Array' ? (data as Uint8Array | Uint8ClampedArray) : null;
   if (bytes && bytes.length !== 4 * (width as number) * (height as number)) {
     throw new GradientError(
       'invalid-data',
@@ -190,9 +193,17 @@ export interface ImageRuntime extends HostRuntime {
   readonly textures: ImageTextures;
 }
 
-/** gpuImageGradient on a context: the image's values (luminance or a channel), then the gradient or its magnitude. */
-export async function imageCall(rt: ImageRuntime, source: unknown, options: ImageGradientOptions | undefined): Promise<Float32Array[]> {
-  rt.life.checkUsable();
+/** A gpuImageGradient call, checked before any device is involved. */
+export interface ImageRequest {
+  readonly source: unknown;
+  readonly src: SourceInfo;
+  readonly channel: ImageChannel;
+  /** The host call that differentiates the image's values (made on the GPU: no host arrays). */
+  readonly call: HostRequest;
+}
+
+/** Checks gpuImageGradient's arguments: the source, the image options, the plan's options and `out`. */
+export function imageRequest(source: unknown, options: ImageGradientOptions | undefined): ImageRequest {
   const { channel, output, planOptions } = imageOptions(options);
   const { out, device: _device, ...gradientOptions } = planOptions as typeof planOptions & { out?: unknown; device?: unknown };
   const src = describeSource(source);
@@ -201,54 +212,66 @@ export async function imageCall(rt: ImageRuntime, source: unknown, options: Imag
     { ...gradientOptions, shape: [src.height, src.width] },
     GPU_OPTION_KEYS,
   );
-  const pipeline = await rt.pipelines.imagePipeline(CHANNEL_CODE[channel], src.round).catch((error) => {
-    throw rt.life.translate(error);
-  });
+  const call = checkRequest(null, 'float32', plan, output === 'magnitude' ? 'magnitude' : 'gradient', out, undefined);
+  return { source, src, channel, call };
+}
+
+/** The request with a copy of its pixel bytes (ImageData's layout), for a call that waits for its device before it reads them. */
+export function withCopiedPixels(image: ImageRequest): ImageRequest {
+  if (!image.src.pixels) return image;
+  const pixels = new Uint8Array(image.src.pixels);
+  const { width, height } = image.src;
+  return { ...image, source: { width, height, data: pixels }, src: { ...image.src, pixels } };
+}
+
+/**
+ * gpuImageGradient on a context: the image's values (luminance or a channel), then the gradient or its
+ * magnitude. The source's pixels are copied to a texture before the first await (a source the engine
+ * makes an ImageBitmap of first is read once that is made), so the caller may draw the next frame at once.
+ */
+export async function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<Float32Array[]> {
   rt.life.checkUsable();
-  let texture = src.texture;
-  let copied: { texture: GPUTexture; errors: Promise<GradientError | null> } | null = null;
-  if (!texture) {
-    const pooled = rt.textures.acquire(src.width, src.height);
-    try {
-      copied = { texture: pooled, errors: (await copyToTexture(rt.device, source, src, pooled)).errors };
-    } catch (error) {
-      rt.textures.release(pooled);
-      throw error;
-    }
-    rt.life.checkUsable();
-    texture = pooled;
-  }
-  const view = texture.createView();
-  const wg = workgroupSize(rt.limits);
-  const produce = (start: number, end: number): GpuJobInput => ({
-    bytes: (end - start) * 4,
-    record(encoder, input) {
-      const uniforms = rt.pool.acquire(16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
-      rt.device.queue.writeBuffer(uniforms, 0, imageParams(start, end - start, src.width));
-      const pass = encoder.beginComputePass({ label: 'webgpu-gradient image' });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(
-        0,
-        rt.device.createBindGroup({
-          layout: rt.pipelines.imageLayout(),
-          entries: [
-            { binding: 0, resource: view },
-            { binding: 1, resource: { buffer: input, offset: 0, size: ceilTo((end - start) * 4, 16) } },
-            { binding: 2, resource: { buffer: uniforms } },
-          ],
-        }),
-      );
-      pass.dispatchWorkgroups(...foldGrid(Math.ceil((end - start) / wg), rt.limits.maxComputeWorkgroupsPerDimension));
-      pass.end();
-      return [uniforms];
-    },
-  });
+  const { source, src, channel } = image;
+  const pooled = src.texture ? null : rt.textures.acquire(src.width, src.height);
   try {
-    const results = (await hostCall(rt, { produce }, plan, output === 'magnitude' ? 'magnitude' : 'gradient', out)) as Float32Array[];
+    const copying = pooled ? copyToTexture(rt.device, source, src, pooled) : null;
+    copying?.catch(() => undefined); // awaited below, unless the pipeline fails first
+    const pipeline = await rt.pipelines.imagePipeline(CHANNEL_CODE[channel], src.round).catch((error) => {
+      throw rt.life.translate(error);
+    });
+    const copied = await copying;
+    rt.life.checkUsable();
+    const texture = src.texture ?? pooled!;
+    const view = texture.createView();
+    const wg = workgroupSize(rt.limits);
+    const produce = (start: number, end: number): GpuJobInput => ({
+      bytes: (end - start) * 4,
+      record(encoder, input) {
+        const uniforms = rt.pool.acquire(16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+        rt.device.queue.writeBuffer(uniforms, 0, imageParams(start, end - start, src.width));
+        const pass = encoder.beginComputePass({ label: 'webgpu-gradient image' });
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(
+          0,
+          rt.device.createBindGroup({
+            layout: rt.pipelines.imageLayout(),
+            entries: [
+              { binding: 0, resource: view },
+              { binding: 1, resource: { buffer: input, offset: 0, size: ceilTo((end - start) * 4, 16) } },
+              { binding: 2, resource: { buffer: uniforms } },
+            ],
+          }),
+        );
+        pass.dispatchWorkgroups(...foldGrid(Math.ceil((end - start) / wg), rt.limits.maxComputeWorkgroupsPerDimension));
+        pass.end();
+        return [uniforms];
+      },
+    });
+    const results = (await hostCall(rt, image.call, produce)) as Float32Array[];
     const copyError = await copied?.errors;
     if (copyError) throw copyError;
     return results;
   } finally {
-    if (copied) rt.textures.release(copied.texture);
+    if (pooled) rt.textures.release(pooled);
   }
 }

@@ -42,7 +42,7 @@ export class Lifecycle {
 
   /** Throws `destroyed` or `device-lost` if the context can no longer be used. */
   checkUsable(): void {
-    if (this.destroyedFlag) throw new GradientError('destroyed', 'this gradient context was destroyed; create a new one');
+    if (this.destroyedFlag) throw destroyedError();
     if (this.lostMessage) throw this.lostError();
   }
 
@@ -54,8 +54,12 @@ export class Lifecycle {
     });
   }
 
-  /** The error to report for a caught one: once the device is lost, device-lost wins. */
+  /**
+   * The error to report for a caught one: once the context is destroyed, `destroyed` wins (the device
+   * a context destroys with itself is lost as a result); once the device is lost otherwise, device-lost.
+   */
   translate(error: unknown): unknown {
+    if (this.destroyedFlag) return error instanceof GradientError && error.code === 'destroyed' ? error : destroyedError();
     if (this.lostMessage && !(error instanceof GradientError && error.code === 'device-lost')) return this.lostError();
     return error;
   }
@@ -69,4 +73,8 @@ export class Lifecycle {
     }[this.owner];
     return new GradientError('device-lost', `${lost}; ${next}`);
   }
+}
+
+function destroyedError(): GradientError {
+  return new GradientError('destroyed', 'this gradient context was destroyed; create a new one');
 }

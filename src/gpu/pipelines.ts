@@ -1,4 +1,5 @@
 import { GradientError } from '../errors.js';
+import { dawnTask } from './device.js';
 import { type GpuLimits, workgroupSize } from './dispatch.js';
 import { BufferUsage, ShaderStage } from './flags.js';
 import { DRAW_SHADER, type InputFormat, imageShader, type KernelVariant, type ModuleName, moduleName, shaderSource } from './kernels.js';
@@ -173,8 +174,8 @@ export class PipelineCache {
               ? DRAW_SHADER
               : shaderSource(name),
       });
-      const scope = this.device.popErrorScope();
-      const [info, scopeError] = await Promise.all([module.getCompilationInfo(), scope]);
+      const scope = dawnTask(this.device.popErrorScope());
+      const [info, scopeError] = await Promise.all([dawnTask(module.getCompilationInfo()), scope]);
       const errors = info.messages.filter((m) => m.type === 'error');
       if (errors.length > 0 || scopeError) {
         const detail = errors.length > 0 ? errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n') : scopeError!.message;
@@ -184,11 +185,13 @@ export class PipelineCache {
     }
     try {
       // createComputePipelineAsync rejects with a GPUPipelineError rather than raising a device error.
-      return await this.device.createComputePipelineAsync({
-        label: `webgpu-gradient ${name} ${entry}`,
-        layout: bindGroupLayout ? this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }) : this.pipelineLayout,
-        compute: { module, entryPoint: entry, constants },
-      });
+      return await dawnTask(
+        this.device.createComputePipelineAsync({
+          label: `webgpu-gradient ${name} ${entry}`,
+          layout: bindGroupLayout ? this.device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }) : this.pipelineLayout,
+          compute: { module, entryPoint: entry, constants },
+        }),
+      );
     } catch (e) {
       throw new GradientError('gpu-error', `pipeline creation failed for ${name} ${entry}: ${(e as Error).message}`);
     }

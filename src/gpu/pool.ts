@@ -108,6 +108,7 @@ export class BufferPool {
 
   /** Forgets every idle buffer without touching it: the device is gone, and its buffers with it. */
   forget(): void {
+    this.closed = true; // buffers released later (a call failing after the loss) are destroyed, not pooled
     this.idle.clear();
     this.order.length = 0;
     this.stat.pooledBuffers = 0;

@@ -1,4 +1,5 @@
 import { GradientError } from '../errors.js';
+import { dawnTask } from './device.js';
 
 /**
  * GPU error scopes: every allocation and recording the library does runs inside a validation and an
@@ -19,8 +20,8 @@ export function scoped<T>(device: GPUDevice, body: () => T): { value: T; errors:
     thrown = e;
     threw = true;
   }
-  const oom = device.popErrorScope();
-  const validation = device.popErrorScope();
+  const oom = dawnTask(device.popErrorScope());
+  const validation = dawnTask(device.popErrorScope());
   const errors = Promise.all([oom, validation]).then(([memoryError, validationError]) => {
     if (memoryError) return new GradientError('gpu-error', `GPU out of memory: ${memoryError.message}`);
     if (validationError)

@@ -1,6 +1,21 @@
-import type { DataKind, HalfArray, NumericArray } from '../types.js';
+import { GradientError } from '../errors.js';
+import { isDetached } from '../typed.js';
+import type { HalfArray } from '../types.js';
+import { dawnTask } from './device.js';
 import { BufferUsage, MapMode } from './flags.js';
 import { type BufferPool, sizeClass } from './pool.js';
+import {
+  type AnyJobInput,
+  inputBytes,
+  isGpuInput,
+  isTaken,
+  type JobInput,
+  type StagingSlot,
+  type TakenInput,
+  unreadableInput,
+  WRITE_BUFFER_MAX,
+  writeInput,
+} from './upload.js';
 
 /**
  * Host arrays ↔ GPU for one context. A host call is cut into pieces (dispatch.ts, planPieces); each piece
@@ -9,9 +24,14 @@ import { type BufferPool, sizeClass } from './pool.js';
  * one) share one command buffer, one submit and one map round trip ("group commit"), up to `chunkBytes`
  * of results per group.
  *
- * - Inputs go up with queue.writeBuffer up to WRITE_BUFFER_MAX bytes (and always in engines that resolve
- *   maps only at a poll, Firefox); larger ones through a MAP_WRITE staging slot that is mapped again as
- *   soon as its copy is submitted, so the next call finds it mapped and waits for no round trip. Staging
+ * - A one-piece call's input is taken while the call is made (`take`), so that the caller may refill its
+ *   arrays as soon as the call returns: written with queue.writeBuffer, which copies at once, or into a
+ *   staging slot that is mapped right then; a streamed call's pieces are written when their group is
+ *   recorded. Either way, inputs go up with queue.writeBuffer up to WRITE_BUFFER_MAX bytes (and always in
+ *   engines that resolve maps only at a poll, Firefox); larger ones through a MAP_WRITE staging slot that
+ *   is mapped again as soon as its copy is submitted, so the next call finds it mapped and waits for no
+ *   round trip (a taken input finds no mapped slot free when three large calls are in flight, and then
+ *   goes through writeBuffer). Staging
  *   beat writeBuffer for large uploads through Dawn (256 MiB: 46 ms on an H100 and 32 ms on an H200,
  *   against 280 / 89 ms for writeBuffer and 244 / 103 ms for a new mappedAtCreation buffer;
  *   bench/results/*-run{6,7}-gpu.json).
@@ -24,35 +44,13 @@ import { type BufferPool, sizeClass } from './pool.js';
  *   bench).
  */
 
-/**
- * Inputs up to this size go up with queue.writeBuffer. Through Dawn in Node on SwiftShader (median of 10,
- * upload then onSubmittedWorkDone): writeBuffer 0.04 / 0.15 / 2.7 / 37 ms against a pre-mapped staging
- * slot 0.14 / 0.60 / 2.2 / 9.4 ms at 1 / 4 / 16 / 64 MiB (bench/NOTES.md, host path). Not yet measured on a GPU.
- */
-export const WRITE_BUFFER_MAX = 4 * 2 ** 20;
 const RING_SLOTS = 3;
+/** Input buffers: a batch copies taken inputs out of theirs into one stacked buffer. */
+const INPUT_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
 /** Mapped ranges are viewed in runs of this size: Dawn's Node binding cannot view 2 GiB of a mapping at once. */
 const RUN_BYTES = 256 * 2 ** 20;
 
-/** Where a job's input comes from: elements [start, end) of each component array, `stride` apart on the GPU. */
-export interface JobInput {
-  readonly arrays: readonly NumericArray[];
-  readonly kind: DataKind;
-  readonly bytesPerElement: number;
-  readonly start: number;
-  readonly end: number;
-  /** Elements between components in the GPU input buffer (a multiple of 16: mapped ranges start at multiples of 8 bytes). */
-  readonly stride: number;
-}
-
-/**
- * A job's input made on the GPU instead of uploaded (an image's values converted from a texture): `record`
- * writes `bytes` bytes into `input` and returns the temporary buffers it used.
- */
-export interface GpuJobInput {
-  readonly bytes: number;
-  record(encoder: GPUCommandEncoder, input: GPUBuffer): GPUBuffer[];
-}
+export type { GpuJobInput, JobInput } from './upload.js';
 
 /** Host arrays that receive results: float32, or float16 halves. */
 export type ResultArray = Float32Array | HalfArray;
@@ -89,7 +87,7 @@ export interface JobBatch {
 }
 
 export interface Job {
-  readonly input: JobInput | GpuJobInput;
+  readonly input: AnyJobInput;
   readonly output: JobOutput;
   /** Present where this job's work can be batched with others' (see JobBatch). */
   readonly batch?: JobBatch;
@@ -97,9 +95,11 @@ export interface Job {
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[];
 }
 
-interface Slot {
+interface Slot extends StagingSlot {
   buffer: GPUBuffer;
   busy: boolean;
+  /** Upload slots: mapped for writing now (the last re-map has resolved). */
+  mapped: boolean;
   ready: Promise<void>;
 }
 
@@ -204,7 +204,7 @@ export class Transfer {
       staged = 0;
     for (const entry of queued) {
       const size = resultBytes(entry.job),
-        stages = this.viaStaging(entry.job) ? 1 : 0;
+        stages = this.viaStaging(entry.job) ? 1 : 0; // taken inputs hold their slot already
       if (group.length > 0 && (bytes + size > this.options.chunkBytes || staged + stages > RING_SLOTS)) {
         void this.runGroup(group);
         group = [];
@@ -222,6 +222,10 @@ export class Transfer {
     const used: GPUBuffer[] = [];
     let readback: Slot | null = null;
     const staged: Slot[] = [];
+    // Staging slots that taken inputs were written into: copied from by this group's commands.
+    const takenSlots = group.flatMap(({ job }) => (isTaken(job.input) && job.input.staging ? [job.input.staging as Slot] : []));
+    for (const { job } of group) if (isTaken(job.input)) used.push(job.input.buffer);
+    const outcomes: (unknown | undefined)[] = group.map(() => undefined);
     let submitted = false;
     try {
       this.hooks.checkUsable();
@@ -244,13 +248,19 @@ export class Transfer {
           await previous;
           for (let i = 0; i < jobs.length; i++) {
             if (viaStaging[i])
-              staged[i] = await this.acquire(this.uploads, inputBytes(jobs[i]), BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC, true);
+              staged[i] = await this.acquire(this.uploads, inputBytes(jobs[i].input), BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC, true);
           }
         } finally {
           done();
         }
       }
       this.hooks.checkUsable();
+      // A job whose caller detached its arrays meanwhile fails alone; the others go on (nothing awaits
+      // from here to the submit, so what is readable now is read).
+      jobs.forEach((job, i) => {
+        outcomes[i] = unreadableInput(job.input) ?? detachedOutput(job.output) ?? undefined;
+      });
+      const live = (i: number) => outcomes[i] === undefined;
 
       const t0 = performance.now();
       let uploadMs = 0;
@@ -258,32 +268,26 @@ export class Transfer {
       const positions = jobs.map((job, i) => job.output.slots.map((_, k) => offsets[i] + k * regionBytes(job)));
       const recordJob = (encoder: GPUCommandEncoder, i: number) => {
         const job = jobs[i];
-        const bytes = inputBytes(job);
-        const input = this.pool.acquire(bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
-        used.push(input);
+        const bytes = inputBytes(job.input);
         const u0 = performance.now();
-        if (isGpuInput(job.input)) {
-          used.push(...job.input.record(encoder, input));
-        } else if (viaStaging[i]) {
-          const slot = staged[i];
-          writeInput(
-            job.input as JobInput,
-            (byteOffset, view) => {
-              const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-              forRuns(bytes.length, (from, n) =>
-                new Uint8Array(slot.buffer.getMappedRange(byteOffset + from, n)).set(bytes.subarray(from, from + n)),
-              );
-            },
-            this.scratchOf.bind(this),
-          );
-          slot.buffer.unmap();
-          encoder.copyBufferToBuffer(slot.buffer, 0, input, 0, bytes);
+        let input: GPUBuffer;
+        if (isTaken(job.input)) {
+          input = job.input.buffer;
+          if (job.input.staging) encoder.copyBufferToBuffer(job.input.staging.buffer, 0, input, 0, bytes);
         } else {
-          writeInput(
-            job.input as JobInput,
-            (byteOffset, view) => this.device.queue.writeBuffer(input, byteOffset, view),
-            this.scratchOf.bind(this),
-          );
+          input = this.pool.acquire(bytes, INPUT_USAGE);
+          used.push(input);
+          if (isGpuInput(job.input)) {
+            used.push(...job.input.record(encoder, input));
+          } else if (viaStaging[i]) {
+            const slot = staged[i];
+            writeInput(job.input, (byteOffset, view) => copyIntoMapped(slot.buffer, byteOffset, view), this.scratchOf.bind(this));
+            slot.buffer.unmap();
+            slot.mapped = false;
+            encoder.copyBufferToBuffer(slot.buffer, 0, input, 0, bytes);
+          } else {
+            writeInput(job.input, (byteOffset, view) => this.device.queue.writeBuffer(input, byteOffset, view), this.scratchOf.bind(this));
+          }
         }
         uploadMs += performance.now() - u0;
         const outputs = job.output.buffers.map((size) => this.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
@@ -294,29 +298,27 @@ export class Transfer {
           encoder.copyBufferToBuffer(outputs[slot.buffer], slot.offset * eb, readback!.buffer, positions[i][k], words(count * eb)),
         );
       };
-      // `count` jobs from `first` in one dispatch over their stacked arrays; false when it cannot record now.
+      // `count` jobs from `first` (inputs taken with writeBuffer) in one dispatch over their stacked
+      // arrays, each copied into place on the GPU; false when it cannot record now.
       const recordBatch = (encoder: GPUCommandEncoder, first: number, count: number): boolean => {
         const job = jobs[first];
         const batch = job.batch!;
         const size = job.output.count;
         const eb = job.output.elementBytes;
-        const inBytes = inputBytes(job);
+        const inBytes = inputBytes(job.input);
         const slab = batch.slab(count);
-        const input = this.pool.acquire(count * inBytes, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+        const input = this.pool.acquire(count * inBytes, INPUT_USAGE);
         const output = this.pool.acquire(job.output.slots.length * slab * eb, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
+        for (let j = 0; j < count; j++)
+          encoder.copyBufferToBuffer((jobs[first + j].input as TakenInput).buffer, 0, input, j * inBytes, inBytes);
         const temps = batch.record(encoder, input, output, count);
         if (!temps) {
-          this.pool.release(input);
+          // The copies above stay recorded, harmlessly: the jobs are then recorded one by one.
+          used.push(input);
           this.pool.release(output);
           return false;
         }
         used.push(input, output, ...temps);
-        const u0 = performance.now();
-        for (let j = 0; j < count; j++) {
-          const write = (byteOffset: number, view: ArrayBufferView) => this.device.queue.writeBuffer(input, j * inBytes + byteOffset, view);
-          writeInput(jobs[first + j].input as JobInput, write, this.scratchOf.bind(this));
-        }
-        uploadMs += performance.now() - u0;
         job.output.slots.forEach((_, k) => {
           const at = offsets[first] + k * count * size * eb;
           encoder.copyBufferToBuffer(output, k * slab * eb, readback!.buffer, at, count * size * eb);
@@ -329,9 +331,9 @@ export class Transfer {
       // Everything from allocation to submit in one synchronous block inside the error scopes.
       const { errors } = this.hooks.scoped(() => {
         const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
-        for (const [first, end] of batchRuns(jobs, viaStaging)) {
+        for (const [first, end] of batchRuns(jobs, (i) => live(i) && batchable(jobs[i]))) {
           if (end - first > 1 && recordBatch(encoder, first, end - first)) continue;
-          for (let i = first; i < end; i++) recordJob(encoder, i);
+          for (let i = first; i < end; i++) if (live(i)) recordJob(encoder, i);
         }
         this.device.queue.submit([encoder.finish()]);
       });
@@ -339,13 +341,14 @@ export class Transfer {
       this.stats.uploadMs += uploadMs;
       this.stats.recordMs += performance.now() - t0 - uploadMs;
       // The staging slots are mapped again right away: the map resolves once the copies above are done.
-      for (const slot of staged) if (slot) this.remap(slot);
+      for (const slot of [...staged, ...takenSlots]) if (slot) this.remap(slot);
 
       const t1 = performance.now();
       // The error scopes first, then the map: in headless Chromium a map requested before the scopes had
       // resolved made a 64² call take 2.7 ms instead of 1.0 ms; Node, Deno and Firefox ran the same
       // either way (bench/latency.mjs, bench/NOTES.md).
-      const scopeError = await this.hooks.whileAlive(errors);
+      const takenErrors = await Promise.all(jobs.map((job) => (isTaken(job.input) ? job.input.errors : null)));
+      const scopeError = (await this.hooks.whileAlive(errors)) ?? takenErrors.find((e) => e);
       if (scopeError) throw scopeError;
       const mapError = await this.waitForMap(readback.buffer.mapAsync(MapMode.READ, 0, total)).then(
         () => null,
@@ -356,14 +359,9 @@ export class Transfer {
 
       const t2 = performance.now();
       jobs.forEach((job, i) => {
-        const { targets, at, count, elementBytes: eb } = job.output;
-        targets.forEach((target, k) => {
-          const View = target.constructor as new (buffer: ArrayBuffer, byteOffset: number, length: number) => ResultArray;
-          // Mapped ranges are whole words: an odd count of halves ends in a padded one.
-          forRuns(count * eb, (from, n) =>
-            target.set(new View(readback!.buffer.getMappedRange(positions[i][k] + from, words(n)), 0, n / eb), at + from / eb),
-          );
-        });
+        // An `out` array detached while the work ran fails its own call only.
+        outcomes[i] ??= detachedOutput(job.output) ?? undefined;
+        if (live(i)) this.download(job.output, readback!.buffer, positions[i]);
       });
       readback.buffer.unmap();
       this.stats.downloadMs += performance.now() - t2;
@@ -373,20 +371,99 @@ export class Transfer {
       this.releaseSlot(readback);
       readback = null;
       for (const b of used) this.pool.release(b);
-      for (const g of group) g.done();
+      group.forEach((g, i) => g.done(outcomes[i]));
     } catch (error) {
       // Buffers of work that failed half-way may still be in use: destroy rather than pool them.
       for (const b of used) this.pool.destroy(b);
       if (readback) this.dropSlot(this.readbacks, readback);
-      if (!submitted) for (const slot of staged) if (slot) this.dropSlot(this.uploads, slot);
+      if (!submitted) for (const slot of [...staged, ...takenSlots]) if (slot) this.dropSlot(this.uploads, slot);
       const reported = this.hooks.translate(error);
-      for (const g of group) g.done(reported);
+      group.forEach((g, i) => g.done(outcomes[i] ?? reported));
     }
   }
 
-  /** Whether a job's input goes up through a staging slot rather than queue.writeBuffer. */
+  /** Copies one job's results from the mapped readback slot (output k at byte positions[k]) into its target arrays. */
+  private download(output: JobOutput, mapped: GPUBuffer, positions: readonly number[]): void {
+    const { targets, at, count, elementBytes: eb } = output;
+    const View = eb === 4 ? Float32Array : Uint16Array; // float16 results as the bits of their halves
+    targets.forEach((target, k) => {
+      // The target's memory through this realm's view: arrays of another realm and subclasses alike.
+      const into = new View(target.buffer as ArrayBuffer, target.byteOffset, target.length);
+      // Mapped ranges are whole words: an odd count of halves ends in a padded one.
+      forRuns(count * eb, (from, n) => into.set(new View(mapped.getMappedRange(positions[k] + from, words(n)), 0, n / eb), at + from / eb));
+    });
+  }
+
+  /**
+   * Takes a one-piece call's input now, while the call is being made: written with queue.writeBuffer
+   * (which copies at once), or into an upload slot that is mapped now (large inputs), to be copied on
+   * the GPU when its group is recorded. The job then owns the buffers; `discard` frees them if the call
+   * fails before it runs.
+   */
+  take(input: JobInput): TakenInput {
+    this.hooks.checkUsable();
+    const bytes = inputBytes(input);
+    let staging: Slot | null = null;
+    const scratch = this.scratchOf.bind(this);
+    const { value: buffer, errors } = this.hooks.scoped(() => {
+      const buffer = this.pool.acquire(bytes, INPUT_USAGE);
+      staging = this.stagesUpload(bytes) ? this.mappedSlotNow(bytes) : null;
+      const slot = staging;
+      if (slot) {
+        writeInput(input, (byteOffset, view) => copyIntoMapped(slot.buffer, byteOffset, view), scratch);
+        slot.buffer.unmap();
+        slot.mapped = false;
+      } else {
+        writeInput(input, (byteOffset, view) => this.device.queue.writeBuffer(buffer, byteOffset, view), scratch);
+      }
+      return buffer;
+    });
+    return { taken: true, bytes, buffer, staging, errors };
+  }
+
+  /** Frees a taken input whose call failed before its job ran. */
+  discard(input: TakenInput): void {
+    this.pool.release(input.buffer);
+    if (input.staging) this.remap(input.staging as Slot);
+  }
+
+  /**
+   * A free upload slot of at least `bytes` that is mapped now (or a new one, created mapped, where the
+   * ring has room or a free slot too small to keep), marked busy; null when there is none.
+   */
+  private mappedSlotNow(bytes: number): Slot | null {
+    if (this.closed) return null;
+    const size = sizeClass(bytes);
+    const free = this.uploads.filter((s) => !s.busy).sort((a, b) => a.buffer.size - b.buffer.size);
+    const ready = free.find((s) => s.mapped && s.buffer.size >= size);
+    if (ready) {
+      ready.busy = true;
+      return ready;
+    }
+    if (this.uploads.length >= RING_SLOTS) {
+      const small = free.find((s) => s.buffer.size < size);
+      if (!small) return null;
+      this.dropSlot(this.uploads, small, false);
+    }
+    const buffer = this.device.createBuffer({
+      label: 'webgpu-gradient staging',
+      size,
+      usage: BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC,
+      mappedAtCreation: true,
+    });
+    const slot: Slot = { buffer, busy: true, mapped: true, ready: Promise.resolve() };
+    this.uploads.push(slot);
+    return slot;
+  }
+
+  /** Whether a job's input is written into a staging slot when its group is recorded (streamed pieces). */
   private viaStaging(job: Job): boolean {
-    return !isGpuInput(job.input) && !this.options.pollingMaps && inputBytes(job) > WRITE_BUFFER_MAX;
+    return !isGpuInput(job.input) && !isTaken(job.input) && this.stagesUpload(inputBytes(job.input));
+  }
+
+  /** Whether an input of `bytes` goes up through a staging slot rather than queue.writeBuffer. */
+  private stagesUpload(bytes: number): boolean {
+    return !this.options.pollingMaps && bytes > WRITE_BUFFER_MAX;
   }
 
   /** A free slot of at least `bytes` from `ring` (waiting for one while all are busy), marked busy. */
@@ -427,14 +504,19 @@ export class Transfer {
     const { value: buffer, errors } = this.hooks.scoped(() =>
       this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage, mappedAtCreation: mapped }),
     );
-    return { slot: { buffer, busy: false, ready: Promise.resolve() }, errors };
+    return { slot: { buffer, busy: false, mapped, ready: Promise.resolve() }, errors };
   }
 
   private remap(slot: Slot): void {
-    slot.ready = this.waitForMap(slot.buffer.mapAsync(MapMode.WRITE)).catch(() => {
-      // A failed re-map (device lost or destroyed) leaves the slot unusable: drop it.
-      this.dropSlot(this.uploads, slot);
-    });
+    slot.ready = this.waitForMap(slot.buffer.mapAsync(MapMode.WRITE)).then(
+      () => {
+        slot.mapped = true;
+      },
+      () => {
+        // A failed re-map (device lost or destroyed) leaves the slot unusable: drop it.
+        this.dropSlot(this.uploads, slot);
+      },
+    );
     this.releaseSlot(slot);
   }
 
@@ -470,7 +552,7 @@ export class Transfer {
     if (this.options.pollingMaps && !this.poker) {
       this.poker = setInterval(() => this.device.queue.submit([this.device.createCommandEncoder().finish()]), 1);
     }
-    return this.hooks.whileAlive(map).finally(() => {
+    return this.hooks.whileAlive(dawnTask(map)).finally(() => {
       if (--this.pendingMaps === 0) this.stopPoking();
     });
   }
@@ -482,12 +564,12 @@ export class Transfer {
 }
 
 /**
- * Runs of consecutive jobs [first, end) that can share a dispatch (equal batch keys, uploaded with
- * writeBuffer); every other job is a run of its own.
+ * Runs of consecutive jobs [first, end) that can share a dispatch (equal batch keys, all `eligible`);
+ * every other job is a run of its own.
  */
-function batchRuns(jobs: readonly Job[], viaStaging: readonly boolean[]): [number, number][] {
+function batchRuns(jobs: readonly Job[], eligible: (i: number) => boolean): [number, number][] {
   const runs: [number, number][] = [];
-  const key = (i: number) => (jobs[i].batch && !viaStaging[i] ? jobs[i].batch!.key : null);
+  const key = (i: number) => (jobs[i].batch && eligible(i) ? jobs[i].batch!.key : null);
   for (let i = 0; i < jobs.length; ) {
     let end = i + 1;
     const k = key(i);
@@ -498,15 +580,30 @@ function batchRuns(jobs: readonly Job[], viaStaging: readonly boolean[]): [numbe
   return runs;
 }
 
+/** Whether a job may join a batch: its input was taken through writeBuffer (so it sits whole in its own buffer). */
+function batchable(job: Job): boolean {
+  return isTaken(job.input) && job.input.staging === null;
+}
+
+/** Why a job's results cannot be written (an `out` array detached by its caller), or null. */
+function detachedOutput(output: JobOutput): GradientError | null {
+  const k = output.targets.findIndex((t) => isDetached(t));
+  if (k < 0) return null;
+  return new GradientError(
+    'invalid-option',
+    `out[${k}]: its ArrayBuffer was detached (transferred) before the results were written into it; keep \`out\` arrays until the call settles`,
+  );
+}
+
+/** Copies `view` into a mapped buffer at `byteOffset`, in runs a mapping can be viewed in. */
+function copyIntoMapped(buffer: GPUBuffer, byteOffset: number, view: ArrayBufferView): void {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  forRuns(bytes.length, (from, n) => new Uint8Array(buffer.getMappedRange(byteOffset + from, n)).set(bytes.subarray(from, from + n)));
+}
+
 /** Calls fn(from, length) over [0, bytes) in runs of at most RUN_BYTES. */
 function forRuns(bytes: number, fn: (from: number, length: number) => void): void {
   for (let from = 0; from < bytes; from += RUN_BYTES) fn(from, Math.min(RUN_BYTES, bytes - from));
-}
-
-function inputBytes(job: Job): number {
-  if (isGpuInput(job.input)) return Math.ceil(job.input.bytes / 16) * 16;
-  const { arrays, start, end, stride, bytesPerElement } = job.input;
-  return Math.ceil((((arrays.length - 1) * stride + end - start) * bytesPerElement) / 16) * 16;
 }
 
 /** Bytes of one output in the readback slot: mapped ranges start at multiples of 8. */
@@ -521,57 +618,4 @@ function words(bytes: number): number {
 
 function resultBytes(job: Job): number {
   return job.output.slots.length * regionBytes(job);
-}
-
-type View = Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
-const VIEW_OF: Record<DataKind, { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): View; BYTES_PER_ELEMENT: number }> = {
-  float64: Float32Array,
-  float32: Float32Array,
-  float16: Uint16Array, // the halves' bits, as they go to the GPU
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-};
-
-function isGpuInput(input: JobInput | GpuJobInput): input is GpuJobInput {
-  return typeof (input as GpuJobInput).record === 'function';
-}
-
-/**
- * Hands `write` the bytes of each component's window in GPU element format, at its byte offset in the
- * input buffer, in runs a multiple of 4 bytes long. Native typed arrays go as views (no copy; a
- * Float16Array as the bits of its halves); float64 and plain arrays, and the tail of 8/16-bit windows, are
- * converted through `scratch`.
- */
-function writeInput(
-  input: JobInput,
-  write: (byteOffset: number, bytes: ArrayBufferView) => void,
-  scratch: (bytes: number) => ArrayBuffer,
-): void {
-  const { arrays, kind, start, end, stride, bytesPerElement } = input;
-  const View = VIEW_OF[kind];
-  const count = end - start;
-  const padded = Math.ceil(count / 4) * 4; // whole 32-bit words, whatever the element width
-  arrays.forEach((given, c) => {
-    const at = c * stride * bytesPerElement;
-    const array =
-      kind === 'float16' && ArrayBuffer.isView(given)
-        ? new Uint16Array(given.buffer, given.byteOffset, (given as HalfArray).length)
-        : given;
-    const native = ArrayBuffer.isView(array) && (array as unknown as View).constructor === View;
-    if (native && count === padded) {
-      write(at, (array as unknown as View).subarray(start, end));
-      return;
-    }
-    const target = new View(scratch(padded * bytesPerElement), 0, padded);
-    const source = ArrayBuffer.isView(array)
-      ? (array as unknown as View).subarray(start, end)
-      : (array as readonly number[]).slice(start, end);
-    target.set(source as ArrayLike<number>);
-    target.fill(0, count);
-    write(at, target);
-  });
 }

@@ -1,0 +1,125 @@
+import { checkComponentCount, checkLaplacian, describeComponents } from '../components.js';
+import { describeData, float16ArrayConstructor } from '../data.js';
+import { GradientError } from '../errors.js';
+import { checkOut } from '../out.js';
+import { makePlan, type Plan } from '../plan.js';
+import type { DataKind, GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
+import { wholeFits } from './dispatch.js';
+import { checkFloat32Coefficients, inputFormat, type Operation } from './kernels.js';
+import { checkIndexable, checkOutputType, GPU_OPTION_KEYS, outputsOf } from './operation.js';
+import type { ResultArray } from './transfer.js';
+
+/**
+ * A host call's arguments, checked before any device is involved: the one-call functions refuse bad
+ * input with its own code whether or not WebGPU exists, and the context methods check the same way.
+ * What a check needs of the device (its buffer limits) waits for the device.
+ */
+
+/** The result array type of a call: Float32Array, or the runtime's Float16Array. */
+export type ResultConstructor = { new (length: number): ResultArray; name: string };
+
+/** A host call, checked: what it reads, the plan, the operation and where its results go. */
+export interface HostRequest {
+  /** The caller's arrays (the components of a field, one for most calls); null when the GPU makes the input (images). */
+  readonly arrays: readonly NumericArray[] | null;
+  readonly kind: DataKind;
+  readonly plan: Plan;
+  readonly op: Operation;
+  readonly outputType: OutputType;
+  readonly outputs: number;
+  readonly Result: ResultConstructor;
+  /** The caller's `out`, checked; null for fresh result arrays. */
+  readonly out: readonly ResultArray[] | null;
+}
+
+/** The host-array methods, by the name the context and the one-call functions give them. */
+export type HostMethod = 'gradient' | 'magnitude' | 'divergence' | 'curl' | 'laplacian';
+
+/** Options every host method reads: the plan's, `out` and `outputType`. */
+interface CallOptions extends GradientOptions {
+  out?: unknown;
+  outputType?: unknown;
+}
+
+/** Checks a host method's arguments: its data (or components), options, `out` and `outputType`. */
+export function hostRequest(method: HostMethod, data: unknown, options: CallOptions | undefined): HostRequest {
+  const fields = method === 'divergence' || method === 'curl';
+  const { list, info } = fields ? describeComponents(data) : { list: [data as NumericArray], info: describeData(data) };
+  const plan = makePlan(info, options, GPU_OPTION_KEYS);
+  if (fields) checkComponentCount(plan, list.length, method);
+  if (method === 'laplacian') checkLaplacian(plan);
+  const op: Operation = method === 'curl' ? (plan.axes.length === 2 ? 'curl2' : 'curl3') : method;
+  return checkRequest(list, info.kind, plan, op, options?.out, options?.outputType);
+}
+
+/**
+ * The checks every host call makes once its plan is made (images too): the result type, coefficients
+ * float32 can hold, indices the shaders can address, and `out`.
+ */
+export function checkRequest(
+  arrays: readonly NumericArray[] | null,
+  kind: DataKind,
+  plan: Plan,
+  op: Operation,
+  out: unknown,
+  outputTypeOption: unknown,
+): HostRequest {
+  const outputType = checkOutputType(outputTypeOption);
+  const Result = outputType === 'float16' ? float16ArrayConstructor() : Float32Array;
+  if (!Result) {
+    throw new GradientError(
+      'invalid-option',
+      "outputType: 'float16' returns Float16Arrays, which this runtime lacks (Node 20 has none); use 'float32', or prepare() to write halves into GPU buffers",
+    );
+  }
+  checkFloat32Coefficients(plan, op);
+  checkIndexable(plan.size);
+  const outputs = outputsOf(op, plan);
+  const checked =
+    out === undefined
+      ? null
+      : checkOut<ResultArray>(
+          out,
+          Result,
+          outputs,
+          plan.size,
+          arrays ?? [],
+          outputs === plan.axes.length ? 'one per selected axis' : `the ${op} result`,
+        );
+  return { arrays, kind, plan, op, outputType, outputs, Result, out: checked };
+}
+
+/** Whether the call is one piece whatever the device: its input and results each fit `chunkBytes` (planPieces). */
+export function fitsOnePiece(request: HostRequest, chunkBytes: number): boolean {
+  const components = request.arrays?.length ?? 1;
+  return wholeFits(request.plan.size, inputFormat(request.kind).bytesPerElement, components, request.outputs, chunkBytes);
+}
+
+/** Ours, by element type: a snapshot is made with this realm's constructor, never a caller's subclass. */
+const COPY_AS: Partial<Record<DataKind, new (from: ArrayLike<number>) => NumericArray>> = {
+  float64: Float64Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+};
+
+/**
+ * The request with a copy of its arrays, for a call that must wait for its device before it can take
+ * them (the first call of the default context): the caller may refill its arrays as soon as the call
+ * returns. Plain arrays become Float64Arrays (the same values); Float16Arrays are copied as such.
+ */
+export function withCopiedInput(request: HostRequest): HostRequest {
+  if (!request.arrays) return request;
+  const Copy =
+    request.kind === 'float16'
+      ? (float16ArrayConstructor() as unknown as new (
+          from: ArrayLike<number>,
+        ) => HalfArray)
+      : COPY_AS[request.kind]!;
+  // A Uint8ClampedArray (kind 'uint8') is copied as a Uint8Array: the same bytes.
+  return { ...request, arrays: request.arrays.map((a) => new Copy(a as ArrayLike<number>) as NumericArray) };
+}

@@ -1,0 +1,161 @@
+import { GradientError } from '../errors.js';
+import { isDetached, isShared, typedArrayName } from '../typed.js';
+import type { DataKind, NumericArray } from '../types.js';
+
+/**
+ * What a job's input is and how its bytes reach the GPU: a window of the caller's arrays (written when
+ * the call is made for one-piece calls, `TakenInput`, or when its group is recorded for the pieces of a
+ * streamed call, `JobInput`), or values the GPU makes itself (`GpuJobInput`, images).
+ */
+
+/**
+ * Inputs up to this size go up with queue.writeBuffer. Through Dawn in Node on SwiftShader (median of 10,
+ * upload then onSubmittedWorkDone): writeBuffer 0.04 / 0.15 / 2.7 / 37 ms against a pre-mapped staging
+ * slot 0.14 / 0.60 / 2.2 / 9.4 ms at 1 / 4 / 16 / 64 MiB (bench/NOTES.md, host path). Not yet measured on a GPU.
+ */
+export const WRITE_BUFFER_MAX = 4 * 2 ** 20;
+
+/** Where a job's input comes from: elements [start, end) of each component array, `stride` apart on the GPU. */
+export interface JobInput {
+  readonly arrays: readonly NumericArray[];
+  readonly kind: DataKind;
+  readonly bytesPerElement: number;
+  readonly start: number;
+  readonly end: number;
+  /** Elements between components in the GPU input buffer (a multiple of 16: mapped ranges start at multiples of 8 bytes). */
+  readonly stride: number;
+}
+
+/**
+ * A job's input made on the GPU instead of uploaded (an image's values converted from a texture): `record`
+ * writes `bytes` bytes into `input` and returns the temporary buffers it used.
+ */
+export interface GpuJobInput {
+  readonly bytes: number;
+  record(encoder: GPUCommandEncoder, input: GPUBuffer): GPUBuffer[];
+}
+
+/**
+ * A job's input already taken from the caller's arrays, when the call was made: its bytes are in `buffer`
+ * (written with queue.writeBuffer), or in the mapped staging buffer `staging`, to be copied into `buffer`
+ * by the job's commands. The job owns both until it ends.
+ */
+export interface TakenInput {
+  readonly taken: true;
+  readonly bytes: number;
+  readonly buffer: GPUBuffer;
+  readonly staging: StagingSlot | null;
+  /** The error scopes around the writes: the first error, or null. */
+  readonly errors: Promise<Error | null>;
+}
+
+/** A staging buffer of the transfer layer's ring. */
+export interface StagingSlot {
+  readonly buffer: GPUBuffer;
+}
+
+export type AnyJobInput = JobInput | GpuJobInput | TakenInput;
+
+export function isGpuInput(input: AnyJobInput): input is GpuJobInput {
+  return typeof (input as GpuJobInput).record === 'function';
+}
+
+export function isTaken(input: AnyJobInput): input is TakenInput {
+  return (input as TakenInput).taken === true;
+}
+
+/** Bytes of a job's input buffer: whole 16-byte words. */
+export function inputBytes(input: AnyJobInput): number {
+  if (isTaken(input)) return input.bytes;
+  if (isGpuInput(input)) return Math.ceil(input.bytes / 16) * 16;
+  const { arrays, start, end, stride, bytesPerElement } = input;
+  return Math.ceil((((arrays.length - 1) * stride + end - start) * bytesPerElement) / 16) * 16;
+}
+
+/**
+ * Why a job's arrays can no longer be read, or null: one whose memory was detached (transferred to a
+ * worker, or by structuredClone) after the call was made. Only that job fails, with this error.
+ */
+export function unreadableInput(input: AnyJobInput): GradientError | null {
+  if (isTaken(input) || isGpuInput(input)) return null;
+  const k = input.arrays.findIndex((a) => ArrayBuffer.isView(a) && isDetached(a));
+  if (k < 0) return null;
+  const what = input.arrays.length > 1 ? `components[${k}]` : 'data';
+  return new GradientError(
+    'invalid-data',
+    `${what}: its ArrayBuffer was detached (transferred) while the call was still reading it; a streamed call reads its input until its promise settles`,
+  );
+}
+
+type View = Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+type ViewConstructor = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): View; BYTES_PER_ELEMENT: number };
+
+/** The GPU element format each kind goes up in. */
+const VIEW_OF: Record<DataKind, ViewConstructor> = {
+  float64: Float32Array,
+  float32: Float32Array,
+  float16: Uint16Array, // the halves' bits, as they go to the GPU
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+};
+
+/** This realm's constructor for each element type, to view any typed array's memory without running its (sub)class's code. */
+const OWN_CONSTRUCTOR: Record<string, { new (buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayLike<number> }> = {
+  Float64Array,
+  Float32Array,
+  Int32Array,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+};
+
+/**
+ * Elements [start, end) of `array` as a view of this realm over the same memory (a typed array) or a
+ * slice (an array of numbers): a typed array of another realm or a subclass is read through its memory,
+ * never through its own methods. Float16Arrays come as the bits of their halves (Uint16Array).
+ */
+function windowOf(array: NumericArray, kind: DataKind, start: number, end: number): ArrayLike<number> {
+  if (!ArrayBuffer.isView(array)) return (array as readonly number[]).slice(start, end);
+  const name = kind === 'float16' ? 'Uint16Array' : typedArrayName(array)!;
+  const Ctor = OWN_CONSTRUCTOR[name];
+  const bytes = kind === 'float16' ? 2 : (array as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return new Ctor(array.buffer, array.byteOffset + start * bytes, end - start);
+}
+
+/**
+ * Hands `write` the bytes of each component's window in GPU element format, at its byte offset in the
+ * input buffer, in runs a multiple of 4 bytes long. Arrays already in that format go as views of their
+ * own memory (no copy; a Float16Array as the bits of its halves); float64 and plain arrays, the tail of
+ * 8/16-bit windows, and arrays on shared memory are converted or copied through `scratch`. Shared
+ * memory is never handed to the engine: Dawn in Node crashed the process on a SharedArrayBuffer view
+ * given to queue.writeBuffer (SIGSEGV, webgpu 0.6.2).
+ */
+export function writeInput(
+  input: JobInput,
+  write: (byteOffset: number, bytes: ArrayBufferView) => void,
+  scratch: (bytes: number) => ArrayBuffer,
+): void {
+  const { arrays, kind, start, end, stride, bytesPerElement } = input;
+  const View = VIEW_OF[kind];
+  const count = end - start;
+  const padded = Math.ceil(count / 4) * 4; // whole 32-bit words, whatever the element width
+  arrays.forEach((given, c) => {
+    const at = c * stride * bytesPerElement;
+    const window = windowOf(given, kind, start, end);
+    if (window instanceof View && count === padded && !isShared(window)) {
+      write(at, window);
+      return;
+    }
+    const target = new View(scratch(padded * bytesPerElement), 0, padded);
+    target.set(window);
+    target.fill(0, count);
+    write(at, target);
+  });
+}

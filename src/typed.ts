@@ -1,0 +1,27 @@
+/** Facts about typed arrays that hold across realms and subclasses, for checks and messages. */
+
+/**
+ * %TypedArray%.prototype[Symbol.toStringTag]: the element type a typed array was made with, read from its
+ * internal slot. It answers for arrays of any realm (node:vm, an iframe) and for subclasses alike, and
+ * gives undefined for anything else (a DataView, a plain object claiming a tag), so it cannot be spoofed.
+ */
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag)!.get as (
+  this: unknown,
+) => string | undefined;
+
+/** The element type's name of a typed array of any realm or subclass ('Float32Array', …), or undefined for anything else. */
+export function typedArrayName(value: unknown): string | undefined {
+  return ArrayBuffer.isView(value) ? typedArrayTag.call(value) : undefined;
+}
+
+/** Whether a view's memory is a SharedArrayBuffer (of any realm; WebAssembly threads' memory too). */
+export function isShared(view: ArrayBufferView): boolean {
+  return Object.prototype.toString.call(view.buffer) === '[object SharedArrayBuffer]';
+}
+
+/** Whether a view's memory was detached (transferred away, e.g. by postMessage or structuredClone): it then reads as empty. */
+export function isDetached(view: ArrayBufferView): boolean {
+  const detached = (view.buffer as ArrayBuffer & { detached?: boolean }).detached;
+  // `detached` is ES2024 (Node 20 lacks it); before it, a detached buffer reads as 0 bytes long, as an empty one does.
+  return typeof detached === 'boolean' ? detached : view.buffer.byteLength === 0 && !isShared(view);
+}
