@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'puppeteer';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageReport } from './browser/image';
 import type { CoreReport } from './engines/core';
@@ -13,7 +13,12 @@ let vite: ViteDevServer;
 let viteUrl: string;
 
 beforeAll(async () => {
-  vite = await createServer({ configFile: resolve('vite.config.ts'), server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+  vite = await createServer({
+    configFile: resolve('vite.config.ts'),
+    server: { host: '127.0.0.1', port: 0 },
+    logLevel: 'error',
+    plugins: [crossOriginIsolatedCore()],
+  });
   await vite.listen();
   const address = vite.httpServer!.address() as { port: number };
   viteUrl = `http://127.0.0.1:${address.port}`;
@@ -22,6 +27,26 @@ beforeAll(async () => {
 afterAll(async () => {
   await vite?.close();
 });
+
+/**
+ * Serves the engines' core page cross-origin isolated (COOP same-origin, COEP require-corp), as pages that
+ * use SharedArrayBuffer or WebAssembly threads are: only there do browsers expose SharedArrayBuffer. Its
+ * scripts are same-origin, so require-corp lets them through.
+ */
+function crossOriginIsolatedCore(): Plugin {
+  return {
+    name: 'cross-origin-isolated-core',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url?.startsWith('/test/browser/index.html')) {
+          res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+          res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+        }
+        next();
+      });
+    },
+  };
+}
 
 async function openPage(browser: Browser, url: string) {
   const page = await browser.newPage();
@@ -63,6 +88,10 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.float16).toBe(59);
     expect(report.laplacian).toBe(28);
     expect(report.perAxis).toBe(16);
+    // The page is cross-origin isolated (served with COOP and COEP): SharedArrayBuffer inputs run too.
+    expect(report.sharedMemory).toBe(5);
+    expect(report.reliability).toBe(2);
+    expect(report.realms).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);

@@ -154,7 +154,8 @@ export async function gpuImageGradient(
   const image = imageRequest(source, options);
   const ctx = contextNow(options?.device);
   if (ctx) return ctx.runImage(image);
-  return (await contextFor(undefined)).runImage(withCopiedPixels(image));
+  const waiting = withCopiedPixels(image); // before the await: the caller may draw into its bytes at once
+  return (await contextFor(undefined)).runImage(waiting);
 }
 
 /**

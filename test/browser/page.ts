@@ -25,6 +25,9 @@ run().then(
       float16: 0,
       laplacian: 0,
       perAxis: 0,
+      reliability: 0,
+      sharedMemory: 0,
+      realms: 0,
       ms: 0,
       failures: [`page threw: ${error?.stack ?? error}`],
     };

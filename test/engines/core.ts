@@ -27,6 +27,12 @@ export interface CoreReport {
   laplacian: number;
   /** Random gradients with a boundary per axis against cpuGradient (the fixtures run with the extensions). */
   perAxis: number;
+  /** Reliability checks: inputs taken when a call is made, a detached `out` failing its own call alone, arrays of another realm. */
+  reliability: number;
+  /** SharedArrayBuffer inputs checked (0 where the engine has no SharedArrayBuffer: a page that is not cross-origin isolated). */
+  sharedMemory: number;
+  /** Typed arrays of another realm (an iframe's) checked; 0 where there is no DOM. */
+  realms: number;
   failures: string[];
   /** Wall time of the whole run, ms. */
   ms: number;
@@ -50,6 +56,9 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     float16: 0,
     laplacian: 0,
     perAxis: 0,
+    reliability: 0,
+    sharedMemory: 0,
+    realms: 0,
     failures: [],
     ms: 0,
   };
@@ -191,6 +200,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   await float16Checks(lib, report);
   await laplacianChecks(lib, report);
   await perAxisChecks(lib, report);
+  await reliabilityChecks(lib, report);
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
     const e = await gpuGradient(data as never, opts as never).then(
@@ -356,5 +366,76 @@ async function perAxisChecks(lib: typeof Library, report: CoreReport): Promise<v
     const v = f32Violation(await gpuGradientMagnitude(data, o), cpuGradientMagnitude(data, o), 4, 0.5, k * shape.length);
     if (v) report.failures.push(`per-axis magnitude ${JSON.stringify(o)}: ${JSON.stringify(v)}`);
     report.perAxis++;
+  }
+}
+
+/**
+ * The reliability families of test/reliability.test.ts that every engine can show: shared memory (where
+ * the engine has SharedArrayBuffer: Deno, Bun, cross-origin isolated pages), inputs taken when the call
+ * is made, a detached `out` failing its own call alone, and an iframe's typed arrays.
+ */
+async function reliabilityChecks(lib: typeof Library, report: CoreReport): Promise<void> {
+  const { gpuGradient, cpuGradient, GradientError } = lib;
+  const fail = (what: string, v: unknown) => report.failures.push(`reliability ${what}: ${JSON.stringify(v)}`);
+  const check = (what: string, got: ArrayLike<number>[], data: ArrayLike<number>, shape: number[]) => {
+    const ref = cpuGradient(data as Float64Array, { shape });
+    if (got.length !== ref.length) fail(what, `${got.length} outputs`);
+    got.forEach((g, k) => {
+      const v = f32Violation(g, ref[k], maxAbs(data), 1);
+      if (v) fail(`${what} axis ${k}`, v);
+    });
+  };
+  const pattern = (i: number) => Math.round(50 + 40 * Math.sin(i * 0.013));
+  if (typeof SharedArrayBuffer === 'function') {
+    // Small inputs go up with writeBuffer, 1100x1024 float32 (4.3 MiB) through a staging slot (Firefox: writeBuffer).
+    for (const [Type, shape] of [
+      [Float32Array, [6, 8]],
+      [Float64Array, [16, 16]],
+      [Int16Array, [9, 7]],
+      [Uint8Array, [12, 20]],
+      [Float32Array, [1100, 1024]],
+    ] as [Float32ArrayConstructor, number[]][]) {
+      const n = shape[0] * shape[1];
+      const data = new Type(new SharedArrayBuffer(n * Type.BYTES_PER_ELEMENT));
+      for (let i = 0; i < n; i++) data[i] = pattern(i);
+      check(`shared ${Type.name} [${shape}]`, await gpuGradient(data, { shape }), data, shape);
+      report.sharedMemory++;
+    }
+  }
+  // Inputs taken when the call is made: refilled right after it returns, alone and batched.
+  const shape = [16, 16];
+  const arrays = Array.from({ length: 6 }, (_, j) => Float32Array.from({ length: 256 }, (_, i) => Math.sin(i * 0.1 + j)));
+  const copies = arrays.map((a) => Float32Array.from(a));
+  const calls = arrays.map((a) => gpuGradient(a, { shape }));
+  for (const a of arrays) a.fill(0);
+  (await Promise.all(calls)).forEach((got, j) => check(`refilled call ${j}`, got, copies[j], shape));
+  report.reliability++;
+  // A detached `out` fails its own call alone.
+  const outs = copies.map(() => [new Float32Array(256), new Float32Array(256)]);
+  const withOut = copies.map((a, j) => gpuGradient(a, { shape, out: outs[j] }));
+  structuredClone(outs[1][0].buffer, { transfer: [outs[1][0].buffer] });
+  const settled = await Promise.allSettled(withOut);
+  settled.forEach((s, j) => {
+    if (j === 1) {
+      const e = s.status === 'rejected' ? s.reason : null;
+      if (!(e instanceof GradientError) || e.code !== 'invalid-option') fail('detached out', `${s.status} ${e}`);
+    } else if (s.status !== 'fulfilled') fail(`neighbour ${j} of a detached out`, String(s.reason));
+    else check(`neighbour ${j} of a detached out`, s.value, copies[j], shape);
+  });
+  report.reliability++;
+  // An iframe's typed arrays are data and `out` like the page's own.
+  const doc = (globalThis as { document?: Document }).document;
+  if (doc) {
+    const frame = doc.createElement('iframe');
+    doc.body.appendChild(frame);
+    const other = frame.contentWindow as unknown as { Float32Array: Float32ArrayConstructor; Float64Array: Float64ArrayConstructor };
+    const data = other.Float64Array.from({ length: 48 }, (_, i) => pattern(i));
+    const out = [new other.Float32Array(48), new other.Float32Array(48)];
+    if (data instanceof Float64Array) fail('iframe', 'the iframe shares our Float64Array');
+    const got = await gpuGradient(data, { shape: [6, 8], out });
+    if (got[0] !== out[0]) fail('iframe out', 'not returned');
+    check('iframe arrays', got, data, [6, 8]);
+    frame.remove();
+    report.realms++;
   }
 }
