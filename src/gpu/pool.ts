@@ -38,20 +38,28 @@ export class BufferPool {
   ) {}
 
   acquire(size: number, usage: number, label = 'webgpu-gradient'): GPUBuffer {
+    return this.reuse(size, usage) ?? this.create(size, usage, label);
+  }
+
+  /** An idle buffer of this size class and usage, or null (nothing is allocated). */
+  reuse(size: number, usage: number): GPUBuffer | null {
     const classSize = sizeClass(size);
-    const key = `${usage}:${classSize}`;
-    const list = this.idle.get(key);
+    const list = this.idle.get(`${usage}:${classSize}`);
     const reused = list?.pop();
-    if (reused) {
-      this.order.splice(
-        this.order.findIndex((o) => o.buffer === reused),
-        1,
-      );
-      this.stat.pooledBuffers--;
-      this.stat.pooledBytes -= classSize;
-      this.stat.reused++;
-      return reused;
-    }
+    if (!reused) return null;
+    this.order.splice(
+      this.order.findIndex((o) => o.buffer === reused),
+      1,
+    );
+    this.stat.pooledBuffers--;
+    this.stat.pooledBytes -= classSize;
+    this.stat.reused++;
+    return reused;
+  }
+
+  /** A new buffer of this size class and usage, counted as live. */
+  create(size: number, usage: number, label = 'webgpu-gradient'): GPUBuffer {
+    const classSize = sizeClass(size);
     const buffer = this.device.createBuffer({ size: classSize, usage, label });
     this.stat.liveBuffers++;
     this.stat.liveBytes += classSize;
