@@ -25,3 +25,32 @@ export function isDetached(view: ArrayBufferView): boolean {
   // `detached` is ES2024 (Node 20 lacks it); before it, a detached buffer reads as 0 bytes long, as an empty one does.
   return typeof detached === 'boolean' ? detached : view.buffer.byteLength === 0 && !isShared(view);
 }
+
+/** A typed array constructor of this realm, as the library uses them: from a length, a buffer window or another array. */
+export type OwnTypedArray = {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayLike<number>;
+  new (from: ArrayLike<number>): ArrayLike<number>;
+};
+
+const OWN: Readonly<Record<string, OwnTypedArray | undefined>> = {
+  Float64Array,
+  Float32Array,
+  Int32Array,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Float16Array: (globalThis as { Float16Array?: OwnTypedArray }).Float16Array,
+};
+
+/**
+ * This realm's constructor for an element type's name (typedArrayName): a caller's array of another realm
+ * or a subclass is copied or viewed through it, so that none of the caller's own code runs.
+ */
+export function ownConstructor(name: string): OwnTypedArray {
+  const Ctor = OWN[name];
+  if (!Ctor) throw new Error(`no ${name} in this runtime`);
+  return Ctor;
+}

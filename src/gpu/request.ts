@@ -3,7 +3,8 @@ import { describeData, float16ArrayConstructor } from '../data.js';
 import { GradientError } from '../errors.js';
 import { checkOut } from '../out.js';
 import { makePlan, type Plan } from '../plan.js';
-import type { DataKind, GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
+import { ownConstructor, typedArrayName } from '../typed.js';
+import type { DataKind, GradientOptions, NumericArray, OutputType } from '../types.js';
 import { wholeFits } from './dispatch.js';
 import { checkFloat32Coefficients, inputFormat, type Operation } from './kernels.js';
 import { checkIndexable, checkOutputType, GPU_OPTION_KEYS, outputsOf } from './operation.js';
@@ -95,31 +96,15 @@ export function fitsOnePiece(request: HostRequest, chunkBytes: number): boolean 
   return wholeFits(request.plan.size, inputFormat(request.kind).bytesPerElement, components, request.outputs, chunkBytes);
 }
 
-/** Ours, by element type: a snapshot is made with this realm's constructor, never a caller's subclass. */
-const COPY_AS: Partial<Record<DataKind, new (from: ArrayLike<number>) => NumericArray>> = {
-  float64: Float64Array,
-  float32: Float32Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-};
-
 /**
  * The request with a copy of its arrays, for a call that must wait for its device before it can take
  * them (the first call of the default context): the caller may refill its arrays as soon as the call
- * returns. Plain arrays become Float64Arrays (the same values); Float16Arrays are copied as such.
+ * returns. Typed arrays are copied as their own element type (with this realm's constructor, never a
+ * caller's subclass); plain arrays become Float64Arrays (the same values).
  */
 export function withCopiedInput(request: HostRequest): HostRequest {
   if (!request.arrays) return request;
-  const Copy =
-    request.kind === 'float16'
-      ? (float16ArrayConstructor() as unknown as new (
-          from: ArrayLike<number>,
-        ) => HalfArray)
-      : COPY_AS[request.kind]!;
-  // A Uint8ClampedArray (kind 'uint8') is copied as a Uint8Array: the same bytes.
-  return { ...request, arrays: request.arrays.map((a) => new Copy(a as ArrayLike<number>) as NumericArray) };
+  const copy = (a: NumericArray) =>
+    (ArrayBuffer.isView(a) ? new (ownConstructor(typedArrayName(a)!))(a) : Float64Array.from(a)) as NumericArray;
+  return { ...request, arrays: request.arrays.map(copy) };
 }

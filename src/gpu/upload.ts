@@ -1,5 +1,5 @@
 import { GradientError } from '../errors.js';
-import { isDetached, isShared, typedArrayName } from '../typed.js';
+import { isDetached, isShared, ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, NumericArray } from '../types.js';
 
 /**
@@ -103,19 +103,6 @@ const VIEW_OF: Record<DataKind, ViewConstructor> = {
   uint8: Uint8Array,
 };
 
-/** This realm's constructor for each element type, to view any typed array's memory without running its (sub)class's code. */
-const OWN_CONSTRUCTOR: Record<string, { new (buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayLike<number> }> = {
-  Float64Array,
-  Float32Array,
-  Int32Array,
-  Uint32Array,
-  Int16Array,
-  Uint16Array,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-};
-
 /**
  * Elements [start, end) of `array` as a view of this realm over the same memory (a typed array) or a
  * slice (an array of numbers): a typed array of another realm or a subclass is read through its memory,
@@ -123,8 +110,7 @@ const OWN_CONSTRUCTOR: Record<string, { new (buffer: ArrayBufferLike, byteOffset
  */
 function windowOf(array: NumericArray, kind: DataKind, start: number, end: number): ArrayLike<number> {
   if (!ArrayBuffer.isView(array)) return (array as readonly number[]).slice(start, end);
-  const name = kind === 'float16' ? 'Uint16Array' : typedArrayName(array)!;
-  const Ctor = OWN_CONSTRUCTOR[name];
+  const Ctor = ownConstructor(kind === 'float16' ? 'Uint16Array' : typedArrayName(array)!);
   const bytes = kind === 'float16' ? 2 : (array as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   return new Ctor(array.buffer, array.byteOffset + start * bytes, end - start);
 }
