@@ -87,6 +87,11 @@ describe('shared memory', () => {
       const got = await gpuGradient(wasm, { shape: [6, 8], out });
       expect(got).toEqual(out);
       expectClose(got, wasm, { shape: [6, 8] }, 'wasm memory');
+      // Image bytes on shared memory (queue.writeTexture crashed the same way).
+      const pixels = { width: 8, height: 6, data: Uint8Array.from({ length: 4 * 8 * 6 }, (_, i) => (i * 29) % 256) };
+      const shared = { ...pixels, data: new Uint8Array(new SharedArrayBuffer(pixels.data.length)) };
+      shared.data.set(pixels.data);
+      (await gpuImageGradient(shared)).forEach((g, k) => expect(f32Violation(g, cpuImageGradient(pixels)[k], 255, 1)).toBeNull());
     },
     300_000,
   );

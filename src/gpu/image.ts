@@ -1,7 +1,7 @@
 import { describe, GradientError } from '../errors.js';
 import { type ImageBytes, type ImageChannel, type ImageGradientOptions, imageOptions } from '../image.js';
 import { makePlan } from '../plan.js';
-import { typedArrayName } from '../typed.js';
+import { isShared, typedArrayName } from '../typed.js';
 import { ceilTo, foldGrid, workgroupSize } from './dispatch.js';
 import { BufferUsage, TextureUsage } from './flags.js';
 import { type HostRuntime, hostCall } from './host.js';
@@ -154,7 +154,10 @@ export function imageTexture(device: GPUDevice, width: number, height: number, l
  */
 export function putPixels(device: GPUDevice, source: unknown, pixels: Uint8Array | Uint8ClampedArray | null, texture: GPUTexture): void {
   const size = [texture.width, texture.height];
-  if (pixels) device.queue.writeTexture({ texture }, pixels, { bytesPerRow: 4 * texture.width }, size);
+  // Shared memory is copied first: Dawn in Node crashed the process on a SharedArrayBuffer view given to
+  // writeTexture (SIGSEGV, webgpu 0.6.2), as on writeBuffer.
+  if (pixels)
+    device.queue.writeTexture({ texture }, isShared(pixels) ? new Uint8Array(pixels) : pixels, { bytesPerRow: 4 * texture.width }, size);
   else
     device.queue.copyExternalImageToTexture({ source: source as GPUCopyExternalImageSource }, { texture, premultipliedAlpha: false }, size);
 }
