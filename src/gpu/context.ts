@@ -1,11 +1,12 @@
 import type { ImageGradientOptions } from '../image.js';
 import type { GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
-import { mapsWaitForPoll, requestGradientDevice } from './device.js';
+import { requestGradientDevice } from './device.js';
 import type { GpuLimits } from './dispatch.js';
 import { hostCall } from './host.js';
 import { type ImageRequest, type ImageRuntime, type ImageSource, ImageTextures, imageCall, imageRequest } from './image.js';
 import { type PreparedImageKernel, type PrepareImageOptions, prepareImageKernel } from './image-kernel.js';
 import { type DeviceOwner, Lifecycle } from './lifecycle.js';
+import { mapsWaitForPoll } from './map-wait.js';
 import { gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
 import { PipelineCache } from './pipelines.js';

@@ -101,15 +101,6 @@ export async function requestGradientDevice(): Promise<GPUDevice> {
   return device;
 }
 
-/**
- * Whether this engine resolves mapAsync only at a periodic poll unless more work is submitted: Firefox
- * (headless ESR 153: a bare write + copy + map round trip took 100 ms, 1 ms with an empty submit every
- * millisecond; bench/latency.mjs). Deno's wgpu maps take ~11.5 ms and submits do not shorten them.
- */
-export function mapsWaitForPoll(): boolean {
-  return engine() === 'firefox';
-}
-
 /** Why `requestAdapter()` gave nothing, and what to do, for the engine we run in. */
 function noAdapterMessage(): string {
   const base = 'WebGPU is present but offered no GPU adapter';
@@ -129,10 +120,10 @@ function noAdapterMessage(): string {
   }
 }
 
-type Engine = 'firefox' | 'chromium' | 'safari' | 'deno' | 'bun' | 'node' | 'unknown';
+export type Engine = 'firefox' | 'chromium' | 'safari' | 'deno' | 'bun' | 'node' | 'unknown';
 
-/** The JavaScript engine we run in, for messages and adapter labels (never for behaviour). */
-function engine(): Engine {
+/** The JavaScript engine we run in, for messages and adapter labels, and for the one behaviour that needs it (map-wait.ts). */
+export function engine(): Engine {
   const g = globalThis as { Deno?: unknown; Bun?: unknown; navigator?: { userAgent?: string } };
   if (g.Deno) return 'deno';
   if (g.Bun) return 'bun';

@@ -1,0 +1,132 @@
+import { GradientError } from '../errors.js';
+import { isDetached } from '../typed.js';
+import type { HalfArray } from '../types.js';
+import { type AnyJobInput, isTaken } from './upload.js';
+
+/**
+ * What the transfer layer runs: a job (one piece of a host call) with its input, where its results go,
+ * and the work it records; how its results lie in a group's readback slot; which jobs share a dispatch;
+ * and the hooks and counters of the layer.
+ */
+
+/** Host arrays that receive results: float32, or float16 halves. */
+export type ResultArray = Float32Array | HalfArray;
+
+/** Where a job's results go: `count` elements of each output into `targets[k]` at element `at`. */
+export interface JobOutput {
+  readonly targets: readonly ResultArray[];
+  /** Bytes of one result element on the GPU and in the targets (4 float32, 2 float16). */
+  readonly elementBytes: 2 | 4;
+  readonly at: number;
+  readonly count: number;
+  /** GPU output buffers to allocate (bytes each), and where output k sits in them (element offset). */
+  readonly buffers: readonly number[];
+  readonly slots: readonly { readonly buffer: number; readonly offset: number }[];
+}
+
+/**
+ * The same work on arrays of one size, which consecutive jobs of a group with equal keys share: they are
+ * computed by one dispatch over their arrays stacked (concurrent small calls: one dispatch instead of one
+ * compute pass each). Only for whole arrays of one component uploaded with writeBuffer, whose size is a
+ * multiple of 4 elements and of 16 bytes.
+ */
+export interface JobBatch {
+  /** Jobs with equal keys compute the same plan and operation on arrays of the same type and shape. */
+  readonly key: string;
+  /** Elements between consecutive outputs in the output buffer of `count` stacked jobs. */
+  slab(count: number): number;
+  /**
+   * Records the work of `count` jobs: `input` holds job j's array at element j·size, and output k of job j
+   * goes to element k·slab(count) + j·size of `output`. Returns the temporary buffers it used, or null
+   * when it cannot record without waiting (the jobs are then recorded one by one).
+   */
+  record(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, count: number): GPUBuffer[] | null;
+}
+
+export interface Job {
+  readonly input: AnyJobInput;
+  readonly output: JobOutput;
+  /** Present where this job's work can be batched with others' (see JobBatch). */
+  readonly batch?: JobBatch;
+  /** Records the job's GPU work reading `input` and writing `outputs`; returns temporary buffers it used. */
+  record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[];
+}
+
+/** Cumulative time spent in each phase of host calls (milliseconds), for the benchmark. */
+export interface TransferStats {
+  /** Groups of jobs sharing one submit. */
+  groups: number;
+  /** Pieces of host calls. */
+  jobs: number;
+  /** Dispatch batches: runs of concurrent jobs of the same work computed together. */
+  batches: number;
+  /** Jobs computed in those batches. */
+  batchedJobs: number;
+  /** Readback maps awaited. */
+  mapRoundTrips: number;
+  /** Host → staging or writeBuffer (conversion included). */
+  uploadMs: number;
+  /** Encoding and submitting (allocations included). */
+  recordMs: number;
+  /** Waiting for the readback map (GPU transfers and kernels, and the round trip). */
+  waitMs: number;
+  /** Mapped staging → host arrays. */
+  downloadMs: number;
+}
+
+export interface TransferHooks {
+  /** Awaits a device promise, failing as soon as the device is lost. */
+  whileAlive<T>(promise: Promise<T>): Promise<T>;
+  /** Throws if the context can no longer be used (destroyed or lost). */
+  checkUsable(): void;
+  /** Turns a caught error into the one to report (device loss wins). */
+  translate(error: unknown): unknown;
+  /** Runs a synchronous block inside validation and out-of-memory error scopes; `errors` resolves to the first as a GradientError, or null. */
+  scoped<T>(body: () => T): { value: T; errors: Promise<Error | null> };
+}
+
+/**
+ * Runs of consecutive jobs [first, end) that can share a dispatch (equal batch keys, all `eligible`);
+ * every other job is a run of its own.
+ */
+export function batchRuns(jobs: readonly Job[], eligible: (i: number) => boolean): [number, number][] {
+  const runs: [number, number][] = [];
+  const key = (i: number) => (jobs[i].batch && eligible(i) ? jobs[i].batch!.key : null);
+  for (let i = 0; i < jobs.length; ) {
+    let end = i + 1;
+    const k = key(i);
+    if (k !== null) while (end < jobs.length && key(end) === k) end++;
+    runs.push([i, end]);
+    i = end;
+  }
+  return runs;
+}
+
+/** Whether a job may join a batch: its input was taken through writeBuffer (so it sits whole in its own buffer). */
+export function batchable(job: Job): boolean {
+  return isTaken(job.input) && job.input.staging === null;
+}
+
+/** Why a job's results cannot be written (an `out` array detached by its caller), or null. */
+export function detachedOutput(output: JobOutput): GradientError | null {
+  const k = output.targets.findIndex((t) => isDetached(t));
+  if (k < 0) return null;
+  return new GradientError(
+    'invalid-option',
+    `out[${k}]: its ArrayBuffer was detached (transferred) before the results were written into it; keep \`out\` arrays until the call settles`,
+  );
+}
+
+/** Bytes of one output in the readback slot: mapped ranges start at multiples of 8. */
+export function regionBytes(job: Job): number {
+  return Math.ceil((job.output.count * job.output.elementBytes) / 16) * 16;
+}
+
+/** Bytes rounded up to whole 32-bit words (copies and mapped ranges take no less). */
+export function words(bytes: number): number {
+  return Math.ceil(bytes / 4) * 4;
+}
+
+export function resultBytes(job: Job): number {
+  return job.output.slots.length * regionBytes(job);
+}

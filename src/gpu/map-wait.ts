@@ -1,0 +1,43 @@
+import { dawnTask, engine } from './device.js';
+
+/**
+ * Waiting for buffer maps. Firefox resolves mapAsync only at a periodic poll (~100 ms) unless more work
+ * is submitted: headless Firefox ESR 153 took 100 ms for a bare write + copy + map round trip, and 1 ms
+ * with an empty command buffer submitted every millisecond while the map was pending (bench/latency.mjs;
+ * a 64² call 201 → 3 ms). So there, and only there, the queue is kept moving while any map is pending.
+ * Deno's wgpu maps take ~11.5 ms and submits do not shorten them; Dawn (Chromium, Node, Bun) needs none.
+ */
+
+/** Whether this engine resolves maps only at its poll unless work is submitted (Firefox, told by its user agent). */
+export function mapsWaitForPoll(): boolean {
+  return engine() === 'firefox';
+}
+
+export class MapWaiter {
+  private pending = 0;
+  private poker: ReturnType<typeof setInterval> | null = null;
+
+  /** `whileAlive` fails a wait as soon as the device is lost; `polling`: keep the queue moving (mapsWaitForPoll). */
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly polling: boolean,
+    private readonly whileAlive: <T>(promise: Promise<T>) => Promise<T>,
+  ) {}
+
+  /** Waits for `map` (counted as a Dawn task, so Dawn's instance outlives it), poking the queue where maps wait for a poll. */
+  wait(map: Promise<void>): Promise<void> {
+    this.pending++;
+    if (this.polling && !this.poker) {
+      this.poker = setInterval(() => this.device.queue.submit([this.device.createCommandEncoder().finish()]), 1);
+    }
+    return this.whileAlive(dawnTask(map)).finally(() => {
+      if (--this.pending === 0) this.stop();
+    });
+  }
+
+  /** Stops poking (no map pending, or the context is closing). */
+  stop(): void {
+    if (this.poker) clearInterval(this.poker);
+    this.poker = null;
+  }
+}

@@ -1,0 +1,29 @@
+import { type JobOutput, words } from './jobs.js';
+
+/** Copies between host memory and mapped ranges of staging buffers. */
+
+/** Mapped ranges are viewed in runs of this size: Dawn's Node binding cannot view 2 GiB of a mapping at once. */
+const RUN_BYTES = 256 * 2 ** 20;
+
+/** Copies `view` into a mapped buffer at `byteOffset`, in runs a mapping can be viewed in. */
+export function copyIntoMapped(buffer: GPUBuffer, byteOffset: number, view: ArrayBufferView): void {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  forRuns(bytes.length, (from, n) => new Uint8Array(buffer.getMappedRange(byteOffset + from, n)).set(bytes.subarray(from, from + n)));
+}
+
+/** Calls fn(from, length) over [0, bytes) in runs of at most RUN_BYTES. */
+function forRuns(bytes: number, fn: (from: number, length: number) => void): void {
+  for (let from = 0; from < bytes; from += RUN_BYTES) fn(from, Math.min(RUN_BYTES, bytes - from));
+}
+
+/** Copies one job's results from the mapped readback slot (output k at byte positions[k]) into its target arrays. */
+export function downloadInto(output: JobOutput, mapped: GPUBuffer, positions: readonly number[]): void {
+  const { targets, at, count, elementBytes: eb } = output;
+  const View = eb === 4 ? Float32Array : Uint16Array; // float16 results as the bits of their halves
+  targets.forEach((target, k) => {
+    // The target's memory through this realm's view: arrays of another realm and subclasses alike.
+    const into = new View(target.buffer as ArrayBuffer, target.byteOffset, target.length);
+    // Mapped ranges are whole words: an odd count of halves ends in a padded one.
+    forRuns(count * eb, (from, n) => into.set(new View(mapped.getMappedRange(positions[k] + from, words(n)), 0, n / eb), at + from / eb));
+  });
+}

@@ -1,0 +1,181 @@
+import { BufferUsage, MapMode } from './flags.js';
+import { sizeClass } from './pool.js';
+import type { StagingSlot } from './upload.js';
+
+/**
+ * The host path's staging buffers: a ring per direction of at most RING_SLOTS mappable buffers, owned by
+ * the context and outside the buffer pool's cap. Upload slots (MAP_WRITE) are mapped again as soon as
+ * their copy is submitted, so the next call finds one mapped; readback slots (MAP_READ) are mapped once
+ * their group's results are copied into them. A slot never exceeds what one group moves: once warm, no
+ * call creates a mappable buffer.
+ */
+
+export const RING_SLOTS = 3;
+
+export interface Slot extends StagingSlot {
+  buffer: GPUBuffer;
+  busy: boolean;
+  /** Upload slots: mapped for writing now (the last re-map has resolved). */
+  mapped: boolean;
+  /** Resolves once the slot is mapped (upload slots) or usable. */
+  ready: Promise<void>;
+}
+
+export interface StagingHooks {
+  /** Throws if the context can no longer be used (destroyed or lost). */
+  checkUsable(): void;
+  /** Awaits a device promise, failing as soon as the device is lost. */
+  whileAlive<T>(promise: Promise<T>): Promise<T>;
+  /** A synchronous block inside error scopes; `errors` resolves to the first error, or null. */
+  scoped<T>(body: () => T): { value: T; errors: Promise<Error | null> };
+  /** Waits for a map (map-wait.ts). */
+  waitForMap(map: Promise<void>): Promise<void>;
+}
+
+const UPLOAD = BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC;
+const READBACK = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
+
+export class Staging {
+  private readonly uploads: Slot[] = [];
+  private readonly readbacks: Slot[] = [];
+  private readonly waiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly hooks: StagingHooks,
+  ) {}
+
+  /** A free upload slot of at least `bytes`, mapped (waiting for one while all are busy), marked busy. */
+  acquireUpload(bytes: number): Promise<Slot> {
+    return this.acquire(this.uploads, bytes, UPLOAD, true);
+  }
+
+  /** A free readback slot of at least `bytes` (waiting for one while all are busy), marked busy. */
+  acquireReadback(bytes: number): Promise<Slot> {
+    return this.acquire(this.readbacks, bytes, READBACK, false);
+  }
+
+  /** A free upload slot of at least `bytes` that is mapped now, marked busy; null when there is none. */
+  readyUpload(bytes: number): Slot | null {
+    if (this.closed) return null;
+    const size = sizeClass(bytes);
+    const ready = this.uploads.filter((s) => !s.busy && s.mapped && s.buffer.size >= size).sort(bySize)[0];
+    if (ready) ready.busy = true;
+    return ready ?? null;
+  }
+
+  /**
+   * A new upload slot of at least `bytes`, created mapped and marked busy, where the ring has room or a
+   * free slot too small to keep; null when every slot is busy (or mapping again, and big enough). The
+   * caller runs this inside its error scopes.
+   */
+  newMappedUpload(bytes: number): Slot | null {
+    if (this.closed) return null;
+    const size = sizeClass(bytes);
+    if (this.uploads.length >= RING_SLOTS) {
+      const small = this.uploads.filter((s) => !s.busy && s.buffer.size < size).sort(bySize)[0];
+      if (!small) return null;
+      this.drop(small, false);
+    }
+    const buffer = this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage: UPLOAD, mappedAtCreation: true });
+    const slot: Slot = { buffer, busy: true, mapped: true, ready: Promise.resolve() };
+    this.uploads.push(slot);
+    return slot;
+  }
+
+  /** Maps an upload slot again (its copy is submitted) and frees it: it is ready for the next call once mapped. */
+  remap(slot: Slot): void {
+    slot.ready = this.hooks.waitForMap(slot.buffer.mapAsync(MapMode.WRITE)).then(
+      () => {
+        slot.mapped = true;
+      },
+      () => {
+        // A failed re-map (device lost or destroyed) leaves the slot unusable: drop it.
+        this.drop(slot);
+      },
+    );
+    this.release(slot);
+  }
+
+  /** Frees a slot for the next group (destroyed instead once the staging is closed). */
+  release(slot: Slot): void {
+    slot.busy = false;
+    if (this.closed) slot.buffer.destroy();
+    this.wake();
+  }
+
+  /** Destroys a slot (of either ring) whose work failed or that is being replaced. */
+  drop(slot: Slot, wake = true): void {
+    for (const ring of [this.uploads, this.readbacks]) {
+      const i = ring.indexOf(slot);
+      if (i >= 0) ring.splice(i, 1);
+    }
+    slot.buffer.destroy();
+    if (wake) this.wake();
+  }
+
+  /** Bytes held in staging slots (for stats). */
+  bytes(): number {
+    return [...this.uploads, ...this.readbacks].reduce((sum, s) => sum + s.buffer.size, 0);
+  }
+
+  /** Slots per ring (tests). */
+  counts(): { uploads: number; readbacks: number } {
+    return { uploads: this.uploads.length, readbacks: this.readbacks.length };
+  }
+
+  /** Destroys the free slots (forgets them all when the device is lost); busy ones go when released. */
+  close(forgetOnly = false): void {
+    this.closed = true;
+    for (const slot of [...this.uploads, ...this.readbacks]) if (!slot.busy && !forgetOnly) slot.buffer.destroy();
+    this.uploads.length = 0;
+    this.readbacks.length = 0;
+    this.wake(); // waiters find the staging closed and fail
+  }
+
+  private async acquire(ring: Slot[], bytes: number, usage: number, mapped: boolean): Promise<Slot> {
+    const size = sizeClass(bytes);
+    for (;;) {
+      if (this.closed) this.hooks.checkUsable();
+      const free = ring.filter((s) => !s.busy);
+      const slot = free.filter((s) => s.buffer.size >= size).sort(bySize)[0];
+      if (!slot && (ring.length < RING_SLOTS || free.length > 0)) {
+        // A new slot, or one replacing the smallest free slot (too small for this job); it joins the ring
+        // before any await, so concurrent acquirers never grow the ring past RING_SLOTS. A new upload slot
+        // is created mapped: no round trip before its first use.
+        const old = ring.length < RING_SLOTS ? null : free.sort(bySize)[0];
+        if (old) this.drop(old, false);
+        const { value: buffer, errors } = this.hooks.scoped(() =>
+          this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage, mappedAtCreation: mapped }),
+        );
+        const created: Slot = { buffer, busy: true, mapped, ready: Promise.resolve() };
+        ring.push(created);
+        const error = await errors;
+        if (error) {
+          this.drop(created);
+          throw error;
+        }
+        return created;
+      }
+      if (slot) {
+        slot.busy = true;
+        await this.hooks.whileAlive(slot.ready);
+        return slot;
+      }
+      await new Promise<void>((wake) => this.waiters.push(wake));
+    }
+  }
+
+  /**
+   * Every waiter checks again: they wait on either ring, so waking only one could wake a waiter for the
+   * other ring and leave the right one asleep for good (seen as a hang with seven concurrent staged calls).
+   */
+  private wake(): void {
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+function bySize(a: Slot, b: Slot): number {
+  return a.buffer.size - b.buffer.size;
+}

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { GradientError } from '../src/errors';
+import type { Job } from '../src/gpu/jobs';
+import { BufferPool } from '../src/gpu/pool';
+import { Transfer } from '../src/gpu/transfer';
+import { WRITE_BUFFER_MAX } from '../src/gpu/upload';
+import { drive, type FakeBuffer, FakeDevice } from './helpers/fake-device';
+
+// The transfer layer on a fake device (test/helpers/fake-device.ts): grouping, the staging rings under
+// contention, taken inputs, failure clean-up and destroy during flight, deterministic and without a GPU.
+// Each job's "kernel" writes 2·input + k into output k.
+
+function setup(chunkBytes = 64 * 2 ** 20) {
+  const device = new FakeDevice();
+  const pool = new BufferPool(device.asDevice());
+  let closed = false;
+  const transfer = new Transfer(
+    device.asDevice(),
+    pool,
+    {
+      whileAlive: (p) => p,
+      checkUsable: () => {
+        if (closed) throw new GradientError('destroyed', 'closed');
+      },
+      translate: (e) => e,
+      scoped: (body) => ({ value: body(), errors: Promise.resolve(null) }),
+    },
+    { chunkBytes, pollingMaps: false },
+  );
+  const close = () => {
+    closed = true;
+    transfer.destroy();
+  };
+  return { device, pool, transfer, close };
+}
+
+const ceil16 = (n: number) => Math.ceil(n / 16) * 16;
+
+/** A job over `data` with `outputs` results, its input deferred (written when its group records) or as given. */
+function job(data: Float32Array, outputs = 1, input?: Job['input']): { job: Job; targets: Float32Array[] } {
+  const n = data.length;
+  const targets = Array.from({ length: outputs }, () => new Float32Array(n));
+  const slab = ceil16(n);
+  return {
+    targets,
+    job: {
+      input: input ?? { arrays: [data], kind: 'float32', bytesPerElement: 4, start: 0, end: n, stride: slab },
+      output: {
+        targets,
+        elementBytes: 4,
+        at: 0,
+        count: n,
+        buffers: [outputs * slab * 4],
+        slots: targets.map((_, k) => ({ buffer: 0, offset: k * slab })),
+      },
+      record(encoder, inputBuffer, outs) {
+        (encoder as unknown as { run(c: () => void): void }).run(() => {
+          const from = new Float32Array((inputBuffer as unknown as FakeBuffer).data.buffer, 0, n);
+          const to = new Float32Array((outs[0] as unknown as FakeBuffer).data.buffer);
+          for (let k = 0; k < outputs; k++) for (let i = 0; i < n; i++) to[k * slab + i] = 2 * from[i] + k;
+        });
+        return [];
+      },
+    },
+  };
+}
+
+function expectResults(targets: Float32Array[], data: ArrayLike<number>) {
+  targets.forEach((t, k) => {
+    for (let i = 0; i < data.length; i++)
+      if (t[i] !== 2 * data[i] + k) throw new Error(`output ${k}[${i}] = ${t[i]}, not ${2 * data[i] + k}`);
+  });
+}
+
+const ramp = (n: number, seed = 0) => Float32Array.from({ length: n }, (_, i) => ((i * 7 + seed) % 1000) / 8);
+
+describe('the transfer layer on a fake device', () => {
+  it('jobs queued in one turn share one submit and one readback map; chunkBytes splits them into groups', async () => {
+    for (const [chunkBytes, groups] of [
+      [64 * 2 ** 20, 1],
+      [2048, 5],
+    ] as const) {
+      const { device, transfer } = setup(chunkBytes);
+      const made = Array.from({ length: 10 }, (_, j) => ({ data: ramp(256, j), ...job(ramp(256, j)) }));
+      const runs = made.map((m) => transfer.run(m.job));
+      await drive(device);
+      await Promise.all(runs);
+      made.forEach((m) => expectResults(m.targets, m.data));
+      expect(device.submits).toBe(groups);
+      expect(device.maps).toBe(groups); // small inputs go up with writeBuffer: the readback is the only map
+      expect(transfer.stats.groups).toBe(groups);
+      expect(transfer.stats.jobs).toBe(10);
+    }
+  });
+
+  it('streamed pieces beyond the ring take their staging slots a group at a time; the ring never exceeds three', async () => {
+    const { device, transfer } = setup();
+    const n = WRITE_BUFFER_MAX / 4 + 1024; // just over the writeBuffer limit: staged
+    const made = Array.from({ length: 7 }, (_, j) => ({ data: ramp(n, j), ...job(ramp(n, j)) }));
+    const runs = made.map((m) => transfer.run(m.job));
+    let settled = 0;
+    for (const r of runs) r.then(() => settled++);
+    for (let round = 0; round < 40 && settled < runs.length; round++) {
+      await drive(device, 1);
+      expect(device.stagingAlive().uploads).toBeLessThanOrEqual(3);
+      expect(transfer.stagingSlots().uploads).toBeLessThanOrEqual(3);
+    }
+    await Promise.all(runs);
+    made.forEach((m) => expectResults(m.targets, m.data));
+    expect(transfer.stats.groups).toBeGreaterThanOrEqual(3); // at most three staged uploads per group
+    expect(device.writes).toBe(0); // every input went through a staging slot
+  });
+
+  it('a taken input is the bytes at take(); large ones take a mapped slot, and with the ring busy, writeBuffer', async () => {
+    const { device, transfer } = setup();
+    const n = WRITE_BUFFER_MAX / 4 + 1024;
+    const datas = Array.from({ length: 4 }, (_, j) => ramp(n, j));
+    const copies = datas.map((d) => Float32Array.from(d));
+    const taken = datas.map((d) =>
+      transfer.take({ arrays: [d], kind: 'float32', bytesPerElement: 4, start: 0, end: n, stride: ceil16(n) }),
+    );
+    expect(taken.map((t) => t.staging !== null)).toEqual([true, true, true, false]); // three slots, then writeBuffer
+    expect(device.writes).toBe(1);
+    for (const d of datas) d.fill(-1); // the caller refills at once
+    const made = taken.map((t, j) => job(datas[j], 2, t));
+    const runs = made.map((m) => transfer.run(m.job));
+    await drive(device);
+    await Promise.all(runs);
+    made.forEach((m, j) => expectResults(m.targets, copies[j]));
+    expect(transfer.stats.groups).toBe(1); // taken inputs hold their slots already: nothing waits for the ring
+    // Once re-mapped, the slots are found ready by the next takes: no new staging buffer.
+    const before = device.created.length;
+    const again = transfer.take({ arrays: [copies[0]], kind: 'float32', bytesPerElement: 4, start: 0, end: n, stride: ceil16(n) });
+    expect(again.staging).not.toBeNull();
+    expect(device.created.length).toBe(before); // the pooled input buffer and a mapped slot were reused
+    transfer.discard(again);
+    await drive(device, 2);
+    expect(
+      transfer.take({ arrays: [copies[1]], kind: 'float32', bytesPerElement: 4, start: 0, end: n, stride: ceil16(n) }).staging,
+    ).not.toBeNull();
+  });
+
+  it('a job whose recording throws fails its group; the group’s buffers are destroyed, and the next group succeeds', async () => {
+    const { device, pool, transfer } = setup();
+    const good = job(ramp(64));
+    const bad = job(ramp(64, 1));
+    const failing: Job = {
+      ...bad.job,
+      record() {
+        throw new Error('record failed');
+      },
+    };
+    const outcome = Promise.allSettled([transfer.run(good.job), transfer.run(failing)]);
+    await drive(device);
+    const settled = await outcome;
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    const stats = pool.stats();
+    expect(stats.liveBuffers).toBe(stats.pooledBuffers); // nothing of the failed group kept in use
+    expect(device.stagingAlive().readbacks).toBe(0); // its readback slot dropped
+    const next = job(ramp(64, 2));
+    const run = transfer.run(next.job);
+    await drive(device);
+    await run;
+    expectResults(next.targets, ramp(64, 2));
+  });
+
+  it('destroy during flight: a submitted job still finishes, every staging buffer ends destroyed, later jobs are refused', async () => {
+    const { device, transfer, close } = setup();
+    const n = WRITE_BUFFER_MAX / 4 + 1024;
+    const inFlight = job(ramp(n));
+    const run = transfer.run(inFlight.job);
+    for (let i = 0; i < 10 && device.submits === 0; i++) {
+      await new Promise((r) => setTimeout(r, 0));
+      device.resolveMaps();
+    }
+    expect(device.submits).toBe(1); // submitted; its readback map is pending
+    close();
+    device.resolveMaps();
+    await drive(device, 3);
+    await run;
+    expectResults(inFlight.targets, ramp(n));
+    expect(device.stagingAlive()).toEqual({ uploads: 0, readbacks: 0 });
+    const later = await transfer.run(job(ramp(8)).job).catch((e) => e);
+    expect(later).toBeInstanceOf(GradientError);
+    expect(later.code).toBe('destroyed');
+  });
+
+  it('an `out` detached while its job runs fails that job alone', async () => {
+    const { device, transfer } = setup();
+    const made = [0, 1, 2].map((j) => ({ data: ramp(128, j), ...job(ramp(128, j)) }));
+    const outcome = Promise.allSettled(made.map((m) => transfer.run(m.job)));
+    structuredClone(made[1].targets[0].buffer, { transfer: [made[1].targets[0].buffer] });
+    await drive(device);
+    const settled = await outcome;
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason.code).toBe('invalid-option');
+    expectResults(made[0].targets, made[0].data);
+    expectResults(made[2].targets, made[2].data);
+    expect(device.submits).toBe(1);
+  });
+});
