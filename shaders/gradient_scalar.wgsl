@@ -32,21 +32,21 @@ fn derivative1(k: u32, i: u32, e: u32, el: u32, c: f32) -> f32 {
   return along1(k, i, el, c);
 }
 
-// ---- gradient, magnitude and divergence (OP 0, 1, 2) ----
+// ---- gradient, magnitude, divergence and the Laplacian (OP_GRADIENT, OP_MAGNITUDE, OP_DIVERGENCE, OP_LAPLACIAN) ----
 
 // Gradient: stores slot k's derivative r at element e. Magnitude: adds r² to acc; divergence and the
 // Laplacian: r.
 fn combine1(k: u32, e: u32, acc: f32, r: f32) -> f32 {
-  if (OP == 1u) { return acc + r * r; }
-  if (OP == 2u || OP == 5u) { return acc + r; }
+  if (OP == OP_MAGNITUDE) { return acc + r * r; }
+  if (OP == OP_DIVERGENCE || OP == OP_LAPLACIAN) { return acc + r; }
   store1(P.axes[k].out_off + e - P.out_base, r);
   return acc;
 }
 // Slot k's derivative at the invocation's point, combined into acc (see combine1).
 fn slot1(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: f32, acc: f32) -> f32 {
   let i = coordinate(k, q);
-  if (OP == 5u) { return combine1(k, e, acc, second1(k, i, el, c)); }
-  if (OP == 2u) { let at = component_at(k, el); return combine1(k, e, acc, derivative1(k, i, e, at, load1(at))); }
+  if (OP == OP_LAPLACIAN) { return combine1(k, e, acc, second1(k, i, el, c)); }
+  if (OP == OP_DIVERGENCE) { let at = component_at(k, el); return combine1(k, e, acc, derivative1(k, i, e, at, load1(at))); }
   return combine1(k, e, acc, derivative1(k, i, e, el, c));
 }
 // The slots are unrolled by hand over the constant NAXES (MAX_AXES = 8 lines): SwiftShader runs a loop
@@ -70,12 +70,12 @@ fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (NAXES > 5u) { acc = slot1(5u, &q, e, el, c, acc); }
   if (NAXES > 6u) { acc = slot1(6u, &q, e, el, c, acc); }
   if (NAXES > 7u) { acc = slot1(7u, &q, e, el, c, acc); }
-  if (OP != 0u) {
-    store1(P.axes[0].out_off + e - P.out_base, select(acc, sqrt(acc), OP == 1u));
+  if (OP != OP_GRADIENT) {
+    store1(P.axes[0].out_off + e - P.out_base, select(acc, sqrt(acc), OP == OP_MAGNITUDE));
   }
 }
 
-// ---- curl (OP 3, 4) ----
+// ---- curl (OP_CURL2, OP_CURL3) ----
 
 fn deriv1(k: u32, e: u32, el: u32) -> f32 {
   return derivative1(k, coordinate_of(k, e), e, el, load1(el));
@@ -90,14 +90,14 @@ fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   let el = e - P.in_base;
   let cs = P.comp_stride;
   var r = vec3<f32>(0.0);
-  if (OP == 3u) {
+  if (OP == OP_CURL2) {
     r.x = deriv1(0u, e, el + cs) - deriv1(1u, e, el);
   } else {
     r = vec3<f32>(deriv1(1u, e, el + 2u * cs) - deriv1(2u, e, el + cs),
                   deriv1(2u, e, el) - deriv1(0u, e, el + 2u * cs),
                   deriv1(0u, e, el + cs) - deriv1(1u, e, el));
   }
-  let outputs = select(1u, 3u, OP == 4u);
+  let outputs = select(1u, 3u, OP == OP_CURL3);
   for (var j = 0u; j < outputs; j++) {
     store1(P.axes[j].out_off + e - P.out_base, r[j]);
   }

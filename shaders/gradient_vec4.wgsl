@@ -18,13 +18,13 @@ fn second_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
   }
 }
 
-// ---- gradient, magnitude, divergence and the Laplacian (OP 0, 1, 2, 5) ----
+// ---- gradient, magnitude, divergence and the Laplacian (OP_GRADIENT, OP_MAGNITUDE, OP_DIVERGENCE, OP_LAPLACIAN) ----
 
 // Gradient: stores slot k's derivative r at elements e .. e+3. Magnitude: adds r² to acc; divergence and
 // the Laplacian: r.
 fn combine4(k: u32, e: u32, acc: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
-  if (OP == 1u) { return acc + r * r; }
-  if (OP == 2u || OP == 5u) { return acc + r; }
+  if (OP == OP_MAGNITUDE) { return acc + r * r; }
+  if (OP == OP_DIVERGENCE || OP == OP_LAPLACIAN) { return acc + r; }
   store4((P.axes[k].out_off + e - P.out_base) >> 2u, r);
   return acc;
 }
@@ -32,8 +32,8 @@ fn combine4(k: u32, e: u32, acc: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
 // Slot k's derivative at the invocation's four points, combined into acc (see combine4).
 fn strided_slot4(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: vec4<f32>, acc: vec4<f32>) -> vec4<f32> {
   let i = coordinate(k, q);
-  if (OP == 5u) { return combine4(k, e, acc, second4(k, i, el >> 2u, c)); }
-  if (OP == 2u) { let at = component_at(k, el); return combine4(k, e, acc, along4(k, i, at >> 2u, load4(at >> 2u))); }
+  if (OP == OP_LAPLACIAN) { return combine4(k, e, acc, second4(k, i, el >> 2u, c)); }
+  if (OP == OP_DIVERGENCE) { let at = component_at(k, el); return combine4(k, e, acc, along4(k, i, at >> 2u, load4(at >> 2u))); }
   return combine4(k, e, acc, along4(k, i, el >> 2u, c));
 }
 
@@ -52,9 +52,9 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   var acc = vec4<f32>(0.0);
   if (CONTIG) {
     let i0 = coordinate(0u, &q);
-    if (OP == 5u) {
+    if (OP == OP_LAPLACIAN) {
       acc = combine4(0u, e, acc, second_contiguous4(0u, i0, el, c));
-    } else if (OP == 2u) {
+    } else if (OP == OP_DIVERGENCE) {
       let at = component_at(0u, el);
       acc = combine4(0u, e, acc, along_contiguous4(0u, i0, at, load4(at >> 2u)));
     } else {
@@ -70,12 +70,12 @@ fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   if (NAXES > k0 + 5u) { acc = strided_slot4(k0 + 5u, &q, e, el, c, acc); }
   if (NAXES > k0 + 6u) { acc = strided_slot4(k0 + 6u, &q, e, el, c, acc); }
   if (NAXES > k0 + 7u) { acc = strided_slot4(k0 + 7u, &q, e, el, c, acc); }
-  if (OP != 0u) {
-    store4((P.axes[0].out_off + e - P.out_base) >> 2u, select(acc, sqrt(acc), OP == 1u));
+  if (OP != OP_GRADIENT) {
+    store4((P.axes[0].out_off + e - P.out_base) >> 2u, select(acc, sqrt(acc), OP == OP_MAGNITUDE));
   }
 }
 
-// ---- curl (OP 3, 4) ----
+// ---- curl (OP_CURL2, OP_CURL3) ----
 
 fn deriv4(k: u32, e: u32, el: u32) -> vec4<f32> {
   let c = load4(el >> 2u);
@@ -91,7 +91,7 @@ fn curl_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   let e = (P.begin + t) * 4u;
   let el = e - P.in_base;
   let cs = P.comp_stride;
-  if (OP == 3u) {
+  if (OP == OP_CURL2) {
     store4((P.axes[0].out_off + e - P.out_base) >> 2u, deriv4(0u, e, el + cs) - deriv4(1u, e, el));
   } else {
     store4((P.axes[0].out_off + e - P.out_base) >> 2u, deriv4(1u, e, el + 2u * cs) - deriv4(2u, e, el + cs));

@@ -320,10 +320,10 @@ describe('planPieces (host calls streamed in pieces)', () => {
         outputs = 1 + Math.floor(r() * 3);
       const chunkBytes = 256 + Math.floor(r() * 20000);
       const limits = { ...LIMITS, maxStorageBufferBindingSize: r() < 0.3 ? 2048 : LIMITS.maxStorageBufferBindingSize };
-      const { pieces, bounded } = planPieces(p, bytes, components, outputs, chunkBytes, limits, laplacian);
+      const { pieces, bounded } = planPieces(p, bytes, components, outputs, chunkBytes, limits, laplacian ? 'laplacian' : 'gradient');
       const rowSize = p.size / shape[0];
       const first = p.axes.findIndex((ax) => ax.axis === 0);
-      const halo = first < 0 ? 0 : stencilReach(p, first, laplacian) * rowSize;
+      const halo = first < 0 ? 0 : stencilReach(p, first, laplacian ? 'laplacian' : 'gradient') * rowSize;
       let next = 0;
       for (const piece of pieces) {
         expect(piece.e0).toBe(next);

@@ -1,6 +1,6 @@
 import { checkComponentCount, checkLaplacian, describeComponents } from '../components.js';
 import { describeData } from '../data.js';
-import { makePlan } from '../plan.js';
+import { makePlan, type Plan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import { gradientAlong } from './gradient.js';
 
@@ -12,7 +12,11 @@ import { gradientAlong } from './gradient.js';
 
 /** √(Σ_k (∂f/∂x_k)²) over the selected axes. */
 export function cpuGradientMagnitude(data: NumericArray, options?: GradientOptions): Float64Array {
-  const plan = makePlan(describeData(data), options);
+  return magnitudeOf(data, makePlan(describeData(data), options));
+}
+
+/** cpuGradientMagnitude on a plan (the registry's reference, operations.ts). */
+export function magnitudeOf(data: NumericArray, plan: Plan): Float64Array {
   const out = new Float64Array(plan.size);
   const d = new Float64Array(plan.size);
   for (let k = 0; k < plan.axes.length; k++) {
@@ -28,6 +32,11 @@ export function cpuDivergence(components: readonly NumericArray[], options?: Gra
   const { list, info } = describeComponents(components);
   const plan = makePlan(info, options);
   checkComponentCount(plan, list.length, 'divergence');
+  return divergenceOf(list, plan);
+}
+
+/** cpuDivergence on a plan, its component count checked (the registry's reference). */
+export function divergenceOf(list: readonly NumericArray[], plan: Plan): Float64Array {
   const out = new Float64Array(plan.size);
   const d = new Float64Array(plan.size);
   list.forEach((v, k) => {
@@ -42,9 +51,14 @@ export function cpuDivergence(components: readonly NumericArray[], options?: Gra
  * 2-D → [∂v_1/∂x_0 − ∂v_0/∂x_1]; 3-D → [∂v_2/∂x_1 − ∂v_1/∂x_2, ∂v_0/∂x_2 − ∂v_2/∂x_0, ∂v_1/∂x_0 − ∂v_0/∂x_1].
  */
 export function cpuCurl(components: readonly NumericArray[], options?: GradientOptions): Float64Array[] {
-  const { list: v, info } = describeComponents(components);
+  const { list, info } = describeComponents(components);
   const plan = makePlan(info, options);
-  checkComponentCount(plan, v.length, 'curl');
+  checkComponentCount(plan, list.length, 'curl');
+  return curlOf(list, plan);
+}
+
+/** cpuCurl on a plan, its component count checked (the registry's reference). */
+export function curlOf(v: readonly NumericArray[], plan: Plan): Float64Array[] {
   const d = (c: number, k: number) => gradientAlong(v[c], plan, k, new Float64Array(plan.size));
   const minus = (a: Float64Array, b: Float64Array) => {
     for (let i = 0; i < a.length; i++) a[i] -= b[i];
@@ -62,6 +76,11 @@ export function cpuCurl(components: readonly NumericArray[], options?: GradientO
 export function cpuLaplacian(data: NumericArray, options?: GradientOptions): Float64Array {
   const plan = makePlan(describeData(data), options);
   checkLaplacian(plan);
+  return laplacianOf(data, plan);
+}
+
+/** cpuLaplacian on a plan that passed checkLaplacian (the registry's reference). */
+export function laplacianOf(data: NumericArray, plan: Plan): Float64Array {
   const out = new Float64Array(plan.size);
   const f = (i: number) => (data as ArrayLike<number>)[i];
   for (const ax of plan.axes) {

@@ -1,4 +1,5 @@
 import { GradientError } from '../errors.js';
+import { OPERATIONS, type Operation } from '../operations.js';
 import type { Plan } from '../plan.js';
 
 /**
@@ -105,13 +106,13 @@ function maxBindingBytes(limits: GpuLimits): number {
 
 /**
  * How many rows of the axis each side a point's stencil may read: a periodic one reads across the axis,
- * fourth-order edge points reach four rows in, second-order edge points two, the Laplacian's edge points
- * three.
+ * fourth-order edge points reach four rows in, second-order edge points two, the edge points of a second
+ * difference (the Laplacian's) three.
  */
-export function stencilReach(plan: Plan, k: number, laplacian = false): number {
+export function stencilReach(plan: Plan, k: number, op: Operation = 'gradient'): number {
   if (plan.operator !== 'central') return 1;
   if (plan.axes[k].periodic) return plan.axes[k].n;
-  if (laplacian) return 3;
+  if (OPERATIONS[op].secondDifference) return 3;
   if (plan.accuracy === 4) return 4;
   return plan.edgeOrder === 2 ? 2 : 1;
 }
@@ -161,7 +162,7 @@ export function planPieces(
   outputs: number,
   chunkBytes: number,
   limits: GpuLimits,
-  laplacian = false,
+  op: Operation = 'gradient',
 ): { pieces: Piece[]; bounded: boolean } {
   const N = plan.size;
   const whole = wholeArray(N);
@@ -177,7 +178,7 @@ export function planPieces(
   const first = plan.axes.findIndex((ax) => ax.axis === 0);
   const periodicFirst = first >= 0 && plan.axes[first].periodic;
   // Sobel and Scharr read a row each side whichever axis they differentiate (they smooth across it).
-  const halo = plan.operator !== 'central' ? 1 : first < 0 ? 0 : stencilReach(plan, first, laplacian);
+  const halo = plan.operator !== 'central' ? 1 : first < 0 ? 0 : stencilReach(plan, first, op);
   // Rows per piece are a multiple of q, so that every piece starts at a multiple of 4 elements (vec4
   // groups; 8- and 16-bit inputs packed in 32-bit words).
   const q = 4 / gcd(rowSize, 4);

@@ -1,7 +1,8 @@
+import { OPERATIONS, type Operation } from '../operations.js';
 import { type Plan, planKey, stackedPlan } from '../plan.js';
 import type { DataKind, OutputType } from '../types.js';
 import { ceilTo, chooseLayout, type OutputSlot, planPieces, slabAlignment } from './dispatch.js';
-import { type InputFormat, inputFormat, type Operation, outputBytes } from './kernels.js';
+import { type InputFormat, inputFormat, outputBytes } from './kernels.js';
 import type { Lifecycle } from './lifecycle.js';
 import { checkSize, componentsOf } from './operation.js';
 import type { HostRequest } from './request.js';
@@ -46,13 +47,13 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   const format = inputFormat(kind);
   const bpe = format.bytesPerElement;
   const layout = chooseLayout(plan);
-  const { pieces, bounded } = planPieces(plan, bpe, componentsOf(op, plan), outputs, rt.chunkBytes, rt.limits, op === 'laplacian');
+  const { pieces, bounded } = planPieces(plan, bpe, componentsOf(op, plan), outputs, rt.chunkBytes, rt.limits, op);
   const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
   const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
   if (!bounded) checkSize(plan, format, components * stride, rt.limits); // one piece holds the whole array
   // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
   const slab = ceilTo(longest, slabAlignment(rt.limits, eb));
-  const stacked = outputs * slab * eb <= rt.limits.maxBufferSize || op !== 'gradient';
+  const stacked = outputs * slab * eb <= rt.limits.maxBufferSize || !OPERATIONS[op].perAxis;
   const buffers = stacked ? [outputs * slab * eb] : targets.map(() => ceilTo(longest * eb, 16));
   const slots: OutputSlot[] = targets.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
   const workOptions = { op, outputType, components, componentStride: stride };

@@ -15,6 +15,7 @@ import stencilTemplate from '../../shaders/stencil.wgsl?raw';
 import boundaryTemplate from '../../shaders/stencil_boundary.wgsl?raw';
 import { describe, GradientError } from '../errors.js';
 import type { ImageChannel } from '../image.js';
+import { OPERATIONS, type Operation } from '../operations.js';
 import type { AxisPlan, Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { DataKind, OutputType } from '../types.js';
@@ -72,7 +73,7 @@ export function moduleName(format: InputFormat, layout: Layout, output: OutputTy
 }
 
 /**
- * WGSL of one module: the input loader, the shared code, the stencils along an axis (shaders/stencil.wgsl
+ * WGSL of one module: the operation constants, the input loader, the shared code, the stencils along an axis (shaders/stencil.wgsl
  * with stencil_boundary.wgsl, written once and instantiated per element type — f32 in every module,
  * vec4<f32> too in the vec4 layout — and per boundary, wrapped or numpy's edges; the vec4 layout's
  * contiguous axis from contiguous4.wgsl per boundary), the layout's entry points, then the output binding
@@ -88,9 +89,21 @@ export function shaderSource(module: ModuleName): string {
   ];
   const widths: (1 | 4)[] = layout === 'vec4' ? [1, 4] : [1];
   const contiguous = layout === 'vec4' ? BOUNDARIES.map((b) => instantiate(contiguousTemplate, { ...b })) : [];
-  return [LOADERS[loader], gradientSource, ...widths.map(stencils), ...contiguous, LAYOUTS[layout], OUTPUTS[`${output}_${layout}`]].join(
-    '\n',
-  );
+  return [
+    operationConstants(),
+    LOADERS[loader],
+    gradientSource,
+    ...widths.map(stencils),
+    ...contiguous,
+    LAYOUTS[layout],
+    OUTPUTS[`${output}_${layout}`],
+  ].join('\n');
+}
+
+/** The `OP` override's values, named as the registry names them (src/operations.ts): `const OP_LAPLACIAN: u32 = 5u;` … */
+export function operationConstants(): string {
+  const lines = Object.values(OPERATIONS).map((op) => `const ${op.constant}: u32 = ${op.code}u; // ${op.name}`);
+  return ['// The operations (OP), from the registry in src/operations.ts.', ...lines].join('\n');
 }
 
 /** The boundary instances of stencil_boundary.wgsl and contiguous4.wgsl: wrapped (w) and numpy's edges (e). */
@@ -110,13 +123,9 @@ function stencils(width: 1 | 4): string {
   return [instantiate(stencilTemplate, element), ...BOUNDARIES.map((b) => instantiate(boundaryTemplate, { ...element, ...b }))].join('\n');
 }
 
-/** What a dispatch writes: every axis's derivative, or one of the fused results. */
-export type Operation = 'gradient' | 'magnitude' | 'divergence' | 'curl2' | 'curl3' | 'laplacian';
-export const OP_CODE: Record<Operation, number> = { gradient: 0, magnitude: 1, divergence: 2, curl2: 3, curl3: 4, laplacian: 5 };
-
-/** Curl pairs slot k with component k, so its slots keep the caller's axis order; the others are sorted. */
+/** Curl pairs slot k with component k (its `curl_*` entry points), so its slots keep the caller's axis order; the others are sorted. */
 export function keepsAxisOrder(op: Operation): boolean {
-  return op === 'curl2' || op === 'curl3';
+  return OPERATIONS[op].entry === 'curl';
 }
 
 /** The shader's PERIODIC_SLOTS: bit k set when slot k's axis wraps. */
@@ -146,15 +155,16 @@ export function kernelVariant(
   slotAxes: readonly AxisPlan[],
   output: OutputType = 'float32',
 ): KernelVariant {
+  const spec = OPERATIONS[op];
   const curl = keepsAxisOrder(op);
   const fourth = plan.accuracy === 4;
-  // Edge order means something only on an axis with numpy's edges at second order, and not to the
-  // Laplacian (its edge stencil is fixed): elsewhere it is 1, so that such variants share a pipeline.
-  const numpyEdges = !fourth && op !== 'laplacian' && slotAxes.some((ax) => !ax.periodic);
+  // Edge order means something only on an axis with numpy's edges at second order, and not to a second
+  // difference (its edge stencil is fixed): elsewhere it is 1, so that such variants share a pipeline.
+  const numpyEdges = !fourth && !spec.secondDifference && slotAxes.some((ax) => !ax.periodic);
   return {
     layout,
     output,
-    entry: `${curl ? 'curl' : 'main'}_${layout}`,
+    entry: `${spec.entry}_${layout}`,
     constants: {
       FOURTH: fourth ? 1 : 0,
       PERIODIC_SLOTS: periodicSlots(slotAxes),
@@ -162,7 +172,7 @@ export function kernelVariant(
       WEIGHTED: slotAxes.some((ax) => ax.dx !== null) ? 1 : 0,
       NAXES: slotAxes.length,
       CONTIG: layout === 'vec4' && !curl && slotAxes[0]?.inner === 1 ? 1 : 0,
-      OP: OP_CODE[op],
+      OP: spec.code,
       SMOOTH: SMOOTH_CODE[plan.operator],
     },
   };
@@ -390,7 +400,7 @@ const F32_MIN_NORMAL = 2 ** -126;
 export function checkFloat32Coefficients(plan: Plan, op: Operation = 'gradient'): void {
   plan.axes.forEach((ax, k) => {
     const c = axisCoefficients(ax, plan);
-    const values = op === 'laplacian' ? [c.invH2] : [c.cInt, c.invHLo, c.invHHi, c.c4, ...c.lo, ...c.hi];
+    const values = OPERATIONS[op].coefficients(c);
     if (ax.dx !== null) {
       const { a, b, c: cc } = interiorWeights(ax.dx, ax.periodic);
       values.push(...a, ...b, ...cc);

@@ -1,9 +1,10 @@
-import { checkComponentCount, checkLaplacian, type DerivedField } from '../components.js';
+import type { DerivedField } from '../components.js';
 import { describe, GradientError } from '../errors.js';
+import { derivedOperation, OPERATIONS, type Operation, outputsOf } from '../operations.js';
 import { makePlan, type Plan } from '../plan.js';
 import type { DataKind, GradientOptions, OutputType } from '../types.js';
 import { ceilTo, type GpuLimits, slabAlignment } from './dispatch.js';
-import { checkFloat32Coefficients, GPU_DTYPES, type InputFormat, inputFormat, type Operation, outputBytes } from './kernels.js';
+import { checkFloat32Coefficients, GPU_DTYPES, type InputFormat, inputFormat, outputBytes } from './kernels.js';
 
 /**
  * What a GPU call computes and how big its buffers are: the operation, its output count, the byte layout
@@ -47,30 +48,9 @@ export interface OutputLayout {
   readonly totalBytes: number;
 }
 
-/** The fused field a `derived` option asks for, as the shader's operation. */
-export function operationOf(derived: unknown, plan: Plan): Operation {
-  if (derived === undefined) return 'gradient';
-  if (derived === 'magnitude' || derived === 'divergence') return derived;
-  if (derived === 'laplacian') {
-    checkLaplacian(plan);
-    return 'laplacian';
-  }
-  if (derived === 'curl') {
-    checkComponentCount(plan, plan.axes.length, 'curl');
-    return plan.axes.length === 2 ? 'curl2' : 'curl3';
-  }
-  throw new GradientError('invalid-option', `derived: ${describe(derived)} must be 'magnitude', 'divergence', 'curl' or 'laplacian'`);
-}
-
-/** Output arrays an operation writes (0 when there is nothing to compute). */
-export function outputsOf(op: Operation, plan: Plan): number {
-  if (plan.axes.length === 0) return op === 'gradient' ? 0 : 1;
-  return op === 'gradient' ? plan.axes.length : op === 'curl3' ? 3 : 1;
-}
-
 /** Component arrays an operation reads. */
 export function componentsOf(op: Operation, plan: Plan): number {
-  return op === 'divergence' || op === 'curl2' || op === 'curl3' ? plan.axes.length : 1;
+  return OPERATIONS[op].inputs(plan);
 }
 
 /**
@@ -114,7 +94,7 @@ export function gpuArguments(options: PrepareOptions | undefined, caller: string
   }
   const length = shape.every((n) => typeof n === 'number') ? shape.reduce((p, n) => p * n, 1) : NaN;
   const plan = makePlan({ length, kind: dtype }, { ...gradientOptions, shape }, []);
-  const op = operationOf(derived, plan);
+  const op = derivedOperation(derived, plan);
   checkFloat32Coefficients(plan, op);
   const N = plan.size;
   const outputCount = outputsOf(op, plan);

@@ -1,4 +1,5 @@
 import { describe, GradientError } from '../errors.js';
+import { OPERATIONS } from '../operations.js';
 import { ceilTo, chooseLayout, type GpuLimits, type OutputSlot, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
 import { outputBytes, packWeights } from './kernels.js';
@@ -242,7 +243,7 @@ export async function prepareKernel(
   const owned = await (async () => {
     const stacked = empty ? null : await plannedFor(stackedSlots);
     const separate =
-      !empty && op === 'gradient' && outputCount > 1 ? await plannedFor(stackedSlots.map((_, k) => ({ buffer: k, offset: 0 }))) : null;
+      !empty && OPERATIONS[op].perAxis && outputCount > 1 ? await plannedFor(stackedSlots.map((_, k) => ({ buffer: k, offset: 0 }))) : null;
     rt.life.checkUsable();
     const packed = packWeights(plan);
     const ownsWeights = packed.offsets.some((o) => o >= 0);

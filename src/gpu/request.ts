@@ -1,13 +1,14 @@
-import { checkComponentCount, checkLaplacian, describeComponents } from '../components.js';
+import { describeComponents } from '../components.js';
 import { describeData, float16ArrayConstructor } from '../data.js';
 import { GradientError } from '../errors.js';
+import { OPERATIONS, type Operation, type OperationName, operationFor, outputsOf } from '../operations.js';
 import { checkOut } from '../out.js';
 import { makePlan, type Plan } from '../plan.js';
 import { ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, GradientOptions, NumericArray, OutputType } from '../types.js';
 import { wholeFits } from './dispatch.js';
-import { checkFloat32Coefficients, inputFormat, type Operation } from './kernels.js';
-import { checkIndexable, checkOutputType, GPU_OPTION_KEYS, outputsOf } from './operation.js';
+import { checkFloat32Coefficients, inputFormat } from './kernels.js';
+import { checkIndexable, checkOutputType, GPU_OPTION_KEYS } from './operation.js';
 import type { ResultArray } from './transfer.js';
 
 /**
@@ -34,7 +35,7 @@ export interface HostRequest {
 }
 
 /** The host-array methods, by the name the context and the one-call functions give them. */
-export type HostMethod = 'gradient' | 'magnitude' | 'divergence' | 'curl' | 'laplacian';
+export type HostMethod = OperationName;
 
 /** Options every host method reads: the plan's, `out` and `outputType`. */
 interface CallOptions extends GradientOptions {
@@ -47,9 +48,7 @@ export function hostRequest(method: HostMethod, data: unknown, options: CallOpti
   const fields = method === 'divergence' || method === 'curl';
   const { list, info } = fields ? describeComponents(data) : { list: [data as NumericArray], info: describeData(data) };
   const plan = makePlan(info, options, GPU_OPTION_KEYS);
-  if (fields) checkComponentCount(plan, list.length, method);
-  if (method === 'laplacian') checkLaplacian(plan);
-  const op: Operation = method === 'curl' ? (plan.axes.length === 2 ? 'curl2' : 'curl3') : method;
+  const op = operationFor(method, plan, list.length);
   return checkRequest(list, info.kind, plan, op, options?.out, options?.outputType);
 }
 
@@ -85,7 +84,7 @@ export function checkRequest(
           outputs,
           plan.size,
           arrays ?? [],
-          outputs === plan.axes.length ? 'one per selected axis' : `the ${op} result`,
+          outputs === plan.axes.length ? 'one per selected axis' : `the ${OPERATIONS[op].result} result`,
         );
   return { arrays, kind, plan, op, outputType, outputs, Result, out: checked };
 }

@@ -1,8 +1,9 @@
+import { OPERATIONS, type Operation } from '../operations.js';
 import type { Plan } from '../plan.js';
 import type { OutputType } from '../types.js';
 import { type GpuLimits, type Layout, type OutputSlot, type Piece, planFusedSteps, planSteps, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
-import { type InputFormat, keepsAxisOrder, kernelVariant, type Operation, outputBytes, packWeights } from './kernels.js';
+import { type InputFormat, keepsAxisOrder, kernelVariant, outputBytes, packWeights } from './kernels.js';
 import type { PipelineCache } from './pipelines.js';
 import type { BufferPool } from './pool.js';
 import { dispatchSteps, packUniforms, uniformStride } from './record.js';
@@ -44,7 +45,7 @@ function stepsOf(
 ) {
   const { op, components, componentStride } = options;
   const bpe = format.bytesPerElement;
-  return op === 'gradient'
+  return OPERATIONS[op].perAxis
     ? planSteps(plan, layout, bpe, slots, limits, piece)
     : planFusedSteps(plan, layout, bpe, components, componentStride, slots, limits, keepsAxisOrder(op), piece);
 }

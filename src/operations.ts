@@ -1,0 +1,175 @@
+import { checkComponentCount, checkLaplacian } from './components.js';
+import { curlOf, divergenceOf, laplacianOf, magnitudeOf } from './cpu/derived.js';
+import { gradientAlong } from './cpu/gradient.js';
+import { describe, GradientError } from './errors.js';
+import type { Plan } from './plan.js';
+import type { NumericArray } from './types.js';
+
+/**
+ * The operation registry: one object per operation, holding everything the rest of the code asks about
+ * it — its checks, how many arrays it reads and writes, how far its stencil reaches, which coefficients
+ * it reads, its shader entry and op constant, and its float64 CPU reference. Planners, the host path,
+ * prepared kernels, streaming and images ask the registry instead of switching on names, so the CPU and
+ * GPU paths cannot disagree about an operation. Adding one: docs/architecture.md, "Adding an operation".
+ */
+
+/** What a dispatch computes: every axis's derivative, or one of the fused results. */
+export type Operation = 'gradient' | 'magnitude' | 'divergence' | 'curl2' | 'curl3' | 'laplacian';
+
+/** The coefficients of one axis the shader can read (see gpu/coefficients.ts): each operation names the ones it uses. */
+export interface AxisCoefficientSet {
+  readonly cInt: number;
+  readonly invHLo: number;
+  readonly invHHi: number;
+  readonly c4: number;
+  readonly invH2: number;
+  readonly lo: readonly number[];
+  readonly hi: readonly number[];
+}
+
+export interface OperationSpec {
+  readonly name: Operation;
+  /** The shader's `OP` override; WGSL names it `constant` (OP_GRADIENT, …), generated from this table. */
+  readonly code: number;
+  readonly constant: string;
+  /** Entry points `main_<layout>` or `curl_<layout>` (curl pairs slot k with component k). */
+  readonly entry: 'main' | 'curl';
+  /** One output per selected axis, dispatched axis by axis and chunked to fit bindings (planSteps); else one fused pass (planFusedSteps). */
+  readonly perAxis: boolean;
+  /** Second differences: numpy's edge order does not apply (its edge stencil is fixed), and an edge point reads three rows in. */
+  readonly secondDifference: boolean;
+  /** How an error message names its result (`out` for "the magnitude result"). */
+  readonly result: string;
+  /** Arrays it reads (components of a field, stacked in the GPU input). */
+  inputs(plan: Plan): number;
+  /** Arrays it writes (0 when nothing is differentiated: no gradients). */
+  outputs(plan: Plan): number;
+  /** Its own refusals, after the plan's: component counts, the Laplacian's uniform steps. */
+  check(plan: Plan, inputs: number): void;
+  /** The coefficients of an axis it reads, each of which float32 must hold. */
+  coefficients(c: AxisCoefficientSet): number[];
+  /** The float64 reference: the inputs (as many as `inputs`) to the outputs. */
+  cpu(inputs: readonly NumericArray[], plan: Plan): Float64Array[];
+}
+
+const firstDerivative = (c: AxisCoefficientSet) => [c.cInt, c.invHLo, c.invHHi, c.c4, ...c.lo, ...c.hi];
+const one = () => 1;
+const perSelectedAxis = (plan: Plan) => plan.axes.length;
+const nothing = () => {};
+
+/** The registry, by operation. `code` values are the shader's; a test pins them to the WGSL constants. */
+export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
+  gradient: {
+    name: 'gradient',
+    code: 0,
+    constant: 'OP_GRADIENT',
+    entry: 'main',
+    perAxis: true,
+    secondDifference: false,
+    result: 'gradient',
+    inputs: one,
+    outputs: perSelectedAxis,
+    check: nothing,
+    coefficients: firstDerivative,
+    cpu: ([f], plan) => plan.axes.map((_, k) => gradientAlong(f, plan, k, new Float64Array(plan.size))),
+  },
+  magnitude: {
+    name: 'magnitude',
+    code: 1,
+    constant: 'OP_MAGNITUDE',
+    entry: 'main',
+    perAxis: false,
+    secondDifference: false,
+    result: 'magnitude',
+    inputs: one,
+    outputs: one,
+    check: nothing,
+    coefficients: firstDerivative,
+    cpu: ([f], plan) => [magnitudeOf(f, plan)],
+  },
+  divergence: {
+    name: 'divergence',
+    code: 2,
+    constant: 'OP_DIVERGENCE',
+    entry: 'main',
+    perAxis: false,
+    secondDifference: false,
+    result: 'divergence',
+    inputs: perSelectedAxis,
+    outputs: one,
+    check: (plan, inputs) => checkComponentCount(plan, inputs, 'divergence'),
+    coefficients: firstDerivative,
+    cpu: (v, plan) => [divergenceOf(v, plan)],
+  },
+  curl2: {
+    name: 'curl2',
+    code: 3,
+    constant: 'OP_CURL2',
+    entry: 'curl',
+    perAxis: false,
+    secondDifference: false,
+    result: 'curl',
+    inputs: perSelectedAxis,
+    outputs: one,
+    check: (plan, inputs) => checkComponentCount(plan, inputs, 'curl'),
+    coefficients: firstDerivative,
+    cpu: (v, plan) => curlOf(v, plan),
+  },
+  curl3: {
+    name: 'curl3',
+    code: 4,
+    constant: 'OP_CURL3',
+    entry: 'curl',
+    perAxis: false,
+    secondDifference: false,
+    result: 'curl',
+    inputs: perSelectedAxis,
+    outputs: () => 3,
+    check: (plan, inputs) => checkComponentCount(plan, inputs, 'curl'),
+    coefficients: firstDerivative,
+    cpu: (v, plan) => curlOf(v, plan),
+  },
+  laplacian: {
+    name: 'laplacian',
+    code: 5,
+    constant: 'OP_LAPLACIAN',
+    entry: 'main',
+    perAxis: false,
+    secondDifference: true,
+    result: 'Laplacian',
+    inputs: one,
+    outputs: one,
+    check: (plan) => checkLaplacian(plan),
+    coefficients: (c) => [c.invH2],
+    cpu: ([f], plan) => [laplacianOf(f, plan)],
+  },
+};
+
+/** Outputs an operation writes for a plan: none of a gradient over no axes, else the operation's count. */
+export function outputsOf(op: Operation, plan: Plan): number {
+  const spec = OPERATIONS[op];
+  return plan.axes.length === 0 ? (spec.perAxis ? 0 : 1) : spec.outputs(plan);
+}
+
+/** The public names of the operations (the host methods, `derived`): curl is one name for two operations. */
+export type OperationName = 'gradient' | 'magnitude' | 'divergence' | 'curl' | 'laplacian';
+
+/**
+ * The operation a public name asks for on a plan, with its checks run: curl is 'curl2' or 'curl3' by the
+ * number of selected axes (refused otherwise). `inputs`: the arrays given (the plan's axis count for
+ * GPU-resident work, whose stacked components are not counted).
+ */
+export function operationFor(name: OperationName, plan: Plan, inputs: number): Operation {
+  const op: Operation = name === 'curl' ? (plan.axes.length === 2 ? 'curl2' : 'curl3') : name;
+  OPERATIONS[op].check(plan, inputs);
+  return op;
+}
+
+/** `prepare`'s `derived` option: a fused operation's name, or undefined for the gradient. */
+export function derivedOperation(derived: unknown, plan: Plan): Operation {
+  if (derived === undefined) return 'gradient';
+  if (derived === 'magnitude' || derived === 'divergence' || derived === 'curl' || derived === 'laplacian') {
+    return operationFor(derived, plan, plan.axes.length);
+  }
+  throw new GradientError('invalid-option', `derived: ${describe(derived)} must be 'magnitude', 'divergence', 'curl' or 'laplacian'`);
+}
