@@ -6,7 +6,7 @@
 // conversion, unrounded); 1–4 are R, G, B or A alone. Colours are read as stored, not premultiplied by
 // alpha. 8-bit textures give their 0–255 numbers exactly (ROUND: round(255·v)); float textures give 255·v.
 // The image is a texture_2d<f32>, or, for video frames imported with importExternalTexture, a
-// texture_external: kernels.ts swaps the binding and `pixel` (imageShader).
+// texture_external: src/gpu/shaders.ts swaps the binding and `pixel` (imageShader).
 
 override WG: u32 = 64u;
 override CHANNEL: u32 = 0u;

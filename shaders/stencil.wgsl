@@ -1,5 +1,5 @@
 // Derivative stencils along one axis, written once for both element types. This file is a template:
-// shaderSource (src/gpu/kernels.ts) instantiates it with T = f32 and N = 1 (load1: `at` and the stride
+// shaderSource (src/gpu/shaders.ts) instantiates it with T = f32 and N = 1 (load1: `at` and the stride
 // count elements) in every module, and with T = vec4<f32> and N = 4 (load4: `at` and the stride count
 // groups of four elements) in the vec4 layout's, where an axis whose stride is a multiple of 4 gives the
 // four lanes one coordinate i. The contiguous axis of the vec4 layout has its own code (contiguous4.wgsl).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { describeData } from '../src/data';
+import { packWeights } from '../src/gpu/coefficients';
 import {
   ceilTo,
   chooseLayout,
@@ -12,22 +13,20 @@ import {
   stencilReach,
   workgroupSize,
 } from '../src/gpu/dispatch';
+import { DRAW_SHADER, imageShader } from '../src/gpu/shaders';
 import {
   AXIS_BYTES,
   AXIS_FIELDS,
   axisAt,
   DRAW_FIELDS,
-  DRAW_SHADER,
   drawParams,
   IMAGE_FIELDS,
   imageParams,
-  imageShader,
-  kernelVariant,
   PARAMS_BYTES,
   PARAMS_FIELDS,
-  packWeights,
   writeParams,
-} from '../src/gpu/kernels';
+} from '../src/gpu/uniforms';
+import { kernelVariant } from '../src/gpu/variant';
 import { makePlan } from '../src/plan';
 import { rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';

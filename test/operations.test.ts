@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { operationConstants, shaderSource } from '../src/gpu/kernels';
 import { hostRequest } from '../src/gpu/request';
+import { operationConstants, shaderSource } from '../src/gpu/shaders';
 import { cpuCurl, cpuDivergence, cpuGradient, cpuGradientMagnitude, cpuLaplacian } from '../src/index';
 import { OPERATIONS, type Operation, operationFor } from '../src/operations';
 import { makePlan } from '../src/plan';

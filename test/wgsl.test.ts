@@ -4,7 +4,7 @@ import scalarWgsl from '../shaders/gradient_scalar.wgsl?raw';
 import vec4Wgsl from '../shaders/gradient_vec4.wgsl?raw';
 import type { Layout } from '../src/gpu/dispatch';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
-import { moduleName, shaderSource } from '../src/gpu/kernels';
+import { moduleName, shaderSource } from '../src/gpu/shaders';
 import { gpuSuite } from './helpers/gpu-suite';
 
 // Portable WGSL, checked on the source of every module the library compiles. Some rules no test on

@@ -1,8 +1,9 @@
 import { OPERATIONS, type Operation } from '../operations.js';
 import { type Plan, planKey, stackedPlan } from '../plan.js';
 import type { DataKind, OutputType } from '../types.js';
-import { ceilTo, chooseLayout, type OutputSlot, planPieces, slabAlignment } from './dispatch.js';
-import { type InputFormat, inputFormat, outputBytes } from './kernels.js';
+import { ceilTo, chooseLayout, planPieces } from './dispatch.js';
+import { type InputFormat, inputFormat, outputBytes } from './formats.js';
+import { arrangeOutputs } from './layout.js';
 import type { Lifecycle } from './lifecycle.js';
 import { checkSize, componentsOf } from './operation.js';
 import type { HostRequest } from './request.js';
@@ -52,10 +53,10 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
   if (!bounded) checkSize(plan, format, components * stride, rt.limits); // one piece holds the whole array
   // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
-  const slab = ceilTo(longest, slabAlignment(rt.limits, eb));
-  const stacked = outputs * slab * eb <= rt.limits.maxBufferSize || !OPERATIONS[op].perAxis;
-  const buffers = stacked ? [outputs * slab * eb] : targets.map(() => ceilTo(longest * eb, 16));
-  const slots: OutputSlot[] = targets.map((_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
+  const arrangement = arrangeOutputs(outputs, longest, rt.limits, outputType);
+  const stacked = arrangement.fitsStacked || !OPERATIONS[op].perAxis;
+  const buffers = stacked ? [arrangement.stackedBytes] : targets.map(() => arrangement.separateBytes);
+  const slots = stacked ? arrangement.stacked : arrangement.separate;
   const workOptions = { op, outputType, components, componentStride: stride };
   const windowOf = (piece: (typeof pieces)[number]) => ({
     arrays,
@@ -103,13 +104,13 @@ function batchOf(
   outputs: number,
   outputType: OutputType,
 ): JobBatch {
-  const slab = (count: number) => ceilTo(count * plan.size, slabAlignment(rt.limits, outputBytes(outputType)));
+  const arrangement = (count: number) => arrangeOutputs(outputs, count * plan.size, rt.limits, outputType);
   return {
     key: `${op}|${kind}|${outputType}|${planKey(plan)}`,
-    slab,
+    slab: (count) => arrangement(count).slab,
     record(encoder, input, output, count) {
       const stacked = stackedPlan(plan, count);
-      const slots = Array.from({ length: outputs }, (_, k) => ({ buffer: 0, offset: k * slab(count) }));
+      const slots = arrangement(count).stacked;
       const options = { op, outputType, components: 1, componentStride: ceilTo(stacked.size, 16) };
       const work = readyWork(rt.pipelines, rt.limits, stacked, chooseLayout(stacked), format, slots, options);
       return work && recordWork(rt, encoder, work, input, [output]);

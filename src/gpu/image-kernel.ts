@@ -3,7 +3,6 @@ import { type ImageGradientOptions, imageOptions } from '../image.js';
 import { ceilTo, foldGrid, workgroupSize } from './dispatch.js';
 import { BufferUsage, TextureUsage } from './flags.js';
 import { describeSource, type ImageSource, imageTexture, putPixels } from './image.js';
-import { CHANNEL_CODE, drawParams, imageParams } from './kernels.js';
 import type { OutputLayout } from './operation.js';
 import {
   disposable,
@@ -15,6 +14,7 @@ import {
   refuseTimestampsInPass,
 } from './prepared.js';
 import { guarded } from './scopes.js';
+import { CHANNEL_CODE, drawParams, imageParams } from './uniforms.js';
 
 /**
  * Per-frame image work: a kernel prepared once for an image size and options, whose `encode` and `draw`

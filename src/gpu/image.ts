@@ -5,11 +5,11 @@ import { isShared, typedArrayName } from '../typed.js';
 import { ceilTo, foldGrid, workgroupSize } from './dispatch.js';
 import { BufferUsage, TextureUsage } from './flags.js';
 import { type HostRuntime, hostCall } from './host.js';
-import { CHANNEL_CODE, imageParams } from './kernels.js';
 import { GPU_OPTION_KEYS } from './operation.js';
 import { checkRequest, type HostRequest } from './request.js';
 import { scoped } from './scopes.js';
 import type { GpuJobInput } from './transfer.js';
+import { CHANNEL_CODE, imageParams } from './uniforms.js';
 
 /**
  * Image gradients on the GPU: any image source goes to a texture with copyExternalImageToTexture (or a

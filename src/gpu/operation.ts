@@ -3,8 +3,10 @@ import { describe, GradientError } from '../errors.js';
 import { derivedOperation, OPERATIONS, type Operation, outputsOf } from '../operations.js';
 import { makePlan, type Plan } from '../plan.js';
 import type { DataKind, GradientOptions, OutputType } from '../types.js';
-import { ceilTo, type GpuLimits, slabAlignment } from './dispatch.js';
-import { checkFloat32Coefficients, GPU_DTYPES, type InputFormat, inputFormat, outputBytes } from './kernels.js';
+import { checkFloat32Coefficients } from './coefficients.js';
+import { ceilTo, type GpuLimits } from './dispatch.js';
+import { GPU_DTYPES, type InputFormat, inputFormat, outputBytes } from './formats.js';
+import { arrangeOutputs, defaultComponentStride } from './layout.js';
 
 /**
  * What a GPU call computes and how big its buffers are: the operation, its output count, the byte layout
@@ -23,8 +25,9 @@ export interface PrepareOptions extends GradientOptions {
   dtype?: Exclude<DataKind, 'float64'>;
   /**
    * A fused result instead of every axis's derivative: 'magnitude' (one output), 'divergence' (one
-   * output) or 'curl' (one output for 2 axes, three for 3). For divergence and curl, the input holds the
-   * components stacked, component k at element k·componentStride.
+   * output), 'curl' (one output for 2 axes, three for 3) or 'laplacian' (one output; uniform steps).
+   * For divergence and curl, the input holds the components stacked, component k at element
+   * k·componentStride.
    */
   derived?: DerivedField;
   /** Elements between stacked components (default: the size rounded up to the slab alignment, 64). */
@@ -58,9 +61,8 @@ export function componentsOf(op: Operation, plan: Plan): number {
  * binds no less). Slabs start at binding-aligned byte offsets.
  */
 export function outputLayoutOf(size: number, outputs: number, limits: GpuLimits, type: OutputType = 'float32'): OutputLayout {
-  const bytes = outputBytes(type);
-  const slabBytes = ceilTo(size, slabAlignment(limits, bytes)) * bytes;
-  return { slabBytes, totalBytes: Math.max(outputs * slabBytes, 16) };
+  const arrangement = arrangeOutputs(outputs, size, limits, type);
+  return { slabBytes: arrangement.slab * outputBytes(type), totalBytes: arrangement.stackedBytes };
 }
 
 /** The checked arguments of GPU-resident work (prepare, and the context's outputLayout). */
@@ -100,7 +102,7 @@ export function gpuArguments(options: PrepareOptions | undefined, caller: string
   const outputCount = outputsOf(op, plan);
   const components = componentsOf(op, plan);
   const layout = outputLayoutOf(N, outputCount, limits, outputType);
-  const stride = componentStride ?? ceilTo(N, slabAlignment(limits));
+  const stride = componentStride ?? defaultComponentStride(N, limits);
   if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {
     throw new GradientError(
       'invalid-option',

@@ -2,7 +2,9 @@ import { GradientError } from '../errors.js';
 import { dawnTask } from './device.js';
 import { type GpuLimits, workgroupSize } from './dispatch.js';
 import { BufferUsage, ShaderStage } from './flags.js';
-import { DRAW_SHADER, type InputFormat, imageShader, type KernelVariant, type ModuleName, moduleName, shaderSource } from './kernels.js';
+import type { InputFormat } from './formats.js';
+import { DRAW_SHADER, imageShader, type ModuleName, moduleName, shaderSource } from './shaders.js';
+import type { KernelVariant } from './variant.js';
 
 /**
  * One device's compiled shader modules and pipelines, built on first use and kept: a pipeline depends on

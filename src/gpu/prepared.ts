@@ -1,8 +1,10 @@
 import { describe, GradientError } from '../errors.js';
 import { OPERATIONS } from '../operations.js';
+import { packWeights } from './coefficients.js';
 import { ceilTo, chooseLayout, type GpuLimits, type OutputSlot, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
-import { outputBytes, packWeights } from './kernels.js';
+import { outputBytes } from './formats.js';
+import { arrangeOutputs } from './layout.js';
 import type { Lifecycle } from './lifecycle.js';
 import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import type { PipelineCache } from './pipelines.js';
@@ -234,16 +236,14 @@ export async function prepareKernel(
   const N = plan.size;
   const inputElements = (components - 1) * stride + N;
   if (N > 0) checkSize(plan, format, inputElements, rt.limits);
-  const slab = outputLayout.slabBytes / outBytes;
-  const stackedSlots: OutputSlot[] = Array.from({ length: outputCount }, (_, k) => ({ buffer: 0, offset: k * slab }));
+  const arrangement = arrangeOutputs(outputCount, N, rt.limits, outputType);
   const layout = chooseLayout(plan);
-  const plannedFor = (slots: OutputSlot[]) =>
+  const plannedFor = (slots: readonly OutputSlot[]) =>
     planWork(rt.pipelines, rt.limits, plan, layout, format, slots, { op, outputType, components, componentStride: stride });
   const empty = N === 0 || outputCount === 0;
   const owned = await (async () => {
-    const stacked = empty ? null : await plannedFor(stackedSlots);
-    const separate =
-      !empty && OPERATIONS[op].perAxis && outputCount > 1 ? await plannedFor(stackedSlots.map((_, k) => ({ buffer: k, offset: 0 }))) : null;
+    const stacked = empty ? null : await plannedFor(arrangement.stacked);
+    const separate = !empty && OPERATIONS[op].perAxis && outputCount > 1 ? await plannedFor(arrangement.separate) : null;
     rt.life.checkUsable();
     const packed = packWeights(plan);
     const ownsWeights = packed.offsets.some((o) => o >= 0);
@@ -280,7 +280,7 @@ export async function prepareKernel(
     storageAlignment: rt.limits.minStorageBufferOffsetAlignment,
     inputBytes: ceilTo(inputElements * format.bytesPerElement, 16),
     stackedBytes: outputLayout.totalBytes,
-    axisBytes: ceilTo(N * outBytes, 16),
+    axisBytes: arrangement.separateBytes,
     outputLayout,
     outputCount,
     ...owned,

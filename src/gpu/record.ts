@@ -1,10 +1,10 @@
 import type { Plan } from '../plan.js';
 import { ceilTo, type Step } from './dispatch.js';
-import { PARAMS_BYTES, writeParams } from './kernels.js';
+import { PARAMS_BYTES, writeParams } from './uniforms.js';
 
 /**
  * Recording dispatches: the uniforms of a list of steps, and their bind groups and dispatches in an open
- * compute pass. Shared by the host path (context.ts) and prepared kernels (prepared.ts); synchronous.
+ * compute pass. Shared by the host path (work.ts, for host.ts) and prepared kernels (prepared.ts); synchronous.
  */
 
 /** A buffer bound from byte `offset` on. */

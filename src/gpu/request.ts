@@ -6,8 +6,9 @@ import { checkOut } from '../out.js';
 import { makePlan, type Plan } from '../plan.js';
 import { ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, GradientOptions, NumericArray, OutputType } from '../types.js';
+import { checkFloat32Coefficients } from './coefficients.js';
 import { wholeFits } from './dispatch.js';
-import { checkFloat32Coefficients, inputFormat } from './kernels.js';
+import { inputFormat } from './formats.js';
 import { checkIndexable, checkOutputType, GPU_OPTION_KEYS } from './operation.js';
 import type { ResultArray } from './transfer.js';
 

@@ -1,12 +1,14 @@
 import { OPERATIONS, type Operation } from '../operations.js';
 import type { Plan } from '../plan.js';
 import type { OutputType } from '../types.js';
+import { packWeights } from './coefficients.js';
 import { type GpuLimits, type Layout, type OutputSlot, type Piece, planFusedSteps, planSteps, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
-import { type InputFormat, keepsAxisOrder, kernelVariant, outputBytes, packWeights } from './kernels.js';
+import { type InputFormat, outputBytes } from './formats.js';
 import type { PipelineCache } from './pipelines.js';
 import type { BufferPool } from './pool.js';
 import { dispatchSteps, packUniforms, uniformStride } from './record.js';
+import { keepsAxisOrder, kernelVariant } from './variant.js';
 
 /**
  * Work of one call (or one streamed piece): the plan split into dispatches (dispatch.ts) with the

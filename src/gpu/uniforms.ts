@@ -1,0 +1,183 @@
+import type { ImageChannel } from '../image.js';
+import type { AxisPlan, Plan } from '../plan.js';
+import { axisCoefficients, weightRowPad } from './coefficients.js';
+import { MAX_AXES_PER_DISPATCH } from './dispatch.js';
+
+/**
+ * The uniform structs the shaders read — `Params`/`Axis` (shaders/gradient.wgsl), `ImageParams`
+ * (image.wgsl), `DrawParams` (draw.wgsl) — laid out from one field table each (a test compares the
+ * tables with the WGSL), and their packing.
+ */
+
+/** A WGSL struct member type the uniforms use, with its size and alignment (WGSL's uniform layout rules). */
+export type FieldType = 'u32' | 'f32' | 'vec4<f32>';
+const FIELD_SIZE: Record<FieldType, number> = { u32: 4, f32: 4, 'vec4<f32>': 16 };
+
+/**
+ * The members of `struct Axis` and `struct Params` in shaders/gradient.wgsl, in declaration order: the
+ * one table byte offsets are derived from (a test compares it with the WGSL source).
+ */
+export const AXIS_FIELDS = [
+  ['stride', 'u32'],
+  ['n', 'u32'],
+  ['div', 'u32'],
+  ['outermost', 'u32'],
+  ['out_off', 'u32'],
+  ['w_off', 'u32'],
+  ['w_pad', 'u32'],
+  ['nonuniform', 'u32'],
+  ['comp', 'u32'],
+  ['c_int', 'f32'],
+  ['inv_h_lo', 'f32'],
+  ['inv_h_hi', 'f32'],
+  ['c4', 'f32'],
+  ['cross_stride', 'u32'],
+  ['cross_n', 'u32'],
+  ['inv_h2', 'f32'],
+  ['w_lo', 'vec4<f32>'],
+  ['w_hi', 'vec4<f32>'],
+] as const satisfies readonly (readonly [string, FieldType])[];
+export const PARAMS_FIELDS = [
+  ['begin', 'u32'],
+  ['count', 'u32'],
+  ['in_base', 'u32'],
+  ['out_base', 'u32'],
+  ['comp_stride', 'u32'],
+  ['_pad0', 'u32'],
+  ['_pad1', 'u32'],
+  ['_pad2', 'u32'],
+] as const satisfies readonly (readonly [string, FieldType])[]; // followed by `axes: array<Axis, MAX_AXES>`
+
+/** Members of `ImageParams` in shaders/image.wgsl (the image conversion), in order. */
+export const IMAGE_FIELDS = [
+  ['begin', 'u32'],
+  ['count', 'u32'],
+  ['width', 'u32'],
+  ['_pad0', 'u32'],
+] as const satisfies readonly (readonly [string, FieldType])[];
+
+/** Members of `DrawParams` in shaders/draw.wgsl, in order. */
+export const DRAW_FIELDS = [
+  ['width', 'u32'],
+  ['count', 'u32'],
+  ['slab', 'u32'],
+  ['scale', 'f32'],
+] as const satisfies readonly (readonly [string, FieldType])[];
+
+/** The `DrawParams` of a draw: an image `width` pixels wide of `count` pixels, d/dcol `slab` elements after d/drow. */
+export function drawParams(width: number, count: number, slab: number, scale: number): ArrayBuffer {
+  return packStruct(DRAW_FIELDS, { width, count, slab, scale });
+}
+
+/** The image conversion's CHANNEL constant. */
+export const CHANNEL_CODE: Record<ImageChannel, number> = { luminance: 0, r: 1, g: 2, b: 3, a: 4 };
+
+/** The `ImageParams` of one dispatch: elements [begin, begin + count) of an image `width` pixels wide. */
+export function imageParams(begin: number, count: number, width: number): ArrayBuffer {
+  return packStruct(IMAGE_FIELDS, { begin, count, width });
+}
+
+/** A struct of scalar members laid out by its field table (members not given stay 0). */
+function packStruct<F extends readonly (readonly [string, 'u32' | 'f32'])[]>(
+  fields: F,
+  values: Partial<Record<F[number][0], number>>,
+): ArrayBuffer {
+  const layout = structLayout(fields);
+  const view = new DataView(new ArrayBuffer(layout.bytes));
+  for (const [name, type] of fields) {
+    const value = (values as Record<string, number | undefined>)[name] ?? 0;
+    if (type === 'f32') view.setFloat32(layout.at[name as F[number][0]], value, true);
+    else view.setUint32(layout.at[name as F[number][0]], value, true);
+  }
+  return view.buffer;
+}
+
+/** Byte offset of each member and the struct's size (rounded to its 16-byte alignment), from a field table. */
+function structLayout<F extends readonly (readonly [string, FieldType])[]>(fields: F): { at: Record<F[number][0], number>; bytes: number } {
+  const at = {} as Record<string, number>;
+  let offset = 0;
+  for (const [name, type] of fields) {
+    offset = Math.ceil(offset / FIELD_SIZE[type]) * FIELD_SIZE[type];
+    at[name] = offset;
+    offset += FIELD_SIZE[type];
+  }
+  return { at, bytes: Math.ceil(offset / 16) * 16 };
+}
+
+const AXIS = structLayout(AXIS_FIELDS);
+const HEADER = structLayout(PARAMS_FIELDS);
+export const AXIS_BYTES = AXIS.bytes;
+export const PARAMS_HEADER_BYTES = HEADER.bytes;
+export const PARAMS_BYTES = PARAMS_HEADER_BYTES + MAX_AXES_PER_DISPATCH * AXIS_BYTES;
+/** Byte offsets of `Params` members and of slot k's `Axis` members. */
+export const PARAMS_AT = HEADER.at;
+export const axisAt = (k: number, field: (typeof AXIS_FIELDS)[number][0]) => PARAMS_HEADER_BYTES + k * AXIS_BYTES + AXIS.at[field];
+
+/** One axis's slot in a dispatch: where its output chunk starts in the bound output range. */
+export interface AxisSlot {
+  readonly axis: AxisPlan;
+  readonly outOffset: number;
+  readonly weightOffset: number;
+  /** Divergence: the stacked component this axis differentiates. */
+  readonly component: number;
+}
+
+export interface DispatchParams {
+  readonly begin: number;
+  readonly count: number;
+  readonly inBase: number;
+  readonly outBase: number;
+  readonly slots: readonly AxisSlot[];
+  /** Fused operations: elements between the components stacked in the input. */
+  readonly componentStride?: number;
+}
+
+/** Sobel and Scharr: the other image axis (of the last two dimensions) than `axis`, or null for numpy's stencils. */
+function crossAxis(plan: Plan, axis: number): { inner: number; n: number } | null {
+  if (plan.operator === 'central') return null;
+  const d = plan.shape.length;
+  const other = axis === d - 1 ? d - 2 : d - 1;
+  return { inner: other === d - 1 ? 1 : plan.shape[d - 1], n: plan.shape[other] };
+}
+
+/** Writes one `Params` struct at byte `offset` of `view`: a dispatch's range and each slot's axis and coefficients. */
+export function writeParams(view: DataView, offset: number, p: DispatchParams, plan: Plan): void {
+  if (p.slots.length > MAX_AXES_PER_DISPATCH) throw new Error('too many axes for one dispatch');
+  const u32 = (at: number, v: number) => view.setUint32(offset + at, v, true);
+  const f32 = (at: number, v: number) => view.setFloat32(offset + at, v, true);
+  u32(PARAMS_AT.begin, p.begin);
+  u32(PARAMS_AT.count, p.count);
+  u32(PARAMS_AT.in_base, p.inBase);
+  u32(PARAMS_AT.out_base, p.outBase);
+  u32(PARAMS_AT.comp_stride, p.componentStride ?? 0);
+  // The shader's coordinate(): with slots sorted by stride, slot k's coordinate is the previous slot's
+  // quotient divided by `div`, modulo n (no modulo for the array's first dimension).
+  let reach = 1;
+  p.slots.forEach((slot, k) => {
+    const ax = slot.axis;
+    const at = (field: (typeof AXIS_FIELDS)[number][0]) => axisAt(k, field);
+    const div = ax.inner / reach;
+    reach = ax.inner * ax.n;
+    u32(at('stride'), ax.inner);
+    u32(at('n'), ax.n);
+    u32(at('div'), Number.isInteger(div) ? div : 0); // unsorted slots (curl) never read it
+    u32(at('outermost'), ax.inner * ax.n === plan.size ? 1 : 0);
+    u32(at('out_off'), slot.outOffset);
+    u32(at('w_off'), Math.max(slot.weightOffset, 0));
+    u32(at('w_pad'), weightRowPad(ax.n));
+    u32(at('nonuniform'), ax.dx === null ? 0 : 1);
+    u32(at('comp'), slot.component);
+    // Sobel and Scharr smooth across the other of the last two dimensions (the image's rows and columns).
+    const cross = crossAxis(plan, ax.axis);
+    u32(at('cross_stride'), cross?.inner ?? 0);
+    u32(at('cross_n'), cross?.n ?? 0);
+    const c = axisCoefficients(ax, plan);
+    f32(at('c_int'), c.cInt);
+    f32(at('inv_h_lo'), c.invHLo);
+    f32(at('inv_h_hi'), c.invHHi);
+    f32(at('c4'), c.c4);
+    f32(at('inv_h2'), c.invH2);
+    c.lo.forEach((w, j) => f32(at('w_lo') + 4 * j, w));
+    c.hi.forEach((w, j) => f32(at('w_hi') + 4 * j, w));
+  });
+}
