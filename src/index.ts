@@ -15,9 +15,9 @@ export {
   gpuImageGradient,
   gpuLaplacian,
 } from './gpu/api.js';
+export type { OutputLayout, PrepareOptions } from './gpu/arguments.js';
 export { type ContextStats, type FloatResults, GradientContext, type HostCallOptions, type ResultOf } from './gpu/context.js';
 export { describeAdapter } from './gpu/device.js';
-export type { GpuLimits } from './gpu/dispatch.js';
 export type { ImageSource } from './gpu/image.js';
 export {
   type FrameSource,
@@ -26,10 +26,10 @@ export {
   PreparedImageKernel,
   type PrepareImageOptions,
 } from './gpu/image-kernel.js';
-export type { OutputLayout, PrepareOptions } from './gpu/operation.js';
 export type { GradientContextOptions } from './gpu/options.js';
 export type { PoolStats } from './gpu/pool.js';
 export { type KernelBinding, type KernelBuffers, PreparedKernel } from './gpu/prepared.js';
+export type { GpuLimits } from './gpu/steps.js';
 export type { TransferStats } from './gpu/transfer.js';
 export type { ImageBytes, ImageChannel, ImageGradientOptions, ImagePixels } from './image.js';
 export type { DataKind, Float16ArrayShape, GradientOptions, HalfArray, NumericArray, OutputType } from './types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { workgroupSize } from '../src/gpu/dispatch';
 import { BufferUsage } from '../src/gpu/flags';
+import { workgroupSize } from '../src/gpu/steps';
 import { cpuDivergence, cpuGradient, cpuGradientMagnitude, createGradient, GradientError, gpuGradient } from '../src/index';
 import { BAD_INPUTS } from './helpers/bad-inputs';
 import { f32Violation, maxAbs, minStep } from './helpers/bounds';

@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { planPieces } from '../src/gpu/dispatch';
+import { planPieces } from '../src/gpu/steps';
 import {
   cpuCurl,
   cpuDivergence,

@@ -51,7 +51,7 @@ function job(data: Float32Array, outputs = 1, input?: Job['input']): { job: Job;
         at: 0,
         count: n,
         buffers: [outputs * slab * 4],
-        slots: targets.map((_, k) => ({ buffer: 0, offset: k * slab })),
+        places: targets.map((_, k) => ({ buffer: 0, offset: k * slab })),
       },
       record(encoder, inputBuffer, outs) {
         (encoder as unknown as { run(c: () => void): void }).run(() => {
@@ -103,7 +103,7 @@ describe('the transfer layer on a fake device', () => {
     for (let round = 0; round < 40 && settled < runs.length; round++) {
       await drive(device, 1);
       expect(device.stagingAlive().uploads).toBeLessThanOrEqual(3);
-      expect(transfer.stagingSlots().uploads).toBeLessThanOrEqual(3);
+      expect(transfer.stagingBuffers().uploads).toBeLessThanOrEqual(3);
     }
     await Promise.all(runs);
     made.forEach((m) => expectResults(m.targets, m.data));

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import scalarWgsl from '../shaders/gradient_scalar.wgsl?raw';
 import vec4Wgsl from '../shaders/gradient_vec4.wgsl?raw';
-import type { Layout } from '../src/gpu/dispatch';
 import { BufferUsage, MapMode } from '../src/gpu/flags';
 import { moduleName, shaderSource } from '../src/gpu/shaders';
+import type { Layout } from '../src/gpu/steps';
 import { gpuSuite } from './helpers/gpu-suite';
 
 // Portable WGSL, checked on the source of every module the library compiles. Some rules no test on

@@ -1,19 +1,20 @@
 import type { ImageGradientOptions } from '../image.js';
 import type { GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
+import { gpuArguments, type OutputLayout, type PrepareOptions } from './arguments.js';
 import { requestGradientDevice } from './device.js';
-import type { GpuLimits } from './dispatch.js';
 import { hostCall } from './host.js';
-import { type ImageRequest, type ImageRuntime, type ImageSource, ImageTextures, imageCall, imageRequest } from './image.js';
+import { type ImageRequest, type ImageSource, ImageTextures, imageCall, imageRequest } from './image.js';
 import { type PreparedImageKernel, type PrepareImageOptions, prepareImageKernel } from './image-kernel.js';
 import { type DeviceOwner, Lifecycle } from './lifecycle.js';
 import { mapsWaitForPoll } from './map-wait.js';
-import { gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
+import type { ContextParts, PrepareRuntime } from './parts.js';
 import { PipelineCache } from './pipelines.js';
 import { BufferPool, type PoolStats } from './pool.js';
-import { disposable, type PreparedKernel, type PrepareRuntime, prepareKernel } from './prepared.js';
+import { disposable, type PreparedKernel, prepareKernel } from './prepared.js';
 import { type HostRequest, hostRequest } from './request.js';
 import { scoped } from './scopes.js';
+import type { GpuLimits } from './steps.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
 /** Options of the host-array methods (`gradient`, `magnitude`, …): the plan's options, `out` and `outputType`. */
@@ -79,7 +80,8 @@ export class GradientContext {
   private readonly pool: BufferPool;
   private readonly pipelines: PipelineCache;
   private readonly transfer: Transfer;
-  private readonly host: ImageRuntime;
+  /** The one object every module the context wires takes its parts from. */
+  private readonly parts: ContextParts;
   private readonly textures: ImageTextures;
   /** Prepared kernels still alive: destroy() destroys them too. */
   private readonly kernels = new Set<{ destroy(): void }>();
@@ -131,7 +133,7 @@ export class GradientContext {
       },
       { chunkBytes, pollingMaps: mapsWaitForPoll() },
     );
-    this.host = {
+    this.parts = {
       device,
       limits: this.limits,
       pipelines: this.pipelines,
@@ -177,7 +179,7 @@ export class GradientContext {
    * @internal
    */
   run<R>(request: HostRequest): Promise<R[]> {
-    return hostCall(this.host, request) as Promise<R[]>;
+    return hostCall(this.parts, request) as Promise<R[]>;
   }
 
   /**
@@ -194,7 +196,7 @@ export class GradientContext {
    * @internal
    */
   runImage(request: ImageRequest): Promise<Float32Array[]> {
-    return imageCall(this.host, request);
+    return imageCall(this.parts, request);
   }
 
   /**
@@ -219,7 +221,7 @@ export class GradientContext {
 
   /** A kernel made by `make`, destroyed with the context (also when the context is destroyed while it is being made). */
   private async tracked<K extends { destroy(): void }>(make: (rt: PrepareRuntime, forget: (kernel: K) => void) => Promise<K>): Promise<K> {
-    const rt = { device: this.device, limits: this.limits, pipelines: this.pipelines, life: this.life };
+    const rt: PrepareRuntime = this.parts;
     const kernel = await make(rt, (k) => this.kernels.delete(k));
     this.kernels.add(kernel);
     if (this.life.isDestroyed) kernel.destroy();

@@ -1,15 +1,15 @@
 import { OPERATIONS, type Operation } from '../operations.js';
 import { type Plan, planKey, stackedPlan } from '../plan.js';
 import type { DataKind, OutputType } from '../types.js';
-import { ceilTo, chooseLayout, planPieces } from './dispatch.js';
+import { checkSize, componentsOf } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
 import { arrangeOutputs } from './layout.js';
-import type { Lifecycle } from './lifecycle.js';
-import { checkSize, componentsOf } from './operation.js';
+import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
-import type { GpuJobInput, JobBatch, ResultArray, Transfer } from './transfer.js';
+import { ceilTo, chooseLayout, planPieces } from './steps.js';
+import type { GpuJobInput, JobBatch, ResultArray } from './transfer.js';
 import type { TakenInput } from './upload.js';
-import { planWork, type Recorder, readyWork, recordWork } from './work.js';
+import { planWork, readyWork, recordWork } from './work.js';
 
 /**
  * The host-to-host path of every operation: the array is cut into pieces along its first axis (one piece
@@ -22,12 +22,6 @@ import { planWork, type Recorder, readyWork, recordWork } from './work.js';
  * must stay as they are until it settles: a snapshot would double the host memory that streaming exists
  * to bound.
  */
-
-export interface HostRuntime extends Recorder {
-  readonly life: Lifecycle;
-  readonly transfer: Transfer;
-  readonly chunkBytes: number;
-}
 
 /** Elements [start, end) of the input made on the GPU (an image's values), for a request without host arrays. */
 export type ProduceInput = (start: number, end: number) => GpuJobInput;
@@ -56,7 +50,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   const arrangement = arrangeOutputs(outputs, longest, rt.limits, outputType);
   const stacked = arrangement.fitsStacked || !OPERATIONS[op].perAxis;
   const buffers = stacked ? [arrangement.stackedBytes] : targets.map(() => arrangement.separateBytes);
-  const slots = stacked ? arrangement.stacked : arrangement.separate;
+  const places = stacked ? arrangement.stacked : arrangement.separate;
   const workOptions = { op, outputType, components, componentStride: stride };
   const windowOf = (piece: (typeof pieces)[number]) => ({
     arrays,
@@ -75,7 +69,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
       : undefined;
   try {
     await inFlight(pieces, 2, async (piece) => {
-      const work = await planWork(rt.pipelines, rt.limits, plan, layout, format, slots, workOptions, piece).catch((error) => {
+      const work = await planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, piece).catch((error) => {
         throw rt.life.translate(error);
       });
       rt.life.checkUsable();
@@ -83,7 +77,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
       taken = null; // the job owns it from here
       await rt.transfer.run({
         input,
-        output: { targets, elementBytes: eb, at: piece.e0, count: piece.e1 - piece.e0, buffers, slots },
+        output: { targets, elementBytes: eb, at: piece.e0, count: piece.e1 - piece.e0, buffers, places },
         record: (encoder, input, outputs) => recordWork(rt, encoder, work, input, outputs, piece.inStart),
         batch,
       });
@@ -110,9 +104,9 @@ function batchOf(
     slab: (count) => arrangement(count).slab,
     record(encoder, input, output, count) {
       const stacked = stackedPlan(plan, count);
-      const slots = arrangement(count).stacked;
+      const places = arrangement(count).stacked;
       const options = { op, outputType, components: 1, componentStride: ceilTo(stacked.size, 16) };
-      const work = readyWork(rt.pipelines, rt.limits, stacked, chooseLayout(stacked), format, slots, options);
+      const work = readyWork(rt.pipelines, rt.limits, stacked, chooseLayout(stacked), format, places, options);
       return work && recordWork(rt, encoder, work, input, [output]);
     },
   };

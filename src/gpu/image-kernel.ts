@@ -1,19 +1,12 @@
 import { describe, GradientError } from '../errors.js';
 import { type ImageGradientOptions, imageOptions } from '../image.js';
-import { ceilTo, foldGrid, workgroupSize } from './dispatch.js';
+import type { OutputLayout } from './arguments.js';
 import { BufferUsage, TextureUsage } from './flags.js';
 import { describeSource, type ImageSource, imageTexture, putPixels } from './image.js';
-import type { OutputLayout } from './operation.js';
-import {
-  disposable,
-  isComputePass,
-  type KernelBinding,
-  type PreparedKernel,
-  type PrepareRuntime,
-  prepareKernel,
-  refuseTimestampsInPass,
-} from './prepared.js';
+import type { PrepareRuntime } from './parts.js';
+import { disposable, isComputePass, type KernelBinding, type PreparedKernel, prepareKernel, refuseTimestampsInPass } from './prepared.js';
 import { guarded } from './scopes.js';
+import { ceilTo, foldGrid, workgroupSize } from './steps.js';
 import { CHANNEL_CODE, drawParams, imageParams } from './uniforms.js';
 
 /**

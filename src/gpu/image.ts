@@ -2,12 +2,13 @@ import { describe, GradientError } from '../errors.js';
 import { type ImageBytes, type ImageChannel, type ImageGradientOptions, imageOptions } from '../image.js';
 import { makePlan } from '../plan.js';
 import { isShared, typedArrayName } from '../typed.js';
-import { ceilTo, foldGrid, workgroupSize } from './dispatch.js';
+import { GPU_OPTION_KEYS } from './arguments.js';
 import { BufferUsage, TextureUsage } from './flags.js';
-import { type HostRuntime, hostCall } from './host.js';
-import { GPU_OPTION_KEYS } from './operation.js';
+import { hostCall } from './host.js';
+import type { ImageRuntime } from './parts.js';
 import { checkRequest, type HostRequest } from './request.js';
 import { scoped } from './scopes.js';
+import { ceilTo, foldGrid, workgroupSize } from './steps.js';
 import type { GpuJobInput } from './transfer.js';
 import { CHANNEL_CODE, imageParams } from './uniforms.js';
 
@@ -190,10 +191,6 @@ export class ImageTextures {
     this.closed = true;
     for (const t of this.free.splice(0)) if (!forgetOnly) t.destroy();
   }
-}
-
-export interface ImageRuntime extends HostRuntime {
-  readonly textures: ImageTextures;
 }
 
 /** A gpuImageGradient call, checked before any device is involved. */

@@ -21,7 +21,7 @@ export interface JobOutput {
   readonly count: number;
   /** GPU output buffers to allocate (bytes each), and where output k sits in them (element offset). */
   readonly buffers: readonly number[];
-  readonly slots: readonly { readonly buffer: number; readonly offset: number }[];
+  readonly places: readonly { readonly buffer: number; readonly offset: number }[];
 }
 
 /**
@@ -128,5 +128,5 @@ export function words(bytes: number): number {
 }
 
 export function resultBytes(job: Job): number {
-  return job.output.slots.length * regionBytes(job);
+  return job.output.places.length * regionBytes(job);
 }

@@ -1,6 +1,6 @@
 import type { OutputType } from '../types.js';
-import { ceilTo, type GpuLimits, type OutputSlot, slabAlignment } from './dispatch.js';
 import { outputBytes } from './formats.js';
+import { ceilTo, type GpuLimits, type OutputPlace, slabAlignment } from './steps.js';
 
 /**
  * The one layout planner for output and component buffers: where each of a call's outputs lies — stacked
@@ -20,9 +20,9 @@ export interface OutputArrangement {
   /** Whether the stacked buffer fits the device's largest buffer. */
   readonly fitsStacked: boolean;
   /** Output k at element k·slab of buffer 0. */
-  readonly stacked: readonly OutputSlot[];
+  readonly stacked: readonly OutputPlace[];
   /** Output k at element 0 of buffer k. */
-  readonly separate: readonly OutputSlot[];
+  readonly separate: readonly OutputPlace[];
 }
 
 export function arrangeOutputs(count: number, length: number, limits: GpuLimits, type: OutputType = 'float32'): OutputArrangement {

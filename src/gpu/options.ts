@@ -1,5 +1,5 @@
 import { describe, GradientError } from '../errors.js';
-import type { GpuLimits } from './dispatch.js';
+import type { GpuLimits } from './steps.js';
 
 /** Options of `createGradient`: the device, and tuning knobs whose defaults were measured. */
 export interface GradientContextOptions {

@@ -1,9 +1,9 @@
 import { GradientError } from '../errors.js';
 import { dawnTask } from './device.js';
-import { type GpuLimits, workgroupSize } from './dispatch.js';
 import { BufferUsage, ShaderStage } from './flags.js';
 import type { InputFormat } from './formats.js';
 import { DRAW_SHADER, imageShader, type ModuleName, moduleName, shaderSource } from './shaders.js';
+import { type GpuLimits, workgroupSize } from './steps.js';
 import type { KernelVariant } from './variant.js';
 
 /**

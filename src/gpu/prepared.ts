@@ -1,15 +1,14 @@
 import { describe, GradientError } from '../errors.js';
 import { OPERATIONS } from '../operations.js';
+import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from './arguments.js';
 import { packWeights } from './coefficients.js';
-import { ceilTo, chooseLayout, type GpuLimits, type OutputSlot, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
 import { outputBytes } from './formats.js';
 import { arrangeOutputs } from './layout.js';
-import type { Lifecycle } from './lifecycle.js';
-import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from './operation.js';
-import type { PipelineCache } from './pipelines.js';
+import type { PrepareRuntime } from './parts.js';
 import { type BoundBuffer, dispatchSteps, packUniforms, uniformStride } from './record.js';
 import { guarded } from './scopes.js';
+import { ceilTo, chooseLayout, type OutputPlace, type Step } from './steps.js';
 import { planWork, type Work } from './work.js';
 
 /** A GPU buffer, or a range of one (engines that sub-allocate buffers hand these out). */
@@ -203,14 +202,6 @@ export function disposable(Class: { prototype: { destroy(): void } }): void {
     });
 }
 
-/** What preparing a kernel uses of its context. */
-export interface PrepareRuntime {
-  readonly device: GPUDevice;
-  readonly limits: GpuLimits;
-  readonly pipelines: PipelineCache;
-  readonly life: Lifecycle;
-}
-
 /**
  * Checks the options, plans the dispatches of both output arrangements (one stacked buffer; one buffer
  * per axis), fetches their pipelines and writes the kernel's uniform and weight buffers, allocated inside
@@ -238,8 +229,8 @@ export async function prepareKernel(
   if (N > 0) checkSize(plan, format, inputElements, rt.limits);
   const arrangement = arrangeOutputs(outputCount, N, rt.limits, outputType);
   const layout = chooseLayout(plan);
-  const plannedFor = (slots: readonly OutputSlot[]) =>
-    planWork(rt.pipelines, rt.limits, plan, layout, format, slots, { op, outputType, components, componentStride: stride });
+  const plannedFor = (places: readonly OutputPlace[]) =>
+    planWork(rt.pipelines, rt.limits, plan, layout, format, places, { op, outputType, components, componentStride: stride });
   const empty = N === 0 || outputCount === 0;
   const owned = await (async () => {
     const stacked = empty ? null : await plannedFor(arrangement.stacked);

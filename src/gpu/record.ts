@@ -1,5 +1,5 @@
 import type { Plan } from '../plan.js';
-import { ceilTo, type Step } from './dispatch.js';
+import { ceilTo, type Step } from './steps.js';
 import { PARAMS_BYTES, writeParams } from './uniforms.js';
 
 /**

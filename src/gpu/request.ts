@@ -6,10 +6,10 @@ import { checkOut } from '../out.js';
 import { makePlan, type Plan } from '../plan.js';
 import { ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, GradientOptions, NumericArray, OutputType } from '../types.js';
+import { checkIndexable, checkOutputType, GPU_OPTION_KEYS } from './arguments.js';
 import { checkFloat32Coefficients } from './coefficients.js';
-import { wholeFits } from './dispatch.js';
 import { inputFormat } from './formats.js';
-import { checkIndexable, checkOutputType, GPU_OPTION_KEYS } from './operation.js';
+import { wholeFits } from './steps.js';
 import type { ResultArray } from './transfer.js';
 
 /**

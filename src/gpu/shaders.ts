@@ -15,8 +15,8 @@ import stencilTemplate from '../../shaders/stencil.wgsl?raw';
 import boundaryTemplate from '../../shaders/stencil_boundary.wgsl?raw';
 import { OPERATIONS } from '../operations.js';
 import type { OutputType } from '../types.js';
-import type { Layout } from './dispatch.js';
 import type { InputFormat } from './formats.js';
+import type { Layout } from './steps.js';
 
 /**
  * Shader assembly: the WGSL text of every module, from the files in shaders/ (the assembled text of each

@@ -1,23 +1,23 @@
 import { BufferUsage, MapMode } from './flags.js';
 import { sizeClass } from './pool.js';
-import type { StagingSlot } from './upload.js';
 
 /**
- * The host path's staging buffers: a ring per direction of at most RING_SLOTS mappable buffers, owned by
- * the context and outside the buffer pool's cap. Upload slots (MAP_WRITE) are mapped again as soon as
- * their copy is submitted, so the next call finds one mapped; readback slots (MAP_READ) are mapped once
- * their group's results are copied into them. A slot never exceeds what one group moves: once warm, no
+ * The host path's staging buffers: a ring per direction of at most RING_SIZE mappable buffers, owned by
+ * the context and outside the buffer pool's cap. Upload buffers (MAP_WRITE) are mapped again as soon
+ * as their copy is submitted, so the next call finds one mapped; readback buffers (MAP_READ) are mapped
+ * once their group's results are copied into them. None exceeds what one group moves: once warm, no
  * call creates a mappable buffer.
  */
 
-export const RING_SLOTS = 3;
+export const RING_SIZE = 3;
 
-export interface Slot extends StagingSlot {
-  buffer: GPUBuffer;
+/** One mappable buffer of a ring, and its state. */
+export interface StagingBuffer {
+  readonly buffer: GPUBuffer;
   busy: boolean;
-  /** Upload slots: mapped for writing now (the last re-map has resolved). */
+  /** Upload buffers: mapped for writing now (the last re-map has resolved). */
   mapped: boolean;
-  /** Resolves once the slot is mapped (upload slots) or usable. */
+  /** Resolves once the buffer is mapped (upload buffers) or usable. */
   ready: Promise<void>;
 }
 
@@ -36,8 +36,8 @@ const UPLOAD = BufferUsage.MAP_WRITE | BufferUsage.COPY_SRC;
 const READBACK = BufferUsage.MAP_READ | BufferUsage.COPY_DST;
 
 export class Staging {
-  private readonly uploads: Slot[] = [];
-  private readonly readbacks: Slot[] = [];
+  private readonly uploads: StagingBuffer[] = [];
+  private readonly readbacks: StagingBuffer[] = [];
   private readonly waiters: (() => void)[] = [];
   private closed = false;
 
@@ -46,18 +46,18 @@ export class Staging {
     private readonly hooks: StagingHooks,
   ) {}
 
-  /** A free upload slot of at least `bytes`, mapped (waiting for one while all are busy), marked busy. */
-  acquireUpload(bytes: number): Promise<Slot> {
+  /** A free upload buffer of at least `bytes`, mapped (waiting for one while all are busy), marked busy. */
+  acquireUpload(bytes: number): Promise<StagingBuffer> {
     return this.acquire(this.uploads, bytes, UPLOAD, true);
   }
 
-  /** A free readback slot of at least `bytes` (waiting for one while all are busy), marked busy. */
-  acquireReadback(bytes: number): Promise<Slot> {
+  /** A free readback buffer of at least `bytes` (waiting for one while all are busy), marked busy. */
+  acquireReadback(bytes: number): Promise<StagingBuffer> {
     return this.acquire(this.readbacks, bytes, READBACK, false);
   }
 
-  /** A free upload slot of at least `bytes` that is mapped now, marked busy; null when there is none. */
-  readyUpload(bytes: number): Slot | null {
+  /** A free upload buffer of at least `bytes` that is mapped now, marked busy; null when there is none. */
+  readyUpload(bytes: number): StagingBuffer | null {
     if (this.closed) return null;
     const size = sizeClass(bytes);
     const ready = this.uploads.filter((s) => !s.busy && s.mapped && s.buffer.size >= size).sort(bySize)[0];
@@ -66,90 +66,90 @@ export class Staging {
   }
 
   /**
-   * A new upload slot of at least `bytes`, created mapped and marked busy, where the ring has room or a
-   * free slot too small to keep; null when every slot is busy (or mapping again, and big enough). The
+   * A new upload buffer of at least `bytes`, created mapped and marked busy, where the ring has room or a
+   * free one too small to keep; null when every one is busy (or mapping again, and big enough). The
    * caller runs this inside its error scopes.
    */
-  newMappedUpload(bytes: number): Slot | null {
+  newMappedUpload(bytes: number): StagingBuffer | null {
     if (this.closed) return null;
     const size = sizeClass(bytes);
-    if (this.uploads.length >= RING_SLOTS) {
+    if (this.uploads.length >= RING_SIZE) {
       const small = this.uploads.filter((s) => !s.busy && s.buffer.size < size).sort(bySize)[0];
       if (!small) return null;
       this.drop(small, false);
     }
     const buffer = this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage: UPLOAD, mappedAtCreation: true });
-    const slot: Slot = { buffer, busy: true, mapped: true, ready: Promise.resolve() };
-    this.uploads.push(slot);
-    return slot;
+    const staged: StagingBuffer = { buffer, busy: true, mapped: true, ready: Promise.resolve() };
+    this.uploads.push(staged);
+    return staged;
   }
 
-  /** Maps an upload slot again (its copy is submitted) and frees it: it is ready for the next call once mapped. */
-  remap(slot: Slot): void {
-    slot.ready = this.hooks.waitForMap(slot.buffer.mapAsync(MapMode.WRITE)).then(
+  /** Maps an upload buffer again (its copy is submitted) and frees it: it is ready for the next call once mapped. */
+  remap(staged: StagingBuffer): void {
+    staged.ready = this.hooks.waitForMap(staged.buffer.mapAsync(MapMode.WRITE)).then(
       () => {
-        slot.mapped = true;
+        staged.mapped = true;
       },
       () => {
-        // A failed re-map (device lost or destroyed) leaves the slot unusable: drop it.
-        this.drop(slot);
+        // A failed re-map (device lost or destroyed) leaves the buffer unusable: drop it.
+        this.drop(staged);
       },
     );
-    this.release(slot);
+    this.release(staged);
   }
 
-  /** Frees a slot for the next group (destroyed instead once the staging is closed). */
-  release(slot: Slot): void {
-    slot.busy = false;
-    if (this.closed) slot.buffer.destroy();
+  /** Frees a staging buffer for the next group (destroyed instead once the staging is closed). */
+  release(staged: StagingBuffer): void {
+    staged.busy = false;
+    if (this.closed) staged.buffer.destroy();
     this.wake();
   }
 
-  /** Destroys a slot (of either ring) whose work failed or that is being replaced. */
-  drop(slot: Slot, wake = true): void {
+  /** Destroys a staging buffer (of either ring) whose work failed or that is being replaced. */
+  drop(staged: StagingBuffer, wake = true): void {
     for (const ring of [this.uploads, this.readbacks]) {
-      const i = ring.indexOf(slot);
+      const i = ring.indexOf(staged);
       if (i >= 0) ring.splice(i, 1);
     }
-    slot.buffer.destroy();
+    staged.buffer.destroy();
     if (wake) this.wake();
   }
 
-  /** Bytes held in staging slots (for stats). */
+  /** Bytes held in staging buffers (for stats). */
   bytes(): number {
     return [...this.uploads, ...this.readbacks].reduce((sum, s) => sum + s.buffer.size, 0);
   }
 
-  /** Slots per ring (tests). */
+  /** Staging buffers per ring (tests). */
   counts(): { uploads: number; readbacks: number } {
     return { uploads: this.uploads.length, readbacks: this.readbacks.length };
   }
 
-  /** Destroys the free slots (forgets them all when the device is lost); busy ones go when released. */
+  /** Destroys the free staging buffers (forgets them all when the device is lost); busy ones go when released. */
   close(forgetOnly = false): void {
     this.closed = true;
-    for (const slot of [...this.uploads, ...this.readbacks]) if (!slot.busy && !forgetOnly) slot.buffer.destroy();
+    for (const staged of [...this.uploads, ...this.readbacks]) if (!staged.busy && !forgetOnly) staged.buffer.destroy();
     this.uploads.length = 0;
     this.readbacks.length = 0;
     this.wake(); // waiters find the staging closed and fail
   }
 
-  private async acquire(ring: Slot[], bytes: number, usage: number, mapped: boolean): Promise<Slot> {
+  private async acquire(ring: StagingBuffer[], bytes: number, usage: number, mapped: boolean): Promise<StagingBuffer> {
     const size = sizeClass(bytes);
     for (;;) {
       if (this.closed) this.hooks.checkUsable();
       const free = ring.filter((s) => !s.busy);
-      const slot = free.filter((s) => s.buffer.size >= size).sort(bySize)[0];
-      if (!slot && (ring.length < RING_SLOTS || free.length > 0)) {
-        // A new slot, or one replacing the smallest free slot (too small for this job); it joins the ring
-        // before any await, so concurrent acquirers never grow the ring past RING_SLOTS. A new upload slot
-        // is created mapped: no round trip before its first use.
-        const old = ring.length < RING_SLOTS ? null : free.sort(bySize)[0];
+      const staged = free.filter((s) => s.buffer.size >= size).sort(bySize)[0];
+      if (!staged && (ring.length < RING_SIZE || free.length > 0)) {
+        // A new buffer, or one replacing the smallest free one (too small for this job); it joins the ring
+        // before any await, so concurrent acquirers never grow the ring past RING_SIZE. A new upload
+        // buffer is created mapped: no round trip before its first use.
+        const old = ring.length < RING_SIZE ? null : free.sort(bySize)[0];
         if (old) this.drop(old, false);
         const { value: buffer, errors } = this.hooks.scoped(() =>
           this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage, mappedAtCreation: mapped }),
         );
-        const created: Slot = { buffer, busy: true, mapped, ready: Promise.resolve() };
+        const created: StagingBuffer = { buffer, busy: true, mapped, ready: Promise.resolve() };
         ring.push(created);
         const error = await errors;
         if (error) {
@@ -158,10 +158,10 @@ export class Staging {
         }
         return created;
       }
-      if (slot) {
-        slot.busy = true;
-        await this.hooks.whileAlive(slot.ready);
-        return slot;
+      if (staged) {
+        staged.busy = true;
+        await this.hooks.whileAlive(staged.ready);
+        return staged;
       }
       await new Promise<void>((wake) => this.waiters.push(wake));
     }
@@ -176,6 +176,6 @@ export class Staging {
   }
 }
 
-function bySize(a: Slot, b: Slot): number {
+function bySize(a: StagingBuffer, b: StagingBuffer): number {
   return a.buffer.size - b.buffer.size;
 }

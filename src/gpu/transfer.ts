@@ -13,7 +13,7 @@ import {
 import { MapWaiter } from './map-wait.js';
 import { copyIntoMapped, downloadInto } from './mapped.js';
 import { type BufferPool, sizeClass } from './pool.js';
-import { RING_SLOTS, type Slot, Staging } from './staging.js';
+import { RING_SIZE, Staging, type StagingBuffer } from './staging.js';
 import {
   inputBytes,
   isGpuInput,
@@ -26,21 +26,21 @@ import {
 } from './upload.js';
 
 /**
- * Host arrays ↔ GPU for one context: the scheduler. A host call is cut into pieces (dispatch.ts,
+ * Host arrays ↔ GPU for one context: the scheduler. A host call is cut into pieces (steps.ts,
  * planPieces); each piece is a job (jobs.ts): its input goes up, its work is recorded, its outputs come
  * back into host arrays. Jobs queued in the same turn of the event loop (concurrent calls, or the first
  * pieces of a streamed one) share one command buffer, one submit and one map round trip ("group
- * commit"), up to `chunkBytes` of results and RING_SLOTS staged uploads per group. The parts it drives:
+ * commit"), up to `chunkBytes` of results and RING_SIZE staged uploads per group. The parts it drives:
  *
  * - upload.ts: how input bytes are written, and the path chosen by size. A one-piece call's input is
  *   taken while the call is made (`take`), so the caller may refill its arrays as soon as it returns; a
  *   streamed call's pieces are written when their group is recorded. Inputs go up with queue.writeBuffer
  *   up to WRITE_BUFFER_MAX bytes (always where maps wait for a poll, Firefox), larger ones through a
- *   staging slot (a taken input that finds no slot mapped, with three large calls in flight, goes through
+ *   staging buffer (a taken input that finds none mapped, with three large calls in flight, goes through
  *   writeBuffer). Staging beat writeBuffer for large uploads through Dawn (256 MiB: 46 ms on an H100 and
  *   32 ms on an H200, against 280 / 89 ms for writeBuffer and 244 / 103 ms for a new mappedAtCreation
  *   buffer; bench/results/*-run{6,7}-gpu.json).
- * - staging.ts: the rings of MAP_WRITE and MAP_READ slots; results come back through one map per group.
+ * - staging.ts: the rings of MAP_WRITE and MAP_READ buffers; results come back through one map per group.
  * - map-wait.ts: waiting for those maps, with the empty submits Firefox needs.
  * - mapped.ts: copies into and out of mapped ranges.
  */
@@ -58,7 +58,7 @@ export class Transfer {
   private queue: { job: Job; done: (error?: unknown) => void }[] = [];
   private flushScheduled = false;
   private scratch = new ArrayBuffer(0);
-  /** Groups take their upload slots one group at a time, so two groups never hold part of the ring each and wait for the rest. */
+  /** Groups take their upload buffers one group at a time, so two groups never hold part of the ring each and wait for the rest. */
   private uploadTurn: Promise<void> = Promise.resolve();
   readonly stats: TransferStats = {
     groups: 0,
@@ -94,17 +94,17 @@ export class Transfer {
     });
   }
 
-  /** Bytes held in staging slots (for stats). */
+  /** Bytes held in staging buffers (for stats). */
   stagingBytes(): number {
     return this.staging.bytes();
   }
 
-  /** Staging slots per ring (tests). */
-  stagingSlots(): { uploads: number; readbacks: number } {
+  /** Staging buffers per ring (tests). */
+  stagingBuffers(): { uploads: number; readbacks: number } {
     return this.staging.counts();
   }
 
-  /** Destroys the staging slots; slots still in use are destroyed when their job ends. */
+  /** Destroys the staging buffers; those still in use are destroyed when their job ends. */
   destroy(forgetOnly = false): void {
     this.staging.close(forgetOnly);
     this.maps.stop();
@@ -114,14 +114,14 @@ export class Transfer {
     this.flushScheduled = false;
     const queued = this.queue;
     this.queue = [];
-    // Groups of at most chunkBytes of results (a larger job alone) and at most RING_SLOTS staged uploads.
+    // Groups of at most chunkBytes of results (a larger job alone) and at most RING_SIZE staged uploads.
     let group: typeof queued = [],
       bytes = 0,
       staged = 0;
     for (const entry of queued) {
       const size = resultBytes(entry.job),
-        stages = this.viaStaging(entry.job) ? 1 : 0; // taken inputs hold their slot already
-      if (group.length > 0 && (bytes + size > this.options.chunkBytes || staged + stages > RING_SLOTS)) {
+        stages = this.viaStaging(entry.job) ? 1 : 0; // taken inputs hold their upload buffer already
+      if (group.length > 0 && (bytes + size > this.options.chunkBytes || staged + stages > RING_SIZE)) {
         void this.runGroup(group);
         group = [];
         bytes = 0;
@@ -136,10 +136,10 @@ export class Transfer {
 
   private async runGroup(group: { job: Job; done: (error?: unknown) => void }[]): Promise<void> {
     const used: GPUBuffer[] = [];
-    let readback: Slot | null = null;
-    const staged: Slot[] = [];
-    // Staging slots that taken inputs were written into: copied from by this group's commands.
-    const takenSlots = group.flatMap(({ job }) => (isTaken(job.input) && job.input.staging ? [job.input.staging as Slot] : []));
+    let readback: StagingBuffer | null = null;
+    const staged: StagingBuffer[] = [];
+    // Staging buffers that taken inputs were written into: copied from by this group's commands.
+    const takenStaging = group.flatMap(({ job }) => (isTaken(job.input) && job.input.staging ? [job.input.staging as StagingBuffer] : []));
     for (const { job } of group) if (isTaken(job.input)) used.push(job.input.buffer);
     const outcomes: (unknown | undefined)[] = group.map(() => undefined);
     let submitted = false;
@@ -179,8 +179,8 @@ export class Transfer {
 
       const t0 = performance.now();
       let uploadMs = 0;
-      // Where output k of job i lands in the readback slot (a batch lays its jobs' outputs out by output).
-      const positions = jobs.map((job, i) => job.output.slots.map((_, k) => offsets[i] + k * regionBytes(job)));
+      // Where output k of job i lands in the readback buffer (a batch lays its jobs' outputs out by output).
+      const positions = jobs.map((job, i) => job.output.places.map((_, k) => offsets[i] + k * regionBytes(job)));
       const recordJob = (encoder: GPUCommandEncoder, i: number) => {
         const job = jobs[i];
         const bytes = inputBytes(job.input);
@@ -195,11 +195,11 @@ export class Transfer {
           if (isGpuInput(job.input)) {
             used.push(...job.input.record(encoder, input));
           } else if (viaStaging[i]) {
-            const slot = staged[i];
-            writeInput(job.input, (byteOffset, view) => copyIntoMapped(slot.buffer, byteOffset, view), this.scratchOf.bind(this));
-            slot.buffer.unmap();
-            slot.mapped = false;
-            encoder.copyBufferToBuffer(slot.buffer, 0, input, 0, bytes);
+            const upload = staged[i];
+            writeInput(job.input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), this.scratchOf.bind(this));
+            upload.buffer.unmap();
+            upload.mapped = false;
+            encoder.copyBufferToBuffer(upload.buffer, 0, input, 0, bytes);
           } else {
             writeInput(job.input, (byteOffset, view) => this.device.queue.writeBuffer(input, byteOffset, view), this.scratchOf.bind(this));
           }
@@ -208,9 +208,9 @@ export class Transfer {
         const outputs = job.output.buffers.map((size) => this.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
         used.push(...outputs);
         used.push(...job.record(encoder, input, outputs));
-        const { slots, count, elementBytes: eb } = job.output;
-        slots.forEach((slot, k) =>
-          encoder.copyBufferToBuffer(outputs[slot.buffer], slot.offset * eb, readback!.buffer, positions[i][k], words(count * eb)),
+        const { places, count, elementBytes: eb } = job.output;
+        places.forEach((place, k) =>
+          encoder.copyBufferToBuffer(outputs[place.buffer], place.offset * eb, readback!.buffer, positions[i][k], words(count * eb)),
         );
       };
       // `count` jobs from `first` (inputs taken with writeBuffer) in one dispatch over their stacked
@@ -223,7 +223,7 @@ export class Transfer {
         const inBytes = inputBytes(job.input);
         const slab = batch.slab(count);
         const input = this.pool.acquire(count * inBytes, INPUT_USAGE);
-        const output = this.pool.acquire(job.output.slots.length * slab * eb, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
+        const output = this.pool.acquire(job.output.places.length * slab * eb, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
         for (let j = 0; j < count; j++)
           encoder.copyBufferToBuffer((jobs[first + j].input as TakenInput).buffer, 0, input, j * inBytes, inBytes);
         const temps = batch.record(encoder, input, output, count);
@@ -234,7 +234,7 @@ export class Transfer {
           return false;
         }
         used.push(input, output, ...temps);
-        job.output.slots.forEach((_, k) => {
+        job.output.places.forEach((_, k) => {
           const at = offsets[first] + k * count * size * eb;
           encoder.copyBufferToBuffer(output, k * slab * eb, readback!.buffer, at, count * size * eb);
           for (let j = 0; j < count; j++) positions[first + j][k] = at + j * size * eb;
@@ -255,8 +255,8 @@ export class Transfer {
       submitted = true;
       this.stats.uploadMs += uploadMs;
       this.stats.recordMs += performance.now() - t0 - uploadMs;
-      // The staging slots are mapped again right away: the map resolves once the copies above are done.
-      for (const slot of [...staged, ...takenSlots]) if (slot) this.staging.remap(slot);
+      // The upload buffers are mapped again right away: the map resolves once the copies above are done.
+      for (const upload of [...staged, ...takenStaging]) if (upload) this.staging.remap(upload);
 
       const t1 = performance.now();
       // The error scopes first, then the map: in headless Chromium a map requested before the scopes had
@@ -291,7 +291,7 @@ export class Transfer {
       // Buffers of work that failed half-way may still be in use: destroy rather than pool them.
       for (const b of used) this.pool.destroy(b);
       if (readback) this.staging.drop(readback);
-      if (!submitted) for (const slot of [...staged, ...takenSlots]) if (slot) this.staging.drop(slot);
+      if (!submitted) for (const upload of [...staged, ...takenStaging]) if (upload) this.staging.drop(upload);
       const reported = this.hooks.translate(error);
       group.forEach((g, i) => g.done(outcomes[i] ?? reported));
     }
@@ -299,7 +299,7 @@ export class Transfer {
 
   /**
    * Takes a one-piece call's input now, while the call is being made: written with queue.writeBuffer
-   * (which copies at once), or into an upload slot that is mapped now (large inputs), to be copied on
+   * (which copies at once), or into an upload buffer that is mapped now (large inputs), to be copied on
    * the GPU when its group is recorded. The job then owns the buffers; `discard` frees them if the call
    * fails before it runs.
    */
@@ -314,17 +314,17 @@ export class Transfer {
       buffer ??= this.pool.create(bytes, INPUT_USAGE);
       if (stages && !staging) staging = this.staging.newMappedUpload(bytes);
       const into = buffer;
-      const slot = staging;
-      if (slot) {
-        writeInput(input, (byteOffset, view) => copyIntoMapped(slot.buffer, byteOffset, view), this.scratchOf.bind(this));
-        slot.buffer.unmap();
-        slot.mapped = false;
+      const upload = staging;
+      if (upload) {
+        writeInput(input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), this.scratchOf.bind(this));
+        upload.buffer.unmap();
+        upload.mapped = false;
       } else {
         writeInput(input, (byteOffset, view) => this.device.queue.writeBuffer(into, byteOffset, view), this.scratchOf.bind(this));
       }
     };
     // A call that allocates writes inside error scopes (out of memory → gpu-error, and the writes into
-    // what failed to allocate stay captured too). One that reuses a pooled buffer and a mapped slot
+    // what failed to allocate stay captured too). One that reuses a pooled buffer and a mapped upload
     // cannot fail validation, and skips them: a scope pair per call made a 64² call's upload phase
     // 0.02 → 0.06-0.08 ms in Node on SwiftShader (bench/latency.mjs).
     let errors = NO_ERRORS;
@@ -337,15 +337,15 @@ export class Transfer {
   /** Frees a taken input whose call failed before its job ran. */
   discard(input: TakenInput): void {
     this.pool.release(input.buffer);
-    if (input.staging) this.staging.remap(input.staging as Slot);
+    if (input.staging) this.staging.remap(input.staging as StagingBuffer);
   }
 
-  /** Whether a job's input is written into a staging slot when its group is recorded (streamed pieces). */
+  /** Whether a job's input is written into a staging upload when its group is recorded (streamed pieces). */
   private viaStaging(job: Job): boolean {
     return !isGpuInput(job.input) && !isTaken(job.input) && this.stagesUpload(inputBytes(job.input));
   }
 
-  /** Whether an input of `bytes` goes up through a staging slot rather than queue.writeBuffer. */
+  /** Whether an input of `bytes` goes up through a staging upload rather than queue.writeBuffer. */
   private stagesUpload(bytes: number): boolean {
     return !this.options.pollingMaps && bytes > WRITE_BUFFER_MAX;
   }

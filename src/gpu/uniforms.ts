@@ -1,7 +1,7 @@
 import type { ImageChannel } from '../image.js';
 import type { AxisPlan, Plan } from '../plan.js';
 import { axisCoefficients, weightRowPad } from './coefficients.js';
-import { MAX_AXES_PER_DISPATCH } from './dispatch.js';
+import { MAX_AXES_PER_DISPATCH } from './steps.js';
 
 /**
  * The uniform structs the shaders read — `Params`/`Axis` (shaders/gradient.wgsl), `ImageParams`

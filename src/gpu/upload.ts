@@ -44,14 +44,10 @@ export interface TakenInput {
   readonly taken: true;
   readonly bytes: number;
   readonly buffer: GPUBuffer;
-  readonly staging: StagingSlot | null;
+  /** One of the transfer layer's staging buffers (staging.ts), or null. */
+  readonly staging: { readonly buffer: GPUBuffer } | null;
   /** The error scopes around the writes: the first error, or null. */
   readonly errors: Promise<Error | null>;
-}
-
-/** A staging buffer of the transfer layer's ring. */
-export interface StagingSlot {
-  readonly buffer: GPUBuffer;
 }
 
 export type AnyJobInput = JobInput | GpuJobInput | TakenInput;

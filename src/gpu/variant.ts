@@ -1,7 +1,7 @@
 import { OPERATIONS, type Operation } from '../operations.js';
 import type { AxisPlan, Plan } from '../plan.js';
 import type { OutputType } from '../types.js';
-import type { Layout } from './dispatch.js';
+import type { Layout } from './steps.js';
 
 /**
  * Which pipeline a dispatch needs: its entry point and the override constants it is specialised with,

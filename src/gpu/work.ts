@@ -2,16 +2,16 @@ import { OPERATIONS, type Operation } from '../operations.js';
 import type { Plan } from '../plan.js';
 import type { OutputType } from '../types.js';
 import { packWeights } from './coefficients.js';
-import { type GpuLimits, type Layout, type OutputSlot, type Piece, planFusedSteps, planSteps, type Step } from './dispatch.js';
 import { BufferUsage } from './flags.js';
 import { type InputFormat, outputBytes } from './formats.js';
+import type { Recorder } from './parts.js';
 import type { PipelineCache } from './pipelines.js';
-import type { BufferPool } from './pool.js';
 import { dispatchSteps, packUniforms, uniformStride } from './record.js';
+import { type GpuLimits, type Layout, type OutputPlace, type Piece, planFusedSteps, planSteps, type Step } from './steps.js';
 import { keepsAxisOrder, kernelVariant } from './variant.js';
 
 /**
- * Work of one call (or one streamed piece): the plan split into dispatches (dispatch.ts) with the
+ * Work of one call (or one streamed piece): the plan split into dispatches (steps.ts) with the
  * pipeline of each, and its recording with uniform and weight buffers borrowed from the pool.
  */
 
@@ -35,12 +35,12 @@ export interface WorkOptions {
   readonly componentStride: number;
 }
 
-/** Splits a plan (or one piece of it) into dispatches writing `slots` (pure: dispatch.ts). */
+/** Splits a plan (or one piece of it) into dispatches writing the outputs at `places` (pure: steps.ts). */
 function stepsOf(
   plan: Plan,
   layout: Layout,
   format: InputFormat,
-  slots: readonly OutputSlot[],
+  places: readonly OutputPlace[],
   options: WorkOptions,
   limits: GpuLimits,
   piece?: Piece,
@@ -48,8 +48,8 @@ function stepsOf(
   const { op, components, componentStride } = options;
   const bpe = format.bytesPerElement;
   return OPERATIONS[op].perAxis
-    ? planSteps(plan, layout, bpe, slots, limits, piece)
-    : planFusedSteps(plan, layout, bpe, components, componentStride, slots, limits, keepsAxisOrder(op), piece);
+    ? planSteps(plan, layout, bpe, places, limits, piece)
+    : planFusedSteps(plan, layout, bpe, components, componentStride, places, limits, keepsAxisOrder(op), piece);
 }
 
 /** The pipeline variant of each step. */
@@ -65,18 +65,18 @@ function variantsOf(plan: Plan, layout: Layout, options: WorkOptions, steps: rea
   );
 }
 
-/** Splits a plan (or one piece of it) into dispatches writing `slots`, and fetches (or builds) the pipeline of each. */
+/** Splits a plan (or one piece of it) into dispatches writing the outputs at `places`, and fetches (or builds) the pipeline of each. */
 export async function planWork(
   pipelines: PipelineCache,
   limits: GpuLimits,
   plan: Plan,
   layout: Layout,
   format: InputFormat,
-  slots: readonly OutputSlot[],
+  places: readonly OutputPlace[],
   options: WorkOptions,
   piece?: Piece,
 ): Promise<Work> {
-  const steps = stepsOf(plan, layout, format, slots, options, limits, piece);
+  const steps = stepsOf(plan, layout, format, places, options, limits, piece);
   const built = await Promise.all(variantsOf(plan, layout, options, steps).map((v) => pipelines.pipeline(format, v)));
   return { plan, format, steps, pipelines: built, ...options };
 }
@@ -91,20 +91,12 @@ export function readyWork(
   plan: Plan,
   layout: Layout,
   format: InputFormat,
-  slots: readonly OutputSlot[],
+  places: readonly OutputPlace[],
   options: WorkOptions,
 ): Work | null {
-  const steps = stepsOf(plan, layout, format, slots, options, limits);
+  const steps = stepsOf(plan, layout, format, places, options, limits);
   const built = variantsOf(plan, layout, options, steps).map((v) => pipelines.ready(format, v));
   return built.every((p) => p !== null) ? { plan, format, steps, pipelines: built as GPUComputePipeline[], ...options } : null;
-}
-
-/** What recording borrows: the device, its pipeline cache (layout, empty weights) and the pool. */
-export interface Recorder {
-  readonly device: GPUDevice;
-  readonly limits: GpuLimits;
-  readonly pipelines: PipelineCache;
-  readonly pool: BufferPool;
 }
 
 /**

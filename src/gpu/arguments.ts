@@ -4,9 +4,9 @@ import { derivedOperation, OPERATIONS, type Operation, outputsOf } from '../oper
 import { makePlan, type Plan } from '../plan.js';
 import type { DataKind, GradientOptions, OutputType } from '../types.js';
 import { checkFloat32Coefficients } from './coefficients.js';
-import { ceilTo, type GpuLimits } from './dispatch.js';
 import { GPU_DTYPES, type InputFormat, inputFormat, outputBytes } from './formats.js';
 import { arrangeOutputs, defaultComponentStride } from './layout.js';
+import { ceilTo, type GpuLimits } from './steps.js';
 
 /**
  * What a GPU call computes and how big its buffers are: the operation, its output count, the byte layout

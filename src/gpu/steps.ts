@@ -61,7 +61,7 @@ export function foldGrid(workgroups: number, maxPerDim: number): [number, number
 }
 
 /** Where one axis's output lives: buffer number and element offset (aligned for binding). */
-export interface OutputSlot {
+export interface OutputPlace {
   readonly buffer: number;
   readonly offset: number;
 }
@@ -236,7 +236,7 @@ export function planFusedSteps(
   bytesPerElement: number,
   components: number,
   componentStride: number,
-  outputs: readonly OutputSlot[],
+  outputs: readonly OutputPlace[],
   limits: GpuLimits,
   keepAxisOrder = false,
   piece: Piece = wholeArray(plan.size),
@@ -276,7 +276,7 @@ export function planSteps(
   plan: Plan,
   layout: Layout,
   bytesPerElement: number,
-  outputs: readonly OutputSlot[],
+  outputs: readonly OutputPlace[],
   limits: GpuLimits,
   piece: Piece = wholeArray(plan.size),
 ): Step[] {

@@ -2,18 +2,18 @@ import { describe, expect, it } from 'vitest';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { describeData } from '../src/data';
 import { packWeights } from '../src/gpu/coefficients';
+import { DRAW_SHADER, imageShader } from '../src/gpu/shaders';
 import {
   ceilTo,
   chooseLayout,
   foldGrid,
   type GpuLimits,
-  type OutputSlot,
+  type OutputPlace,
   planPieces,
   planSteps,
   stencilReach,
   workgroupSize,
-} from '../src/gpu/dispatch';
-import { DRAW_SHADER, imageShader } from '../src/gpu/shaders';
+} from '../src/gpu/steps';
 import {
   AXIS_BYTES,
   AXIS_FIELDS,
@@ -80,7 +80,7 @@ function checkCoverage(shape: number[], edgeOrder: 1 | 2, limits: GpuLimits, byt
   const layout = chooseLayout(p);
   const unit = layout === 'vec4' ? 4 : 1;
   const slab = ceilTo(p.size, 64);
-  const slots: OutputSlot[] = p.axes.map((_, k) => ({ buffer: 0, offset: k * slab }));
+  const slots: OutputPlace[] = p.axes.map((_, k) => ({ buffer: 0, offset: k * slab }));
   const steps = planSteps(p, layout, bytes, slots, limits);
   const written = p.axes.map(() => new Uint8Array(p.size));
   const maxBind = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
