@@ -29,6 +29,10 @@ export interface AxisCoefficientSet {
 
 export interface OperationSpec {
   readonly name: Operation;
+  /** The public name (host methods, one-call functions, `derived`); curl's two operations share one, told apart by `axes`. */
+  readonly publicName: OperationName;
+  /** The number of selected axes it is for, where its public name has one operation per count (curl). */
+  readonly axes?: number;
   /** The shader's `OP` override; WGSL names it `constant` (OP_GRADIENT, …), generated from this table. */
   readonly code: number;
   readonly constant: string;
@@ -61,6 +65,7 @@ const nothing = () => {};
 export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
   gradient: {
     name: 'gradient',
+    publicName: 'gradient',
     code: 0,
     constant: 'OP_GRADIENT',
     entry: 'main',
@@ -75,6 +80,7 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
   },
   magnitude: {
     name: 'magnitude',
+    publicName: 'magnitude',
     code: 1,
     constant: 'OP_MAGNITUDE',
     entry: 'main',
@@ -89,6 +95,7 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
   },
   divergence: {
     name: 'divergence',
+    publicName: 'divergence',
     code: 2,
     constant: 'OP_DIVERGENCE',
     entry: 'main',
@@ -103,6 +110,8 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
   },
   curl2: {
     name: 'curl2',
+    publicName: 'curl',
+    axes: 2,
     code: 3,
     constant: 'OP_CURL2',
     entry: 'curl',
@@ -117,6 +126,8 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
   },
   curl3: {
     name: 'curl3',
+    publicName: 'curl',
+    axes: 3,
     code: 4,
     constant: 'OP_CURL3',
     entry: 'curl',
@@ -131,6 +142,7 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
   },
   laplacian: {
     name: 'laplacian',
+    publicName: 'laplacian',
     code: 5,
     constant: 'OP_LAPLACIAN',
     entry: 'main',
@@ -160,16 +172,23 @@ export type OperationName = 'gradient' | 'magnitude' | 'divergence' | 'curl' | '
  * GPU-resident work, whose stacked components are not counted).
  */
 export function operationFor(name: OperationName, plan: Plan, inputs: number): Operation {
-  const op: Operation = name === 'curl' ? (plan.axes.length === 2 ? 'curl2' : 'curl3') : name;
-  OPERATIONS[op].check(plan, inputs);
-  return op;
+  const named = Object.values(OPERATIONS).filter((o) => o.publicName === name);
+  // Curl: the operation for this many axes, else the last, whose check refuses the count.
+  const spec = named.find((o) => o.axes === undefined || o.axes === plan.axes.length) ?? named[named.length - 1];
+  spec.check(plan, inputs);
+  return spec.name;
 }
+
+/** The fused operations' public names, in the registry's order (what `derived` takes). */
+const DERIVED_NAMES = [...new Set(Object.values(OPERATIONS).map((o) => o.publicName))].filter((n) => n !== 'gradient');
 
 /** `prepare`'s `derived` option: a fused operation's name, or undefined for the gradient. */
 export function derivedOperation(derived: unknown, plan: Plan): Operation {
   if (derived === undefined) return 'gradient';
-  if (derived === 'magnitude' || derived === 'divergence' || derived === 'curl' || derived === 'laplacian') {
-    return operationFor(derived, plan, plan.axes.length);
-  }
-  throw new GradientError('invalid-option', `derived: ${describe(derived)} must be 'magnitude', 'divergence', 'curl' or 'laplacian'`);
+  if ((DERIVED_NAMES as unknown[]).includes(derived)) return operationFor(derived as OperationName, plan, plan.axes.length);
+  const names = DERIVED_NAMES.map((n) => `'${n}'`);
+  throw new GradientError(
+    'invalid-option',
+    `derived: ${describe(derived)} must be ${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`,
+  );
 }
