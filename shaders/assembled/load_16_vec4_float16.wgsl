@@ -16,9 +16,9 @@ override FLOAT16: bool = false;
 // Two halves of a word as f32, by unpack2x16float: exact for every normal half. Subnormal halves (Vulkan
 // lets a conversion flush them to zero) and infinities and NaN (whose conversion WGSL leaves to the
 // implementation) come through exactly on the engines the tests run on (Dawn and wgpu on SwiftShader);
-// on GPUs that is not tested. Decoding those from the bits instead, behind a test of each word, made
-// float16 in and out take 0.200 ms instead of 0.132 ms for 8192² on an NVIDIA H200, as long as the
-// float32 kernel (bench/NOTES.md, run 13), so the hardware conversion stays.
+// on GPUs that is not tested. Decoding those from the bits instead, behind a test of each word, made the
+// float16 kernel as slow as the float32 one on an NVIDIA H200 (bench/NOTES.md, run 13), so the hardware
+// conversion stays.
 fn halves(w: u32) -> vec2<f32> {
   return unpack2x16float(w);
 }

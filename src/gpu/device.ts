@@ -7,8 +7,9 @@ import { GradientError } from '../errors.js';
 
 // Dawn crashes if the object `create()` returned is collected while its devices live, or while it still
 // has events to deliver: destroyDefaultGradient() right after a first call let it go with a pipeline
-// compile, error scopes and maps still pending, and the process died ~100 ms later (SIGSEGV in
-// InstanceBase::ProcessEvents, or SIGABRT; 8 of 8 runs of a destroy 1 ms after the call, webgpu 0.6.2).
+// compile, error scopes and maps still pending, and the process died soon after (SIGSEGV in
+// InstanceBase::ProcessEvents, or SIGABRT: every run of a destroy 1 ms after the call, webgpu 0.6.2;
+// test/processes/destroy-timing.mjs).
 // So it is kept here and dropped (releaseDawn) only once every device requested from it is destroyed or
 // lost, every Dawn promise the library made (dawnTask) has settled, and one more macrotask has passed.
 let dawnGpu: GPU | null = null;

@@ -1,11 +1,11 @@
 import { dawnTask, engine } from './device.js';
 
 /**
- * Waiting for buffer maps. Firefox resolves mapAsync only at a periodic poll (~100 ms) unless more work
- * is submitted: headless Firefox ESR 153 took 100 ms for a bare write + copy + map round trip, and 1 ms
- * with an empty command buffer submitted every millisecond while the map was pending (bench/latency.mjs;
- * a 64² call 201 → 3 ms). So there, and only there, the queue is kept moving while any map is pending.
- * Deno's wgpu maps take ~11.5 ms and submits do not shorten them; Dawn (Chromium, Node, Bun) needs none.
+ * Waiting for buffer maps. Firefox resolves mapAsync only at a periodic poll (about a tenth of a second)
+ * unless more work is submitted; with an empty command buffer submitted every millisecond while a map is
+ * pending, a small call in headless Firefox ESR 153 became some sixty times faster (bench/NOTES.md, host
+ * path; bench/latency.mjs). So there, and only there, the queue is kept moving while any map is pending.
+ * Deno's wgpu maps are slow too, but submits do not shorten them; Dawn (Chromium, Node, Bun) needs none.
  */
 
 /** Whether this engine resolves maps only at its poll unless work is submitted (Firefox, told by its user agent). */

@@ -22,7 +22,7 @@ export interface GradientContextOptions {
   /**
    * Host calls are streamed in pieces that move at most this many bytes each way (input window, results),
    * at most two pieces in flight per call, so a call holds a bounded amount of GPU memory whatever the
-   * array's size (see README, "The host path"). Default 64 MiB; at least 4096.
+   * array's size (docs/host-path.md). Default 64 MiB; at least 4096.
    */
   chunkBytes?: number;
 }

@@ -37,9 +37,8 @@ import {
  *   streamed call's pieces are written when their group is recorded. Inputs go up with queue.writeBuffer
  *   up to WRITE_BUFFER_MAX bytes (always where maps wait for a poll, Firefox), larger ones through a
  *   staging buffer (a taken input that finds none mapped, with three large calls in flight, goes through
- *   writeBuffer). Staging beat writeBuffer for large uploads through Dawn (256 MiB: 46 ms on an H100 and
- *   32 ms on an H200, against 280 / 89 ms for writeBuffer and 244 / 103 ms for a new mappedAtCreation
- *   buffer; bench/results/*-run{6,7}-gpu.json).
+ *   writeBuffer). Staging beat both writeBuffer and a new mappedAtCreation buffer for large uploads
+ *   through Dawn on an H100 and an H200 (bench/NOTES.md, runs 6 and 7).
  * - staging.ts: the rings of MAP_WRITE and MAP_READ buffers; results come back through one map per group.
  * - map-wait.ts: waiting for those maps, with the empty submits Firefox needs.
  * - mapped.ts: copies into and out of mapped ranges.
@@ -260,8 +259,8 @@ export class Transfer {
 
       const t1 = performance.now();
       // The error scopes first, then the map: in headless Chromium a map requested before the scopes had
-      // resolved made a 64² call take 2.7 ms instead of 1.0 ms; Node, Deno and Firefox ran the same
-      // either way (bench/latency.mjs, bench/NOTES.md).
+      // resolved made a small call more than twice as slow; Node, Deno and Firefox ran the same either
+      // way (bench/NOTES.md, host path).
       const takenErrors = await Promise.all(jobs.map((job) => (isTaken(job.input) ? job.input.errors : null)));
       const scopeError = (await this.hooks.whileAlive(errors)) ?? takenErrors.find((e) => e);
       if (scopeError) throw scopeError;
@@ -325,8 +324,8 @@ export class Transfer {
     };
     // A call that allocates writes inside error scopes (out of memory → gpu-error, and the writes into
     // what failed to allocate stay captured too). One that reuses a pooled buffer and a mapped upload
-    // cannot fail validation, and skips them: a scope pair per call made a 64² call's upload phase
-    // 0.02 → 0.06-0.08 ms in Node on SwiftShader (bench/latency.mjs).
+    // buffer cannot fail validation, and skips them: a scope pair on every call tripled a small call's
+    // upload phase (bench/NOTES.md, 2026-12-03).
     let errors = NO_ERRORS;
     if (!buffer || (stages && !staging)) errors = this.hooks.scoped(write).errors;
     else write();

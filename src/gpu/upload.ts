@@ -9,9 +9,9 @@ import type { DataKind, NumericArray } from '../types.js';
  */
 
 /**
- * Inputs up to this size go up with queue.writeBuffer. Through Dawn in Node on SwiftShader (median of 10,
- * upload then onSubmittedWorkDone): writeBuffer 0.04 / 0.15 / 2.7 / 37 ms against a pre-mapped staging
- * slot 0.14 / 0.60 / 2.2 / 9.4 ms at 1 / 4 / 16 / 64 MiB (bench/NOTES.md, host path). Not yet measured on a GPU.
+ * Inputs up to this size go up with queue.writeBuffer: through Dawn in Node on SwiftShader writeBuffer was
+ * the faster up to 4 MiB and a pre-mapped staging buffer from 16 MiB on (bench/NOTES.md, host path, the
+ * sizes from 256 KiB to 64 MiB). The crossing has not been measured on a GPU.
  */
 export const WRITE_BUFFER_MAX = 4 * 2 ** 20;
 
