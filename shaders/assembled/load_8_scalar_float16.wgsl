@@ -122,7 +122,10 @@ fn coordinate(k: u32, q: ptr<function, u32>) -> u32 {
   return x - above * n;
 }
 
-// The same coordinate for slots in any order (curl_*).
+// The same coordinate for slots in any order. Curl (OP_CURL2: one output for 2-D, OP_CURL3: three for 3-D;
+// the layout files' curl_* entry points) keeps its slots in the caller's axis order (slot k pairs with
+// component k, which sits at element offset k * comp_stride in `src`), so its coordinates come from here,
+// not from the sorted peeling of coordinate().
 fn coordinate_of(k: u32, e: u32) -> u32 {
   return (e / P.axes[k].stride) % P.axes[k].n;
 }
@@ -201,11 +204,6 @@ fn half_pair(a: f32, b: f32) -> u32 {
 fn component_at(k: u32, el: u32) -> u32 {
   return el + P.axes[k].comp * P.comp_stride;
 }
-
-// Curl (OP_CURL2: one output for 2-D, OP_CURL3: three for 3-D; the layout files' curl_* entry points) keeps
-// its slots in the caller's axis order (slot k pairs with component k), so its coordinates come from
-// coordinate_of above, not from the sorted peeling of coordinate(). Component c of the input sits at
-// element offset c * comp_stride in `src`.
 
 // Derivative stencils along one axis, written once for both element types. This file is a template:
 // shaderSource (src/gpu/shaders.ts) instantiates it with T = f32 and N = 1 (load1: `at` and the stride
