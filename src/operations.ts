@@ -61,6 +61,26 @@ const one = () => 1;
 const perSelectedAxis = (plan: Plan) => plan.axes.length;
 const nothing = () => {};
 
+/** Curl over `axes` selected axes (one output for 2, three for 3), op code `code`. */
+function curl(axes: 2 | 3, code: number): OperationSpec {
+  return {
+    name: axes === 2 ? 'curl2' : 'curl3',
+    publicName: 'curl',
+    axes,
+    code,
+    constant: axes === 2 ? 'OP_CURL2' : 'OP_CURL3',
+    entry: 'curl',
+    perAxis: false,
+    secondDifference: false,
+    result: 'curl',
+    inputs: perSelectedAxis,
+    outputs: () => (axes === 2 ? 1 : 3),
+    check: (plan, inputs) => checkComponentCount(plan, inputs, 'curl'),
+    coefficients: firstDerivative,
+    cpu: (v, plan) => curlOf(v, plan),
+  };
+}
+
 /** The registry, by operation. `code` values are the shader's; a test pins them to the WGSL constants. */
 export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
   gradient: {
@@ -108,38 +128,8 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     coefficients: firstDerivative,
     cpu: (v, plan) => [divergenceOf(v, plan)],
   },
-  curl2: {
-    name: 'curl2',
-    publicName: 'curl',
-    axes: 2,
-    code: 3,
-    constant: 'OP_CURL2',
-    entry: 'curl',
-    perAxis: false,
-    secondDifference: false,
-    result: 'curl',
-    inputs: perSelectedAxis,
-    outputs: one,
-    check: (plan, inputs) => checkComponentCount(plan, inputs, 'curl'),
-    coefficients: firstDerivative,
-    cpu: (v, plan) => curlOf(v, plan),
-  },
-  curl3: {
-    name: 'curl3',
-    publicName: 'curl',
-    axes: 3,
-    code: 4,
-    constant: 'OP_CURL3',
-    entry: 'curl',
-    perAxis: false,
-    secondDifference: false,
-    result: 'curl',
-    inputs: perSelectedAxis,
-    outputs: () => 3,
-    check: (plan, inputs) => checkComponentCount(plan, inputs, 'curl'),
-    coefficients: firstDerivative,
-    cpu: (v, plan) => curlOf(v, plan),
-  },
+  curl2: curl(2, 3),
+  curl3: curl(3, 4),
   laplacian: {
     name: 'laplacian',
     publicName: 'laplacian',
