@@ -93,7 +93,7 @@ describe('the transfer layer on a fake device', () => {
     }
   });
 
-  it('streamed pieces beyond the ring take their staging slots a group at a time; the ring never exceeds three', async () => {
+  it('streamed pieces beyond the ring take their staging buffers a group at a time; the ring never exceeds three', async () => {
     const { device, transfer } = setup();
     const n = WRITE_BUFFER_MAX / 4 + 1024; // just over the writeBuffer limit: staged
     const made = Array.from({ length: 7 }, (_, j) => ({ data: ramp(n, j), ...job(ramp(n, j)) }));
@@ -111,7 +111,7 @@ describe('the transfer layer on a fake device', () => {
     expect(device.writes).toBe(0); // every input went through a staging slot
   });
 
-  it('a taken input is the bytes at take(); large ones take a mapped slot, and with the ring busy, writeBuffer', async () => {
+  it('a taken input is the bytes at take(); large ones take a mapped staging buffer, and with the ring busy, writeBuffer', async () => {
     const { device, transfer } = setup();
     const n = WRITE_BUFFER_MAX / 4 + 1024;
     const datas = Array.from({ length: 4 }, (_, j) => ramp(n, j));
@@ -197,5 +197,29 @@ describe('the transfer layer on a fake device', () => {
     expectResults(made[0].targets, made[0].data);
     expectResults(made[2].targets, made[2].data);
     expect(device.submits).toBe(1);
+  });
+
+  it('a staged piece whose input is detached fails alone, and its upload buffer stays mapped for the next', async () => {
+    const { device, transfer } = setup();
+    const n = WRITE_BUFFER_MAX / 4 + 1024;
+    const mine = ramp(n, 1);
+    const other = ramp(n, 2);
+    const made = [job(mine), job(other)];
+    const outcome = Promise.allSettled(made.map((m) => transfer.run(m.job)));
+    structuredClone(mine.buffer, { transfer: [mine.buffer] });
+    await drive(device);
+    const settled = await outcome;
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'fulfilled']);
+    expect((settled[0] as PromiseRejectedResult).reason.code).toBe('invalid-data');
+    expectResults(made[1].targets, ramp(n, 2));
+    expect(device.invalidMaps).toBe(0);
+    const before = device.created.length;
+    const next = job(ramp(n, 3));
+    const run = transfer.run(next.job);
+    await drive(device);
+    await run;
+    expectResults(next.targets, ramp(n, 3));
+    expect(device.created.filter((b, i) => i >= before && b.usage & 0x0002).length).toBe(0); // no new upload buffer
+    expect(device.invalidMaps).toBe(0);
   });
 });

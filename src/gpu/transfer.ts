@@ -255,7 +255,9 @@ export class Transfer {
       this.stats.uploadMs += uploadMs;
       this.stats.recordMs += performance.now() - t0 - uploadMs;
       // The upload buffers are mapped again right away: the map resolves once the copies above are done.
-      for (const upload of [...staged, ...takenStaging]) if (upload) this.staging.remap(upload);
+      // One a skipped job never wrote is still mapped: it is only freed.
+      staged.forEach((upload, i) => (live(i) ? this.staging.remap(upload) : this.staging.release(upload)));
+      for (const upload of takenStaging) this.staging.remap(upload);
 
       const t1 = performance.now();
       // The error scopes first, then the map: in headless Chromium a map requested before the scopes had

@@ -26,7 +26,10 @@ export class FakeBuffer {
 
   mapAsync(mode: number, offset = 0, size = this.size - offset): Promise<void> {
     if (this.destroyed) return Promise.reject(new Error('mapAsync on a destroyed buffer'));
-    if (this.mapState !== 'unmapped') return Promise.reject(new Error(`mapAsync while ${this.mapState}`));
+    if (this.mapState !== 'unmapped') {
+      this.owner.invalidMaps++; // a validation error on a real device
+      return Promise.reject(new Error(`mapAsync while ${this.mapState}`));
+    }
     if (!(this.usage & (mode === 1 ? MAP_READ : MAP_WRITE))) return Promise.reject(new Error('mapAsync without map usage'));
     if (offset + size > this.size) return Promise.reject(new Error('mapAsync past the end'));
     this.mapState = 'pending';
@@ -87,6 +90,8 @@ export class FakeDevice {
   submits = 0;
   writes = 0;
   maps = 0;
+  /** mapAsync calls on a buffer already mapped or pending: each a validation error on a real device. */
+  invalidMaps = 0;
   readonly pendingMaps: (() => void)[] = [];
   readonly lost = new Promise<never>(() => {});
   readonly queue = {
