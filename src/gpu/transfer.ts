@@ -1,15 +1,6 @@
-import { BufferUsage, MapMode } from './flags.js';
-import {
-  batchable,
-  batchRuns,
-  detachedOutput,
-  type Job,
-  regionBytes,
-  resultBytes,
-  type TransferHooks,
-  type TransferStats,
-  words,
-} from './jobs.js';
+import { MapMode } from './flags.js';
+import { type Group, INPUT_USAGE, type RecordingParts, readbackLayout, recordGroup } from './group.js';
+import { detachedOutput, type Job, resultBytes, type TransferHooks, type TransferStats } from './jobs.js';
 import { MapWaiter } from './map-wait.js';
 import { copyIntoMapped, downloadInto } from './mapped.js';
 import { type BufferPool, sizeClass } from './pool.js';
@@ -45,8 +36,6 @@ import {
  */
 
 const NO_ERRORS: Promise<Error | null> = Promise.resolve(null);
-/** Input buffers: a batch copies taken inputs out of theirs into one stacked buffer. */
-const INPUT_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
 
 export type { JobBatch, ResultArray, TransferStats } from './jobs.js';
 export type { GpuJobInput, JobInput } from './upload.js';
@@ -71,6 +60,8 @@ export class Transfer {
     downloadMs: 0,
   };
 
+  private readonly recording: RecordingParts;
+
   constructor(
     private readonly device: GPUDevice,
     private readonly pool: BufferPool,
@@ -79,6 +70,15 @@ export class Transfer {
   ) {
     this.maps = new MapWaiter(device, options.pollingMaps, hooks.whileAlive);
     this.staging = new Staging(device, { ...hooks, waitForMap: (map) => this.maps.wait(map) });
+    this.recording = {
+      device,
+      pool,
+      scratch: (bytes) => this.scratchOf(bytes),
+      batched: (count) => {
+        this.stats.batches++;
+        this.stats.batchedJobs += count;
+      },
+    };
   }
 
   /** Runs a job; resolves once its results are in its target arrays. */
@@ -133,150 +133,50 @@ export class Transfer {
     if (group.length > 0) void this.runGroup(group);
   }
 
-  private async runGroup(group: { job: Job; done: (error?: unknown) => void }[]): Promise<void> {
-    const used: GPUBuffer[] = [];
-    let readback: StagingBuffer | null = null;
-    const staged: StagingBuffer[] = [];
+  /**
+   * One group, in four phases: its staging buffers (the only awaits before the submit), its recording
+   * and submit in one synchronous block inside the error scopes, the wait for the scopes and then the
+   * readback map, and the copy of each job's results into its arrays. A job whose caller detached its
+   * arrays fails alone; any other failure fails the group, whose buffers are destroyed, not pooled.
+   */
+  private async runGroup(entries: { job: Job; done: (error?: unknown) => void }[]): Promise<void> {
+    const jobs = entries.map((e) => e.job);
+    const outcomes: (unknown | undefined)[] = jobs.map(() => undefined);
+    const used = jobs.flatMap((job) => (isTaken(job.input) ? [job.input.buffer] : []));
     // Staging buffers that taken inputs were written into: copied from by this group's commands.
-    const takenStaging = group.flatMap(({ job }) => (isTaken(job.input) && job.input.staging ? [job.input.staging as StagingBuffer] : []));
-    for (const { job } of group) if (isTaken(job.input)) used.push(job.input.buffer);
-    const outcomes: (unknown | undefined)[] = group.map(() => undefined);
+    const takenStaging = jobs.flatMap((job) => (isTaken(job.input) && job.input.staging ? [job.input.staging as StagingBuffer] : []));
+    const staged: StagingBuffer[] = [];
+    let readback: StagingBuffer | null = null;
     let submitted = false;
     try {
       this.hooks.checkUsable();
-      const jobs = group.map((g) => g.job);
-      const offsets: number[] = [];
-      let total = 0;
-      for (const job of jobs) {
-        offsets.push(total);
-        total += resultBytes(job);
-      }
+      const { total, positions } = readbackLayout(jobs);
       readback = await this.staging.acquireReadback(total);
-      const viaStaging = jobs.map((job) => this.viaStaging(job));
-      if (viaStaging.some(Boolean)) {
-        const previous = this.uploadTurn;
-        let done = () => {};
-        this.uploadTurn = new Promise<void>((resolve) => {
-          done = resolve;
-        });
-        try {
-          await previous;
-          for (let i = 0; i < jobs.length; i++) {
-            if (viaStaging[i]) staged[i] = await this.staging.acquireUpload(inputBytes(jobs[i].input));
-          }
-        } finally {
-          done();
-        }
-      }
+      await this.acquireUploads(jobs, staged);
       this.hooks.checkUsable();
-      // A job whose caller detached its arrays meanwhile fails alone; the others go on (nothing awaits
-      // from here to the submit, so what is readable now is read).
+      // Nothing awaits from here to the submit, so what is readable now is what is read.
       jobs.forEach((job, i) => {
         outcomes[i] = unreadableInput(job.input) ?? detachedOutput(job.output) ?? undefined;
       });
       const live = (i: number) => outcomes[i] === undefined;
-
+      const group: Group = { jobs, live, staged, readback, positions, used };
       const t0 = performance.now();
-      let uploadMs = 0;
-      // Where output k of job i lands in the readback buffer (a batch lays its jobs' outputs out by output).
-      const positions = jobs.map((job, i) => job.output.places.map((_, k) => offsets[i] + k * regionBytes(job)));
-      const recordJob = (encoder: GPUCommandEncoder, i: number) => {
-        const job = jobs[i];
-        const bytes = inputBytes(job.input);
-        const u0 = performance.now();
-        let input: GPUBuffer;
-        if (isTaken(job.input)) {
-          input = job.input.buffer;
-          if (job.input.staging) encoder.copyBufferToBuffer(job.input.staging.buffer, 0, input, 0, bytes);
-        } else {
-          input = this.pool.acquire(bytes, INPUT_USAGE);
-          used.push(input);
-          if (isGpuInput(job.input)) {
-            used.push(...job.input.record(encoder, input));
-          } else if (viaStaging[i]) {
-            const upload = staged[i];
-            writeInput(job.input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), this.scratchOf.bind(this));
-            upload.buffer.unmap();
-            upload.mapped = false;
-            encoder.copyBufferToBuffer(upload.buffer, 0, input, 0, bytes);
-          } else {
-            writeInput(job.input, (byteOffset, view) => this.device.queue.writeBuffer(input, byteOffset, view), this.scratchOf.bind(this));
-          }
-        }
-        uploadMs += performance.now() - u0;
-        const outputs = job.output.buffers.map((size) => this.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
-        used.push(...outputs);
-        used.push(...job.record(encoder, input, outputs));
-        const { places, count, elementBytes: eb } = job.output;
-        places.forEach((place, k) =>
-          encoder.copyBufferToBuffer(outputs[place.buffer], place.offset * eb, readback!.buffer, positions[i][k], words(count * eb)),
-        );
-      };
-      // `count` jobs from `first` (inputs taken with writeBuffer) in one dispatch over their stacked
-      // arrays, each copied into place on the GPU; false when it cannot record now.
-      const recordBatch = (encoder: GPUCommandEncoder, first: number, count: number): boolean => {
-        const job = jobs[first];
-        const batch = job.batch!;
-        const size = job.output.count;
-        const eb = job.output.elementBytes;
-        const inBytes = inputBytes(job.input);
-        const slab = batch.slab(count);
-        const input = this.pool.acquire(count * inBytes, INPUT_USAGE);
-        const output = this.pool.acquire(job.output.places.length * slab * eb, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
-        for (let j = 0; j < count; j++)
-          encoder.copyBufferToBuffer((jobs[first + j].input as TakenInput).buffer, 0, input, j * inBytes, inBytes);
-        const temps = batch.record(encoder, input, output, count);
-        if (!temps) {
-          // The copies above stay recorded, harmlessly: the jobs are then recorded one by one.
-          used.push(input);
-          this.pool.release(output);
-          return false;
-        }
-        used.push(input, output, ...temps);
-        job.output.places.forEach((_, k) => {
-          const at = offsets[first] + k * count * size * eb;
-          encoder.copyBufferToBuffer(output, k * slab * eb, readback!.buffer, at, count * size * eb);
-          for (let j = 0; j < count; j++) positions[first + j][k] = at + j * size * eb;
-        });
-        this.stats.batches++;
-        this.stats.batchedJobs += count;
-        return true;
-      };
-      // Everything from allocation to submit in one synchronous block inside the error scopes.
-      const { errors } = this.hooks.scoped(() => {
-        const encoder = this.device.createCommandEncoder({ label: 'webgpu-gradient' });
-        for (const [first, end] of batchRuns(jobs, (i) => live(i) && batchable(jobs[i]))) {
-          if (end - first > 1 && recordBatch(encoder, first, end - first)) continue;
-          for (let i = first; i < end; i++) if (live(i)) recordJob(encoder, i);
-        }
-        this.device.queue.submit([encoder.finish()]);
-      });
+      const { value: uploadMs, errors } = this.hooks.scoped(() => recordGroup(this.recording, group));
       submitted = true;
       this.stats.uploadMs += uploadMs;
       this.stats.recordMs += performance.now() - t0 - uploadMs;
-      // The upload buffers are mapped again right away: the map resolves once the copies above are done.
-      // One a skipped job never wrote is still mapped: it is only freed.
+      // Upload buffers are mapped again right away (the map resolves once their copies are done); one a
+      // skipped job never wrote is still mapped, and is only freed.
       staged.forEach((upload, i) => (live(i) ? this.staging.remap(upload) : this.staging.release(upload)));
       for (const upload of takenStaging) this.staging.remap(upload);
 
       const t1 = performance.now();
-      // The error scopes first, then the map: in headless Chromium a map requested before the scopes had
-      // resolved made a small call more than twice as slow; Node, Deno and Firefox ran the same either
-      // way (bench/NOTES.md, host path).
-      const takenErrors = await Promise.all(jobs.map((job) => (isTaken(job.input) ? job.input.errors : null)));
-      const scopeError = (await this.hooks.whileAlive(errors)) ?? takenErrors.find((e) => e);
-      if (scopeError) throw scopeError;
-      const mapError = await this.maps.wait(readback.buffer.mapAsync(MapMode.READ, 0, total)).then(
-        () => null,
-        (e: unknown) => e ?? new Error('map failed'),
-      );
+      await this.settle(jobs, errors, readback, total);
       this.stats.waitMs += performance.now() - t1;
-      if (mapError) throw mapError;
 
       const t2 = performance.now();
       jobs.forEach((job, i) => {
-        // An `out` array detached while the work ran fails its own call only.
-        outcomes[i] ??= detachedOutput(job.output) ?? undefined;
+        outcomes[i] ??= detachedOutput(job.output) ?? undefined; // an `out` detached while the work ran
         if (live(i)) downloadInto(job.output, readback!.buffer, positions[i]);
       });
       readback.buffer.unmap();
@@ -287,15 +187,46 @@ export class Transfer {
       this.staging.release(readback);
       readback = null;
       for (const b of used) this.pool.release(b);
-      group.forEach((g, i) => g.done(outcomes[i]));
+      entries.forEach((e, i) => e.done(outcomes[i]));
     } catch (error) {
       // Buffers of work that failed half-way may still be in use: destroy rather than pool them.
       for (const b of used) this.pool.destroy(b);
       if (readback) this.staging.drop(readback);
       if (!submitted) for (const upload of [...staged, ...takenStaging]) if (upload) this.staging.drop(upload);
       const reported = this.hooks.translate(error);
-      group.forEach((g, i) => g.done(outcomes[i] ?? reported));
+      entries.forEach((e, i) => e.done(outcomes[i] ?? reported));
     }
+  }
+
+  /** The upload buffers of the group's streamed pieces, taken a group at a time (two groups never hold part of the ring each). */
+  private async acquireUploads(jobs: readonly Job[], staged: StagingBuffer[]): Promise<void> {
+    if (!jobs.some((job) => this.viaStaging(job))) return;
+    const previous = this.uploadTurn;
+    let done = () => {};
+    this.uploadTurn = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      await previous;
+      for (let i = 0; i < jobs.length; i++)
+        if (this.viaStaging(jobs[i])) staged[i] = await this.staging.acquireUpload(inputBytes(jobs[i].input));
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * Waits for the group's error scopes, then maps its readback buffer. The scopes first: in headless
+   * Chromium a map requested before the scopes had resolved made a small call more than twice as slow;
+   * Node, Deno and Firefox ran the same either way (bench/NOTES.md, host path).
+   */
+  private async settle(jobs: readonly Job[], errors: Promise<Error | null>, readback: StagingBuffer, total: number): Promise<void> {
+    const takenErrors = await Promise.all(jobs.map((job) => (isTaken(job.input) ? job.input.errors : null)));
+    const scopeError = (await this.hooks.whileAlive(errors)) ?? takenErrors.find((e) => e);
+    if (scopeError) throw scopeError;
+    await this.maps.wait(readback.buffer.mapAsync(MapMode.READ, 0, total)).catch((e: unknown) => {
+      throw e ?? new Error('map failed');
+    });
   }
 
   /**

@@ -1,0 +1,130 @@
+import { BufferUsage } from './flags.js';
+import { batchable, batchRuns, type Job, regionBytes, resultBytes, words } from './jobs.js';
+import { copyIntoMapped } from './mapped.js';
+import type { BufferPool } from './pool.js';
+import type { StagingBuffer } from './staging.js';
+import { inputBytes, isGpuInput, isTaken, type TakenInput, writeInput } from './upload.js';
+
+/**
+ * Recording one group of jobs (transfer.ts): each job's input written or copied into place, its work,
+ * and the copies of its results into the group's readback buffer — runs of jobs of the same work in one
+ * dispatch over their inputs stacked. Synchronous: the scheduler runs it inside the error scopes, and
+ * nothing can change between its start and the submit.
+ */
+
+/** Input buffers: a batch copies taken inputs out of theirs into one stacked buffer. */
+export const INPUT_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
+
+/** One group being recorded: its jobs and what they hold. */
+export interface Group {
+  readonly jobs: readonly Job[];
+  /** Whether job i is still to be computed (not failed alone). */
+  readonly live: (i: number) => boolean;
+  /** Upload buffers of the jobs written at recording (streamed pieces), by job. */
+  readonly staged: readonly StagingBuffer[];
+  readonly readback: StagingBuffer;
+  /** Where output k of job i lands in the readback buffer (a batch rewrites its jobs' entries). */
+  readonly positions: number[][];
+  /** Buffers the group's commands use, released (or destroyed on failure) when it ends. */
+  readonly used: GPUBuffer[];
+}
+
+export interface RecordingParts {
+  readonly device: GPUDevice;
+  readonly pool: BufferPool;
+  readonly scratch: (bytes: number) => ArrayBuffer;
+  /** Counts a batch of `count` jobs. */
+  readonly batched: (count: number) => void;
+}
+
+/** Bytes of the group's readback buffer, and each job's offset in it. */
+export function readbackLayout(jobs: readonly Job[]): { offsets: number[]; total: number; positions: number[][] } {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const job of jobs) {
+    offsets.push(total);
+    total += resultBytes(job);
+  }
+  const positions = jobs.map((job, i) => job.output.places.map((_, k) => offsets[i] + k * regionBytes(job)));
+  return { offsets, total, positions };
+}
+
+/** Records every live job of the group into one encoder and submits it; returns the milliseconds spent writing inputs. */
+export function recordGroup(parts: RecordingParts, group: Group): number {
+  const encoder = parts.device.createCommandEncoder({ label: 'webgpu-gradient' });
+  let uploadMs = 0;
+  for (const [first, end] of batchRuns(group.jobs, (i) => group.live(i) && batchable(group.jobs[i]))) {
+    if (end - first > 1 && recordBatch(parts, group, encoder, first, end - first)) continue;
+    for (let i = first; i < end; i++) if (group.live(i)) uploadMs += recordJob(parts, group, encoder, i);
+  }
+  parts.device.queue.submit([encoder.finish()]);
+  return uploadMs;
+}
+
+/** One job: its input into place, its work, its results copied to the readback buffer. Returns upload milliseconds. */
+function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncoder, i: number): number {
+  const job = group.jobs[i];
+  const bytes = inputBytes(job.input);
+  const u0 = performance.now();
+  let input: GPUBuffer;
+  if (isTaken(job.input)) {
+    input = job.input.buffer;
+    if (job.input.staging) encoder.copyBufferToBuffer(job.input.staging.buffer, 0, input, 0, bytes);
+  } else {
+    input = parts.pool.acquire(bytes, INPUT_USAGE);
+    group.used.push(input);
+    if (isGpuInput(job.input)) {
+      group.used.push(...job.input.record(encoder, input));
+    } else if (group.staged[i]) {
+      const upload = group.staged[i];
+      writeInput(job.input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), parts.scratch);
+      upload.buffer.unmap();
+      upload.mapped = false;
+      encoder.copyBufferToBuffer(upload.buffer, 0, input, 0, bytes);
+    } else {
+      writeInput(job.input, (byteOffset, view) => parts.device.queue.writeBuffer(input, byteOffset, view), parts.scratch);
+    }
+  }
+  const uploadMs = performance.now() - u0;
+  const outputs = job.output.buffers.map((size) => parts.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
+  group.used.push(...outputs);
+  group.used.push(...job.record(encoder, input, outputs));
+  const { places, count, elementBytes: eb } = job.output;
+  places.forEach((place, k) =>
+    encoder.copyBufferToBuffer(outputs[place.buffer], place.offset * eb, group.readback.buffer, group.positions[i][k], words(count * eb)),
+  );
+  return uploadMs;
+}
+
+/**
+ * `count` jobs from `first` (inputs taken with writeBuffer) in one dispatch over their stacked arrays,
+ * each copied into place on the GPU; false when it cannot record now (they are then recorded one by one).
+ */
+function recordBatch(parts: RecordingParts, group: Group, encoder: GPUCommandEncoder, first: number, count: number): boolean {
+  const job = group.jobs[first];
+  const batch = job.batch!;
+  const size = job.output.count;
+  const eb = job.output.elementBytes;
+  const inBytes = inputBytes(job.input);
+  const slab = batch.slab(count);
+  const input = parts.pool.acquire(count * inBytes, INPUT_USAGE);
+  const output = parts.pool.acquire(job.output.places.length * slab * eb, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
+  for (let j = 0; j < count; j++)
+    encoder.copyBufferToBuffer((group.jobs[first + j].input as TakenInput).buffer, 0, input, j * inBytes, inBytes);
+  const temps = batch.record(encoder, input, output, count);
+  if (!temps) {
+    // The copies above stay recorded, harmlessly.
+    group.used.push(input);
+    parts.pool.release(output);
+    return false;
+  }
+  group.used.push(input, output, ...temps);
+  const base = group.positions[first][0];
+  job.output.places.forEach((_, k) => {
+    const at = base + k * count * size * eb;
+    encoder.copyBufferToBuffer(output, k * slab * eb, group.readback.buffer, at, count * size * eb);
+    for (let j = 0; j < count; j++) group.positions[first + j][k] = at + j * size * eb;
+  });
+  parts.batched(count);
+  return true;
+}
