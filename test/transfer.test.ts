@@ -3,7 +3,7 @@ import { GradientError } from '../src/errors';
 import type { Job } from '../src/gpu/jobs';
 import { BufferPool } from '../src/gpu/pool';
 import { Transfer } from '../src/gpu/transfer';
-import { WRITE_BUFFER_MAX } from '../src/gpu/upload';
+import { throughStaging, WRITE_BUFFER_MAX } from '../src/gpu/upload';
 import { drive, type FakeBuffer, FakeDevice } from './helpers/fake-device';
 
 // The transfer layer on a fake device (test/helpers/fake-device.ts): grouping, the staging rings under
@@ -221,5 +221,11 @@ describe('the transfer layer on a fake device', () => {
     expectResults(next.targets, ramp(n, 3));
     expect(device.created.filter((b, i) => i >= before && b.usage & 0x0002).length).toBe(0); // no new upload buffer
     expect(device.invalidMaps).toBe(0);
+  });
+
+  it('the upload path: writeBuffer up to WRITE_BUFFER_MAX, staging above, writeBuffer always where maps wait for a poll', () => {
+    expect(throughStaging(WRITE_BUFFER_MAX, false)).toBe(false);
+    expect(throughStaging(WRITE_BUFFER_MAX + 16, false)).toBe(true);
+    expect(throughStaging(64 * 2 ** 20, true)).toBe(false);
   });
 });

@@ -5,16 +5,7 @@ import { MapWaiter } from './map-wait.js';
 import { copyIntoMapped, downloadInto } from './mapped.js';
 import { type BufferPool, sizeClass } from './pool.js';
 import { RING_SIZE, Staging, type StagingBuffer } from './staging.js';
-import {
-  inputBytes,
-  isGpuInput,
-  isTaken,
-  type JobInput,
-  type TakenInput,
-  unreadableInput,
-  WRITE_BUFFER_MAX,
-  writeInput,
-} from './upload.js';
+import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, throughStaging, unreadableInput, writeInput } from './upload.js';
 
 /**
  * Host arrays ↔ GPU for one context: the scheduler. A host call is cut into pieces (steps.ts,
@@ -277,9 +268,8 @@ export class Transfer {
     return !isGpuInput(job.input) && !isTaken(job.input) && this.stagesUpload(inputBytes(job.input));
   }
 
-  /** Whether an input of `bytes` goes up through a staging upload rather than queue.writeBuffer. */
   private stagesUpload(bytes: number): boolean {
-    return !this.options.pollingMaps && bytes > WRITE_BUFFER_MAX;
+    return throughStaging(bytes, this.options.pollingMaps);
   }
 
   private scratchOf(bytes: number): ArrayBuffer {

@@ -15,6 +15,15 @@ import type { DataKind, NumericArray } from '../types.js';
  */
 export const WRITE_BUFFER_MAX = 4 * 2 ** 20;
 
+/**
+ * The upload path: whether an input of `bytes` goes up through a staging buffer rather than
+ * queue.writeBuffer — above WRITE_BUFFER_MAX, except where maps wait for a poll (Firefox), whose
+ * staging buffers would wait for it too.
+ */
+export function throughStaging(bytes: number, pollingMaps: boolean): boolean {
+  return !pollingMaps && bytes > WRITE_BUFFER_MAX;
+}
+
 /** Where a job's input comes from: elements [start, end) of each component array, `stride` apart on the GPU. */
 export interface JobInput {
   readonly arrays: readonly NumericArray[];
