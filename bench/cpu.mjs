@@ -1,10 +1,15 @@
-// cpuGradient vs numpy.gradient on the CPU, side by side in one run.
-// Usage: npm run bench:cpu   (numpy is timed through python3 when it is importable)
+// cpuGradient vs numpy.gradient and scijs ndarray-gradient on the CPU, side by side in one run.
+// Usage: npm run bench:cpu   (numpy is timed through python3 when it is importable; ndarray-gradient, a
+// devDependency, writes into a preallocated [...shape, d] ndarray with its 'clamp' boundary, its own
+// interior stencil being numpy's central difference negated)
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpuGradient } from '../dist/index.js';
 
+const require = createRequire(import.meta.url);
 const CASES = [
   { name: 'float64 2048x2048, both axes', shape: [2048, 2048] },
+  { name: 'float64 128^3, all axes', shape: [128, 128, 128] },
   { name: 'float64 256^3, all axes', shape: [256, 256, 256] },
 ];
 const REPEATS = 7;
@@ -31,6 +36,30 @@ function timeOurs(shape) {
     reused.push(performance.now() - t0);
   }
   return { fresh: median(fresh), reused: median(reused) };
+}
+
+/** Median ms of ndarray-gradient into a preallocated output (its only form), or null where it is not installed. */
+function timeNdarrayGradient(shape) {
+  let ndarray, gradient;
+  try {
+    ndarray = require('ndarray');
+    gradient = require('ndarray-gradient');
+  } catch {
+    return null;
+  }
+  const size = shape.reduce((p, n) => p * n, 1);
+  const data = new Float64Array(size);
+  for (let i = 0; i < size; i++) data[i] = Math.sin(i * 0.001) * 3 + (i % 7);
+  const src = ndarray(data, shape);
+  const dst = ndarray(new Float64Array(size * shape.length), [...shape, shape.length]);
+  gradient(dst, src, 'clamp');
+  const ts = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = performance.now();
+    gradient(dst, src, 'clamp');
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
 }
 
 function timeNumpy(shape, hugePages = true) {
@@ -66,12 +95,15 @@ console.log(
     'numpy 4K ms'.padStart(13) +
     'ours/numpy'.padStart(12) +
     'out/numpy'.padStart(11) +
-    'ours/np4K'.padStart(11),
+    'ours/np4K'.padStart(11) +
+    'ndgrad ms'.padStart(11) +
+    'out/ndgrad'.padStart(12),
 );
 for (const c of CASES) {
   const ours = timeOurs(c.shape);
   const np = timeNumpy(c.shape);
   const np4k = timeNumpy(c.shape, false);
+  const nd = timeNdarrayGradient(c.shape);
   const ratio = (x, ref) => (ref ? (x / ref.ms).toFixed(2) : 'n/a');
   console.log(
     c.name.padEnd(32) +
@@ -82,6 +114,8 @@ for (const c of CASES) {
       ratio(ours.fresh, np).padStart(12) +
       ratio(ours.reused, np).padStart(11) +
       ratio(ours.fresh, np4k).padStart(11) +
+      (nd === null ? 'n/a' : nd.toFixed(1)).padStart(11) +
+      (nd === null ? 'n/a' : (ours.reused / nd).toFixed(2)).padStart(12) +
       (np ? `   (numpy ${np.version})` : ''),
   );
 }
