@@ -77,13 +77,18 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
 }
 
 /**
- * A host call of a one-call function: its arguments are checked first, so bad input is refused with its
- * own code whether or not a device can be had. On a context that is ready the input is taken before this
- * returns; a call that must first wait for the default device copies an input that fits one piece, so
- * the caller may refill its arrays at once either way.
+ * A call of a one-call function: its arguments are checked first (`check`), so bad input is refused with
+ * its own code whether or not a device can be had. On a context that is ready, `run` takes the input
+ * before this returns; a call that must first wait for the default device runs on `copy` of its request,
+ * made before the wait, so the caller may refill its arrays at once either way.
  */
-function hostEntry<R>(device: GPUDevice | undefined, check: () => HostRequest): Promise<R[]> {
-  let request: HostRequest;
+function entry<Q, R>(
+  device: GPUDevice | undefined,
+  check: () => Q,
+  copy: (request: Q) => Q,
+  run: (ctx: GradientContext, request: Q) => Promise<R>,
+): Promise<R> {
+  let request: Q;
   let ctx: GradientContext | null;
   try {
     request = check();
@@ -91,9 +96,15 @@ function hostEntry<R>(device: GPUDevice | undefined, check: () => HostRequest): 
   } catch (error) {
     return Promise.reject(error);
   }
-  if (ctx) return ctx.run<R>(request);
-  const waiting = fitsOnePiece(request, DEFAULT_CHUNK_BYTES) ? withCopiedInput(request) : request;
-  return contextFor(undefined).then((c) => c.run<R>(waiting));
+  if (ctx) return run(ctx, request);
+  const waiting = copy(request);
+  return contextFor(undefined).then((c) => run(c, waiting));
+}
+
+/** A host call of a one-call function (entry): an input that fits one piece is copied while the device is awaited. */
+function hostEntry<R>(device: GPUDevice | undefined, check: () => HostRequest): Promise<R[]> {
+  const copy = (request: HostRequest) => (fitsOnePiece(request, DEFAULT_CHUNK_BYTES) ? withCopiedInput(request) : request);
+  return entry(device, check, copy, (ctx, request) => ctx.run<R>(request));
 }
 
 /**
@@ -151,11 +162,12 @@ export async function gpuImageGradient(
   source: ImageSource,
   options?: ImageGradientOptions & { device?: GPUDevice; out?: Float32Array[] },
 ): Promise<Float32Array[]> {
-  const image = imageRequest(source, options);
-  const ctx = contextNow(options?.device);
-  if (ctx) return ctx.runImage(image);
-  const waiting = withCopiedPixels(image); // before the await: the caller may draw into its bytes at once
-  return (await contextFor(undefined)).runImage(waiting);
+  return entry(
+    options?.device,
+    () => imageRequest(source, options),
+    withCopiedPixels,
+    (ctx, image) => ctx.runImage(image),
+  );
 }
 
 /**

@@ -51,11 +51,6 @@ export interface OutputLayout {
   readonly totalBytes: number;
 }
 
-/** Component arrays an operation reads. */
-export function componentsOf(op: Operation, plan: Plan): number {
-  return OPERATIONS[op].inputs(plan);
-}
-
 /**
  * The stacked layout of `outputs` results of `size` elements of `type` each (at least 16 bytes: WebGPU
  * binds no less). Slabs start at binding-aligned byte offsets.
@@ -100,7 +95,7 @@ export function gpuArguments(options: PrepareOptions | undefined, caller: string
   checkFloat32Coefficients(plan, op);
   const N = plan.size;
   const outputCount = outputsOf(op, plan);
-  const components = componentsOf(op, plan);
+  const components = OPERATIONS[op].inputs(plan);
   const layout = outputLayoutOf(N, outputCount, limits, outputType);
   const stride = componentStride ?? defaultComponentStride(N, limits);
   if (!Number.isInteger(stride) || stride < N || (components > 1 && stride % 4 !== 0)) {

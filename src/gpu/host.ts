@@ -1,7 +1,7 @@
 import { OPERATIONS, type Operation } from '../operations.js';
 import { type Plan, planKey, stackedPlan } from '../plan.js';
 import type { DataKind, OutputType } from '../types.js';
-import { checkSize, componentsOf } from './arguments.js';
+import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
 import { arrangeOutputs } from './layout.js';
 import type { HostRuntime } from './parts.js';
@@ -42,7 +42,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   const format = inputFormat(kind);
   const bpe = format.bytesPerElement;
   const layout = chooseLayout(plan);
-  const { pieces, bounded } = planPieces(plan, bpe, componentsOf(op, plan), outputs, rt.chunkBytes, rt.limits, op);
+  const { pieces, bounded } = planPieces(plan, bpe, components, outputs, rt.chunkBytes, rt.limits, op);
   const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
   const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
   if (!bounded) checkSize(plan, format, components * stride, rt.limits); // one piece holds the whole array

@@ -35,9 +35,6 @@ export interface HostRequest {
   readonly out: readonly ResultArray[] | null;
 }
 
-/** The host-array methods, by the name the context and the one-call functions give them. */
-export type HostMethod = OperationName;
-
 /** Options every host method reads: the plan's, `out` and `outputType`. */
 interface CallOptions extends GradientOptions {
   out?: unknown;
@@ -45,7 +42,7 @@ interface CallOptions extends GradientOptions {
 }
 
 /** Checks a host method's arguments: its data (or components), options, `out` and `outputType`. */
-export function hostRequest(method: HostMethod, data: unknown, options: CallOptions | undefined): HostRequest {
+export function hostRequest(method: OperationName, data: unknown, options: CallOptions | undefined): HostRequest {
   const fields = method === 'divergence' || method === 'curl';
   const { list, info } = fields ? describeComponents(data) : { list: [data as NumericArray], info: describeData(data) };
   const plan = makePlan(info, options, GPU_OPTION_KEYS);
