@@ -3,7 +3,7 @@ import { batchable, batchRuns, type Job, regionBytes, resultBytes, words } from 
 import { copyIntoMapped } from './mapped.js';
 import type { BufferPool } from './pool.js';
 import type { StagingBuffer } from './staging.js';
-import { inputBytes, isGpuInput, isTaken, type TakenInput, writeInput } from './upload.js';
+import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, writeInput } from './upload.js';
 
 /**
  * Recording one group of jobs (transfer.ts): each job's input written or copied into place, its work,
@@ -37,8 +37,15 @@ export interface RecordingParts {
   readonly batched: (count: number) => void;
 }
 
-/** Bytes of the group's readback buffer, and each job's offset in it. */
-export function readbackLayout(jobs: readonly Job[]): { offsets: number[]; total: number; positions: number[][] } {
+/** Writes an input window into a mapped upload buffer and unmaps it, ready to be copied from. */
+export function fillUpload(upload: StagingBuffer, input: JobInput, scratch: (bytes: number) => ArrayBuffer): void {
+  writeInput(input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), scratch);
+  upload.buffer.unmap();
+  upload.mapped = false;
+}
+
+/** Bytes of the group's readback buffer, and where output k of job i lands in it. */
+export function readbackLayout(jobs: readonly Job[]): { total: number; positions: number[][] } {
   const offsets: number[] = [];
   let total = 0;
   for (const job of jobs) {
@@ -46,7 +53,7 @@ export function readbackLayout(jobs: readonly Job[]): { offsets: number[]; total
     total += resultBytes(job);
   }
   const positions = jobs.map((job, i) => job.output.places.map((_, k) => offsets[i] + k * regionBytes(job)));
-  return { offsets, total, positions };
+  return { total, positions };
 }
 
 /** Records every live job of the group into one encoder and submits it; returns the milliseconds spent writing inputs. */
@@ -76,11 +83,8 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
     if (isGpuInput(job.input)) {
       group.used.push(...job.input.record(encoder, input));
     } else if (group.staged[i]) {
-      const upload = group.staged[i];
-      writeInput(job.input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), parts.scratch);
-      upload.buffer.unmap();
-      upload.mapped = false;
-      encoder.copyBufferToBuffer(upload.buffer, 0, input, 0, bytes);
+      fillUpload(group.staged[i], job.input, parts.scratch);
+      encoder.copyBufferToBuffer(group.staged[i].buffer, 0, input, 0, bytes);
     } else {
       writeInput(job.input, (byteOffset, view) => parts.device.queue.writeBuffer(input, byteOffset, view), parts.scratch);
     }

@@ -1,8 +1,8 @@
 import { MapMode } from './flags.js';
-import { type Group, INPUT_USAGE, type RecordingParts, readbackLayout, recordGroup } from './group.js';
+import { fillUpload, type Group, INPUT_USAGE, type RecordingParts, readbackLayout, recordGroup } from './group.js';
 import { detachedOutput, type Job, resultBytes, type TransferHooks, type TransferStats } from './jobs.js';
 import { MapWaiter } from './map-wait.js';
-import { copyIntoMapped, downloadInto } from './mapped.js';
+import { downloadInto } from './mapped.js';
 import { type BufferPool, sizeClass } from './pool.js';
 import { RING_SIZE, Staging, type StagingBuffer } from './staging.js';
 import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, throughStaging, unreadableInput, writeInput } from './upload.js';
@@ -237,14 +237,8 @@ export class Transfer {
       buffer ??= this.pool.create(bytes, INPUT_USAGE);
       if (stages && !staging) staging = this.staging.newMappedUpload(bytes);
       const into = buffer;
-      const upload = staging;
-      if (upload) {
-        writeInput(input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), this.scratchOf.bind(this));
-        upload.buffer.unmap();
-        upload.mapped = false;
-      } else {
-        writeInput(input, (byteOffset, view) => this.device.queue.writeBuffer(into, byteOffset, view), this.scratchOf.bind(this));
-      }
+      if (staging) fillUpload(staging, input, this.recording.scratch);
+      else writeInput(input, (byteOffset, view) => this.device.queue.writeBuffer(into, byteOffset, view), this.recording.scratch);
     };
     // A call that allocates writes inside error scopes (out of memory → gpu-error, and the writes into
     // what failed to allocate stay captured too). One that reuses a pooled buffer and a mapped upload
