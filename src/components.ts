@@ -1,26 +1,25 @@
-import { type DataInfo, describeData } from './data.js';
+import type { DataInfo } from './data.js';
 import { describe, GradientError } from './errors.js';
 import type { Plan } from './plan.js';
 import type { NumericArray } from './types.js';
+import { describeInput, type StridedView } from './view.js';
 
 /** Derived fields computed from the array in one pass. */
 export type DerivedField = 'magnitude' | 'divergence' | 'curl' | 'laplacian';
 
-/** Checks a list of same-shaped component arrays (divergence, curl); all must share length and type. */
-export function describeComponents(components: unknown): { list: NumericArray[]; info: DataInfo } {
+/**
+ * Checks a list of same-shaped component arrays (divergence, curl), flat or ndarray views: all must share
+ * length, type and (views) shape. `views[k]` is component k's view, or null for a flat array.
+ */
+export function describeComponents(components: unknown): { list: NumericArray[]; info: DataInfo; views: (StridedView | null)[] } {
   if (!Array.isArray(components) || components.length === 0) {
     throw new GradientError(
       'invalid-data',
       `components: ${describe(components)} must be a non-empty array of arrays (one per selected axis)`,
     );
   }
-  const infos = components.map((c, k) => {
-    try {
-      return describeData(c);
-    } catch (e) {
-      throw new GradientError('invalid-data', `components[${k}]: ${(e as Error).message.replace(/^data(\[\d+\])?: /, '')}`);
-    }
-  });
+  const described = components.map((c, k) => describeInput(c, `components[${k}]`));
+  const infos = described.map((d) => d.info);
   infos.forEach((info, k) => {
     if (info.length !== infos[0].length || info.kind !== infos[0].kind) {
       throw new GradientError(
@@ -28,8 +27,14 @@ export function describeComponents(components: unknown): { list: NumericArray[];
         `components[${k}]: ${info.kind}[${info.length}] differs from components[0], ${infos[0].kind}[${infos[0].length}] (all components must have the same length and type)`,
       );
     }
+    if (describe(info.shape) !== describe(infos[0].shape)) {
+      throw new GradientError(
+        'invalid-shape',
+        `components[${k}]: shape ${describe(info.shape)} differs from components[0]'s ${describe(infos[0].shape)}`,
+      );
+    }
   });
-  return { list: components as NumericArray[], info: infos[0] };
+  return { list: components as NumericArray[], info: infos[0], views: described.map((d) => d.view) };
 }
 
 /** Divergence pairs component k with selected axis k; curl needs 2 or 3 of each. */
@@ -48,10 +53,16 @@ export function checkComponentCount(plan: Plan, count: number, field: 'divergenc
 
 /**
  * What the Laplacian needs of a plan: uniform steps (evenly spaced coordinates count as a step; uneven
- * ones are refused), numpy's central stencils at second order, and at least 4 points along an edge axis
- * (its one-sided stencil reads f0..f3) or 3 along a periodic one.
+ * ones are refused), numpy's central stencils at second order, no gaps skipped, and at least 4 points along
+ * an axis with an 'edge' side (its one-sided stencil reads f0..f3), 3 along a periodic one, 2 otherwise.
  */
 export function checkLaplacian(plan: Plan): void {
+  if (plan.skip) {
+    throw new GradientError(
+      'invalid-option',
+      "invalid: 'skip' is not available for the Laplacian (gaps are skipped by first derivatives only)",
+    );
+  }
   if (plan.operator !== 'central') {
     throw new GradientError(
       'invalid-option',
@@ -68,7 +79,7 @@ export function checkLaplacian(plan: Plan): void {
         `spacing[${k}]: the Laplacian needs uniform steps (one number per axis, or evenly spaced coordinates); these coordinates are unevenly spaced`,
       );
     }
-    const needed = ax.periodic ? 3 : 4;
+    const needed = ax.periodic ? 3 : ax.lo.mode === 'edge' || ax.hi.mode === 'edge' ? 4 : 2;
     if (ax.n < needed) {
       throw new GradientError(
         'axis-too-short',

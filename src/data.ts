@@ -5,6 +5,8 @@ import type { DataKind, HalfArray } from './types.js';
 export interface DataInfo {
   readonly length: number;
   readonly kind: DataKind;
+  /** The shape of an ndarray view (src/view.ts); undefined for a flat array, whose shape is an option. */
+  readonly shape?: readonly number[];
 }
 
 /** The runtime's Float16Array, where it has one (Chromium, Firefox, Deno, Bun; not Node 20). */

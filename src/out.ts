@@ -1,6 +1,7 @@
 import { describe, GradientError } from './errors.js';
 import { typedArrayName } from './typed.js';
 import type { HalfArray, NumericArray } from './types.js';
+import { checkView, flatOf, isNdarrayLike, type NdarrayLike, type StridedView } from './view.js';
 
 /**
  * Checks caller-supplied output arrays (`out`): exactly `count` arrays of `Ctor`'s element type (of any
@@ -19,15 +20,75 @@ export function checkOut<T extends Float64Array | Float32Array | HalfArray>(
   if (!Array.isArray(out) || out.length !== count) {
     throw new GradientError('invalid-option', `out: ${describe(out)} must be an array of ${count} ${Ctor.name} (${what})`);
   }
-  const shares = (a: ArrayBufferView, b: ArrayBufferView) =>
-    a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
   out.forEach((o, k) => {
     if (typedArrayName(o) !== Ctor.name || o.length !== length) {
       throw new GradientError('invalid-option', `out[${k}]: ${describe(o)} must be a ${Ctor.name} of length ${length}`);
     }
-    if (inputs.some((d) => ArrayBuffer.isView(d) && shares(o, d)) || out.some((p, j) => j !== k && shares(o, p))) {
+  });
+  checkOverlaps(out, inputs);
+  return out as T[];
+}
+
+/** Refuses an output whose memory overlaps an input's or another output's. */
+function checkOverlaps(memory: readonly ArrayBufferView[], inputs: readonly NumericArray[]): void {
+  const shares = (a: ArrayBufferView, b: ArrayBufferView) =>
+    a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+  memory.forEach((o, k) => {
+    if (inputs.some((d) => ArrayBuffer.isView(d) && shares(o, d)) || memory.some((p, j) => j !== k && shares(o, p))) {
       throw new GradientError('invalid-option', `out[${k}]: overlaps the data or another output`);
     }
   });
-  return out as T[];
 }
+
+/**
+ * `out` that may hold ndarray views as well as flat arrays: each entry a `Ctor` of `length` elements, or
+ * a view of that many elements (its shape's product) over a `Ctor`. A contiguous view is used as its flat
+ * array (no copy); a strided one is written through its strides. `inputs` are the memory of the inputs.
+ */
+export function checkOutTargets<T extends Float64Array | Float32Array | HalfArray>(
+  out: unknown,
+  Ctor: { new (n: number): T; name: string },
+  count: number,
+  length: number,
+  inputs: readonly NumericArray[],
+  what: string,
+): OutTarget<T>[] {
+  if (!Array.isArray(out) || !out.some(isNdarrayLike))
+    return checkOut(out, Ctor, count, length, inputs, what).map((flat) => ({ flat, view: null }));
+  if (out.length !== count) {
+    throw new GradientError('invalid-option', `out: ${describe(out)} must be an array of ${count} ${Ctor.name} or views of them (${what})`);
+  }
+  const targets = out.map((o, k): OutTarget<T> => {
+    if (!isNdarrayLike(o)) {
+      if (typedArrayName(o) !== Ctor.name || (o as T).length !== length) {
+        throw new GradientError(
+          'invalid-option',
+          `out[${k}]: ${describe(o)} must be a ${Ctor.name} of length ${length}, or a view of ${length} elements`,
+        );
+      }
+      return { flat: o as T, view: null };
+    }
+    const view = checkView(o as NdarrayLike<T>, `out[${k}]`, (d) => {
+      if (typedArrayName(d) !== Ctor.name)
+        throw new GradientError('invalid-option', `out[${k}].data: ${describe(d)} must be a ${Ctor.name}`);
+      return (d as T).length;
+    });
+    if (view.size !== length) {
+      throw new GradientError(
+        'invalid-option',
+        `out[${k}]: a view of ${view.size} elements (shape ${describe(view.shape)}) where ${length} are written`,
+      );
+    }
+    const flat = flatOf(view as unknown as StridedView<NumericArray>) as T | null;
+    return flat ? { flat, view: null } : { flat: null, view };
+  });
+  // The memory each entry writes, checked as flat arrays are (overlaps refused conservatively: a view's whole data).
+  checkOverlaps(
+    targets.map((t) => (t.flat ?? t.view!.data) as ArrayBufferView),
+    inputs,
+  );
+  return targets;
+}
+
+/** An `out` entry: a flat array written directly, or a strided view written through its strides. */
+export type OutTarget<T> = { readonly flat: T; readonly view: null } | { readonly flat: null; readonly view: StridedView<T> };

@@ -1,6 +1,6 @@
 import type { DataInfo } from './data.js';
 import { describe, GradientError } from './errors.js';
-import type { GradientOptions } from './types.js';
+import type { BoundaryMode, GradientOptions } from './types.js';
 
 /**
  * One differentiated axis, seen as the C-order view (outer, n, inner):
@@ -15,6 +15,9 @@ export interface AxisPlan {
   readonly step: number | null;
   /** Boundary 'periodic' on this axis: every point central, neighbours modulo n. */
   readonly periodic: boolean;
+  /** The boundary before index 0 and after index n − 1 (both 'periodic' exactly when `periodic`). */
+  readonly lo: Side;
+  readonly hi: Side;
   /**
    * Non-uniform steps x[i+1] − x[i], or null for a uniform axis: length n − 1, or n for a periodic axis
    * (the last one the wrap-around step x[0] + period − x[n−1]).
@@ -32,9 +35,29 @@ export interface Plan {
   /** 'sobel' and 'scharr' (2-D only): the difference along an axis smoothed across it, borders mirrored. */
   readonly operator: 'central' | 'sobel' | 'scharr';
   readonly axes: readonly AxisPlan[];
+  /**
+   * `invalid: 'skip'`: points whose value is not finite, or whose `mask` entry is 0/false, are gaps; each
+   * run of valid points along an axis is differentiated alone (src/cpu/lines.ts).
+   */
+  readonly skip: boolean;
+  /** The caller's mask (the data's length, 0/false = invalid), with 'skip' only; null when none. */
+  readonly mask: ArrayLike<unknown> | null;
 }
 
-const OPTION_KEYS = ['shape', 'spacing', 'axis', 'edgeOrder', 'boundary', 'period', 'accuracy', 'operator'];
+export const BOUNDARY_MODES: readonly BoundaryMode[] = ['edge', 'periodic', 'nearest', 'mirror', 'reflect', 'constant'];
+
+/** One side of an axis: its mode, and the ghost value of 'constant' (0 for the other modes). */
+export interface Side {
+  readonly mode: BoundaryMode;
+  readonly cval: number;
+}
+
+/** Whether a side is one of scipy.ndimage's ghost-cell modes (every point then takes the interior stencil). */
+export function isGhost(side: Side): boolean {
+  return side.mode !== 'edge' && side.mode !== 'periodic';
+}
+
+const OPTION_KEYS = ['shape', 'spacing', 'axis', 'edgeOrder', 'boundary', 'cval', 'period', 'accuracy', 'operator', 'invalid', 'mask'];
 
 /**
  * The same plan over `count` arrays stacked along a new first axis that is not differentiated: what
@@ -51,14 +74,18 @@ export function stackedPlan(plan: Plan, count: number): Plan {
 
 /** A string equal for two plans exactly when they describe the same work on arrays of the same shape. */
 export function planKey(plan: Plan): string {
-  const axes = plan.axes.map((ax) => [ax.axis, ax.n, ax.step, ax.periodic, ax.dx && Array.from(ax.dx)]);
-  return JSON.stringify([plan.shape, plan.edgeOrder, plan.accuracy, plan.operator, axes]);
+  const axes = plan.axes.map((ax) => [ax.axis, ax.n, ax.step, ax.lo, ax.hi, ax.dx && Array.from(ax.dx)]);
+  return JSON.stringify([plan.shape, plan.edgeOrder, plan.accuracy, plan.operator, plan.skip, axes]);
 }
 
-/** Points the stencils need on each selected axis. */
-export function minimumLength(edgeOrder: 1 | 2, boundary: 'edge' | 'periodic', accuracy: 2 | 4): number {
+/**
+ * Points the stencils need on an axis with these sides: five for accuracy 4; three when periodic; an
+ * 'edge' side numpy's edgeOrder + 1; a ghost side two (mirror's first ghost is f[1]).
+ */
+export function minimumLength(edgeOrder: 1 | 2, sides: readonly [Side, Side], accuracy: 2 | 4): number {
   if (accuracy === 4) return 5;
-  return boundary === 'periodic' ? 3 : edgeOrder + 1;
+  if (sides[0].mode === 'periodic') return 3;
+  return Math.max(...sides.map((s) => (s.mode === 'edge' ? edgeOrder + 1 : 2)));
 }
 
 /**
@@ -78,24 +105,43 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
       );
     }
   }
-  const shape = checkShape(options.shape, info.length);
+  if (info.shape !== undefined && options.shape !== undefined) {
+    throw new GradientError(
+      'invalid-shape',
+      `shape: ${describe(options.shape)} given with an ndarray view, which has its own shape ${describe(info.shape)}`,
+    );
+  }
+  const shape = info.shape ? info.shape.slice() : checkShape(options.shape, info.length);
   const axes = checkAxes(options.axis, shape.length);
   const edgeOrder = checkEdgeOrder(options.edgeOrder);
-  const boundaries = checkBoundaries(options.boundary, axes.length);
+  const sides = checkBoundaries(options.boundary, options.cval, axes.length);
   const accuracy = checkChoice(options.accuracy, 'accuracy', [2, 4] as const, 2);
   const operator = checkChoice(options.operator, 'operator', ['central', 'sobel', 'scharr'] as const, 'central');
   if (operator !== 'central') checkOperator(operator, options, shape);
+  const { skip, mask } = checkInvalid(options, info.length, accuracy);
   const steps = checkSpacingList(options.spacing, axes.length);
-  const periods = checkPeriods(options.period, boundaries);
+  const periods = checkPeriods(
+    options.period,
+    sides.map((s) => s[0].mode),
+  );
   const size = info.length;
 
   const planned = axes.map((axis, k): AxisPlan => {
     const n = shape[axis];
-    const periodic = boundaries[k] === 'periodic';
-    if (operator !== 'central') return { axis, n, outer: outerOf(shape, axis), inner: innerOf(shape, axis), step: 1, periodic, dx: null };
-    const needed = minimumLength(edgeOrder, boundaries[k], accuracy);
+    const [lo, hi] = sides[k];
+    const periodic = lo.mode === 'periodic';
+    if (operator !== 'central')
+      return { axis, n, outer: outerOf(shape, axis), inner: innerOf(shape, axis), step: 1, periodic, lo, hi, dx: null };
+    const needed = minimumLength(edgeOrder, sides[k], accuracy);
     if (n < needed) {
-      const why = accuracy === 4 ? 'accuracy 4' : periodic ? 'a periodic boundary' : `edgeOrder ${edgeOrder}`;
+      const why =
+        accuracy === 4
+          ? 'accuracy 4'
+          : periodic
+            ? 'a periodic boundary'
+            : lo.mode === 'edge' || hi.mode === 'edge'
+              ? `edgeOrder ${edgeOrder}`
+              : `boundary ${describe(lo.mode === hi.mode ? lo.mode : [lo.mode, hi.mode])}`;
       throw new GradientError('axis-too-short', `shape[${axis}] = ${n}: axis ${axis} needs at least ${needed} points for ${why}`);
     }
     const outer = outerOf(shape, axis);
@@ -108,15 +154,15 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
           `period[${k}]: ${periods[k]} given for an axis with the scalar step ${spacing} (its period is n·step)`,
         );
       }
-      return { axis, n, outer, inner, step: spacing, periodic, dx: null };
+      return { axis, n, outer, inner, step: spacing, periodic, lo, hi, dx: null };
     }
     const steps1 = coordinateSteps(spacing, n, k, periodic ? periods[k] : undefined);
     if (accuracy === 4 && steps1.dx !== null) {
       throw new GradientError('invalid-spacing', `spacing[${k}]: accuracy 4 needs uniform steps; these coordinates are unevenly spaced`);
     }
-    return { axis, n, outer, inner, periodic, ...steps1 };
+    return { axis, n, outer, inner, periodic, lo, hi, ...steps1 };
   });
-  return { shape, size, edgeOrder, accuracy, operator, axes: planned };
+  return { shape, size, edgeOrder, accuracy, operator, axes: planned, skip, mask };
 }
 
 /**
@@ -133,6 +179,9 @@ function checkOperator(operator: 'sobel' | 'scharr', options: GradientOptions, s
   const unused: [keyof GradientOptions, unknown][] = [
     ['spacing', undefined],
     ['period', undefined],
+    ['cval', undefined],
+    ['invalid', 'propagate'],
+    ['mask', undefined],
     ['edgeOrder', 1],
     ['boundary', 'edge'],
     ['accuracy', 2],
@@ -164,23 +213,101 @@ function checkChoice<T extends string | number>(value: unknown, name: string, al
   return value as T;
 }
 
-type Boundary = 'edge' | 'periodic';
+/**
+ * The two sides of every selected axis from `boundary` (a mode for all, or one entry per selected axis,
+ * each a mode or a [before, after] pair) and `cval` (a number for all, or one entry per selected axis,
+ * each a number or a pair). 'periodic' only as both sides; `cval` only where some side is 'constant'.
+ */
+function checkBoundaries(boundary: unknown, cval: unknown, count: number): [Side, Side][] {
+  const mode = (b: unknown, where: string) => checkChoice(b, where, BOUNDARY_MODES, 'edge');
+  const pair = (b: unknown, where: string): [BoundaryMode, BoundaryMode] => {
+    if (!Array.isArray(b)) {
+      const m = mode(b, where);
+      return [m, m];
+    }
+    if (b.length !== 2) {
+      throw new GradientError('invalid-option', `${where}: ${describe(b)} must be a mode or a [before, after] pair of modes`);
+    }
+    const both: [BoundaryMode, BoundaryMode] = [mode(b[0], `${where}[0]`), mode(b[1], `${where}[1]`)];
+    if ((both[0] === 'periodic') !== (both[1] === 'periodic')) {
+      throw new GradientError(
+        'invalid-option',
+        `${where}: ${describe(b)} — 'periodic' wraps the axis, so it applies to both sides or neither`,
+      );
+    }
+    return both;
+  };
+  let modes: [BoundaryMode, BoundaryMode][];
+  if (!Array.isArray(boundary)) modes = new Array(count).fill(pair(boundary, 'boundary'));
+  else {
+    if (boundary.length !== count) {
+      throw new GradientError(
+        'invalid-option',
+        `boundary: ${describe(boundary)} has ${boundary.length} entries for ${count} selected axes (give one per selected axis — a mode or a [before, after] pair — or one mode for all)`,
+      );
+    }
+    modes = boundary.map((b, k) => pair(b, `boundary[${k}]`));
+  }
+  const values = checkCval(cval, count, modes);
+  return modes.map(([lo, hi], k): [Side, Side] => [
+    { mode: lo, cval: lo === 'constant' ? values[k][0] : 0 },
+    { mode: hi, cval: hi === 'constant' ? values[k][1] : 0 },
+  ]);
+}
 
-/** One boundary per selected axis: one for all, or a list with an entry per selected axis. */
-function checkBoundaries(boundary: unknown, count: number): Boundary[] {
-  const choices = ['edge', 'periodic'];
-  if (!Array.isArray(boundary)) return new Array(count).fill(checkChoice(boundary, 'boundary', choices as Boundary[], 'edge'));
-  if (boundary.length !== count) {
+/** `cval`: [before, after] per selected axis (0 by default). */
+function checkCval(cval: unknown, count: number, modes: readonly [BoundaryMode, BoundaryMode][]): [number, number][] {
+  if (cval === undefined) return new Array(count).fill([0, 0]);
+  if (!modes.some(([lo, hi]) => lo === 'constant' || hi === 'constant')) {
+    throw new GradientError('invalid-option', `cval: ${describe(cval)} is only meaningful with boundary 'constant'`);
+  }
+  const value = (v: unknown, where: string) => {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new GradientError('invalid-option', `${where}: ${describe(v)} must be a number`);
+    return v;
+  };
+  const pair = (v: unknown, where: string): [number, number] => {
+    if (!Array.isArray(v)) return [value(v, where), value(v, where)];
+    if (v.length !== 2) throw new GradientError('invalid-option', `${where}: ${describe(v)} must be a number or a [before, after] pair`);
+    return [value(v[0], `${where}[0]`), value(v[1], `${where}[1]`)];
+  };
+  if (!Array.isArray(cval)) return new Array(count).fill(pair(cval, 'cval'));
+  if (cval.length !== count) {
     throw new GradientError(
       'invalid-option',
-      `boundary: ${describe(boundary)} has ${boundary.length} entries for ${count} selected axes (give one per selected axis, or one string for all)`,
+      `cval: ${describe(cval)} has ${cval.length} entries for ${count} selected axes (give one per selected axis, or one number for all)`,
     );
   }
-  return boundary.map((b, k) => checkChoice(b, `boundary[${k}]`, choices as Boundary[], 'edge'));
+  return cval.map((v, k) => pair(v, `cval[${k}]`));
+}
+
+/** `invalid` ('propagate' or 'skip') and `mask` (with 'skip' only, the data's length). */
+function checkInvalid(options: GradientOptions, length: number, accuracy: 2 | 4): { skip: boolean; mask: ArrayLike<unknown> | null } {
+  const invalid = checkChoice(options.invalid, 'invalid', ['propagate', 'skip'] as const, 'propagate');
+  if (invalid === 'skip' && accuracy === 4) {
+    throw new GradientError('invalid-option', "accuracy: 4 is not available with invalid 'skip' (second order only)");
+  }
+  const mask = options.mask;
+  if (mask === undefined) return { skip: invalid === 'skip', mask: null };
+  if (invalid !== 'skip') {
+    throw new GradientError(
+      'invalid-option',
+      `mask: given with invalid ${describe(invalid)}; a mask marks gaps, which only invalid: 'skip' uses`,
+    );
+  }
+  if (typeof mask !== 'object' || mask === null || typeof (mask as ArrayLike<unknown>).length !== 'number') {
+    throw new GradientError('invalid-option', `mask: ${describe(mask)} must be an array or typed array (0/false = invalid)`);
+  }
+  if ((mask as ArrayLike<unknown>).length !== length) {
+    throw new GradientError(
+      'invalid-option',
+      `mask: ${describe(mask)} has ${(mask as ArrayLike<unknown>).length} entries but data has ${length}`,
+    );
+  }
+  return { skip: true, mask: mask as ArrayLike<unknown> };
 }
 
 /** One period (or null) per selected axis; only periodic axes take one. */
-function checkPeriods(period: unknown, boundaries: readonly Boundary[]): (number | null)[] {
+function checkPeriods(period: unknown, boundaries: readonly BoundaryMode[]): (number | null)[] {
   const count = boundaries.length;
   if (period === undefined) return new Array(count).fill(null);
   if (!boundaries.includes('periodic'))
@@ -200,7 +327,10 @@ function checkPeriods(period: unknown, boundaries: readonly Boundary[]): (number
   }
   return period.map((p, k) => {
     if (boundaries[k] !== 'periodic' && p !== null && p !== undefined) {
-      throw new GradientError('invalid-option', `period[${k}]: ${describe(p)} given for selected axis ${k}, whose boundary is 'edge'`);
+      throw new GradientError(
+        'invalid-option',
+        `period[${k}]: ${describe(p)} given for selected axis ${k}, whose boundary is ${describe(boundaries[k])}`,
+      );
     }
     return check(p, `period[${k}]`);
   });

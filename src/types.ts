@@ -41,7 +41,10 @@ export type NumericArray =
   | Uint32Array
   | readonly number[];
 
-/** numpy.gradient's arguments (shape, axis, spacing, edge order) and this library's extensions (boundary, accuracy). */
+/** A boundary mode of one side of an axis (see GradientOptions.boundary). */
+export type BoundaryMode = 'edge' | 'periodic' | 'nearest' | 'mirror' | 'reflect' | 'constant';
+
+/** numpy.gradient's arguments (shape, axis, spacing, edge order) and this library's extensions (boundary, accuracy, gaps). */
 export interface GradientOptions {
   /** Array shape in C order; default `[data.length]`. The product must equal `data.length`. */
   shape?: readonly number[];
@@ -55,12 +58,31 @@ export interface GradientOptions {
   /** Accuracy order of the one-sided differences at the edges; default 1. */
   edgeOrder?: 1 | 2;
   /**
-   * 'edge' (default): numpy's one-sided differences at both ends. 'periodic': the axis wraps, and every
-   * point uses the central stencil with neighbours taken modulo n. One string for every selected axis, or
-   * a list with one entry per selected axis (`['periodic', 'edge']`: a model periodic in longitude and
-   * bounded in latitude); `edgeOrder` applies to the 'edge' axes.
+   * What lies beyond each end of an axis. 'edge' (default): numpy's one-sided differences (`edgeOrder`).
+   * 'periodic': the axis wraps; every point is central, neighbours modulo n (both sides only). The ghost
+   * modes of scipy.ndimage extend the array by ghost values and use the interior stencil at every point:
+   * the k-th ghost before index 0 is f[0] ('nearest'), f[k] ('mirror'), f[k−1] ('reflect') or `cval`
+   * ('constant'), mirrored at the high end; ghost coordinates are reflected, x[−k] = 2·x[0] − x[k].
+   * One mode for every selected axis, or a list with one entry per selected axis, each a mode or a
+   * `[before, after]` pair (`['constant', 'edge']`: an inflow value before, numpy's edge after).
    */
-  boundary?: 'edge' | 'periodic' | readonly ('edge' | 'periodic')[];
+  boundary?: BoundaryMode | readonly (BoundaryMode | readonly [BoundaryMode, BoundaryMode])[];
+  /**
+   * The ghost value of 'constant' sides (default 0): one number, or one entry per selected axis, each a
+   * number or a `[before, after]` pair. Refused when no side is 'constant'.
+   */
+  cval?: number | readonly (number | readonly [number, number])[];
+  /**
+   * 'propagate' (default): numpy's behaviour — a NaN or infinity spreads to its neighbours' derivatives.
+   * 'skip': points whose value is not finite, or whose `mask` entry is 0/false, are gaps; along each axis
+   * every maximal run of valid points is differentiated as numpy.gradient would differentiate that run
+   * alone (its own coordinates, `edgeOrder` lowered to 1 for a run of two), with the axis's boundary mode
+   * at the array's own ends (a run may wrap on a periodic axis). Invalid points and runs of one point give
+   * NaN. Second order only (not with `accuracy: 4`), and not for the Laplacian.
+   */
+  invalid?: 'propagate' | 'skip';
+  /** With `invalid: 'skip'`: one entry per element (C order), 0/false marking an invalid point. */
+  mask?: ArrayLike<number | boolean>;
   /**
    * Periodic coordinate axes: the period length, one number for every selected axis or one entry per
    * selected axis (null where the axis has a scalar step). Needed when a periodic axis has uneven coordinates.

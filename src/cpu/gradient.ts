@@ -1,22 +1,21 @@
-import { describeData } from '../data.js';
-import { checkOut } from '../out.js';
 import { type AxisPlan, makePlan, type Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
+import type { NdarrayLike } from '../view.js';
+import { cpuInput, cpuOut } from './input.js';
+import { isView, lineGradient, needsLines, type Values } from './lines.js';
 
 /**
  * The float64 reference: numpy.gradient's arithmetic, operation for operation, so results match numpy
  * to the last bit for float64 and integer inputs. Returns one Float64Array per selected axis.
  * Periodic boundaries and fourth-order accuracy extend numpy (see GradientOptions).
  */
-export function cpuGradient(data: NumericArray, options?: CpuGradientOptions): Float64Array[] {
-  const plan = makePlan(describeData(data), options, ['out']);
-  const out =
-    options?.out === undefined
-      ? plan.axes.map(() => new Float64Array(plan.size))
-      : checkOut(options.out, Float64Array, plan.axes.length, plan.size, [data], 'one per selected axis');
-  plan.axes.forEach((ax, k) => axisGradient(data, ax, plan, out[k]));
-  return out;
+export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradientOptions): Float64Array[] {
+  const { info, values, memory } = cpuInput(data);
+  const plan = makePlan(info, options, ['out']);
+  const out = cpuOut(options?.out, plan.axes.length, plan.size, [memory], 'one per selected axis');
+  plan.axes.forEach((ax, k) => axisGradient(values, ax, plan, out.arrays[k]));
+  return out.finish();
 }
 
 /** Options of cpuGradient: the plan's options and `out`. */
@@ -26,21 +25,26 @@ export interface CpuGradientOptions extends GradientOptions {
    * returned. Reusing them across calls avoids the cost of fresh memory (page faults), which dominates
    * large arrays.
    */
-  out?: Float64Array[];
+  out?: (Float64Array | NdarrayLike<Float64Array>)[];
 }
 
 /** The derivative of `f` along the plan's k-th selected axis, written into `out`. */
-export function gradientAlong(f: ArrayLike<number>, plan: Plan, k: number, out: Float64Array): Float64Array {
+export function gradientAlong(f: Values, plan: Plan, k: number, out: Float64Array): Float64Array {
   axisGradient(f, plan.axes[k], plan, out);
   return out;
 }
 
-function axisGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array): void {
+function axisGradient(f: Values, ax: AxisPlan, plan: Plan, out: Float64Array): void {
   if (out.length === 0) return;
   if (plan.operator !== 'central') {
     smoothedDifference(f, ax.axis, plan.shape, plan.operator, out);
     return;
   }
+  if (needsLines(f, ax, plan)) {
+    lineGradient(f, ax, plan, out, axisGradient);
+    return;
+  }
+  if (isView(f)) throw new Error('unreachable: views take the line path');
   if (ax.periodic) {
     periodicGradient(f, ax, plan.accuracy, out);
     return;
@@ -105,17 +109,13 @@ const SMOOTHING = { sobel: [1, 2], scharr: [3, 10] } as const;
  * [w1, w0, w1] across it, indices mirrored at the borders (−1 → 1, n → n − 2), as scipy.ndimage.sobel
  * with mode='mirror' (which differences first and smooths second; the sum is the same in exact arithmetic).
  */
-function smoothedDifference(
-  f: ArrayLike<number>,
-  axis: number,
-  shape: readonly number[],
-  operator: 'sobel' | 'scharr',
-  out: Float64Array,
-): void {
+function smoothedDifference(f: Values, axis: number, shape: readonly number[], operator: 'sobel' | 'scharr', out: Float64Array): void {
   const [rows, cols] = shape;
   const [w1, w0] = SMOOTHING[operator];
   const mirror = (i: number, n: number) => (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
-  const at = (r: number, c: number) => f[mirror(r, rows) * cols + mirror(c, cols)];
+  const at = isView(f)
+    ? (r: number, c: number) => (f.data as ArrayLike<number>)[f.offset + mirror(r, rows) * f.strides[0] + mirror(c, cols) * f.strides[1]]
+    : (r: number, c: number) => f[mirror(r, rows) * cols + mirror(c, cols)];
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const d = axis === 0 ? (dc: number) => at(r + 1, c + dc) - at(r - 1, c + dc) : (dr: number) => at(r + dr, c + 1) - at(r + dr, c - 1);

