@@ -16,6 +16,14 @@ fn along_contiguous4_{{B}}(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> 
       l2 = load1(row + wrap(i0, n, -2));
       r2 = load1(row + wrap(i0 + 3u, n, 2));
     }
+  } else if (GENERAL) {
+    // Every side's mode (general.wgsl): a point, the wrapped one, a ghost or a cval; 0 beyond an 'edge' side.
+    l1 = near1(k, i0, el, -1);
+    r1 = near1(k, i0 + 3u, el + 3u, 1);
+    if (FOURTH) {
+      l2 = near1(k, i0, el, -2);
+      r2 = near1(k, i0 + 3u, el + 3u, 2);
+    }
   } else {
     if (i0 > 0u) { l1 = load1(el - 1u); }
     if (i0 + 4u < n) { r1 = load1(el + 4u); }
@@ -24,6 +32,9 @@ fn along_contiguous4_{{B}}(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> 
       if (i0 + 5u < n) { r2 = load1(el + 5u); }
     }
   }
+  // numpy's one-sided stencils at an 'edge' side (every non-wrapping side unless GENERAL).
+  let lo_edge = !GENERAL || P.axes[k].lo_mode == MODE_EDGE;
+  let hi_edge = !GENERAL || P.axes[k].hi_mode == MODE_EDGE;
   let up = vec4<f32>(c.y, c.z, c.w, r1);
   let dn = vec4<f32>(l1, c.x, c.y, c.z);
   var r: vec4<f32>;
@@ -33,11 +44,11 @@ fn along_contiguous4_{{B}}(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> 
     let dn2 = vec4<f32>(l2, l1, c.x, c.y);
     r = ((up - dn) * 8.0 - (up2 - dn2)) * c4;
     if (!{{WRAP}}) {
-      if (i0 == 0u) {
+      if (i0 == 0u && lo_edge) {
         r.x = edge4_0_1(c.x, c.y, c.z, c.w, r1) * c4;
         r.y = edge4_1_1(c.x, c.y, c.z, c.w, r1) * c4;
       }
-      if (i0 + 4u == n) {
+      if (i0 + 4u == n && hi_edge) {
         r.z = -edge4_1_1(c.w, c.z, c.y, c.x, l1) * c4;
         r.w = -edge4_0_1(c.w, c.z, c.y, c.x, l1) * c4;
       }
@@ -53,11 +64,11 @@ fn along_contiguous4_{{B}}(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> 
     }
   }
   if (!{{WRAP}}) {
-    if (i0 == 0u) {
+    if (i0 == 0u && lo_edge) {
       if (EDGE_ORDER == 1u) { r.x = (c.y - c.x) * P.axes[k].inv_h_lo; }
       else { let w = P.axes[k].w_lo; r.x = w.x * c.x + w.y * c.y + w.z * c.z; }
     }
-    if (i0 + 4u == n) {
+    if (i0 + 4u == n && hi_edge) {
       if (EDGE_ORDER == 1u) { r.w = (c.w - c.z) * P.axes[k].inv_h_hi; }
       else { let w = P.axes[k].w_hi; r.w = w.x * c.y + w.y * c.z + w.z * c.w; }
     }
@@ -75,6 +86,9 @@ fn second_contiguous4_{{B}}(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32>
   if ({{WRAP}}) {
     l1 = load1(row + wrap(i0, n, -1));
     r1 = load1(row + wrap(i0 + 3u, n, 1));
+  } else if (GENERAL) {
+    l1 = near1(k, i0, el, -1);
+    r1 = near1(k, i0 + 3u, el + 3u, 1);
   } else {
     if (i0 > 0u) { l1 = load1(el - 1u); }
     if (i0 + 4u < n) { r1 = load1(el + 4u); }
@@ -82,8 +96,8 @@ fn second_contiguous4_{{B}}(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32>
   let h2 = P.axes[k].inv_h2;
   var r = (vec4<f32>(c.y, c.z, c.w, r1) - 2.0 * c + vec4<f32>(l1, c.x, c.y, c.z)) * h2;
   if (!{{WRAP}}) {
-    if (i0 == 0u) { r.x = (2.0 * c.x - 5.0 * c.y + 4.0 * c.z - c.w) * h2; }
-    if (i0 + 4u == n) { r.w = (2.0 * c.w - 5.0 * c.z + 4.0 * c.y - c.x) * h2; }
+    if (i0 == 0u && (!GENERAL || P.axes[k].lo_mode == MODE_EDGE)) { r.x = (2.0 * c.x - 5.0 * c.y + 4.0 * c.z - c.w) * h2; }
+    if (i0 + 4u == n && (!GENERAL || P.axes[k].hi_mode == MODE_EDGE)) { r.w = (2.0 * c.w - 5.0 * c.z + 4.0 * c.y - c.x) * h2; }
   }
   return r;
 }

@@ -5,6 +5,7 @@
 // The contiguous axis (stride 1; lanes i0 .. i0+3 with i0 a multiple of 4, n >= 4) on its boundary's
 // code (contiguous4.wgsl; picked as in stencil.wgsl).
 fn along_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
+  if (SKIP) { return skip_run4(k, i0, el, c); }
   if (ALL_WRAP) { return along_contiguous4_w(k, i0, el, c); } else {
     if (SOME_WRAP) { if (wraps(k)) { return along_contiguous4_w(k, i0, el, c); } }
     return along_contiguous4_e(k, i0, el, c);

@@ -18,7 +18,10 @@ fn edge4_1_{{N}}(f0: {{T}}, f1: {{T}}, f2: {{T}}, f3: {{T}}, f4: {{T}}) -> {{T}}
 // (only dispatches that mix boundaries keep both): a test of the slot's bit inside one function body, or
 // `SOME_WRAP && wraps(k)`, or an `if` without the `else`, each kept both boundaries' code and made
 // pipelines compile 1.5-2.5 times as slowly under SwiftShader (bench/NOTES.md, 2026-11-27).
+// Under SKIP (gaps) every point takes skip_derivative (general.wgsl); where SKIP is false the test folds
+// away and the code below is all there is.
 fn along{{N}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
+  if (SKIP) { return skip_derivative{{N}}(k, i, at, c); }
   if (ALL_WRAP) { return along{{N}}_w(k, i, at, c); } else {
     if (SOME_WRAP) { if (wraps(k)) { return along{{N}}_w(k, i, at, c); } }
     return along{{N}}_e(k, i, at, c);
@@ -30,4 +33,13 @@ fn second{{N}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
     if (SOME_WRAP) { if (wraps(k)) { return second{{N}}_w(k, i, at, c); } }
     return second{{N}}_e(k, i, at, c);
   }
+}
+
+// Under GENERAL: the neighbour at offset d of point i (element or group `at`) along slot k — a point of
+// the array, the wrapped one, a ghost or a cval (general.wgsl, neighbour); never beyond an 'edge' side.
+fn near{{N}}(k: u32, i: u32, at: u32, d: i32) -> {{T}} {
+  let w = neighbour(k, i, d);
+  if (w.y == 2u) { return {{T}}(P.axes[k].cval_lo); }
+  if (w.y == 3u) { return {{T}}(P.axes[k].cval_hi); }
+  return load{{N}}(along(at, i, w.x, P.axes[k].stride / {{N}}u));
 }

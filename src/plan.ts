@@ -329,7 +329,7 @@ function checkPeriods(period: unknown, boundaries: readonly BoundaryMode[]): (nu
     if (boundaries[k] !== 'periodic' && p !== null && p !== undefined) {
       throw new GradientError(
         'invalid-option',
-        `period[${k}]: ${describe(p)} given for selected axis ${k}, whose boundary is ${describe(boundaries[k])}`,
+        `period[${k}]: ${describe(p)} given for selected axis ${k}, whose boundary is '${boundaries[k]}'`,
       );
     }
     return check(p, `period[${k}]`);

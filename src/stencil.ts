@@ -43,19 +43,15 @@ export function edgeWeights2(ax: AxisPlan): { lo: Weights3; hi: Weights3 } {
   }
   const d = ax.dx,
     m = d.length;
-  let dx1 = d[0],
-    dx2 = d[1];
-  const lo = {
-    a: -(2 * dx1 + dx2) / (dx1 * (dx1 + dx2)),
-    b: (dx1 + dx2) / (dx1 * dx2),
-    c: -dx1 / (dx2 * (dx1 + dx2)),
-  };
-  dx1 = d[m - 2];
-  dx2 = d[m - 1];
-  const hi = {
-    a: dx2 / (dx1 * (dx1 + dx2)),
-    b: -(dx2 + dx1) / (dx1 * dx2),
-    c: (2 * dx2 + dx1) / (dx2 * (dx1 + dx2)),
-  };
-  return { lo, hi };
+  return { lo: forwardWeights2(d[0], d[1]), hi: backwardWeights2(d[m - 2], d[m - 1]) };
+}
+
+/** numpy's second-order one-sided weights of f[i], f[i+1], f[i+2] from the steps dx1 = x[i+1] − x[i], dx2 = x[i+2] − x[i+1]. */
+export function forwardWeights2(dx1: number, dx2: number): Weights3 {
+  return { a: -(2 * dx1 + dx2) / (dx1 * (dx1 + dx2)), b: (dx1 + dx2) / (dx1 * dx2), c: -dx1 / (dx2 * (dx1 + dx2)) };
+}
+
+/** numpy's second-order one-sided weights of f[i−2], f[i−1], f[i] from the steps dx1 = x[i−1] − x[i−2], dx2 = x[i] − x[i−1]. */
+export function backwardWeights2(dx1: number, dx2: number): Weights3 {
+  return { a: dx2 / (dx1 * (dx1 + dx2)), b: -(dx2 + dx1) / (dx1 * dx2), c: (2 * dx2 + dx1) / (dx2 * (dx1 + dx2)) };
 }

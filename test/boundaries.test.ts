@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { cpuCurl, cpuDivergence, cpuGradient, cpuGradientMagnitude, cpuLaplacian, GradientError, type GradientOptions } from '../src/index';
+import {
+  cpuCurl,
+  cpuDivergence,
+  cpuGradient,
+  cpuGradientMagnitude,
+  cpuLaplacian,
+  createGradient,
+  type GradientContext,
+  GradientError,
+  type GradientOptions,
+} from '../src/index';
 import { type BoundaryCase, boundaryOptions, loadBoundaryCases, smallestStep, values } from './helpers/boundary-cases';
 import { close64, f32Violation, maxAbs } from './helpers/bounds';
 import { gpuSuite } from './helpers/gpu-suite';
+import { rng } from './helpers/random';
 import { TINY_LIMITS } from './helpers/tiny-limits';
 
 // Ghost boundary modes per side and gaps ('skip'), on the CPU and the GPU, against scipy and numpy
@@ -111,8 +122,76 @@ describe('boundary and gap refusals', () => {
   });
 });
 
-const { gpuIt, ctx } = Object.assign(gpuSuite(), {});
-void TINY_LIMITS;
-void f32Violation;
-void gpuIt;
-void ctx;
+async function gpuResults(ctx: GradientContext, c: BoundaryCase): Promise<Results> {
+  const f = values(c.data);
+  const o = boundaryOptions(c);
+  const comps = c.components?.map(values);
+  const r: Results = { gradient: await ctx.gradient(f, o) };
+  if (c.magnitude) r.magnitude = [await ctx.magnitude(f, o)];
+  if (c.divergence) r.divergence = [await ctx.divergence(comps!, o)];
+  if (c.curl) r.curl = await ctx.curl(comps!, o);
+  if (c.laplacian) r.laplacian = [await ctx.laplacian(f, o)];
+  return r;
+}
+
+/** Checks float32 results against the fixtures with the bound from input magnitude and step. */
+function compare32(c: BoundaryCase, got: Results, k = 16): void {
+  const want = expectedOf(c);
+  const inputs = [values(c.data), ...(c.components ?? []).map(values)];
+  const scale = Math.max(...inputs.map(maxAbs), ...inputs.map((v) => maxAbs(v)));
+  const h = smallestStep(c.options);
+  for (const [name, list] of Object.entries(want)) {
+    list.forEach((ref, j) => {
+      // Magnitude and divergence add up to three axes' errors; the Laplacian divides by h².
+      const kk = name === 'laplacian' ? k * 4 : k * 3;
+      const hh = name === 'laplacian' ? h * h : h;
+      const bad = f32Violation(got[name][j], ref, scale, hh, kk);
+      if (bad) throw new Error(`${c.name}: ${name}[${j}] at ${bad.index}: got ${bad.got}, expected ${bad.ref} (bound ${bad.bound})`);
+    });
+  }
+}
+
+describe('boundary modes and gaps on the GPU', () => {
+  const suite = gpuSuite();
+  suite.gpuIt(
+    'matches scipy and numpy on every case',
+    async () => {
+      const t0 = performance.now();
+      for (const c of cases) compare32(c, await gpuResults(suite.ctx, c));
+      console.log('fixtures on the GPU', (performance.now() - t0).toFixed(0), 'ms', suite.ctx.stats());
+    },
+    600_000,
+  );
+
+  suite.gpuIt('streamed in pieces and chunked dispatches (tiny limits), against the CPU reference', async ({ device }) => {
+    const ctx = await createGradient({ device, limits: TINY_LIMITS, chunkBytes: 4096 });
+    try {
+      const random = rng(5);
+      for (const [shape, options] of [
+        [[40, 37], { boundary: [['constant', 'edge'], 'mirror'], cval: [[3, 0], 0] }],
+        [[30, 44], { boundary: 'reflect', edgeOrder: 2 }],
+        [[12, 9, 12], { boundary: 'nearest', accuracy: 4 }],
+        [[40, 37], { invalid: 'skip', edgeOrder: 2 }],
+        [[30, 44], { invalid: 'skip', boundary: ['mirror', 'periodic'] }],
+        [[11, 9, 13], { invalid: 'skip', edgeOrder: 2, boundary: 'constant', cval: -1 }],
+      ] as [number[], GradientOptions][]) {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const f = Float64Array.from({ length: size }, () => random() * 4 - 2);
+        if (options.invalid === 'skip') for (let i = 0; i < size; i += 7) f[(i * 13) % size] = Number.NaN;
+        const o = { ...options, shape };
+        const want = cpuGradient(f, o);
+        const got = await ctx.gradient(f, o);
+        want.forEach((ref, k) => {
+          const bad = f32Violation(got[k], ref, 2, 1, 24);
+          if (bad) throw new Error(`${JSON.stringify(o)} axis ${k} at ${bad.index}: ${bad.got} vs ${bad.ref}`);
+        });
+        const m = await ctx.magnitude(f, o);
+        const bad = f32Violation(m, cpuGradientMagnitude(f, o), 2, 1, 48);
+        if (bad) throw new Error(`magnitude ${JSON.stringify(o)} at ${bad.index}: ${bad.got} vs ${bad.ref}`);
+      }
+      expect(ctx.stats().transfer.jobs).toBeGreaterThan(12); // streamed: more pieces than calls
+    } finally {
+      ctx.destroy();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageReport } from './browser/image';
 import type { CoreReport } from './engines/core';
+import { BOUNDARY_SAMPLE } from './engines/core';
 import { BROWSERS, launchBrowser } from './helpers/browsers';
 
 // Headless Chromium and Firefox with WebGPU (SwiftShader without a GPU), pages served from http://127.0.0.1.
@@ -92,6 +93,8 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.sharedMemory).toBe(5);
     expect(report.reliability).toBe(2);
     expect(report.realms).toBe(1);
+    expect(report.boundaries).toBe(BOUNDARY_SAMPLE.length);
+    expect(report.views).toBe(2);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);

@@ -177,15 +177,16 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect([...new Uint32Array(params, 0, 3), new Float32Array(params, 12, 1)[0]]).toEqual([3, 12, 64, 0.5]);
     expect(parse('Params')).toEqual([...PARAMS_FIELDS.map(([n, t]) => [n, t]), ['axes', 'array<Axis, MAX_AXES>']]);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
-    // Worked out by hand from the WGSL rules: 13 scalars + 3 pads (64 bytes), then two vec4s.
-    expect(AXIS_BYTES).toBe(16 * 4 + 16 + 16);
+    // Worked out by hand from the WGSL rules: 20 scalars (80 bytes, a multiple of 16), then two vec4s.
+    expect(AXIS_BYTES).toBe(20 * 4 + 16 + 16);
     expect(PARAMS_BYTES).toBe(32 + 8 * AXIS_BYTES);
-    expect([axisAt(0, 'stride'), axisAt(0, 'comp'), axisAt(0, 'c4'), axisAt(0, 'w_lo'), axisAt(1, 'w_hi')]).toEqual([
+    expect([axisAt(0, 'stride'), axisAt(0, 'comp'), axisAt(0, 'c4'), axisAt(0, 'lo_mode'), axisAt(0, 'w_lo'), axisAt(1, 'w_hi')]).toEqual([
       32,
       64,
       80,
       96,
-      32 + 96 + 80,
+      112,
+      32 + 112 + 96,
     ]);
   });
 
@@ -205,7 +206,9 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a0 + o))).toEqual([1, 8, 1, 0, 64, 0, 8, 0, 1]);
     expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a1 + o))).toEqual([8, 5, 1, 1, 0, 0, 8, 1, 0]);
     expect(f(a0 + 36)).toBe(2); // 1 / (2·0.25)
-    expect(f(a0 + 64)).toBeCloseTo(-1.5 / 0.25, 5);
+    expect(f(a0 + 80)).toBeCloseTo(-1.5 / 0.25, 5);
+    // numpy's edges on both sides: lo_mode, hi_mode 0 ('edge'), cval 0.
+    expect([u(a0 + 64), u(a0 + 68), f(a0 + 72), f(a0 + 76)]).toEqual([0, 0, 0, 0]);
     // Coefficients of other stencil families stay 0 (checkFloat32Coefficients checks only those read).
     expect([f(a0 + 40), f(a0 + 44), f(a0 + 48), f(a1 + 40)]).toEqual([0, 0, 0, 0]);
     // Edge order 1 reads 1 / (x1 − x0) and 1 / (x[n−1] − x[n−2]); fourth order 1 / (12h).
@@ -226,6 +229,15 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     );
     expect(f(a0 + 48)).toBeCloseTo(1 / 3, 6); // 1 / (12·0.25)
     expect(f(a0 + 36)).toBe(0);
+    // A side's mode code and cval (BOUNDARY_CODE: constant 5, mirror 3).
+    const sides = plan([5, 8], { boundary: [['constant', 'mirror'], 'edge'], cval: [[2.5, 0], 0] });
+    writeParams(
+      view,
+      0,
+      { begin: 0, count: 1, inBase: 0, outBase: 0, slots: [{ axis: sides.axes[0], outOffset: 0, weightOffset: -1, component: 0 }] },
+      sides,
+    );
+    expect([u(a0 + 64), u(a0 + 68), f(a0 + 72), f(a0 + 76)]).toEqual([5, 3, 2.5, 0]);
     // Interior weights of point 1 (hs = 1, hd = 2): a = -2/3, b = 1/2, c = 1/6.
     expect(packed.data[1]).toBeCloseTo(-2 / 3, 6);
     expect(packed.data[8 + 1]).toBeCloseTo(0.5, 6);

@@ -1,6 +1,7 @@
 import { describe, GradientError } from '../errors.js';
 import type { ImageGradientOptions } from '../image.js';
 import type { NumericArray } from '../types.js';
+import type { NdarrayLike } from '../view.js';
 import { GradientContext, type HostCallOptions, type ResultOf } from './context.js';
 import { releaseDawn, requestGradientDevice } from './device.js';
 import { type ImageSource, imageRequest, withCopiedPixels } from './image.js';
@@ -123,7 +124,7 @@ export function defaultGradient(): Promise<GradientContext> {
  * `chunkBytes` (64 MiB by default) has read its input when it returns; a larger, streamed call reads it
  * until its promise settles.
  */
-export function gpuGradient<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>[]> {
+export function gpuGradient<O extends GpuGradientOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>[]> {
   return hostEntry(options?.device, () => hostRequest('gradient', data, options));
 }
 
@@ -142,12 +143,18 @@ export async function destroyDefaultGradient(): Promise<void> {
 }
 
 /** √(Σ_k (∂f/∂x_k)²) over the selected axes, on the GPU in one pass (no intermediate gradient arrays). */
-export async function gpuGradientMagnitude<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
+export async function gpuGradientMagnitude<O extends GpuGradientOptions>(
+  data: NumericArray | NdarrayLike,
+  options?: O,
+): Promise<ResultOf<O>> {
   return (await hostEntry<ResultOf<O>>(options?.device, () => hostRequest('magnitude', data, options)))[0];
 }
 
 /** Σ_k ∂v_k/∂x_k on the GPU in one pass: components[k] pairs with the k-th selected axis. */
-export async function gpuDivergence<O extends GpuGradientOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>> {
+export async function gpuDivergence<O extends GpuGradientOptions>(
+  components: readonly (NumericArray | NdarrayLike)[],
+  options?: O,
+): Promise<ResultOf<O>> {
   return (await hostEntry<ResultOf<O>>(options?.device, () => hostRequest('divergence', components, options)))[0];
 }
 
@@ -175,11 +182,14 @@ export async function gpuImageGradient(
  * (f[i+1] − 2f[i] + f[i−1]) / h², second-order one-sided at an 'edge' boundary, wrapped when periodic.
  * Uniform steps only; cpuLaplacian is its float64 reference.
  */
-export async function gpuLaplacian<O extends GpuGradientOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
+export async function gpuLaplacian<O extends GpuGradientOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
   return (await hostEntry<ResultOf<O>>(options?.device, () => hostRequest('laplacian', data, options)))[0];
 }
 
 /** Curl of a 2-D (→ [one array]) or 3-D (→ three arrays) field on the GPU in one pass; see cpuCurl for the convention. */
-export function gpuCurl<O extends GpuGradientOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>[]> {
+export function gpuCurl<O extends GpuGradientOptions>(
+  components: readonly (NumericArray | NdarrayLike)[],
+  options?: O,
+): Promise<ResultOf<O>[]> {
   return hostEntry(options?.device, () => hostRequest('curl', components, options));
 }

@@ -1,14 +1,14 @@
 import { describe, GradientError } from '../errors.js';
 import { OPERATIONS, type Operation } from '../operations.js';
 import type { AxisPlan, Plan } from '../plan.js';
-import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
+import { backwardWeights2, edgeSteps, edgeWeights2, forwardWeights2, interiorWeights } from '../stencil.js';
 
 /**
  * The numbers the stencils multiply by: each axis's coefficients (read from its `Axis` uniform), the
  * per-point weights of uneven coordinates (a storage buffer), and the check that float32 holds them all.
  */
 
-/** Non-uniform interior weights for every axis that needs them, as rows a, b, c indexed by i. */
+/** Per-point weights for every axis with uneven coordinates, as rows indexed by i (see weightRows). */
 export interface PackedWeights {
   readonly data: Float32Array;
   /** Per plan axis: element offset of its rows, or -1 for a uniform axis. */
@@ -19,32 +19,55 @@ export function weightRowPad(n: number): number {
   return Math.ceil(n / 4) * 4;
 }
 
+/**
+ * An uneven axis's weight rows (general.wgsl, `weight`), each of n entries, in float64: 0-2 the interior
+ * weights a, b, c of f[i−1], f[i], f[i+1] at every point — wrapped on a periodic axis, and at the two end
+ * points those of reflected coordinates (a uniform step dx[0] or dx[n−2], used by ghost sides); with gaps
+ * skipped, 3: 1/dx[i], 4: 1/dx[i−1], 5-7: the forward second-order weights at i, 8-10: the backward ones
+ * (numpy's edge formulas at every point, for the ends of runs). Entries a point cannot use are 0.
+ */
+export function weightRows(ax: AxisPlan, skip: boolean): Float64Array[] {
+  const dx = ax.dx!;
+  const n = ax.n;
+  const periodic = ax.periodic;
+  const steps = periodic ? dx : Float64Array.from([dx[0], ...dx, dx[n - 2]]);
+  const { a, b, c } = interiorWeights(steps, periodic);
+  const rows = [a, b, c];
+  if (!skip) return rows;
+  // Step j (x[j+1] − x[j]) wrapped on a periodic axis, or undefined beyond the axis.
+  const step = (j: number) => (periodic ? dx[(j + n) % n] : j >= 0 && j < n - 1 ? dx[j] : undefined);
+  const more = Array.from({ length: 8 }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    const f1 = step(i),
+      f2 = step(i + 1),
+      b1 = step(i - 1),
+      b2 = step(i - 2);
+    if (f1 !== undefined) more[0][i] = 1 / f1;
+    if (b1 !== undefined) more[1][i] = 1 / b1;
+    if (f1 !== undefined && f2 !== undefined) {
+      const w = forwardWeights2(f1, f2);
+      [more[2][i], more[3][i], more[4][i]] = [w.a, w.b, w.c];
+    }
+    if (b1 !== undefined && b2 !== undefined) {
+      const w = backwardWeights2(b2, b1);
+      [more[5][i], more[6][i], more[7][i]] = [w.a, w.b, w.c];
+    }
+  }
+  return [...rows, ...more];
+}
+
 export function packWeights(plan: Plan): PackedWeights {
   const offsets: number[] = [];
+  const rowsOf = plan.axes.map((ax) => (ax.dx === null ? null : weightRows(ax, plan.skip)));
   let total = 0;
-  for (const ax of plan.axes) {
-    if (ax.dx === null) {
-      offsets.push(-1);
-      continue;
-    }
-    offsets.push(total);
-    total += 3 * weightRowPad(ax.n);
-  }
+  rowsOf.forEach((rows, k) => {
+    offsets.push(rows === null ? -1 : total);
+    if (rows !== null) total += rows.length * weightRowPad(plan.axes[k].n);
+  });
   const data = new Float32Array(Math.max(total, 4));
-  plan.axes.forEach((ax, k) => {
-    if (ax.dx === null) return;
-    const periodic = ax.periodic;
-    const { a, b, c } = interiorWeights(ax.dx, periodic);
-    const pad = weightRowPad(ax.n),
-      off = offsets[k];
-    // Row entry i holds point i's weights: every point when periodic, else the interior 1..n−2.
-    const first = periodic ? 0 : 1,
-      shift = periodic ? 0 : 1;
-    for (let i = first; i < ax.n - 1 + (periodic ? 1 : 0); i++) {
-      data[off + i] = a[i - shift];
-      data[off + pad + i] = b[i - shift];
-      data[off + 2 * pad + i] = c[i - shift];
-    }
+  rowsOf.forEach((rows, k) => {
+    const pad = weightRowPad(plan.axes[k].n);
+    rows?.forEach((row, r) => data.set(row, offsets[k] + r * pad));
   });
   return { data, offsets };
 }
@@ -62,11 +85,13 @@ export interface AxisCoefficients {
 
 export function axisCoefficients(ax: AxisPlan, plan: Plan): AxisCoefficients {
   const { lo, hi } = edgeSteps(ax);
-  const numpyEdges = !ax.periodic && plan.accuracy === 2,
+  // One-sided stencils: numpy's on an 'edge' side at second order, and (uniform steps) at the ends of runs
+  // when gaps are skipped — of both orders, since a run of two is first order whatever edgeOrder says.
+  const numpyEdges = plan.accuracy === 2 && (plan.skip || ax.lo.mode === 'edge' || ax.hi.mode === 'edge'),
     fourth = plan.accuracy === 4,
     uniform = ax.dx === null;
-  const w = numpyEdges && plan.edgeOrder === 2 ? edgeWeights2(ax) : null;
-  const firstOrderEdges = numpyEdges && plan.edgeOrder === 1;
+  const w = numpyEdges && (plan.edgeOrder === 2 || plan.skip) ? edgeWeights2(ax) : null;
+  const firstOrderEdges = numpyEdges && (plan.edgeOrder === 1 || plan.skip);
   return {
     cInt: uniform && !fourth ? 1 / (2 * ax.step!) : 0,
     invHLo: firstOrderEdges ? 1 / lo : 0,
@@ -90,10 +115,7 @@ export function checkFloat32Coefficients(plan: Plan, op: Operation = 'gradient')
   plan.axes.forEach((ax, k) => {
     const c = axisCoefficients(ax, plan);
     const values = OPERATIONS[op].coefficients(c);
-    if (ax.dx !== null) {
-      const { a, b, c: cc } = interiorWeights(ax.dx, ax.periodic);
-      values.push(...a, ...b, ...cc);
-    }
+    if (ax.dx !== null) for (const row of weightRows(ax, plan.skip)) values.push(...row);
     const bad = values.find((v) => v !== 0 && !(Math.abs(v) >= F32_MIN_NORMAL && Math.abs(v) <= F32_MAX));
     if (bad !== undefined) {
       const steps =

@@ -1,5 +1,6 @@
 import type { ImageGradientOptions } from '../image.js';
 import type { GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
+import type { NdarrayLike } from '../view.js';
 import { gpuArguments, type OutputLayout, type PrepareOptions } from './arguments.js';
 import { requestGradientDevice } from './device.js';
 import { hostCall } from './host.js';
@@ -23,9 +24,11 @@ export interface HostCallOptions extends GradientOptions {
    * Arrays to receive the results, one per output (one per selected axis for gradient; one for
    * magnitude and divergence; one or three for curl), each of the data's length; they are returned.
    * Float32Arrays, or Float16Arrays with `outputType: 'float16'`. Reusing them avoids fresh host memory
-   * on every call.
+   * on every call. An entry may be an ndarray view of such an array (`{ data, shape, stride(s), offset }`,
+   * its shape's product the data's length): results are written through its strides, and the call
+   * returns the view's data.
    */
-  out?: Float32Array[] | HalfArray[];
+  out?: (Float32Array | NdarrayLike<Float32Array>)[] | (HalfArray | NdarrayLike<HalfArray>)[];
   /**
    * 'float32' (default): Float32Array results. 'float16': the GPU writes halves and the call returns
    * Float16Arrays — half the bytes written and read back; results rounded to float16 (relative error
@@ -146,17 +149,17 @@ export class GradientContext {
   }
 
   /** gpuGradient on this context's device: one Float32Array (Float16Array with `outputType: 'float16'`) per selected axis. */
-  async gradient<O extends HostCallOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>[]> {
+  async gradient<O extends HostCallOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>[]> {
     return this.run(hostRequest('gradient', data, options));
   }
 
   /** √(Σ_k (∂f/∂x_k)²) over the selected axes, in one pass: one Float32Array. */
-  async magnitude<O extends HostCallOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
+  async magnitude<O extends HostCallOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
     return (await this.run<ResultOf<O>>(hostRequest('magnitude', data, options)))[0];
   }
 
   /** Σ_k ∂v_k/∂x_k, component k paired with selected axis k, in one pass: one Float32Array. */
-  async divergence<O extends HostCallOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>> {
+  async divergence<O extends HostCallOptions>(components: readonly (NumericArray | NdarrayLike)[], options?: O): Promise<ResultOf<O>> {
     return (await this.run<ResultOf<O>>(hostRequest('divergence', components, options)))[0];
   }
 
@@ -165,12 +168,12 @@ export class GradientContext {
    * second difference inside, second-order one-sided at an 'edge' boundary, wrapped when periodic.
    * Uniform steps only. cpuLaplacian is its float64 reference.
    */
-  async laplacian<O extends HostCallOptions>(data: NumericArray, options?: O): Promise<ResultOf<O>> {
+  async laplacian<O extends HostCallOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
     return (await this.run<ResultOf<O>>(hostRequest('laplacian', data, options)))[0];
   }
 
   /** Curl of a 2-D (one array) or 3-D (three arrays) vector field over the selected axes, in one pass. */
-  async curl<O extends HostCallOptions>(components: readonly NumericArray[], options?: O): Promise<ResultOf<O>[]> {
+  async curl<O extends HostCallOptions>(components: readonly (NumericArray | NdarrayLike)[], options?: O): Promise<ResultOf<O>[]> {
     return this.run(hostRequest('curl', components, options));
   }
 

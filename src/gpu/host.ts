@@ -1,8 +1,10 @@
 import { OPERATIONS, type Operation } from '../operations.js';
 import { type Plan, planKey, stackedPlan } from '../plan.js';
 import type { DataKind, OutputType } from '../types.js';
+import { forEachAddress } from '../view.js';
 import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
+import { type ResultTarget, targetMemory } from './jobs.js';
 import { arrangeOutputs } from './layout.js';
 import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
@@ -36,9 +38,14 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   const kind = fromHost ? request.kind : 'float32';
   const components = fromHost ? arrays.length : 1;
   const N = plan.size;
-  const targets = (request.out as ResultArray[] | null) ?? Array.from({ length: outputs }, () => new Result(N));
+  const targets: ResultTarget[] = request.out?.map((t) => t.flat ?? t.view) ?? Array.from({ length: outputs }, () => new Result(N));
+  // The arrays the caller gets: fresh results, its `out`, or the data of its `out` views.
+  const results = targets.map(targetMemory);
   // Nothing to differentiate: no gradients, and a zero magnitude.
-  if (plan.axes.length === 0 || N === 0) return targets.map((t) => t.fill(0));
+  if (plan.axes.length === 0 || N === 0) {
+    targets.forEach((t) => (ArrayBuffer.isView(t) ? t.fill(0) : forEachAddress(t, 0, N, (address) => (t.data[address] = 0))));
+    return results;
+  }
   const format = inputFormat(kind);
   const bpe = format.bytesPerElement;
   const layout = chooseLayout(plan);
@@ -85,7 +92,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   } finally {
     if (taken) rt.transfer.discard(taken); // failed before its job ran
   }
-  return targets;
+  return results;
 }
 
 /** How `count` concurrent calls of this plan are computed in one dispatch over their arrays stacked. */

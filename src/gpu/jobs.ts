@@ -1,6 +1,7 @@
 import { GradientError } from '../errors.js';
 import { isDetached } from '../typed.js';
 import type { HalfArray } from '../types.js';
+import type { StridedView } from '../view.js';
 import { type AnyJobInput, isTaken } from './upload.js';
 
 /**
@@ -12,9 +13,17 @@ import { type AnyJobInput, isTaken } from './upload.js';
 /** Host arrays that receive results: float32, or float16 halves. */
 export type ResultArray = Float32Array | HalfArray;
 
-/** Where a job's results go: `count` elements of each output into `targets[k]` at element `at`. */
+/** Where one output's results go: a flat array, or a strided view of one (written through its strides). */
+export type ResultTarget = ResultArray | StridedView<ResultArray>;
+
+/** The memory a result target writes. */
+export function targetMemory(target: ResultTarget): ResultArray {
+  return ArrayBuffer.isView(target) ? target : target.data;
+}
+
+/** Where a job's results go: `count` elements of each output into `targets[k]` at element `at` (C order). */
 export interface JobOutput {
-  readonly targets: readonly ResultArray[];
+  readonly targets: readonly ResultTarget[];
   /** Bytes of one result element on the GPU and in the targets (4 float32, 2 float16). */
   readonly elementBytes: 2 | 4;
   readonly at: number;
@@ -109,7 +118,7 @@ export function batchable(job: Job): boolean {
 
 /** Why a job's results cannot be written (an `out` array detached by its caller), or null. */
 export function detachedOutput(output: JobOutput): GradientError | null {
-  const k = output.targets.findIndex((t) => isDetached(t));
+  const k = output.targets.findIndex((t) => isDetached(targetMemory(t)));
   if (k < 0) return null;
   return new GradientError(
     'invalid-option',

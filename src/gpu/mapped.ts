@@ -1,4 +1,5 @@
-import { type JobOutput, words } from './jobs.js';
+import { forEachAddress } from '../view.js';
+import { type JobOutput, targetMemory, words } from './jobs.js';
 
 /** Copies between host memory and mapped ranges of staging buffers. */
 
@@ -22,8 +23,14 @@ export function downloadInto(output: JobOutput, mapped: GPUBuffer, positions: re
   const View = eb === 4 ? Float32Array : Uint16Array; // float16 results as the bits of their halves
   targets.forEach((target, k) => {
     // The target's memory through this realm's view: arrays of another realm and subclasses alike.
-    const into = new View(target.buffer as ArrayBuffer, target.byteOffset, target.length);
+    const memory = targetMemory(target);
+    const into = new View(memory.buffer as ArrayBuffer, memory.byteOffset, memory.length);
     // Mapped ranges are whole words: an odd count of halves ends in a padded one.
-    forRuns(count * eb, (from, n) => into.set(new View(mapped.getMappedRange(positions[k] + from, words(n)), 0, n / eb), at + from / eb));
+    forRuns(count * eb, (from, n) => {
+      const results = new View(mapped.getMappedRange(positions[k] + from, words(n)), 0, n / eb);
+      const first = at + from / eb;
+      if (ArrayBuffer.isView(target)) into.set(results, first);
+      else forEachAddress(target, first, first + n / eb, (address, t) => (into[address] = results[t]));
+    });
   });
 }

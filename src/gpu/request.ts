@@ -1,16 +1,18 @@
 import { describeComponents } from '../components.js';
-import { describeData, float16ArrayConstructor } from '../data.js';
+import { float16ArrayConstructor } from '../data.js';
 import { GradientError } from '../errors.js';
 import { OPERATIONS, type Operation, type OperationName, operationFor, outputsOf } from '../operations.js';
-import { checkOut } from '../out.js';
+import { checkOutTargets, type OutTarget } from '../out.js';
 import { makePlan, type Plan } from '../plan.js';
 import { ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, GradientOptions, NumericArray, OutputType } from '../types.js';
+import { describeInput, flatOf, type StridedView } from '../view.js';
 import { checkIndexable, checkOutputType, GPU_OPTION_KEYS } from './arguments.js';
 import { checkFloat32Coefficients } from './coefficients.js';
 import { inputFormat } from './formats.js';
 import { wholeFits } from './steps.js';
 import type { ResultArray } from './transfer.js';
+import { gatheredCopy, gatheredInput, type InputArray, isGathered } from './upload.js';
 
 /**
  * A host call's arguments, checked before any device is involved: the one-call functions refuse bad
@@ -23,16 +25,20 @@ export type ResultConstructor = { new (length: number): ResultArray; name: strin
 
 /** A host call, checked: what it reads, the plan, the operation and where its results go. */
 export interface HostRequest {
-  /** The caller's arrays (the components of a field, one for most calls); null when the GPU makes the input (images). */
-  readonly arrays: readonly NumericArray[] | null;
+  /**
+   * The caller's arrays (the components of a field, one for most calls), strided views and masked arrays
+   * as gathered inputs; null when the GPU makes the input (images).
+   */
+  readonly arrays: readonly InputArray[] | null;
+  /** The element type the input goes up in (float32 for a masked integer or float16 array). */
   readonly kind: DataKind;
   readonly plan: Plan;
   readonly op: Operation;
   readonly outputType: OutputType;
   readonly outputs: number;
   readonly Result: ResultConstructor;
-  /** The caller's `out`, checked; null for fresh result arrays. */
-  readonly out: readonly ResultArray[] | null;
+  /** The caller's `out`, checked (flat arrays, or views written through their strides); null for fresh result arrays. */
+  readonly out: readonly OutTarget<ResultArray>[] | null;
 }
 
 /** Options every host method reads: the plan's, `out` and `outputType`. */
@@ -44,10 +50,23 @@ interface CallOptions extends GradientOptions {
 /** Checks a host method's arguments: its data (or components), options, `out` and `outputType`. */
 export function hostRequest(method: OperationName, data: unknown, options: CallOptions | undefined): HostRequest {
   const fields = method === 'divergence' || method === 'curl';
-  const { list, info } = fields ? describeComponents(data) : { list: [data as NumericArray], info: describeData(data) };
+  const { list, info, views } = fields ? describeComponents(data) : oneInput(data);
   const plan = makePlan(info, options, GPU_OPTION_KEYS);
   const op = operationFor(method, plan, list.length);
-  return checkRequest(list, info.kind, plan, op, options?.out, options?.outputType);
+  // A masked array goes up as float32 with NaN at its masked points; a strided view is gathered as it goes up.
+  const kind: DataKind = plan.mask ? 'float32' : info.kind;
+  const arrays = list.map((a, k): InputArray => {
+    const flat = views[k] ? flatOf(views[k]) : a;
+    if (flat && !plan.mask) return flat;
+    return gatheredInput(flat, flat ? null : views[k], plan.mask, kind);
+  });
+  return checkRequest(arrays, kind, plan, op, options?.out, options?.outputType);
+}
+
+/** One data argument, flat or a view, as describeComponents gives a list. */
+function oneInput(data: unknown): { list: NumericArray[]; info: ReturnType<typeof describeInput>['info']; views: (StridedView | null)[] } {
+  const { info, view } = describeInput(data);
+  return { list: [(view?.data ?? data) as NumericArray], info, views: [view] };
 }
 
 /**
@@ -55,7 +74,7 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
  * float32 can hold, indices the shaders can address, and `out`.
  */
 export function checkRequest(
-  arrays: readonly NumericArray[] | null,
+  arrays: readonly InputArray[] | null,
   kind: DataKind,
   plan: Plan,
   op: Operation,
@@ -76,12 +95,12 @@ export function checkRequest(
   const checked =
     out === undefined
       ? null
-      : checkOut<ResultArray>(
+      : checkOutTargets<ResultArray>(
           out,
           Result,
           outputs,
           plan.size,
-          arrays ?? [],
+          (arrays ?? []).map((a) => (isGathered(a) ? a.memory : a)),
           outputs === plan.axes.length ? 'one per selected axis' : `the ${OPERATIONS[op].result} result`,
         );
   return { arrays, kind, plan, op, outputType, outputs, Result, out: checked };
@@ -101,7 +120,9 @@ export function fitsOnePiece(request: HostRequest, chunkBytes: number): boolean 
  */
 export function withCopiedInput(request: HostRequest): HostRequest {
   if (!request.arrays) return request;
-  const copy = (a: NumericArray) =>
-    (ArrayBuffer.isView(a) ? new (ownConstructor(typedArrayName(a)!))(a) : Float64Array.from(a)) as NumericArray;
+  const copy = (a: InputArray) =>
+    isGathered(a)
+      ? gatheredCopy(a, request.kind, request.plan.size)
+      : ((ArrayBuffer.isView(a) ? new (ownConstructor(typedArrayName(a)!))(a) : Float64Array.from(a)) as NumericArray);
   return { ...request, arrays: request.arrays.map(copy) };
 }

@@ -1,5 +1,6 @@
 import contiguousTemplate from '../../shaders/contiguous4.wgsl?raw';
 import drawSource from '../../shaders/draw.wgsl?raw';
+import generalSource from '../../shaders/general.wgsl?raw';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
 import vec4Source from '../../shaders/gradient_vec4.wgsl?raw';
@@ -17,6 +18,7 @@ import { OPERATIONS } from '../operations.js';
 import type { OutputType } from '../types.js';
 import type { InputFormat } from './formats.js';
 import type { Layout } from './steps.js';
+import { BOUNDARY_CODE } from './uniforms.js';
 
 /**
  * Shader assembly: the WGSL text of every module, from the files in shaders/ (the assembled text of each
@@ -57,8 +59,10 @@ export function shaderSource(module: ModuleName): string {
   const contiguous = layout === 'vec4' ? BOUNDARIES.map((b) => instantiate(contiguousTemplate, { ...b })) : [];
   return [
     operationConstants(),
+    boundaryConstants(),
     LOADERS[loader],
     gradientSource,
+    generalSource,
     ...widths.map(stencils),
     ...contiguous,
     LAYOUTS[layout],
@@ -70,6 +74,12 @@ export function shaderSource(module: ModuleName): string {
 export function operationConstants(): string {
   const lines = Object.values(OPERATIONS).map((op) => `const ${op.constant}: u32 = ${op.code}u; // ${op.name}`);
   return ['// The operations (OP), from the registry in src/operations.ts.', ...lines].join('\n');
+}
+
+/** The boundary modes' codes in the `Axis` uniform (lo_mode, hi_mode), as uniforms.ts writes them: `const MODE_EDGE: u32 = 0u;` … */
+export function boundaryConstants(): string {
+  const lines = Object.entries(BOUNDARY_CODE).map(([mode, code]) => `const MODE_${mode.toUpperCase()}: u32 = ${code}u;`);
+  return ['// The boundary modes (Axis.lo_mode, Axis.hi_mode), from src/gpu/uniforms.ts.', ...lines].join('\n');
 }
 
 /** The boundary instances of stencil_boundary.wgsl and contiguous4.wgsl: wrapped (w) and numpy's edges (e). */

@@ -1,5 +1,6 @@
 import type { ImageChannel } from '../image.js';
 import type { AxisPlan, Plan } from '../plan.js';
+import type { BoundaryMode } from '../types.js';
 import { axisCoefficients, weightRowPad } from './coefficients.js';
 import { MAX_AXES_PER_DISPATCH } from './steps.js';
 
@@ -34,6 +35,10 @@ export const AXIS_FIELDS = [
   ['cross_stride', 'u32'],
   ['cross_n', 'u32'],
   ['inv_h2', 'f32'],
+  ['lo_mode', 'u32'],
+  ['hi_mode', 'u32'],
+  ['cval_lo', 'f32'],
+  ['cval_hi', 'f32'],
   ['w_lo', 'vec4<f32>'],
   ['w_hi', 'vec4<f32>'],
 ] as const satisfies readonly (readonly [string, FieldType])[];
@@ -68,6 +73,16 @@ export const DRAW_FIELDS = [
 export function drawParams(width: number, count: number, slab: number, scale: number): ArrayBuffer {
   return packStruct(DRAW_FIELDS, { width, count, slab, scale });
 }
+
+/** The codes of the boundary modes in `Axis.lo_mode` and `Axis.hi_mode` (the shaders' MODE_* constants, generated from this table). */
+export const BOUNDARY_CODE: Readonly<Record<BoundaryMode, number>> = {
+  edge: 0,
+  periodic: 1,
+  nearest: 2,
+  mirror: 3,
+  reflect: 4,
+  constant: 5,
+};
 
 /** The image conversion's CHANNEL constant. */
 export const CHANNEL_CODE: Record<ImageChannel, number> = { luminance: 0, r: 1, g: 2, b: 3, a: 4 };
@@ -177,6 +192,10 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, p
     f32(at('inv_h_hi'), c.invHHi);
     f32(at('c4'), c.c4);
     f32(at('inv_h2'), c.invH2);
+    u32(at('lo_mode'), BOUNDARY_CODE[ax.lo.mode]);
+    u32(at('hi_mode'), BOUNDARY_CODE[ax.hi.mode]);
+    f32(at('cval_lo'), ax.lo.cval);
+    f32(at('cval_hi'), ax.hi.cval);
     c.lo.forEach((w, j) => f32(at('w_lo') + 4 * j, w));
     c.hi.forEach((w, j) => f32(at('w_hi') + 4 * j, w));
   });

@@ -1,6 +1,7 @@
 import { GradientError } from '../errors.js';
 import { isDetached, isShared, ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, NumericArray } from '../types.js';
+import { forEachAddress, type StridedView } from '../view.js';
 
 /**
  * What a job's input is and how its bytes reach the GPU: a window of the caller's arrays (written when
@@ -24,9 +25,63 @@ export function throughStaging(bytes: number, pollingMaps: boolean): boolean {
   return !pollingMaps && bytes > WRITE_BUFFER_MAX;
 }
 
+/**
+ * An input read element by element while its bytes are written (into staging or the scratch that
+ * writeBuffer copies), never through a full-size copy: a strided ndarray view, and/or an array whose
+ * masked points go up as NaN (`invalid: 'skip'` with a `mask`). Elements are in C order of the view's shape.
+ */
+export interface GatheredInput {
+  readonly gathered: true;
+  /** The memory read (a flat array, or the view's data), for the detached check and `out`'s overlap check. */
+  readonly memory: NumericArray;
+  /** Writes elements [start, end) into `into` (the GPU element format of the job's kind). */
+  read(start: number, end: number, into: { [index: number]: number }): void;
+}
+
+/** A component of a job's input: the caller's flat array, or one gathered as it goes up. */
+export type InputArray = NumericArray | GatheredInput;
+
+export function isGathered(array: InputArray): array is GatheredInput {
+  return (array as GatheredInput).gathered === true;
+}
+
+/**
+ * A gathered input: `view` read through its strides (or `flat`), with the points whose `mask` entry is
+ * 0/false as NaN (the kind is then float32). A float16 view without a mask goes up as its halves' bits.
+ */
+export function gatheredInput(
+  flat: NumericArray | null,
+  view: StridedView | null,
+  mask: ArrayLike<unknown> | null,
+  kind: DataKind,
+): GatheredInput {
+  const memory = view ? view.data : flat!;
+  // A Float16Array's halves are copied as bits (Uint16Array over its memory); any other array by value.
+  const source: ArrayLike<number> =
+    kind === 'float16' && ArrayBuffer.isView(memory)
+      ? (windowOf(memory, kind, 0, (memory as ArrayLike<number>).length) as ArrayLike<number>)
+      : (memory as ArrayLike<number>);
+  return {
+    gathered: true,
+    memory,
+    read(start, end, into) {
+      if (view) forEachAddress(view, start, end, (address, t) => (into[t] = source[address]));
+      else for (let e = start; e < end; e++) into[e - start] = source[e];
+      if (mask) for (let e = start; e < end; e++) if (!mask[e]) into[e - start] = Number.NaN;
+    },
+  };
+}
+
+/** A gathered input read whole into a flat array of its GPU element format, which `kind` then describes (a call's copy while it waits for its device). */
+export function gatheredCopy(input: GatheredInput, kind: DataKind, length: number): NumericArray {
+  const copy = new VIEW_OF[kind](new ArrayBuffer(length * VIEW_OF[kind].BYTES_PER_ELEMENT), 0, length);
+  input.read(0, length, copy);
+  return copy as NumericArray;
+}
+
 /** Where a job's input comes from: elements [start, end) of each component array, `stride` apart on the GPU. */
 export interface JobInput {
-  readonly arrays: readonly NumericArray[];
+  readonly arrays: readonly InputArray[];
   readonly kind: DataKind;
   readonly bytesPerElement: number;
   readonly start: number;
@@ -83,7 +138,10 @@ export function inputBytes(input: AnyJobInput): number {
  */
 export function unreadableInput(input: AnyJobInput): GradientError | null {
   if (isTaken(input) || isGpuInput(input)) return null;
-  const k = input.arrays.findIndex((a) => ArrayBuffer.isView(a) && isDetached(a));
+  const k = input.arrays.findIndex((a) => {
+    const memory = isGathered(a) ? a.memory : a;
+    return ArrayBuffer.isView(memory) && isDetached(memory);
+  });
   if (k < 0) return null;
   const what = input.arrays.length > 1 ? `components[${k}]` : 'data';
   return new GradientError(
@@ -139,6 +197,13 @@ export function writeInput(
   const padded = Math.ceil(count / 4) * 4; // whole 32-bit words, whatever the element width
   arrays.forEach((given, c) => {
     const at = c * stride * bytesPerElement;
+    if (isGathered(given)) {
+      const target = new View(scratch(padded * bytesPerElement), 0, padded);
+      given.read(start, end, target);
+      target.fill(0, count);
+      write(at, target);
+      return;
+    }
     const window = windowOf(given, kind, start, end);
     if (window instanceof View && count === padded && !isShared(window)) {
       write(at, window);

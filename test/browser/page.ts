@@ -28,6 +28,8 @@ run().then(
       reliability: 0,
       sharedMemory: 0,
       realms: 0,
+      boundaries: 0,
+      views: 0,
       ms: 0,
       failures: [`page threw: ${error?.stack ?? error}`],
     };

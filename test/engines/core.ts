@@ -4,6 +4,7 @@
 // cpuGradient and bad inputs, each GPU result checked against the float32 bound.
 import type * as Library from '../../src/index';
 import type { GradientOptions } from '../../src/index';
+import boundaryFixtures from '../fixtures/boundaries.json';
 import extensions from '../fixtures/numpy_extensions.json';
 import fixtures from '../fixtures/numpy_gradient.json';
 import laplacianFixtures from '../fixtures/numpy_laplacian.json';
@@ -33,6 +34,10 @@ export interface CoreReport {
   sharedMemory: number;
   /** Typed arrays of another realm (an iframe's) checked; 0 where there is no DOM. */
   realms: number;
+  /** A sample of the ghost-mode and gap fixtures (fixtures/boundaries.json): gradient, and magnitude where it has one. */
+  boundaries: number;
+  /** Strided ndarray views (plain objects) and out views against cpuGradient. */
+  views: number;
   failures: string[];
   /** Wall time of the whole run, ms. */
   ms: number;
@@ -59,6 +64,8 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     reliability: 0,
     sharedMemory: 0,
     realms: 0,
+    boundaries: 0,
+    views: 0,
     failures: [],
     ms: 0,
   };
@@ -201,6 +208,8 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   await laplacianChecks(lib, report);
   await perAxisChecks(lib, report);
   await reliabilityChecks(lib, report);
+  await boundaryChecks(lib, report);
+  await viewChecks(lib, report);
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
     const e = await gpuGradient(data as never, opts as never).then(
@@ -437,5 +446,78 @@ async function reliabilityChecks(lib: typeof Library, report: CoreReport): Promi
     check('iframe arrays', got, data, [6, 8]);
     frame.remove();
     report.realms++;
+  }
+}
+
+/** Names of the boundaries.json cases every engine runs: ghost sides of each kind, accuracy 4, coordinates, gaps and masks. */
+export const BOUNDARY_SAMPLE = [
+  '1d constant/edge eo2',
+  '1d mirror/reflect accuracy 4',
+  '1d coordinates nearest/mirror',
+  '2d mirror',
+  'skip 1d nan mirror/constant eo2',
+  'skip 1d mask eo1',
+  'skip periodic eo2',
+  'skip 2d eo1',
+];
+
+/** The sampled ghost-mode and gap fixtures on the GPU, against scipy's and numpy's values. */
+async function boundaryChecks(lib: typeof Library, report: CoreReport): Promise<void> {
+  const { gpuGradient, gpuGradientMagnitude } = lib;
+  type Case = {
+    name: string;
+    shape: number[];
+    data: (number | null)[];
+    options: GradientOptions;
+    mask?: number[];
+    gradient: (number | null)[][];
+    magnitude?: (number | null)[];
+  };
+  const nan = (list: (number | null)[]) => Float64Array.from(list, (v) => (v === null ? Number.NaN : v));
+  for (const name of BOUNDARY_SAMPLE) {
+    const c = (boundaryFixtures.cases as unknown as Case[]).find((x) => x.name === name);
+    if (!c) {
+      report.failures.push(`boundaries: no fixture "${name}"`);
+      continue;
+    }
+    const data = nan(c.data);
+    const o: GradientOptions = { ...c.options, shape: c.shape, ...(c.mask ? { mask: c.mask } : {}) };
+    const h = minStep(o.spacing, c.shape.length);
+    const got = await gpuGradient(data, o);
+    c.gradient.forEach((ref, k) => {
+      const v = f32Violation(got[k], nan(ref), maxAbs(data), h, 16);
+      if (v) report.failures.push(`boundaries ${name} axis ${k}: ${JSON.stringify(v)}`);
+    });
+    if (c.magnitude) {
+      const v = f32Violation(await gpuGradientMagnitude(data, o), nan(c.magnitude), maxAbs(data), h, 48);
+      if (v) report.failures.push(`boundaries ${name} magnitude: ${JSON.stringify(v)}`);
+    }
+    report.boundaries++;
+  }
+}
+
+/** Strided views as plain objects (scijs's `stride`, @stdlib's `strides`), and an out view, against cpuGradient of the same view. */
+async function viewChecks(lib: typeof Library, report: CoreReport): Promise<void> {
+  const { gpuGradient, cpuGradient } = lib;
+  const r = rng(77);
+  const base = Float32Array.from({ length: 12 * 10 }, () => r() * 4 - 2);
+  const views = [
+    { data: base, shape: [10, 12], stride: [1, 10], offset: 0 }, // transposed
+    { data: base, shape: [5, 4], strides: [-20, 3], offset: 81 }, // flipped rows, stepped columns, offset
+  ];
+  for (const [j, view] of views.entries()) {
+    const ref = cpuGradient(view, { edgeOrder: 2 });
+    const size = view.shape[0] * view.shape[1];
+    // The second view's results go through transposed out views.
+    const outs = j === 1 ? ref.map(() => ({ data: new Float32Array(size), shape: view.shape, stride: [1, view.shape[0]] })) : undefined;
+    const got = await gpuGradient(view, { edgeOrder: 2, ...(outs ? { out: outs } : {}) });
+    ref.forEach((want, k) => {
+      const inOrder = outs
+        ? Float32Array.from({ length: size }, (_, e) => got[k][(e % view.shape[1]) * view.shape[0] + Math.floor(e / view.shape[1])])
+        : got[k];
+      const v = f32Violation(inOrder, want, 2, 1);
+      if (v) report.failures.push(`view ${j} axis ${k}: ${JSON.stringify(v)}`);
+    });
+    report.views++;
   }
 }

@@ -1,0 +1,142 @@
+// Ghost boundary modes and gaps. Under GENERAL (some side of a dispatch's axes is a ghost mode —
+// scipy.ndimage's 'nearest', 'mirror', 'reflect', 'constant' — or gaps are skipped) the stencils read
+// their neighbours through `neighbour`, which knows every side's mode; the contracts are those of the CPU
+// reference (src/cpu/lines.ts):
+// - a ghost side extends the axis by ghost values (the g-th beyond index 0 is f[0], f[g], f[g-1] or the
+//   side's cval, mirrored at the high end) and every point near it takes the interior stencil
+//   (stencil_boundary.wgsl and contiguous4.wgsl, through near1/near4); the coordinates are reflected, so
+//   the interior weights of the end points are those of a uniform step (the host writes them into the
+//   weight rows); an 'edge' side keeps numpy's one-sided stencils;
+// - with SKIP (invalid: 'skip', second order only), every point goes through skip_derivative: it reads
+//   which neighbours within its reach are valid (finite: masked points reach the GPU as NaN) and takes the
+//   stencil numpy.gradient gives it inside its run of valid points — central between two valid
+//   neighbours; one-sided at a run's end (second order where EDGE_ORDER is 2 and two valid points
+//   follow, else first); NaN where the point is invalid or alone.
+// The mode codes MODE_* are generated from src/gpu/uniforms.ts (BOUNDARY_CODE) into every module.
+
+// Where the neighbour at offset d (|d| <= 2) of point i along slot k lies: x, the coordinate whose element
+// gives its value; y, what it is — 0 a point of the array (the wrapped one on a periodic axis), 1 a
+// ghost copying point x, 2 the low side's cval, 3 the high side's cval, 4 none (beyond an 'edge' side).
+fn neighbour(k: u32, i: u32, d: i32) -> vec2<u32> {
+  let n = P.axes[k].n;
+  let m = u32(abs(d));
+  if (d < 0 && i < m) {
+    let g = m - i; // the g-th ghost before index 0
+    let mode = P.axes[k].lo_mode;
+    if (mode == MODE_EDGE) { return vec2<u32>(0u, 4u); }
+    if (mode == MODE_CONSTANT) { return vec2<u32>(0u, 2u); }
+    if (mode == MODE_PERIODIC) { return vec2<u32>(i + n - m, 0u); }
+    return vec2<u32>(select(select(g - 1u, g, mode == MODE_MIRROR), 0u, mode == MODE_NEAREST), 1u);
+  }
+  if (d > 0 && i + m >= n) {
+    let g = i + m - (n - 1u); // the g-th ghost after index n - 1
+    let mode = P.axes[k].hi_mode;
+    if (mode == MODE_EDGE) { return vec2<u32>(0u, 4u); }
+    if (mode == MODE_CONSTANT) { return vec2<u32>(0u, 3u); }
+    if (mode == MODE_PERIODIC) { return vec2<u32>(i + m - n, 0u); }
+    return vec2<u32>(select(select(n - g, n - 1u - g, mode == MODE_MIRROR), n - 1u, mode == MODE_NEAREST), 1u);
+  }
+  return vec2<u32>(select(i + m, i - m, d < 0), 0u);
+}
+
+// Whether point i, within `reach` of an end of slot k's axis, lies near a side that is not 'edge' (so
+// takes the interior stencil with ghost or wrapped neighbours).
+fn ghost_end(k: u32, i: u32, reach: u32) -> bool {
+  return select(P.axes[k].hi_mode, P.axes[k].lo_mode, i < reach) != MODE_EDGE;
+}
+
+// Finite, by its bits: the compiler may assume float arithmetic never meets NaN or infinity, but not bits.
+fn finite1(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+// A quiet NaN, from a variable: a constant expression may not be NaN in WGSL.
+fn nan1() -> f32 {
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
+}
+
+// A neighbour under SKIP: its value, whether it may be used (ok: it exists and is valid), and whether it
+// is a point of the array (real) rather than a ghost.
+struct Near {
+  v: f32,
+  ok: bool,
+  real: bool,
+}
+
+fn near(k: u32, i: u32, at: u32, d: i32) -> Near {
+  let w = neighbour(k, i, d);
+  if (w.y == 4u) { return Near(0.0, false, false); }
+  if (w.y >= 2u) { return Near(select(P.axes[k].cval_hi, P.axes[k].cval_lo, w.y == 2u), true, false); }
+  let v = load1(along(at, i, w.x, P.axes[k].stride));
+  return Near(v, finite1(v), w.y == 0u);
+}
+
+// Whether the array's own point at offset d exists (in range, or wrapped on a periodic axis) and is valid.
+fn real_valid(k: u32, i: u32, at: u32, d: i32) -> bool {
+  let w = neighbour(k, i, d);
+  return w.y == 0u && finite1(load1(along(at, i, w.x, P.axes[k].stride)));
+}
+
+// Row r of slot k's weights at point i (rows 0-2: interior a, b, c; under SKIP 3: 1/dx[i], 4: 1/dx[i-1],
+// 5-7: the forward second-order weights of f[i], f[i+1], f[i+2], 8-10: the backward ones of f[i-2],
+// f[i-1], f[i]; src/gpu/coefficients.ts).
+fn weight(k: u32, r: u32, i: u32) -> f32 {
+  let w = P.axes[k].w_off + r * P.axes[k].w_pad + i;
+  return weights[w >> 2u][w & 3u];
+}
+
+// The derivative along slot k at point i (element `at`, value c) under SKIP: the stencil of its run.
+fn skip_derivative(k: u32, i: u32, at: u32, c: f32) -> f32 {
+  if (!finite1(c)) { return nan1(); }
+  let dn = near(k, i, at, -1);
+  let up = near(k, i, at, 1);
+  if (!(dn.ok && dn.real) && !(up.ok && up.real)) { return nan1(); }
+  let weighted = WEIGHTED && P.axes[k].nonuniform != 0u;
+  if (dn.ok && up.ok) {
+    if (weighted) { let w = interior_weights(k, i); return w.x * dn.v + w.y * c + w.z * up.v; }
+    return (up.v - dn.v) * P.axes[k].c_int;
+  }
+  if (up.ok) {
+    if (EDGE_ORDER == 2u && real_valid(k, i, at, 2)) {
+      let f2 = near(k, i, at, 2).v;
+      if (weighted) { return weight(k, 5u, i) * c + weight(k, 6u, i) * up.v + weight(k, 7u, i) * f2; }
+      let w = P.axes[k].w_lo;
+      return w.x * c + w.y * up.v + w.z * f2;
+    }
+    if (weighted) { return (up.v - c) * weight(k, 3u, i); }
+    return (up.v - c) * P.axes[k].inv_h_lo;
+  }
+  if (EDGE_ORDER == 2u && real_valid(k, i, at, -2)) {
+    let b2 = near(k, i, at, -2).v;
+    if (weighted) { return weight(k, 8u, i) * b2 + weight(k, 9u, i) * dn.v + weight(k, 10u, i) * c; }
+    let w = P.axes[k].w_hi;
+    return w.x * b2 + w.y * dn.v + w.z * c;
+  }
+  if (weighted) { return (c - dn.v) * weight(k, 4u, i); }
+  return (c - dn.v) * P.axes[k].inv_h_hi;
+}
+
+// skip_derivative for an element type: one point (N = 1), or the four lanes of a group on a strided axis
+// (N = 4: lanes share coordinate i; `at` counts groups of four elements).
+fn skip_derivative1(k: u32, i: u32, at: u32, c: f32) -> f32 {
+  return skip_derivative(k, i, at, c);
+}
+
+fn skip_derivative4(k: u32, i: u32, at: u32, c: vec4<f32>) -> vec4<f32> {
+  return skip_four(k, i, 0u, at * 4u, c);
+}
+
+// Four consecutive points of the contiguous axis (the vec4 layout), i0 .. i0+3 at elements el .. el+3.
+fn skip_run4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
+  return skip_four(k, i0, 1u, el, c);
+}
+
+// Lane l at coordinate i + l·di, element e + l. A loop, not four calls: the compiler then holds one copy
+// of the stencil (four calls made a 2-D vec4 pipeline compile in 2.8 s instead of 0.6 s under SwiftShader).
+fn skip_four(k: u32, i: u32, di: u32, e: u32, c: vec4<f32>) -> vec4<f32> {
+  let v = array<f32, 4>(c.x, c.y, c.z, c.w);
+  var r: array<f32, 4>;
+  for (var l = 0u; l < 4u; l++) { r[l] = skip_derivative(k, i + l * di, e + l, v[l]); }
+  return vec4<f32>(r[0], r[1], r[2], r[3]);
+}
