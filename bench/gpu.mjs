@@ -275,6 +275,14 @@ for (const shape of shapes) {
     const laplacian = await timeQueued((e) => laplacianKernel(e, { input, output: stacked }));
     const mixedKernel = await kernelRecorder(g, { shape, edgeOrder, boundary: shape.map((_, d) => (d % 2 === 0 ? 'periodic' : 'edge')) });
     const mixedBoundaries = await timeQueued((e) => mixedKernel(e, { input, output: stacked }));
+    // Ghost boundary modes (mirror on every axis; constant before and numpy's edge after) and gaps
+    // skipped (the data has none: the kernel's cost, not the data's), on the same buffers.
+    const ghostKernel = await kernelRecorder(g, { shape, edgeOrder, boundary: 'mirror' });
+    const ghost = await timeQueued((e) => ghostKernel(e, { input, output: stacked }));
+    const constantKernel = await kernelRecorder(g, { shape, edgeOrder, boundary: shape.map(() => ['constant', 'edge']), cval: 1 });
+    const constantEdge = await timeQueued((e) => constantKernel(e, { input, output: stacked }));
+    const skipKernel = await kernelRecorder(g, { shape, edgeOrder, invalid: 'skip' });
+    const skip = await timeQueued((e) => skipKernel(e, { input, output: stacked }));
     const hypotRun = hypotKernel(stacked, separate[0], n, layout.slabBytes / 4, D);
     const gradientThenHypot = await timeQueued(async (e) => {
       const release = await gradient(e, { input, output: stacked });
@@ -316,11 +324,19 @@ for (const shape of shapes) {
       magnitudeMs: magnitude * 1e3,
       laplacianMs: laplacian * 1e3,
       mixedBoundariesMs: mixedBoundaries * 1e3,
+      ghostMirrorMs: ghost * 1e3,
+      ghostConstantEdgeMs: constantEdge * 1e3,
+      skipMs: skip * 1e3,
+      ghostRatio: ghost / onePass,
+      skipRatio: skip / onePass,
       gradientThenHypotMs: gradientThenHypot * 1e3,
       othersTimestampMs: otherTs,
     };
     rows.push(row);
-    console.error(`done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms)`);
+    console.error(
+      `done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms; ` +
+        `mirror ${row.ghostRatio.toFixed(2)}x, constant/edge ${(constantEdge / onePass).toFixed(2)}x, skip ${row.skipRatio.toFixed(2)}x)`,
+    );
   }
   for (const b of [input, stacked, ...separate, copySrc, copyDst]) b?.destroy();
   writeReport(false);

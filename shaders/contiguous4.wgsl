@@ -17,12 +17,12 @@ fn along_contiguous4_{{B}}(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> 
       r2 = load1(row + wrap(i0 + 3u, n, 2));
     }
   } else if (GENERAL) {
-    // Every side's mode (general.wgsl): a point, the wrapped one, a ghost or a cval; 0 beyond an 'edge' side.
-    l1 = near1(k, i0, el, -1);
-    r1 = near1(k, i0 + 3u, el + 3u, 1);
+    // Every side's mode, without a branch (stencil.wgsl, beyond1); an 'edge' side's lanes are replaced below.
+    l1 = beyond1(k, i0, el, 1u, -1);
+    r1 = beyond1(k, i0 + 3u, el + 3u, 1u, 1);
     if (FOURTH) {
-      l2 = near1(k, i0, el, -2);
-      r2 = near1(k, i0 + 3u, el + 3u, 2);
+      l2 = beyond1(k, i0, el, 1u, -2);
+      r2 = beyond1(k, i0 + 3u, el + 3u, 1u, 2);
     }
   } else {
     if (i0 > 0u) { l1 = load1(el - 1u); }
@@ -87,8 +87,8 @@ fn second_contiguous4_{{B}}(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32>
     l1 = load1(row + wrap(i0, n, -1));
     r1 = load1(row + wrap(i0 + 3u, n, 1));
   } else if (GENERAL) {
-    l1 = near1(k, i0, el, -1);
-    r1 = near1(k, i0 + 3u, el + 3u, 1);
+    l1 = beyond1(k, i0, el, 1u, -1);
+    r1 = beyond1(k, i0 + 3u, el + 3u, 1u, 1);
   } else {
     if (i0 > 0u) { l1 = load1(el - 1u); }
     if (i0 + 4u < n) { r1 = load1(el + 4u); }

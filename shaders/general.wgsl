@@ -4,7 +4,8 @@
 // reference (src/cpu/lines.ts):
 // - a ghost side extends the axis by ghost values (the g-th beyond index 0 is f[0], f[g], f[g-1] or the
 //   side's cval, mirrored at the high end) and every point near it takes the interior stencil
-//   (stencil_boundary.wgsl and contiguous4.wgsl, through near1/near4); the coordinates are reflected, so
+//   (stencil.wgsl's general1/general4 and contiguous4.wgsl, through beyond1/beyond4, whose ghost
+//   coordinates the host works out: uniforms.ts, ghostCoordinates); the coordinates are reflected, so
 //   the interior weights of the end points are those of a uniform step (the host writes them into the
 //   weight rows); an 'edge' side keeps numpy's one-sided stencils;
 // - with SKIP (invalid: 'skip', second order only), every point goes through skip_derivative: it reads
@@ -21,33 +22,38 @@ fn neighbour(k: u32, i: u32, d: i32) -> vec2<u32> {
   let n = P.axes[k].n;
   let m = u32(abs(d));
   if (d < 0 && i < m) {
-    let g = m - i; // the g-th ghost before index 0
     let mode = P.axes[k].lo_mode;
     if (mode == MODE_EDGE) { return vec2<u32>(0u, 4u); }
     if (mode == MODE_CONSTANT) { return vec2<u32>(0u, 2u); }
-    if (mode == MODE_PERIODIC) { return vec2<u32>(i + n - m, 0u); }
-    return vec2<u32>(select(select(g - 1u, g, mode == MODE_MIRROR), 0u, mode == MODE_NEAREST), 1u);
+    // The (m - i)-th ghost before index 0, at the coordinate the host worked out (the wrapped point on a periodic axis).
+    return vec2<u32>(select(P.axes[k].lo_ghost2, P.axes[k].lo_ghost1, m - i == 1u), select(1u, 0u, mode == MODE_PERIODIC));
   }
   if (d > 0 && i + m >= n) {
-    let g = i + m - (n - 1u); // the g-th ghost after index n - 1
     let mode = P.axes[k].hi_mode;
     if (mode == MODE_EDGE) { return vec2<u32>(0u, 4u); }
     if (mode == MODE_CONSTANT) { return vec2<u32>(0u, 3u); }
-    if (mode == MODE_PERIODIC) { return vec2<u32>(i + m - n, 0u); }
-    return vec2<u32>(select(select(n - g, n - 1u - g, mode == MODE_MIRROR), n - 1u, mode == MODE_NEAREST), 1u);
+    return vec2<u32>(select(P.axes[k].hi_ghost2, P.axes[k].hi_ghost1, i + m - n == 0u), select(1u, 0u, mode == MODE_PERIODIC));
   }
   return vec2<u32>(select(i + m, i - m, d < 0), 0u);
 }
 
-// Whether point i, within `reach` of an end of slot k's axis, lies near a side that is not 'edge' (so
-// takes the interior stencil with ghost or wrapped neighbours).
-fn ghost_end(k: u32, i: u32, reach: u32) -> bool {
-  return select(P.axes[k].hi_mode, P.axes[k].lo_mode, i < reach) != MODE_EDGE;
+// Whether point i lies within `reach` of an 'edge' side (where numpy's one-sided stencils apply).
+fn at_edge(k: u32, i: u32, reach: u32) -> bool {
+  return (i < reach && P.axes[k].lo_mode == MODE_EDGE) || (i + reach >= P.axes[k].n && P.axes[k].hi_mode == MODE_EDGE);
 }
 
 // Finite, by its bits: the compiler may assume float arithmetic never meets NaN or infinity, but not bits.
 fn finite1(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+// The same for every lane of a group (N = 1: the one value).
+fn all_finite1(v: f32) -> bool {
+  return finite1(v);
+}
+
+fn all_finite4(v: vec4<f32>) -> bool {
+  return all((bitcast<vec4<u32>>(v) & vec4<u32>(0x7f800000u)) != vec4<u32>(0x7f800000u));
 }
 
 // A quiet NaN, from a variable: a constant expression may not be NaN in WGSL.

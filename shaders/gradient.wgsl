@@ -64,6 +64,10 @@ struct Axis {
   hi_mode: u32,      // boundary after index n - 1
   cval_lo: f32,      // ghost value of a 'constant' side
   cval_hi: f32,
+  lo_ghost1: u32,    // coordinate whose value the first ghost before index 0 copies (the wrapped point when periodic)
+  lo_ghost2: u32,    // the second's
+  hi_ghost1: u32,    // the first ghost after index n - 1
+  hi_ghost2: u32,
   w_lo: vec4<f32>,   // edge order 2 weights of f[0], f[1], f[2]
   w_hi: vec4<f32>,   // edge order 2 weights of f[n-3], f[n-2], f[n-1]
 }

@@ -5,7 +5,13 @@
 // The contiguous axis (stride 1; lanes i0 .. i0+3 with i0 a multiple of 4, n >= 4) on its boundary's
 // code (contiguous4.wgsl; picked as in stencil.wgsl).
 fn along_contiguous4(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
-  if (SKIP) { return skip_run4(k, i0, el, c); }
+  if (SKIP) {
+    // A group clear of both ends whose points and outer neighbours are finite: the central stencil.
+    if (i0 > 0u && i0 + 4u < P.axes[k].n) {
+      if (all_finite4(c) && finite1(load1(el - 1u)) && finite1(load1(el + 4u))) { return along_contiguous4_e(k, i0, el, c); }
+    }
+    return skip_run4(k, i0, el, c);
+  }
   if (ALL_WRAP) { return along_contiguous4_w(k, i0, el, c); } else {
     if (SOME_WRAP) { if (wraps(k)) { return along_contiguous4_w(k, i0, el, c); } }
     return along_contiguous4_e(k, i0, el, c);

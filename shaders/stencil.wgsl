@@ -18,10 +18,18 @@ fn edge4_1_{{N}}(f0: {{T}}, f1: {{T}}, f2: {{T}}, f3: {{T}}, f4: {{T}}) -> {{T}}
 // (only dispatches that mix boundaries keep both): a test of the slot's bit inside one function body, or
 // `SOME_WRAP && wraps(k)`, or an `if` without the `else`, each kept both boundaries' code and made
 // pipelines compile 1.5-2.5 times as slowly under SwiftShader (bench/NOTES.md, 2026-11-27).
-// Under SKIP (gaps) every point takes skip_derivative (general.wgsl); where SKIP is false the test folds
-// away and the code below is all there is.
+// Under SKIP (gaps) a point whose value and both neighbours are finite takes the central stencil of the
+// edge instance; any other goes through skip_derivative (general.wgsl). Under GENERAL (ghost sides)
+// general{{N}} below. Where both are false the tests fold away and the code below is all there is.
 fn along{{N}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
-  if (SKIP) { return skip_derivative{{N}}(k, i, at, c); }
+  if (SKIP) {
+    let s = P.axes[k].stride / {{N}}u;
+    if (i > 0u && i + 1u < P.axes[k].n) {
+      if (all_finite{{N}}(c) && all_finite{{N}}(load{{N}}(at - s)) && all_finite{{N}}(load{{N}}(at + s))) { return along{{N}}_e(k, i, at, c); }
+    }
+    return skip_derivative{{N}}(k, i, at, c);
+  }
+  if (GENERAL) { return general{{N}}(k, i, at, c); }
   if (ALL_WRAP) { return along{{N}}_w(k, i, at, c); } else {
     if (SOME_WRAP) { if (wraps(k)) { return along{{N}}_w(k, i, at, c); } }
     return along{{N}}_e(k, i, at, c);
@@ -29,17 +37,51 @@ fn along{{N}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
 }
 
 fn second{{N}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
+  if (GENERAL) { return second_general{{N}}(k, i, at, c); }
   if (ALL_WRAP) { return second{{N}}_w(k, i, at, c); } else {
     if (SOME_WRAP) { if (wraps(k)) { return second{{N}}_w(k, i, at, c); } }
     return second{{N}}_e(k, i, at, c);
   }
 }
 
-// Under GENERAL: the neighbour at offset d of point i (element or group `at`) along slot k — a point of
-// the array, the wrapped one, a ghost or a cval (general.wgsl, neighbour); never beyond an 'edge' side.
-fn near{{N}}(k: u32, i: u32, at: u32, d: i32) -> {{T}} {
-  let w = neighbour(k, i, d);
-  if (w.y == 2u) { return {{T}}(P.axes[k].cval_lo); }
-  if (w.y == 3u) { return {{T}}(P.axes[k].cval_hi); }
-  return load{{N}}(along(at, i, w.x, P.axes[k].stride / {{N}}u));
+// Under GENERAL (a ghost side, or some slot's): the neighbour at offset d (|d| <= 2) of point i (element
+// or group `at`, stride s in its units) along slot k — the point of the array, or beyond an end the one
+// at the ghost's coordinate (uniforms lo_ghost*, hi_ghost*: the wrapped point on a periodic side) or the
+// side's cval — without a branch: SwiftShader runs both sides of a branch, and a branch per neighbour
+// made a 1-D mirror kernel 2.75 times the edge one's time (bench/NOTES.md). Beyond an 'edge' side it
+// reads the side's first point, whose result the caller replaces.
+fn beyond{{N}}(k: u32, i: u32, at: u32, s: u32, d: i32) -> {{T}} {
+  let n = P.axes[k].n;
+  let m = u32(abs(d));
+  let low = d < 0;
+  let out = select(i + m >= n, i < m, low);
+  let first = select(i + m == n, i + 1u == m, low); // the first ghost of its side (else the second)
+  let ghost = select(select(P.axes[k].hi_ghost2, P.axes[k].hi_ghost1, first), select(P.axes[k].lo_ghost2, P.axes[k].lo_ghost1, first), low);
+  let j = select(select(i + m, i - m, low), ghost, out);
+  let v = load{{N}}(at - i * s + j * s);
+  let mode = select(P.axes[k].hi_mode, P.axes[k].lo_mode, low);
+  return select(v, {{T}}(select(P.axes[k].cval_hi, P.axes[k].cval_lo, low)), out && mode == MODE_CONSTANT);
+}
+
+// Under GENERAL: the interior stencil at every point, with beyond{{N}}'s neighbours, except within reach of
+// an 'edge' side (the edge instance's stencils).
+fn general{{N}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
+  let s = P.axes[k].stride / {{N}}u;
+  let dn = beyond{{N}}(k, i, at, s, -1);
+  let up = beyond{{N}}(k, i, at, s, 1);
+  var r = (up - dn) * P.axes[k].c_int;
+  if (FOURTH) {
+    r = ((up - dn) * 8.0 - (beyond{{N}}(k, i, at, s, 2) - beyond{{N}}(k, i, at, s, -2))) * P.axes[k].c4;
+  } else if (WEIGHTED) {
+    if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); r = w.x * dn + w.y * c + w.z * up; }
+  }
+  if (at_edge(k, i, select(1u, 2u, FOURTH))) { r = along{{N}}_e(k, i, at, c); }
+  return r;
+}
+
+fn second_general{{N}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
+  let s = P.axes[k].stride / {{N}}u;
+  var r = (beyond{{N}}(k, i, at, s, 1) - 2.0 * c + beyond{{N}}(k, i, at, s, -1)) * P.axes[k].inv_h2;
+  if (at_edge(k, i, 1u)) { r = second{{N}}_e(k, i, at, c); }
+  return r;
 }

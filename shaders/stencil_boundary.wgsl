@@ -1,7 +1,6 @@
 // The stencils along one axis for one boundary: a template instantiated per element type (T, N; see
 // stencil.wgsl) and per boundary, B = w with WRAP = true (the axis wraps) and B = e with WRAP = false
-// (numpy's edges; under GENERAL also ghost sides and, PERIODIC_SLOTS being 0 there, periodic ones: a
-// point near such a side takes the interior stencil with near{{N}}'s neighbours). WRAP is a literal, so each instance holds only its own boundary's code; stencil.wgsl
+// (numpy's edges). WRAP is a literal, so each instance holds only its own boundary's code; stencil.wgsl
 // picks the instance per slot.
 
 // Derivative along slot k's axis at index `at` (coordinate i, value c), for one boundary.
@@ -11,11 +10,6 @@ fn along{{N}}_{{B}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
   if (FOURTH && !{{WRAP}}) {
     if (i >= 2u && i + 2u < n) {
       return ((load{{N}}(at + s) - load{{N}}(at - s)) * 8.0 - (load{{N}}(at + 2u * s) - load{{N}}(at - 2u * s))) * P.axes[k].c4;
-    }
-    if (GENERAL) {
-      if (ghost_end(k, i, 2u)) {
-        return ((near{{N}}(k, i, at, 1) - near{{N}}(k, i, at, -1)) * 8.0 - (near{{N}}(k, i, at, 2) - near{{N}}(k, i, at, -2))) * P.axes[k].c4;
-      }
     }
     if (i < 2u) {
       let f0 = load{{N}}(along(at, i, 0u, s));
@@ -55,16 +49,6 @@ fn along{{N}}_{{B}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
     }
     return (up - dn) * P.axes[k].c_int;
   }
-  if (GENERAL) {
-    if (ghost_end(k, i, 1u)) {
-      let up = near{{N}}(k, i, at, 1);
-      let dn = near{{N}}(k, i, at, -1);
-      if (WEIGHTED) {
-        if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
-      }
-      return (up - dn) * P.axes[k].c_int;
-    }
-  }
   if (i == 0u) {
     let f1 = load{{N}}(at + s);
     if (EDGE_ORDER == 1u) { return (f1 - c) * P.axes[k].inv_h_lo; }
@@ -88,9 +72,6 @@ fn second{{N}}_{{B}}(k: u32, i: u32, at: u32, c: {{T}}) -> {{T}} {
     return (load{{N}}(along(at, i, wrap(i, n, 1), s)) - 2.0 * c + load{{N}}(along(at, i, wrap(i, n, -1), s))) * h2;
   }
   if (i > 0u && i + 1u < n) { return (load{{N}}(at + s) - 2.0 * c + load{{N}}(at - s)) * h2; }
-  if (GENERAL) {
-    if (ghost_end(k, i, 1u)) { return (near{{N}}(k, i, at, 1) - 2.0 * c + near{{N}}(k, i, at, -1)) * h2; }
-  }
   if (i == 0u) { return (2.0 * c - 5.0 * load{{N}}(at + s) + 4.0 * load{{N}}(at + 2u * s) - load{{N}}(at + 3u * s)) * h2; }
   return (2.0 * c - 5.0 * load{{N}}(at - s) + 4.0 * load{{N}}(at - 2u * s) - load{{N}}(at - 3u * s)) * h2;
 }

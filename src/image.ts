@@ -10,7 +10,7 @@ import type { GradientOptions } from './types.js';
 export type ImageChannel = 'luminance' | 'r' | 'g' | 'b' | 'a';
 
 /** Options of `gpuImageGradient` and `cpuImageGradient`: the plan's options except `shape` (the image gives it). */
-export interface ImageGradientOptions extends Omit<GradientOptions, 'shape'> {
+export interface ImageGradientOptions extends Omit<GradientOptions, 'shape' | 'invalid' | 'mask'> {
   /**
    * 'luminance' (default): 0.299 R + 0.587 G + 0.114 B of the 0–255 values, as PIL's "L" and OpenCV's grey
    * conversion, unrounded. 'r', 'g', 'b', 'a': that channel alone. Colours are taken as stored, not
@@ -66,6 +66,13 @@ export function imageOptions(options: ImageGradientOptions | undefined): {
     throw new GradientError(
       'invalid-option',
       `shape: ${describe((planOptions as GradientOptions).shape)} is given by the image (height, width)`,
+    );
+  }
+  if ('mask' in planOptions || (planOptions as GradientOptions).invalid !== undefined) {
+    const name = 'mask' in planOptions ? 'mask' : 'invalid';
+    throw new GradientError(
+      'invalid-option',
+      `${name}: ${describe((planOptions as Record<string, unknown>)[name])} does not apply to images (their values are always finite; gaps are for arrays)`,
     );
   }
   return { channel, output, planOptions };

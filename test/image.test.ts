@@ -57,6 +57,9 @@ describe('gpuImageGradient from a GPUTexture', () => {
       ['rgba8unorm', { operator: 'scharr', output: 'magnitude' }],
       ['rgba8unorm', { accuracy: 4, boundary: 'periodic', spacing: [0.5, 2] }],
       ['rgba8unorm', { boundary: ['edge', 'periodic'], edgeOrder: 2, output: 'magnitude' }],
+      // Ghost boundary modes: an image's borders as scipy.ndimage extends them.
+      ['rgba8unorm', { boundary: [['mirror', 'constant'], 'reflect'], cval: [[0, 1], 0], output: 'magnitude' }],
+      ['rgba8unorm', { boundary: 'nearest', accuracy: 4 }],
       ['bgra8unorm', {}],
       ['rgba32float', { channel: 'luminance', operator: 'sobel' }],
     ];
@@ -103,6 +106,8 @@ describe('gpuImageGradient from a GPUTexture', () => {
       [good, { shape: [8, 8] }, 'invalid-option', /shape: .* is given by the image/],
       [good, { edge_order: 2 }, 'invalid-option', /options.edge_order/],
       [good, { operator: 'sobel', spacing: 2 }, 'invalid-option', /spacing: 2 does not apply/],
+      [good, { invalid: 'skip' }, 'invalid-option', /invalid: "skip" does not apply to images/],
+      [good, { mask: new Uint8Array(4) }, 'invalid-option', /mask: .* does not apply to images/],
     ];
     const jobs = suite.ctx.stats().transfer.jobs;
     for (const [source, options, code, message] of cases) {

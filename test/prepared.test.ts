@@ -20,6 +20,43 @@ function upload(device: GPUDevice, data: Float32Array, size = data.byteLength, a
 const field = (n: number, phase = 0) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + phase) * 2);
 
 describe('prepared kernels', () => {
+  gpuIt('ghost boundary modes and gaps (NaN in the buffer), gradient and magnitude, against the CPU', async ({ device }) => {
+    const shape = [21, 16];
+    const n = 21 * 16;
+    const data = field(n, 0.4);
+    for (let i = 3; i < n; i += 17) data[i] = Number.NaN;
+    const input = upload(device, data);
+    for (const options of [
+      { boundary: [['constant', 'edge'], 'mirror'], cval: [[1.5, 0], 0] },
+      { boundary: 'reflect', accuracy: 4 },
+      { invalid: 'skip', edgeOrder: 2, boundary: ['nearest', 'periodic'] },
+      { invalid: 'skip', spacing: [0.5, Array.from({ length: 16 }, (_, i) => i + 0.05 * i * i)] },
+    ] as const) {
+      const finite = 'invalid' in options ? data : data.map((v) => (Number.isNaN(v) ? 0.25 : v));
+      if (!('invalid' in options)) device.queue.writeBuffer(input, 0, finite);
+      else device.queue.writeBuffer(input, 0, data);
+      // Magnitude once (each prepare compiles its pipelines: about a second each under SwiftShader).
+      for (const derived of 'invalid' in options && options.edgeOrder === 2 ? ([undefined, 'magnitude'] as const) : [undefined]) {
+        const k = await suite.ctx.prepare({ shape, ...options, derived });
+        const output = device.createBuffer({ size: k.outputLayout.totalBytes, usage: STORAGE_RW });
+        const encoder = device.createCommandEncoder();
+        k.encode(encoder, { input, output });
+        device.queue.submit([encoder.finish()]);
+        const opts = { shape, ...options } as Parameters<typeof cpuGradient>[1];
+        const ref = derived ? [cpuGradientMagnitude(finite, opts)] : cpuGradient(finite, opts);
+        for (let a = 0; a < ref.length; a++) {
+          const got = await readFloats(device, output, a * k.outputLayout.slabBytes, n);
+          const v = f32Violation(got, ref[a], 2, 0.5, derived ? 48 : 24);
+          if (v) throw new Error(`${JSON.stringify(options)} ${derived ?? 'gradient'} ${a}: ${JSON.stringify(v)}`);
+        }
+        k.destroy();
+        output.destroy();
+      }
+    }
+    input.destroy();
+    await expect(suite.ctx.prepare({ shape, invalid: 'skip', mask: new Uint8Array(n) } as never)).rejects.toThrow(/mask: given to prepare/);
+  });
+
   gpuIt('encode records synchronously into an encoder and into an open pass, compiling nothing', async ({ device }) => {
     const shape = [33, 40];
     const data = field(33 * 40);

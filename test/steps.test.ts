@@ -177,16 +177,16 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect([...new Uint32Array(params, 0, 3), new Float32Array(params, 12, 1)[0]]).toEqual([3, 12, 64, 0.5]);
     expect(parse('Params')).toEqual([...PARAMS_FIELDS.map(([n, t]) => [n, t]), ['axes', 'array<Axis, MAX_AXES>']]);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
-    // Worked out by hand from the WGSL rules: 20 scalars (80 bytes, a multiple of 16), then two vec4s.
-    expect(AXIS_BYTES).toBe(20 * 4 + 16 + 16);
+    // Worked out by hand from the WGSL rules: 24 scalars (96 bytes, a multiple of 16), then two vec4s.
+    expect(AXIS_BYTES).toBe(24 * 4 + 16 + 16);
     expect(PARAMS_BYTES).toBe(32 + 8 * AXIS_BYTES);
     expect([axisAt(0, 'stride'), axisAt(0, 'comp'), axisAt(0, 'c4'), axisAt(0, 'lo_mode'), axisAt(0, 'w_lo'), axisAt(1, 'w_hi')]).toEqual([
       32,
       64,
       80,
       96,
-      112,
-      32 + 112 + 96,
+      128,
+      32 + 128 + 112,
     ]);
   });
 
@@ -206,7 +206,7 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a0 + o))).toEqual([1, 8, 1, 0, 64, 0, 8, 0, 1]);
     expect([0, 4, 8, 12, 16, 20, 24, 28, 32].map((o) => u(a1 + o))).toEqual([8, 5, 1, 1, 0, 0, 8, 1, 0]);
     expect(f(a0 + 36)).toBe(2); // 1 / (2·0.25)
-    expect(f(a0 + 80)).toBeCloseTo(-1.5 / 0.25, 5);
+    expect(f(a0 + 96)).toBeCloseTo(-1.5 / 0.25, 5);
     // numpy's edges on both sides: lo_mode, hi_mode 0 ('edge'), cval 0.
     expect([u(a0 + 64), u(a0 + 68), f(a0 + 72), f(a0 + 76)]).toEqual([0, 0, 0, 0]);
     // Coefficients of other stencil families stay 0 (checkFloat32Coefficients checks only those read).
@@ -238,6 +238,8 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
       sides,
     );
     expect([u(a0 + 64), u(a0 + 68), f(a0 + 72), f(a0 + 76)]).toEqual([5, 3, 2.5, 0]);
+    // Ghost coordinates: none before ('constant'), f[n−2] and f[n−3] after ('mirror', n = 5).
+    expect([80, 84, 88, 92].map((o) => u(a0 + o))).toEqual([0, 0, 3, 2]);
     // Interior weights of point 1 (hs = 1, hd = 2): a = -2/3, b = 1/2, c = 1/6.
     expect(packed.data[1]).toBeCloseTo(-2 / 3, 6);
     expect(packed.data[8 + 1]).toBeCloseTo(0.5, 6);

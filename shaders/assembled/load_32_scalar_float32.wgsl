@@ -104,6 +104,10 @@ struct Axis {
   hi_mode: u32,      // boundary after index n - 1
   cval_lo: f32,      // ghost value of a 'constant' side
   cval_hi: f32,
+  lo_ghost1: u32,    // coordinate whose value the first ghost before index 0 copies (the wrapped point when periodic)
+  lo_ghost2: u32,    // the second's
+  hi_ghost1: u32,    // the first ghost after index n - 1
+  hi_ghost2: u32,
   w_lo: vec4<f32>,   // edge order 2 weights of f[0], f[1], f[2]
   w_hi: vec4<f32>,   // edge order 2 weights of f[n-3], f[n-2], f[n-1]
 }
@@ -231,7 +235,8 @@ fn component_at(k: u32, el: u32) -> u32 {
 // reference (src/cpu/lines.ts):
 // - a ghost side extends the axis by ghost values (the g-th beyond index 0 is f[0], f[g], f[g-1] or the
 //   side's cval, mirrored at the high end) and every point near it takes the interior stencil
-//   (stencil_boundary.wgsl and contiguous4.wgsl, through near1/near4); the coordinates are reflected, so
+//   (stencil.wgsl's general1/general4 and contiguous4.wgsl, through beyond1/beyond4, whose ghost
+//   coordinates the host works out: uniforms.ts, ghostCoordinates); the coordinates are reflected, so
 //   the interior weights of the end points are those of a uniform step (the host writes them into the
 //   weight rows); an 'edge' side keeps numpy's one-sided stencils;
 // - with SKIP (invalid: 'skip', second order only), every point goes through skip_derivative: it reads
@@ -248,33 +253,38 @@ fn neighbour(k: u32, i: u32, d: i32) -> vec2<u32> {
   let n = P.axes[k].n;
   let m = u32(abs(d));
   if (d < 0 && i < m) {
-    let g = m - i; // the g-th ghost before index 0
     let mode = P.axes[k].lo_mode;
     if (mode == MODE_EDGE) { return vec2<u32>(0u, 4u); }
     if (mode == MODE_CONSTANT) { return vec2<u32>(0u, 2u); }
-    if (mode == MODE_PERIODIC) { return vec2<u32>(i + n - m, 0u); }
-    return vec2<u32>(select(select(g - 1u, g, mode == MODE_MIRROR), 0u, mode == MODE_NEAREST), 1u);
+    // The (m - i)-th ghost before index 0, at the coordinate the host worked out (the wrapped point on a periodic axis).
+    return vec2<u32>(select(P.axes[k].lo_ghost2, P.axes[k].lo_ghost1, m - i == 1u), select(1u, 0u, mode == MODE_PERIODIC));
   }
   if (d > 0 && i + m >= n) {
-    let g = i + m - (n - 1u); // the g-th ghost after index n - 1
     let mode = P.axes[k].hi_mode;
     if (mode == MODE_EDGE) { return vec2<u32>(0u, 4u); }
     if (mode == MODE_CONSTANT) { return vec2<u32>(0u, 3u); }
-    if (mode == MODE_PERIODIC) { return vec2<u32>(i + m - n, 0u); }
-    return vec2<u32>(select(select(n - g, n - 1u - g, mode == MODE_MIRROR), n - 1u, mode == MODE_NEAREST), 1u);
+    return vec2<u32>(select(P.axes[k].hi_ghost2, P.axes[k].hi_ghost1, i + m - n == 0u), select(1u, 0u, mode == MODE_PERIODIC));
   }
   return vec2<u32>(select(i + m, i - m, d < 0), 0u);
 }
 
-// Whether point i, within `reach` of an end of slot k's axis, lies near a side that is not 'edge' (so
-// takes the interior stencil with ghost or wrapped neighbours).
-fn ghost_end(k: u32, i: u32, reach: u32) -> bool {
-  return select(P.axes[k].hi_mode, P.axes[k].lo_mode, i < reach) != MODE_EDGE;
+// Whether point i lies within `reach` of an 'edge' side (where numpy's one-sided stencils apply).
+fn at_edge(k: u32, i: u32, reach: u32) -> bool {
+  return (i < reach && P.axes[k].lo_mode == MODE_EDGE) || (i + reach >= P.axes[k].n && P.axes[k].hi_mode == MODE_EDGE);
 }
 
 // Finite, by its bits: the compiler may assume float arithmetic never meets NaN or infinity, but not bits.
 fn finite1(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+}
+
+// The same for every lane of a group (N = 1: the one value).
+fn all_finite1(v: f32) -> bool {
+  return finite1(v);
+}
+
+fn all_finite4(v: vec4<f32>) -> bool {
+  return all((bitcast<vec4<u32>>(v) & vec4<u32>(0x7f800000u)) != vec4<u32>(0x7f800000u));
 }
 
 // A quiet NaN, from a variable: a constant expression may not be NaN in WGSL.
@@ -388,10 +398,18 @@ fn edge4_1_1(f0: f32, f1: f32, f2: f32, f3: f32, f4: f32) -> f32 {
 // (only dispatches that mix boundaries keep both): a test of the slot's bit inside one function body, or
 // `SOME_WRAP && wraps(k)`, or an `if` without the `else`, each kept both boundaries' code and made
 // pipelines compile 1.5-2.5 times as slowly under SwiftShader (bench/NOTES.md, 2026-11-27).
-// Under SKIP (gaps) every point takes skip_derivative (general.wgsl); where SKIP is false the test folds
-// away and the code below is all there is.
+// Under SKIP (gaps) a point whose value and both neighbours are finite takes the central stencil of the
+// edge instance; any other goes through skip_derivative (general.wgsl). Under GENERAL (ghost sides)
+// general1 below. Where both are false the tests fold away and the code below is all there is.
 fn along1(k: u32, i: u32, at: u32, c: f32) -> f32 {
-  if (SKIP) { return skip_derivative1(k, i, at, c); }
+  if (SKIP) {
+    let s = P.axes[k].stride / 1u;
+    if (i > 0u && i + 1u < P.axes[k].n) {
+      if (all_finite1(c) && all_finite1(load1(at - s)) && all_finite1(load1(at + s))) { return along1_e(k, i, at, c); }
+    }
+    return skip_derivative1(k, i, at, c);
+  }
+  if (GENERAL) { return general1(k, i, at, c); }
   if (ALL_WRAP) { return along1_w(k, i, at, c); } else {
     if (SOME_WRAP) { if (wraps(k)) { return along1_w(k, i, at, c); } }
     return along1_e(k, i, at, c);
@@ -399,25 +417,58 @@ fn along1(k: u32, i: u32, at: u32, c: f32) -> f32 {
 }
 
 fn second1(k: u32, i: u32, at: u32, c: f32) -> f32 {
+  if (GENERAL) { return second_general1(k, i, at, c); }
   if (ALL_WRAP) { return second1_w(k, i, at, c); } else {
     if (SOME_WRAP) { if (wraps(k)) { return second1_w(k, i, at, c); } }
     return second1_e(k, i, at, c);
   }
 }
 
-// Under GENERAL: the neighbour at offset d of point i (element or group `at`) along slot k — a point of
-// the array, the wrapped one, a ghost or a cval (general.wgsl, neighbour); never beyond an 'edge' side.
-fn near1(k: u32, i: u32, at: u32, d: i32) -> f32 {
-  let w = neighbour(k, i, d);
-  if (w.y == 2u) { return f32(P.axes[k].cval_lo); }
-  if (w.y == 3u) { return f32(P.axes[k].cval_hi); }
-  return load1(along(at, i, w.x, P.axes[k].stride / 1u));
+// Under GENERAL (a ghost side, or some slot's): the neighbour at offset d (|d| <= 2) of point i (element
+// or group `at`, stride s in its units) along slot k — the point of the array, or beyond an end the one
+// at the ghost's coordinate (uniforms lo_ghost*, hi_ghost*: the wrapped point on a periodic side) or the
+// side's cval — without a branch: SwiftShader runs both sides of a branch, and a branch per neighbour
+// made a 1-D mirror kernel 2.75 times the edge one's time (bench/NOTES.md). Beyond an 'edge' side it
+// reads the side's first point, whose result the caller replaces.
+fn beyond1(k: u32, i: u32, at: u32, s: u32, d: i32) -> f32 {
+  let n = P.axes[k].n;
+  let m = u32(abs(d));
+  let low = d < 0;
+  let out = select(i + m >= n, i < m, low);
+  let first = select(i + m == n, i + 1u == m, low); // the first ghost of its side (else the second)
+  let ghost = select(select(P.axes[k].hi_ghost2, P.axes[k].hi_ghost1, first), select(P.axes[k].lo_ghost2, P.axes[k].lo_ghost1, first), low);
+  let j = select(select(i + m, i - m, low), ghost, out);
+  let v = load1(at - i * s + j * s);
+  let mode = select(P.axes[k].hi_mode, P.axes[k].lo_mode, low);
+  return select(v, f32(select(P.axes[k].cval_hi, P.axes[k].cval_lo, low)), out && mode == MODE_CONSTANT);
+}
+
+// Under GENERAL: the interior stencil at every point, with beyond1's neighbours, except within reach of
+// an 'edge' side (the edge instance's stencils).
+fn general1(k: u32, i: u32, at: u32, c: f32) -> f32 {
+  let s = P.axes[k].stride / 1u;
+  let dn = beyond1(k, i, at, s, -1);
+  let up = beyond1(k, i, at, s, 1);
+  var r = (up - dn) * P.axes[k].c_int;
+  if (FOURTH) {
+    r = ((up - dn) * 8.0 - (beyond1(k, i, at, s, 2) - beyond1(k, i, at, s, -2))) * P.axes[k].c4;
+  } else if (WEIGHTED) {
+    if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); r = w.x * dn + w.y * c + w.z * up; }
+  }
+  if (at_edge(k, i, select(1u, 2u, FOURTH))) { r = along1_e(k, i, at, c); }
+  return r;
+}
+
+fn second_general1(k: u32, i: u32, at: u32, c: f32) -> f32 {
+  let s = P.axes[k].stride / 1u;
+  var r = (beyond1(k, i, at, s, 1) - 2.0 * c + beyond1(k, i, at, s, -1)) * P.axes[k].inv_h2;
+  if (at_edge(k, i, 1u)) { r = second1_e(k, i, at, c); }
+  return r;
 }
 
 // The stencils along one axis for one boundary: a template instantiated per element type (T, N; see
 // stencil.wgsl) and per boundary, B = w with WRAP = true (the axis wraps) and B = e with WRAP = false
-// (numpy's edges; under GENERAL also ghost sides and, PERIODIC_SLOTS being 0 there, periodic ones: a
-// point near such a side takes the interior stencil with near1's neighbours). WRAP is a literal, so each instance holds only its own boundary's code; stencil.wgsl
+// (numpy's edges). WRAP is a literal, so each instance holds only its own boundary's code; stencil.wgsl
 // picks the instance per slot.
 
 // Derivative along slot k's axis at index `at` (coordinate i, value c), for one boundary.
@@ -427,11 +478,6 @@ fn along1_w(k: u32, i: u32, at: u32, c: f32) -> f32 {
   if (FOURTH && !true) {
     if (i >= 2u && i + 2u < n) {
       return ((load1(at + s) - load1(at - s)) * 8.0 - (load1(at + 2u * s) - load1(at - 2u * s))) * P.axes[k].c4;
-    }
-    if (GENERAL) {
-      if (ghost_end(k, i, 2u)) {
-        return ((near1(k, i, at, 1) - near1(k, i, at, -1)) * 8.0 - (near1(k, i, at, 2) - near1(k, i, at, -2))) * P.axes[k].c4;
-      }
     }
     if (i < 2u) {
       let f0 = load1(along(at, i, 0u, s));
@@ -470,16 +516,6 @@ fn along1_w(k: u32, i: u32, at: u32, c: f32) -> f32 {
       if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
     }
     return (up - dn) * P.axes[k].c_int;
-  }
-  if (GENERAL) {
-    if (ghost_end(k, i, 1u)) {
-      let up = near1(k, i, at, 1);
-      let dn = near1(k, i, at, -1);
-      if (WEIGHTED) {
-        if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
-      }
-      return (up - dn) * P.axes[k].c_int;
-    }
   }
   if (i == 0u) {
     let f1 = load1(at + s);
@@ -504,17 +540,13 @@ fn second1_w(k: u32, i: u32, at: u32, c: f32) -> f32 {
     return (load1(along(at, i, wrap(i, n, 1), s)) - 2.0 * c + load1(along(at, i, wrap(i, n, -1), s))) * h2;
   }
   if (i > 0u && i + 1u < n) { return (load1(at + s) - 2.0 * c + load1(at - s)) * h2; }
-  if (GENERAL) {
-    if (ghost_end(k, i, 1u)) { return (near1(k, i, at, 1) - 2.0 * c + near1(k, i, at, -1)) * h2; }
-  }
   if (i == 0u) { return (2.0 * c - 5.0 * load1(at + s) + 4.0 * load1(at + 2u * s) - load1(at + 3u * s)) * h2; }
   return (2.0 * c - 5.0 * load1(at - s) + 4.0 * load1(at - 2u * s) - load1(at - 3u * s)) * h2;
 }
 
 // The stencils along one axis for one boundary: a template instantiated per element type (T, N; see
 // stencil.wgsl) and per boundary, B = w with WRAP = true (the axis wraps) and B = e with WRAP = false
-// (numpy's edges; under GENERAL also ghost sides and, PERIODIC_SLOTS being 0 there, periodic ones: a
-// point near such a side takes the interior stencil with near1's neighbours). WRAP is a literal, so each instance holds only its own boundary's code; stencil.wgsl
+// (numpy's edges). WRAP is a literal, so each instance holds only its own boundary's code; stencil.wgsl
 // picks the instance per slot.
 
 // Derivative along slot k's axis at index `at` (coordinate i, value c), for one boundary.
@@ -524,11 +556,6 @@ fn along1_e(k: u32, i: u32, at: u32, c: f32) -> f32 {
   if (FOURTH && !false) {
     if (i >= 2u && i + 2u < n) {
       return ((load1(at + s) - load1(at - s)) * 8.0 - (load1(at + 2u * s) - load1(at - 2u * s))) * P.axes[k].c4;
-    }
-    if (GENERAL) {
-      if (ghost_end(k, i, 2u)) {
-        return ((near1(k, i, at, 1) - near1(k, i, at, -1)) * 8.0 - (near1(k, i, at, 2) - near1(k, i, at, -2))) * P.axes[k].c4;
-      }
     }
     if (i < 2u) {
       let f0 = load1(along(at, i, 0u, s));
@@ -568,16 +595,6 @@ fn along1_e(k: u32, i: u32, at: u32, c: f32) -> f32 {
     }
     return (up - dn) * P.axes[k].c_int;
   }
-  if (GENERAL) {
-    if (ghost_end(k, i, 1u)) {
-      let up = near1(k, i, at, 1);
-      let dn = near1(k, i, at, -1);
-      if (WEIGHTED) {
-        if (P.axes[k].nonuniform != 0u) { let w = interior_weights(k, i); return w.x * dn + w.y * c + w.z * up; }
-      }
-      return (up - dn) * P.axes[k].c_int;
-    }
-  }
   if (i == 0u) {
     let f1 = load1(at + s);
     if (EDGE_ORDER == 1u) { return (f1 - c) * P.axes[k].inv_h_lo; }
@@ -601,9 +618,6 @@ fn second1_e(k: u32, i: u32, at: u32, c: f32) -> f32 {
     return (load1(along(at, i, wrap(i, n, 1), s)) - 2.0 * c + load1(along(at, i, wrap(i, n, -1), s))) * h2;
   }
   if (i > 0u && i + 1u < n) { return (load1(at + s) - 2.0 * c + load1(at - s)) * h2; }
-  if (GENERAL) {
-    if (ghost_end(k, i, 1u)) { return (near1(k, i, at, 1) - 2.0 * c + near1(k, i, at, -1)) * h2; }
-  }
   if (i == 0u) { return (2.0 * c - 5.0 * load1(at + s) + 4.0 * load1(at + 2u * s) - load1(at + 3u * s)) * h2; }
   return (2.0 * c - 5.0 * load1(at - s) + 4.0 * load1(at - 2u * s) - load1(at - 3u * s)) * h2;
 }

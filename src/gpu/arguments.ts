@@ -89,6 +89,12 @@ export function gpuArguments(options: PrepareOptions | undefined, caller: string
   if (!GPU_DTYPES.includes(dtype)) {
     throw new GradientError('invalid-option', `dtype: ${describe(dtype)} must be one of ${GPU_DTYPES.join(', ')}`);
   }
+  if ((gradientOptions as { mask?: unknown }).mask !== undefined) {
+    throw new GradientError(
+      'invalid-option',
+      `mask: given to ${caller}, whose input is a GPU buffer: write NaN into the masked points of the buffer (invalid: 'skip' treats non-finite values as gaps)`,
+    );
+  }
   const length = shape.every((n) => typeof n === 'number') ? shape.reduce((p, n) => p * n, 1) : NaN;
   const plan = makePlan({ length, kind: dtype }, { ...gradientOptions, shape }, []);
   const op = derivedOperation(derived, plan);

@@ -39,6 +39,10 @@ export const AXIS_FIELDS = [
   ['hi_mode', 'u32'],
   ['cval_lo', 'f32'],
   ['cval_hi', 'f32'],
+  ['lo_ghost1', 'u32'],
+  ['lo_ghost2', 'u32'],
+  ['hi_ghost1', 'u32'],
+  ['hi_ghost2', 'u32'],
   ['w_lo', 'vec4<f32>'],
   ['w_hi', 'vec4<f32>'],
 ] as const satisfies readonly (readonly [string, FieldType])[];
@@ -83,6 +87,20 @@ export const BOUNDARY_CODE: Readonly<Record<BoundaryMode, number>> = {
   reflect: 4,
   constant: 5,
 };
+
+/**
+ * The coordinates whose values the first two ghosts before index 0 and after index n − 1 copy: f[0] / f[n−1]
+ * ('nearest'), f[g] / f[n−1−g] ('mirror'), f[g−1] / f[n−g] ('reflect'), the wrapped points ('periodic');
+ * 0 where a side has no ghost ('edge', 'constant'). Clamped into the axis: a second ghost beyond a short
+ * axis is never read.
+ */
+export function ghostCoordinates(ax: AxisPlan): [number, number, number, number] {
+  const n = ax.n;
+  const clamp = (j: number) => Math.min(Math.max(j, 0), n - 1);
+  const lo = (g: number) => ({ nearest: 0, mirror: g, reflect: g - 1, periodic: n - g, edge: 0, constant: 0 })[ax.lo.mode];
+  const hi = (g: number) => ({ nearest: n - 1, mirror: n - 1 - g, reflect: n - g, periodic: g - 1, edge: 0, constant: 0 })[ax.hi.mode];
+  return [clamp(lo(1)), clamp(lo(2)), clamp(hi(1)), clamp(hi(2))];
+}
 
 /** The image conversion's CHANNEL constant. */
 export const CHANNEL_CODE: Record<ImageChannel, number> = { luminance: 0, r: 1, g: 2, b: 3, a: 4 };
@@ -196,6 +214,11 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, p
     u32(at('hi_mode'), BOUNDARY_CODE[ax.hi.mode]);
     f32(at('cval_lo'), ax.lo.cval);
     f32(at('cval_hi'), ax.hi.cval);
+    const [lo1, lo2, hi1, hi2] = ghostCoordinates(ax);
+    u32(at('lo_ghost1'), lo1);
+    u32(at('lo_ghost2'), lo2);
+    u32(at('hi_ghost1'), hi1);
+    u32(at('hi_ghost2'), hi2);
     c.lo.forEach((w, j) => f32(at('w_lo') + 4 * j, w));
     c.hi.forEach((w, j) => f32(at('w_hi') + 4 * j, w));
   });
