@@ -182,3 +182,76 @@ export function forEachAddress(view: StridedView<unknown>, start: number, end: n
     }
   }
 }
+
+/**
+ * Copies the C-order elements [start, end) of a view into `flat` (from index 0), or (`toView`) from
+ * `flat` into the view. Whole rows (of the last dimension) go four at a time, each step reading (or
+ * writing) four elements of one column: a transposed view is then read four neighbours at a time
+ * instead of one element a row's length apart. Measured on the 2-core VM, Node 20, a transposed 4096²
+ * float32 view: 169 ms element by element through a callback, 128 ms in 64×64 tiles, 52 ms for this
+ * loop alone four rows at a time (a memcpy of the same bytes: 6 ms; bench/NOTES.md, views).
+ */
+export function copyRange(
+  view: StridedView<unknown>,
+  start: number,
+  end: number,
+  flat: { [index: number]: number },
+  toView: boolean,
+  source: { [index: number]: number } = view.data as { [index: number]: number },
+): void {
+  if (end <= start) return;
+  const rank = view.shape.length;
+  const one = toView
+    ? (address: number, t: number) => {
+        source[address] = flat[t];
+      }
+    : (address: number, t: number) => {
+        flat[t] = source[address];
+      };
+  const L = rank === 0 ? 1 : view.shape[rank - 1];
+  const firstRow = Math.ceil(start / L),
+    lastRow = Math.floor(end / L);
+  if (rank < 2 || firstRow >= lastRow) {
+    forEachAddress(view, start, end, one);
+    return;
+  }
+  // A partial first row, then whole rows four at a time, then what is left.
+  forEachAddress(view, start, firstRow * L, one);
+  const sL = view.strides[rank - 1];
+  const at = firstRow * L - start; // flat index of row firstRow's first element
+  let r = firstRow;
+  for (; r + 4 <= lastRow; r += 4) {
+    const a0 = rowAddress(view, r),
+      a1 = rowAddress(view, r + 1),
+      a2 = rowAddress(view, r + 2),
+      a3 = rowAddress(view, r + 3);
+    const t0 = at + (r - firstRow) * L;
+    if (toView) {
+      for (let j = 0, c = 0; j < L; j++, c += sL) {
+        source[a0 + c] = flat[t0 + j];
+        source[a1 + c] = flat[t0 + L + j];
+        source[a2 + c] = flat[t0 + 2 * L + j];
+        source[a3 + c] = flat[t0 + 3 * L + j];
+      }
+    } else {
+      for (let j = 0, c = 0; j < L; j++, c += sL) {
+        flat[t0 + j] = source[a0 + c];
+        flat[t0 + L + j] = source[a1 + c];
+        flat[t0 + 2 * L + j] = source[a2 + c];
+        flat[t0 + 3 * L + j] = source[a3 + c];
+      }
+    }
+  }
+  forEachAddress(view, r * L, end, (address, t) => one(address, t + r * L - start));
+}
+
+/** Address in a view's data of the first element of row r (rows: the last dimension, in C order). */
+function rowAddress(view: StridedView<unknown>, r: number): number {
+  let address = view.offset;
+  for (let d = view.shape.length - 2; d >= 0; d--) {
+    const n = view.shape[d];
+    address += (r % n) * view.strides[d];
+    r = Math.floor(r / n);
+  }
+  return address;
+}

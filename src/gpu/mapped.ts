@@ -1,4 +1,4 @@
-import { forEachAddress } from '../view.js';
+import { copyRange } from '../view.js';
 import { type JobOutput, targetMemory, words } from './jobs.js';
 
 /** Copies between host memory and mapped ranges of staging buffers. */
@@ -30,7 +30,7 @@ export function downloadInto(output: JobOutput, mapped: GPUBuffer, positions: re
       const results = new View(mapped.getMappedRange(positions[k] + from, words(n)), 0, n / eb);
       const first = at + from / eb;
       if (ArrayBuffer.isView(target)) into.set(results, first);
-      else forEachAddress(target, first, first + n / eb, (address, t) => (into[address] = results[t]));
+      else copyRange(target, first, first + n / eb, results, true, into);
     });
   });
 }

@@ -1,7 +1,7 @@
 import { GradientError } from '../errors.js';
 import { isDetached, isShared, ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, NumericArray } from '../types.js';
-import { forEachAddress, type StridedView } from '../view.js';
+import { copyRange, type StridedView } from '../view.js';
 
 /**
  * What a job's input is and how its bytes reach the GPU: a window of the caller's arrays (written when
@@ -65,7 +65,7 @@ export function gatheredInput(
     gathered: true,
     memory,
     read(start, end, into) {
-      if (view) forEachAddress(view, start, end, (address, t) => (into[t] = source[address]));
+      if (view) copyRange(view, start, end, into, false, source);
       else for (let e = start; e < end; e++) into[e - start] = source[e];
       if (mask) for (let e = start; e < end; e++) if (!mask[e]) into[e - start] = Number.NaN;
     },
