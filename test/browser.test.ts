@@ -95,6 +95,8 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.realms).toBe(1);
     expect(report.boundaries).toBe(BOUNDARY_SAMPLE.length);
     expect(report.views).toBe(2);
+    // The real scijs ndarray package's views (transposed, flipped, 4-D) against numpy.
+    expect(report.packageViews).toBe(7);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);

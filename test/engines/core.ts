@@ -38,6 +38,8 @@ export interface CoreReport {
   boundaries: number;
   /** Strided ndarray views (plain objects) and out views against cpuGradient. */
   views: number;
+  /** Views made with the scijs `ndarray` package against numpy (the browser page only: test/browser/page.ts). */
+  packageViews: number;
   failures: string[];
   /** Wall time of the whole run, ms. */
   ms: number;
@@ -66,6 +68,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     realms: 0,
     boundaries: 0,
     views: 0,
+    packageViews: 0,
     failures: [],
     ms: 0,
   };
