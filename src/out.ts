@@ -9,7 +9,7 @@ import { checkView, flatOf, isNdarrayLike, type NdarrayLike, type StridedView } 
  * call reads its input while earlier pieces' results are written). Returns them typed; throws
  * `invalid-option` naming the entry.
  */
-export function checkOut<T extends Float64Array | Float32Array | HalfArray>(
+function checkOut<T extends Float64Array | Float32Array | HalfArray>(
   out: unknown,
   Ctor: { new (n: number): T; name: string },
   count: number,

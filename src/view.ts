@@ -221,10 +221,10 @@ export function copyRange(
   const at = firstRow * L - start; // flat index of row firstRow's first element
   let r = firstRow;
   for (; r + 4 <= lastRow; r += 4) {
-    const a0 = rowAddress(view, r),
-      a1 = rowAddress(view, r + 1),
-      a2 = rowAddress(view, r + 2),
-      a3 = rowAddress(view, r + 3);
+    const a0 = elementAddress(view, r * L),
+      a1 = elementAddress(view, (r + 1) * L),
+      a2 = elementAddress(view, (r + 2) * L),
+      a3 = elementAddress(view, (r + 3) * L);
     const t0 = at + (r - firstRow) * L;
     if (toView) {
       for (let j = 0, c = 0; j < L; j++, c += sL) {
@@ -245,13 +245,13 @@ export function copyRange(
   forEachAddress(view, r * L, end, (address, t) => one(address, t + r * L - start));
 }
 
-/** Address in a view's data of the first element of row r (rows: the last dimension, in C order). */
-function rowAddress(view: StridedView<unknown>, r: number): number {
+/** Address in a view's data of its C-order element e. */
+export function elementAddress(view: StridedView<unknown>, e: number): number {
   let address = view.offset;
-  for (let d = view.shape.length - 2; d >= 0; d--) {
+  for (let d = view.shape.length - 1; d >= 0; d--) {
     const n = view.shape[d];
-    address += (r % n) * view.strides[d];
-    r = Math.floor(r / n);
+    address += (e % n) * view.strides[d];
+    e = Math.floor(e / n);
   }
   return address;
 }

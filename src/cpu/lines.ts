@@ -1,5 +1,5 @@
 import { type AxisPlan, isGhost, type Plan, type Side } from '../plan.js';
-import type { StridedView } from '../view.js';
+import { elementAddress, type StridedView } from '../view.js';
 
 /**
  * The float64 reference, line by line, for what numpy.gradient has no formula of its own for: ghost
@@ -52,7 +52,7 @@ export function forEachLine(
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * n * inner + j; // C-order index of the line's first element
-      const at = view ? addressOf(view, base) : base;
+      const at = view ? elementAddress(view, base) : base;
       const data = view ? (view.data as ArrayLike<number>) : (f as ArrayLike<number>);
       for (let i = 0; i < n; i++) values[i] = data[at + i * axisStride];
       if (mask) for (let i = 0; i < n; i++) if (!mask[base + i * inner]) values[i] = Number.NaN;
@@ -61,17 +61,6 @@ export function forEachLine(
       else for (let i = 0; i < n; i++) out[base + i * inner] = result[i];
     }
   }
-}
-
-/** Address in a view's data of its C-order element e. */
-function addressOf(view: StridedView, e: number): number {
-  let address = view.offset;
-  for (let d = view.shape.length - 1; d >= 0; d--) {
-    const n = view.shape[d];
-    address += (e % n) * view.strides[d];
-    e = Math.floor(e / n);
-  }
-  return address;
 }
 
 /** The derivative along `ax` of every line of `f`, by the contracts above, into `out`. */

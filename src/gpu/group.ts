@@ -1,6 +1,6 @@
 import { BufferUsage } from './flags.js';
 import { batchable, batchRuns, type Job, regionBytes, resultBytes, words } from './jobs.js';
-import { copyIntoMapped } from './mapped.js';
+import { copyIntoMapped, mappedWindow } from './mapped.js';
 import type { BufferPool } from './pool.js';
 import type { StagingBuffer } from './staging.js';
 import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, writeInput } from './upload.js';
@@ -39,7 +39,9 @@ export interface RecordingParts {
 
 /** Writes an input window into a mapped upload buffer and unmaps it, ready to be copied from. */
 export function fillUpload(upload: StagingBuffer, input: JobInput, scratch: (bytes: number) => ArrayBuffer): void {
-  writeInput(input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), scratch);
+  writeInput(input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), scratch, (byteOffset, bytes) =>
+    mappedWindow(upload.buffer, byteOffset, bytes),
+  );
   upload.buffer.unmap();
   upload.mapped = false;
 }

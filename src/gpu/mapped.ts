@@ -12,6 +12,11 @@ export function copyIntoMapped(buffer: GPUBuffer, byteOffset: number, view: Arra
   forRuns(bytes.length, (from, n) => new Uint8Array(buffer.getMappedRange(byteOffset + from, n)).set(bytes.subarray(from, from + n)));
 }
 
+/** A mapped range to write into directly, or null where it is longer than a mapping can be viewed in at once. */
+export function mappedWindow(buffer: GPUBuffer, byteOffset: number, bytes: number): ArrayBuffer | null {
+  return bytes <= RUN_BYTES ? buffer.getMappedRange(byteOffset, bytes) : null;
+}
+
 /** Calls fn(from, length) over [0, bytes) in runs of at most RUN_BYTES. */
 function forRuns(bytes: number, fn: (from: number, length: number) => void): void {
   for (let from = 0; from < bytes; from += RUN_BYTES) fn(from, Math.min(RUN_BYTES, bytes - from));

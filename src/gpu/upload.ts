@@ -184,12 +184,14 @@ function windowOf(array: NumericArray, kind: DataKind, start: number, end: numbe
  * own memory (no copy; a Float16Array as the bits of its halves); float64 and plain arrays, the tail of
  * 8/16-bit windows, and arrays on shared memory are converted or copied through `scratch`. Shared
  * memory is never handed to the engine: Dawn in Node crashed the process on a SharedArrayBuffer view
- * given to queue.writeBuffer (SIGSEGV, webgpu 0.6.2).
+ * given to queue.writeBuffer (SIGSEGV, webgpu 0.6.2). A gathered input (a view, a mask) is read straight
+ * into `direct`'s memory (a staging buffer's mapped range) where it gives one.
  */
 export function writeInput(
   input: JobInput,
   write: (byteOffset: number, bytes: ArrayBufferView) => void,
   scratch: (bytes: number) => ArrayBuffer,
+  direct?: (byteOffset: number, bytes: number) => ArrayBuffer | null,
 ): void {
   const { arrays, kind, start, end, stride, bytesPerElement } = input;
   const View = VIEW_OF[kind];
@@ -198,10 +200,12 @@ export function writeInput(
   arrays.forEach((given, c) => {
     const at = c * stride * bytesPerElement;
     if (isGathered(given)) {
-      const target = new View(scratch(padded * bytesPerElement), 0, padded);
+      // Straight into the mapped staging buffer where there is one (`direct`), else through scratch.
+      const mapped = direct?.(at, padded * bytesPerElement) ?? null;
+      const target = new View(mapped ?? scratch(padded * bytesPerElement), 0, padded);
       given.read(start, end, target);
       target.fill(0, count);
-      write(at, target);
+      if (!mapped) write(at, target);
       return;
     }
     const window = windowOf(given, kind, start, end);

@@ -10,6 +10,7 @@ import fixtures from '../fixtures/numpy_gradient.json';
 import laplacianFixtures from '../fixtures/numpy_laplacian.json';
 import operators from '../fixtures/scipy_operators.json';
 import { BAD_INPUTS } from '../helpers/bad-inputs';
+import { type BoundaryCase, boundaryOptions, values } from '../helpers/boundary-cases';
 import { f16Violation, f32Violation, maxAbs, minStep } from '../helpers/bounds';
 import { randomCase, rng } from '../helpers/random';
 
@@ -467,32 +468,22 @@ export const BOUNDARY_SAMPLE = [
 /** The sampled ghost-mode and gap fixtures on the GPU, against scipy's and numpy's values. */
 async function boundaryChecks(lib: typeof Library, report: CoreReport): Promise<void> {
   const { gpuGradient, gpuGradientMagnitude } = lib;
-  type Case = {
-    name: string;
-    shape: number[];
-    data: (number | null)[];
-    options: GradientOptions;
-    mask?: number[];
-    gradient: (number | null)[][];
-    magnitude?: (number | null)[];
-  };
-  const nan = (list: (number | null)[]) => Float64Array.from(list, (v) => (v === null ? Number.NaN : v));
   for (const name of BOUNDARY_SAMPLE) {
-    const c = (boundaryFixtures.cases as unknown as Case[]).find((x) => x.name === name);
+    const c = (boundaryFixtures.cases as unknown as BoundaryCase[]).find((x) => x.name === name);
     if (!c) {
       report.failures.push(`boundaries: no fixture "${name}"`);
       continue;
     }
-    const data = nan(c.data);
-    const o: GradientOptions = { ...c.options, shape: c.shape, ...(c.mask ? { mask: c.mask } : {}) };
+    const data = values(c.data);
+    const o = boundaryOptions(c);
     const h = minStep(o.spacing, c.shape.length);
     const got = await gpuGradient(data, o);
     c.gradient.forEach((ref, k) => {
-      const v = f32Violation(got[k], nan(ref), maxAbs(data), h, 16);
+      const v = f32Violation(got[k], values(ref), maxAbs(data), h, 16);
       if (v) report.failures.push(`boundaries ${name} axis ${k}: ${JSON.stringify(v)}`);
     });
     if (c.magnitude) {
-      const v = f32Violation(await gpuGradientMagnitude(data, o), nan(c.magnitude), maxAbs(data), h, 48);
+      const v = f32Violation(await gpuGradientMagnitude(data, o), values(c.magnitude), maxAbs(data), h, 48);
       if (v) report.failures.push(`boundaries ${name} magnitude: ${JSON.stringify(v)}`);
     }
     report.boundaries++;

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { GradientOptions } from '../../src/index';
 
-/** A case of fixtures/boundaries.json (make_boundary_fixtures.py): ghost modes per side and gaps. */
+/** A case of fixtures/boundaries.json (make_boundary_fixtures.py): ghost modes per side and gaps. No Node module here: the engines' core imports it too. */
 export interface BoundaryCase {
   name: string;
   shape: number[];
@@ -15,10 +14,6 @@ export interface BoundaryCase {
   divergence?: (number | null)[];
   curl?: (number | null)[][];
   laplacian?: (number | null)[];
-}
-
-export function loadBoundaryCases(): BoundaryCase[] {
-  return JSON.parse(readFileSync(new URL('../fixtures/boundaries.json', import.meta.url), 'utf8')).cases;
 }
 
 /** A fixture array with its NaNs restored. */
