@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DRAW_SHADER, imageShader, type ModuleName, shaderSource } from '../src/gpu/shaders';
+import { DRAW_SHADER, GATHER_SHADER, imageShader, type ModuleName, shaderSource } from '../src/gpu/shaders';
 
 // Every shader module as the GPU compiles it, committed in shaders/assembled/ so that a kernel reads top
 // to bottom (the stencils a variant runs under the names grep finds) and every shader change shows as a
@@ -19,6 +19,7 @@ function assembled(): Record<string, string> {
   files['image.wgsl'] = imageShader(false);
   files['image-external.wgsl'] = imageShader(true);
   files['draw.wgsl'] = DRAW_SHADER;
+  files['gather.wgsl'] = GATHER_SHADER;
   return Object.fromEntries(Object.entries(files).map(([file, text]) => [file, `${HEADER}${text.endsWith('\n') ? text : `${text}\n`}`]));
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { describeData } from '../src/data';
 import { packWeights } from '../src/gpu/coefficients';
-import { DRAW_SHADER, imageShader } from '../src/gpu/shaders';
+import { DRAW_SHADER, GATHER_SHADER, imageShader } from '../src/gpu/shaders';
 import {
   ceilTo,
   chooseLayout,
@@ -20,6 +20,8 @@ import {
   axisAt,
   DRAW_FIELDS,
   drawParams,
+  GATHER_FIELDS,
+  gatherParams,
   IMAGE_FIELDS,
   imageParams,
   PARAMS_BYTES,
@@ -176,6 +178,17 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     const params = drawParams(3, 12, 64, 0.5);
     expect([...new Uint32Array(params, 0, 3), new Float32Array(params, 12, 1)[0]]).toEqual([3, 12, 64, 0.5]);
     expect(parse('Params')).toEqual([...PARAMS_FIELDS.map(([n, t]) => [n, t]), ['axes', 'array<Axis, MAX_AXES>']]);
+    // The GPU gather's parameters: four u32 (16 bytes), then shape and strides, two vec4 each.
+    const gather = [...new RegExp(members('GatherParams')).exec(GATHER_SHADER)![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)];
+    expect(gather.map((m) => [m[1], m[2].trim()])).toEqual([
+      ...GATHER_FIELDS.map(([n, t]) => [n, t]),
+      ['shape', 'array<vec4<u32>, 2>'],
+      ['strides', 'array<vec4<i32>, 2>'],
+    ]);
+    const g = gatherParams(7, 9, 3, [4, 5, 6], [-30, 1, 5]);
+    expect(g.byteLength).toBe(16 + 32 + 32);
+    expect([...new Uint32Array(g, 0, 7)]).toEqual([7, 9, 3, 3, 4, 5, 6]);
+    expect([...new Int32Array(g, 48, 3)]).toEqual([-30, 1, 5]);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
     // Worked out by hand from the WGSL rules: 24 scalars (96 bytes, a multiple of 16), then two vec4s.
     expect(AXIS_BYTES).toBe(24 * 4 + 16 + 16);

@@ -167,6 +167,7 @@ describe('ndarray view refusals', () => {
 describe('ndarray views on the GPU', () => {
   const suite = gpuSuite();
   suite.gpuIt('match numpy on every view, from both packages, float64 and float32 data', async () => {
+    const gathers = suite.ctx.stats().transfer.gpuGathers;
     for (const c of cases) {
       for (const make of [scijsView, stdlibView]) {
         for (const Ctor of [Float64Array, Float32Array]) {
@@ -178,6 +179,12 @@ describe('ndarray views on the GPU', () => {
         }
       }
     }
+    // Float32 views with a compact span (transposed, flipped, sub-blocks) were gathered on the GPU; the
+    // stepped ones and float64 data on the host — both paths ran.
+    // At least the two transposed views, from both packages; never the stepped ones.
+    const gathered = suite.ctx.stats().transfer.gpuGathers - gathers;
+    expect(gathered).toBeGreaterThanOrEqual(4);
+    expect(gathered).toBeLessThanOrEqual(2 * cases.filter((c) => !c.slices.some(([, , step]) => Math.abs(step ?? 1) > 1)).length);
   });
 
   suite.gpuIt('out views, streamed views (tiny limits), gaps and masks on views', async ({ device }) => {

@@ -56,7 +56,7 @@ export interface FloatResults<T extends OutputType> {
 
 /** What a context holds: its buffer pool, compiled pipelines and host-path staging. */
 export interface ContextStats extends PoolStats {
-  /** Compiled shader modules (at most fifteen: three input loaders × two layouts × two result types, the image conversion and drawing). */
+  /** Compiled shader modules (at most sixteen: three input loaders × two layouts × two result types, the image conversion, drawing and the gather of views). */
   shaderModules: number;
   /** Compiled pipelines (one per input format and kernel variant, never per shape). */
   pipelines: number;

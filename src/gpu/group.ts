@@ -39,8 +39,11 @@ export interface RecordingParts {
 
 /** Writes an input window into a mapped upload buffer and unmaps it, ready to be copied from. */
 export function fillUpload(upload: StagingBuffer, input: JobInput, scratch: (bytes: number) => ArrayBuffer): void {
-  writeInput(input, (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view), scratch, (byteOffset, bytes) =>
-    mappedWindow(upload.buffer, byteOffset, bytes),
+  writeInput(
+    input,
+    (byteOffset, view) => copyIntoMapped(upload.buffer, byteOffset, view),
+    scratch,
+    (byteOffset, bytes) => mappedWindow(upload.buffer, byteOffset, bytes),
   );
   upload.buffer.unmap();
   upload.mapped = false;

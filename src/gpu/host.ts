@@ -4,6 +4,7 @@ import type { DataKind, OutputType } from '../types.js';
 import { forEachAddress } from '../view.js';
 import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
+import { gpuGather } from './gather.js';
 import { type ResultTarget, targetMemory } from './jobs.js';
 import { arrangeOutputs } from './layout.js';
 import type { HostRuntime } from './parts.js';
@@ -31,6 +32,18 @@ export type ProduceInput = (start: number, end: number) => GpuJobInput;
 export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: ProduceInput): Promise<ResultArray[]> {
   // Synchronous up to planWork's await: a one-piece call's input is taken before this returns.
   rt.life.checkUsable();
+  // A float32 view whose memory span is compact goes up as it lies and is gathered on the GPU (gather.ts).
+  const gather = produce ? null : gpuGather(rt, request);
+  if (gather) {
+    try {
+      const pipeline = await gather.pipeline.catch((error) => {
+        throw rt.life.translate(error);
+      });
+      return await hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));
+    } finally {
+      gather.release();
+    }
+  }
   const { plan, op, outputType, outputs, Result } = request;
   const eb = outputBytes(outputType);
   const arrays = request.arrays ?? [];

@@ -73,6 +73,8 @@ export interface TransferStats {
   batchedJobs: number;
   /** Readback maps awaited. */
   mapRoundTrips: number;
+  /** Strided views whose memory went up as it lies and was gathered on the GPU (gather.ts). */
+  gpuGathers: number;
   /** Host → staging or writeBuffer (conversion included). */
   uploadMs: number;
   /** Encoding and submitting (allocations included). */

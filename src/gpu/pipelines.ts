@@ -2,7 +2,7 @@ import { GradientError } from '../errors.js';
 import { dawnTask } from './device.js';
 import { BufferUsage, ShaderStage } from './flags.js';
 import type { InputFormat } from './formats.js';
-import { DRAW_SHADER, imageShader, type ModuleName, moduleName, shaderSource } from './shaders.js';
+import { DRAW_SHADER, GATHER_SHADER, imageShader, type ModuleName, moduleName, shaderSource } from './shaders.js';
 import { type GpuLimits, workgroupSize } from './steps.js';
 import type { KernelVariant } from './variant.js';
 
@@ -111,6 +111,29 @@ export class PipelineCache {
     );
   }
 
+  /** The bind group layout of the GPU gather of a view (shaders/gather.wgsl): span, values, parameters. */
+  gatherLayout(): GPUBindGroupLayout {
+    let layout = this.extraLayouts.get('gather');
+    if (!layout) {
+      const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
+      layout = this.device.createBindGroupLayout({
+        label: 'webgpu-gradient gather',
+        entries: [
+          { binding: 0, ...storage('read-only-storage') },
+          { binding: 1, ...storage('storage') },
+          { binding: 2, ...storage('uniform') },
+        ],
+      });
+      this.extraLayouts.set('gather', layout);
+    }
+    return layout;
+  }
+
+  /** The GPU gather of a strided view's 32-bit elements. */
+  gatherPipeline(): Promise<GPUComputePipeline> {
+    return this.cached('gather', () => this.build('gather', 'gather', { WG: workgroupSize(this.limits) }, this.gatherLayout()));
+  }
+
   /** The drawing pass for a STYLE (0 magnitude as grey, 1 direction as hue). */
   drawPipeline(style: number): Promise<GPUComputePipeline> {
     return this.cached(`draw|${style}`, () =>
@@ -158,7 +181,7 @@ export class PipelineCache {
   }
 
   private async build(
-    name: ModuleName | 'image' | 'image-external' | 'draw',
+    name: ModuleName | 'image' | 'image-external' | 'draw' | 'gather',
     entry: string,
     constants: Record<string, number>,
     bindGroupLayout?: GPUBindGroupLayout,
@@ -174,7 +197,9 @@ export class PipelineCache {
             ? imageShader(name === 'image-external')
             : name === 'draw'
               ? DRAW_SHADER
-              : shaderSource(name),
+              : name === 'gather'
+                ? GATHER_SHADER
+                : shaderSource(name),
       });
       const scope = dawnTask(this.device.popErrorScope());
       const [info, scopeError] = await Promise.all([dawnTask(module.getCompilationInfo()), scope]);

@@ -37,6 +37,8 @@ export interface HostRequest {
   readonly outputType: OutputType;
   readonly outputs: number;
   readonly Result: ResultConstructor;
+  /** A float32 strided view without a mask (one input), which the GPU may gather itself (gather.ts); else null. */
+  readonly gpuView: StridedView | null;
   /** The caller's `out`, checked (flat arrays, or views written through their strides); null for fresh result arrays. */
   readonly out: readonly OutTarget<ResultArray>[] | null;
 }
@@ -60,7 +62,8 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
     if (flat && !plan.mask) return flat;
     return gatheredInput(flat, flat ? null : views[k], plan.mask, kind);
   });
-  return checkRequest(arrays, kind, plan, op, options?.out, options?.outputType);
+  const gpuView = list.length === 1 && views[0] && !flatOf(views[0]) && !plan.mask && kind === 'float32' ? views[0] : null;
+  return { ...checkRequest(arrays, kind, plan, op, options?.out, options?.outputType), gpuView };
 }
 
 /** One data argument, flat or a view, as describeComponents gives a list. */
@@ -103,7 +106,7 @@ export function checkRequest(
           (arrays ?? []).map((a) => (isGathered(a) ? a.memory : a)),
           outputs === plan.axes.length ? 'one per selected axis' : `the ${OPERATIONS[op].result} result`,
         );
-  return { arrays, kind, plan, op, outputType, outputs, Result, out: checked };
+  return { arrays, kind, plan, op, outputType, outputs, Result, out: checked, gpuView: null };
 }
 
 /** Whether the call is one piece whatever the device: its input and results each fit `chunkBytes` (planPieces). */
@@ -124,5 +127,5 @@ export function withCopiedInput(request: HostRequest): HostRequest {
     isGathered(a)
       ? gatheredCopy(a, request.kind, request.plan.size)
       : ((ArrayBuffer.isView(a) ? new (ownConstructor(typedArrayName(a)!))(a) : Float64Array.from(a)) as NumericArray);
-  return { ...request, arrays: request.arrays.map(copy) };
+  return { ...request, arrays: request.arrays.map(copy), gpuView: null };
 }

@@ -1,5 +1,6 @@
 import contiguousTemplate from '../../shaders/contiguous4.wgsl?raw';
 import drawSource from '../../shaders/draw.wgsl?raw';
+import gatherSource from '../../shaders/gather.wgsl?raw';
 import generalSource from '../../shaders/general.wgsl?raw';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
@@ -116,3 +117,6 @@ export function imageShader(external: boolean): string {
 
 /** WGSL of the drawing pass: an image's gradient into an rgba8unorm storage texture. */
 export const DRAW_SHADER = drawSource;
+
+/** WGSL of the GPU gather of a strided view's 32-bit elements (host.ts, viewOnGpu). */
+export const GATHER_SHADER = gatherSource;

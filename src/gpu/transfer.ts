@@ -44,6 +44,7 @@ export class Transfer {
     jobs: 0,
     batches: 0,
     batchedJobs: 0,
+    gpuGathers: 0,
     mapRoundTrips: 0,
     uploadMs: 0,
     recordMs: 0,

@@ -102,6 +102,38 @@ export function ghostCoordinates(ax: AxisPlan): [number, number, number, number]
   return [clamp(lo(1)), clamp(lo(2)), clamp(hi(1)), clamp(hi(2))];
 }
 
+/** Members of `GatherParams` in shaders/gather.wgsl before its shape and strides (two vec4 each). */
+export const GATHER_FIELDS = [
+  ['begin', 'u32'],
+  ['count', 'u32'],
+  ['rank', 'u32'],
+  ['base', 'u32'],
+] as const satisfies readonly (readonly [string, FieldType])[];
+
+/** Dimensions a GPU gather takes (GatherParams holds two vec4 of each). */
+export const GATHER_MAX_RANK = 8;
+
+/**
+ * The `GatherParams` of one dispatch: elements [begin, begin + count) of a view of this shape and these
+ * strides (in words), its element 0 at word `base` of the span.
+ */
+export function gatherParams(
+  begin: number,
+  count: number,
+  base: number,
+  shape: readonly number[],
+  strides: readonly number[],
+): ArrayBuffer {
+  const header = structLayout(GATHER_FIELDS).bytes;
+  const view = new DataView(new ArrayBuffer(header + 64));
+  [begin, count, shape.length, base].forEach((v, k) => view.setUint32(4 * k, v, true));
+  shape.forEach((n, d) => {
+    view.setUint32(header + 4 * d, n, true);
+    view.setInt32(header + 32 + 4 * d, strides[d], true);
+  });
+  return view.buffer;
+}
+
 /** The image conversion's CHANNEL constant. */
 export const CHANNEL_CODE: Record<ImageChannel, number> = { luminance: 0, r: 1, g: 2, b: 3, a: 4 };
 
