@@ -47,3 +47,61 @@ export function naiveGradient(
     return out;
   });
 }
+
+/** A side of an axis as the oracle takes it: numpy's edge, or a ghost mode with its cval. */
+export interface OracleSide {
+  mode: 'edge' | 'nearest' | 'mirror' | 'reflect' | 'constant';
+  cval: number;
+}
+
+/**
+ * naiveGradient with ghost boundary modes, written from their definitions per element (no shared code
+ * with src/): beyond an end the ghost value (f[0], f[k], f[k−1] or cval for the k-th ghost, mirrored at
+ * the high end) at the reflected coordinate (x[−k] = 2·x[0] − x[k]); a point next to a ghost side takes
+ * numpy's central formula over the ghost; a point next to an 'edge' side numpy's one-sided one.
+ */
+export function naiveSidesGradient(
+  f: ArrayLike<number>,
+  shape: number[],
+  axes: number[],
+  spacing: (number | number[])[],
+  edgeOrder: 1 | 2,
+  sides: [OracleSide, OracleSide][],
+): Float64Array[] {
+  const plain = naiveGradient(f, shape, axes, spacing, edgeOrder);
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((p, n) => p * n, 1));
+  return axes.map((axis, k) => {
+    const out = plain[k];
+    const n = shape[axis],
+      st = strides[axis];
+    const sp = spacing[k];
+    const xs = typeof sp === 'number' ? Array.from({ length: n }, (_, i) => i * sp) : sp;
+    const uniform = typeof sp === 'number' || xs.every((_, i) => i === 0 || xs[i] - xs[i - 1] === xs[1] - xs[0]);
+    const h = typeof sp === 'number' ? sp : xs[1] - xs[0];
+    const [lo, hi] = sides[k];
+    for (let e = 0; e < out.length; e++) {
+      const i = Math.floor(e / st) % n;
+      const atLow = i === 0 && lo.mode !== 'edge';
+      const atHigh = i === n - 1 && hi.mode !== 'edge';
+      if (!atLow && !atHigh) continue;
+      const v = (j: number): number => {
+        if (j >= 0 && j < n) return f[e + (j - i) * st];
+        const side = j < 0 ? lo : hi;
+        const g = j < 0 ? -j : j - (n - 1); // the g-th ghost
+        const inward = (m: number) => (j < 0 ? m : n - 1 - m); // index m points in from that end
+        if (side.mode === 'constant') return side.cval;
+        if (side.mode === 'nearest') return v(inward(0));
+        if (side.mode === 'mirror') return v(inward(g));
+        return v(inward(g - 1)); // reflect
+      };
+      const x = (j: number): number => (j < 0 ? 2 * xs[0] - xs[-j] : j >= n ? 2 * xs[n - 1] - xs[2 * (n - 1) - j] : xs[j]);
+      if (uniform) out[e] = (v(i + 1) - v(i - 1)) / (2 * h);
+      else {
+        const hs = x(i) - x(i - 1),
+          hd = x(i + 1) - x(i);
+        out[e] = (-hd / (hs * (hs + hd))) * v(i - 1) + ((hd - hs) / (hs * hd)) * v(i) + (hs / (hd * (hs + hd))) * v(i + 1);
+      }
+    }
+    return out;
+  });
+}
