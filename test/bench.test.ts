@@ -69,4 +69,31 @@ describe('benchmark smoke test', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('runs bench/views.mjs and bench/mapped-copy.mjs on tiny sizes: checked rows, both gather paths', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgg-views-'));
+    try {
+      const json = join(dir, 'views.json');
+      const out = execFileSync(process.execPath, ['bench/views.mjs', '--size', '96', '--trials', '2', '--json', json], {
+        encoding: 'utf8',
+        env: vulkanEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 300_000,
+      });
+      expect(out).toMatch(/^Float32Array: host phases/m);
+      const report = JSON.parse(readFileSync(json, 'utf8'));
+      expect(report.rows.map((r: { gatheredOnGpu: boolean }) => r.gatheredOnGpu)).toEqual([true, false]);
+      for (const row of report.rows)
+        for (const key of ['contiguousHostMs', 'viewHostMs', 'contiguousMs', 'viewMs']) expect(row[key], key).toBeGreaterThan(0);
+      const mapped = execFileSync(process.execPath, ['bench/mapped-copy.mjs', '--mib', '4'], {
+        encoding: 'utf8',
+        env: vulkanEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 120_000,
+      });
+      expect(mapped).toMatch(/from the mapping in 4 MiB runs: [\d.]+ ms/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
