@@ -224,4 +224,32 @@ describe('ndarray views on the GPU', () => {
       ctx.destroy();
     }
   });
+
+  suite.gpuIt('fused fields and the Laplacian on views: components as views, an out view for the magnitude', async () => {
+    const random = rng(21);
+    const base = Float32Array.from({ length: 3 * 24 * 20 }, () => random() * 2 - 1);
+    // Three [20, 24] components, each a transposed plane of one [3, 24, 20] array; the first flipped too.
+    const plane = (c: number) => ndarray(base, [3, 24, 20]).pick(c, null, null).transpose(1, 0) as unknown as NdarrayLike;
+    const comps = [ndarray(base, [3, 24, 20]).pick(0, null, null).transpose(1, 0).step(-1, 1) as unknown as NdarrayLike, plane(1)];
+    const flat = comps.map(contiguous);
+    const o = { shape: [20, 24] };
+    const check = (got: ArrayLike<number>, want: ArrayLike<number>, what: string, k = 32) => {
+      const bad = f32Violation(got, want, 1, 1, k);
+      if (bad) throw new Error(`${what} at ${bad.index}: ${bad.got} vs ${bad.ref}`);
+    };
+    check(await suite.ctx.divergence(comps, { boundary: 'mirror' }), cpuDivergence(flat, { ...o, boundary: 'mirror' }), 'divergence');
+    const curl = await suite.ctx.curl(comps, { edgeOrder: 2 });
+    check(curl[0], (await import('../src/index')).cpuCurl(flat, { ...o, edgeOrder: 2 })[0], 'curl');
+    check(
+      await suite.ctx.laplacian(plane(2), { boundary: 'reflect' }),
+      cpuLaplacian(contiguous(plane(2)), { ...o, boundary: 'reflect' }),
+      'laplacian',
+      64,
+    );
+    const outView = ndarray(new Float32Array(480), [24, 20]).transpose(1, 0);
+    const m = await suite.ctx.magnitude(plane(1), { out: [outView as unknown as NdarrayLike<Float32Array>] });
+    expect(m).toBe(outView.data as Float32Array);
+    const inOrder = Float32Array.from({ length: 480 }, (_, e) => m[(e % 24) * 20 + Math.floor(e / 24)]);
+    check(inOrder, cpuGradientMagnitude(contiguous(plane(1)), o), 'magnitude into an out view');
+  });
 });
