@@ -164,6 +164,17 @@ describe('boundary modes and gaps on the GPU', () => {
     600_000,
   );
 
+  suite.gpuIt('a coordinate axis of 2^21 points with gaps (its eleven weight rows checked row by row, never spread)', async () => {
+    const n = 2 ** 21;
+    const x = Float64Array.from({ length: n }, (_, i) => i + 0.25 * Math.sin(i));
+    const f = Float32Array.from({ length: n }, (_, i) => (i % 1000 === 7 ? Number.NaN : Math.cos(i * 1e-3)));
+    const options: GradientOptions = { spacing: [x], invalid: 'skip', edgeOrder: 2 };
+    const [got] = await suite.ctx.gradient(f, options);
+    const [want] = cpuGradient(f, options);
+    const bad = f32Violation(got, want, 1, 0.5, 16);
+    if (bad) throw new Error(`at ${bad.index}: ${bad.got} vs ${bad.ref}`);
+  });
+
   suite.gpuIt('streamed in pieces and chunked dispatches (tiny limits), against the CPU reference', async ({ device }) => {
     const ctx = await createGradient({ device, limits: TINY_LIMITS, chunkBytes: 4096 });
     try {

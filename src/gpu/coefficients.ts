@@ -106,6 +106,17 @@ export function axisCoefficients(ax: AxisPlan, plan: Plan): AxisCoefficients {
 const F32_MAX = 3.4028234663852886e38;
 const F32_MIN_NORMAL = 2 ** -126;
 
+/** 'a to b': the smallest and largest |step|, without spreading the steps into arguments. */
+function extent(dx: Float64Array): string {
+  let lo = Number.POSITIVE_INFINITY,
+    hi = 0;
+  for (const d of dx) {
+    lo = Math.min(lo, Math.abs(d));
+    hi = Math.max(hi, Math.abs(d));
+  }
+  return `${lo} to ${hi}`;
+}
+
 /**
  * Refuses steps whose coefficients float32 cannot hold: the GPU computes with f32 reciprocals of the
  * steps, and one that overflows to ∞ or falls below the normal range (where GPUs flush to zero) would
@@ -114,14 +125,12 @@ const F32_MIN_NORMAL = 2 ** -126;
 export function checkFloat32Coefficients(plan: Plan, op: Operation = 'gradient'): void {
   plan.axes.forEach((ax, k) => {
     const c = axisCoefficients(ax, plan);
-    const values = OPERATIONS[op].coefficients(c);
-    if (ax.dx !== null) for (const row of weightRows(ax, plan.skip)) values.push(...row);
-    const bad = values.find((v) => v !== 0 && !(Math.abs(v) >= F32_MIN_NORMAL && Math.abs(v) <= F32_MAX));
+    const outside = (v: number) => v !== 0 && !(Math.abs(v) >= F32_MIN_NORMAL && Math.abs(v) <= F32_MAX);
+    // Row by row, never spread into one list: a coordinate axis of a million points would overflow the stack.
+    let bad = OPERATIONS[op].coefficients(c).find(outside);
+    if (bad === undefined && ax.dx !== null) for (const row of weightRows(ax, plan.skip)) bad ??= row.find(outside);
     if (bad !== undefined) {
-      const steps =
-        ax.dx === null
-          ? `the step ${ax.step} gives`
-          : `coordinate steps from ${Math.min(...ax.dx.map(Math.abs))} to ${Math.max(...ax.dx.map(Math.abs))} give`;
+      const steps = ax.dx === null ? `the step ${ax.step} gives` : `coordinate steps from ${extent(ax.dx)} give`;
       throw new GradientError(
         'invalid-spacing',
         `spacing[${k}]: ${steps} the stencil coefficient ${describe(bad)}, ` +
