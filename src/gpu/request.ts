@@ -57,12 +57,11 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
   const op = operationFor(method, plan, list.length);
   // A masked array goes up as float32 with NaN at its masked points; a strided view is gathered as it goes up.
   const kind: DataKind = plan.mask ? 'float32' : info.kind;
-  const arrays = list.map((a, k): InputArray => {
-    const flat = views[k] ? flatOf(views[k]) : a;
-    if (flat && !plan.mask) return flat;
-    return gatheredInput(flat, flat ? null : views[k], plan.mask, kind);
-  });
-  const gpuView = list.length === 1 && views[0] && !flatOf(views[0]) && !plan.mask && kind === 'float32' ? views[0] : null;
+  const flats = list.map((a, k) => (views[k] ? flatOf(views[k]) : a)); // null: a strided view
+  const arrays = flats.map(
+    (flat, k): InputArray => (flat && !plan.mask ? flat : gatheredInput(flat, flat ? null : views[k], plan.mask, kind)),
+  );
+  const gpuView = list.length === 1 && !flats[0] && !plan.mask && kind === 'float32' ? views[0] : null;
   return { ...checkRequest(arrays, kind, plan, op, options?.out, options?.outputType), gpuView };
 }
 
