@@ -59,4 +59,20 @@ export const BAD_INPUTS: [string, unknown, unknown, string, string][] = [
   ['sobel with edge order 2', new Array(9).fill(1), { shape: [3, 3], operator: 'sobel', edgeOrder: 2 }, 'invalid-option', 'edgeOrder: 2'],
   ['scharr periodic', new Array(9).fill(1), { shape: [3, 3], operator: 'scharr', boundary: 'periodic' }, 'invalid-option', 'boundary'],
   ['sobel on a single row', [1, 2, 3, 4, 5], { shape: [1, 5], operator: 'sobel', axis: 1 }, 'axis-too-short', 'shape[0] = 1'],
+  // Boundary modes, gaps and views (issue 23).
+  ['unknown boundary mode', [1, 2, 3], { boundary: 'wrap' }, 'invalid-option', 'boundary: "wrap"'],
+  ['periodic on one side', [1, 2, 3], { boundary: [['periodic', 'edge']] }, 'invalid-option', 'boundary[0]'],
+  ['a boundary pair of three', [1, 2, 3], { boundary: [['edge', 'mirror', 'edge']] }, 'invalid-option', 'boundary[0]'],
+  ['cval not a number', [1, 2, 3], { boundary: 'constant', cval: '0' }, 'invalid-option', 'cval: "0"'],
+  ['a mask without skip', [1, 2, 3], { mask: [1, 1, 1] }, 'invalid-option', 'mask'],
+  ['a mask of the wrong length', [1, 2, 3], { invalid: 'skip', mask: [1, 1] }, 'invalid-option', 'mask'],
+  ['unknown invalid', [1, 2, 3], { invalid: 'drop' }, 'invalid-option', 'invalid: "drop"'],
+  [
+    'a view reaching outside its data',
+    { data: new Float32Array(6), shape: [3, 3], stride: [3, 1] },
+    undefined,
+    'invalid-shape',
+    'outside its data',
+  ],
+  ['shape given with a view', { data: new Float32Array(6), shape: [2, 3] }, { shape: [6] }, 'invalid-shape', 'shape'],
 ];
