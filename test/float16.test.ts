@@ -11,7 +11,7 @@ import {
   type GradientOptions,
   gpuGradient,
 } from '../src/index';
-import { f16Violation, f32Violation } from './helpers/bounds';
+import { f16Violation, f32Violation, maxAbs } from './helpers/bounds';
 import { gpuSuite } from './helpers/gpu-suite';
 import { halfBits, halfValue, toHalves } from './helpers/half';
 import { TINY_LIMITS } from './helpers/tiny-limits';
@@ -84,7 +84,7 @@ async function runHalves(
   );
   kernel.destroy();
   for (const b of [input, read, ...outputs]) b.destroy();
-  return { got, ref, maxF: Math.max(...values.map((v) => v.reduce((m, x) => Math.max(m, Math.abs(x)), 0))) };
+  return { got, ref, maxF: Math.max(...values.map(maxAbs)) }; // maxAbs passes over NaN gaps
 }
 
 function expectWithin(got: number[][], ref: ArrayLike<number>[], maxF: number, h: number, half: boolean, what: string, k = 8) {
@@ -141,6 +141,25 @@ describe('float16 input and results on the GPU (prepared kernels)', () => {
       }
     });
   }
+
+  gpuIt('halves with ghost boundary modes and with gaps (NaN halves in, NaN halves out)', async () => {
+    const shape = [13, 16];
+    const n = 13 * 16;
+    const f = wave(n, 0.29, 0.5);
+    const gappy = f.map((v, i) => (i % 11 === 4 ? Number.NaN : v));
+    for (const outputType of ['float32', 'float16'] as const) {
+      for (const [opts, data] of [
+        [{ boundary: [['constant', 'edge'], 'mirror'], cval: [[5, 0], 0] }, f],
+        [{ boundary: 'reflect', accuracy: 4, spacing: 0.25 }, f],
+        [{ invalid: 'skip', edgeOrder: 2, boundary: ['nearest', 'periodic'] }, gappy],
+      ] as [GradientOptions, number[]][]) {
+        const h = typeof opts.spacing === 'number' ? opts.spacing : 1;
+        const { got, ref, maxF } = await runHalves(suite.ctx, shape, opts, 'gradient', [data], outputType);
+        expectWithin(got, ref, maxF, h, outputType === 'float16', `${outputType} ${JSON.stringify(opts)}`, 24);
+        if (opts.invalid) expect(got[0].filter(Number.isNaN).length).toBeGreaterThan(0);
+      }
+    }
+  });
 
   gpuIt('fused fields and per-axis output buffers with float16 results', async () => {
     for (const shape of SHAPES.slice(0, 2)) {
