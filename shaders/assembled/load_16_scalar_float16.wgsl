@@ -240,8 +240,8 @@ fn component_at(k: u32, el: u32) -> u32 {
 
 // Ghost boundary modes and gaps. Under GENERAL (some side of a dispatch's axes is a ghost mode —
 // scipy.ndimage's 'nearest', 'mirror', 'reflect', 'constant' — or gaps are skipped) the stencils read
-// their neighbours through `neighbour`, which knows every side's mode; the contracts are those of the CPU
-// reference (src/cpu/lines.ts):
+// their neighbours through beyond1/beyond4 (stencil.wgsl), which know every side's mode; the contracts are
+// those of the CPU reference (src/cpu/lines.ts):
 // - a ghost side extends the axis by ghost values (the g-th beyond index 0 is f[0], f[g], f[g-1] or the
 //   side's cval, mirrored at the high end) and every point near it takes the interior stencil
 //   (stencil.wgsl's general1/general4 and contiguous4.wgsl, through beyond1/beyond4, whose ghost
@@ -254,28 +254,6 @@ fn component_at(k: u32, el: u32) -> u32 {
 //   neighbours; one-sided at a run's end (second order where EDGE_ORDER is 2 and two valid points
 //   follow, else first); NaN where the point is invalid or alone.
 // The mode codes MODE_* are generated from src/gpu/uniforms.ts (BOUNDARY_CODE) into every module.
-
-// Where the neighbour at offset d (|d| <= 2) of point i along slot k lies: x, the coordinate whose element
-// gives its value; y, what it is — 0 a point of the array (the wrapped one on a periodic axis), 1 a
-// ghost copying point x, 2 the low side's cval, 3 the high side's cval, 4 none (beyond an 'edge' side).
-fn neighbour(k: u32, i: u32, d: i32) -> vec2<u32> {
-  let n = P.axes[k].n;
-  let m = u32(abs(d));
-  if (d < 0 && i < m) {
-    let mode = P.axes[k].lo_mode;
-    if (mode == MODE_EDGE) { return vec2<u32>(0u, 4u); }
-    if (mode == MODE_CONSTANT) { return vec2<u32>(0u, 2u); }
-    // The (m - i)-th ghost before index 0, at the coordinate the host worked out (the wrapped point on a periodic axis).
-    return vec2<u32>(select(P.axes[k].lo_ghost2, P.axes[k].lo_ghost1, m - i == 1u), select(1u, 0u, mode == MODE_PERIODIC));
-  }
-  if (d > 0 && i + m >= n) {
-    let mode = P.axes[k].hi_mode;
-    if (mode == MODE_EDGE) { return vec2<u32>(0u, 4u); }
-    if (mode == MODE_CONSTANT) { return vec2<u32>(0u, 3u); }
-    return vec2<u32>(select(P.axes[k].hi_ghost2, P.axes[k].hi_ghost1, i + m - n == 0u), select(1u, 0u, mode == MODE_PERIODIC));
-  }
-  return vec2<u32>(select(i + m, i - m, d < 0), 0u);
-}
 
 // Whether point i lies within `reach` of an 'edge' side (where numpy's one-sided stencils apply).
 fn at_edge(k: u32, i: u32, reach: u32) -> bool {
@@ -302,8 +280,8 @@ fn nan1() -> f32 {
   return bitcast<f32>(bits);
 }
 
-// A neighbour under SKIP: its value, whether it may be used (ok: it exists and is valid), and whether it
-// is a point of the array (real) rather than a ghost.
+// A neighbour under SKIP: its value, whether it may be used (ok: it exists — is not beyond an 'edge'
+// side — and is valid), and whether it is a point of the array (real: the wrapped one too) rather than a ghost.
 struct Near {
   v: f32,
   ok: bool,
@@ -311,17 +289,20 @@ struct Near {
 }
 
 fn near(k: u32, i: u32, at: u32, d: i32) -> Near {
-  let w = neighbour(k, i, d);
-  if (w.y == 4u) { return Near(0.0, false, false); }
-  if (w.y >= 2u) { return Near(select(P.axes[k].cval_hi, P.axes[k].cval_lo, w.y == 2u), true, false); }
-  let v = load1(along(at, i, w.x, P.axes[k].stride));
-  return Near(v, finite1(v), w.y == 0u);
+  let low = d < 0;
+  let m = u32(abs(d));
+  let out = select(i + m >= P.axes[k].n, i < m, low);
+  let mode = select(P.axes[k].hi_mode, P.axes[k].lo_mode, low);
+  if (out && mode == MODE_EDGE) { return Near(0.0, false, false); }
+  // The point, the wrapped one, a ghost or a cval (a cval always counts as valid).
+  let v = beyond1(k, i, at, P.axes[k].stride, d);
+  return Near(v, finite1(v) || (out && mode == MODE_CONSTANT), !out || mode == MODE_PERIODIC);
 }
 
 // Whether the array's own point at offset d exists (in range, or wrapped on a periodic axis) and is valid.
 fn real_valid(k: u32, i: u32, at: u32, d: i32) -> bool {
-  let w = neighbour(k, i, d);
-  return w.y == 0u && finite1(load1(along(at, i, w.x, P.axes[k].stride)));
+  let w = near(k, i, at, d);
+  return w.real && w.ok;
 }
 
 // Row r of slot k's weights at point i (rows 0-2: interior a, b, c; under SKIP 3: 1/dx[i], 4: 1/dx[i-1],

@@ -2,7 +2,7 @@ import { describeComponents } from '../components.js';
 import type { DataInfo } from '../data.js';
 import { checkOutTargets } from '../out.js';
 import type { NumericArray } from '../types.js';
-import { describeInput, flatOf, forEachAddress } from '../view.js';
+import { copyRange, describeInput, flatOf } from '../view.js';
 import type { Values } from './lines.js';
 
 /**
@@ -47,12 +47,8 @@ export function cpuOut(
     finish: () =>
       targets.map((t, k) => {
         if (t.flat) return t.flat;
-        const data = t.view.data;
-        const values = arrays[k];
-        forEachAddress(t.view, 0, size, (address, i) => {
-          data[address] = values[i];
-        });
-        return data;
+        copyRange(t.view, 0, size, arrays[k], true);
+        return t.view.data;
       }),
   };
 }

@@ -6,7 +6,7 @@ import { elementAddress, type StridedView } from '../view.js';
  * boundary modes, gaps (`invalid: 'skip'`) and strided views. Each line along an axis is gathered into a
  * scratch row (a view's elements through its strides, masked points as NaN), differentiated in one
  * dimension by numpy's own stencils (`kernel`, the same code as contiguous arrays) and scattered back.
- * The contracts, which the GPU kernel meets too (shaders/stencil_general.wgsl):
+ * The contracts, which the GPU kernels meet too (shaders/general.wgsl):
  * - a ghost side extends the line by ghost values and coordinates (x[−k] = 2·x[0] − x[k]); every point on
  *   it then takes the interior stencil, so an 'edge' side keeps only numpy's one-sided values;
  * - with 'skip', each maximal run of finite, unmasked points is differentiated as numpy.gradient would
@@ -144,7 +144,7 @@ function runsOfLine(values: Float64Array, result: Float64Array, ax: AxisPlan, pl
   const valid = (i: number) => Number.isFinite(values[i]);
   const firstGap = values.findIndex((v) => !Number.isFinite(v));
   if (firstGap < 0 && ax.periodic) {
-    kernel(values, lineAxis(n, ax.step, ax.dx, ax.lo, ax.hi), { ...plan, skip: false, mask: null, shape: [n], size: n }, result);
+    segment(values, result, lineAxis(n, ax.step, ax.dx, ax.lo, ax.hi), plan, plan.edgeOrder, kernel);
     return;
   }
   // Non-periodic: runs in [0, n). Periodic: start right after a gap and go once around.

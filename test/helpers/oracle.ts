@@ -1,3 +1,13 @@
+/** An axis as the oracles read it: its length, stride, coordinates, whether they are evenly spaced, and the step. */
+function axisGeometry(shape: number[], axis: number, sp: number | number[]) {
+  const n = shape[axis];
+  const st = shape.slice(axis + 1).reduce((p, m) => p * m, 1);
+  const x = typeof sp === 'number' ? Array.from({ length: n }, (_, i) => i * sp) : sp;
+  const uniform = typeof sp === 'number' || x.every((_, i) => i === 0 || x[i] - x[i - 1] === x[1] - x[0]);
+  const h = typeof sp === 'number' ? sp : x[1] - x[0];
+  return { n, st, x, uniform, h };
+}
+
 /**
  * A deliberately simple per-element gradient, written from numpy's documented formulas with explicit
  * multi-index arithmetic (no outer/inner view, no shared code with src/). Tests use it as an oracle.
@@ -10,14 +20,8 @@ export function naiveGradient(
   edgeOrder: 1 | 2,
 ): Float64Array[] {
   const size = shape.reduce((p, n) => p * n, 1);
-  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((p, n) => p * n, 1));
   return axes.map((axis, k) => {
-    const n = shape[axis],
-      st = strides[axis];
-    const sp = spacing[k];
-    const x = typeof sp === 'number' ? Array.from({ length: n }, (_, i) => i * sp) : sp;
-    const uniform = typeof sp === 'number' || x.every((_, i) => i === 0 || x[i] - x[i - 1] === x[1] - x[0]);
-    const h = typeof sp === 'number' ? sp : x[1] - x[0];
+    const { n, st, x, uniform, h } = axisGeometry(shape, axis, spacing[k]);
     const out = new Float64Array(size);
     for (let e = 0; e < size; e++) {
       const i = Math.floor(e / st) % n;
@@ -69,15 +73,9 @@ export function naiveSidesGradient(
   sides: [OracleSide, OracleSide][],
 ): Float64Array[] {
   const plain = naiveGradient(f, shape, axes, spacing, edgeOrder);
-  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((p, n) => p * n, 1));
   return axes.map((axis, k) => {
     const out = plain[k];
-    const n = shape[axis],
-      st = strides[axis];
-    const sp = spacing[k];
-    const xs = typeof sp === 'number' ? Array.from({ length: n }, (_, i) => i * sp) : sp;
-    const uniform = typeof sp === 'number' || xs.every((_, i) => i === 0 || xs[i] - xs[i - 1] === xs[1] - xs[0]);
-    const h = typeof sp === 'number' ? sp : xs[1] - xs[0];
+    const { n, st, x: xs, uniform, h } = axisGeometry(shape, axis, spacing[k]);
     const [lo, hi] = sides[k];
     for (let e = 0; e < out.length; e++) {
       const i = Math.floor(e / st) % n;
