@@ -31,6 +31,7 @@ override OP: u32 = 0u;          // one of the OP_* constants: main_* OP_GRADIENT
 override SMOOTH: u32 = 0u;      // 0 the central stencils; 1 Sobel, 2 Scharr (scalar layout only, no periodic slot)
 override GENERAL: bool = false; // every slot takes general.wgsl's stencils (some side is a ghost mode, or gaps are skipped)
 override SKIP: bool = false;    // invalid: 'skip': non-finite points are gaps (general.wgsl)
+override GRID: u32 = 0u;        // GRID_NONE; GRID_CURVILINEAR or GRID_SPHERE: grid_scalar (grid.wgsl) maps derivatives to physical axes
 const MAX_AXES: u32 = 8u;
 
 // Whether every slot wraps, or only some: constants, by which stencil.wgsl and gradient_vec4.wgsl pick the
@@ -78,9 +79,9 @@ struct Params {
   in_base: u32,      // element index at which the bound input range starts
   out_base: u32,     // element index written at `out_off` of each axis
   comp_stride: u32,  // divergence and curl: elements between the components stacked in `src`
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
+  grid_off: u32,     // grids: element of `weights` at which the grid's numbers start (grid.wgsl)
+  grid_comp: u32,    // sphere: the component read times cos φ (flux form), or 0xffffffff
+  grid_scale: f32,   // sphere: 1/R
   axes: array<Axis, MAX_AXES>,
 }
 
@@ -182,6 +183,19 @@ fn half_pair(a: f32, b: f32) -> u32 {
     return pack2x16float(vec2<f32>(a, b));
   }
   return half_bits(a) | (half_bits(b) << 16u);
+}
+
+// Every load1 of the input passes through here. On the sphere, divergence and curl differentiate v·cos φ
+// along latitude (the flux form): the reads of that component (P.grid_comp) are scaled by their row's
+// cos φ, so every stencil, boundary mode and gap rule applies to v·cos φ. Elsewhere GRID is a constant
+// that removes this.
+fn grid_scaled(el: u32, v: f32) -> f32 {
+  if (GRID != GRID_SPHERE || P.grid_comp == 0xffffffffu) { return v; }
+  let first = P.grid_comp * P.comp_stride;
+  if (el < first || el - first >= P.comp_stride) { return v; }
+  let row = ((el - first + P.in_base) / P.axes[0].stride) % P.axes[0].n;
+  let w = P.grid_off + P.axes[0].n + row;
+  return v * weights[w >> 2u][w & 3u];
 }
 
 // Divergence: element index, in the component paired with slot k's axis, of element `el`.

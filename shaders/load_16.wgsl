@@ -28,6 +28,6 @@ fn load4(g: u32) -> vec4<f32> {
 
 fn load1(e: u32) -> f32 {
   let w = src[e >> 2u][(e >> 1u) & 1u];
-  if (FLOAT16) { let v = halves(w); return select(v.x, v.y, (e & 1u) == 1u); }
-  return int16_to_f32(w, (e & 1u) * 16u);
+  if (FLOAT16) { let v = halves(w); return grid_scaled(e, select(v.x, v.y, (e & 1u) == 1u)); }
+  return grid_scaled(e, int16_to_f32(w, (e & 1u) * 16u));
 }

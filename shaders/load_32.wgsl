@@ -20,5 +20,5 @@ fn load4(g: u32) -> vec4<f32> {
 
 // Element e.
 fn load1(e: u32) -> f32 {
-  return word_to_f32(src[e >> 2u][e & 3u]);
+  return grid_scaled(e, word_to_f32(src[e >> 2u][e & 3u]));
 }

@@ -14,5 +14,5 @@ fn load4(g: u32) -> vec4<f32> {
 }
 
 fn load1(e: u32) -> f32 {
-  return byte_to_f32(src[e >> 2u], (e & 3u) * 8u);
+  return grid_scaled(e, byte_to_f32(src[e >> 2u], (e & 3u) * 8u));
 }

@@ -57,6 +57,13 @@ export function checkComponentCount(plan: Plan, count: number, field: 'divergenc
  * an axis with an 'edge' side (its one-sided stencil reads f0..f3), 3 along a periodic one, 2 otherwise.
  */
 export function checkLaplacian(plan: Plan): void {
+  if (plan.grid) {
+    const grid = plan.grid.kind === 'sphere' ? 'sphere' : 'coordinates';
+    throw new GradientError(
+      'invalid-option',
+      `${grid}: the Laplacian is not available on curvilinear grids or the sphere (it needs second derivatives of the metric); take the divergence of the gradient`,
+    );
+  }
   if (plan.skip) {
     throw new GradientError(
       'invalid-option',

@@ -32,5 +32,14 @@ export { type KernelBinding, type KernelBuffers, PreparedKernel } from './gpu/pr
 export type { GpuLimits } from './gpu/steps.js';
 export type { TransferStats } from './gpu/transfer.js';
 export type { ImageBytes, ImageChannel, ImageGradientOptions, ImagePixels } from './image.js';
-export type { BoundaryMode, DataKind, Float16ArrayShape, GradientOptions, HalfArray, NumericArray, OutputType } from './types.js';
+export type {
+  BoundaryMode,
+  DataKind,
+  Float16ArrayShape,
+  GradientOptions,
+  HalfArray,
+  NumericArray,
+  OutputType,
+  SphereOptions,
+} from './types.js';
 export type { NdarrayLike } from './view.js';

@@ -1,6 +1,7 @@
 import { checkComponentCount, checkLaplacian } from './components.js';
 import { curlOf, divergenceOf, laplacianOf, magnitudeOf } from './cpu/derived.js';
 import { gradientAlong } from './cpu/gradient.js';
+import { gridResults } from './cpu/grid.js';
 import { describe, GradientError } from './errors.js';
 import type { Plan } from './plan.js';
 import type { NumericArray } from './types.js';
@@ -54,6 +55,24 @@ export interface OperationSpec {
   coefficients(c: AxisCoefficientSet): number[];
   /** The float64 reference: the inputs (as many as `inputs`) to the outputs. */
   cpu(inputs: readonly NumericArray[], plan: Plan): Float64Array[];
+  /**
+   * On a curvilinear grid or the sphere (plan.grid): its results from the physical derivatives
+   * g[c][i] = ∂v_c/∂x_i of its inputs (src/cpu/grid.ts; shaders/grid.wgsl combines them alike), or null
+   * where it is refused on grids.
+   */
+  readonly onGrid: ((g: readonly (readonly Float64Array[])[]) => Float64Array[]) | null;
+  /**
+   * On the sphere: whether its latitude derivatives are of v·cos φ (the flux form of divergence and curl)
+   * rather than of v.
+   */
+  readonly fluxForm: boolean;
+}
+
+/** Elementwise a − b (or a + b), into a fresh array. */
+function combine(a: Float64Array, b: Float64Array, sign: 1 | -1): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let p = 0; p < out.length; p++) out[p] = a[p] + sign * b[p];
+  return out;
 }
 
 const firstDerivative = (c: AxisCoefficientSet) => [c.cInt, c.invHLo, c.invHHi, c.c4, ...c.lo, ...c.hi];
@@ -78,6 +97,11 @@ function curl(axes: 2 | 3, code: number): OperationSpec {
     check: (plan, inputs) => checkComponentCount(plan, inputs, 'curl'),
     coefficients: firstDerivative,
     cpu: (v, plan) => curlOf(v, plan),
+    onGrid: (g) =>
+      axes === 2
+        ? [combine(g[1][0], g[0][1], -1)]
+        : [combine(g[2][1], g[1][2], -1), combine(g[0][2], g[2][0], -1), combine(g[1][0], g[0][1], -1)],
+    fluxForm: true,
   };
 }
 
@@ -96,7 +120,10 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     outputs: perSelectedAxis,
     check: nothing,
     coefficients: firstDerivative,
-    cpu: ([f], plan) => plan.axes.map((_, k) => gradientAlong(f, plan, k, new Float64Array(plan.size))),
+    cpu: ([f], plan) =>
+      plan.grid ? gridResults('gradient', [f], plan) : plan.axes.map((_, k) => gradientAlong(f, plan, k, new Float64Array(plan.size))),
+    onGrid: (g) => g[0].slice(),
+    fluxForm: false,
   },
   magnitude: {
     name: 'magnitude',
@@ -112,6 +139,13 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     check: nothing,
     coefficients: firstDerivative,
     cpu: ([f], plan) => [magnitudeOf(f, plan)],
+    onGrid: ([g]) => {
+      const out = new Float64Array(g[0].length);
+      for (const d of g) for (let p = 0; p < out.length; p++) out[p] += d[p] * d[p];
+      for (let p = 0; p < out.length; p++) out[p] = Math.sqrt(out[p]);
+      return [out];
+    },
+    fluxForm: false,
   },
   divergence: {
     name: 'divergence',
@@ -127,6 +161,14 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     check: (plan, inputs) => checkComponentCount(plan, inputs, 'divergence'),
     coefficients: firstDerivative,
     cpu: (v, plan) => [divergenceOf(v, plan)],
+    onGrid: (g) => {
+      let sum: Float64Array = new Float64Array(g[0][0].length);
+      g.forEach((gc, c) => {
+        sum = combine(sum, gc[c], 1);
+      });
+      return [sum];
+    },
+    fluxForm: true,
   },
   curl2: curl(2, 3),
   curl3: curl(3, 4),
@@ -144,6 +186,8 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     check: (plan) => checkLaplacian(plan),
     coefficients: (c) => [c.invH2],
     cpu: ([f], plan) => [laplacianOf(f, plan)],
+    onGrid: null,
+    fluxForm: false,
   },
 };
 

@@ -1,5 +1,6 @@
 import type { DataInfo } from './data.js';
 import { describe, GradientError } from './errors.js';
+import { type Grid, gridRequest } from './grid.js';
 import type { BoundaryMode, GradientOptions } from './types.js';
 
 /**
@@ -42,6 +43,12 @@ export interface Plan {
   readonly skip: boolean;
   /** The caller's mask (the data's length, 0/false = invalid), with 'skip' only; null when none. */
   readonly mask: ArrayLike<unknown> | null;
+  /**
+   * A curvilinear grid or the sphere (src/grid.ts): the axes are then index space (curvilinear) or
+   * [latitude, longitude] in radians (sphere), and first derivatives are mapped to physical axes. Null
+   * for numpy's grids (a step or coordinates per axis).
+   */
+  readonly grid: Grid | null;
 }
 
 export const BOUNDARY_MODES: readonly BoundaryMode[] = ['edge', 'periodic', 'nearest', 'mirror', 'reflect', 'constant'];
@@ -57,7 +64,21 @@ export function isGhost(side: Side): boolean {
   return side.mode !== 'edge' && side.mode !== 'periodic';
 }
 
-const OPTION_KEYS = ['shape', 'spacing', 'axis', 'edgeOrder', 'boundary', 'cval', 'period', 'accuracy', 'operator', 'invalid', 'mask'];
+const OPTION_KEYS = [
+  'shape',
+  'spacing',
+  'axis',
+  'edgeOrder',
+  'boundary',
+  'cval',
+  'period',
+  'accuracy',
+  'operator',
+  'invalid',
+  'mask',
+  'coordinates',
+  'sphere',
+];
 
 /**
  * The same plan over `count` arrays stacked along a new first axis that is not differentiated: what
@@ -75,7 +96,7 @@ export function stackedPlan(plan: Plan, count: number): Plan {
 /** A string equal for two plans exactly when they describe the same work on arrays of the same shape. */
 export function planKey(plan: Plan): string {
   const axes = plan.axes.map((ax) => [ax.axis, ax.n, ax.step, ax.lo, ax.hi, ax.dx && Array.from(ax.dx)]);
-  return JSON.stringify([plan.shape, plan.edgeOrder, plan.accuracy, plan.operator, plan.skip, axes]);
+  return JSON.stringify([plan.shape, plan.edgeOrder, plan.accuracy, plan.operator, plan.skip, plan.grid !== null, axes]);
 }
 
 /**
@@ -112,18 +133,22 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
     );
   }
   const shape = info.shape ? info.shape.slice() : checkShape(options.shape, info.length);
-  const axes = checkAxes(options.axis, shape.length);
+  const grid = gridRequest(options, shape, info.length);
+  const axes = grid ? grid.axes : checkAxes(options.axis, shape.length);
   const edgeOrder = checkEdgeOrder(options.edgeOrder);
   const sides = checkBoundaries(options.boundary, options.cval, axes.length);
   const accuracy = checkChoice(options.accuracy, 'accuracy', [2, 4] as const, 2);
   const operator = checkChoice(options.operator, 'operator', ['central', 'sobel', 'scharr'] as const, 'central');
   if (operator !== 'central') checkOperator(operator, options, shape);
   const { skip, mask } = checkInvalid(options, info.length, accuracy);
-  const steps = checkSpacingList(options.spacing, axes.length);
-  const periods = checkPeriods(
-    options.period,
-    sides.map((s) => s[0].mode),
-  );
+  const gridSteps = grid?.steps(sides);
+  const steps = gridSteps ? gridSteps.spacing : checkSpacingList(options.spacing, axes.length);
+  const periods = gridSteps
+    ? gridSteps.periods
+    : checkPeriods(
+        options.period,
+        sides.map((s) => s[0].mode),
+      );
   const size = info.length;
 
   const planned = axes.map((axis, k): AxisPlan => {
@@ -162,7 +187,8 @@ export function makePlan(info: DataInfo, options: GradientOptions | undefined, e
     }
     return { axis, n, outer, inner, periodic, lo, hi, ...steps1 };
   });
-  return { shape, size, edgeOrder, accuracy, operator, axes: planned, skip, mask };
+  const plan: Plan = { shape, size, edgeOrder, accuracy, operator, axes: planned, skip, mask, grid: null };
+  return grid ? { ...plan, grid: grid.finish(plan) } : plan;
 }
 
 /**

@@ -102,6 +102,41 @@ export interface GradientOptions {
    * order 2, periodic boundary or fourth order, and need at least 2 points along both axes.
    */
   operator?: 'central' | 'sobel' | 'scharr';
+  /**
+   * A curvilinear grid: the physical coordinates of every point, one array of the data's length per axis
+   * ([X, Y] for 2-D data, [X, Y, Z] for 3-D). Results are along the physical axes x_0 = X, x_1 = Y(, x_2 = Z):
+   * the index-space derivatives (unit steps, with `edgeOrder`, `boundary`, `accuracy` and `invalid`) of f and
+   * of each coordinate array give J[i][j] = ∂x_i/∂ξ_j, and ∇f = J^(−T) ∇_ξ f. On a ghost side the
+   * coordinates are extended by reflection (x[−k] = 2·x[0] − x[k]); on a periodic axis their differences
+   * across the seam are unwrapped by `period` (one number, or one entry per coordinate array). Not with
+   * `spacing` or `axis`. A grid whose Jacobian determinant is zero or changes sign is refused.
+   */
+  coordinates?: readonly ArrayLike<number>[];
+  /**
+   * The sphere: latitude and longitude coordinates of two axes. Results point north and east:
+   * ∇f = [(1/R) ∂f/∂φ, (1/(R cos φ)) ∂f/∂λ]; the divergence of [v_north, v_east] is
+   * (∂(v_north cos φ)/∂φ + ∂v_east/∂λ)/(R cos φ); the curl (this library's ∂v_1/∂x_0 − ∂v_0/∂x_1) is
+   * (∂(v_east cos φ)/∂φ − ∂v_north/∂λ)/(R cos φ), minus the relative vorticity. ∂/∂φ and ∂/∂λ are
+   * numpy.gradient's with the coordinates in radians; boundary 'periodic' on the longitude axis wraps a
+   * globe (period 360°). At a pole (|latitude| = 90°) everything divided by cos φ is NaN.
+   */
+  sphere?: SphereOptions;
+}
+
+/** The sphere of GradientOptions.sphere. */
+export interface SphereOptions {
+  /** Latitudes of the latitude axis, within ±90° (±π/2 with `degrees: false`). */
+  latitude: ArrayLike<number>;
+  /** Longitudes of the longitude axis. */
+  longitude: ArrayLike<number>;
+  /** Radius in the unit of the results' lengths; default 6371008.8 (Earth's mean radius in metres). */
+  radius?: number;
+  /** Whether latitude and longitude are in degrees (default) or radians. */
+  degrees?: boolean;
+  /** The latitude axis; default the second-to-last (or `axis[0]`). */
+  latitudeAxis?: number;
+  /** The longitude axis; default the last (or `axis[1]`). */
+  longitudeAxis?: number;
 }
 
 /** Element type of the input as the library sees it (Uint8ClampedArray reads as uint8). */

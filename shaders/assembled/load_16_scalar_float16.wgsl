@@ -13,6 +13,10 @@ const MODE_NEAREST: u32 = 2u;
 const MODE_MIRROR: u32 = 3u;
 const MODE_REFLECT: u32 = 4u;
 const MODE_CONSTANT: u32 = 5u;
+// The grids (GRID), from src/gpu/variant.ts.
+const GRID_NONE: u32 = 0u;
+const GRID_CURVILINEAR: u32 = 1u;
+const GRID_SPHERE: u32 = 2u;
 // Input of 16-bit elements uploaded at their native width: two per 32-bit word, four per vec2<u32>.
 // Integers (SIGNED or not), or float16 halves (FLOAT16), converted to f32 here.
 override SIGNED: bool = false;
@@ -43,8 +47,8 @@ fn load4(g: u32) -> vec4<f32> {
 
 fn load1(e: u32) -> f32 {
   let w = src[e >> 2u][(e >> 1u) & 1u];
-  if (FLOAT16) { let v = halves(w); return select(v.x, v.y, (e & 1u) == 1u); }
-  return int16_to_f32(w, (e & 1u) * 16u);
+  if (FLOAT16) { let v = halves(w); return grid_scaled(e, select(v.x, v.y, (e & 1u) == 1u)); }
+  return grid_scaled(e, int16_to_f32(w, (e & 1u) * 16u));
 }
 
 // numpy.gradient stencils for an array of any rank, all selected axes in one pass: each invocation reads
@@ -80,6 +84,7 @@ override OP: u32 = 0u;          // one of the OP_* constants: main_* OP_GRADIENT
 override SMOOTH: u32 = 0u;      // 0 the central stencils; 1 Sobel, 2 Scharr (scalar layout only, no periodic slot)
 override GENERAL: bool = false; // every slot takes general.wgsl's stencils (some side is a ghost mode, or gaps are skipped)
 override SKIP: bool = false;    // invalid: 'skip': non-finite points are gaps (general.wgsl)
+override GRID: u32 = 0u;        // GRID_NONE; GRID_CURVILINEAR or GRID_SPHERE: grid_scalar (grid.wgsl) maps derivatives to physical axes
 const MAX_AXES: u32 = 8u;
 
 // Whether every slot wraps, or only some: constants, by which stencil.wgsl and gradient_vec4.wgsl pick the
@@ -127,9 +132,9 @@ struct Params {
   in_base: u32,      // element index at which the bound input range starts
   out_base: u32,     // element index written at `out_off` of each axis
   comp_stride: u32,  // divergence and curl: elements between the components stacked in `src`
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
+  grid_off: u32,     // grids: element of `weights` at which the grid's numbers start (grid.wgsl)
+  grid_comp: u32,    // sphere: the component read times cos φ (flux form), or 0xffffffff
+  grid_scale: f32,   // sphere: 1/R
   axes: array<Axis, MAX_AXES>,
 }
 
@@ -231,6 +236,19 @@ fn half_pair(a: f32, b: f32) -> u32 {
     return pack2x16float(vec2<f32>(a, b));
   }
   return half_bits(a) | (half_bits(b) << 16u);
+}
+
+// Every load1 of the input passes through here. On the sphere, divergence and curl differentiate v·cos φ
+// along latitude (the flux form): the reads of that component (P.grid_comp) are scaled by their row's
+// cos φ, so every stencil, boundary mode and gap rule applies to v·cos φ. Elsewhere GRID is a constant
+// that removes this.
+fn grid_scaled(el: u32, v: f32) -> f32 {
+  if (GRID != GRID_SPHERE || P.grid_comp == 0xffffffffu) { return v; }
+  let first = P.grid_comp * P.comp_stride;
+  if (el < first || el - first >= P.comp_stride) { return v; }
+  let row = ((el - first + P.in_base) / P.axes[0].stride) % P.axes[0].n;
+  let w = P.grid_off + P.axes[0].n + row;
+  return v * weights[w >> 2u][w & 3u];
 }
 
 // Divergence: element index, in the component paired with slot k's axis, of element `el`.
@@ -717,6 +735,89 @@ fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   }
 }
 
+
+// Curvilinear grids and the sphere (GRID_CURVILINEAR, GRID_SPHERE; src/grid.ts has the contracts), one
+// element per invocation, every output of the operation in one pass. Part of the scalar layout's module:
+// the index-space derivatives come from along1 (stencil.wgsl), so the edge orders, boundary modes, gaps
+// and accuracy 4 all apply as they do to plain grids. Slots keep the caller's axis order (slot k is index
+// axis k; on the sphere slot 0 is latitude and slot 1 longitude), and component c of a field sits at
+// element offset c * comp_stride in `src`.
+//
+// The grid's numbers are in `weights` from element P.grid_off on:
+// - curvilinear: the metric terms M[i][j] = ∂ξ_j/∂x_i of the elements from P.out_base on, NAXES² a point
+//   (a 2-D point's four are one vec4, grid_off being a multiple of 4);
+// - sphere: per latitude row 1/(R cos φ) (NaN at a pole), then per row cos φ (read by grid_scaled in
+//   gradient.wgsl, which scales the reads of the flux-form component P.grid_comp).
+// g[c][i] = ∂v_c/∂x_i are combined as the registry's onGrid does (src/operations.ts).
+
+// Index-space derivative of component c along slot k, whose coordinate is i, at local element el.
+fn grid_index_derivative(k: u32, i: u32, el: u32, c: u32) -> f32 {
+  let at = el + c * P.comp_stride;
+  return along1(k, i, at, load1(at));
+}
+
+// Entry w of the grid's numbers.
+fn grid_number(w: u32) -> f32 {
+  return weights[w >> 2u][w & 3u];
+}
+
+// Physical derivatives of component c at element e: M times the index-space derivatives.
+fn curvilinear_derivatives(e: u32, el: u32, c: u32, i: vec3<u32>) -> vec3<f32> {
+  var d = vec3<f32>(0.0);
+  for (var k = 0u; k < NAXES; k++) { d[k] = grid_index_derivative(k, i[k], el, c); }
+  if (NAXES == 2u) {
+    let m = weights[(P.grid_off >> 2u) + e - P.out_base];
+    return vec3<f32>(m.x * d.x + m.y * d.y, m.z * d.x + m.w * d.y, 0.0);
+  }
+  let w = P.grid_off + (e - P.out_base) * 9u;
+  var g = vec3<f32>(0.0);
+  for (var r = 0u; r < 3u; r++) {
+    g[r] = grid_number(w + 3u * r) * d.x + grid_number(w + 3u * r + 1u) * d.y + grid_number(w + 3u * r + 2u) * d.z;
+  }
+  return g;
+}
+
+@compute @workgroup_size(WG)
+fn grid_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let t = item_index(wid, nwg, lid);
+  if (t >= P.count) { return; }
+  let e = P.begin + t;
+  let el = e - P.in_base;
+  var i = vec3<u32>(0u);
+  for (var k = 0u; k < NAXES; k++) { i[k] = coordinate_of(k, e); }
+  // g[c] = ∂v_c/∂x_0, ∂v_c/∂x_1(, ∂v_c/∂x_2): on the sphere only those the operation reads.
+  var g = array<vec3<f32>, 3>(vec3<f32>(0.0), vec3<f32>(0.0), vec3<f32>(0.0));
+  if (GRID == GRID_SPHERE) {
+    let inverse = grid_number(P.grid_off + i.x); // 1/(R cos φ)
+    if (OP == OP_DIVERGENCE) {
+      g[0].x = grid_index_derivative(0u, i.x, el, 0u) * inverse;
+      g[1].y = grid_index_derivative(1u, i.y, el, 1u) * inverse;
+    } else if (OP == OP_CURL2) {
+      g[1].x = grid_index_derivative(0u, i.x, el, 1u) * inverse;
+      g[0].y = grid_index_derivative(1u, i.y, el, 0u) * inverse;
+    } else {
+      g[0] = vec3<f32>(grid_index_derivative(0u, i.x, el, 0u) * P.grid_scale, grid_index_derivative(1u, i.y, el, 0u) * inverse, 0.0);
+    }
+  } else {
+    let components = select(1u, NAXES, OP == OP_DIVERGENCE || OP == OP_CURL2 || OP == OP_CURL3);
+    for (var c = 0u; c < components; c++) { g[c] = curvilinear_derivatives(e, el, c, i); }
+  }
+  let at = e - P.out_base;
+  if (OP == OP_GRADIENT) {
+    for (var k = 0u; k < NAXES; k++) { store1(P.axes[k].out_off + at, g[0][k]); }
+  } else if (OP == OP_MAGNITUDE) {
+    store1(P.axes[0].out_off + at, sqrt(dot(g[0], g[0])));
+  } else if (OP == OP_DIVERGENCE) {
+    store1(P.axes[0].out_off + at, g[0].x + g[1].y + g[2].z);
+  } else if (OP == OP_CURL2) {
+    store1(P.axes[0].out_off + at, g[1].x - g[0].y);
+  } else {
+    store1(P.axes[0].out_off + at, g[2].y - g[1].z);
+    store1(P.axes[1].out_off + at, g[0].z - g[2].x);
+    store1(P.axes[2].out_off + at, g[1].x - g[0].y);
+  }
+}
 
 // float16 results, one element per invocation: two neighbours share a 32-bit word, and WGSL has no
 // 16-bit store. A plain store of the word would need the neighbour's half (and Metal and D3D may lose

@@ -13,6 +13,10 @@ const MODE_NEAREST: u32 = 2u;
 const MODE_MIRROR: u32 = 3u;
 const MODE_REFLECT: u32 = 4u;
 const MODE_CONSTANT: u32 = 5u;
+// The grids (GRID), from src/gpu/variant.ts.
+const GRID_NONE: u32 = 0u;
+const GRID_CURVILINEAR: u32 = 1u;
+const GRID_SPHERE: u32 = 2u;
 // Input of 16-bit elements uploaded at their native width: two per 32-bit word, four per vec2<u32>.
 // Integers (SIGNED or not), or float16 halves (FLOAT16), converted to f32 here.
 override SIGNED: bool = false;
@@ -43,8 +47,8 @@ fn load4(g: u32) -> vec4<f32> {
 
 fn load1(e: u32) -> f32 {
   let w = src[e >> 2u][(e >> 1u) & 1u];
-  if (FLOAT16) { let v = halves(w); return select(v.x, v.y, (e & 1u) == 1u); }
-  return int16_to_f32(w, (e & 1u) * 16u);
+  if (FLOAT16) { let v = halves(w); return grid_scaled(e, select(v.x, v.y, (e & 1u) == 1u)); }
+  return grid_scaled(e, int16_to_f32(w, (e & 1u) * 16u));
 }
 
 // numpy.gradient stencils for an array of any rank, all selected axes in one pass: each invocation reads
@@ -80,6 +84,7 @@ override OP: u32 = 0u;          // one of the OP_* constants: main_* OP_GRADIENT
 override SMOOTH: u32 = 0u;      // 0 the central stencils; 1 Sobel, 2 Scharr (scalar layout only, no periodic slot)
 override GENERAL: bool = false; // every slot takes general.wgsl's stencils (some side is a ghost mode, or gaps are skipped)
 override SKIP: bool = false;    // invalid: 'skip': non-finite points are gaps (general.wgsl)
+override GRID: u32 = 0u;        // GRID_NONE; GRID_CURVILINEAR or GRID_SPHERE: grid_scalar (grid.wgsl) maps derivatives to physical axes
 const MAX_AXES: u32 = 8u;
 
 // Whether every slot wraps, or only some: constants, by which stencil.wgsl and gradient_vec4.wgsl pick the
@@ -127,9 +132,9 @@ struct Params {
   in_base: u32,      // element index at which the bound input range starts
   out_base: u32,     // element index written at `out_off` of each axis
   comp_stride: u32,  // divergence and curl: elements between the components stacked in `src`
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
+  grid_off: u32,     // grids: element of `weights` at which the grid's numbers start (grid.wgsl)
+  grid_comp: u32,    // sphere: the component read times cos φ (flux form), or 0xffffffff
+  grid_scale: f32,   // sphere: 1/R
   axes: array<Axis, MAX_AXES>,
 }
 
@@ -231,6 +236,19 @@ fn half_pair(a: f32, b: f32) -> u32 {
     return pack2x16float(vec2<f32>(a, b));
   }
   return half_bits(a) | (half_bits(b) << 16u);
+}
+
+// Every load1 of the input passes through here. On the sphere, divergence and curl differentiate v·cos φ
+// along latitude (the flux form): the reads of that component (P.grid_comp) are scaled by their row's
+// cos φ, so every stencil, boundary mode and gap rule applies to v·cos φ. Elsewhere GRID is a constant
+// that removes this.
+fn grid_scaled(el: u32, v: f32) -> f32 {
+  if (GRID != GRID_SPHERE || P.grid_comp == 0xffffffffu) { return v; }
+  let first = P.grid_comp * P.comp_stride;
+  if (el < first || el - first >= P.comp_stride) { return v; }
+  let row = ((el - first + P.in_base) / P.axes[0].stride) % P.axes[0].n;
+  let w = P.grid_off + P.axes[0].n + row;
+  return v * weights[w >> 2u][w & 3u];
 }
 
 // Divergence: element index, in the component paired with slot k's axis, of element `el`.

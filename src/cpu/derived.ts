@@ -3,6 +3,7 @@ import { isGhost, makePlan, type Plan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { gradientAlong } from './gradient.js';
+import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput } from './input.js';
 import { forEachLine, ghost, isView, type Values } from './lines.js';
 
@@ -20,6 +21,7 @@ export function cpuGradientMagnitude(data: NumericArray | NdarrayLike, options?:
 
 /** cpuGradientMagnitude on a plan (the registry's reference, operations.ts). */
 export function magnitudeOf(data: Values, plan: Plan): Float64Array {
+  if (plan.grid) return gridResults('magnitude', [data], plan)[0];
   const out = new Float64Array(plan.size);
   const d = new Float64Array(plan.size);
   for (let k = 0; k < plan.axes.length; k++) {
@@ -40,6 +42,7 @@ export function cpuDivergence(components: readonly (NumericArray | NdarrayLike)[
 
 /** cpuDivergence on a plan, its component count checked (the registry's reference). */
 export function divergenceOf(list: readonly Values[], plan: Plan): Float64Array {
+  if (plan.grid) return gridResults('divergence', list, plan)[0];
   const out = new Float64Array(plan.size);
   const d = new Float64Array(plan.size);
   list.forEach((v, k) => {
@@ -62,6 +65,7 @@ export function cpuCurl(components: readonly (NumericArray | NdarrayLike)[], opt
 
 /** cpuCurl on a plan, its component count checked (the registry's reference). */
 export function curlOf(v: readonly Values[], plan: Plan): Float64Array[] {
+  if (plan.grid) return gridResults(v.length === 2 ? 'curl2' : 'curl3', v, plan);
   const d = (c: number, k: number) => gradientAlong(v[c], plan, k, new Float64Array(plan.size));
   const minus = (a: Float64Array, b: Float64Array) => {
     for (let i = 0; i < a.length; i++) a[i] -= b[i];

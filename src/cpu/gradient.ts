@@ -2,6 +2,7 @@ import { type AxisPlan, makePlan, type Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
+import { gridResults } from './grid.js';
 import { cpuInput, cpuOut } from './input.js';
 import { isView, lineGradient, needsLines, type Values } from './lines.js';
 
@@ -14,7 +15,8 @@ export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradi
   const { info, values, memory } = cpuInput(data);
   const plan = makePlan(info, options, ['out']);
   const out = cpuOut(options?.out, plan.axes.length, plan.size, [memory], 'one per selected axis');
-  plan.axes.forEach((ax, k) => axisGradient(values, ax, plan, out.arrays[k]));
+  if (plan.grid) gridResults('gradient', [values], plan).forEach((g, k) => out.arrays[k].set(g));
+  else plan.axes.forEach((ax, k) => axisGradient(values, ax, plan, out.arrays[k]));
   return out.finish();
 }
 

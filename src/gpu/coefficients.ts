@@ -2,17 +2,43 @@ import { describe, GradientError } from '../errors.js';
 import { OPERATIONS, type Operation } from '../operations.js';
 import type { AxisPlan, Plan } from '../plan.js';
 import { backwardWeights2, edgeSteps, edgeWeights2, forwardWeights2, interiorWeights } from '../stencil.js';
+import { NO_COMPONENT } from './uniforms.js';
 
 /**
  * The numbers the stencils multiply by: each axis's coefficients (read from its `Axis` uniform), the
  * per-point weights of uneven coordinates (a storage buffer), and the check that float32 holds them all.
  */
 
-/** Per-point weights for every axis with uneven coordinates, as rows indexed by i (see weightRows). */
+/** Per-point weights for every axis with uneven coordinates, as rows indexed by i (see weightRows), then a grid's numbers. */
 export interface PackedWeights {
   readonly data: Float32Array;
   /** Per plan axis: element offset of its rows, or -1 for a uniform axis. */
   readonly offsets: number[];
+  /** A grid's uniforms (grid.wgsl): where its numbers start, the sphere's flux-form component and 1/R; null without a grid. */
+  readonly grid: { readonly offset: number; readonly component: number; readonly scale: number } | null;
+}
+
+/**
+ * A grid's numbers for elements [from, to) (grid.wgsl): a curvilinear grid's metric terms of those
+ * elements (d² a point, float32), or the sphere's 1/(R cos φ) and cos φ per latitude row.
+ */
+function gridNumbers(plan: Plan, from: number, to: number): Float64Array | null {
+  const grid = plan.grid;
+  if (!grid) return null;
+  if (grid.kind === 'sphere') {
+    const rows = new Float64Array(2 * grid.cos.length);
+    rows.set(grid.inverse);
+    rows.set(grid.cos, grid.cos.length);
+    return rows;
+  }
+  const d2 = plan.axes.length ** 2;
+  return grid.metrics.subarray(from * d2, to * d2);
+}
+
+/** The component a sphere's operation reads in flux form (v·cos φ along latitude): divergence v_north, curl v_east. */
+function fluxComponent(plan: Plan, op: Operation): number {
+  if (plan.grid?.kind !== 'sphere' || !OPERATIONS[op].fluxForm) return NO_COMPONENT;
+  return op === 'divergence' ? 0 : 1;
 }
 
 export function weightRowPad(n: number): number {
@@ -56,7 +82,11 @@ export function weightRows(ax: AxisPlan, skip: boolean): Float64Array[] {
   return [...rows, ...more];
 }
 
-export function packWeights(plan: Plan): PackedWeights {
+/**
+ * The weights buffer of a plan's work on elements [from, to) (a streamed piece's outputs; default all):
+ * the weight rows of its uneven axes, then (grids) its grid's numbers from a multiple of 4 on.
+ */
+export function packWeights(plan: Plan, op: Operation = 'gradient', from = 0, to = plan.size): PackedWeights {
   const offsets: number[] = [];
   const rowsOf = plan.axes.map((ax) => (ax.dx === null ? null : weightRows(ax, plan.skip)));
   let total = 0;
@@ -64,12 +94,18 @@ export function packWeights(plan: Plan): PackedWeights {
     offsets.push(rows === null ? -1 : total);
     if (rows !== null) total += rows.length * weightRowPad(plan.axes[k].n);
   });
+  const numbers = gridNumbers(plan, from, to);
+  const gridOffset = total;
+  if (numbers) total += weightRowPad(numbers.length);
   const data = new Float32Array(Math.max(total, 4));
   rowsOf.forEach((rows, k) => {
     const pad = weightRowPad(plan.axes[k].n);
     rows?.forEach((row, r) => data.set(row, offsets[k] + r * pad));
   });
-  return { data, offsets };
+  if (numbers) data.set(numbers, gridOffset);
+  const sphere = plan.grid?.kind === 'sphere' ? plan.grid : null;
+  const grid = plan.grid ? { offset: gridOffset, component: fluxComponent(plan, op), scale: sphere ? 1 / sphere.radius : 0 } : null;
+  return { data, offsets, grid };
 }
 
 /** The coefficients of one axis the shader reads from its `Axis` uniform: 0 where its stencils do not use one. */

@@ -62,13 +62,15 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   const format = inputFormat(kind);
   const bpe = format.bytesPerElement;
   const layout = chooseLayout(plan);
-  const { pieces, bounded } = planPieces(plan, bpe, components, outputs, rt.chunkBytes, rt.limits, op);
+  // A curvilinear grid's metric terms go up with each piece (d² floats a point): counted as components.
+  const metricComponents = plan.grid?.kind === 'curvilinear' ? Math.ceil((4 * plan.axes.length ** 2) / bpe) : 0;
+  const { pieces, bounded } = planPieces(plan, bpe, components + metricComponents, outputs, rt.chunkBytes, rt.limits, op);
   const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
   const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
   if (!bounded) checkSize(plan, format, components * stride, rt.limits); // one piece holds the whole array
   // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
   const arrangement = arrangeOutputs(outputs, longest, rt.limits, outputType);
-  const stacked = arrangement.fitsStacked || !OPERATIONS[op].perAxis;
+  const stacked = arrangement.fitsStacked || !OPERATIONS[op].perAxis || plan.grid !== null;
   const buffers = stacked ? [arrangement.stackedBytes] : targets.map(() => arrangement.separateBytes);
   const places = stacked ? arrangement.stacked : arrangement.separate;
   const workOptions = { op, outputType, components, componentStride: stride };
@@ -84,7 +86,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   // A whole array of one component whose rows of input and results fill whole 16-byte words can share a
   // dispatch with concurrent calls of the same work (transfer.ts, JobBatch).
   const batch =
-    taken && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0
+    taken && components === 1 && stacked && !plan.grid && N % 4 === 0 && (N * bpe) % 16 === 0
       ? batchOf(rt, plan, format, kind, op, outputs, outputType)
       : undefined;
   try {

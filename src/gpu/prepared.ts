@@ -234,10 +234,11 @@ export async function prepareKernel(
   const empty = N === 0 || outputCount === 0;
   const owned = await (async () => {
     const stacked = empty ? null : await plannedFor(arrangement.stacked);
-    const separate = !empty && OPERATIONS[op].perAxis && outputCount > 1 ? await plannedFor(arrangement.separate) : null;
+    const separate = !empty && OPERATIONS[op].perAxis && !plan.grid && outputCount > 1 ? await plannedFor(arrangement.separate) : null;
     rt.life.checkUsable();
-    const packed = packWeights(plan);
-    const ownsWeights = packed.offsets.some((o) => o >= 0);
+    // A curvilinear grid's metric terms of every point go here once (four floats a point in 2-D, nine in 3-D).
+    const packed = packWeights(plan, op);
+    const ownsWeights = packed.offsets.some((o) => o >= 0) || packed.grid !== null;
     const ustride = uniformStride(rt.limits.minUniformBufferOffsetAlignment);
     return guarded(rt.device, () => {
       const weights = ownsWeights
@@ -255,7 +256,7 @@ export async function prepareKernel(
           size: Math.max(steps.length * ustride, 16),
           usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
         });
-        if (steps.length > 0) rt.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed.offsets, stride, ustride));
+        if (steps.length > 0) rt.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed, stride, ustride));
         return { steps, pipelines: work?.pipelines ?? [], uniforms };
       };
       return { weights, ownsWeights, uniformStride: ustride, stacked: variant(stacked), separate: separate ? variant(separate) : null };

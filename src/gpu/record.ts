@@ -1,4 +1,5 @@
 import type { Plan } from '../plan.js';
+import type { PackedWeights } from './coefficients.js';
 import { ceilTo, type Step } from './steps.js';
 import { PARAMS_BYTES, writeParams } from './uniforms.js';
 
@@ -38,7 +39,7 @@ export function uniformStride(minUniformBufferOffsetAlignment: number): number {
 export function packUniforms(
   steps: readonly Step[],
   plan: Plan,
-  weightOffsets: readonly number[],
+  weights: PackedWeights,
   componentStride: number,
   stride: number,
 ): ArrayBuffer {
@@ -53,10 +54,11 @@ export function packUniforms(
         inBase: step.input.offset,
         outBase: step.outBase,
         componentStride,
+        grid: weights.grid ?? undefined,
         slots: step.slots.map((s) => ({
           axis: plan.axes[s.axisIndex],
           outOffset: s.outOffset,
-          weightOffset: weightOffsets[s.axisIndex],
+          weightOffset: weights.offsets[s.axisIndex],
           component: s.axisIndex,
         })),
       },

@@ -5,6 +5,7 @@ import generalSource from '../../shaders/general.wgsl?raw';
 import gradientSource from '../../shaders/gradient.wgsl?raw';
 import scalarSource from '../../shaders/gradient_scalar.wgsl?raw';
 import vec4Source from '../../shaders/gradient_vec4.wgsl?raw';
+import gridSource from '../../shaders/grid.wgsl?raw';
 import imageSource from '../../shaders/image.wgsl?raw';
 import load8Source from '../../shaders/load_8.wgsl?raw';
 import load16Source from '../../shaders/load_16.wgsl?raw';
@@ -20,6 +21,7 @@ import type { OutputType } from '../types.js';
 import type { InputFormat } from './formats.js';
 import type { Layout } from './steps.js';
 import { BOUNDARY_CODE } from './uniforms.js';
+import { GRID_CODE } from './variant.js';
 
 /**
  * Shader assembly: the WGSL text of every module, from the files in shaders/ (the assembled text of each
@@ -27,7 +29,8 @@ import { BOUNDARY_CODE } from './uniforms.js';
  */
 
 const LOADERS = { load_8: load8Source, load_16: load16Source, load_32: load32Source };
-const LAYOUTS: Record<Layout, string> = { scalar: scalarSource, vec4: vec4Source };
+/** The layouts' entry points: the scalar layout's module also holds the grids' (grid.wgsl). */
+const LAYOUTS: Record<Layout, string> = { scalar: `${scalarSource}\n${gridSource}`, vec4: vec4Source };
 const OUTPUTS: Record<`${OutputType}_${Layout}`, string> = {
   float32_scalar: outF32ScalarSource,
   float32_vec4: outF32Vec4Source,
@@ -61,6 +64,7 @@ export function shaderSource(module: ModuleName): string {
   return [
     operationConstants(),
     boundaryConstants(),
+    gridConstants(),
     LOADERS[loader],
     gradientSource,
     generalSource,
@@ -81,6 +85,12 @@ export function operationConstants(): string {
 export function boundaryConstants(): string {
   const lines = Object.entries(BOUNDARY_CODE).map(([mode, code]) => `const MODE_${mode.toUpperCase()}: u32 = ${code}u;`);
   return ['// The boundary modes (Axis.lo_mode, Axis.hi_mode), from src/gpu/uniforms.ts.', ...lines].join('\n');
+}
+
+/** The shader's GRID values (the `GRID` override), as variant.ts sets them: `const GRID_SPHERE: u32 = 2u;` … */
+export function gridConstants(): string {
+  const lines = Object.entries(GRID_CODE).map(([kind, code]) => `const GRID_${kind.toUpperCase()}: u32 = ${code}u;`);
+  return ['// The grids (GRID), from src/gpu/variant.ts.', ...lines].join('\n');
 }
 
 /** The boundary instances of stencil_boundary.wgsl and contiguous4.wgsl: wrapped (w) and numpy's edges (e). */

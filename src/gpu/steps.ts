@@ -14,7 +14,8 @@ export type Layout = 'vec4' | 'scalar';
 export function chooseLayout(plan: Plan): Layout {
   const last = plan.shape[plan.shape.length - 1];
   // Sobel and Scharr run one element per invocation: their smoothing reads across the contiguous axis too.
-  return last % 4 === 0 && plan.operator === 'central' ? 'vec4' : 'scalar';
+  // Grids too (grid.wgsl has one entry point, in the scalar layout's module).
+  return last % 4 === 0 && plan.operator === 'central' && !plan.grid ? 'vec4' : 'scalar';
 }
 
 /** Axes one dispatch computes at most (the uniform struct holds this many). */

@@ -52,9 +52,9 @@ export const PARAMS_FIELDS = [
   ['in_base', 'u32'],
   ['out_base', 'u32'],
   ['comp_stride', 'u32'],
-  ['_pad0', 'u32'],
-  ['_pad1', 'u32'],
-  ['_pad2', 'u32'],
+  ['grid_off', 'u32'],
+  ['grid_comp', 'u32'],
+  ['grid_scale', 'f32'],
 ] as const satisfies readonly (readonly [string, FieldType])[]; // followed by `axes: array<Axis, MAX_AXES>`
 
 /** Members of `ImageParams` in shaders/image.wgsl (the image conversion), in order. */
@@ -195,7 +195,12 @@ export interface DispatchParams {
   readonly slots: readonly AxisSlot[];
   /** Fused operations: elements between the components stacked in the input. */
   readonly componentStride?: number;
+  /** Grids (grid.wgsl): where the grid's numbers start in the weights, the flux-form component (sphere), 1/R. */
+  readonly grid?: { readonly offset: number; readonly component: number; readonly scale: number };
 }
+
+/** `grid_comp` when no component is read in flux form. */
+export const NO_COMPONENT = 0xffffffff;
 
 /** Sobel and Scharr: the other image axis (of the last two dimensions) than `axis`, or null for numpy's stencils. */
 function crossAxis(plan: Plan, axis: number): { inner: number; n: number } | null {
@@ -215,6 +220,9 @@ export function writeParams(view: DataView, offset: number, p: DispatchParams, p
   u32(PARAMS_AT.in_base, p.inBase);
   u32(PARAMS_AT.out_base, p.outBase);
   u32(PARAMS_AT.comp_stride, p.componentStride ?? 0);
+  u32(PARAMS_AT.grid_off, p.grid?.offset ?? 0);
+  u32(PARAMS_AT.grid_comp, p.grid?.component ?? NO_COMPONENT);
+  f32(PARAMS_AT.grid_scale, p.grid?.scale ?? 0);
   // The shader's coordinate(): with slots sorted by stride, slot k's coordinate is the previous slot's
   // quotient divided by `div`, modulo n (no modulo for the array's first dimension).
   let reach = 1;

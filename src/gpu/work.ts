@@ -47,9 +47,10 @@ function stepsOf(
 ) {
   const { op, components, componentStride } = options;
   const bpe = format.bytesPerElement;
-  return OPERATIONS[op].perAxis
+  // A grid's gradient is one pass too: every physical axis needs every index-space derivative.
+  return OPERATIONS[op].perAxis && !plan.grid
     ? planSteps(plan, layout, bpe, places, limits, piece)
-    : planFusedSteps(plan, layout, bpe, components, componentStride, places, limits, keepsAxisOrder(op), piece);
+    : planFusedSteps(plan, layout, bpe, components, componentStride, places, limits, keepsAxisOrder(op, plan), piece);
 }
 
 /** The pipeline variant of each step. */
@@ -116,14 +117,17 @@ export function recordWork(
   const stride = uniformStride(r.limits.minUniformBufferOffsetAlignment);
   const uniforms = r.pool.acquire(steps.length * stride, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
   const temps = [uniforms];
-  const packed = packWeights(plan);
+  // A grid's numbers of the elements these steps write (a streamed piece's metric terms go up with it).
+  const from = steps.length > 0 ? steps[0].outBase : 0;
+  const to = steps.reduce((end, s) => Math.max(end, s.begin + s.count), from); // scalar layout: items are elements
+  const packed = packWeights(plan, work.op, from, plan.grid?.kind === 'curvilinear' ? to : plan.size);
   let weights = r.pipelines.noWeights();
-  if (packed.offsets.some((o) => o >= 0)) {
+  if (packed.offsets.some((o) => o >= 0) || packed.grid) {
     weights = r.pool.acquire(packed.data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
     r.device.queue.writeBuffer(weights, 0, packed.data);
     temps.push(weights);
   }
-  r.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed.offsets, work.componentStride, stride));
+  r.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed, work.componentStride, stride));
   const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
   dispatchSteps(pass, steps, work.pipelines, {
     device: r.device,

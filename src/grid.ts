@@ -1,0 +1,371 @@
+import { gradientAlong } from './cpu/gradient.js';
+import { describe, GradientError } from './errors.js';
+import type { AxisPlan, Plan, Side } from './plan.js';
+import type { GradientOptions, SphereOptions } from './types.js';
+
+/**
+ * Grids that are not a product of 1-D coordinates: a property of the plan, read by every first-derivative
+ * operation (src/cpu/grid.ts on the CPU, shaders/grid.wgsl on the GPU), not an operation of its own.
+ *
+ * - Curvilinear (`coordinates: [X, Y(, Z)]`): the index-space derivatives (unit steps, the call's edge
+ *   order, boundary and accuracy) of f and of each coordinate array give J[i][j] = ∂x_i/∂ξ_j at every
+ *   point, and ∇f = J^(−T) ∇_ξ f. The plan holds the metric terms M = J^(−T) (M[i][j] = ∂ξ_j/∂x_i), d² a
+ *   point in float64, computed once here; the GPU reads them as float32 (four a point in 2-D, nine in 3-D).
+ * - The sphere (`sphere: { latitude, longitude, … }`): the plan's axes are [latitude, longitude] with
+ *   their coordinates in radians; per latitude row the grid holds cos φ (0 at a pole) and 1/(R cos φ)
+ *   (NaN at a pole). Gradient [(1/R) ∂f/∂φ, ∂f/∂λ/(R cos φ)]; divergence and curl in flux form,
+ *   (∂(v cos φ)/∂φ ± ∂u/∂λ)/(R cos φ).
+ */
+
+/** Earth's mean radius in metres (IUGG), the sphere's default. */
+export const EARTH_RADIUS = 6371008.8;
+
+export interface CurvilinearGrid {
+  readonly kind: 'curvilinear';
+  /** Point p's M[i][j] = ∂ξ_j/∂x_i at p·d² + i·d + j (d = the rank). */
+  readonly metrics: Float64Array;
+}
+
+export interface SphereGrid {
+  readonly kind: 'sphere';
+  readonly radius: number;
+  /** Per latitude row (plan axis 0): cos φ, exactly 0 at a pole. */
+  readonly cos: Float64Array;
+  /** Per latitude row: 1/(R cos φ), NaN at a pole (where ∂/∂λ has no meaning). */
+  readonly inverse: Float64Array;
+}
+
+export type Grid = CurvilinearGrid | SphereGrid;
+
+/** A grid option read from the options: which axes the plan selects, and (once the sides are known) their spacing. */
+export interface GridRequest {
+  readonly axes: number[];
+  /** Spacing and periods of the selected axes, given their boundary sides. */
+  steps(sides: readonly (readonly [Side, Side])[]): { spacing: (number | ArrayLike<number>)[]; periods: (number | null)[] };
+  /** The grid of a plan made with those axes and steps (checks the coordinates against it). */
+  finish(plan: Plan): Grid;
+}
+
+/** Reads `coordinates` or `sphere`; null when neither is given. Refuses what cannot go with them. */
+export function gridRequest(options: GradientOptions, shape: readonly number[], size: number): GridRequest | null {
+  const { coordinates, sphere } = options;
+  if (coordinates === undefined && sphere === undefined) return null;
+  const name = coordinates !== undefined ? 'coordinates' : 'sphere';
+  if (coordinates !== undefined && sphere !== undefined) {
+    throw new GradientError('invalid-option', 'coordinates and sphere: give one grid, not both');
+  }
+  if (options.spacing !== undefined) {
+    throw new GradientError(
+      'invalid-option',
+      `spacing: ${describe(options.spacing)} cannot be given with ${name} (the grid gives the steps)`,
+    );
+  }
+  if (options.operator !== undefined && options.operator !== 'central') {
+    throw new GradientError(
+      'invalid-option',
+      `operator: ${describe(options.operator)} does not apply with ${name} (central differences only)`,
+    );
+  }
+  return coordinates !== undefined ? curvilinear(options, shape, size) : sphereRequest(options, shape);
+}
+
+function curvilinear(options: GradientOptions, shape: readonly number[], size: number): GridRequest {
+  const d = shape.length;
+  if (d !== 2 && d !== 3) {
+    throw new GradientError('invalid-shape', `coordinates: curvilinear grids are 2-D or 3-D; the data's shape is ${describe(shape)}`);
+  }
+  if (options.axis !== undefined) {
+    throw new GradientError(
+      'invalid-option',
+      `axis: ${describe(options.axis)} cannot be given with coordinates (the results are along the physical axes x_0 … x_${d - 1})`,
+    );
+  }
+  const list = options.coordinates as unknown;
+  if (!Array.isArray(list) || list.length !== d) {
+    throw new GradientError(
+      'invalid-spacing',
+      `coordinates: ${describe(list)} must be ${d} arrays (one per axis of the ${d}-D data: X, Y${d === 3 ? ', Z' : ''})`,
+    );
+  }
+  const arrays = list.map((x, i) => {
+    const a = x as ArrayLike<unknown>;
+    if (typeof a !== 'object' || a === null || typeof a.length !== 'number') {
+      throw new GradientError('invalid-spacing', `coordinates[${i}]: ${describe(x)} must be an array or typed array`);
+    }
+    if (a.length !== size) {
+      throw new GradientError('invalid-spacing', `coordinates[${i}]: ${describe(x)} has ${a.length} entries but data has ${size}`);
+    }
+    for (let p = 0; p < size; p++) {
+      const v = a[p];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new GradientError('invalid-spacing', `coordinates[${i}][${p}]: ${describe(v)} is not a finite coordinate`);
+      }
+    }
+    return a as ArrayLike<number>;
+  });
+  return {
+    axes: Array.from({ length: d }, (_, k) => k),
+    steps(sides) {
+      return { spacing: new Array(d).fill(1), periods: new Array(d).fill(null) };
+    },
+    finish(plan) {
+      const periods = coordinatePeriods(options.period, d, plan);
+      return { kind: 'curvilinear', metrics: metricTerms(arrays, periods, plan) };
+    },
+  };
+}
+
+/** `period` with coordinates: per coordinate array (null: none), the period its differences unwrap by across a periodic axis. */
+function coordinatePeriods(period: unknown, d: number, plan: Plan): (number | null)[] {
+  if (period === undefined) return new Array(d).fill(null);
+  if (!plan.axes.some((ax) => ax.periodic)) {
+    throw new GradientError('invalid-option', `period: ${describe(period)} is only meaningful with boundary 'periodic' on some axis`);
+  }
+  const check = (p: unknown, where: string) => {
+    if (p === null || p === undefined) return null;
+    if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0) {
+      throw new GradientError('invalid-spacing', `${where}: ${describe(p)} is not a finite, positive period`);
+    }
+    return p;
+  };
+  if (typeof period === 'number') return new Array(d).fill(check(period, 'period'));
+  if (!Array.isArray(period) || period.length !== d) {
+    throw new GradientError(
+      'invalid-spacing',
+      `period: ${describe(period)} must be a number or have one entry per coordinate array (${d})`,
+    );
+  }
+  return period.map((p, i) => check(p, `period[${i}]`));
+}
+
+/**
+ * M = J^(−T) at every point, from the index-space derivatives of the coordinate arrays. Refuses a grid
+ * whose Jacobian determinant is zero, not finite, or of another sign than at the first point (folded).
+ */
+function metricTerms(coords: readonly ArrayLike<number>[], periods: readonly (number | null)[], plan: Plan): Float64Array {
+  const d = coords.length;
+  const N = plan.size;
+  const J = coords.map((x, i) => plan.axes.map((ax) => coordinateDerivative(x, ax, plan, periods[i], new Float64Array(N))));
+  const metrics = new Float64Array(N * d * d);
+  let sign = 0;
+  const a = new Float64Array(9);
+  for (let p = 0; p < N; p++) {
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) a[i * 3 + j] = J[i][j][p];
+    const det =
+      d === 2
+        ? a[0] * a[4] - a[1] * a[3]
+        : a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
+    if (sign === 0 && det !== 0 && Number.isFinite(det)) sign = Math.sign(det);
+    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) {
+      const at = describe(indexOf(p, plan.shape));
+      const why =
+        det === 0 || !Number.isFinite(det)
+          ? `is degenerate at point ${at} (Jacobian determinant ${det})`
+          : `folds at point ${at}: its Jacobian determinant ${det} has the other sign than at ${describe(indexOf(0, plan.shape))}`;
+      throw new GradientError('invalid-spacing', `coordinates: the grid ${why}`);
+    }
+    // M[i][j] = (J^−1)[j][i] = cofactor(i, j) / det: the adjugate's transpose.
+    const m = p * d * d;
+    if (d === 2) {
+      metrics[m] = a[4] / det; // ∂ξ_0/∂x_0
+      metrics[m + 1] = -a[3] / det; // ∂ξ_1/∂x_0
+      metrics[m + 2] = -a[1] / det; // ∂ξ_0/∂x_1
+      metrics[m + 3] = a[0] / det; // ∂ξ_1/∂x_1
+    } else {
+      for (let i = 0; i < 3; i++) {
+        for (let j = 0; j < 3; j++) {
+          const r0 = (i + 1) % 3,
+            r1 = (i + 2) % 3,
+            c0 = (j + 1) % 3,
+            c1 = (j + 2) % 3;
+          metrics[m + i * 3 + j] = (a[r0 * 3 + c0] * a[r1 * 3 + c1] - a[r0 * 3 + c1] * a[r1 * 3 + c0]) / det;
+        }
+      }
+    }
+  }
+  return metrics;
+}
+
+/** The C-order multi-index of flat index p. */
+function indexOf(p: number, shape: readonly number[]): number[] {
+  const index = new Array(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    index[k] = p % shape[k];
+    p = Math.floor(p / shape[k]);
+  }
+  return index;
+}
+
+/**
+ * ∂x/∂ξ along `ax` (unit steps): numpy's stencils on 'edge' sides (the plan's edge order and accuracy);
+ * on a ghost side the interior stencil with reflected coordinates x[−k] = 2·x[0] − x[k], as 1-D
+ * coordinate arrays are extended (the data's ghost mode is not a coordinate's); on a periodic axis the
+ * wrapped stencil, with the neighbours across the seam shifted by a multiple of `period` so that the
+ * difference across it lies within half a period.
+ */
+function coordinateDerivative(x: ArrayLike<number>, ax: AxisPlan, plan: Plan, period: number | null, out: Float64Array): Float64Array {
+  const index: Plan = { ...plan, skip: false, mask: null, grid: null };
+  if (ax.periodic) return unwrappedPeriodic(x, ax, plan.accuracy, period, out);
+  const edge: Side = { mode: 'edge', cval: 0 };
+  const lo = ax.lo.mode !== 'edge',
+    hi = ax.hi.mode !== 'edge';
+  gradientAlong(x, { ...index, axes: [{ ...ax, lo: edge, hi: edge }] }, 0, out);
+  if (!lo && !hi) return out;
+  const { n, outer, inner: s } = ax;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < s; j++) {
+      const base = o * n * s + j;
+      const v = (i: number) => x[base + i * s];
+      const set = (i: number, value: number) => {
+        out[base + i * s] = value;
+      };
+      if (plan.accuracy === 4) {
+        if (lo) {
+          set(0, (-v(2) + 8 * v(1) - 7 * v(0)) / 6);
+          set(1, (-v(3) + 8 * v(2) - v(1) - 6 * v(0)) / 12);
+        }
+        if (hi) {
+          set(n - 1, (v(n - 3) - 8 * v(n - 2) + 7 * v(n - 1)) / 6);
+          set(n - 2, (v(n - 4) - 8 * v(n - 3) + v(n - 2) + 6 * v(n - 1)) / 12);
+        }
+      } else {
+        if (lo) set(0, v(1) - v(0));
+        if (hi) set(n - 1, v(n - 1) - v(n - 2));
+      }
+    }
+  }
+  return out;
+}
+
+/** The wrapped central stencil (second or fourth order, unit steps), x continued across the seam by a multiple of `period`. */
+function unwrappedPeriodic(x: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, period: number | null, out: Float64Array): Float64Array {
+  const { n, outer, inner: s } = ax;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < s; j++) {
+      const base = o * n * s + j;
+      const jump = x[base] - x[base + (n - 1) * s];
+      const shift = period === null ? 0 : -period * Math.round(jump / period); // x[n + k] = x[k] + shift
+      const v = (i: number) => (i < 0 ? x[base + (i + n) * s] - shift : i >= n ? x[base + (i - n) * s] + shift : x[base + i * s]);
+      for (let i = 0; i < n; i++) {
+        out[base + i * s] = accuracy === 4 ? (-v(i + 2) + 8 * v(i + 1) - 8 * v(i - 1) + v(i - 2)) / 12 : (v(i + 1) - v(i - 1)) / 2;
+      }
+    }
+  }
+  return out;
+}
+
+const SPHERE_KEYS = ['latitude', 'longitude', 'radius', 'degrees', 'latitudeAxis', 'longitudeAxis'];
+
+function sphereRequest(options: GradientOptions, shape: readonly number[]): GridRequest {
+  const s = options.sphere as SphereOptions;
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) {
+    throw new GradientError('invalid-option', `sphere: ${describe(s)} must be { latitude, longitude, radius?, degrees? }`);
+  }
+  for (const key of Object.keys(s)) {
+    if (!SPHERE_KEYS.includes(key))
+      throw new GradientError('invalid-option', `sphere.${key}: unknown (expected one of ${SPHERE_KEYS.join(', ')})`);
+  }
+  const rank = shape.length;
+  if (rank < 2)
+    throw new GradientError('invalid-shape', `sphere: needs a latitude and a longitude axis; the data's shape is ${describe(shape)}`);
+  if (options.period !== undefined) {
+    throw new GradientError(
+      'invalid-option',
+      `period: ${describe(options.period)} cannot be given with sphere (a periodic longitude axis has the period 360°)`,
+    );
+  }
+  const [latAxis, lonAxis] = sphereAxes(s, options.axis, rank);
+  const degrees = s.degrees ?? true;
+  if (typeof degrees !== 'boolean') throw new GradientError('invalid-option', `sphere.degrees: ${describe(degrees)} must be true or false`);
+  const radius = s.radius ?? EARTH_RADIUS;
+  if (typeof radius !== 'number' || !Number.isFinite(radius) || radius <= 0) {
+    throw new GradientError('invalid-spacing', `sphere.radius: ${describe(radius)} is not a finite, positive radius`);
+  }
+  const unit = degrees ? Math.PI / 180 : 1;
+  const pole = degrees ? 90 : Math.PI / 2;
+  const radians = (values: unknown, name: 'latitude' | 'longitude', axis: number) => {
+    const a = values as ArrayLike<unknown>;
+    if (typeof a !== 'object' || a === null || typeof a.length !== 'number') {
+      throw new GradientError('invalid-spacing', `sphere.${name}: ${describe(values)} must be an array of the ${name}s of axis ${axis}`);
+    }
+    if (a.length !== shape[axis]) {
+      throw new GradientError('invalid-spacing', `sphere.${name}: ${a.length} entries for axis ${axis} of length ${shape[axis]}`);
+    }
+    return Float64Array.from({ length: a.length }, (_, i) => {
+      const v = a[i];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new GradientError('invalid-spacing', `sphere.${name}[${i}]: ${describe(v)} is not a finite ${name}`);
+      }
+      if (name === 'latitude' && Math.abs(v) > pole) {
+        throw new GradientError('invalid-spacing', `sphere.latitude[${i}]: ${v} lies beyond the pole (±${degrees ? '90°' : 'π/2'})`);
+      }
+      return v * unit;
+    });
+  };
+  const lat = radians(s.latitude, 'latitude', latAxis);
+  const lon = radians(s.longitude, 'longitude', lonAxis);
+  const latitudes = s.latitude as ArrayLike<number>;
+  return {
+    axes: [latAxis, lonAxis],
+    steps(sides) {
+      const wraps = sides[1][0].mode === 'periodic';
+      if (sides[0][0].mode === 'periodic') {
+        throw new GradientError(
+          'invalid-option',
+          "boundary: 'periodic' on the latitude axis (a latitude axis ends at its first and last rows)",
+        );
+      }
+      if (wraps) checkSpansGlobe(lon);
+      return { spacing: [lat, lon], periods: [null, wraps ? 2 * Math.PI : null] };
+    },
+    finish() {
+      const cos = Float64Array.from(lat, (phi, i) => (Math.abs(latitudes[i]) === pole ? 0 : Math.cos(phi)));
+      const inverse = Float64Array.from(cos, (c) => (c === 0 ? Number.NaN : 1 / (radius * c)));
+      return { kind: 'sphere', radius, cos, inverse };
+    },
+  };
+}
+
+/** [latitude axis, longitude axis]: from sphere.latitudeAxis/longitudeAxis, else `axis` ([lat, lon]), else the last two. */
+function sphereAxes(s: SphereOptions, axis: unknown, rank: number): [number, number] {
+  const normal = (a: unknown, where: string) => {
+    if (typeof a !== 'number' || !Number.isInteger(a) || a < -rank || a >= rank) {
+      throw new GradientError('invalid-axis', `${where}: ${describe(a)} is not an axis of an array of rank ${rank}`);
+    }
+    return a < 0 ? a + rank : a;
+  };
+  let pair: [number, number] = [rank - 2, rank - 1];
+  if (axis !== undefined) {
+    if (!Array.isArray(axis) || axis.length !== 2) {
+      throw new GradientError('invalid-axis', `axis: ${describe(axis)} must be [latitude axis, longitude axis] with sphere`);
+    }
+    pair = [normal(axis[0], 'axis[0]'), normal(axis[1], 'axis[1]')];
+  }
+  const given = [s.latitudeAxis, s.longitudeAxis];
+  given.forEach((a, k) => {
+    if (a === undefined) return;
+    const where = k === 0 ? 'sphere.latitudeAxis' : 'sphere.longitudeAxis';
+    const value = normal(a, where);
+    if (axis !== undefined && value !== pair[k]) {
+      throw new GradientError('invalid-axis', `${where}: ${a} disagrees with axis ${describe(axis)}`);
+    }
+    pair[k] = value;
+  });
+  if (pair[0] === pair[1]) throw new GradientError('invalid-axis', `sphere: the latitude and longitude axes are both axis ${pair[0]}`);
+  return pair;
+}
+
+/** A periodic longitude axis must go round the globe: its wrap-around step positive and no more than twice its largest step. */
+function checkSpansGlobe(lon: Float64Array): void {
+  const n = lon.length;
+  const direction = Math.sign(lon[1] - lon[0]);
+  const wrap = (lon[0] + direction * 2 * Math.PI - lon[n - 1]) * direction;
+  let largest = 0;
+  for (let i = 1; i < n; i++) largest = Math.max(largest, Math.abs(lon[i] - lon[i - 1]));
+  if (!(wrap > 0) || wrap > 2 * largest) {
+    throw new GradientError(
+      'invalid-spacing',
+      `sphere.longitude: boundary 'periodic' needs longitudes that go round the globe; from the last to the first the step is ${((wrap * 180) / Math.PI).toPrecision(4)}° where the largest other step is ${((largest * 180) / Math.PI).toPrecision(4)}°`,
+    );
+  }
+}
