@@ -105,22 +105,19 @@ function curvilinear(options: GradientOptions, shape: readonly number[], size: n
   });
   return {
     axes: Array.from({ length: d }, (_, k) => k),
-    steps(sides) {
+    steps() {
       return { spacing: new Array(d).fill(1), periods: new Array(d).fill(null) };
     },
     finish(plan) {
-      const periods = coordinatePeriods(options.period, d, plan);
+      const periods = coordinatePeriods(options.period, d);
       return { kind: 'curvilinear', metrics: metricTerms(arrays, periods, plan) };
     },
   };
 }
 
-/** `period` with coordinates: per coordinate array (null: none), the period its differences unwrap by across a periodic axis. */
-function coordinatePeriods(period: unknown, d: number, plan: Plan): (number | null)[] {
+/** `period` with coordinates: per coordinate array (null: none), the period by which its differences unwrap (an angle such as longitude). */
+function coordinatePeriods(period: unknown, d: number): (number | null)[] {
   if (period === undefined) return new Array(d).fill(null);
-  if (!plan.axes.some((ax) => ax.periodic)) {
-    throw new GradientError('invalid-option', `period: ${describe(period)} is only meaningful with boundary 'periodic' on some axis`);
-  }
   const check = (p: unknown, where: string) => {
     if (p === null || p === undefined) return null;
     if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0) {
@@ -203,8 +200,9 @@ function indexOf(p: number, shape: readonly number[]): number[] {
  * wrapped stencil, with the neighbours across the seam shifted by a multiple of `period` so that the
  * difference across it lies within half a period.
  */
-function coordinateDerivative(x: ArrayLike<number>, ax: AxisPlan, plan: Plan, period: number | null, out: Float64Array): Float64Array {
+function coordinateDerivative(coords: ArrayLike<number>, ax: AxisPlan, plan: Plan, period: number | null, out: Float64Array): Float64Array {
   const index: Plan = { ...plan, skip: false, mask: null, grid: null };
+  const x = period === null ? coords : unwrapped(coords, ax, period);
   if (ax.periodic) return unwrappedPeriodic(x, ax, plan.accuracy, period, out);
   const edge: Side = { mode: 'edge', cval: 0 };
   const lo = ax.lo.mode !== 'edge',
@@ -235,6 +233,26 @@ function coordinateDerivative(x: ArrayLike<number>, ax: AxisPlan, plan: Plan, pe
     }
   }
   return out;
+}
+
+/**
+ * The coordinates made continuous along `ax`: each line x[i] + C_i, C_i the multiple of `period` that
+ * brings every difference x[i] − x[i−1] within half a period (numpy.unwrap's rule).
+ */
+function unwrapped(x: ArrayLike<number>, ax: AxisPlan, period: number): Float64Array {
+  const { n, outer, inner: s } = ax;
+  const u = Float64Array.from(x);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < s; j++) {
+      const base = o * n * s + j;
+      let correction = 0;
+      for (let i = 1; i < n; i++) {
+        correction -= period * Math.round((x[base + i * s] - x[base + (i - 1) * s]) / period);
+        u[base + i * s] = x[base + i * s] + correction;
+      }
+    }
+  }
+  return u;
 }
 
 /** The wrapped central stencil (second or fourth order, unit steps), x continued across the seam by a multiple of `period`. */

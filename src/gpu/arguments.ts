@@ -131,4 +131,12 @@ export function checkSize(plan: Plan, format: InputFormat, inputElements: number
           : ''),
     );
   }
+  // A curvilinear grid's metric terms of the whole array are one binding (weights).
+  const metricBytes = plan.grid?.kind === 'curvilinear' ? plan.size * plan.axes.length ** 2 * 4 : 0;
+  if (metricBytes > Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)) {
+    throw new GradientError(
+      'too-large',
+      `coordinates: the metric terms of ${plan.size} points (${plan.axes.length ** 2} floats each, ${metricBytes} bytes) exceed this device's largest storage binding (${limits.maxStorageBufferBindingSize} bytes); host calls stream them in pieces unless the first axis is periodic`,
+    );
+  }
 }

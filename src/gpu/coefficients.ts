@@ -159,9 +159,21 @@ function extent(dx: Float64Array): string {
  * turn every result of that axis into ∞, NaN or 0. cpuGradient, in float64, takes such steps.
  */
 export function checkFloat32Coefficients(plan: Plan, op: Operation = 'gradient'): void {
+  const outside = (v: number) => v !== 0 && !(Math.abs(v) >= F32_MIN_NORMAL && Math.abs(v) <= F32_MAX);
+  if (plan.grid?.kind === 'curvilinear') {
+    const metrics = plan.grid.metrics;
+    const d2 = plan.axes.length ** 2;
+    for (let w = 0; w < metrics.length; w++) {
+      if (outside(metrics[w])) {
+        throw new GradientError(
+          'invalid-spacing',
+          `coordinates: the metric term ${describe(metrics[w])} at element ${Math.floor(w / d2)} (∂ξ/∂x, the inverse of the coordinate steps) is outside float32's normal range (about 1.2e-38 to 3.4e38) that the GPU computes in; rescale the coordinates or use the cpu functions`,
+        );
+      }
+    }
+  }
   plan.axes.forEach((ax, k) => {
     const c = axisCoefficients(ax, plan);
-    const outside = (v: number) => v !== 0 && !(Math.abs(v) >= F32_MIN_NORMAL && Math.abs(v) <= F32_MAX);
     // Row by row, never spread into one list: a coordinate axis of a million points would overflow the stack.
     let bad = OPERATIONS[op].coefficients(c).find(outside);
     if (bad === undefined && ax.dx !== null) for (const row of weightRows(ax, plan.skip)) bad ??= row.find(outside);

@@ -1,0 +1,529 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BufferUsage } from '../src/gpu/flags';
+import {
+  cpuCurl,
+  cpuDivergence,
+  cpuGradient,
+  cpuGradientMagnitude,
+  cpuLaplacian,
+  createGradient,
+  type GradientContext,
+  GradientError,
+  type GradientOptions,
+} from '../src/index';
+import { values } from './helpers/boundary-cases';
+import { close64, f32Violation, maxAbs } from './helpers/bounds';
+import { readFloats } from './helpers/gpu';
+import { gpuSuite } from './helpers/gpu-suite';
+import { type GridCase, gridOptions, smallestDistance } from './helpers/grid-cases';
+import { TINY_LIMITS } from './helpers/tiny-limits';
+
+// Curvilinear grids and the sphere, on the CPU and the GPU: numpy fixtures (fixtures/make_grid_fixtures.py),
+// second-order convergence to analytic derivatives (a Rossby–Haurwitz wave on the sphere), poles, gaps,
+// streaming, prepared kernels and refusals.
+const cases: GridCase[] = JSON.parse(readFileSync(new URL('./fixtures/grids.json', import.meta.url), 'utf8')).cases;
+
+type Results = Record<string, ArrayLike<number>[]>;
+
+function expectedOf(c: GridCase): Results {
+  const r: Results = { gradient: c.gradient.map(values) };
+  if (c.magnitude) r.magnitude = [values(c.magnitude)];
+  if (c.divergence) r.divergence = [values(c.divergence)];
+  if (c.curl) r.curl = c.curl.map(values);
+  return r;
+}
+
+function cpuResults(c: GridCase): Results {
+  const f = values(c.data);
+  const o = gridOptions(c);
+  const comps = c.components?.map(values);
+  const r: Results = { gradient: cpuGradient(f, o) };
+  if (c.magnitude) r.magnitude = [cpuGradientMagnitude(f, o)];
+  if (c.divergence) r.divergence = [cpuDivergence(comps!, o)];
+  if (c.curl) r.curl = cpuCurl(comps!, o);
+  return r;
+}
+
+async function gpuResults(ctx: GradientContext, c: GridCase): Promise<Results> {
+  const f = values(c.data);
+  const o = gridOptions(c);
+  const comps = c.components?.map(values);
+  const r: Results = { gradient: await ctx.gradient(f, o) };
+  if (c.magnitude) r.magnitude = [await ctx.magnitude(f, o)];
+  if (c.divergence) r.divergence = [await ctx.divergence(comps!, o)];
+  if (c.curl) r.curl = await ctx.curl(comps!, o);
+  return r;
+}
+
+/** Inputs' largest magnitude over the smallest distance between neighbours: the scale of a derivative's rounding error. */
+function scaleOf(c: GridCase): { maxF: number; h: number } {
+  const inputs = [values(c.data), ...(c.components ?? []).map(values)];
+  return { maxF: Math.max(...inputs.map(maxAbs)), h: smallestDistance(c) };
+}
+
+function compare(c: GridCase, got: Results, check: (g: ArrayLike<number>, ref: ArrayLike<number>, name: string) => string | null): void {
+  for (const [name, list] of Object.entries(expectedOf(c))) {
+    list.forEach((ref, k) => {
+      const bad = check(got[name][k], ref, name);
+      if (bad) throw new Error(`${c.name}: ${name}[${k}] ${bad}`);
+    });
+  }
+}
+
+describe('curvilinear grids and the sphere on the CPU', () => {
+  it('has fixtures of every grid kind the issue names', () => {
+    for (const name of ['warped 2-D', 'polar', 'rotated', 'warped 3-D', 'sphere regional', 'sphere global', 'period']) {
+      expect(cases.some((c) => c.name.includes(name))).toBe(true);
+    }
+  });
+
+  it('matches numpy on every case', () => {
+    for (const c of cases) {
+      const { maxF, h } = scaleOf(c);
+      compare(c, cpuResults(c), (g, ref) => {
+        for (let i = 0; i < ref.length; i++) if (!close64(g[i], ref[i], (100 * maxF) / h)) return `at ${i}: ${g[i]}, expected ${ref[i]}`;
+        return null;
+      });
+    }
+  });
+
+  it('is exact for linear fields on affine grids (fast-check: random non-degenerate maps)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 9, maxLength: 9 }),
+        fc.constantFrom<1 | 2>(1, 2),
+        fc.constantFrom<2 | 3>(2, 3),
+        (r, edgeOrder, d) => {
+          // x = A ξ + b with A well conditioned (identity plus a bounded perturbation), f = c · x.
+          const A = [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? 1.5 : 0) + 0.3 * r[i * 3 + j]));
+          const shape = d === 2 ? [5, 6] : [4, 5, 3];
+          const size = shape.reduce((a, b) => a * b, 1);
+          const c = [r[0] + 1, r[4] - 0.5, r[8]];
+          const coords = Array.from({ length: d }, () => new Float64Array(size));
+          const f = new Float64Array(size);
+          for (let p = 0; p < size; p++) {
+            const xi = d === 2 ? [Math.floor(p / 6), p % 6] : [Math.floor(p / 15), Math.floor(p / 3) % 5, p % 3];
+            for (let i = 0; i < d; i++) {
+              for (let j = 0; j < d; j++) coords[i][p] += A[i][j] * xi[j];
+              f[p] += c[i] * coords[i][p];
+            }
+          }
+          const det = d === 2 ? A[0][0] * A[1][1] - A[0][1] * A[1][0] : 1;
+          fc.pre(Math.abs(det) > 0.3);
+          let g: Float64Array[];
+          try {
+            g = cpuGradient(f, { shape, coordinates: coords, edgeOrder });
+          } catch (e) {
+            // Only a degenerate 3-D map may be refused.
+            if (d === 3 && e instanceof GradientError && /degenerate|folds/.test(e.message)) return;
+            throw e;
+          }
+          for (let i = 0; i < d; i++) for (let p = 0; p < size; p++) expect(g[i][p]).toBeCloseTo(c[i], 9);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives NaN at a pole for everything divided by cos φ, and the north derivative there', () => {
+    const lat = [-90, -60, -30, 0, 30, 60, 90];
+    const lon = Array.from({ length: 12 }, (_, j) => j * 30);
+    const shape = [7, 12];
+    const f = Float64Array.from({ length: 84 }, (_, p) => Math.sin((lat[Math.floor(p / 12)] * Math.PI) / 180) + 0.1 * (p % 12));
+    const o: GradientOptions = { shape, sphere: { latitude: lat, longitude: lon }, boundary: ['edge', 'periodic'] };
+    const [north, east] = cpuGradient(f, o);
+    const m = cpuGradientMagnitude(f, o);
+    const div = cpuDivergence([f, f], o);
+    const [curl] = cpuCurl([f, f], o);
+    for (let p = 0; p < 84; p++) {
+      const pole = p < 12 || p >= 72;
+      expect(Number.isFinite(north[p])).toBe(true);
+      for (const r of [east, m, div, curl]) expect(Number.isNaN(r[p])).toBe(pole);
+    }
+  });
+
+  it('applies gaps in index space: a gap-free skip equals propagate, and a NaN point gives NaN only where its runs say', () => {
+    const c = cases.find((x) => x.name === 'warped 2-D eo2')!;
+    const o = gridOptions(c);
+    const f = values(c.data);
+    expect(cpuGradient(f, { ...o, invalid: 'skip' })).toEqual(cpuGradient(f, o));
+    const g = f.slice();
+    g[40] = Number.NaN;
+    const [gx] = cpuGradient(g, { ...o, invalid: 'skip' });
+    expect(Number.isNaN(gx[40])).toBe(true);
+    expect(gx.filter(Number.isNaN).length).toBe(1);
+  });
+});
+
+/** The largest error of `got` against `want` over points where `where(p)`. */
+function maxError(got: ArrayLike<number>, want: (p: number) => number, where: (p: number) => boolean = () => true): number {
+  let e = 0;
+  for (let p = 0; p < got.length; p++) if (where(p)) e = Math.max(e, Math.abs(got[p] - want(p)));
+  return e;
+}
+
+/** Errors at n and about 2n points per axis must fall about 4 times (second order). */
+function expectSecondOrder(errors: number[]): void {
+  const ratio = errors[errors.length - 2] / errors[errors.length - 1];
+  expect(ratio, `errors ${errors.map((e) => e.toExponential(3)).join(', ')}`).toBeGreaterThan(3.5);
+  expect(ratio).toBeLessThan(4.6);
+}
+
+describe('second-order convergence to analytic derivatives (edgeOrder 2)', () => {
+  it('on a warped 2-D grid', () => {
+    const errors = [17, 33, 65].map((n) => {
+      const X = new Float64Array(n * n),
+        Y = new Float64Array(n * n),
+        f = new Float64Array(n * n);
+      for (let p = 0; p < n * n; p++) {
+        const a = Math.floor(p / n) / (n - 1),
+          b = (p % n) / (n - 1);
+        X[p] = a + 0.1 * Math.sin(Math.PI * b);
+        Y[p] = b + 0.1 * Math.sin(Math.PI * a);
+        f[p] = Math.sin(2 * X[p]) * Math.cos(Y[p]) + X[p] * Y[p];
+      }
+      const [gx, gy] = cpuGradient(f, { shape: [n, n], coordinates: [X, Y], edgeOrder: 2 });
+      return Math.max(
+        maxError(gx, (p) => 2 * Math.cos(2 * X[p]) * Math.cos(Y[p]) + Y[p]),
+        maxError(gy, (p) => -Math.sin(2 * X[p]) * Math.sin(Y[p]) + X[p]),
+      );
+    });
+    expectSecondOrder(errors);
+  });
+
+  it('on a polar grid (divergence and curl of a rotating, expanding flow)', () => {
+    const errors = [16, 32, 64].map((n) => {
+      const nr = n + 1,
+        nt = 2 * n;
+      const size = nr * nt;
+      const X = new Float64Array(size),
+        Y = new Float64Array(size),
+        u = new Float64Array(size),
+        v = new Float64Array(size);
+      for (let p = 0; p < size; p++) {
+        const r = 1 + Math.floor(p / nt) / n,
+          t = ((p % nt) * 2 * Math.PI) / nt;
+        X[p] = r * Math.cos(t);
+        Y[p] = r * Math.sin(t);
+        // u = (x² − y, …): divergence 2x + 2y·x, curl 1 + 1 (see below).
+        u[p] = X[p] * X[p] - Y[p];
+        v[p] = X[p] + X[p] * Y[p] * Y[p];
+      }
+      const o: GradientOptions = { shape: [nr, nt], coordinates: [X, Y], edgeOrder: 2, boundary: ['edge', 'periodic'] };
+      const div = cpuDivergence([u, v], o);
+      const [curl] = cpuCurl([u, v], o);
+      return Math.max(
+        maxError(div, (p) => 2 * X[p] + 2 * X[p] * Y[p]),
+        maxError(curl, (p) => 1 + Y[p] * Y[p] + 1),
+      );
+    });
+    expectSecondOrder(errors);
+  });
+
+  it('on a warped 3-D grid', () => {
+    const errors = [9, 17, 33].map((n) => {
+      const size = n * n * n;
+      const X = new Float64Array(size),
+        Y = new Float64Array(size),
+        Z = new Float64Array(size),
+        f = new Float64Array(size);
+      for (let p = 0; p < size; p++) {
+        const a = Math.floor(p / (n * n)) / (n - 1),
+          b = (Math.floor(p / n) % n) / (n - 1),
+          c = (p % n) / (n - 1);
+        X[p] = a + 0.1 * Math.sin(Math.PI * b);
+        Y[p] = b + 0.1 * Math.sin(Math.PI * c);
+        Z[p] = c + 0.1 * Math.sin(Math.PI * a);
+        f[p] = Math.sin(X[p]) * Math.cos(Y[p]) * Math.exp(Z[p] / 2);
+      }
+      const [gx, gy, gz] = cpuGradient(f, { shape: [n, n, n], coordinates: [X, Y, Z], edgeOrder: 2 });
+      return Math.max(
+        maxError(gx, (p) => Math.cos(X[p]) * Math.cos(Y[p]) * Math.exp(Z[p] / 2)),
+        maxError(gy, (p) => -Math.sin(X[p]) * Math.sin(Y[p]) * Math.exp(Z[p] / 2)),
+        maxError(gz, (p) => (Math.sin(X[p]) * Math.cos(Y[p]) * Math.exp(Z[p] / 2)) / 2),
+      );
+    });
+    expectSecondOrder(errors);
+  });
+
+  /** A global grid of cell-centre latitudes (no poles), m times finer than 10°. */
+  function globe(m: number) {
+    const nlat = 18 * m,
+      nlon = 36 * m;
+    const latitude = Array.from({ length: nlat }, (_, i) => -90 + (i + 0.5) * (10 / m));
+    const longitude = Array.from({ length: nlon }, (_, j) => j * (10 / m));
+    const phi = (p: number) => (latitude[Math.floor(p / nlon)] * Math.PI) / 180;
+    const lam = (p: number) => (longitude[p % nlon] * Math.PI) / 180;
+    // Errors are compared within ±60°: next to a pole 1/cos φ grows as the grid is refined.
+    const within = (p: number) => Math.abs(latitude[Math.floor(p / nlon)]) <= 60;
+    const options: GradientOptions = { shape: [nlat, nlon], sphere: { latitude, longitude }, boundary: ['edge', 'periodic'], edgeOrder: 2 };
+    return { size: nlat * nlon, phi, lam, within, options };
+  }
+
+  it('on the sphere: the gradient of sin φ + cos φ cos λ', () => {
+    const R = 6371008.8;
+    const errors = [1, 2, 4].map((m) => {
+      const g = globe(m);
+      const f = Float64Array.from({ length: g.size }, (_, p) => Math.sin(g.phi(p)) + Math.cos(g.phi(p)) * Math.cos(g.lam(p)));
+      const [north, east] = cpuGradient(f, g.options);
+      return (
+        R *
+        Math.max(
+          maxError(north, (p) => (Math.cos(g.phi(p)) - Math.sin(g.phi(p)) * Math.cos(g.lam(p))) / R, g.within),
+          maxError(east, (p) => -Math.sin(g.lam(p)) / R, g.within),
+        )
+      );
+    });
+    expectSecondOrder(errors);
+  });
+
+  it('on the sphere: the vorticity (minus the curl) and zero divergence of a Rossby–Haurwitz wave', () => {
+    // Williamson et al. (1992), test case 6: a = Earth's radius, ω = K = 7.848e-6 s⁻¹, wavenumber 4.
+    const a = 6371008.8,
+      w = 7.848e-6,
+      K = 7.848e-6,
+      R = 4;
+    const errors = [1, 2, 4].map((m) => {
+      const g = globe(m);
+      const east = new Float64Array(g.size),
+        north = new Float64Array(g.size);
+      for (let p = 0; p < g.size; p++) {
+        const c = Math.cos(g.phi(p)),
+          s = Math.sin(g.phi(p)),
+          l = g.lam(p);
+        east[p] = a * w * c + a * K * c ** (R - 1) * (R * s * s - c * c) * Math.cos(R * l);
+        north[p] = -a * K * R * c ** (R - 1) * s * Math.sin(R * l);
+      }
+      const vorticity = (p: number) => {
+        const c = Math.cos(g.phi(p)),
+          s = Math.sin(g.phi(p));
+        return 2 * w * s - K * s * c ** R * (R * R + 3 * R + 2) * Math.cos(R * g.lam(p));
+      };
+      const [curl] = cpuCurl([north, east], g.options);
+      const div = cpuDivergence([north, east], g.options);
+      return Math.max(
+        maxError(curl, (p) => -vorticity(p), g.within),
+        maxError(div, () => 0, g.within),
+      );
+    });
+    expectSecondOrder(errors);
+  });
+});
+
+describe('grid refusals', () => {
+  const X = Float64Array.from({ length: 12 }, (_, p) => Math.floor(p / 4));
+  const Y = Float64Array.from({ length: 12 }, (_, p) => p % 4);
+  const f = new Float64Array(12);
+  const shape = [3, 4];
+  const folded = Y.map((y, p) => (p === 7 ? 0.5 : y)); // point [1, 3] steps back past [1, 1]: the grid folds from [1, 2] on
+  const sphere = { latitude: [0, 10, 20], longitude: [0, 10, 20, 30] };
+  const bad: [string, GradientOptions, string][] = [
+    ['a folded grid, naming the point', { shape, coordinates: [X, folded] }, 'folds at point [1, 2]'],
+    ['a degenerate grid', { shape, coordinates: [X, X] }, 'degenerate at point [0, 0]'],
+    ['one coordinate array for 2-D data', { shape, coordinates: [X] }, 'coordinates: '],
+    ['a coordinate array of the wrong length', { shape, coordinates: [X, Y.slice(1)] }, 'coordinates[1]'],
+    ['a non-finite coordinate', { shape, coordinates: [X, Y.map((y, p) => (p === 3 ? Number.NaN : y))] }, 'coordinates[1][3]'],
+    ['coordinates with spacing', { shape, coordinates: [X, Y], spacing: 2 }, 'spacing: 2'],
+    ['coordinates with axis', { shape, coordinates: [X, Y], axis: 0 }, 'axis: 0'],
+    ['coordinates for 1-D data', { coordinates: [Float64Array.from(f)] }, 'curvilinear grids are 2-D or 3-D'],
+    ['coordinates and sphere', { shape, coordinates: [X, Y], sphere }, 'one grid'],
+    ['a latitude beyond the pole', { shape, sphere: { ...sphere, latitude: [80, 90, 100] } }, 'sphere.latitude[2]'],
+    ['a periodic latitude axis', { shape, sphere, boundary: 'periodic' }, 'latitude axis'],
+    ['a periodic longitude that does not go round', { shape, sphere, boundary: ['edge', 'periodic'] }, 'go round the globe'],
+    ['a latitude list of the wrong length', { shape, sphere: { ...sphere, latitude: [0, 1] } }, 'sphere.latitude'],
+    ['a radius of 0', { shape, sphere: { ...sphere, radius: 0 } }, 'sphere.radius'],
+    ['an unknown sphere key', { shape, sphere: { ...sphere, lat: 1 } as never }, 'sphere.lat'],
+    ['a period with the sphere', { shape, sphere, period: 360 }, 'period'],
+    ['sphere axes that disagree with axis', { shape: [2, 3, 4], sphere: { ...sphere, latitudeAxis: 0 }, axis: [1, 2] }, 'latitudeAxis'],
+  ];
+  for (const [name, options, named] of bad) {
+    it(`refuses ${name}`, () => {
+      let error: unknown;
+      try {
+        cpuGradient(options.shape?.length === 3 ? new Float64Array(24) : options.shape ? f : new Float64Array(5), options);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(GradientError);
+      expect((error as Error).message).toContain(named);
+    });
+  }
+  it('refuses the Laplacian on a grid', () => {
+    expect(() => cpuLaplacian(f, { shape, coordinates: [X, Y] })).toThrow(/Laplacian is not available on curvilinear grids/);
+    expect(() => cpuLaplacian(f, { shape, sphere })).toThrow(/Laplacian/);
+  });
+});
+
+describe('curvilinear grids and the sphere on the GPU', () => {
+  const suite = gpuSuite();
+
+  /** The float32 bound: k·ε32·(|ref| + max|inputs|/h) with h the smallest distance between neighbours. */
+  const check32 =
+    (c: GridCase, k = 24) =>
+    (g: ArrayLike<number>, ref: ArrayLike<number>) => {
+      const { maxF, h } = scaleOf(c);
+      const bad = f32Violation(g, ref, maxF, h, k);
+      return bad && `at ${bad.index}: got ${bad.got}, expected ${bad.ref} (bound ${bad.bound})`;
+    };
+
+  suite.gpuIt(
+    'matches numpy on every case',
+    async () => {
+      for (const c of cases) compare(c, await gpuResults(suite.ctx, c), check32(c));
+    },
+    300_000,
+  );
+
+  suite.gpuIt('streams the metric terms with the pieces (tiny limits), against the CPU', async ({ device }) => {
+    const ctx = await createGradient({ device, limits: TINY_LIMITS, chunkBytes: 4096 });
+    try {
+      const latitude = Array.from({ length: 40 }, (_, i) => -78 + 4 * i);
+      const longitude = Array.from({ length: 45 }, (_, j) => 8 * j);
+      const random = (p: number) => Math.sin(p * 0.731) + Math.cos(p * 0.193);
+      const globe: GridCase = {
+        ...cases.find((x) => x.name === 'sphere regional eo2')!,
+        name: 'streamed globe',
+        shape: [40, 45],
+        data: Array.from({ length: 1800 }, (_, p) => random(p)),
+        components: [0, 1].map((k) => Array.from({ length: 1800 }, (_, p) => random(p + 1000 * k + 1))),
+        options: { sphere: { latitude, longitude }, boundary: ['edge', 'periodic'], edgeOrder: 2 },
+      };
+      // A 3-D point's nine metric terms and a row of 42 points outgrow a 4 KiB binding: 16 KiB pieces there.
+      const wide = await createGradient({ device, chunkBytes: 16384 });
+      const runs: [GradientContext, GridCase][] = [
+        [ctx, tile(cases.find((x) => x.name === 'warped 2-D eo2')!, 8)],
+        [ctx, globe],
+        [wide, tile(cases.find((x) => x.name === 'warped 3-D eo1')!, 8)],
+      ];
+      for (const [ctx, c] of runs) {
+        const jobs = ctx.stats().transfer.jobs;
+        const want = cpuResults(c);
+        const got = await gpuResults(ctx, c);
+        for (const [name, list] of Object.entries(want)) {
+          list.forEach((ref, k) => {
+            const bad = check32(c)(got[name][k], ref);
+            if (bad) throw new Error(`${c.name}: ${name}[${k}] ${bad}`);
+          });
+        }
+        expect(ctx.stats().transfer.jobs - jobs, c.name).toBeGreaterThan(8); // pieces, not one job per call
+      }
+      wide.destroy();
+    } finally {
+      ctx.destroy();
+    }
+  });
+
+  suite.gpuIt('prepared: metric terms computed once, each encode reading f and them (two fields, two encodes)', async ({ device }) => {
+    const c = cases.find((x) => x.name === 'warped 2-D eo2')!;
+    const o = gridOptions(c);
+    const n = c.data.length;
+    const usage = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
+    for (const derived of [undefined, 'curl'] as const) {
+      const k = await suite.ctx.prepare({ ...o, shape: c.shape, derived });
+      const fields = derived
+        ? [c.components!.map(values), c.components!.map(values).reverse()]
+        : [[values(c.data)], [values(c.components![0])]];
+      for (const field of fields) {
+        const input = device.createBuffer({
+          size: Math.max(k.outputLayout.totalBytes, 4 * field.length * k.outputLayout.slabBytes),
+          usage,
+        });
+        field.forEach((v, i) => device.queue.writeBuffer(input, i * k.outputLayout.slabBytes, new Float32Array(v)));
+        const output = device.createBuffer({ size: k.outputLayout.totalBytes, usage });
+        const encoder = device.createCommandEncoder();
+        k.encode(encoder, { input, output });
+        device.queue.submit([encoder.finish()]);
+        const f32 = field.map((v) => Array.from(new Float32Array(v)));
+        const ref = derived ? cpuCurl(f32, o) : cpuGradient(f32[0], o);
+        for (let a = 0; a < ref.length; a++) {
+          const got = await readFloats(device, output, a * k.outputLayout.slabBytes, n);
+          const bad = check32(c)(got, ref[a]);
+          if (bad) throw new Error(`${derived ?? 'gradient'} ${a}: ${bad}`);
+        }
+        input.destroy();
+        output.destroy();
+      }
+      k.destroy();
+    }
+  });
+
+  suite.gpuIt(
+    'float16, uint8 and int16 input on the sphere (the flux form scales the reads of every loader), and gaps over land',
+    async () => {
+      const c = cases.find((x) => x.name === 'sphere global 10deg with poles')!;
+      const o = gridOptions(c);
+      const [vn, ve] = c.components!.map(values);
+      const land = (p: number) => (p * 7919) % 11 === 0;
+      const inputs: [string, (v: Float64Array) => ArrayLike<number>][] = [
+        ['uint8', (v) => Uint8Array.from(v, (x) => Math.round(100 + 50 * x))],
+        ['int16', (v) => Int16Array.from(v, (x) => Math.round(1000 * x))],
+      ];
+      const Half = (globalThis as { Float16Array?: new (v: ArrayLike<number>) => ArrayLike<number> }).Float16Array;
+      if (Half) inputs.push(['float16', (v) => new Half(v)]);
+      for (const [kind, make] of inputs) {
+        const comps = [make(vn), make(ve)] as never[];
+        const plain = comps.map((x: ArrayLike<number>) => Float64Array.from(x));
+        const maxF = Math.max(...plain.map(maxAbs));
+        const h = smallestDistance(c);
+        for (const op of ['divergence', 'curl'] as const) {
+          const got = op === 'divergence' ? await suite.ctx.divergence(comps, o) : (await suite.ctx.curl(comps, o))[0];
+          const ref = op === 'divergence' ? cpuDivergence(plain, o) : cpuCurl(plain, o)[0];
+          const bad = f32Violation(got, ref, maxF, h, 24);
+          if (bad) throw new Error(`${kind} ${op}: ${JSON.stringify(bad)}`);
+        }
+      }
+      // Gaps: NaN over "land", skipped in index space; the mask gives the same.
+      const wet = [vn, ve].map((v) => v.map((x, p) => (land(p) ? Number.NaN : x)));
+      const skip = { ...o, invalid: 'skip' } as GradientOptions;
+      for (const op of ['divergence', 'curl'] as const) {
+        const got = op === 'divergence' ? await suite.ctx.divergence(wet, skip) : (await suite.ctx.curl(wet, skip))[0];
+        const ref = op === 'divergence' ? cpuDivergence(wet, skip) : cpuCurl(wet, skip)[0];
+        const bad = f32Violation(got, ref, 2, smallestDistance(c), 24);
+        if (bad) throw new Error(`skip ${op}: ${JSON.stringify(bad)}`);
+        // NaN on land (and at the poles); the sea next to it finite, one-sided within its run.
+        const pole = (p: number) => p < c.shape[1] || p >= ref.length - c.shape[1];
+        for (let p = 0; p < ref.length; p++) if (land(p)) expect(Number.isNaN(got[p])).toBe(true);
+        const sea = Array.from(got).filter((x, p) => !land(p) && !pole(p));
+        expect(sea.filter(Number.isFinite).length).toBeGreaterThan(0.9 * sea.length);
+      }
+      const mask = Uint8Array.from({ length: vn.length }, (_, p) => (land(p) ? 0 : 1));
+      const masked = await suite.ctx.divergence([vn, ve], { ...skip, mask });
+      const bad = f32Violation(masked, cpuDivergence(wet, skip), 2, smallestDistance(c), 24);
+      expect(bad).toBeNull();
+    },
+  );
+
+  suite.gpuIt('refuses metric terms float32 cannot hold, before any GPU work', async () => {
+    const X = Float64Array.from({ length: 12 }, (_, p) => Math.floor(p / 4) * 1e-39);
+    const Y = Float64Array.from({ length: 12 }, (_, p) => (p % 4) * 1e-39);
+    await expect(suite.ctx.gradient(new Float32Array(12), { shape: [3, 4], coordinates: [X, Y] })).rejects.toThrow(/metric term/);
+    await expect(
+      suite.ctx.laplacian(new Float32Array(12), { shape: [3, 4], coordinates: [X.map((x) => x * 1e30), Y.map((y) => y * 1e30)] }),
+    ).rejects.toThrow(/Laplacian/);
+  });
+});
+
+/** A curvilinear case repeated `reps` times along its first axis (coordinates of copy r shifted past copy r − 1's). */
+function tile(c: GridCase, reps: number): GridCase {
+  if (reps === 1) return c;
+  const rows = c.shape[0];
+  const per = c.data.length;
+  const rep = <T>(list: readonly T[], shift: (v: T, r: number) => T = (v) => v) =>
+    Array.from({ length: reps * per }, (_, p) => shift(list[p % per], Math.floor(p / per)));
+  const X = c.options.coordinates![0] as unknown as number[];
+  let span = 0;
+  for (const x of X) span = Math.max(span, x);
+  const first = X[0];
+  const gap = span - first + (X[per / rows] - X[0]);
+  const coordinates = c.options.coordinates!.map((x, i) => rep(x as unknown as number[], (v, r) => (i === 0 ? v + r * gap : v)));
+  return {
+    ...c,
+    name: `${c.name} tiled`,
+    shape: [rows * reps, ...c.shape.slice(1)],
+    data: rep(c.data),
+    components: c.components?.map((v) => rep(v)),
+    options: { ...c.options, coordinates },
+  };
+}
