@@ -485,7 +485,7 @@ describe('curvilinear grids and the sphere on the GPU', () => {
         // NaN on land (and at the poles); the sea next to it finite, one-sided within its run.
         const pole = (p: number) => p < c.shape[1] || p >= ref.length - c.shape[1];
         for (let p = 0; p < ref.length; p++) if (land(p)) expect(Number.isNaN(got[p])).toBe(true);
-        const sea = Array.from(got).filter((x, p) => !land(p) && !pole(p));
+        const sea = Array.from(got).filter((_x, p) => !land(p) && !pole(p));
         expect(sea.filter(Number.isFinite).length).toBeGreaterThan(0.9 * sea.length);
       }
       const mask = Uint8Array.from({ length: vn.length }, (_, p) => (land(p) ? 0 : 1));
