@@ -283,6 +283,22 @@ for (const shape of shapes) {
     const constantEdge = await timeQueued((e) => constantKernel(e, { input, output: stacked }));
     const skipKernel = await kernelRecorder(g, { shape, edgeOrder, invalid: 'skip' });
     const skip = await timeQueued((e) => skipKernel(e, { input, output: stacked }));
+    // A 2-D curvilinear grid, metric terms prepared (f 4 + metrics 16 + outputs 8 bytes a point, against
+    // the gradient's 12): its ratio is to the copy floor of those bytes. Builds without grids skip it.
+    let curvilinear = NaN;
+    if (D === 2 && n <= 2 ** 24 && !flag('--no-grids')) {
+      const cols0 = shape[1];
+      const X = new Float64Array(n),
+        Y = new Float64Array(n);
+      for (let p = 0; p < n; p++) {
+        const i = Math.floor(p / cols0),
+          j = p % cols0;
+        X[p] = i + 0.1 * Math.sin(j * 0.01);
+        Y[p] = j + 0.1 * Math.sin(i * 0.01);
+      }
+      const curvilinearKernel = await kernelRecorder(g, { shape, edgeOrder, coordinates: [X, Y] }).catch(() => null);
+      if (curvilinearKernel) curvilinear = await timeQueued((e) => curvilinearKernel(e, { input, output: stacked }));
+    }
     const hypotRun = hypotKernel(stacked, separate[0], n, layout.slabBytes / 4, D);
     const gradientThenHypot = await timeQueued(async (e) => {
       const release = await gradient(e, { input, output: stacked });
@@ -329,13 +345,16 @@ for (const shape of shapes) {
       skipMs: skip * 1e3,
       ghostRatio: ghost / onePass,
       skipRatio: skip / onePass,
+      curvilinearMs: curvilinear * 1e3,
+      curvilinearToCopyFloor: curvilinear / (copySeconds * (28 / 12)),
       gradientThenHypotMs: gradientThenHypot * 1e3,
       othersTimestampMs: otherTs,
     };
     rows.push(row);
     console.error(
       `done ${row.shape} e${edgeOrder}: ${row.kernelMs.toFixed(3)} ms (copy ${row.copyMs.toFixed(3)} ms; ` +
-        `mirror ${row.ghostRatio.toFixed(2)}x, constant/edge ${(constantEdge / onePass).toFixed(2)}x, skip ${row.skipRatio.toFixed(2)}x)`,
+        `mirror ${row.ghostRatio.toFixed(2)}x, constant/edge ${(constantEdge / onePass).toFixed(2)}x, skip ${row.skipRatio.toFixed(2)}x` +
+        `${Number.isFinite(curvilinear) ? `; curvilinear ${row.curvilinearMs.toFixed(3)} ms, ${row.curvilinearToCopyFloor.toFixed(2)}x its copy floor` : ''})`,
     );
   }
   for (const b of [input, stacked, ...separate, copySrc, copyDst]) b?.destroy();

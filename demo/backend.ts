@@ -1,10 +1,14 @@
 import {
+  cpuCurl,
+  cpuDivergence,
   cpuGradient,
   cpuGradientMagnitude,
   cpuImageGradient,
   describeAdapter,
   GradientError,
   type GradientOptions,
+  gpuCurl,
+  gpuDivergence,
   gpuGradient,
   gpuGradientMagnitude,
   gpuImageGradient,
@@ -21,6 +25,9 @@ export interface Backend {
   gradient(data: NumericArray, options: GradientOptions): Promise<ArrayLike<number>[]>;
   /** |∇f| in one fused pass (gpuGradientMagnitude), or its CPU reference. */
   magnitude(data: NumericArray, options: GradientOptions): Promise<ArrayLike<number>>;
+  /** Curl and divergence of a vector field (one fused pass each on the GPU). */
+  curl(components: NumericArray[], options: GradientOptions): Promise<ArrayLike<number>[]>;
+  divergence(components: NumericArray[], options: GradientOptions): Promise<ArrayLike<number>>;
   /** gpuImageGradient of a canvas (its pixels go to the GPU as they are), or cpuImageGradient of its ImageData. */
   image(canvas: HTMLCanvasElement, options: ImageGradientOptions): Promise<ArrayLike<number>[]>;
 }
@@ -49,6 +56,8 @@ export async function chooseBackend(): Promise<Backend> {
       reason: '',
       gradient: (d, o) => gpuGradient(d, o),
       magnitude: (d, o) => gpuGradientMagnitude(d, o),
+      curl: (c, o) => gpuCurl(c, o),
+      divergence: (c, o) => gpuDivergence(c, o),
       image: (c, o) => gpuImageGradient(c, o),
     };
   }
@@ -58,6 +67,8 @@ export async function chooseBackend(): Promise<Backend> {
     reason,
     gradient: async (d, o) => cpuGradient(d, o),
     magnitude: async (d, o) => cpuGradientMagnitude(d, o),
+    curl: async (c, o) => cpuCurl(c, o),
+    divergence: async (c, o) => cpuDivergence(c, o),
     image: async (c, o) => cpuImageGradient(c.getContext('2d', { willReadFrequently: true })!.getImageData(0, 0, c.width, c.height), o),
   };
 }

@@ -3,6 +3,7 @@ import { fieldPanel } from './panels/field';
 import { imagePanel } from './panels/image';
 import { canPresentWebGPU, livePanel } from './panels/live';
 import { speedPanel } from './panels/speed';
+import { spherePanel } from './panels/sphere';
 import { tutorialPanel } from './panels/tutorial';
 
 /** Runs each panel and marks its section data-state="done" (or "error", with the message shown). */
@@ -37,6 +38,7 @@ const presents = backend.kind === 'gpu' && (await canPresentWebGPU().catch(() =>
 await runPanel('tutorial', (root) => tutorialPanel(root, backend));
 await runPanel('field', (root) => fieldPanel(root, backend));
 await runPanel('image', (root) => imagePanel(root, backend));
+await runPanel('sphere', (root) => spherePanel(root, backend));
 await runPanel('speed', (root) => speedPanel(root, backend));
 // Last: its frames keep running, and the other panels' readbacks would blur its count of maps per frame.
 await runPanel('live', (root) => livePanel(root, backend, presents));

@@ -6,7 +6,7 @@ import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageReport } from './browser/image';
 import type { CoreReport } from './engines/core';
-import { BOUNDARY_SAMPLE } from './engines/core';
+import { BOUNDARY_SAMPLE, GRID_SAMPLE } from './engines/core';
 import { BROWSERS, launchBrowser } from './helpers/browsers';
 
 // Headless Chromium and Firefox with WebGPU (SwiftShader without a GPU), pages served from http://127.0.0.1.
@@ -94,6 +94,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.reliability).toBe(2);
     expect(report.realms).toBe(1);
     expect(report.boundaries).toBe(BOUNDARY_SAMPLE.length);
+    expect(report.grids).toBe(GRID_SAMPLE.length);
     expect(report.views).toBe(2);
     // The real scijs ndarray package's views (transposed, flipped, 4-D) against numpy.
     expect(report.packageViews).toBe(7);

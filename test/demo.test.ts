@@ -118,7 +118,7 @@ async function checkLive(page: Page, label: string, minLit = 0.01) {
 
 async function checkPanels(page: Page) {
   const states = await page.$$eval('section.panel', (s) => s.map((e) => `${e.id}:${(e as HTMLElement).dataset.state}`));
-  expect(states).toEqual(['tutorial:done', 'field:done', 'image:done', 'speed:done', 'live:done']);
+  expect(states).toEqual(['tutorial:done', 'field:done', 'image:done', 'sphere:done', 'speed:done', 'live:done']);
   const tutorial = await text(page, '#tutorial tbody');
   expect(tutorial).toContain('5, 6, 8, 10, 11');
   expect(tutorial).toContain('4, 6, 8, 10, 12');
@@ -126,6 +126,13 @@ async function checkPanels(page: Page) {
   expect(await nonBlank(page, '#image figure:nth-child(3) canvas')).toBeGreaterThan(0.02);
   expect(await nonBlank(page, '#field canvas')).toBeGreaterThan(0.2);
   expect(await text(page, '#field .message')).toMatch(/max \|∇f\| = /);
+  // The globe: both maps drawn, and the results within 1 % of the closed-form vorticity and divergence.
+  for (const k of [1, 2]) expect(await nonBlank(page, `#sphere figure:nth-child(${k}) canvas`)).toBeGreaterThan(0.2);
+  const sphere = await text(page, '#sphere .message');
+  expect(sphere).toMatch(/of a 721 × 1440 wind field on the sphere/);
+  const [, errV, errD] = /vorticity (\S+), divergence (\S+) \(/.exec(sphere) ?? [];
+  expect(Number(errV), sphere).toBeLessThan(0.01);
+  expect(Number(errD), sphere).toBeLessThan(0.01);
   // Every timing is a real number (Firefox's coarse clock once gave 0.0 ms and Infinity GB/s).
   expect(await text(page, '#speed tbody')).toMatch(/\d+\.\d+ ms/);
   expect(await text(page, '#speed tbody')).not.toMatch(/Infinity|NaN| 0\.00 ms/);

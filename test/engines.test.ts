@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { build } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CoreReport } from './engines/core';
-import { BOUNDARY_SAMPLE } from './engines/core';
+import { BOUNDARY_SAMPLE, GRID_SAMPLE } from './engines/core';
 import { vulkanEnv } from './helpers/gpu';
 
 // The GPU suites' core (test/engines/core.ts) in the runtimes that are not Node or a browser: Deno, whose
@@ -67,6 +67,7 @@ describe('other runtimes', () => {
       expect(report!.reliability).toBe(2);
       expect(report!.badInputs).toBeGreaterThan(40);
       expect(report!.boundaries).toBe(BOUNDARY_SAMPLE.length);
+      expect(report!.grids).toBe(GRID_SAMPLE.length);
       expect(report!.views).toBe(2);
     },
     600_000,

@@ -122,7 +122,11 @@ export class PreparedKernel {
         );
       }
       work = p.separate ?? p.stacked;
-      if (!p.separate && p.outputCount > 1) throw new GradientError('invalid-buffer', 'outputs: fused results go to one stacked `output`');
+      if (!p.separate && p.outputCount > 1)
+        throw new GradientError(
+          'invalid-buffer',
+          'outputs: fused results, and the gradient on a grid (one pass), go to one stacked `output`',
+        );
       outputs = buffers.outputs.map((b, k) => this.bound(b, `outputs[${k}]`, p.axisBytes));
     } else {
       throw new GradientError('invalid-buffer', 'output or outputs is required: a prepared kernel writes into buffers you supply');

@@ -58,6 +58,7 @@ run().then(
       realms: 0,
       boundaries: 0,
       views: 0,
+      grids: 0,
       packageViews: 0,
       ms: 0,
       failures: [`page threw: ${error?.stack ?? error}`],

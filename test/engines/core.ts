@@ -5,6 +5,7 @@
 import type * as Library from '../../src/index';
 import type { GradientOptions } from '../../src/index';
 import boundaryFixtures from '../fixtures/boundaries.json';
+import gridFixtures from '../fixtures/grids.json';
 import extensions from '../fixtures/numpy_extensions.json';
 import fixtures from '../fixtures/numpy_gradient.json';
 import laplacianFixtures from '../fixtures/numpy_laplacian.json';
@@ -12,6 +13,7 @@ import operators from '../fixtures/scipy_operators.json';
 import { BAD_INPUTS } from '../helpers/bad-inputs';
 import { type BoundaryCase, boundaryOptions, values } from '../helpers/boundary-cases';
 import { f16Violation, f32Violation, maxAbs, minStep } from '../helpers/bounds';
+import { type GridCase, gridOptions, smallestDistance } from '../helpers/grid-cases';
 import { randomCase, rng } from '../helpers/random';
 
 export interface CoreReport {
@@ -39,6 +41,8 @@ export interface CoreReport {
   boundaries: number;
   /** Strided ndarray views (plain objects) and out views against cpuGradient. */
   views: number;
+  /** A sample of the curvilinear and sphere fixtures (fixtures/grids.json): gradient, divergence and curl. */
+  grids: number;
   /** Views made with the scijs `ndarray` package against numpy (the browser page only: test/browser/page.ts). */
   packageViews: number;
   failures: string[];
@@ -69,6 +73,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     realms: 0,
     boundaries: 0,
     views: 0,
+    grids: 0,
     packageViews: 0,
     failures: [],
     ms: 0,
@@ -214,6 +219,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   await reliabilityChecks(lib, report);
   await boundaryChecks(lib, report);
   await viewChecks(lib, report);
+  await gridChecks(lib, report);
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
     const e = await gpuGradient(data as never, opts as never).then(
@@ -487,6 +493,41 @@ async function boundaryChecks(lib: typeof Library, report: CoreReport): Promise<
       if (v) report.failures.push(`boundaries ${name} magnitude: ${JSON.stringify(v)}`);
     }
     report.boundaries++;
+  }
+}
+
+/** Names of the grids.json cases every engine runs: curvilinear 2-D, 3-D and periodic, the sphere with poles and regional. */
+export const GRID_SAMPLE = [
+  'warped 2-D eo2',
+  'warped 3-D eo1',
+  'polar annulus periodic',
+  'sphere global 10deg with poles',
+  'sphere regional eo1',
+];
+
+/** The sampled grid fixtures on the GPU (gradient, divergence, curl), against numpy's values. */
+async function gridChecks(lib: typeof Library, report: CoreReport): Promise<void> {
+  const { gpuGradient, gpuDivergence, gpuCurl } = lib;
+  for (const name of GRID_SAMPLE) {
+    const c = (gridFixtures.cases as unknown as GridCase[]).find((x) => x.name === name);
+    if (!c) {
+      report.failures.push(`grids: no fixture "${name}"`);
+      continue;
+    }
+    const data = values(c.data);
+    const comps = c.components!.map(values);
+    const o = gridOptions(c);
+    const scale = Math.max(maxAbs(data), ...comps.map(maxAbs));
+    const h = smallestDistance(c);
+    const results: [string, ArrayLike<number>, (number | null)[]][] = [];
+    (await gpuGradient(data, o)).forEach((g, k) => results.push([`gradient ${k}`, g, c.gradient[k]]));
+    results.push(['divergence', await gpuDivergence(comps, o), c.divergence!]);
+    (await gpuCurl(comps, o)).forEach((g, k) => results.push([`curl ${k}`, g, c.curl![k]]));
+    for (const [what, got, ref] of results) {
+      const v = f32Violation(got, values(ref), scale, h, 24);
+      if (v) report.failures.push(`grids ${name} ${what}: ${JSON.stringify(v)}`);
+    }
+    report.grids++;
   }
 }
 

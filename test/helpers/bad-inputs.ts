@@ -75,4 +75,54 @@ export const BAD_INPUTS: [string, unknown, unknown, string, string][] = [
     'outside its data',
   ],
   ['shape given with a view', { data: new Float32Array(6), shape: [2, 3] }, { shape: [6] }, 'invalid-shape', 'shape'],
+  // Curvilinear grids and the sphere (issue 24).
+  [
+    'a folded curvilinear grid',
+    new Array(6).fill(1),
+    {
+      shape: [2, 3],
+      coordinates: [
+        [0, 0, 0, 1, 1, 1],
+        [0, 1, 0.5, 0, 1, 2],
+      ],
+    },
+    'invalid-spacing',
+    'folds at point',
+  ],
+  [
+    'coordinates of the wrong count',
+    new Array(6).fill(1),
+    { shape: [2, 3], coordinates: [[0, 0, 0, 1, 1, 1]] },
+    'invalid-spacing',
+    'coordinates',
+  ],
+  [
+    'coordinates with spacing',
+    new Array(6).fill(1),
+    {
+      shape: [2, 3],
+      coordinates: [
+        [0, 0, 0, 1, 1, 1],
+        [0, 1, 2, 0, 1, 2],
+      ],
+      spacing: 1,
+    },
+    'invalid-option',
+    'spacing',
+  ],
+  ['coordinates on 1-D data', [1, 2, 3], { coordinates: [[0, 1, 2]] }, 'invalid-shape', '2-D or 3-D'],
+  [
+    'a latitude beyond the pole',
+    new Array(6).fill(1),
+    { shape: [2, 3], sphere: { latitude: [89, 91], longitude: [0, 1, 2] } },
+    'invalid-spacing',
+    'sphere.latitude[1]',
+  ],
+  [
+    'a periodic latitude axis',
+    new Array(9).fill(1),
+    { shape: [3, 3], sphere: { latitude: [0, 1, 2], longitude: [0, 1, 2] }, boundary: 'periodic' },
+    'invalid-option',
+    'latitude axis',
+  ],
 ];
