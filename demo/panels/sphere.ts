@@ -18,7 +18,7 @@ export async function spherePanel(root: HTMLElement, backend: Backend): Promise<
     w = 7.848e-6,
     K = 7.848e-6,
     R = 4,
-    C = 2e6; // velocity potential χ = C cos²φ sin 2λ
+    C = 5e7; // velocity potential χ = C cos²φ sin 2λ (m²/s): divergent winds up to 16 m/s
   const size = nlat * nlon;
   const north = new Float32Array(size),
     east = new Float32Array(size);
