@@ -1,18 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  cpuCurl,
-  cpuDivergence,
-  cpuGradient,
-  cpuGradientMagnitude,
-  cpuLaplacian,
-  createGradient,
-  type GradientContext,
-  GradientError,
-  type GradientOptions,
-} from '../src/index';
-import { type BoundaryCase, boundaryOptions, smallestStep, values } from './helpers/boundary-cases';
+import { cpuGradient, cpuGradientMagnitude, cpuLaplacian, createGradient, GradientError, type GradientOptions } from '../src/index';
+import { type BoundaryCase, smallestStep, values } from './helpers/boundary-cases';
 import { close64, f32Violation, maxAbs } from './helpers/bounds';
+import { cpuResults, expectedOf, gpuResults, type Results } from './helpers/fixture-results';
 import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
 import { TINY_LIMITS } from './helpers/tiny-limits';
@@ -20,30 +11,6 @@ import { TINY_LIMITS } from './helpers/tiny-limits';
 // Ghost boundary modes per side and gaps ('skip'), on the CPU and the GPU, against scipy and numpy
 // (fixtures/make_boundary_fixtures.py).
 const cases: BoundaryCase[] = JSON.parse(readFileSync(new URL('./fixtures/boundaries.json', import.meta.url), 'utf8')).cases;
-
-/** Every result of a case the fixtures hold, by name, from one backend. */
-type Results = Record<string, ArrayLike<number>[]>;
-
-function expectedOf(c: BoundaryCase): Results {
-  const r: Results = { gradient: c.gradient.map(values) };
-  if (c.magnitude) r.magnitude = [values(c.magnitude)];
-  if (c.divergence) r.divergence = [values(c.divergence)];
-  if (c.curl) r.curl = c.curl.map(values);
-  if (c.laplacian) r.laplacian = [values(c.laplacian)];
-  return r;
-}
-
-function cpuResults(c: BoundaryCase): Results {
-  const f = values(c.data);
-  const o = boundaryOptions(c);
-  const comps = c.components?.map(values);
-  const r: Results = { gradient: cpuGradient(f, o) };
-  if (c.magnitude) r.magnitude = [cpuGradientMagnitude(f, o)];
-  if (c.divergence) r.divergence = [cpuDivergence(comps!, o)];
-  if (c.curl) r.curl = cpuCurl(comps!, o);
-  if (c.laplacian) r.laplacian = [cpuLaplacian(f, o)];
-  return r;
-}
 
 function compare64(c: BoundaryCase, got: Results): void {
   const want = expectedOf(c);
@@ -122,18 +89,6 @@ describe('boundary and gap refusals', () => {
     expect(() => cpuLaplacian(f, { invalid: 'skip' })).toThrow(/Laplacian/);
   });
 });
-
-async function gpuResults(ctx: GradientContext, c: BoundaryCase): Promise<Results> {
-  const f = values(c.data);
-  const o = boundaryOptions(c);
-  const comps = c.components?.map(values);
-  const r: Results = { gradient: await ctx.gradient(f, o) };
-  if (c.magnitude) r.magnitude = [await ctx.magnitude(f, o)];
-  if (c.divergence) r.divergence = [await ctx.divergence(comps!, o)];
-  if (c.curl) r.curl = await ctx.curl(comps!, o);
-  if (c.laplacian) r.laplacian = [await ctx.laplacian(f, o)];
-  return r;
-}
 
 /** Checks float32 results against the fixtures with the bound from input magnitude and step. */
 function compare32(c: BoundaryCase, got: Results, k = 16): void {

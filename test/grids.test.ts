@@ -15,6 +15,7 @@ import {
 } from '../src/index';
 import { values } from './helpers/boundary-cases';
 import { close64, f32Violation, maxAbs } from './helpers/bounds';
+import { cpuResults, expectedOf, gpuResults, type Results } from './helpers/fixture-results';
 import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 import { type GridCase, gridOptions, smallestDistance } from './helpers/grid-cases';
@@ -24,38 +25,6 @@ import { TINY_LIMITS } from './helpers/tiny-limits';
 // second-order convergence to analytic derivatives (a Rossby–Haurwitz wave on the sphere), poles, gaps,
 // streaming, prepared kernels and refusals.
 const cases: GridCase[] = JSON.parse(readFileSync(new URL('./fixtures/grids.json', import.meta.url), 'utf8')).cases;
-
-type Results = Record<string, ArrayLike<number>[]>;
-
-function expectedOf(c: GridCase): Results {
-  const r: Results = { gradient: c.gradient.map(values) };
-  if (c.magnitude) r.magnitude = [values(c.magnitude)];
-  if (c.divergence) r.divergence = [values(c.divergence)];
-  if (c.curl) r.curl = c.curl.map(values);
-  return r;
-}
-
-function cpuResults(c: GridCase): Results {
-  const f = values(c.data);
-  const o = gridOptions(c);
-  const comps = c.components?.map(values);
-  const r: Results = { gradient: cpuGradient(f, o) };
-  if (c.magnitude) r.magnitude = [cpuGradientMagnitude(f, o)];
-  if (c.divergence) r.divergence = [cpuDivergence(comps!, o)];
-  if (c.curl) r.curl = cpuCurl(comps!, o);
-  return r;
-}
-
-async function gpuResults(ctx: GradientContext, c: GridCase): Promise<Results> {
-  const f = values(c.data);
-  const o = gridOptions(c);
-  const comps = c.components?.map(values);
-  const r: Results = { gradient: await ctx.gradient(f, o) };
-  if (c.magnitude) r.magnitude = [await ctx.magnitude(f, o)];
-  if (c.divergence) r.divergence = [await ctx.divergence(comps!, o)];
-  if (c.curl) r.curl = await ctx.curl(comps!, o);
-  return r;
-}
 
 /** Inputs' largest magnitude over the smallest distance between neighbours: the scale of a derivative's rounding error. */
 function scaleOf(c: GridCase): { maxF: number; h: number } {

@@ -1,5 +1,6 @@
-import type { GradientOptions } from '../../src/index';
 import { type BoundaryCase, values } from './boundary-cases';
+
+export { boundaryOptions as gridOptions } from './boundary-cases';
 
 /**
  * A case of fixtures/grids.json (make_grid_fixtures.py): a curvilinear grid or the sphere. No Node module
@@ -9,11 +10,6 @@ export type GridCase = BoundaryCase;
 
 /** Earth's mean radius, the sphere's default (written here from the IUGG figure, not read from the library). */
 const EARTH = 6371008.8;
-
-/** A case's options as the library takes them: its shape added. */
-export function gridOptions(c: GridCase): GradientOptions {
-  return { ...c.options, shape: c.shape };
-}
 
 /**
  * The smallest physical distance between neighbouring points, for the float32 bound: along each index
