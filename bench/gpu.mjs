@@ -33,6 +33,10 @@ const value = (name, fallback) => {
 };
 
 const gpu = create(['disable-dawn-features=timestamp_quantization']);
+// Dawn crashes (segfault, or a futex/mutex abort) if this object is collected while its device lives, and V8
+// collects a module constant that is never read again: measured on SwiftShader, the bench died at 256² once
+// the CPU was busy for 10 ms (computing a grid's metric terms). Held on globalThis for the whole run.
+globalThis.__webgpuGradientDawn = gpu;
 const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
 if (!adapter) {
   console.error('no WebGPU adapter');

@@ -5,6 +5,10 @@ import { create, globals } from 'webgpu';
 
 Object.assign(globalThis, globals);
 const gpu = create([]);
+// Dawn crashes (segfault, or a futex/mutex abort) if this object is collected while its device lives, and V8
+// collects a module constant that is never read again: measured on SwiftShader, the bench died at 256² once
+// the CPU was busy for 10 ms (computing a grid's metric terms). Held on globalThis for the whole run.
+globalThis.__webgpuGradientDawn = gpu;
 const adapter = await gpu.requestAdapter();
 const device = await adapter.requestDevice({ requiredLimits: { maxBufferSize: adapter.limits.maxBufferSize } });
 const MB = 2 ** 20;

@@ -14,6 +14,10 @@ const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name)
 const N = Number(value('--size', 4096));
 const TRIALS = Number(value('--trials', 5));
 const gpu = create([]);
+// Dawn crashes (segfault, or a futex/mutex abort) if this object is collected while its device lives, and V8
+// collects a module constant that is never read again: measured on SwiftShader, the bench died at 256² once
+// the CPU was busy for 10 ms (computing a grid's metric terms). Held on globalThis for the whole run.
+globalThis.__webgpuGradientDawn = gpu;
 const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
 if (!adapter) {
   console.error('no WebGPU adapter');
