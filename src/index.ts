@@ -1,7 +1,9 @@
 export type { DerivedField } from './components.js';
 export { cpuCurl, cpuDivergence, cpuGradientMagnitude, cpuLaplacian } from './cpu/derived.js';
 export { type CpuGradientOptions, cpuGradient } from './cpu/gradient.js';
+export { cpuDerivatives, cpuGradientAdjoint, cpuHessian } from './cpu/derivatives.js';
 export { cpuImageGradient } from './cpu/image.js';
+export type { DerivativeOptions } from './derivatives.js';
 export { GradientError, type GradientErrorCode } from './errors.js';
 export {
   createGradient,

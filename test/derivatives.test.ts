@@ -1,0 +1,220 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  cpuDerivatives,
+  cpuGradient,
+  cpuGradientAdjoint,
+  cpuHessian,
+  type DerivativeOptions,
+  GradientError,
+  type GradientOptions,
+} from '../src/index';
+import { f32Violation, maxAbs } from './helpers/bounds';
+import { gpuSuite } from './helpers/gpu-suite';
+import { rng } from './helpers/random';
+
+// Derivatives of any order and accuracy, the Hessian and adjoints, on the CPU and the GPU: exactness for
+// polynomials at every point (edges included), agreement with cpuGradient, the dense transpose, and
+// ⟨A x, v⟩ = ⟨x, Aᵀ v⟩.
+
+/** The k-th derivative of x^e (e ≥ 0) at x. */
+function powerDerivative(e: number, k: number, x: number): number {
+  if (k > e) return 0;
+  let c = 1;
+  for (let j = 0; j < k; j++) c *= e - j;
+  return c * x ** (e - k);
+}
+
+/** Stencil points of order m at accuracy p: N = 2⌊(m+1)/2⌋ − 1 + p inside (the issue's formula, written here). */
+const centralPoints = (m: number, p: number) => 2 * Math.floor((m + 1) / 2) - 1 + p;
+
+/** Coordinates of an axis: uniform with step h, or uneven (smoothly stretched). */
+function axisCoordinates(n: number, uneven: boolean, h = 0.7): number[] {
+  return Array.from({ length: n }, (_, i) => (uneven ? h * (i + 0.15 * Math.sin(1.3 * i)) : h * i) - 0.4 * h * n);
+}
+
+describe('derivatives of any order and accuracy (CPU)', () => {
+  it('are exact for polynomials of degree ≤ N − 1 at every point, edges included, steps and coordinates, orders 0–4, accuracy 2–8', () => {
+    for (const uneven of [false, true]) {
+      for (const p of [2, 4, 6, 8] as const) {
+        for (let m = 1; m <= 4; m++) {
+          const N = centralPoints(m, p);
+          const n = N + m + p + 3;
+          const x = axisCoordinates(n, uneven);
+          const degree = N - 1;
+          // Σ_e c_e x^e with c_e = 1/(e+1)! scaled: a full polynomial of that degree.
+          const coeff = Array.from({ length: degree + 1 }, (_, e) => 1 / (e + 1));
+          const f = Float64Array.from(x, (v) => coeff.reduce((s, c, e) => s + c * v ** e, 0));
+          const [d] = cpuDerivatives(f, { derivatives: [[m]], accuracy: p, spacing: uneven ? [x] : 0.7 });
+          const scale = maxAbs(Float64Array.from(x, (v) => coeff.reduce((s, c, e) => s + Math.abs(c * powerDerivative(e, m, Math.abs(v) + 1)), 0)));
+          for (let i = 0; i < n; i++) {
+            const want = coeff.reduce((s, c, e) => s + c * powerDerivative(e, m, x[i]), 0);
+            expect(Math.abs(d[i] - want), `m ${m} p ${p} uneven ${uneven} at ${i}: ${d[i]} vs ${want}`).toBeLessThan(1e-6 * scale);
+          }
+        }
+      }
+    }
+  });
+
+  it('mixed partials are products of the 1-D operators: exact for x^a y^b with a, b below the stencil sizes', () => {
+    const nx = 14,
+      ny = 13;
+    const x = axisCoordinates(nx, true, 0.5),
+      y = axisCoordinates(ny, false, 0.4);
+    const f = new Float64Array(nx * ny);
+    for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) f[i * ny + j] = x[i] ** 3 * y[j] ** 2 + x[i] * y[j] ** 3;
+    const [dxy, dxxy, dyy] = cpuDerivatives(f, { shape: [nx, ny], spacing: [x, 0.4], accuracy: 4, derivatives: [[1, 1], [2, 1], [0, 2]] });
+    for (let i = 0; i < nx; i++) {
+      for (let j = 0; j < ny; j++) {
+        const p = i * ny + j;
+        expect(dxy[p]).toBeCloseTo(6 * x[i] ** 2 * y[j] + 3 * y[j] ** 2, 8);
+        expect(dxxy[p]).toBeCloseTo(12 * x[i] * y[j], 8);
+        expect(dyy[p]).toBeCloseTo(2 * x[i] ** 3 + 6 * x[i] * y[j], 8);
+      }
+    }
+  });
+
+  it('order 1 at accuracy 2 is numpy.gradient with edge order 2 (the same values, edges included)', () => {
+    const r = rng(3);
+    const f = Float64Array.from({ length: 11 * 9 }, () => r());
+    const x = axisCoordinates(11, true);
+    const o = { shape: [11, 9], spacing: [x, 0.5] } as const;
+    const [d0] = cpuDerivatives(f, { ...o, derivatives: [[1, 0]] });
+    const [g0] = cpuGradient(f, { ...o, edgeOrder: 2, axis: 0, spacing: [x] });
+    for (let p = 0; p < f.length; p++) expect(d0[p]).toBeCloseTo(g0[p], 11);
+  });
+
+  it('wraps periodic axes and takes ghost modes (constant ghosts as an affine part)', () => {
+    const n = 24;
+    const h = (2 * Math.PI) / n;
+    const f = Float64Array.from({ length: n }, (_, i) => Math.sin(i * h));
+    const [d2] = cpuDerivatives(f, { spacing: h, boundary: 'periodic', accuracy: 8, derivatives: [[2]] });
+    for (let i = 0; i < n; i++) expect(d2[i]).toBeCloseTo(-Math.sin(i * h), 6);
+    // Mirror: f even about both ends → an odd derivative is 0 at the ends, as the ghost values say.
+    const g = Float64Array.from({ length: 12 }, (_, i) => Math.cos(i * 0.2));
+    const [d1] = cpuDerivatives(g, { boundary: 'reflect', derivatives: [[1]], accuracy: 4 });
+    expect(Number.isFinite(d1[0])).toBe(true);
+    // 'constant': the cval enters as f[−k] = cval.
+    const [c1] = cpuDerivatives(new Float64Array(8), { boundary: [['constant', 'edge']], cval: 2, derivatives: [[1]] });
+    expect(c1[0]).toBeCloseTo(-1, 12); // (f[1] − cval) / 2
+  });
+
+  it('the Hessian is the second partials, row-major', () => {
+    const r = rng(9);
+    const f = Float64Array.from({ length: 7 * 8 * 9 }, () => r());
+    const o: DerivativeOptions = { shape: [7, 8, 9], spacing: [0.5, 1, 2], accuracy: 4 };
+    const H = cpuHessian(f, o);
+    const want = cpuDerivatives(f, { ...o, derivatives: [[2, 0, 0], [1, 1, 0], [1, 0, 1], [0, 2, 0], [0, 1, 1], [0, 0, 2]] });
+    expect(H.length).toBe(6);
+    H.forEach((h, k) => expect(Array.from(h)).toEqual(Array.from(want[k])));
+  });
+
+  it('refuses what it cannot compute, naming the option', () => {
+    const f = new Float64Array(10);
+    const bad: [DerivativeOptions & Record<string, unknown>, string][] = [
+      [{ derivatives: [[5]] }, 'derivatives[0][0]: 5'],
+      [{ derivatives: [[1, 1]] }, 'derivatives[0]'],
+      [{ derivatives: [[1]], accuracy: 3 as never }, 'accuracy: 3'],
+      [{ derivatives: [[4]], accuracy: 8 }, 'axis-too-short'],
+      [{ derivatives: [[1]], edgeOrder: 2 }, 'edgeOrder'],
+      [{ derivatives: [[1]], invalid: 'skip' }, 'invalid'],
+      [{ derivatives: [] }, 'derivatives'],
+    ];
+    for (const [o, text] of bad) {
+      let error: unknown;
+      try {
+        cpuDerivatives(f, o);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, text).toBeInstanceOf(GradientError);
+      expect(`${(error as GradientError).code} ${(error as Error).message}`).toContain(text);
+    }
+    expect(() => cpuDerivatives(new Float64Array(12), { shape: [3, 4], derivatives: [[1, 1]], boundary: 'constant', cval: 1 })).toThrow(/mixed partial/);
+  });
+});
+
+/** The dense matrix of a linear map on arrays of `size` elements, column i its value at the unit vector e_i. */
+function denseMatrix(apply: (x: Float64Array) => Float64Array, size: number): Float64Array[] {
+  return Array.from({ length: size }, (_, i) => {
+    const e = new Float64Array(size);
+    e[i] = 1;
+    return apply(e);
+  });
+}
+
+describe('adjoints (CPU): the transpose of the dense matrix built from unit vectors', () => {
+  const families: [string, number[], GradientOptions & DerivativeOptions][] = [
+    ['edge order 1', [7, 6], {}],
+    ['edge order 2, steps', [7, 6], { edgeOrder: 2, spacing: [0.5, 2] }],
+    ['coordinates', [7, 6], { edgeOrder: 2, spacing: [[0, 0.4, 1, 1.3, 2.2, 3, 3.1], 1] }],
+    ['periodic and uneven periodic', [9, 5], { boundary: 'periodic', spacing: [[0, 1, 1.5, 3, 4, 4.2, 5, 6.5, 7], 1], period: [8, null] }],
+    ['accuracy 4', [8, 7], { accuracy: 4 }],
+    ['ghost modes per side', [7, 6], { boundary: [['mirror', 'constant'], ['reflect', 'nearest']], cval: 3 }],
+    ['periodic with accuracy 4, 23 points (colours across the seam)', [23], { boundary: 'periodic', accuracy: 4 }],
+    ['a long axis, 40 points', [40], { edgeOrder: 2, spacing: [Array.from({ length: 40 }, (_, i) => i + 0.3 * Math.sin(i))] }],
+  ];
+  for (const [name, shape, options] of families) {
+    it(name, () => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const o = { ...options, shape };
+      const axes = shape.length;
+      // A_k's dense matrix from cpuGradient of unit vectors, minus its affine part (cpuGradient of 0).
+      const zero = cpuGradient(new Float64Array(size), o);
+      const r = rng(11);
+      const v = Array.from({ length: axes }, () => Float64Array.from({ length: size }, () => r() - 0.5));
+      const want = new Float64Array(size);
+      for (let k = 0; k < axes; k++) {
+        const A = denseMatrix((x) => Float64Array.from(cpuGradient(x, o)[k], (g, i) => g - zero[k][i]), size);
+        for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) want[i] += A[i][j] * v[k][j];
+      }
+      const got = cpuGradientAdjoint(v, o);
+      for (let i = 0; i < size; i++) expect(got[i]).toBeCloseTo(want[i], 10);
+    });
+  }
+
+  it('of derivatives: Σ_o D_oᵀ v_o against the dense matrices', () => {
+    const shape = [9, 10];
+    const size = 90;
+    const o: DerivativeOptions = { shape, accuracy: 4, spacing: [0.5, [0, 1, 2.5, 3, 4, 5.5, 6, 7, 8.2, 9]], derivatives: [[2, 0], [1, 1], [0, 3]] };
+    const r = rng(12);
+    const v = o.derivatives!.map(() => Float64Array.from({ length: size }, () => r() - 0.5));
+    const want = new Float64Array(size);
+    o.derivatives!.forEach((d, c) => {
+      const D = denseMatrix((x) => cpuDerivatives(x, { ...o, derivatives: [d] })[0], size);
+      for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) want[i] += D[i][j] * v[c][j];
+    });
+    const got = cpuGradientAdjoint(v, o);
+    for (let i = 0; i < size; i++) expect(got[i]).toBeCloseTo(want[i], 9);
+  });
+
+  it('fast-check: ⟨A x, v⟩ = ⟨x, Aᵀ v⟩ for random shapes, steps and modes', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 5, max: 30 }),
+        fc.integer({ min: 5, max: 9 }),
+        fc.constantFrom<GradientOptions['boundary']>('edge', 'periodic', 'mirror', 'nearest', 'reflect', 'constant'),
+        fc.constantFrom<1 | 2>(1, 2),
+        fc.constantFrom<2 | 4>(2, 4),
+        fc.integer({ min: 1, max: 1000 }),
+        (a, b, boundary, edgeOrder, accuracy, seed) => {
+          const shape = [a, b];
+          const size = a * b;
+          const r = rng(seed);
+          const o: GradientOptions = { shape, boundary, edgeOrder, accuracy, spacing: [0.3 + r(), 0.3 + r()] };
+          const x = Float64Array.from({ length: size }, () => r() - 0.5);
+          const v = [0, 1].map(() => Float64Array.from({ length: size }, () => r() - 0.5));
+          const zero = cpuGradient(new Float64Array(size), o);
+          const Ax = cpuGradient(x, o);
+          let left = 0;
+          for (let k = 0; k < 2; k++) for (let i = 0; i < size; i++) left += (Ax[k][i] - zero[k][i]) * v[k][i];
+          const ATv = cpuGradientAdjoint(v, o);
+          let right = 0;
+          for (let i = 0; i < size; i++) right += x[i] * ATv[i];
+          expect(Math.abs(left - right)).toBeLessThan(1e-9 * (1 + Math.abs(left)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
