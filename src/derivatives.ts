@@ -35,6 +35,9 @@ export interface AxisOperator {
   readonly periodic: boolean;
 }
 
+/** Options of the adjoints: the gradient's (accuracy 2 or 4), or with `derivatives` those of derivatives. */
+export type AdjointOptions = Omit<GradientOptions, 'accuracy'> & DerivativeOptions;
+
 /** A factor of a term: an operator along a plan axis. */
 export interface Factor {
   readonly axis: AxisPlan;
@@ -68,7 +71,8 @@ export function stencilPoints(m: number, p: number): { central: number; oneSided
 function derivativePlan(info: DataInfo, options: DerivativeOptions | undefined, own: readonly string[], where: string): Plan {
   // Options only gradients take are refused by name; the rest go to the plan, less this call's own.
   const o = (options ?? {}) as Record<string, unknown>;
-  if (typeof o !== 'object' || Array.isArray(o)) throw new GradientError('invalid-option', `options: ${describe(options)} must be an object`);
+  if (typeof o !== 'object' || Array.isArray(o))
+    throw new GradientError('invalid-option', `options: ${describe(options)} must be an object`);
   for (const key of ['edgeOrder', 'operator', 'invalid', 'mask', 'coordinates', 'sphere']) {
     if (o[key] !== undefined) {
       throw new GradientError(
@@ -104,7 +108,10 @@ function checkMultiIndices(derivatives: unknown, axes: number): number[][] {
     }
     d.forEach((m, k) => {
       if (typeof m !== 'number' || !Number.isInteger(m) || m < 0 || m > MAX_ORDER) {
-        throw new GradientError('invalid-option', `derivatives[${j}][${k}]: ${describe(m)} must be an integer order from 0 to ${MAX_ORDER}`);
+        throw new GradientError(
+          'invalid-option',
+          `derivatives[${j}][${k}]: ${describe(m)} must be an integer order from 0 to ${MAX_ORDER}`,
+        );
       }
     });
     if (d.filter((m: number) => m > 0).length > MAX_FACTORS) {
@@ -187,22 +194,36 @@ export function hessianProgram(info: DataInfo, options: DerivativeOptions | unde
  * The adjoint Σ_k A_kᵀ v_k of a gradient (A_k along selected axis k, every option family of cpuGradient
  * but gaps and grids), or with `derivatives`, Σ_o D_oᵀ v_o: one output of the data's length.
  */
-export function adjointProgram(info: DataInfo, count: number, options: (GradientOptions & DerivativeOptions) | undefined, extraKeys: readonly string[] = []): Program {
+export function adjointProgram(
+  info: DataInfo,
+  count: number,
+  options: AdjointOptions | undefined,
+  extraKeys: readonly string[] = [],
+): Program {
   const o = options ?? {};
   if (o.derivatives !== undefined) {
     const forward = derivativesProgram(info, o, extraKeys);
     if (count !== forward.outputs.length) {
-      throw new GradientError('invalid-data', `components: ${count} arrays given for ${forward.outputs.length} derivatives (one per multi-index)`);
+      throw new GradientError(
+        'invalid-data',
+        `components: ${count} arrays given for ${forward.outputs.length} derivatives (one per multi-index)`,
+      );
     }
-    const terms = forward.outputs.map(([t], c) => ({ component: c, factors: t.factors.map((f) => ({ axis: f.axis, op: transpose(f.op) })) }));
+    const terms = forward.outputs.map(([t], c) => ({
+      component: c,
+      factors: t.factors.map((f) => ({ axis: f.axis, op: transpose(f.op) })),
+    }));
     return { plan: forward.plan, inputs: count, outputs: [terms] };
   }
   for (const key of ['invalid', 'mask', 'coordinates', 'sphere', 'operator'] as const) {
     if (o[key] !== undefined) throw new GradientError('invalid-option', `${key}: ${describe(o[key])} is not available for adjoints`);
   }
-  const plan = makePlan(info, o, extraKeys);
+  const plan = makePlan(info, o as GradientOptions, extraKeys);
   if (count !== plan.axes.length) {
-    throw new GradientError('invalid-data', `components: ${count} arrays given but ${plan.axes.length} axes are selected (one per selected axis)`);
+    throw new GradientError(
+      'invalid-data',
+      `components: ${count} arrays given but ${plan.axes.length} axes are selected (one per selected axis)`,
+    );
   }
   const terms = plan.axes.map((axis, k) => ({ component: k, factors: [{ axis, op: transpose(gradientOperator(axis, plan)) }] }));
   return { plan, inputs: count, outputs: [terms] };
@@ -267,8 +288,10 @@ export function derivativeOperator(ax: AxisPlan, m: number, p: number): AxisOper
   const points: number[] = [];
   for (let i = 0; i < n; i++) {
     let first: number;
-    if (!ax.periodic && i - r < 0 && lo) first = i; // forward, m + p points
-    else if (!ax.periodic && i + r > n - 1 && hi) first = i - q + 1; // backward
+    if (!ax.periodic && i - r < 0 && lo)
+      first = i; // forward, m + p points
+    else if (!ax.periodic && i + r > n - 1 && hi)
+      first = i - q + 1; // backward
     else first = i - r;
     const count = first === i - r ? N : q;
     points.length = 0;

@@ -1,9 +1,9 @@
 export type { DerivedField } from './components.js';
+export { cpuDerivatives, cpuGradientAdjoint, cpuHessian } from './cpu/derivatives.js';
 export { cpuCurl, cpuDivergence, cpuGradientMagnitude, cpuLaplacian } from './cpu/derived.js';
 export { type CpuGradientOptions, cpuGradient } from './cpu/gradient.js';
-export { cpuDerivatives, cpuGradientAdjoint, cpuHessian } from './cpu/derivatives.js';
 export { cpuImageGradient } from './cpu/image.js';
-export type { DerivativeOptions } from './derivatives.js';
+export type { AdjointOptions, DerivativeOptions } from './derivatives.js';
 export { GradientError, type GradientErrorCode } from './errors.js';
 export {
   createGradient,
@@ -11,9 +11,12 @@ export {
   destroyDefaultGradient,
   type GpuGradientOptions,
   gpuCurl,
+  gpuDerivatives,
   gpuDivergence,
   gpuGradient,
+  gpuGradientAdjoint,
   gpuGradientMagnitude,
+  gpuHessian,
   gpuImageGradient,
   gpuLaplacian,
 } from './gpu/api.js';

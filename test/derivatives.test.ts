@@ -5,6 +5,7 @@ import {
   cpuGradient,
   cpuGradientAdjoint,
   cpuHessian,
+  createGradient,
   type DerivativeOptions,
   GradientError,
   type GradientOptions,
@@ -46,7 +47,9 @@ describe('derivatives of any order and accuracy (CPU)', () => {
           const coeff = Array.from({ length: degree + 1 }, (_, e) => 1 / (e + 1));
           const f = Float64Array.from(x, (v) => coeff.reduce((s, c, e) => s + c * v ** e, 0));
           const [d] = cpuDerivatives(f, { derivatives: [[m]], accuracy: p, spacing: uneven ? [x] : 0.7 });
-          const scale = maxAbs(Float64Array.from(x, (v) => coeff.reduce((s, c, e) => s + Math.abs(c * powerDerivative(e, m, Math.abs(v) + 1)), 0)));
+          const scale = maxAbs(
+            Float64Array.from(x, (v) => coeff.reduce((s, c, e) => s + Math.abs(c * powerDerivative(e, m, Math.abs(v) + 1)), 0)),
+          );
           for (let i = 0; i < n; i++) {
             const want = coeff.reduce((s, c, e) => s + c * powerDerivative(e, m, x[i]), 0);
             expect(Math.abs(d[i] - want), `m ${m} p ${p} uneven ${uneven} at ${i}: ${d[i]} vs ${want}`).toBeLessThan(1e-6 * scale);
@@ -63,7 +66,16 @@ describe('derivatives of any order and accuracy (CPU)', () => {
       y = axisCoordinates(ny, false, 0.4);
     const f = new Float64Array(nx * ny);
     for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) f[i * ny + j] = x[i] ** 3 * y[j] ** 2 + x[i] * y[j] ** 3;
-    const [dxy, dxxy, dyy] = cpuDerivatives(f, { shape: [nx, ny], spacing: [x, 0.4], accuracy: 4, derivatives: [[1, 1], [2, 1], [0, 2]] });
+    const [dxy, dxxy, dyy] = cpuDerivatives(f, {
+      shape: [nx, ny],
+      spacing: [x, 0.4],
+      accuracy: 4,
+      derivatives: [
+        [1, 1],
+        [2, 1],
+        [0, 2],
+      ],
+    });
     for (let i = 0; i < nx; i++) {
       for (let j = 0; j < ny; j++) {
         const p = i * ny + j;
@@ -104,7 +116,17 @@ describe('derivatives of any order and accuracy (CPU)', () => {
     const f = Float64Array.from({ length: 7 * 8 * 9 }, () => r());
     const o: DerivativeOptions = { shape: [7, 8, 9], spacing: [0.5, 1, 2], accuracy: 4 };
     const H = cpuHessian(f, o);
-    const want = cpuDerivatives(f, { ...o, derivatives: [[2, 0, 0], [1, 1, 0], [1, 0, 1], [0, 2, 0], [0, 1, 1], [0, 0, 2]] });
+    const want = cpuDerivatives(f, {
+      ...o,
+      derivatives: [
+        [2, 0, 0],
+        [1, 1, 0],
+        [1, 0, 1],
+        [0, 2, 0],
+        [0, 1, 1],
+        [0, 0, 2],
+      ],
+    });
     expect(H.length).toBe(6);
     H.forEach((h, k) => expect(Array.from(h)).toEqual(Array.from(want[k])));
   });
@@ -130,7 +152,9 @@ describe('derivatives of any order and accuracy (CPU)', () => {
       expect(error, text).toBeInstanceOf(GradientError);
       expect(`${(error as GradientError).code} ${(error as Error).message}`).toContain(text);
     }
-    expect(() => cpuDerivatives(new Float64Array(12), { shape: [3, 4], derivatives: [[1, 1]], boundary: 'constant', cval: 1 })).toThrow(/mixed partial/);
+    expect(() => cpuDerivatives(new Float64Array(12), { shape: [3, 4], derivatives: [[1, 1]], boundary: 'constant', cval: 1 })).toThrow(
+      /mixed partial/,
+    );
   });
 });
 
@@ -144,13 +168,23 @@ function denseMatrix(apply: (x: Float64Array) => Float64Array, size: number): Fl
 }
 
 describe('adjoints (CPU): the transpose of the dense matrix built from unit vectors', () => {
-  const families: [string, number[], GradientOptions & DerivativeOptions][] = [
+  const families: [string, number[], GradientOptions][] = [
     ['edge order 1', [7, 6], {}],
     ['edge order 2, steps', [7, 6], { edgeOrder: 2, spacing: [0.5, 2] }],
     ['coordinates', [7, 6], { edgeOrder: 2, spacing: [[0, 0.4, 1, 1.3, 2.2, 3, 3.1], 1] }],
     ['periodic and uneven periodic', [9, 5], { boundary: 'periodic', spacing: [[0, 1, 1.5, 3, 4, 4.2, 5, 6.5, 7], 1], period: [8, null] }],
     ['accuracy 4', [8, 7], { accuracy: 4 }],
-    ['ghost modes per side', [7, 6], { boundary: [['mirror', 'constant'], ['reflect', 'nearest']], cval: 3 }],
+    [
+      'ghost modes per side',
+      [7, 6],
+      {
+        boundary: [
+          ['mirror', 'constant'],
+          ['reflect', 'nearest'],
+        ],
+        cval: 3,
+      },
+    ],
     ['periodic with accuracy 4, 23 points (colours across the seam)', [23], { boundary: 'periodic', accuracy: 4 }],
     ['a long axis, 40 points', [40], { edgeOrder: 2, spacing: [Array.from({ length: 40 }, (_, i) => i + 0.3 * Math.sin(i))] }],
   ];
@@ -176,7 +210,16 @@ describe('adjoints (CPU): the transpose of the dense matrix built from unit vect
   it('of derivatives: Σ_o D_oᵀ v_o against the dense matrices', () => {
     const shape = [9, 10];
     const size = 90;
-    const o: DerivativeOptions = { shape, accuracy: 4, spacing: [0.5, [0, 1, 2.5, 3, 4, 5.5, 6, 7, 8.2, 9]], derivatives: [[2, 0], [1, 1], [0, 3]] };
+    const o: DerivativeOptions = {
+      shape,
+      accuracy: 4,
+      spacing: [0.5, [0, 1, 2.5, 3, 4, 5.5, 6, 7, 8.2, 9]],
+      derivatives: [
+        [2, 0],
+        [1, 1],
+        [0, 3],
+      ],
+    };
     const r = rng(12);
     const v = o.derivatives!.map(() => Float64Array.from({ length: size }, () => r() - 0.5));
     const want = new Float64Array(size);
@@ -216,5 +259,122 @@ describe('adjoints (CPU): the transpose of the dense matrix built from unit vect
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('derivatives, the Hessian and adjoints on the GPU', () => {
+  const suite = gpuSuite();
+
+  suite.gpuIt(
+    'every order and accuracy, steps and coordinates, periodic and ghost sides, within the float32 bound of the CPU',
+    async () => {
+      const r = rng(21);
+      for (const uneven of [false, true]) {
+        for (const p of [2, 4, 6, 8] as const) {
+          for (let m = 1; m <= 4; m++) {
+            const n = 30;
+            const x = axisCoordinates(n, uneven, 0.25);
+            const f = Float64Array.from(x, (v) => Math.sin(1.3 * v) + 0.2 * r());
+            for (const boundary of ['edge', 'periodic', 'mirror', 'constant'] as const) {
+              if (boundary === 'periodic' && uneven) continue;
+              const o: DerivativeOptions = {
+                derivatives: [[m]],
+                accuracy: p,
+                spacing: uneven ? [x] : 0.25,
+                boundary,
+                ...(boundary === 'constant' ? { cval: 0.5 } : {}),
+              };
+              const [want] = cpuDerivatives(f, o);
+              const [got] = await suite.ctx.derivatives(f, o);
+              // Weights grow like 1/h^m: the bound scales with max|f| / h^m and the stencil's weight sum.
+              const bad = f32Violation(got, want, maxAbs(f) * 2 ** (2 * m) * p, 0.25 ** m, 64);
+              if (bad) throw new Error(`m ${m} p ${p} ${boundary} uneven ${uneven}: ${JSON.stringify(bad)}`);
+            }
+          }
+        }
+      }
+    },
+  );
+
+  suite.gpuIt('the Hessian in one pass (2-D and 3-D), and order 1 at accuracy 2 equals gpuGradient with edge order 2', async () => {
+    const r = rng(22);
+    for (const shape of [
+      [40, 33],
+      [9, 10, 11],
+    ]) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const f = Float64Array.from({ length: size }, () => r());
+      const o: DerivativeOptions = { shape, accuracy: 4, spacing: shape.map((_, k) => 0.5 + 0.25 * k) };
+      const want = cpuHessian(f, o);
+      const got = await suite.ctx.hessian(f, o);
+      expect(got.length).toBe((shape.length * (shape.length + 1)) / 2);
+      want.forEach((w, k) => {
+        const bad = f32Violation(got[k], w, 1, 0.25, 256);
+        if (bad) throw new Error(`${shape} H${k}: ${JSON.stringify(bad)}`);
+      });
+    }
+    const f = Float32Array.from({ length: 50 * 41 }, () => r());
+    const x = axisCoordinates(50, true);
+    const [d0, d1] = await suite.ctx.derivatives(f, {
+      shape: [50, 41],
+      spacing: [x, 0.3],
+      derivatives: [
+        [1, 0],
+        [0, 1],
+      ],
+    });
+    const [g0, g1] = await suite.ctx.gradient(f, { shape: [50, 41], spacing: [x, 0.3], edgeOrder: 2 });
+    expect(f32Violation(d0, g0, 1, 0.5, 16)).toBeNull();
+    expect(f32Violation(d1, g1, 1, 0.3, 16)).toBeNull();
+  });
+
+  suite.gpuIt('⟨A x, v⟩ = ⟨x, Aᵀ v⟩ on large random arrays, and the adjoint matches the CPU for every option family', async () => {
+    const r = rng(23);
+    const shape = [300, 257];
+    const size = shape[0] * shape[1];
+    for (const o of [
+      { shape, edgeOrder: 2, spacing: [0.5, 2] },
+      { shape, boundary: ['periodic', ['mirror', 'constant']], cval: 0 },
+      { shape, accuracy: 4 },
+      { shape, spacing: [Array.from({ length: 300 }, (_, i) => i + 0.3 * Math.sin(i)), 1], edgeOrder: 2 },
+    ] as GradientOptions[]) {
+      const x = Float32Array.from({ length: size }, () => r() - 0.5);
+      const v = [0, 1].map(() => Float32Array.from({ length: size }, () => r() - 0.5));
+      const Ax = await suite.ctx.gradient(x, o);
+      const ATv = await suite.ctx.gradientAdjoint(v, o);
+      let left = 0,
+        right = 0,
+        scale = 0;
+      for (let k = 0; k < 2; k++)
+        for (let i = 0; i < size; i++) {
+          left += Ax[k][i] * v[k][i];
+          scale += Math.abs(Ax[k][i] * v[k][i]);
+        }
+      for (let i = 0; i < size; i++) right += x[i] * ATv[i];
+      expect(Math.abs(left - right), JSON.stringify(o.boundary ?? o.spacing)).toBeLessThan(1e-5 * scale);
+      const want = cpuGradientAdjoint(v, o);
+      const bad = f32Violation(ATv, want, 1, 0.5, 64);
+      if (bad) throw new Error(`${JSON.stringify(o.boundary ?? o.edgeOrder)}: ${JSON.stringify(bad)}`);
+    }
+    // Of derivatives: Σ_o D_oᵀ v_o.
+    const od: DerivativeOptions = {
+      shape: [40, 30],
+      accuracy: 6,
+      derivatives: [
+        [2, 0],
+        [1, 1],
+      ],
+      spacing: [0.5, 0.5],
+    };
+    const w = [0, 1].map(() => Float32Array.from({ length: 1200 }, () => r() - 0.5));
+    const bad = f32Violation(await suite.ctx.gradientAdjoint(w, od), cpuGradientAdjoint(w, od), 1, 0.25, 512);
+    if (bad) throw new Error(`derivatives adjoint: ${JSON.stringify(bad)}`);
+  });
+
+  suite.gpuIt('the one-call functions refuse bad input before any GPU work', async ({ device }) => {
+    const ctx = await createGradient({ device });
+    await expect(ctx.derivatives(new Float32Array(4), { derivatives: [[4]], accuracy: 8 })).rejects.toThrow(/needs at least/);
+    await expect(ctx.gradientAdjoint([new Float32Array(4)], { shape: [2, 2] })).rejects.toThrow(/components/);
+    ctx.destroy();
   });
 });

@@ -1,5 +1,6 @@
-import { type DataInfo } from '../data.js';
+import type { DataInfo } from '../data.js';
 import {
+  type AdjointOptions,
   type AxisOperator,
   adjointProgram,
   type DerivativeOptions,
@@ -8,7 +9,7 @@ import {
   type Program,
   type Term,
 } from '../derivatives.js';
-import type { GradientOptions, NumericArray } from '../types.js';
+import type { NumericArray } from '../types.js';
 import { forEachAddress, type NdarrayLike } from '../view.js';
 import { cpuComponents, cpuInput } from './input.js';
 import { isView, type Values } from './lines.js';
@@ -35,10 +36,7 @@ export function cpuHessian(data: NumericArray | NdarrayLike, options?: Derivativ
  * (every option family but gaps and grids; a 'constant' side's ghost values are the affine part, which the
  * transpose leaves out). With `derivatives`, Σ_o D_oᵀ v_o over the multi-indices. One array of the data's length.
  */
-export function cpuGradientAdjoint(
-  components: readonly (NumericArray | NdarrayLike)[],
-  options?: GradientOptions & Pick<DerivativeOptions, 'derivatives'> & { accuracy?: 2 | 4 | 6 | 8 },
-): Float64Array {
+export function cpuGradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: AdjointOptions): Float64Array {
   const { info, values } = cpuComponents(components);
   return runProgram(adjointProgram(info as DataInfo, values.length, options as never), values)[0];
 }

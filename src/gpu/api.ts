@@ -1,3 +1,4 @@
+import type { AdjointOptions, DerivativeOptions } from '../derivatives.js';
 import { describe, GradientError } from '../errors.js';
 import type { ImageGradientOptions } from '../image.js';
 import type { NumericArray } from '../types.js';
@@ -7,6 +8,7 @@ import { releaseDawn, requestGradientDevice } from './device.js';
 import { type ImageSource, imageRequest, withCopiedPixels } from './image.js';
 import { DEFAULT_CHUNK_BYTES, type GradientContextOptions } from './options.js';
 import { fitsOnePiece, type HostRequest, hostRequest, withCopiedInput } from './request.js';
+import { adjointRequest, derivativesRequest, hessianRequest } from './table.js';
 
 /**
  * Options of the one-call functions: the plan's options, `out` (caller-supplied result arrays) and
@@ -192,4 +194,54 @@ export function gpuCurl<O extends GpuGradientOptions>(
   options?: O,
 ): Promise<ResultOf<O>[]> {
   return hostEntry(options?.device, () => hostRequest('curl', components, options));
+}
+
+/**
+ * Derivatives of any order (0–4 per axis) and accuracy (2, 4, 6, 8) on the GPU: one Float32Array per
+ * multi-index of `derivatives`, all in one pass. Central stencils of 2⌊(m+1)/2⌋ − 1 + p points inside,
+ * one-sided ones of m + p points at 'edge' sides (findiff's convention), Fornberg's weights from the
+ * coordinates; mixed partials are products of the 1-D operators. cpuDerivatives is its float64 reference.
+ */
+export function gpuDerivatives(
+  data: NumericArray | NdarrayLike,
+  options: DerivativeOptions & { device?: GPUDevice },
+): Promise<Float32Array[]> {
+  return entry(
+    options?.device,
+    () => derivativesRequest(data, options),
+    (r) => r,
+    (ctx, r) => ctx.runProgram(r),
+  );
+}
+
+/** The d(d+1)/2 second partials ∂²f/∂x_i∂x_j (i ≤ j, row-major) on the GPU in one pass, reading the input once; cpuHessian is its reference. */
+export function gpuHessian(
+  data: NumericArray | NdarrayLike,
+  options?: DerivativeOptions & { device?: GPUDevice },
+): Promise<Float32Array[]> {
+  return entry(
+    options?.device,
+    () => hessianRequest(data, options),
+    (r) => r,
+    (ctx, r) => ctx.runProgram(r),
+  );
+}
+
+/**
+ * Σ_k A_kᵀ v_k, the transpose of gpuGradient's operator along each selected axis applied to component k,
+ * on the GPU in one pass (or with `derivatives`, Σ_o D_oᵀ v_o): the backward pass of a loss that contains a
+ * gradient. cpuGradientAdjoint is its reference.
+ */
+export async function gpuGradientAdjoint(
+  components: readonly (NumericArray | NdarrayLike)[],
+  options?: AdjointOptions & { device?: GPUDevice },
+): Promise<Float32Array> {
+  return (
+    await entry(
+      options?.device,
+      () => adjointRequest(components, options),
+      (r) => r,
+      (ctx, r) => ctx.runProgram(r),
+    )
+  )[0];
 }

@@ -1,3 +1,4 @@
+import type { AdjointOptions, DerivativeOptions } from '../derivatives.js';
 import type { ImageGradientOptions } from '../image.js';
 import type { GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
 import type { NdarrayLike } from '../view.js';
@@ -16,6 +17,7 @@ import { disposable, type PreparedKernel, prepareKernel } from './prepared.js';
 import { type HostRequest, hostRequest } from './request.js';
 import { scoped } from './scopes.js';
 import type { GpuLimits } from './steps.js';
+import { adjointRequest, derivativesRequest, hessianRequest, type ProgramRequest, programCall } from './table.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
 /** Options of the host-array methods (`gradient`, `magnitude`, …): the plan's options, `out` and `outputType`. */
@@ -175,6 +177,29 @@ export class GradientContext {
   /** Curl of a 2-D (one array) or 3-D (three arrays) vector field over the selected axes, in one pass. */
   async curl<O extends HostCallOptions>(components: readonly (NumericArray | NdarrayLike)[], options?: O): Promise<ResultOf<O>[]> {
     return this.run(hostRequest('curl', components, options));
+  }
+
+  /** Derivatives of any order and accuracy: one Float32Array per multi-index of `derivatives` (cpuDerivatives is the reference). */
+  async derivatives(data: NumericArray | NdarrayLike, options: DerivativeOptions): Promise<Float32Array[]> {
+    return this.runProgram(derivativesRequest(data, options));
+  }
+
+  /** The d(d+1)/2 second partials (i ≤ j, row-major) in one pass reading the input once (cpuHessian is the reference). */
+  async hessian(data: NumericArray | NdarrayLike, options?: DerivativeOptions): Promise<Float32Array[]> {
+    return this.runProgram(hessianRequest(data, options));
+  }
+
+  /** Σ_k A_kᵀ v_k, the gradient's adjoint (or with `derivatives`, theirs), in one pass (cpuGradientAdjoint is the reference). */
+  async gradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: AdjointOptions): Promise<Float32Array> {
+    return (await this.runProgram(adjointRequest(components, options)))[0];
+  }
+
+  /**
+   * Runs a checked derivative, Hessian or adjoint call.
+   * @internal
+   */
+  runProgram(request: ProgramRequest): Promise<Float32Array[]> {
+    return programCall(this.parts, request);
   }
 
   /**

@@ -2,7 +2,7 @@ import { GradientError } from '../errors.js';
 import { dawnTask } from './device.js';
 import { BufferUsage, ShaderStage } from './flags.js';
 import type { InputFormat } from './formats.js';
-import { DRAW_SHADER, GATHER_SHADER, imageShader, type ModuleName, moduleName, shaderSource } from './shaders.js';
+import { DRAW_SHADER, GATHER_SHADER, imageShader, type ModuleName, moduleName, shaderSource, TABLE_SHADER } from './shaders.js';
 import { type GpuLimits, workgroupSize } from './steps.js';
 import type { KernelVariant } from './variant.js';
 
@@ -134,6 +134,11 @@ export class PipelineCache {
     return this.cached('gather', () => this.build('gather', 'gather', { WG: workgroupSize(this.limits) }, this.gatherLayout()));
   }
 
+  /** The banded operators' kernel (shaders/table.wgsl), on the kernels' bind group layout. */
+  tablePipeline(): Promise<GPUComputePipeline> {
+    return this.cached('table', () => this.build('table', 'table_main', { WG: workgroupSize(this.limits) }));
+  }
+
   /** The drawing pass for a STYLE (0 magnitude as grey, 1 direction as hue). */
   drawPipeline(style: number): Promise<GPUComputePipeline> {
     return this.cached(`draw|${style}`, () =>
@@ -181,7 +186,7 @@ export class PipelineCache {
   }
 
   private async build(
-    name: ModuleName | 'image' | 'image-external' | 'draw' | 'gather',
+    name: ModuleName | 'image' | 'image-external' | 'draw' | 'gather' | 'table',
     entry: string,
     constants: Record<string, number>,
     bindGroupLayout?: GPUBindGroupLayout,
@@ -199,7 +204,9 @@ export class PipelineCache {
               ? DRAW_SHADER
               : name === 'gather'
                 ? GATHER_SHADER
-                : shaderSource(name),
+                : name === 'table'
+                  ? TABLE_SHADER
+                  : shaderSource(name),
       });
       const scope = dawnTask(this.device.popErrorScope());
       const [info, scopeError] = await Promise.all([dawnTask(module.getCompilationInfo()), scope]);

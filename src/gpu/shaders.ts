@@ -16,6 +16,7 @@ import outF32ScalarSource from '../../shaders/out_f32_scalar.wgsl?raw';
 import outF32Vec4Source from '../../shaders/out_f32_vec4.wgsl?raw';
 import stencilTemplate from '../../shaders/stencil.wgsl?raw';
 import boundaryTemplate from '../../shaders/stencil_boundary.wgsl?raw';
+import tableSource from '../../shaders/table.wgsl?raw';
 import { OPERATIONS } from '../operations.js';
 import type { OutputType } from '../types.js';
 import type { InputFormat } from './formats.js';
@@ -130,3 +131,6 @@ export const DRAW_SHADER = drawSource;
 
 /** WGSL of the GPU gather of a strided view's 32-bit elements (host.ts, viewOnGpu). */
 export const GATHER_SHADER = gatherSource;
+
+/** WGSL of the banded operators: derivatives of any order, the Hessian and adjoints (table.ts). */
+export const TABLE_SHADER = tableSource;

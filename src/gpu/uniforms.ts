@@ -65,6 +65,19 @@ export const IMAGE_FIELDS = [
   ['_pad0', 'u32'],
 ] as const satisfies readonly (readonly [string, FieldType])[];
 
+/** Members of `TableParams` in shaders/table.wgsl (derivatives, the Hessian, adjoints), in order. */
+export const TABLE_FIELDS = [
+  ['begin', 'u32'],
+  ['count', 'u32'],
+  ['comp_stride', 'u32'],
+  ['out_stride', 'u32'],
+] as const satisfies readonly (readonly [string, FieldType])[];
+
+/** The `TableParams` of a dispatch over elements [begin, begin + count). */
+export function tableParams(begin: number, count: number, compStride: number, outStride: number): ArrayBuffer {
+  return packStruct(TABLE_FIELDS, { begin, count, comp_stride: compStride, out_stride: outStride });
+}
+
 /** Members of `DrawParams` in shaders/draw.wgsl, in order. */
 export const DRAW_FIELDS = [
   ['width', 'u32'],

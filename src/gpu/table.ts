@@ -1,0 +1,164 @@
+import { cpuComponents, cpuInput } from '../cpu/input.js';
+import { isView, type Values } from '../cpu/lines.js';
+import {
+  type AdjointOptions,
+  adjointProgram,
+  type DerivativeOptions,
+  derivativesProgram,
+  hessianProgram,
+  type Program,
+} from '../derivatives.js';
+import { GradientError } from '../errors.js';
+import { forEachAddress, type StridedView } from '../view.js';
+import { BufferUsage } from './flags.js';
+import { arrangeOutputs } from './layout.js';
+import type { HostRuntime } from './parts.js';
+import { ceilTo, foldGrid, workgroupSize } from './steps.js';
+import { tableParams } from './uniforms.js';
+
+/**
+ * Derivatives of any order, the Hessian and adjoints on the GPU: one dispatch of shaders/table.wgsl over
+ * the whole array, every output in one pass, the operators' rows and the program (src/derivatives.ts) in
+ * one storage buffer, through the host path's staging and readback (transfer.ts).
+ */
+
+/** A checked call: its program and its inputs as float32 (converted when the call is made). */
+export interface ProgramRequest {
+  readonly program: Program;
+  readonly arrays: Float32Array[];
+}
+
+/** Extra options the GPU calls take besides the plan's. */
+const GPU_KEYS = ['device'];
+
+export function derivativesRequest(data: unknown, options: DerivativeOptions | undefined): ProgramRequest {
+  const { info, values } = cpuInput(data);
+  return { program: derivativesProgram(info, stripDevice(options), GPU_KEYS), arrays: [float32(values, info.length)] };
+}
+
+export function hessianRequest(data: unknown, options: DerivativeOptions | undefined): ProgramRequest {
+  const { info, values } = cpuInput(data);
+  return { program: hessianProgram(info, stripDevice(options), GPU_KEYS), arrays: [float32(values, info.length)] };
+}
+
+export function adjointRequest(components: unknown, options: AdjointOptions | undefined): ProgramRequest {
+  const { info, values } = cpuComponents(components);
+  return { program: adjointProgram(info, values.length, stripDevice(options)), arrays: values.map((v) => float32(v, info.length)) };
+}
+
+function stripDevice<T>(options: T): T {
+  if (!options || typeof options !== 'object' || !('device' in options)) return options;
+  const { device: _device, ...rest } = options as T & { device?: unknown };
+  return rest as T;
+}
+
+/** A copy of the values as float32 in C order (a view gathered through its strides). */
+function float32(values: Values, size: number): Float32Array {
+  if (!isView(values)) return Float32Array.from(values);
+  const out = new Float32Array(size);
+  const view = values as StridedView;
+  forEachAddress(view, 0, size, (address, t) => {
+    out[t] = (view.data as ArrayLike<number>)[address];
+  });
+  return out;
+}
+
+/** The program and the rows of its operators as the words table.wgsl reads (see its header). */
+export function packProgram(program: Program): Uint32Array {
+  const words: number[] = [program.outputs.length];
+  const rows: { at: number; op: Program['outputs'][number][number]['factors'][number]['op'] }[] = [];
+  const placed = new Map<object, number>();
+  const patches: { index: number; op: object }[] = [];
+  for (const terms of program.outputs) {
+    words.push(terms.length);
+    for (const term of terms) {
+      words.push(term.component, term.factors.length);
+      for (const { axis, op } of term.factors) {
+        words.push(axis.inner, axis.n, 0, op.width, op.periodic ? 1 : 0);
+        patches.push({ index: words.length - 3, op });
+        if (!placed.has(op)) {
+          placed.set(op, -1);
+          rows.push({ at: 0, op });
+        }
+      }
+    }
+  }
+  let total = words.length;
+  for (const r of rows) {
+    r.at = total;
+    placed.set(r.op, total);
+    total += r.op.n * (r.op.width + 2);
+  }
+  const table = new Uint32Array(Math.max(total, 4));
+  table.set(words);
+  for (const p of patches) table[p.index] = placed.get(p.op)!;
+  const f32 = new Float32Array(table.buffer);
+  const i32 = new Int32Array(table.buffer);
+  for (const { at, op } of rows) {
+    for (let i = 0; i < op.n; i++) {
+      const row = at + i * (op.width + 2);
+      i32[row] = op.start[i];
+      f32[row + 1] = op.bias[i];
+      for (let k = 0; k < op.width; k++) f32[row + 2 + k] = op.weights[i * op.width + k];
+    }
+  }
+  return table;
+}
+
+/** Runs a checked request on a context's device: one Float32Array per output. */
+export async function programCall(rt: HostRuntime, request: ProgramRequest): Promise<Float32Array[]> {
+  rt.life.checkUsable();
+  const { program, arrays } = request;
+  const N = program.plan.size;
+  const targets = program.outputs.map(() => new Float32Array(N));
+  if (N === 0) return targets;
+  const stride = ceilTo(N, 16);
+  const arrangement = arrangeOutputs(targets.length, N, rt.limits);
+  const table = packProgram(program);
+  const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
+  for (const [what, bytes] of [
+    ['inputs', arrays.length * stride * 4],
+    ['outputs', arrangement.stackedBytes],
+    ['operators', table.byteLength],
+  ] as const) {
+    if (bytes > binding) {
+      throw new GradientError(
+        'too-large',
+        `derivatives, Hessian and adjoints run in one binding each; their ${what} take ${bytes} bytes, more than this device's ${binding}`,
+      );
+    }
+  }
+  const pipeline = await rt.pipelines.tablePipeline().catch((error) => {
+    throw rt.life.translate(error);
+  });
+  rt.life.checkUsable();
+  const wg = workgroupSize(rt.limits);
+  await rt.transfer.run({
+    input: { arrays, kind: 'float32', bytesPerElement: 4, start: 0, end: N, stride },
+    output: { targets, elementBytes: 4, at: 0, count: N, buffers: [arrangement.stackedBytes], places: arrangement.stacked },
+    record(encoder, input, outputs) {
+      const rows = rt.pool.acquire(table.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
+      rt.device.queue.writeBuffer(rows, 0, table);
+      const uniforms = rt.pool.acquire(16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+      rt.device.queue.writeBuffer(uniforms, 0, tableParams(0, N, stride, arrangement.slab));
+      const pass = encoder.beginComputePass({ label: 'webgpu-gradient table' });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(
+        0,
+        rt.device.createBindGroup({
+          layout: rt.pipelines.bindGroupLayout,
+          entries: [
+            { binding: 0, resource: { buffer: input, offset: 0, size: ceilTo(arrays.length * stride * 4, 16) } },
+            { binding: 1, resource: { buffer: rows, offset: 0, size: ceilTo(table.byteLength, 16) } },
+            { binding: 2, resource: { buffer: uniforms, offset: 0, size: 16 } },
+            { binding: 3, resource: { buffer: outputs[0], offset: 0, size: arrangement.stackedBytes } },
+          ],
+        }),
+      );
+      pass.dispatchWorkgroups(...foldGrid(Math.ceil(N / wg), rt.limits.maxComputeWorkgroupsPerDimension));
+      pass.end();
+      return [rows, uniforms];
+    },
+  });
+  return targets;
+}
