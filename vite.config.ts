@@ -15,8 +15,9 @@ export default defineConfig(({ mode }) => ({
           emptyOutDir: true,
           target: 'es2022',
           minify: false,
-          lib: { entry: 'src/index.ts', formats: ['es'], fileName: () => 'index.js' },
-          rollupOptions: { external: ['webgpu'] },
+          // Two entry points: the library, and `webgpu-gradient/tfjs` (TensorFlow.js ops), sharing chunks.
+          lib: { entry: { index: 'src/index.ts', tfjs: 'src/tfjs.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
+          rollupOptions: { external: ['webgpu', /^@tensorflow\//] },
         },
   test: {
     include: ['test/**/*.test.ts'],

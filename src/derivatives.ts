@@ -191,6 +191,27 @@ export function hessianProgram(info: DataInfo, options: DerivativeOptions | unde
 }
 
 /**
+ * The gradient as a program (one output per selected axis, each cpuGradient's own operator along it):
+ * every option family of cpuGradient but gaps, grids and Sobel/Scharr.
+ */
+export function gradientProgram(info: DataInfo, options: GradientOptions | undefined, extraKeys: readonly string[] = []): Program {
+  const o = options ?? {};
+  for (const key of ['invalid', 'mask', 'coordinates', 'sphere', 'operator'] as const) {
+    if (o[key] !== undefined) throw new GradientError('invalid-option', `${key}: ${describe(o[key])} is not available for adjoints`);
+  }
+  const plan = makePlan(info, o, extraKeys);
+  return { plan, inputs: 1, outputs: plan.axes.map((axis) => [{ component: 0, factors: [{ axis, op: gradientOperator(axis, plan) }] }]) };
+}
+
+/** The adjoint of a one-input program: output o's terms transposed, applied to component o, summed into one output. */
+export function adjointOf(forward: Program): Program {
+  const terms = forward.outputs.flatMap((list, c) =>
+    list.map((t) => ({ component: c, factors: t.factors.map((f) => ({ axis: f.axis, op: transpose(f.op) })) })),
+  );
+  return { plan: forward.plan, inputs: forward.outputs.length, outputs: [terms] };
+}
+
+/**
  * The adjoint Σ_k A_kᵀ v_k of a gradient (A_k along selected axis k, every option family of cpuGradient
  * but gaps and grids), or with `derivatives`, Σ_o D_oᵀ v_o: one output of the data's length.
  */
@@ -201,32 +222,13 @@ export function adjointProgram(
   extraKeys: readonly string[] = [],
 ): Program {
   const o = options ?? {};
-  if (o.derivatives !== undefined) {
-    const forward = derivativesProgram(info, o, extraKeys);
-    if (count !== forward.outputs.length) {
-      throw new GradientError(
-        'invalid-data',
-        `components: ${count} arrays given for ${forward.outputs.length} derivatives (one per multi-index)`,
-      );
-    }
-    const terms = forward.outputs.map(([t], c) => ({
-      component: c,
-      factors: t.factors.map((f) => ({ axis: f.axis, op: transpose(f.op) })),
-    }));
-    return { plan: forward.plan, inputs: count, outputs: [terms] };
+  const forward =
+    o.derivatives !== undefined ? derivativesProgram(info, o, extraKeys) : gradientProgram(info, o as GradientOptions, extraKeys);
+  if (count !== forward.outputs.length) {
+    const what = o.derivatives !== undefined ? 'derivatives (one per multi-index)' : 'selected axes (one per selected axis)';
+    throw new GradientError('invalid-data', `components: ${count} arrays given for ${forward.outputs.length} ${what}`);
   }
-  for (const key of ['invalid', 'mask', 'coordinates', 'sphere', 'operator'] as const) {
-    if (o[key] !== undefined) throw new GradientError('invalid-option', `${key}: ${describe(o[key])} is not available for adjoints`);
-  }
-  const plan = makePlan(info, o as GradientOptions, extraKeys);
-  if (count !== plan.axes.length) {
-    throw new GradientError(
-      'invalid-data',
-      `components: ${count} arrays given but ${plan.axes.length} axes are selected (one per selected axis)`,
-    );
-  }
-  const terms = plan.axes.map((axis, k) => ({ component: k, factors: [{ axis, op: transpose(gradientOperator(axis, plan)) }] }));
-  return { plan, inputs: count, outputs: [terms] };
+  return adjointOf(forward);
 }
 
 /** Positions of the points of an axis: x_j from the steps (x_0 = 0), and periodic continuations past either end. */

@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { runProgram } from './cpu/derivatives.js';
+import type { DataInfo } from './data.js';
+import { adjointOf, type DerivativeOptions, derivativesProgram, gradientProgram, hessianIndices, type Program } from './derivatives.js';
+import { GradientError } from './errors.js';
+import { BufferUsage, ShaderStage } from './gpu/flags.js';
+import { TABLE_SHADER } from './gpu/shaders.js';
+import { ceilTo, foldGrid } from './gpu/steps.js';
+import { packProgram } from './gpu/table.js';
+import { tableParams } from './gpu/uniforms.js';
+import type { GradientOptions } from './types.js';
+
+/**
+ * `webgpu-gradient/tfjs`: spatial derivatives as TensorFlow.js ops you can differentiate through. A tensor
+ * in, tensors out; `tf.grad` and optimizers see them as ordinary ops (tf.customGrad), the backward pass being
+ * the adjoint (the transpose of the same operator). On tfjs's `webgpu` backend the data stays on the GPU:
+ * the tensor's buffer (`dataToGPU`) is read by this library's banded-operator kernel (shaders/table.wgsl) on
+ * tfjs's own device, writing into a buffer tfjs owns; on other backends the float64 CPU reference runs on
+ * the tensor's values.
+ */
+
+/** gpuGradient's options, less the shape (the tensor's) and what has no adjoint (gaps, grids, Sobel/Scharr). */
+export type TfGradientOptions = Omit<GradientOptions, 'shape' | 'invalid' | 'mask' | 'coordinates' | 'sphere' | 'operator'>;
+/** gpuDerivatives' options, less the shape. */
+export type TfDerivativeOptions = Omit<DerivativeOptions, 'shape'>;
+
+/** One tensor per selected axis: numpy.gradient of `x` (float32), differentiable. */
+export function tfGradient(x: tf.Tensor, options?: TfGradientOptions): tf.Tensor[] {
+  return tf.unstack(differentiable(x, gradientProgram(infoOf(x), options as GradientOptions)));
+}
+
+/** One tensor per multi-index of `derivatives` (gpuDerivatives' contract), differentiable. */
+export function tfDerivatives(x: tf.Tensor, options: TfDerivativeOptions): tf.Tensor[] {
+  return tf.unstack(differentiable(x, derivativesProgram(infoOf(x), options)));
+}
+
+/** The d(d+1)/2 second partials (i ≤ j, row-major), differentiable. */
+export function tfHessian(x: tf.Tensor, options?: Omit<TfDerivativeOptions, 'derivatives'>): tf.Tensor[] {
+  const d = options?.axis === undefined ? x.rank : typeof options.axis === 'number' ? 1 : options.axis.length;
+  return tfDerivatives(x, { ...options, derivatives: hessianIndices(d) });
+}
+
+function infoOf(x: tf.Tensor): DataInfo {
+  if (!(x instanceof tf.Tensor)) throw new GradientError('invalid-data', 'x: must be a tf.Tensor');
+  if (x.dtype !== 'float32') throw new GradientError('invalid-data', `x: a ${x.dtype} tensor; cast it to float32 first (tf.cast)`);
+  return { length: x.size, kind: 'float32', shape: x.shape };
+}
+
+/** The program's outputs stacked along a new first axis, with the adjoint as its gradient. */
+function differentiable(x: tf.Tensor, forward: Program): tf.Tensor {
+  const backward = adjointOf(forward);
+  const op = tf.customGrad((input, _save) => ({
+    value: apply(forward, input as tf.Tensor, [forward.outputs.length, ...x.shape]),
+    gradFunc: (dy) => [apply(backward, dy as tf.Tensor, x.shape)],
+  }));
+  return op(x) as tf.Tensor;
+}
+
+/** A program on a tensor holding its inputs stacked along the first axis (or one input), into a tensor of `shape`. */
+function apply(program: Program, t: tf.Tensor, shape: number[]): tf.Tensor {
+  const backend = tf.backend() as unknown as { device?: GPUDevice };
+  if (tf.getBackend() === 'webgpu' && backend.device) return applyOnGpu(backend.device, program, t, shape);
+  const N = program.plan.size;
+  const values = t.dataSync() as Float32Array;
+  const inputs = Array.from({ length: program.inputs }, (_, c) => values.subarray(c * N, (c + 1) * N));
+  const results = runProgram(program, inputs);
+  const out = new Float32Array(results.length * N);
+  results.forEach((r, k) => out.set(r, k * N));
+  return tf.tensor(out, shape, 'float32');
+}
+
+/** The kernel of a device: one pipeline, compiled synchronously (tf.customGrad's functions are synchronous). */
+const pipelines = new WeakMap<GPUDevice, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+
+function pipelineOf(device: GPUDevice) {
+  let entry = pipelines.get(device);
+  if (!entry) {
+    const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
+    const layout = device.createBindGroupLayout({
+      label: 'webgpu-gradient tfjs',
+      entries: [
+        { binding: 0, ...storage('read-only-storage') },
+        { binding: 1, ...storage('read-only-storage') },
+        { binding: 2, ...storage('uniform') },
+        { binding: 3, ...storage('storage') },
+      ],
+    });
+    const module = device.createShaderModule({ label: 'webgpu-gradient table', code: TABLE_SHADER });
+    const pipeline = device.createComputePipeline({
+      label: 'webgpu-gradient tfjs table',
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'table_main', constants: { WG: WORKGROUP } },
+    });
+    entry = { pipeline, layout };
+    pipelines.set(device, entry);
+  }
+  return entry;
+}
+
+const WORKGROUP = 64;
+
+/**
+ * On tfjs's device: the input tensor's buffer (`dataToGPU`) and an output tensor's (tf.zeros, `dataToGPU`:
+ * a buffer from tfjs's pool that tfjs owns and frees), the program's rows in a small buffer of its own.
+ * tfjs submits its pending work in `dataToGPU`, so the kernel runs after whatever made the input.
+ */
+function applyOnGpu(device: GPUDevice, program: Program, t: tf.Tensor, shape: number[]): tf.Tensor {
+  const N = program.plan.size;
+  const { pipeline, layout } = pipelineOf(device);
+  // dataToGPU needs the data on the GPU: a tensor made from host values is uploaded first (the backend's own
+  // uploadToGPU, which every GPU kernel of it calls on its inputs).
+  const upload = (tf.backend() as unknown as { uploadToGPU?: (dataId: unknown) => void }).uploadToGPU?.bind(tf.backend());
+  upload?.(t.dataId);
+  const input = t.dataToGPU();
+  const zeros = tf.zeros(shape, 'float32');
+  upload?.(zeros.dataId);
+  const output = zeros.dataToGPU();
+  zeros.dispose();
+  const table = packProgram(program);
+  const rows = device.createBuffer({
+    label: 'webgpu-gradient tfjs rows',
+    size: ceilTo(table.byteLength, 16),
+    usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(rows, 0, table);
+  const uniforms = device.createBuffer({
+    label: 'webgpu-gradient tfjs params',
+    size: 16,
+    usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(uniforms, 0, tableParams(0, N, N, N));
+  const encoder = device.createCommandEncoder({ label: 'webgpu-gradient tfjs' });
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(
+    0,
+    device.createBindGroup({
+      layout,
+      entries: [
+        { binding: 0, resource: { buffer: input.buffer! } },
+        { binding: 1, resource: { buffer: rows } },
+        { binding: 2, resource: { buffer: uniforms } },
+        { binding: 3, resource: { buffer: output.buffer! } },
+      ],
+    }),
+  );
+  pass.dispatchWorkgroups(...foldGrid(Math.ceil(N / WORKGROUP), device.limits.maxComputeWorkgroupsPerDimension));
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  input.tensorRef.dispose();
+  rows.destroy();
+  uniforms.destroy();
+  return output.tensorRef;
+}

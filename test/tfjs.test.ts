@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import type { Browser } from 'puppeteer';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpuGradient, cpuGradientAdjoint } from '../src/index';
+import { DERIVATIVES, OPTIONS, SHAPE, type TfjsReport } from './browser/tfjs-cases';
+import { f32Violation } from './helpers/bounds';
+import { launchBrowser } from './helpers/browsers';
+
+// webgpu-gradient/tfjs with the real TensorFlow.js packages in headless Chromium (test/browser/tfjs.ts), on
+// tfjs's webgpu backend and its cpu backend.
+let vite: ViteDevServer;
+let browser: Browser;
+let report: TfjsReport;
+
+beforeAll(async () => {
+  vite = await createServer({ configFile: resolve('vite.config.ts'), server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
+  await vite.listen();
+  const { port } = vite.httpServer!.address() as { port: number };
+  browser = await launchBrowser('chromium');
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
+  await page.goto(`http://127.0.0.1:${port}/test/browser/tfjs.html`);
+  await page.waitForFunction('window.__tfjs !== undefined', { timeout: 240_000 });
+  report = (await page.evaluate('window.__tfjs')) as TfjsReport;
+  report.errors.push(...errors);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await vite?.close();
+});
+
+describe('webgpu-gradient/tfjs in headless Chromium', () => {
+  it('ran on the webgpu and cpu backends without errors', () => {
+    expect(report.errors).toEqual([]);
+    expect(report.runs.map((r) => r.backend)).toEqual(['webgpu', 'cpu']);
+  });
+
+  for (const backend of ['webgpu', 'cpu']) {
+    describe(backend, () => {
+      const runOf = () => report.runs.find((r) => r.backend === backend)!;
+
+      it('tfGradient is gpuGradient: one tensor per axis, cpuGradient within the float32 bound', () => {
+        const r = runOf();
+        const ref = cpuGradient(r.x, { ...OPTIONS, shape: SHAPE });
+        ref.forEach((want, k) => expect(f32Violation(r.forward[k], want, 0.5, 0.5, 16), `axis ${k}`).toBeNull());
+      });
+
+      it('tf.grad of Σ w·gradient(x) is the adjoint of w (cpuGradientAdjoint)', () => {
+        const r = runOf();
+        const want = cpuGradientAdjoint(r.w, { ...OPTIONS, shape: SHAPE });
+        expect(f32Violation(r.gradOfLinear, want, 0.5, 0.5, 32)).toBeNull();
+      });
+
+      it('tf.grad through tfDerivatives is the derivatives adjoint; tfHessian gives three tensors', () => {
+        const r = runOf();
+        const want = cpuGradientAdjoint(r.derivativeWeights, { ...DERIVATIVES, shape: SHAPE });
+        expect(f32Violation(r.gradOfDerivatives, want, 0.5, 0.25, 256)).toBeNull();
+        expect(r.hessianCount).toBe(3);
+      });
+
+      it('tf.grad of a non-linear loss (smoothed total variation) matches central finite differences', () => {
+        for (const { index, autodiff, numeric } of runOf().finiteDifference) {
+          expect(Math.abs(autodiff - numeric), `at ${index}: ${autodiff} vs ${numeric}`).toBeLessThan(2e-2 * (1 + Math.abs(numeric)));
+        }
+      });
+    });
+  }
+
+  it('on the webgpu backend the forward and backward passes read nothing back (no map)', () => {
+    expect(report.runs.find((r) => r.backend === 'webgpu')!.maps).toBe(0);
+  });
+});
