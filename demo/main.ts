@@ -1,4 +1,5 @@
 import { chooseBackend } from './backend';
+import { denoisePanel } from './panels/denoise';
 import { fieldPanel } from './panels/field';
 import { imagePanel } from './panels/image';
 import { canPresentWebGPU, livePanel } from './panels/live';
@@ -39,6 +40,7 @@ await runPanel('tutorial', (root) => tutorialPanel(root, backend));
 await runPanel('field', (root) => fieldPanel(root, backend));
 await runPanel('image', (root) => imagePanel(root, backend));
 await runPanel('sphere', (root) => spherePanel(root, backend));
+await runPanel('denoise', (root) => denoisePanel(root, backend));
 await runPanel('speed', (root) => speedPanel(root, backend));
 // Last: its frames keep running, and the other panels' readbacks would blur its count of maps per frame.
 await runPanel('live', (root) => livePanel(root, backend, presents));

@@ -118,7 +118,7 @@ async function checkLive(page: Page, label: string, minLit = 0.01) {
 
 async function checkPanels(page: Page) {
   const states = await page.$$eval('section.panel', (s) => s.map((e) => `${e.id}:${(e as HTMLElement).dataset.state}`));
-  expect(states).toEqual(['tutorial:done', 'field:done', 'image:done', 'sphere:done', 'speed:done', 'live:done']);
+  expect(states).toEqual(['tutorial:done', 'field:done', 'image:done', 'sphere:done', 'denoise:done', 'speed:done', 'live:done']);
   const tutorial = await text(page, '#tutorial tbody');
   expect(tutorial).toContain('5, 6, 8, 10, 11');
   expect(tutorial).toContain('4, 6, 8, 10, 12');
@@ -133,6 +133,11 @@ async function checkPanels(page: Page) {
   const [, errV, errD] = /vorticity (\S+), divergence (\S+) \(/.exec(sphere) ?? [];
   expect(Number(errV), sphere).toBeLessThan(0.01);
   expect(Number(errD), sphere).toBeLessThan(0.01);
+  // Denoising: the loss falls and the image gets closer to the clean one by at least 3 dB.
+  const denoise = await text(page, '#denoise .message');
+  const [, before, after] = /PSNR against the clean image (\S+) dB → (\S+) dB/.exec(denoise) ?? [];
+  expect(Number(after) - Number(before), denoise).toBeGreaterThan(3);
+  for (const k of [1, 2]) expect(await nonBlank(page, `#denoise figure:nth-child(${k}) canvas`)).toBeGreaterThan(0.2);
   // Every timing is a real number (Firefox's coarse clock once gave 0.0 ms and Infinity GB/s).
   expect(await text(page, '#speed tbody')).toMatch(/\d+\.\d+ ms/);
   expect(await text(page, '#speed tbody')).not.toMatch(/Infinity|NaN| 0\.00 ms/);
