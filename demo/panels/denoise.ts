@@ -25,10 +25,17 @@ export async function denoisePanel(root: HTMLElement, backend: Backend): Promise
   }
   // Seeded Gaussian noise (Box–Muller), σ = 0.12.
   let s = 12345;
-  const uniform = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const uniform = () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return (s + 0.5) / 2 ** 32;
+  };
   const noisy = clean.map((v) => v + 0.12 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
   const wanted = backend.kind === 'gpu' ? 'webgpu' : 'cpu';
-  const used = (await tf.setBackend(wanted).catch(() => false)) ? wanted : (await tf.setBackend('cpu'), 'cpu');
+  let used = wanted;
+  if (!(await tf.setBackend(wanted).catch(() => false))) {
+    await tf.setBackend('cpu');
+    used = 'cpu';
+  }
   await tf.ready();
   const f = tf.tensor(noisy, [n, n]);
   const u = tf.variable(f.clone());
