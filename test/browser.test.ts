@@ -95,6 +95,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.realms).toBe(1);
     expect(report.boundaries).toBe(BOUNDARY_SAMPLE.length);
     expect(report.grids).toBe(GRID_SAMPLE.length);
+    expect(report.derivatives).toBe(4);
     expect(report.views).toBe(2);
     // The real scijs ndarray package's views (transposed, flipped, 4-D) against numpy.
     expect(report.packageViews).toBe(7);

@@ -68,6 +68,7 @@ describe('other runtimes', () => {
       expect(report!.badInputs).toBeGreaterThan(40);
       expect(report!.boundaries).toBe(BOUNDARY_SAMPLE.length);
       expect(report!.grids).toBe(GRID_SAMPLE.length);
+      expect(report!.derivatives).toBe(4);
       expect(report!.views).toBe(2);
     },
     600_000,

@@ -59,6 +59,7 @@ run().then(
       boundaries: 0,
       views: 0,
       grids: 0,
+      derivatives: 0,
       packageViews: 0,
       ms: 0,
       failures: [`page threw: ${error?.stack ?? error}`],

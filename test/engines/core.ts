@@ -43,6 +43,8 @@ export interface CoreReport {
   views: number;
   /** A sample of the curvilinear and sphere fixtures (fixtures/grids.json): gradient, divergence and curl. */
   grids: number;
+  /** Derivatives of higher order and accuracy, the Hessian and adjoints against their CPU references. */
+  derivatives: number;
   /** Views made with the scijs `ndarray` package against numpy (the browser page only: test/browser/page.ts). */
   packageViews: number;
   failures: string[];
@@ -74,6 +76,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     boundaries: 0,
     views: 0,
     grids: 0,
+    derivatives: 0,
     packageViews: 0,
     failures: [],
     ms: 0,
@@ -220,6 +223,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   await boundaryChecks(lib, report);
   await viewChecks(lib, report);
   await gridChecks(lib, report);
+  await derivativeChecks(lib, report);
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
     const e = await gpuGradient(data as never, opts as never).then(
@@ -528,6 +532,43 @@ async function gridChecks(lib: typeof Library, report: CoreReport): Promise<void
       if (v) report.failures.push(`grids ${name} ${what}: ${JSON.stringify(v)}`);
     }
     report.grids++;
+  }
+}
+
+/** Derivatives (order 3 at accuracy 6 with coordinates, a mixed partial), the Hessian and two adjoints, GPU against CPU. */
+async function derivativeChecks(lib: typeof Library, report: CoreReport): Promise<void> {
+  const { gpuDerivatives, cpuDerivatives, gpuHessian, cpuHessian, gpuGradientAdjoint, cpuGradientAdjoint } = lib;
+  const r = rng(31);
+  const shape = [24, 21];
+  const size = 24 * 21;
+  const f = Float32Array.from({ length: size }, () => r() * 2 - 1);
+  const x = Array.from({ length: 24 }, (_, i) => 0.5 * i + 0.1 * Math.sin(i));
+  const cases: [string, ArrayLike<number>[], Float64Array[], number][] = [];
+  const o = {
+    shape,
+    spacing: [x, 0.5],
+    accuracy: 6 as const,
+    derivatives: [
+      [3, 0],
+      [1, 1],
+    ],
+  };
+  cases.push(['derivatives', await gpuDerivatives(f, o), cpuDerivatives(f, o), 4096]);
+  const h = { shape, spacing: [0.5, 0.5], accuracy: 4 as const, boundary: ['mirror', 'periodic'] as const };
+  cases.push(['Hessian', await gpuHessian(f, h), cpuHessian(f, h), 1024]);
+  const v = [0, 1].map(() => Float32Array.from({ length: size }, () => r() - 0.5));
+  for (const a of [
+    { shape, edgeOrder: 2 as const, spacing: [x, 1] },
+    { shape, boundary: ['periodic', ['reflect', 'constant']] as const, accuracy: 4 as const },
+  ]) {
+    cases.push([`adjoint ${JSON.stringify(a.boundary ?? a.edgeOrder)}`, [await gpuGradientAdjoint(v, a)], [cpuGradientAdjoint(v, a)], 64]);
+  }
+  for (const [what, got, want, k] of cases) {
+    want.forEach((w, j) => {
+      const bad = f32Violation(got[j], w, 1, 0.4, k);
+      if (bad) report.failures.push(`derivatives ${what} ${j}: ${JSON.stringify(bad)}`);
+    });
+    report.derivatives++;
   }
 }
 
