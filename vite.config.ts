@@ -17,7 +17,15 @@ export default defineConfig(({ mode }) => ({
           minify: false,
           // Two entry points: the library, and `webgpu-gradient/tfjs` (TensorFlow.js ops), sharing chunks.
           lib: { entry: { index: 'src/index.ts', tfjs: 'src/tfjs.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
-          rollupOptions: { external: ['webgpu', /^@tensorflow\//] },
+          // The code both entries use is one chunk, dist/core.js, which index.js re-exports from.
+          rollupOptions: {
+            external: ['webgpu', /^@tensorflow\//],
+            output: {
+              chunkFileNames: '[name].js',
+              manualChunks: (id: string) =>
+                /[\\/]src[\\/](?!index\.ts$|tfjs\.ts$)/.test(id) || /[\\/]shaders[\\/]/.test(id) ? 'core' : undefined,
+            },
+          },
         },
   test: {
     include: ['test/**/*.test.ts'],

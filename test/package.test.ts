@@ -15,9 +15,15 @@ describe('the built package', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
     expect(pkg.exports['.'].import).toBe('./dist/index.js');
     expect(pkg.types).toBe('./dist/index.d.ts');
-    const js = readFileSync('dist/index.js', 'utf8');
-    expect(js).toContain('fn main_vec4'); // WGSL inlined
+    expect(pkg.exports['./tfjs'].import).toBe('./dist/tfjs.js');
+    expect(existsSync('dist/tfjs.d.ts')).toBe(true);
+    // index.js and tfjs.js share dist/core.js, which holds the WGSL (inlined, nothing fetched at run time).
+    const js = ['dist/index.js', 'dist/core.js'].map((f) => readFileSync(f, 'utf8')).join('\n');
+    expect(js).toContain('fn main_vec4');
+    expect(js).toContain('fn table_main');
     expect(js).not.toMatch(/from ['"]webgpu['"]/); // no static import of the optional peer
+    expect(js).not.toMatch(/from ['"]@tensorflow/); // tfjs is imported by dist/tfjs.js only
+    expect(readFileSync('dist/tfjs.js', 'utf8')).toMatch(/from ['"]@tensorflow\/tfjs-core['"]/);
   });
 
   it('imports in plain Node 20 where the webgpu package is not installed, and says so when asked for the GPU', () => {
