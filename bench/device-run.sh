@@ -5,7 +5,7 @@
 # kernel, copy floors and the peers' kernels.
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
-# STEPS picks steps (default: e2e peers-e2e latency frame half kernel views mapped peers; also peers-f16); KERNEL_SIZES
+# STEPS picks steps (default: e2e peers-e2e latency frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
 # limits the kernel's shapes and KERNEL_COMPARE names a build to time beside it. Node runs with transparent huge
 # pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
 set -u
@@ -21,7 +21,7 @@ fi
 # To try this script on a machine without a GPU: VK_ICD_OVERRIDE=/usr/lib/chromium/vk_swiftshader_icd.json
 [ -n "${VK_ICD_OVERRIDE:-}" ] && export VK_DRIVER_FILES=$VK_ICD_OVERRIDE
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-steps=" ${STEPS:-e2e peers-e2e latency frame half kernel views mapped peers} "
+steps=" ${STEPS:-e2e peers-e2e latency frame half kernel views derivatives mapped peers} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}
 compare=()
@@ -56,6 +56,10 @@ fi
 if want views; then
   timeout "${VIEWS_SECONDS:-60}" node bench/views.mjs --size 4096 --json "$out/views.json" > "$out/views.txt" 2>&1
   echo "bench/views.mjs exit $?" >> "$out/views.txt"
+fi
+if want derivatives; then
+  timeout "${DERIVATIVES_SECONDS:-90}" node bench/derivatives.mjs --size 4096 --json "$out/derivatives.json" > "$out/derivatives.txt" 2>&1
+  echo "bench/derivatives.mjs exit $?" >> "$out/derivatives.txt"
 fi
 if want mapped; then
   timeout "${MAPPED_SECONDS:-30}" node bench/mapped-copy.mjs --mib 256 > "$out/mapped.txt" 2>&1
