@@ -275,6 +275,17 @@ describe('derivatives, the Hessian and adjoints on the GPU', () => {
             const n = 30;
             const x = axisCoordinates(n, uneven, 0.25);
             const f = Float64Array.from(x, (v) => Math.sin(1.3 * v) + 0.2 * r());
+            // A polynomial of degree N − 1 (coefficients 1/e!): the GPU's result is its exact derivative up to
+            // float32 rounding at every point, edges included.
+            const N = centralPoints(m, p);
+            const factorial = (e: number): number => (e < 2 ? 1 : e * factorial(e - 1));
+            const poly = Float64Array.from(x, (v) => Array.from({ length: N }, (_, e) => v ** e / factorial(e)).reduce((a, b) => a + b, 0));
+            const exact = Float64Array.from(x, (v) =>
+              Array.from({ length: N }, (_, e) => powerDerivative(e, m, v) / factorial(e)).reduce((a, b) => a + b, 0),
+            );
+            const [onGpu] = await suite.ctx.derivatives(poly, { derivatives: [[m]], accuracy: p, spacing: uneven ? [x] : 0.25 });
+            const off = f32Violation(onGpu, exact, maxAbs(poly) * 2 ** (2 * m) * p, 0.25 ** m, 64);
+            if (off) throw new Error(`polynomial, m ${m} p ${p} uneven ${uneven}: ${JSON.stringify(off)}`);
             for (const boundary of ['edge', 'periodic', 'mirror', 'constant'] as const) {
               if (boundary === 'periodic' && uneven) continue;
               const o: DerivativeOptions = {
