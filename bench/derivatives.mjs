@@ -6,25 +6,14 @@
 //
 //   node bench/derivatives.mjs [--size 1024] [--trials 5] [--json FILE]
 import { writeFileSync } from 'node:fs';
-import { create, globals } from 'webgpu';
 import { cpuGradientAdjoint, cpuHessian, createGradient, describeAdapter } from '../dist/index.js';
+import { nodeDevice } from './node-device.mjs';
 
-Object.assign(globalThis, globals);
 const args = process.argv.slice(2);
 const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const N = Number(value('--size', 1024));
 const TRIALS = Number(value('--trials', 5));
-const gpu = create([]);
-// Held on globalThis: Dawn crashes if this object is collected while its device lives (bench/NOTES.md).
-globalThis.__webgpuGradientDawn = gpu;
-const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-if (!adapter) {
-  console.error('no WebGPU adapter');
-  process.exit(1);
-}
-const device = await adapter.requestDevice({
-  requiredLimits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
-});
+const { adapter, device } = await nodeDevice();
 const ctx = await createGradient({ device });
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const shape = [N, N];

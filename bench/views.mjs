@@ -5,27 +5,14 @@
 //
 //   node bench/views.mjs [--size 4096] [--trials 5] [--json FILE]
 import { writeFileSync } from 'node:fs';
-import { create, globals } from 'webgpu';
 import { cpuGradient, createGradient, describeAdapter } from '../dist/index.js';
+import { nodeDevice } from './node-device.mjs';
 
-Object.assign(globalThis, globals);
 const args = process.argv.slice(2);
 const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const N = Number(value('--size', 4096));
 const TRIALS = Number(value('--trials', 5));
-const gpu = create([]);
-// Dawn crashes (segfault, or a futex/mutex abort) if this object is collected while its device lives, and V8
-// collects a module constant that is never read again: measured on SwiftShader, the bench died at 256² once
-// the CPU was busy for 10 ms (computing a grid's metric terms). Held on globalThis for the whole run.
-globalThis.__webgpuGradientDawn = gpu;
-const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-if (!adapter) {
-  console.error('no WebGPU adapter');
-  process.exit(1);
-}
-const device = await adapter.requestDevice({
-  requiredLimits: { maxBufferSize: adapter.limits.maxBufferSize, maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize },
-});
+const { adapter, device } = await nodeDevice();
 const ctx = await createGradient({ device });
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const rows = [];

@@ -3,7 +3,8 @@ import { runProgram } from './cpu/derivatives.js';
 import type { DataInfo } from './data.js';
 import { adjointOf, type DerivativeOptions, derivativesProgram, gradientProgram, hessianIndices, type Program } from './derivatives.js';
 import { GradientError } from './errors.js';
-import { BufferUsage, ShaderStage } from './gpu/flags.js';
+import { BufferUsage } from './gpu/flags.js';
+import { KERNEL_LAYOUT_ENTRIES } from './gpu/pipelines.js';
 import { TABLE_SHADER } from './gpu/shaders.js';
 import { ceilTo, foldGrid } from './gpu/steps.js';
 import { packProgram } from './gpu/table.js';
@@ -75,16 +76,7 @@ const pipelines = new WeakMap<GPUDevice, { pipeline: GPUComputePipeline; layout:
 function pipelineOf(device: GPUDevice) {
   let entry = pipelines.get(device);
   if (!entry) {
-    const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
-    const layout = device.createBindGroupLayout({
-      label: 'webgpu-gradient tfjs',
-      entries: [
-        { binding: 0, ...storage('read-only-storage') },
-        { binding: 1, ...storage('read-only-storage') },
-        { binding: 2, ...storage('uniform') },
-        { binding: 3, ...storage('storage') },
-      ],
-    });
+    const layout = device.createBindGroupLayout({ label: 'webgpu-gradient tfjs', entries: KERNEL_LAYOUT_ENTRIES });
     const module = device.createShaderModule({ label: 'webgpu-gradient table', code: TABLE_SHADER });
     const pipeline = device.createComputePipeline({
       label: 'webgpu-gradient tfjs table',

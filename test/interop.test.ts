@@ -1,11 +1,8 @@
-import { resolve } from 'node:path';
-import type { Browser } from 'puppeteer';
-import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpuGradient } from '../src/index';
 import type { InteropReport } from './browser/interop';
 import { f32Violation, maxAbs } from './helpers/bounds';
-import { launchBrowser } from './helpers/browsers';
+import { pageReport } from './helpers/page-report';
 
 // The interop examples (examples/interop) with the real packages in headless Chromium: a GPU buffer from
 // TensorFlow.js's WebGPU backend and one from ONNX Runtime Web go through a prepared kernel and back into
@@ -13,27 +10,16 @@ import { launchBrowser } from './helpers/browsers';
 const H = 24,
   W = 36;
 
-let vite: ViteDevServer;
-let browser: Browser;
+let opened: { report: InteropReport; close(): Promise<void> } | undefined;
 let report: InteropReport;
 
 beforeAll(async () => {
-  vite = await createServer({ configFile: resolve('vite.config.ts'), server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-  await vite.listen();
-  const { port } = vite.httpServer!.address() as { port: number };
-  browser = await launchBrowser('chromium');
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
-  await page.goto(`http://127.0.0.1:${port}/test/browser/interop.html`);
-  await page.waitForFunction('window.__interop !== undefined', { timeout: 240_000 });
-  report = (await page.evaluate('window.__interop')) as InteropReport;
-  report.errors.push(...errors);
+  opened = await pageReport<InteropReport>('test/browser/interop.html', '__interop');
+  report = opened.report;
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await vite?.close();
+  await opened?.close();
 });
 
 /** The derivatives of an h×w field (as the framework computed it, in float32) checked against cpuGradient. */

@@ -1,35 +1,21 @@
-import { resolve } from 'node:path';
-import type { Browser } from 'puppeteer';
-import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpuGradient, cpuGradientAdjoint } from '../src/index';
 import { DERIVATIVES, OPTIONS, SHAPE, type TfjsReport } from './browser/tfjs-cases';
 import { f32Violation } from './helpers/bounds';
-import { launchBrowser } from './helpers/browsers';
+import { pageReport } from './helpers/page-report';
 
 // webgpu-gradient/tfjs with the real TensorFlow.js packages in headless Chromium (test/browser/tfjs.ts), on
 // tfjs's webgpu backend and its cpu backend.
-let vite: ViteDevServer;
-let browser: Browser;
+let opened: { report: TfjsReport; close(): Promise<void> } | undefined;
 let report: TfjsReport;
 
 beforeAll(async () => {
-  vite = await createServer({ configFile: resolve('vite.config.ts'), server: { host: '127.0.0.1', port: 0 }, logLevel: 'error' });
-  await vite.listen();
-  const { port } = vite.httpServer!.address() as { port: number };
-  browser = await launchBrowser('chromium');
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(`pageerror: ${(e as Error).message}`));
-  await page.goto(`http://127.0.0.1:${port}/test/browser/tfjs.html`);
-  await page.waitForFunction('window.__tfjs !== undefined', { timeout: 240_000 });
-  report = (await page.evaluate('window.__tfjs')) as TfjsReport;
-  report.errors.push(...errors);
+  opened = await pageReport<TfjsReport>('test/browser/tfjs.html', '__tfjs');
+  report = opened.report;
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await vite?.close();
+  await opened?.close();
 });
 
 describe('webgpu-gradient/tfjs in headless Chromium', () => {

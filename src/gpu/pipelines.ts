@@ -6,6 +6,16 @@ import { DRAW_SHADER, GATHER_SHADER, imageShader, type ModuleName, moduleName, s
 import { type GpuLimits, workgroupSize } from './steps.js';
 import type { KernelVariant } from './variant.js';
 
+const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
+
+/** The kernels' bindings (gradient.wgsl, table.wgsl): input, weights or program, uniforms, output. */
+export const KERNEL_LAYOUT_ENTRIES: GPUBindGroupLayoutEntry[] = [
+  { binding: 0, ...storage('read-only-storage') },
+  { binding: 1, ...storage('read-only-storage') },
+  { binding: 2, ...storage('uniform') },
+  { binding: 3, ...storage('storage') },
+];
+
 /**
  * One device's compiled shader modules and pipelines, built on first use and kept: a pipeline depends on
  * the input format and the kernel variant (override constants), never on the shape, so a new shape
@@ -27,16 +37,7 @@ export class PipelineCache {
     private readonly device: GPUDevice,
     private readonly limits: GpuLimits,
   ) {
-    const storage = (type: GPUBufferBindingType) => ({ visibility: ShaderStage.COMPUTE, buffer: { type } });
-    this.bindGroupLayout = device.createBindGroupLayout({
-      label: 'webgpu-gradient',
-      entries: [
-        { binding: 0, ...storage('read-only-storage') },
-        { binding: 1, ...storage('read-only-storage') },
-        { binding: 2, ...storage('uniform') },
-        { binding: 3, ...storage('storage') },
-      ],
-    });
+    this.bindGroupLayout = device.createBindGroupLayout({ label: 'webgpu-gradient', entries: KERNEL_LAYOUT_ENTRIES });
     this.pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.bindGroupLayout] });
   }
 
