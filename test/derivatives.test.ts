@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BufferUsage } from '../src/gpu/flags';
 import {
   cpuDerivatives,
   cpuGradient,
@@ -11,6 +12,7 @@ import {
   type GradientOptions,
 } from '../src/index';
 import { f32Violation, maxAbs } from './helpers/bounds';
+import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
 
@@ -380,6 +382,41 @@ describe('derivatives, the Hessian and adjoints on the GPU', () => {
     const w = [0, 1].map(() => Float32Array.from({ length: 1200 }, () => r() - 0.5));
     const bad = f32Violation(await suite.ctx.gradientAdjoint(w, od), cpuGradientAdjoint(w, od), 1, 0.25, 512);
     if (bad) throw new Error(`derivatives adjoint: ${JSON.stringify(bad)}`);
+  });
+
+  suite.gpuIt('prepared: the Hessian and an adjoint recorded into an encoder and an open pass, against the CPU', async ({ device }) => {
+    const r = rng(24);
+    const shape = [37, 29];
+    const size = 37 * 29;
+    const usage = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
+    const f = Float32Array.from({ length: size }, () => r() - 0.5);
+    const H = await suite.ctx.prepareDerivatives({ shape, hessian: true, accuracy: 4, spacing: [0.5, 0.7] });
+    const A = await suite.ctx.prepareDerivatives({ shape, adjoint: true, boundary: [['mirror', 'edge'], 'periodic'], edgeOrder: 2 });
+    const v = [0, 1].map(() => Float32Array.from({ length: size }, () => r() - 0.5));
+    const hin = device.createBuffer({ size: H.layout.inputBytes, usage });
+    device.queue.writeBuffer(hin, 0, f);
+    const hout = device.createBuffer({ size: H.layout.outputBytes, usage });
+    const ain = device.createBuffer({ size: A.layout.inputBytes, usage });
+    v.forEach((x, k) => device.queue.writeBuffer(ain, k * A.layout.slabBytes, x));
+    const aout = device.createBuffer({ size: A.layout.outputBytes, usage });
+    const encoder = device.createCommandEncoder();
+    H.encode(encoder, { input: hin, output: hout });
+    const pass = encoder.beginComputePass();
+    A.encode(pass, { input: ain, output: aout });
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    const wantH = cpuHessian(f, { shape, accuracy: 4, spacing: [0.5, 0.7] });
+    for (let k = 0; k < 3; k++) {
+      const bad = f32Violation(await readFloats(device, hout, k * H.layout.slabBytes, size), wantH[k], 1, 0.25, 256);
+      if (bad) throw new Error(`H${k}: ${JSON.stringify(bad)}`);
+    }
+    const wantA = cpuGradientAdjoint(v, { shape, boundary: [['mirror', 'edge'], 'periodic'], edgeOrder: 2 });
+    expect(f32Violation(await readFloats(device, aout, 0, size), wantA, 1, 0.5, 64)).toBeNull();
+    expect(() => H.encode(device.createCommandEncoder(), { input: hin, output: hin })).toThrow(/one buffer/);
+    H.destroy();
+    A.destroy();
+    expect(() => H.encode(device.createCommandEncoder(), { input: hin, output: hout })).toThrow(/destroyed/);
+    for (const b of [hin, hout, ain, aout]) b.destroy();
   });
 
   suite.gpuIt('the one-call functions refuse bad input before any GPU work', async ({ device }) => {

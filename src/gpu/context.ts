@@ -17,7 +17,16 @@ import { disposable, type PreparedKernel, prepareKernel } from './prepared.js';
 import { type HostRequest, hostRequest } from './request.js';
 import { scoped } from './scopes.js';
 import type { GpuLimits } from './steps.js';
-import { adjointRequest, derivativesRequest, hessianRequest, type ProgramRequest, programCall } from './table.js';
+import {
+  adjointRequest,
+  derivativesRequest,
+  hessianRequest,
+  type PrepareDerivativesOptions,
+  type PreparedDerivatives,
+  type ProgramRequest,
+  prepareDerivatives,
+  programCall,
+} from './table.js';
 import { Transfer, type TransferStats } from './transfer.js';
 
 /** Options of the host-array methods (`gradient`, `magnitude`, …): the plan's options, `out` and `outputType`. */
@@ -192,6 +201,14 @@ export class GradientContext {
   /** Σ_k A_kᵀ v_k, the gradient's adjoint (or with `derivatives`, theirs), in one pass (cpuGradientAdjoint is the reference). */
   async gradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: AdjointOptions): Promise<Float32Array> {
     return (await this.runProgram(adjointRequest(components, options)))[0];
+  }
+
+  /**
+   * Derivatives, the Hessian (`hessian: true`) or an adjoint (`adjoint: true`) prepared for one shape: `encode`
+   * records one dispatch synchronously, reading a float32 GPU buffer and writing the outputs stacked in one.
+   */
+  async prepareDerivatives(options: PrepareDerivativesOptions): Promise<PreparedDerivatives> {
+    return this.tracked((rt, forget) => prepareDerivatives(rt, options, forget));
   }
 
   /**

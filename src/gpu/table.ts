@@ -12,8 +12,9 @@ import { GradientError } from '../errors.js';
 import { forEachAddress, type StridedView } from '../view.js';
 import { BufferUsage } from './flags.js';
 import { arrangeOutputs } from './layout.js';
-import type { HostRuntime } from './parts.js';
-import { ceilTo, foldGrid, workgroupSize } from './steps.js';
+import type { HostRuntime, PrepareRuntime } from './parts.js';
+import { guarded } from './scopes.js';
+import { ceilTo, foldGrid, slabAlignment, workgroupSize } from './steps.js';
 import { tableParams } from './uniforms.js';
 
 /**
@@ -161,4 +162,158 @@ export async function programCall(rt: HostRuntime, request: ProgramRequest): Pro
     },
   });
   return targets;
+}
+
+/** Options of `prepareDerivatives`: the shape, and derivatives (`derivatives`), the Hessian (`hessian: true`) or an adjoint (`adjoint: true`). */
+export interface PrepareDerivativesOptions extends AdjointOptions {
+  shape: readonly number[];
+  /** The d(d+1)/2 second partials instead of `derivatives`. */
+  hessian?: boolean;
+  /** The adjoint of the gradient (or, with `derivatives`, of those): components stacked in `input`. */
+  adjoint?: boolean;
+}
+
+/**
+ * Derivatives, the Hessian or an adjoint prepared for one shape on a context's device: the program's rows
+ * and uniforms written once into buffers it owns, so `encode` records one dispatch synchronously into an
+ * encoder or an open pass — float32 input (components stacked `layout.slabBytes` apart for an adjoint)
+ * and outputs stacked `layout.slabBytes` apart in one buffer.
+ */
+export class PreparedDerivatives {
+  private destroyed = false;
+
+  /** @internal Made by GradientContext.prepareDerivatives. */
+  constructor(
+    private readonly parts: {
+      readonly device: GPUDevice;
+      readonly layout: GPUBindGroupLayout;
+      readonly pipeline: GPUComputePipeline;
+      readonly rows: GPUBuffer;
+      readonly uniforms: GPUBuffer;
+      readonly grid: [number, number, number];
+      readonly inputBytes: number;
+      readonly outputBytes: number;
+      readonly forget: () => void;
+    },
+    /** Bytes between stacked components and between stacked outputs, and the buffers' sizes. */
+    readonly layout: { readonly slabBytes: number; readonly inputBytes: number; readonly outputBytes: number; readonly outputs: number },
+  ) {}
+
+  /** Records the dispatch into a command encoder (in a pass of its own) or an open compute pass. */
+  encode(target: GPUCommandEncoder | GPUComputePassEncoder, buffers: { input: GPUBuffer; output: GPUBuffer }): void {
+    if (this.destroyed) throw new GradientError('destroyed', 'this prepared kernel was destroyed; prepare a new one');
+    const p = this.parts;
+    if (!buffers || typeof buffers !== 'object') throw new GradientError('invalid-buffer', 'buffers: must be { input, output }');
+    if (buffers.input === buffers.output)
+      throw new GradientError('invalid-buffer', 'input and output are one buffer (the stencils read what an output would overwrite)');
+    for (const [name, buffer, bytes] of [
+      ['input', buffers?.input, p.inputBytes],
+      ['output', buffers?.output, p.outputBytes],
+    ] as const) {
+      if (!buffer || typeof (buffer as GPUBuffer).size !== 'number' || !((buffer as GPUBuffer).usage & BufferUsage.STORAGE)) {
+        throw new GradientError('invalid-buffer', `${name}: must be a GPUBuffer with STORAGE usage`);
+      }
+      if ((buffer as GPUBuffer).size < bytes)
+        throw new GradientError('invalid-buffer', `${name}: ${(buffer as GPUBuffer).size} bytes, but ${bytes} are needed`);
+    }
+    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
+    const pass = isPass
+      ? (target as GPUComputePassEncoder)
+      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient table' });
+    pass.setPipeline(p.pipeline);
+    pass.setBindGroup(
+      0,
+      p.device.createBindGroup({
+        layout: p.layout,
+        entries: [
+          { binding: 0, resource: { buffer: buffers.input, offset: 0, size: p.inputBytes } },
+          { binding: 1, resource: { buffer: p.rows } },
+          { binding: 2, resource: { buffer: p.uniforms } },
+          { binding: 3, resource: { buffer: buffers.output, offset: 0, size: p.outputBytes } },
+        ],
+      }),
+    );
+    pass.dispatchWorkgroups(...p.grid);
+    if (!isPass) pass.end();
+  }
+
+  /** Destroys the buffers it owns; later encodes are refused. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.parts.forget();
+    this.parts.rows.destroy();
+    this.parts.uniforms.destroy();
+  }
+}
+
+/** Checks the options, builds the program and writes its rows and uniforms into buffers the kernel owns. */
+export async function prepareDerivatives(
+  rt: PrepareRuntime,
+  options: PrepareDerivativesOptions,
+  forget: (kernel: PreparedDerivatives) => void,
+): Promise<PreparedDerivatives> {
+  if (!options || typeof options !== 'object' || !Array.isArray(options.shape)) {
+    throw new GradientError('invalid-shape', 'shape: is required by prepareDerivatives (the GPU buffer does not know it)');
+  }
+  const { hessian, adjoint, ...rest } = options;
+  const size = options.shape.reduce((a, b) => a * b, 1);
+  const info = { length: size, kind: 'float32' as const };
+  let program: Program;
+  if (adjoint) {
+    const count =
+      rest.derivatives !== undefined
+        ? rest.derivatives.length
+        : rest.axis === undefined
+          ? options.shape.length
+          : typeof rest.axis === 'number'
+            ? 1
+            : rest.axis.length;
+    program = adjointProgram(info, count, rest);
+  } else program = hessian ? hessianProgram(info, rest) : derivativesProgram(info, rest);
+  const N = program.plan.size;
+  const slab = ceilTo(Math.max(N, 1), slabAlignment(rt.limits));
+  const inputBytes = ceilTo(program.inputs * slab * 4, 16);
+  const outputBytes = ceilTo(program.outputs.length * slab * 4, 16);
+  const table = packProgram(program);
+  const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
+  if (Math.max(inputBytes, outputBytes, table.byteLength) > binding) {
+    throw new GradientError('too-large', `prepareDerivatives: inputs, outputs and operators must each fit one binding (${binding} bytes)`);
+  }
+  rt.life.checkUsable();
+  const pipeline = await rt.pipelines.tablePipeline().catch((error) => {
+    throw rt.life.translate(error);
+  });
+  const wg = workgroupSize(rt.limits);
+  const owned = await guarded(rt.device, () => {
+    const rows = rt.device.createBuffer({
+      label: 'webgpu-gradient rows',
+      size: ceilTo(table.byteLength, 16),
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
+    });
+    rt.device.queue.writeBuffer(rows, 0, table);
+    const uniforms = rt.device.createBuffer({
+      label: 'webgpu-gradient uniforms',
+      size: 16,
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    });
+    rt.device.queue.writeBuffer(uniforms, 0, tableParams(0, N, slab, slab));
+    return { rows, uniforms };
+  }).catch((error) => {
+    throw rt.life.translate(error);
+  });
+  const kernel: PreparedDerivatives = new PreparedDerivatives(
+    {
+      device: rt.device,
+      layout: rt.pipelines.bindGroupLayout,
+      pipeline,
+      ...owned,
+      grid: foldGrid(Math.ceil(N / wg), rt.limits.maxComputeWorkgroupsPerDimension),
+      inputBytes,
+      outputBytes,
+      forget: () => forget(kernel),
+    },
+    { slabBytes: slab * 4, inputBytes, outputBytes, outputs: program.outputs.length },
+  );
+  return kernel;
 }
