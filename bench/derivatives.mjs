@@ -7,6 +7,7 @@
 //   node bench/derivatives.mjs [--size 1024] [--trials 5] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { cpuGradientAdjoint, cpuHessian, createGradient, describeAdapter } from '../dist/index.js';
+import { gpuTiming } from './gpu-timing.js';
 import { nodeDevice } from './node-device.mjs';
 
 const args = process.argv.slice(2);
@@ -51,10 +52,40 @@ if (N <= 1024) {
   checked = `max sampled relative error ${worst.toExponential(2)}`;
 }
 const row = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, median(xs)]));
+// Kernels alone, on GPU buffers, queued back to back: the gradient (prepare), the Hessian and the adjoint
+// (prepareDerivatives), and copies of the bytes each must move (the floor: a copy of B bytes reads and
+// writes B; the gradient moves 3N floats, the 2-D Hessian 4N, the adjoint 3N).
+const cpuAdapter = /swiftshader|llvmpipe|lavapipe/i.test(describeAdapter(adapter));
+const { timeQueued } = gpuTiming(device, { cpuAdapter, hasTimestamps: false, R: cpuAdapter ? 3 : 50, TRIALS: cpuAdapter ? 2 : 5 });
+const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+const gradientKernel = await ctx.prepare({ shape });
+const hessianKernel = await ctx.prepareDerivatives({ shape, hessian: true });
+const adjointKernel = await ctx.prepareDerivatives({ shape, adjoint: true });
+const big = Math.max(hessianKernel.layout.outputBytes, adjointKernel.layout.inputBytes, gradientKernel.outputLayout.totalBytes);
+const input = device.createBuffer({ size: big, usage });
+const output = device.createBuffer({ size: big, usage });
+const copyOf = (floats) => (enc) => enc.copyBufferToBuffer(input, 0, output, 0, Math.ceil((floats * 4) / 2 / 16) * 16);
+const kernel = {
+  gradient: await timeQueued((enc) => gradientKernel.encode(enc, { input, output })),
+  hessian: await timeQueued((enc) => hessianKernel.encode(enc, { input, output })),
+  adjoint: await timeQueued((enc) => adjointKernel.encode(enc, { input, output })),
+  copy3N: await timeQueued(copyOf(3 * N * N)),
+  copy4N: await timeQueued(copyOf(4 * N * N)),
+};
 console.log(`adapter: ${describeAdapter(adapter)}; ${N}x${N}, ${TRIALS} trials; ${checked}`);
 console.log(
   `gradient ${row.gradient.toFixed(1)} ms, Hessian ${row.hessian.toFixed(1)} ms (${(row.hessian / row.gradient).toFixed(2)}x), adjoint ${row.adjoint.toFixed(1)} ms (${(row.adjoint / row.gradient).toFixed(2)}x)`,
 );
+const ms = (x) => (x * 1e3).toFixed(3);
+console.log(
+  `kernels: gradient ${ms(kernel.gradient)} ms (${(kernel.gradient / kernel.copy3N).toFixed(2)}x its copy floor), ` +
+    `Hessian ${ms(kernel.hessian)} ms (${(kernel.hessian / kernel.copy4N).toFixed(2)}x its copy floor), ` +
+    `adjoint ${ms(kernel.adjoint)} ms (${(kernel.adjoint / kernel.gradient).toFixed(2)}x the gradient kernel)`,
+);
 const json = value('--json');
-if (json) writeFileSync(json, JSON.stringify({ adapter: describeAdapter(adapter), size: N, trials: TRIALS, ms: row, checked }, null, 2));
+if (json)
+  writeFileSync(
+    json,
+    JSON.stringify({ adapter: describeAdapter(adapter), size: N, trials: TRIALS, ms: row, kernelSeconds: kernel, checked }, null, 2),
+  );
 ctx.destroy();
