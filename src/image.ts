@@ -75,5 +75,13 @@ export function imageOptions(options: ImageGradientOptions | undefined): {
       `${name}: ${describe((planOptions as Record<string, unknown>)[name])} does not apply to images (their values are always finite; gaps are for arrays)`,
     );
   }
+  for (const name of ['coordinates', 'sphere'] as const) {
+    if ((planOptions as GradientOptions)[name] !== undefined) {
+      throw new GradientError(
+        'invalid-option',
+        `${name}: does not apply to images (a pixel grid; take the image's values with cpuImageGradient's data or a host array for grids)`,
+      );
+    }
+  }
   return { channel, output, planOptions };
 }

@@ -108,6 +108,8 @@ describe('gpuImageGradient from a GPUTexture', () => {
       [good, { operator: 'sobel', spacing: 2 }, 'invalid-option', /spacing: 2 does not apply/],
       [good, { invalid: 'skip' }, 'invalid-option', /invalid: "skip" does not apply to images/],
       [good, { mask: new Uint8Array(4) }, 'invalid-option', /mask: .* does not apply to images/],
+      [good, { sphere: { latitude: [0], longitude: [0] } }, 'invalid-option', /sphere: does not apply to images/],
+      [good, { coordinates: [[0], [0]] }, 'invalid-option', /coordinates: does not apply to images/],
     ];
     const jobs = suite.ctx.stats().transfer.jobs;
     for (const [source, options, code, message] of cases) {
