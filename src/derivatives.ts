@@ -36,7 +36,7 @@ export interface AxisOperator {
 }
 
 /** Options of the adjoints: the gradient's (accuracy 2 or 4), or with `derivatives` those of derivatives. */
-export type AdjointOptions = Omit<GradientOptions, 'accuracy'> & DerivativeOptions;
+export type AdjointOptions = Omit<GradientOptions, keyof DerivativeOptions> & DerivativeOptions;
 
 /** A factor of a term: an operator along a plan axis. */
 export interface Factor {

@@ -35,7 +35,7 @@ export type { GradientContextOptions } from './gpu/options.js';
 export type { PoolStats } from './gpu/pool.js';
 export { type KernelBinding, type KernelBuffers, PreparedKernel } from './gpu/prepared.js';
 export type { GpuLimits } from './gpu/steps.js';
-export { type PrepareDerivativesOptions, PreparedDerivatives } from './gpu/table.js';
+export { type DerivativesLayout, type PrepareDerivativesOptions, PreparedDerivatives } from './gpu/table.js';
 export type { TransferStats } from './gpu/transfer.js';
 export type { ImageBytes, ImageChannel, ImageGradientOptions, ImagePixels } from './image.js';
 export type {

@@ -173,6 +173,18 @@ export interface PrepareDerivativesOptions extends AdjointOptions {
   adjoint?: boolean;
 }
 
+/** The buffers of a PreparedDerivatives. */
+export interface DerivativesLayout {
+  /** Bytes between stacked components in `input` (an adjoint's) and between stacked outputs in `output`. */
+  readonly slabBytes: number;
+  /** Bytes `input` must hold. */
+  readonly inputBytes: number;
+  /** Bytes `output` must hold. */
+  readonly outputBytes: number;
+  /** Outputs written (one per multi-index; the Hessian's d(d+1)/2; one for an adjoint). */
+  readonly outputs: number;
+}
+
 /**
  * Derivatives, the Hessian or an adjoint prepared for one shape on a context's device: the program's rows
  * and uniforms written once into buffers it owns, so `encode` records one dispatch synchronously into an
@@ -195,8 +207,8 @@ export class PreparedDerivatives {
       readonly outputBytes: number;
       readonly forget: () => void;
     },
-    /** Bytes between stacked components and between stacked outputs, and the buffers' sizes. */
-    readonly layout: { readonly slabBytes: number; readonly inputBytes: number; readonly outputBytes: number; readonly outputs: number },
+    /** Where components and outputs lie in the buffers `encode` takes, and how large they must be. */
+    readonly layout: DerivativesLayout,
   ) {}
 
   /** Records the dispatch into a command encoder (in a pass of its own) or an open compute pass. */
