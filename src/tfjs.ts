@@ -7,7 +7,7 @@ import { BufferUsage } from './gpu/flags.js';
 import { KERNEL_LAYOUT_ENTRIES } from './gpu/pipelines.js';
 import { TABLE_SHADER } from './gpu/shaders.js';
 import { ceilTo, foldGrid } from './gpu/steps.js';
-import { packProgram } from './gpu/table.js';
+import { dispatchTable, packProgram } from './gpu/table.js';
 import { tableParams } from './gpu/uniforms.js';
 import type { GradientOptions } from './types.js';
 
@@ -123,20 +123,13 @@ function applyOnGpu(device: GPUDevice, program: Program, t: tf.Tensor, shape: nu
   device.queue.writeBuffer(uniforms, 0, tableParams(0, N, N, N));
   const encoder = device.createCommandEncoder({ label: 'webgpu-gradient tfjs' });
   const pass = encoder.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(
-    0,
-    device.createBindGroup({
-      layout,
-      entries: [
-        { binding: 0, resource: { buffer: input.buffer! } },
-        { binding: 1, resource: { buffer: rows } },
-        { binding: 2, resource: { buffer: uniforms } },
-        { binding: 3, resource: { buffer: output.buffer! } },
-      ],
-    }),
-  );
-  pass.dispatchWorkgroups(...foldGrid(Math.ceil(N / WORKGROUP), device.limits.maxComputeWorkgroupsPerDimension));
+  dispatchTable(pass, device, layout, pipeline, {
+    input: { buffer: input.buffer!, bytes: input.buffer!.size },
+    rows: { buffer: rows, bytes: rows.size },
+    uniforms,
+    output: { buffer: output.buffer!, bytes: output.buffer!.size },
+    grid: foldGrid(Math.ceil(N / WORKGROUP), device.limits.maxComputeWorkgroupsPerDimension),
+  });
   pass.end();
   device.queue.submit([encoder.finish()]);
   input.tensorRef.dispose();

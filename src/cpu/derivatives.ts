@@ -10,8 +10,8 @@ import {
   type Term,
 } from '../derivatives.js';
 import type { NumericArray } from '../types.js';
-import { forEachAddress, type NdarrayLike } from '../view.js';
-import { cpuComponents, cpuInput } from './input.js';
+import type { NdarrayLike } from '../view.js';
+import { cpuComponents, cpuInput, gathered } from './input.js';
 import { isView, type Values } from './lines.js';
 
 /**
@@ -44,7 +44,7 @@ export function cpuGradientAdjoint(components: readonly (NumericArray | NdarrayL
 /** A program's outputs from its inputs (flat C order or views). */
 export function runProgram(program: Program, inputs: readonly Values[]): Float64Array[] {
   const N = program.plan.size;
-  const flat = inputs.map((v) => (isView(v) ? gather(v, N) : v));
+  const flat = inputs.map((v) => (isView(v) ? gathered(v, N) : v));
   return program.outputs.map((terms) => {
     const out = new Float64Array(N);
     for (const term of terms) addTerm(term, flat[term.component], out);
@@ -83,13 +83,4 @@ function applyAlong(op: AxisOperator, outer: number, inner: number, f: ArrayLike
       }
     }
   }
-}
-
-function gather(v: Values & { data: unknown }, size: number): Float64Array {
-  const out = new Float64Array(size);
-  const view = v as unknown as NdarrayLike & { shape: number[]; strides: number[]; offset: number; size: number; data: ArrayLike<number> };
-  forEachAddress(view as never, 0, size, (address, t) => {
-    out[t] = view.data[address];
-  });
-  return out;
 }

@@ -1,8 +1,8 @@
 import type { SphereGrid } from '../grid.js';
 import { OPERATIONS, type Operation } from '../operations.js';
 import type { Plan } from '../plan.js';
-import { forEachAddress, type StridedView } from '../view.js';
 import { gradientAlong } from './gradient.js';
+import { gathered } from './input.js';
 import { isView, type Values } from './lines.js';
 
 /**
@@ -44,7 +44,7 @@ function sphereDerivatives(v: Values, plan: Plan, grid: SphereGrid, fluxForm: bo
   const row = (p: number) => Math.floor(p / lat.inner) % lat.n;
   let alongLat: Values = v;
   if (fluxForm) {
-    const flat = isView(v) ? gather(v, N) : v;
+    const flat = isView(v) ? gathered(v, N) : v;
     const scaled = new Float64Array(N);
     for (let p = 0; p < N; p++) scaled[p] = flat[p] * grid.cos[row(p)];
     alongLat = scaled;
@@ -57,13 +57,4 @@ function sphereDerivatives(v: Values, plan: Plan, grid: SphereGrid, fluxForm: bo
     east[p] *= inverse;
   }
   return [north, east];
-}
-
-/** A view's elements in C order. */
-function gather(v: StridedView, size: number): Float64Array {
-  const out = new Float64Array(size);
-  forEachAddress(v, 0, size, (address, t) => {
-    out[t] = (v.data as ArrayLike<number>)[address];
-  });
-  return out;
 }

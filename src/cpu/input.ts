@@ -2,7 +2,7 @@ import { describeComponents } from '../components.js';
 import type { DataInfo } from '../data.js';
 import { checkOutTargets } from '../out.js';
 import type { NumericArray } from '../types.js';
-import { copyRange, describeInput, flatOf } from '../view.js';
+import { copyRange, describeInput, flatOf, type StridedView } from '../view.js';
 import type { Values } from './lines.js';
 
 /**
@@ -51,4 +51,11 @@ export function cpuOut(
         return t.view.data;
       }),
   };
+}
+
+/** A view's elements in C order, as float64 (copyRange, four rows at a time). */
+export function gathered(view: StridedView, size: number): Float64Array {
+  const out = new Float64Array(size);
+  copyRange(view, 0, size, out, false);
+  return out;
 }

@@ -9,10 +9,11 @@ import {
   type Program,
 } from '../derivatives.js';
 import { GradientError } from '../errors.js';
-import { forEachAddress, type StridedView } from '../view.js';
+import { copyRange } from '../view.js';
 import { BufferUsage } from './flags.js';
 import { arrangeOutputs } from './layout.js';
 import type { HostRuntime, PrepareRuntime } from './parts.js';
+import { isComputePass } from './prepared.js';
 import { guarded } from './scopes.js';
 import { ceilTo, foldGrid, slabAlignment, workgroupSize } from './steps.js';
 import { tableParams } from './uniforms.js';
@@ -57,10 +58,7 @@ function stripDevice<T>(options: T): T {
 function float32(values: Values, size: number): Float32Array {
   if (!isView(values)) return Float32Array.from(values);
   const out = new Float32Array(size);
-  const view = values as StridedView;
-  forEachAddress(view, 0, size, (address, t) => {
-    out[t] = (view.data as ArrayLike<number>)[address];
-  });
+  copyRange(values, 0, size, out, false);
   return out;
 }
 
@@ -143,25 +141,48 @@ export async function programCall(rt: HostRuntime, request: ProgramRequest): Pro
       const uniforms = rt.pool.acquire(16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
       rt.device.queue.writeBuffer(uniforms, 0, tableParams(0, N, stride, arrangement.slab));
       const pass = encoder.beginComputePass({ label: 'webgpu-gradient table' });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(
-        0,
-        rt.device.createBindGroup({
-          layout: rt.pipelines.bindGroupLayout,
-          entries: [
-            { binding: 0, resource: { buffer: input, offset: 0, size: ceilTo(arrays.length * stride * 4, 16) } },
-            { binding: 1, resource: { buffer: rows, offset: 0, size: ceilTo(table.byteLength, 16) } },
-            { binding: 2, resource: { buffer: uniforms, offset: 0, size: 16 } },
-            { binding: 3, resource: { buffer: outputs[0], offset: 0, size: arrangement.stackedBytes } },
-          ],
-        }),
-      );
-      pass.dispatchWorkgroups(...foldGrid(Math.ceil(N / wg), rt.limits.maxComputeWorkgroupsPerDimension));
+      dispatchTable(pass, rt.device, rt.pipelines.bindGroupLayout, pipeline, {
+        input: { buffer: input, bytes: ceilTo(arrays.length * stride * 4, 16) },
+        rows: { buffer: rows, bytes: ceilTo(table.byteLength, 16) },
+        uniforms,
+        output: { buffer: outputs[0], bytes: arrangement.stackedBytes },
+        grid: foldGrid(Math.ceil(N / wg), rt.limits.maxComputeWorkgroupsPerDimension),
+      });
       pass.end();
       return [rows, uniforms];
     },
   });
   return targets;
+}
+
+/** Records one dispatch of the table kernel into an open pass: its four bindings and its grid. */
+export function dispatchTable(
+  pass: GPUComputePassEncoder,
+  device: GPUDevice,
+  layout: GPUBindGroupLayout,
+  pipeline: GPUComputePipeline,
+  b: {
+    readonly input: { readonly buffer: GPUBuffer; readonly bytes: number };
+    readonly rows: { readonly buffer: GPUBuffer; readonly bytes: number };
+    readonly uniforms: GPUBuffer;
+    readonly output: { readonly buffer: GPUBuffer; readonly bytes: number };
+    readonly grid: [number, number, number];
+  },
+): void {
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(
+    0,
+    device.createBindGroup({
+      layout,
+      entries: [
+        { binding: 0, resource: { buffer: b.input.buffer, offset: 0, size: b.input.bytes } },
+        { binding: 1, resource: { buffer: b.rows.buffer, offset: 0, size: b.rows.bytes } },
+        { binding: 2, resource: { buffer: b.uniforms, offset: 0, size: 16 } },
+        { binding: 3, resource: { buffer: b.output.buffer, offset: 0, size: b.output.bytes } },
+      ],
+    }),
+  );
+  pass.dispatchWorkgroups(...b.grid);
 }
 
 /** Options of `prepareDerivatives`: the shape, and derivatives (`derivatives`), the Hessian (`hessian: true`) or an adjoint (`adjoint: true`). */
@@ -228,24 +249,17 @@ export class PreparedDerivatives {
       if ((buffer as GPUBuffer).size < bytes)
         throw new GradientError('invalid-buffer', `${name}: ${(buffer as GPUBuffer).size} bytes, but ${bytes} are needed`);
     }
-    const isPass = typeof (target as GPUComputePassEncoder).dispatchWorkgroups === 'function';
+    const isPass = isComputePass(target);
     const pass = isPass
       ? (target as GPUComputePassEncoder)
       : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient table' });
-    pass.setPipeline(p.pipeline);
-    pass.setBindGroup(
-      0,
-      p.device.createBindGroup({
-        layout: p.layout,
-        entries: [
-          { binding: 0, resource: { buffer: buffers.input, offset: 0, size: p.inputBytes } },
-          { binding: 1, resource: { buffer: p.rows } },
-          { binding: 2, resource: { buffer: p.uniforms } },
-          { binding: 3, resource: { buffer: buffers.output, offset: 0, size: p.outputBytes } },
-        ],
-      }),
-    );
-    pass.dispatchWorkgroups(...p.grid);
+    dispatchTable(pass, p.device, p.layout, p.pipeline, {
+      input: { buffer: buffers.input, bytes: p.inputBytes },
+      rows: { buffer: p.rows, bytes: p.rows.size },
+      uniforms: p.uniforms,
+      output: { buffer: buffers.output, bytes: p.outputBytes },
+      grid: p.grid,
+    });
     if (!isPass) pass.end();
   }
 
