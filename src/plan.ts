@@ -93,7 +93,10 @@ export function stackedPlan(plan: Plan, count: number): Plan {
   };
 }
 
-/** A string equal for two plans exactly when they describe the same work on arrays of the same shape. */
+/**
+ * A string equal for two plans exactly when they describe the same work on arrays of the same shape — for
+ * plans without a grid: a grid's metric terms are not in it, so plans with one are never batched (host.ts).
+ */
 export function planKey(plan: Plan): string {
   const axes = plan.axes.map((ax) => [ax.axis, ax.n, ax.step, ax.lo, ax.hi, ax.dx && Array.from(ax.dx)]);
   return JSON.stringify([plan.shape, plan.edgeOrder, plan.accuracy, plan.operator, plan.skip, plan.grid !== null, axes]);
