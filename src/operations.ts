@@ -191,6 +191,15 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
   },
 };
 
+/**
+ * Whether an operation's work on a plan is dispatched axis by axis (one output per axis, chunked to fit
+ * bindings, outputs in separate buffers if need be) rather than in one fused pass: per-axis operations,
+ * except on a grid, where every physical axis needs every index-space derivative (grid.wgsl).
+ */
+export function dispatchedPerAxis(op: Operation, plan: Plan): boolean {
+  return OPERATIONS[op].perAxis && plan.grid === null;
+}
+
 /** Outputs an operation writes for a plan: none of a gradient over no axes, else the operation's count. */
 export function outputsOf(op: Operation, plan: Plan): number {
   const spec = OPERATIONS[op];

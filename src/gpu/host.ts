@@ -1,4 +1,4 @@
-import { OPERATIONS, type Operation } from '../operations.js';
+import { dispatchedPerAxis, type Operation } from '../operations.js';
 import { type Plan, planKey, stackedPlan } from '../plan.js';
 import type { DataKind, OutputType } from '../types.js';
 import { forEachAddress } from '../view.js';
@@ -70,7 +70,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   if (!bounded) checkSize(plan, format, components * stride, rt.limits); // one piece holds the whole array
   // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
   const arrangement = arrangeOutputs(outputs, longest, rt.limits, outputType);
-  const stacked = arrangement.fitsStacked || !OPERATIONS[op].perAxis || plan.grid !== null;
+  const stacked = arrangement.fitsStacked || !dispatchedPerAxis(op, plan);
   const buffers = stacked ? [arrangement.stackedBytes] : targets.map(() => arrangement.separateBytes);
   const places = stacked ? arrangement.stacked : arrangement.separate;
   const workOptions = { op, outputType, components, componentStride: stride };

@@ -1,5 +1,5 @@
 import { describe, GradientError } from '../errors.js';
-import { OPERATIONS } from '../operations.js';
+import { dispatchedPerAxis } from '../operations.js';
 import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from './arguments.js';
 import { packWeights } from './coefficients.js';
 import { BufferUsage } from './flags.js';
@@ -238,7 +238,7 @@ export async function prepareKernel(
   const empty = N === 0 || outputCount === 0;
   const owned = await (async () => {
     const stacked = empty ? null : await plannedFor(arrangement.stacked);
-    const separate = !empty && OPERATIONS[op].perAxis && !plan.grid && outputCount > 1 ? await plannedFor(arrangement.separate) : null;
+    const separate = !empty && dispatchedPerAxis(op, plan) && outputCount > 1 ? await plannedFor(arrangement.separate) : null;
     rt.life.checkUsable();
     // A curvilinear grid's metric terms of every point go here once (four floats a point in 2-D, nine in 3-D).
     const packed = packWeights(plan, op);

@@ -1,4 +1,4 @@
-import { OPERATIONS, type Operation } from '../operations.js';
+import { dispatchedPerAxis, type Operation } from '../operations.js';
 import type { Plan } from '../plan.js';
 import type { OutputType } from '../types.js';
 import { packWeights } from './coefficients.js';
@@ -47,8 +47,7 @@ function stepsOf(
 ) {
   const { op, components, componentStride } = options;
   const bpe = format.bytesPerElement;
-  // A grid's gradient is one pass too: every physical axis needs every index-space derivative.
-  return OPERATIONS[op].perAxis && !plan.grid
+  return dispatchedPerAxis(op, plan)
     ? planSteps(plan, layout, bpe, places, limits, piece)
     : planFusedSteps(plan, layout, bpe, components, componentStride, places, limits, keepsAxisOrder(op, plan), piece);
 }
