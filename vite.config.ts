@@ -15,15 +15,16 @@ export default defineConfig(({ mode }) => ({
           emptyOutDir: true,
           target: 'es2022',
           minify: false,
-          // Two entry points: the library, and `webgpu-gradient/tfjs` (TensorFlow.js ops), sharing chunks.
-          lib: { entry: { index: 'src/index.ts', tfjs: 'src/tfjs.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
+          // Three entry points: the library, `webgpu-gradient/tfjs` (TensorFlow.js ops) and the CPU worker
+          // module (cpuWorkers), sharing chunks.
+          lib: { entry: { index: 'src/index.ts', tfjs: 'src/tfjs.ts', 'cpu-worker': 'src/cpu-worker.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
           // The code both entries use is one chunk, dist/core.js, which index.js re-exports from.
           rollupOptions: {
             external: ['webgpu', /^@tensorflow\//],
             output: {
               chunkFileNames: '[name].js',
               manualChunks: (id: string) =>
-                /[\\/]src[\\/](?!index\.ts$|tfjs\.ts$)/.test(id) || /[\\/]shaders[\\/]/.test(id) ? 'core' : undefined,
+                /[\\/]src[\\/](?!index\.ts$|tfjs\.ts$|cpu-worker\.ts$)/.test(id) || /[\\/]shaders[\\/]/.test(id) ? 'core' : undefined,
             },
           },
         },

@@ -1,10 +1,20 @@
 // cpuGradient vs numpy.gradient and scijs ndarray-gradient on the CPU, side by side in one run.
-// Usage: npm run bench:cpu   (numpy is timed through python3 when it is importable; ndarray-gradient, a
-// devDependency, writes into a preallocated [...shape, d] ndarray with its 'clamp' boundary, its own
-// interior stencil being numpy's central difference negated)
+// Usage: npm run bench:cpu [-- --threads N]
+// - ours: cpuGradient with fresh outputs, and into outputs reused through `out`;
+// - alloc: the bare allocation of the same outputs and a write to each of their 4 KiB pages (the page
+//   faults fresh outputs cost), so that fresh ÷ (out + alloc) says what a fresh call adds beyond both;
+// - copy: a JavaScript loop copying the data into each output (o[i] = f[i]): what any single-threaded
+//   JavaScript that writes d result arrays costs at least (no compute at all), the floor for `out`;
+// - pool: cpuWorkers (N threads, default the machine's cores) on data and `out` in shared memory;
+// - numpy through python3 when it is importable (with its huge pages, and with 4 KiB pages);
+// - ndarray-gradient (a devDependency) into a preallocated [...shape, d] output with its 'clamp'
+//   boundary, its own interior stencil being numpy's central difference negated.
+// Every timing interleaves the JavaScript variants call by call, after WARMUP calls of each (workers
+// are slow until their loops are optimised), and reports medians of REPEATS.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { cpuGradient } from '../dist/index.js';
+import os from 'node:os';
+import { cpuGradient, cpuWorkers } from '../dist/index.js';
 
 const require = createRequire(import.meta.url);
 const CASES = [
@@ -12,34 +22,26 @@ const CASES = [
   { name: 'float64 128^3, all axes', shape: [128, 128, 128] },
   { name: 'float64 256^3, all axes', shape: [256, 256, 256] },
 ];
-const REPEATS = 7;
+const REPEATS = 11;
+const WARMUP = 5;
+const threadsArg = process.argv.indexOf('--threads');
+const THREADS = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : os.availableParallelism();
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
 }
 
-/** Median ms of cpuGradient with fresh outputs, and with outputs reused through the `out` option. */
-function timeOurs(shape) {
-  const size = shape.reduce((p, n) => p * n, 1);
-  const data = new Float64Array(size);
-  for (let i = 0; i < size; i++) data[i] = Math.sin(i * 0.001) * 3 + (i % 7);
-  const out = cpuGradient(data, { shape }); // warm-up: let V8 optimise the loops
-  const fresh = [],
-    reused = [];
-  for (let r = 0; r < REPEATS; r++) {
-    let t0 = performance.now();
-    cpuGradient(data, { shape });
-    fresh.push(performance.now() - t0);
-    t0 = performance.now();
-    cpuGradient(data, { shape, out });
-    reused.push(performance.now() - t0);
-  }
-  return { fresh: median(fresh), reused: median(reused) };
+function fill(data) {
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001) * 3 + (i % 7);
+  return data;
 }
 
-/** Median ms of ndarray-gradient into a preallocated output (its only form), or null where it is not installed. */
-function timeNdarrayGradient(shape) {
+function copyLoop(f, o) {
+  for (let i = 0; i < f.length; i++) o[i] = f[i];
+}
+
+function ndarrayGradient(shape, data) {
   let ndarray, gradient;
   try {
     ndarray = require('ndarray');
@@ -47,19 +49,48 @@ function timeNdarrayGradient(shape) {
   } catch {
     return null;
   }
-  const size = shape.reduce((p, n) => p * n, 1);
-  const data = new Float64Array(size);
-  for (let i = 0; i < size; i++) data[i] = Math.sin(i * 0.001) * 3 + (i % 7);
+  const size = data.length;
   const src = ndarray(data, shape);
   const dst = ndarray(new Float64Array(size * shape.length), [...shape, shape.length]);
-  gradient(dst, src, 'clamp');
-  const ts = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const t0 = performance.now();
-    gradient(dst, src, 'clamp');
-    ts.push(performance.now() - t0);
+  return () => gradient(dst, src, 'clamp');
+}
+
+/** Medians (ms) of every JavaScript variant, interleaved call by call. */
+async function timeJs(shape, pool) {
+  const size = shape.reduce((p, n) => p * n, 1);
+  const data = fill(new Float64Array(size));
+  const sharedData = fill(new Float64Array(new SharedArrayBuffer(size * 8)));
+  const out = shape.map(() => new Float64Array(size));
+  const sharedOut = shape.map(() => new Float64Array(new SharedArrayBuffer(size * 8)));
+  const variants = {
+    fresh: () => cpuGradient(data, { shape }),
+    out: () => cpuGradient(data, { shape, out }),
+    alloc: () =>
+      shape.map(() => {
+        const a = new Float64Array(size);
+        for (let i = 0; i < size; i += 512) a[i] = 1; // one write per 4 KiB page
+        return a;
+      }),
+    copy: () => {
+      for (const o of out) copyLoop(data, o);
+    },
+    pool: () => pool.gradient(sharedData, { shape, out: sharedOut }),
+    ndgrad: ndarrayGradient(shape, data),
+  };
+  const times = {};
+  for (const [k, f] of Object.entries(variants)) {
+    if (f === null) continue;
+    times[k] = [];
+    for (let i = 0; i < WARMUP; i++) await f();
   }
-  return median(ts);
+  for (let r = 0; r < REPEATS; r++) {
+    for (const k of Object.keys(times)) {
+      const t0 = performance.now();
+      await variants[k]();
+      times[k].push(performance.now() - t0);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, ts]) => [k, median(ts)]));
 }
 
 function timeNumpy(shape, hugePages = true) {
@@ -84,38 +115,57 @@ ts.sort(); print(ts[len(ts) // 2] * 1e3, np.__version__)
   }
 }
 
-console.log(`cpuGradient vs numpy.gradient, median of ${REPEATS} (node ${process.version})`);
-console.log('numpy asks the kernel for transparent huge pages (madvise) for large arrays; Node cannot, so fresh');
-console.log('output memory costs cpuGradient one page fault per 4 KiB. "numpy, 4K pages" turns that off in numpy too.');
+const pool = await cpuWorkers({ threads: THREADS, minLength: 0 });
 console.log(
-  'case'.padEnd(32) +
-    'ours ms'.padStart(9) +
-    'ours,out ms'.padStart(13) +
-    'numpy ms'.padStart(10) +
-    'numpy 4K ms'.padStart(13) +
-    'ours/numpy'.padStart(12) +
-    'out/numpy'.padStart(11) +
-    'ours/np4K'.padStart(11) +
-    'ndgrad ms'.padStart(11) +
-    'out/ndgrad'.padStart(12),
+  `cpuGradient vs numpy.gradient and ndarray-gradient, medians of ${REPEATS} (node ${process.version}, ` +
+    `${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, pool of ${THREADS} threads)`,
 );
+console.log('numpy asks the kernel for transparent huge pages (madvise) for large arrays; Node cannot, so fresh');
+console.log('output memory costs cpuGradient one page fault per 4 KiB. "np 4K" turns that off in numpy too.');
+const cols = [
+  ['case', 30],
+  ['fresh', 8],
+  ['out', 8],
+  ['alloc', 8],
+  ['fresh/(out+alloc)', 19],
+  ['numpy', 8],
+  ['np 4K', 8],
+  ['ndgrad', 8],
+  ['copy', 8],
+  ['out/copy', 10],
+  ['out/numpy', 11],
+  ['out/ndgrad', 12],
+  ['pool', 8],
+  ['pool/ndgrad', 13],
+  ['pool/out', 10],
+];
+console.log(cols.map(([c, w], i) => (i === 0 ? c.padEnd(w) : c.padStart(w))).join(''));
+let version = null;
 for (const c of CASES) {
-  const ours = timeOurs(c.shape);
+  const js = await timeJs(c.shape, pool);
   const np = timeNumpy(c.shape);
   const np4k = timeNumpy(c.shape, false);
-  const nd = timeNdarrayGradient(c.shape);
-  const ratio = (x, ref) => (ref ? (x / ref.ms).toFixed(2) : 'n/a');
-  console.log(
-    c.name.padEnd(32) +
-      ours.fresh.toFixed(1).padStart(9) +
-      ours.reused.toFixed(1).padStart(13) +
-      (np ? np.ms.toFixed(1) : 'n/a').padStart(10) +
-      (np4k ? np4k.ms.toFixed(1) : 'n/a').padStart(13) +
-      ratio(ours.fresh, np).padStart(12) +
-      ratio(ours.reused, np).padStart(11) +
-      ratio(ours.fresh, np4k).padStart(11) +
-      (nd === null ? 'n/a' : nd.toFixed(1)).padStart(11) +
-      (nd === null ? 'n/a' : (ours.reused / nd).toFixed(2)).padStart(12) +
-      (np ? `   (numpy ${np.version})` : ''),
-  );
+  version ??= np?.version;
+  const ms = (x) => (x == null ? 'n/a' : x.toFixed(1));
+  const ratio = (x, y) => (x == null || y == null ? 'n/a' : (x / y).toFixed(2));
+  const cells = [
+    c.name,
+    ms(js.fresh),
+    ms(js.out),
+    ms(js.alloc),
+    ratio(js.fresh, js.out + js.alloc),
+    ms(np?.ms),
+    ms(np4k?.ms),
+    ms(js.ndgrad),
+    ms(js.copy),
+    ratio(js.out, js.copy),
+    ratio(js.out, np?.ms),
+    ratio(js.out, js.ndgrad),
+    ms(js.pool),
+    ratio(js.pool, js.ndgrad),
+    ratio(js.pool, js.out),
+  ];
+  console.log(cells.map((v, i) => (i === 0 ? v.padEnd(cols[i][1]) : v.padStart(cols[i][1]))).join(''));
 }
+if (version) console.log(`numpy ${version}`);
+await pool.destroy();

@@ -14,6 +14,7 @@ export type GradientErrorCode =
   | 'no-webgpu'
   | 'device-lost'
   | 'destroyed'
+  | 'worker-error'
   | 'gpu-error';
 
 /** The error the library throws (or rejects with) for bad input, missing WebGPU, device loss and GPU failures. */

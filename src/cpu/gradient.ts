@@ -16,6 +16,7 @@ export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradi
   const plan = makePlan(info, options, ['out']);
   const out = cpuOut(options?.out, plan.axes.length, plan.size, [memory], 'one per selected axis');
   if (plan.grid) gridResults('gradient', [values], plan).forEach((g, k) => out.arrays[k].set(g));
+  else if (isPartable(values, plan)) gradientSlabs(values as ArrayLike<number>, plan, out.arrays, 0, plan.shape[0]);
   else plan.axes.forEach((ax, k) => axisGradient(values, ax, plan, out.arrays[k]));
   return out.finish();
 }
@@ -36,6 +37,64 @@ export function gradientAlong(f: Values, plan: Plan, k: number, out: Float64Arra
   return out;
 }
 
+/**
+ * One part of the work along an axis, for workers that share it (cpu/workers.ts): lines `o0..o1` of the
+ * `outer` ones and, within each, positions `i0..i1` along the axis (ends excluded). Parts of one axis
+ * write disjoint elements; the whole is { o0: 0, o1: outer, i0: 0, i1: n }.
+ */
+export interface AxisRange {
+  readonly o0: number;
+  readonly o1: number;
+  readonly i0: number;
+  readonly i1: number;
+}
+
+/** The whole of an axis's work. */
+function wholeAxis(ax: AxisPlan): AxisRange {
+  return { o0: 0, o1: ax.outer, i0: 0, i1: ax.n };
+}
+
+/**
+ * The work along `ax` whose elements lie in the slab of positions `b0..b1` along the array's first axis:
+ * positions b0..b1 of the first axis itself, or the lines of another axis that start in the slab.
+ */
+export function slabRange(ax: AxisPlan, shape0: number, b0: number, b1: number): AxisRange {
+  if (ax.axis === 0) return { o0: 0, o1: 1, i0: b0, i1: b1 };
+  const m = ax.outer / shape0; // lines of this axis per position of the first
+  return { o0: b0 * m, o1: b1 * m, i0: 0, i1: ax.n };
+}
+
+/** Whether a plan's every axis takes the numpy-stencil loops below, so that it can be computed slab by slab (gradientSlabs); not on a grid. */
+export function isPartable(values: Values, plan: Plan): boolean {
+  return plan.grid === null && plan.size > 0 && plan.axes.every((ax) => isDirect(values, ax, plan));
+}
+
+/**
+ * Bytes of the data a slab covers: every axis's stencils for a slab run while its rows are in the
+ * core's cache (L2 is 1 MiB per core on the VM of bench/NOTES.md 2026-12-06), so each row of the data is
+ * read from memory about once instead of once per axis.
+ */
+const SLAB_BYTES = 256 * 1024;
+
+/**
+ * Every selected axis's results for the positions `b0..b1` of the first axis (the whole array is
+ * 0..shape[0]; threads take disjoint slabs, cpu/workers.ts), slab by slab of about SLAB_BYTES. Each
+ * element is computed by the same expression whichever slab it falls in: bitwise the axis-by-axis result.
+ */
+export function gradientSlabs(f: ArrayLike<number>, plan: Plan, outs: readonly Float64Array[], b0: number, b1: number): void {
+  const shape0 = plan.shape[0];
+  const step = Math.max(1, Math.floor(SLAB_BYTES / (8 * (plan.size / shape0))));
+  for (let a = b0; a < b1; a += step) {
+    const z = Math.min(b1, a + step);
+    plan.axes.forEach((ax, k) => directGradient(f, ax, plan, outs[k], slabRange(ax, shape0, a, z)));
+  }
+}
+
+/** Whether the numpy-stencil loops below take this axis whole or in parts: contiguous data, central differences, no ghost sides or gaps. */
+export function isDirect(f: Values, ax: AxisPlan, plan: Plan): boolean {
+  return plan.operator === 'central' && !needsLines(f, ax, plan);
+}
+
 function axisGradient(f: Values, ax: AxisPlan, plan: Plan, out: Float64Array): void {
   if (out.length === 0) return;
   if (plan.operator !== 'central') {
@@ -47,28 +106,39 @@ function axisGradient(f: Values, ax: AxisPlan, plan: Plan, out: Float64Array): v
     return;
   }
   if (isView(f)) throw new Error('unreachable: views take the line path');
+  directGradient(f, ax, plan, out, wholeAxis(ax));
+}
+
+/**
+ * numpy's stencils on a contiguous array along `ax`, for the lines and positions of `range` only (every
+ * element is computed by the same expression whichever part it falls in, so parts are bitwise the whole).
+ */
+export function directGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array, range: AxisRange): void {
   if (ax.periodic) {
-    periodicGradient(f, ax, plan.accuracy, out);
+    periodicGradient(f, ax, plan.accuracy, out, range);
     return;
   }
   if (plan.accuracy === 4) {
-    fourthOrderGradient(f, ax, out);
+    fourthOrderGradient(f, ax, out, range);
     return;
   }
   const edgeOrder = plan.edgeOrder;
-  const { n, outer, inner: s } = ax;
+  const { n, inner: s } = ax;
+  const { o0, o1, i0, i1 } = range;
   const rowSpan = n * s;
+  const first = Math.max(1, i0),
+    last = Math.min(n - 1, i1); // interior positions [first, last)
   if (ax.dx === null) {
     const h2 = 2 * ax.step!;
-    for (let o = 0; o < outer; o++) {
-      const start = o * rowSpan + s,
-        end = start + (n - 2) * s;
+    for (let o = o0; o < o1; o++) {
+      const start = o * rowSpan + first * s,
+        end = o * rowSpan + last * s;
       for (let p = start; p < end; p++) out[p] = (f[p + s] - f[p - s]) / h2;
     }
   } else {
     const { a, b, c } = interiorWeights(ax.dx);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 1; i < n - 1; i++) {
+    for (let o = o0; o < o1; o++) {
+      for (let i = first; i < last; i++) {
         const wa = a[i - 1],
           wb = b[i - 1],
           wc = c[i - 1];
@@ -78,26 +148,29 @@ function axisGradient(f: Values, ax: AxisPlan, plan: Plan, out: Float64Array): v
       }
     }
   }
+  const atLo = i0 === 0,
+    atHi = i1 === n;
+  if (!atLo && !atHi) return;
   if (edgeOrder === 1) {
     const { lo, hi } = edgeSteps(ax);
-    for (let o = 0; o < outer; o++) {
+    for (let o = o0; o < o1; o++) {
       const first = o * rowSpan,
         last = first + (n - 1) * s;
       for (let j = 0; j < s; j++) {
-        out[first + j] = (f[first + j + s] - f[first + j]) / lo;
-        out[last + j] = (f[last + j] - f[last + j - s]) / hi;
+        if (atLo) out[first + j] = (f[first + j + s] - f[first + j]) / lo;
+        if (atHi) out[last + j] = (f[last + j] - f[last + j - s]) / hi;
       }
     }
   } else {
     const { lo, hi } = edgeWeights2(ax);
-    for (let o = 0; o < outer; o++) {
+    for (let o = o0; o < o1; o++) {
       const first = o * rowSpan,
         last = first + (n - 1) * s;
       for (let j = 0; j < s; j++) {
         const p = first + j,
           q = last + j;
-        out[p] = lo.a * f[p] + lo.b * f[p + s] + lo.c * f[p + 2 * s];
-        out[q] = hi.a * f[q - 2 * s] + hi.b * f[q - s] + hi.c * f[q];
+        if (atLo) out[p] = lo.a * f[p] + lo.b * f[p + s] + lo.c * f[p + 2 * s];
+        if (atHi) out[q] = hi.a * f[q - 2 * s] + hi.b * f[q - s] + hi.c * f[q];
       }
     }
   }
@@ -127,14 +200,14 @@ function smoothedDifference(f: Values, axis: number, shape: readonly number[], o
 }
 
 /** Every point central, neighbours modulo n: (f[i+1] − f[i−1]) / (2h), the non-uniform form, or the five-point one. */
-function periodicGradient(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, out: Float64Array): void {
-  const { n, outer, inner: s } = ax;
+function periodicGradient(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, out: Float64Array, range: AxisRange): void {
+  const { n, inner: s } = ax;
   const w = ax.dx === null ? null : interiorWeights(ax.dx, true);
   const h2 = 2 * ax.step!,
     h12 = 12 * ax.step!;
-  for (let o = 0; o < outer; o++) {
+  for (let o = range.o0; o < range.o1; o++) {
     const row = o * n * s;
-    for (let i = 0; i < n; i++) {
+    for (let i = range.i0; i < range.i1; i++) {
       const p = row + i * s;
       const up = row + ((i + 1) % n) * s,
         dn = row + ((i + n - 1) % n) * s;
@@ -155,22 +228,24 @@ function periodicGradient(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, o
 }
 
 /** Fourth order on a uniform axis: five-point central inside, one-sided and biased five-point stencils at the edges. */
-function fourthOrderGradient(f: ArrayLike<number>, ax: AxisPlan, out: Float64Array): void {
-  const { n, outer, inner: s } = ax;
+function fourthOrderGradient(f: ArrayLike<number>, ax: AxisPlan, out: Float64Array, range: AxisRange): void {
+  const { n, inner: s } = ax;
+  const { o0, o1, i0, i1 } = range;
   const h12 = 12 * ax.step!;
-  for (let o = 0; o < outer; o++) {
+  const has = (i: number) => i >= i0 && i < i1;
+  for (let o = o0; o < o1; o++) {
     const row = o * n * s;
-    const start = row + 2 * s,
-      end = row + (n - 2) * s;
+    const start = row + Math.max(2, i0) * s,
+      end = row + Math.min(n - 2, i1) * s;
     for (let p = start; p < end; p++) out[p] = (-f[p + 2 * s] + 8 * f[p + s] - 8 * f[p - s] + f[p - 2 * s]) / h12;
     for (let j = 0; j < s; j++) {
       const a = row + j,
         z = row + (n - 1) * s + j; // f[0] and f[n−1] of this line
       const v = (p: number, k: number) => f[p + k * s];
-      out[a] = (-25 * v(a, 0) + 48 * v(a, 1) - 36 * v(a, 2) + 16 * v(a, 3) - 3 * v(a, 4)) / h12;
-      out[a + s] = (-3 * v(a, 0) - 10 * v(a, 1) + 18 * v(a, 2) - 6 * v(a, 3) + v(a, 4)) / h12;
-      out[z - s] = (3 * v(z, 0) + 10 * v(z, -1) - 18 * v(z, -2) + 6 * v(z, -3) - v(z, -4)) / h12;
-      out[z] = (25 * v(z, 0) - 48 * v(z, -1) + 36 * v(z, -2) - 16 * v(z, -3) + 3 * v(z, -4)) / h12;
+      if (has(0)) out[a] = (-25 * v(a, 0) + 48 * v(a, 1) - 36 * v(a, 2) + 16 * v(a, 3) - 3 * v(a, 4)) / h12;
+      if (has(1)) out[a + s] = (-3 * v(a, 0) - 10 * v(a, 1) + 18 * v(a, 2) - 6 * v(a, 3) + v(a, 4)) / h12;
+      if (has(n - 2)) out[z - s] = (3 * v(z, 0) + 10 * v(z, -1) - 18 * v(z, -2) + 6 * v(z, -3) - v(z, -4)) / h12;
+      if (has(n - 1)) out[z] = (25 * v(z, 0) - 48 * v(z, -1) + 36 * v(z, -2) - 16 * v(z, -3) + 3 * v(z, -4)) / h12;
     }
   }
 }

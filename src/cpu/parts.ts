@@ -1,0 +1,27 @@
+import { makePlan } from '../plan.js';
+import type { GradientOptions, NumericArray } from '../types.js';
+import { gradientSlabs } from './gradient.js';
+import { cpuInput } from './input.js';
+
+/**
+ * cpuGradient cut into parts that threads compute side by side (cpu/workers.ts): part `index` of `count`
+ * is a slab of the first axis's positions, every selected axis's results in it (gradient.ts's gradientSlabs). Each element is computed by the
+ * same expression as the whole call, so the parts together are cpuGradient's result to the last bit.
+ */
+
+/** A part as one thread receives it: the data and results in shared memory, the plan's options, which part. */
+export interface GradientPart {
+  readonly data: NumericArray;
+  readonly options: GradientOptions;
+  readonly outs: readonly Float64Array[];
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Computes one part: slab `index` of `count` of the first axis (the plan rebuilt from the options: microseconds against the part's milliseconds). */
+export function computePart(part: GradientPart): void {
+  const { data, options, outs, index, count } = part;
+  const plan = makePlan(cpuInput(data).info, options);
+  const n = plan.shape[0];
+  gradientSlabs(data, plan, outs, Math.floor((n * index) / count), Math.floor((n * (index + 1)) / count));
+}

@@ -1,0 +1,273 @@
+import { describe, GradientError } from '../errors.js';
+import { makePlan } from '../plan.js';
+import type { NumericArray } from '../types.js';
+import type { NdarrayLike } from '../view.js';
+import { type CpuGradientOptions, cpuGradient, isPartable } from './gradient.js';
+import { cpuInput, cpuOut } from './input.js';
+import { computePart, type GradientPart } from './parts.js';
+
+/**
+ * cpuGradient on several threads: the calling thread and `threads − 1` workers each compute a part of
+ * every axis (cpu/parts.ts) in shared memory. Threads cannot write into another thread's ordinary
+ * memory, so a call is split only when its data (and `out`, if given) live in a SharedArrayBuffer (Node,
+ * Deno, Bun; cross-origin-isolated pages); fresh results are then allocated shared. Every other call, and
+ * plans the parts do not cover (ghost sides, gaps, views, Sobel/Scharr, grids), runs on the calling thread
+ * as cpuGradient, and `stats` counts which way each call went. Both ways give cpuGradient's bits.
+ *
+ * Measured on this 2-core VM (bench/cpu.mjs, bench/NOTES.md 2026-12-06): two threads take 0.5–0.6× the
+ * time of one at 2048² and 128³ with `out`; copying ordinary arrays into shared memory and back would cost
+ * more than the second core saves, which is why such calls are not split.
+ */
+
+/** Options of cpuWorkers. */
+export interface CpuWorkersOptions {
+  /** Threads that share a call, the calling thread included: an integer ≥ 1 (default: the machine's logical cores). */
+  threads?: number;
+  /**
+   * The worker module, `dist/cpu-worker.js` of this package (the default, found beside the library's own
+   * module). An app bundled so that the file moves passes where it is served from.
+   */
+  workerUrl?: string | URL;
+  /**
+   * Data shorter than this runs on the calling thread (default 131072 elements: on the 2-core VM of
+   * bench/NOTES.md 2026-12-06 two threads break even at 65536 float64 elements (256²) and take 0.73× at 362²).
+   */
+  minLength?: number;
+}
+
+/** A pool of worker threads for cpuGradient; see cpuWorkers. */
+export interface CpuWorkers {
+  /** Threads that share a call, the calling thread included. */
+  readonly threads: number;
+  /** cpuGradient, split across the threads where the data (and `out`) are in shared memory; the same results. */
+  gradient(data: NumericArray | NdarrayLike, options?: CpuGradientOptions): Promise<Float64Array[]>;
+  /** Calls split across threads, and calls run on the calling thread alone. */
+  readonly stats: { readonly split: number; readonly calling: number };
+  /** Ends the workers; later calls reject with `destroyed`. */
+  destroy(): Promise<void>;
+}
+
+/** What a worker is sent, and what it answers. */
+interface PartRequest {
+  readonly id: number;
+  readonly part: GradientPart;
+}
+interface PartReply {
+  readonly id: number;
+  readonly error?: { readonly code?: string; readonly message: string };
+}
+
+/** One worker, whichever runtime runs it. */
+interface Thread {
+  post(request: PartRequest): void;
+  /** Whether the worker keeps a Node process alive (only while a call waits on it). */
+  hold(on: boolean): void;
+  terminate(): Promise<unknown> | undefined;
+}
+
+/** What the library uses of Node's `node:worker_threads` and `node:os` (typed here: the build has no Node types). */
+interface NodeWorker {
+  on(event: 'message', listener: (message: PartReply) => void): void;
+  on(event: 'error', listener: (error: unknown) => void): void;
+  on(event: 'exit', listener: (code: number) => void): void;
+  once(event: 'message', listener: (message: unknown) => void): void;
+  once(event: 'error', listener: (error: unknown) => void): void;
+  once(event: 'exit', listener: (code: number) => void): void;
+  postMessage(message: unknown): void;
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+interface NodeWorkerThreads {
+  Worker: new (url: URL) => NodeWorker;
+  parentPort: { on(event: 'message', listener: (request: PartRequest) => void): void; postMessage(message: unknown): void } | null;
+}
+interface NodeOs {
+  availableParallelism?(): number;
+  cpus(): unknown[];
+}
+
+/** Resolved by the file name, not a literal `new URL('…', import.meta.url)`, so that vite's library build leaves it alone. */
+const WORKER_FILE = './cpu-worker.js';
+const NODE_WORKERS = 'node:worker_threads';
+const NODE_OS = 'node:os';
+const DEFAULT_MIN_LENGTH = 131072;
+
+function isNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
+}
+
+function isShared(memory: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The machine's logical cores. */
+async function logicalCores(): Promise<number> {
+  if (isNode()) {
+    const os = (await import(/* @vite-ignore */ NODE_OS)) as NodeOs;
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}
+
+async function startThread(url: URL, onReply: (reply: PartReply) => void, onFailure: (message: string) => void): Promise<Thread> {
+  if (isNode()) {
+    const { Worker } = (await import(/* @vite-ignore */ NODE_WORKERS)) as NodeWorkerThreads;
+    const worker = new Worker(url);
+    worker.on('error', (e) => onFailure(String((e as Error)?.message ?? e)));
+    worker.on('exit', (code) => onFailure(`a worker exited (code ${code})`));
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve()); // its first message says it listens
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`it exited (code ${code})`)));
+    });
+    worker.on('message', onReply);
+    worker.unref();
+    return {
+      post: (request) => worker.postMessage(request),
+      hold: (on) => (on ? worker.ref() : worker.unref()),
+      terminate: () => worker.terminate(),
+    };
+  }
+  const WorkerCtor = (globalThis as { Worker?: typeof Worker }).Worker;
+  if (WorkerCtor === undefined) throw new GradientError('worker-error', 'cpuWorkers: this runtime has no Worker');
+  const worker = new WorkerCtor(url, { type: 'module' });
+  await new Promise<void>((resolve, reject) => {
+    worker.onmessage = () => resolve();
+    worker.onerror = (e: ErrorEvent) => reject(new Error(e.message || 'it failed to load or threw'));
+  });
+  worker.onmessage = (e: MessageEvent<PartReply>) => onReply(e.data);
+  worker.onerror = (e: ErrorEvent) => onFailure(e.message || 'a worker threw');
+  return {
+    post: (request) => worker.postMessage(request),
+    hold: () => {},
+    terminate: () => {
+      worker.terminate();
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Starts a pool of `threads − 1` workers for cpuGradient (the calling thread is the last thread). Throws
+ * `invalid-option` for a bad option; rejects with `worker-error` where a worker cannot be started.
+ */
+export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWorkers> {
+  const threads = options.threads ?? (await logicalCores());
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new GradientError('invalid-option', `threads: ${describe(options.threads)} must be an integer ≥ 1`);
+  }
+  const minLength = options.minLength ?? DEFAULT_MIN_LENGTH;
+  if (!(minLength >= 0)) throw new GradientError('invalid-option', `minLength: ${describe(options.minLength)} must be a number ≥ 0`);
+  let url: URL;
+  try {
+    url = options.workerUrl === undefined ? new URL(WORKER_FILE, import.meta.url) : new URL(options.workerUrl, import.meta.url);
+  } catch {
+    throw new GradientError('invalid-option', `workerUrl: ${describe(options.workerUrl)} is not a URL`);
+  }
+
+  const pending = new Map<number, { left: number; resolve(): void; reject(e: Error): void }>();
+  let failure: string | null = null;
+  let destroyed = false;
+  const onReply = (reply: PartReply) => {
+    const call = pending.get(reply.id);
+    if (call === undefined) return;
+    if (reply.error) {
+      pending.delete(reply.id);
+      const { code, message } = reply.error;
+      call.reject(code ? new GradientError(code as never, message) : new GradientError('worker-error', message));
+    } else if (--call.left === 0) {
+      pending.delete(reply.id);
+      call.resolve();
+    }
+  };
+  const onFailure = (message: string) => {
+    if (destroyed) return;
+    failure ??= message;
+    for (const call of pending.values()) call.reject(new GradientError('worker-error', `cpuWorkers: ${message}`));
+    pending.clear();
+  };
+  const started = await Promise.allSettled(Array.from({ length: threads - 1 }, () => startThread(url, onReply, onFailure)));
+  const pool = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const refused = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (refused) {
+    destroyed = true;
+    await Promise.all(pool.map((t) => t.terminate()));
+    const e = refused.reason;
+    if (e instanceof GradientError) throw e;
+    throw new GradientError('worker-error', `cpuWorkers: could not start a worker from ${url}: ${(e as Error)?.message ?? e}`);
+  }
+
+  let nextId = 1;
+  const stats = { split: 0, calling: 0 };
+  return {
+    threads,
+    stats,
+    async gradient(data, callOptions = {}) {
+      if (destroyed) throw new GradientError('destroyed', 'cpuWorkers: the pool was destroyed');
+      if (failure !== null) throw new GradientError('worker-error', `cpuWorkers: ${failure}`);
+      const { info, values, memory } = cpuInput(data);
+      const plan = makePlan(info, callOptions, ['out']);
+      const given = callOptions.out;
+      const sharedOut = given === undefined || (Array.isArray(given) && given.every((o) => ArrayBuffer.isView(o) && isShared(o)));
+      if (
+        pool.length === 0 ||
+        plan.size < minLength ||
+        !ArrayBuffer.isView(memory) ||
+        !isShared(memory) ||
+        !sharedOut ||
+        !isPartable(values, plan)
+      ) {
+        stats.calling++;
+        return cpuGradient(data, callOptions);
+      }
+      const out = cpuOut(given, plan.axes.length, plan.size, [memory], 'one per selected axis');
+      const outs = given === undefined ? out.arrays.map(() => new Float64Array(new SharedArrayBuffer(plan.size * 8))) : out.arrays;
+      const { out: _omitted, ...partOptions } = callOptions;
+      const id = nextId++;
+      const count = pool.length + 1;
+      const done = new Promise<void>((resolve, reject) => pending.set(id, { left: pool.length, resolve, reject }));
+      pool.forEach((t, k) => {
+        t.hold(true);
+        t.post({ id, part: { data: values as NumericArray, options: partOptions, outs, index: k + 1, count } });
+      });
+      stats.split++;
+      try {
+        computePart({ data: values as NumericArray, options: partOptions, outs, index: 0, count });
+        await done;
+      } finally {
+        pending.delete(id);
+        if (pending.size === 0) for (const t of pool) t.hold(false);
+      }
+      return outs;
+    },
+    async destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      for (const call of pending.values()) call.reject(new GradientError('destroyed', 'cpuWorkers: the pool was destroyed'));
+      pending.clear();
+      await Promise.all(pool.map((t) => t.terminate()));
+    },
+  };
+}
+
+/** The worker's side (dist/cpu-worker.js): computes each part it is sent and answers with its id. */
+export async function serveParts(): Promise<void> {
+  const reply = (request: PartRequest): PartReply => {
+    try {
+      computePart(request.part);
+      return { id: request.id };
+    } catch (e) {
+      return { id: request.id, error: { code: (e as GradientError)?.code, message: String((e as Error)?.message ?? e) } };
+    }
+  };
+  if (isNode()) {
+    const { parentPort } = (await import(/* @vite-ignore */ NODE_WORKERS)) as NodeWorkerThreads;
+    parentPort?.on('message', (request: PartRequest) => parentPort.postMessage(reply(request)));
+    parentPort?.postMessage({ id: 0 });
+    return;
+  }
+  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<PartRequest>) => void) | null; postMessage(m: unknown): void };
+  scope.onmessage = (e) => scope.postMessage(reply(e.data));
+  scope.postMessage({ id: 0 });
+}
