@@ -39,7 +39,8 @@ function crossOriginIsolatedCore(): Plugin {
     name: 'cross-origin-isolated-core',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
-        if (req.url?.startsWith('/test/browser/index.html')) {
+        // The page, and the worker module cpuWorkers starts from it (a worker keeps its own headers' isolation).
+        if (req.url?.startsWith('/test/browser/index.html') || req.url?.startsWith('/src/cpu-worker.ts')) {
           res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
           res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
         }
@@ -96,6 +97,8 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.boundaries).toBe(BOUNDARY_SAMPLE.length);
     expect(report.grids).toBe(GRID_SAMPLE.length);
     expect(report.derivatives).toBe(4);
+    // cpuWorkers: module workers on shared memory, split and bitwise equal to cpuGradient.
+    expect(report.workers).toBe(3);
     expect(report.views).toBe(2);
     // The real scijs ndarray package's views (transposed, flipped, 4-D) against numpy.
     expect(report.packageViews).toBe(7);

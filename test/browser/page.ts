@@ -7,7 +7,9 @@ import { f32Violation, maxAbs } from '../helpers/bounds';
 
 async function run(): Promise<CoreReport> {
   const adapter = await navigator.gpu?.requestAdapter();
-  const report = await runCore(lib, { adapter: adapter ? lib.describeAdapter(adapter) : '' });
+  // The dev server compiles the worker module from its source (the page is cross-origin isolated).
+  const workerUrl = new URL('/src/cpu-worker.ts', location.href);
+  const report = await runCore(lib, { adapter: adapter ? lib.describeAdapter(adapter) : '', workerUrl });
   if (adapter) await packageViews(report);
   return report;
 }
@@ -60,6 +62,7 @@ run().then(
       views: 0,
       grids: 0,
       derivatives: 0,
+      workers: 0,
       packageViews: 0,
       ms: 0,
       failures: [`page threw: ${error?.stack ?? error}`],

@@ -45,6 +45,8 @@ export interface CoreReport {
   grids: number;
   /** Derivatives of higher order and accuracy, the Hessian and adjoints against their CPU references. */
   derivatives: number;
+  /** cpuWorkers calls split across worker threads, checked bit for bit against cpuGradient (0 without SharedArrayBuffer). */
+  workers: number;
   /** Views made with the scijs `ndarray` package against numpy (the browser page only: test/browser/page.ts). */
   packageViews: number;
   failures: string[];
@@ -55,6 +57,8 @@ export interface CoreReport {
 export interface CoreOptions {
   /** The adapter's name as describeAdapter gives it ('' when there is none: the run fails). */
   adapter: string;
+  /** Where cpuWorkers finds its worker module (default: beside the built library, dist/cpu-worker.js). */
+  workerUrl?: string | URL;
 }
 
 export async function runCore(lib: typeof Library, options: CoreOptions): Promise<CoreReport> {
@@ -77,6 +81,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     views: 0,
     grids: 0,
     derivatives: 0,
+    workers: 0,
     packageViews: 0,
     failures: [],
     ms: 0,
@@ -224,6 +229,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   await viewChecks(lib, report);
   await gridChecks(lib, report);
   await derivativeChecks(lib, report);
+  await workerChecks(lib, report, options.workerUrl);
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
     const e = await gpuGradient(data as never, opts as never).then(
@@ -595,5 +601,32 @@ async function viewChecks(lib: typeof Library, report: CoreReport): Promise<void
       if (v) report.failures.push(`view ${j} axis ${k}: ${JSON.stringify(v)}`);
     });
     report.views++;
+  }
+}
+
+/** cpuWorkers on data in shared memory: each call split across the threads and equal to cpuGradient to the bit. */
+async function workerChecks(lib: typeof Library, report: CoreReport, workerUrl: string | URL | undefined): Promise<void> {
+  if (typeof SharedArrayBuffer !== 'function') return;
+  const pool = await lib.cpuWorkers({ threads: 3, minLength: 0, workerUrl });
+  try {
+    const cases: [number[], GradientOptions][] = [
+      [[40, 30], { edgeOrder: 2, spacing: [0.5, Array.from({ length: 30 }, (_, i) => i * i * 0.01 + i)] }],
+      [[12, 10, 9], { accuracy: 4, spacing: [1, 2, 0.5] }],
+      [[33, 17], { boundary: ['periodic', 'edge'], axis: [1, 0] }],
+    ];
+    for (const [shape, options] of cases) {
+      const size = shape.reduce((p, n) => p * n, 1);
+      const data = new Float64Array(new SharedArrayBuffer(size * 8));
+      for (let i = 0; i < size; i++) data[i] = Math.sin(i * 0.23) * 4 + (i % 5);
+      const got = await pool.gradient(data, { ...options, shape });
+      const want = lib.cpuGradient(data, { ...options, shape });
+      const bad = want.findIndex((w, k) => !w.every((v, i) => Object.is(v, got[k]?.[i])));
+      if (got.length !== want.length || bad >= 0)
+        report.failures.push(`cpuWorkers [${shape}] ${JSON.stringify(options)}: axis ${bad} differs`);
+      report.workers++;
+    }
+    if (pool.stats.split !== cases.length) report.failures.push(`cpuWorkers split ${pool.stats.split} of ${cases.length} calls`);
+  } finally {
+    await pool.destroy();
   }
 }
