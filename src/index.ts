@@ -3,7 +3,7 @@ export { cpuDerivatives, cpuGradientAdjoint, cpuHessian } from './cpu/derivative
 export { cpuCurl, cpuDivergence, cpuGradientMagnitude, cpuLaplacian } from './cpu/derived.js';
 export { type CpuGradientOptions, cpuGradient } from './cpu/gradient.js';
 export { cpuImageGradient } from './cpu/image.js';
-export { type CpuWorkers, type CpuWorkersOptions, cpuWorkers } from './cpu/workers.js';
+export { type CpuWorkerStats, type CpuWorkers, type CpuWorkersOptions, cpuWorkers } from './cpu/workers.js';
 export type { AdjointOptions, DerivativeOptions } from './derivatives.js';
 export { GradientError, type GradientErrorCode } from './errors.js';
 export {

@@ -35,14 +35,22 @@ export interface CpuWorkersOptions {
   minLength?: number;
 }
 
+/** How a cpuWorkers pool's calls ran. */
+export interface CpuWorkerStats {
+  /** Calls split across the threads. */
+  readonly split: number;
+  /** Calls run on the calling thread alone (data or `out` not shared, a plan the parts do not cover, or shorter than minLength). */
+  readonly calling: number;
+}
+
 /** A pool of worker threads for cpuGradient; see cpuWorkers. */
 export interface CpuWorkers {
   /** Threads that share a call, the calling thread included. */
   readonly threads: number;
   /** cpuGradient, split across the threads where the data (and `out`) are in shared memory; the same results. */
   gradient(data: NumericArray | NdarrayLike, options?: CpuGradientOptions): Promise<Float64Array[]>;
-  /** Calls split across threads, and calls run on the calling thread alone. */
-  readonly stats: { readonly split: number; readonly calling: number };
+  /** How the pool's calls ran. */
+  readonly stats: CpuWorkerStats;
   /** Ends the workers; later calls reject with `destroyed`. */
   destroy(): Promise<void>;
 }
