@@ -28,6 +28,7 @@ import {
   programCall,
 } from './table.js';
 import { Transfer, type TransferStats } from './transfer.js';
+import { WorkCache } from './work-cache.js';
 
 /** Options of the host-array methods (`gradient`, `magnitude`, …): the plan's options, `out` and `outputType`. */
 export interface HostCallOptions extends GradientOptions {
@@ -75,6 +76,11 @@ export interface ContextStats extends PoolStats {
   stagingBytes: number;
   /** Host-path counters: groups (submits), jobs (pieces), map round trips, and time per phase. */
   transfer: TransferStats;
+  /**
+   * Work kept for repeated whole-array calls of one plan (its dispatches, uniforms, weights and bind
+   * groups): entries kept, and calls that found (`hits`) or made (`misses`) theirs.
+   */
+  keptWork: { entries: number; hits: number; misses: number; evictions: number };
 }
 
 /**
@@ -97,6 +103,7 @@ export class GradientContext {
   /** The one object every module the context wires takes its parts from. */
   private readonly parts: ContextParts;
   private readonly textures: ImageTextures;
+  private readonly works: WorkCache;
   /** Prepared kernels still alive: destroy() destroys them too. */
   private readonly kernels = new Set<{ destroy(): void }>();
 
@@ -126,9 +133,11 @@ export class GradientContext {
     this.limits = effectiveLimits(device, options);
     this.pool = new BufferPool(device, options.maxPooledBytes, options.maxPooledBuffers);
     this.pipelines = new PipelineCache(device, this.limits);
+    this.works = new WorkCache(device, this.limits, this.pipelines);
     this.life = new Lifecycle(device, owner, () => {
       // Everything tied to the device is dead: forget it without touching it.
       this.pool.forget();
+      this.works.clear(false);
       this.transfer.destroy(true);
       this.pipelines.clear(false);
       this.textures.destroy(true);
@@ -156,6 +165,7 @@ export class GradientContext {
       transfer: this.transfer,
       chunkBytes,
       textures: this.textures,
+      works: this.works,
     };
   }
 
@@ -288,6 +298,7 @@ export class GradientContext {
       ...this.pipelines.counts,
       stagingBytes: this.transfer.stagingBytes(),
       transfer: { ...this.transfer.stats },
+      keptWork: { entries: this.works.size, ...this.works.stats },
     };
   }
 
@@ -301,6 +312,7 @@ export class GradientContext {
     if (!this.life.isLost) this.pool.close();
     this.transfer.destroy(this.life.isLost);
     for (const kernel of [...this.kernels]) kernel.destroy();
+    this.works.clear(!this.life.isLost);
     this.pipelines.clear(true);
     this.textures.destroy();
     if (this.owner === 'context' || this.owner === 'default') this.device.destroy();

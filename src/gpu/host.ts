@@ -12,7 +12,7 @@ import type { HostRequest } from './request.js';
 import { ceilTo, chooseLayout, planPieces } from './steps.js';
 import type { GpuJobInput, JobBatch, ResultArray } from './transfer.js';
 import type { TakenInput } from './upload.js';
-import { planWork, readyWork, recordWork } from './work.js';
+import { planWork, readyWork, recordKeptWork, recordWork } from './work.js';
 
 /**
  * The host-to-host path of every operation: the array is cut into pieces along its first axis (one piece
@@ -89,7 +89,33 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
     taken && components === 1 && stacked && !plan.grid && N % 4 === 0 && (N * bpe) % 16 === 0
       ? batchOf(rt, plan, format, kind, op, outputs, outputType)
       : undefined;
+  // A whole array whose weights the plan key determines keeps its work for the next call of that plan.
+  const keepKey =
+    pieces.length === 1 && buffers.length === 1 && !plan.grid && !plan.mask
+      ? `${op}|${kind}|${outputType}|${components}|${stride}|${outputs}|${planKey(plan)}`
+      : null;
   try {
+    if (keepKey !== null) {
+      const kept = await rt.works
+        .acquire(keepKey, () => planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, pieces[0]))
+        .catch((error) => {
+          throw rt.life.translate(error);
+        });
+      try {
+        rt.life.checkUsable();
+        const input = taken ?? (fromHost ? windowOf(pieces[0]) : produce!(0, N));
+        taken = null;
+        await rt.transfer.run({
+          input,
+          output: { targets, elementBytes: eb, at: 0, count: N, buffers, places },
+          record: (encoder, input, outputs) => recordKeptWork(rt, encoder, kept, input, outputs[0]),
+          batch,
+        });
+      } finally {
+        kept.release();
+      }
+      return results;
+    }
     await inFlight(pieces, 2, async (piece) => {
       const work = await planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, piece).catch((error) => {
         throw rt.life.translate(error);

@@ -4,6 +4,7 @@ import type { PipelineCache } from './pipelines.js';
 import type { BufferPool } from './pool.js';
 import type { GpuLimits } from './steps.js';
 import type { Transfer } from './transfer.js';
+import type { WorkCache } from './work-cache.js';
 
 /**
  * What a context is made of, as the modules it wires see it: the context builds one such object, and
@@ -22,12 +23,14 @@ export interface ContextParts {
   readonly chunkBytes: number;
   /** The textures images are copied into. */
   readonly textures: ImageTextures;
+  /** Work kept for repeated whole-array host calls (work-cache.ts). */
+  readonly works: WorkCache;
 }
 
 /** What recording work borrows: the device, its pipelines (layout, empty weights) and the pool. */
 export type Recorder = Pick<ContextParts, 'device' | 'limits' | 'pipelines' | 'pool'>;
 /** What a host call uses. */
-export type HostRuntime = Recorder & Pick<ContextParts, 'life' | 'transfer' | 'chunkBytes'>;
+export type HostRuntime = Recorder & Pick<ContextParts, 'life' | 'transfer' | 'chunkBytes' | 'works'>;
 /** What an image call uses. */
 export type ImageRuntime = HostRuntime & Pick<ContextParts, 'textures'>;
 /** What preparing a kernel (prepare, prepareImage) uses. */

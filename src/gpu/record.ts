@@ -74,42 +74,47 @@ export function dispatchSteps(
   steps: readonly Step[],
   pipelines: readonly GPUComputePipeline[],
   r: StepResources,
+  groups: readonly GPUBindGroup[] = stepBindGroups(steps, r),
 ): void {
-  const bytes = r.bytesPerElement;
-  const outBytes = r.outputBytesPerElement;
   let current: GPUComputePipeline | null = null;
   steps.forEach((step, i) => {
     if (pipelines[i] !== current) {
       current = pipelines[i];
       pass.setPipeline(current);
     }
-    const output = r.outputs[step.output.buffer];
-    pass.setBindGroup(
-      0,
-      r.device.createBindGroup({
-        layout: r.layout,
-        entries: [
-          {
-            binding: 0,
-            resource: {
-              buffer: r.input.buffer,
-              offset: r.input.offset + (step.input.offset - r.inputBase) * bytes,
-              size: ceilTo(step.input.size * bytes, 16),
-            },
-          },
-          { binding: 1, resource: { buffer: r.weights } },
-          { binding: 2, resource: { buffer: r.uniforms.buffer, offset: i * r.uniforms.stride, size: PARAMS_BYTES } },
-          {
-            binding: 3,
-            resource: {
-              buffer: output.buffer,
-              offset: output.offset + step.output.offset * outBytes,
-              size: ceilTo(step.output.size * outBytes, 16),
-            },
-          },
-        ],
-      }),
-    );
+    pass.setBindGroup(0, groups[i]);
     pass.dispatchWorkgroups(...step.grid);
+  });
+}
+
+/** The bind group of each step: its input and output ranges, the weights, and its `Params`. */
+export function stepBindGroups(steps: readonly Step[], r: StepResources): GPUBindGroup[] {
+  const bytes = r.bytesPerElement;
+  const outBytes = r.outputBytesPerElement;
+  return steps.map((step, i) => {
+    const output = r.outputs[step.output.buffer];
+    return r.device.createBindGroup({
+      layout: r.layout,
+      entries: [
+        {
+          binding: 0,
+          resource: {
+            buffer: r.input.buffer,
+            offset: r.input.offset + (step.input.offset - r.inputBase) * bytes,
+            size: ceilTo(step.input.size * bytes, 16),
+          },
+        },
+        { binding: 1, resource: { buffer: r.weights } },
+        { binding: 2, resource: { buffer: r.uniforms.buffer, offset: i * r.uniforms.stride, size: PARAMS_BYTES } },
+        {
+          binding: 3,
+          resource: {
+            buffer: output.buffer,
+            offset: output.offset + step.output.offset * outBytes,
+            size: ceilTo(step.output.size * outBytes, 16),
+          },
+        },
+      ],
+    });
   });
 }

@@ -6,9 +6,10 @@ import { BufferUsage } from './flags.js';
 import { type InputFormat, outputBytes } from './formats.js';
 import type { Recorder } from './parts.js';
 import type { PipelineCache } from './pipelines.js';
-import { dispatchSteps, packUniforms, uniformStride } from './record.js';
+import { dispatchSteps, packUniforms, type StepResources, stepBindGroups, uniformStride } from './record.js';
 import { type GpuLimits, type Layout, type OutputPlace, type Piece, planFusedSteps, planSteps, type Step } from './steps.js';
 import { keepsAxisOrder, kernelVariant } from './variant.js';
+import type { KeptWork } from './work-cache.js';
 
 /**
  * Work of one call (or one streamed piece): the plan split into dispatches (steps.ts) with the
@@ -141,4 +142,28 @@ export function recordWork(
   });
   pass.end();
   return temps;
+}
+
+/**
+ * Records kept work (work-cache.ts) of a whole array: its own uniforms and weights, written when it was
+ * kept, and the bind groups of these buffers, made the first time they meet. Nothing to release to the pool.
+ */
+export function recordKeptWork(r: Recorder, encoder: GPUCommandEncoder, kept: KeptWork, input: GPUBuffer, output: GPUBuffer): GPUBuffer[] {
+  const { work } = kept;
+  const resources: StepResources = {
+    device: r.device,
+    layout: r.pipelines.bindGroupLayout,
+    bytesPerElement: work.format.bytesPerElement,
+    outputBytesPerElement: outputBytes(work.outputType),
+    input: { buffer: input, offset: 0 },
+    inputBase: 0,
+    weights: kept.weights,
+    uniforms: { buffer: kept.uniforms, stride: kept.uniformStride },
+    outputs: [{ buffer: output, offset: 0 }],
+  };
+  const groups = kept.groups(input, output, () => stepBindGroups(work.steps, resources));
+  const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
+  dispatchSteps(pass, work.steps, work.pipelines, resources, groups);
+  pass.end();
+  return [];
 }

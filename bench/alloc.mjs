@@ -1,0 +1,84 @@
+// What a small host call allocates and asks of the device, per call, in Node (Dawn; SwiftShader without a
+// GPU): heap bytes from V8's sampling heap profiler with collected objects kept (every allocation,
+// sampled every 256 bytes), split into the library's own functions (dist/core.js) and the rest (Node's
+// timers and promises, Dawn's binding, builtins); and bind groups, buffers and queue writes per call.
+// Sequential 64² float32 calls after a warm-up, with `out` and with fresh results.
+//
+//   node bench/alloc.mjs [--dist DIR] [--calls N]
+//
+// --dist DIR measures another build (e.g. an older commit's dist) the same way, in the same run.
+import { Session } from 'node:inspector/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { nodeDevice } from './node-device.mjs';
+
+const args = process.argv.slice(2);
+const value = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const CALLS = Number(value('--calls', 1000));
+const builds = [['this build', 'dist'], ...(value('--dist') ? [['--dist', value('--dist')]] : [])];
+
+/** The device with createBindGroup, createBuffer and queue.writeBuffer counted. */
+function counted(device) {
+  const counts = { bindGroups: 0, buffers: 0, writes: 0 };
+  const createBindGroup = device.createBindGroup.bind(device);
+  const createBuffer = device.createBuffer.bind(device);
+  const writeBuffer = device.queue.writeBuffer.bind(device.queue);
+  device.createBindGroup = (d) => (counts.bindGroups++, createBindGroup(d));
+  device.createBuffer = (d) => (counts.buffers++, createBuffer(d));
+  device.queue.writeBuffer = (...a) => (counts.writes++, writeBuffer(...a));
+  return counts;
+}
+
+async function measure(lib, device, counts, options) {
+  const ctx = await lib.createGradient({ device });
+  const data = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
+  for (let i = 0; i < 300; i++) await ctx.gradient(data, options);
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  const before = { ...counts };
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  for (let i = 0; i < CALLS; i++) await ctx.gradient(data, options);
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  let total = 0;
+  let own = 0;
+  (function walk(node) {
+    total += node.selfSize;
+    if (/\/core\.js$/.test(node.callFrame.url)) own += node.selfSize;
+    for (const child of node.children) walk(child);
+  })(profile.head);
+  ctx.destroy();
+  const per = (k) => ((counts[k] - before[k]) / CALLS).toFixed(2);
+  return { total: total / CALLS, own: own / CALLS, bindGroups: per('bindGroups'), buffers: per('buffers'), writes: per('writes') };
+}
+
+const { adapter, device } = await nodeDevice();
+const adapterName = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'adapter';
+const counts = counted(device);
+console.log(`bytes and device calls per sequential 64² float32 gradient, ${CALLS} calls (Node ${process.version}, ${adapterName})`);
+console.log(
+  `${'build'.padEnd(14)}${'results'.padEnd(9)}${'heap B/call'.padStart(13)}${'library B'.padStart(11)}${'bind groups'.padStart(13)}${'buffers'.padStart(9)}${'writes'.padStart(8)}`,
+);
+for (const [name, dir] of builds) {
+  const lib = await import(pathToFileURL(resolve(dir, 'index.js')).href);
+  const out = [new Float32Array(4096), new Float32Array(4096)];
+  for (const [label, options] of [
+    ['out', { shape: [64, 64], out }],
+    ['fresh', { shape: [64, 64] }],
+  ]) {
+    const r = await measure(lib, device, counts, options);
+    console.log(
+      `${name.padEnd(14)}${label.padEnd(9)}${r.total.toFixed(0).padStart(13)}${r.own.toFixed(0).padStart(11)}${r.bindGroups.padStart(13)}${r.buffers.padStart(9)}${r.writes.padStart(8)}`,
+    );
+  }
+}
+console.log('fresh results are 32,768 bytes of Float32Array per call (outside the V8 heap, not counted above).');
+device.destroy();

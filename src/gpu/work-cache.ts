@@ -1,0 +1,168 @@
+import { packWeights } from './coefficients.js';
+import { BufferUsage } from './flags.js';
+import type { PipelineCache } from './pipelines.js';
+import { packUniforms, uniformStride } from './record.js';
+import type { GpuLimits } from './steps.js';
+import type { Work } from './work.js';
+
+/**
+ * The work of whole-array host calls kept from one call to the next of the same plan, as a prepared kernel
+ * keeps its own: the dispatches and their pipelines, uniforms and weights written once into buffers of the
+ * entry's own, and the bind groups of each (input, output) pair of pooled buffers it has run on. A repeated
+ * small call then plans nothing, writes no uniforms and, once the pool hands it buffers it has seen,
+ * creates no bind group. Bounded (least recently used first out); an entry evicted while calls hold it is
+ * destroyed when the last of them is done. Plans whose weights vary with more than the plan key (grids,
+ * masks) and streamed calls are not kept (host.ts decides).
+ */
+
+export interface KeptWork {
+  readonly work: Work;
+  readonly uniforms: GPUBuffer;
+  readonly uniformStride: number;
+  readonly weights: GPUBuffer;
+  /** The bind groups of this work's steps on these buffers (one output buffer), made by `make` the first time. */
+  groups(input: GPUBuffer, output: GPUBuffer, make: () => GPUBindGroup[]): GPUBindGroup[];
+  /** The call is done with the entry (its GPU work has completed). */
+  release(): void;
+}
+
+interface Entry {
+  readonly work: Work;
+  readonly uniforms: GPUBuffer;
+  readonly weights: GPUBuffer | null; // null: the device's empty weights (not ours to destroy)
+  readonly bound: WeakMap<GPUBuffer, WeakMap<GPUBuffer, GPUBindGroup[]>>;
+  users: number;
+  evicted: boolean;
+}
+
+/** Entries kept per context: distinct plans a program calls over and over (shapes, options, operations). */
+export const KEPT_WORK_LIMIT = 64;
+
+export class WorkCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly making = new Map<string, Promise<Entry>>();
+  /** Calls waiting for the entry of a key being made. */
+  private readonly claims = new Map<string, number>();
+  readonly stats = { hits: 0, misses: 0, evictions: 0 };
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly limits: GpuLimits,
+    private readonly pipelines: PipelineCache,
+    private readonly limit = KEPT_WORK_LIMIT,
+  ) {}
+
+  /** The kept work under `key`, made by `plan` (which plans the steps and fetches their pipelines) the first time. */
+  async acquire(key: string, plan: () => Promise<Work>): Promise<KeptWork> {
+    const entry = this.entries.get(key);
+    if (entry) {
+      this.stats.hits++;
+      entry.users++; // before any await: eviction never destroys an entry a call holds
+      this.entries.delete(key); // most recently used last
+      this.entries.set(key, entry);
+      return this.view(entry);
+    }
+    this.stats.misses++;
+    // Calls waiting for the entry are its users from the moment it is kept (keep), so that an eviction
+    // in between (other plans kept meanwhile) does not destroy it under them.
+    this.claims.set(key, (this.claims.get(key) ?? 0) + 1);
+    let making = this.making.get(key);
+    if (!making) {
+      making = plan().then((work) => this.keep(key, work));
+      this.making.set(key, making);
+      making.then(
+        () => this.making.delete(key),
+        () => {
+          this.making.delete(key);
+          this.claims.delete(key);
+        },
+      );
+    }
+    return this.view(await making);
+  }
+
+  /** Forgets every entry; `destroy`: destroys their buffers too (false once the device is lost). */
+  clear(destroy: boolean): void {
+    for (const entry of this.entries.values()) {
+      entry.evicted = true;
+      if (destroy && entry.users === 0) this.destroyEntry(entry);
+    }
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private keep(key: string, work: Work): Entry {
+    const stride = uniformStride(this.limits.minUniformBufferOffsetAlignment);
+    const { plan, steps } = work;
+    const packed = packWeights(plan, work.op);
+    const ownsWeights = packed.offsets.some((o) => o >= 0) || packed.grid !== null;
+    let weights: GPUBuffer | null = null;
+    if (ownsWeights) {
+      weights = this.device.createBuffer({
+        label: 'webgpu-gradient kept weights',
+        size: packed.data.byteLength,
+        usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
+      });
+      this.device.queue.writeBuffer(weights, 0, packed.data);
+    }
+    const uniforms = this.device.createBuffer({
+      label: 'webgpu-gradient kept uniforms',
+      size: Math.max(steps.length * stride, 16),
+      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+    });
+    if (steps.length > 0) this.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed, work.componentStride, stride));
+    const entry: Entry = { work, uniforms, weights, bound: new WeakMap(), users: this.claims.get(key) ?? 0, evicted: false };
+    this.claims.delete(key);
+    this.entries.set(key, entry);
+    this.evict();
+    return entry;
+  }
+
+  /** Drops least recently used entries beyond the limit; one still in use is destroyed when released. */
+  private evict(): void {
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.limit) return;
+      this.entries.delete(key);
+      entry.evicted = true;
+      this.stats.evictions++;
+      if (entry.users === 0) this.destroyEntry(entry);
+    }
+  }
+
+  /** A call's hold on an entry (counted in `users` already). */
+  private view(entry: Entry): KeptWork {
+    let released = false;
+    return {
+      work: entry.work,
+      uniforms: entry.uniforms,
+      uniformStride: uniformStride(this.limits.minUniformBufferOffsetAlignment),
+      weights: entry.weights ?? this.pipelines.noWeights(),
+      groups(input, output, make) {
+        let byOutput = entry.bound.get(input);
+        if (!byOutput) {
+          byOutput = new WeakMap();
+          entry.bound.set(input, byOutput);
+        }
+        let groups = byOutput.get(output);
+        if (!groups) {
+          groups = make();
+          byOutput.set(output, groups);
+        }
+        return groups;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--entry.users === 0 && entry.evicted) this.destroyEntry(entry);
+      },
+    };
+  }
+
+  private destroyEntry(entry: Entry): void {
+    entry.uniforms.destroy();
+    entry.weights?.destroy();
+  }
+}

@@ -1,0 +1,148 @@
+import { describe, expect } from 'vitest';
+import { KEPT_WORK_LIMIT } from '../src/gpu/work-cache';
+import { cpuGradient, createGradient, type GradientOptions } from '../src/index';
+import { f32Violation, maxAbs } from './helpers/bounds';
+import { gpuSuite } from './helpers/gpu-suite';
+
+// Small host calls repeated with one plan keep their work (src/gpu/work-cache.ts): no planning, no uniform
+// or weight writes and no bind groups once the pool's buffers come round again; bounded, and safe when
+// an entry is evicted while calls still use it.
+const suite = gpuSuite();
+const { gpuIt } = suite;
+
+/** Counts createBindGroup, createBuffer and writeBuffer calls (and bytes) on a device, without changing them. */
+function counted(device: GPUDevice) {
+  const counts = { bindGroups: 0, buffers: 0, writes: 0, writeBytes: 0 };
+  const queue = new Proxy(device.queue, {
+    get(target, key) {
+      if (key === 'writeBuffer') {
+        return (buffer: GPUBuffer, offset: number, data: BufferSource, dataOffset?: number, size?: number) => {
+          counts.writes++;
+          counts.writeBytes += size ?? (data as ArrayBufferView).byteLength ?? 0;
+          return target.writeBuffer(buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
+        };
+      }
+      const v = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const wrapped = new Proxy(device, {
+    get(target, key) {
+      if (key === 'queue') return queue;
+      if (key === 'createBindGroup') {
+        return (d: GPUBindGroupDescriptor) => {
+          counts.bindGroups++;
+          return target.createBindGroup(d);
+        };
+      }
+      if (key === 'createBuffer') {
+        return (d: GPUBufferDescriptor) => {
+          counts.buffers++;
+          return target.createBuffer(d);
+        };
+      }
+      const v = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  return { device: wrapped as GPUDevice, counts };
+}
+
+function field(n: number, seed = 1): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 * seed) * 3 + (i % 5));
+}
+
+function expectClose(got: readonly Float32Array[], data: Float32Array, options: GradientOptions) {
+  const ref = cpuGradient(data, options);
+  expect(got.length).toBe(ref.length);
+  got.forEach((g, k) => expect(f32Violation(g, ref[k], maxAbs(data), 0.5), `axis ${k}`).toBeNull());
+}
+
+describe('work kept across host calls of one plan', () => {
+  gpuIt('a repeated 64² call writes only its input and creates no bind group, buffer or pipeline', async ({ device }) => {
+    const { device: wrapped, counts } = counted(device);
+    const ctx = await createGradient({ device: wrapped });
+    try {
+      const data = field(64 * 64);
+      const out = [new Float32Array(4096), new Float32Array(4096)];
+      const x = Array.from({ length: 64 }, (_, i) => i + 0.01 * i * i);
+      for (const options of [
+        { shape: [64, 64] },
+        { shape: [64, 64], spacing: [x, 0.5] },
+        { shape: [64, 64], boundary: 'reflect' },
+      ] as GradientOptions[]) {
+        for (let i = 0; i < 3; i++) await ctx.gradient(data, { ...options, out }); // the first call keeps the work
+        const before = { ...counts };
+        const pipelines = ctx.stats().pipelines;
+        for (let i = 0; i < 20; i++) await ctx.gradient(data, { ...options, out });
+        expectClose(out, data, options);
+        expect(counts.bindGroups - before.bindGroups, JSON.stringify(options)).toBe(0);
+        expect(counts.buffers - before.buffers).toBe(0);
+        expect(counts.writes - before.writes).toBe(20); // the input of each call, nothing else
+        expect(counts.writeBytes - before.writeBytes).toBe(20 * 64 * 64 * 4);
+        expect(ctx.stats().pipelines).toBe(pipelines);
+      }
+      const kept = ctx.stats().keptWork;
+      expect(kept.entries).toBe(3);
+      expect(kept.misses).toBe(3);
+      expect(kept.hits).toBe(3 * 23 - 3);
+    } finally {
+      ctx.destroy();
+    }
+  });
+
+  gpuIt('without kept work (streamed calls, masks) each call still plans its own', async ({ device }) => {
+    const ctx = await createGradient({ device, chunkBytes: 64 * 1024 });
+    try {
+      const data = field(256 * 256);
+      const options: GradientOptions = { shape: [256, 256] }; // results of 512 KiB: streamed in pieces
+      expectClose(await ctx.gradient(data, options), data, options);
+      const mask = Uint8Array.from({ length: 64 }, (_, i) => (i % 7 === 3 ? 0 : 1));
+      const masked: GradientOptions = { shape: [8, 8], invalid: 'skip', mask };
+      const small = field(64);
+      const got = await ctx.gradient(small, masked);
+      const ref = cpuGradient(small, masked);
+      got.forEach((g, k) => expect(f32Violation(g, ref[k], maxAbs(small), 1)).toBeNull());
+      expect(ctx.stats().keptWork).toMatchObject({ entries: 0, hits: 0, misses: 0 });
+    } finally {
+      ctx.destroy();
+    }
+  });
+
+  gpuIt(`keeps at most ${KEPT_WORK_LIMIT} plans; evicting entries that calls in flight hold is safe`, async () => {
+    const ctx = suite.ctx;
+    const shapes = Array.from({ length: KEPT_WORK_LIMIT + 12 }, (_, i) => [5 + i, 7]);
+    // All at once: entries are evicted while earlier calls still hold theirs (destroyed once released).
+    const datas = shapes.map(([a, b], i) => field(a * b, i + 1));
+    const got = await Promise.all(shapes.map((shape, i) => ctx.gradient(datas[i], { shape })));
+    got.forEach((g, i) => expectClose(g, datas[i], { shape: shapes[i] }));
+    const kept = ctx.stats().keptWork;
+    expect(kept.entries).toBe(KEPT_WORK_LIMIT);
+    expect(kept.evictions).toBeGreaterThanOrEqual(12);
+    // Evicted plans are made again, and right.
+    const again = await ctx.gradient(datas[0], { shape: shapes[0] });
+    expectClose(again, datas[0], { shape: shapes[0] });
+  });
+
+  gpuIt('keys on everything the kernel reads: spacing, boundaries, edge order, operation and result type', async () => {
+    const ctx = suite.ctx;
+    const data = field(12 * 10);
+    const variants: GradientOptions[] = [
+      { shape: [12, 10] },
+      { shape: [12, 10], spacing: 2 },
+      { shape: [12, 10], spacing: [0.5, 3] },
+      { shape: [12, 10], edgeOrder: 2 },
+      { shape: [12, 10], boundary: 'periodic' },
+      { shape: [12, 10], boundary: 'constant', cval: 4 },
+      { shape: [12, 10], boundary: 'constant', cval: -1 },
+      { shape: [12, 10], accuracy: 4 },
+      { shape: [12, 10], axis: 1 },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const options of variants) expectClose(await ctx.gradient(data, options), data, options);
+      const magnitude = await ctx.magnitude(data, { shape: [12, 10] });
+      const [gx, gy] = cpuGradient(data, { shape: [12, 10] });
+      magnitude.forEach((m, i) => expect(Math.abs(m - Math.hypot(gx[i], gy[i]))).toBeLessThan(1e-4 * (1 + Math.abs(m))));
+    }
+  });
+});
