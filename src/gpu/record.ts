@@ -68,14 +68,14 @@ export function packUniforms(
   return view.buffer;
 }
 
-/** Records the steps into an open compute pass: a bind group and a dispatch each, pipelines switched as needed. */
+/** Records the steps into an open compute pass: a bind group (`groups`, or made from `r`) and a dispatch each, pipelines switched as needed. */
 export function dispatchSteps(
   pass: GPUComputePassEncoder,
   steps: readonly Step[],
   pipelines: readonly GPUComputePipeline[],
-  r: StepResources,
-  groups: readonly GPUBindGroup[] = stepBindGroups(steps, r),
+  r: StepResources | readonly GPUBindGroup[],
 ): void {
+  const groups = Array.isArray(r) ? (r as readonly GPUBindGroup[]) : stepBindGroups(steps, r as StepResources);
   let current: GPUComputePipeline | null = null;
   steps.forEach((step, i) => {
     if (pipelines[i] !== current) {

@@ -6,7 +6,7 @@ import { BufferUsage } from './flags.js';
 import { type InputFormat, outputBytes } from './formats.js';
 import type { Recorder } from './parts.js';
 import type { PipelineCache } from './pipelines.js';
-import { dispatchSteps, packUniforms, type StepResources, stepBindGroups, uniformStride } from './record.js';
+import { dispatchSteps, packUniforms, stepBindGroups, uniformStride } from './record.js';
 import { type GpuLimits, type Layout, type OutputPlace, type Piece, planFusedSteps, planSteps, type Step } from './steps.js';
 import { keepsAxisOrder, kernelVariant } from './variant.js';
 import type { KeptWork } from './work-cache.js';
@@ -150,20 +150,21 @@ export function recordWork(
  */
 export function recordKeptWork(r: Recorder, encoder: GPUCommandEncoder, kept: KeptWork, input: GPUBuffer, output: GPUBuffer): GPUBuffer[] {
   const { work } = kept;
-  const resources: StepResources = {
-    device: r.device,
-    layout: r.pipelines.bindGroupLayout,
-    bytesPerElement: work.format.bytesPerElement,
-    outputBytesPerElement: outputBytes(work.outputType),
-    input: { buffer: input, offset: 0 },
-    inputBase: 0,
-    weights: kept.weights,
-    uniforms: { buffer: kept.uniforms, stride: kept.uniformStride },
-    outputs: [{ buffer: output, offset: 0 }],
-  };
-  const groups = kept.groups(input, output, () => stepBindGroups(work.steps, resources));
+  const groups = kept.groups(input, output, () =>
+    stepBindGroups(work.steps, {
+      device: r.device,
+      layout: r.pipelines.bindGroupLayout,
+      bytesPerElement: work.format.bytesPerElement,
+      outputBytesPerElement: outputBytes(work.outputType),
+      input: { buffer: input, offset: 0 },
+      inputBase: 0,
+      weights: kept.weights,
+      uniforms: { buffer: kept.uniforms, stride: kept.uniformStride },
+      outputs: [{ buffer: output, offset: 0 }],
+    }),
+  );
   const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
-  dispatchSteps(pass, work.steps, work.pipelines, resources, groups);
+  dispatchSteps(pass, work.steps, work.pipelines, groups);
   pass.end();
   return [];
 }
