@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computePart } from '../src/cpu/parts';
+import { computePart, computeParts } from '../src/cpu/parts';
 import type { CpuWorkers, GradientOptions, NumericArray } from '../src/index';
 import { cpuGradient } from '../src/index';
 import { problemArb } from './helpers/arbitraries';
@@ -84,6 +84,22 @@ describe('slabs of the first axis (computePart)', () => {
         expect(firstDifference(outs, want), `${JSON.stringify(options)} in ${count} parts`).toBeNull();
       }
     }
+  });
+
+  it('are taken from a shared counter one at a time until none is left (computeParts)', () => {
+    const shape = [23, 9, 4];
+    const data = Float64Array.from({ length: 23 * 36 }, (_, i) => Math.cos(i * 0.41) * 9);
+    const want = cpuGradient(data, { shape, edgeOrder: 2 });
+    const outs = want.map((w) => new Float64Array(w.length).fill(Number.NaN));
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    next[0] = 5; // another thread has taken parts 0–4 already
+    expect(computeParts({ data, options: { shape, edgeOrder: 2 }, outs, count: 12, next })).toBe(7);
+    expect(computeParts({ data, options: { shape, edgeOrder: 2 }, outs, count: 12, next })).toBe(0);
+    const cut = Math.floor((23 * 5) / 12) * 36; // the first element of part 5
+    outs.forEach((o, k) => {
+      expect(o.subarray(0, cut).every(Number.isNaN)).toBe(true);
+      expect(firstDifference([o.subarray(cut)], [want[k].subarray(cut)])).toBeNull();
+    });
   });
 });
 

@@ -4,7 +4,7 @@ import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { type CpuGradientOptions, cpuGradient, isPartable } from './gradient.js';
 import { cpuInput, cpuOut } from './input.js';
-import { computePart, type GradientPart } from './parts.js';
+import { computeParts, type GradientParts } from './parts.js';
 
 /**
  * cpuGradient on several threads: the calling thread and `threads − 1` workers each compute a part of
@@ -58,7 +58,7 @@ export interface CpuWorkers {
 /** What a worker is sent, and what it answers. */
 interface PartRequest {
   readonly id: number;
-  readonly part: GradientPart;
+  readonly parts: GradientParts;
 }
 interface PartReply {
   readonly id: number;
@@ -100,6 +100,12 @@ const WORKER_FILE = './cpu-worker.js';
 const NODE_WORKERS = 'node:worker_threads';
 const NODE_OS = 'node:os';
 const DEFAULT_MIN_LENGTH = 131072;
+/**
+ * Parts per thread of a split call, taken from a shared counter. Two threads, medians of 15 (p90) on this
+ * VM, one part per thread against 4 and 16: 2048² 9.1 (11.5) / 9.0 (10.6) / 8.7 (10.0) ms and 12.0 / 10.1 /
+ * 9.7 in a second run; 256³ 66.0 / 55.4 / 53.5 (scratch/parts-ab.mjs, bench/NOTES.md 2026-12-06).
+ */
+const PARTS_PER_THREAD = 16;
 
 function isNode(): boolean {
   return typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
@@ -233,16 +239,28 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
       const outs = given === undefined ? out.arrays.map(() => new Float64Array(new SharedArrayBuffer(plan.size * 8))) : out.arrays;
       const { out: _omitted, ...partOptions } = callOptions;
       const id = nextId++;
-      const count = pool.length + 1;
+      // Parts taken from a shared counter (parts.ts): the halves of a 2048² call took the calling thread
+      // 7.6 ms in most calls and 14 ms in some on this VM (bench/NOTES.md), so no thread has a fixed share.
+      const count = Math.min(plan.shape[0], (pool.length + 1) * PARTS_PER_THREAD);
+      const parts: GradientParts = {
+        data: values as NumericArray,
+        options: partOptions,
+        outs,
+        count,
+        next: new Int32Array(new SharedArrayBuffer(4)),
+      };
       const done = new Promise<void>((resolve, reject) => pending.set(id, { left: pool.length, resolve, reject }));
-      pool.forEach((t, k) => {
+      for (const t of pool) {
         t.hold(true);
-        t.post({ id, part: { data: values as NumericArray, options: partOptions, outs, index: k + 1, count } });
-      });
+        t.post({ id, parts });
+      }
       stats.split++;
       try {
-        computePart({ data: values as NumericArray, options: partOptions, outs, index: 0, count });
+        computeParts(parts);
         await done;
+      } catch (e) {
+        done.catch(() => {}); // the workers' outcome no longer matters
+        throw e;
       } finally {
         pending.delete(id);
         if (pending.size === 0) for (const t of pool) t.hold(false);
@@ -263,7 +281,7 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
 export async function serveParts(): Promise<void> {
   const reply = (request: PartRequest): PartReply => {
     try {
-      computePart(request.part);
+      computeParts(request.parts);
       return { id: request.id };
     } catch (e) {
       return { id: request.id, error: { code: (e as GradientError)?.code, message: String((e as Error)?.message ?? e) } };
