@@ -1,4 +1,4 @@
-import { makePlan } from '../plan.js';
+import { makePlan, type Plan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import { gradientSlabs } from './gradient.js';
 import { cpuInput } from './input.js';
@@ -11,40 +11,46 @@ import { cpuInput } from './input.js';
  * counter (computeParts), so a thread slowed down by its neighbours leaves the rest to the others.
  */
 
-/** A part as one thread receives it: the data and results in shared memory, the plan's options, which part. */
-export interface GradientPart {
+/** A split call as threads see it: the data and results in shared memory, the plan's options, the number of parts. */
+interface SplitCall {
   readonly data: NumericArray;
   readonly options: GradientOptions;
   readonly outs: readonly Float64Array[];
-  readonly index: number;
   readonly count: number;
 }
 
-/** Computes one part: slab `index` of `count` of the first axis (the plan rebuilt from the options: microseconds against the part's milliseconds). */
-export function computePart(part: GradientPart): void {
-  const { data, options, outs, index, count } = part;
-  const plan = makePlan(cpuInput(data).info, options);
-  const n = plan.shape[0];
-  gradientSlabs(data, plan, outs, Math.floor((n * index) / count), Math.floor((n * (index + 1)) / count));
+/** One part of a split call. */
+export interface GradientPart extends SplitCall {
+  readonly index: number;
 }
 
 /** A call's parts as every thread receives them: `next` (shared) counts the parts taken so far. */
-export interface GradientParts {
-  readonly data: NumericArray;
-  readonly options: GradientOptions;
-  readonly outs: readonly Float64Array[];
-  readonly count: number;
+export interface GradientParts extends SplitCall {
   readonly next: Int32Array;
+}
+
+/** The plan, rebuilt from the options (microseconds against a part's milliseconds). */
+function planOf(call: SplitCall): Plan {
+  return makePlan(cpuInput(call.data).info, call.options);
+}
+
+/** Part `index` of `count`: a slab of the first axis. */
+function computeSlab(call: SplitCall, plan: Plan, index: number): void {
+  const n = plan.shape[0];
+  gradientSlabs(call.data, plan, call.outs, Math.floor((n * index) / call.count), Math.floor((n * (index + 1)) / call.count));
+}
+
+/** Computes one part. */
+export function computePart(part: GradientPart): void {
+  computeSlab(part, planOf(part), part.index);
 }
 
 /** Takes parts from the shared counter and computes them until none is left; returns how many this thread did. */
 export function computeParts(parts: GradientParts): number {
-  const { data, options, outs, count, next } = parts;
-  const plan = makePlan(cpuInput(data).info, options);
-  const n = plan.shape[0];
+  const plan = planOf(parts);
   let done = 0;
-  for (let index = Atomics.add(next, 0, 1); index < count; index = Atomics.add(next, 0, 1)) {
-    gradientSlabs(data, plan, outs, Math.floor((n * index) / count), Math.floor((n * (index + 1)) / count));
+  for (let index = Atomics.add(parts.next, 0, 1); index < parts.count; index = Atomics.add(parts.next, 0, 1)) {
+    computeSlab(parts, plan, index);
     done++;
   }
   return done;
