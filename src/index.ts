@@ -22,7 +22,14 @@ export {
   gpuLaplacian,
 } from './gpu/api.js';
 export type { OutputLayout, PrepareOptions } from './gpu/arguments.js';
-export { type ContextStats, type FloatResults, GradientContext, type HostCallOptions, type ResultOf } from './gpu/context.js';
+export {
+  type ContextStats,
+  type FloatResults,
+  GradientContext,
+  type HostCallOptions,
+  type KeptWorkStats,
+  type ResultOf,
+} from './gpu/context.js';
 export { describeAdapter } from './gpu/device.js';
 export type { ImageSource } from './gpu/image.js';
 export {

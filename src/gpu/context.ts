@@ -76,11 +76,20 @@ export interface ContextStats extends PoolStats {
   stagingBytes: number;
   /** Host-path counters: groups (submits), jobs (pieces), map round trips, and time per phase. */
   transfer: TransferStats;
-  /**
-   * Work kept for repeated whole-array calls of one plan (its dispatches, uniforms, weights and bind
-   * groups): entries kept, and calls that found (`hits`) or made (`misses`) theirs.
-   */
-  keptWork: { entries: number; hits: number; misses: number; evictions: number };
+  /** Work kept for repeated whole-array calls of one plan (its dispatches, uniforms, weights and bind groups). */
+  keptWork: KeptWorkStats;
+}
+
+/** How host calls found the work kept for their plan (ContextStats.keptWork). */
+export interface KeptWorkStats {
+  /** Plans whose work is kept now (at most 64). */
+  entries: number;
+  /** Calls that found their plan's work kept. */
+  hits: number;
+  /** Calls that planned it (and kept it). */
+  misses: number;
+  /** Entries dropped, least recently used first, to keep at most 64. */
+  evictions: number;
 }
 
 /**
