@@ -17,7 +17,11 @@ export default defineConfig(({ mode }) => ({
           minify: false,
           // Three entry points: the library, `webgpu-gradient/tfjs` (TensorFlow.js ops) and the CPU worker
           // module (cpuWorkers), sharing chunks.
-          lib: { entry: { index: 'src/index.ts', tfjs: 'src/tfjs.ts', 'cpu-worker': 'src/cpu-worker.ts' }, formats: ['es'], fileName: (_format, name) => `${name}.js` },
+          lib: {
+            entry: { index: 'src/index.ts', tfjs: 'src/tfjs.ts', 'cpu-worker': 'src/cpu-worker.ts' },
+            formats: ['es'],
+            fileName: (_format, name) => `${name}.js`,
+          },
           // The code both entries use is one chunk, dist/core.js, which index.js re-exports from.
           rollupOptions: {
             external: ['webgpu', /^@tensorflow\//],

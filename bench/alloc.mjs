@@ -26,9 +26,18 @@ function counted(device) {
   const createBindGroup = device.createBindGroup.bind(device);
   const createBuffer = device.createBuffer.bind(device);
   const writeBuffer = device.queue.writeBuffer.bind(device.queue);
-  device.createBindGroup = (d) => (counts.bindGroups++, createBindGroup(d));
-  device.createBuffer = (d) => (counts.buffers++, createBuffer(d));
-  device.queue.writeBuffer = (...a) => (counts.writes++, writeBuffer(...a));
+  device.createBindGroup = (d) => {
+    counts.bindGroups++;
+    return createBindGroup(d);
+  };
+  device.createBuffer = (d) => {
+    counts.buffers++;
+    return createBuffer(d);
+  };
+  device.queue.writeBuffer = (...a) => {
+    counts.writes++;
+    return writeBuffer(...a);
+  };
   return counts;
 }
 
