@@ -235,8 +235,10 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
         stats.calling++;
         return cpuGradient(data, callOptions);
       }
-      const out = cpuOut(given, plan.axes.length, plan.size, [memory], 'one per selected axis');
-      const outs = given === undefined ? out.arrays.map(() => new Float64Array(new SharedArrayBuffer(plan.size * 8))) : out.arrays;
+      const outs =
+        given === undefined
+          ? plan.axes.map(() => new Float64Array(new SharedArrayBuffer(plan.size * 8)))
+          : cpuOut(given, plan.axes.length, plan.size, [memory], 'one per selected axis').arrays;
       const { out: _omitted, ...partOptions } = callOptions;
       const id = nextId++;
       // Parts taken from a shared counter (parts.ts): the halves of a 2048² call took the calling thread
