@@ -27,7 +27,8 @@ export function sizeClass(size: number): number {
 
 export class BufferPool {
   private readonly idle = new Map<string, GPUBuffer[]>();
-  private readonly order: { key: string; buffer: GPUBuffer }[] = []; // idle buffers, oldest first
+  /** Idle buffers, oldest first: a Set, so taking one back out is O(1) (with an array and its search, `reuse` spent 14 ms of self time over 3,500 small calls, bench/NOTES.md). */
+  private readonly order = new Set<GPUBuffer>();
   private readonly stat: PoolStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, created: 0, reused: 0 };
   private closed = false;
 
@@ -47,10 +48,7 @@ export class BufferPool {
     const list = this.idle.get(`${usage}:${classSize}`);
     const reused = list?.pop();
     if (!reused) return null;
-    this.order.splice(
-      this.order.findIndex((o) => o.buffer === reused),
-      1,
-    );
+    this.order.delete(reused);
     this.stat.pooledBuffers--;
     this.stat.pooledBytes -= classSize;
     this.stat.reused++;
@@ -80,7 +78,7 @@ export class BufferPool {
       this.idle.set(key, list);
     }
     list.push(buffer);
-    this.order.push({ key, buffer });
+    this.order.add(buffer);
     this.stat.pooledBuffers++;
     this.stat.pooledBytes += buffer.size;
     this.trim(this.maxPooledBytes);
@@ -88,9 +86,10 @@ export class BufferPool {
 
   /** Destroys the oldest idle buffers until at most `maxBytes` and `maxBuffers` stay pooled. */
   trim(maxBytes: number, maxBuffers = this.maxPooledBuffers): void {
-    while ((this.stat.pooledBytes > maxBytes || this.order.length > maxBuffers) && this.order.length > 0) {
-      const { key, buffer } = this.order.shift()!;
-      const list = this.idle.get(key)!;
+    while ((this.stat.pooledBytes > maxBytes || this.order.size > maxBuffers) && this.order.size > 0) {
+      const buffer: GPUBuffer = this.order.values().next().value!;
+      this.order.delete(buffer);
+      const list = this.idle.get(`${buffer.usage}:${buffer.size}`)!;
       list.splice(list.indexOf(buffer), 1);
       this.stat.pooledBuffers--;
       this.stat.pooledBytes -= buffer.size;
@@ -118,7 +117,7 @@ export class BufferPool {
   forget(): void {
     this.closed = true; // buffers released later (a call failing after the loss) are destroyed, not pooled
     this.idle.clear();
-    this.order.length = 0;
+    this.order.clear();
     this.stat.pooledBuffers = 0;
     this.stat.pooledBytes = 0;
   }
