@@ -84,6 +84,13 @@ export interface ContextStats extends PoolStats {
 export interface KeptWorkStats {
   /** Plans whose work is kept now (at most 64). */
   entries: number;
+  /**
+   * Buffers those entries hold from the pool (their uniforms and weights), and their bytes: live, in use
+   * like a prepared kernel's, and outside the pool's caps on idle buffers.
+   */
+  buffers: number;
+  /** Bytes of `buffers`. */
+  bytes: number;
   /** Calls that found their plan's work kept. */
   hits: number;
   /** Calls that planned it (and kept it). */
@@ -142,7 +149,7 @@ export class GradientContext {
     this.limits = effectiveLimits(device, options);
     this.pool = new BufferPool(device, options.maxPooledBytes, options.maxPooledBuffers);
     this.pipelines = new PipelineCache(device, this.limits);
-    this.works = new WorkCache(device, this.limits, this.pipelines);
+    this.works = new WorkCache(device, this.limits, this.pipelines, this.pool);
     this.life = new Lifecycle(device, owner, () => {
       // Everything tied to the device is dead: forget it without touching it.
       this.pool.forget();
@@ -307,7 +314,7 @@ export class GradientContext {
       ...this.pipelines.counts,
       stagingBytes: this.transfer.stagingBytes(),
       transfer: { ...this.transfer.stats },
-      keptWork: { entries: this.works.size, ...this.works.stats },
+      keptWork: { entries: this.works.size, ...this.works.held(), ...this.works.stats },
     };
   }
 

@@ -12,7 +12,8 @@ import type { HostRequest } from './request.js';
 import { ceilTo, chooseLayout, planPieces } from './steps.js';
 import type { GpuJobInput, JobBatch, ResultArray } from './transfer.js';
 import type { TakenInput } from './upload.js';
-import { planWork, readyWork, recordKeptWork, recordWork } from './work.js';
+import { planWork, readyWork, recordKeptWork, recordWork, type Work } from './work.js';
+import type { KeptWork } from './work-cache.js';
 
 /**
  * The host-to-host path of every operation: the array is cut into pieces along its first axis (one piece
@@ -83,56 +84,48 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
     stride,
   });
   let taken: TakenInput | null = fromHost && pieces.length === 1 ? rt.transfer.take(windowOf(pieces[0])) : null;
-  // A whole array of one component whose rows of input and results fill whole 16-byte words can share a
-  // dispatch with concurrent calls of the same work (transfer.ts, JobBatch).
   // The plan's key (a JSON string: 9 µs a call on this VM, bench/NOTES.md 2026-12-06), made once for both uses.
   const key = pieces.length === 1 && !plan.grid ? `${op}|${kind}|${outputType}|${planKey(plan)}` : null;
+  // A whole array of one component whose rows of input and results fill whole 16-byte words can share a
+  // dispatch with concurrent calls of the same work (transfer.ts, JobBatch).
   const batch =
     key !== null && taken && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0
       ? batchOf(rt, plan, format, op, outputs, outputType, key)
       : undefined;
-  // A whole array whose weights the plan key determines keeps its work for the next call of that plan.
+  // A whole array whose weights the plan key determines keeps its work for the next call of that plan (work-cache.ts).
   const keepKey = key !== null && buffers.length === 1 && !plan.mask ? `${key}|${components}|${stride}|${outputs}` : null;
   try {
-    if (keepKey !== null) {
-      const kept = await rt.works
-        .acquire(keepKey, () => planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, pieces[0]))
-        .catch((error) => {
-          throw rt.life.translate(error);
-        });
+    await inFlight(pieces, 2, async (piece) => {
+      const planned = () => planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, piece);
+      const kept = keepKey === null ? null : rt.works.acquire(keepKey, planned);
+      const work = await (kept ?? planned()).catch((error) => {
+        throw rt.life.translate(error);
+      });
       try {
         rt.life.checkUsable();
-        const input = taken ?? (fromHost ? windowOf(pieces[0]) : produce!(0, N));
-        taken = null;
+        const input = taken ?? (fromHost ? windowOf(piece) : produce!(piece.inStart, piece.inEnd));
+        taken = null; // the job owns it from here
         await rt.transfer.run({
           input,
-          output: { targets, elementBytes: eb, at: 0, count: N, buffers, places },
-          record: (encoder, input, outputs) => recordKeptWork(rt, encoder, kept, input, outputs[0]),
+          output: { targets, elementBytes: eb, at: piece.e0, count: piece.e1 - piece.e0, buffers, places },
+          record: (encoder, input, outputs) =>
+            isKept(work)
+              ? recordKeptWork(rt, encoder, work, input, outputs[0])
+              : recordWork(rt, encoder, work, input, outputs, piece.inStart),
           batch,
         });
       } finally {
-        kept.release();
+        if (isKept(work)) work.release();
       }
-      return results;
-    }
-    await inFlight(pieces, 2, async (piece) => {
-      const work = await planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, piece).catch((error) => {
-        throw rt.life.translate(error);
-      });
-      rt.life.checkUsable();
-      const input = taken ?? (fromHost ? windowOf(piece) : produce!(piece.inStart, piece.inEnd));
-      taken = null; // the job owns it from here
-      await rt.transfer.run({
-        input,
-        output: { targets, elementBytes: eb, at: piece.e0, count: piece.e1 - piece.e0, buffers, places },
-        record: (encoder, input, outputs) => recordWork(rt, encoder, work, input, outputs, piece.inStart),
-        batch,
-      });
     });
   } finally {
     if (taken) rt.transfer.discard(taken); // failed before its job ran
   }
   return results;
+}
+
+function isKept(work: Work | KeptWork): work is KeptWork {
+  return 'release' in work;
 }
 
 /** How `count` concurrent calls of this plan are computed in one dispatch over their arrays stacked. */

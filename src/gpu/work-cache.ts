@@ -1,18 +1,21 @@
 import { packWeights } from './coefficients.js';
 import { BufferUsage } from './flags.js';
 import type { PipelineCache } from './pipelines.js';
+import type { BufferPool } from './pool.js';
 import { packUniforms, uniformStride } from './record.js';
 import type { GpuLimits } from './steps.js';
 import type { Work } from './work.js';
 
 /**
  * The work of whole-array host calls kept from one call to the next of the same plan, as a prepared kernel
- * keeps its own: the dispatches and their pipelines, uniforms and weights written once into buffers of the
- * entry's own, and the bind groups of each (input, output) pair of pooled buffers it has run on. A repeated
- * small call then plans nothing, writes no uniforms and, once the pool hands it buffers it has seen,
- * creates no bind group. Bounded (least recently used first out); an entry evicted while calls hold it is
- * destroyed when the last of them is done. Plans whose weights vary with more than the plan key (grids,
- * masks) and streamed calls are not kept (host.ts decides).
+ * keeps its own: the dispatches and their pipelines, uniforms and weights written once into buffers the
+ * entry holds, and the bind groups of each (input, output) pair of pooled buffers it has run on. A
+ * repeated small call then plans nothing, writes no uniforms and, once the pool hands it buffers it has
+ * seen, creates no bind group. Bounded (least recently used first out). An entry's buffers come from the
+ * pool and go back to it when the entry is evicted, or when the last call holding it is done, so a
+ * program whose every call has a new plan (186 plans, none repeated, in the boundary fixtures' test) costs
+ * what it cost before: a pooled uniform buffer and its write per call. Plans whose weights vary with more
+ * than the plan key (grids, masks) and streamed calls are not kept (host.ts decides).
  */
 
 export interface KeptWork {
@@ -29,7 +32,7 @@ export interface KeptWork {
 interface Entry {
   readonly work: Work;
   readonly uniforms: GPUBuffer;
-  readonly weights: GPUBuffer | null; // null: the device's empty weights (not ours to destroy)
+  readonly weights: GPUBuffer | null; // null: the device's empty weights (not ours to release)
   readonly bound: WeakMap<GPUBuffer, WeakMap<GPUBuffer, GPUBindGroup[]>>;
   users: number;
   evicted: boolean;
@@ -49,6 +52,7 @@ export class WorkCache {
     private readonly device: GPUDevice,
     private readonly limits: GpuLimits,
     private readonly pipelines: PipelineCache,
+    private readonly pool: BufferPool,
     private readonly limit = KEPT_WORK_LIMIT,
   ) {}
 
@@ -57,14 +61,14 @@ export class WorkCache {
     const entry = this.entries.get(key);
     if (entry) {
       this.stats.hits++;
-      entry.users++; // before any await: eviction never destroys an entry a call holds
+      entry.users++; // before any await: eviction never releases an entry a call holds
       this.entries.delete(key); // most recently used last
       this.entries.set(key, entry);
       return this.view(entry);
     }
     this.stats.misses++;
     // Calls waiting for the entry are its users from the moment it is kept (keep), so that an eviction
-    // in between (other plans kept meanwhile) does not destroy it under them.
+    // in between (other plans kept meanwhile) does not release it under them.
     this.claims.set(key, (this.claims.get(key) ?? 0) + 1);
     let making = this.making.get(key);
     if (!making) {
@@ -81,17 +85,30 @@ export class WorkCache {
     return this.view(await making);
   }
 
-  /** Forgets every entry; `destroy`: destroys their buffers too (false once the device is lost). */
-  clear(destroy: boolean): void {
+  /** Forgets every entry; `release`: returns their buffers to the pool too (false once the device is lost). */
+  clear(release: boolean): void {
     for (const entry of this.entries.values()) {
       entry.evicted = true;
-      if (destroy && entry.users === 0) this.destroyEntry(entry);
+      if (release && entry.users === 0) this.releaseEntry(entry);
     }
     this.entries.clear();
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Buffers the kept entries hold from the pool (live, not idle), and their bytes. */
+  held(): { buffers: number; bytes: number } {
+    let buffers = 0;
+    let bytes = 0;
+    for (const e of this.entries.values()) {
+      for (const b of e.weights ? [e.uniforms, e.weights] : [e.uniforms]) {
+        buffers++;
+        bytes += b.size;
+      }
+    }
+    return { buffers, bytes };
   }
 
   private keep(key: string, work: Work): Entry {
@@ -101,18 +118,10 @@ export class WorkCache {
     const ownsWeights = packed.offsets.some((o) => o >= 0) || packed.grid !== null;
     let weights: GPUBuffer | null = null;
     if (ownsWeights) {
-      weights = this.device.createBuffer({
-        label: 'webgpu-gradient kept weights',
-        size: packed.data.byteLength,
-        usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
-      });
+      weights = this.pool.acquire(packed.data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
       this.device.queue.writeBuffer(weights, 0, packed.data);
     }
-    const uniforms = this.device.createBuffer({
-      label: 'webgpu-gradient kept uniforms',
-      size: Math.max(steps.length * stride, 16),
-      usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-    });
+    const uniforms = this.pool.acquire(Math.max(steps.length * stride, 16), BufferUsage.UNIFORM | BufferUsage.COPY_DST);
     if (steps.length > 0) this.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed, work.componentStride, stride));
     const entry: Entry = { work, uniforms, weights, bound: new WeakMap(), users: this.claims.get(key) ?? 0, evicted: false };
     this.claims.delete(key);
@@ -121,14 +130,14 @@ export class WorkCache {
     return entry;
   }
 
-  /** Drops least recently used entries beyond the limit; one still in use is destroyed when released. */
+  /** Drops least recently used entries beyond the limit; one still in use goes back to the pool when released. */
   private evict(): void {
     for (const [key, entry] of this.entries) {
       if (this.entries.size <= this.limit) return;
       this.entries.delete(key);
       entry.evicted = true;
       this.stats.evictions++;
-      if (entry.users === 0) this.destroyEntry(entry);
+      if (entry.users === 0) this.releaseEntry(entry);
     }
   }
 
@@ -156,13 +165,14 @@ export class WorkCache {
       release: () => {
         if (released) return;
         released = true;
-        if (--entry.users === 0 && entry.evicted) this.destroyEntry(entry);
+        if (--entry.users === 0 && entry.evicted) this.releaseEntry(entry);
       },
     };
   }
 
-  private destroyEntry(entry: Entry): void {
-    entry.uniforms.destroy();
-    entry.weights?.destroy();
+  /** Its buffers back to the pool (destroyed there once the pool is closed); no call holds the entry. */
+  private releaseEntry(entry: Entry): void {
+    this.pool.release(entry.uniforms);
+    if (entry.weights) this.pool.release(entry.weights);
   }
 }
