@@ -124,6 +124,24 @@ describe('work kept across host calls of one plan', () => {
     expectClose(again, datas[0], { shape: shapes[0] });
   });
 
+  gpuIt("a context destroyed while calls make their plans' work keeps none of it and leaves no buffer alive", async ({ device }) => {
+    const ctx = await createGradient({ device });
+    const shapes = [
+      [30, 20],
+      [31, 20],
+      [32, 20],
+    ];
+    const calls = shapes.map(([a, b]) =>
+      ctx.gradient(field(a * b), { shape: [a, b], spacing: [0.5, Array.from({ length: b }, (_, i) => i * i)] }),
+    );
+    ctx.destroy(); // before their pipelines are fetched and their work kept
+    const outcomes = await Promise.allSettled(calls);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'destroyed' });
+    const s = ctx.stats();
+    expect(s.keptWork.entries).toBe(0);
+    expect(s.liveBuffers).toBe(0);
+  });
+
   gpuIt('keys on everything the kernel reads: spacing, boundaries, edge order, operation and result type', async () => {
     const ctx = suite.ctx;
     const data = field(12 * 10);

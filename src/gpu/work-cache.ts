@@ -47,6 +47,8 @@ export class WorkCache {
   /** Calls waiting for the entry of a key being made. */
   private readonly claims = new Map<string, number>();
   readonly stats = { hits: 0, misses: 0, evictions: 0 };
+  /** Cleared for good (the context is destroyed or lost): work made afterwards is not kept. */
+  private closed = false;
 
   constructor(
     private readonly device: GPUDevice,
@@ -85,8 +87,9 @@ export class WorkCache {
     return this.view(await making);
   }
 
-  /** Forgets every entry; `release`: returns their buffers to the pool too (false once the device is lost). */
+  /** Forgets every entry and keeps none from now on; `release`: returns their buffers to the pool too (false once the device is lost). */
   clear(release: boolean): void {
+    this.closed = true;
     for (const entry of this.entries.values()) {
       entry.evicted = true;
       if (release && entry.users === 0) this.releaseEntry(entry);
@@ -123,8 +126,11 @@ export class WorkCache {
     }
     const uniforms = this.pool.acquire(Math.max(steps.length * stride, 16), BufferUsage.UNIFORM | BufferUsage.COPY_DST);
     if (steps.length > 0) this.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed, work.componentStride, stride));
-    const entry: Entry = { work, uniforms, weights, bound: new WeakMap(), users: this.claims.get(key) ?? 0, evicted: false };
+    // Made after the context closed (a call in flight through destroy): its buffers go back to the pool,
+    // which destroys them, when its calls release it.
+    const entry: Entry = { work, uniforms, weights, bound: new WeakMap(), users: this.claims.get(key) ?? 0, evicted: this.closed };
     this.claims.delete(key);
+    if (this.closed) return entry;
     this.entries.set(key, entry);
     this.evict();
     return entry;
