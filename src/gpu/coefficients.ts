@@ -18,6 +18,11 @@ export interface PackedWeights {
   readonly grid: { readonly offset: number; readonly component: number; readonly scale: number } | null;
 }
 
+/** Whether packed weights need a weights buffer of their own (an axis with uneven steps, or a grid); else the device's empty one serves. */
+export function hasWeights(packed: PackedWeights): boolean {
+  return packed.offsets.some((o) => o >= 0) || packed.grid !== null;
+}
+
 /**
  * A grid's numbers for elements [from, to) (grid.wgsl): a curvilinear grid's metric terms of those
  * elements (d² a point, float32), or the sphere's 1/(R cos φ) and cos φ per latitude row.

@@ -1,7 +1,7 @@
 import { describe, GradientError } from '../errors.js';
 import { dispatchedPerAxis } from '../operations.js';
 import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from './arguments.js';
-import { packWeights } from './coefficients.js';
+import { hasWeights, packWeights } from './coefficients.js';
 import { BufferUsage } from './flags.js';
 import { outputBytes } from './formats.js';
 import { arrangeOutputs } from './layout.js';
@@ -242,7 +242,7 @@ export async function prepareKernel(
     rt.life.checkUsable();
     // A curvilinear grid's metric terms of every point go here once (four floats a point in 2-D, nine in 3-D).
     const packed = packWeights(plan, op);
-    const ownsWeights = packed.offsets.some((o) => o >= 0) || packed.grid !== null;
+    const ownsWeights = hasWeights(packed);
     const ustride = uniformStride(rt.limits.minUniformBufferOffsetAlignment);
     return guarded(rt.device, () => {
       const weights = ownsWeights

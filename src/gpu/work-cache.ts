@@ -1,4 +1,4 @@
-import { packWeights } from './coefficients.js';
+import { hasWeights, packWeights } from './coefficients.js';
 import { BufferUsage } from './flags.js';
 import type { PipelineCache } from './pipelines.js';
 import type { BufferPool } from './pool.js';
@@ -118,9 +118,8 @@ export class WorkCache {
     const stride = uniformStride(this.limits.minUniformBufferOffsetAlignment);
     const { plan, steps } = work;
     const packed = packWeights(plan, work.op);
-    const ownsWeights = packed.offsets.some((o) => o >= 0) || packed.grid !== null;
     let weights: GPUBuffer | null = null;
-    if (ownsWeights) {
+    if (hasWeights(packed)) {
       weights = this.pool.acquire(packed.data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
       this.device.queue.writeBuffer(weights, 0, packed.data);
     }

@@ -1,7 +1,7 @@
 import { dispatchedPerAxis, type Operation } from '../operations.js';
 import type { Plan } from '../plan.js';
 import type { OutputType } from '../types.js';
-import { packWeights } from './coefficients.js';
+import { hasWeights, packWeights } from './coefficients.js';
 import { BufferUsage } from './flags.js';
 import { type InputFormat, outputBytes } from './formats.js';
 import type { Recorder } from './parts.js';
@@ -122,7 +122,7 @@ export function recordWork(
   const to = steps.reduce((end, s) => Math.max(end, s.begin + s.count), from); // scalar layout: items are elements
   const packed = packWeights(plan, work.op, from, plan.grid?.kind === 'curvilinear' ? to : plan.size);
   let weights = r.pipelines.noWeights();
-  if (packed.offsets.some((o) => o >= 0) || packed.grid) {
+  if (hasWeights(packed)) {
     weights = r.pool.acquire(packed.data.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
     r.device.queue.writeBuffer(weights, 0, packed.data);
     temps.push(weights);
