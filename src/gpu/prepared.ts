@@ -6,7 +6,7 @@ import { BufferUsage } from './flags.js';
 import { outputBytes } from './formats.js';
 import { arrangeOutputs } from './layout.js';
 import type { PrepareRuntime } from './parts.js';
-import { type BoundBuffer, dispatchSteps, packUniforms, uniformStride } from './record.js';
+import { type BoundBuffer, dispatchSteps, packUniforms, stepBindGroups, uniformStride } from './record.js';
 import { guarded } from './scopes.js';
 import { ceilTo, chooseLayout, type OutputPlace, type Step } from './steps.js';
 import { planWork, type Work } from './work.js';
@@ -144,17 +144,22 @@ export class PreparedKernel {
     );
     refuseTimestampsInPass(inPass, buffers.timestampWrites);
     return (pass) =>
-      dispatchSteps(pass, work.steps, work.pipelines, {
-        device: p.device,
-        layout: p.layout,
-        bytesPerElement: p.bytesPerElement,
-        outputBytesPerElement: p.outputBytesPerElement,
-        input,
-        inputBase: 0,
-        weights: p.weights,
-        uniforms: { buffer: work.uniforms, stride: p.uniformStride },
-        outputs,
-      });
+      dispatchSteps(
+        pass,
+        work.steps,
+        work.pipelines,
+        stepBindGroups(work.steps, {
+          device: p.device,
+          layout: p.layout,
+          bytesPerElement: p.bytesPerElement,
+          outputBytesPerElement: p.outputBytesPerElement,
+          input,
+          inputBase: 0,
+          weights: p.weights,
+          uniforms: { buffer: work.uniforms, stride: p.uniformStride },
+          outputs,
+        }),
+      );
   }
 
   /** Destroys the uniform and weight buffers this kernel owns; later encodes are refused. */

@@ -68,14 +68,13 @@ export function packUniforms(
   return view.buffer;
 }
 
-/** Records the steps into an open compute pass: a bind group (`groups`, or made from `r`) and a dispatch each, pipelines switched as needed. */
+/** Records the steps into an open compute pass: its bind group (stepBindGroups) and a dispatch each, pipelines switched as needed. */
 export function dispatchSteps(
   pass: GPUComputePassEncoder,
   steps: readonly Step[],
   pipelines: readonly GPUComputePipeline[],
-  r: StepResources | readonly GPUBindGroup[],
+  groups: readonly GPUBindGroup[],
 ): void {
-  const groups = Array.isArray(r) ? (r as readonly GPUBindGroup[]) : stepBindGroups(steps, r as StepResources);
   let current: GPUComputePipeline | null = null;
   steps.forEach((step, i) => {
     if (pipelines[i] !== current) {

@@ -129,7 +129,7 @@ export function recordWork(
   }
   r.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed, work.componentStride, stride));
   const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
-  dispatchSteps(pass, steps, work.pipelines, {
+  const groups = stepBindGroups(steps, {
     device: r.device,
     layout: r.pipelines.bindGroupLayout,
     bytesPerElement: format.bytesPerElement,
@@ -140,6 +140,7 @@ export function recordWork(
     uniforms: { buffer: uniforms, stride },
     outputs: outputs.map((buffer) => ({ buffer, offset: 0 })),
   });
+  dispatchSteps(pass, steps, work.pipelines, groups);
   pass.end();
   return temps;
 }
