@@ -1,7 +1,8 @@
 // What a small host call allocates and asks of the device, per call, in Node (Dawn; SwiftShader without a
 // GPU): heap bytes from V8's sampling heap profiler with collected objects kept (every allocation,
 // sampled every 256 bytes), split into the library's own functions (dist/core.js) and the rest (Node's
-// timers and promises, Dawn's binding, builtins); and bind groups, buffers and queue writes per call.
+// timers and promises, Dawn's binding, builtins); and bind groups, buffers, queue writes, buffer-to-buffer
+// copies and mapped ranges viewed per call.
 // Sequential 64² float32 calls after a warm-up, with `out` and with fresh results.
 //
 //   node bench/alloc.mjs [--dist DIR] [--calls N]
@@ -20,9 +21,22 @@ const value = (name, fallback) => {
 const CALLS = Number(value('--calls', 1000));
 const builds = [['this build', 'dist'], ...(value('--dist') ? [['--dist', value('--dist')]] : [])];
 
-/** The device with createBindGroup, createBuffer and queue.writeBuffer counted. */
+/**
+ * The device with createBindGroup, createBuffer and queue.writeBuffer counted, and (through the classes'
+ * prototypes) copyBufferToBuffer and getMappedRange.
+ */
 function counted(device) {
-  const counts = { bindGroups: 0, buffers: 0, writes: 0 };
+  const counts = { bindGroups: 0, buffers: 0, writes: 0, copies: 0, ranges: 0 };
+  for (const [Class, method, key] of [
+    [globalThis.GPUCommandEncoder, 'copyBufferToBuffer', 'copies'],
+    [globalThis.GPUBuffer, 'getMappedRange', 'ranges'],
+  ]) {
+    const original = Class.prototype[method];
+    Class.prototype[method] = function (...a) {
+      counts[key]++;
+      return original.apply(this, a);
+    };
+  }
   const createBindGroup = device.createBindGroup.bind(device);
   const createBuffer = device.createBuffer.bind(device);
   const writeBuffer = device.queue.writeBuffer.bind(device.queue);
@@ -66,7 +80,15 @@ async function measure(lib, device, counts, options) {
   })(profile.head);
   ctx.destroy();
   const per = (k) => ((counts[k] - before[k]) / CALLS).toFixed(2);
-  return { total: total / CALLS, own: own / CALLS, bindGroups: per('bindGroups'), buffers: per('buffers'), writes: per('writes') };
+  return {
+    total: total / CALLS,
+    own: own / CALLS,
+    bindGroups: per('bindGroups'),
+    buffers: per('buffers'),
+    writes: per('writes'),
+    copies: per('copies'),
+    ranges: per('ranges'),
+  };
 }
 
 const { adapter, device } = await nodeDevice();
@@ -74,7 +96,7 @@ const adapterName = [adapter.info?.vendor, adapter.info?.architecture, adapter.i
 const counts = counted(device);
 console.log(`bytes and device calls per sequential 64² float32 gradient, ${CALLS} calls (Node ${process.version}, ${adapterName})`);
 console.log(
-  `${'build'.padEnd(14)}${'results'.padEnd(9)}${'heap B/call'.padStart(13)}${'library B'.padStart(11)}${'bind groups'.padStart(13)}${'buffers'.padStart(9)}${'writes'.padStart(8)}`,
+  `${'build'.padEnd(14)}${'results'.padEnd(9)}${'heap B/call'.padStart(13)}${'library B'.padStart(11)}${'bind groups'.padStart(13)}${'buffers'.padStart(9)}${'writes'.padStart(8)}${'copies'.padStart(8)}${'ranges'.padStart(8)}`,
 );
 for (const [name, dir] of builds) {
   const lib = await import(pathToFileURL(resolve(dir, 'index.js')).href);
@@ -85,7 +107,7 @@ for (const [name, dir] of builds) {
   ]) {
     const r = await measure(lib, device, counts, options);
     console.log(
-      `${name.padEnd(14)}${label.padEnd(9)}${r.total.toFixed(0).padStart(13)}${r.own.toFixed(0).padStart(11)}${r.bindGroups.padStart(13)}${r.buffers.padStart(9)}${r.writes.padStart(8)}`,
+      `${name.padEnd(14)}${label.padEnd(9)}${r.total.toFixed(0).padStart(13)}${r.own.toFixed(0).padStart(11)}${r.bindGroups.padStart(13)}${r.buffers.padStart(9)}${r.writes.padStart(8)}${r.copies.padStart(8)}${r.ranges.padStart(8)}`,
     );
   }
 }

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GradientError } from '../src/errors';
-import type { Job } from '../src/gpu/jobs';
+import { type Job, type JobOutput, readbackCopies, regionBytes } from '../src/gpu/jobs';
 import { BufferPool } from '../src/gpu/pool';
 import { Transfer } from '../src/gpu/transfer';
 import { throughStaging, WRITE_BUFFER_MAX } from '../src/gpu/upload';
@@ -227,5 +228,56 @@ describe('the transfer layer on a fake device', () => {
     expect(throughStaging(WRITE_BUFFER_MAX, false)).toBe(false);
     expect(throughStaging(WRITE_BUFFER_MAX + 16, false)).toBe(true);
     expect(throughStaging(64 * 2 ** 20, true)).toBe(false);
+  });
+});
+
+describe('readbackCopies', () => {
+  // Outputs in buffers at element offsets, as the host path places them (stacked at a slab, or one buffer
+  // each); readback positions as readbackLayout gives them (a region of 16-byte-rounded results apart),
+  // from a slot start. Applied to random bytes, the copies must put each output's bytes at its position.
+  const outputArb = fc
+    .record({
+      count: fc.integer({ min: 1, max: 70 }),
+      eb: fc.constantFrom(2 as const, 4 as const),
+      outputs: fc.integer({ min: 1, max: 4 }),
+      stacked: fc.boolean(),
+      slabPad: fc.integer({ min: 0, max: 3 }),
+      start: fc.integer({ min: 0, max: 3 }),
+    })
+    .map(({ count, eb, outputs, stacked, slabPad, start }) => {
+      // A slab of whole 8-element groups (copies start at multiples of 4 bytes), padded by 0-3 groups.
+      const slab = (Math.ceil(count / 8) + slabPad) * 8;
+      const places = Array.from({ length: outputs }, (_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
+      const output = { targets: [], elementBytes: eb, at: 0, count, buffers: [], places } as unknown as JobOutput;
+      const region = regionBytes({ output } as unknown as Job);
+      const positions = places.map((_, k) => start * 16 + k * region);
+      return { output, positions, slab, stacked };
+    });
+
+  it('bring every output to its position, never more copies than outputs, one for stacked outputs a region apart', () => {
+    fc.assert(
+      fc.property(outputArb, ({ output, positions, slab, stacked }) => {
+        const eb = output.elementBytes;
+        const bufferBytes = output.places.length * slab * eb + 64;
+        const buffers = output.places.map((_, b) => Uint8Array.from({ length: bufferBytes }, (_, i) => (i * 7 + b * 13 + 1) % 251));
+        const readback = new Uint8Array(positions.at(-1)! + output.count * eb + 64);
+        const copies = readbackCopies(output, positions);
+        for (const c of copies) {
+          expect(c.from % 4).toBe(0);
+          expect(c.to % 4).toBe(0);
+          expect(c.bytes % 4).toBe(0);
+          expect(c.from + c.bytes).toBeLessThanOrEqual(bufferBytes);
+          readback.set(buffers[c.buffer].subarray(c.from, c.from + c.bytes), c.to);
+        }
+        output.places.forEach((place, k) => {
+          const want = buffers[place.buffer].subarray(place.offset * eb, place.offset * eb + output.count * eb);
+          expect(readback.subarray(positions[k], positions[k] + output.count * eb)).toEqual(want);
+        });
+        expect(copies.length).toBeLessThanOrEqual(output.places.length);
+        if (stacked && slab * eb === positions[1 % positions.length] - positions[0]) expect(copies).toHaveLength(1);
+        if (!stacked) expect(copies).toHaveLength(output.places.length);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { BufferUsage } from './flags.js';
-import { batchable, batchRuns, type Job, regionBytes, resultBytes, words } from './jobs.js';
+import { batchable, batchRuns, type Job, readbackCopies, regionBytes, resultBytes } from './jobs.js';
 import { copyIntoMapped, mappedWindow } from './mapped.js';
 import type { BufferPool } from './pool.js';
 import type { StagingBuffer } from './staging.js';
@@ -98,10 +98,8 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
   const outputs = job.output.buffers.map((size) => parts.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
   group.used.push(...outputs);
   group.used.push(...job.record(encoder, input, outputs));
-  const { places, count, elementBytes: eb } = job.output;
-  places.forEach((place, k) =>
-    encoder.copyBufferToBuffer(outputs[place.buffer], place.offset * eb, group.readback.buffer, group.positions[i][k], words(count * eb)),
-  );
+  for (const copy of readbackCopies(job.output, group.positions[i]))
+    encoder.copyBufferToBuffer(outputs[copy.buffer], copy.from, group.readback.buffer, copy.to, copy.bytes);
   return uploadMs;
 }
 

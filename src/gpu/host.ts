@@ -94,30 +94,32 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
       : undefined;
   // A whole array whose weights the plan key determines keeps its work for the next call of that plan (work-cache.ts).
   const keepKey = key !== null && buffers.length === 1 && !plan.mask ? `${key}|${components}|${stride}|${outputs}` : null;
-  try {
-    await inFlight(pieces, 2, async (piece) => {
-      const planned = () => planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, piece);
-      const kept = keepKey === null ? null : rt.works.acquire(keepKey, planned);
-      const work = await (kept ?? planned()).catch((error) => {
-        throw rt.life.translate(error);
-      });
-      try {
-        rt.life.checkUsable();
-        const input = taken ?? (fromHost ? windowOf(piece) : produce!(piece.inStart, piece.inEnd));
-        taken = null; // the job owns it from here
-        await rt.transfer.run({
-          input,
-          output: { targets, elementBytes: eb, at: piece.e0, count: piece.e1 - piece.e0, buffers, places },
-          record: (encoder, input, outputs) =>
-            isKept(work)
-              ? recordKeptWork(rt, encoder, work, input, outputs[0])
-              : recordWork(rt, encoder, work, input, outputs, piece.inStart),
-          batch,
-        });
-      } finally {
-        if (isKept(work)) work.release();
-      }
+  const runPiece = async (piece: (typeof pieces)[number]) => {
+    const planned = () => planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, piece);
+    const kept = keepKey === null ? null : rt.works.acquire(keepKey, planned);
+    const work = await (kept ?? planned()).catch((error) => {
+      throw rt.life.translate(error);
     });
+    try {
+      rt.life.checkUsable();
+      const input = taken ?? (fromHost ? windowOf(piece) : produce!(piece.inStart, piece.inEnd));
+      taken = null; // the job owns it from here
+      await rt.transfer.run({
+        input,
+        output: { targets, elementBytes: eb, at: piece.e0, count: piece.e1 - piece.e0, buffers, places },
+        record: (encoder, input, outputs) =>
+          isKept(work)
+            ? recordKeptWork(rt, encoder, work, input, outputs[0])
+            : recordWork(rt, encoder, work, input, outputs, piece.inStart),
+        batch,
+      });
+    } finally {
+      if (isKept(work)) work.release();
+    }
+  };
+  try {
+    // One piece (most calls) runs without inFlight's workers and their promises.
+    await (pieces.length === 1 ? runPiece(pieces[0]) : inFlight(pieces, 2, runPiece));
   } finally {
     if (taken) rt.transfer.discard(taken); // failed before its job ran
   }

@@ -138,6 +138,45 @@ export function words(bytes: number): number {
   return Math.ceil(bytes / 4) * 4;
 }
 
+/** One buffer-to-buffer copy of results into the readback buffer (bytes, 4-byte multiples). */
+export interface ReadbackCopy {
+  /** Index of the output buffer copied from. */
+  readonly buffer: number;
+  readonly from: number;
+  readonly to: number;
+  readonly bytes: number;
+}
+
+/**
+ * The copies that bring a job's outputs into its readback slot (output k at byte positions[k]): one per
+ * run of outputs that lie as far apart in their buffer as in the slot (a gradient's stacked outputs, whose
+ * slab is a whole region), else one each. A merged copy also carries the padding between regions, which
+ * nothing reads. Fewer copies: one instead of two for a 2-D gradient (bench/alloc.mjs counts them).
+ */
+export function readbackCopies(output: JobOutput, positions: readonly number[]): ReadbackCopy[] {
+  const { places, count, elementBytes: eb } = output;
+  const tail = words(count * eb);
+  const copies: ReadbackCopy[] = [];
+  let first = 0;
+  for (let k = 1; k <= places.length; k++) {
+    const joins =
+      k < places.length &&
+      places[k].buffer === places[first].buffer &&
+      (places[k].offset - places[k - 1].offset) * eb === positions[k] - positions[k - 1] &&
+      positions[k] > positions[k - 1];
+    if (joins) continue;
+    const last = k - 1;
+    copies.push({
+      buffer: places[first].buffer,
+      from: places[first].offset * eb,
+      to: positions[first],
+      bytes: positions[last] - positions[first] + tail,
+    });
+    first = k;
+  }
+  return copies;
+}
+
 export function resultBytes(job: Job): number {
   return job.output.places.length * regionBytes(job);
 }

@@ -22,8 +22,12 @@ function forRuns(bytes: number, fn: (from: number, length: number) => void): voi
   for (let from = 0; from < bytes; from += RUN_BYTES) fn(from, Math.min(RUN_BYTES, bytes - from));
 }
 
-/** Copies one job's results from the mapped readback slot (output k at byte positions[k]) into its target arrays. */
-export function downloadInto(output: JobOutput, mapped: GPUBuffer, positions: readonly number[]): void {
+/**
+ * Copies one job's results from the mapped readback slot (output k at byte positions[k]) into its target
+ * arrays: out of `window`, the group's whole mapping viewed once (mappedWindow), or where that was too
+ * long, out of ranges of `mapped` viewed run by run.
+ */
+export function downloadInto(output: JobOutput, mapped: GPUBuffer, positions: readonly number[], window: ArrayBuffer | null): void {
   const { targets, at, count, elementBytes: eb } = output;
   const View = eb === 4 ? Float32Array : Uint16Array; // float16 results as the bits of their halves
   targets.forEach((target, k) => {
@@ -32,7 +36,9 @@ export function downloadInto(output: JobOutput, mapped: GPUBuffer, positions: re
     const into = new View(memory.buffer as ArrayBuffer, memory.byteOffset, memory.length);
     // Mapped ranges are whole words: an odd count of halves ends in a padded one.
     forRuns(count * eb, (from, n) => {
-      const results = new View(mapped.getMappedRange(positions[k] + from, words(n)), 0, n / eb);
+      const results = window
+        ? new View(window, positions[k] + from, n / eb)
+        : new View(mapped.getMappedRange(positions[k] + from, words(n)), 0, n / eb);
       const first = at + from / eb;
       if (ArrayBuffer.isView(target)) into.set(results, first);
       else copyRange(target, first, first + n / eb, results, true, into);

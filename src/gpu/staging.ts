@@ -138,13 +138,12 @@ export class Staging {
     const size = sizeClass(bytes);
     for (;;) {
       if (this.closed) this.hooks.checkUsable();
-      const free = ring.filter((s) => !s.busy);
-      const staged = free.filter((s) => s.buffer.size >= size).sort(bySize)[0];
-      if (!staged && (ring.length < RING_SIZE || free.length > 0)) {
+      const { staged, smallest } = freeBuffers(ring, size);
+      if (!staged && (ring.length < RING_SIZE || smallest)) {
         // A new buffer, or one replacing the smallest free one (too small for this job); it joins the ring
         // before any await, so concurrent acquirers never grow the ring past RING_SIZE. A new upload
         // buffer is created mapped: no round trip before its first use.
-        const old = ring.length < RING_SIZE ? null : free.sort(bySize)[0];
+        const old = ring.length < RING_SIZE ? null : smallest;
         if (old) this.drop(old, false);
         const { value: buffer, errors } = this.hooks.scoped(() =>
           this.device.createBuffer({ label: 'webgpu-gradient staging', size, usage, mappedAtCreation: mapped }),
@@ -174,6 +173,21 @@ export class Staging {
   private wake(): void {
     for (const wake of this.waiters.splice(0)) wake();
   }
+}
+
+/**
+ * The ring's smallest free buffer of at least `size` bytes, and its smallest free buffer of any size (the
+ * first of equal sizes). A loop, not filters and a sort: every small call passes here (bench/alloc.mjs).
+ */
+function freeBuffers(ring: readonly StagingBuffer[], size: number): { staged?: StagingBuffer; smallest?: StagingBuffer } {
+  let staged: StagingBuffer | undefined;
+  let smallest: StagingBuffer | undefined;
+  for (const s of ring) {
+    if (s.busy) continue;
+    if (!smallest || s.buffer.size < smallest.buffer.size) smallest = s;
+    if (s.buffer.size >= size && (!staged || s.buffer.size < staged.buffer.size)) staged = s;
+  }
+  return { staged, smallest };
 }
 
 function bySize(a: StagingBuffer, b: StagingBuffer): number {

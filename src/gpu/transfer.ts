@@ -2,7 +2,7 @@ import { MapMode } from './flags.js';
 import { fillUpload, type Group, INPUT_USAGE, type RecordingParts, readbackLayout, recordGroup } from './group.js';
 import { detachedOutput, type Job, resultBytes, type TransferHooks, type TransferStats } from './jobs.js';
 import { MapWaiter } from './map-wait.js';
-import { downloadInto } from './mapped.js';
+import { downloadInto, mappedWindow } from './mapped.js';
 import { type BufferPool, sizeClass } from './pool.js';
 import { RING_SIZE, Staging, type StagingBuffer } from './staging.js';
 import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, throughStaging, unreadableInput, writeInput } from './upload.js';
@@ -144,7 +144,7 @@ export class Transfer {
       this.hooks.checkUsable();
       const { total, positions } = readbackLayout(jobs);
       readback = await this.staging.acquireReadback(total);
-      await this.acquireUploads(jobs, staged);
+      if (jobs.some((job) => this.viaStaging(job))) await this.acquireUploads(jobs, staged);
       this.hooks.checkUsable();
       // Nothing awaits from here to the submit, so what is readable now is what is read.
       jobs.forEach((job, i) => {
@@ -167,9 +167,11 @@ export class Transfer {
       this.stats.waitMs += performance.now() - t1;
 
       const t2 = performance.now();
+      // One view of the whole mapping for the group (one getMappedRange, not one per output and job).
+      const window = mappedWindow(readback.buffer, 0, total);
       jobs.forEach((job, i) => {
         outcomes[i] ??= detachedOutput(job.output) ?? undefined; // an `out` detached while the work ran
-        if (live(i)) downloadInto(job.output, readback!.buffer, positions[i]);
+        if (live(i)) downloadInto(job.output, readback!.buffer, positions[i], window);
       });
       readback.buffer.unmap();
       this.stats.downloadMs += performance.now() - t2;
@@ -190,9 +192,8 @@ export class Transfer {
     }
   }
 
-  /** The upload buffers of the group's streamed pieces, taken a group at a time (two groups never hold part of the ring each). */
+  /** The upload buffers of the group's streamed pieces (there is one), taken a group at a time (two groups never hold part of the ring each). */
   private async acquireUploads(jobs: readonly Job[], staged: StagingBuffer[]): Promise<void> {
-    if (!jobs.some((job) => this.viaStaging(job))) return;
     const previous = this.uploadTurn;
     let done = () => {};
     this.uploadTurn = new Promise<void>((resolve) => {
@@ -213,7 +214,10 @@ export class Transfer {
    * Node, Deno and Firefox ran the same either way (bench/NOTES.md, host path).
    */
   private async settle(jobs: readonly Job[], errors: Promise<Error | null>, readback: StagingBuffer, total: number): Promise<void> {
-    const takenErrors = await Promise.all(jobs.map((job) => (isTaken(job.input) ? job.input.errors : null)));
+    // Only inputs taken into new buffers have scopes to wait for (take): most calls skip this await.
+    const pending: Promise<Error | null>[] = [];
+    for (const job of jobs) if (isTaken(job.input) && job.input.errors !== NO_ERRORS) pending.push(job.input.errors);
+    const takenErrors = pending.length > 0 ? await Promise.all(pending) : [];
     const scopeError = (await this.hooks.whileAlive(errors)) ?? takenErrors.find((e) => e);
     if (scopeError) throw scopeError;
     await this.maps.wait(readback.buffer.mapAsync(MapMode.READ, 0, total)).catch((e: unknown) => {
