@@ -96,10 +96,13 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   const keepKey = key !== null && buffers.length === 1 && !plan.mask ? `${key}|${components}|${stride}|${outputs}` : null;
   const runPiece = async (piece: (typeof pieces)[number]) => {
     const planned = () => planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, piece);
-    const kept = keepKey === null ? null : rt.works.acquire(keepKey, planned);
-    const work = await (kept ?? planned()).catch((error) => {
-      throw rt.life.translate(error);
-    });
+    // Kept work of a repeated plan is taken without an await (work-cache.ts, hit).
+    const kept = keepKey === null ? null : rt.works.hit(keepKey);
+    const work =
+      kept ??
+      (await (keepKey === null ? planned() : rt.works.acquire(keepKey, planned)).catch((error) => {
+        throw rt.life.translate(error);
+      }));
     try {
       rt.life.checkUsable();
       const input = taken ?? (fromHost ? windowOf(piece) : produce!(piece.inStart, piece.inEnd));

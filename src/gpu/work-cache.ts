@@ -60,14 +60,21 @@ export class WorkCache {
 
   /** The kept work under `key`, made by `plan` (which plans the steps and fetches their pipelines) the first time. */
   async acquire(key: string, plan: () => Promise<Work>): Promise<KeptWork> {
+    return this.hit(key) ?? this.make(key, plan);
+  }
+
+  /** The kept work of `key` held for a call, without waiting, or null when none is kept (yet). */
+  hit(key: string): KeptWork | null {
     const entry = this.entries.get(key);
-    if (entry) {
-      this.stats.hits++;
-      entry.users++; // before any await: eviction never releases an entry a call holds
-      this.entries.delete(key); // most recently used last
-      this.entries.set(key, entry);
-      return this.view(entry);
-    }
+    if (!entry) return null;
+    this.stats.hits++;
+    entry.users++; // before any await: eviction never releases an entry a call holds
+    this.entries.delete(key); // most recently used last
+    this.entries.set(key, entry);
+    return this.view(entry);
+  }
+
+  private async make(key: string, plan: () => Promise<Work>): Promise<KeptWork> {
     this.stats.misses++;
     // Calls waiting for the entry are its users from the moment it is kept (keep), so that an eviction
     // in between (other plans kept meanwhile) does not release it under them.
