@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GradientError } from '../src/errors';
-import { type Job, type JobOutput, readbackCopies, regionBytes } from '../src/gpu/jobs';
+import { type Job, type JobOutput, readbackCopies, resultBytes, slotPositions } from '../src/gpu/jobs';
 import { BufferPool } from '../src/gpu/pool';
 import { Transfer } from '../src/gpu/transfer';
 import { throughStaging, WRITE_BUFFER_MAX } from '../src/gpu/upload';
@@ -231,11 +231,11 @@ describe('the transfer layer on a fake device', () => {
   });
 });
 
-describe('readbackCopies', () => {
-  // Outputs in buffers at element offsets, as the host path places them (stacked at a slab, or one buffer
-  // each); readback positions as readbackLayout gives them (a region of 16-byte-rounded results apart),
-  // from a slot start. Applied to random bytes, the copies must put each output's bytes at its position.
-  const outputArb = fc
+describe('readback slots and copies', () => {
+  // Outputs in buffers at element offsets, as the host path places them (stacked a slab apart, or one
+  // buffer each). Applied to random bytes, a job's copies must put each output's bytes at its slot
+  // position, and the slot's regions must be disjoint, 16-byte aligned and inside resultBytes.
+  const jobArb = fc
     .record({
       count: fc.integer({ min: 1, max: 70 }),
       eb: fc.constantFrom(2 as const, 4 as const),
@@ -245,37 +245,41 @@ describe('readbackCopies', () => {
       start: fc.integer({ min: 0, max: 3 }),
     })
     .map(({ count, eb, outputs, stacked, slabPad, start }) => {
-      // A slab of whole 8-element groups (copies start at multiples of 4 bytes), padded by 0-3 groups.
+      // A slab of whole 8-element groups (16 bytes of halves), padded by 0-3 groups.
       const slab = (Math.ceil(count / 8) + slabPad) * 8;
       const places = Array.from({ length: outputs }, (_, k) => (stacked ? { buffer: 0, offset: k * slab } : { buffer: k, offset: 0 }));
       const output = { targets: [], elementBytes: eb, at: 0, count, buffers: [], places } as unknown as JobOutput;
-      const region = regionBytes({ output } as unknown as Job);
-      const positions = places.map((_, k) => start * 16 + k * region);
-      return { output, positions, slab, stacked };
+      const job = { output } as unknown as Job;
+      return { job, output, positions: slotPositions(job).map((p) => start * 16 + p), start, slab, stacked };
     });
 
-  it('bring every output to its position, never more copies than outputs, one for stacked outputs a region apart', () => {
+  it('regions are disjoint and aligned; the copies bring every output to its position, stacked outputs in one', () => {
     fc.assert(
-      fc.property(outputArb, ({ output, positions, slab, stacked }) => {
+      fc.property(jobArb, ({ job, output, positions, start, slab, stacked }) => {
         const eb = output.elementBytes;
+        const bytes = output.count * eb;
+        positions.forEach((p, k) => {
+          expect(p % 16).toBe(0);
+          if (k > 0) expect(p).toBeGreaterThanOrEqual(positions[k - 1] + bytes);
+        });
+        expect(start * 16 + resultBytes(job)).toBeGreaterThanOrEqual(positions.at(-1)! + bytes);
         const bufferBytes = output.places.length * slab * eb + 64;
         const buffers = output.places.map((_, b) => Uint8Array.from({ length: bufferBytes }, (_, i) => (i * 7 + b * 13 + 1) % 251));
-        const readback = new Uint8Array(positions.at(-1)! + output.count * eb + 64);
+        const readback = new Uint8Array(start * 16 + resultBytes(job) + 64);
         const copies = readbackCopies(output, positions);
         for (const c of copies) {
           expect(c.from % 4).toBe(0);
           expect(c.to % 4).toBe(0);
           expect(c.bytes % 4).toBe(0);
           expect(c.from + c.bytes).toBeLessThanOrEqual(bufferBytes);
+          expect(c.to + c.bytes).toBeLessThanOrEqual(start * 16 + resultBytes(job));
           readback.set(buffers[c.buffer].subarray(c.from, c.from + c.bytes), c.to);
         }
         output.places.forEach((place, k) => {
-          const want = buffers[place.buffer].subarray(place.offset * eb, place.offset * eb + output.count * eb);
-          expect(readback.subarray(positions[k], positions[k] + output.count * eb)).toEqual(want);
+          const want = buffers[place.buffer].subarray(place.offset * eb, place.offset * eb + bytes);
+          expect(readback.subarray(positions[k], positions[k] + bytes)).toEqual(want);
         });
-        expect(copies.length).toBeLessThanOrEqual(output.places.length);
-        if (stacked && slab * eb === positions[1 % positions.length] - positions[0]) expect(copies).toHaveLength(1);
-        if (!stacked) expect(copies).toHaveLength(output.places.length);
+        expect(copies).toHaveLength(stacked ? 1 : output.places.length);
       }),
       { numRuns: 500 },
     );

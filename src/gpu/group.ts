@@ -1,5 +1,5 @@
 import { BufferUsage } from './flags.js';
-import { batchable, batchRuns, type Job, readbackCopies, regionBytes, resultBytes } from './jobs.js';
+import { batchable, batchRuns, type Job, readbackCopies, resultBytes, slotPositions } from './jobs.js';
 import { copyIntoMapped, mappedWindow } from './mapped.js';
 import type { BufferPool } from './pool.js';
 import type { StagingBuffer } from './staging.js';
@@ -57,7 +57,7 @@ export function readbackLayout(jobs: readonly Job[]): { total: number; positions
     offsets.push(total);
     total += resultBytes(job);
   }
-  const positions = jobs.map((job, i) => job.output.places.map((_, k) => offsets[i] + k * regionBytes(job)));
+  const positions = jobs.map((job, i) => slotPositions(job).map((p) => offsets[i] + p));
   return { total, positions };
 }
 

@@ -149,9 +149,9 @@ export interface ReadbackCopy {
 
 /**
  * The copies that bring a job's outputs into its readback slot (output k at byte positions[k]): one per
- * run of outputs that lie as far apart in their buffer as in the slot (a gradient's stacked outputs, whose
- * slab is a whole region), else one each. A merged copy also carries the padding between regions, which
- * nothing reads. Fewer copies: one instead of two for a 2-D gradient (bench/alloc.mjs counts them).
+ * run of outputs that lie as far apart in their buffer as in the slot (a gradient's stacked outputs,
+ * slotPositions), else one each. A merged copy also carries the padding between outputs, which nothing
+ * reads. Fewer copies: one instead of two for a 2-D gradient (bench/alloc.mjs counts them).
  */
 export function readbackCopies(output: JobOutput, positions: readonly number[]): ReadbackCopy[] {
   const { places, count, elementBytes: eb } = output;
@@ -177,6 +177,25 @@ export function readbackCopies(output: JobOutput, positions: readonly number[]):
   return copies;
 }
 
+/**
+ * Where each output of a job lands in its readback slot (bytes from the slot's start): as far from output
+ * 0 as in their output buffer where they share one at rising offsets 16-byte multiples apart (a gradient's
+ * stacked axes: then one copy brings them all, readbackCopies), else a region apart.
+ */
+export function slotPositions(job: Job): number[] {
+  const { places, elementBytes: eb } = job.output;
+  const region = regionBytes(job);
+  const asStacked = places.every(
+    (p, k) =>
+      k === 0 ||
+      (p.buffer === places[0].buffer &&
+        (p.offset - places[k - 1].offset) * eb >= region &&
+        ((p.offset - places[k - 1].offset) * eb) % 16 === 0),
+  );
+  return places.map((p, k) => (asStacked ? (p.offset - places[0].offset) * eb : k * region));
+}
+
+/** Bytes of a job's readback slot: its last output's position and region. */
 export function resultBytes(job: Job): number {
-  return job.output.places.length * regionBytes(job);
+  return slotPositions(job).at(-1)! + regionBytes(job);
 }
