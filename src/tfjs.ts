@@ -3,12 +3,11 @@ import { runProgram } from './cpu/derivatives.js';
 import type { DataInfo } from './data.js';
 import { adjointOf, type DerivativeOptions, derivativesProgram, gradientProgram, hessianIndices, type Program } from './derivatives.js';
 import { GradientError } from './errors.js';
-import { BufferUsage } from './gpu/flags.js';
+import { programBuffers } from './gpu/kept-programs.js';
 import { KERNEL_LAYOUT_ENTRIES } from './gpu/pipelines.js';
 import { TABLE_SHADER } from './gpu/shaders.js';
-import { ceilTo, foldGrid } from './gpu/steps.js';
-import { dispatchTable, packProgram } from './gpu/table.js';
-import { tableParams } from './gpu/uniforms.js';
+import { foldGrid } from './gpu/steps.js';
+import { dispatchTable } from './gpu/table.js';
 import type { GradientOptions } from './types.js';
 
 /**
@@ -93,7 +92,8 @@ const WORKGROUP = 64;
 
 /**
  * On tfjs's device: the input tensor's buffer (`dataToGPU`) and an output tensor's (tf.zeros, `dataToGPU`:
- * a buffer from tfjs's pool that tfjs owns and frees), the program's rows in a small buffer of its own.
+ * a buffer from tfjs's pool that tfjs owns and frees), the program's rows and uniforms in small buffers of
+ * their own, kept for the next call of the program (programBuffers).
  * tfjs submits its pending work in `dataToGPU`, so the kernel runs after whatever made the input.
  */
 function applyOnGpu(device: GPUDevice, program: Program, t: tf.Tensor, shape: number[]): tf.Tensor {
@@ -108,19 +108,7 @@ function applyOnGpu(device: GPUDevice, program: Program, t: tf.Tensor, shape: nu
   upload?.(zeros.dataId);
   const output = zeros.dataToGPU();
   zeros.dispose();
-  const table = packProgram(program);
-  const rows = device.createBuffer({
-    label: 'webgpu-gradient tfjs rows',
-    size: ceilTo(table.byteLength, 16),
-    usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(rows, 0, table);
-  const uniforms = device.createBuffer({
-    label: 'webgpu-gradient tfjs params',
-    size: 16,
-    usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(uniforms, 0, tableParams(0, N, N, N));
+  const { rows, uniforms } = programBuffers(device, program);
   const encoder = device.createCommandEncoder({ label: 'webgpu-gradient tfjs' });
   const pass = encoder.beginComputePass();
   dispatchTable(pass, device, layout, pipeline, {
@@ -133,7 +121,5 @@ function applyOnGpu(device: GPUDevice, program: Program, t: tf.Tensor, shape: nu
   pass.end();
   device.queue.submit([encoder.finish()]);
   input.tensorRef.dispose();
-  rows.destroy();
-  uniforms.destroy();
   return output.tensorRef;
 }

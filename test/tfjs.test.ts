@@ -58,4 +58,8 @@ describe('webgpu-gradient/tfjs in headless Chromium', () => {
   it('on the webgpu backend the forward and backward passes read nothing back (no map)', () => {
     expect(report.runs.find((r) => r.backend === 'webgpu')!.maps).toBe(0);
   });
+
+  it('on the webgpu backend ops applied again create no buffer: their program rows and uniforms are kept', () => {
+    expect(report.runs.find((r) => r.backend === 'webgpu')!.buffersOnRepeat).toBe(0);
+  });
 });

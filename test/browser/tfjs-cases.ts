@@ -11,6 +11,8 @@ export interface TfjsRun {
   hessianCount: number;
   finiteDifference: { index: number; autodiff: number; numeric: number }[];
   maps: number;
+  /** Buffers of webgpu-gradient/tfjs created while ops already applied ran again, three times. */
+  buffersOnRepeat: number;
 }
 
 export interface TfjsReport {
