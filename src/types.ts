@@ -1,3 +1,5 @@
+import type { PreparedCoordinates } from './grid.js';
+
 /** Public argument types, shared by the CPU reference and the GPU path. */
 
 /**
@@ -109,9 +111,11 @@ export interface GradientOptions {
    * of each coordinate array give J[i][j] = ∂x_i/∂ξ_j, and ∇f = J^(−T) ∇_ξ f. On a ghost side the
    * coordinates are extended by reflection (x[−k] = 2·x[0] − x[k]); on a periodic axis their differences
    * across the seam are unwrapped by `period` (one number, or one entry per coordinate array). Not with
-   * `spacing` or `axis`. A grid whose Jacobian determinant is zero or changes sign is refused.
+   * `spacing` or `axis`. A grid whose Jacobian determinant is zero or changes sign is refused. For many
+   * calls on one grid, `prepareCoordinates([X, Y], { period })` checks and copies it once and keeps the
+   * metric terms between calls.
    */
-  coordinates?: readonly ArrayLike<number>[];
+  coordinates?: readonly ArrayLike<number>[] | PreparedCoordinates;
   /**
    * The sphere: latitude and longitude coordinates of two axes. Results point north and east:
    * ∇f = [(1/R) ∂f/∂φ, (1/(R cos φ)) ∂f/∂λ]; the divergence of [v_north, v_east] is

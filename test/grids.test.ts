@@ -12,6 +12,8 @@ import {
   type GradientContext,
   GradientError,
   type GradientOptions,
+  type PreparedCoordinates,
+  prepareCoordinates,
 } from '../src/index';
 import { values } from './helpers/boundary-cases';
 import { close64, f32Violation, maxAbs } from './helpers/bounds';
@@ -281,6 +283,91 @@ describe('second-order convergence to analytic derivatives (edgeOrder 2)', () =>
   });
 });
 
+/** A curvilinear case with its coordinates (and period) prepared once: prepareCoordinates. */
+function prepared(c: GridCase): GridCase {
+  const { coordinates, period, ...rest } = c.options;
+  const grid = prepareCoordinates(coordinates as readonly ArrayLike<number>[], { period });
+  return { ...c, options: { ...rest, coordinates: grid } };
+}
+
+const curvilinearCases = cases.filter((c) => c.options.coordinates !== undefined);
+
+function expectSameBits(a: Results, b: Results, name: string): void {
+  for (const [op, list] of Object.entries(a)) {
+    list.forEach((r, k) => {
+      const bad = Array.from(r).findIndex((v, i) => !Object.is(v, b[op][k][i]));
+      if (bad >= 0) throw new Error(`${name}: ${op}[${k}] at ${bad}: ${b[op][k][bad]}, with the arrays ${r[bad]}`);
+    });
+  }
+}
+
+describe('prepared coordinates', () => {
+  it('give the bits the arrays give, on every curvilinear fixture (gradient, magnitude, divergence, curl)', () => {
+    expect(curvilinearCases.length).toBeGreaterThan(3);
+    for (const c of curvilinearCases) {
+      const p = prepared(c);
+      expectSameBits(cpuResults(c), cpuResults(p), c.name);
+      expectSameBits(cpuResults(c), cpuResults(p), `${c.name}, again`); // the kept metric terms
+    }
+  });
+
+  it('keep the metric terms per plan: one array for repeated calls, another for another edge order or boundary', async () => {
+    const { makePlan } = await import('../src/plan');
+    const c = curvilinearCases[0];
+    const grid = prepared(c).options.coordinates as PreparedCoordinates;
+    const info = { length: c.data.length, kind: 'float64' as const };
+    const metrics = (o: GradientOptions) => {
+      const g = makePlan(info, { shape: c.shape, coordinates: grid, ...o }).grid;
+      return g?.kind === 'curvilinear' ? g.metrics : null;
+    };
+    const first = metrics({});
+    expect(first).toBeInstanceOf(Float64Array);
+    expect(metrics({})).toBe(first);
+    expect(metrics({ edgeOrder: 2 })).not.toBe(first);
+    expect(metrics({ boundary: 'mirror' })).not.toBe(first);
+    expect(metrics({})).toBe(first);
+  });
+
+  it('are a copy: changing the arrays afterwards changes nothing', () => {
+    const c = curvilinearCases[0];
+    const coordinates = (c.options.coordinates as readonly ArrayLike<number>[]).map((x) => Float64Array.from(values(x as never)));
+    const grid = prepareCoordinates(coordinates, { period: c.options.period });
+    const o = { ...c.options, shape: c.shape };
+    const want = cpuGradient(values(c.data), { ...o, coordinates });
+    coordinates[0].fill(7);
+    const got = cpuGradient(values(c.data), { ...o, period: undefined, coordinates: grid });
+    got.forEach((r, k) => expect(Array.from(r)).toEqual(Array.from(want[k])));
+    expect([grid.rank, grid.size]).toEqual([c.shape.length, c.data.length]);
+  });
+
+  it('are refused where the arrays would be, and with a period of their own or data of another size or rank', () => {
+    const X = Float64Array.from({ length: 12 }, (_, p) => Math.floor(p / 4));
+    const Y = Float64Array.from({ length: 12 }, (_, p) => p % 4);
+    const grid = prepareCoordinates([X, Y]);
+    const refusals: [() => unknown, string][] = [
+      [() => prepareCoordinates([X]), 'must be 2 or 3 arrays'],
+      [() => prepareCoordinates([X, Y.slice(1)]), 'coordinates[1]: '],
+      [() => prepareCoordinates([X, Y.map((y, p) => (p === 3 ? Number.NaN : y))]), 'coordinates[1][3]'],
+      [() => prepareCoordinates([X, Y], { period: -1 }), 'period'],
+      [() => prepareCoordinates([X, 5 as never]), 'coordinates[1]: 5'],
+      [() => cpuGradient(new Float64Array(12), { shape: [3, 4], coordinates: grid, period: 360 }), 'period: 360'],
+      [() => cpuGradient(new Float64Array(15), { shape: [3, 5], coordinates: grid }), 'prepared coordinates of 12 points'],
+      [() => cpuGradient(new Float64Array(12), { shape: [3, 2, 2], coordinates: grid }), 'prepared coordinates of a 2-D grid'],
+      [() => cpuGradient(new Float64Array(12), { shape: [3, 4], coordinates: prepareCoordinates([X, X]) }), 'degenerate at point [0, 0]'],
+    ];
+    for (const [call, named] of refusals) {
+      let error: unknown;
+      try {
+        call();
+      } catch (e) {
+        error = e;
+      }
+      expect(error, named).toBeInstanceOf(GradientError);
+      expect((error as Error).message).toContain(named);
+    }
+  });
+});
+
 describe('grid refusals', () => {
   const X = Float64Array.from({ length: 12 }, (_, p) => Math.floor(p / 4));
   const Y = Float64Array.from({ length: 12 }, (_, p) => p % 4);
@@ -344,6 +431,19 @@ describe('curvilinear grids and the sphere on the GPU', () => {
     },
     300_000,
   );
+
+  suite.gpuIt('prepared coordinates give the bits the arrays give in host calls, and a prepared kernel takes them', async () => {
+    for (const c of curvilinearCases) {
+      const p = prepared(c);
+      expectSameBits(await gpuResults(suite.ctx, c), await gpuResults(suite.ctx, p), c.name);
+      expectSameBits(await gpuResults(suite.ctx, c), await gpuResults(suite.ctx, p), `${c.name}, again`);
+    }
+    // A prepared kernel takes them too (its metric terms then come from the kept ones).
+    const c = curvilinearCases[0];
+    const kernel = await suite.ctx.prepare({ ...prepared(c).options, shape: c.shape });
+    expect(kernel.outputLayout.totalBytes).toBeGreaterThan(0);
+    kernel.destroy();
+  });
 
   suite.gpuIt('streams the metric terms with the pieces (tiny limits), against the CPU', async ({ device }) => {
     const ctx = await createGradient({ device, limits: TINY_LIMITS, chunkBytes: 4096 });
@@ -481,12 +581,13 @@ function tile(c: GridCase, reps: number): GridCase {
   const per = c.data.length;
   const rep = <T>(list: readonly T[], shift: (v: T, r: number) => T = (v) => v) =>
     Array.from({ length: reps * per }, (_, p) => shift(list[p % per], Math.floor(p / per)));
-  const X = c.options.coordinates![0] as unknown as number[];
+  const list = c.options.coordinates as readonly ArrayLike<number>[];
+  const X = list[0] as unknown as number[];
   let span = 0;
   for (const x of X) span = Math.max(span, x);
   const first = X[0];
   const gap = span - first + (X[per / rows] - X[0]);
-  const coordinates = c.options.coordinates!.map((x, i) => rep(x as unknown as number[], (v, r) => (i === 0 ? v + r * gap : v)));
+  const coordinates = list.map((x, i) => rep(x as unknown as number[], (v, r) => (i === 0 ? v + r * gap : v)));
   return {
     ...c,
     name: `${c.name} tiled`,

@@ -30,7 +30,7 @@ export function smallestDistance(c: GridCase): number {
     for (const phi of lat) if (Math.abs(Math.abs(phi) - Math.PI / 2) > 1e-9) cos = Math.min(cos, Math.cos(phi));
     return R * Math.min(dphi, cos * dlam);
   }
-  const coords = o.coordinates!.map((x) => values(x as unknown as (number | null)[]));
+  const coords = (o.coordinates as readonly ArrayLike<number>[]).map((x) => values(x as unknown as (number | null)[]));
   const shape = c.shape;
   let best = Number.POSITIVE_INFINITY;
   const size = coords[0].length;
