@@ -143,8 +143,11 @@ export interface PrepareCoordinatesOptions {
   period?: number | readonly (number | null | undefined)[];
 }
 
-/** Metric-term sets a PreparedCoordinates keeps (one per distinct plan of its grid: edge order, accuracy, boundaries). */
-const KEPT_METRICS = 4;
+/**
+ * Metric-term sets a PreparedCoordinates keeps (one per distinct plan of its grid: edge order, accuracy,
+ * boundaries), each 8·d² bytes a point: a program alternating two plans keeps both.
+ */
+const KEPT_METRICS = 2;
 
 /**
  * A curvilinear grid checked and copied once, to pass as `coordinates` to any number of calls on data of

@@ -311,7 +311,7 @@ describe('prepared coordinates', () => {
     }
   });
 
-  it('keep the metric terms per plan: one array for repeated calls, another for another edge order or boundary', async () => {
+  it('keep the metric terms of the last two plans: one array for repeated calls, another for another edge order or boundary', async () => {
     const { makePlan } = await import('../src/plan');
     const c = curvilinearCases[0];
     const grid = prepared(c).options.coordinates as PreparedCoordinates;
@@ -323,9 +323,12 @@ describe('prepared coordinates', () => {
     const first = metrics({});
     expect(first).toBeInstanceOf(Float64Array);
     expect(metrics({})).toBe(first);
-    expect(metrics({ edgeOrder: 2 })).not.toBe(first);
-    expect(metrics({ boundary: 'mirror' })).not.toBe(first);
+    const second = metrics({ edgeOrder: 2 });
+    expect(second).not.toBe(first);
+    expect(metrics({})).toBe(first); // two plans kept
+    expect(metrics({ boundary: 'mirror' })).not.toBe(first); // a third: edge order 2, least recently used, goes
     expect(metrics({})).toBe(first);
+    expect(metrics({ edgeOrder: 2 })).not.toBe(second);
   });
 
   it('are a copy: changing the arrays afterwards changes nothing', () => {
