@@ -4,7 +4,9 @@
 // SwiftShader without a GPU) and cpuGradient. A polar grid, the 2-D gradient; medians of --repeat runs.
 // Also checks that the prepared grid's GPU results are bitwise the arrays'.
 //
-//   node bench/grid-calls.mjs [--sizes 256,1024] [--repeat 5]
+//   node bench/grid-calls.mjs [--sizes 256,1024] [--repeat 5] [--dist DIR]
+//
+// --dist DIR measures another build of the library (DIR/index.js, relative to the repository).
 import { nodeDevice } from './node-device.mjs';
 
 const args = process.argv.slice(2);
@@ -14,7 +16,7 @@ const value = (name, fallback) => {
 };
 const sizes = value('--sizes', '256,1024').split(',').map(Number);
 const repeat = Number(value('--repeat', 5));
-const lib = await import(new URL('../dist/index.js', import.meta.url).href);
+const lib = await import(new URL(`../${value('--dist', 'dist')}/index.js`, import.meta.url).href);
 const { adapter, device } = await nodeDevice();
 const ctx = await lib.createGradient({ device });
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

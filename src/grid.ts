@@ -149,6 +149,20 @@ export interface PrepareCoordinatesOptions {
  */
 const KEPT_METRICS = 2;
 
+/** Metric terms a PreparedCoordinates computed, numbered: they never change, so the number names their values. */
+const keptMetrics = new WeakMap<Float64Array, number>();
+let metricsNumbered = 0;
+
+/**
+ * A name for a grid's numbers that is the same exactly when they are, or null where they are computed per
+ * call: a prepared curvilinear grid's kept metric terms (so host calls can keep their GPU work,
+ * src/gpu/host.ts).
+ */
+export function gridIdentity(grid: Grid): string | null {
+  const n = grid.kind === 'curvilinear' ? keptMetrics.get(grid.metrics) : undefined;
+  return n === undefined ? null : `metrics ${n}`;
+}
+
 /**
  * A curvilinear grid checked and copied once, to pass as `coordinates` to any number of calls on data of
  * its size: each plan's metric terms (which depend on the call's edge order, accuracy and boundaries) are
@@ -180,6 +194,7 @@ export class PreparedCoordinates {
       this.metrics.delete(key); // most recently used last
     } else {
       metrics = metricTerms(this.arrays, this.periods, plan);
+      keptMetrics.set(metrics, ++metricsNumbered);
       if (this.metrics.size >= KEPT_METRICS) this.metrics.delete(this.metrics.keys().next().value!);
     }
     this.metrics.set(key, metrics);

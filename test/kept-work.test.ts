@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { KEPT_WORK_LIMIT } from '../src/gpu/work-cache';
-import { cpuGradient, createGradient, type GradientOptions } from '../src/index';
+import { cpuGradient, createGradient, type GradientOptions, prepareCoordinates } from '../src/index';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { gpuSuite } from './helpers/gpu-suite';
 
@@ -90,6 +90,36 @@ describe('work kept across host calls of one plan', () => {
       ctx.destroy();
     }
   });
+
+  gpuIt(
+    'a curvilinear grid keeps its work only when its coordinates are prepared: then a call writes only its input',
+    async ({ device }) => {
+      const { device: wrapped, counts } = counted(device);
+      const ctx = await createGradient({ device: wrapped });
+      try {
+        const [ny, nx] = [24, 30];
+        const X = Float64Array.from({ length: ny * nx }, (_, p) => (p % nx) + 0.2 * Math.sin(Math.floor(p / nx) * 0.3));
+        const Y = Float64Array.from({ length: ny * nx }, (_, p) => Math.floor(p / nx) + 0.2 * Math.cos((p % nx) * 0.2));
+        const data = field(ny * nx);
+        const out = [new Float32Array(ny * nx), new Float32Array(ny * nx)];
+        const runs: [string, GradientOptions, number][] = [
+          ['arrays', { shape: [ny, nx], coordinates: [X, Y] }, 3], // input, metric terms, uniforms: every call
+          ['prepared', { shape: [ny, nx], coordinates: prepareCoordinates([X, Y]) }, 1], // the input only
+        ];
+        for (const [name, options, writes] of runs) {
+          for (let i = 0; i < 2; i++) await ctx.gradient(data, { ...options, out });
+          const before = { ...counts };
+          for (let i = 0; i < 10; i++) await ctx.gradient(data, { ...options, out });
+          expectClose(out, data, { shape: [ny, nx], coordinates: [X, Y] });
+          expect(counts.writes - before.writes, name).toBe(10 * writes);
+          expect(counts.bindGroups - before.bindGroups, name).toBe(name === 'prepared' ? 0 : 10);
+        }
+        expect(ctx.stats().keptWork).toMatchObject({ entries: 1, misses: 1, hits: 11 });
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
 
   gpuIt('without kept work (streamed calls, masks) each call still plans its own', async ({ device }) => {
     const ctx = await createGradient({ device, chunkBytes: 64 * 1024 });

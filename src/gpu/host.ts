@@ -1,3 +1,4 @@
+import { gridIdentity } from '../grid.js';
 import { dispatchedPerAxis, type Operation } from '../operations.js';
 import { type Plan, planKey, stackedPlan } from '../plan.js';
 import type { OutputType } from '../types.js';
@@ -84,12 +85,15 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
     stride,
   });
   let taken: TakenInput | null = fromHost && pieces.length === 1 ? rt.transfer.take(windowOf(pieces[0])) : null;
-  // The plan's key (a JSON string: 9 µs a call on this VM, bench/NOTES.md 2026-12-06), made once for both uses.
-  const key = pieces.length === 1 && !plan.grid ? `${op}|${kind}|${outputType}|${planKey(plan)}` : null;
+  // The plan's key (a JSON string: 9 µs a call on this VM, bench/NOTES.md 2026-12-06), made once for both
+  // uses; a grid's only where its numbers have a name (prepared coordinates' kept metric terms).
+  const grid = plan.grid ? gridIdentity(plan.grid) : '';
+  const key = pieces.length === 1 && grid !== null ? `${op}|${kind}|${outputType}|${planKey(plan)}|${grid}` : null;
   // A whole array of one component whose rows of input and results fill whole 16-byte words can share a
-  // dispatch with concurrent calls of the same work (transfer.ts, JobBatch).
+  // dispatch with concurrent calls of the same work (transfer.ts, JobBatch); not on a grid, whose numbers
+  // a stacked plan would not stack.
   const batch =
-    key !== null && taken && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0
+    key !== null && !plan.grid && taken && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0
       ? batchOf(rt, plan, format, op, outputs, outputType, key)
       : undefined;
   // A whole array whose weights the plan key determines keeps its work for the next call of that plan (work-cache.ts).
