@@ -121,6 +121,32 @@ describe('work kept across host calls of one plan', () => {
     },
   );
 
+  gpuIt(
+    'kept work holds at most maxPooledBytes: prepared grids, whose entries hold their metric terms, evict by bytes',
+    async ({ device }) => {
+      const ctx = await createGradient({ device, maxPooledBytes: 200_000 });
+      try {
+        const [ny, nx] = [48, 48];
+        const data = field(ny * nx);
+        for (let g = 0; g < 8; g++) {
+          const X = Float64Array.from({ length: ny * nx }, (_, p) => (p % nx) * (1 + 0.01 * g));
+          const Y = Float64Array.from({ length: ny * nx }, (_, p) => Math.floor(p / nx) + 0.1 * Math.sin(p % nx));
+          const options: GradientOptions = { shape: [ny, nx], coordinates: prepareCoordinates([X, Y]) };
+          for (let i = 0; i < 2; i++) expectClose(await ctx.gradient(data, options), data, { shape: [ny, nx], coordinates: [X, Y] });
+          // Each entry holds 16 bytes a point of metric terms (36,864 bytes) and its uniforms.
+          expect(ctx.stats().keptWork.bytes).toBeLessThanOrEqual(200_000);
+        }
+        const kept = ctx.stats().keptWork;
+        expect(kept.misses).toBe(8);
+        expect(kept.hits).toBe(8);
+        expect(kept.entries).toBeGreaterThanOrEqual(4);
+        expect(kept.entries + kept.evictions).toBe(8);
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
+
   gpuIt('without kept work (streamed calls, masks) each call still plans its own', async ({ device }) => {
     const ctx = await createGradient({ device, chunkBytes: 64 * 1024 });
     try {

@@ -10,7 +10,7 @@ export interface GradientContextOptions {
    * @internal
    */
   limits?: Partial<Omit<GpuLimits, 'workgroupSize'>>;
-  /** Idle bytes the buffer pool may keep (default 256 MiB). */
+  /** Idle bytes the buffer pool may keep (default 256 MiB), and the bytes work kept for repeated host calls may hold. */
   maxPooledBytes?: number;
   /** Idle buffers the pool may keep (default 64). */
   maxPooledBuffers?: number;

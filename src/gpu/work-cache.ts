@@ -15,7 +15,8 @@ import type { Work } from './work.js';
  * pool and go back to it when the entry is evicted, or when the last call holding it is done, so a
  * program whose every call has a new plan (186 plans, none repeated, in the boundary fixtures' test) costs
  * what it cost before: a pooled uniform buffer and its write per call. Plans whose weights vary with more
- * than the plan key (grids, masks) and streamed calls are not kept (host.ts decides).
+ * than the plan key (grids other than prepared coordinates, masks) and streamed calls are not kept
+ * (host.ts decides). The entries hold at most the pool's `maxPooledBytes` (bar the newest).
  */
 
 export interface KeptWork {
@@ -113,10 +114,8 @@ export class WorkCache {
     let buffers = 0;
     let bytes = 0;
     for (const e of this.entries.values()) {
-      for (const b of e.weights ? [e.uniforms, e.weights] : [e.uniforms]) {
-        buffers++;
-        bytes += b.size;
-      }
+      buffers += e.weights ? 2 : 1;
+      bytes += entryBytes(e);
     }
     return { buffers, bytes };
   }
@@ -138,15 +137,22 @@ export class WorkCache {
     this.claims.delete(key);
     if (this.closed) return entry;
     this.entries.set(key, entry);
-    this.evict();
+    this.evict(entry);
     return entry;
   }
 
-  /** Drops least recently used entries beyond the limit; one still in use goes back to the pool when released. */
-  private evict(): void {
+  /**
+   * Drops least recently used entries beyond the limit, or while the entries hold more bytes than the pool
+   * may keep idle (`maxPooledBytes`: a prepared grid's entry holds its metric terms, 16 bytes a point in
+   * 2-D); never `newest`, the entry just kept. One still in use goes back to the pool when released.
+   */
+  private evict(newest: Entry): void {
+    let bytes = this.held().bytes;
     for (const [key, entry] of this.entries) {
-      if (this.entries.size <= this.limit) return;
+      if (this.entries.size <= this.limit && bytes <= this.pool.maxPooledBytes) return;
+      if (entry === newest) return;
       this.entries.delete(key);
+      bytes -= entryBytes(entry);
       entry.evicted = true;
       this.stats.evictions++;
       if (entry.users === 0) this.releaseEntry(entry);
@@ -187,4 +193,9 @@ export class WorkCache {
     this.pool.release(entry.uniforms);
     if (entry.weights) this.pool.release(entry.weights);
   }
+}
+
+/** Bytes of the buffers an entry holds. */
+function entryBytes(entry: Entry): number {
+  return entry.uniforms.size + (entry.weights?.size ?? 0);
 }
