@@ -85,7 +85,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
     stride,
   });
   let taken: TakenInput | null = fromHost && pieces.length === 1 ? rt.transfer.take(windowOf(pieces[0])) : null;
-  // The plan's key (a JSON string: 9 µs a call on this VM, bench/NOTES.md 2026-12-06), made once for both
+  // The plan's key (a JSON string, about 1 µs; bench/NOTES.md 2026-12-06, later session), made once for both
   // uses; a grid's only where its numbers have a name (prepared coordinates' kept metric terms).
   const grid = plan.grid ? gridIdentity(plan.grid) : '';
   const key = pieces.length === 1 && grid !== null ? `${op}|${kind}|${outputType}|${planKey(plan)}|${grid}` : null;
