@@ -45,7 +45,7 @@ export { type KernelBinding, type KernelBuffers, PreparedKernel } from './gpu/pr
 export type { GpuLimits } from './gpu/steps.js';
 export { type DerivativesLayout, type PrepareDerivativesOptions, PreparedDerivatives } from './gpu/table.js';
 export type { TransferStats } from './gpu/transfer.js';
-export { type PrepareCoordinatesOptions, PreparedCoordinates, prepareCoordinates } from './grid.js';
+export { type PrepareCoordinatesOptions, type PreparedCoordinates, prepareCoordinates } from './grid.js';
 export type { ImageBytes, ImageChannel, ImageGradientOptions, ImagePixels } from './image.js';
 export type {
   BoundaryMode,
