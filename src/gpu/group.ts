@@ -51,13 +51,13 @@ export function fillUpload(upload: StagingBuffer, input: JobInput, scratch: (byt
 
 /** Bytes of the group's readback buffer, and where output k of job i lands in it. */
 export function readbackLayout(jobs: readonly Job[]): { total: number; positions: number[][] } {
-  const offsets: number[] = [];
+  const positions: number[][] = [];
   let total = 0;
   for (const job of jobs) {
-    offsets.push(total);
-    total += resultBytes(job);
+    const slots = slotPositions(job); // once a job: the slot's size comes from them too
+    positions.push(slots.map((p) => total + p));
+    total += resultBytes(job, slots);
   }
-  const positions = jobs.map((job, i) => slotPositions(job).map((p) => offsets[i] + p));
   return { total, positions };
 }
 

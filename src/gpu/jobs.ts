@@ -195,7 +195,7 @@ export function slotPositions(job: Job): number[] {
   return places.map((p, k) => (asStacked ? (p.offset - places[0].offset) * eb : k * region));
 }
 
-/** Bytes of a job's readback slot: its last output's position and region. */
-export function resultBytes(job: Job): number {
-  return slotPositions(job).at(-1)! + regionBytes(job);
+/** Bytes of a job's readback slot: its last output's position (of `slots`, its slotPositions) and region. */
+export function resultBytes(job: Job, slots: readonly number[] = slotPositions(job)): number {
+  return slots.at(-1)! + regionBytes(job);
 }
