@@ -96,4 +96,16 @@ describe('benchmark smoke test', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('runs bench/host-overhead.mjs on a null device: both rows timed, device calls counted', () => {
+    const out = execFileSync(process.execPath, ['bench/host-overhead.mjs', '--rounds', '1', '--calls', '50', '--batch', '20'], {
+      encoding: 'utf8',
+      env: vulkanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    for (const row of ['bare round trip', 'this build']) expect(out).toMatch(new RegExp(`^${row} +(\\d+\\.\\d+ +){3}\\d+\\.\\d+$`, 'm'));
+    // A repeated sequential call creates no buffer and no bind group (kept work, transfer.ts's pools).
+    expect(out).toMatch(/^this build +0\.00 \/ [\d.]+ \/ [\d.]+ \/ [\d.]+ \/ 0\.00 /m);
+  }, 120_000);
 });

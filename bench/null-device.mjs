@@ -1,0 +1,75 @@
+// A GPUDevice that does nothing, for timing what a caller's JavaScript costs on the host CPU: every call
+// is a no-op on plain objects, error scopes pop null, and a map resolves at once (a resolved promise).
+// Results are garbage; only the time and the allocations of the JavaScript around the device are real,
+// which is what a host call adds to a GPU's round trip. Limits are taken from a real device.
+
+const resolved = Promise.resolve();
+const noError = Promise.resolve(null);
+
+class NullBuffer {
+  constructor(size, usage, mapped) {
+    this.size = size;
+    this.usage = usage;
+    this.mapState = mapped ? 'mapped' : 'unmapped';
+    this.ranges = new Map(); // one ArrayBuffer per mapped range, kept: a device's mapping costs no JS garbage here
+  }
+  mapAsync() {
+    this.mapState = 'mapped';
+    return resolved;
+  }
+  getMappedRange(offset = 0, size = this.size - offset) {
+    const key = offset * 2 ** 32 + size;
+    let range = this.ranges.get(key);
+    if (!range) {
+      range = new ArrayBuffer(size);
+      this.ranges.set(key, range);
+    }
+    return range;
+  }
+  unmap() {
+    this.mapState = 'unmapped';
+  }
+  destroy() {}
+}
+
+const pass = {
+  setPipeline() {},
+  setBindGroup() {},
+  dispatchWorkgroups() {},
+  end() {},
+};
+const commandBuffer = {};
+const encoder = {
+  beginComputePass: () => pass,
+  copyBufferToBuffer() {},
+  clearBuffer() {},
+  finish: () => commandBuffer,
+};
+const layout = {};
+const pipeline = { getBindGroupLayout: () => layout };
+const module = { getCompilationInfo: () => Promise.resolve({ messages: [] }) };
+
+/** A null GPUDevice with `limits` (a real device's, or any object with the fields the library reads). */
+export function nullDevice(limits) {
+  return {
+    label: 'null device',
+    limits,
+    features: new Set(),
+    lost: new Promise(() => {}),
+    queue: { submit() {}, writeBuffer() {}, writeTexture() {}, onSubmittedWorkDone: () => resolved },
+    createBuffer: (d) => new NullBuffer(d.size, d.usage, !!d.mappedAtCreation),
+    createBindGroup: () => ({}),
+    createBindGroupLayout: () => layout,
+    createPipelineLayout: () => ({}),
+    createShaderModule: () => module,
+    createComputePipeline: () => pipeline,
+    createComputePipelineAsync: () => Promise.resolve(pipeline),
+    createCommandEncoder: () => encoder,
+    createTexture: () => ({ createView: () => ({}), destroy() {} }),
+    pushErrorScope() {},
+    popErrorScope: () => noError,
+    addEventListener() {},
+    removeEventListener() {},
+    destroy() {},
+  };
+}
