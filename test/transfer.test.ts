@@ -26,7 +26,7 @@ function setup(chunkBytes = 64 * 2 ** 20) {
       translate: (e) => e,
       scoped: (body) => ({ value: body(), errors: Promise.resolve(null) }),
     },
-    { chunkBytes, pollingMaps: false },
+    { chunkBytes, pollingMaps: false, maxBindingBytes: 2 ** 30, bindAlignment: 256 },
   );
   const close = () => {
     closed = true;
@@ -222,6 +222,70 @@ describe('the transfer layer on a fake device', () => {
     expectResults(next.targets, ramp(n, 3));
     expect(device.created.filter((b, i) => i >= before && b.usage & 0x0002).length).toBe(0); // no new upload buffer
     expect(device.invalidMaps).toBe(0);
+  });
+
+  it('concurrent taken inputs share an arena; a batch computes them where they lie, copied once where its first is off a binding offset', async () => {
+    const { device, pool, transfer } = setup();
+    const n = 260; // 1,040 bytes: whole words, not whole 256-byte binding offsets
+    const batch: NonNullable<Job['batch']> = {
+      key: 'twice',
+      slab: (count) => count * n,
+      record(encoder, input, output, count) {
+        (encoder as unknown as { run(c: () => void): void }).run(() => {
+          const from = new Float32Array((input.buffer as unknown as FakeBuffer).data.buffer, input.offset, count * n);
+          const to = new Float32Array((output as unknown as FakeBuffer).data.buffer);
+          for (let i = 0; i < count * n; i++) to[i] = 2 * from[i];
+        });
+        return [];
+      },
+    };
+    const takeJob = (data: Float32Array, batched: boolean) => {
+      const made = job(
+        data,
+        1,
+        transfer.take({ arrays: [data], kind: 'float32', bytesPerElement: 4, start: 0, end: data.length, stride: data.length }),
+      );
+      return { ...made, job: batched ? { ...made.job, batch } : made.job };
+    };
+    let copies = 0;
+    const encoderOf = device.createCommandEncoder.bind(device);
+    device.createCommandEncoder = () => {
+      const encoder = encoderOf();
+      const copy = encoder.copyBufferToBuffer.bind(encoder);
+      encoder.copyBufferToBuffer = (...a) => {
+        copies++;
+        copy(...a);
+      };
+      return encoder;
+    };
+    const burst = async (lead: boolean) => {
+      copies = 0;
+      const datas = Array.from({ length: 8 }, (_, j) => ramp(n, j));
+      // A lead job of 16 bytes first puts the batch's first input 16 bytes into the arena.
+      const made = [...(lead ? [takeJob(ramp(4), false)] : []), ...datas.map((d) => takeJob(d, true))];
+      for (const d of datas) d.fill(-1); // taken: the caller may refill at once
+      const runs = made.map((m) => transfer.run(m.job));
+      await drive(device);
+      await Promise.all(runs);
+      made.slice(lead ? 1 : 0).forEach((m, j) => expectResults(m.targets, ramp(n, j)));
+      if (lead) expectResults(made[0].targets, ramp(4));
+      return made;
+    };
+    const before = transfer.stats.batches;
+    await burst(false); // the first burst fills arenas of 1, 2, 4 inputs… : runs split where one ends
+    expect(device.created.filter((b) => b.label === 'webgpu-gradient inputs').length).toBe(4);
+    await burst(false); // one arena as large as the first burst took (created once)
+    const created = device.created.length;
+    const batchesBefore = transfer.stats.batches;
+    await burst(false);
+    expect(transfer.stats.batches - batchesBefore).toBe(1); // one dispatch
+    expect(copies).toBe(1); // the readback's only: the batch read its inputs in the arena
+    expect(device.created.length).toBe(created); // the same burst again creates no buffer
+    await burst(true);
+    expect(copies).toBe(3); // the lead's readback, the batch's, and one copy of the 8 inputs off the binding offset
+    expect(transfer.stats.batches - before).toBeGreaterThanOrEqual(4);
+    const stats = pool.stats();
+    expect(stats.liveBuffers).toBe(stats.pooledBuffers); // every arena back in the pool
   });
 
   it('the upload path: writeBuffer up to WRITE_BUFFER_MAX, staging above, writeBuffer always where maps wait for a poll', () => {

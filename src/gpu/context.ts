@@ -170,7 +170,12 @@ export class GradientContext {
         translate: (e) => life.translate(e),
         scoped: (body) => scoped(device, body),
       },
-      { chunkBytes, pollingMaps: mapsWaitForPoll() },
+      {
+        chunkBytes,
+        pollingMaps: mapsWaitForPoll(),
+        maxBindingBytes: Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize),
+        bindAlignment: this.limits.minStorageBufferOffsetAlignment,
+      },
     );
     this.parts = {
       device,

@@ -2,6 +2,7 @@ import { BufferUsage } from './flags.js';
 import { batchable, batchRuns, type Job, readbackCopies, resultBytes, slotPositions } from './jobs.js';
 import { copyIntoMapped, mappedWindow } from './mapped.js';
 import type { BufferPool } from './pool.js';
+import type { BoundBuffer } from './record.js';
 import type { StagingBuffer } from './staging.js';
 import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, writeInput } from './upload.js';
 
@@ -32,6 +33,8 @@ export interface Group {
 export interface RecordingParts {
   readonly device: GPUDevice;
   readonly pool: BufferPool;
+  /** Storage bindings start at multiples of this (minStorageBufferOffsetAlignment). */
+  readonly bindAlignment: number;
   readonly scratch: (bytes: number) => ArrayBuffer;
   /** Counts a batch of `count` jobs. */
   readonly batched: (count: number) => void;
@@ -79,7 +82,12 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
   const bytes = inputBytes(job.input);
   const u0 = performance.now();
   let input: GPUBuffer;
-  if (isTaken(job.input)) {
+  if (isTaken(job.input) && job.input.offset > 0) {
+    // Further into its arena than the job's work binds (from byte 0): copied to a buffer of its own.
+    input = parts.pool.acquire(bytes, INPUT_USAGE);
+    group.used.push(input);
+    encoder.copyBufferToBuffer(job.input.buffer, job.input.offset, input, 0, bytes);
+  } else if (isTaken(job.input)) {
     input = job.input.buffer;
     if (job.input.staging) encoder.copyBufferToBuffer(job.input.staging.buffer, 0, input, 0, bytes);
   } else {
@@ -104,28 +112,31 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
 }
 
 /**
- * `count` jobs from `first` (inputs taken with writeBuffer) in one dispatch over their stacked arrays,
- * each copied into place on the GPU; false when it cannot record now (they are then recorded one by one).
+ * `count` jobs from `first` (inputs taken side by side in one arena, batchRuns) in one dispatch over their
+ * stacked arrays where they lie, or copied to a buffer of their own where the first does not start at a
+ * binding offset; false when it cannot record now (they are then recorded one by one).
  */
 function recordBatch(parts: RecordingParts, group: Group, encoder: GPUCommandEncoder, first: number, count: number): boolean {
   const job = group.jobs[first];
   const batch = job.batch!;
   const size = job.output.count;
   const eb = job.output.elementBytes;
-  const inBytes = inputBytes(job.input);
+  const taken = job.input as TakenInput;
   const slab = batch.slab(count);
-  const input = parts.pool.acquire(count * inBytes, INPUT_USAGE);
+  let input: BoundBuffer = { buffer: taken.buffer, offset: taken.offset };
+  if (taken.offset % parts.bindAlignment !== 0) {
+    input = { buffer: parts.pool.acquire(count * taken.bytes, INPUT_USAGE), offset: 0 };
+    group.used.push(input.buffer);
+    encoder.copyBufferToBuffer(taken.buffer, taken.offset, input.buffer, 0, count * taken.bytes);
+  }
   const output = parts.pool.acquire(job.output.places.length * slab * eb, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
-  for (let j = 0; j < count; j++)
-    encoder.copyBufferToBuffer((group.jobs[first + j].input as TakenInput).buffer, 0, input, j * inBytes, inBytes);
   const temps = batch.record(encoder, input, output, count);
   if (!temps) {
-    // The copies above stay recorded, harmlessly.
-    group.used.push(input);
+    // A copy above stays recorded, harmlessly.
     parts.pool.release(output);
     return false;
   }
-  group.used.push(input, output, ...temps);
+  group.used.push(output, ...temps);
   const base = group.positions[first][0];
   job.output.places.forEach((_, k) => {
     const at = base + k * count * size * eb;

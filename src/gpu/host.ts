@@ -117,7 +117,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
         record: (encoder, input, outputs) =>
           isKept(work)
             ? recordKeptWork(rt, encoder, work, input, outputs[0])
-            : recordWork(rt, encoder, work, input, outputs, piece.inStart),
+            : recordWork(rt, encoder, work, { buffer: input, offset: 0 }, outputs, piece.inStart),
         batch,
       });
     } finally {

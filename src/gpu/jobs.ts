@@ -2,6 +2,7 @@ import { GradientError } from '../errors.js';
 import { isDetached } from '../typed.js';
 import type { HalfArray } from '../types.js';
 import type { StridedView } from '../view.js';
+import type { BoundBuffer } from './record.js';
 import { type AnyJobInput, isTaken } from './upload.js';
 
 /**
@@ -45,11 +46,11 @@ export interface JobBatch {
   /** Elements between consecutive outputs in the output buffer of `count` stacked jobs. */
   slab(count: number): number;
   /**
-   * Records the work of `count` jobs: `input` holds job j's array at element j·size, and output k of job j
-   * goes to element k·slab(count) + j·size of `output`. Returns the temporary buffers it used, or null
-   * when it cannot record without waiting (the jobs are then recorded one by one).
+   * Records the work of `count` jobs: `input` holds job j's array at element j·size (from its offset on),
+   * and output k of job j goes to element k·slab(count) + j·size of `output`. Returns the temporary
+   * buffers it used, or null when it cannot record without waiting (the jobs are then recorded one by one).
    */
-  record(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, count: number): GPUBuffer[] | null;
+  record(encoder: GPUCommandEncoder, input: BoundBuffer, output: GPUBuffer, count: number): GPUBuffer[] | null;
 }
 
 export interface Job {
@@ -97,8 +98,8 @@ export interface TransferHooks {
 }
 
 /**
- * Runs of consecutive jobs [first, end) that can share a dispatch (equal batch keys, all `eligible`);
- * every other job is a run of its own.
+ * Runs of consecutive jobs [first, end) that can share a dispatch (equal batch keys, all `eligible`, each
+ * input right after the previous one in its arena); every other job is a run of its own.
  */
 export function batchRuns(jobs: readonly Job[], eligible: (i: number) => boolean): [number, number][] {
   const runs: [number, number][] = [];
@@ -106,16 +107,21 @@ export function batchRuns(jobs: readonly Job[], eligible: (i: number) => boolean
   for (let i = 0; i < jobs.length; ) {
     let end = i + 1;
     const k = key(i);
-    if (k !== null) while (end < jobs.length && key(end) === k) end++;
+    if (k !== null) while (end < jobs.length && key(end) === k && follows(jobs[end - 1].input, jobs[end].input)) end++;
     runs.push([i, end]);
     i = end;
   }
   return runs;
 }
 
-/** Whether a job may join a batch: its input was taken through writeBuffer (so it sits whole in its own buffer). */
+/** Whether a job may join a batch: its input was taken through writeBuffer (so it sits whole in an arena). */
 export function batchable(job: Job): boolean {
-  return isTaken(job.input) && job.input.staging === null;
+  return isTaken(job.input) && job.input.arena !== null;
+}
+
+/** Whether input `b` lies right after input `a` in the same arena, so that one dispatch reads both where they lie. */
+export function follows(a: AnyJobInput, b: AnyJobInput): boolean {
+  return isTaken(a) && isTaken(b) && a.arena !== null && a.arena === b.arena && b.offset === a.offset + a.bytes;
 }
 
 /** Why a job's results cannot be written (an `out` array detached by its caller), or null. */

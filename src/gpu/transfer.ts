@@ -1,3 +1,4 @@
+import { type ArenaSlot, InputArenas } from './arena.js';
 import { MapMode } from './flags.js';
 import { fillUpload, type Group, INPUT_USAGE, type RecordingParts, readbackLayout, recordGroup } from './group.js';
 import { detachedOutput, type Job, resultBytes, type TransferHooks, type TransferStats } from './jobs.js';
@@ -21,6 +22,7 @@ import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, throug
  *   staging buffer (a taken input that finds none mapped, with three large calls in flight, goes through
  *   writeBuffer). Staging beat both writeBuffer and a new mappedAtCreation buffer for large uploads
  *   through Dawn on an H100 and an H200 (bench/NOTES.md, runs 6 and 7).
+ * - arena.ts: the buffers that taken inputs written with writeBuffer share, one per turn.
  * - staging.ts: the rings of MAP_WRITE and MAP_READ buffers; results come back through one map per group.
  * - map-wait.ts: waiting for those maps, with the empty submits Firefox needs.
  * - mapped.ts: copies into and out of mapped ranges.
@@ -53,18 +55,22 @@ export class Transfer {
   };
 
   private readonly recording: RecordingParts;
+  private readonly arenas: InputArenas;
 
+  /** `maxBindingBytes`: the largest storage binding and buffer; `bindAlignment`: minStorageBufferOffsetAlignment. */
   constructor(
     private readonly device: GPUDevice,
     private readonly pool: BufferPool,
     private readonly hooks: TransferHooks,
-    private readonly options: { chunkBytes: number; pollingMaps: boolean },
+    private readonly options: { chunkBytes: number; pollingMaps: boolean; maxBindingBytes: number; bindAlignment: number },
   ) {
     this.maps = new MapWaiter(device, options.pollingMaps, hooks.whileAlive);
     this.staging = new Staging(device, { ...hooks, waitForMap: (map) => this.maps.wait(map) });
+    this.arenas = new InputArenas(pool, INPUT_USAGE, Math.min(options.chunkBytes, options.maxBindingBytes));
     this.recording = {
       device,
       pool,
+      bindAlignment: options.bindAlignment,
       scratch: (bytes) => this.scratchOf(bytes),
       batched: (count) => {
         this.stats.batches++;
@@ -97,6 +103,7 @@ export class Transfer {
 
   /** Destroys the staging buffers; those still in use are destroyed when their job ends. */
   destroy(forgetOnly = false): void {
+    this.arenas.close();
     this.staging.close(forgetOnly);
     this.maps.stop();
   }
@@ -134,7 +141,8 @@ export class Transfer {
   private async runGroup(entries: { job: Job; done: (error?: unknown) => void }[]): Promise<void> {
     const jobs = entries.map((e) => e.job);
     const outcomes: (unknown | undefined)[] = jobs.map(() => undefined);
-    const used = jobs.flatMap((job) => (isTaken(job.input) ? [job.input.buffer] : []));
+    // Taken inputs' own buffers (staged ones); those in arenas end with endInputs.
+    const used = jobs.flatMap((job) => (isTaken(job.input) && !job.input.arena ? [job.input.buffer] : []));
     // Staging buffers that taken inputs were written into: copied from by this group's commands.
     const takenStaging = jobs.flatMap((job) => (isTaken(job.input) && job.input.staging ? [job.input.staging as StagingBuffer] : []));
     const staged: StagingBuffer[] = [];
@@ -181,10 +189,12 @@ export class Transfer {
       this.staging.release(readback);
       readback = null;
       for (const b of used) this.pool.release(b);
+      endInputs(jobs, false);
       entries.forEach((e, i) => e.done(outcomes[i]));
     } catch (error) {
       // Buffers of work that failed half-way may still be in use: destroy rather than pool them.
       for (const b of used) this.pool.destroy(b);
+      endInputs(jobs, true);
       if (readback) this.staging.drop(readback);
       if (!submitted) for (const upload of [...staged, ...takenStaging]) if (upload) this.staging.drop(upload);
       const reported = this.hooks.translate(error);
@@ -236,6 +246,11 @@ export class Transfer {
     const t0 = performance.now();
     const bytes = inputBytes(input);
     const stages = this.stagesUpload(bytes);
+    if (!stages) {
+      const taken = this.takeIntoArena(input, bytes);
+      this.stats.uploadMs += performance.now() - t0;
+      return taken;
+    }
     let buffer = this.pool.reuse(bytes, INPUT_USAGE);
     let staging = stages ? this.staging.readyUpload(bytes) : null;
     const write = () => {
@@ -253,12 +268,41 @@ export class Transfer {
     if (!buffer || (stages && !staging)) errors = this.hooks.scoped(write).errors;
     else write();
     this.stats.uploadMs += performance.now() - t0;
-    return { taken: true, bytes, buffer: buffer!, staging, errors };
+    return { taken: true, bytes, buffer: buffer!, offset: 0, arena: null, staging, errors };
+  }
+
+  /**
+   * An input written with writeBuffer into this turn's arena, at once. Only a write into an arena that
+   * was created for this turn runs inside error scopes (with the creation): a scope pair on every call
+   * tripled a small call's upload phase (bench/NOTES.md, 2026-12-03).
+   */
+  private takeIntoArena(input: JobInput, bytes: number): TakenInput {
+    let slot = this.arenas.pooledSlot(bytes);
+    const write = () => {
+      slot ??= this.arenas.slot(bytes);
+      const { arena, offset } = slot;
+      writeInput(
+        input,
+        (byteOffset, view) => this.device.queue.writeBuffer(arena.buffer, offset + byteOffset, view),
+        this.recording.scratch,
+      );
+    };
+    let errors = NO_ERRORS;
+    try {
+      if (slot) write();
+      else errors = this.hooks.scoped(write).errors;
+    } catch (error) {
+      (slot as ArenaSlot | null)?.arena.end(true);
+      throw error;
+    }
+    const { arena, offset } = slot as unknown as ArenaSlot;
+    return { taken: true, bytes, buffer: arena.buffer, offset, arena, staging: null, errors };
   }
 
   /** Frees a taken input whose call failed before its job ran. */
   discard(input: TakenInput): void {
-    this.pool.release(input.buffer);
+    if (input.arena) input.arena.end(false);
+    else this.pool.release(input.buffer);
     if (input.staging) this.staging.remap(input.staging as StagingBuffer);
   }
 
@@ -275,4 +319,9 @@ export class Transfer {
     if (this.scratch.byteLength < bytes) this.scratch = new ArrayBuffer(sizeClass(bytes));
     return this.scratch;
   }
+}
+
+/** The jobs' places in their arenas are free (their group has ended; `failed`: it failed). */
+function endInputs(jobs: readonly Job[], failed: boolean): void {
+  for (const job of jobs) if (isTaken(job.input) && job.input.arena) job.input.arena.end(failed);
 }

@@ -2,6 +2,7 @@ import { GradientError } from '../errors.js';
 import { isDetached, isShared, ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, NumericArray } from '../types.js';
 import { copyRange, type StridedView } from '../view.js';
+import type { InputArena } from './arena.js';
 
 /**
  * What a job's input is and how its bytes reach the GPU: a window of the caller's arrays (written when
@@ -101,13 +102,17 @@ export interface GpuJobInput {
 
 /**
  * A job's input already taken from the caller's arrays, when the call was made: its bytes are in `buffer`
- * (written with queue.writeBuffer), or in the mapped staging buffer `staging`, to be copied into `buffer`
- * by the job's commands. The job owns both until it ends.
+ * from byte `offset` on (written with queue.writeBuffer into the turn's arena, arena.ts), or in the
+ * mapped staging buffer `staging`, to be copied into `buffer` (its own, offset 0) by the job's commands.
+ * The job owns its place in the arena, or both buffers, until it ends.
  */
 export interface TakenInput {
   readonly taken: true;
   readonly bytes: number;
   readonly buffer: GPUBuffer;
+  readonly offset: number;
+  /** The arena `buffer` is (inputs written with writeBuffer), or null (staged inputs). */
+  readonly arena: InputArena | null;
   /** One of the transfer layer's staging buffers (staging.ts), or null. */
   readonly staging: { readonly buffer: GPUBuffer } | null;
   /** The error scopes around the writes: the first error, or null. */

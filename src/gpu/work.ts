@@ -6,7 +6,7 @@ import { BufferUsage } from './flags.js';
 import { type InputFormat, outputBytes } from './formats.js';
 import type { Recorder } from './parts.js';
 import type { PipelineCache } from './pipelines.js';
-import { dispatchSteps, packUniforms, stepBindGroups, uniformStride } from './record.js';
+import { type BoundBuffer, dispatchSteps, packUniforms, stepBindGroups, uniformStride } from './record.js';
 import { type GpuLimits, type Layout, type OutputPlace, type Piece, planFusedSteps, planSteps, type Step } from './steps.js';
 import { keepsAxisOrder, kernelVariant } from './variant.js';
 import type { KeptWork } from './work-cache.js';
@@ -103,13 +103,13 @@ export function readyWork(
 /**
  * Records every dispatch of `work` in a compute pass of its own; returns the pooled uniform and weight
  * buffers it reads, to release once the work is done. `input` holds the array from element `inputBase`
- * on (a streamed piece's window starts there).
+ * on (a streamed piece's window starts there) at its byte offset (a binding offset).
  */
 export function recordWork(
   r: Recorder,
   encoder: GPUCommandEncoder,
   work: Work,
-  input: GPUBuffer,
+  input: BoundBuffer,
   outputs: readonly GPUBuffer[],
   inputBase = 0,
 ): GPUBuffer[] {
@@ -134,7 +134,7 @@ export function recordWork(
     layout: r.pipelines.bindGroupLayout,
     bytesPerElement: format.bytesPerElement,
     outputBytesPerElement: outputBytes(work.outputType),
-    input: { buffer: input, offset: 0 },
+    input,
     inputBase,
     weights,
     uniforms: { buffer: uniforms, stride },
