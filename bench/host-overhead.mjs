@@ -5,11 +5,12 @@
 // makes. On a GPU a call costs its round trip plus about this. 64² float32, both axes; sequential calls
 // with `out` and with fresh results, and a batch of concurrent calls.
 //
-//   node bench/host-overhead.mjs [--dist DIR] [--rounds R] [--calls N] [--batch B]
+//   node bench/host-overhead.mjs [--dist DIR] [--processes P] [--rounds R] [--calls N] [--batch B]
 //
-// --dist DIR measures another build (DIR/index.js) the same way, in alternating rounds of the same run.
+// --dist DIR measures another build (DIR/index.js) the same way, its processes alternating with this build's.
+import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { nodeDevice } from './node-device.mjs';
 import { nullDevice } from './null-device.mjs';
 
@@ -18,7 +19,7 @@ const value = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const ROUNDS = Number(value('--rounds', 7));
+const ROUNDS = Number(value('--rounds', 5));
 const CALLS = Number(value('--calls', 5000));
 const BATCH = Number(value('--batch', 1000));
 const N = 64 * 64;
@@ -110,15 +111,8 @@ async function round(call) {
   return t;
 }
 
-const subjects = [
-  ['bare round trip', { call: bareCall(), counts: null }],
-  ['this build', await libraryCall('dist')],
-];
-if (value('--dist')) subjects.push([`--dist ${value('--dist')}`, await libraryCall(value('--dist'))]);
-for (const [, s] of subjects) for (let i = 0; i < 3; i++) await round(s.call); // warm-up: the JIT and the pools
-const times = subjects.map(() => []);
-for (let r = 0; r < ROUNDS; r++) for (let k = 0; k < subjects.length; k++) times[k].push(await round(subjects[k][1].call));
-
+// Each build runs in processes of its own, alternating (--child), so that one build's garbage is not
+// collected in the other's rounds: concurrent calls spend much of their time in the collector.
 // Device calls per call, counted over one more round of each kind.
 async function perCall(s, run, calls) {
   const before = { ...s.counts };
@@ -126,33 +120,67 @@ async function perCall(s, run, calls) {
   return Object.fromEntries(Object.keys(before).map((k) => [k, (s.counts[k] - before[k]) / calls]));
 }
 
+if (value('--child')) {
+  const subject = value('--child') === 'bare' ? { call: bareCall(), counts: null } : await libraryCall(value('--child'));
+  for (let i = 0; i < 3; i++) await round(subject.call); // warm-up: the JIT and the pools
+  const times = [];
+  for (let r = 0; r < ROUNDS; r++) times.push(await round(subject.call));
+  let calls = null;
+  if (subject.counts) {
+    const seq = await perCall(
+      subject,
+      async () => {
+        for (let i = 0; i < 1000; i++) await subject.call(out);
+      },
+      1000,
+    );
+    const outs = Array.from({ length: BATCH }, () => [new Float32Array(N), new Float32Array(N)]);
+    const conc = await perCall(subject, () => Promise.all(outs.map((o) => subject.call(o))), BATCH);
+    calls = { seq, conc };
+  }
+  console.log(`RESULT ${JSON.stringify({ times, calls })}`);
+  process.exit(0);
+}
+
+const subjects = [
+  ['bare round trip', 'bare'],
+  ['this build', 'dist'],
+  ...(value('--dist') ? [[`--dist ${value('--dist')}`, value('--dist')]] : []),
+];
+const PROCESSES = Number(value('--processes', 3));
+const results = subjects.map(() => ({ times: [], calls: null }));
+for (let p = 0; p < PROCESSES; p++)
+  subjects.forEach(([, arg], k) => {
+    const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, '--child', arg], {
+      encoding: 'utf8',
+      env: process.env,
+    });
+    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    if (!line) throw new Error(`${arg} printed no result:\n${run.stdout}\n${run.stderr}`);
+    const r = JSON.parse(line.slice(7));
+    results[k].times.push(...r.times);
+    results[k].calls = r.calls;
+  });
+
 const name = [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ') || 'adapter';
 console.log(
-  `host CPU per 64² float32 call on a null device (limits of ${name}), Node ${process.version}, medians of ${ROUNDS} rounds; µs per call`,
+  `host CPU per 64² float32 call on a null device (limits of ${name}), Node ${process.version}, medians of ${PROCESSES} processes × ${ROUNDS} rounds, builds alternating; µs per call`,
 );
 console.log(
   `${''.padEnd(24)}${'seq out'.padStart(9)}${'seq fresh'.padStart(11)}${`${BATCH} conc out`.padStart(15)}${`${BATCH} conc fresh`.padStart(17)}`,
 );
 subjects.forEach(([label], k) => {
-  const m = [0, 1, 2, 3].map((j) => median(times[k].map((t) => t[j])));
+  const m = [0, 1, 2, 3].map((j) => median(results[k].times.map((t) => t[j])));
   console.log(`${label.padEnd(24)}${m.map((x, j) => x.toFixed(2).padStart([9, 11, 15, 17][j])).join('')}`);
 });
 console.log(
   'device calls per call (sequential with out / concurrent with out): buffers created, error scopes pushed, writes, copies, bind groups',
 );
-for (const [label, s] of subjects.slice(1)) {
-  const seq = await perCall(
-    s,
-    async () => {
-      for (let i = 0; i < 1000; i++) await s.call(out);
-    },
-    1000,
-  );
-  const outs = Array.from({ length: BATCH }, () => [new Float32Array(N), new Float32Array(N)]);
-  const conc = await perCall(s, () => Promise.all(outs.map((o) => s.call(o))), BATCH);
+subjects.slice(1).forEach(([label], k) => {
+  const { seq, conc } = results[k + 1].calls;
   const fmt = (c) =>
     Object.values(c)
       .map((x) => x.toFixed(2))
       .join(' / ');
   console.log(`${label.padEnd(24)}${fmt(seq)}   ${fmt(conc)}`);
-}
+});

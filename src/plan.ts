@@ -112,6 +112,12 @@ export function minimumLength(edgeOrder: 1 | 2, sides: readonly [Side, Side], ac
   return Math.max(...sides.map((s) => (s.mode === 'edge' ? edgeOrder + 1 : 2)));
 }
 
+/** numpy's sides: one-sided differences at both ends. */
+const NUMPY_SIDES: readonly [Side, Side] = Object.freeze([
+  Object.freeze({ mode: 'edge', cval: 0 }),
+  Object.freeze({ mode: 'edge', cval: 0 }),
+] as [Side, Side]);
+
 /**
  * Validates numpy-style arguments and normalises them into a per-axis plan.
  * `extraKeys` names options a caller (the GPU path) handles itself, so typos are still refused.
@@ -248,6 +254,8 @@ function checkChoice<T extends string | number>(value: unknown, name: string, al
  * each a number or a pair). 'periodic' only as both sides; `cval` only where some side is 'constant'.
  */
 function checkBoundaries(boundary: unknown, cval: unknown, count: number): [Side, Side][] {
+  // Most calls give neither: numpy's sides, shared (sides are never changed), without the checks' closures.
+  if (boundary === undefined && cval === undefined) return new Array(count).fill(NUMPY_SIDES);
   const mode = (b: unknown, where: string) => checkChoice(b, where, BOUNDARY_MODES, 'edge');
   const pair = (b: unknown, where: string): [BoundaryMode, BoundaryMode] => {
     if (!Array.isArray(b)) {

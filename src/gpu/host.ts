@@ -67,8 +67,13 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   // A curvilinear grid's metric terms go up with each piece (d² floats a point): counted as components.
   const metricComponents = plan.grid?.kind === 'curvilinear' ? Math.ceil((4 * plan.axes.length ** 2) / bpe) : 0;
   const { pieces, bounded } = planPieces(plan, bpe, components + metricComponents, outputs, rt.chunkBytes, rt.limits, op);
-  const longest = Math.max(...pieces.map((p) => p.e1 - p.e0));
-  const stride = ceilTo(Math.max(...pieces.map((p) => p.inEnd - p.inStart)), 16);
+  let longest = 0;
+  let widest = 0;
+  for (const p of pieces) {
+    longest = Math.max(longest, p.e1 - p.e0);
+    widest = Math.max(widest, p.inEnd - p.inStart);
+  }
+  const stride = ceilTo(widest, 16);
   if (!bounded) checkSize(plan, format, components * stride, rt.limits); // one piece holds the whole array
   // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
   const arrangement = arrangeOutputs(outputs, longest, rt.limits, outputType);
@@ -91,11 +96,9 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   const key = pieces.length === 1 && grid !== null ? `${op}|${kind}|${outputType}|${planKey(plan)}|${grid}` : null;
   // A whole array of one component whose rows of input and results fill whole 16-byte words can share a
   // dispatch with concurrent calls of the same work (transfer.ts, JobBatch); not on a grid, whose numbers
-  // a stacked plan would not stack.
-  const batch =
-    key !== null && !plan.grid && taken && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0
-      ? batchOf(rt, plan, format, op, outputs, outputType, key)
-      : undefined;
+  // a stacked plan would not stack. Kept work holds the one JobBatch its calls share.
+  const batched = key !== null && !plan.grid && taken && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0;
+  const makeBatch = () => batchOf(rt, plan, format, op, outputs, outputType, key!);
   // A whole array whose weights the plan key determines keeps its work for the next call of that plan (work-cache.ts).
   const keepKey = key !== null && buffers.length === 1 && !plan.mask ? `${key}|${components}|${stride}|${outputs}` : null;
   const runPiece = async (piece: (typeof pieces)[number]) => {
@@ -111,6 +114,7 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
       rt.life.checkUsable();
       const input = taken ?? (fromHost ? windowOf(piece) : produce!(piece.inStart, piece.inEnd));
       taken = null; // the job owns it from here
+      const batch = !batched ? undefined : isKept(work) ? work.shared(makeBatch) : makeBatch();
       await rt.transfer.run({
         input,
         output: { targets, elementBytes: eb, at: piece.e0, count: piece.e1 - piece.e0, buffers, places },

@@ -29,13 +29,19 @@ export function arrangeOutputs(count: number, length: number, limits: GpuLimits,
   const eb = outputBytes(type);
   const slab = ceilTo(length, slabAlignment(limits, eb));
   const stackedBytes = Math.max(count * slab * eb, 16);
+  const stacked: OutputPlace[] = [];
+  const separate: OutputPlace[] = [];
+  for (let k = 0; k < count; k++) {
+    stacked.push({ buffer: 0, offset: k * slab });
+    separate.push({ buffer: k, offset: 0 });
+  }
   return {
     slab,
     stackedBytes,
     separateBytes: ceilTo(length * eb, 16),
     fitsStacked: stackedBytes <= limits.maxBufferSize,
-    stacked: Array.from({ length: count }, (_, k) => ({ buffer: 0, offset: k * slab })),
-    separate: Array.from({ length: count }, (_, k) => ({ buffer: k, offset: 0 })),
+    stacked,
+    separate,
   };
 }
 

@@ -26,6 +26,8 @@ export interface KeptWork {
   readonly weights: GPUBuffer;
   /** The bind groups of this work's steps on these buffers (one output buffer), made by `make` the first time. */
   groups(input: GPUBuffer, output: GPUBuffer, make: () => GPUBindGroup[]): GPUBindGroup[];
+  /** What the entry's calls share beside the work (their JobBatch), made by `make` the first time. */
+  shared<T>(make: () => T): T;
   /** The call is done with the entry (its GPU work has completed). */
   release(): void;
 }
@@ -34,7 +36,11 @@ interface Entry {
   readonly work: Work;
   readonly uniforms: GPUBuffer;
   readonly weights: GPUBuffer | null; // null: the device's empty weights (not ours to release)
+  /** What the steps bind as weights: `weights`, or the device's empty weights. */
+  readonly bindWeights: GPUBuffer;
+  readonly uniformStride: number;
   readonly bound: WeakMap<GPUBuffer, WeakMap<GPUBuffer, GPUBindGroup[]>>;
+  shared: unknown;
   users: number;
   evicted: boolean;
 }
@@ -133,7 +139,17 @@ export class WorkCache {
     if (steps.length > 0) this.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed, work.componentStride, stride));
     // Made after the context closed (a call in flight through destroy): its buffers go back to the pool,
     // which destroys them, when its calls release it.
-    const entry: Entry = { work, uniforms, weights, bound: new WeakMap(), users: this.claims.get(key) ?? 0, evicted: this.closed };
+    const entry: Entry = {
+      work,
+      uniforms,
+      weights,
+      bindWeights: weights ?? this.pipelines.noWeights(),
+      uniformStride: stride,
+      bound: new WeakMap(),
+      shared: undefined,
+      users: this.claims.get(key) ?? 0,
+      evicted: this.closed,
+    };
     this.claims.delete(key);
     if (this.closed) return entry;
     this.entries.set(key, entry);
@@ -161,37 +177,62 @@ export class WorkCache {
 
   /** A call's hold on an entry (counted in `users` already). */
   private view(entry: Entry): KeptWork {
-    let released = false;
-    return {
-      work: entry.work,
-      uniforms: entry.uniforms,
-      uniformStride: uniformStride(this.limits.minUniformBufferOffsetAlignment),
-      weights: entry.weights ?? this.pipelines.noWeights(),
-      groups(input, output, make) {
-        let byOutput = entry.bound.get(input);
-        if (!byOutput) {
-          byOutput = new WeakMap();
-          entry.bound.set(input, byOutput);
-        }
-        let groups = byOutput.get(output);
-        if (!groups) {
-          groups = make();
-          byOutput.set(output, groups);
-        }
-        return groups;
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        if (--entry.users === 0 && entry.evicted) this.releaseEntry(entry);
-      },
-    };
+    return new Hold(entry, this);
+  }
+
+  /** A call is done with `entry` (Hold.release). */
+  unhold(entry: Entry): void {
+    if (--entry.users === 0 && entry.evicted) this.releaseEntry(entry);
   }
 
   /** Its buffers back to the pool (destroyed there once the pool is closed); no call holds the entry. */
   private releaseEntry(entry: Entry): void {
     this.pool.release(entry.uniforms);
     if (entry.weights) this.pool.release(entry.weights);
+  }
+}
+
+/** A call's hold on an entry: one small object per call, its methods on the prototype rather than closures made per call. */
+class Hold implements KeptWork {
+  readonly work: Work;
+  readonly uniforms: GPUBuffer;
+  readonly uniformStride: number;
+  readonly weights: GPUBuffer;
+  private released = false;
+
+  constructor(
+    private readonly entry: Entry,
+    private readonly cache: WorkCache,
+  ) {
+    this.work = entry.work;
+    this.uniforms = entry.uniforms;
+    this.uniformStride = entry.uniformStride;
+    this.weights = entry.bindWeights;
+  }
+
+  groups(input: GPUBuffer, output: GPUBuffer, make: () => GPUBindGroup[]): GPUBindGroup[] {
+    let byOutput = this.entry.bound.get(input);
+    if (!byOutput) {
+      byOutput = new WeakMap();
+      this.entry.bound.set(input, byOutput);
+    }
+    let groups = byOutput.get(output);
+    if (!groups) {
+      groups = make();
+      byOutput.set(output, groups);
+    }
+    return groups;
+  }
+
+  shared<T>(make: () => T): T {
+    this.entry.shared ??= make();
+    return this.entry.shared as T;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.cache.unhold(this.entry);
   }
 }
 
