@@ -5,7 +5,7 @@
 # kernel, copy floors and the peers' kernels.
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
-# STEPS picks steps (default: e2e peers-e2e latency frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
+# STEPS picks steps (default: e2e peers-e2e latency host frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
 # limits the kernel's shapes and KERNEL_COMPARE names a build to time beside it. Node runs with transparent huge
 # pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
 set -u
@@ -21,7 +21,7 @@ fi
 # To try this script on a machine without a GPU: VK_ICD_OVERRIDE=/usr/lib/chromium/vk_swiftshader_icd.json
 [ -n "${VK_ICD_OVERRIDE:-}" ] && export VK_DRIVER_FILES=$VK_ICD_OVERRIDE
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-steps=" ${STEPS:-e2e peers-e2e latency frame half kernel views derivatives mapped peers} "
+steps=" ${STEPS:-e2e peers-e2e latency host frame half kernel views derivatives mapped peers} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}
 compare=()
@@ -37,6 +37,13 @@ fi
 if want latency; then
   timeout "${LATENCY_SECONDS:-40}" node bench/latency.mjs --engines node --json "$out/latency.json" > "$out/latency.txt" 2>&1
   echo "bench/latency.mjs exit $?" >> "$out/latency.txt"
+fi
+if want host; then
+  # The library's own host CPU per small call (a null device), beside the previous build's when carried.
+  dist=()
+  [ -f dist-before/index.js ] && dist=(--dist dist-before)
+  timeout "${HOST_SECONDS:-40}" node bench/host-overhead.mjs --processes 2 "${dist[@]}" > "$out/host.txt" 2>&1
+  echo "bench/host-overhead.mjs exit $?" >> "$out/host.txt"
 fi
 if want frame; then
   timeout "${FRAME_SECONDS:-20}" node bench/frame.mjs --engines node --size 1920x1080 --json "$out/frame.json" > "$out/frame.txt" 2>&1
