@@ -96,10 +96,22 @@ export function stackedPlan(plan: Plan, count: number): Plan {
 /**
  * A string equal for two plans exactly when they describe the same work on arrays of the same shape — for
  * plans without a grid: a grid's metric terms are not in it, so plans with one are never batched (host.ts).
+ * Numbers are written as String writes them: JSON wrote a cval of Infinity and of -Infinity both as null,
+ * and a call with one then took the work kept for the other. Without JSON it is also faster (1.1–1.5 µs a
+ * call before, bench/NOTES.md).
  */
 export function planKey(plan: Plan): string {
-  const axes = plan.axes.map((ax) => [ax.axis, ax.n, ax.step, ax.lo, ax.hi, ax.dx && Array.from(ax.dx)]);
-  return JSON.stringify([plan.shape, plan.edgeOrder, plan.accuracy, plan.operator, plan.skip, plan.grid !== null, axes]);
+  let key = `${plan.shape.join('x')}|${plan.edgeOrder}|${plan.accuracy}|${plan.operator}|${plan.skip}|${plan.grid !== null}`;
+  for (const ax of plan.axes) {
+    key += `|${ax.axis},${ax.n},${ax.step},${sideKey(ax.lo)},${sideKey(ax.hi)}`;
+    if (ax.dx !== null) key += `,[${ax.dx.join(',')}]`;
+  }
+  return key;
+}
+
+/** A side in a plan key: every field of Side. */
+function sideKey(side: Side): string {
+  return `${side.mode}:${side.cval}`;
 }
 
 /**

@@ -209,6 +209,9 @@ describe('work kept across host calls of one plan', () => {
       { shape: [12, 10], boundary: 'periodic' },
       { shape: [12, 10], boundary: 'constant', cval: 4 },
       { shape: [12, 10], boundary: 'constant', cval: -1 },
+      // JSON wrote both infinities as null: the second call took the first's work (and its results).
+      { shape: [12, 10], boundary: 'constant', cval: Number.POSITIVE_INFINITY },
+      { shape: [12, 10], boundary: 'constant', cval: Number.NEGATIVE_INFINITY },
       { shape: [12, 10], accuracy: 4 },
       { shape: [12, 10], axis: 1 },
     ];

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeData } from '../src/data';
 import { cpuGradient, GradientError } from '../src/index';
-import { makePlan, planKey, stackedPlan } from '../src/plan';
+import { makePlan, type Plan, planKey, stackedPlan } from '../src/plan';
+import type { GradientOptions } from '../src/types';
 import { BAD_INPUTS } from './helpers/bad-inputs';
 
 describe('bad input is refused with a GradientError naming the argument', () => {
@@ -46,6 +48,68 @@ describe('makePlan', () => {
   it('accepts options that a caller declares as its own', () => {
     expect(() => makePlan(describeData([1, 2]), { device: 1 } as never)).toThrow(GradientError);
     expect(() => makePlan(describeData([1, 2]), { device: 1 } as never, ['device'])).not.toThrow();
+  });
+});
+
+describe('planKey', () => {
+  // What the kernel reads of a plan, compared field by field (numbers with ===): two plans must share a key
+  // exactly when these agree.
+  const fields = (p: Plan) => [
+    p.shape.join(),
+    p.edgeOrder,
+    p.accuracy,
+    p.operator,
+    p.skip,
+    p.grid !== null,
+    ...p.axes.flatMap((ax) => [
+      ax.axis,
+      ax.n,
+      ax.step,
+      ax.lo.mode,
+      ax.lo.cval,
+      ax.hi.mode,
+      ax.hi.cval,
+      ax.dx ? Array.from(ax.dx).join() : null,
+    ]),
+  ];
+  const same = (a: Plan, b: Plan) => {
+    const x = fields(a),
+      y = fields(b);
+    return x.length === y.length && x.every((v, i) => v === y[i]);
+  };
+  const options = fc.record({
+    shape: fc.constantFrom([6, 8], [8, 6], [5, 4, 6]),
+    edgeOrder: fc.constantFrom(1 as const, 2 as const),
+    boundary: fc.constantFrom('edge', 'constant', 'mirror', 'periodic'),
+    cval: fc.constantFrom(0, 4, -1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-300, -1e-300),
+    spacing: fc.constantFrom(1, 2, 0.5),
+    axis: fc.constantFrom(0, 1, undefined),
+  });
+  const plan = (o: { shape: readonly number[]; boundary: string; cval: number }) =>
+    makePlan({ length: o.shape.reduce((p, n) => p * n, 1), kind: 'float32' }, {
+      ...o,
+      shape: [...o.shape],
+      cval: o.boundary === 'constant' ? o.cval : undefined,
+    } as GradientOptions);
+  it('is equal for two plans exactly when every field the kernel reads is (±Infinity apart, which JSON wrote alike)', () => {
+    fc.assert(
+      fc.property(options, options, (a, b) => {
+        const pa = plan(a),
+          pb = plan(b);
+        expect(planKey(pa) === planKey(pb)).toBe(same(pa, pb));
+      }),
+      { numRuns: 2000 },
+    );
+    const inf = plan({ shape: [6, 8], boundary: 'constant', cval: Number.POSITIVE_INFINITY });
+    const negInf = plan({ shape: [6, 8], boundary: 'constant', cval: Number.NEGATIVE_INFINITY });
+    expect(planKey(inf)).not.toBe(planKey(negInf));
+  });
+
+  it('tells coordinate steps apart', () => {
+    const a = makePlan({ length: 6, kind: 'float32' }, { spacing: [[0, 1, 3, 4, 7, 9]] });
+    const b = makePlan({ length: 6, kind: 'float32' }, { spacing: [[0, 1, 3, 4, 7, 9.5]] });
+    expect(planKey(a)).not.toBe(planKey(b));
+    expect(planKey(a)).toBe(planKey(makePlan({ length: 6, kind: 'float32' }, { spacing: [[0, 1, 3, 4, 7, 9]] })));
   });
 });
 
