@@ -24,15 +24,26 @@ export class MapWaiter {
     private readonly whileAlive: <T>(promise: Promise<T>) => Promise<T>,
   ) {}
 
-  /** Waits for `map` (counted as a Dawn task, so Dawn's instance outlives it), poking the queue where maps wait for a poll. */
+  /**
+   * Waits for `map` (counted as a Dawn task, so Dawn's instance outlives it), poking the queue where maps
+   * wait for a poll. A map rejected without a reason rejects with 'map failed'.
+   */
   wait(map: Promise<void>): Promise<void> {
     this.pending++;
     if (this.polling && !this.poker) {
       this.poker = setInterval(() => this.device.queue.submit([this.device.createCommandEncoder().finish()]), 1);
     }
-    return this.whileAlive(dawnTask(map)).finally(() => {
-      if (--this.pending === 0) this.stop();
-    });
+    return this.whileAlive(dawnTask(map)).then(
+      () => this.done(),
+      (error: unknown) => {
+        this.done();
+        throw error ?? new Error('map failed');
+      },
+    );
+  }
+
+  private done(): void {
+    if (--this.pending === 0) this.stop();
   }
 
   /** Stops poking (no map pending, or the context is closing). */

@@ -56,6 +56,17 @@ export class Staging {
     return this.acquire(this.readbacks, bytes, READBACK, false);
   }
 
+  /**
+   * A free readback buffer of at least `bytes`, marked busy, without waiting; null when there is none (then
+   * `acquireReadback`). Readback buffers are usable as soon as they are free: most calls take one here.
+   */
+  freeReadback(bytes: number): StagingBuffer | null {
+    if (this.closed) return null;
+    const { staged } = freeBuffers(this.readbacks, sizeClass(bytes));
+    if (staged) staged.busy = true;
+    return staged ?? null;
+  }
+
   /** A free upload buffer of at least `bytes` that is mapped now, marked busy; null when there is none. */
   readyUpload(bytes: number): StagingBuffer | null {
     if (this.closed) return null;

@@ -151,7 +151,7 @@ export class Transfer {
     try {
       this.hooks.checkUsable();
       const { total, positions } = readbackLayout(jobs);
-      readback = await this.staging.acquireReadback(total);
+      readback = this.staging.freeReadback(total) ?? (await this.staging.acquireReadback(total));
       if (jobs.some((job) => this.viaStaging(job))) await this.acquireUploads(jobs, staged);
       this.hooks.checkUsable();
       // Nothing awaits from here to the submit, so what is readable now is what is read.
@@ -230,9 +230,7 @@ export class Transfer {
     const takenErrors = pending.length > 0 ? await Promise.all(pending) : [];
     const scopeError = (await this.hooks.whileAlive(errors)) ?? takenErrors.find((e) => e);
     if (scopeError) throw scopeError;
-    await this.maps.wait(readback.buffer.mapAsync(MapMode.READ, 0, total)).catch((e: unknown) => {
-      throw e ?? new Error('map failed');
-    });
+    await this.maps.wait(readback.buffer.mapAsync(MapMode.READ, 0, total));
   }
 
   /**
