@@ -191,8 +191,13 @@ export class GradientContext {
   }
 
   /** gpuGradient on this context's device: one Float32Array (Float16Array with `outputType: 'float16'`) per selected axis. */
-  async gradient<O extends HostCallOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>[]> {
-    return this.run(hostRequest('gradient', data, options));
+  gradient<O extends HostCallOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>[]> {
+    // Not an async method: bad input still rejects, without an async frame and two more microtask turns a call.
+    try {
+      return this.run(hostRequest('gradient', data, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** √(Σ_k (∂f/∂x_k)²) over the selected axes, in one pass: one Float32Array. */
