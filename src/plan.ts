@@ -101,6 +101,17 @@ export function stackedPlan(plan: Plan, count: number): Plan {
  * call before, bench/NOTES.md).
  */
 export function planKey(plan: Plan): string {
+  let key = keys.get(plan);
+  if (key === undefined) {
+    key = writeKey(plan);
+    keys.set(plan, key); // a recent plan (plan-memo.ts) is written once
+  }
+  return key;
+}
+
+const keys = new WeakMap<Plan, string>();
+
+function writeKey(plan: Plan): string {
   let key = `${plan.shape.join('x')}|${plan.edgeOrder}|${plan.accuracy}|${plan.operator}|${plan.skip}|${plan.grid !== null}`;
   for (const ax of plan.axes) {
     key += `|${ax.axis},${ax.n},${ax.step},${sideKey(ax.lo)},${sideKey(ax.hi)}`;

@@ -4,6 +4,7 @@ import { GradientError } from '../errors.js';
 import { OPERATIONS, type Operation, type OperationName, operationFor, outputsOf } from '../operations.js';
 import { checkOutTargets, type OutTarget } from '../out.js';
 import { makePlan, type Plan } from '../plan.js';
+import { PlanMemo } from '../plan-memo.js';
 import { ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, GradientOptions, NumericArray, OutputType } from '../types.js';
 import { describeInput, flatOf, type StridedView } from '../view.js';
@@ -49,12 +50,17 @@ interface CallOptions extends GradientOptions {
   outputType?: unknown;
 }
 
+/** Plans of recent host calls (plan-memo.ts): plans do not depend on the device, so every context shares them. */
+const recentPlans = new PlanMemo<{ plan: Plan; op: Operation }>(GPU_OPTION_KEYS);
+
 /** Checks a host method's arguments: its data (or components), options, `out` and `outputType`. */
 export function hostRequest(method: OperationName, data: unknown, options: CallOptions | undefined): HostRequest {
   const fields = method === 'divergence' || method === 'curl';
   const { list, info, views } = fields ? describeComponents(data) : oneInput(data);
-  const plan = makePlan(info, options, GPU_OPTION_KEYS);
-  const op = operationFor(method, plan, list.length);
+  // A call that repeats recent arguments takes their plan, checked then (the float32 coefficients and the indexing too).
+  const recent = recentPlans.find(method, list.length, info, options);
+  const plan = recent?.plan ?? makePlan(info, options, GPU_OPTION_KEYS);
+  const op = recent?.op ?? operationFor(method, plan, list.length);
   // A masked array goes up as float32 with NaN at its masked points; a strided view is gathered as it goes up.
   const kind: DataKind = plan.mask ? 'float32' : info.kind;
   const flats = list.map((a, k) => (views[k] ? flatOf(views[k]) : a)); // null: a strided view
@@ -62,7 +68,9 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
     (flat, k): InputArray => (flat && !plan.mask ? flat : gatheredInput(flat, flat ? null : views[k], plan.mask, kind)),
   );
   const gpuView = list.length === 1 && !flats[0] && !plan.mask && kind === 'float32' ? views[0] : null;
-  return { ...checkRequest(arrays, kind, plan, op, options?.out, options?.outputType), gpuView };
+  const request = { ...checkRequest(arrays, kind, plan, op, options?.out, options?.outputType, !recent), gpuView };
+  if (!recent) recentPlans.remember(method, list.length, info, options, { plan, op });
+  return request;
 }
 
 /** One data argument, flat or a view, as describeComponents gives a list. */
@@ -73,7 +81,8 @@ function oneInput(data: unknown): { list: NumericArray[]; info: ReturnType<typeo
 
 /**
  * The checks every host call makes once its plan is made (images too): the result type, coefficients
- * float32 can hold, indices the shaders can address, and `out`.
+ * float32 can hold, indices the shaders can address (`newPlan`: skipped for a recent plan, checked when it
+ * was made), and `out`.
  */
 export function checkRequest(
   arrays: readonly InputArray[] | null,
@@ -82,6 +91,7 @@ export function checkRequest(
   op: Operation,
   out: unknown,
   outputTypeOption: unknown,
+  newPlan = true,
 ): HostRequest {
   const outputType = checkOutputType(outputTypeOption);
   const Result = outputType === 'float16' ? float16ArrayConstructor() : Float32Array;
@@ -91,8 +101,10 @@ export function checkRequest(
       "outputType: 'float16' returns Float16Arrays, which this runtime lacks (Node 20 has none); use 'float32', or prepare() to write halves into GPU buffers",
     );
   }
-  checkFloat32Coefficients(plan, op);
-  checkIndexable(plan.size);
+  if (newPlan) {
+    checkFloat32Coefficients(plan, op);
+    checkIndexable(plan.size);
+  }
   const outputs = outputsOf(op, plan);
   const checked =
     out === undefined
