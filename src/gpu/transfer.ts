@@ -243,17 +243,17 @@ export class Transfer {
     this.hooks.checkUsable();
     const t0 = performance.now();
     const bytes = inputBytes(input);
-    const stages = this.stagesUpload(bytes);
-    if (!stages) {
+    if (!this.stagesUpload(bytes)) {
       const taken = this.takeIntoArena(input, bytes);
       this.stats.uploadMs += performance.now() - t0;
       return taken;
     }
+    // A large input: a buffer of its own, filled from a mapped upload buffer (or written, with none free).
     let buffer = this.pool.reuse(bytes, INPUT_USAGE);
-    let staging = stages ? this.staging.readyUpload(bytes) : null;
+    let staging = this.staging.readyUpload(bytes);
     const write = () => {
       buffer ??= this.pool.create(bytes, INPUT_USAGE);
-      if (stages && !staging) staging = this.staging.newMappedUpload(bytes);
+      staging ??= this.staging.newMappedUpload(bytes);
       const into = buffer;
       if (staging) fillUpload(staging, input, this.recording.scratch);
       else writeInput(input, (byteOffset, view) => this.device.queue.writeBuffer(into, byteOffset, view), this.recording.scratch);
@@ -263,7 +263,7 @@ export class Transfer {
     // buffer cannot fail validation, and skips them: a scope pair on every call tripled a small call's
     // upload phase (bench/NOTES.md, 2026-12-03).
     let errors = NO_ERRORS;
-    if (!buffer || (stages && !staging)) errors = this.hooks.scoped(write).errors;
+    if (!buffer || !staging) errors = this.hooks.scoped(write).errors;
     else write();
     this.stats.uploadMs += performance.now() - t0;
     return { taken: true, bytes, buffer: buffer!, offset: 0, arena: null, staging, errors };
