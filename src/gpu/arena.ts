@@ -5,7 +5,8 @@ import type { BufferPool } from './pool.js';
  * calls) are written side by side into one pooled GPU buffer, an arena, instead of one buffer each. A
  * batch of concurrent calls of one plan is then computed over its inputs where they lie (group.ts), and
  * a turn creates at most a few buffers: 1,000 concurrent 64² calls created 939 buffers and pushed 1,880
- * error scopes before (about 13 and 5 µs each through Dawn on this VM's SwiftShader, bench/NOTES.md).
+ * error scopes before (through Dawn on SwiftShader, about 13 µs a buffer and 5 µs a pair of scopes with
+ * their pops; bench/NOTES.md, 2026-12-06, third session).
  *
  * An arena takes inputs until the turn ends (a microtask after its first take) or until one does not fit;
  * the next is then twice as large, and a turn's first arena is as large as everything the previous turn
