@@ -1,17 +1,16 @@
 import type { DataInfo } from './data.js';
-import { PreparedCoordinates } from './grid.js';
 import { typedArrayName } from './typed.js';
 
 /**
  * The plans of the last few host calls, found again when a call repeats one's arguments: the same method
  * and number of components, an input of the same length, kind and view shape, and options equal value by
- * value (arrays and typed arrays element by element, prepared coordinates by identity: they are copies
- * nobody can change). A repeated call then skips planning and the checks that depend on nothing else.
- * The options are copied when a plan is kept, so changing them in place afterwards is seen. Only plain
- * objects whose values are numbers, strings, booleans, arrays, typed arrays or prepared coordinates, with
- * at most MAX_ELEMENTS elements in all, are kept: a call with long coordinate arrays or a mask compares and
- * copies nothing and is planned every time. What planning costs per small call: bench/NOTES.md (third
- * session of 2026-12-06).
+ * value (arrays and typed arrays element by element). A repeated call then skips planning and the checks
+ * that depend on nothing else. The options are copied when a plan is kept, so changing them in place
+ * afterwards is seen. Only plain objects whose values are numbers, strings, booleans, arrays or typed
+ * arrays, with at most MAX_ELEMENTS elements in all, are kept: a call with long coordinate arrays or a mask
+ * compares and copies nothing and is planned every time, and so is one on prepared coordinates, whose plan
+ * holds the grid's metric terms (32 MB for a 1024² grid in 2-D) that a kept plan would keep alive after
+ * the caller let them go. What planning costs per small call: bench/NOTES.md (third session of 2026-12-06).
  */
 
 const ENTRIES = 8;
@@ -21,8 +20,7 @@ const MAX_ELEMENTS = 4096;
 type Snapshot =
   | { readonly kind: 'value'; readonly value: unknown }
   | { readonly kind: 'array'; readonly items: readonly Snapshot[] }
-  | { readonly kind: 'typed'; readonly name: string; readonly values: readonly number[] }
-  | { readonly kind: 'same'; readonly ref: object };
+  | { readonly kind: 'typed'; readonly name: string; readonly values: readonly number[] };
 
 interface Entry<T> {
   readonly method: string;
@@ -115,7 +113,6 @@ function sameShape(a: readonly number[] | undefined, b: readonly number[] | unde
 /** A copy of `value` to compare later calls with, or null where it is not kept (another kind of object, or too long). */
 function copy(value: unknown, budget: { left: number }): Snapshot | null {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return { kind: 'value', value };
-  if (value instanceof PreparedCoordinates) return { kind: 'same', ref: value };
   if (Array.isArray(value)) {
     budget.left -= value.length;
     if (budget.left < 0) return null;
@@ -141,8 +138,6 @@ function equal(value: unknown, s: Snapshot): boolean {
   switch (s.kind) {
     case 'value':
       return Object.is(value, s.value);
-    case 'same':
-      return value === s.ref;
     case 'array': {
       if (!Array.isArray(value) || value.length !== s.items.length) return false;
       for (let i = 0; i < value.length; i++) if (!equal(value[i], s.items[i])) return false;
