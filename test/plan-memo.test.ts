@@ -96,6 +96,17 @@ describe('the plan memo', () => {
     expect(memo.find('gradient', 1, info(1), {})).toBe('n0');
   });
 
+  it("a host request keeps no plan that holds the caller's mask: another mask of the same values, after the first changed, is its own", () => {
+    const data = new Float32Array(12);
+    const first = Uint8Array.from({ length: 12 }, (_, i) => (i === 5 ? 0 : 1));
+    const a = hostRequest('gradient', data, { shape: [3, 4], invalid: 'skip', mask: first });
+    const second = Uint8Array.from(first);
+    first[5] = 1;
+    const b = hostRequest('gradient', data, { shape: [3, 4], invalid: 'skip', mask: second });
+    expect(a.plan.mask).toBe(first);
+    expect(b.plan.mask).toBe(second);
+  });
+
   it('property: a host request gets the plan that planning gives now, through reuse and changes in place', () => {
     const step = fc.record({
       shape: fc.constantFrom([6, 8], [8, 6], [4, 12]),

@@ -69,7 +69,8 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
   );
   const gpuView = list.length === 1 && !flats[0] && !plan.mask && kind === 'float32' ? views[0] : null;
   const request = { ...checkRequest(arrays, kind, plan, op, options?.out, options?.outputType, !recent), gpuView };
-  if (!recent) recentPlans.remember(method, list.length, info, options, { plan, op });
+  // Not a plan that holds the caller's mask (changed in place, it would be read as it is then) or a grid's metric terms.
+  if (!recent && !plan.mask && !plan.grid) recentPlans.remember(method, list.length, info, options, { plan, op });
   return request;
 }
 
