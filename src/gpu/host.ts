@@ -1,7 +1,7 @@
 import { gridIdentity } from '../grid.js';
 import { dispatchedPerAxis, type Operation } from '../operations.js';
 import { type Plan, planKey, stackedPlan } from '../plan.js';
-import type { OutputType } from '../types.js';
+import type { DataKind, OutputType } from '../types.js';
 import { forEachAddress } from '../view.js';
 import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
@@ -90,17 +90,18 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
     stride,
   });
   let taken: TakenInput | null = fromHost && pieces.length === 1 ? rt.transfer.take(windowOf(pieces[0])) : null;
-  // The plan's key (a JSON string, about 1 µs; bench/NOTES.md 2026-12-06, later session), made once for both
-  // uses; a grid's only where its numbers have a name (prepared coordinates' kept metric terms).
+  // The call's keys, made once per plan and kind of call; a grid's only where its numbers have a name
+  // (prepared coordinates' kept metric terms).
   const grid = plan.grid ? gridIdentity(plan.grid) : '';
-  const key = pieces.length === 1 && grid !== null ? `${op}|${kind}|${outputType}|${planKey(plan)}|${grid}` : null;
+  const keys = pieces.length === 1 && grid !== null ? callKeys(plan, op, kind, outputType, grid, components, stride, outputs) : null;
+  const key = keys?.key ?? null;
   // A whole array of one component whose rows of input and results fill whole 16-byte words can share a
   // dispatch with concurrent calls of the same work (transfer.ts, JobBatch); not on a grid, whose numbers
   // a stacked plan would not stack. Kept work holds the one JobBatch its calls share.
   const batched = key !== null && !plan.grid && taken && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0;
   const makeBatch = () => batchOf(rt, plan, format, op, outputs, outputType, key!);
   // A whole array whose weights the plan key determines keeps its work for the next call of that plan (work-cache.ts).
-  const keepKey = key !== null && buffers.length === 1 && !plan.mask ? `${key}|${components}|${stride}|${outputs}` : null;
+  const keepKey = keys !== null && buffers.length === 1 && !plan.mask ? keys.keepKey : null;
   const runPiece = async (piece: (typeof pieces)[number]) => {
     const planned = () => planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, piece);
     // Kept work of a repeated plan is taken without an await (work-cache.ts, hit).
@@ -135,6 +136,60 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
     if (taken) rt.transfer.discard(taken); // failed before its job ran
   }
   return results;
+}
+
+/** A call's work-cache and batch keys, and what they were made from. */
+interface CallKeys {
+  readonly op: Operation;
+  readonly kind: DataKind;
+  readonly outputType: OutputType;
+  readonly grid: string;
+  readonly components: number;
+  readonly stride: number;
+  readonly outputs: number;
+  /** The work and its input and result types: what a batch shares. */
+  readonly key: string;
+  /** The key and the input's layout: what kept work is kept under. */
+  readonly keepKey: string;
+}
+
+/**
+ * Keys are made once per plan object and kind of call: a recent plan is reused (plan-memo.ts), and the
+ * same string found again is not hashed again by the work cache's lookup (a new 250-character key each
+ * call cost about 1 µs there; bench/NOTES.md, third session of 2026-12-06).
+ */
+const keysByPlan = new WeakMap<Plan, CallKeys[]>();
+
+function callKeys(
+  plan: Plan,
+  op: Operation,
+  kind: DataKind,
+  outputType: OutputType,
+  grid: string,
+  components: number,
+  stride: number,
+  outputs: number,
+): CallKeys {
+  let list = keysByPlan.get(plan);
+  if (!list) {
+    list = [];
+    keysByPlan.set(plan, list);
+  }
+  for (const k of list)
+    if (
+      k.op === op &&
+      k.kind === kind &&
+      k.outputType === outputType &&
+      k.grid === grid &&
+      k.components === components &&
+      k.stride === stride &&
+      k.outputs === outputs
+    )
+      return k;
+  const key = `${op}|${kind}|${outputType}|${planKey(plan)}|${grid}`;
+  const made = { op, kind, outputType, grid, components, stride, outputs, key, keepKey: `${key}|${components}|${stride}|${outputs}` };
+  list.push(made);
+  return made;
 }
 
 function isKept(work: Work | KeptWork): work is KeptWork {
