@@ -97,21 +97,10 @@ export function stackedPlan(plan: Plan, count: number): Plan {
  * A string equal for two plans exactly when they describe the same work on arrays of the same shape — for
  * plans without a grid: a grid's metric terms are not in it, so plans with one are never batched (host.ts).
  * Numbers are written as String writes them: JSON wrote a cval of Infinity and of -Infinity both as null,
- * and a call with one then took the work kept for the other. Without JSON it is also faster (1.1–1.5 µs a
- * call before, bench/NOTES.md).
+ * and a call with one then took the work kept for the other. The host path writes it once per plan object
+ * (callKeys, host.ts).
  */
 export function planKey(plan: Plan): string {
-  let key = keys.get(plan);
-  if (key === undefined) {
-    key = writeKey(plan);
-    keys.set(plan, key); // a recent plan (plan-memo.ts) is written once
-  }
-  return key;
-}
-
-const keys = new WeakMap<Plan, string>();
-
-function writeKey(plan: Plan): string {
   let key = `${plan.shape.join('x')}|${plan.edgeOrder}|${plan.accuracy}|${plan.operator}|${plan.skip}|${plan.grid !== null}`;
   for (const ax of plan.axes) {
     key += `|${ax.axis},${ax.n},${ax.step},${sideKey(ax.lo)},${sideKey(ax.hi)}`;

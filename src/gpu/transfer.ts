@@ -275,26 +275,26 @@ export class Transfer {
    * tripled a small call's upload phase (bench/NOTES.md, 2026-12-03).
    */
   private takeIntoArena(input: JobInput, bytes: number): TakenInput {
-    let slot = this.arenas.pooledSlot(bytes);
-    const write = () => {
-      slot ??= this.arenas.slot(bytes);
+    const write = (slot: ArenaSlot): ArenaSlot => {
       const { arena, offset } = slot;
-      writeInput(
-        input,
-        (byteOffset, view) => this.device.queue.writeBuffer(arena.buffer, offset + byteOffset, view),
-        this.recording.scratch,
-      );
+      try {
+        writeInput(
+          input,
+          (byteOffset, view) => this.device.queue.writeBuffer(arena.buffer, offset + byteOffset, view),
+          this.recording.scratch,
+        );
+      } catch (error) {
+        arena.end(true); // its place is given up; the arena is destroyed, not pooled
+        throw error;
+      }
+      return slot;
     };
+    const pooled = this.arenas.pooledSlot(bytes);
+    let slot: ArenaSlot;
     let errors = NO_ERRORS;
-    try {
-      if (slot) write();
-      else errors = this.hooks.scoped(write).errors;
-    } catch (error) {
-      (slot as ArenaSlot | null)?.arena.end(true);
-      throw error;
-    }
-    const { arena, offset } = slot as unknown as ArenaSlot;
-    return { taken: true, bytes, buffer: arena.buffer, offset, arena, staging: null, errors };
+    if (pooled) slot = write(pooled);
+    else ({ value: slot, errors } = this.hooks.scoped(() => write(this.arenas.slot(bytes))));
+    return { taken: true, bytes, buffer: slot.arena.buffer, offset: slot.offset, arena: slot.arena, staging: null, errors };
   }
 
   /** Frees a taken input whose call failed before its job ran. */
