@@ -1,4 +1,5 @@
 import type { BufferPool } from './pool.js';
+import { soon } from './soon.js';
 
 /**
  * The input buffers of one-piece host calls: the inputs taken in one turn of the event loop (concurrent
@@ -86,6 +87,7 @@ export class InputArenas {
   private turnBytes = 0;
   private lastTurnBytes = 0;
   private turnOpen = false;
+  private readonly endTurnSoon = () => this.endTurn();
 
   /** `maxBytes`: the largest arena (an input larger than it has an arena of its own size). */
   constructor(
@@ -132,7 +134,7 @@ export class InputArenas {
     const offset = arena.place(bytes);
     if (!this.turnOpen) {
       this.turnOpen = true;
-      queueMicrotask(() => this.endTurn());
+      soon(this.endTurnSoon);
     }
     this.turnBytes += bytes;
     return { arena, offset };

@@ -25,12 +25,14 @@ let releaseTimer: ReturnType<typeof setTimeout> | null = null;
  */
 export function dawnTask<T>(promise: Promise<T>): Promise<T> {
   pendingTasks++;
-  const settled = () => {
-    pendingTasks--;
-    maybeRelease();
-  };
-  promise.then(settled, settled);
+  promise.then(taskSettled, taskSettled);
   return promise;
+}
+
+/** One function for every task, not a closure per task (every call waits on two or three). */
+function taskSettled(): void {
+  pendingTasks--;
+  maybeRelease();
 }
 
 function maybeRelease(): void {

@@ -26,21 +26,28 @@ export class MapWaiter {
 
   /**
    * Waits for `map` (counted as a Dawn task, so Dawn's instance outlives it), poking the queue where maps
-   * wait for a poll. A map rejected without a reason rejects with 'map failed'.
+   * wait for a poll, and failing as soon as the device is lost. A map rejected without a reason rejects
+   * with 'map failed'.
    */
   wait(map: Promise<void>): Promise<void> {
+    return this.whileAlive(this.waitUnguarded(map));
+  }
+
+  /** `wait` for a caller that awaits the result through whileAlive itself (once for several device promises). */
+  waitUnguarded(map: Promise<void>): Promise<void> {
     this.pending++;
     if (this.polling && !this.poker) {
       this.poker = setInterval(() => this.device.queue.submit([this.device.createCommandEncoder().finish()]), 1);
     }
-    return this.whileAlive(dawnTask(map)).then(
-      () => this.done(),
-      (error: unknown) => {
-        this.done();
-        throw error ?? new Error('map failed');
-      },
-    );
+    return dawnTask(map).then(this.mapped, this.failed);
   }
+
+  // Made once: every call waits for a map.
+  private readonly mapped = () => this.done();
+  private readonly failed = (error: unknown) => {
+    this.done();
+    throw error ?? new Error('map failed');
+  };
 
   private done(): void {
     if (--this.pending === 0) this.stop();

@@ -5,6 +5,7 @@ import { detachedOutput, type Job, resultBytes, type TransferHooks, type Transfe
 import { MapWaiter } from './map-wait.js';
 import { downloadInto, mappedWindow } from './mapped.js';
 import { type BufferPool, sizeClass } from './pool.js';
+import { soon } from './soon.js';
 import { RING_SIZE, Staging, type StagingBuffer } from './staging.js';
 import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, throughStaging, unreadableInput, writeInput } from './upload.js';
 
@@ -38,6 +39,7 @@ export class Transfer {
   private readonly maps: MapWaiter;
   private queue: { job: Job; done: (error?: unknown) => void }[] = [];
   private flushScheduled = false;
+  private readonly flushSoon = () => this.flush();
   private scratch = new ArrayBuffer(0);
   /** Groups take their upload buffers one group at a time, so two groups never hold part of the ring each and wait for the rest. */
   private uploadTurn: Promise<void> = Promise.resolve();
@@ -86,7 +88,7 @@ export class Transfer {
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // Later in this turn: every call that reaches this point meanwhile joins the same group.
-        queueMicrotask(() => this.flush());
+        soon(this.flushSoon);
       }
     });
   }
@@ -223,14 +225,19 @@ export class Transfer {
    * Chromium a map requested before the scopes had resolved made a small call more than twice as slow;
    * Node, Deno and Firefox ran the same either way (bench/NOTES.md, host path).
    */
-  private async settle(jobs: readonly Job[], errors: Promise<Error | null>, readback: StagingBuffer, total: number): Promise<void> {
-    // Only inputs taken into new buffers have scopes to wait for (take): most calls skip this await.
-    const pending: Promise<Error | null>[] = [];
-    for (const job of jobs) if (isTaken(job.input) && job.input.errors !== NO_ERRORS) pending.push(job.input.errors);
-    const takenErrors = pending.length > 0 ? await Promise.all(pending) : [];
-    const scopeError = (await this.hooks.whileAlive(errors)) ?? takenErrors.find((e) => e);
-    if (scopeError) throw scopeError;
-    await this.maps.wait(readback.buffer.mapAsync(MapMode.READ, 0, total));
+  private settle(jobs: readonly Job[], errors: Promise<Error | null>, readback: StagingBuffer, total: number): Promise<void> {
+    // Only inputs taken into new buffers have scopes of their own to wait for (take): most groups have none.
+    let pending: Promise<Error | null>[] | null = null;
+    for (const job of jobs) if (isTaken(job.input) && job.input.errors !== NO_ERRORS) (pending ??= [errors]).push(job.input.errors);
+    const checked = pending ? Promise.all(pending).then((found) => found.find((e) => e) ?? null) : errors;
+    // One whileAlive for the scopes and the map, not one each (with the scopes chained and dawnTask's one
+    // function: 15.0 → 13.0 KB allocated a sequential call; bench/NOTES.md, garbage per call).
+    return this.hooks.whileAlive(
+      checked.then((error) => {
+        if (error) throw error;
+        return this.maps.waitUnguarded(readback.buffer.mapAsync(MapMode.READ, 0, total));
+      }),
+    );
   }
 
   /**
