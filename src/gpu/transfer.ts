@@ -228,7 +228,11 @@ export class Transfer {
   private settle(jobs: readonly Job[], errors: Promise<Error | null>, readback: StagingBuffer, total: number): Promise<void> {
     // Only inputs taken into new buffers have scopes of their own to wait for (take): most groups have none.
     let pending: Promise<Error | null>[] | null = null;
-    for (const job of jobs) if (isTaken(job.input) && job.input.errors !== NO_ERRORS) (pending ??= [errors]).push(job.input.errors);
+    for (const job of jobs) {
+      if (!isTaken(job.input) || job.input.errors === NO_ERRORS) continue;
+      pending ??= [errors];
+      pending.push(job.input.errors);
+    }
     const checked = pending ? Promise.all(pending).then((found) => found.find((e) => e) ?? null) : errors;
     // One whileAlive for the scopes and the map, not one each (with the scopes chained and dawnTask's one
     // function: 15.0 → 13.0 KB allocated a sequential call; bench/NOTES.md, garbage per call).
