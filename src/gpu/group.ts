@@ -19,8 +19,8 @@ export const INPUT_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUs
 /** One group being recorded: its jobs and what they hold. */
 export interface Group {
   readonly jobs: readonly Job[];
-  /** Whether job i is still to be computed (not failed alone). */
-  readonly live: (i: number) => boolean;
+  /** Why job i failed alone (its input unreadable, its `out` detached); undefined while it is to be computed. */
+  readonly failed: readonly unknown[];
   /** Upload buffers of the jobs written at recording (streamed pieces), by job. */
   readonly staged: readonly StagingBuffer[];
   readonly readback: StagingBuffer;
@@ -68,9 +68,14 @@ export function readbackLayout(jobs: readonly Job[]): { total: number; positions
 export function recordGroup(parts: RecordingParts, group: Group): number {
   const encoder = parts.device.createCommandEncoder({ label: 'webgpu-gradient' });
   let uploadMs = 0;
-  for (const [first, end] of batchRuns(group.jobs, (i) => group.live(i) && batchable(group.jobs[i]))) {
-    if (end - first > 1 && recordBatch(parts, group, encoder, first, end - first)) continue;
-    for (let i = first; i < end; i++) if (group.live(i)) uploadMs += recordJob(parts, group, encoder, i);
+  if (group.jobs.length === 1) {
+    // A sequential call: no runs to look for.
+    if (group.failed[0] === undefined) uploadMs += recordJob(parts, group, encoder, 0);
+  } else {
+    for (const [first, end] of batchRuns(group.jobs, (i) => group.failed[i] === undefined && batchable(group.jobs[i]))) {
+      if (end - first > 1 && recordBatch(parts, group, encoder, first, end - first)) continue;
+      for (let i = first; i < end; i++) if (group.failed[i] === undefined) uploadMs += recordJob(parts, group, encoder, i);
+    }
   }
   parts.device.queue.submit([encoder.finish()]);
   return uploadMs;

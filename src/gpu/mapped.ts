@@ -30,18 +30,25 @@ function forRuns(bytes: number, fn: (from: number, length: number) => void): voi
 export function downloadInto(output: JobOutput, mapped: GPUBuffer, positions: readonly number[], window: ArrayBuffer | null): void {
   const { targets, at, count, elementBytes: eb } = output;
   const View = eb === 4 ? Float32Array : Uint16Array; // float16 results as the bits of their halves
-  targets.forEach((target, k) => {
-    // The target's memory through this realm's view: arrays of another realm and subclasses alike.
+  const bytes = count * eb;
+  for (let k = 0; k < targets.length; k++) {
+    const target = targets[k];
+    // The target's memory through this realm's view: arrays of another realm and subclasses alike (the
+    // array itself where it is this realm's: one view fewer an output).
     const memory = targetMemory(target);
-    const into = new View(memory.buffer as ArrayBuffer, memory.byteOffset, memory.length);
-    // Mapped ranges are whole words: an odd count of halves ends in a padded one.
-    forRuns(count * eb, (from, n) => {
+    const into =
+      memory.constructor === View
+        ? (memory as InstanceType<typeof View>)
+        : new View(memory.buffer as ArrayBuffer, memory.byteOffset, memory.length);
+    // Runs of at most RUN_BYTES; mapped ranges are whole words: an odd count of halves ends in a padded one.
+    for (let from = 0; from < bytes; from += RUN_BYTES) {
+      const n = Math.min(RUN_BYTES, bytes - from);
       const results = window
         ? new View(window, positions[k] + from, n / eb)
         : new View(mapped.getMappedRange(positions[k] + from, words(n)), 0, n / eb);
       const first = at + from / eb;
       if (ArrayBuffer.isView(target)) into.set(results, first);
       else copyRange(target, first, first + n / eb, results, true, into);
-    });
-  });
+    }
+  }
 }

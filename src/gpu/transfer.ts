@@ -141,12 +141,23 @@ export class Transfer {
    * arrays fails alone; any other failure fails the group, whose buffers are destroyed, not pooled.
    */
   private async runGroup(entries: { job: Job; done: (error?: unknown) => void }[]): Promise<void> {
-    const jobs = entries.map((e) => e.job);
-    const outcomes: (unknown | undefined)[] = jobs.map(() => undefined);
+    // Loops, not map/flatMap/forEach with closures: every sequential call is a group (bench/NOTES.md, garbage per call).
+    const n = entries.length;
+    const jobs: Job[] = new Array(n);
+    // Why each job failed alone; undefined while it is to be computed.
+    const failed: unknown[] = new Array(n).fill(undefined);
     // Taken inputs' own buffers (staged ones); those in arenas end with endInputs.
-    const used = jobs.flatMap((job) => (isTaken(job.input) && !job.input.arena ? [job.input.buffer] : []));
+    const used: GPUBuffer[] = [];
     // Staging buffers that taken inputs were written into: copied from by this group's commands.
-    const takenStaging = jobs.flatMap((job) => (isTaken(job.input) && job.input.staging ? [job.input.staging as StagingBuffer] : []));
+    const takenStaging: StagingBuffer[] = [];
+    let streamed = false;
+    for (let i = 0; i < n; i++) {
+      const job = (jobs[i] = entries[i].job);
+      if (isTaken(job.input)) {
+        if (!job.input.arena) used.push(job.input.buffer);
+        if (job.input.staging) takenStaging.push(job.input.staging as StagingBuffer);
+      } else streamed ||= this.viaStaging(job);
+    }
     const staged: StagingBuffer[] = [];
     let readback: StagingBuffer | null = null;
     let submitted = false;
@@ -154,14 +165,11 @@ export class Transfer {
       this.hooks.checkUsable();
       const { total, positions } = readbackLayout(jobs);
       readback = this.staging.freeReadback(total) ?? (await this.staging.acquireReadback(total));
-      if (jobs.some((job) => this.viaStaging(job))) await this.acquireUploads(jobs, staged);
+      if (streamed) await this.acquireUploads(jobs, staged);
       this.hooks.checkUsable();
       // Nothing awaits from here to the submit, so what is readable now is what is read.
-      jobs.forEach((job, i) => {
-        outcomes[i] = unreadableInput(job.input) ?? detachedOutput(job.output) ?? undefined;
-      });
-      const live = (i: number) => outcomes[i] === undefined;
-      const group: Group = { jobs, live, staged, readback, positions, used };
+      for (let i = 0; i < n; i++) failed[i] = unreadableInput(jobs[i].input) ?? detachedOutput(jobs[i].output) ?? undefined;
+      const group: Group = { jobs, failed, staged, readback, positions, used };
       const t0 = performance.now();
       const { value: uploadMs, errors } = this.hooks.scoped(() => recordGroup(this.recording, group));
       submitted = true;
@@ -169,7 +177,12 @@ export class Transfer {
       this.stats.recordMs += performance.now() - t0 - uploadMs;
       // Upload buffers are mapped again right away (the map resolves once their copies are done); one a
       // skipped job never wrote is still mapped, and is only freed.
-      staged.forEach((upload, i) => (live(i) ? this.staging.remap(upload) : this.staging.release(upload)));
+      for (let i = 0; i < staged.length; i++) {
+        const upload = staged[i];
+        if (!upload) continue;
+        if (failed[i] === undefined) this.staging.remap(upload);
+        else this.staging.release(upload);
+      }
       for (const upload of takenStaging) this.staging.remap(upload);
 
       const t1 = performance.now();
@@ -179,20 +192,20 @@ export class Transfer {
       const t2 = performance.now();
       // One view of the whole mapping for the group (one getMappedRange, not one per output and job).
       const window = mappedWindow(readback.buffer, 0, total);
-      jobs.forEach((job, i) => {
-        outcomes[i] ??= detachedOutput(job.output) ?? undefined; // an `out` detached while the work ran
-        if (live(i)) downloadInto(job.output, readback!.buffer, positions[i], window);
-      });
+      for (let i = 0; i < n; i++) {
+        failed[i] ??= detachedOutput(jobs[i].output) ?? undefined; // an `out` detached while the work ran
+        if (failed[i] === undefined) downloadInto(jobs[i].output, readback.buffer, positions[i], window);
+      }
       readback.buffer.unmap();
       this.stats.downloadMs += performance.now() - t2;
       this.stats.groups++;
-      this.stats.jobs += jobs.length;
+      this.stats.jobs += n;
       this.stats.mapRoundTrips++;
       this.staging.release(readback);
       readback = null;
       for (const b of used) this.pool.release(b);
       endInputs(jobs, false);
-      entries.forEach((e, i) => e.done(outcomes[i]));
+      for (let i = 0; i < n; i++) entries[i].done(failed[i]);
     } catch (error) {
       // Buffers of work that failed half-way may still be in use: destroy rather than pool them.
       for (const b of used) this.pool.destroy(b);
@@ -200,7 +213,7 @@ export class Transfer {
       if (readback) this.staging.drop(readback);
       if (!submitted) for (const upload of [...staged, ...takenStaging]) if (upload) this.staging.drop(upload);
       const reported = this.hooks.translate(error);
-      entries.forEach((e, i) => e.done(outcomes[i] ?? reported));
+      for (let i = 0; i < n; i++) entries[i].done(failed[i] ?? reported);
     }
   }
 
