@@ -20,24 +20,32 @@ function checkOut<T extends Float64Array | Float32Array | HalfArray>(
   if (!Array.isArray(out) || out.length !== count) {
     throw new GradientError('invalid-option', `out: ${describe(out)} must be an array of ${count} ${Ctor.name} (${what})`);
   }
-  out.forEach((o, k) => {
+  for (let k = 0; k < count; k++) {
+    const o = out[k];
     if (typedArrayName(o) !== Ctor.name || o.length !== length) {
       throw new GradientError('invalid-option', `out[${k}]: ${describe(o)} must be a ${Ctor.name} of length ${length}`);
     }
-  });
+  }
   checkOverlaps(out, inputs);
   return out as T[];
 }
 
-/** Refuses an output whose memory overlaps an input's or another output's. */
+/**
+ * Refuses an output whose memory overlaps an input's or another output's. Loops, not some/forEach with
+ * closures: every call with `out` passes here (bench/NOTES.md, garbage per call).
+ */
 function checkOverlaps(memory: readonly ArrayBufferView[], inputs: readonly NumericArray[]): void {
-  const shares = (a: ArrayBufferView, b: ArrayBufferView) =>
-    a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-  memory.forEach((o, k) => {
-    if (inputs.some((d) => ArrayBuffer.isView(d) && shares(o, d)) || memory.some((p, j) => j !== k && shares(o, p))) {
-      throw new GradientError('invalid-option', `out[${k}]: overlaps the data or another output`);
-    }
-  });
+  for (let k = 0; k < memory.length; k++) {
+    const o = memory[k];
+    let overlaps = false;
+    for (const d of inputs) overlaps ||= ArrayBuffer.isView(d) && shares(o, d);
+    for (let j = 0; j < memory.length; j++) overlaps ||= j !== k && shares(o, memory[j]);
+    if (overlaps) throw new GradientError('invalid-option', `out[${k}]: overlaps the data or another output`);
+  }
+}
+
+function shares(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /**
@@ -53,8 +61,12 @@ export function checkOutTargets<T extends Float64Array | Float32Array | HalfArra
   inputs: readonly NumericArray[],
   what: string,
 ): OutTarget<T>[] {
-  if (!Array.isArray(out) || !out.some(isNdarrayLike))
-    return checkOut(out, Ctor, count, length, inputs, what).map((flat) => ({ flat, view: null }));
+  if (!Array.isArray(out) || !out.some(isNdarrayLike)) {
+    const flats = checkOut(out, Ctor, count, length, inputs, what);
+    const targets: OutTarget<T>[] = new Array(count);
+    for (let k = 0; k < count; k++) targets[k] = { flat: flats[k], view: null };
+    return targets;
+  }
   if (out.length !== count) {
     throw new GradientError('invalid-option', `out: ${describe(out)} must be an array of ${count} ${Ctor.name} or views of them (${what})`);
   }

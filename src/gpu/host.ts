@@ -6,14 +6,14 @@ import { forEachAddress } from '../view.js';
 import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
 import { gpuGather } from './gather.js';
-import { type ResultTarget, targetMemory } from './jobs.js';
+import { type Job, type JobOutput, type ResultTarget, targetMemory } from './jobs.js';
 import { arrangeOutputs } from './layout.js';
 import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
-import { ceilTo, chooseLayout, planPieces } from './steps.js';
+import { ceilTo, chooseLayout, type GpuLimits, type Layout, type OutputPlace, type Piece, planPieces } from './steps.js';
 import type { GpuJobInput, JobBatch, ResultArray } from './transfer.js';
-import type { TakenInput } from './upload.js';
-import { planWork, readyWork, recordKeptWork, recordWork, type Work } from './work.js';
+import type { AnyJobInput, InputArray, JobInput, TakenInput } from './upload.js';
+import { planWork, readyWork, recordKeptWork, recordWork, type Work, type WorkOptions } from './work.js';
 import type { KeptWork } from './work-cache.js';
 
 /**
@@ -32,7 +32,7 @@ import type { KeptWork } from './work-cache.js';
 export type ProduceInput = (start: number, end: number) => GpuJobInput;
 
 export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: ProduceInput): Promise<ResultArray[]> {
-  // Synchronous up to planWork's await: a one-piece call's input is taken before this returns.
+  // Synchronous up to the first await: a one-piece call's input is taken before this returns.
   rt.life.checkUsable();
   // A float32 view whose memory span is compact goes up as it lies and is gathered on the GPU (gather.ts).
   const gather = produce ? null : gpuGather(rt, request);
@@ -47,23 +47,121 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
     }
   }
   const { plan, op, outputType, outputs, Result } = request;
-  const eb = outputBytes(outputType);
-  const arrays = request.arrays ?? [];
   const fromHost = request.arrays !== null;
+  const arrays = request.arrays ?? NO_ARRAYS;
   const kind = fromHost ? request.kind : 'float32';
   const components = fromHost ? arrays.length : 1;
   const N = plan.size;
-  const targets: ResultTarget[] = request.out?.map((t) => t.flat ?? t.view) ?? Array.from({ length: outputs }, () => new Result(N));
-  // The arrays the caller gets: fresh results, its `out`, or the data of its `out` views.
-  const results = targets.map(targetMemory);
+  // Where results go (fresh arrays, the caller's `out`, or its `out` views), and the arrays the caller gets.
+  const targets: ResultTarget[] = new Array(outputs);
+  const results: ResultArray[] = new Array(outputs);
+  for (let k = 0; k < outputs; k++) {
+    const o = request.out?.[k];
+    const t = o ? (o.flat ?? o.view!) : new Result(N);
+    targets[k] = t;
+    results[k] = targetMemory(t);
+  }
   // Nothing to differentiate: no gradients, and a zero magnitude.
   if (plan.axes.length === 0 || N === 0) {
     targets.forEach((t) => (ArrayBuffer.isView(t) ? t.fill(0) : forEachAddress(t, 0, N, (address) => (t.data[address] = 0))));
     return results;
   }
+  const shape = callShape(rt, plan, op, kind, outputType, components, outputs);
+  const call = new PieceRun(rt, plan, shape, arrays, fromHost, targets, produce);
+  const { pieces } = shape;
+  try {
+    // One piece (most calls) runs without inFlight's workers and their promises.
+    await (pieces.length === 1 ? call.run(pieces[0]) : inFlight(pieces, 2, (piece) => call.run(piece)));
+  } finally {
+    if (call.taken) rt.transfer.discard(call.taken); // failed before its job ran
+  }
+  return results;
+}
+
+const NO_ARRAYS: readonly InputArray[] = [];
+
+/**
+ * What a host call computes from its plan, the kind of call and the device's limits alone: its pieces,
+ * buffers, places and keys. Made once per plan object (a recent plan is reused, plan-memo.ts) and kept
+ * beside it, as its keys were before (a new 250-character key each call cost about 1 µs in the work
+ * cache's lookup; bench/NOTES.md, third session of 2026-12-06).
+ */
+interface CallShape {
+  // What it was made from, beside the plan.
+  readonly op: Operation;
+  readonly kind: DataKind;
+  readonly outputType: OutputType;
+  readonly components: number;
+  readonly outputs: number;
+  readonly grid: string | null;
+  readonly limits: GpuLimits;
+  readonly chunkBytes: number;
+
+  readonly format: InputFormat;
+  readonly layout: Layout;
+  readonly pieces: readonly Piece[];
+  /** Elements between components in a piece's input (its widest window, rounded up to 16). */
+  readonly stride: number;
+  /** Bytes of each output buffer of a piece, and where each output lies in them. */
+  readonly buffers: readonly number[];
+  readonly places: readonly OutputPlace[];
+  readonly workOptions: WorkOptions;
+  /** The work and its input and result types (what a batch shares); null for a streamed call, or a grid computed per call. */
+  readonly key: string | null;
+  /** The key and the input's layout, for kept work (work-cache.ts); null when the work is not kept. */
+  readonly keepKey: string | null;
+  /** Whether a call whose input was taken at once can share a dispatch with concurrent calls of the same work (JobBatch). */
+  readonly batchable: boolean;
+}
+
+const shapesByPlan = new WeakMap<Plan, CallShape[]>();
+
+function callShape(
+  rt: HostRuntime,
+  plan: Plan,
+  op: Operation,
+  kind: DataKind,
+  outputType: OutputType,
+  components: number,
+  outputs: number,
+): CallShape {
+  // A grid's keys only where its numbers have a name (prepared coordinates' kept metric terms).
+  const grid = plan.grid ? gridIdentity(plan.grid) : '';
+  let list = shapesByPlan.get(plan);
+  if (!list) {
+    list = [];
+    shapesByPlan.set(plan, list);
+  }
+  for (const s of list)
+    if (
+      s.op === op &&
+      s.kind === kind &&
+      s.outputType === outputType &&
+      s.components === components &&
+      s.outputs === outputs &&
+      s.grid === grid &&
+      s.limits === rt.limits &&
+      s.chunkBytes === rt.chunkBytes
+    )
+      return s;
+  const made = makeShape(rt, plan, op, kind, outputType, components, outputs, grid);
+  list.push(made);
+  return made;
+}
+
+function makeShape(
+  rt: HostRuntime,
+  plan: Plan,
+  op: Operation,
+  kind: DataKind,
+  outputType: OutputType,
+  components: number,
+  outputs: number,
+  grid: string | null,
+): CallShape {
+  const N = plan.size;
   const format = inputFormat(kind);
   const bpe = format.bytesPerElement;
-  const layout = chooseLayout(plan);
   // A curvilinear grid's metric terms go up with each piece (d² floats a point): counted as components.
   const metricComponents = plan.grid?.kind === 'curvilinear' ? Math.ceil((4 * plan.axes.length ** 2) / bpe) : 0;
   const { pieces, bounded } = planPieces(plan, bpe, components + metricComponents, outputs, rt.chunkBytes, rt.limits, op);
@@ -78,137 +176,128 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.
   const arrangement = arrangeOutputs(outputs, longest, rt.limits, outputType);
   const stacked = arrangement.fitsStacked || !dispatchedPerAxis(op, plan);
-  const buffers = stacked ? [arrangement.stackedBytes] : targets.map(() => arrangement.separateBytes);
-  const places = stacked ? arrangement.stacked : arrangement.separate;
-  const workOptions = { op, outputType, components, componentStride: stride };
-  const windowOf = (piece: (typeof pieces)[number]) => ({
-    arrays,
+  const buffers = stacked ? [arrangement.stackedBytes] : Array.from({ length: outputs }, () => arrangement.separateBytes);
+  const key = pieces.length === 1 && grid !== null ? `${op}|${kind}|${outputType}|${planKey(plan)}|${grid}` : null;
+  return {
+    op,
     kind,
-    bytesPerElement: bpe,
-    start: piece.inStart,
-    end: piece.inEnd,
+    outputType,
+    components,
+    outputs,
+    grid,
+    limits: rt.limits,
+    chunkBytes: rt.chunkBytes,
+    format,
+    layout: chooseLayout(plan),
+    pieces,
     stride,
-  });
-  let taken: TakenInput | null = fromHost && pieces.length === 1 ? rt.transfer.take(windowOf(pieces[0])) : null;
-  // The call's keys, made once per plan and kind of call; a grid's only where its numbers have a name
-  // (prepared coordinates' kept metric terms).
-  const grid = plan.grid ? gridIdentity(plan.grid) : '';
-  const keys = pieces.length === 1 && grid !== null ? callKeys(plan, op, kind, outputType, grid, components, stride, outputs) : null;
-  const key = keys?.key ?? null;
-  // A whole array of one component whose rows of input and results fill whole 16-byte words can share a
-  // dispatch with concurrent calls of the same work (transfer.ts, JobBatch); not on a grid, whose numbers
-  // a stacked plan would not stack. Kept work holds the one JobBatch its calls share.
-  const batched = key !== null && !plan.grid && taken && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0;
-  const makeBatch = () => batchOf(rt, plan, format, op, outputs, outputType, key!);
-  // A whole array whose weights the plan key determines keeps its work for the next call of that plan (work-cache.ts).
-  const keepKey = keys !== null && buffers.length === 1 && !plan.mask ? keys.keepKey : null;
-  const runPiece = async (piece: (typeof pieces)[number]) => {
-    const planned = () => planWork(rt.pipelines, rt.limits, plan, layout, format, places, workOptions, piece);
+    buffers,
+    places: stacked ? arrangement.stacked : arrangement.separate,
+    workOptions: { op, outputType, components, componentStride: stride },
+    key,
+    // A whole array whose weights the plan key determines keeps its work for the next call of that plan.
+    keepKey: key !== null && buffers.length === 1 && !plan.mask ? `${key}|${components}|${stride}|${outputs}` : null,
+    // A whole array of one component whose rows of input and results fill whole 16-byte words; not on a
+    // grid, whose numbers a stacked plan would not stack.
+    batchable: key !== null && !plan.grid && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0,
+  };
+}
+
+/** One host call's pieces being run: its state in one object, its steps methods rather than closures made per call. */
+class PieceRun {
+  /** A one-piece call's input, taken while the call is made; its job owns it once it runs. */
+  taken: TakenInput | null;
+  private readonly batched: boolean;
+
+  constructor(
+    readonly rt: HostRuntime,
+    readonly plan: Plan,
+    readonly shape: CallShape,
+    private readonly arrays: readonly InputArray[],
+    private readonly fromHost: boolean,
+    private readonly targets: readonly ResultTarget[],
+    private readonly produce: ProduceInput | undefined,
+  ) {
+    this.taken = fromHost && shape.pieces.length === 1 ? rt.transfer.take(this.window(shape.pieces[0])) : null;
+    this.batched = shape.batchable && this.taken !== null;
+  }
+
+  /** A piece's input, read from the caller's arrays. */
+  private window(piece: Piece): JobInput {
+    const { shape } = this;
+    return {
+      arrays: this.arrays,
+      kind: shape.kind,
+      bytesPerElement: shape.format.bytesPerElement,
+      start: piece.inStart,
+      end: piece.inEnd,
+      stride: shape.stride,
+    };
+  }
+
+  async run(piece: Piece): Promise<void> {
+    const { rt, shape } = this;
     // Kept work of a repeated plan is taken without an await (work-cache.ts, hit).
-    const kept = keepKey === null ? null : rt.works.hit(keepKey);
-    const work =
-      kept ??
-      (await (keepKey === null ? planned() : rt.works.acquire(keepKey, planned)).catch((error) => {
-        throw rt.life.translate(error);
-      }));
+    const kept = shape.keepKey === null ? null : rt.works.hit(shape.keepKey);
+    const work = kept ?? (await this.plannedWork(piece));
     try {
       rt.life.checkUsable();
-      const input = taken ?? (fromHost ? windowOf(piece) : produce!(piece.inStart, piece.inEnd));
-      taken = null; // the job owns it from here
-      const batch = !batched ? undefined : isKept(work) ? work.shared(makeBatch) : makeBatch();
-      await rt.transfer.run({
-        input,
-        output: { targets, elementBytes: eb, at: piece.e0, count: piece.e1 - piece.e0, buffers, places },
-        record: (encoder, input, outputs) =>
-          isKept(work)
-            ? recordKeptWork(rt, encoder, work, input, outputs[0])
-            : recordWork(rt, encoder, work, { buffer: input, offset: 0 }, outputs, piece.inStart),
-        batch,
-      });
+      const input = this.taken ?? (this.fromHost ? this.window(piece) : this.produce!(piece.inStart, piece.inEnd));
+      this.taken = null; // the job owns it from here
+      // Kept work holds the one JobBatch its calls share.
+      const batch = !this.batched ? undefined : isKept(work) ? work.shared(batchOf, this) : batchOf(this);
+      const output: JobOutput = {
+        targets: this.targets,
+        elementBytes: outputBytes(shape.outputType),
+        at: piece.e0,
+        count: piece.e1 - piece.e0,
+        buffers: shape.buffers,
+        places: shape.places,
+      };
+      await rt.transfer.run(new PieceJob(rt, work, input, output, batch, piece.inStart));
     } finally {
       if (isKept(work)) work.release();
     }
-  };
-  try {
-    // One piece (most calls) runs without inFlight's workers and their promises.
-    await (pieces.length === 1 ? runPiece(pieces[0]) : inFlight(pieces, 2, runPiece));
-  } finally {
-    if (taken) rt.transfer.discard(taken); // failed before its job ran
   }
-  return results;
+
+  private plannedWork(piece: Piece): Promise<Work | KeptWork> {
+    const { rt, shape, plan } = this;
+    const planned = () => planWork(rt.pipelines, rt.limits, plan, shape.layout, shape.format, shape.places, shape.workOptions, piece);
+    return (shape.keepKey === null ? planned() : rt.works.acquire(shape.keepKey, planned)).catch((error) => {
+      throw rt.life.translate(error);
+    });
+  }
 }
 
-/** A call's work-cache and batch keys, and what they were made from. */
-interface CallKeys {
-  readonly op: Operation;
-  readonly kind: DataKind;
-  readonly outputType: OutputType;
-  readonly grid: string;
-  readonly components: number;
-  readonly stride: number;
-  readonly outputs: number;
-  /** The work and its input and result types: what a batch shares. */
-  readonly key: string;
-  /** The key and the input's layout: what kept work is kept under. */
-  readonly keepKey: string;
-}
+/** A piece's job: its work recorded by a method, not by a closure made per call. */
+class PieceJob implements Job {
+  constructor(
+    private readonly rt: HostRuntime,
+    private readonly work: Work | KeptWork,
+    readonly input: AnyJobInput,
+    readonly output: JobOutput,
+    readonly batch: JobBatch | undefined,
+    private readonly inStart: number,
+  ) {}
 
-/**
- * Keys are made once per plan object and kind of call: a recent plan is reused (plan-memo.ts), and the
- * same string found again is not hashed again by the work cache's lookup (a new 250-character key each
- * call cost about 1 µs there; bench/NOTES.md, third session of 2026-12-06).
- */
-const keysByPlan = new WeakMap<Plan, CallKeys[]>();
-
-function callKeys(
-  plan: Plan,
-  op: Operation,
-  kind: DataKind,
-  outputType: OutputType,
-  grid: string,
-  components: number,
-  stride: number,
-  outputs: number,
-): CallKeys {
-  let list = keysByPlan.get(plan);
-  if (!list) {
-    list = [];
-    keysByPlan.set(plan, list);
+  record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[] {
+    const { rt, work } = this;
+    return isKept(work)
+      ? recordKeptWork(rt, encoder, work, input, outputs[0])
+      : recordWork(rt, encoder, work, { buffer: input, offset: 0 }, outputs, this.inStart);
   }
-  for (const k of list)
-    if (
-      k.op === op &&
-      k.kind === kind &&
-      k.outputType === outputType &&
-      k.grid === grid &&
-      k.components === components &&
-      k.stride === stride &&
-      k.outputs === outputs
-    )
-      return k;
-  const key = `${op}|${kind}|${outputType}|${planKey(plan)}|${grid}`;
-  const made = { op, kind, outputType, grid, components, stride, outputs, key, keepKey: `${key}|${components}|${stride}|${outputs}` };
-  list.push(made);
-  return made;
 }
 
 function isKept(work: Work | KeptWork): work is KeptWork {
   return 'release' in work;
 }
 
-/** How `count` concurrent calls of this plan are computed in one dispatch over their arrays stacked. */
-function batchOf(
-  rt: HostRuntime,
-  plan: Plan,
-  format: InputFormat,
-  op: Operation,
-  outputs: number,
-  outputType: OutputType,
-  key: string,
-): JobBatch {
+/** How `count` concurrent calls of a call's plan are computed in one dispatch over their arrays stacked. */
+function batchOf({ rt, plan, shape }: PieceRun): JobBatch {
+  const { format, op, outputs, outputType } = shape;
   const arrangement = (count: number) => arrangeOutputs(outputs, count * plan.size, rt.limits, outputType);
   return {
-    key,
+    key: shape.key!,
     slab: (count) => arrangement(count).slab,
     record(encoder, input, output, count) {
       const stacked = stackedPlan(plan, count);

@@ -26,8 +26,8 @@ export interface KeptWork {
   readonly weights: GPUBuffer;
   /** The bind groups of this work's steps on these buffers (one output buffer), made by `make` the first time. */
   groups(input: GPUBuffer, output: GPUBuffer, make: () => GPUBindGroup[]): GPUBindGroup[];
-  /** What the entry's calls share beside the work (their JobBatch), made by `make` the first time. */
-  shared<T>(make: () => T): T;
+  /** What the entry's calls share beside the work (their JobBatch), made by `make(from)` the first time. */
+  shared<T, A>(make: (from: A) => T, from: A): T;
   /** The call is done with the entry (its GPU work has completed). */
   release(): void;
 }
@@ -224,8 +224,8 @@ class Hold implements KeptWork {
     return groups;
   }
 
-  shared<T>(make: () => T): T {
-    this.entry.shared ??= make();
+  shared<T, A>(make: (from: A) => T, from: A): T {
+    this.entry.shared ??= make(from);
     return this.entry.shared as T;
   }
 
