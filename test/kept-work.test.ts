@@ -165,6 +165,34 @@ describe('work kept across host calls of one plan', () => {
     }
   });
 
+  gpuIt("one plan reused by contexts of other chunk sizes and limits is cut and kept for each context's own", async ({ device }) => {
+    // The plan memo gives every context the same plan object for the same options, and a call's pieces,
+    // buffers and keys are kept beside that plan (host.ts, callShape): they must be made again where the
+    // chunk size or the limits differ.
+    const whole = await createGradient({ device });
+    const streamed = await createGradient({ device, chunkBytes: 64 * 1024 });
+    const tiny = await createGradient({ device, limits: { maxStorageBufferBindingSize: 32 * 1024, maxBufferSize: 32 * 1024 } });
+    try {
+      const data = field(128 * 160);
+      const options: GradientOptions = { shape: [128, 160] }; // 80 KiB in, 160 KiB of results
+      for (let round = 0; round < 2; round++) {
+        for (const ctx of [whole, streamed, tiny, whole]) {
+          const jobs = ctx.stats().transfer.jobs;
+          expectClose(await ctx.gradient(data, options), data, options);
+          const pieces = ctx.stats().transfer.jobs - jobs;
+          if (ctx === whole) expect(pieces).toBe(1);
+          else expect(pieces, ctx === streamed ? 'chunkBytes 64 KiB' : 'bindings of 32 KiB').toBeGreaterThan(1);
+        }
+      }
+      expect(whole.stats().keptWork.entries).toBe(1);
+      expect(streamed.stats().keptWork.entries).toBe(0); // streamed calls keep no work
+    } finally {
+      whole.destroy();
+      streamed.destroy();
+      tiny.destroy();
+    }
+  });
+
   gpuIt(`keeps at most ${KEPT_WORK_LIMIT} plans; evicting entries that calls in flight hold is safe`, async () => {
     const ctx = suite.ctx;
     const shapes = Array.from({ length: KEPT_WORK_LIMIT + 12 }, (_, i) => [5 + i, 7]);
