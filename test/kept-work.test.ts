@@ -208,6 +208,28 @@ describe('work kept across host calls of one plan', () => {
     expectClose(again, datas[0], { shape: shapes[0] });
   });
 
+  gpuIt('evicts the plan used longest ago: a plan called again, once or many times, stays', async ({ device }) => {
+    const ctx = await createGradient({ device });
+    try {
+      const shapes = Array.from({ length: KEPT_WORK_LIMIT + 1 }, (_, i) => [4, 5 + i]);
+      const call = async (i: number) => {
+        const data = field(shapes[i][0] * shapes[i][1], i + 1);
+        expectClose(await ctx.gradient(data, { shape: shapes[i] }), data, { shape: shapes[i] });
+      };
+      for (let i = 0; i < KEPT_WORK_LIMIT; i++) await call(i); // kept: 0 … 63, 0 the oldest
+      await call(0); // now the newest
+      await call(0); // the newest again
+      await call(KEPT_WORK_LIMIT); // a new plan evicts the oldest, 1
+      const before = ctx.stats().keptWork;
+      await call(0);
+      expect(ctx.stats().keptWork.hits - before.hits, 'plan 0, used recently, is still kept').toBe(1);
+      await call(1);
+      expect(ctx.stats().keptWork.misses - before.misses, 'plan 1, used longest ago, was evicted').toBe(1);
+    } finally {
+      ctx.destroy();
+    }
+  });
+
   gpuIt("a context destroyed while calls make their plans' work keeps none of it and leaves no buffer alive", async ({ device }) => {
     const ctx = await createGradient({ device });
     const shapes = [

@@ -26,10 +26,19 @@ export function sizeClass(size: number): number {
 }
 
 export class BufferPool {
-  /** Idle buffers by size class and usage (idleKey): a number, not a string made on every call. */
+  /**
+   * Idle buffers by size class and usage (idleKey): a number, not a string made on every call. Each list
+   * is in the order its buffers were released (taken back from the end), so its first is its oldest.
+   */
   private readonly idle = new Map<number, GPUBuffer[]>();
-  /** Idle buffers, oldest first: a Set, so taking one back out is O(1) (with an array and its search, `reuse` spent 14 ms of self time over 3,500 small calls, bench/NOTES.md). */
-  private readonly order = new Set<GPUBuffer>();
+  /**
+   * When each live buffer was last released, for trimming the oldest idle one first: a stamp updated in
+   * place, not an ordered Set that each reuse deletes from and each release adds to (those left holes
+   * that V8 reallocated its table to clear, about 0.1 KB of garbage a call; with an array and its search
+   * instead, `reuse` spent 14 ms of self time over 3,500 small calls, bench/NOTES.md).
+   */
+  private readonly released = new Map<GPUBuffer, number>();
+  private clock = 0;
   private readonly stat: PoolStats = { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, created: 0, reused: 0 };
   private closed = false;
 
@@ -49,7 +58,6 @@ export class BufferPool {
     const list = this.idle.get(idleKey(usage, classSize));
     const reused = list?.pop();
     if (!reused) return null;
-    this.order.delete(reused);
     this.stat.pooledBuffers--;
     this.stat.pooledBytes -= classSize;
     this.stat.reused++;
@@ -79,7 +87,7 @@ export class BufferPool {
       this.idle.set(key, list);
     }
     list.push(buffer);
-    this.order.add(buffer);
+    this.released.set(buffer, ++this.clock);
     this.stat.pooledBuffers++;
     this.stat.pooledBytes += buffer.size;
     this.trim(this.maxPooledBytes);
@@ -87,11 +95,18 @@ export class BufferPool {
 
   /** Destroys the oldest idle buffers until at most `maxBytes` and `maxBuffers` stay pooled. */
   trim(maxBytes: number, maxBuffers = this.maxPooledBuffers): void {
-    while ((this.stat.pooledBytes > maxBytes || this.order.size > maxBuffers) && this.order.size > 0) {
-      const buffer: GPUBuffer = this.order.values().next().value!;
-      this.order.delete(buffer);
-      const list = this.idle.get(idleKey(buffer.usage, buffer.size))!;
-      list.splice(list.indexOf(buffer), 1);
+    while ((this.stat.pooledBytes > maxBytes || this.stat.pooledBuffers > maxBuffers) && this.stat.pooledBuffers > 0) {
+      // The oldest is the first of some list.
+      let oldest: GPUBuffer[] | null = null;
+      let stamp = Number.POSITIVE_INFINITY;
+      for (const list of this.idle.values()) {
+        const s = list.length > 0 ? this.released.get(list[0])! : Number.POSITIVE_INFINITY;
+        if (s < stamp) {
+          stamp = s;
+          oldest = list;
+        }
+      }
+      const buffer = oldest!.shift()!;
       this.stat.pooledBuffers--;
       this.stat.pooledBytes -= buffer.size;
       this.destroy(buffer);
@@ -102,6 +117,7 @@ export class BufferPool {
   destroy(buffer: GPUBuffer): void {
     this.stat.liveBuffers--;
     this.stat.liveBytes -= buffer.size;
+    this.released.delete(buffer);
     buffer.destroy();
   }
 
@@ -118,7 +134,7 @@ export class BufferPool {
   forget(): void {
     this.closed = true; // buffers released later (a call failing after the loss) are destroyed, not pooled
     this.idle.clear();
-    this.order.clear();
+    this.released.clear();
     this.stat.pooledBuffers = 0;
     this.stat.pooledBytes = 0;
   }
