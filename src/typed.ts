@@ -16,7 +16,9 @@ export function typedArrayName(value: unknown): string | undefined {
 
 /** Whether a view's memory is a SharedArrayBuffer (of any realm; WebAssembly threads' memory too). */
 export function isShared(view: ArrayBufferView): boolean {
-  return Object.prototype.toString.call(view.buffer) === '[object SharedArrayBuffer]';
+  // This realm's ArrayBuffer first: the tag is a string made per call (every host call asks; bench/NOTES.md, garbage per call).
+  const { buffer } = view;
+  return !(buffer instanceof ArrayBuffer) && Object.prototype.toString.call(buffer) === '[object SharedArrayBuffer]';
 }
 
 /** Whether a view's memory was detached (transferred away, e.g. by postMessage or structuredClone): it then reads as empty. */

@@ -16,6 +16,10 @@ import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, writeI
 /** Input buffers: a batch copies taken inputs out of theirs into one stacked buffer. */
 export const INPUT_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_DST | BufferUsage.COPY_SRC;
 
+/** Descriptors made once, not per group. */
+const ENCODER: GPUCommandEncoderDescriptor = { label: 'webgpu-gradient' };
+const OUTPUT_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC;
+
 /** One group being recorded: its jobs and what they hold. */
 export interface Group {
   readonly jobs: readonly Job[];
@@ -58,15 +62,17 @@ export function readbackLayout(jobs: readonly Job[]): { total: number; positions
   let total = 0;
   for (const job of jobs) {
     const slots = slotPositions(job); // once a job: the slot's size comes from them too
-    positions.push(slots.map((p) => total + p));
-    total += resultBytes(job, slots);
+    const size = resultBytes(job, slots);
+    for (let k = 0; k < slots.length; k++) slots[k] += total; // its own array: moved in place
+    positions.push(slots);
+    total += size;
   }
   return { total, positions };
 }
 
 /** Records every live job of the group into one encoder and submits it; returns the milliseconds spent writing inputs. */
 export function recordGroup(parts: RecordingParts, group: Group): number {
-  const encoder = parts.device.createCommandEncoder({ label: 'webgpu-gradient' });
+  const encoder = parts.device.createCommandEncoder(ENCODER);
   let uploadMs = 0;
   if (group.jobs.length === 1) {
     // A sequential call: no runs to look for.
@@ -108,9 +114,11 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
     }
   }
   const uploadMs = performance.now() - u0;
-  const outputs = job.output.buffers.map((size) => parts.pool.acquire(size, BufferUsage.STORAGE | BufferUsage.COPY_SRC));
-  group.used.push(...outputs);
-  group.used.push(...job.record(encoder, input, outputs));
+  const { buffers } = job.output;
+  const outputs: GPUBuffer[] = new Array(buffers.length);
+  for (let k = 0; k < buffers.length; k++) group.used.push((outputs[k] = parts.pool.acquire(buffers[k], OUTPUT_USAGE)));
+  const temps = job.record(encoder, input, outputs);
+  for (let k = 0; k < temps.length; k++) group.used.push(temps[k]);
   for (const copy of readbackCopies(job.output, group.positions[i]))
     encoder.copyBufferToBuffer(outputs[copy.buffer], copy.from, group.readback.buffer, copy.to, copy.bytes);
   return uploadMs;
@@ -134,7 +142,7 @@ function recordBatch(parts: RecordingParts, group: Group, encoder: GPUCommandEnc
     group.used.push(input.buffer);
     encoder.copyBufferToBuffer(taken.buffer, taken.offset, input.buffer, 0, count * taken.bytes);
   }
-  const output = parts.pool.acquire(job.output.places.length * slab * eb, BufferUsage.STORAGE | BufferUsage.COPY_SRC);
+  const output = parts.pool.acquire(job.output.places.length * slab * eb, OUTPUT_USAGE);
   const temps = batch.record(encoder, input, output, count);
   if (!temps) {
     // A copy above stays recorded, harmlessly.

@@ -280,7 +280,7 @@ class PieceJob implements Job {
     private readonly inStart: number,
   ) {}
 
-  record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[] {
+  record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[] {
     const { rt, work } = this;
     return isKept(work)
       ? recordKeptWork(rt, encoder, work, input, outputs[0])

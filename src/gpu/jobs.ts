@@ -59,7 +59,7 @@ export interface Job {
   /** Present where this job's work can be batched with others' (see JobBatch). */
   readonly batch?: JobBatch;
   /** Records the job's GPU work reading `input` and writing `outputs`; returns temporary buffers it used. */
-  record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): GPUBuffer[];
+  record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[];
 }
 
 /** Cumulative time spent in each phase of host calls (milliseconds), for the benchmark. */
@@ -191,14 +191,15 @@ export function readbackCopies(output: JobOutput, positions: readonly number[]):
 export function slotPositions(job: Job): number[] {
   const { places, elementBytes: eb } = job.output;
   const region = regionBytes(job);
-  const asStacked = places.every(
-    (p, k) =>
-      k === 0 ||
-      (p.buffer === places[0].buffer &&
-        (p.offset - places[k - 1].offset) * eb >= region &&
-        ((p.offset - places[k - 1].offset) * eb) % 16 === 0),
-  );
-  return places.map((p, k) => (asStacked ? (p.offset - places[0].offset) * eb : k * region));
+  // Loops, not every/map with closures: every call passes here (bench/NOTES.md, garbage per call).
+  let asStacked = true;
+  for (let k = 1; k < places.length && asStacked; k++) {
+    const gap = (places[k].offset - places[k - 1].offset) * eb;
+    asStacked = places[k].buffer === places[0].buffer && gap >= region && gap % 16 === 0;
+  }
+  const slots: number[] = new Array(places.length);
+  for (let k = 0; k < places.length; k++) slots[k] = asStacked ? (places[k].offset - places[0].offset) * eb : k * region;
+  return slots;
 }
 
 /** Bytes of a job's readback slot: its last output's position (of `slots`, its slotPositions) and region. */

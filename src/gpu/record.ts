@@ -76,14 +76,15 @@ export function dispatchSteps(
   groups: readonly GPUBindGroup[],
 ): void {
   let current: GPUComputePipeline | null = null;
-  steps.forEach((step, i) => {
+  for (let i = 0; i < steps.length; i++) {
     if (pipelines[i] !== current) {
       current = pipelines[i];
       pass.setPipeline(current);
     }
     pass.setBindGroup(0, groups[i]);
-    pass.dispatchWorkgroups(...step.grid);
-  });
+    const grid = steps[i].grid;
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+  }
 }
 
 /** The bind group of each step: its input and output ranges, the weights, and its `Params`. */

@@ -24,8 +24,10 @@ export interface KeptWork {
   readonly uniforms: GPUBuffer;
   readonly uniformStride: number;
   readonly weights: GPUBuffer;
-  /** The bind groups of this work's steps on these buffers (one output buffer), made by `make` the first time. */
-  groups(input: GPUBuffer, output: GPUBuffer, make: () => GPUBindGroup[]): GPUBindGroup[];
+  /** The bind groups of this work's steps on these buffers (one output buffer), or null before `keepGroups` has kept them. */
+  groups(input: GPUBuffer, output: GPUBuffer): GPUBindGroup[] | null;
+  /** Keeps `groups` as the bind groups on these buffers, and returns them. */
+  keepGroups(input: GPUBuffer, output: GPUBuffer, groups: GPUBindGroup[]): GPUBindGroup[];
   /** What the entry's calls share beside the work (their JobBatch), made by `make(from)` the first time. */
   shared<T, A>(make: (from: A) => T, from: A): T;
   /** The call is done with the entry (its GPU work has completed). */
@@ -218,17 +220,17 @@ class Hold implements KeptWork {
     this.weights = entry.bindWeights;
   }
 
-  groups(input: GPUBuffer, output: GPUBuffer, make: () => GPUBindGroup[]): GPUBindGroup[] {
+  groups(input: GPUBuffer, output: GPUBuffer): GPUBindGroup[] | null {
+    return this.entry.bound.get(input)?.get(output) ?? null;
+  }
+
+  keepGroups(input: GPUBuffer, output: GPUBuffer, groups: GPUBindGroup[]): GPUBindGroup[] {
     let byOutput = this.entry.bound.get(input);
     if (!byOutput) {
       byOutput = new WeakMap();
       this.entry.bound.set(input, byOutput);
     }
-    let groups = byOutput.get(output);
-    if (!groups) {
-      groups = make();
-      byOutput.set(output, groups);
-    }
+    byOutput.set(output, groups);
     return groups;
   }
 

@@ -128,7 +128,7 @@ export function recordWork(
     temps.push(weights);
   }
   r.device.queue.writeBuffer(uniforms, 0, packUniforms(steps, plan, packed, work.componentStride, stride));
-  const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
+  const pass = encoder.beginComputePass(PASS);
   const groups = stepBindGroups(steps, {
     device: r.device,
     layout: r.pipelines.bindGroupLayout,
@@ -149,23 +149,37 @@ export function recordWork(
  * Records kept work (work-cache.ts) of a whole array: its own uniforms and weights, written when it was
  * kept, and the bind groups of these buffers, made the first time they meet. Nothing to release to the pool.
  */
-export function recordKeptWork(r: Recorder, encoder: GPUCommandEncoder, kept: KeptWork, input: GPUBuffer, output: GPUBuffer): GPUBuffer[] {
+export function recordKeptWork(
+  r: Recorder,
+  encoder: GPUCommandEncoder,
+  kept: KeptWork,
+  input: GPUBuffer,
+  output: GPUBuffer,
+): readonly GPUBuffer[] {
   const { work } = kept;
-  const groups = kept.groups(input, output, () =>
-    stepBindGroups(work.steps, {
-      device: r.device,
-      layout: r.pipelines.bindGroupLayout,
-      bytesPerElement: work.format.bytesPerElement,
-      outputBytesPerElement: outputBytes(work.outputType),
-      input: { buffer: input, offset: 0 },
-      inputBase: 0,
-      weights: kept.weights,
-      uniforms: { buffer: kept.uniforms, stride: kept.uniformStride },
-      outputs: [{ buffer: output, offset: 0 }],
-    }),
-  );
-  const pass = encoder.beginComputePass({ label: 'webgpu-gradient' });
+  const groups = kept.groups(input, output) ?? kept.keepGroups(input, output, keptBindGroups(r, kept, input, output));
+  const pass = encoder.beginComputePass(PASS);
   dispatchSteps(pass, work.steps, work.pipelines, groups);
   pass.end();
-  return [];
+  return NO_BUFFERS;
 }
+
+/** The bind groups of kept work's steps over these input and output buffers. */
+function keptBindGroups(r: Recorder, kept: KeptWork, input: GPUBuffer, output: GPUBuffer): GPUBindGroup[] {
+  const { work } = kept;
+  return stepBindGroups(work.steps, {
+    device: r.device,
+    layout: r.pipelines.bindGroupLayout,
+    bytesPerElement: work.format.bytesPerElement,
+    outputBytesPerElement: outputBytes(work.outputType),
+    input: { buffer: input, offset: 0 },
+    inputBase: 0,
+    weights: kept.weights,
+    uniforms: { buffer: kept.uniforms, stride: kept.uniformStride },
+    outputs: [{ buffer: output, offset: 0 }],
+  });
+}
+
+/** Made once, not per call. */
+const PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient' };
+const NO_BUFFERS: readonly GPUBuffer[] = Object.freeze([]);
