@@ -48,6 +48,7 @@ function job(data: Float32Array, outputs = 1, input?: Job['input']): { job: Job;
       input: input ?? { arrays: [data], kind: 'float32', bytesPerElement: 4, start: 0, end: n, stride: slab },
       output: {
         targets,
+        fresh: null,
         elementBytes: 4,
         at: 0,
         count: n,
@@ -139,6 +140,39 @@ describe('the transfer layer on a fake device', () => {
     expect(
       transfer.take({ arrays: [copies[1]], kind: 'float32', bytesPerElement: 4, start: 0, end: n, stride: ceil16(n) }).staging,
     ).not.toBeNull();
+  });
+
+  it('fresh results are made when they arrive: one array per output, each call its own, none for a failed group', async () => {
+    const { device, transfer } = setup();
+    const fresh = (data: Float32Array, outputs: number) => {
+      const made = job(data, outputs);
+      const targets: Float32Array[] = [];
+      return { data, targets, job: { ...made.job, output: { ...made.job.output, targets, fresh: Float32Array } } };
+    };
+    const calls = [fresh(ramp(256), 2), fresh(ramp(256, 3), 2), fresh(ramp(100, 5), 3)];
+    const runs = calls.map((c) => transfer.run(c.job));
+    expect(calls.every((c) => c.targets.length === 0)).toBe(true); // nothing made before the results arrive
+    await drive(device);
+    await Promise.all(runs);
+    for (const c of calls) {
+      expect(c.targets.length).toBe(c.job.output.places.length);
+      expect(c.targets.map((t) => [t.constructor, t.length])).toEqual(c.targets.map(() => [Float32Array, c.data.length]));
+      expectResults(c.targets, c.data);
+    }
+    expect(new Set(calls.flatMap((c) => c.targets.map((t) => t.buffer))).size).toBe(7);
+    // A group that fails makes none.
+    const failed = fresh(ramp(64), 2);
+    const outcome = transfer
+      .run({
+        ...failed.job,
+        record() {
+          throw new Error('record failed');
+        },
+      })
+      .catch((e: Error) => e.message);
+    await drive(device);
+    expect(await outcome).toBe('record failed');
+    expect(failed.targets).toEqual([]);
   });
 
   it('a job whose recording throws fails its group; the group’s buffers are destroyed, and the next group succeeds', async () => {

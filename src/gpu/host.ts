@@ -6,7 +6,7 @@ import { forEachAddress } from '../view.js';
 import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
 import { gpuGather } from './gather.js';
-import { type Job, type JobOutput, type ResultTarget, targetMemory } from './jobs.js';
+import { type FreshResult, type Job, type JobOutput, type ResultTarget, targetMemory } from './jobs.js';
 import { arrangeOutputs } from './layout.js';
 import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
@@ -52,33 +52,42 @@ export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: 
   const kind = fromHost ? request.kind : 'float32';
   const components = fromHost ? arrays.length : 1;
   const N = plan.size;
-  // Where results go (fresh arrays, the caller's `out`, or its `out` views), and the arrays the caller gets.
-  const targets: ResultTarget[] = new Array(outputs);
-  const results: ResultArray[] = new Array(outputs);
-  for (let k = 0; k < outputs; k++) {
-    const o = request.out?.[k];
-    const t = o ? (o.flat ?? o.view!) : new Result(N);
-    targets[k] = t;
-    results[k] = targetMemory(t);
-  }
   // Nothing to differentiate: no gradients, and a zero magnitude.
   if (plan.axes.length === 0 || N === 0) {
-    targets.forEach((t) => (ArrayBuffer.isView(t) ? t.fill(0) : forEachAddress(t, 0, N, (address) => (t.data[address] = 0))));
-    return results;
+    const results = request.out ? request.out.map((o) => o.flat ?? o.view!) : Array.from({ length: outputs }, () => new Result(N));
+    results.forEach((t) => (ArrayBuffer.isView(t) ? t.fill(0) : forEachAddress(t, 0, N, (address) => (t.data[address] = 0))));
+    return results.map(targetMemory);
   }
   const shape = callShape(rt, plan, op, kind, outputType, components, outputs);
-  const call = new PieceRun(rt, plan, shape, arrays, fromHost, targets, produce);
   const { pieces } = shape;
+  // Where results go: the caller's `out` (or the data of its `out` views); fresh arrays made when a
+  // one-piece call's results arrive (downloadInto), where they are small; or fresh arrays made now.
+  const fresh = !request.out && pieces.length === 1 && N * outputBytes(outputType) <= FRESH_ON_ARRIVAL_BYTES ? Result : null;
+  const targets: ResultTarget[] = [];
+  if (!fresh) for (let k = 0; k < outputs; k++) targets.push(request.out ? (request.out[k].flat ?? request.out[k].view!) : new Result(N));
+  const call = new PieceRun(rt, plan, shape, arrays, fromHost, targets, fresh, produce);
   try {
     // One piece (most calls) runs without inFlight's workers and their promises.
     await (pieces.length === 1 ? call.run(pieces[0]) : inFlight(pieces, 2, (piece) => call.run(piece)));
   } finally {
     if (call.taken) rt.transfer.discard(call.taken); // failed before its job ran
   }
+  // The arrays the caller gets.
+  const results: ResultArray[] = new Array(outputs);
+  for (let k = 0; k < outputs; k++) results[k] = targetMemory(targets[k]);
   return results;
 }
 
 const NO_ARRAYS: readonly InputArray[] = [];
+
+/**
+ * Results of at most this many bytes an output are made when they arrive, not when the call is made. On
+ * a null device (bench/NOTES.md, fresh results): a call in a burst of concurrent 32²–256² calls took
+ * 0.5–0.9× the time (made at the call, a burst's results were all written twice, the second time long
+ * after the first had left the cache); sequential calls of 128² and 256² measured the same either way,
+ * and of 512² up to 2× slower in half the runs when made on arrival, so larger ones are made at the call.
+ */
+const FRESH_ON_ARRIVAL_BYTES = 256 * 1024;
 
 /**
  * What a host call computes from its plan, the kind of call and the device's limits alone: its pieces,
@@ -215,7 +224,8 @@ class PieceRun {
     readonly shape: CallShape,
     private readonly arrays: readonly InputArray[],
     private readonly fromHost: boolean,
-    private readonly targets: readonly ResultTarget[],
+    private readonly targets: ResultTarget[],
+    private readonly fresh: FreshResult | null,
     private readonly produce: ProduceInput | undefined,
   ) {
     this.taken = fromHost && shape.pieces.length === 1 ? rt.transfer.take(this.window(shape.pieces[0])) : null;
@@ -248,6 +258,7 @@ class PieceRun {
       const batch = !this.batched ? undefined : isKept(work) ? work.shared(batchOf, this) : batchOf(this);
       const output: JobOutput = {
         targets: this.targets,
+        fresh: this.fresh,
         elementBytes: outputBytes(shape.outputType),
         at: piece.e0,
         count: piece.e1 - piece.e0,

@@ -22,9 +22,18 @@ export function targetMemory(target: ResultTarget): ResultArray {
   return ArrayBuffer.isView(target) ? target : target.data;
 }
 
+/** Result arrays made when results arrive (float32, or the runtime's Float16Array). */
+export type FreshResult = new (length: number) => ResultArray;
+
 /** Where a job's results go: `count` elements of each output into `targets[k]` at element `at` (C order). */
 export interface JobOutput {
-  readonly targets: readonly ResultTarget[];
+  /** Empty where `fresh` is set: the download fills it. */
+  readonly targets: ResultTarget[];
+  /**
+   * The whole results of a call without `out` (one piece): its arrays are made when the results arrive,
+   * rather than when the call is made. Null otherwise.
+   */
+  readonly fresh: FreshResult | null;
   /** Bytes of one result element on the GPU and in the targets (4 float32, 2 float16). */
   readonly elementBytes: 2 | 4;
   readonly at: number;

@@ -31,7 +31,10 @@ export function downloadInto(output: JobOutput, mapped: GPUBuffer, positions: re
   const { targets, at, count, elementBytes: eb } = output;
   const View = eb === 4 ? Float32Array : Uint16Array; // float16 results as the bits of their halves
   const bytes = count * eb;
-  for (let k = 0; k < targets.length; k++) {
+  for (let k = 0; k < output.places.length; k++) {
+    // Made now, just before the copy fills it, rather than when the call was made: the copy then writes
+    // memory that making the array has just touched (bench/NOTES.md, fresh results).
+    if (output.fresh) targets[k] = new output.fresh(count);
     const target = targets[k];
     // The target's memory through this realm's view: arrays of another realm and subclasses alike (the
     // array itself where it is this realm's: one view fewer an output).

@@ -134,7 +134,7 @@ export async function programCall(rt: HostRuntime, request: ProgramRequest): Pro
   const wg = workgroupSize(rt.limits);
   await rt.transfer.run({
     input: { arrays, kind: 'float32', bytesPerElement: 4, start: 0, end: N, stride },
-    output: { targets, elementBytes: 4, at: 0, count: N, buffers: [arrangement.stackedBytes], places: arrangement.stacked },
+    output: { targets, fresh: null, elementBytes: 4, at: 0, count: N, buffers: [arrangement.stackedBytes], places: arrangement.stacked },
     record(encoder, input, outputs) {
       const rows = rt.pool.acquire(table.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
       rt.device.queue.writeBuffer(rows, 0, table);
