@@ -3,9 +3,9 @@
 // sampled every 256 bytes), split into the library's own functions (dist/core.js) and the rest (Node's
 // timers and promises, Dawn's binding, builtins); and bind groups, buffers, queue writes, buffer-to-buffer
 // copies and mapped ranges viewed per call.
-// Sequential 64² float32 calls after a warm-up, with `out` and with fresh results.
+// Sequential 64² float32 calls after a warm-up, with `out` and with fresh results, and bursts of concurrent calls with `out`.
 //
-//   node bench/alloc.mjs [--dist DIR] [--calls N]
+//   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B]
 //
 // --dist DIR measures another build (e.g. an older commit's dist) the same way, in the same run.
 import { Session } from 'node:inspector/promises';
@@ -19,6 +19,7 @@ const value = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const CALLS = Number(value('--calls', 1000));
+const BURST = Number(value('--burst', 1000));
 const builds = [['this build', 'dist'], ...(value('--dist') ? [['--dist', value('--dist')]] : [])];
 
 /**
@@ -55,10 +56,22 @@ function counted(device) {
   return counts;
 }
 
-async function measure(lib, device, counts, options) {
+/** Bytes and device calls per call: `mode` 'out' and 'fresh' are sequential calls, 'burst' calls BURST at once with `out`. */
+async function measure(lib, device, counts, mode) {
   const ctx = await lib.createGradient({ device });
   const data = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
-  for (let i = 0; i < 300; i++) await ctx.gradient(data, options);
+  const out = [new Float32Array(4096), new Float32Array(4096)];
+  const outs = Array.from({ length: BURST }, () => [new Float32Array(4096), new Float32Array(4096)]);
+  const calls = mode === 'burst' ? BURST * Math.max(1, Math.round(CALLS / BURST)) : CALLS;
+  const run = async (n) => {
+    if (mode === 'burst') {
+      for (let done = 0; done < n; done += BURST) await Promise.all(outs.map((o) => ctx.gradient(data, { shape: [64, 64], out: o })));
+    } else {
+      const options = mode === 'out' ? { shape: [64, 64], out } : { shape: [64, 64] };
+      for (let i = 0; i < n; i++) await ctx.gradient(data, options);
+    }
+  };
+  await run(mode === 'burst' ? 3 * BURST : 300);
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.enable');
@@ -68,7 +81,7 @@ async function measure(lib, device, counts, options) {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
-  for (let i = 0; i < CALLS; i++) await ctx.gradient(data, options);
+  await run(calls);
   const { profile } = await session.post('HeapProfiler.stopSampling');
   session.disconnect();
   let total = 0;
@@ -79,10 +92,10 @@ async function measure(lib, device, counts, options) {
     for (const child of node.children) walk(child);
   })(profile.head);
   ctx.destroy();
-  const per = (k) => ((counts[k] - before[k]) / CALLS).toFixed(2);
+  const per = (k) => ((counts[k] - before[k]) / calls).toFixed(2);
   return {
-    total: total / CALLS,
-    own: own / CALLS,
+    total: total / calls,
+    own: own / calls,
     bindGroups: per('bindGroups'),
     buffers: per('buffers'),
     writes: per('writes'),
@@ -94,22 +107,20 @@ async function measure(lib, device, counts, options) {
 const { adapter, device } = await nodeDevice();
 const adapterName = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'adapter';
 const counts = counted(device);
-console.log(`bytes and device calls per sequential 64² float32 gradient, ${CALLS} calls (Node ${process.version}, ${adapterName})`);
+console.log(`bytes and device calls per 64² float32 gradient, ${CALLS} sequential calls (Node ${process.version}, ${adapterName})`);
 console.log(
   `${'build'.padEnd(14)}${'results'.padEnd(9)}${'heap B/call'.padStart(13)}${'library B'.padStart(11)}${'bind groups'.padStart(13)}${'buffers'.padStart(9)}${'writes'.padStart(8)}${'copies'.padStart(8)}${'ranges'.padStart(8)}`,
 );
 for (const [name, dir] of builds) {
   const lib = await import(pathToFileURL(resolve(dir, 'index.js')).href);
-  const out = [new Float32Array(4096), new Float32Array(4096)];
-  for (const [label, options] of [
-    ['out', { shape: [64, 64], out }],
-    ['fresh', { shape: [64, 64] }],
-  ]) {
-    const r = await measure(lib, device, counts, options);
+  for (const label of ['out', 'fresh', 'burst']) {
+    const r = await measure(lib, device, counts, label);
     console.log(
       `${name.padEnd(14)}${label.padEnd(9)}${r.total.toFixed(0).padStart(13)}${r.own.toFixed(0).padStart(11)}${r.bindGroups.padStart(13)}${r.buffers.padStart(9)}${r.writes.padStart(8)}${r.copies.padStart(8)}${r.ranges.padStart(8)}`,
     );
   }
 }
-console.log('fresh results are 32,768 bytes of Float32Array per call (outside the V8 heap, not counted above).');
+console.log(
+  `fresh results are 32,768 bytes of Float32Array per call (outside the V8 heap, not counted above); burst: ${BURST} concurrent calls with out at a time, per call.`,
+);
 device.destroy();

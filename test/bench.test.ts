@@ -108,4 +108,24 @@ describe('benchmark smoke test', () => {
     // A repeated sequential call creates no buffer and no bind group (kept work, transfer.ts's pools).
     expect(out).toMatch(/^this build +0\.00 \/ [\d.]+ \/ [\d.]+ \/ [\d.]+ \/ 0\.00 /m);
   }, 120_000);
+
+  it('runs bench/alloc.mjs: bytes per call for sequential calls and a burst; no buffer made per call, no bind group per sequential call', () => {
+    const out = execFileSync(process.execPath, ['bench/alloc.mjs', '--calls', '200', '--burst', '100'], {
+      encoding: 'utf8',
+      env: vulkanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    for (const mode of ['out', 'fresh', 'burst']) {
+      const row = out.match(new RegExp(`^this build +${mode} +(\\d+) +(\\d+) +([\\d.]+) +([\\d.]+) `, 'm'));
+      expect(row, `${mode} row in\n${out}`).not.toBeNull();
+      const [, heap, library, bindGroups, buffers] = row!.map(Number);
+      expect(library).toBeGreaterThan(0);
+      expect(library).toBeLessThanOrEqual(heap);
+      // A burst's batch binds its stacked arrays afresh: one bind group a dispatch, 0.01 a call in bursts of 100.
+      if (mode === 'burst') expect(bindGroups).toBeLessThanOrEqual(0.02);
+      else expect(bindGroups).toBe(0);
+      expect(buffers).toBe(0);
+    }
+  }, 120_000);
 });
