@@ -63,12 +63,16 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
   const op = recent?.op ?? operationFor(method, plan, list.length);
   // A masked array goes up as float32 with NaN at its masked points; a strided view is gathered as it goes up.
   const kind: DataKind = plan.mask ? 'float32' : info.kind;
-  const flats = list.map((a, k) => (views[k] ? flatOf(views[k]) : a)); // null: a strided view
-  const arrays = flats.map(
-    (flat, k): InputArray => (flat && !plan.mask ? flat : gatheredInput(flat, flat ? null : views[k], plan.mask, kind)),
-  );
-  const gpuView = list.length === 1 && !flats[0] && !plan.mask && kind === 'float32' ? views[0] : null;
-  const request = { ...checkRequest(arrays, kind, plan, op, options?.out, options?.outputType, !recent), gpuView };
+  // Loops, not maps with closures: every call passes here (bench/NOTES.md, garbage per call).
+  const arrays: InputArray[] = new Array(list.length);
+  let gpuView: StridedView | null = null;
+  for (let k = 0; k < list.length; k++) {
+    const view = views[k];
+    const flat = view ? flatOf(view) : list[k]; // null: a strided view
+    arrays[k] = flat && !plan.mask ? flat : gatheredInput(flat, flat ? null : view, plan.mask, kind);
+    if (list.length === 1 && !flat && !plan.mask && kind === 'float32') gpuView = view;
+  }
+  const request = checkRequest(arrays, kind, plan, op, options?.out, options?.outputType, !recent, gpuView);
   // Not a plan that holds the caller's mask (changed in place, it would be read as it is then) or a grid's metric terms.
   if (!recent && !plan.mask && !plan.grid) recentPlans.remember(method, list.length, info, options, { plan, op });
   return request;
@@ -83,7 +87,7 @@ function oneInput(data: unknown): { list: NumericArray[]; info: ReturnType<typeo
 /**
  * The checks every host call makes once its plan is made (images too): the result type, coefficients
  * float32 can hold, indices the shaders can address (`newPlan`: skipped for a recent plan, checked when it
- * was made), and `out`.
+ * was made), and `out`; `gpuView`: a strided view the GPU may gather (HostRequest).
  */
 export function checkRequest(
   arrays: readonly InputArray[] | null,
@@ -93,6 +97,7 @@ export function checkRequest(
   out: unknown,
   outputTypeOption: unknown,
   newPlan = true,
+  gpuView: StridedView | null = null,
 ): HostRequest {
   const outputType = checkOutputType(outputTypeOption);
   const Result = outputType === 'float16' ? float16ArrayConstructor() : Float32Array;
@@ -115,10 +120,17 @@ export function checkRequest(
           Result,
           outputs,
           plan.size,
-          (arrays ?? []).map((a) => (isGathered(a) ? a.memory : a)),
+          inputMemory(arrays),
           outputs === plan.axes.length ? 'one per selected axis' : `the ${OPERATIONS[op].result} result`,
         );
-  return { arrays, kind, plan, op, outputType, outputs, Result, out: checked, gpuView: null };
+  return { arrays, kind, plan, op, outputType, outputs, Result, out: checked, gpuView };
+}
+
+/** The memory each input reads (a gathered input's whole array), for the overlap check of `out`. */
+function inputMemory(arrays: readonly InputArray[] | null): NumericArray[] {
+  const memory: NumericArray[] = [];
+  if (arrays) for (const a of arrays) memory.push(isGathered(a) ? a.memory : a);
+  return memory;
 }
 
 /** Whether the call is one piece whatever the device: its input and results each fit `chunkBytes` (planPieces). */

@@ -37,7 +37,7 @@ export type { GpuJobInput, JobInput } from './upload.js';
 export class Transfer {
   private readonly staging: Staging;
   private readonly maps: MapWaiter;
-  private queue: { job: Job; done: (error?: unknown) => void }[] = [];
+  private queue: Queued[] = [];
   private flushScheduled = false;
   private readonly flushSoon = () => this.flush();
   private scratch = new ArrayBuffer(0);
@@ -84,7 +84,7 @@ export class Transfer {
   /** Runs a job; resolves once its results are in its target arrays. */
   run(job: Job): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.queue.push({ job, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         // Later in this turn: every call that reaches this point meanwhile joins the same group.
@@ -140,7 +140,7 @@ export class Transfer {
    * readback map, and the copy of each job's results into its arrays. A job whose caller detached its
    * arrays fails alone; any other failure fails the group, whose buffers are destroyed, not pooled.
    */
-  private async runGroup(entries: { job: Job; done: (error?: unknown) => void }[]): Promise<void> {
+  private async runGroup(entries: Queued[]): Promise<void> {
     // Loops, not map/flatMap/forEach with closures: every sequential call is a group (bench/NOTES.md, garbage per call).
     const n = entries.length;
     const jobs: Job[] = new Array(n);
@@ -205,7 +205,7 @@ export class Transfer {
       readback = null;
       for (const b of used) this.pool.release(b);
       endInputs(jobs, false);
-      for (let i = 0; i < n; i++) entries[i].done(failed[i]);
+      for (let i = 0; i < n; i++) settleJob(entries[i], failed[i]);
     } catch (error) {
       // Buffers of work that failed half-way may still be in use: destroy rather than pool them.
       for (const b of used) this.pool.destroy(b);
@@ -213,7 +213,7 @@ export class Transfer {
       if (readback) this.staging.drop(readback);
       if (!submitted) for (const upload of [...staged, ...takenStaging]) if (upload) this.staging.drop(upload);
       const reported = this.hooks.translate(error);
-      for (let i = 0; i < n; i++) entries[i].done(failed[i] ?? reported);
+      for (let i = 0; i < n; i++) settleJob(entries[i], failed[i] ?? reported);
     }
   }
 
@@ -341,6 +341,19 @@ export class Transfer {
     if (this.scratch.byteLength < bytes) this.scratch = new ArrayBuffer(sizeClass(bytes));
     return this.scratch;
   }
+}
+
+/** A job waiting for its group, and how its call's promise settles. */
+interface Queued {
+  readonly job: Job;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Resolves a job's call, or rejects it with `error` (undefined: it succeeded). */
+function settleJob(entry: Queued, error: unknown): void {
+  if (error === undefined) entry.resolve();
+  else entry.reject(error);
 }
 
 /** The jobs' places in their arenas are free (their group has ended; `failed`: it failed). */

@@ -179,6 +179,8 @@ const VIEW_OF: Record<DataKind, ViewConstructor> = {
 function windowOf(array: NumericArray, kind: DataKind, start: number, end: number): ArrayLike<number> {
   if (!ArrayBuffer.isView(array)) return (array as readonly number[]).slice(start, end);
   const Ctor = ownConstructor(kind === 'float16' ? 'Uint16Array' : typedArrayName(array)!);
+  // A whole array of this realm's own type is its own window (most calls: no view made).
+  if (start === 0 && end === array.length && array.constructor === Ctor) return array;
   const bytes = kind === 'float16' ? 2 : (array as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   return new Ctor(array.buffer, array.byteOffset + start * bytes, end - start);
 }
