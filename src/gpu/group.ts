@@ -58,13 +58,13 @@ export function fillUpload(upload: StagingBuffer, input: JobInput, scratch: (byt
 
 /** Bytes of the group's readback buffer, and where output k of job i lands in it. */
 export function readbackLayout(jobs: readonly Job[]): { total: number; positions: number[][] } {
-  const positions: number[][] = [];
+  const positions: number[][] = new Array(jobs.length); // its length known: no spare room grown by push
   let total = 0;
-  for (const job of jobs) {
-    const slots = slotPositions(job); // once a job: the slot's size comes from them too
-    const size = resultBytes(job, slots);
+  for (let i = 0; i < jobs.length; i++) {
+    const slots = slotPositions(jobs[i]); // once a job: the slot's size comes from them too
+    const size = resultBytes(jobs[i], slots);
     for (let k = 0; k < slots.length; k++) slots[k] += total; // its own array: moved in place
-    positions.push(slots);
+    positions[i] = slots;
     total += size;
   }
   return { total, positions };

@@ -128,8 +128,11 @@ export function checkRequest(
 
 /** The memory each input reads (a gathered input's whole array), for the overlap check of `out`. */
 function inputMemory(arrays: readonly InputArray[] | null): NumericArray[] {
-  const memory: NumericArray[] = [];
-  if (arrays) for (const a of arrays) memory.push(isGathered(a) ? a.memory : a);
+  const memory: NumericArray[] = new Array(arrays?.length ?? 0);
+  for (let k = 0; k < memory.length; k++) {
+    const a = arrays![k];
+    memory[k] = isGathered(a) ? a.memory : a;
+  }
   return memory;
 }
 
