@@ -44,6 +44,9 @@ if want host; then
   [ -f dist-before/index.js ] && dist=(--dist dist-before)
   timeout "${HOST_SECONDS:-40}" node bench/host-overhead.mjs --processes 2 "${dist[@]}" > "$out/host.txt" 2>&1
   echo "bench/host-overhead.mjs exit $?" >> "$out/host.txt"
+  # Fresh results' host CPU at several sizes, sequential and in bursts (a null device too).
+  timeout "${FRESH_SECONDS:-25}" node bench/fresh-results.mjs --processes 2 "${dist[@]}" >> "$out/host.txt" 2>&1
+  echo "bench/fresh-results.mjs exit $?" >> "$out/host.txt"
 fi
 if want frame; then
   timeout "${FRAME_SECONDS:-20}" node bench/frame.mjs --engines node --size 1920x1080 --json "$out/frame.json" > "$out/frame.txt" 2>&1

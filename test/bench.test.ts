@@ -109,6 +109,16 @@ describe('benchmark smoke test', () => {
     expect(out).toMatch(/^this build +0\.00 \/ [\d.]+ \/ [\d.]+ \/ [\d.]+ \/ 0\.00 /m);
   }, 120_000);
 
+  it('runs bench/fresh-results.mjs on a null device: a timed row per size, sequential and in a burst', () => {
+    const out = execFileSync(process.execPath, ['bench/fresh-results.mjs', '--processes', '1', '--rounds', '1'], {
+      encoding: 'utf8',
+      env: vulkanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    for (const n of [32, 64, 128, 256, 512]) expect(out).toMatch(new RegExp(`^${n}² \\(\\d+\\) +\\d+\\.\\d +\\d+\\.\\d$`, 'm'));
+  }, 120_000);
+
   it('runs bench/alloc.mjs: bytes per call for sequential calls and a burst; no buffer made per call, no bind group per sequential call', () => {
     const out = execFileSync(process.execPath, ['bench/alloc.mjs', '--calls', '200', '--burst', '100'], {
       encoding: 'utf8',
