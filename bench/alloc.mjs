@@ -5,13 +5,14 @@
 // copies and mapped ranges viewed per call.
 // Sequential 64² float32 calls after a warm-up, with `out` and with fresh results, and bursts of concurrent calls with `out`.
 //
-//   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B]
+//   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B] [--null]
 //
 // --dist DIR measures another build (e.g. an older commit's dist) the same way, in the same run.
 import { Session } from 'node:inspector/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { nodeDevice } from './node-device.mjs';
+import { nullDevice } from './null-device.mjs';
 
 const args = process.argv.slice(2);
 const value = (name, fallback) => {
@@ -104,10 +105,18 @@ async function measure(lib, device, counts, mode) {
   };
 }
 
-const { adapter, device } = await nodeDevice();
+const { adapter, device: real } = await nodeDevice();
+// --null: a null device with the real one's limits (bench/null-device.mjs): only the JavaScript's own
+// allocations, without Dawn's binding and Node's timers around it (copies and mapped ranges are not counted there).
+const NULL = args.includes('--null');
+const limits = {};
+for (const key in real.limits) limits[key] = real.limits[key];
+const device = NULL ? nullDevice(limits) : real;
 const adapterName = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'adapter';
 const counts = counted(device);
-console.log(`bytes and device calls per 64² float32 gradient, ${CALLS} sequential calls (Node ${process.version}, ${adapterName})`);
+console.log(
+  `bytes and device calls per 64² float32 gradient, ${CALLS} sequential calls (Node ${process.version}, ${NULL ? `a null device with the limits of ${adapterName}; copies and ranges not counted` : adapterName})`,
+);
 console.log(
   `${'build'.padEnd(14)}${'results'.padEnd(9)}${'heap B/call'.padStart(13)}${'library B'.padStart(11)}${'bind groups'.padStart(13)}${'buffers'.padStart(9)}${'writes'.padStart(8)}${'copies'.padStart(8)}${'ranges'.padStart(8)}`,
 );
@@ -123,4 +132,4 @@ for (const [name, dir] of builds) {
 console.log(
   `fresh results are 32,768 bytes of Float32Array per call (outside the V8 heap, not counted above); burst: ${BURST} concurrent calls with out at a time, per call.`,
 );
-device.destroy();
+real.destroy();
