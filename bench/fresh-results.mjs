@@ -50,7 +50,11 @@ if (value('--child')) {
       await Promise.all(Array.from({ length: burst }, () => ctx.gradient(data, options)));
       return ((performance.now() - t0) / burst) * 1e3;
     };
-    for (let i = 0; i < 3; i++) await sequential(), await concurrent(); // warm-up: the JIT and the pools
+    // Warm-up: the JIT and the pools.
+    for (let i = 0; i < 3; i++) {
+      await sequential();
+      await concurrent();
+    }
     const seq = [];
     const conc = [];
     for (let r = 0; r < ROUNDS; r++) {

@@ -116,7 +116,10 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
   const uploadMs = performance.now() - u0;
   const { buffers } = job.output;
   const outputs: GPUBuffer[] = new Array(buffers.length);
-  for (let k = 0; k < buffers.length; k++) group.used.push((outputs[k] = parts.pool.acquire(buffers[k], OUTPUT_USAGE)));
+  for (let k = 0; k < buffers.length; k++) {
+    outputs[k] = parts.pool.acquire(buffers[k], OUTPUT_USAGE);
+    group.used.push(outputs[k]);
+  }
   const temps = job.record(encoder, input, outputs);
   for (let k = 0; k < temps.length; k++) group.used.push(temps[k]);
   for (const copy of readbackCopies(job.output, group.positions[i]))

@@ -83,8 +83,8 @@ const NO_ARRAYS: readonly InputArray[] = [];
 /**
  * Results of at most this many bytes an output are made when they arrive, not when the call is made. On
  * a null device (bench/NOTES.md, fresh results): a call in a burst of concurrent 32²–256² calls took
- * 0.5–0.9× the time (made at the call, a burst's results were all written twice, the second time long
- * after the first had left the cache); sequential calls of 128² and 256² measured the same either way,
+ * 0.50–1.0× the time, 0.7× in the median of twelve runs (made at the call, a burst's results were all
+ * written twice, the second time long after the first had left the cache); sequential calls of 128² and 256² measured the same either way,
  * and of 512² up to 2× slower in half the runs when made on arrival, so larger ones are made at the call.
  */
 const FRESH_ON_ARRIVAL_BYTES = 256 * 1024;
@@ -95,14 +95,7 @@ const FRESH_ON_ARRIVAL_BYTES = 256 * 1024;
  * beside it, as its keys were before (a new 250-character key each call cost about 1 µs in the work
  * cache's lookup; bench/NOTES.md, third session of 2026-12-06).
  */
-interface CallShape {
-  // What it was made from, beside the plan.
-  readonly op: Operation;
-  readonly kind: DataKind;
-  readonly outputType: OutputType;
-  readonly components: number;
-  readonly outputs: number;
-  readonly grid: string | null;
+interface CallShape extends ShapeKey {
   readonly limits: GpuLimits;
   readonly chunkBytes: number;
 
@@ -121,6 +114,16 @@ interface CallShape {
   readonly keepKey: string | null;
   /** Whether a call whose input was taken at once can share a dispatch with concurrent calls of the same work (JobBatch). */
   readonly batchable: boolean;
+}
+
+/** What a shape is made from, beside the plan and the context's limits and chunk size. */
+interface ShapeKey {
+  readonly op: Operation;
+  readonly kind: DataKind;
+  readonly outputType: OutputType;
+  readonly components: number;
+  readonly outputs: number;
+  readonly grid: string | null;
 }
 
 const shapesByPlan = new WeakMap<Plan, CallShape[]>();
@@ -153,21 +156,13 @@ function callShape(
       s.chunkBytes === rt.chunkBytes
     )
       return s;
-  const made = makeShape(rt, plan, op, kind, outputType, components, outputs, grid);
+  const made = makeShape(rt, plan, { op, kind, outputType, components, outputs, grid });
   list.push(made);
   return made;
 }
 
-function makeShape(
-  rt: HostRuntime,
-  plan: Plan,
-  op: Operation,
-  kind: DataKind,
-  outputType: OutputType,
-  components: number,
-  outputs: number,
-  grid: string | null,
-): CallShape {
+function makeShape(rt: HostRuntime, plan: Plan, from: ShapeKey): CallShape {
+  const { op, kind, outputType, components, outputs, grid } = from;
   const N = plan.size;
   const format = inputFormat(kind);
   const bpe = format.bytesPerElement;
@@ -188,12 +183,7 @@ function makeShape(
   const buffers = stacked ? [arrangement.stackedBytes] : Array.from({ length: outputs }, () => arrangement.separateBytes);
   const key = pieces.length === 1 && grid !== null ? `${op}|${kind}|${outputType}|${planKey(plan)}|${grid}` : null;
   return {
-    op,
-    kind,
-    outputType,
-    components,
-    outputs,
-    grid,
+    ...from,
     limits: rt.limits,
     chunkBytes: rt.chunkBytes,
     format,

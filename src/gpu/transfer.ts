@@ -152,7 +152,8 @@ export class Transfer {
     const takenStaging: StagingBuffer[] = [];
     let streamed = false;
     for (let i = 0; i < n; i++) {
-      const job = (jobs[i] = entries[i].job);
+      const job = entries[i].job;
+      jobs[i] = job;
       if (isTaken(job.input)) {
         if (!job.input.arena) used.push(job.input.buffer);
         if (job.input.staging) takenStaging.push(job.input.staging as StagingBuffer);
