@@ -6,9 +6,9 @@
 //   node bench/fresh-results.mjs [--dist DIR] [--processes P] [--rounds R]
 //
 // --dist DIR measures another build (DIR/index.js) the same way; ratios are this build ÷ that one.
-import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { nullDevice } from './null-device.mjs';
 
@@ -64,23 +64,17 @@ if (value('--child')) {
     times[n] = { seq: median(seq), conc: median(conc) };
   }
   ctx.destroy();
-  console.log(`RESULT ${JSON.stringify(times)}`);
-  process.exit(0);
+  printResult(times);
 }
 
 const subjects = [['this build', 'dist'], ...(value('--dist') ? [[`--dist ${value('--dist')}`, value('--dist')]] : [])];
 const PROCESSES = Number(value('--processes', 5));
-const results = subjects.map(() => []);
-for (let p = 0; p < PROCESSES; p++)
-  subjects.forEach(([, dir], k) => {
-    const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, '--child', dir], {
-      encoding: 'utf8',
-      env: process.env,
-    });
-    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (!line) throw new Error(`${dir} printed no result:\n${run.stdout}\n${run.stderr}`);
-    results[k].push(JSON.parse(line.slice(7)));
-  });
+const results = runAlternating(
+  fileURLToPath(import.meta.url),
+  args,
+  subjects.map(([, dir]) => dir),
+  PROCESSES,
+);
 
 console.log(
   `fresh-result float32 gradients of n² on a null device, Node ${process.version}: µs per call, medians of ${PROCESSES} processes × ${ROUNDS} rounds, builds alternating`,

@@ -8,9 +8,9 @@
 //   node bench/host-overhead.mjs [--dist DIR] [--processes P] [--rounds R] [--calls N] [--batch B]
 //
 // --dist DIR measures another build (DIR/index.js) the same way, its processes alternating with this build's.
-import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { nullDevice } from './null-device.mjs';
 
@@ -138,8 +138,7 @@ if (value('--child')) {
     const conc = await perCall(subject, () => Promise.all(outs.map((o) => subject.call(o))), BATCH);
     calls = { seq, conc };
   }
-  console.log(`RESULT ${JSON.stringify({ times, calls })}`);
-  process.exit(0);
+  printResult({ times, calls });
 }
 
 const subjects = [
@@ -148,19 +147,13 @@ const subjects = [
   ...(value('--dist') ? [[`--dist ${value('--dist')}`, value('--dist')]] : []),
 ];
 const PROCESSES = Number(value('--processes', 3));
-const results = subjects.map(() => ({ times: [], calls: null }));
-for (let p = 0; p < PROCESSES; p++)
-  subjects.forEach(([, arg], k) => {
-    const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args, '--child', arg], {
-      encoding: 'utf8',
-      env: process.env,
-    });
-    const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    if (!line) throw new Error(`${arg} printed no result:\n${run.stdout}\n${run.stderr}`);
-    const r = JSON.parse(line.slice(7));
-    results[k].times.push(...r.times);
-    results[k].calls = r.calls;
-  });
+const runs = runAlternating(
+  fileURLToPath(import.meta.url),
+  args,
+  subjects.map(([, arg]) => arg),
+  PROCESSES,
+);
+const results = runs.map((r) => ({ times: r.flatMap((x) => x.times), calls: r.at(-1).calls }));
 
 const name = [adapter.info?.vendor, adapter.info?.architecture].filter(Boolean).join(' ') || 'adapter';
 console.log(
