@@ -234,6 +234,36 @@ describe('the transfer layer on a fake device', () => {
     expect(device.submits).toBe(1);
   });
 
+  it("each job's group end is told once, before its call settles: in success, failing alone, and failing with its group", async () => {
+    const { device, transfer } = setup();
+    const ends: number[] = [];
+    const settledAfterEnd: boolean[] = [];
+    const watched = (j: Job, id: number): Job => ({ ...j, ended: () => ends.push(id) });
+    const track = (p: Promise<void>, id: number) =>
+      p.then(
+        () => settledAfterEnd.push(ends.includes(id)),
+        () => settledAfterEnd.push(ends.includes(id)),
+      );
+    // One group: job 1 fails alone (its `out` detached), jobs 0 and 2 succeed.
+    const made = [0, 1, 2].map((j) => job(ramp(64, j)));
+    const first = Promise.all(made.map((m, id) => track(transfer.run(watched(m.job, id)), id)));
+    structuredClone(made[1].targets[0].buffer, { transfer: [made[1].targets[0].buffer] });
+    await drive(device);
+    await first;
+    // A group whose recording throws fails both its jobs.
+    const failing = (id: number): Job => ({
+      ...watched(job(ramp(64, id)).job, id),
+      record() {
+        throw new Error('record failed');
+      },
+    });
+    const second = Promise.all([3, 4].map((id) => track(transfer.run(failing(id)), id)));
+    await drive(device);
+    await second;
+    expect([...ends].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(settledAfterEnd).toEqual([true, true, true, true, true]);
+  });
+
   it('a staged piece whose input is detached fails alone, and its upload buffer stays mapped for the next', async () => {
     const { device, transfer } = setup();
     const n = WRITE_BUFFER_MAX / 4 + 1024;

@@ -67,6 +67,8 @@ export interface Job {
   readonly output: JobOutput;
   /** Present where this job's work can be batched with others' (see JobBatch). */
   readonly batch?: JobBatch;
+  /** Called once when the job's group has ended, in success or failure, just before the job's call settles. */
+  ended?(): void;
   /** Records the job's GPU work reading `input` and writing `outputs`; returns temporary buffers it used. */
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[];
 }

@@ -353,6 +353,7 @@ interface Queued {
 
 /** Resolves a job's call, or rejects it with `error` (undefined: it succeeded). */
 function settleJob(entry: Queued, error: unknown): void {
+  entry.job.ended?.();
   if (error === undefined) entry.resolve();
   else entry.reject(error);
 }
