@@ -98,7 +98,7 @@ export function stackedPlan(plan: Plan, count: number): Plan {
  * plans without a grid: a grid's metric terms are not in it, so plans with one are never batched (host.ts).
  * Numbers are written as String writes them: JSON wrote a cval of Infinity and of -Infinity both as null,
  * and a call with one then took the work kept for the other. The host path writes it once per plan object
- * (callKeys, host.ts).
+ * (callShape, host.ts).
  */
 export function planKey(plan: Plan): string {
   let key = `${plan.shape.join('x')}|${plan.edgeOrder}|${plan.accuracy}|${plan.operator}|${plan.skip}|${plan.grid !== null}`;
