@@ -6,7 +6,7 @@ import { forEachAddress } from '../view.js';
 import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
 import { gpuGather } from './gather.js';
-import { type FreshResult, type Job, type JobOutput, type ResultTarget, targetMemory } from './jobs.js';
+import { type FreshResult, type JobOutput, type QueuedJob, type ResultTarget, targetMemory } from './jobs.js';
 import { arrangeOutputs } from './layout.js';
 import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
@@ -31,51 +31,53 @@ import type { KeptWork } from './work-cache.js';
 /** Elements [start, end) of the input made on the GPU (an image's values), for a request without host arrays. */
 export type ProduceInput = (start: number, end: number) => GpuJobInput;
 
-export async function hostCall(rt: HostRuntime, request: HostRequest, produce?: ProduceInput): Promise<ResultArray[]> {
-  // Synchronous up to the first await: a one-piece call's input is taken before this returns.
-  rt.life.checkUsable();
-  // A float32 view whose memory span is compact goes up as it lies and is gathered on the GPU (gather.ts).
-  const gather = produce ? null : gpuGather(rt, request);
-  if (gather) {
-    try {
-      const pipeline = await gather.pipeline.catch((error) => {
-        throw rt.life.translate(error);
-      });
-      return await hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));
-    } finally {
-      gather.release();
-    }
-  }
-  const { plan, op, outputType, outputs, Result } = request;
-  const fromHost = request.arrays !== null;
-  const arrays = request.arrays ?? NO_ARRAYS;
-  const kind = fromHost ? request.kind : 'float32';
-  const components = fromHost ? arrays.length : 1;
-  const N = plan.size;
-  // Nothing to differentiate: no gradients, and a zero magnitude.
-  if (plan.axes.length === 0 || N === 0) {
-    const results = request.out ? request.out.map((o) => o.flat ?? o.view!) : Array.from({ length: outputs }, () => new Result(N));
-    results.forEach((t) => (ArrayBuffer.isView(t) ? t.fill(0) : forEachAddress(t, 0, N, (address) => (t.data[address] = 0))));
-    return results.map(targetMemory);
-  }
-  const shape = callShape(rt, plan, op, kind, outputType, components, outputs);
-  const { pieces } = shape;
-  // Where results go: the caller's `out` (or the data of its `out` views); fresh arrays made when a
-  // one-piece call's results arrive (downloadInto), where they are small; or fresh arrays made now.
-  const fresh = !request.out && pieces.length === 1 && N * outputBytes(outputType) <= FRESH_ON_ARRIVAL_BYTES ? Result : null;
-  const targets: ResultTarget[] = [];
-  if (!fresh) for (let k = 0; k < outputs; k++) targets.push(request.out ? (request.out[k].flat ?? request.out[k].view!) : new Result(N));
-  const call = new PieceRun(rt, plan, shape, arrays, fromHost, targets, fresh, produce);
+export function hostCall(rt: HostRuntime, request: HostRequest, produce?: ProduceInput): Promise<ResultArray[]> {
+  // Not an async function: a one-piece call settles its own promise when its job's group ends (PieceRun),
+  // without an async frame of its own and an await (bench/NOTES.md, garbage per call). What throws here
+  // rejects, as an async function's body would.
   try {
+    // Synchronous to the end: a one-piece call's input is taken before this returns.
+    rt.life.checkUsable();
+    // A float32 view whose memory span is compact goes up as it lies and is gathered on the GPU (gather.ts).
+    const gather = produce ? null : gpuGather(rt, request);
+    if (gather) return gatheredCall(rt, gather);
+    const { plan, op, outputType, outputs, Result } = request;
+    const fromHost = request.arrays !== null;
+    const arrays = request.arrays ?? NO_ARRAYS;
+    const kind = fromHost ? request.kind : 'float32';
+    const components = fromHost ? arrays.length : 1;
+    const N = plan.size;
+    // Nothing to differentiate: no gradients, and a zero magnitude.
+    if (plan.axes.length === 0 || N === 0) {
+      const results = request.out ? request.out.map((o) => o.flat ?? o.view!) : Array.from({ length: outputs }, () => new Result(N));
+      results.forEach((t) => (ArrayBuffer.isView(t) ? t.fill(0) : forEachAddress(t, 0, N, (address) => (t.data[address] = 0))));
+      return Promise.resolve(results.map(targetMemory));
+    }
+    const shape = callShape(rt, plan, op, kind, outputType, components, outputs);
+    const { pieces } = shape;
+    // Where results go: the caller's `out` (or the data of its `out` views); fresh arrays made when a
+    // one-piece call's results arrive (downloadInto), where they are small; or fresh arrays made now.
+    const fresh = !request.out && pieces.length === 1 && N * outputBytes(outputType) <= FRESH_ON_ARRIVAL_BYTES ? Result : null;
+    const targets: ResultTarget[] = [];
+    if (!fresh) for (let k = 0; k < outputs; k++) targets.push(request.out ? (request.out[k].flat ?? request.out[k].view!) : new Result(N));
+    const call = new PieceRun(rt, plan, shape, arrays, fromHost, targets, fresh, produce);
     // One piece (most calls) runs without inFlight's workers and their promises.
-    await (pieces.length === 1 ? call.run(pieces[0]) : inFlight(pieces, 2, (piece) => call.run(piece)));
-  } finally {
-    if (call.taken) rt.transfer.discard(call.taken); // failed before its job ran
+    return pieces.length === 1 ? call.single(pieces[0]) : call.streamed();
+  } catch (error) {
+    return Promise.reject(error);
   }
-  // The arrays the caller gets.
-  const results: ResultArray[] = new Array(outputs);
-  for (let k = 0; k < outputs; k++) results[k] = targetMemory(targets[k]);
-  return results;
+}
+
+/** A call whose input is gathered on the GPU first (gather.ts), then computed as one made there. */
+async function gatheredCall(rt: HostRuntime, gather: NonNullable<ReturnType<typeof gpuGather>>): Promise<ResultArray[]> {
+  try {
+    const pipeline = await gather.pipeline.catch((error) => {
+      throw rt.life.translate(error);
+    });
+    return await hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));
+  } finally {
+    gather.release();
+  }
 }
 
 const NO_ARRAYS: readonly InputArray[] = [];
@@ -205,8 +207,11 @@ function makeShape(rt: HostRuntime, plan: Plan, from: ShapeKey): CallShape {
 /** One host call's pieces being run: its state in one object, its steps methods rather than closures made per call. */
 class PieceRun {
   /** A one-piece call's input, taken while the call is made; its job owns it once it runs. */
-  taken: TakenInput | null;
+  private taken: TakenInput | null;
   private readonly batched: boolean;
+  /** How a one-piece call's promise settles (single). */
+  private resolve: (results: ResultArray[]) => void = ignore;
+  private reject: (error: unknown) => void = ignore;
 
   constructor(
     readonly rt: HostRuntime,
@@ -235,15 +240,63 @@ class PieceRun {
     };
   }
 
-  /** Runs a piece: its work (kept, or planned now), then its job. Not an async function: one frame and one await fewer a call. */
-  run(piece: Piece): Promise<void> {
-    // Kept work of a repeated plan is taken without waiting (work-cache.ts, hit).
-    const kept = this.shape.keepKey === null ? null : this.rt.works.hit(this.shape.keepKey);
-    return kept ? this.queue(kept, piece) : this.plannedWork(piece).then((work) => this.queue(work, piece));
+  /**
+   * A one-piece call: its job settles the call's promise when its group ends (`settled`), so the call has
+   * no async frame, no promise per piece and no await of its own.
+   */
+  single(piece: Piece): Promise<ResultArray[]> {
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      try {
+        // Kept work of a repeated plan is taken without waiting (work-cache.ts, hit).
+        const kept = this.shape.keepKey === null ? null : this.rt.works.hit(this.shape.keepKey);
+        if (kept) this.enqueue(kept, piece);
+        else
+          this.plannedWork(piece).then(
+            (work) => this.enqueue(work, piece),
+            (error) => this.settled(error),
+          );
+      } catch (error) {
+        this.settled(error);
+      }
+    });
   }
 
-  /** Queues the piece's job. Kept work is released when the job's group ends (PieceJob.ended), or here when it cannot be queued. */
-  private queue(work: Work | KeptWork, piece: Piece): Promise<void> {
+  /** A streamed call: its pieces, at most two in flight. */
+  async streamed(): Promise<ResultArray[]> {
+    await inFlight(this.shape.pieces, 2, (piece) =>
+      this.plannedWork(piece).then((work) => this.rt.transfer.run(this.job(work, piece, false))),
+    );
+    return this.results();
+  }
+
+  private enqueue(work: Work | KeptWork, piece: Piece): void {
+    try {
+      this.rt.transfer.enqueue(this.job(work, piece, true));
+    } catch (error) {
+      this.settled(error);
+    }
+  }
+
+  /** The one-piece call's job has ended (`error` undefined: it succeeded), or it failed before its job ran. */
+  settled(error: unknown): void {
+    if (this.taken) this.rt.transfer.discard(this.taken); // failed before its job ran
+    this.taken = null;
+    if (error === undefined) this.resolve(this.results());
+    else this.reject(error);
+  }
+
+  /** The arrays the caller gets. */
+  private results(): ResultArray[] {
+    const { targets } = this;
+    const results: ResultArray[] = new Array(this.shape.outputs);
+    for (let k = 0; k < results.length; k++) results[k] = targetMemory(targets[k]);
+    return results;
+  }
+
+  /** The piece's job (`single`: the one-piece call's, which settles the call). Kept work is released when the job ends (PieceJob.ended), or here when it cannot be made. */
+  private job(work: Work | KeptWork, piece: Piece, single: boolean): PieceJob {
     const { rt, shape } = this;
     try {
       rt.life.checkUsable();
@@ -260,10 +313,10 @@ class PieceRun {
         buffers: shape.buffers,
         places: shape.places,
       };
-      return rt.transfer.run(new PieceJob(rt, work, input, output, batch, piece.inStart));
+      return new PieceJob(rt, work, input, output, batch, piece.inStart, single ? this : null);
     } catch (error) {
       if (isKept(work)) work.release();
-      return Promise.reject(error);
+      throw error;
     }
   }
 
@@ -277,7 +330,7 @@ class PieceRun {
 }
 
 /** A piece's job: its work recorded by a method, not by a closure made per call. */
-class PieceJob implements Job {
+class PieceJob implements QueuedJob {
   constructor(
     private readonly rt: HostRuntime,
     private readonly work: Work | KeptWork,
@@ -285,6 +338,8 @@ class PieceJob implements Job {
     readonly output: JobOutput,
     readonly batch: JobBatch | undefined,
     private readonly inStart: number,
+    /** The one-piece call this job settles (null: a streamed piece, run through Transfer.run). */
+    private readonly call: PieceRun | null,
   ) {}
 
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[] {
@@ -297,7 +352,14 @@ class PieceJob implements Job {
   ended(): void {
     if (isKept(this.work)) this.work.release(); // its GPU work has completed, or will never run
   }
+
+  settled(error: unknown): void {
+    this.ended();
+    this.call!.settled(error);
+  }
 }
+
+function ignore(): void {}
 
 function isKept(work: Work | KeptWork): work is KeptWork {
   return 'release' in work;

@@ -73,6 +73,11 @@ export interface Job {
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[];
 }
 
+/** A job given to `Transfer.enqueue`: told once, when its group has ended, whether it failed (`error`; undefined: it succeeded). */
+export interface QueuedJob extends Job {
+  settled(error: unknown): void;
+}
+
 /** Cumulative time spent in each phase of host calls (milliseconds), for the benchmark. */
 export interface TransferStats {
   /** Groups of jobs sharing one submit. */

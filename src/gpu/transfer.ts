@@ -1,13 +1,32 @@
 import { type ArenaSlot, InputArenas } from './arena.js';
 import { MapMode } from './flags.js';
 import { fillUpload, type Group, INPUT_USAGE, type RecordingParts, readbackLayout, recordGroup } from './group.js';
-import { detachedOutput, type Job, resultBytes, type TransferHooks, type TransferStats } from './jobs.js';
+import {
+  detachedOutput,
+  type Job,
+  type JobBatch,
+  type JobOutput,
+  type QueuedJob,
+  resultBytes,
+  type TransferHooks,
+  type TransferStats,
+} from './jobs.js';
 import { MapWaiter } from './map-wait.js';
 import { downloadInto, mappedWindow } from './mapped.js';
 import { type BufferPool, sizeClass } from './pool.js';
 import { soon } from './soon.js';
 import { RING_SIZE, Staging, type StagingBuffer } from './staging.js';
-import { inputBytes, isGpuInput, isTaken, type JobInput, type TakenInput, throughStaging, unreadableInput, writeInput } from './upload.js';
+import {
+  type AnyJobInput,
+  inputBytes,
+  isGpuInput,
+  isTaken,
+  type JobInput,
+  type TakenInput,
+  throughStaging,
+  unreadableInput,
+  writeInput,
+} from './upload.js';
 
 /**
  * Host arrays ↔ GPU for one context: the scheduler. A host call is cut into pieces (steps.ts,
@@ -37,7 +56,7 @@ export type { GpuJobInput, JobInput } from './upload.js';
 export class Transfer {
   private readonly staging: Staging;
   private readonly maps: MapWaiter;
-  private queue: Queued[] = [];
+  private queue: QueuedJob[] = [];
   private flushScheduled = false;
   private readonly flushSoon = () => this.flush();
   private scratch = new ArrayBuffer(0);
@@ -83,14 +102,17 @@ export class Transfer {
 
   /** Runs a job; resolves once its results are in its target arrays. */
   run(job: Job): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // Later in this turn: every call that reaches this point meanwhile joins the same group.
-        soon(this.flushSoon);
-      }
-    });
+    return new Promise((resolve, reject) => this.enqueue(new AwaitedJob(job, resolve, reject)));
+  }
+
+  /** Runs a job that is told itself when it has settled (`settled`): no promise of the scheduler's own. */
+  enqueue(job: QueuedJob): void {
+    this.queue.push(job);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // Later in this turn: every call that reaches this point meanwhile joins the same group.
+      soon(this.flushSoon);
+    }
   }
 
   /** Bytes held in staging buffers (for stats). */
@@ -119,8 +141,8 @@ export class Transfer {
       bytes = 0,
       staged = 0;
     for (const entry of queued) {
-      const size = resultBytes(entry.job),
-        stages = this.viaStaging(entry.job) ? 1 : 0; // taken inputs hold their upload buffer already
+      const size = resultBytes(entry),
+        stages = this.viaStaging(entry) ? 1 : 0; // taken inputs hold their upload buffer already
       if (group.length > 0 && (bytes + size > this.options.chunkBytes || staged + stages > RING_SIZE)) {
         void this.runGroup(group);
         group = [];
@@ -140,10 +162,9 @@ export class Transfer {
    * readback map, and the copy of each job's results into its arrays. A job whose caller detached its
    * arrays fails alone; any other failure fails the group, whose buffers are destroyed, not pooled.
    */
-  private async runGroup(entries: Queued[]): Promise<void> {
+  private async runGroup(jobs: readonly QueuedJob[]): Promise<void> {
     // Loops, not map/flatMap/forEach with closures: every sequential call is a group (bench/NOTES.md, garbage per call).
-    const n = entries.length;
-    const jobs: Job[] = new Array(n);
+    const n = jobs.length;
     // Why each job failed alone; undefined while it is to be computed.
     const failed: unknown[] = new Array(n).fill(undefined);
     // Taken inputs' own buffers (staged ones); those in arenas end with endInputs.
@@ -152,8 +173,7 @@ export class Transfer {
     const takenStaging: StagingBuffer[] = [];
     let streamed = false;
     for (let i = 0; i < n; i++) {
-      const job = entries[i].job;
-      jobs[i] = job;
+      const job = jobs[i];
       if (isTaken(job.input)) {
         if (!job.input.arena) used.push(job.input.buffer);
         if (job.input.staging) takenStaging.push(job.input.staging as StagingBuffer);
@@ -206,7 +226,7 @@ export class Transfer {
       readback = null;
       for (const b of used) this.pool.release(b);
       endInputs(jobs, false);
-      for (let i = 0; i < n; i++) settleJob(entries[i], failed[i]);
+      for (let i = 0; i < n; i++) jobs[i].settled(failed[i]); // told once, just before its call settles
     } catch (error) {
       // Buffers of work that failed half-way may still be in use: destroy rather than pool them.
       for (const b of used) this.pool.destroy(b);
@@ -214,7 +234,7 @@ export class Transfer {
       if (readback) this.staging.drop(readback);
       if (!submitted) for (const upload of [...staged, ...takenStaging]) if (upload) this.staging.drop(upload);
       const reported = this.hooks.translate(error);
-      for (let i = 0; i < n; i++) settleJob(entries[i], failed[i] ?? reported);
+      for (let i = 0; i < n; i++) jobs[i].settled(failed[i] ?? reported);
     }
   }
 
@@ -344,18 +364,31 @@ export class Transfer {
   }
 }
 
-/** A job waiting for its group, and how its call's promise settles. */
-interface Queued {
-  readonly job: Job;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
+/** A job of `run`, settling its promise. */
+class AwaitedJob implements QueuedJob {
+  readonly input: AnyJobInput;
+  readonly output: JobOutput;
+  readonly batch: JobBatch | undefined;
 
-/** Resolves a job's call, or rejects it with `error` (undefined: it succeeded). */
-function settleJob(entry: Queued, error: unknown): void {
-  entry.job.ended?.();
-  if (error === undefined) entry.resolve();
-  else entry.reject(error);
+  constructor(
+    private readonly job: Job,
+    private readonly resolve: () => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.input = job.input;
+    this.output = job.output;
+    this.batch = job.batch;
+  }
+
+  record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[] {
+    return this.job.record(encoder, input, outputs);
+  }
+
+  settled(error: unknown): void {
+    this.job.ended?.();
+    if (error === undefined) this.resolve();
+    else this.reject(error);
+  }
 }
 
 /** The jobs' places in their arenas are free (their group has ended; `failed`: it failed). */
