@@ -15,11 +15,15 @@ function setup(chunkBytes = 64 * 2 ** 20) {
   const device = new FakeDevice();
   const pool = new BufferPool(device.asDevice());
   let closed = false;
+  // Waits told of the device's loss (Lifecycle.watch): `lose` tells them.
+  const watching = new Set<(error: unknown) => void>();
   const transfer = new Transfer(
     device.asDevice(),
     pool,
     {
       whileAlive: (p) => p,
+      watch: (lost) => watching.add(lost),
+      unwatch: (lost) => watching.delete(lost),
       checkUsable: () => {
         if (closed) throw new GradientError('destroyed', 'closed');
       },
@@ -32,7 +36,10 @@ function setup(chunkBytes = 64 * 2 ** 20) {
     closed = true;
     transfer.destroy();
   };
-  return { device, pool, transfer, close };
+  const lose = (error: unknown) => {
+    for (const lost of watching) lost(error);
+  };
+  return { device, pool, transfer, close, lose, watching };
 }
 
 const ceil16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -262,6 +269,58 @@ describe('the transfer layer on a fake device', () => {
     await second;
     expect([...ends].sort()).toEqual([0, 1, 2, 3, 4]);
     expect(settledAfterEnd).toEqual([true, true, true, true, true]);
+  });
+
+  it('a group waits for its out-of-memory scope, then its validation scope, then its map: the first error found fails it, and a rejected pop fails it too', async () => {
+    // Each case: what the group's two pops report (out of memory's first: the inner scope), and what its job gets.
+    const cases: { pops: FakeDevice['nextPops']; error: RegExp | null }[] = [
+      { pops: [], error: null },
+      { pops: [{ message: 'no room' }, { message: 'bad binding' }], error: /^GPU out of memory: no room/ },
+      { pops: [null, { message: 'bad binding' }], error: /^GPU validation error .*: bad binding/ },
+      { pops: [{ rejects: new Error('pop failed') }, { message: 'bad binding' }], error: /^pop failed/ },
+      { pops: [null, { rejects: new Error('second pop failed') }], error: /^second pop failed/ },
+      { pops: [{ message: 'no room' }, { rejects: new Error('second pop failed') }], error: /^GPU out of memory: no room/ },
+    ];
+    for (const { pops, error } of cases) {
+      const { device, transfer } = setup();
+      const made = job(ramp(64, 1));
+      device.nextPops.push(...pops);
+      const outcome = transfer.run(made.job).then(
+        () => null,
+        (e: Error) => e,
+      );
+      await drive(device);
+      const got = await outcome;
+      if (error === null) {
+        expect(got).toBeNull();
+        expectResults(made.targets, ramp(64, 1));
+      } else expect(got?.message).toMatch(error);
+      expect(device.maps).toBe(error === null ? 1 : 0); // the readback is mapped only once both scopes came back clean
+      expect(device.scopes).toBe(0);
+      expect(device.stagingAlive().readbacks).toBe(error === null ? 1 : 0); // a failed group's readback buffer is destroyed
+    }
+  });
+
+  it('a device lost while a group waits for its map fails its jobs at once, with what the loss reports; the map settling later changes nothing', async () => {
+    const { device, pool, transfer, lose, watching } = setup();
+    const ends: number[] = [];
+    const made = [0, 1].map((id) => job(ramp(64, id)));
+    const outcome = Promise.allSettled(made.map((m, id) => transfer.run({ ...m.job, ended: () => ends.push(id) })));
+    // Let the group submit and request its map, without resolving it.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(device.pendingMaps.length).toBe(1);
+    expect(watching.size).toBe(1); // the group watches the device while it waits
+    lose(new GradientError('device-lost', 'gone'));
+    const settled = await outcome;
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    expect(settled.map((s) => (s as PromiseRejectedResult).reason.code)).toEqual(['device-lost', 'device-lost']);
+    expect(ends).toEqual([0, 1]);
+    expect(watching.size).toBe(0);
+    // The map settles after the loss (here: rejected, its buffer destroyed): nothing more happens.
+    device.resolveMaps();
+    await drive(device);
+    expect(ends).toEqual([0, 1]);
+    expect(pool.stats().liveBuffers).toBe(pool.stats().pooledBuffers);
   });
 
   it('a staged piece whose input is detached fails alone, and its upload buffer stays mapped for the next', async () => {

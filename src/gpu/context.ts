@@ -166,6 +166,8 @@ export class GradientContext {
       this.pool,
       {
         whileAlive: (p) => life.whileAlive(p),
+        watch: (lost) => life.watch(lost),
+        unwatch: (lost) => life.unwatch(lost),
         checkUsable: () => life.checkUsable(),
         translate: (e) => life.translate(e),
         scoped: (body) => scoped(device, body),

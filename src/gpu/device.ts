@@ -25,12 +25,17 @@ let releaseTimer: ReturnType<typeof setTimeout> | null = null;
  */
 export function dawnTask<T>(promise: Promise<T>): Promise<T> {
   pendingTasks++;
-  promise.then(taskSettled, taskSettled);
+  promise.then(dawnTaskSettled, dawnTaskSettled);
   return promise;
 }
 
+/** dawnTask for a caller that reacts to the promise itself: counted now, and told once it settles (dawnTaskSettled). */
+export function dawnTaskStarted(): void {
+  pendingTasks++;
+}
+
 /** One function for every task, not a closure per task (every call waits on two or three). */
-function taskSettled(): void {
+export function dawnTaskSettled(): void {
   pendingTasks--;
   maybeRelease();
 }

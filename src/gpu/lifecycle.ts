@@ -46,6 +46,15 @@ export class Lifecycle {
     if (this.lostMessage) throw this.lostError();
   }
 
+  /** Calls `lost` with device-lost as soon as the device goes away, until `unwatch(lost)`. */
+  watch(lost: (error: unknown) => void): void {
+    this.waiting.add(lost);
+  }
+
+  unwatch(lost: (error: unknown) => void): void {
+    this.waiting.delete(lost);
+  }
+
   /** Awaits `promise`, failing with device-lost as soon as the device goes away. */
   whileAlive<T>(promise: Promise<T>): Promise<T> {
     // Settled by hand rather than through then(...).finally(...): two promises and their wrappers fewer on

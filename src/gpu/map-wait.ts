@@ -35,21 +35,26 @@ export class MapWaiter {
 
   /** `wait` for a caller that awaits the result through whileAlive itself (once for several device promises). */
   waitUnguarded(map: Promise<void>): Promise<void> {
+    this.started();
+    return dawnTask(map).then(this.mapped, this.failed);
+  }
+
+  /** A map is being waited for by a caller that reacts to it itself (group-run.ts): tell `settled` once it has. */
+  started(): void {
     this.pending++;
     if (this.polling && !this.poker) {
       this.poker = setInterval(() => this.device.queue.submit([this.device.createCommandEncoder().finish()]), 1);
     }
-    return dawnTask(map).then(this.mapped, this.failed);
   }
 
   // Made once: every call waits for a map.
-  private readonly mapped = () => this.done();
+  private readonly mapped = () => this.settled();
   private readonly failed = (error: unknown) => {
-    this.done();
+    this.settled();
     throw error ?? new Error('map failed');
   };
 
-  private done(): void {
+  settled(): void {
     if (--this.pending === 0) this.stop();
   }
 

@@ -35,11 +35,11 @@ export function scoped<T>(device: GPUDevice, body: () => T): { value: T; errors:
   return { value: value as T, errors };
 }
 
-function outOfMemory(error: GPUError): GradientError {
+export function outOfMemory(error: GPUError): GradientError {
   return new GradientError('gpu-error', `GPU out of memory: ${error.message}`);
 }
 
-function invalid(error: GPUError): GradientError {
+export function invalid(error: GPUError): GradientError {
   return new GradientError('gpu-error', `GPU validation error (a bug in webgpu-gradient, please report): ${error.message}`);
 }
 

@@ -1,6 +1,6 @@
 import { type ArenaSlot, InputArenas } from './arena.js';
-import { MapMode } from './flags.js';
-import { fillUpload, type Group, INPUT_USAGE, type RecordingParts, readbackLayout, recordGroup } from './group.js';
+import { fillUpload, INPUT_USAGE, type RecordingParts, readbackLayout, recordGroup } from './group.js';
+import { type GroupOwner, GroupRun } from './group-run.js';
 import {
   detachedOutput,
   type Job,
@@ -77,6 +77,15 @@ export class Transfer {
 
   private readonly recording: RecordingParts;
   private readonly arenas: InputArenas;
+  /** What a group's wait tells the scheduler (group-run.ts); made once. */
+  private readonly groups: GroupOwner = {
+    arrived: (run) => this.arrived(run),
+    failed: (run, error) => this.groupFailed(run, error),
+    mapStarted: () => this.maps.started(),
+    mapSettled: () => this.maps.settled(),
+    watch: (lost) => this.hooks.watch(lost),
+    unwatch: (lost) => this.hooks.unwatch(lost),
+  };
 
   /** `maxBindingBytes`: the largest storage binding and buffer; `bindAlignment`: minStorageBufferOffsetAlignment. */
   constructor(
@@ -144,7 +153,7 @@ export class Transfer {
       const size = resultBytes(entry),
         stages = this.viaStaging(entry) ? 1 : 0; // taken inputs hold their upload buffer already
       if (group.length > 0 && (bytes + size > this.options.chunkBytes || staged + stages > RING_SIZE)) {
-        void this.runGroup(group);
+        this.runGroup(group);
         group = [];
         bytes = 0;
         staged = 0;
@@ -153,89 +162,130 @@ export class Transfer {
       bytes += size;
       staged += stages;
     }
-    if (group.length > 0) void this.runGroup(group);
+    if (group.length > 0) this.runGroup(group);
   }
 
   /**
-   * One group, in four phases: its staging buffers (the only awaits before the submit), its recording
-   * and submit in one synchronous block inside the error scopes, the wait for the scopes and then the
-   * readback map, and the copy of each job's results into its arrays. A job whose caller detached its
-   * arrays fails alone; any other failure fails the group, whose buffers are destroyed, not pooled.
+   * One group, in four phases: its staging buffers (awaited only where none is free, or for streamed
+   * pieces), its recording and submit in one synchronous block inside the error scopes, the wait for the
+   * scopes and then the readback map (GroupRun), and the copy of each job's results into its arrays
+   * (`arrived`). A job whose caller detached its arrays fails alone; any other failure fails the group,
+   * whose buffers are destroyed, not pooled (`groupFailed`). Not an async function: a sequential call's
+   * group has no frame of its own (bench/NOTES.md, garbage per call).
    */
-  private async runGroup(jobs: readonly QueuedJob[]): Promise<void> {
+  private runGroup(jobs: readonly QueuedJob[]): void {
     // Loops, not map/flatMap/forEach with closures: every sequential call is a group (bench/NOTES.md, garbage per call).
-    const n = jobs.length;
-    // Why each job failed alone; undefined while it is to be computed.
-    const failed: unknown[] = new Array(n).fill(undefined);
-    // Taken inputs' own buffers (staged ones); those in arenas end with endInputs.
-    const used: GPUBuffer[] = [];
-    // Staging buffers that taken inputs were written into: copied from by this group's commands.
-    const takenStaging: StagingBuffer[] = [];
+    const run = new GroupRun(this.groups, jobs);
     let streamed = false;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
       if (isTaken(job.input)) {
-        if (!job.input.arena) used.push(job.input.buffer);
-        if (job.input.staging) takenStaging.push(job.input.staging as StagingBuffer);
+        if (!job.input.arena) run.used.push(job.input.buffer);
+        if (job.input.staging) run.takenStaging.push(job.input.staging as StagingBuffer);
       } else streamed ||= this.viaStaging(job);
     }
-    const staged: StagingBuffer[] = [];
-    let readback: StagingBuffer | null = null;
-    let submitted = false;
     try {
       this.hooks.checkUsable();
       const { total, positions } = readbackLayout(jobs);
-      readback = this.staging.freeReadback(total) ?? (await this.staging.acquireReadback(total));
-      if (streamed) await this.acquireUploads(jobs, staged);
-      this.hooks.checkUsable();
-      // Nothing awaits from here to the submit, so what is readable now is what is read.
-      for (let i = 0; i < n; i++) failed[i] = unreadableInput(jobs[i].input) ?? detachedOutput(jobs[i].output) ?? undefined;
-      const group: Group = { jobs, failed, staged, readback, positions, used };
-      const t0 = performance.now();
-      const { value: uploadMs, errors } = this.hooks.scoped(() => recordGroup(this.recording, group));
-      submitted = true;
-      this.stats.uploadMs += uploadMs;
-      this.stats.recordMs += performance.now() - t0 - uploadMs;
-      // Upload buffers are mapped again right away (the map resolves once their copies are done); one a
-      // skipped job never wrote is still mapped, and is only freed.
-      for (let i = 0; i < staged.length; i++) {
-        const upload = staged[i];
-        if (!upload) continue;
-        if (failed[i] === undefined) this.staging.remap(upload);
-        else this.staging.release(upload);
+      run.total = total;
+      run.positions = positions;
+      const free = this.staging.freeReadback(total);
+      if (free && !streamed) {
+        run.readback = free;
+        this.submit(run);
+      } else void this.prepare(run, free, streamed);
+    } catch (error) {
+      this.groupFailed(run, error);
+    }
+  }
+
+  /** A group that waits for a readback buffer, or for its streamed pieces' upload buffers, before it is recorded. */
+  private async prepare(run: GroupRun, free: StagingBuffer | null, streamed: boolean): Promise<void> {
+    try {
+      run.readback = free ?? (await this.staging.acquireReadback(run.total));
+      if (streamed) {
+        run.staged = [];
+        await this.acquireUploads(run.jobs, run.staged);
       }
-      for (const upload of takenStaging) this.staging.remap(upload);
+      this.submit(run);
+    } catch (error) {
+      this.groupFailed(run, error);
+    }
+  }
 
-      const t1 = performance.now();
-      await this.settle(jobs, errors, readback, total);
-      this.stats.waitMs += performance.now() - t1;
+  /** Records and submits the group inside its error scopes, then waits for it (GroupRun.wait). Nothing awaits from the check to the submit. */
+  private submit(run: GroupRun): void {
+    const { jobs, failed, staged } = run;
+    const device = this.device;
+    this.hooks.checkUsable();
+    // What is readable now is what is read.
+    for (let i = 0; i < jobs.length; i++) failed[i] = unreadableInput(jobs[i].input) ?? detachedOutput(jobs[i].output) ?? undefined;
+    const t0 = performance.now();
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    let uploadMs: number;
+    try {
+      uploadMs = recordGroup(this.recording, run);
+    } catch (error) {
+      GroupRun.discardScopes(device.popErrorScope(), device.popErrorScope());
+      throw error;
+    }
+    const oom = device.popErrorScope();
+    const validation = device.popErrorScope();
+    run.submitted = true;
+    this.stats.uploadMs += uploadMs;
+    this.stats.recordMs += performance.now() - t0 - uploadMs;
+    // Upload buffers are mapped again right away (the map resolves once their copies are done); one a
+    // skipped job never wrote is still mapped, and is only freed.
+    for (let i = 0; i < staged.length; i++) {
+      const upload = staged[i];
+      if (!upload) continue;
+      if (failed[i] === undefined) this.staging.remap(upload);
+      else this.staging.release(upload);
+    }
+    for (const upload of run.takenStaging) this.staging.remap(upload);
+    run.waitStart = performance.now();
+    run.wait(oom, validation, inputErrors(jobs));
+  }
 
+  /** The group's results are mapped: each job's copied into its arrays, its buffers freed, its call settled. */
+  private arrived(run: GroupRun): void {
+    const { jobs, failed, readback, positions } = run;
+    const n = jobs.length;
+    try {
       const t2 = performance.now();
+      this.stats.waitMs += t2 - run.waitStart;
       // One view of the whole mapping for the group (one getMappedRange, not one per output and job).
-      const window = mappedWindow(readback.buffer, 0, total);
+      const window = mappedWindow(readback.buffer, 0, run.total);
       for (let i = 0; i < n; i++) {
         failed[i] ??= detachedOutput(jobs[i].output) ?? undefined; // an `out` detached while the work ran
         if (failed[i] === undefined) downloadInto(jobs[i].output, readback.buffer, positions[i], window);
       }
       readback.buffer.unmap();
       this.stats.downloadMs += performance.now() - t2;
-      this.stats.groups++;
-      this.stats.jobs += n;
-      this.stats.mapRoundTrips++;
-      this.staging.release(readback);
-      readback = null;
-      for (const b of used) this.pool.release(b);
-      endInputs(jobs, false);
-      for (let i = 0; i < n; i++) jobs[i].settled(failed[i]); // told once, just before its call settles
     } catch (error) {
-      // Buffers of work that failed half-way may still be in use: destroy rather than pool them.
-      for (const b of used) this.pool.destroy(b);
-      endInputs(jobs, true);
-      if (readback) this.staging.drop(readback);
-      if (!submitted) for (const upload of [...staged, ...takenStaging]) if (upload) this.staging.drop(upload);
-      const reported = this.hooks.translate(error);
-      for (let i = 0; i < n; i++) jobs[i].settled(failed[i] ?? reported);
+      this.groupFailed(run, error);
+      return;
     }
+    this.stats.groups++;
+    this.stats.jobs += n;
+    this.stats.mapRoundTrips++;
+    this.staging.release(readback);
+    for (const b of run.used) this.pool.release(b);
+    endInputs(jobs, false);
+    for (let i = 0; i < n; i++) jobs[i].settled(failed[i]); // told once, just before its call settles
+  }
+
+  /** The group failed: buffers of work that failed half-way may still be in use, so they are destroyed rather than pooled. */
+  private groupFailed(run: GroupRun, error: unknown): void {
+    run.ended = true;
+    for (const b of run.used) this.pool.destroy(b);
+    endInputs(run.jobs, true);
+    const readback: StagingBuffer | null = run.readback;
+    if (readback) this.staging.drop(readback);
+    if (!run.submitted) for (const upload of [...run.staged, ...run.takenStaging]) if (upload) this.staging.drop(upload);
+    const reported = this.hooks.translate(error);
+    for (let i = 0; i < run.jobs.length; i++) run.jobs[i].settled(run.failed[i] ?? reported);
   }
 
   /** The upload buffers of the group's streamed pieces (there is one), taken a group at a time (two groups never hold part of the ring each). */
@@ -252,30 +302,6 @@ export class Transfer {
     } finally {
       done();
     }
-  }
-
-  /**
-   * Waits for the group's error scopes, then maps its readback buffer. The scopes first: in headless
-   * Chromium a map requested before the scopes had resolved made a small call more than twice as slow;
-   * Node, Deno and Firefox ran the same either way (bench/NOTES.md, host path).
-   */
-  private settle(jobs: readonly Job[], errors: Promise<Error | null>, readback: StagingBuffer, total: number): Promise<void> {
-    // Only inputs taken into new buffers have scopes of their own to wait for (take): most groups have none.
-    let pending: Promise<Error | null>[] | null = null;
-    for (const job of jobs) {
-      if (!isTaken(job.input) || job.input.errors === NO_ERRORS) continue;
-      pending ??= [errors];
-      pending.push(job.input.errors);
-    }
-    const checked = pending ? Promise.all(pending).then((found) => found.find((e) => e) ?? null) : errors;
-    // One whileAlive for the scopes and the map, not one each (with the scopes chained and dawnTask's one
-    // function: 15.0 → 13.0 KB allocated a sequential call; bench/NOTES.md, garbage per call).
-    return this.hooks.whileAlive(
-      checked.then((error) => {
-        if (error) throw error;
-        return this.maps.waitUnguarded(readback.buffer.mapAsync(MapMode.READ, 0, total));
-      }),
-    );
   }
 
   /**
@@ -389,6 +415,17 @@ class AwaitedJob implements QueuedJob {
     if (error === undefined) this.resolve();
     else this.reject(error);
   }
+}
+
+/** The scopes of the group's inputs taken into new buffers (take): most groups have none (null). */
+function inputErrors(jobs: readonly Job[]): Promise<Error | null>[] | null {
+  let pending: Promise<Error | null>[] | null = null;
+  for (const job of jobs) {
+    if (!isTaken(job.input) || job.input.errors === NO_ERRORS) continue;
+    pending ??= [];
+    pending.push(job.input.errors);
+  }
+  return pending;
 }
 
 /** The jobs' places in their arenas are free (their group has ended; `failed`: it failed). */

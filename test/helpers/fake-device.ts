@@ -117,6 +117,20 @@ export class FakeDevice {
     return new FakeEncoder();
   }
 
+  /** Error scopes: open ones counted (a group must pop what it pushed). */
+  scopes = 0;
+  /** What the next pops report, in order (then null: nothing caught): null, an error's message, or a pop that rejects. */
+  readonly nextPops: ({ message: string } | { rejects: Error } | null)[] = [];
+  pushErrorScope(): void {
+    this.scopes++;
+  }
+  popErrorScope(): Promise<{ message: string } | null> {
+    if (this.scopes === 0) return Promise.reject(new Error('popErrorScope with no scope open'));
+    this.scopes--;
+    const next = this.nextPops.shift();
+    return next && 'rejects' in next ? Promise.reject(next.rejects) : Promise.resolve(next ?? null);
+  }
+
   /** Resolves every map requested so far (the GPU finished); returns how many. */
   resolveMaps(): number {
     const pending = this.pendingMaps.splice(0);

@@ -1,0 +1,153 @@
+import { dawnTaskSettled, dawnTaskStarted } from './device.js';
+import { MapMode } from './flags.js';
+import type { Group } from './group.js';
+import type { QueuedJob } from './jobs.js';
+import { invalid, outOfMemory } from './scopes.js';
+import type { StagingBuffer } from './staging.js';
+
+/**
+ * One group of the scheduler (transfer.ts) from its submit to its end, waited for without an async frame
+ * or a promise chain of its own: its out-of-memory and validation scopes, then (rarely) the scopes of its
+ * inputs taken into new buffers, then its readback map. Each wait is one reaction on the device's own
+ * promise, calling a function made once per group; the group is also its recording's `Group`. Every
+ * sequential call is a group: as an async function with chained scopes and a guarded map it allocated
+ * about 2.5 KB a call (bench/NOTES.md, garbage per call).
+ *
+ * The scopes first, then the map: in headless Chromium a map requested before the scopes had resolved
+ * made a small call more than twice as slow; Node, Deno and Firefox ran the same either way
+ * (bench/NOTES.md, host path). The device's loss ends the wait at once (`lost`, called by the lifecycle),
+ * as whileAlive does for other waits: a map may never settle once the device has gone.
+ */
+export interface GroupOwner {
+  /** The group's results can be read from its mapped readback buffer. */
+  arrived(run: GroupRun): void;
+  /** A scope caught an error, a scope or the map failed, or the device was lost: the group fails with `error`. */
+  failed(run: GroupRun, error: unknown): void;
+  /** Maps being waited for (the queue is kept moving meanwhile where maps wait for a poll; map-wait.ts). */
+  mapStarted(): void;
+  mapSettled(): void;
+  /** Tells `lost` of the device's loss from now on, or no longer. */
+  watch(lost: (error: unknown) => void): void;
+  unwatch(lost: (error: unknown) => void): void;
+}
+
+/** Not yet popped. */
+const PENDING = Symbol('pending');
+
+export class GroupRun implements Group {
+  /** Why each job failed alone; undefined while it is to be computed. */
+  readonly failed: unknown[];
+  /** Taken inputs' own buffers (staged ones); those in arenas end with their arena. */
+  readonly used: GPUBuffer[] = [];
+  /** Staging buffers that taken inputs were written into: copied from by this group's commands. */
+  readonly takenStaging: StagingBuffer[] = [];
+  /** Upload buffers of streamed pieces, by job (none for most groups). */
+  staged: StagingBuffer[] = NO_STAGED;
+  readback: StagingBuffer = null!;
+  positions: number[][] = [];
+  total = 0;
+  /** Whether the commands were submitted (upload buffers were copied from, or will never be). */
+  submitted = false;
+  /** Whether the group has ended (arrived or failed); what settles later is ignored. */
+  ended = false;
+  /** performance.now() when the wait began (stats). */
+  waitStart = 0;
+
+  private oom: unknown = PENDING;
+  private validation: unknown = PENDING;
+  private inputErrors: Promise<Error | null>[] | null = null;
+
+  constructor(
+    private readonly owner: GroupOwner,
+    readonly jobs: readonly QueuedJob[],
+  ) {
+    this.failed = new Array(jobs.length).fill(undefined);
+  }
+
+  /**
+   * Waits for the group's scope pops (out of memory first, the innermost scope), then `inputErrors`
+   * (the scopes of inputs taken into new buffers, when there are any), then maps its readback buffer.
+   */
+  wait(oom: Promise<GPUError | null>, validation: Promise<GPUError | null>, inputErrors: Promise<Error | null>[] | null): void {
+    this.inputErrors = inputErrors;
+    this.owner.watch(this.lost);
+    dawnTaskStarted();
+    dawnTaskStarted();
+    oom.then(this.oomPopped, this.oomRejected);
+    validation.then(this.validationPopped, this.validationRejected);
+  }
+
+  /** Pops the scopes of a recording that threw, only so that they settle handled and counted. */
+  static discardScopes(oom: Promise<GPUError | null>, validation: Promise<GPUError | null>): void {
+    dawnTaskStarted();
+    dawnTaskStarted();
+    oom.then(dawnTaskSettled, dawnTaskSettled);
+    validation.then(dawnTaskSettled, dawnTaskSettled);
+  }
+
+  // The reactions: functions made once per group, not a closure per wait.
+  private readonly oomPopped = (error: GPUError | null) => this.popped(error && outOfMemory(error), true);
+  private readonly oomRejected = (error: unknown) => this.popped(popFailure(error), true);
+  private readonly validationPopped = (error: GPUError | null) => this.popped(error && invalid(error), false);
+  private readonly validationRejected = (error: unknown) => this.popped(popFailure(error), false);
+
+  /** One scope came back (`error`: what it reports, null if nothing); once both have, out of memory wins. */
+  private popped(error: unknown, oom: boolean): void {
+    dawnTaskSettled();
+    if (oom) this.oom = error;
+    else this.validation = error;
+    if (this.ended || this.oom === PENDING || this.validation === PENDING) return;
+    const found = this.oom ?? this.validation;
+    if (found) this.fail(found);
+    else if (this.inputErrors) Promise.all(this.inputErrors).then(this.inputsChecked, this.lost);
+    else this.map();
+  }
+
+  private readonly inputsChecked = (found: (Error | null)[]) => {
+    if (this.ended) return;
+    const error = found.find((e) => e);
+    if (error) this.fail(error);
+    else this.map();
+  };
+
+  private map(): void {
+    this.owner.mapStarted();
+    dawnTaskStarted();
+    this.readback.buffer.mapAsync(MapMode.READ, 0, this.total).then(this.mapped, this.mapFailed);
+  }
+
+  private readonly mapped = () => {
+    dawnTaskSettled();
+    this.owner.mapSettled();
+    if (this.ended) return;
+    this.end();
+    this.owner.arrived(this);
+  };
+
+  private readonly mapFailed = (error: unknown) => {
+    dawnTaskSettled();
+    this.owner.mapSettled();
+    this.fail(error ?? new Error('map failed'));
+  };
+
+  /** The device was lost, or a wait failed: the group fails once, now. */
+  private readonly lost = (error: unknown) => this.fail(error);
+
+  private fail(error: unknown): void {
+    if (this.ended) return;
+    this.end();
+    this.owner.failed(this, error);
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.owner.unwatch(this.lost);
+  }
+}
+
+const NO_STAGED: StagingBuffer[] = [];
+
+/** A pop that rejected (device lost or destroyed), as an error to report. */
+function popFailure(error: unknown): unknown {
+  return error ?? new Error('popErrorScope failed');
+}
