@@ -15,17 +15,23 @@ function setup(chunkBytes = 64 * 2 ** 20) {
   const device = new FakeDevice();
   const pool = new BufferPool(device.asDevice());
   let closed = false;
+  let lost: unknown = null;
   // Waits told of the device's loss (Lifecycle.watch): `lose` tells them.
   const watching = new Set<(error: unknown) => void>();
   const transfer = new Transfer(
     device.asDevice(),
     pool,
     {
-      whileAlive: (p) => p,
+      // As Lifecycle.whileAlive: a wait fails as soon as the device is lost.
+      whileAlive: (p) =>
+        new Promise((resolve, reject) => {
+          watching.add(reject);
+          p.then(resolve, reject).finally(() => watching.delete(reject));
+        }),
       watch: (lost) => watching.add(lost),
-      unwatch: (lost) => watching.delete(lost),
       checkUsable: () => {
         if (closed) throw new GradientError('destroyed', 'closed');
+        if (lost) throw lost;
       },
       translate: (e) => e,
       scoped: (body) => ({ value: body(), errors: Promise.resolve(null) }),
@@ -36,10 +42,14 @@ function setup(chunkBytes = 64 * 2 ** 20) {
     closed = true;
     transfer.destroy();
   };
+  // As a context's Lifecycle: what died with the device is forgotten (the transfer destroyed without
+  // touching it), then every wait is told.
   const lose = (error: unknown) => {
-    for (const lost of watching) lost(error);
+    lost = error;
+    transfer.destroy(true);
+    for (const tell of watching) tell(error);
   };
-  return { device, pool, transfer, close, lose, watching };
+  return { device, pool, transfer, close, lose };
 }
 
 const ceil16 = (n: number) => Math.ceil(n / 16) * 16;
@@ -301,26 +311,49 @@ describe('the transfer layer on a fake device', () => {
     }
   });
 
-  it('a device lost while a group waits for its map fails its jobs at once, with what the loss reports; the map settling later changes nothing', async () => {
-    const { device, pool, transfer, lose, watching } = setup();
-    const ends: number[] = [];
-    const made = [0, 1].map((id) => job(ramp(64, id)));
-    const outcome = Promise.allSettled(made.map((m, id) => transfer.run({ ...m.job, ended: () => ends.push(id) })));
-    // Let the group submit and request its map, without resolving it.
-    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-    expect(device.pendingMaps.length).toBe(1);
-    expect(watching.size).toBe(1); // the group watches the device while it waits
-    lose(new GradientError('device-lost', 'gone'));
-    const settled = await outcome;
-    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
-    expect(settled.map((s) => (s as PromiseRejectedResult).reason.code)).toEqual(['device-lost', 'device-lost']);
-    expect(ends).toEqual([0, 1]);
-    expect(watching.size).toBe(0);
-    // The map settles after the loss (here: rejected, its buffer destroyed): nothing more happens.
-    device.resolveMaps();
-    await drive(device);
-    expect(ends).toEqual([0, 1]);
-    expect(pool.stats().liveBuffers).toBe(pool.stats().pooledBuffers);
+  it('property: groups submitted and ending in any order, then a device loss: every job settles once; those whose maps came back hold their results, the others reject with what the loss reports at once, and maps settling later change nothing', async () => {
+    // Steps: queue `submit` jobs in one turn (one job a group: chunkBytes is one job's results), or let
+    // the map of pending group `resolve` (modulo those pending) come back. Then the device is lost.
+    const step = fc.oneof(fc.record({ submit: fc.integer({ min: 1, max: 4 }) }), fc.record({ resolve: fc.nat() }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+        const { device, pool, transfer, lose } = setup(64 * 4);
+        const jobs: { data: Float32Array; targets: Float32Array[]; ends: number; outcome: string }[] = [];
+        const turns = async () => {
+          for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+        };
+        for (const s of steps) {
+          if ('submit' in s) {
+            for (let k = 0; k < s.submit; k++) {
+              const data = ramp(64, jobs.length);
+              const made = job(data);
+              const entry = { data, targets: made.targets, ends: 0, outcome: 'pending' };
+              jobs.push(entry);
+              transfer.run({ ...made.job, ended: () => entry.ends++ }).then(
+                () => (entry.outcome = 'fulfilled'),
+                (e) => (entry.outcome = e.code),
+              );
+            }
+          } else if (device.pendingMaps.length > 0) {
+            device.pendingMaps.splice(s.resolve % device.pendingMaps.length, 1)[0]();
+          }
+          await turns();
+        }
+        const before = jobs.map((j) => j.outcome);
+        lose(new GradientError('device-lost', 'gone'));
+        await turns();
+        for (const [i, j] of jobs.entries()) {
+          expect(j.ends).toBe(1);
+          if (before[i] === 'fulfilled') expectResults(j.targets, j.data);
+          else expect([i, j.outcome]).toEqual([i, 'device-lost']);
+        }
+        device.resolveMaps();
+        await drive(device, 3);
+        expect(jobs.map((j) => j.ends)).toEqual(jobs.map(() => 1));
+        expect(pool.stats().liveBuffers).toBe(pool.stats().pooledBuffers);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('a staged piece whose input is detached fails alone, and its upload buffer stays mapped for the next', async () => {

@@ -167,7 +167,6 @@ export class GradientContext {
       {
         whileAlive: (p) => life.whileAlive(p),
         watch: (lost) => life.watch(lost),
-        unwatch: (lost) => life.unwatch(lost),
         checkUsable: () => life.checkUsable(),
         translate: (e) => life.translate(e),
         scoped: (body) => scoped(device, body),

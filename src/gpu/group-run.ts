@@ -15,8 +15,9 @@ import type { StagingBuffer } from './staging.js';
  *
  * The scopes first, then the map: in headless Chromium a map requested before the scopes had resolved
  * made a small call more than twice as slow; Node, Deno and Firefox ran the same either way
- * (bench/NOTES.md, host path). The device's loss ends the wait at once (`lost`, called by the lifecycle),
- * as whileAlive does for other waits: a map may never settle once the device has gone.
+ * (bench/NOTES.md, host path). The device's loss ends the wait at once (`lose`, called by the owner, which
+ * keeps the waiting groups in a list), as whileAlive does for other waits: a map may never settle once the
+ * device has gone.
  */
 export interface GroupOwner {
   /** The group's results can be read from its mapped readback buffer. */
@@ -26,9 +27,9 @@ export interface GroupOwner {
   /** Maps being waited for (the queue is kept moving meanwhile where maps wait for a poll; map-wait.ts). */
   mapStarted(): void;
   mapSettled(): void;
-  /** Tells `lost` of the device's loss from now on, or no longer. */
-  watch(lost: (error: unknown) => void): void;
-  unwatch(lost: (error: unknown) => void): void;
+  /** The group waits from now on (the owner fails it, `lose`, if the device is lost meanwhile), or no longer. */
+  waiting(run: GroupRun): void;
+  done(run: GroupRun): void;
 }
 
 /** Not yet popped. */
@@ -52,6 +53,8 @@ export class GroupRun implements Group {
   ended = false;
   /** performance.now() when the wait began (stats). */
   waitStart = 0;
+  /** Its place in the owner's list of waiting groups (-1: not waiting). */
+  slot = -1;
 
   private oom: unknown = PENDING;
   private validation: unknown = PENDING;
@@ -70,7 +73,7 @@ export class GroupRun implements Group {
    */
   wait(oom: Promise<GPUError | null>, validation: Promise<GPUError | null>, inputErrors: Promise<Error | null>[] | null): void {
     this.inputErrors = inputErrors;
-    this.owner.watch(this.lost);
+    this.owner.waiting(this);
     dawnTaskStarted();
     dawnTaskStarted();
     oom.then(this.oomPopped, this.oomRejected);
@@ -99,7 +102,7 @@ export class GroupRun implements Group {
     if (this.ended || this.oom === PENDING || this.validation === PENDING) return;
     const found = this.oom ?? this.validation;
     if (found) this.fail(found);
-    else if (this.inputErrors) Promise.all(this.inputErrors).then(this.inputsChecked, this.lost);
+    else if (this.inputErrors) Promise.all(this.inputErrors).then(this.inputsChecked, (error) => this.fail(error));
     else this.map();
   }
 
@@ -130,9 +133,12 @@ export class GroupRun implements Group {
     this.fail(error ?? new Error('map failed'));
   };
 
-  /** The device was lost, or a wait failed: the group fails once, now. */
-  private readonly lost = (error: unknown) => this.fail(error);
+  /** The device was lost while the group waited: it fails now (its map may never settle). */
+  lose(error: unknown): void {
+    this.fail(error);
+  }
 
+  /** The group fails once, now. */
   private fail(error: unknown): void {
     if (this.ended) return;
     this.end();
@@ -141,7 +147,7 @@ export class GroupRun implements Group {
 
   private end(): void {
     this.ended = true;
-    this.owner.unwatch(this.lost);
+    this.owner.done(this);
   }
 }
 

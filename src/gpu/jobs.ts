@@ -105,9 +105,8 @@ export interface TransferStats {
 export interface TransferHooks {
   /** Awaits a device promise, failing as soon as the device is lost. */
   whileAlive<T>(promise: Promise<T>): Promise<T>;
-  /** Calls `lost` as soon as the device is lost, until `unwatch(lost)` (Lifecycle.watch). */
+  /** Calls `lost` as soon as the device is lost (Lifecycle.watch). */
   watch(lost: (error: unknown) => void): void;
-  unwatch(lost: (error: unknown) => void): void;
   /** Throws if the context can no longer be used (destroyed or lost). */
   checkUsable(): void;
   /** Turns a caught error into the one to report (device loss wins). */

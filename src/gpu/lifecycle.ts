@@ -46,13 +46,9 @@ export class Lifecycle {
     if (this.lostMessage) throw this.lostError();
   }
 
-  /** Calls `lost` with device-lost as soon as the device goes away, until `unwatch(lost)`. */
+  /** Calls `lost` with device-lost as soon as the device goes away (for as long as the context lives). */
   watch(lost: (error: unknown) => void): void {
     this.waiting.add(lost);
-  }
-
-  unwatch(lost: (error: unknown) => void): void {
-    this.waiting.delete(lost);
   }
 
   /** Awaits `promise`, failing with device-lost as soon as the device goes away. */
