@@ -238,7 +238,7 @@ describe('the transfer layer on a fake device', () => {
   });
 
   it('an `out` detached while its job runs fails that job alone', async () => {
-    const { device, transfer } = setup();
+    const { device, transfer, close } = setup();
     const made = [0, 1, 2].map((j) => ({ data: ramp(128, j), ...job(ramp(128, j)) }));
     const outcome = Promise.allSettled(made.map((m) => transfer.run(m.job)));
     structuredClone(made[1].targets[0].buffer, { transfer: [made[1].targets[0].buffer] });
@@ -249,6 +249,11 @@ describe('the transfer layer on a fake device', () => {
     expectResults(made[0].targets, made[0].data);
     expectResults(made[2].targets, made[2].data);
     expect(device.submits).toBe(1);
+    // The next group of three runs on that group's run (GroupRun.retire) and fails as a whole before it
+    // records: each job gets the group's error, none the detached `out` of the group before.
+    close();
+    const next = await Promise.allSettled([0, 1, 2].map((j) => transfer.run(job(ramp(128, j)).job)));
+    expect(next.map((s) => (s as PromiseRejectedResult).reason?.code)).toEqual(['destroyed', 'destroyed', 'destroyed']);
   });
 
   it("each job's group end is told once, before its call settles: in success, failing alone, and failing with its group", async () => {
@@ -291,8 +296,11 @@ describe('the transfer layer on a fake device', () => {
       { pops: [null, { rejects: new Error('second pop failed') }], error: /^second pop failed/ },
       { pops: [{ message: 'no room' }, { rejects: new Error('second pop failed') }], error: /^GPU out of memory: no room/ },
     ];
+    // One transfer for every case, so that each group after the first runs on the run of one that
+    // arrived (GroupRun.retire): nothing of the previous group's may carry over.
+    const { device, pool, transfer } = setup();
     for (const { pops, error } of cases) {
-      const { device, transfer } = setup();
+      const mapsBefore = device.maps;
       const made = job(ramp(64, 1));
       device.nextPops.push(...pops);
       const outcome = transfer.run(made.job).then(
@@ -305,9 +313,23 @@ describe('the transfer layer on a fake device', () => {
         expect(got).toBeNull();
         expectResults(made.targets, ramp(64, 1));
       } else expect(got?.message).toMatch(error);
-      expect(device.maps).toBe(error === null ? 1 : 0); // the readback is mapped only once both scopes came back clean
+      expect(device.maps - mapsBefore).toBe(error === null ? 1 : 0); // the readback is mapped only once both scopes came back clean
       expect(device.scopes).toBe(0);
-      expect(device.stagingAlive().readbacks).toBe(error === null ? 1 : 0); // a failed group's readback buffer is destroyed
+      expect(pool.stats().liveBuffers).toBe(pool.stats().pooledBuffers); // each buffer released once, or destroyed
+    }
+    // Every case in turn again, on runs reused after each success.
+    for (const { pops, error } of [...cases, ...cases]) {
+      device.nextPops.push(...pops);
+      const made = job(ramp(64, 2));
+      const got = await Promise.all([
+        transfer.run(made.job).then(
+          () => null,
+          (e: Error) => e,
+        ),
+        drive(device),
+      ]).then(([e]) => e);
+      if (error === null) expectResults(made.targets, ramp(64, 2));
+      else expect(got?.message).toMatch(error);
     }
   });
 

@@ -36,8 +36,9 @@ export interface GroupOwner {
 const PENDING = Symbol('pending');
 
 export class GroupRun implements Group {
+  jobs: readonly QueuedJob[] = NO_JOBS;
   /** Why each job failed alone; undefined while it is to be computed. */
-  readonly failed: unknown[];
+  failed: unknown[] = [];
   /** Taken inputs' own buffers (staged ones); those in arenas end with their arena. */
   readonly used: GPUBuffer[] = [];
   /** Staging buffers that taken inputs were written into: copied from by this group's commands. */
@@ -45,7 +46,7 @@ export class GroupRun implements Group {
   /** Upload buffers of streamed pieces, by job (none for most groups). */
   staged: StagingBuffer[] = NO_STAGED;
   readback: StagingBuffer = null!;
-  positions: number[][] = [];
+  positions: number[][] = NO_POSITIONS;
   total = 0;
   /** Whether the commands were submitted (upload buffers were copied from, or will never be). */
   submitted = false;
@@ -60,11 +61,37 @@ export class GroupRun implements Group {
   private validation: unknown = PENDING;
   private inputErrors: Promise<Error | null>[] | null = null;
 
-  constructor(
-    private readonly owner: GroupOwner,
-    readonly jobs: readonly QueuedJob[],
-  ) {
-    this.failed = new Array(jobs.length).fill(undefined);
+  constructor(private readonly owner: GroupOwner) {}
+
+  /** Starts a group of `jobs`, on a new run or on one that `retire` made ready again. */
+  begin(jobs: readonly QueuedJob[]): this {
+    this.jobs = jobs;
+    if (this.failed.length === jobs.length) this.failed.fill(undefined);
+    else this.failed = new Array(jobs.length).fill(undefined);
+    return this;
+  }
+
+  /**
+   * Forgets the group that arrived, so that the run can serve the next (the scheduler keeps a few: a
+   * sequential call then makes no run, and none of its functions). Only after `arrived`: every device
+   * promise it waited on has settled, so nothing can call it for the old group. A failed run is not
+   * reused: a pop or its map may still settle.
+   */
+  retire(): void {
+    this.jobs = NO_JOBS;
+    this.used.length = 0;
+    this.takenStaging.length = 0;
+    this.staged = NO_STAGED;
+    this.readback = null!;
+    this.positions = NO_POSITIONS;
+    this.total = 0;
+    this.submitted = false;
+    this.ended = false;
+    this.waitStart = 0;
+    this.slot = -1;
+    this.oom = PENDING;
+    this.validation = PENDING;
+    this.inputErrors = null;
   }
 
   /**
@@ -152,6 +179,8 @@ export class GroupRun implements Group {
 }
 
 const NO_STAGED: StagingBuffer[] = [];
+const NO_JOBS: readonly QueuedJob[] = [];
+const NO_POSITIONS: number[][] = [];
 
 /** A pop that rejected (device lost or destroyed), as an error to report. */
 function popFailure(error: unknown): unknown {

@@ -58,8 +58,9 @@ export function hostCall(rt: HostRuntime, request: HostRequest, produce?: Produc
     // Where results go: the caller's `out` (or the data of its `out` views); fresh arrays made when a
     // one-piece call's results arrive (downloadInto), where they are small; or fresh arrays made now.
     const fresh = !request.out && pieces.length === 1 && N * outputBytes(outputType) <= FRESH_ON_ARRIVAL_BYTES ? Result : null;
-    const targets: ResultTarget[] = [];
-    if (!fresh) for (let k = 0; k < outputs; k++) targets.push(request.out ? (request.out[k].flat ?? request.out[k].view!) : new Result(N));
+    // Made at its length (an array grown from empty reserves 17 places); fresh results are holes until they arrive.
+    const targets: ResultTarget[] = new Array(outputs);
+    if (!fresh) for (let k = 0; k < outputs; k++) targets[k] = request.out ? (request.out[k].flat ?? request.out[k].view!) : new Result(N);
     const call = new PieceRun(rt, plan, shape, arrays, fromHost, targets, fresh, produce);
     // One piece (most calls) runs without inFlight's workers and their promises.
     return pieces.length === 1 ? call.single(pieces[0]) : call.streamed();

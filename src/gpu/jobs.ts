@@ -144,8 +144,11 @@ export function follows(a: AnyJobInput, b: AnyJobInput): boolean {
 
 /** Why a job's results cannot be written (an `out` array detached by its caller), or null. */
 export function detachedOutput(output: JobOutput): GradientError | null {
-  const k = output.targets.findIndex((t) => isDetached(targetMemory(t)));
-  if (k < 0) return null;
+  // A loop, not findIndex with a closure (twice a job); fresh results not made yet are holes.
+  const { targets } = output;
+  let k = 0;
+  while (k < targets.length && !(targets[k] && isDetached(targetMemory(targets[k])))) k++;
+  if (k === targets.length) return null;
   return new GradientError(
     'invalid-option',
     `out[${k}]: its ArrayBuffer was detached (transferred) before the results were written into it; keep \`out\` arrays until the call settles`,
@@ -180,7 +183,9 @@ export interface ReadbackCopy {
 export function readbackCopies(output: JobOutput, positions: readonly number[]): ReadbackCopy[] {
   const { places, count, elementBytes: eb } = output;
   const tail = words(count * eb);
-  const copies: ReadbackCopy[] = [];
+  // At most one copy an output: made at that length and cut to the copies made (no array grown by push).
+  const copies: ReadbackCopy[] = new Array(places.length);
+  let made = 0;
   let first = 0;
   for (let k = 1; k <= places.length; k++) {
     const joins =
@@ -190,14 +195,15 @@ export function readbackCopies(output: JobOutput, positions: readonly number[]):
       positions[k] > positions[k - 1];
     if (joins) continue;
     const last = k - 1;
-    copies.push({
+    copies[made++] = {
       buffer: places[first].buffer,
       from: places[first].offset * eb,
       to: positions[first],
       bytes: positions[last] - positions[first] + tail,
-    });
+    };
     first = k;
   }
+  copies.length = made;
   return copies;
 }
 

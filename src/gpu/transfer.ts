@@ -50,6 +50,12 @@ import {
 
 const NO_ERRORS: Promise<Error | null> = Promise.resolve(null);
 
+/**
+ * Group runs kept for reuse: one serves every sequential call; a run made afresh costs about 0.6 KB (its
+ * functions, fields and arrays; bench/NOTES.md, garbage per call).
+ */
+const SPARE_RUNS = 4;
+
 export type { JobBatch, ResultArray, TransferStats } from './jobs.js';
 export type { GpuJobInput, JobInput } from './upload.js';
 
@@ -101,6 +107,8 @@ export class Transfer {
   };
   /** Groups submitted and not yet ended: failed at once if the device is lost. */
   private readonly waiting: GroupRun[] = [];
+  /** Runs of groups that arrived, made ready for the next (GroupRun.retire); at most SPARE_RUNS. */
+  private readonly spareRuns: GroupRun[] = [];
 
   /** `maxBindingBytes`: the largest storage binding and buffer; `bindAlignment`: minStorageBufferOffsetAlignment. */
   constructor(
@@ -163,7 +171,12 @@ export class Transfer {
     this.flushScheduled = false;
     const queued = this.queue;
     this.queue = [];
-    // Groups of at most chunkBytes of results (a larger job alone) and at most RING_SIZE staged uploads.
+    // Groups of at most chunkBytes of results (a larger job alone) and at most RING_SIZE staged uploads;
+    // a turn's jobs that fit in one (every sequential call) are that group as they were queued.
+    if (queued.length === 1) {
+      this.runGroup(queued);
+      return;
+    }
     let group: typeof queued = [],
       bytes = 0,
       staged = 0;
@@ -193,7 +206,7 @@ export class Transfer {
    */
   private runGroup(jobs: readonly QueuedJob[]): void {
     // Loops, not map/flatMap/forEach with closures: every sequential call is a group (bench/NOTES.md, garbage per call).
-    const run = new GroupRun(this.groups, jobs);
+    const run = (this.spareRuns.pop() ?? new GroupRun(this.groups)).begin(jobs);
     let streamed = false;
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i];
@@ -292,6 +305,8 @@ export class Transfer {
     for (const b of run.used) this.pool.release(b);
     endInputs(jobs, false);
     for (let i = 0; i < n; i++) jobs[i].settled(failed[i]); // told once, just before its call settles
+    run.retire();
+    if (this.spareRuns.length < SPARE_RUNS) this.spareRuns.push(run);
   }
 
   /** The group failed: buffers of work that failed half-way may still be in use, so they are destroyed rather than pooled. */
