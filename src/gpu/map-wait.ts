@@ -30,13 +30,8 @@ export class MapWaiter {
    * with 'map failed'.
    */
   wait(map: Promise<void>): Promise<void> {
-    return this.whileAlive(this.waitUnguarded(map));
-  }
-
-  /** `wait` for a caller that awaits the result through whileAlive itself (once for several device promises). */
-  waitUnguarded(map: Promise<void>): Promise<void> {
     this.started();
-    return dawnTask(map).then(this.mapped, this.failed);
+    return this.whileAlive(dawnTask(map).then(this.mapped, this.failed));
   }
 
   /** A map is being waited for by a caller that reacts to it itself (group-run.ts): tell `settled` once it has. */
