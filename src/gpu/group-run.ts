@@ -10,8 +10,9 @@ import type { StagingBuffer } from './staging.js';
  * or a promise chain of its own: its out-of-memory and validation scopes, then (rarely) the scopes of its
  * inputs taken into new buffers, then its readback map. Each wait is one reaction on the device's own
  * promise, calling a function made once per group; the group is also its recording's `Group`. Every
- * sequential call is a group: as an async function with chained scopes and a guarded map it allocated
- * about 2.5 KB a call (bench/NOTES.md, garbage per call).
+ * sequential call is a group: its async function, chained scopes and guarded map were about 2.8 KB of a
+ * sequential call's 7.1 KB on a null device (sampled by function); waiting this way took the call to 5.5
+ * KB, and reusing runs (`retire`) to 3.75 (bench/NOTES.md, fifth session).
  *
  * The scopes first, then the map: in headless Chromium a map requested before the scopes had resolved
  * made a small call more than twice as slow; Node, Deno and Firefox ran the same either way
