@@ -120,7 +120,7 @@ describe('benchmark smoke test', () => {
   }, 120_000);
 
   it('runs bench/alloc.mjs: bytes per call for sequential calls and a burst; no buffer made per call, no bind group per sequential call', () => {
-    const out = execFileSync(process.execPath, ['bench/alloc.mjs', '--calls', '200', '--burst', '100'], {
+    const out = execFileSync(process.execPath, ['bench/alloc.mjs', '--calls', '200', '--burst', '100', '--warm', '100'], {
       encoding: 'utf8',
       env: vulkanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
