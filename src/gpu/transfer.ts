@@ -380,27 +380,34 @@ export class Transfer {
    * tripled a small call's upload phase (bench/NOTES.md, 2026-12-03).
    */
   private takeIntoArena(input: JobInput, bytes: number): TakenInput {
-    const write = (slot: ArenaSlot): ArenaSlot => {
-      const { arena, offset } = slot;
-      try {
-        writeInput(
-          input,
-          (byteOffset, view) => this.device.queue.writeBuffer(arena.buffer, offset + byteOffset, view),
-          this.recording.scratch,
-        );
-      } catch (error) {
-        arena.end(true); // its place is given up; the arena is destroyed, not pooled
-        throw error;
-      }
-      return slot;
-    };
     const pooled = this.arenas.pooledSlot(bytes);
     let slot: ArenaSlot;
     let errors = NO_ERRORS;
-    if (pooled) slot = write(pooled);
-    else ({ value: slot, errors } = this.hooks.scoped(() => write(this.arenas.slot(bytes))));
+    if (pooled) slot = this.writeSlot(input, pooled);
+    else ({ value: slot, errors } = this.hooks.scoped(() => this.writeSlot(input, this.arenas.slot(bytes))));
     return { taken: true, bytes, buffer: slot.arena.buffer, offset: slot.offset, arena: slot.arena, staging: null, errors };
   }
+
+  /** Writes `input` at its place in an arena; a failed write gives the place up (the arena is then destroyed, not pooled). */
+  private writeSlot(input: JobInput, slot: ArenaSlot): ArenaSlot {
+    this.writing = slot;
+    try {
+      writeInput(input, this.writeIntoSlot, this.recording.scratch);
+    } catch (error) {
+      slot.arena.end(true);
+      throw error;
+    } finally {
+      this.writing = null;
+    }
+    return slot;
+  }
+
+  /** The slot `writeSlot` is writing into, and its write: one function made once, not a closure a call. */
+  private writing: ArenaSlot | null = null;
+  private readonly writeIntoSlot = (byteOffset: number, view: ArrayBufferView) => {
+    const { arena, offset } = this.writing!;
+    this.device.queue.writeBuffer(arena.buffer, offset + byteOffset, view);
+  };
 
   /** Frees a taken input whose call failed before its job ran. */
   discard(input: TakenInput): void {

@@ -204,7 +204,9 @@ export function writeInput(
   const View = VIEW_OF[kind];
   const count = end - start;
   const padded = Math.ceil(count / 4) * 4; // whole 32-bit words, whatever the element width
-  arrays.forEach((given, c) => {
+  // A loop, not forEach with a closure: every host call writes its input here (bench/NOTES.md, garbage per call).
+  for (let c = 0; c < arrays.length; c++) {
+    const given = arrays[c];
     const at = c * stride * bytesPerElement;
     if (isGathered(given)) {
       // Straight into the mapped staging buffer where there is one (`direct`), else through scratch.
@@ -213,16 +215,16 @@ export function writeInput(
       given.read(start, end, target);
       target.fill(0, count);
       if (!mapped) write(at, target);
-      return;
+      continue;
     }
     const window = windowOf(given, kind, start, end);
     if (window instanceof View && count === padded && !isShared(window)) {
       write(at, window);
-      return;
+      continue;
     }
     const target = new View(scratch(padded * bytesPerElement), 0, padded);
     target.set(window);
     target.fill(0, count);
     write(at, target);
-  });
+  }
 }
