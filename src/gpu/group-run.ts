@@ -80,8 +80,9 @@ export class GroupRun implements Group {
    */
   retire(): void {
     this.jobs = NO_JOBS;
-    this.used.length = 0;
-    this.takenStaging.length = 0;
+    // Emptied by pop, which keeps the arrays' room: `length = 0` let V8 drop it, to be grown again next group.
+    while (this.used.length > 0) this.used.pop();
+    while (this.takenStaging.length > 0) this.takenStaging.pop();
     this.staged = NO_STAGED;
     this.readback = null!;
     this.positions = NO_POSITIONS;
