@@ -172,29 +172,25 @@ export class Transfer {
     this.flushScheduled = false;
     const queued = this.queue;
     this.queue = [];
-    // Groups of at most chunkBytes of results (a larger job alone) and at most RING_SIZE staged uploads;
-    // a turn's jobs that fit in one (every sequential call) are that group as they were queued.
-    if (queued.length === 1) {
-      this.runGroup(queued);
-      return;
-    }
-    let group: typeof queued = [],
+    // Groups of at most chunkBytes of results (a larger job alone) and at most RING_SIZE staged uploads:
+    // runs [first, i) of the queue, which is itself the group when one holds every job (every sequential
+    // call, and a burst whose results fit in chunkBytes), so no array is copied.
+    let first = 0,
       bytes = 0,
       staged = 0;
-    for (const entry of queued) {
-      const size = resultBytes(entry),
-        stages = this.viaStaging(entry) ? 1 : 0; // taken inputs hold their upload buffer already
-      if (group.length > 0 && (bytes + size > this.options.chunkBytes || staged + stages > RING_SIZE)) {
-        this.runGroup(group);
-        group = [];
+    for (let i = 0; i < queued.length; i++) {
+      const size = resultBytes(queued[i]),
+        stages = this.viaStaging(queued[i]) ? 1 : 0; // taken inputs hold their upload buffer already
+      if (i > first && (bytes + size > this.options.chunkBytes || staged + stages > RING_SIZE)) {
+        this.runGroup(queued.slice(first, i));
+        first = i;
         bytes = 0;
         staged = 0;
       }
-      group.push(entry);
       bytes += size;
       staged += stages;
     }
-    if (group.length > 0) this.runGroup(group);
+    if (queued.length > first) this.runGroup(first === 0 ? queued : queued.slice(first));
   }
 
   /**
