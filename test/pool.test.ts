@@ -23,6 +23,27 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('buffer pool', () => {
+  it('property: a size class is the least multiple of an eighth of the power of two below it (at least 256)', () => {
+    // The definition, in exact integers (BigInt): the step is 2^(bit length - 4).
+    const reference = (size: number) => {
+      const s = BigInt(Math.max(size, 256));
+      const step = 1n << BigInt(s.toString(2).length - 4);
+      return Number(((s + step - 1n) / step) * step);
+    };
+    const size = fc.oneof(
+      fc.nat({ max: 4096 }),
+      fc.integer({ min: 0, max: 2 ** 32 + 2 ** 29 }),
+      fc.integer({ min: 0, max: 40 }).chain((bits) => fc.integer({ min: 0, max: 2 ** bits + 2 ** Math.max(bits - 3, 0) })),
+      fc.constantFrom(255, 256, 257, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3),
+    );
+    fc.assert(
+      fc.property(size, (n) => {
+        expect(sizeClass(n)).toBe(reference(n));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('property: reuses the newest idle buffer of a class, trims the longest idle first, and its counts match the device', () => {
     fc.assert(
       fc.property(

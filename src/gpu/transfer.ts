@@ -261,8 +261,6 @@ export class Transfer {
     const oom = device.popErrorScope();
     const validation = device.popErrorScope();
     run.submitted = true;
-    this.stats.uploadMs += uploadMs;
-    this.stats.recordMs += performance.now() - t0 - uploadMs;
     // Upload buffers are mapped again right away (the map resolves once their copies are done); one a
     // skipped job never wrote is still mapped, and is only freed.
     for (let i = 0; i < staged.length; i++) {
@@ -272,7 +270,11 @@ export class Transfer {
       else this.staging.release(upload);
     }
     for (const upload of run.takenStaging) this.staging.remap(upload);
-    run.waitStart = performance.now();
+    // One clock read ends the recording and starts the wait.
+    const t1 = performance.now();
+    this.stats.uploadMs += uploadMs;
+    this.stats.recordMs += t1 - t0 - uploadMs;
+    run.waitStart = t1;
     run.wait(oom, validation, inputErrors(jobs));
   }
 
