@@ -7,6 +7,11 @@ export default defineConfig(({ mode }) => ({
   root: mode === 'demo' ? 'demo' : undefined,
   base: mode === 'demo' ? './' : undefined,
   server: { host: '127.0.0.1', port: 5173, strictPort: false },
+  // The pages the dev server serves outside the demo (the browser tests'). Left to itself, vite's dependency
+  // scan also reads test/consumers/vite, a project bundled against the packed library, whose import of
+  // 'webgpu-gradient' does not resolve here: in a clone without vite's cache the scan failed, pre-bundling
+  // was skipped, and dependencies were optimised one by one as pages first imported them.
+  optimizeDeps: mode === 'demo' ? undefined : { entries: ['test/browser/*.html'] },
   build:
     mode === 'demo'
       ? { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' }
