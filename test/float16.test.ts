@@ -39,7 +39,7 @@ async function runHalves(
   components: number[][],
   outputType: 'float32' | 'float16',
   separate = false,
-): Promise<{ got: number[][]; ref: ArrayLike<number>[]; maxF: number }> {
+): Promise<{ got: number[][]; ref: ArrayLike<number>[]; maxF: number; strayBytes: number }> {
   const device = ctx.device;
   const n = shape.reduce((p, x) => p * x, 1);
   const halves = components.map((c) => toHalves(c));
@@ -53,8 +53,10 @@ async function runHalves(
   const layout = kernel.outputLayout;
   const axisBytes = Math.ceil((n * eb) / 16) * 16;
   const outputs = separate
-    ? shape.map(() => device.createBuffer({ size: axisBytes, usage: STORAGE | COPY_SRC }))
-    : [device.createBuffer({ size: layout.totalBytes, usage: STORAGE | COPY_SRC })];
+    ? shape.map(() => device.createBuffer({ size: axisBytes, usage: STORAGE | COPY_SRC | COPY_DST }))
+    : [device.createBuffer({ size: layout.totalBytes, usage: STORAGE | COPY_SRC | COPY_DST })];
+  // Every output byte starts as a sentinel, so that bytes written outside the results can be counted.
+  for (const b of outputs) device.queue.writeBuffer(b, 0, new Uint8Array(b.size).fill(SENTINEL));
   const total = outputs.reduce((s, b) => s + b.size, 0);
   const read = device.createBuffer({ size: total, usage: MAP_READ | COPY_DST });
   const encoder = device.createCommandEncoder();
@@ -82,10 +84,15 @@ async function runHalves(
   const got = ref.map((_, k) =>
     eb === 2 ? Array.from(new Uint16Array(bytes, offsetOf(k), n), halfValue) : Array.from(new Float32Array(bytes, offsetOf(k), n)),
   );
+  const outside = new Uint8Array(bytes.slice(0));
+  for (let k = 0; k < ref.length; k++) outside.fill(SENTINEL, offsetOf(k), offsetOf(k) + n * eb);
+  const strayBytes = outside.reduce((count, b) => count + (b === SENTINEL ? 0 : 1), 0);
   kernel.destroy();
   for (const b of [input, read, ...outputs]) b.destroy();
-  return { got, ref, maxF: Math.max(...values.map(maxAbs)) }; // maxAbs passes over NaN gaps
+  return { got, ref, maxF: Math.max(...values.map(maxAbs)), strayBytes }; // maxAbs passes over NaN gaps
 }
+
+const SENTINEL = 0xab;
 
 function expectWithin(got: number[][], ref: ArrayLike<number>[], maxF: number, h: number, half: boolean, what: string, k = 8) {
   expect(got.length, what).toBe(ref.length);
@@ -172,6 +179,24 @@ describe('float16 input and results on the GPU (prepared kernels)', () => {
       }
       const { got, ref, maxF } = await runHalves(suite.ctx, shape, {}, 'gradient', [f], 'float16', true);
       expectWithin(got, ref, maxF, 1, true, `separate outputs ${shape}`);
+    }
+  });
+
+  gpuIt('no byte outside the results is written, for odd numbers of groups of four', async () => {
+    // 3, 5, 21 and 12 groups of four (vec4 layout), into stacked and separate buffers with padding after each result.
+    for (const shape of [[12], [5, 4], [7, 12], [3, 4, 4]]) {
+      const n = shape.reduce((p, x) => p * x, 1);
+      const f = wave(n, 0.37, 1);
+      for (const outputType of ['float16', 'float32'] as const) {
+        for (const separate of [false, true]) {
+          const { got, ref, maxF, strayBytes } = await runHalves(suite.ctx, shape, { edgeOrder: 2 }, 'gradient', [f], outputType, separate);
+          expectWithin(got, ref, maxF, 1, outputType === 'float16', `${shape} ${outputType} separate ${separate}`);
+          expect(strayBytes, `${shape} ${outputType} separate ${separate}`).toBe(0);
+        }
+        const { got, ref, maxF, strayBytes } = await runHalves(suite.ctx, shape, {}, 'magnitude', [f], outputType);
+        expectWithin(got, ref, maxF, 1, outputType === 'float16', `magnitude ${shape} ${outputType}`, 16);
+        expect(strayBytes, `magnitude ${shape} ${outputType}`).toBe(0);
+      }
     }
   });
 
