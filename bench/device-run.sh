@@ -5,8 +5,9 @@
 # kernel, copy floors and the peers' kernels.
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
-# STEPS picks steps (default: e2e peers-e2e latency host frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
-# limits the kernel's shapes and KERNEL_COMPARE names a build to time beside it. Node runs with transparent huge
+# STEPS picks steps (default: e2e peers-e2e latency dawn host frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
+# limits the kernel's shapes and KERNEL_COMPARE names a build to time beside it; HALF_COMPARE names builds
+# (comma-separated) whose float16 variants the half step times beside this one's. Node runs with transparent huge
 # pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
 set -u
 source .gpu/setup.sh
@@ -21,7 +22,7 @@ fi
 # To try this script on a machine without a GPU: VK_ICD_OVERRIDE=/usr/lib/chromium/vk_swiftshader_icd.json
 [ -n "${VK_ICD_OVERRIDE:-}" ] && export VK_DRIVER_FILES=$VK_ICD_OVERRIDE
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-steps=" ${STEPS:-e2e peers-e2e latency host frame half kernel views derivatives mapped peers} "
+steps=" ${STEPS:-e2e peers-e2e latency dawn host frame half kernel views derivatives mapped peers} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}
 compare=()
@@ -38,6 +39,11 @@ if want latency; then
   timeout "${LATENCY_SECONDS:-40}" node bench/latency.mjs --engines node --json "$out/latency.json" > "$out/latency.txt" 2>&1
   echo "bench/latency.mjs exit $?" >> "$out/latency.txt"
 fi
+if want dawn; then
+  # Each Dawn method a small sequential call makes, timed, beside the call and the library's own host CPU.
+  timeout "${DAWN_SECONDS:-30}" node bench/dawn-calls.mjs > "$out/dawn.txt" 2>&1
+  echo "bench/dawn-calls.mjs exit $?" >> "$out/dawn.txt"
+fi
 if want host; then
   # The library's own host CPU per small call (a null device), beside the previous build's when carried.
   dist=()
@@ -53,7 +59,9 @@ if want frame; then
   echo "bench/frame.mjs exit $?" >> "$out/frame.txt"
 fi
 if want half; then
-  timeout "${HALF_SECONDS:-60}" node bench/half.mjs --sizes 2d:8192x8192,2d:4096x4096,3d:512x512x512 --json "$out/half.json" > "$out/half.txt" 2>&1
+  half=()
+  [ -n "${HALF_COMPARE:-}" ] && half=(--compare "$HALF_COMPARE")
+  timeout "${HALF_SECONDS:-60}" node bench/half.mjs --sizes 2d:8192x8192,2d:4096x4096,3d:512x512x512 "${half[@]}" --json "$out/half.json" > "$out/half.txt" 2>&1
   echo "bench/half.mjs exit $?" >> "$out/half.txt"
 fi
 if want kernel; then

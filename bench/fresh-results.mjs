@@ -79,13 +79,15 @@ const results = runAlternating(
 console.log(
   `fresh-result float32 gradients of n² on a null device, Node ${process.version}: µs per call, medians of ${PROCESSES} processes × ${ROUNDS} rounds, builds alternating`,
 );
+// Columns wide enough for the longest label and a space (a --dist label ran into its neighbour at 22).
+const W = Math.max(22, ...subjects.map(([label]) => label.length + 8));
 console.log(
-  `${'n² (burst)'.padEnd(14)}${subjects.map(([label]) => `${`${label} seq`.padStart(22)}${`${label} burst`.padStart(24)}`).join('')}${subjects.length > 1 ? '   seq ratio  burst ratio' : ''}`,
+  `${'n² (burst)'.padEnd(14)}${subjects.map(([label]) => `${`${label} seq`.padStart(W)}${`${label} burst`.padStart(W)}`).join('')}${subjects.length > 1 ? '   seq ratio  burst ratio' : ''}`,
 );
 for (const [n, burst] of CASES) {
   const m = subjects.map((_, k) => ({ seq: median(results[k].map((r) => r[n].seq)), conc: median(results[k].map((r) => r[n].conc)) }));
   const ratios = m.length > 1 ? `${(m[0].seq / m[1].seq).toFixed(2).padStart(12)}${(m[0].conc / m[1].conc).toFixed(2).padStart(13)}` : '';
   console.log(
-    `${`${n}² (${burst})`.padEnd(14)}${m.map((x) => `${x.seq.toFixed(1).padStart(22)}${x.conc.toFixed(1).padStart(24)}`).join('')}${ratios}`,
+    `${`${n}² (${burst})`.padEnd(14)}${m.map((x) => `${x.seq.toFixed(1).padStart(W)}${x.conc.toFixed(1).padStart(W)}`).join('')}${ratios}`,
   );
 }

@@ -119,6 +119,21 @@ describe('benchmark smoke test', () => {
     for (const n of [32, 64, 128, 256, 512]) expect(out).toMatch(new RegExp(`^${n}² \\(\\d+\\) +\\d+\\.\\d +\\d+\\.\\d$`, 'm'));
   }, 120_000);
 
+  it('runs bench/dawn-calls.mjs: every Dawn method of a small call timed, beside the call and the library on a null device', () => {
+    const out = execFileSync(process.execPath, ['bench/dawn-calls.mjs', '--calls', '40', '--warm', '20', '--null-calls', '100'], {
+      encoding: 'utf8',
+      env: vulkanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
+    expect(out).toMatch(/^call, untimed: \d+\.\d \(again after the timed run: \d+\.\d\); with every Dawn method timed: \d+\.\d$/m);
+    expect(out).toMatch(/^the library's own host CPU \(null device\): \d+\.\d$/m);
+    // One submit, one map and two scopes a sequential call (Transfer.submit, GroupRun.wait).
+    for (const [method, count] of [['queue.submit', '1.00'], ['buffer.mapAsync', '1.00'], ['device.pushErrorScope', '2.00'], ['device.popErrorScope', '2.00']])
+      expect(out).toMatch(new RegExp(`^ +\\d+\\.\\d +${count.replace('.', '\\.')}× +${method.replace('.', '\\.')}$`, 'm'));
+    expect(out).toMatch(/^ +\d+\.\d +Dawn methods in all$/m);
+  }, 120_000);
+
   it('runs bench/alloc.mjs: bytes per call for sequential calls and a burst; no buffer made per call, no bind group per sequential call', () => {
     const out = execFileSync(process.execPath, ['bench/alloc.mjs', '--calls', '200', '--burst', '100', '--warm', '100'], {
       encoding: 'utf8',
