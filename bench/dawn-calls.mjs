@@ -98,7 +98,9 @@ console.log(
   `${`${info.vendor} ${info.architecture} ${info.device} ${info.description}`.replace(/\s+/g, ' ').trim()}, Node ${process.version}: ` +
     `sequential ${shape.join('×')} float32 calls with out, ${CALLS} timed after ${WARM}; µs per call`,
 );
-console.log(`call, untimed: ${plainUs.toFixed(1)} (again after the timed run: ${againUs.toFixed(1)}); with every Dawn method timed: ${timedUs.toFixed(1)}`);
+console.log(
+  `call, untimed: ${plainUs.toFixed(1)} (again after the timed run: ${againUs.toFixed(1)}); with every Dawn method timed: ${timedUs.toFixed(1)}`,
+);
 console.log(`the library's own host CPU (null device): ${libraryUs.toFixed(1)}`);
 let total = 0;
 const rows = [...times].filter(([, e]) => e.count > 0).sort((a, b) => b[1].ms - a[1].ms);

@@ -129,7 +129,12 @@ describe('benchmark smoke test', () => {
     expect(out).toMatch(/^call, untimed: \d+\.\d \(again after the timed run: \d+\.\d\); with every Dawn method timed: \d+\.\d$/m);
     expect(out).toMatch(/^the library's own host CPU \(null device\): \d+\.\d$/m);
     // One submit, one map and two scopes a sequential call (Transfer.submit, GroupRun.wait).
-    for (const [method, count] of [['queue.submit', '1.00'], ['buffer.mapAsync', '1.00'], ['device.pushErrorScope', '2.00'], ['device.popErrorScope', '2.00']])
+    for (const [method, count] of [
+      ['queue.submit', '1.00'],
+      ['buffer.mapAsync', '1.00'],
+      ['device.pushErrorScope', '2.00'],
+      ['device.popErrorScope', '2.00'],
+    ])
       expect(out).toMatch(new RegExp(`^ +\\d+\\.\\d +${count.replace('.', '\\.')}× +${method.replace('.', '\\.')}$`, 'm'));
     expect(out).toMatch(/^ +\d+\.\d +Dawn methods in all$/m);
   }, 120_000);
