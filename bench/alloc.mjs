@@ -15,14 +15,10 @@
 import { Session } from 'node:inspector/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { args, value } from './args.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { nullDevice } from './null-device.mjs';
 
-const args = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const CALLS = Number(value('--calls', 1000));
 const BURST = Number(value('--burst', 1000));
 const WARM = Number(value('--warm', 300));

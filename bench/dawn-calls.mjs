@@ -11,14 +11,10 @@
 // Clock reads around each method add about 0.1 µs to it (two performance.now() calls).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { value } from './args.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { nullDevice } from './null-device.mjs';
 
-const args = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const CALLS = Number(value('--calls', 2000));
 const WARM = Number(value('--warm', 500));
 const NULL_CALLS = Number(value('--null-calls', 5000));

@@ -7,11 +7,10 @@
 //   node bench/derivatives.mjs [--size 1024] [--trials 5] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { cpuGradientAdjoint, cpuHessian, createGradient, describeAdapter } from '../dist/index.js';
+import { value } from './args.mjs';
 import { gpuTiming } from './gpu-timing.js';
 import { nodeDevice } from './node-device.mjs';
 
-const args = process.argv.slice(2);
-const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const N = Number(value('--size', 1024));
 const TRIALS = Number(value('--trials', 5));
 const { adapter, device } = await nodeDevice();

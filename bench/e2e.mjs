@@ -16,18 +16,13 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cpuGradient, createGradient, describeAdapter } from '../dist/index.js';
+import { flag, value } from './args.mjs';
 
 const STORAGE = 0x80,
   COPY_SRC = 0x04,
   COPY_DST = 0x08,
   MAP_READ = 0x01,
   MAP_WRITE = 0x02;
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(name);
-const value = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 
 const g = await createGradient();
 const device = g.device;

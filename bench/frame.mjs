@@ -3,10 +3,9 @@
 // Node through Dawn (a texture frame): `npm run build` first.
 //   node bench/frame.mjs [--engines chromium,firefox,node] [--size 640x480] [--json FILE]
 import { existsSync, writeFileSync } from 'node:fs';
+import { value } from './args.mjs';
 import { runInBrowser } from './browser-page.mjs';
 
-const args = process.argv.slice(2);
-const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const engines = value('--engines', 'chromium,firefox,node').split(',');
 const [width, height] = value('--size', '640x480').split('x').map(Number);
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';

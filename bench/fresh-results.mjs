@@ -8,15 +8,11 @@
 // --dist DIR measures another build (DIR/index.js) the same way; ratios are this build ÷ that one.
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { args, value } from './args.mjs';
 import { printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { nullDevice } from './null-device.mjs';
 
-const args = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const ROUNDS = Number(value('--rounds', 9));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // [n, calls in a burst]: about 32 MiB of results a burst; sequential rows of about 8 MiB of results a round.

@@ -16,6 +16,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create } from 'webgpu';
 import { cpuGradient, createGradient } from '../dist/index.js';
+import { flag, value } from './args.mjs';
 import { gpuTiming } from './gpu-timing.js';
 import { kernelRecorder } from './record-kernel.js';
 
@@ -24,13 +25,6 @@ const STORAGE = 0x80,
   COPY_DST = 0x08,
   MAP_READ = 0x01,
   MAP_WRITE = 0x02;
-
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(name);
-const value = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 
 const gpu = create(['disable-dawn-features=timestamp_quantization']);
 // Dawn crashes (segfault, or a futex/mutex abort) if this object is collected while its device lives, and V8

@@ -7,13 +7,10 @@
 //   node bench/grid-calls.mjs [--sizes 256,1024] [--repeat 5] [--dist DIR]
 //
 // --dist DIR measures another build of the library (DIR/index.js, relative to the repository).
+
+import { value } from './args.mjs';
 import { nodeDevice } from './node-device.mjs';
 
-const args = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const sizes = value('--sizes', '256,1024').split(',').map(Number);
 const repeat = Number(value('--repeat', 5));
 const lib = await import(new URL(`../${value('--dist', 'dist')}/index.js`, import.meta.url).href);

@@ -12,17 +12,13 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create } from 'webgpu';
 import { createGradient } from '../dist/index.js';
+import { value } from './args.mjs';
 import { gpuTiming } from './gpu-timing.js';
 
 const STORAGE = 0x80,
   COPY_SRC = 0x04,
   COPY_DST = 0x08,
   MAP_READ = 0x01;
-const args = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 
 const gpu = create(['disable-dawn-features=timestamp_quantization']);
 // Dawn crashes (segfault, or a futex/mutex abort) if this object is collected while its device lives, and V8

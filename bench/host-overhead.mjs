@@ -10,15 +10,11 @@
 // --dist DIR measures another build (DIR/index.js) the same way, its processes alternating with this build's.
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { args, value } from './args.mjs';
 import { printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { nullDevice } from './null-device.mjs';
 
-const args = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const ROUNDS = Number(value('--rounds', 5));
 const CALLS = Number(value('--calls', 5000));
 const BATCH = Number(value('--batch', 1000));

@@ -9,13 +9,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { value } from './args.mjs';
 import { runInBrowser } from './browser-page.mjs';
 
-const args = process.argv.slice(2);
-const value = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const engines = value('--engines', 'node,bun,deno,chromium,firefox').split(',');
 const batch = Number(value('--batch', 1000));
 const dist = value('--dist', 'dist');

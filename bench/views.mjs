@@ -6,10 +6,9 @@
 //   node bench/views.mjs [--size 4096] [--trials 5] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { cpuGradient, createGradient, describeAdapter } from '../dist/index.js';
+import { value } from './args.mjs';
 import { nodeDevice } from './node-device.mjs';
 
-const args = process.argv.slice(2);
-const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const N = Number(value('--size', 4096));
 const TRIALS = Number(value('--trials', 5));
 const { adapter, device } = await nodeDevice();
