@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vulkanEnv } from './helpers/gpu';
 
+/** A bench script run with Node and the test's Vulkan driver; its standard output. */
+function runBench(args: string[], timeout: number): string {
+  return execFileSync(process.execPath, args, { encoding: 'utf8', env: vulkanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout });
+}
+
 // Smoke test of `npm run bench` on tiny sizes: it runs from dist/ with Dawn, checks its own results and
 // writes the figures. (Speed is measured on a real GPU, not here.)
 describe('benchmark smoke test', () => {
@@ -12,10 +17,9 @@ describe('benchmark smoke test', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wgg-bench-'));
     try {
       const json = join(dir, 'bench.json');
-      const out = execFileSync(
-        process.execPath,
+      const out = runBench(
         ['bench/gpu.mjs', '--sizes', '1d:4096,2d:64x68,3d:8x8x12', '--repeat', '2', '--json', json, '--compare', 'dist'],
-        { encoding: 'utf8', env: vulkanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 },
+        300_000,
       );
       expect(out).toMatch(/^adapter: /m);
       expect(out).toMatch(/^64x68\s+2\s/m);
@@ -49,10 +53,9 @@ describe('benchmark smoke test', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wgg-e2e-'));
     try {
       const json = join(dir, 'e2e.json');
-      const out = execFileSync(
-        process.execPath,
+      const out = runBench(
         ['bench/e2e.mjs', '--sizes', '2d:64x68,3d:16x8x12', '--trials', '2', '--chunks', '0.01', '--json', json, '--compare', 'dist'],
-        { encoding: 'utf8', env: vulkanEnv(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 },
+        300_000,
       );
       expect(out).toMatch(/^64x68\s/m);
       const report = JSON.parse(readFileSync(json, 'utf8'));
@@ -74,23 +77,13 @@ describe('benchmark smoke test', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wgg-views-'));
     try {
       const json = join(dir, 'views.json');
-      const out = execFileSync(process.execPath, ['bench/views.mjs', '--size', '96', '--trials', '2', '--json', json], {
-        encoding: 'utf8',
-        env: vulkanEnv(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 300_000,
-      });
+      const out = runBench(['bench/views.mjs', '--size', '96', '--trials', '2', '--json', json], 300_000);
       expect(out).toMatch(/^Float32Array: host phases/m);
       const report = JSON.parse(readFileSync(json, 'utf8'));
       expect(report.rows.map((r: { gatheredOnGpu: boolean }) => r.gatheredOnGpu)).toEqual([true, false]);
       for (const row of report.rows)
         for (const key of ['contiguousHostMs', 'viewHostMs', 'contiguousMs', 'viewMs']) expect(row[key], key).toBeGreaterThan(0);
-      const mapped = execFileSync(process.execPath, ['bench/mapped-copy.mjs', '--mib', '4'], {
-        encoding: 'utf8',
-        env: vulkanEnv(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 120_000,
-      });
+      const mapped = runBench(['bench/mapped-copy.mjs', '--mib', '4'], 120_000);
       expect(mapped).toMatch(/from the mapping in 4 MiB runs: [\d.]+ ms/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -98,34 +91,19 @@ describe('benchmark smoke test', () => {
   }, 300_000);
 
   it('runs bench/host-overhead.mjs on a null device: both rows timed, device calls counted', () => {
-    const out = execFileSync(process.execPath, ['bench/host-overhead.mjs', '--rounds', '1', '--calls', '50', '--batch', '20'], {
-      encoding: 'utf8',
-      env: vulkanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
+    const out = runBench(['bench/host-overhead.mjs', '--rounds', '1', '--calls', '50', '--batch', '20'], 120_000);
     for (const row of ['bare round trip', 'this build']) expect(out).toMatch(new RegExp(`^${row} +(\\d+\\.\\d+ +){3}\\d+\\.\\d+$`, 'm'));
     // A repeated sequential call creates no buffer and no bind group (kept work, transfer.ts's pools).
     expect(out).toMatch(/^this build +0\.00 \/ [\d.]+ \/ [\d.]+ \/ [\d.]+ \/ 0\.00 /m);
   }, 120_000);
 
   it('runs bench/fresh-results.mjs on a null device: a timed row per size, sequential and in a burst', () => {
-    const out = execFileSync(process.execPath, ['bench/fresh-results.mjs', '--processes', '1', '--rounds', '1'], {
-      encoding: 'utf8',
-      env: vulkanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
+    const out = runBench(['bench/fresh-results.mjs', '--processes', '1', '--rounds', '1'], 120_000);
     for (const n of [32, 64, 128, 256, 512]) expect(out).toMatch(new RegExp(`^${n}² \\(\\d+\\) +\\d+\\.\\d +\\d+\\.\\d$`, 'm'));
   }, 120_000);
 
   it('runs bench/dawn-calls.mjs: every Dawn method of a small call timed, beside the call and the library on a null device', () => {
-    const out = execFileSync(process.execPath, ['bench/dawn-calls.mjs', '--calls', '40', '--warm', '20', '--null-calls', '100'], {
-      encoding: 'utf8',
-      env: vulkanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
+    const out = runBench(['bench/dawn-calls.mjs', '--calls', '40', '--warm', '20', '--null-calls', '100'], 120_000);
     expect(out).toMatch(/^call, untimed: \d+\.\d \(again after the timed run: \d+\.\d\); with every Dawn method timed: \d+\.\d$/m);
     expect(out).toMatch(/^the library's own host CPU \(null device\): \d+\.\d$/m);
     // One submit, one map and two scopes a sequential call (Transfer.submit, GroupRun.wait).
@@ -140,12 +118,7 @@ describe('benchmark smoke test', () => {
   }, 120_000);
 
   it('runs bench/alloc.mjs: bytes per call for sequential calls and a burst; no buffer made per call, no bind group per sequential call', () => {
-    const out = execFileSync(process.execPath, ['bench/alloc.mjs', '--calls', '200', '--burst', '100', '--warm', '100'], {
-      encoding: 'utf8',
-      env: vulkanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
+    const out = runBench(['bench/alloc.mjs', '--calls', '200', '--burst', '100', '--warm', '100'], 120_000);
     for (const mode of ['out', 'fresh', 'burst']) {
       const row = out.match(new RegExp(`^this build +${mode} +(\\d+) +(\\d+) +([\\d.]+) +([\\d.]+) `, 'm'));
       expect(row, `${mode} row in\n${out}`).not.toBeNull();
