@@ -6,8 +6,8 @@
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
 # STEPS picks steps (default: e2e peers-e2e latency dawn host frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
-# limits the kernel's shapes and KERNEL_COMPARE names a build to time beside it; HALF_COMPARE names builds
-# (comma-separated) whose float16 variants the half step times beside this one's. Node runs with transparent huge
+# limits the kernel's shapes, KERNEL_COMPARE names builds (comma-separated) whose kernel the kernel step
+# times beside this one's, and HALF_COMPARE builds whose float16 variants the half step times. Node runs with transparent huge
 # pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
 set -u
 source .gpu/setup.sh

@@ -2,7 +2,7 @@
 // so it runs on a GPU machine without a Node toolchain (see README, "Performance").
 //
 //   node bench/gpu.mjs [--sizes full|small|1d:16777216,2d:4096x4096,3d:256x256x256] [--json FILE]
-//                      [--repeat R] [--huge] [--no-cpu] [--compare DIR]
+//                      [--repeat R] [--huge] [--no-cpu] [--compare DIR[,DIR…]]
 //
 // For each shape and edge order: kernel time (wall time of R back-to-back encodes in one submit, and the
 // median GPU time of one pass from its own timestamp queries), effective bandwidth 4·n·(1+axes)/t, the copy floor (copyBufferToBuffer
@@ -10,7 +10,7 @@
 // gpuGradient time (upload + kernel + readback) and cpuGradient's time. A sampled check against a
 // float64 reference guards every figure. `--compare DIR` also times the one-pass kernel of another build
 // of the library (DIR/index.js, e.g. an older commit's dist) on the same device in the same run, so two
-// kernels are compared on one warm GPU.
+// kernels are compared on one warm GPU; several builds, comma-separated, are each timed the same way.
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -56,8 +56,7 @@ device.addEventListener?.('uncapturederror', (e) => {
 const g = await createGradient({ device });
 // Other kernels timed side by side with this build's default one.
 const others = [];
-const compareDir = value('--compare');
-if (compareDir) {
+for (const compareDir of (value('--compare') ?? '').split(',').filter(Boolean)) {
   const lib = await import(pathToFileURL(resolve(compareDir, 'index.js')).href);
   others.push({ label: `--compare ${compareDir}`, g: await lib.createGradient({ device }) });
 }
