@@ -117,6 +117,19 @@ describe('benchmark smoke test', () => {
     expect(out).toMatch(/^ +\d+\.\d +Dawn methods in all$/m);
   }, 120_000);
 
+  it("runs bench/host-profile.mjs: a CPU profile of calls on a null device, with the collector's share", () => {
+    for (const mode of ['seq', 'burst']) {
+      const out = runBench(
+        ['bench/host-profile.mjs', '--mode', mode, '--rounds', '2', '--calls', '50', '--warm', '2', '--top', '3'],
+        120_000,
+      );
+      expect(out).toMatch(
+        /^total \d+\.\d\d µs a call \(the profiler's own dispatch \d+\.\d\d\); garbage collector \d+\.\d\d µs = [\d.]+ % of the total/m,
+      );
+      expect(out.trim().split('\n').slice(2)).toHaveLength(3);
+    }
+  }, 120_000);
+
   it('runs bench/alloc.mjs: bytes per call for sequential calls and a burst; no buffer made per call, no bind group per sequential call', () => {
     const out = runBench(['bench/alloc.mjs', '--calls', '200', '--burst', '100', '--warm', '100'], 120_000);
     for (const mode of ['out', 'fresh', 'burst']) {
