@@ -17,7 +17,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { args, value } from './args.mjs';
 import { nodeDevice } from './node-device.mjs';
-import { nullDevice } from './null-device.mjs';
+import { limitsOf, nullDevice } from './null-device.mjs';
 
 const CALLS = Number(value('--calls', 1000));
 const BURST = Number(value('--burst', 1000));
@@ -110,9 +110,7 @@ const { adapter, device: real } = await nodeDevice();
 // --null: a null device with the real one's limits (bench/null-device.mjs): only the JavaScript's own
 // allocations, without Dawn's binding and Node's timers around it (copies and mapped ranges are not counted there).
 const NULL = args.includes('--null');
-const limits = {};
-for (const key in real.limits) limits[key] = real.limits[key];
-const device = NULL ? nullDevice(limits) : real;
+const device = NULL ? nullDevice(limitsOf(real)) : real;
 const adapterName = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'adapter';
 const counts = counted(device);
 console.log(

@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { args, value } from './args.mjs';
 import { printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
-import { nullDevice } from './null-device.mjs';
+import { limitsOf, nullDevice } from './null-device.mjs';
 
 const ROUNDS = Number(value('--rounds', 9));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -26,8 +26,7 @@ const CASES = [
 
 if (value('--child')) {
   const { device: real } = await nodeDevice();
-  const limits = {};
-  for (const key in real.limits) limits[key] = real.limits[key];
+  const limits = limitsOf(real);
   real.destroy();
   const lib = await import(pathToFileURL(resolve(value('--child'), 'index.js')).href);
   const ctx = await lib.createGradient({ device: nullDevice(limits) });

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { args, value } from './args.mjs';
 import { printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
-import { nullDevice } from './null-device.mjs';
+import { limitsOf, nullDevice } from './null-device.mjs';
 
 const ROUNDS = Number(value('--rounds', 5));
 const CALLS = Number(value('--calls', 5000));
@@ -23,8 +23,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // A real device's limits (Dawn; SwiftShader without a GPU), so the library plans as it would there.
 const { adapter, device: real } = await nodeDevice();
-const limits = {};
-for (const key in real.limits) limits[key] = real.limits[key];
+const limits = limitsOf(real);
 real.destroy();
 
 /** A null device whose buffer creations, error scopes, writes and copies are counted. */

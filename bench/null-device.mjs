@@ -49,6 +49,13 @@ const layout = {};
 const pipeline = { getBindGroupLayout: () => layout };
 const module = { getCompilationInfo: () => Promise.resolve({ messages: [] }) };
 
+/** A real device's limits as a plain object (GPUSupportedLimits' fields are getters on its prototype), for nullDevice. */
+export function limitsOf(device) {
+  const limits = {};
+  for (const key in device.limits) limits[key] = device.limits[key];
+  return limits;
+}
+
 /** A null GPUDevice with `limits` (a real device's, or any object with the fields the library reads). */
 export function nullDevice(limits) {
   return {
