@@ -1,4 +1,5 @@
-// One element per invocation: any shape (the layout when the last dimension is not a multiple of 4).
+// Any shape (the layout when the last dimension is not a multiple of 4): each invocation takes a run of
+// RUN consecutive elements (run_end: the dispatch's last run may be shorter), one element at a time.
 // Results go out through store1(element, value), defined with the output binding by out_f32_scalar.wgsl
 // or out_f16_scalar.wgsl.
 
@@ -42,9 +43,8 @@ fn combine1(k: u32, e: u32, acc: f32, r: f32) -> f32 {
   store1(P.axes[k].out_off + e - P.out_base, r);
   return acc;
 }
-// Slot k's derivative at the invocation's point, combined into acc (see combine1).
-fn slot1(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: f32, acc: f32) -> f32 {
-  let i = coordinate(k, q);
+// Slot k's derivative at element e (coordinate i along the slot's axis), combined into acc (see combine1).
+fn slot1(k: u32, i: u32, e: u32, el: u32, c: f32, acc: f32) -> f32 {
   if (OP == OP_LAPLACIAN) { return combine1(k, e, acc, second1(k, i, el, c)); }
   if (OP == OP_DIVERGENCE) { let at = component_at(k, el); return combine1(k, e, acc, derivative1(k, i, e, at, load1(at))); }
   return combine1(k, e, acc, derivative1(k, i, e, el, c));
@@ -52,26 +52,65 @@ fn slot1(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: f32, acc: f32) -> f3
 // The slots are unrolled by hand over the constant NAXES (MAX_AXES = 8 lines): SwiftShader runs a loop
 // over them about 2.5 times slower, and a GPU compiler gets straight-line code either way.
 
+// The coordinates of every slot at element e (coordinate(): one division per slot) into ci.
+fn coordinates(e: u32, ci: ptr<function, array<u32, MAX_AXES>>) {
+  var q = e;
+  if (NAXES > 0u) { (*ci)[0] = coordinate(0u, &q); }
+  if (NAXES > 1u) { (*ci)[1] = coordinate(1u, &q); }
+  if (NAXES > 2u) { (*ci)[2] = coordinate(2u, &q); }
+  if (NAXES > 3u) { (*ci)[3] = coordinate(3u, &q); }
+  if (NAXES > 4u) { (*ci)[4] = coordinate(4u, &q); }
+  if (NAXES > 5u) { (*ci)[5] = coordinate(5u, &q); }
+  if (NAXES > 6u) { (*ci)[6] = coordinate(6u, &q); }
+  if (NAXES > 7u) { (*ci)[7] = coordinate(7u, &q); }
+}
+
+// Every slot at element e, whose coordinates are ci.
+fn element1(e: u32, ci: ptr<function, array<u32, MAX_AXES>>) {
+  let el = e - P.in_base;
+  let c = load1(el);
+  var acc = 0.0;
+  if (NAXES > 0u) { acc = slot1(0u, (*ci)[0], e, el, c, acc); }
+  if (NAXES > 1u) { acc = slot1(1u, (*ci)[1], e, el, c, acc); }
+  if (NAXES > 2u) { acc = slot1(2u, (*ci)[2], e, el, c, acc); }
+  if (NAXES > 3u) { acc = slot1(3u, (*ci)[3], e, el, c, acc); }
+  if (NAXES > 4u) { acc = slot1(4u, (*ci)[4], e, el, c, acc); }
+  if (NAXES > 5u) { acc = slot1(5u, (*ci)[5], e, el, c, acc); }
+  if (NAXES > 6u) { acc = slot1(6u, (*ci)[6], e, el, c, acc); }
+  if (NAXES > 7u) { acc = slot1(7u, (*ci)[7], e, el, c, acc); }
+  if (OP != OP_GRADIENT) {
+    store1(P.axes[0].out_off + e - P.out_base, select(acc, sqrt(acc), OP == OP_MAGNITUDE));
+  }
+}
+
+// The run's first element pays a division per slot; the next count on from its coordinates (slots are
+// sorted by stride, so only slot 0's coordinate moves until it wraps, and a wrap, at most once a run on
+// lines of 4 or more, divides again). The elements of a run are one invocation's: no two invocations
+// store to one element. With RUN 1 (the general variants) the loop is constant-false and compiled out.
 @compute @workgroup_size(WG)
 fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
-  let t = item_index(wid, nwg, lid);
-  if (t >= P.count) { return; }
-  let e = P.begin + t;
-  let el = e - P.in_base;
-  let c = load1(el);
-  var q = e;
-  var acc = 0.0;
-  if (NAXES > 0u) { acc = slot1(0u, &q, e, el, c, acc); }
-  if (NAXES > 1u) { acc = slot1(1u, &q, e, el, c, acc); }
-  if (NAXES > 2u) { acc = slot1(2u, &q, e, el, c, acc); }
-  if (NAXES > 3u) { acc = slot1(3u, &q, e, el, c, acc); }
-  if (NAXES > 4u) { acc = slot1(4u, &q, e, el, c, acc); }
-  if (NAXES > 5u) { acc = slot1(5u, &q, e, el, c, acc); }
-  if (NAXES > 6u) { acc = slot1(6u, &q, e, el, c, acc); }
-  if (NAXES > 7u) { acc = slot1(7u, &q, e, el, c, acc); }
-  if (OP != OP_GRADIENT) {
-    store1(P.axes[0].out_off + e - P.out_base, select(acc, sqrt(acc), OP == OP_MAGNITUDE));
+  let first = item_index(wid, nwg, lid) * RUN;
+  if (first >= P.count) { return; }
+  var e = P.begin + first;
+  var ci: array<u32, MAX_AXES>;
+  coordinates(e, &ci);
+  element1(e, &ci);
+  if (RUN > 1u) {
+    let end = run_end(first);
+    let s = P.axes[0].stride;
+    var r = select(e % s, 0u, s == 1u); // e's place within slot 0's stride
+    for (e += 1u; e < end; e += 1u) {
+      r += 1u;
+      if (r == s) {
+        r = 0u;
+        ci[0] += 1u;
+        if (ci[0] == P.axes[0].n) {
+          coordinates(e, &ci);
+        }
+      }
+      element1(e, &ci);
+    }
   }
 }
 
@@ -81,12 +120,8 @@ fn deriv1(k: u32, e: u32, el: u32) -> f32 {
   return derivative1(k, coordinate_of(k, e), e, el, load1(el));
 }
 
-@compute @workgroup_size(WG)
-fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_index) lid: u32) {
-  let t = item_index(wid, nwg, lid);
-  if (t >= P.count) { return; }
-  let e = P.begin + t;
+// Curl at element e.
+fn curl1(e: u32) {
   let el = e - P.in_base;
   let cs = P.comp_stride;
   var r = vec3<f32>(0.0);
@@ -103,3 +138,14 @@ fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   }
 }
 
+@compute @workgroup_size(WG)
+fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let first = item_index(wid, nwg, lid) * RUN;
+  if (first >= P.count) { return; }
+  curl1(P.begin + first);
+  if (RUN > 1u) {
+    let end = run_end(first);
+    for (var e = P.begin + first + 1u; e < end; e += 1u) { curl1(e); }
+  }
+}

@@ -1,5 +1,5 @@
-// Curvilinear grids and the sphere (GRID_CURVILINEAR, GRID_SPHERE; src/grid.ts has the contracts), one
-// element per invocation, every output of the operation in one pass. Part of the scalar layout's module:
+// Curvilinear grids and the sphere (GRID_CURVILINEAR, GRID_SPHERE; src/grid.ts has the contracts), a
+// run of elements per invocation (RUN), every output of the operation in one pass. Part of the scalar layout's module:
 // the index-space derivatives come from along1 (stencil.wgsl), so the edge orders, boundary modes, gaps
 // and accuracy 4 all apply as they do to plain grids. Slots keep the caller's axis order (slot k is index
 // axis k; on the sphere slot 0 is latitude and slot 1 longitude), and component c of a field sits at
@@ -46,12 +46,8 @@ fn curvilinear_derivatives(e: u32, el: u32, c: u32, i: vec3<u32>) -> vec3<f32> {
   return vec3<f32>(dot(r0, d), dot(r1, d), dot(r2, d));
 }
 
-@compute @workgroup_size(WG)
-fn grid_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_index) lid: u32) {
-  let t = item_index(wid, nwg, lid);
-  if (t >= P.count) { return; }
-  let e = P.begin + t;
+// Every output of the operation at element e.
+fn grid1(e: u32) {
   let el = e - P.in_base;
   var i = vec3<u32>(coordinate_of(0u, e), coordinate_of(1u, e), 0u);
   if (NAXES > 2u) { i.z = coordinate_of(2u, e); }
@@ -91,5 +87,18 @@ fn grid_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
     store1(P.axes[0].out_off + at, g2.y - g1.z);
     store1(P.axes[1].out_off + at, g0.z - g2.x);
     store1(P.axes[2].out_off + at, g1.x - g0.y);
+  }
+}
+
+// A run of RUN elements per invocation, as main_scalar (gradient_scalar.wgsl).
+@compute @workgroup_size(WG)
+fn grid_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let first = item_index(wid, nwg, lid) * RUN;
+  if (first >= P.count) { return; }
+  grid1(P.begin + first);
+  if (RUN > 1u) {
+    let end = run_end(first);
+    for (var e = P.begin + first + 1u; e < end; e += 1u) { grid1(e); }
   }
 }

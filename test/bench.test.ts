@@ -18,7 +18,7 @@ describe('benchmark smoke test', () => {
     try {
       const json = join(dir, 'bench.json');
       const out = runBench(
-        ['bench/gpu.mjs', '--sizes', '1d:4096,2d:64x68,3d:8x8x12', '--repeat', '2', '--json', json, '--compare', 'dist'],
+        ['bench/gpu.mjs', '--sizes', '1d:4096,2d:33x35,2d:64x68,3d:8x8x12', '--repeat', '2', '--json', json, '--compare', 'dist'],
         300_000,
       );
       expect(out).toMatch(/^adapter: /m);
@@ -26,7 +26,7 @@ describe('benchmark smoke test', () => {
       expect(out).toMatch(/this build vs --compare dist/); // --compare: a second build timed in the same run
       const report = JSON.parse(readFileSync(json, 'utf8'));
       expect(report.complete).toBe(true);
-      expect(report.rows.length).toBe(6);
+      expect(report.rows.length).toBe(8);
       for (const row of report.rows) {
         expect(row.kernelMs).toBeGreaterThan(0);
         expect(row.copyMs).toBeGreaterThan(0);
@@ -35,6 +35,13 @@ describe('benchmark smoke test', () => {
         expect(row.othersTimestampMs['--compare dist']).toBeGreaterThan(0);
       }
       expect(report.upload.pooledStagingMs).toBeGreaterThan(0);
+      // The scalar layout's shape, timed with runs of 1, 2, 4 and 8 elements per invocation (each checked first).
+      for (const row of report.rows) {
+        const runs = Object.keys(row.scalarRunTimestampMs);
+        expect(runs).toEqual(row.shape === '33x35' ? ['1', '2', '4', '8'] : []);
+        for (const ms of Object.values(row.scalarRunTimestampMs)) expect(ms).toBeGreaterThan(0);
+      }
+      expect(out).toMatch(/^ {2}33x35\s+e2 1: [\d.]+ \([\d.]+\), 2: /m);
       // One sweep per rank, each from 64 up to the device's limit (at least 256 in WebGPU).
       for (const shape of ['4096', '64x68', '8x8x12']) {
         const sizes = report.workgroupSweep

@@ -11,6 +11,7 @@ import {
   type OutputPlace,
   planPieces,
   planSteps,
+  type Step,
   stencilReach,
   workgroupSize,
 } from '../src/gpu/steps';
@@ -77,8 +78,8 @@ function plan(shape: number[], options: Record<string, unknown> = {}) {
 }
 
 /** Every output element of every axis is written exactly once, and every read stays inside the bound input. */
-function checkCoverage(shape: number[], edgeOrder: 1 | 2, limits: GpuLimits, bytes: number) {
-  const p = plan(shape, { edgeOrder });
+function checkCoverage(shape: number[], edgeOrder: 1 | 2, limits: GpuLimits, bytes: number, options: Record<string, unknown> = {}) {
+  const p = plan(shape, { edgeOrder, ...options });
   const layout = chooseLayout(p);
   const unit = layout === 'vec4' ? 4 : 1;
   const slab = ceilTo(p.size, 64);
@@ -92,7 +93,19 @@ function checkCoverage(shape: number[], edgeOrder: 1 | 2, limits: GpuLimits, byt
     expect(ceilTo(s.input.size * bytes, 16)).toBeLessThanOrEqual(maxBind);
     expect(ceilTo(s.output.size * 4, 16)).toBeLessThanOrEqual(maxBind);
     expect(Math.max(...s.grid)).toBeLessThanOrEqual(limits.maxComputeWorkgroupsPerDimension);
-    expect(s.grid[0] * s.grid[1] * s.grid[2] * workgroupSize(limits)).toBeGreaterThanOrEqual(s.count);
+    // Enough invocations for the step's items, each taking `run` (its pipeline's RUN), and not a workgroup more.
+    const variant = kernelVariant(
+      p,
+      layout,
+      'gradient',
+      s.slots.map((slot) => p.axes[slot.axisIndex]),
+      'float32',
+      s.run,
+    );
+    expect(variant.constants.RUN).toBe(s.run);
+    const invocations = s.grid[0] * s.grid[1] * s.grid[2] * workgroupSize(limits);
+    expect(invocations * s.run).toBeGreaterThanOrEqual(s.count);
+    if (s.grid[1] === 1 && s.grid[2] === 1) expect((invocations - workgroupSize(limits)) * s.run).toBeLessThan(s.count);
     for (let item = s.begin; item < s.begin + s.count; item++) {
       for (let e = item * unit; e < item * unit + unit; e++) {
         for (const slot of s.slots) {
@@ -124,17 +137,38 @@ describe('planSteps', () => {
     expect(steps[0].slots.length).toBe(3);
   });
 
+  it('sizes scalar-layout grids for runs of scalarRun elements, and those of general variants and the vec4 layout for one item', () => {
+    const wg = workgroupSize(LIMITS);
+    const runs = { ...LIMITS, scalarRun: 4 };
+    const invocations = (steps: Step[]) => steps.map((s) => s.grid[0] * s.grid[1] * s.grid[2] * wg);
+    const plain = checkCoverage([1000, 7], 1, runs, 4);
+    expect(plain.map((s) => s.run)).toEqual([4]);
+    expect(invocations(plain)).toEqual([Math.ceil(7000 / 4 / wg) * wg]);
+    expect(checkCoverage([1000, 7], 1, LIMITS, 4).map((s) => s.run)).toEqual([1]); // the default
+    expect(checkCoverage([1000, 7], 2, runs, 4, { boundary: 'periodic', accuracy: 4 }).map((s) => s.run)).toEqual([4]);
+    for (const options of [{ boundary: 'nearest' }, { boundary: ['edge', 'constant'] }, { invalid: 'skip' }]) {
+      const general = checkCoverage([1000, 7], 2, runs, 4, options);
+      expect(general.map((s) => s.run)).toEqual([1]);
+      expect(invocations(general)).toEqual([Math.ceil(7000 / wg) * wg]);
+    }
+    expect(checkCoverage([1000, 8], 1, runs, 4).map((s) => s.run)).toEqual([1]); // vec4 layout
+    // A ghost side on one axis makes only that axis's dispatches general (chunked one axis at a time).
+    const mixed = checkCoverage([40, 37], 1, { ...LIMITS, ...TINY_LIMITS, scalarRun: 4 }, 4, { boundary: ['edge', 'mirror'] });
+    expect(new Set(mixed.map((s) => `${s.slots[0].axisIndex}:${s.run}`))).toEqual(new Set(['0:4', '1:1']));
+  });
+
   it('splits past 8 axes per dispatch', () => {
     const steps = checkCoverage([2, 2, 2, 2, 2, 2, 2, 2, 2, 4], 1, LIMITS, 4);
     expect(steps.map((s) => s.slots.length)).toEqual([8, 2]);
   });
 
-  it('folds, splits and chunks under tiny limits, for every element width and both edge orders', () => {
+  it('folds, splits and chunks under tiny limits, for every element width, both edge orders and runs of 1 and 3', () => {
     let folded = 0;
     for (const shape of TINY_SHAPES) {
       for (const edgeOrder of [1, 2] as const) {
         for (const bytes of [1, 2, 4]) {
-          const steps = checkCoverage(shape, edgeOrder, { ...LIMITS, ...TINY_LIMITS }, bytes);
+          const scalarRun = bytes === 2 ? 3 : 1;
+          const steps = checkCoverage(shape, edgeOrder, { ...LIMITS, ...TINY_LIMITS, scalarRun }, bytes);
           const size = shape.reduce((p, n) => p * n, 1);
           expect(steps.some((s) => s.output.size < size)).toBe(true); // chunked
           if (steps.some((s) => s.grid[1] > 1 || s.grid[2] > 1)) folded++;
@@ -190,6 +224,8 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect([...new Uint32Array(g, 0, 7)]).toEqual([7, 9, 3, 3, 4, 5, 6]);
     expect([...new Int32Array(g, 48, 3)]).toEqual([-30, 1, 5]);
     expect(gradientWgsl).toContain('const MAX_AXES: u32 = 8u;');
+    // Every pipeline is built with the RUN its step was planned with (variant.ts, work.ts).
+    expect(gradientWgsl).toContain('override RUN: u32 = 1u;');
     // Worked out by hand from the WGSL rules: 24 scalars (96 bytes, a multiple of 16), then two vec4s.
     expect(AXIS_BYTES).toBe(24 * 4 + 16 + 16);
     expect(PARAMS_BYTES).toBe(32 + 8 * AXIS_BYTES);
@@ -320,6 +356,7 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect(variant([5, 8], { spacing: [[0, 1, 3, 4, 7], 1] }).constants.WEIGHTED).toBe(1);
     expect(variant([5, 8], { edgeOrder: 2 }).constants.EDGE_ORDER).toBe(2);
     expect(variant([5, 6]).entry).toBe('main_scalar');
+    expect(variant([5, 6]).constants.RUN).toBe(1); // what the planner passes (scalarRun; 1 by default)
     expect(variant([5, 8], {}, 'curl2').entry).toBe('curl_vec4');
   });
 });

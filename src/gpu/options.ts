@@ -9,7 +9,7 @@ export interface GradientContextOptions {
    * Lowers some device limits, so that small arrays exercise grid folding, binding splits and streaming.
    * @internal
    */
-  limits?: Partial<Omit<GpuLimits, 'workgroupSize'>>;
+  limits?: Partial<Omit<GpuLimits, 'workgroupSize' | 'scalarRun'>>;
   /** Idle bytes the buffer pool may keep (default 256 MiB), and the bytes work kept for repeated host calls may hold. */
   maxPooledBytes?: number;
   /** Idle buffers the pool may keep (default 64). */
@@ -20,6 +20,14 @@ export interface GradientContextOptions {
    */
   workgroupSize?: number;
   /**
+   * Consecutive elements each invocation of the scalar layout (shapes whose last dimension is not a
+   * multiple of 4) takes, 1 to 16 (default 1): the first pays a division per axis for its coordinates and
+   * the others count on from it. Not for ghost boundary modes or gaps, which take one. A tuning knob for
+   * benchmarks until a GPU run picks the default (issue 26; bench/gpu.mjs sweeps it).
+   * @internal
+   */
+  scalarRun?: number;
+  /**
    * Host calls are streamed in pieces that move at most this many bytes each way (input window, results),
    * at most two pieces in flight per call, so a call holds a bounded amount of GPU memory whatever the
    * array's size (docs/host-path.md). Default 64 MiB; at least 4096.
@@ -27,7 +35,7 @@ export interface GradientContextOptions {
   chunkBytes?: number;
 }
 
-const CONTEXT_OPTION_KEYS = ['device', 'limits', 'maxPooledBytes', 'maxPooledBuffers', 'workgroupSize', 'chunkBytes'];
+const CONTEXT_OPTION_KEYS = ['device', 'limits', 'maxPooledBytes', 'maxPooledBuffers', 'workgroupSize', 'scalarRun', 'chunkBytes'];
 export const DEFAULT_CHUNK_BYTES = 64 * 2 ** 20;
 
 /** Refuses an unknown or bad option by name and value (a NaN pool cap, say, would never evict anything). */
@@ -39,7 +47,7 @@ export function checkContextOptions(options: GradientContextOptions): void {
       throw new GradientError('invalid-option', `options.${key}: unknown option (expected one of ${CONTEXT_OPTION_KEYS.join(', ')})`);
     }
   }
-  type Tuning = 'workgroupSize' | 'maxPooledBytes' | 'maxPooledBuffers' | 'chunkBytes';
+  type Tuning = 'workgroupSize' | 'scalarRun' | 'maxPooledBytes' | 'maxPooledBuffers' | 'chunkBytes';
   const check = (name: Tuning, ok: (value: number) => boolean, rule: string) => {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && ok(value))) {
@@ -48,6 +56,7 @@ export function checkContextOptions(options: GradientContextOptions): void {
   };
   const integerIn = (min: number, max: number) => (v: number) => Number.isInteger(v) && v >= min && v <= max;
   check('workgroupSize', integerIn(1, 1024), 'an integer from 1 to 1024');
+  check('scalarRun', integerIn(1, 16), 'an integer from 1 to 16');
   check('maxPooledBytes', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
   check('maxPooledBuffers', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
   check('chunkBytes', integerIn(4096, 2 ** 52), 'an integer ≥ 4096');
@@ -57,7 +66,7 @@ export function checkContextOptions(options: GradientContextOptions): void {
 export function effectiveLimits(device: GPUDevice, options: GradientContextOptions): GpuLimits {
   const l = device.limits;
   const o = options.limits ?? {};
-  const pick = (name: keyof Omit<GpuLimits, 'workgroupSize'>) => Math.min(l[name], o[name] ?? Infinity);
+  const pick = (name: keyof Omit<GpuLimits, 'workgroupSize' | 'scalarRun'>) => Math.min(l[name], o[name] ?? Infinity);
   return {
     maxStorageBufferBindingSize: pick('maxStorageBufferBindingSize'),
     maxBufferSize: pick('maxBufferSize'),
@@ -67,5 +76,6 @@ export function effectiveLimits(device: GPUDevice, options: GradientContextOptio
     minStorageBufferOffsetAlignment: Math.max(l.minStorageBufferOffsetAlignment, o.minStorageBufferOffsetAlignment ?? 0),
     minUniformBufferOffsetAlignment: Math.max(l.minUniformBufferOffsetAlignment, o.minUniformBufferOffsetAlignment ?? 0),
     workgroupSize: options.workgroupSize,
+    scalarRun: options.scalarRun,
   };
 }

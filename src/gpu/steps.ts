@@ -1,6 +1,7 @@
 import { GradientError } from '../errors.js';
 import { OPERATIONS, type Operation } from '../operations.js';
 import type { Plan } from '../plan.js';
+import { itemsPerInvocation } from './variant.js';
 
 /**
  * Pure planning of GPU work: workgroup size, grids folded past the per-dimension limit, and the split of
@@ -39,9 +40,18 @@ export interface GpuLimits {
   readonly minUniformBufferOffsetAlignment: number;
   /** Invocations per workgroup wanted (default 256); the two invocation limits above still cap it. */
   readonly workgroupSize?: number;
+  /** Consecutive elements each scalar-layout invocation takes, where its variant allows (variant.ts, itemsPerInvocation). */
+  readonly scalarRun?: number;
 }
 
 export const PREFERRED_WORKGROUP_SIZE = 256;
+
+/**
+ * Elements a scalar-layout invocation takes without `scalarRun`. 1, the only run timed on a GPU so far
+ * (1.64× / 1.77× the WGSL copy kernel at 8191×8193 / 511×513×515 on an H200, bench/NOTES.md run 10);
+ * bench/gpu.mjs times 2, 4 and 8 beside it for the next device run to choose (issue 26, target 1).
+ */
+export const DEFAULT_SCALAR_RUN = 1;
 
 /** Largest power of two ≤ the wanted size and the device's limits. */
 export function workgroupSize(limits: GpuLimits): number {
@@ -85,6 +95,8 @@ export interface Step {
   readonly input: ElementRange; // bound input range; its offset is the shader's in_base
   readonly output: ElementRange & { readonly buffer: number };
   readonly grid: [number, number, number];
+  /** Items each invocation takes (the pipeline's RUN): `grid` holds ⌈count / run⌉ invocations or more. */
+  readonly run: number;
 }
 
 /** Elements at which chunk boundaries may fall: keeps every binding offset aligned for any element width. */
@@ -124,7 +136,7 @@ function haloElements(plan: Plan, k: number): number {
   return stencilReach(plan, k) * plan.axes[k].inner;
 }
 
-type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase'>;
+type StepBindings = Omit<Step, 'begin' | 'count' | 'grid' | 'outBase' | 'run'>;
 
 /**
  * A piece of an array: outputs for the elements [e0, e1), computed from the input elements
@@ -213,17 +225,20 @@ function sortByStride(plan: Plan, slots: { axisIndex: number }[]): void {
 }
 
 /**
- * Dispatches over elements [e0, e1) with the same bindings, one invocation per element or per group of
- * four (vec4 layout): one dispatch, or more when the invocations exceed what one folded grid reaches.
+ * Dispatches over elements [e0, e1) with the same bindings, items being elements or groups of four (vec4
+ * layout), each invocation taking `run` of them (variant.ts, itemsPerInvocation): one dispatch, or more
+ * when the invocations exceed what one folded grid reaches.
  */
-function splitItems(steps: Step[], bindings: StepBindings, e0: number, e1: number, layout: Layout, limits: GpuLimits): void {
+function splitItems(steps: Step[], plan: Plan, bindings: StepBindings, e0: number, e1: number, layout: Layout, limits: GpuLimits): void {
   const unit = layout === 'vec4' ? 4 : 1;
   const wg = workgroupSize(limits);
-  const maxItems = wg * limits.maxComputeWorkgroupsPerDimension ** 3;
+  const run = itemsPerInvocation(plan, layout, bindings.slots, limits.scalarRun ?? DEFAULT_SCALAR_RUN);
+  const maxItems = wg * run * limits.maxComputeWorkgroupsPerDimension ** 3;
   const last = Math.ceil(e1 / unit);
   for (let begin = e0 / unit; begin < last; begin += maxItems) {
     const count = Math.min(maxItems, last - begin);
-    steps.push({ ...bindings, begin, count, outBase: e0, grid: foldGrid(Math.ceil(count / wg), limits.maxComputeWorkgroupsPerDimension) });
+    const grid = foldGrid(Math.ceil(Math.ceil(count / run) / wg), limits.maxComputeWorkgroupsPerDimension);
+    steps.push({ ...bindings, begin, count, outBase: e0, grid, run });
   }
 }
 
@@ -262,7 +277,7 @@ export function planFusedSteps(
     input: { offset: piece.inStart, size: inputElements },
     output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span },
   };
-  splitItems(steps, bindings, piece.e0, piece.e1, layout, limits);
+  splitItems(steps, plan, bindings, piece.e0, piece.e1, layout, limits);
   return steps;
 }
 
@@ -286,7 +301,7 @@ export function planSteps(
   const maxBind = maxBindingBytes(limits);
   const inputFits = ceilTo((piece.inEnd - piece.inStart) * bytesPerElement, 16) <= maxBind;
   const steps: Step[] = [];
-  const emit = (bindings: StepBindings, e0: number, e1: number) => splitItems(steps, bindings, e0, e1, layout, limits);
+  const emit = (bindings: StepBindings, e0: number, e1: number) => splitItems(steps, plan, bindings, e0, e1, layout, limits);
 
   let k = 0;
   while (k < plan.axes.length) {

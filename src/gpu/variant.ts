@@ -32,6 +32,23 @@ export function isGeneral(plan: Plan, slotAxes: readonly AxisPlan[]): boolean {
 }
 
 /**
+ * The shader's RUN: items each invocation takes. The vec4 layout's item is a group of four elements, one
+ * per invocation. A scalar-layout invocation takes `wanted` consecutive elements (the context's
+ * `scalarRun`), the first paying a division per slot for its coordinates and the others counting on from
+ * it, except in general variants (ghost sides, gaps), where it takes one: SwiftShader compiling their
+ * stencils inlined four times over grew test/boundaries.test.ts past 5.8 GB (bench/NOTES.md).
+ */
+export function itemsPerInvocation(plan: Plan, layout: Layout, slots: readonly { readonly axisIndex: number }[], wanted: number): number {
+  if (layout !== 'scalar' || wanted <= 1) return 1;
+  return isGeneral(
+    plan,
+    slots.map((s) => plan.axes[s.axisIndex]),
+  )
+    ? 1
+    : wanted;
+}
+
+/**
  * A pipeline: entry point plus the override constants it is specialised with. They depend on the
  * options and on which axes a dispatch holds, never on the shape, so a new shape compiles nothing.
  */
@@ -55,6 +72,7 @@ export function kernelVariant(
   op: Operation,
   slotAxes: readonly AxisPlan[],
   output: OutputType = 'float32',
+  run = 1,
 ): KernelVariant {
   const spec = OPERATIONS[op];
   const curl = keepsAxisOrder(op, plan);
@@ -81,6 +99,7 @@ export function kernelVariant(
       GENERAL: general ? 1 : 0,
       SKIP: plan.skip ? 1 : 0,
       GRID: GRID_CODE[plan.grid?.kind ?? 'none'],
+      RUN: run,
     },
   };
 }

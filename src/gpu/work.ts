@@ -62,6 +62,7 @@ function variantsOf(plan: Plan, layout: Layout, options: WorkOptions, steps: rea
       options.op,
       step.slots.map((s) => plan.axes[s.axisIndex]),
       options.outputType,
+      step.run,
     ),
   );
 }

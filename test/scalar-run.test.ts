@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect } from 'vitest';
+import {
+  cpuCurl,
+  cpuDivergence,
+  cpuGradient,
+  cpuGradientMagnitude,
+  cpuLaplacian,
+  createGradient,
+  type GradientContext,
+  type GradientOptions,
+} from '../src/index';
+import { values } from './helpers/boundary-cases';
+import { f32Violation, maxAbs } from './helpers/bounds';
+import { cpuResults, gpuResults } from './helpers/fixture-results';
+import { gpuSuite } from './helpers/gpu-suite';
+import { type GridCase, smallestDistance } from './helpers/grid-cases';
+import { randomCase, rng } from './helpers/random';
+import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
+
+// The context option `scalarRun`: each scalar-layout invocation (last dimension not a multiple of 4)
+// takes that many consecutive elements, the first paying the coordinates' divisions and the others
+// counting on from it (shaders/gradient_scalar.wgsl, main_scalar; curl_scalar and grid_scalar loop over
+// the run). The default, 1, runs everywhere else in the suite; these tests run every scalar entry point
+// with runs that end mid-row, that cross rows shorter than the run, and that end a chunked dispatch.
+
+const suite = gpuSuite();
+const grids: GridCase[] = JSON.parse(readFileSync(new URL('./fixtures/grids.json', import.meta.url), 'utf8')).cases;
+
+/** Checks float32 results against the float64 reference: k·ε32·(|ref| + scale/h) per element. */
+function expectClose(got: ArrayLike<number>[], want: ArrayLike<number>[], scale: number, h: number, k: number, label: string): void {
+  expect(got.length, label).toBe(want.length);
+  got.forEach((g, j) => {
+    const bad = f32Violation(g, want[j], scale, h, k);
+    expect(bad, `${label} [${j}]: ${JSON.stringify(bad)}`).toBeNull();
+  });
+}
+
+// Shapes of the scalar layout: a row longer than any run, rows of 3 (a run of 4 or 8 crosses several),
+// six axes (every unrolled slot), and a 1-D line.
+const SHAPES = [[13], [7, 9], [11, 3], [4, 5, 3], [5, 6, 7], [3, 3, 3, 3, 3, 5]];
+
+/**
+ * Option sets and the operations each runs: plain variants (runs), every operation with edge order 1;
+ * then a ghost mode and gaps, general variants that take one element per invocation whatever the run.
+ */
+function optionSets(shape: number[]): [GradientOptions, boolean][] {
+  const sets: [GradientOptions, boolean][] = [
+    [{ edgeOrder: 1 }, true],
+    [{ edgeOrder: 2, spacing: shape.map((n, d) => (d % 2 ? 0.5 : Array.from({ length: n }, (_, i) => i + 0.1 * i * i))) }, false],
+    [{ boundary: 'periodic' }, false],
+  ];
+  if (shape.every((n) => n >= 5)) sets.push([{ accuracy: 4 }, false]);
+  if (shape.length === 2 || shape.length === 3) sets.push([{ boundary: 'reflect', edgeOrder: 2 }, false], [{ invalid: 'skip' }, false]);
+  return sets;
+}
+
+/** The gradient of `options` on `data`, and with `fused` every other operation, on the GPU and by the CPU reference. */
+async function checkOperations(
+  ctx: GradientContext,
+  shape: number[],
+  data: Float64Array,
+  options: GradientOptions,
+  fused: boolean,
+  label: string,
+) {
+  const o = { ...options, shape };
+  const scale = maxAbs(data) * 3;
+  const h = 0.5;
+  expectClose(await ctx.gradient(data, o), cpuGradient(data, o), scale, h, 16, `${label} gradient`);
+  if (!fused) return;
+  expectClose([await ctx.magnitude(data, o)], [cpuGradientMagnitude(data, o)], scale * shape.length, h, 48, `${label} magnitude`);
+  const comps = shape.map((_, k) => data.map((v) => v * (k + 1) - k));
+  expectClose([await ctx.divergence(comps, o)], [cpuDivergence(comps, o)], scale * 2 * shape.length, h, 48, `${label} divergence`);
+  if (shape.length === 2 || shape.length === 3) expectClose(await ctx.curl(comps, o), cpuCurl(comps, o), scale * 6, h, 48, `${label} curl`);
+  // The Laplacian needs four points on an axis with edges.
+  if (shape.every((n) => n >= 4))
+    expectClose([await ctx.laplacian(data, o)], [cpuLaplacian(data, o)], scale * 4, h * h, 64, `${label} Laplacian`);
+}
+
+describe('scalarRun: runs of consecutive elements per scalar-layout invocation', () => {
+  suite.gpuIt(
+    'runs of 4 match the CPU reference in every operation and entry point, boundary and gap mode',
+    async ({ device }) => {
+      const ctx = await createGradient({ device, scalarRun: 4 });
+      try {
+        expect(ctx.limits.scalarRun).toBe(4);
+        const r = rng(1931);
+        for (const shape of SHAPES) {
+          const size = shape.reduce((a, b) => a * b, 1);
+          const data = Float64Array.from({ length: size }, () => r() * 4 - 2);
+          for (const [options, fused] of optionSets(shape)) {
+            const input = options.invalid ? data.map((v, i) => (i % 17 === 5 ? Number.NaN : v)) : data;
+            await checkOperations(ctx, shape, input, options, fused, `[${shape}] ${JSON.stringify(options)}`);
+          }
+        }
+        // Sobel and Scharr (2-D images).
+        for (const operator of ['sobel', 'scharr'] as const) {
+          const data = Float64Array.from({ length: 99 }, () => r() * 4 - 2);
+          const o = { shape: [9, 11], operator };
+          expectClose(await ctx.gradient(data, o), cpuGradient(data, o), maxAbs(data) * 16, 1, 16, operator);
+        }
+      } finally {
+        ctx.destroy();
+      }
+    },
+    600_000,
+  );
+
+  suite.gpuIt('runs of 3 under tiny limits (chunked dispatches, folded grids, streamed pieces) match cpuGradient', async ({ device }) => {
+    const ctx = await createGradient({ device, scalarRun: 3, limits: TINY_LIMITS, chunkBytes: 4096 });
+    try {
+      const r = rng(3);
+      let calls = 0;
+      for (const shape of TINY_SHAPES.filter((s) => s[s.length - 1] % 4 !== 0)) {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const data = Float64Array.from({ length: size }, () => r() * 4 - 2);
+        for (const options of [{ edgeOrder: 1 }, { edgeOrder: 2 }] as GradientOptions[]) {
+          const o = { ...options, shape };
+          expectClose(
+            await ctx.gradient(data, o),
+            cpuGradient(data, o),
+            maxAbs(data) * 3,
+            0.5,
+            16,
+            `[${shape}] ${JSON.stringify(options)}`,
+          );
+          calls++;
+        }
+      }
+      expect(calls).toBe(6);
+      expect(ctx.stats().transfer.jobs).toBeGreaterThan(2 * calls); // streamed in pieces
+    } finally {
+      ctx.destroy();
+    }
+  });
+
+  suite.gpuIt(
+    'runs of 2 and 8 (workgroups of 64, folded grids) match cpuGradient on 40 random cases, and runs of 5 six grid fixtures',
+    async ({ device }) => {
+      const contexts = [
+        await createGradient({ device, scalarRun: 2 }),
+        await createGradient({ device, scalarRun: 8, workgroupSize: 64, limits: { maxComputeWorkgroupsPerDimension: 5 } }),
+      ];
+      const gridContext = await createGradient({ device, scalarRun: 5 });
+      try {
+        const r = rng(77);
+        let checked = 0;
+        for (let i = 0; i < 40; i++) {
+          const c = randomCase(r, i);
+          const ctx = contexts[i % 2];
+          expectClose(
+            await ctx.gradient(c.data, c.options),
+            cpuGradient(c.data, c.options),
+            maxAbs(c.data),
+            c.hMin,
+            8,
+            `case ${i} ${c.label}`,
+          );
+        }
+        // Curvilinear grids and the sphere (grid_scalar), every result each holds: both edge orders, 2-D and
+        // 3-D, a periodic axis, the poles, a leading axis, and a ghost mode (a general variant, runs of one).
+        const names = [
+          'warped 2-D eo2',
+          'warped 2-D constant/edge',
+          'polar annulus periodic',
+          'warped 3-D eo1',
+          'sphere global 10deg with poles',
+          'sphere with a leading time axis',
+        ];
+        for (const c of grids.filter((g) => names.includes(g.name))) {
+          const want = cpuResults(c);
+          const got = await gpuResults(gridContext, c);
+          const scale = Math.max(maxAbs(values(c.data)), ...(c.components ?? []).map((x) => maxAbs(values(x))));
+          for (const [name, list] of Object.entries(want))
+            expectClose(got[name], list, scale, smallestDistance(c), 24, `${c.name} ${name}`);
+          checked++;
+        }
+        expect(checked).toBe(names.length);
+      } finally {
+        for (const c of contexts) c.destroy();
+        gridContext.destroy();
+      }
+    },
+    600_000,
+  );
+
+  suite.gpuIt('refuses a run outside 1 to 16 by name and value, before any GPU work', async ({ device }) => {
+    for (const bad of [0, 17, 2.5, Number.NaN, '4']) {
+      await expect(createGradient({ device, scalarRun: bad as number })).rejects.toThrow(/^scalarRun: .* must be an integer from 1 to 16/);
+    }
+  });
+});
