@@ -11,8 +11,9 @@
 // float64 reference guards every figure. `--compare DIR` also times the one-pass kernel of another build
 // of the library (DIR/index.js, e.g. an older commit's dist) on the same device in the same run, so two
 // kernels are compared on one warm GPU; several builds, comma-separated, are each timed the same way.
-// Shapes of the scalar layout (last dimension not a multiple of 4) are also timed with runs of 1, 2, 4 and 8
-// elements per invocation (GradientContextOptions.scalarRun; issue 26, target 1), checked like the rest.
+// Every shape's one-pass kernel is also timed with runs of 1, 2, 4 and 8 items per invocation (context
+// option `runs`: elements in the scalar layout, groups of four in the vec4 layout; issue 26, target 1),
+// each checked like the rest.
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -72,11 +73,9 @@ function parseSizes(spec) {
   return spec.split(',').map((s) => s.replace(/^\dd:/, '').split('x').map(Number));
 }
 const shapes = parseSizes(value('--sizes'));
-// The scalar layout's runs, each timed in a context of its own.
-const SCALAR_RUNS = [1, 2, 4, 8];
-const runContexts = shapes.some((shape) => shape[shape.length - 1] % 4 !== 0)
-  ? await Promise.all(SCALAR_RUNS.map((scalarRun) => createGradient({ device, scalarRun })))
-  : [];
+// Runs of items per invocation, each timed in a context of its own.
+const RUNS = [1, 2, 4, 8];
+const runContexts = await Promise.all(RUNS.map((run) => createGradient({ device, runs: { scalar: run, vec4: run } })));
 const R = Number(value('--repeat', cpuAdapter ? 3 : 50));
 const TRIALS = cpuAdapter ? 2 : 5;
 
@@ -269,16 +268,13 @@ for (const shape of shapes) {
       const otherGradient = await kernelRecorder(other, { shape, edgeOrder });
       otherTs[label] = 1e3 * (await timePasses((e, timestampWrites) => otherGradient(e, { input, output: stacked }, timestampWrites)));
     }
-    // The scalar layout with runs of elements per invocation, checked before it is timed.
-    const scalarRunTimestampMs = {};
-    if (shape[D - 1] % 4 !== 0) {
-      for (const ctx of runContexts) {
-        const run = ctx.limits.scalarRun;
-        if (!((await checkedError(ctx, options, stacked, data)) < 4)) throw new Error(`scalarRun ${run} gives wrong results on ${shape}`);
-        const kernel = await kernelRecorder(ctx, { shape, edgeOrder });
-        scalarRunTimestampMs[run] =
-          1e3 * (await timePasses((e, timestampWrites) => kernel(e, { input, output: stacked }, timestampWrites)));
-      }
+    // Runs of items per invocation, each checked before it is timed.
+    const runTimestampMs = {};
+    for (const ctx of runContexts) {
+      const run = ctx.limits.runs.scalar;
+      if (!((await checkedError(ctx, options, stacked, data)) < 4)) throw new Error(`runs of ${run} give wrong results on ${shape}`);
+      const kernel = await kernelRecorder(ctx, { shape, edgeOrder });
+      runTimestampMs[run] = 1e3 * (await timePasses((e, timestampWrites) => kernel(e, { input, output: stacked }, timestampWrites)));
     }
     const perAxis = D > 1 ? await timeQueued((e) => gradient(e, { input, outputs: separate })) : onePass;
     // Fused magnitude (reads n, writes n) against gradient then hypot (writes D·n, reads it back, writes n).
@@ -364,7 +360,7 @@ for (const shape of shapes) {
       curvilinearToCopyFloor: curvilinear / (copySeconds * (28 / 12)),
       gradientThenHypotMs: gradientThenHypot * 1e3,
       othersTimestampMs: otherTs,
-      scalarRunTimestampMs,
+      runTimestampMs,
     };
     rows.push(row);
     console.error(
@@ -530,13 +526,12 @@ for (const { label } of others) {
     );
   }
 }
-const runRows = rows.filter((r) => r.scalarRunTimestampMs[1] !== undefined);
-if (runRows.length > 0) {
-  console.log('scalar layout, elements per invocation (scalarRun): pass ms (÷ the WGSL copy kernel of its bytes)');
-  for (const r of runRows) {
-    const cells = Object.entries(r.scalarRunTimestampMs).map(([run, ms]) => `${run}: ${fmt(ms)} (${fmt(ms / r.copyKernelTimestampMs, 2)})`);
-    console.log(`  ${r.shape.padEnd(14)} e${r.edgeOrder} ${cells.join(', ')}`);
-  }
+console.log(
+  'items per invocation (runs; elements in the scalar layout, groups of four in vec4): pass ms (÷ the WGSL copy kernel of its bytes)',
+);
+for (const r of rows) {
+  const cells = Object.entries(r.runTimestampMs).map(([run, ms]) => `${run}: ${fmt(ms)} (${fmt(ms / r.copyKernelTimestampMs, 2)})`);
+  console.log(`  ${r.shape.padEnd(14)} e${r.edgeOrder} ${cells.join(', ')}`);
 }
 if (huge) console.log(`huge: ${JSON.stringify(huge)}`);
 

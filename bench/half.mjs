@@ -5,8 +5,11 @@
 // the float32 kernel's on the same values: within float16 rounding (2^-11 relative) plus the float32 bound.
 //
 //   node bench/half.mjs [--sizes 2d:8192x8192,2d:4096x4096] [--json FILE] [--repeat R] [--compare DIR,DIR]
+//                       [--runs 2,4]
 //
-// --compare also times the float16 variants of other builds (DIR/index.js) on the same buffers.
+// --compare also times the float16 variants of other builds (DIR/index.js) on the same buffers; --runs
+// times them in this build with runs of that many groups of four per invocation (context option `runs`,
+// vec4 and vec4Float16; issue 26, target 2), default 2 and 4 ('' for none).
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +37,9 @@ const hasTimestamps = adapter.features.has('timestamp-query');
 const requiredLimits = Object.fromEntries(['maxStorageBufferBindingSize', 'maxBufferSize'].map((n) => [n, adapter.limits[n]]));
 const device = await adapter.requestDevice({ requiredFeatures: hasTimestamps ? ['timestamp-query'] : [], requiredLimits });
 const builds = [{ label: 'this build', g: await createGradient({ device }) }];
+for (const run of (value('--runs') ?? '2,4').split(',').filter(Boolean).map(Number)) {
+  builds.push({ label: `runs of ${run}`, g: await createGradient({ device, runs: { vec4: run, vec4Float16: run } }) });
+}
 for (const dir of (value('--compare') ?? '').split(',').filter(Boolean)) {
   const lib = await import(pathToFileURL(resolve(dir, 'index.js')).href);
   builds.push({ label: dir, g: await lib.createGradient({ device }) });

@@ -97,7 +97,7 @@ fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   coordinates(e, &ci);
   element1(e, &ci);
   if (RUN > 1u) {
-    let end = run_end(first);
+    let end = P.begin + run_end(first);
     let s = P.axes[0].stride;
     var r = select(e % s, 0u, s == 1u); // e's place within slot 0's stride
     for (e += 1u; e < end; e += 1u) {
@@ -145,7 +145,7 @@ fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (first >= P.count) { return; }
   curl1(P.begin + first);
   if (RUN > 1u) {
-    let end = run_end(first);
+    let end = P.begin + run_end(first);
     for (var e = P.begin + first + 1u; e < end; e += 1u) { curl1(e); }
   }
 }

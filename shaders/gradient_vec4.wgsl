@@ -1,5 +1,5 @@
-// Four consecutive elements per invocation (the last dimension a multiple of 4). Results go out four at
-// a time through store4(group of four, value), defined with the output binding by out_f32_vec4.wgsl or
+// Groups of four consecutive elements (the last dimension a multiple of 4), RUN consecutive groups per
+// invocation (1 unless the context's `runs` asks for more). Results go out four at a time through store4(group of four, value), defined with the output binding by out_f32_vec4.wgsl or
 // out_f16_vec4.wgsl.
 
 // The contiguous axis (stride 1; lanes i0 .. i0+3 with i0 a multiple of 4, n >= 4) on its boundary's
@@ -47,11 +47,22 @@ fn strided_slot4(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: vec4<f32>, a
 // The slots are unrolled by hand over the constant NAXES (MAX_AXES = 8 lines): SwiftShader runs a loop
 // over them about 2.5 times slower, and a GPU compiler gets straight-line code either way.
 
+// Each invocation takes RUN consecutive groups of four (1 unless the context's `runs` asks for more; 1
+// in the general variants, where the loop is constant-false and compiled out): items [first, run_end).
 @compute @workgroup_size(WG)
 fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
              @builtin(local_invocation_index) lid: u32) {
-  let t = item_index(wid, nwg, lid);
-  if (t >= P.count) { return; }
+  let first = item_index(wid, nwg, lid) * RUN;
+  if (first >= P.count) { return; }
+  gradient4(first);
+  if (RUN > 1u) {
+    let end = run_end(first);
+    for (var t = first + 1u; t < end; t += 1u) { gradient4(t); }
+  }
+}
+
+// The gradient, magnitude, divergence or Laplacian at the four elements of item t.
+fn gradient4(t: u32) {
   let e = (P.begin + t) * 4u;
   let el = e - P.in_base;
   let c = load4(el >> 2u);
@@ -93,8 +104,17 @@ fn deriv4(k: u32, e: u32, el: u32) -> vec4<f32> {
 @compute @workgroup_size(WG)
 fn curl_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
              @builtin(local_invocation_index) lid: u32) {
-  let t = item_index(wid, nwg, lid);
-  if (t >= P.count) { return; }
+  let first = item_index(wid, nwg, lid) * RUN;
+  if (first >= P.count) { return; }
+  curl4(first);
+  if (RUN > 1u) {
+    let end = run_end(first);
+    for (var t = first + 1u; t < end; t += 1u) { curl4(t); }
+  }
+}
+
+// The curl at the four elements of item t.
+fn curl4(t: u32) {
   let e = (P.begin + t) * 4u;
   let el = e - P.in_base;
   let cs = P.comp_stride;

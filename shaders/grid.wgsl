@@ -98,7 +98,7 @@ fn grid_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (first >= P.count) { return; }
   grid1(P.begin + first);
   if (RUN > 1u) {
-    let end = run_end(first);
+    let end = P.begin + run_end(first);
     for (var e = P.begin + first + 1u; e < end; e += 1u) { grid1(e); }
   }
 }

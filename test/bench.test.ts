@@ -35,11 +35,11 @@ describe('benchmark smoke test', () => {
         expect(row.othersTimestampMs['--compare dist']).toBeGreaterThan(0);
       }
       expect(report.upload.pooledStagingMs).toBeGreaterThan(0);
-      // The scalar layout's shape, timed with runs of 1, 2, 4 and 8 elements per invocation (each checked first).
+      // Every shape timed with runs of 1, 2, 4 and 8 items per invocation (each checked first), the scalar
+      // layout's 33x35 among them.
       for (const row of report.rows) {
-        const runs = Object.keys(row.scalarRunTimestampMs);
-        expect(runs).toEqual(row.shape === '33x35' ? ['1', '2', '4', '8'] : []);
-        for (const ms of Object.values(row.scalarRunTimestampMs)) expect(ms).toBeGreaterThan(0);
+        expect(Object.keys(row.runTimestampMs)).toEqual(['1', '2', '4', '8']);
+        for (const ms of Object.values(row.runTimestampMs)) expect(ms).toBeGreaterThan(0);
       }
       expect(out).toMatch(/^ {2}33x35\s+e2 1: [\d.]+ \([\d.]+\), 2: /m);
       // One sweep per rank, each from 64 up to the device's limit (at least 256 in WebGPU).
@@ -55,6 +55,32 @@ describe('benchmark smoke test', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+
+  it('runs bench/half.mjs on tiny sizes: every float16 variant, with runs of 2 and 4 groups of four, within the half bound', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgg-half-'));
+    try {
+      const json = join(dir, 'half.json');
+      const out = runBench(['bench/half.mjs', '--sizes', '2d:36x40,3d:6x5x12', '--repeat', '2', '--json', json], 120_000);
+      expect(out).toMatch(/^adapter: /m);
+      const report = JSON.parse(readFileSync(json, 'utf8'));
+      expect(report.rows.length).toBe(2);
+      for (const row of report.rows) {
+        const names = Object.keys(row.variants);
+        for (const run of ['runs of 2', 'runs of 4']) {
+          for (const variant of ['f16 → f16', 'f16 → f32', 'f32 → f16']) expect(names).toContain(`${variant} (${run})`);
+        }
+        for (const v of Object.values(row.variants) as { passMs: number; copyMs: number }[]) {
+          expect(v.passMs).toBeGreaterThan(0);
+          expect(v.copyMs).toBeGreaterThan(0);
+        }
+        // Every variant with float16 results, runs included, within the float16 rounding bound.
+        expect(Object.keys(row.worstHalfError).length).toBe(6);
+        for (const e of Object.values(row.worstHalfError)) expect(e).toBeLessThan(1);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('runs bench/e2e.mjs on tiny sizes: every row checked, floors and phases measured', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wgg-e2e-'));

@@ -182,21 +182,31 @@ describe('float16 input and results on the GPU (prepared kernels)', () => {
     }
   });
 
-  gpuIt('no byte outside the results is written, for odd numbers of groups of four', async () => {
-    // 3, 5, 21 and 12 groups of four (vec4 layout), into stacked and separate buffers with padding after each result.
-    for (const shape of [[12], [5, 4], [7, 12], [3, 4, 4]]) {
-      const n = shape.reduce((p, x) => p * x, 1);
-      const f = wave(n, 0.37, 1);
-      for (const outputType of ['float16', 'float32'] as const) {
-        for (const separate of [false, true]) {
-          const { got, ref, maxF, strayBytes } = await runHalves(suite.ctx, shape, { edgeOrder: 2 }, 'gradient', [f], outputType, separate);
-          expectWithin(got, ref, maxF, 1, outputType === 'float16', `${shape} ${outputType} separate ${separate}`);
-          expect(strayBytes, `${shape} ${outputType} separate ${separate}`).toBe(0);
+  gpuIt('no byte outside the results is written, for odd numbers of groups of four, one or a run of them per invocation', async () => {
+    // 3, 5, 21 and 12 groups of four (vec4 layout), into stacked and separate buffers with padding after
+    // each result; in the default context and in one whose invocations take runs of 2 groups (float16
+    // results) and of 3 (float32 results), and 2 elements in the scalar layout.
+    const runs = await createGradient({ device: suite.t!.device, runs: { vec4Float16: 2, vec4: 3, scalar: 2 } });
+    try {
+      for (const ctx of [suite.ctx, runs]) {
+        for (const shape of [[12], [5, 4], [7, 12], [3, 4, 4], [3, 7]]) {
+          const n = shape.reduce((p, x) => p * x, 1);
+          const f = wave(n, 0.37, 1);
+          for (const outputType of ['float16', 'float32'] as const) {
+            const what = `${shape} ${outputType} runs ${JSON.stringify(ctx.limits.runs)}`;
+            for (const separate of [false, true]) {
+              const { got, ref, maxF, strayBytes } = await runHalves(ctx, shape, { edgeOrder: 2 }, 'gradient', [f], outputType, separate);
+              expectWithin(got, ref, maxF, 1, outputType === 'float16', `${what} separate ${separate}`);
+              expect(strayBytes, `${what} separate ${separate}`).toBe(0);
+            }
+            const { got, ref, maxF, strayBytes } = await runHalves(ctx, shape, {}, 'magnitude', [f], outputType);
+            expectWithin(got, ref, maxF, 1, outputType === 'float16', `magnitude ${what}`, 16);
+            expect(strayBytes, `magnitude ${what}`).toBe(0);
+          }
         }
-        const { got, ref, maxF, strayBytes } = await runHalves(suite.ctx, shape, {}, 'magnitude', [f], outputType);
-        expectWithin(got, ref, maxF, 1, outputType === 'float16', `magnitude ${shape} ${outputType}`, 16);
-        expect(strayBytes, `magnitude ${shape} ${outputType}`).toBe(0);
       }
+    } finally {
+      runs.destroy();
     }
   });
 

@@ -6,6 +6,7 @@ import { DRAW_SHADER, GATHER_SHADER, imageShader } from '../src/gpu/shaders';
 import {
   ceilTo,
   chooseLayout,
+  DEFAULT_RUNS,
   foldGrid,
   type GpuLimits,
   type OutputPlace,
@@ -13,6 +14,7 @@ import {
   planSteps,
   type Step,
   stencilReach,
+  wantedRun,
   workgroupSize,
 } from '../src/gpu/steps';
 import {
@@ -78,13 +80,20 @@ function plan(shape: number[], options: Record<string, unknown> = {}) {
 }
 
 /** Every output element of every axis is written exactly once, and every read stays inside the bound input. */
-function checkCoverage(shape: number[], edgeOrder: 1 | 2, limits: GpuLimits, bytes: number, options: Record<string, unknown> = {}) {
+function checkCoverage(
+  shape: number[],
+  edgeOrder: 1 | 2,
+  limits: GpuLimits,
+  bytes: number,
+  options: Record<string, unknown> = {},
+  wanted = 1,
+) {
   const p = plan(shape, { edgeOrder, ...options });
   const layout = chooseLayout(p);
   const unit = layout === 'vec4' ? 4 : 1;
   const slab = ceilTo(p.size, 64);
   const slots: OutputPlace[] = p.axes.map((_, k) => ({ buffer: 0, offset: k * slab }));
-  const steps = planSteps(p, layout, bytes, slots, limits);
+  const steps = planSteps(p, layout, bytes, slots, limits, undefined, wanted);
   const written = p.axes.map(() => new Uint8Array(p.size));
   const maxBind = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   for (const s of steps) {
@@ -137,24 +146,41 @@ describe('planSteps', () => {
     expect(steps[0].slots.length).toBe(3);
   });
 
-  it('sizes scalar-layout grids for runs of scalarRun elements, and those of general variants and the vec4 layout for one item', () => {
+  it('sizes grids for runs of the items wanted, and those of general variants for one item', () => {
     const wg = workgroupSize(LIMITS);
-    const runs = { ...LIMITS, scalarRun: 4 };
     const invocations = (steps: Step[]) => steps.map((s) => s.grid[0] * s.grid[1] * s.grid[2] * wg);
-    const plain = checkCoverage([1000, 7], 1, runs, 4);
+    const plain = checkCoverage([1000, 7], 1, LIMITS, 4, {}, 4);
     expect(plain.map((s) => s.run)).toEqual([4]);
     expect(invocations(plain)).toEqual([Math.ceil(7000 / 4 / wg) * wg]);
     expect(checkCoverage([1000, 7], 1, LIMITS, 4).map((s) => s.run)).toEqual([1]); // the default
-    expect(checkCoverage([1000, 7], 2, runs, 4, { boundary: 'periodic', accuracy: 4 }).map((s) => s.run)).toEqual([4]);
-    for (const options of [{ boundary: 'nearest' }, { boundary: ['edge', 'constant'] }, { invalid: 'skip' }]) {
-      const general = checkCoverage([1000, 7], 2, runs, 4, options);
-      expect(general.map((s) => s.run)).toEqual([1]);
-      expect(invocations(general)).toEqual([Math.ceil(7000 / wg) * wg]);
+    expect(checkCoverage([1000, 7], 2, LIMITS, 4, { boundary: 'periodic', accuracy: 4 }, 4).map((s) => s.run)).toEqual([4]);
+    // The vec4 layout's items are groups of four: 2000 groups in runs of 3.
+    const groups = checkCoverage([1000, 8], 1, LIMITS, 4, {}, 3);
+    expect(groups.map((s) => [s.count, s.run])).toEqual([[2000, 3]]);
+    expect(invocations(groups)).toEqual([Math.ceil(2000 / 3 / wg) * wg]);
+    for (const shape of [
+      [1000, 7],
+      [1000, 8],
+    ]) {
+      for (const options of [{ boundary: 'nearest' }, { boundary: ['edge', 'constant'] }, { invalid: 'skip' }]) {
+        const general = checkCoverage(shape, 2, LIMITS, 4, options, 4);
+        expect(general.map((s) => s.run)).toEqual([1]);
+        expect(invocations(general)).toEqual([Math.ceil(general[0].count / wg) * wg]);
+      }
     }
-    expect(checkCoverage([1000, 8], 1, runs, 4).map((s) => s.run)).toEqual([1]); // vec4 layout
     // A ghost side on one axis makes only that axis's dispatches general (chunked one axis at a time).
-    const mixed = checkCoverage([40, 37], 1, { ...LIMITS, ...TINY_LIMITS, scalarRun: 4 }, 4, { boundary: ['edge', 'mirror'] });
+    const mixed = checkCoverage([40, 37], 1, { ...LIMITS, ...TINY_LIMITS }, 4, { boundary: ['edge', 'mirror'] }, 4);
     expect(new Set(mixed.map((s) => `${s.slots[0].axisIndex}:${s.run}`))).toEqual(new Set(['0:4', '1:1']));
+  });
+
+  it('wants the context run for the layout and result type, 1 by default', () => {
+    const runs = { ...LIMITS, runs: { scalar: 4, vec4Float16: 2 } };
+    expect(wantedRun(runs, 'scalar', 'float32')).toBe(4);
+    expect(wantedRun(runs, 'scalar', 'float16')).toBe(4);
+    expect(wantedRun(runs, 'vec4', 'float32')).toBe(1);
+    expect(wantedRun(runs, 'vec4', 'float16')).toBe(2);
+    expect(DEFAULT_RUNS).toEqual({ scalar: 1, vec4: 1, vec4Float16: 1 });
+    for (const layout of ['scalar', 'vec4'] as const) expect(wantedRun(LIMITS, layout, 'float16')).toBe(1);
   });
 
   it('splits past 8 axes per dispatch', () => {
@@ -167,8 +193,7 @@ describe('planSteps', () => {
     for (const shape of TINY_SHAPES) {
       for (const edgeOrder of [1, 2] as const) {
         for (const bytes of [1, 2, 4]) {
-          const scalarRun = bytes === 2 ? 3 : 1;
-          const steps = checkCoverage(shape, edgeOrder, { ...LIMITS, ...TINY_LIMITS, scalarRun }, bytes);
+          const steps = checkCoverage(shape, edgeOrder, { ...LIMITS, ...TINY_LIMITS }, bytes, {}, bytes === 2 ? 3 : 1);
           const size = shape.reduce((p, n) => p * n, 1);
           expect(steps.some((s) => s.output.size < size)).toBe(true); // chunked
           if (steps.some((s) => s.grid[1] > 1 || s.grid[2] > 1)) folded++;
@@ -356,7 +381,7 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
     expect(variant([5, 8], { spacing: [[0, 1, 3, 4, 7], 1] }).constants.WEIGHTED).toBe(1);
     expect(variant([5, 8], { edgeOrder: 2 }).constants.EDGE_ORDER).toBe(2);
     expect(variant([5, 6]).entry).toBe('main_scalar');
-    expect(variant([5, 6]).constants.RUN).toBe(1); // what the planner passes (scalarRun; 1 by default)
+    expect(variant([5, 6]).constants.RUN).toBe(1); // what the planner passes (the context's runs; 1 by default)
     expect(variant([5, 8], {}, 'curl2').entry).toBe('curl_vec4');
   });
 });

@@ -128,7 +128,7 @@ struct Axis {
 
 struct Params {
   begin: u32,        // first item (element, or in the vec4 layout group of four) of this dispatch
-  count: u32,        // items in this dispatch (the scalar layout's invocations take RUN each)
+  count: u32,        // items in this dispatch (an invocation takes RUN of them)
   in_base: u32,      // element index at which the bound input range starts
   out_base: u32,     // element index written at `out_off` of each axis
   comp_stride: u32,  // divergence and curl: elements between the components stacked in `src`
@@ -146,12 +146,12 @@ fn item_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.x + nwg.x * (wid.y + nwg.y * wid.z)) * WG + lid;
 }
 
-// Elements per invocation in the scalar layout (src/gpu/variant.ts, itemsPerInvocation; 1 in the vec4
-// layout, whose items are groups of four): each takes the run [P.begin + first, run_end(first)), first a
-// multiple of RUN below P.count.
+// Items (elements, or in the vec4 layout groups of four) per invocation (src/gpu/variant.ts,
+// itemsPerInvocation): each takes the dispatch's items [first, run_end(first)), first a multiple of RUN
+// below P.count (the last run may be shorter).
 override RUN: u32 = 1u;
 fn run_end(first: u32) -> u32 {
-  return P.begin + min(P.count, first + RUN);
+  return min(P.count, first + RUN);
 }
 
 // Coordinate along slot k's axis of the element whose running quotient is *q, leaving in *q the quotient
@@ -737,7 +737,7 @@ fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   coordinates(e, &ci);
   element1(e, &ci);
   if (RUN > 1u) {
-    let end = run_end(first);
+    let end = P.begin + run_end(first);
     let s = P.axes[0].stride;
     var r = select(e % s, 0u, s == 1u); // e's place within slot 0's stride
     for (e += 1u; e < end; e += 1u) {
@@ -785,7 +785,7 @@ fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (first >= P.count) { return; }
   curl1(P.begin + first);
   if (RUN > 1u) {
-    let end = run_end(first);
+    let end = P.begin + run_end(first);
     for (var e = P.begin + first + 1u; e < end; e += 1u) { curl1(e); }
   }
 }
@@ -890,7 +890,7 @@ fn grid_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (first >= P.count) { return; }
   grid1(P.begin + first);
   if (RUN > 1u) {
-    let end = run_end(first);
+    let end = P.begin + run_end(first);
     for (var e = P.begin + first + 1u; e < end; e += 1u) { grid1(e); }
   }
 }

@@ -128,7 +128,7 @@ struct Axis {
 
 struct Params {
   begin: u32,        // first item (element, or in the vec4 layout group of four) of this dispatch
-  count: u32,        // items in this dispatch (the scalar layout's invocations take RUN each)
+  count: u32,        // items in this dispatch (an invocation takes RUN of them)
   in_base: u32,      // element index at which the bound input range starts
   out_base: u32,     // element index written at `out_off` of each axis
   comp_stride: u32,  // divergence and curl: elements between the components stacked in `src`
@@ -146,12 +146,12 @@ fn item_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.x + nwg.x * (wid.y + nwg.y * wid.z)) * WG + lid;
 }
 
-// Elements per invocation in the scalar layout (src/gpu/variant.ts, itemsPerInvocation; 1 in the vec4
-// layout, whose items are groups of four): each takes the run [P.begin + first, run_end(first)), first a
-// multiple of RUN below P.count.
+// Items (elements, or in the vec4 layout groups of four) per invocation (src/gpu/variant.ts,
+// itemsPerInvocation): each takes the dispatch's items [first, run_end(first)), first a multiple of RUN
+// below P.count (the last run may be shorter).
 override RUN: u32 = 1u;
 fn run_end(first: u32) -> u32 {
-  return P.begin + min(P.count, first + RUN);
+  return min(P.count, first + RUN);
 }
 
 // Coordinate along slot k's axis of the element whose running quotient is *q, leaving in *q the quotient
@@ -1092,8 +1092,8 @@ fn second_contiguous4_e(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
 }
 
 
-// Four consecutive elements per invocation (the last dimension a multiple of 4). Results go out four at
-// a time through store4(group of four, value), defined with the output binding by out_f32_vec4.wgsl or
+// Groups of four consecutive elements (the last dimension a multiple of 4), RUN consecutive groups per
+// invocation (1 unless the context's `runs` asks for more). Results go out four at a time through store4(group of four, value), defined with the output binding by out_f32_vec4.wgsl or
 // out_f16_vec4.wgsl.
 
 // The contiguous axis (stride 1; lanes i0 .. i0+3 with i0 a multiple of 4, n >= 4) on its boundary's
@@ -1141,11 +1141,22 @@ fn strided_slot4(k: u32, q: ptr<function, u32>, e: u32, el: u32, c: vec4<f32>, a
 // The slots are unrolled by hand over the constant NAXES (MAX_AXES = 8 lines): SwiftShader runs a loop
 // over them about 2.5 times slower, and a GPU compiler gets straight-line code either way.
 
+// Each invocation takes RUN consecutive groups of four (1 unless the context's `runs` asks for more; 1
+// in the general variants, where the loop is constant-false and compiled out): items [first, run_end).
 @compute @workgroup_size(WG)
 fn main_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
              @builtin(local_invocation_index) lid: u32) {
-  let t = item_index(wid, nwg, lid);
-  if (t >= P.count) { return; }
+  let first = item_index(wid, nwg, lid) * RUN;
+  if (first >= P.count) { return; }
+  gradient4(first);
+  if (RUN > 1u) {
+    let end = run_end(first);
+    for (var t = first + 1u; t < end; t += 1u) { gradient4(t); }
+  }
+}
+
+// The gradient, magnitude, divergence or Laplacian at the four elements of item t.
+fn gradient4(t: u32) {
   let e = (P.begin + t) * 4u;
   let el = e - P.in_base;
   let c = load4(el >> 2u);
@@ -1187,8 +1198,17 @@ fn deriv4(k: u32, e: u32, el: u32) -> vec4<f32> {
 @compute @workgroup_size(WG)
 fn curl_vec4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
              @builtin(local_invocation_index) lid: u32) {
-  let t = item_index(wid, nwg, lid);
-  if (t >= P.count) { return; }
+  let first = item_index(wid, nwg, lid) * RUN;
+  if (first >= P.count) { return; }
+  curl4(first);
+  if (RUN > 1u) {
+    let end = run_end(first);
+    for (var t = first + 1u; t < end; t += 1u) { curl4(t); }
+  }
+}
+
+// The curl at the four elements of item t.
+fn curl4(t: u32) {
   let e = (P.begin + t) * 4u;
   let el = e - P.in_base;
   let cs = P.comp_stride;

@@ -1,5 +1,5 @@
 import { describe, GradientError } from '../errors.js';
-import type { GpuLimits } from './steps.js';
+import type { GpuLimits, Runs } from './steps.js';
 
 /** Options of `createGradient`: the device, and tuning knobs whose defaults were measured. */
 export interface GradientContextOptions {
@@ -9,7 +9,7 @@ export interface GradientContextOptions {
    * Lowers some device limits, so that small arrays exercise grid folding, binding splits and streaming.
    * @internal
    */
-  limits?: Partial<Omit<GpuLimits, 'workgroupSize' | 'scalarRun'>>;
+  limits?: Partial<Omit<GpuLimits, 'workgroupSize' | 'runs'>>;
   /** Idle bytes the buffer pool may keep (default 256 MiB), and the bytes work kept for repeated host calls may hold. */
   maxPooledBytes?: number;
   /** Idle buffers the pool may keep (default 64). */
@@ -20,13 +20,14 @@ export interface GradientContextOptions {
    */
   workgroupSize?: number;
   /**
-   * Consecutive elements each invocation of the scalar layout (shapes whose last dimension is not a
-   * multiple of 4) takes, 1 to 16 (default 1): the first pays a division per axis for its coordinates and
-   * the others count on from it. Not for ghost boundary modes or gaps, which take one. A tuning knob for
-   * benchmarks until a GPU run picks the default (issue 26; bench/gpu.mjs sweeps it).
+   * Items each invocation takes, 1 to 16 (default 1 each): `scalar`, consecutive elements where the last
+   * dimension is not a multiple of 4; `vec4`, consecutive groups of four elsewhere, float32 results;
+   * `vec4Float16`, the same with float16 results. A run's first item pays the coordinates' divisions.
+   * Ghost boundary modes and gaps take one. A tuning knob for benchmarks until a GPU run picks the
+   * defaults (issue 26; bench/gpu.mjs and bench/half.mjs time runs of 1 to 8).
    * @internal
    */
-  scalarRun?: number;
+  runs?: Partial<Runs>;
   /**
    * Host calls are streamed in pieces that move at most this many bytes each way (input window, results),
    * at most two pieces in flight per call, so a call holds a bounded amount of GPU memory whatever the
@@ -35,7 +36,8 @@ export interface GradientContextOptions {
   chunkBytes?: number;
 }
 
-const CONTEXT_OPTION_KEYS = ['device', 'limits', 'maxPooledBytes', 'maxPooledBuffers', 'workgroupSize', 'scalarRun', 'chunkBytes'];
+const CONTEXT_OPTION_KEYS = ['device', 'limits', 'maxPooledBytes', 'maxPooledBuffers', 'workgroupSize', 'runs', 'chunkBytes'];
+const RUN_KEYS = ['scalar', 'vec4', 'vec4Float16'];
 export const DEFAULT_CHUNK_BYTES = 64 * 2 ** 20;
 
 /** Refuses an unknown or bad option by name and value (a NaN pool cap, say, would never evict anything). */
@@ -47,7 +49,7 @@ export function checkContextOptions(options: GradientContextOptions): void {
       throw new GradientError('invalid-option', `options.${key}: unknown option (expected one of ${CONTEXT_OPTION_KEYS.join(', ')})`);
     }
   }
-  type Tuning = 'workgroupSize' | 'scalarRun' | 'maxPooledBytes' | 'maxPooledBuffers' | 'chunkBytes';
+  type Tuning = 'workgroupSize' | 'maxPooledBytes' | 'maxPooledBuffers' | 'chunkBytes';
   const check = (name: Tuning, ok: (value: number) => boolean, rule: string) => {
     const value = options[name];
     if (value !== undefined && !(typeof value === 'number' && ok(value))) {
@@ -56,7 +58,16 @@ export function checkContextOptions(options: GradientContextOptions): void {
   };
   const integerIn = (min: number, max: number) => (v: number) => Number.isInteger(v) && v >= min && v <= max;
   check('workgroupSize', integerIn(1, 1024), 'an integer from 1 to 1024');
-  check('scalarRun', integerIn(1, 16), 'an integer from 1 to 16');
+  const runs: unknown = options.runs;
+  if (runs !== undefined) {
+    if (runs === null || typeof runs !== 'object') throw new GradientError('invalid-option', `runs: ${describe(runs)} must be an object`);
+    for (const [key, value] of Object.entries(runs)) {
+      if (!RUN_KEYS.includes(key))
+        throw new GradientError('invalid-option', `runs.${key}: unknown (expected one of ${RUN_KEYS.join(', ')})`);
+      if (!(typeof value === 'number' && integerIn(1, 16)(value)))
+        throw new GradientError('invalid-option', `runs.${key}: ${describe(value)} must be an integer from 1 to 16`);
+    }
+  }
   check('maxPooledBytes', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
   check('maxPooledBuffers', (v) => v >= 0, 'a number ≥ 0 (Infinity for no cap)');
   check('chunkBytes', integerIn(4096, 2 ** 52), 'an integer ≥ 4096');
@@ -66,7 +77,7 @@ export function checkContextOptions(options: GradientContextOptions): void {
 export function effectiveLimits(device: GPUDevice, options: GradientContextOptions): GpuLimits {
   const l = device.limits;
   const o = options.limits ?? {};
-  const pick = (name: keyof Omit<GpuLimits, 'workgroupSize' | 'scalarRun'>) => Math.min(l[name], o[name] ?? Infinity);
+  const pick = (name: keyof Omit<GpuLimits, 'workgroupSize' | 'runs'>) => Math.min(l[name], o[name] ?? Infinity);
   return {
     maxStorageBufferBindingSize: pick('maxStorageBufferBindingSize'),
     maxBufferSize: pick('maxBufferSize'),
@@ -76,6 +87,6 @@ export function effectiveLimits(device: GPUDevice, options: GradientContextOptio
     minStorageBufferOffsetAlignment: Math.max(l.minStorageBufferOffsetAlignment, o.minStorageBufferOffsetAlignment ?? 0),
     minUniformBufferOffsetAlignment: Math.max(l.minUniformBufferOffsetAlignment, o.minUniformBufferOffsetAlignment ?? 0),
     workgroupSize: options.workgroupSize,
-    scalarRun: options.scalarRun,
+    runs: options.runs,
   };
 }

@@ -1,6 +1,7 @@
 import { GradientError } from '../errors.js';
 import { OPERATIONS, type Operation } from '../operations.js';
 import type { Plan } from '../plan.js';
+import type { OutputType } from '../types.js';
 import { itemsPerInvocation } from './variant.js';
 
 /**
@@ -40,18 +41,36 @@ export interface GpuLimits {
   readonly minUniformBufferOffsetAlignment: number;
   /** Invocations per workgroup wanted (default 256); the two invocation limits above still cap it. */
   readonly workgroupSize?: number;
-  /** Consecutive elements each scalar-layout invocation takes, where its variant allows (variant.ts, itemsPerInvocation). */
-  readonly scalarRun?: number;
+  /** Items each invocation takes, per layout and result type, where its variant allows (DEFAULT_RUNS otherwise). */
+  readonly runs?: Partial<Runs>;
 }
 
 export const PREFERRED_WORKGROUP_SIZE = 256;
 
 /**
- * Elements a scalar-layout invocation takes without `scalarRun`. 1, the only run timed on a GPU so far
- * (1.64× / 1.77× the WGSL copy kernel at 8191×8193 / 511×513×515 on an H200, bench/NOTES.md run 10);
- * bench/gpu.mjs times 2, 4 and 8 beside it for the next device run to choose (issue 26, target 1).
+ * Items an invocation takes, where its variant allows (variant.ts, itemsPerInvocation): consecutive
+ * elements in the scalar layout, consecutive groups of four in the vec4 layout, where float16 results are
+ * counted apart (an invocation stores 8 bytes of a group where float32 results store 16).
  */
-export const DEFAULT_SCALAR_RUN = 1;
+export interface Runs {
+  readonly scalar: number;
+  readonly vec4: number;
+  readonly vec4Float16: number;
+}
+
+/**
+ * Runs without the context's `runs`: 1 everywhere, the only run timed on a GPU so far (on an H200 the
+ * scalar layout took 1.64× / 1.77× the WGSL copy kernel at 8191×8193 / 511×513×515, the vec4 layout
+ * 1.02×, float16 in and out 1.2–1.3× the copy of its bytes; bench/NOTES.md runs 10-13). bench/gpu.mjs
+ * and bench/half.mjs time longer runs beside it for the next device run to choose (issue 26, targets 1-2).
+ */
+export const DEFAULT_RUNS: Runs = { scalar: 1, vec4: 1, vec4Float16: 1 };
+
+/** The run a context wants for work of this layout and result type. */
+export function wantedRun(limits: GpuLimits, layout: Layout, outputType: OutputType): number {
+  const key = layout === 'scalar' ? 'scalar' : outputType === 'float16' ? 'vec4Float16' : 'vec4';
+  return limits.runs?.[key] ?? DEFAULT_RUNS[key];
+}
 
 /** Largest power of two ≤ the wanted size and the device's limits. */
 export function workgroupSize(limits: GpuLimits): number {
@@ -229,10 +248,19 @@ function sortByStride(plan: Plan, slots: { axisIndex: number }[]): void {
  * layout), each invocation taking `run` of them (variant.ts, itemsPerInvocation): one dispatch, or more
  * when the invocations exceed what one folded grid reaches.
  */
-function splitItems(steps: Step[], plan: Plan, bindings: StepBindings, e0: number, e1: number, layout: Layout, limits: GpuLimits): void {
+function splitItems(
+  steps: Step[],
+  plan: Plan,
+  bindings: StepBindings,
+  e0: number,
+  e1: number,
+  layout: Layout,
+  limits: GpuLimits,
+  wanted: number,
+): void {
   const unit = layout === 'vec4' ? 4 : 1;
   const wg = workgroupSize(limits);
-  const run = itemsPerInvocation(plan, layout, bindings.slots, limits.scalarRun ?? DEFAULT_SCALAR_RUN);
+  const run = itemsPerInvocation(plan, bindings.slots, wanted);
   const maxItems = wg * run * limits.maxComputeWorkgroupsPerDimension ** 3;
   const last = Math.ceil(e1 / unit);
   for (let begin = e0 / unit; begin < last; begin += maxItems) {
@@ -256,6 +284,7 @@ export function planFusedSteps(
   limits: GpuLimits,
   keepAxisOrder = false,
   piece: Piece = wholeArray(plan.size),
+  wanted = 1,
 ): Step[] {
   const maxBind = maxBindingBytes(limits);
   const inputElements = (components - 1) * componentStride + piece.inEnd - piece.inStart;
@@ -277,7 +306,7 @@ export function planFusedSteps(
     input: { offset: piece.inStart, size: inputElements },
     output: { buffer: outputs[0].buffer, offset: outputs[0].offset, size: span },
   };
-  splitItems(steps, plan, bindings, piece.e0, piece.e1, layout, limits);
+  splitItems(steps, plan, bindings, piece.e0, piece.e1, layout, limits, wanted);
   return steps;
 }
 
@@ -295,13 +324,14 @@ export function planSteps(
   outputs: readonly OutputPlace[],
   limits: GpuLimits,
   piece: Piece = wholeArray(plan.size),
+  wanted = 1,
 ): Step[] {
   const N = plan.size;
   const count = piece.e1 - piece.e0;
   const maxBind = maxBindingBytes(limits);
   const inputFits = ceilTo((piece.inEnd - piece.inStart) * bytesPerElement, 16) <= maxBind;
   const steps: Step[] = [];
-  const emit = (bindings: StepBindings, e0: number, e1: number) => splitItems(steps, plan, bindings, e0, e1, layout, limits);
+  const emit = (bindings: StepBindings, e0: number, e1: number) => splitItems(steps, plan, bindings, e0, e1, layout, limits, wanted);
 
   let k = 0;
   while (k < plan.axes.length) {

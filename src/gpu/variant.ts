@@ -32,14 +32,14 @@ export function isGeneral(plan: Plan, slotAxes: readonly AxisPlan[]): boolean {
 }
 
 /**
- * The shader's RUN: items each invocation takes. The vec4 layout's item is a group of four elements, one
- * per invocation. A scalar-layout invocation takes `wanted` consecutive elements (the context's
- * `scalarRun`), the first paying a division per slot for its coordinates and the others counting on from
- * it, except in general variants (ghost sides, gaps), where it takes one: SwiftShader compiling their
- * stencils inlined four times over grew test/boundaries.test.ts past 5.8 GB (bench/NOTES.md).
+ * The shader's RUN: items each invocation takes, `wanted` (the context's runs, steps.ts) except in general
+ * variants (ghost sides, gaps), which take one. A run's first item pays a division per slot for its
+ * coordinates and (scalar layout) the others count on from it. General variants are left out because
+ * SwiftShader compiling their stencils inlined four times over grew test/boundaries.test.ts past 5.8 GB
+ * (bench/NOTES.md); with RUN 1 the loop over a run is constant-false and compiled out.
  */
-export function itemsPerInvocation(plan: Plan, layout: Layout, slots: readonly { readonly axisIndex: number }[], wanted: number): number {
-  if (layout !== 'scalar' || wanted <= 1) return 1;
+export function itemsPerInvocation(plan: Plan, slots: readonly { readonly axisIndex: number }[], wanted: number): number {
+  if (wanted <= 1) return 1;
   return isGeneral(
     plan,
     slots.map((s) => plan.axes[s.axisIndex]),

@@ -7,7 +7,7 @@ import { type InputFormat, outputBytes } from './formats.js';
 import type { Recorder } from './parts.js';
 import type { PipelineCache } from './pipelines.js';
 import { type BoundBuffer, dispatchSteps, packUniforms, stepBindGroups, uniformStride } from './record.js';
-import { type GpuLimits, type Layout, type OutputPlace, type Piece, planFusedSteps, planSteps, type Step } from './steps.js';
+import { type GpuLimits, type Layout, type OutputPlace, type Piece, planFusedSteps, planSteps, type Step, wantedRun } from './steps.js';
 import { keepsAxisOrder, kernelVariant } from './variant.js';
 import type { KeptWork } from './work-cache.js';
 
@@ -48,9 +48,10 @@ function stepsOf(
 ) {
   const { op, components, componentStride } = options;
   const bpe = format.bytesPerElement;
+  const run = wantedRun(limits, layout, options.outputType);
   return dispatchedPerAxis(op, plan)
-    ? planSteps(plan, layout, bpe, places, limits, piece)
-    : planFusedSteps(plan, layout, bpe, components, componentStride, places, limits, keepsAxisOrder(op, plan), piece);
+    ? planSteps(plan, layout, bpe, places, limits, piece, run)
+    : planFusedSteps(plan, layout, bpe, components, componentStride, places, limits, keepsAxisOrder(op, plan), piece, run);
 }
 
 /** The pipeline variant of each step. */

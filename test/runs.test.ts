@@ -8,6 +8,7 @@ import {
   cpuLaplacian,
   createGradient,
   type GradientContext,
+  GradientError,
   type GradientOptions,
 } from '../src/index';
 import { values } from './helpers/boundary-cases';
@@ -18,11 +19,12 @@ import { type GridCase, smallestDistance } from './helpers/grid-cases';
 import { randomCase, rng } from './helpers/random';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 
-// The context option `scalarRun`: each scalar-layout invocation (last dimension not a multiple of 4)
-// takes that many consecutive elements, the first paying the coordinates' divisions and the others
-// counting on from it (shaders/gradient_scalar.wgsl, main_scalar; curl_scalar and grid_scalar loop over
-// the run). The default, 1, runs everywhere else in the suite; these tests run every scalar entry point
-// with runs that end mid-row, that cross rows shorter than the run, and that end a chunked dispatch.
+// The context option `runs`: each invocation takes that many consecutive items, elements in the scalar
+// layout (last dimension not a multiple of 4; main_scalar counts coordinates on from the run's first,
+// curl_scalar and grid_scalar loop over the run) and groups of four in the vec4 layout (main_vec4,
+// curl_vec4). The default, 1, runs everywhere else in the suite; these tests run every entry point with
+// runs that end mid-row, that cross rows shorter than the run, and that end a chunked dispatch. Float16
+// results with runs: test/float16.test.ts.
 
 const suite = gpuSuite();
 const grids: GridCase[] = JSON.parse(readFileSync(new URL('./fixtures/grids.json', import.meta.url), 'utf8')).cases;
@@ -37,8 +39,8 @@ function expectClose(got: ArrayLike<number>[], want: ArrayLike<number>[], scale:
 }
 
 // Shapes of the scalar layout: a row longer than any run, rows of 3 (a run of 4 or 8 crosses several),
-// six axes (every unrolled slot), and a 1-D line.
-const SHAPES = [[13], [7, 9], [11, 3], [4, 5, 3], [5, 6, 7], [3, 3, 3, 3, 3, 5]];
+// six axes (every unrolled slot), and a 1-D line; then of the vec4 layout, odd numbers of groups of four.
+const SHAPES = [[13], [7, 9], [11, 3], [4, 5, 3], [5, 6, 7], [3, 3, 3, 3, 3, 5], [5, 12], [3, 5, 4], [3, 3, 3, 3, 3, 4]];
 
 /**
  * Option sets and the operations each runs: plain variants (runs), every operation with edge order 1;
@@ -78,13 +80,13 @@ async function checkOperations(
     expectClose([await ctx.laplacian(data, o)], [cpuLaplacian(data, o)], scale * 4, h * h, 64, `${label} Laplacian`);
 }
 
-describe('scalarRun: runs of consecutive elements per scalar-layout invocation', () => {
+describe('runs: consecutive items per invocation', () => {
   suite.gpuIt(
-    'runs of 4 match the CPU reference in every operation and entry point, boundary and gap mode',
+    'runs of 4 elements and of 3 groups of four match the CPU reference in every operation and entry point, boundary and gap mode',
     async ({ device }) => {
-      const ctx = await createGradient({ device, scalarRun: 4 });
+      const ctx = await createGradient({ device, runs: { scalar: 4, vec4: 3 } });
       try {
-        expect(ctx.limits.scalarRun).toBe(4);
+        expect(ctx.limits.runs).toEqual({ scalar: 4, vec4: 3 });
         const r = rng(1931);
         for (const shape of SHAPES) {
           const size = shape.reduce((a, b) => a * b, 1);
@@ -108,11 +110,11 @@ describe('scalarRun: runs of consecutive elements per scalar-layout invocation',
   );
 
   suite.gpuIt('runs of 3 under tiny limits (chunked dispatches, folded grids, streamed pieces) match cpuGradient', async ({ device }) => {
-    const ctx = await createGradient({ device, scalarRun: 3, limits: TINY_LIMITS, chunkBytes: 4096 });
+    const ctx = await createGradient({ device, runs: { scalar: 3, vec4: 3 }, limits: TINY_LIMITS, chunkBytes: 4096 });
     try {
       const r = rng(3);
       let calls = 0;
-      for (const shape of TINY_SHAPES.filter((s) => s[s.length - 1] % 4 !== 0)) {
+      for (const shape of TINY_SHAPES) {
         const size = shape.reduce((a, b) => a * b, 1);
         const data = Float64Array.from({ length: size }, () => r() * 4 - 2);
         for (const options of [{ edgeOrder: 1 }, { edgeOrder: 2 }] as GradientOptions[]) {
@@ -128,7 +130,7 @@ describe('scalarRun: runs of consecutive elements per scalar-layout invocation',
           calls++;
         }
       }
-      expect(calls).toBe(6);
+      expect(calls).toBe(2 * TINY_SHAPES.length);
       expect(ctx.stats().transfer.jobs).toBeGreaterThan(2 * calls); // streamed in pieces
     } finally {
       ctx.destroy();
@@ -139,10 +141,10 @@ describe('scalarRun: runs of consecutive elements per scalar-layout invocation',
     'runs of 2 and 8 (workgroups of 64, folded grids) match cpuGradient on 40 random cases, and runs of 5 six grid fixtures',
     async ({ device }) => {
       const contexts = [
-        await createGradient({ device, scalarRun: 2 }),
-        await createGradient({ device, scalarRun: 8, workgroupSize: 64, limits: { maxComputeWorkgroupsPerDimension: 5 } }),
+        await createGradient({ device, runs: { scalar: 2, vec4: 8 } }),
+        await createGradient({ device, runs: { scalar: 8, vec4: 2 }, workgroupSize: 64, limits: { maxComputeWorkgroupsPerDimension: 5 } }),
       ];
-      const gridContext = await createGradient({ device, scalarRun: 5 });
+      const gridContext = await createGradient({ device, runs: { scalar: 5 } });
       try {
         const r = rng(77);
         let checked = 0;
@@ -185,9 +187,21 @@ describe('scalarRun: runs of consecutive elements per scalar-layout invocation',
     600_000,
   );
 
-  suite.gpuIt('refuses a run outside 1 to 16 by name and value, before any GPU work', async ({ device }) => {
-    for (const bad of [0, 17, 2.5, Number.NaN, '4']) {
-      await expect(createGradient({ device, scalarRun: bad as number })).rejects.toThrow(/^scalarRun: .* must be an integer from 1 to 16/);
+  suite.gpuIt('refuses a run outside 1 to 16, or of no layout, by name and value, before any GPU work', async ({ device }) => {
+    const refusals: [unknown, RegExp][] = [
+      [4, /^runs: 4 must be an object/],
+      [null, /^runs: null must be an object/],
+      [{ scalar: 0 }, /^runs\.scalar: 0 must be an integer from 1 to 16/],
+      [{ vec4: 17 }, /^runs\.vec4: 17 must be an integer from 1 to 16/],
+      [{ vec4Float16: 2.5 }, /^runs\.vec4Float16: 2\.5 must be an integer from 1 to 16/],
+      [{ scalar: '4' }, /^runs\.scalar: .*4.* must be an integer from 1 to 16/],
+      [{ float16: 2 }, /^runs\.float16: unknown \(expected one of scalar, vec4, vec4Float16\)/],
+    ];
+    for (const [runs, message] of refusals) {
+      const error = await createGradient({ device, runs: runs as never }).catch((e) => e);
+      expect(error).toBeInstanceOf(GradientError);
+      expect(error.code).toBe('invalid-option');
+      expect(error.message).toMatch(message);
     }
   });
 });
