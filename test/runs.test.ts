@@ -40,20 +40,22 @@ function expectClose(got: ArrayLike<number>[], want: ArrayLike<number>[], scale:
 
 // Shapes of the scalar layout: a row longer than any run, rows of 3 (a run of 4 or 8 crosses several),
 // six axes (every unrolled slot), and a 1-D line; then of the vec4 layout, odd numbers of groups of four.
-const SHAPES = [[13], [7, 9], [11, 3], [4, 5, 3], [5, 6, 7], [3, 3, 3, 3, 3, 5], [5, 12], [3, 5, 4], [3, 3, 3, 3, 3, 4]];
+const SHAPES = [[13], [7, 9], [11, 3], [4, 5, 3], [3, 3, 3, 3, 3, 5], [5, 12], [3, 3, 3, 3, 3, 4]];
 
 /**
- * Option sets and the operations each runs: plain variants (runs), every operation with edge order 1;
+ * Option sets and the operations each runs: plain variants (runs), every operation with edge order 1 in
+ * 2-D and 3-D (curl's ranks);
  * then a ghost mode and gaps, general variants that take one element per invocation whatever the run.
  */
 function optionSets(shape: number[]): [GradientOptions, boolean][] {
   const sets: [GradientOptions, boolean][] = [
-    [{ edgeOrder: 1 }, true],
+    [{ edgeOrder: 1 }, shape.length === 2 || shape.length === 3],
     [{ edgeOrder: 2, spacing: shape.map((n, d) => (d % 2 ? 0.5 : Array.from({ length: n }, (_, i) => i + 0.1 * i * i))) }, false],
     [{ boundary: 'periodic' }, false],
   ];
   if (shape.every((n) => n >= 5)) sets.push([{ accuracy: 4 }, false]);
-  if (shape.length === 2 || shape.length === 3) sets.push([{ boundary: 'reflect', edgeOrder: 2 }, false], [{ invalid: 'skip' }, false]);
+  // One shape per layout: general variants compile slowly under SwiftShader (0.6-2.5 s each).
+  if (shape.length === 2 && shape[0] < 8) sets.push([{ boundary: 'reflect', edgeOrder: 2 }, false], [{ invalid: 'skip' }, false]);
   return sets;
 }
 
@@ -138,7 +140,7 @@ describe('runs: consecutive items per invocation', () => {
   });
 
   suite.gpuIt(
-    'runs of 2 and 8 (workgroups of 64, folded grids) match cpuGradient on 40 random cases, and runs of 5 six grid fixtures',
+    'runs of 2 and 8 (workgroups of 64, folded grids) match cpuGradient on 24 random cases, and runs of 5 four grid fixtures',
     async ({ device }) => {
       const contexts = [
         await createGradient({ device, runs: { scalar: 2, vec4: 8 } }),
@@ -148,7 +150,7 @@ describe('runs: consecutive items per invocation', () => {
       try {
         const r = rng(77);
         let checked = 0;
-        for (let i = 0; i < 40; i++) {
+        for (let i = 0; i < 24; i++) {
           const c = randomCase(r, i);
           const ctx = contexts[i % 2];
           expectClose(
@@ -161,15 +163,8 @@ describe('runs: consecutive items per invocation', () => {
           );
         }
         // Curvilinear grids and the sphere (grid_scalar), every result each holds: both edge orders, 2-D and
-        // 3-D, a periodic axis, the poles, a leading axis, and a ghost mode (a general variant, runs of one).
-        const names = [
-          'warped 2-D eo2',
-          'warped 2-D constant/edge',
-          'polar annulus periodic',
-          'warped 3-D eo1',
-          'sphere global 10deg with poles',
-          'sphere with a leading time axis',
-        ];
+        // 3-D, a periodic axis and the poles, and a ghost mode (a general variant, runs of one).
+        const names = ['warped 2-D eo2', 'warped 2-D constant/edge', 'warped 3-D eo1', 'sphere global 10deg with poles'];
         for (const c of grids.filter((g) => names.includes(g.name))) {
           const want = cpuResults(c);
           const got = await gpuResults(gridContext, c);
