@@ -41,7 +41,10 @@ export interface GpuLimits {
   readonly minUniformBufferOffsetAlignment: number;
   /** Invocations per workgroup wanted (default 256); the two invocation limits above still cap it. */
   readonly workgroupSize?: number;
-  /** Items each invocation takes, per layout and result type, where its variant allows (DEFAULT_RUNS otherwise). */
+  /**
+   * Items each invocation takes, per layout and result type, where its variant allows (DEFAULT_RUNS otherwise).
+   * @internal
+   */
   readonly runs?: Partial<Runs>;
 }
 
