@@ -690,19 +690,28 @@ fn coordinates(e: u32, ci: ptr<function, array<u32, MAX_AXES>>) {
   if (NAXES > 7u) { (*ci)[7] = coordinate(7u, &q); }
 }
 
-// Every slot at element e, whose coordinates are ci.
+// Slot k's coordinate at the element whose running quotient is *q: with runs, ci's (counted on along the
+// run); with one element per invocation, divided as the slot comes and ci left unused, so that RUN 1
+// compiles to the kernel as it was before runs (bench/NOTES.md, seventh session).
+fn coordinate_at(k: u32, ci: ptr<function, array<u32, MAX_AXES>>, q: ptr<function, u32>) -> u32 {
+  if (RUN == 1u) { return coordinate(k, q); }
+  return (*ci)[k];
+}
+
+// Every slot at element e, whose coordinates are ci (with runs).
 fn element1(e: u32, ci: ptr<function, array<u32, MAX_AXES>>) {
   let el = e - P.in_base;
   let c = load1(el);
   var acc = 0.0;
-  if (NAXES > 0u) { acc = slot1(0u, (*ci)[0], e, el, c, acc); }
-  if (NAXES > 1u) { acc = slot1(1u, (*ci)[1], e, el, c, acc); }
-  if (NAXES > 2u) { acc = slot1(2u, (*ci)[2], e, el, c, acc); }
-  if (NAXES > 3u) { acc = slot1(3u, (*ci)[3], e, el, c, acc); }
-  if (NAXES > 4u) { acc = slot1(4u, (*ci)[4], e, el, c, acc); }
-  if (NAXES > 5u) { acc = slot1(5u, (*ci)[5], e, el, c, acc); }
-  if (NAXES > 6u) { acc = slot1(6u, (*ci)[6], e, el, c, acc); }
-  if (NAXES > 7u) { acc = slot1(7u, (*ci)[7], e, el, c, acc); }
+  var q = e;
+  if (NAXES > 0u) { acc = slot1(0u, coordinate_at(0u, ci, &q), e, el, c, acc); }
+  if (NAXES > 1u) { acc = slot1(1u, coordinate_at(1u, ci, &q), e, el, c, acc); }
+  if (NAXES > 2u) { acc = slot1(2u, coordinate_at(2u, ci, &q), e, el, c, acc); }
+  if (NAXES > 3u) { acc = slot1(3u, coordinate_at(3u, ci, &q), e, el, c, acc); }
+  if (NAXES > 4u) { acc = slot1(4u, coordinate_at(4u, ci, &q), e, el, c, acc); }
+  if (NAXES > 5u) { acc = slot1(5u, coordinate_at(5u, ci, &q), e, el, c, acc); }
+  if (NAXES > 6u) { acc = slot1(6u, coordinate_at(6u, ci, &q), e, el, c, acc); }
+  if (NAXES > 7u) { acc = slot1(7u, coordinate_at(7u, ci, &q), e, el, c, acc); }
   if (OP != OP_GRADIENT) {
     store1(P.axes[0].out_off + e - P.out_base, select(acc, sqrt(acc), OP == OP_MAGNITUDE));
   }
@@ -719,7 +728,7 @@ fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   if (first >= P.count) { return; }
   var e = P.begin + first;
   var ci: array<u32, MAX_AXES>;
-  coordinates(e, &ci);
+  if (RUN > 1u) { coordinates(e, &ci); }
   element1(e, &ci);
   if (RUN > 1u) {
     let end = P.begin + run_end(first);
