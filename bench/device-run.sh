@@ -7,7 +7,7 @@
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
 # STEPS picks steps (default: e2e peers-e2e latency dawn host frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
 # limits the kernel's shapes, KERNEL_COMPARE names builds (comma-separated) whose kernel the kernel step
-# times beside this one's, and HALF_COMPARE builds whose float16 variants the half step times. Node runs with transparent huge
+# times beside this one's, HALF_COMPARE builds whose float16 variants the half step times, HALF_SIZES its shapes. Node runs with transparent huge
 # pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
 set -u
 source .gpu/setup.sh
@@ -61,7 +61,7 @@ fi
 if want half; then
   half=()
   [ -n "${HALF_COMPARE:-}" ] && half=(--compare "$HALF_COMPARE")
-  timeout "${HALF_SECONDS:-60}" node bench/half.mjs --sizes 2d:8192x8192,2d:4096x4096,3d:512x512x512 "${half[@]}" --json "$out/half.json" > "$out/half.txt" 2>&1
+  timeout "${HALF_SECONDS:-60}" node bench/half.mjs --sizes "${HALF_SIZES:-2d:8192x8192,2d:4096x4096,3d:512x512x512}" "${half[@]}" --json "$out/half.json" > "$out/half.txt" 2>&1
   echo "bench/half.mjs exit $?" >> "$out/half.txt"
 fi
 if want kernel; then

@@ -71,6 +71,25 @@ async function readBack(src, bytes) {
   return copy;
 }
 
+// Each shape's rows are printed, and the JSON report rewritten, as soon as they are measured, so that a
+// run cut short by a time limit on a lent GPU keeps what it got (`complete: false`).
+const json = value('--json');
+function writeReport(complete) {
+  if (json) writeFileSync(json, JSON.stringify({ adapter: adapterName, repeat: R, complete, rows }, null, 2));
+}
+function printRow(r) {
+  const base = r.variants['f32 → f32'].passMs;
+  for (const [name, v] of Object.entries(r.variants)) {
+    console.log(
+      `${r.shape.padEnd(11)} ${name}: ${v.passMs.toFixed(3)} ms (${(v.bytes / 2 ** 20).toFixed(0)} MiB, ${v.gbps.toFixed(0)} GB/s), ` +
+        `copy ${v.copyMs.toFixed(3)} ms, ÷ copy ${v.ratioToCopy.toFixed(2)}, ÷ f32 kernel ${(v.passMs / base).toFixed(2)}`,
+    );
+  }
+  const errors = Object.entries(r.worstHalfError).map(([name, e]) => `${name} ${e.toFixed(2)}`);
+  console.log(`${r.shape.padEnd(11)} worst float16 error, of the bound (2^-11 relative and the float32 bound): ${errors.join('; ')}`);
+}
+
+console.log(`adapter: ${adapterName}; per-pass GPU time, median of ${R}; copy: a WGSL vec4 copy kernel moving the same bytes`);
 const rows = [];
 for (const shape of shapes) {
   const n = shape.reduce((p, x) => p * x, 1);
@@ -134,23 +153,12 @@ for (const shape of shapes) {
     row.worstHalfError[name] = worst;
   }
   rows.push(row);
+  printRow(row);
+  writeReport(false);
   in16.destroy();
   in32.destroy();
 }
 
-console.log(`adapter: ${adapterName}; per-pass GPU time, median of ${R}; copy: a WGSL vec4 copy kernel moving the same bytes`);
-for (const r of rows) {
-  const base = r.variants['f32 → f32'].passMs;
-  for (const [name, v] of Object.entries(r.variants)) {
-    console.log(
-      `${r.shape.padEnd(11)} ${name}: ${v.passMs.toFixed(3)} ms (${(v.bytes / 2 ** 20).toFixed(0)} MiB, ${v.gbps.toFixed(0)} GB/s), ` +
-        `copy ${v.copyMs.toFixed(3)} ms, ÷ copy ${v.ratioToCopy.toFixed(2)}, ÷ f32 kernel ${(v.passMs / base).toFixed(2)}`,
-    );
-  }
-  const errors = Object.entries(r.worstHalfError).map(([name, e]) => `${name} ${e.toFixed(2)}`);
-  console.log(`${r.shape.padEnd(11)} worst float16 error, of the bound (2^-11 relative and the float32 bound): ${errors.join('; ')}`);
-}
-const json = value('--json');
-if (json) writeFileSync(json, JSON.stringify({ adapter: adapterName, repeat: R, rows }, null, 2));
+writeReport(true);
 for (const b of builds) b.g.destroy();
 process.exit(0);

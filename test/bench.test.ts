@@ -63,6 +63,7 @@ describe('benchmark smoke test', () => {
       const out = runBench(['bench/half.mjs', '--sizes', '2d:36x40', '--repeat', '2', '--json', json], 120_000);
       expect(out).toMatch(/^adapter: /m);
       const report = JSON.parse(readFileSync(json, 'utf8'));
+      expect(report.complete).toBe(true);
       expect(report.rows.length).toBe(1);
       for (const row of report.rows) {
         const names = Object.keys(row.variants);
