@@ -90,7 +90,7 @@ fn grid1(e: u32) {
   }
 }
 
-// A run of RUN elements per invocation, as main_scalar (gradient_scalar.wgsl).
+// A run of RUN elements per invocation, each element's coordinates divided as before (coordinate_of).
 @compute @workgroup_size(WG)
 fn grid_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {

@@ -1093,8 +1093,8 @@ fn second_contiguous4_e(k: u32, i0: u32, el: u32, c: vec4<f32>) -> vec4<f32> {
 
 
 // Groups of four consecutive elements (the last dimension a multiple of 4), RUN consecutive groups per
-// invocation (1 unless the context's `runs` asks for more). Results go out four at a time through store4(group of four, value), defined with the output binding by out_f32_vec4.wgsl or
-// out_f16_vec4.wgsl.
+// invocation (1 unless the context's `runs` asks for more). Results go out four at a time through
+// store4(group of four, value), defined with the output binding by out_f32_vec4.wgsl or out_f16_vec4.wgsl.
 
 // The contiguous axis (stride 1; lanes i0 .. i0+3 with i0 a multiple of 4, n >= 4) on its boundary's
 // code (contiguous4.wgsl; picked as in stencil.wgsl).

@@ -720,7 +720,8 @@ fn element1(e: u32, ci: ptr<function, array<u32, MAX_AXES>>) {
 // The run's first element pays a division per slot; the next count on from its coordinates (slots are
 // sorted by stride, so only slot 0's coordinate moves until it wraps, and a wrap, at most once a run on
 // lines of 4 or more, divides again). The elements of a run are one invocation's: no two invocations
-// store to one element. With RUN 1 (the general variants) the loop is constant-false and compiled out.
+// store to one element. With RUN 1 (the default, and always in the general variants) the loop is
+// constant-false and compiled out.
 @compute @workgroup_size(WG)
 fn main_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
@@ -772,6 +773,7 @@ fn curl1(e: u32) {
   }
 }
 
+// A run of RUN elements per invocation, each element's coordinates divided as before (coordinate_of).
 @compute @workgroup_size(WG)
 fn curl_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
@@ -876,7 +878,7 @@ fn grid1(e: u32) {
   }
 }
 
-// A run of RUN elements per invocation, as main_scalar (gradient_scalar.wgsl).
+// A run of RUN elements per invocation, each element's coordinates divided as before (coordinate_of).
 @compute @workgroup_size(WG)
 fn grid_scalar(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                @builtin(local_invocation_index) lid: u32) {
