@@ -97,6 +97,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.boundaries).toBe(BOUNDARY_SAMPLE.length);
     expect(report.grids).toBe(GRID_SAMPLE.length);
     expect(report.derivatives).toBe(4);
+    expect(report.runs).toBe(report.hasFloat16 ? 11 : 10);
     // cpuWorkers: module workers on shared memory, split and bitwise equal to cpuGradient.
     expect(report.workers).toBe(3);
     expect(report.views).toBe(2);

@@ -69,6 +69,7 @@ describe('other runtimes', () => {
       expect(report!.boundaries).toBe(BOUNDARY_SAMPLE.length);
       expect(report!.grids).toBe(GRID_SAMPLE.length);
       expect(report!.derivatives).toBe(4);
+      expect(report!.runs).toBe(report!.hasFloat16 ? 11 : 10);
       expect(report!.workers).toBe(3);
       expect(report!.views).toBe(2);
     },

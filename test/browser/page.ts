@@ -62,6 +62,7 @@ run().then(
       views: 0,
       grids: 0,
       derivatives: 0,
+      runs: 0,
       workers: 0,
       packageViews: 0,
       ms: 0,

@@ -45,6 +45,8 @@ export interface CoreReport {
   grids: number;
   /** Derivatives of higher order and accuracy, the Hessian and adjoints against their CPU references. */
   derivatives: number;
+  /** Calls in a context whose invocations take runs of items (the option `runs`), against the CPU reference. */
+  runs: number;
   /** cpuWorkers calls split across worker threads, checked bit for bit against cpuGradient (0 without SharedArrayBuffer). */
   workers: number;
   /** Views made with the scijs `ndarray` package against numpy (the browser page only: test/browser/page.ts). */
@@ -81,6 +83,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     views: 0,
     grids: 0,
     derivatives: 0,
+    runs: 0,
     workers: 0,
     packageViews: 0,
     failures: [],
@@ -229,6 +232,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
   await viewChecks(lib, report);
   await gridChecks(lib, report);
   await derivativeChecks(lib, report);
+  await runChecks(lib, report);
   await workerChecks(lib, report, options.workerUrl);
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
@@ -538,6 +542,49 @@ async function gridChecks(lib: typeof Library, report: CoreReport): Promise<void
       if (v) report.failures.push(`grids ${name} ${what}: ${JSON.stringify(v)}`);
     }
     report.grids++;
+  }
+}
+
+/**
+ * Runs of items per invocation (the context option `runs`: the shader's RUN above 1, which only Node's
+ * suite exercises in depth, test/runs.test.ts), so that every engine compiles and runs those variants:
+ * random cases of both layouts, magnitude and curl in each, and float16 results where the engine has
+ * Float16Array. 10 checks, 11 with float16.
+ */
+async function runChecks(lib: typeof Library, report: CoreReport): Promise<void> {
+  const { createGradient, cpuGradient, cpuGradientMagnitude, cpuCurl } = lib;
+  const ctx = await createGradient({ runs: { scalar: 4, vec4: 2, vec4Float16: 2 } });
+  const check = (what: string, got: ArrayLike<number>[], want: ArrayLike<number>[], scale: number, h: number, half = false) => {
+    got.forEach((g, k) => {
+      const v = (half ? f16Violation : f32Violation)(g, want[k], scale, h, 16);
+      if (v) report.failures.push(`runs ${what} [${k}]: ${JSON.stringify(v)}`);
+    });
+    if (got.length !== want.length) report.failures.push(`runs ${what}: ${got.length} outputs`);
+    report.runs++;
+  };
+  try {
+    const r = rng(44);
+    for (let i = 0; i < 6; i++) {
+      const c = randomCase(r, i, 2000);
+      check(`case ${i} ${c.label}`, await ctx.gradient(c.data, c.options), cpuGradient(c.data, c.options), maxAbs(c.data), c.hMin);
+    }
+    for (const shape of [
+      [7, 9],
+      [5, 12],
+    ]) {
+      const n = shape[0] * shape[1];
+      const f = Float32Array.from({ length: n }, () => r() * 4 - 2);
+      const g = Float32Array.from({ length: n }, () => r() * 4 - 2);
+      const o = { shape, edgeOrder: 2 as const };
+      check(`magnitude [${shape}]`, [await ctx.magnitude(f, o)], [cpuGradientMagnitude(f, o)], 8, 1);
+      check(`curl [${shape}]`, await ctx.curl([f, g], o), cpuCurl([f, g], o), 8, 1);
+      if (report.hasFloat16 && shape[1] % 4 === 0) {
+        const half = { ...o, outputType: 'float16' as const };
+        check(`float16 results [${shape}]`, await ctx.gradient(f, half), cpuGradient(f, o), 4, 1, true);
+      }
+    }
+  } finally {
+    ctx.destroy();
   }
 }
 
