@@ -2,7 +2,7 @@
 // so it runs on a GPU machine without a Node toolchain (see README, "Performance").
 //
 //   node bench/gpu.mjs [--sizes full|small|1d:16777216,2d:4096x4096,3d:256x256x256] [--json FILE]
-//                      [--repeat R] [--huge] [--no-cpu] [--compare DIR[,DIR…]]
+//                      [--repeat R] [--huge] [--no-cpu] [--compare DIR[,DIR…]] [--runs 1,2,4,8]
 //
 // For each shape and edge order: kernel time (wall time of R back-to-back encodes in one submit, and the
 // median GPU time of one pass from its own timestamp queries), effective bandwidth 4·n·(1+axes)/t, the copy floor (copyBufferToBuffer
@@ -11,7 +11,7 @@
 // float64 reference guards every figure. `--compare DIR` also times the one-pass kernel of another build
 // of the library (DIR/index.js, e.g. an older commit's dist) on the same device in the same run, so two
 // kernels are compared on one warm GPU; several builds, comma-separated, are each timed the same way.
-// Every shape's one-pass kernel is also timed with runs of 1, 2, 4 and 8 items per invocation (context
+// Every shape's one-pass kernel is also timed with runs of 1, 2, 4 and 8 items per invocation (`--runs`; context
 // option `runs`: elements in the scalar layout, groups of four in the vec4 layout; issue 26, target 1),
 // each checked like the rest.
 
@@ -73,8 +73,8 @@ function parseSizes(spec) {
   return spec.split(',').map((s) => s.replace(/^\dd:/, '').split('x').map(Number));
 }
 const shapes = parseSizes(value('--sizes'));
-// Runs of items per invocation, each timed in a context of its own.
-const RUNS = [1, 2, 4, 8];
+// Runs of items per invocation (--runs, default 1,2,4,8), each timed in a context of its own.
+const RUNS = (value('--runs') ?? '1,2,4,8').split(',').filter(Boolean).map(Number);
 const runContexts = await Promise.all(RUNS.map((run) => createGradient({ device, runs: { scalar: run, vec4: run } })));
 const R = Number(value('--repeat', cpuAdapter ? 3 : 50));
 const TRIALS = cpuAdapter ? 2 : 5;

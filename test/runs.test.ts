@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect } from 'vitest';
+import { BufferUsage } from '../src/gpu/flags';
 import {
   cpuCurl,
   cpuDivergence,
@@ -14,6 +15,7 @@ import {
 import { values } from './helpers/boundary-cases';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { cpuResults, gpuResults } from './helpers/fixture-results';
+import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 import { type GridCase, smallestDistance } from './helpers/grid-cases';
 import { randomCase, rng } from './helpers/random';
@@ -104,6 +106,40 @@ describe('runs: consecutive items per invocation', () => {
           const o = { shape: [9, 11], operator };
           expectClose(await ctx.gradient(data, o), cpuGradient(data, o), maxAbs(data) * 16, 1, 16, operator);
         }
+        // Concurrent calls of one plan, computed in batches over their arrays stacked (a step spanning
+        // several arrays), in both layouts (a batch needs whole 16-byte words: 28 and 48 elements).
+        for (const shape of [
+          [4, 7],
+          [6, 8],
+        ]) {
+          const arrays = Array.from({ length: 12 }, (_, j) =>
+            Float32Array.from({ length: shape[0] * shape[1] }, (_, i) => Math.cos(i * 0.3 + j)),
+          );
+          await ctx.gradient(arrays[0], { shape }); // its pipelines built: a burst is batched once they are ready
+          const batches = ctx.stats().transfer.batches;
+          const got = await Promise.all(arrays.map((a) => ctx.gradient(a, { shape })));
+          expect(ctx.stats().transfer.batches, `[${shape}] batched`).toBeGreaterThan(batches);
+          got.forEach((g, j) => expectClose(g, cpuGradient(arrays[j], { shape }), 1, 1, 16, `[${shape}] batched call ${j}`));
+        }
+        // A prepared kernel recorded into the caller's encoder (its input binding rounded up to 16 bytes).
+        const shape = [9, 10];
+        const data = Float32Array.from({ length: 90 }, () => r() * 4 - 2);
+        const kernel = await ctx.prepare({ shape, edgeOrder: 2 });
+        const input = device.createBuffer({ size: 368, usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
+        device.queue.writeBuffer(input, 0, data);
+        const output = device.createBuffer({
+          size: kernel.outputLayout.totalBytes,
+          usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC,
+        });
+        const encoder = device.createCommandEncoder();
+        kernel.encode(encoder, { input, output });
+        device.queue.submit([encoder.finish()]);
+        const slab = kernel.outputLayout.slabBytes;
+        const got = [await readFloats(device, output, 0, 90), await readFloats(device, output, slab, 90)];
+        expectClose(got, cpuGradient(data, { shape, edgeOrder: 2 }), maxAbs(data), 1, 16, 'prepared');
+        kernel.destroy();
+        input.destroy();
+        output.destroy();
       } finally {
         ctx.destroy();
       }
