@@ -254,7 +254,8 @@ describe('extensions on the GPU', () => {
     async () => {
       const r = rng(31);
       const kinds = [Float64Array, Float32Array, Int16Array, Uint8Array, Int32Array] as const;
-      for (let i = 0; i < 120; i++) {
+      // 80 cases (120 until runs.test.ts added random cases of both layouts; CI time, bench/NOTES.md).
+      for (let i = 0; i < 80; i++) {
         const rank = 1 + Math.floor(r() * 3);
         const shape = Array.from({ length: rank }, () => 5 + Math.floor(r() * 9));
         if (r() < 0.5) shape[rank - 1] = 8 + 4 * Math.floor(r() * 3);
