@@ -46,8 +46,8 @@ const SHAPES = [[13], [7, 9], [11, 3], [4, 5, 3], [3, 3, 3, 3, 3, 5], [5, 12], [
 
 /**
  * Option sets and the operations each runs: plain variants (runs), every operation with edge order 1 in
- * 2-D and 3-D (curl's ranks);
- * then a ghost mode and gaps, general variants that take one element per invocation whatever the run.
+ * 2-D and 3-D (curl's ranks); then a ghost mode and gaps, general variants that take one element per
+ * invocation whatever the run.
  */
 function optionSets(shape: number[]): [GradientOptions, boolean][] {
   const sets: [GradientOptions, boolean][] = [
