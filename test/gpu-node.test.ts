@@ -3,7 +3,8 @@ import { BufferUsage } from '../src/gpu/flags';
 import { workgroupSize } from '../src/gpu/steps';
 import { cpuDivergence, cpuGradient, cpuGradientMagnitude, createGradient, GradientError, gpuGradient } from '../src/index';
 import { BAD_INPUTS } from './helpers/bad-inputs';
-import { f32Violation, maxAbs, minStep } from './helpers/bounds';
+import { maxAbs, minStep } from './helpers/bounds';
+import { expectClose } from './helpers/expect-close';
 import { caseData, caseOptions, loadNumpyCases, loadRefusedCoordinates } from './helpers/fixtures';
 import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
@@ -13,14 +14,6 @@ import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 // Node + Dawn (SwiftShader on machines without a GPU). Each test runs in a validation error scope.
 const suite = gpuSuite();
 const { gpuIt } = suite;
-
-function expectClose(got: Float32Array[], ref: ArrayLike<number>[], maxF: number, hMin: number, label: string) {
-  expect(got.length, label).toBe(ref.length);
-  got.forEach((g, k) => {
-    const v = f32Violation(g, ref[k], maxF, hMin);
-    expect(v, `${label}, axis ${k}: ${JSON.stringify(v)}`).toBeNull();
-  });
-}
 
 describe('gpuGradient in Node (Dawn)', () => {
   it('has a WebGPU adapter', () => {

@@ -13,7 +13,8 @@ import {
   type GradientOptions,
 } from '../src/index';
 import { values } from './helpers/boundary-cases';
-import { f32Violation, maxAbs } from './helpers/bounds';
+import { maxAbs } from './helpers/bounds';
+import { expectClose } from './helpers/expect-close';
 import { cpuResults, gpuResults } from './helpers/fixture-results';
 import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
@@ -30,15 +31,6 @@ import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 
 const suite = gpuSuite();
 const grids: GridCase[] = JSON.parse(readFileSync(new URL('./fixtures/grids.json', import.meta.url), 'utf8')).cases;
-
-/** Checks float32 results against the float64 reference: k·ε32·(|ref| + scale/h) per element. */
-function expectClose(got: ArrayLike<number>[], want: ArrayLike<number>[], scale: number, h: number, k: number, label: string): void {
-  expect(got.length, label).toBe(want.length);
-  got.forEach((g, j) => {
-    const bad = f32Violation(g, want[j], scale, h, k);
-    expect(bad, `${label} [${j}]: ${JSON.stringify(bad)}`).toBeNull();
-  });
-}
 
 // Shapes of the scalar layout: a row longer than any run, rows of 3 (a run of 4 or 8 crosses several),
 // six axes (every unrolled slot), and a 1-D line; then of the vec4 layout, odd numbers of groups of four.
@@ -73,15 +65,15 @@ async function checkOperations(
   const o = { ...options, shape };
   const scale = maxAbs(data) * 3;
   const h = 0.5;
-  expectClose(await ctx.gradient(data, o), cpuGradient(data, o), scale, h, 16, `${label} gradient`);
+  expectClose(await ctx.gradient(data, o), cpuGradient(data, o), scale, h, `${label} gradient`, 16);
   if (!fused) return;
-  expectClose([await ctx.magnitude(data, o)], [cpuGradientMagnitude(data, o)], scale * shape.length, h, 48, `${label} magnitude`);
+  expectClose([await ctx.magnitude(data, o)], [cpuGradientMagnitude(data, o)], scale * shape.length, h, `${label} magnitude`, 48);
   const comps = shape.map((_, k) => data.map((v) => v * (k + 1) - k));
-  expectClose([await ctx.divergence(comps, o)], [cpuDivergence(comps, o)], scale * 2 * shape.length, h, 48, `${label} divergence`);
-  if (shape.length === 2 || shape.length === 3) expectClose(await ctx.curl(comps, o), cpuCurl(comps, o), scale * 6, h, 48, `${label} curl`);
+  expectClose([await ctx.divergence(comps, o)], [cpuDivergence(comps, o)], scale * 2 * shape.length, h, `${label} divergence`, 48);
+  if (shape.length === 2 || shape.length === 3) expectClose(await ctx.curl(comps, o), cpuCurl(comps, o), scale * 6, h, `${label} curl`, 48);
   // The Laplacian needs four points on an axis with edges.
   if (shape.every((n) => n >= 4))
-    expectClose([await ctx.laplacian(data, o)], [cpuLaplacian(data, o)], scale * 4, h * h, 64, `${label} Laplacian`);
+    expectClose([await ctx.laplacian(data, o)], [cpuLaplacian(data, o)], scale * 4, h * h, `${label} Laplacian`, 64);
 }
 
 describe('runs: consecutive items per invocation', () => {
@@ -104,7 +96,7 @@ describe('runs: consecutive items per invocation', () => {
         for (const operator of ['sobel', 'scharr'] as const) {
           const data = Float64Array.from({ length: 99 }, () => r() * 4 - 2);
           const o = { shape: [9, 11], operator };
-          expectClose(await ctx.gradient(data, o), cpuGradient(data, o), maxAbs(data) * 16, 1, 16, operator);
+          expectClose(await ctx.gradient(data, o), cpuGradient(data, o), maxAbs(data) * 16, 1, operator, 16);
         }
         // Concurrent calls of one plan, computed in batches over their arrays stacked (a step spanning
         // several arrays), in both layouts (a batch needs whole 16-byte words: 28 and 48 elements).
@@ -119,7 +111,7 @@ describe('runs: consecutive items per invocation', () => {
           const batches = ctx.stats().transfer.batches;
           const got = await Promise.all(arrays.map((a) => ctx.gradient(a, { shape })));
           expect(ctx.stats().transfer.batches, `[${shape}] batched`).toBeGreaterThan(batches);
-          got.forEach((g, j) => expectClose(g, cpuGradient(arrays[j], { shape }), 1, 1, 16, `[${shape}] batched call ${j}`));
+          got.forEach((g, j) => expectClose(g, cpuGradient(arrays[j], { shape }), 1, 1, `[${shape}] batched call ${j}`, 16));
         }
         // A prepared kernel recorded into the caller's encoder (its input binding rounded up to 16 bytes).
         const shape = [9, 10];
@@ -136,7 +128,7 @@ describe('runs: consecutive items per invocation', () => {
         device.queue.submit([encoder.finish()]);
         const slab = kernel.outputLayout.slabBytes;
         const got = [await readFloats(device, output, 0, 90), await readFloats(device, output, slab, 90)];
-        expectClose(got, cpuGradient(data, { shape, edgeOrder: 2 }), maxAbs(data), 1, 16, 'prepared');
+        expectClose(got, cpuGradient(data, { shape, edgeOrder: 2 }), maxAbs(data), 1, 'prepared', 16);
         kernel.destroy();
         input.destroy();
         output.destroy();
@@ -162,8 +154,8 @@ describe('runs: consecutive items per invocation', () => {
             cpuGradient(data, o),
             maxAbs(data) * 3,
             0.5,
-            16,
             `[${shape}] ${JSON.stringify(options)}`,
+            16,
           );
           calls++;
         }
@@ -194,8 +186,8 @@ describe('runs: consecutive items per invocation', () => {
             cpuGradient(c.data, c.options),
             maxAbs(c.data),
             c.hMin,
-            8,
             `case ${i} ${c.label}`,
+            8,
           );
         }
         // Curvilinear grids and the sphere (grid_scalar), every result each holds: both edge orders, 2-D and
@@ -206,7 +198,7 @@ describe('runs: consecutive items per invocation', () => {
           const got = await gpuResults(gridContext, c);
           const scale = Math.max(maxAbs(values(c.data)), ...(c.components ?? []).map((x) => maxAbs(values(x))));
           for (const [name, list] of Object.entries(want))
-            expectClose(got[name], list, scale, smallestDistance(c), 24, `${c.name} ${name}`);
+            expectClose(got[name], list, scale, smallestDistance(c), `${c.name} ${name}`, 24);
           checked++;
         }
         expect(checked).toBe(names.length);

@@ -1,6 +1,9 @@
 import { describe, GradientError } from '../errors.js';
 import type { GpuLimits, Runs } from './steps.js';
 
+/** The device limits a context may lower (GpuLimits less the wanted workgroup size and runs). */
+type DeviceLimits = Omit<GpuLimits, 'workgroupSize' | 'runs'>;
+
 /** Options of `createGradient`: the device, and tuning knobs whose defaults were measured. */
 export interface GradientContextOptions {
   /** Device to use; without it one is requested (navigator.gpu, or Dawn's `webgpu` package in Node) and owned. */
@@ -9,7 +12,7 @@ export interface GradientContextOptions {
    * Lowers some device limits, so that small arrays exercise grid folding, binding splits and streaming.
    * @internal
    */
-  limits?: Partial<Omit<GpuLimits, 'workgroupSize' | 'runs'>>;
+  limits?: Partial<DeviceLimits>;
   /** Idle bytes the buffer pool may keep (default 256 MiB), and the bytes work kept for repeated host calls may hold. */
   maxPooledBytes?: number;
   /** Idle buffers the pool may keep (default 64). */
@@ -77,7 +80,7 @@ export function checkContextOptions(options: GradientContextOptions): void {
 export function effectiveLimits(device: GPUDevice, options: GradientContextOptions): GpuLimits {
   const l = device.limits;
   const o = options.limits ?? {};
-  const pick = (name: keyof Omit<GpuLimits, 'workgroupSize' | 'runs'>) => Math.min(l[name], o[name] ?? Infinity);
+  const pick = (name: keyof DeviceLimits) => Math.min(l[name], o[name] ?? Infinity);
   return {
     maxStorageBufferBindingSize: pick('maxStorageBufferBindingSize'),
     maxBufferSize: pick('maxBufferSize'),
