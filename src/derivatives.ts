@@ -288,6 +288,25 @@ export function derivativeOperator(ax: AxisPlan, m: number, p: number): AxisOper
   const weights = new Float64Array(n * width);
   const bias = new Float64Array(n);
   const points: number[] = [];
+  // On a uniform axis a row's weights depend only on where its window starts relative to the row and how
+  // many points it has: three windows (central, forward, backward) serve every row, from exact offsets.
+  const step = ax.dx === null ? ax.step : null;
+  const shared = new Map<number, Float64Array>();
+  const rowWeights = (i: number, first: number, count: number): Float64Array => {
+    points.length = 0;
+    if (step === null) {
+      for (let k = 0; k < count; k++) points.push(x(first + k));
+      return fornbergWeights(x(i), points, m)[m];
+    }
+    const key = (first - i) * 64 + count;
+    let w = shared.get(key);
+    if (!w) {
+      for (let k = 0; k < count; k++) points.push((first - i + k) * step);
+      w = fornbergWeights(0, points, m)[m];
+      shared.set(key, w);
+    }
+    return w;
+  };
   for (let i = 0; i < n; i++) {
     let first: number;
     if (!ax.periodic && i - r < 0 && lo)
@@ -296,10 +315,8 @@ export function derivativeOperator(ax: AxisPlan, m: number, p: number): AxisOper
       first = i - q + 1; // backward
     else first = i - r;
     const count = first === i - r ? N : q;
-    points.length = 0;
-    for (let k = 0; k < count; k++) points.push(x(first + k));
-    const w = fornbergWeights(x(i), points, m)[m];
-    if (ax.periodic) {
+    const w = rowWeights(i, first, count);
+    if (ax.periodic || (first >= 0 && first + count <= n)) {
       start[i] = first;
       weights.set(w, i * width);
       continue;
