@@ -7,7 +7,7 @@ import { programBuffers } from './gpu/kept-programs.js';
 import { KERNEL_LAYOUT_ENTRIES } from './gpu/pipelines.js';
 import { TABLE_SHADER } from './gpu/shaders.js';
 import { foldGrid } from './gpu/steps.js';
-import { dispatchTable } from './gpu/table.js';
+import { dispatchTable, packProgram } from './gpu/table.js';
 import type { GradientOptions } from './types.js';
 
 /**
@@ -108,7 +108,7 @@ function applyOnGpu(device: GPUDevice, program: Program, t: tf.Tensor, shape: nu
   upload?.(zeros.dataId);
   const output = zeros.dataToGPU();
   zeros.dispose();
-  const { rows, uniforms } = programBuffers(device, program);
+  const { rows, uniforms } = programBuffers(device, packProgram(program), { count: N, compStride: N, outStride: N });
   const encoder = device.createCommandEncoder({ label: 'webgpu-gradient tfjs' });
   const pass = encoder.beginComputePass();
   dispatchTable(pass, device, layout, pipeline, {

@@ -10,8 +10,11 @@ import {
   type DerivativeOptions,
   GradientError,
   type GradientOptions,
+  type NdarrayLike,
+  type NumericArray,
 } from '../src/index';
 import { f32Violation, maxAbs } from './helpers/bounds';
+import { counted } from './helpers/counted-device';
 import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
@@ -417,6 +420,119 @@ describe('derivatives, the Hessian and adjoints on the GPU', () => {
     A.destroy();
     expect(() => H.encode(device.createCommandEncoder(), { input: hin, output: hout })).toThrow(/destroyed/);
     for (const b of [hin, hout, ain, aout]) b.destroy();
+  });
+
+  suite.gpuIt(
+    'a repeated call writes only its inputs: no bind group, buffer, rows or uniforms; the results stay right',
+    async ({ device }) => {
+      const { device: wrapped, counts } = counted(device);
+      const ctx = await createGradient({ device: wrapped });
+      try {
+        const r = rng(25);
+        const shape = [64, 64];
+        const f = Float32Array.from({ length: 4096 }, () => r() - 0.5);
+        const v = [0, 1].map(() => Float32Array.from({ length: 4096 }, () => r() - 0.5));
+        const calls: [string, number, () => Promise<Float32Array[]>, () => Float64Array[]][] = [
+          ['hessian', 1, () => ctx.hessian(f, { shape, accuracy: 4 }), () => cpuHessian(f, { shape, accuracy: 4 })],
+          [
+            'derivatives',
+            1,
+            () => ctx.derivatives(f, { shape, derivatives: [[2, 1]], boundary: 'mirror' }),
+            () => cpuDerivatives(f, { shape, derivatives: [[2, 1]], boundary: 'mirror' }),
+          ],
+          ['adjoint', 2, async () => [await ctx.gradientAdjoint(v, { shape })], () => [cpuGradientAdjoint(v, { shape })]],
+        ];
+        for (const [name, inputs, call, reference] of calls) {
+          for (let i = 0; i < 3; i++) await call(); // the first keeps the rows, later ones meet the pooled buffers
+          const before = { ...counts };
+          let got: Float32Array[] = [];
+          for (let i = 0; i < 10; i++) got = await call();
+          expect(counts.bindGroups - before.bindGroups, name).toBe(0);
+          expect(counts.buffers - before.buffers, name).toBe(0);
+          expect(counts.writes - before.writes, name).toBe(10 * inputs);
+          reference().forEach((want, k) => expect(f32Violation(got[k], want, 1, 0.5, 256), `${name} ${k}`).toBeNull());
+        }
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
+
+  suite.gpuIt('every kind of input is taken when the call is made: overwritten at once, the results are still its', async () => {
+    const r = rng(26);
+    const shape = [33, 20];
+    const size = 660;
+    const base = Float64Array.from({ length: size }, () => Math.round(100 * (r() - 0.5)));
+    const inputs: [string, () => { data: NumericArray | NdarrayLike; clear: () => void }][] = [
+      [
+        'Float64Array',
+        () => {
+          const d = Float64Array.from(base);
+          return { data: d, clear: () => d.fill(7) };
+        },
+      ],
+      [
+        'Int16Array',
+        () => {
+          const d = Int16Array.from(base);
+          return { data: d, clear: () => d.fill(7) };
+        },
+      ],
+      [
+        'number[]',
+        () => {
+          const d = Array.from(base);
+          return { data: d, clear: () => d.fill(7) };
+        },
+      ],
+      [
+        'strided view',
+        () => {
+          // The transpose of a [20, 33] array: strides [1, 33].
+          const memory = new Float32Array(size);
+          for (let i = 0; i < 33; i++) for (let j = 0; j < 20; j++) memory[j * 33 + i] = base[i * 20 + j];
+          return { data: { data: memory, shape, stride: [1, 33], offset: 0 }, clear: () => memory.fill(7) };
+        },
+      ],
+    ];
+    for (const [name, make] of inputs) {
+      const { data, clear } = make();
+      const o: DerivativeOptions = { shape, accuracy: 4 };
+      const given: DerivativeOptions = ArrayBuffer.isView(data) || Array.isArray(data) ? o : { accuracy: 4 }; // a view has its shape
+      const pending = [suite.ctx.hessian(data, given), suite.ctx.derivatives(data, { ...given, derivatives: [[1, 2]] })];
+      const adjoint = suite.ctx.gradientAdjoint([data, data], given);
+      clear();
+      const [H, D] = await Promise.all(pending);
+      const wantH = cpuHessian(base, o);
+      H.forEach((h, k) => expect(f32Violation(h, wantH[k], maxAbs(base), 1, 256), `${name} H${k}`).toBeNull());
+      expect(f32Violation(D[0], cpuDerivatives(base, { ...o, derivatives: [[1, 2]] })[0], maxAbs(base), 1, 256), name).toBeNull();
+      expect(f32Violation(await adjoint, cpuGradientAdjoint([base, base], o), maxAbs(base), 1, 64), name).toBeNull();
+    }
+    // Past the size written with writeBuffer (4 MiB): taken into a staging buffer mapped then.
+    const big = Float32Array.from({ length: 1100 * 1024 }, (_, i) => Math.sin(i * 0.001));
+    const want = cpuDerivatives(big, { shape: [1100, 1024], derivatives: [[1, 1]] })[0];
+    const pending = suite.ctx.derivatives(big, { shape: [1100, 1024], derivatives: [[1, 1]] });
+    big.fill(0);
+    expect(f32Violation((await pending)[0], want, 1, 1, 64)).toBeNull();
+  });
+
+  suite.gpuIt('more programs at once than are kept, and options changed in place, compute what each call asked', async () => {
+    const r = rng(27);
+    // 24 shapes in one burst: kept rows are evicted while the burst's group is still being recorded.
+    const shapes = Array.from({ length: 24 }, (_, i) => [7, 5 + i]);
+    const data = shapes.map((s) => Float32Array.from({ length: s[0] * s[1] }, () => r() - 0.5));
+    const results = await Promise.all(shapes.map((shape, i) => suite.ctx.hessian(data[i], { shape })));
+    results.forEach((H, i) => {
+      const want = cpuHessian(data[i], { shape: shapes[i] });
+      H.forEach((h, k) => expect(f32Violation(h, want[k], 1, 1, 64), `${shapes[i]} H${k}`).toBeNull());
+    });
+    const x = axisCoordinates(30, true);
+    const f = Float32Array.from(x, (t) => Math.sin(t));
+    const o = { derivatives: [[2]], spacing: [x] };
+    await suite.ctx.derivatives(f, o);
+    x.reverse(); // the same options object, its coordinates changed in place
+    const [got] = await suite.ctx.derivatives(f, o);
+    expect(f32Violation(got, cpuDerivatives(f, o)[0], 1, 0.3, 256)).toBeNull();
   });
 
   suite.gpuIt('the one-call functions refuse bad input before any GPU work', async ({ device }) => {

@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import { KEPT_WORK_LIMIT } from '../src/gpu/work-cache';
 import { cpuGradient, createGradient, type GradientOptions, prepareCoordinates } from '../src/index';
 import { f32Violation, maxAbs } from './helpers/bounds';
+import { counted } from './helpers/counted-device';
 import { gpuSuite } from './helpers/gpu-suite';
 
 // Small host calls repeated with one plan keep their work (src/gpu/work-cache.ts): no planning, no uniform
@@ -9,44 +10,6 @@ import { gpuSuite } from './helpers/gpu-suite';
 // an entry is evicted while calls still use it.
 const suite = gpuSuite();
 const { gpuIt } = suite;
-
-/** Counts createBindGroup, createBuffer and writeBuffer calls (and bytes) on a device, without changing them. */
-function counted(device: GPUDevice) {
-  const counts = { bindGroups: 0, buffers: 0, writes: 0, writeBytes: 0 };
-  const queue = new Proxy(device.queue, {
-    get(target, key) {
-      if (key === 'writeBuffer') {
-        return (buffer: GPUBuffer, offset: number, data: BufferSource, dataOffset?: number, size?: number) => {
-          counts.writes++;
-          counts.writeBytes += size ?? (data as ArrayBufferView).byteLength ?? 0;
-          return target.writeBuffer(buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
-        };
-      }
-      const v = Reflect.get(target, key, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  const wrapped = new Proxy(device, {
-    get(target, key) {
-      if (key === 'queue') return queue;
-      if (key === 'createBindGroup') {
-        return (d: GPUBindGroupDescriptor) => {
-          counts.bindGroups++;
-          return target.createBindGroup(d);
-        };
-      }
-      if (key === 'createBuffer') {
-        return (d: GPUBufferDescriptor) => {
-          counts.buffers++;
-          return target.createBuffer(d);
-        };
-      }
-      const v = Reflect.get(target, key, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
-  return { device: wrapped as GPUDevice, counts };
-}
 
 function field(n: number, seed = 1): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 * seed) * 3 + (i % 5));

@@ -4,12 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { holdsDawn } from '../src/gpu/device';
 import {
   cpuGradient,
+  cpuGradientAdjoint,
+  cpuHessian,
   cpuImageGradient,
   createGradient,
   destroyDefaultGradient,
   GradientError,
   gpuDivergence,
   gpuGradient,
+  gpuGradientAdjoint,
+  gpuHessian,
   gpuImageGradient,
   type NumericArray,
 } from '../src/index';
@@ -251,6 +255,17 @@ describe('inputs are taken when a call is made', () => {
       const call = gpuGradient(data, { shape: [5, 8] });
       data.fill(0);
       (await call).forEach((g, k) => expect(f32Violation(g, ref[k], 800, 1), `round ${round}`).toBeNull());
+      // The derivatives' one-call functions, a plain array and a Float64Array among them.
+      if (round === 0) await destroyDefaultGradient();
+      const list = Array.from({ length: 40 }, (_, i) => Math.sin(i));
+      const f64 = Float64Array.from(list, (x) => x * 3);
+      const want = [cpuHessian(list, { shape: [5, 8] }), [cpuGradientAdjoint([f64, list], { shape: [5, 8] })]];
+      const calls = [gpuHessian(list, { shape: [5, 8] }), gpuGradientAdjoint([f64, list], { shape: [5, 8] }).then((a) => [a])];
+      list.fill(0);
+      f64.fill(0);
+      for (const [c, got] of (await Promise.all(calls)).entries()) {
+        got.forEach((g, k) => expect(f32Violation(g, want[c][k], 3, 1, 64), `derivatives ${c}, round ${round}`).toBeNull());
+      }
       const pixels = { width: 5, height: 4, data: Uint8Array.from({ length: 80 }, (_, i) => (i * 53) % 256) };
       const imageRef = cpuImageGradient(pixels);
       if (round === 0) await destroyDefaultGradient();

@@ -8,7 +8,7 @@ import { releaseDawn, requestGradientDevice } from './device.js';
 import { type ImageSource, imageRequest, withCopiedPixels } from './image.js';
 import { DEFAULT_CHUNK_BYTES, type GradientContextOptions } from './options.js';
 import { fitsOnePiece, type HostRequest, hostRequest, withCopiedInput } from './request.js';
-import { adjointRequest, derivativesRequest, hessianRequest } from './table.js';
+import { adjointRequest, derivativesRequest, hessianRequest, withCopiedArrays } from './table.js';
 
 /**
  * Options of the one-call functions: the plan's options, `out` (caller-supplied result arrays) and
@@ -209,7 +209,7 @@ export function gpuDerivatives(
   return entry(
     options?.device,
     () => derivativesRequest(data, options),
-    (r) => r,
+    withCopiedArrays,
     (ctx, r) => ctx.runProgram(r),
   );
 }
@@ -222,7 +222,7 @@ export function gpuHessian(
   return entry(
     options?.device,
     () => hessianRequest(data, options),
-    (r) => r,
+    withCopiedArrays,
     (ctx, r) => ctx.runProgram(r),
   );
 }
@@ -240,7 +240,7 @@ export async function gpuGradientAdjoint(
     await entry(
       options?.device,
       () => adjointRequest(components, options),
-      (r) => r,
+      withCopiedArrays,
       (ctx, r) => ctx.runProgram(r),
     )
   )[0];

@@ -90,7 +90,7 @@ const NO_ARRAYS: readonly InputArray[] = [];
  * written twice, the second time long after the first had left the cache); sequential calls of 128² and 256² measured the same either way,
  * and of 512² up to 2× slower in half the runs when made on arrival, so larger ones are made at the call.
  */
-const FRESH_ON_ARRIVAL_BYTES = 256 * 1024;
+export const FRESH_ON_ARRIVAL_BYTES = 256 * 1024;
 
 /**
  * What a host call computes from its plan, the kind of call and the device's limits alone: its pieces,

@@ -1,15 +1,17 @@
-import type { Program } from '../derivatives.js';
 import { BufferUsage } from './flags.js';
 import { ceilTo } from './steps.js';
-import { packProgram } from './table.js';
 import { tableParams } from './uniforms.js';
 
 /**
- * The banded operators' buffers that webgpu-gradient/tfjs binds (src/tfjs.ts): a program's rows and
- * uniforms on a device, kept for the next call of the same program on an array of
- * the same size (a training loop applies its ops every step): up to KEPT_PROGRAMS a device, the least
- * recently used destroyed (after its submits, which WebGPU lets finish). Keyed by the size and a hash of
- * the packed table, whose words are compared in full on a hit.
+ * The banded operators' buffers the table kernel (shaders/table.wgsl) binds: a program's packed rows and
+ * its uniforms on a device, kept for the next call of the same program on an array of the same size (a
+ * loop that applies the same operators every step), for the host path (table.ts) and webgpu-gradient/tfjs
+ * (src/tfjs.ts) alike. Up to KEPT_PROGRAMS a device, the least recently used destroyed. A host call's
+ * rows are looked up while its group is recorded, and a group may record other programs after it before
+ * it is submitted, so an evicted entry is destroyed in a microtask, after the synchronous record and
+ * submit (WebGPU lets submitted work that uses a destroyed buffer finish). Found by the packed table's
+ * identity (a host call whose program was memoised, table.ts), else by the size, the strides and a hash of
+ * the table's words, compared in full on a hit.
  */
 export interface KeptProgram {
   readonly table: Uint32Array;
@@ -17,52 +19,166 @@ export interface KeptProgram {
   readonly uniforms: GPUBuffer;
 }
 
+/** The `TableParams` a program runs with: its elements, and the distances between stacked inputs and outputs. */
+export interface ProgramParams {
+  readonly count: number;
+  readonly compStride: number;
+  readonly outStride: number;
+}
+
+interface Entry extends KeptProgram, ProgramParams {
+  readonly key: string;
+}
+
+interface DeviceKept {
+  /** Least recently used first. */
+  readonly entries: Map<string, Entry>;
+  readonly byTable: WeakMap<Uint32Array, Entry>;
+  /** The most recently used entry (last in `entries`). */
+  newest: Entry | null;
+}
+
 /** Programs kept a device. */
 export const KEPT_PROGRAMS = 16;
-const keptPrograms = new WeakMap<GPUDevice, Map<string, KeptProgram>>();
+const keptPrograms = new WeakMap<GPUDevice, DeviceKept>();
 
-/** The program's buffers for an array of its plan's size: kept ones, or new ones kept from now on. */
-export function programBuffers(device: GPUDevice, program: Program): KeptProgram {
-  const N = program.plan.size;
-  const table = packProgram(program);
+/** The buffers of a packed program (packProgram) with these params: kept ones, or new ones kept from now on. */
+export function programBuffers(device: GPUDevice, table: Uint32Array, params: ProgramParams): KeptProgram {
   let kept = keptPrograms.get(device);
   if (!kept) {
-    kept = new Map();
+    kept = { entries: new Map(), byTable: new WeakMap(), newest: null };
     keptPrograms.set(device, kept);
   }
-  const key = `${N}|${table.length}|${hashWords(table)}`;
-  const hit = kept.get(key);
-  kept.delete(key);
-  if (hit && sameWords(hit.table, table)) {
-    kept.set(key, hit); // most recently used last
+  const { entries } = kept;
+  const { count, compStride, outStride } = params;
+  const same = kept.byTable.get(table);
+  const key =
+    same && same.count === count && same.compStride === compStride && same.outStride === outStride
+      ? same.key
+      : `${count}|${compStride}|${outStride}|${table.length}|${hashWords(table)}`;
+  const hit = entries.get(key);
+  if (hit && (hit.table === table || sameWords(hit.table, table))) {
+    if (hit !== kept.newest) {
+      entries.delete(key);
+      entries.set(key, hit); // most recently used last
+      kept.newest = hit;
+    }
+    if (same !== hit) kept.byTable.set(table, hit);
     return hit;
   }
-  if (hit) destroyProgram(hit);
+  if (hit) {
+    entries.delete(key);
+    destroyLater(hit);
+  }
   const rows = device.createBuffer({
-    label: 'webgpu-gradient tfjs rows',
+    label: 'webgpu-gradient rows',
     size: ceilTo(table.byteLength, 16),
     usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
   });
   device.queue.writeBuffer(rows, 0, table);
   const uniforms = device.createBuffer({
-    label: 'webgpu-gradient tfjs params',
+    label: 'webgpu-gradient table params',
     size: 16,
     usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
   });
-  device.queue.writeBuffer(uniforms, 0, tableParams(0, N, N, N));
-  const entry = { table, rows, uniforms };
-  kept.set(key, entry);
-  for (const [oldest, old] of kept) {
-    if (kept.size <= KEPT_PROGRAMS) break;
-    kept.delete(oldest);
-    destroyProgram(old);
+  device.queue.writeBuffer(uniforms, 0, tableParams(0, count, compStride, outStride));
+  const entry: Entry = { key, table, rows, uniforms, count, compStride, outStride };
+  entries.set(key, entry);
+  kept.newest = entry;
+  kept.byTable.set(table, entry);
+  for (const [oldest, old] of entries) {
+    if (entries.size <= KEPT_PROGRAMS) break;
+    entries.delete(oldest);
+    destroyLater(old);
   }
   return entry;
 }
 
-function destroyProgram(entry: KeptProgram): void {
-  entry.rows.destroy();
-  entry.uniforms.destroy();
+/** The table kernel's bindings: the input, the rows, the uniforms and the outputs, each from byte 0. */
+export interface TableBindings {
+  readonly input: { readonly buffer: GPUBuffer; readonly bytes: number };
+  readonly rows: { readonly buffer: GPUBuffer; readonly bytes: number };
+  readonly uniforms: GPUBuffer;
+  readonly output: { readonly buffer: GPUBuffer; readonly bytes: number };
+}
+
+interface KeptGroup {
+  readonly layout: GPUBindGroupLayout;
+  readonly uniforms: GPUBuffer;
+  readonly inputBytes: number;
+  readonly rowsBytes: number;
+  readonly outputBytes: number;
+  readonly group: GPUBindGroup;
+}
+
+/** Bind groups kept by rows, input and output buffer: buffers let go (a pooled one destroyed, a kept program evicted) take theirs with them. */
+const keptGroups = new WeakMap<GPUBuffer, WeakMap<GPUBuffer, WeakMap<GPUBuffer, KeptGroup[]>>>();
+/** Bind groups kept for one (rows, input, output) triple: layouts, uniforms or ranges beyond these are made anew. */
+const GROUPS_PER_TRIPLE = 4;
+
+/**
+ * The table kernel's bind group on these buffers: the one made when they last met, or a new one kept from
+ * now on. A repeated host call meets the same few pooled buffers (bench/NOTES.md, eighth session).
+ */
+export function tableBindGroup(device: GPUDevice, layout: GPUBindGroupLayout, b: TableBindings): GPUBindGroup {
+  const byInput = keyed(keptGroups, b.rows.buffer, newWeakMap<GPUBuffer, WeakMap<GPUBuffer, KeptGroup[]>>);
+  const byOutput = keyed(byInput, b.input.buffer, newWeakMap<GPUBuffer, KeptGroup[]>);
+  const list = keyed(byOutput, b.output.buffer, newList);
+  for (const k of list) {
+    if (
+      k.layout === layout &&
+      k.uniforms === b.uniforms &&
+      k.inputBytes === b.input.bytes &&
+      k.rowsBytes === b.rows.bytes &&
+      k.outputBytes === b.output.bytes
+    )
+      return k.group;
+  }
+  const group = device.createBindGroup({
+    layout,
+    entries: [
+      { binding: 0, resource: { buffer: b.input.buffer, offset: 0, size: b.input.bytes } },
+      { binding: 1, resource: { buffer: b.rows.buffer, offset: 0, size: b.rows.bytes } },
+      { binding: 2, resource: { buffer: b.uniforms, offset: 0, size: 16 } },
+      { binding: 3, resource: { buffer: b.output.buffer, offset: 0, size: b.output.bytes } },
+    ],
+  });
+  if (list.length === GROUPS_PER_TRIPLE) list.shift();
+  list.push({
+    layout,
+    uniforms: b.uniforms,
+    inputBytes: b.input.bytes,
+    rowsBytes: b.rows.bytes,
+    outputBytes: b.output.bytes,
+    group,
+  });
+  return group;
+}
+
+function newWeakMap<K extends object, V>(): WeakMap<K, V> {
+  return new WeakMap();
+}
+
+function newList(): KeptGroup[] {
+  return [];
+}
+
+/** The map's value under `key`, made and set the first time. */
+function keyed<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** Destroyed once the record and submit under way have ended (see the module's comment). */
+function destroyLater(entry: KeptProgram): void {
+  queueMicrotask(() => {
+    entry.rows.destroy();
+    entry.uniforms.destroy();
+  });
 }
 
 /** FNV-1a over the words. */

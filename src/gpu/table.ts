@@ -1,5 +1,6 @@
 import { cpuComponents, cpuInput } from '../cpu/input.js';
 import { isView, type Values } from '../cpu/lines.js';
+import type { DataInfo } from '../data.js';
 import {
   type AdjointOptions,
   adjointProgram,
@@ -9,14 +10,20 @@ import {
   type Program,
 } from '../derivatives.js';
 import { GradientError } from '../errors.js';
+import { PlanMemo } from '../plan-memo.js';
+import { typedArrayName } from '../typed.js';
+import type { NumericArray } from '../types.js';
 import { copyRange } from '../view.js';
 import { BufferUsage } from './flags.js';
-import { arrangeOutputs } from './layout.js';
+import { FRESH_ON_ARRIVAL_BYTES } from './host.js';
+import { programBuffers, type TableBindings, tableBindGroup } from './kept-programs.js';
+import { arrangeOutputs, type OutputArrangement } from './layout.js';
 import type { HostRuntime, PrepareRuntime } from './parts.js';
 import { isComputePass } from './prepared.js';
 import { guarded } from './scopes.js';
 import { ceilTo, foldGrid, slabAlignment, workgroupSize } from './steps.js';
 import { tableParams } from './uniforms.js';
+import type { TakenInput } from './upload.js';
 
 /**
  * Derivatives of any order, the Hessian and adjoints on the GPU: one dispatch of shaders/table.wgsl over
@@ -24,28 +31,57 @@ import { tableParams } from './uniforms.js';
  * one storage buffer, through the host path's staging and readback (transfer.ts).
  */
 
-/** A checked call: its program and its inputs as float32 (converted when the call is made). */
+/**
+ * A checked call: its program, the program packed (packProgram), and its inputs as the caller gave them
+ * (flat typed arrays and arrays of numbers; views and float16 arrays copied to float32 when the call is
+ * made). `programCall` takes them before it returns.
+ */
 export interface ProgramRequest {
   readonly program: Program;
-  readonly arrays: Float32Array[];
+  readonly table: Uint32Array;
+  readonly arrays: readonly NumericArray[];
 }
 
 /** Extra options the GPU calls take besides the plan's. */
 const GPU_KEYS = ['device'];
 
+/**
+ * Programs of recent calls, found again when a call repeats one's arguments (plan-memo.ts): a repeated
+ * call builds no operators and packs nothing, and its packed table is the kept rows' key (kept-programs.ts).
+ * Programs do not depend on the device, so every context shares them.
+ */
+const recentPrograms = new PlanMemo<{ readonly program: Program; readonly table: Uint32Array }>(GPU_KEYS);
+
+function checked(method: string, components: number, info: DataInfo, options: unknown, build: () => Program) {
+  const recent = recentPrograms.find(method, components, info, options);
+  if (recent) return recent;
+  const program = build();
+  const made = { program, table: packProgram(program) };
+  recentPrograms.remember(method, components, info, options, made);
+  return made;
+}
+
 export function derivativesRequest(data: unknown, options: DerivativeOptions | undefined): ProgramRequest {
   const { info, values } = cpuInput(data);
-  return { program: derivativesProgram(info, stripDevice(options), GPU_KEYS), arrays: [float32(values, info.length)] };
+  const made = checked('derivatives', 1, info, options, () => derivativesProgram(info, stripDevice(options), GPU_KEYS));
+  return { ...made, arrays: [inputArray(values, info.length)] };
 }
 
 export function hessianRequest(data: unknown, options: DerivativeOptions | undefined): ProgramRequest {
   const { info, values } = cpuInput(data);
-  return { program: hessianProgram(info, stripDevice(options), GPU_KEYS), arrays: [float32(values, info.length)] };
+  const made = checked('hessian', 1, info, options, () => hessianProgram(info, stripDevice(options), GPU_KEYS));
+  return { ...made, arrays: [inputArray(values, info.length)] };
 }
 
 export function adjointRequest(components: unknown, options: AdjointOptions | undefined): ProgramRequest {
   const { info, values } = cpuComponents(components);
-  return { program: adjointProgram(info, values.length, stripDevice(options)), arrays: values.map((v) => float32(v, info.length)) };
+  const made = checked('adjoint', values.length, info, options, () => adjointProgram(info, values.length, stripDevice(options)));
+  return { ...made, arrays: values.map((v) => inputArray(v, info.length)) };
+}
+
+/** The request with its inputs copied, for a call that waits for its context before it can take them (api.ts). */
+export function withCopiedArrays(request: ProgramRequest): ProgramRequest {
+  return { ...request, arrays: request.arrays.map((a) => (Array.isArray(a) ? a.slice() : new Float32Array(a))) };
 }
 
 function stripDevice<T>(options: T): T {
@@ -54,9 +90,24 @@ function stripDevice<T>(options: T): T {
   return rest as T;
 }
 
-/** A copy of the values as float32 in C order (a view gathered through its strides). */
+/**
+ * An input as the transfer layer takes it: a flat typed array (converted to float32 as it is written) or
+ * an array of numbers as given; a strided view or a float16 array as a float32 copy.
+ */
+function inputArray(values: Values, size: number): NumericArray {
+  if (Array.isArray(values)) return values as readonly number[];
+  const name = isView(values) ? undefined : typedArrayName(values);
+  if (name && name !== 'Float16Array' && name !== 'DataView') return values as NumericArray;
+  return float32(values, size);
+}
+
+/**
+ * A copy of the values as float32 in C order (a view gathered through its strides). The typed-array
+ * constructor copies another typed array in one pass (`Float32Array.from` had taken about 30 ms for a
+ * 4096² float32 input on this VM, bench/NOTES.md, eighth session).
+ */
 function float32(values: Values, size: number): Float32Array {
-  if (!isView(values)) return Float32Array.from(values);
+  if (!isView(values)) return new Float32Array(values);
   const out = new Float32Array(size);
   copyRange(values, 0, size, out, false);
   return out;
@@ -104,84 +155,99 @@ export function packProgram(program: Program): Uint32Array {
   return table;
 }
 
-/** Runs a checked request on a context's device: one Float32Array per output. */
-export async function programCall(rt: HostRuntime, request: ProgramRequest): Promise<Float32Array[]> {
-  rt.life.checkUsable();
-  const { program, arrays } = request;
-  const N = program.plan.size;
-  const targets = program.outputs.map(() => new Float32Array(N));
-  if (N === 0) return targets;
-  const stride = ceilTo(N, 16);
-  const arrangement = arrangeOutputs(targets.length, N, rt.limits);
-  const table = packProgram(program);
-  const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
-  for (const [what, bytes] of [
-    ['inputs', arrays.length * stride * 4],
-    ['outputs', arrangement.stackedBytes],
-    ['operators', table.byteLength],
-  ] as const) {
-    if (bytes > binding) {
-      throw new GradientError(
-        'too-large',
-        `derivatives, Hessian and adjoints run in one binding each; their ${what} take ${bytes} bytes, more than this device's ${binding}`,
-      );
+/**
+ * Runs a checked request on a context's device: one Float32Array per output. The input is taken (written
+ * or staged, Transfer.take) before this returns, so the caller may reuse its arrays at once; the rows and
+ * uniforms are the kept ones of the program (programBuffers), and the bind group the one kept for these
+ * buffers (tableBindGroup), both found while the group is recorded.
+ */
+export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<Float32Array[]> {
+  try {
+    rt.life.checkUsable();
+    const { program, arrays, table } = request;
+    const N = program.plan.size;
+    const outputs = program.outputs.length;
+    if (N === 0) return Promise.resolve(Array.from({ length: outputs }, () => new Float32Array(0)));
+    const stride = ceilTo(N, 16);
+    const arrangement = arrangeOutputs(outputs, N, rt.limits);
+    const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
+    for (const [what, bytes] of [
+      ['inputs', arrays.length * stride * 4],
+      ['outputs', arrangement.stackedBytes],
+      ['operators', table.byteLength],
+    ] as const) {
+      if (bytes > binding) {
+        throw new GradientError(
+          'too-large',
+          `derivatives, Hessian and adjoints run in one binding each; their ${what} take ${bytes} bytes, more than this device's ${binding}`,
+        );
+      }
     }
+    const input = rt.transfer.take({ arrays, kind: 'float32', bytesPerElement: 4, start: 0, end: N, stride });
+    return runProgram(rt, table, input, { N, stride, arrangement, inputs: arrays.length, outputs });
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const pipeline = await rt.pipelines.tablePipeline().catch((error) => {
-    throw rt.life.translate(error);
-  });
-  rt.life.checkUsable();
+}
+
+async function runProgram(
+  rt: HostRuntime,
+  table: Uint32Array,
+  input: TakenInput,
+  c: { N: number; stride: number; arrangement: OutputArrangement; inputs: number; outputs: number },
+): Promise<Float32Array[]> {
+  const { N, stride, arrangement } = c;
+  let pipeline: GPUComputePipeline;
+  try {
+    pipeline = await rt.pipelines.tablePipeline().catch((error) => {
+      throw rt.life.translate(error);
+    });
+    rt.life.checkUsable();
+  } catch (error) {
+    rt.transfer.discard(input);
+    throw error;
+  }
+  // Small results are made when they arrive, as a host call's are (host.ts).
+  const fresh = N * 4 <= FRESH_ON_ARRIVAL_BYTES ? Float32Array : null;
+  const targets: Float32Array[] = new Array(c.outputs);
+  if (!fresh) for (let k = 0; k < c.outputs; k++) targets[k] = new Float32Array(N);
   const wg = workgroupSize(rt.limits);
+  const params = { count: N, compStride: stride, outStride: arrangement.slab };
+  // What the taken input holds (Transfer.take): the last component ends at N, not at the stride.
+  const inputBytes = ceilTo(((c.inputs - 1) * stride + N) * 4, 16);
   await rt.transfer.run({
-    input: { arrays, kind: 'float32', bytesPerElement: 4, start: 0, end: N, stride },
-    output: { targets, fresh: null, elementBytes: 4, at: 0, count: N, buffers: [arrangement.stackedBytes], places: arrangement.stacked },
-    record(encoder, input, outputs) {
-      const rows = rt.pool.acquire(table.byteLength, BufferUsage.STORAGE | BufferUsage.COPY_DST);
-      rt.device.queue.writeBuffer(rows, 0, table);
-      const uniforms = rt.pool.acquire(16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
-      rt.device.queue.writeBuffer(uniforms, 0, tableParams(0, N, stride, arrangement.slab));
-      const pass = encoder.beginComputePass({ label: 'webgpu-gradient table' });
+    input,
+    output: { targets, fresh, elementBytes: 4, at: 0, count: N, buffers: [arrangement.stackedBytes], places: arrangement.stacked },
+    record(encoder, inputBuffer, outputBuffers) {
+      const kept = programBuffers(rt.device, table, params);
+      const pass = encoder.beginComputePass(TABLE_PASS);
       dispatchTable(pass, rt.device, rt.pipelines.bindGroupLayout, pipeline, {
-        input: { buffer: input, bytes: ceilTo(arrays.length * stride * 4, 16) },
-        rows: { buffer: rows, bytes: ceilTo(table.byteLength, 16) },
-        uniforms,
-        output: { buffer: outputs[0], bytes: arrangement.stackedBytes },
+        input: { buffer: inputBuffer, bytes: inputBytes },
+        rows: { buffer: kept.rows, bytes: kept.rows.size },
+        uniforms: kept.uniforms,
+        output: { buffer: outputBuffers[0], bytes: arrangement.stackedBytes },
         grid: foldGrid(Math.ceil(N / wg), rt.limits.maxComputeWorkgroupsPerDimension),
       });
       pass.end();
-      return [rows, uniforms];
+      return NO_BUFFERS;
     },
   });
   return targets;
 }
 
-/** Records one dispatch of the table kernel into an open pass: its four bindings and its grid. */
+const TABLE_PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient table' };
+const NO_BUFFERS: readonly GPUBuffer[] = Object.freeze([]);
+
+/** Records one dispatch of the table kernel into an open pass: its bind group (kept, tableBindGroup) and its grid. */
 export function dispatchTable(
   pass: GPUComputePassEncoder,
   device: GPUDevice,
   layout: GPUBindGroupLayout,
   pipeline: GPUComputePipeline,
-  b: {
-    readonly input: { readonly buffer: GPUBuffer; readonly bytes: number };
-    readonly rows: { readonly buffer: GPUBuffer; readonly bytes: number };
-    readonly uniforms: GPUBuffer;
-    readonly output: { readonly buffer: GPUBuffer; readonly bytes: number };
-    readonly grid: [number, number, number];
-  },
+  b: TableBindings & { readonly grid: [number, number, number] },
 ): void {
   pass.setPipeline(pipeline);
-  pass.setBindGroup(
-    0,
-    device.createBindGroup({
-      layout,
-      entries: [
-        { binding: 0, resource: { buffer: b.input.buffer, offset: 0, size: b.input.bytes } },
-        { binding: 1, resource: { buffer: b.rows.buffer, offset: 0, size: b.rows.bytes } },
-        { binding: 2, resource: { buffer: b.uniforms, offset: 0, size: 16 } },
-        { binding: 3, resource: { buffer: b.output.buffer, offset: 0, size: b.output.bytes } },
-      ],
-    }),
-  );
+  pass.setBindGroup(0, tableBindGroup(device, layout, b));
   pass.dispatchWorkgroups(...b.grid);
 }
 
