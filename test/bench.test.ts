@@ -142,6 +142,18 @@ describe('benchmark smoke test', () => {
     expect(out).toMatch(/^this build +0\.00 \/ [\d.]+ \/ [\d.]+ \/ [\d.]+ \/ 0\.00 /m);
   }, 120_000);
 
+  it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {
+    const out = runBench(['bench/program-calls.mjs', '--processes', '1', '--rounds', '1', '--sizes', '32', '--calls', '60'], 120_000);
+    // The adjoint writes its two components; no call creates a bind group or a buffer once its program is kept.
+    for (const [op, writes] of [
+      ['gradient', '1.00'],
+      ['derivatives', '1.00'],
+      ['hessian', '1.00'],
+      ['adjoint', '2.00'],
+    ])
+      expect(out).toMatch(new RegExp(`^${op} 32² +\\d+\\.\\d +${writes.replace('.', '\\.')} / 0\\.00 / 0\\.00$`, 'm'));
+  }, 120_000);
+
   it('runs bench/fresh-results.mjs on a null device: a timed row per size, sequential and in a burst', () => {
     const out = runBench(['bench/fresh-results.mjs', '--processes', '1', '--rounds', '1'], 120_000);
     for (const n of [32, 64, 128, 256, 512]) expect(out).toMatch(new RegExp(`^${n}² \\(\\d+\\) +\\d+\\.\\d +\\d+\\.\\d$`, 'm'));
