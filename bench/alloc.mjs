@@ -5,7 +5,11 @@
 // copies and mapped ranges viewed per call.
 // Sequential 64² float32 calls after a warm-up, with `out` and with fresh results, and bursts of concurrent calls with `out`.
 //
-//   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B] [--warm W] [--null]
+//   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B] [--warm W] [--null] [--op OP]
+//
+// --op hessian | derivatives | adjoint: that call instead of the gradient (2-D Hessian; derivatives
+// [[2, 0], [1, 1]]; the gradient's adjoint of two components), which takes no `out`: fresh results only,
+// sequential and in a burst.
 //
 // --warm W: sequential calls before measuring (300 by default, as in every figure before 2026-12-06's fifth
 // session). After 300 calls the library is not yet fully optimised: on a null device the same build
@@ -22,6 +26,7 @@ import { limitsOf, nullDevice } from './null-device.mjs';
 const CALLS = Number(value('--calls', 1000));
 const BURST = Number(value('--burst', 1000));
 const WARM = Number(value('--warm', 300));
+const OP = value('--op', 'gradient');
 const builds = [['this build', 'dist'], ...(value('--dist') ? [['--dist', value('--dist')]] : [])];
 
 /**
@@ -65,8 +70,25 @@ async function measure(lib, device, counts, mode) {
   const out = [new Float32Array(4096), new Float32Array(4096)];
   const outs = Array.from({ length: BURST }, () => [new Float32Array(4096), new Float32Array(4096)]);
   const calls = mode === 'burst' ? BURST * Math.max(1, Math.round(CALLS / BURST)) : CALLS;
+  const shape = [64, 64];
+  const program = {
+    hessian: () => ctx.hessian(data, { shape }),
+    derivatives: () =>
+      ctx.derivatives(data, {
+        shape,
+        derivatives: [
+          [2, 0],
+          [1, 1],
+        ],
+      }),
+    adjoint: () => ctx.gradientAdjoint([data, data], { shape }),
+  }[OP];
   const run = async (n) => {
-    if (mode === 'burst') {
+    if (program && mode === 'burst') {
+      for (let done = 0; done < n; done += BURST) await Promise.all(outs.map(() => program()));
+    } else if (program) {
+      for (let i = 0; i < n; i++) await program();
+    } else if (mode === 'burst') {
       for (let done = 0; done < n; done += BURST) await Promise.all(outs.map((o) => ctx.gradient(data, { shape: [64, 64], out: o })));
     } else {
       const options = mode === 'out' ? { shape: [64, 64], out } : { shape: [64, 64] };
@@ -114,14 +136,14 @@ const device = NULL ? nullDevice(limitsOf(real)) : real;
 const adapterName = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'adapter';
 const counts = counted(device);
 console.log(
-  `bytes and device calls per 64² float32 gradient, ${CALLS} sequential calls (Node ${process.version}, ${NULL ? `a null device with the limits of ${adapterName}; copies and ranges not counted` : adapterName})`,
+  `bytes and device calls per 64² float32 ${OP === 'gradient' ? 'gradient' : `${OP} call (fresh results; burst without out)`}, ${CALLS} sequential calls (Node ${process.version}, ${NULL ? `a null device with the limits of ${adapterName}; copies and ranges not counted` : adapterName})`,
 );
 console.log(
   `${'build'.padEnd(14)}${'results'.padEnd(9)}${'heap B/call'.padStart(13)}${'library B'.padStart(11)}${'bind groups'.padStart(13)}${'buffers'.padStart(9)}${'writes'.padStart(8)}${'copies'.padStart(8)}${'ranges'.padStart(8)}`,
 );
 for (const [name, dir] of builds) {
   const lib = await import(pathToFileURL(resolve(dir, 'index.js')).href);
-  for (const label of ['out', 'fresh', 'burst']) {
+  for (const label of OP === 'gradient' ? ['out', 'fresh', 'burst'] : ['fresh', 'burst']) {
     const r = await measure(lib, device, counts, label);
     console.log(
       `${name.padEnd(14)}${label.padEnd(9)}${r.total.toFixed(0).padStart(13)}${r.own.toFixed(0).padStart(11)}${r.bindGroups.padStart(13)}${r.buffers.padStart(9)}${r.writes.padStart(8)}${r.copies.padStart(8)}${r.ranges.padStart(8)}`,

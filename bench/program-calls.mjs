@@ -30,10 +30,19 @@ async function child(dir) {
   const device = nullDevice(limits);
   const counts = { writes: 0, bindGroups: 0, buffers: 0 };
   const { createBuffer, createBindGroup } = device;
-  device.createBuffer = (d) => (counts.buffers++, createBuffer(d));
-  device.createBindGroup = (d) => (counts.bindGroups++, createBindGroup(d));
+  device.createBuffer = (d) => {
+    counts.buffers++;
+    return createBuffer(d);
+  };
+  device.createBindGroup = (d) => {
+    counts.bindGroups++;
+    return createBindGroup(d);
+  };
   const write = device.queue.writeBuffer;
-  device.queue.writeBuffer = (...a) => (counts.writes++, write?.apply(device.queue, a));
+  device.queue.writeBuffer = (...a) => {
+    counts.writes++;
+    return write?.apply(device.queue, a);
+  };
   const ctx = await lib.createGradient({ device });
   const rows = {};
   for (const n of SIZES) {

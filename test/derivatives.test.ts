@@ -535,6 +535,52 @@ describe('derivatives, the Hessian and adjoints on the GPU', () => {
     expect(f32Violation(got, cpuDerivatives(f, o)[0], 1, 0.3, 256)).toBeNull();
   });
 
+  suite.gpuIt(
+    'concurrent calls of one program share a dispatch over their arrays stacked; every result stays right',
+    async ({ device }) => {
+      const ctx = await createGradient({ device });
+      try {
+        const r = rng(28);
+        // Sizes a multiple of 4 are batched (12×10, 6×4×5 with periodic and ghost sides); 7×9 is not.
+        const cases: { shape: number[]; options: DerivativeOptions; hessian: boolean; batched: boolean }[] = [
+          { shape: [12, 10], options: { accuracy: 4 }, hessian: true, batched: true },
+          { shape: [12, 10], options: { derivatives: [[3, 1]], boundary: 'periodic' }, hessian: false, batched: true },
+          { shape: [6, 4, 5], options: { boundary: ['mirror', 'constant', 'edge'], cval: 0 }, hessian: true, batched: true },
+          { shape: [7, 9], options: {}, hessian: true, batched: false },
+        ];
+        for (const c of cases) {
+          const size = c.shape.reduce((a, b) => a * b, 1);
+          const data = Array.from({ length: 9 }, () => Float32Array.from({ length: size }, () => r() - 0.5));
+          const o = { ...c.options, shape: c.shape };
+          const call = (f: Float32Array) => (c.hessian ? ctx.hessian(f, o) : ctx.derivatives(f, o));
+          await call(data[0]); // the program is memoised from here on
+          const before = ctx.stats().transfer.batchedJobs;
+          const got = await Promise.all(data.map(call));
+          const batched = ctx.stats().transfer.batchedJobs - before;
+          if (c.batched) expect(batched, JSON.stringify(c)).toBeGreaterThanOrEqual(2);
+          else expect(batched, JSON.stringify(c)).toBe(0);
+          got.forEach((outputs, j) => {
+            const want = c.hessian ? cpuHessian(data[j], o) : cpuDerivatives(data[j], o);
+            expect(outputs.length).toBe(want.length);
+            outputs.forEach((g, k) =>
+              expect(f32Violation(g, want[k], 1, 0.5, 256), `${JSON.stringify(c)} call ${j} output ${k}`).toBeNull(),
+            );
+          });
+        }
+        // Two programs on one shape in one burst, in pairs (a, a, b, b, a, a, …): only calls of one program share a dispatch.
+        const f = Array.from({ length: 16 }, () => Float32Array.from({ length: 120 }, () => r() - 0.5));
+        const [a, b] = [[[2, 0]], [[0, 2]]].map((derivatives) => ({ shape: [12, 10], derivatives }));
+        const pick = (j: number) => (j % 4 < 2 ? a : b);
+        const before = ctx.stats().transfer.batchedJobs;
+        const mixed = await Promise.all(f.map((x, j) => ctx.derivatives(x, pick(j))));
+        expect(ctx.stats().transfer.batchedJobs - before).toBeGreaterThanOrEqual(4);
+        mixed.forEach(([g], j) => expect(f32Violation(g, cpuDerivatives(f[j], pick(j))[0], 1, 1, 256), `mixed call ${j}`).toBeNull());
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
+
   suite.gpuIt('the one-call functions refuse bad input before any GPU work', async ({ device }) => {
     const ctx = await createGradient({ device });
     await expect(ctx.derivatives(new Float32Array(4), { derivatives: [[4]], accuracy: 8 })).rejects.toThrow(/needs at least/);

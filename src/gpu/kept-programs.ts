@@ -94,9 +94,9 @@ export function programBuffers(device: GPUDevice, table: Uint32Array, params: Pr
   return entry;
 }
 
-/** The table kernel's bindings: the input, the rows, the uniforms and the outputs, each from byte 0. */
+/** The table kernel's bindings: the input (from byte `offset`, 0 if not given), the rows, the uniforms and the outputs (from byte 0). */
 export interface TableBindings {
-  readonly input: { readonly buffer: GPUBuffer; readonly bytes: number };
+  readonly input: { readonly buffer: GPUBuffer; readonly bytes: number; readonly offset?: number };
   readonly rows: { readonly buffer: GPUBuffer; readonly bytes: number };
   readonly uniforms: GPUBuffer;
   readonly output: { readonly buffer: GPUBuffer; readonly bytes: number };
@@ -105,6 +105,7 @@ export interface TableBindings {
 interface KeptGroup {
   readonly layout: GPUBindGroupLayout;
   readonly uniforms: GPUBuffer;
+  readonly inputOffset: number;
   readonly inputBytes: number;
   readonly rowsBytes: number;
   readonly outputBytes: number;
@@ -124,10 +125,12 @@ export function tableBindGroup(device: GPUDevice, layout: GPUBindGroupLayout, b:
   const byInput = keyed(keptGroups, b.rows.buffer, newWeakMap<GPUBuffer, WeakMap<GPUBuffer, KeptGroup[]>>);
   const byOutput = keyed(byInput, b.input.buffer, newWeakMap<GPUBuffer, KeptGroup[]>);
   const list = keyed(byOutput, b.output.buffer, newList);
+  const inputOffset = b.input.offset ?? 0;
   for (const k of list) {
     if (
       k.layout === layout &&
       k.uniforms === b.uniforms &&
+      k.inputOffset === inputOffset &&
       k.inputBytes === b.input.bytes &&
       k.rowsBytes === b.rows.bytes &&
       k.outputBytes === b.output.bytes
@@ -137,7 +140,7 @@ export function tableBindGroup(device: GPUDevice, layout: GPUBindGroupLayout, b:
   const group = device.createBindGroup({
     layout,
     entries: [
-      { binding: 0, resource: { buffer: b.input.buffer, offset: 0, size: b.input.bytes } },
+      { binding: 0, resource: { buffer: b.input.buffer, offset: inputOffset, size: b.input.bytes } },
       { binding: 1, resource: { buffer: b.rows.buffer, offset: 0, size: b.rows.bytes } },
       { binding: 2, resource: { buffer: b.uniforms, offset: 0, size: 16 } },
       { binding: 3, resource: { buffer: b.output.buffer, offset: 0, size: b.output.bytes } },
@@ -147,6 +150,7 @@ export function tableBindGroup(device: GPUDevice, layout: GPUBindGroupLayout, b:
   list.push({
     layout,
     uniforms: b.uniforms,
+    inputOffset,
     inputBytes: b.input.bytes,
     rowsBytes: b.rows.bytes,
     outputBytes: b.output.bytes,

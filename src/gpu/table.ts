@@ -16,12 +16,13 @@ import type { NumericArray } from '../types.js';
 import { copyRange } from '../view.js';
 import { BufferUsage } from './flags.js';
 import { FRESH_ON_ARRIVAL_BYTES } from './host.js';
-import { programBuffers, type TableBindings, tableBindGroup } from './kept-programs.js';
+import { type ProgramParams, programBuffers, type TableBindings, tableBindGroup } from './kept-programs.js';
 import { arrangeOutputs, type OutputArrangement } from './layout.js';
 import type { HostRuntime, PrepareRuntime } from './parts.js';
 import { isComputePass } from './prepared.js';
 import { guarded } from './scopes.js';
 import { ceilTo, foldGrid, slabAlignment, workgroupSize } from './steps.js';
+import type { JobBatch } from './transfer.js';
 import { tableParams } from './uniforms.js';
 import type { TakenInput } from './upload.js';
 
@@ -36,9 +37,7 @@ import type { TakenInput } from './upload.js';
  * (flat typed arrays and arrays of numbers; views and float16 arrays copied to float32 when the call is
  * made). `programCall` takes them before it returns.
  */
-export interface ProgramRequest {
-  readonly program: Program;
-  readonly table: Uint32Array;
+export interface ProgramRequest extends CheckedProgram {
   readonly arrays: readonly NumericArray[];
 }
 
@@ -50,13 +49,22 @@ const GPU_KEYS = ['device'];
  * call builds no operators and packs nothing, and its packed table is the kept rows' key (kept-programs.ts).
  * Programs do not depend on the device, so every context shares them.
  */
-const recentPrograms = new PlanMemo<{ readonly program: Program; readonly table: Uint32Array }>(GPU_KEYS);
+const recentPrograms = new PlanMemo<CheckedProgram>(GPU_KEYS);
 
-function checked(method: string, components: number, info: DataInfo, options: unknown, build: () => Program) {
+/** A program, packed, and a key naming it (calls of one memoised program share it: concurrent ones may share a dispatch). */
+interface CheckedProgram {
+  readonly program: Program;
+  readonly table: Uint32Array;
+  readonly key: string;
+}
+
+let programs = 0;
+
+function checked(method: string, components: number, info: DataInfo, options: unknown, build: () => Program): CheckedProgram {
   const recent = recentPrograms.find(method, components, info, options);
   if (recent) return recent;
   const program = build();
-  const made = { program, table: packProgram(program) };
+  const made = { program, table: packProgram(program), key: `program ${++programs}` };
   recentPrograms.remember(method, components, info, options, made);
   return made;
 }
@@ -184,7 +192,7 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
       }
     }
     const input = rt.transfer.take({ arrays, kind: 'float32', bytesPerElement: 4, start: 0, end: N, stride });
-    return runProgram(rt, table, input, { N, stride, arrangement, inputs: arrays.length, outputs });
+    return runProgram(rt, request, input, { N, stride, arrangement, inputs: arrays.length, outputs });
   } catch (error) {
     return Promise.reject(error);
   }
@@ -192,11 +200,12 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
 
 async function runProgram(
   rt: HostRuntime,
-  table: Uint32Array,
+  request: CheckedProgram,
   input: TakenInput,
   c: { N: number; stride: number; arrangement: OutputArrangement; inputs: number; outputs: number },
 ): Promise<Float32Array[]> {
   const { N, stride, arrangement } = c;
+  const { table } = request;
   let pipeline: GPUComputePipeline;
   try {
     pipeline = await rt.pipelines.tablePipeline().catch((error) => {
@@ -218,6 +227,7 @@ async function runProgram(
   await rt.transfer.run({
     input,
     output: { targets, fresh, elementBytes: 4, at: 0, count: N, buffers: [arrangement.stackedBytes], places: arrangement.stacked },
+    batch: c.inputs === 1 && N % 4 === 0 ? programBatch(rt, pipeline, request, params, c.outputs) : undefined,
     record(encoder, inputBuffer, outputBuffers) {
       const kept = programBuffers(rt.device, table, params);
       const pass = encoder.beginComputePass(TABLE_PASS);
@@ -233,6 +243,58 @@ async function runProgram(
     },
   });
   return targets;
+}
+
+/** The batches of each context's memoised programs: one object a program, not one a call. */
+const batches = new WeakMap<HostRuntime, WeakMap<Uint32Array, JobBatch>>();
+
+/**
+ * How concurrent calls of one program on one-component arrays are computed in one dispatch over their
+ * arrays stacked (JobBatch, as the gradient's are): the table kernel finds each element's point on every
+ * axis from its index modulo the array's size, so `count` arrays stacked end to end are one array of
+ * count·N elements whose stencils never cross from one to the next; output k of call j lands at element
+ * k·slab + j·N. Only for sizes that are a multiple of 4 (whole 16-byte words each, as batches take them).
+ */
+function programBatch(
+  rt: HostRuntime,
+  pipeline: GPUComputePipeline,
+  request: CheckedProgram,
+  params: ProgramParams,
+  outputs: number,
+): JobBatch {
+  let kept = batches.get(rt);
+  if (!kept) {
+    kept = new WeakMap();
+    batches.set(rt, kept);
+  }
+  const found = kept.get(request.table);
+  if (found) return found;
+  const N = params.count;
+  const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
+  const batch: JobBatch = {
+    key: request.key,
+    slab: (count) => arrangeOutputs(outputs, count * N, rt.limits).slab,
+    record(encoder, input, output, count) {
+      const total = count * N;
+      const arrangement = arrangeOutputs(outputs, total, rt.limits);
+      if (arrangement.stackedBytes > binding || total * 4 > binding) return null;
+      const rows = programBuffers(rt.device, request.table, params).rows;
+      const uniforms = rt.pool.acquire(16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+      rt.device.queue.writeBuffer(uniforms, 0, tableParams(0, total, total, arrangement.slab));
+      const pass = encoder.beginComputePass(TABLE_PASS);
+      dispatchTable(pass, rt.device, rt.pipelines.bindGroupLayout, pipeline, {
+        input: { buffer: input.buffer, offset: input.offset, bytes: total * 4 },
+        rows: { buffer: rows, bytes: rows.size },
+        uniforms,
+        output: { buffer: output, bytes: arrangement.stackedBytes },
+        grid: foldGrid(Math.ceil(total / workgroupSize(rt.limits)), rt.limits.maxComputeWorkgroupsPerDimension),
+      });
+      pass.end();
+      return [uniforms];
+    },
+  };
+  kept.set(request.table, batch);
+  return batch;
 }
 
 const TABLE_PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient table' };
