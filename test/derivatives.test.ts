@@ -89,6 +89,14 @@ describe('derivatives of any order and accuracy (CPU)', () => {
         expect(dyy[p]).toBeCloseTo(2 * x[i] ** 3 + 6 * x[i] * y[j], 8);
       }
     }
+    // Three axes at once (a term of three factors): ∂³/∂x∂y∂z of x²·y·z² + x·y²·z is 4·x·z + 2·y.
+    const [n0, n1, n2] = [7, 6, 8];
+    const g = new Float64Array(n0 * n1 * n2);
+    for (let i = 0; i < n0; i++)
+      for (let j = 0; j < n1; j++) for (let k = 0; k < n2; k++) g[(i * n1 + j) * n2 + k] = i * i * j * k * k + i * j * j * k;
+    const [dxyz] = cpuDerivatives(g, { shape: [n0, n1, n2], derivatives: [[1, 1, 1]] });
+    for (let i = 0; i < n0; i++)
+      for (let j = 0; j < n1; j++) for (let k = 0; k < n2; k++) expect(dxyz[(i * n1 + j) * n2 + k]).toBeCloseTo(4 * i * k + 2 * j, 8);
   });
 
   it('order 1 at accuracy 2 is numpy.gradient with edge order 2 (the same values, edges included)', () => {
