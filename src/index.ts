@@ -1,5 +1,11 @@
 export type { DerivedField } from './components.js';
-export { cpuDerivatives, cpuGradientAdjoint, cpuHessian } from './cpu/derivatives.js';
+export {
+  type CpuAdjointOptions,
+  type CpuDerivativeOptions,
+  cpuDerivatives,
+  cpuGradientAdjoint,
+  cpuHessian,
+} from './cpu/derivatives.js';
 export { cpuCurl, cpuDivergence, cpuGradientMagnitude, cpuLaplacian } from './cpu/derived.js';
 export { type CpuGradientOptions, cpuGradient } from './cpu/gradient.js';
 export { cpuImageGradient } from './cpu/image.js';
@@ -43,7 +49,14 @@ export type { GradientContextOptions } from './gpu/options.js';
 export type { PoolStats } from './gpu/pool.js';
 export { type KernelBinding, type KernelBuffers, PreparedKernel } from './gpu/prepared.js';
 export type { GpuLimits } from './gpu/steps.js';
-export { type DerivativesLayout, type PrepareDerivativesOptions, PreparedDerivatives } from './gpu/table.js';
+export {
+  type DerivativesLayout,
+  type GpuAdjointOptions,
+  type GpuDerivativeOptions,
+  type GpuProgramOut,
+  type PrepareDerivativesOptions,
+  PreparedDerivatives,
+} from './gpu/table.js';
 export type { TransferStats } from './gpu/transfer.js';
 export { type PrepareCoordinatesOptions, type PreparedCoordinates, prepareCoordinates } from './grid.js';
 export type { ImageBytes, ImageChannel, ImageGradientOptions, ImagePixels } from './image.js';

@@ -180,6 +180,49 @@ function denseMatrix(apply: (x: Float64Array) => Float64Array, size: number): Fl
   });
 }
 
+describe('`out` of the derivatives, the Hessian and the adjoint', () => {
+  const shape = [9, 7];
+  const r = rng(29);
+  const f = Float64Array.from({ length: 63 }, () => r() - 0.5);
+  const v = [0, 1].map(() => Float64Array.from({ length: 63 }, () => r() - 0.5));
+  const o = { shape, accuracy: 4 as const, boundary: ['mirror', 'periodic'] as const };
+  /** A [9, 7] view over a transposed Float64Array or Float32Array (strides [1, 9]), and its elements in C order. */
+  function transposed<T extends Float64Array | Float32Array>(memory: T) {
+    return {
+      view: { data: memory, shape, stride: [1, 9], offset: 0 },
+      read: () => Float64Array.from({ length: 63 }, (_, p) => memory[(p % 7) * 9 + Math.floor(p / 7)]),
+    };
+  }
+
+  it('CPU: the results are written into `out` (old contents overwritten, views through their strides) and it is returned', () => {
+    const want = cpuHessian(f, o);
+    const out = want.map(() => new Float64Array(63).fill(Number.NaN));
+    const t = transposed(new Float64Array(63).fill(Number.NaN));
+    const got = cpuHessian(f, { ...o, out: [out[0], t.view, out[2]] });
+    expect(got[0]).toBe(out[0]);
+    expect(got[1]).toBe(t.view.data);
+    expect(Array.from(out[0])).toEqual(Array.from(want[0]));
+    expect(Array.from(t.read())).toEqual(Array.from(want[1]));
+    expect(Array.from(out[2])).toEqual(Array.from(want[2]));
+    // An adjoint's output sums several terms: the first stores, so what `out` held is gone.
+    const adjoint = new Float64Array(63).fill(1e9);
+    expect(cpuGradientAdjoint(v, { shape, out: [adjoint] })).toBe(adjoint);
+    expect(Array.from(adjoint)).toEqual(Array.from(cpuGradientAdjoint(v, { shape })));
+    const [d] = cpuDerivatives(f, { shape, derivatives: [[1, 1]], out: [new Float64Array(63).fill(3)] });
+    expect(Array.from(d)).toEqual(Array.from(cpuDerivatives(f, { shape, derivatives: [[1, 1]] })[0]));
+  });
+
+  it('CPU: a wrong `out` is refused, naming the entry', () => {
+    const three = () => [0, 1, 2].map(() => new Float64Array(63));
+    expect(() => cpuHessian(f, { shape, out: three().slice(0, 2) })).toThrow(/out: .*must be an array of 3 Float64Array/);
+    expect(() => cpuHessian(f, { shape, out: [new Float64Array(63), new Float32Array(63), new Float64Array(63)] as never })).toThrow(
+      /out\[1\]: .*must be a Float64Array of length 63/,
+    );
+    expect(() => cpuDerivatives(f, { shape, derivatives: [[2, 0]], out: [f] })).toThrow(/out\[0\]: overlaps the data/);
+    expect(() => cpuGradientAdjoint(v, { shape, out: [v[1]] })).toThrow(/out\[0\]: overlaps/);
+  });
+});
+
 describe('adjoints (CPU): the transpose of the dense matrix built from unit vectors', () => {
   const families: [string, number[], GradientOptions][] = [
     ['edge order 1', [7, 6], {}],
@@ -583,6 +626,50 @@ describe('derivatives, the Hessian and adjoints on the GPU', () => {
         const mixed = await Promise.all(f.map((x, j) => ctx.derivatives(x, pick(j))));
         expect(ctx.stats().transfer.batchedJobs - before).toBeGreaterThanOrEqual(4);
         mixed.forEach(([g], j) => expect(f32Violation(g, cpuDerivatives(f[j], pick(j))[0], 1, 1, 256), `mixed call ${j}`).toBeNull());
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
+
+  suite.gpuIt(
+    '`out`: results written into Float32Arrays or views and returned; a repeated call with `out` still creates nothing',
+    async ({ device }) => {
+      const { device: wrapped, counts } = counted(device);
+      const ctx = await createGradient({ device: wrapped });
+      try {
+        const shape = [9, 7];
+        const r = rng(30);
+        const f = Float32Array.from({ length: 63 }, () => r() - 0.5);
+        const o = { shape, accuracy: 4 as const, boundary: ['mirror', 'periodic'] as const };
+        const want = cpuHessian(f, o);
+        const memory = new Float32Array(63).fill(Number.NaN);
+        const view = { data: memory, shape, stride: [1, 9], offset: 0 };
+        const out = [new Float32Array(63).fill(Number.NaN), view, new Float32Array(63).fill(Number.NaN)];
+        for (let round = 0; round < 4; round++) {
+          const before = { ...counts };
+          const got = await ctx.hessian(f, { ...o, out });
+          expect(got[0]).toBe(out[0]);
+          expect(got[1]).toBe(memory);
+          expect(got[2]).toBe(out[2]);
+          const inC = Float32Array.from({ length: 63 }, (_, p) => memory[(p % 7) * 9 + Math.floor(p / 7)]);
+          [got[0], inC, got[2]].forEach((g, k) => expect(f32Violation(g, want[k], 1, 1, 256), `H${k}`).toBeNull());
+          if (round === 3) expect([counts.bindGroups - before.bindGroups, counts.buffers - before.buffers]).toEqual([0, 0]);
+        }
+        const v = [f, f.map((x) => 2 * x)];
+        const a = new Float32Array(63).fill(1e9);
+        expect(await ctx.gradientAdjoint(v, { shape, out: [a] })).toBe(a);
+        expect(f32Violation(a, cpuGradientAdjoint(v, { shape }), 2, 1, 64)).toBeNull();
+        // Without `out` again (the program is memoised; `out` is not part of it): fresh arrays.
+        const fresh = await ctx.hessian(f, o);
+        expect(fresh[0]).not.toBe(out[0]);
+        expect(f32Violation(fresh[0], want[0], 1, 1, 256)).toBeNull();
+        // Refused before any GPU work, naming the entry.
+        await expect(
+          ctx.hessian(f, { shape, out: [new Float32Array(63), new Float64Array(63), new Float32Array(63)] as never }),
+        ).rejects.toThrow(/out\[1\]: .*must be a Float32Array of length 63/);
+        await expect(ctx.derivatives(f, { shape, derivatives: [[1, 0]], out: [f] })).rejects.toThrow(/out\[0\]: overlaps the data/);
+        await expect(ctx.gradientAdjoint(v, { shape, out: [new Float32Array(62)] })).rejects.toThrow(/out\[0\]: .*length 63/);
       } finally {
         ctx.destroy();
       }

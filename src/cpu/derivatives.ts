@@ -11,7 +11,7 @@ import {
 } from '../derivatives.js';
 import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
-import { cpuComponents, cpuInput, gathered } from './input.js';
+import { cpuComponents, cpuInput, cpuOut, gathered } from './input.js';
 import { isView, type Values } from './lines.js';
 
 /**
@@ -19,16 +19,30 @@ import { isView, type Values } from './lines.js';
  * applied one axis after another (src/derivatives.ts builds them), each row reading its window of columns.
  */
 
+/** Options of the CPU derivatives and the Hessian: the plan's options and `out`. */
+export interface CpuDerivativeOptions extends DerivativeOptions {
+  /**
+   * Arrays to write the results into, one Float64Array (or a view of one) of the data's length per
+   * output; they are returned. Reusing them across calls avoids the cost of fresh memory.
+   */
+  out?: (Float64Array | NdarrayLike<Float64Array>)[];
+}
+
+/** Options of cpuGradientAdjoint: the adjoint's options and `out` (see CpuDerivativeOptions; one array). */
+export type CpuAdjointOptions = AdjointOptions & Pick<CpuDerivativeOptions, 'out'>;
+
 /** One result per multi-index of `derivatives` (the order along each selected axis), in float64. */
-export function cpuDerivatives(data: NumericArray | NdarrayLike, options: DerivativeOptions): Float64Array[] {
-  const { info, values } = cpuInput(data);
-  return runProgram(derivativesProgram(info, options), [values]);
+export function cpuDerivatives(data: NumericArray | NdarrayLike, options: CpuDerivativeOptions): Float64Array[] {
+  const { info, values, memory } = cpuInput(data);
+  const program = derivativesProgram(info, options, CPU_KEYS);
+  return runInto(program, [values], options?.out, [memory], 'one per multi-index');
 }
 
 /** The d(d+1)/2 second partials ∂²f/∂x_i∂x_j, i ≤ j, row-major ((0,0), (0,1), …, (1,1), …), in float64. */
-export function cpuHessian(data: NumericArray | NdarrayLike, options?: DerivativeOptions): Float64Array[] {
-  const { info, values } = cpuInput(data);
-  return runProgram(hessianProgram(info, options), [values]);
+export function cpuHessian(data: NumericArray | NdarrayLike, options?: CpuDerivativeOptions): Float64Array[] {
+  const { info, values, memory } = cpuInput(data);
+  const program = hessianProgram(info, options, CPU_KEYS);
+  return runInto(program, [values], options?.out, [memory], 'one per second partial, i ≤ j');
 }
 
 /**
@@ -36,9 +50,25 @@ export function cpuHessian(data: NumericArray | NdarrayLike, options?: Derivativ
  * (every option family but gaps and grids; a 'constant' side's ghost values are the affine part, which the
  * transpose leaves out). With `derivatives`, Σ_o D_oᵀ v_o over the multi-indices. One array of the data's length.
  */
-export function cpuGradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: AdjointOptions): Float64Array {
+export function cpuGradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: CpuAdjointOptions): Float64Array {
   const { info, values } = cpuComponents(components);
-  return runProgram(adjointProgram(info as DataInfo, values.length, options as never), values)[0];
+  const program = adjointProgram(info as DataInfo, values.length, options as never, CPU_KEYS);
+  return runInto(program, values, options?.out, values.map(memoryOf), 'one, the adjoint')[0];
+}
+
+/** Options the CPU calls take besides the program's. */
+const CPU_KEYS = ['out'];
+
+/** The memory an input reads: a flat array, or a view's data. */
+function memoryOf(values: Values): NumericArray {
+  return isView(values) ? (values.data as NumericArray) : (values as NumericArray);
+}
+
+/** The program's outputs in `out` (checked: cpuOut) or in fresh arrays. */
+function runInto(program: Program, inputs: readonly Values[], out: unknown, memory: readonly NumericArray[], what: string): Float64Array[] {
+  const targets = cpuOut(out, program.outputs.length, program.plan.size, memory, what);
+  runProgram(program, inputs, targets.arrays);
+  return targets.finish();
 }
 
 /**
@@ -47,16 +77,21 @@ export function cpuGradientAdjoint(components: readonly (NumericArray | NdarrayL
  * the Hessian 15.5–23.7 ms before (a fresh array per factor and a pass adding each term), and the gradient
  * 2.8–3.1 ms (bench/NOTES.md, eighth session).
  */
-export function runProgram(program: Program, inputs: readonly Values[]): Float64Array[] {
+export function runProgram(
+  program: Program,
+  inputs: readonly Values[],
+  outputs: readonly Float64Array[] = program.outputs.map(() => new Float64Array(program.plan.size)),
+): Float64Array[] {
   const N = program.plan.size;
   const flat = inputs.map((v) => (isView(v) ? gathered(v, N) : v));
   const longest = Math.max(0, ...program.outputs.flatMap((terms) => terms.map((t) => t.factors.length)));
   const scratch = Array.from({ length: Math.min(longest - 1, 2) }, () => new Float64Array(N));
-  return program.outputs.map((terms) => {
-    const out = new Float64Array(N);
-    terms.forEach((term, t) => addTerm(term, flat[term.component], out, scratch, t > 0));
-    return out;
+  // The first term of an output stores, the others add: `out` may hold a previous call's results.
+  program.outputs.forEach((terms, k) => {
+    if (terms.length === 0) outputs[k].fill(0);
+    terms.forEach((term, t) => addTerm(term, flat[term.component], outputs[k], scratch, t > 0));
   });
+  return outputs as Float64Array[];
 }
 
 /** out (+)= the term's operators applied to f, one axis after another; `accumulate`: add to what out holds. */

@@ -1,4 +1,3 @@
-import type { AdjointOptions, DerivativeOptions } from '../derivatives.js';
 import { describe, GradientError } from '../errors.js';
 import type { ImageGradientOptions } from '../image.js';
 import type { NumericArray } from '../types.js';
@@ -8,7 +7,14 @@ import { releaseDawn, requestGradientDevice } from './device.js';
 import { type ImageSource, imageRequest, withCopiedPixels } from './image.js';
 import { DEFAULT_CHUNK_BYTES, type GradientContextOptions } from './options.js';
 import { fitsOnePiece, type HostRequest, hostRequest, withCopiedInput } from './request.js';
-import { adjointRequest, derivativesRequest, hessianRequest, withCopiedArrays } from './table.js';
+import {
+  adjointRequest,
+  derivativesRequest,
+  type GpuAdjointOptions,
+  type GpuDerivativeOptions,
+  hessianRequest,
+  withCopiedArrays,
+} from './table.js';
 
 /**
  * Options of the one-call functions: the plan's options, `out` (caller-supplied result arrays) and
@@ -204,7 +210,7 @@ export function gpuCurl<O extends GpuGradientOptions>(
  */
 export function gpuDerivatives(
   data: NumericArray | NdarrayLike,
-  options: DerivativeOptions & { device?: GPUDevice },
+  options: GpuDerivativeOptions & { device?: GPUDevice },
 ): Promise<Float32Array[]> {
   return entry(
     options?.device,
@@ -217,7 +223,7 @@ export function gpuDerivatives(
 /** The d(d+1)/2 second partials ∂²f/∂x_i∂x_j (i ≤ j, row-major) on the GPU in one pass, reading the input once; cpuHessian is its reference. */
 export function gpuHessian(
   data: NumericArray | NdarrayLike,
-  options?: DerivativeOptions & { device?: GPUDevice },
+  options?: GpuDerivativeOptions & { device?: GPUDevice },
 ): Promise<Float32Array[]> {
   return entry(
     options?.device,
@@ -234,7 +240,7 @@ export function gpuHessian(
  */
 export async function gpuGradientAdjoint(
   components: readonly (NumericArray | NdarrayLike)[],
-  options?: AdjointOptions & { device?: GPUDevice },
+  options?: GpuAdjointOptions & { device?: GPUDevice },
 ): Promise<Float32Array> {
   return (
     await entry(

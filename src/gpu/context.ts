@@ -1,4 +1,3 @@
-import type { AdjointOptions, DerivativeOptions } from '../derivatives.js';
 import type { ImageGradientOptions } from '../image.js';
 import type { GradientOptions, HalfArray, NumericArray, OutputType } from '../types.js';
 import type { NdarrayLike } from '../view.js';
@@ -20,6 +19,8 @@ import type { GpuLimits } from './steps.js';
 import {
   adjointRequest,
   derivativesRequest,
+  type GpuAdjointOptions,
+  type GpuDerivativeOptions,
   hessianRequest,
   type PrepareDerivativesOptions,
   type PreparedDerivatives,
@@ -226,17 +227,17 @@ export class GradientContext {
   }
 
   /** Derivatives of any order and accuracy: one Float32Array per multi-index of `derivatives` (cpuDerivatives is the reference). */
-  async derivatives(data: NumericArray | NdarrayLike, options: DerivativeOptions): Promise<Float32Array[]> {
+  async derivatives(data: NumericArray | NdarrayLike, options: GpuDerivativeOptions): Promise<Float32Array[]> {
     return this.runProgram(derivativesRequest(data, options));
   }
 
   /** The d(d+1)/2 second partials (i ≤ j, row-major) in one pass reading the input once (cpuHessian is the reference). */
-  async hessian(data: NumericArray | NdarrayLike, options?: DerivativeOptions): Promise<Float32Array[]> {
+  async hessian(data: NumericArray | NdarrayLike, options?: GpuDerivativeOptions): Promise<Float32Array[]> {
     return this.runProgram(hessianRequest(data, options));
   }
 
   /** Σ_k A_kᵀ v_k, the gradient's adjoint (or with `derivatives`, theirs), in one pass (cpuGradientAdjoint is the reference). */
-  async gradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: AdjointOptions): Promise<Float32Array> {
+  async gradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: GpuAdjointOptions): Promise<Float32Array> {
     return (await this.runProgram(adjointRequest(components, options)))[0];
   }
 

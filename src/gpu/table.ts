@@ -10,12 +10,14 @@ import {
   type Program,
 } from '../derivatives.js';
 import { GradientError } from '../errors.js';
+import { checkOutTargets, type OutTarget } from '../out.js';
 import { PlanMemo } from '../plan-memo.js';
 import { typedArrayName } from '../typed.js';
 import type { NumericArray } from '../types.js';
-import { copyRange } from '../view.js';
+import { copyRange, type NdarrayLike } from '../view.js';
 import { BufferUsage } from './flags.js';
 import { FRESH_ON_ARRIVAL_BYTES } from './host.js';
+import { type ResultTarget, targetMemory } from './jobs.js';
 import { type ProgramParams, programBuffers, type TableBindings, tableBindGroup } from './kept-programs.js';
 import { arrangeOutputs, type OutputArrangement } from './layout.js';
 import type { HostRuntime, PrepareRuntime } from './parts.js';
@@ -33,16 +35,35 @@ import type { TakenInput } from './upload.js';
  */
 
 /**
- * A checked call: its program, the program packed (packProgram), and its inputs as the caller gave them
- * (flat typed arrays and arrays of numbers; views and float16 arrays copied to float32 when the call is
- * made). `programCall` takes them before it returns.
+ * A checked call: its program, the program packed (packProgram), its inputs as the caller gave them (flat
+ * typed arrays and arrays of numbers; views and float16 arrays copied to float32 when the call is made),
+ * which `programCall` takes before it returns, and the caller's `out` (checked), or null.
  */
 export interface ProgramRequest extends CheckedProgram {
   readonly arrays: readonly NumericArray[];
+  readonly out: readonly OutTarget<Float32Array>[] | null;
 }
 
+/**
+ * `out` of the GPU derivative, Hessian and adjoint calls: Float32Arrays of the data's length (or views of
+ * them) to write the results into, one per output (one for an adjoint); they are returned. Reusing them
+ * across calls avoids fresh memory and its page faults.
+ */
+export type GpuProgramOut = (Float32Array | NdarrayLike<Float32Array>)[];
+
+/** Options of the GPU derivatives and the Hessian: the plan's options and `out`. */
+export type GpuDerivativeOptions = DerivativeOptions & {
+  /** Where the results go (GpuProgramOut): one array per output. */
+  out?: GpuProgramOut;
+};
+/** Options of the GPU adjoint: the adjoint's options and `out`. */
+export type GpuAdjointOptions = AdjointOptions & {
+  /** Where the result goes (GpuProgramOut): one array. */
+  out?: GpuProgramOut;
+};
+
 /** Extra options the GPU calls take besides the plan's. */
-const GPU_KEYS = ['device'];
+const GPU_KEYS = ['device', 'out'];
 
 /**
  * Programs of recent calls, found again when a call repeats one's arguments (plan-memo.ts): a repeated
@@ -69,33 +90,41 @@ function checked(method: string, components: number, info: DataInfo, options: un
   return made;
 }
 
-export function derivativesRequest(data: unknown, options: DerivativeOptions | undefined): ProgramRequest {
-  const { info, values } = cpuInput(data);
-  const made = checked('derivatives', 1, info, options, () => derivativesProgram(info, stripDevice(options), GPU_KEYS));
-  return { ...made, arrays: [inputArray(values, info.length)] };
+export function derivativesRequest(data: unknown, options: GpuDerivativeOptions | undefined): ProgramRequest {
+  const { info, values, memory } = cpuInput(data);
+  const made = checked('derivatives', 1, info, options, () => derivativesProgram(info, options, GPU_KEYS));
+  return request(made, [values], [memory], options?.out, 'one per multi-index');
 }
 
-export function hessianRequest(data: unknown, options: DerivativeOptions | undefined): ProgramRequest {
-  const { info, values } = cpuInput(data);
-  const made = checked('hessian', 1, info, options, () => hessianProgram(info, stripDevice(options), GPU_KEYS));
-  return { ...made, arrays: [inputArray(values, info.length)] };
+export function hessianRequest(data: unknown, options: GpuDerivativeOptions | undefined): ProgramRequest {
+  const { info, values, memory } = cpuInput(data);
+  const made = checked('hessian', 1, info, options, () => hessianProgram(info, options, GPU_KEYS));
+  return request(made, [values], [memory], options?.out, 'one per second partial, i ≤ j');
 }
 
-export function adjointRequest(components: unknown, options: AdjointOptions | undefined): ProgramRequest {
+export function adjointRequest(components: unknown, options: GpuAdjointOptions | undefined): ProgramRequest {
   const { info, values } = cpuComponents(components);
-  const made = checked('adjoint', values.length, info, options, () => adjointProgram(info, values.length, stripDevice(options)));
-  return { ...made, arrays: values.map((v) => inputArray(v, info.length)) };
+  const made = checked('adjoint', values.length, info, options, () => adjointProgram(info, values.length, options, GPU_KEYS));
+  const memory = values.map((v) => (isView(v) ? (v.data as NumericArray) : (v as NumericArray)));
+  return request(made, values, memory, options?.out, 'one, the adjoint');
+}
+
+/** The request of a checked program: its inputs as they go up, and `out` checked against its outputs and the inputs' memory. */
+function request(
+  made: CheckedProgram,
+  values: readonly Values[],
+  memory: readonly NumericArray[],
+  out: unknown,
+  what: string,
+): ProgramRequest {
+  const N = made.program.plan.size;
+  const checkedOut = out === undefined ? null : checkOutTargets(out, Float32Array, made.program.outputs.length, N, memory, what);
+  return { ...made, arrays: values.map((v) => inputArray(v, N)), out: checkedOut };
 }
 
 /** The request with its inputs copied, for a call that waits for its context before it can take them (api.ts). */
 export function withCopiedArrays(request: ProgramRequest): ProgramRequest {
   return { ...request, arrays: request.arrays.map((a) => (Array.isArray(a) ? a.slice() : new Float32Array(a))) };
-}
-
-function stripDevice<T>(options: T): T {
-  if (!options || typeof options !== 'object' || !('device' in options)) return options;
-  const { device: _device, ...rest } = options as T & { device?: unknown };
-  return rest as T;
 }
 
 /**
@@ -175,7 +204,8 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
     const { program, arrays, table } = request;
     const N = program.plan.size;
     const outputs = program.outputs.length;
-    if (N === 0) return Promise.resolve(Array.from({ length: outputs }, () => new Float32Array(0)));
+    if (N === 0)
+      return Promise.resolve(request.out ? request.out.map(outMemory) : Array.from({ length: outputs }, () => new Float32Array(0)));
     const stride = ceilTo(N, 16);
     const arrangement = arrangeOutputs(outputs, N, rt.limits);
     const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
@@ -192,7 +222,7 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
       }
     }
     const input = rt.transfer.take({ arrays, kind: 'float32', bytesPerElement: 4, start: 0, end: N, stride });
-    return runProgram(rt, request, input, { N, stride, arrangement, inputs: arrays.length, outputs });
+    return runProgram(rt, request, input, { N, stride, arrangement, inputs: arrays.length, outputs, out: request.out });
   } catch (error) {
     return Promise.reject(error);
   }
@@ -202,7 +232,14 @@ async function runProgram(
   rt: HostRuntime,
   request: CheckedProgram,
   input: TakenInput,
-  c: { N: number; stride: number; arrangement: OutputArrangement; inputs: number; outputs: number },
+  c: {
+    N: number;
+    stride: number;
+    arrangement: OutputArrangement;
+    inputs: number;
+    outputs: number;
+    out: readonly OutTarget<Float32Array>[] | null;
+  },
 ): Promise<Float32Array[]> {
   const { N, stride, arrangement } = c;
   const { table } = request;
@@ -216,10 +253,11 @@ async function runProgram(
     rt.transfer.discard(input);
     throw error;
   }
-  // Small results are made when they arrive, as a host call's are (host.ts).
-  const fresh = N * 4 <= FRESH_ON_ARRIVAL_BYTES ? Float32Array : null;
-  const targets: Float32Array[] = new Array(c.outputs);
-  if (!fresh) for (let k = 0; k < c.outputs; k++) targets[k] = new Float32Array(N);
+  // The caller's `out` (a view's data written through its strides); small fresh results are made when
+  // they arrive, as a host call's are (host.ts), larger ones now.
+  const fresh = !c.out && N * 4 <= FRESH_ON_ARRIVAL_BYTES ? Float32Array : null;
+  const targets: ResultTarget[] = new Array(c.outputs);
+  if (!fresh) for (let k = 0; k < c.outputs; k++) targets[k] = c.out ? (c.out[k].flat ?? c.out[k].view!) : new Float32Array(N);
   const wg = workgroupSize(rt.limits);
   const params = { count: N, compStride: stride, outStride: arrangement.slab };
   // What the taken input holds (Transfer.take): the last component ends at N, not at the stride.
@@ -242,7 +280,12 @@ async function runProgram(
       return NO_BUFFERS;
     },
   });
-  return targets;
+  return targets.map(targetMemory) as Float32Array[];
+}
+
+/** What a call with `out` returns for an output: the flat array, or a view's data. */
+function outMemory(target: OutTarget<Float32Array>): Float32Array {
+  return target.flat ?? target.view!.data;
 }
 
 /** The batches of each context's memoised programs: one object a program, not one a call. */
