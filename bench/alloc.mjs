@@ -21,7 +21,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { args, value } from './args.mjs';
 import { nodeDevice } from './node-device.mjs';
-import { limitsOf, nullDevice } from './null-device.mjs';
+import { countDeviceCalls, limitsOf, nullDevice } from './null-device.mjs';
 
 const CALLS = Number(value('--calls', 1000));
 const BURST = Number(value('--burst', 1000));
@@ -45,21 +45,7 @@ function counted(device) {
       return original.apply(this, a);
     };
   }
-  const createBindGroup = device.createBindGroup.bind(device);
-  const createBuffer = device.createBuffer.bind(device);
-  const writeBuffer = device.queue.writeBuffer.bind(device.queue);
-  device.createBindGroup = (d) => {
-    counts.bindGroups++;
-    return createBindGroup(d);
-  };
-  device.createBuffer = (d) => {
-    counts.buffers++;
-    return createBuffer(d);
-  };
-  device.queue.writeBuffer = (...a) => {
-    counts.writes++;
-    return writeBuffer(...a);
-  };
+  countDeviceCalls(device, counts);
   return counts;
 }
 

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { args, value } from './args.mjs';
 import { printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
-import { limitsOf, nullDevice } from './null-device.mjs';
+import { countDeviceCalls, limitsOf, nullDevice } from './null-device.mjs';
 
 const ROUNDS = Number(value('--rounds', 5));
 const CALLS = Number(value('--calls', 5000));
@@ -29,18 +29,9 @@ real.destroy();
 /** A null device whose buffer creations, error scopes, writes and copies are counted. */
 function countedNullDevice() {
   const device = nullDevice(limits);
-  const counts = { buffers: 0, scopes: 0, writes: 0, copies: 0, bindGroups: 0 };
-  const { createBuffer, createCommandEncoder, createBindGroup } = device;
-  device.createBuffer = (d) => {
-    counts.buffers++;
-    return createBuffer(d);
-  };
-  device.createBindGroup = (d) => {
-    counts.bindGroups++;
-    return createBindGroup(d);
-  };
+  const counts = countDeviceCalls(device, { buffers: 0, scopes: 0, writes: 0, copies: 0, bindGroups: 0 });
+  const { createCommandEncoder } = device;
   device.pushErrorScope = () => counts.scopes++;
-  device.queue.writeBuffer = () => counts.writes++;
   device.createCommandEncoder = () => {
     const encoder = createCommandEncoder();
     return { ...encoder, copyBufferToBuffer: () => counts.copies++ };

@@ -80,3 +80,26 @@ export function nullDevice(limits) {
     destroy() {},
   };
 }
+
+/**
+ * Counts `device`'s createBuffer, createBindGroup and queue.writeBuffer calls into `counts` (fields
+ * buffers, bindGroups, writes), still making them; returns `counts`.
+ */
+export function countDeviceCalls(device, counts) {
+  const createBuffer = device.createBuffer.bind(device);
+  const createBindGroup = device.createBindGroup.bind(device);
+  const writeBuffer = device.queue.writeBuffer.bind(device.queue);
+  device.createBuffer = (d) => {
+    counts.buffers++;
+    return createBuffer(d);
+  };
+  device.createBindGroup = (d) => {
+    counts.bindGroups++;
+    return createBindGroup(d);
+  };
+  device.queue.writeBuffer = (...a) => {
+    counts.writes++;
+    return writeBuffer(...a);
+  };
+  return counts;
+}

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { args, value } from './args.mjs';
 import { printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
-import { limitsOf, nullDevice } from './null-device.mjs';
+import { countDeviceCalls, limitsOf, nullDevice } from './null-device.mjs';
 
 const ROUNDS = Number(value('--rounds', 3));
 const CALLS = Number(value('--calls', 2000));
@@ -28,21 +28,7 @@ real.destroy();
 async function child(dir) {
   const lib = await import(pathToFileURL(resolve(dir, 'index.js')).href);
   const device = nullDevice(limits);
-  const counts = { writes: 0, bindGroups: 0, buffers: 0 };
-  const { createBuffer, createBindGroup } = device;
-  device.createBuffer = (d) => {
-    counts.buffers++;
-    return createBuffer(d);
-  };
-  device.createBindGroup = (d) => {
-    counts.bindGroups++;
-    return createBindGroup(d);
-  };
-  const write = device.queue.writeBuffer;
-  device.queue.writeBuffer = (...a) => {
-    counts.writes++;
-    return write?.apply(device.queue, a);
-  };
+  const counts = countDeviceCalls(device, { writes: 0, bindGroups: 0, buffers: 0 });
   const ctx = await lib.createGradient({ device });
   const rows = {};
   for (const n of SIZES) {

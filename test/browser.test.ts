@@ -6,7 +6,7 @@ import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageReport } from './browser/image';
 import type { CoreReport } from './engines/core';
-import { BOUNDARY_SAMPLE, GRID_SAMPLE } from './engines/core';
+import { BOUNDARY_SAMPLE, GRID_SAMPLE, RANDOM_CASES } from './engines/core';
 import { BROWSERS, launchBrowser } from './helpers/browsers';
 
 // Headless Chromium and Firefox with WebGPU (SwiftShader without a GPU), pages served from http://127.0.0.1.
@@ -83,7 +83,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.adapter).not.toMatch(/unnamed/);
     expect(report.fixtures).toBeGreaterThan(60);
     expect(report.extensions).toBeGreaterThan(25);
-    expect(report.cases).toBe(120);
+    expect(report.cases).toBe(RANDOM_CASES);
     expect(report.prepared).toBe(3);
     // Both browsers have Float16Array: float16 data in and results out, 59 checks.
     expect(report.hasFloat16).toBe(true);

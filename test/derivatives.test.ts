@@ -514,28 +514,12 @@ describe('derivatives, the Hessian and adjoints on the GPU', () => {
     const shape = [33, 20];
     const size = 660;
     const base = Float64Array.from({ length: size }, () => Math.round(100 * (r() - 0.5)));
-    const inputs: [string, () => { data: NumericArray | NdarrayLike; clear: () => void }][] = [
-      [
-        'Float64Array',
-        () => {
-          const d = Float64Array.from(base);
-          return { data: d, clear: () => d.fill(7) };
-        },
-      ],
-      [
-        'Int16Array',
-        () => {
-          const d = Int16Array.from(base);
-          return { data: d, clear: () => d.fill(7) };
-        },
-      ],
-      [
-        'number[]',
-        () => {
-          const d = Array.from(base);
-          return { data: d, clear: () => d.fill(7) };
-        },
-      ],
+    type Input = { data: NumericArray | NdarrayLike; clear: () => void };
+    const flat = (d: Float64Array | Int16Array | number[]): Input => ({ data: d, clear: () => d.fill(7) });
+    const inputs: [string, () => Input][] = [
+      ['Float64Array', () => flat(Float64Array.from(base))],
+      ['Int16Array', () => flat(Int16Array.from(base))],
+      ['number[]', () => flat(Array.from(base))],
       [
         'strided view',
         () => {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { build } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CoreReport } from './engines/core';
-import { BOUNDARY_SAMPLE, GRID_SAMPLE } from './engines/core';
+import { BOUNDARY_SAMPLE, GRID_SAMPLE, RANDOM_CASES } from './engines/core';
 import { vulkanEnv } from './helpers/gpu';
 
 // The GPU suites' core (test/engines/core.ts) in the runtimes that are not Node or a browser: Deno, whose
@@ -43,7 +43,7 @@ function runCore(runtime: keyof typeof RUNTIMES): Promise<{ report: CoreReport |
 
 describe('other runtimes', () => {
   it.each(['deno', 'bun'] as const)(
-    '%s: numpy fixtures, extension fixtures, 120 random cases against cpuGradient, float16, bad inputs',
+    `%s: numpy fixtures, extension fixtures, ${RANDOM_CASES} random cases against cpuGradient, float16, bad inputs`,
     async (runtime) => {
       const { report, output } = await runCore(runtime);
       expect(report, output).not.toBeNull();
@@ -55,7 +55,7 @@ describe('other runtimes', () => {
       expect(report!.adapter).not.toBe('');
       expect(report!.fixtures).toBeGreaterThan(60);
       expect(report!.extensions).toBeGreaterThan(25);
-      expect(report!.cases).toBe(120);
+      expect(report!.cases).toBe(RANDOM_CASES);
       expect(report!.prepared).toBe(3);
       // Deno has Float16Array: float16 data and results are checked there (59 checks); elsewhere, the refusal.
       if (runtime === 'deno') expect(report!.hasFloat16).toBe(true);

@@ -222,13 +222,14 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
       }
     }
     const input = rt.transfer.take({ arrays, kind: 'float32', bytesPerElement: 4, start: 0, end: N, stride });
-    return runProgram(rt, request, input, { N, stride, arrangement, inputs: arrays.length, outputs, out: request.out });
+    return runTaken(rt, request, input, { N, stride, arrangement, inputs: arrays.length, outputs, out: request.out });
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
-async function runProgram(
+/** The rest of a call once its input is taken: the pipeline awaited, then one job of the transfer layer. */
+async function runTaken(
   rt: HostRuntime,
   request: CheckedProgram,
   input: TakenInput,
