@@ -8,6 +8,7 @@ import { KERNEL_LAYOUT_ENTRIES } from './gpu/pipelines.js';
 import { TABLE_SHADER } from './gpu/shaders.js';
 import { foldGrid } from './gpu/steps.js';
 import { dispatchTable, packProgram } from './gpu/table.js';
+import { PlanMemo } from './plan-memo.js';
 import type { GradientOptions } from './types.js';
 
 /**
@@ -26,12 +27,24 @@ export type TfDerivativeOptions = Omit<DerivativeOptions, 'shape'>;
 
 /** One tensor per selected axis: numpy.gradient of `x` (float32), differentiable. */
 export function tfGradient(x: tf.Tensor, options?: TfGradientOptions): tf.Tensor[] {
-  return tf.unstack(differentiable(x, gradientProgram(infoOf(x), options as GradientOptions)));
+  const info = infoOf(x);
+  return tf.unstack(
+    differentiable(
+      x,
+      programs('gradient', info, options, () => gradientProgram(info, options as GradientOptions)),
+    ),
+  );
 }
 
 /** One tensor per multi-index of `derivatives` (gpuDerivatives' contract), differentiable. */
 export function tfDerivatives(x: tf.Tensor, options: TfDerivativeOptions): tf.Tensor[] {
-  return tf.unstack(differentiable(x, derivativesProgram(infoOf(x), options)));
+  const info = infoOf(x);
+  return tf.unstack(
+    differentiable(
+      x,
+      programs('derivatives', info, options, () => derivativesProgram(info, options)),
+    ),
+  );
 }
 
 /** The d(d+1)/2 second partials (i ≤ j, row-major), differentiable. */
@@ -46,20 +59,53 @@ function infoOf(x: tf.Tensor): DataInfo {
   return { length: x.size, kind: 'float32', shape: x.shape };
 }
 
+/**
+ * An op's forward program and its adjoint (made the first time a gradient asks for it), each with its
+ * packed table (made the first time the GPU runs it).
+ */
+class Programs {
+  private backwardProgram: Programs | null = null;
+  private packed: Uint32Array | null = null;
+  constructor(readonly program: Program) {}
+  get backward(): Programs {
+    this.backwardProgram ??= new Programs(adjointOf(this.program));
+    return this.backwardProgram;
+  }
+  get table(): Uint32Array {
+    this.packed ??= packProgram(this.program);
+    return this.packed;
+  }
+}
+
+/**
+ * The programs of recent calls, found again when a call repeats one's op, shape and options (plan-memo.ts):
+ * a training loop applies the same ops every step. tfGradient at 128² on tfjs's cpu backend spent 19 % of
+ * its samples building the gradient's operator and its transpose, every call (bench/NOTES.md, eighth session).
+ */
+const recent = new PlanMemo<Programs>([]);
+
+function programs(method: string, info: DataInfo, options: unknown, build: () => Program): Programs {
+  const found = recent.find(method, 1, info, options);
+  if (found) return found;
+  const made = new Programs(build());
+  recent.remember(method, 1, info, options, made);
+  return made;
+}
+
 /** The program's outputs stacked along a new first axis, with the adjoint as its gradient. */
-function differentiable(x: tf.Tensor, forward: Program): tf.Tensor {
-  const backward = adjointOf(forward);
+function differentiable(x: tf.Tensor, forward: Programs): tf.Tensor {
   const op = tf.customGrad((input, _save) => ({
-    value: apply(forward, input as tf.Tensor, [forward.outputs.length, ...x.shape]),
-    gradFunc: (dy) => [apply(backward, dy as tf.Tensor, x.shape)],
+    value: apply(forward, input as tf.Tensor, [forward.program.outputs.length, ...x.shape]),
+    gradFunc: (dy) => [apply(forward.backward, dy as tf.Tensor, x.shape)],
   }));
   return op(x) as tf.Tensor;
 }
 
 /** A program on a tensor holding its inputs stacked along the first axis (or one input), into a tensor of `shape`. */
-function apply(program: Program, t: tf.Tensor, shape: number[]): tf.Tensor {
+function apply(programs: Programs, t: tf.Tensor, shape: number[]): tf.Tensor {
   const backend = tf.backend() as unknown as { device?: GPUDevice };
-  if (tf.getBackend() === 'webgpu' && backend.device) return applyOnGpu(backend.device, program, t, shape);
+  if (tf.getBackend() === 'webgpu' && backend.device) return applyOnGpu(backend.device, programs, t, shape);
+  const { program } = programs;
   const N = program.plan.size;
   const values = t.dataSync() as Float32Array;
   const inputs = Array.from({ length: program.inputs }, (_, c) => values.subarray(c * N, (c + 1) * N));
@@ -96,8 +142,8 @@ const WORKGROUP = 64;
  * their own, kept for the next call of the program (programBuffers).
  * tfjs submits its pending work in `dataToGPU`, so the kernel runs after whatever made the input.
  */
-function applyOnGpu(device: GPUDevice, program: Program, t: tf.Tensor, shape: number[]): tf.Tensor {
-  const N = program.plan.size;
+function applyOnGpu(device: GPUDevice, programs: Programs, t: tf.Tensor, shape: number[]): tf.Tensor {
+  const N = programs.program.plan.size;
   const { pipeline, layout } = pipelineOf(device);
   // dataToGPU needs the data on the GPU: a tensor made from host values is uploaded first (the backend's own
   // uploadToGPU, which every GPU kernel of it calls on its inputs).
@@ -108,7 +154,7 @@ function applyOnGpu(device: GPUDevice, program: Program, t: tf.Tensor, shape: nu
   upload?.(zeros.dataId);
   const output = zeros.dataToGPU();
   zeros.dispose();
-  const { rows, uniforms } = programBuffers(device, packProgram(program), { count: N, compStride: N, outStride: N });
+  const { rows, uniforms } = programBuffers(device, programs.table, { count: N, compStride: N, outStride: N });
   const encoder = device.createCommandEncoder({ label: 'webgpu-gradient tfjs' });
   const pass = encoder.beginComputePass();
   dispatchTable(pass, device, layout, pipeline, {

@@ -13,6 +13,10 @@ export interface TfjsRun {
   maps: number;
   /** Buffers of webgpu-gradient/tfjs created while ops already applied ran again, three times. */
   buffersOnRepeat: number;
+  /** Buffers of webgpu-gradient/tfjs created in all, by then (the count is not blind: more than none on webgpu). */
+  buffersAtAll: number;
+  /** tfGradient with `spacing: [2, 1]`, an array that held [0.5, 1] in the call before. */
+  afterChange: number[][];
 }
 
 export interface TfjsReport {

@@ -16,11 +16,11 @@ GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...args: Parameters<GP
   return mapAsync.apply(this, args);
 };
 
-// Buffers webgpu-gradient/tfjs creates (its program rows and uniforms; tfjs's own are not counted).
+// Buffers webgpu-gradient/tfjs creates (its program rows and uniforms, labelled 'webgpu-gradient …'; tfjs's own are not counted).
 let ours = 0;
 const createBuffer = GPUDevice.prototype.createBuffer;
 GPUDevice.prototype.createBuffer = function (this: GPUDevice, descriptor: GPUBufferDescriptor) {
-  if (descriptor.label?.startsWith('webgpu-gradient tfjs')) ours++;
+  if (descriptor.label?.startsWith('webgpu-gradient')) ours++;
   return createBuffer.call(this, descriptor);
 };
 
@@ -64,6 +64,12 @@ async function run(backend: string): Promise<TfjsRun> {
   const oursBefore = ours;
   for (let i = 0; i < 3; i++) tf.dispose([...tfGradient(x, OPTIONS), tf.grad(linear)(x)]);
   const buffersOnRepeat = ours - oursBefore;
+  const buffersAtAll = ours;
+  // Options changed in place between two calls (the programs of recent calls are kept by their options' values).
+  const changing = { spacing: [0.5, 1] };
+  tf.dispose(tfGradient(x, changing));
+  changing.spacing[0] = 2;
+  const afterChange = tfGradient(x, changing);
   // Total variation, smoothed: Σ √(g₀² + g₁² + 0.01), and central differences of it (step 1e-2, in float32).
   const tv = (t: tf.Tensor) => {
     const [g0, g1] = tfGradient(t, OPTIONS);
@@ -92,6 +98,8 @@ async function run(backend: string): Promise<TfjsRun> {
     finiteDifference,
     maps: mapsDuring,
     buffersOnRepeat,
+    buffersAtAll,
+    afterChange: await Promise.all(afterChange.map(async (t) => Array.from(await t.data()))),
   };
 }
 
