@@ -3,7 +3,8 @@
 // of the two outputs' bytes into a MAP_READ buffer, mapAsync, a copy into a warm array), the same round
 // trip with the library's kernel recorded in it (the GPU work a call cannot avoid; on SwiftShader the
 // kernel, run on the CPU, costs more than the copies), and 1,000 concurrent calls against 1,000
-// sequential ones. Medians of repeated trials; measured side by side.
+// sequential ones. Medians of repeated trials; measured side by side. The same for a 64² gpuHessian
+// (the banded-operator kernel: one array up, three down), against the round trip with its prepared kernel.
 import { defaultContextOf, kernelRecorder } from './record-kernel.js';
 
 const MAP_READ = 0x01,
@@ -99,8 +100,10 @@ export async function measureLatency(lib, { side = 64, calls = 40, batch = 1000,
     await Promise.all(Array.from({ length: batch }, () => lib.gpuGradient(data, options)));
     conc.push(performance.now() - t0);
   }
+  const hessian = await hessianLatency(lib, ctx, data, options, { calls, batch, trials });
   return {
     side,
+    hessian,
     bareMs: median(bareMs),
     pokedBareMs: median(pokedMs),
     kernelTripMs: median(kernelTripMs),
@@ -111,5 +114,48 @@ export async function measureLatency(lib, { side = 64, calls = 40, batch = 1000,
     concurrentMs: median(conc),
     concurrentSpeedup: median(seq) / median(conc),
     batch,
+  };
+}
+
+/** A 64² gpuHessian against the round trip with its prepared kernel in it, and concurrent calls against sequential ones. */
+async function hessianLatency(lib, ctx, data, options, { calls, batch, trials }) {
+  const kernel = await ctx.prepareDerivatives({ ...options, hessian: true });
+  const { inputBytes, outputBytes } = kernel.layout;
+  const trip = bareRoundTrip(ctx.device, inputBytes, outputBytes, (encoder, src, out) =>
+    kernel.encode(encoder, { input: src, output: out }),
+  );
+  for (let i = 0; i < 5; i++) {
+    await trip.run();
+    await lib.gpuHessian(data, options);
+  }
+  const tripMs = [],
+    callMs = [];
+  for (let i = 0; i < calls; i++) {
+    let t = performance.now();
+    await trip.run();
+    tripMs.push(performance.now() - t);
+    t = performance.now();
+    await lib.gpuHessian(data, options);
+    callMs.push(performance.now() - t);
+  }
+  trip.destroy();
+  kernel.destroy();
+  const seq = [],
+    conc = [];
+  for (let t = 0; t < trials; t++) {
+    let t0 = performance.now();
+    for (let i = 0; i < batch; i++) await lib.gpuHessian(data, options);
+    seq.push(performance.now() - t0);
+    t0 = performance.now();
+    await Promise.all(Array.from({ length: batch }, () => lib.gpuHessian(data, options)));
+    conc.push(performance.now() - t0);
+  }
+  return {
+    kernelTripMs: median(tripMs),
+    callMs: median(callMs),
+    callOverKernelTrip: median(callMs) / median(tripMs),
+    sequentialMs: median(seq),
+    concurrentMs: median(conc),
+    concurrentSpeedup: median(seq) / median(conc),
   };
 }

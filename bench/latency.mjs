@@ -1,4 +1,4 @@
-// Per-call latency of a small gpuGradient in every engine, side by side with a bare round trip of the
+// Per-call latency of a small gpuGradient (and gpuHessian) in every engine, side by side with a bare round trip of the
 // same bytes in the same engine (bench/latency-core.js): Node (Dawn), Bun (Dawn), Deno (wgpu), headless
 // Chromium (Dawn) and headless Firefox (wgpu). Needs dist/ (npm run build), Debian's chromium and
 // firefox-esr, and the deno/bun devDependencies. Without a GPU every engine runs on SwiftShader.
@@ -75,6 +75,11 @@ for (const name of engines) {
       // Issue 26's target 3 is this second ratio: the call against the same round trip with our kernel in it.
       `${r.kernelTripMs ? ` = ${(r.callMs / r.kernelTripMs).toFixed(2)}× with our kernel` : ''}${p}; ${r.batch} calls sequential ${r.sequentialMs.toFixed(0)} ms, ` +
       `concurrent ${r.concurrentMs.toFixed(0)} ms = ${r.concurrentSpeedup.toFixed(1)}× throughput`,
+  );
+  const h = r.hessian;
+  console.log(
+    `${''.padEnd(9)} 64² gpuHessian ${h.callMs.toFixed(3)} ms = ${h.callOverKernelTrip.toFixed(2)}× the round trip with its kernel (${h.kernelTripMs.toFixed(3)}); ` +
+      `${r.batch} calls sequential ${h.sequentialMs.toFixed(0)} ms, concurrent ${h.concurrentMs.toFixed(0)} ms = ${h.concurrentSpeedup.toFixed(1)}× throughput`,
   );
 }
 const json = value('--json');

@@ -142,6 +142,14 @@ describe('benchmark smoke test', () => {
     expect(out).toMatch(/^this build +0\.00 \/ [\d.]+ \/ [\d.]+ \/ [\d.]+ \/ 0\.00 /m);
   }, 120_000);
 
+  it('runs bench/latency.mjs in Node: the gradient and the Hessian against their round trips', () => {
+    const out = runBench(['bench/latency.mjs', '--engines', 'node', '--batch', '20'], 120_000);
+    expect(out).toMatch(/64² gpuGradient \d+\.\d+ ms = [\d.]+× bare = [\d.]+× with our kernel/);
+    expect(out).toMatch(
+      /64² gpuHessian \d+\.\d+ ms = [\d.]+× the round trip with its kernel \(\d+\.\d+\); 20 calls sequential \d+ ms, concurrent \d+ ms/,
+    );
+  }, 120_000);
+
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {
     const out = runBench(['bench/program-calls.mjs', '--processes', '1', '--rounds', '1', '--sizes', '32', '--calls', '60'], 120_000);
     // The adjoint writes its two components; no call creates a bind group or a buffer once its program is kept.
