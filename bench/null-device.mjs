@@ -72,7 +72,12 @@ export function nullDevice(limits) {
     createComputePipeline: () => pipeline,
     createComputePipelineAsync: () => Promise.resolve(pipeline),
     createCommandEncoder: () => encoder,
-    createTexture: () => ({ createView: () => ({}), destroy() {} }),
+    createTexture: (d) => ({
+      width: d.size[0] ?? d.size.width,
+      height: d.size[1] ?? d.size.height ?? 1,
+      createView: () => ({}),
+      destroy() {},
+    }),
     pushErrorScope() {},
     popErrorScope: () => noError,
     addEventListener() {},

@@ -3,6 +3,7 @@ import { BufferUsage, TextureUsage } from '../src/gpu/flags';
 import { PipelineCache } from '../src/gpu/pipelines';
 import { cpuImageGradient, createGradient, GradientError, type ImageGradientOptions } from '../src/index';
 import { f32Violation } from './helpers/bounds';
+import { counted } from './helpers/counted-device';
 import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
@@ -90,6 +91,55 @@ describe('gpuImageGradient from a GPUTexture', () => {
     t.destroy();
     ctx.destroy();
   });
+
+  gpuIt(
+    "repeated calls (a video's frames) write no uniforms and create no bind group, buffer, texture or view; every frame is its own",
+    async ({ device }) => {
+      const { device: wrapped, counts } = counted(device);
+      let views = 0;
+      let textures = 0;
+      const createTexture = wrapped.createTexture.bind(wrapped);
+      (wrapped as { createTexture: GPUDevice['createTexture'] }).createTexture = (d: GPUTextureDescriptor) => {
+        textures++;
+        const t = createTexture(d);
+        const createView = t.createView.bind(t);
+        t.createView = (v?: GPUTextureViewDescriptor) => {
+          views++;
+          return createView(v);
+        };
+        return t;
+      };
+      const ctx = await createGradient({ device: wrapped });
+      try {
+        const out = [new Float32Array(48 * 40), new Float32Array(48 * 40)];
+        for (const options of [{}, { output: 'magnitude' as const }] as ImageGradientOptions[]) {
+          for (let frame = 0; frame < 8; frame++) {
+            const image = pixels(48, 40, 10 + frame); // new pixels each frame, one size
+            const before = { ...counts, views, textures };
+            const got = await ctx.imageGradient(image, { ...options, out: options.output ? [out[0]] : out });
+            expectImage(got, cpuImageGradient(image, options), options, `frame ${frame} ${JSON.stringify(options)}`);
+            if (frame >= 2) {
+              // From the third frame on: the pixels go up with writeTexture, nothing else is written or made.
+              expect([counts.writes - before.writes, counts.bindGroups - before.bindGroups, counts.buffers - before.buffers]).toEqual([
+                0, 0, 0,
+              ]);
+              expect([views - before.views, textures - before.textures]).toEqual([0, 0]);
+            }
+          }
+        }
+        // Another size in between, then the first again: each still right.
+        for (const [w, h] of [
+          [30, 20],
+          [48, 40],
+        ]) {
+          const image = pixels(w, h, 40 + w);
+          expectImage(await ctx.imageGradient(image), cpuImageGradient(image), {}, `${w}x${h}`);
+        }
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
 
   gpuIt('refuses bad sources and options before any GPU work', async ({ device }) => {
     const image = pixels(8, 8, 3);

@@ -159,7 +159,7 @@ export class GradientContext {
       this.pipelines.clear(false);
       this.textures.destroy(true);
     });
-    this.textures = new ImageTextures(device);
+    this.textures = new ImageTextures(device, this.pool);
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const life = this.life;
     this.transfer = new Transfer(

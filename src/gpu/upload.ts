@@ -97,7 +97,7 @@ export interface JobInput {
  */
 export interface GpuJobInput {
   readonly bytes: number;
-  record(encoder: GPUCommandEncoder, input: GPUBuffer): GPUBuffer[];
+  record(encoder: GPUCommandEncoder, input: GPUBuffer): readonly GPUBuffer[];
 }
 
 /**
