@@ -90,16 +90,7 @@ export async function measureLatency(lib, { side = 64, calls = 40, batch = 1000,
     clearInterval(timer);
   }
   bare.destroy();
-  const seq = [],
-    conc = [];
-  for (let t = 0; t < trials; t++) {
-    let t0 = performance.now();
-    for (let i = 0; i < batch; i++) await lib.gpuGradient(data, options);
-    seq.push(performance.now() - t0);
-    t0 = performance.now();
-    await Promise.all(Array.from({ length: batch }, () => lib.gpuGradient(data, options)));
-    conc.push(performance.now() - t0);
-  }
+  const gradientThroughput = await throughput(() => lib.gpuGradient(data, options), batch, trials);
   const hessian = await hessianLatency(lib, ctx, data, options, { calls, batch, trials });
   return {
     side,
@@ -110,11 +101,24 @@ export async function measureLatency(lib, { side = 64, calls = 40, batch = 1000,
     phases,
     callMs: median(callMs),
     callOverBare: median(callMs) / median(bareMs),
-    sequentialMs: median(seq),
-    concurrentMs: median(conc),
-    concurrentSpeedup: median(seq) / median(conc),
+    ...gradientThroughput,
     batch,
   };
+}
+
+/** `batch` calls one after another against `batch` at once, medians of `trials`: milliseconds and their ratio. */
+async function throughput(call, batch, trials) {
+  const seq = [],
+    conc = [];
+  for (let t = 0; t < trials; t++) {
+    let t0 = performance.now();
+    for (let i = 0; i < batch; i++) await call();
+    seq.push(performance.now() - t0);
+    t0 = performance.now();
+    await Promise.all(Array.from({ length: batch }, call));
+    conc.push(performance.now() - t0);
+  }
+  return { sequentialMs: median(seq), concurrentMs: median(conc), concurrentSpeedup: median(seq) / median(conc) };
 }
 
 /** A 64² gpuHessian against the round trip with its prepared kernel in it, and concurrent calls against sequential ones. */
@@ -140,22 +144,10 @@ async function hessianLatency(lib, ctx, data, options, { calls, batch, trials })
   }
   trip.destroy();
   kernel.destroy();
-  const seq = [],
-    conc = [];
-  for (let t = 0; t < trials; t++) {
-    let t0 = performance.now();
-    for (let i = 0; i < batch; i++) await lib.gpuHessian(data, options);
-    seq.push(performance.now() - t0);
-    t0 = performance.now();
-    await Promise.all(Array.from({ length: batch }, () => lib.gpuHessian(data, options)));
-    conc.push(performance.now() - t0);
-  }
   return {
     kernelTripMs: median(tripMs),
     callMs: median(callMs),
     callOverKernelTrip: median(callMs) / median(tripMs),
-    sequentialMs: median(seq),
-    concurrentMs: median(conc),
-    concurrentSpeedup: median(seq) / median(conc),
+    ...(await throughput(() => lib.gpuHessian(data, options), batch, trials)),
   };
 }

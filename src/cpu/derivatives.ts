@@ -73,9 +73,9 @@ function runInto(program: Program, inputs: readonly Values[], out: unknown, memo
 
 /**
  * A program's outputs from its inputs (flat C order or views). A term's last factor adds into its output
- * directly; the factors before it go through two scratch arrays made once a call. 512², Node 20 on this VM:
- * the Hessian 15.5–23.7 ms before (a fresh array per factor and a pass adding each term), and the gradient
- * 2.8–3.1 ms (bench/NOTES.md, eighth session).
+ * directly; the factors before it go through two scratch arrays made once a call. The Hessian at 512², Node
+ * 20 on this VM: 23.0 ms with a fresh array per factor and a pass adding each term, 14.9 without them,
+ * 4.3–6.1 with runs (applyAlong); the gradient 1.3–3.1 (bench/NOTES.md, eighth session).
  */
 export function runProgram(
   program: Program,
