@@ -660,6 +660,36 @@ describe('derivatives, the Hessian and adjoints on the GPU', () => {
     },
   );
 
+  suite.gpuIt('outputs that do not fit one binding together are computed in passes; one output past it is refused', async ({ device }) => {
+    // 4 KiB bindings: a [20, 30] array's outputs take 2,560 bytes each (600 floats in a slab of 640).
+    const ctx = await createGradient({ device, limits: { maxStorageBufferBindingSize: 4096 } });
+    try {
+      const r = rng(31);
+      const shape = [20, 30];
+      const f = Float32Array.from({ length: 600 }, () => r() - 0.5);
+      const o: DerivativeOptions = { shape, accuracy: 4, boundary: ['periodic', 'mirror'] };
+      const jobs = ctx.stats().transfer.jobs;
+      const got = await ctx.hessian(f, o);
+      expect(ctx.stats().transfer.jobs - jobs).toBe(3); // one pass an output
+      cpuHessian(f, o).forEach((want, k) => expect(f32Violation(got[k], want, 1, 1, 256), `H${k}`).toBeNull());
+      // Into `out`, and derivatives of four multi-indices.
+      const derivatives = [
+        [1, 0],
+        [0, 2],
+        [1, 1],
+        [3, 0],
+      ];
+      const out = derivatives.map(() => new Float32Array(600).fill(Number.NaN));
+      const d = await ctx.derivatives(f, { shape, derivatives, out });
+      expect(d).toEqual(out);
+      cpuDerivatives(f, { shape, derivatives }).forEach((want, k) => expect(f32Violation(out[k], want, 1, 1, 256), `D${k}`).toBeNull());
+      // An input (and so each output) past 4 KiB cannot be split this way.
+      await expect(ctx.hessian(new Float32Array(40 * 37), { shape: [40, 37] })).rejects.toThrow(/too|bytes, more than this device's 4096/);
+    } finally {
+      ctx.destroy();
+    }
+  });
+
   suite.gpuIt('the one-call functions refuse bad input before any GPU work', async ({ device }) => {
     const ctx = await createGradient({ device });
     await expect(ctx.derivatives(new Float32Array(4), { derivatives: [[4]], accuracy: 8 })).rejects.toThrow(/needs at least/);

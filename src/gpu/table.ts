@@ -209,15 +209,18 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
     const stride = ceilTo(N, 16);
     const arrangement = arrangeOutputs(outputs, N, rt.limits);
     const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
+    // Outputs that do not fit one binding together are computed in passes of as many as fit.
+    const perPass = Math.floor(binding / (arrangement.slab * 4));
+    if (outputs > 1 && arrangement.stackedBytes > binding && perPass >= 1) return outputsInPasses(rt, request, perPass);
     for (const [what, bytes] of [
       ['inputs', arrays.length * stride * 4],
-      ['outputs', arrangement.stackedBytes],
+      ['one output', arrangement.slab * 4],
       ['operators', table.byteLength],
     ] as const) {
       if (bytes > binding) {
         throw new GradientError(
           'too-large',
-          `derivatives, Hessian and adjoints run in one binding each; their ${what} take ${bytes} bytes, more than this device's ${binding}`,
+          `derivatives, Hessian and adjoints read their inputs, write each output and read their operators in one binding; ${what} take ${bytes} bytes, more than this device's ${binding}`,
         );
       }
     }
@@ -226,6 +229,29 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * A call whose outputs do not fit one binding together (a caller's device at the default 128 MiB binding,
+ * a 4096² Hessian's three outputs): its outputs in groups of `perPass`, each group a call of its own on the
+ * same inputs (taken once each, before this returns). Every group's results are the whole call's, in order.
+ */
+function outputsInPasses(rt: HostRuntime, request: ProgramRequest, perPass: number): Promise<Float32Array[]> {
+  const { program } = request;
+  const parts: Promise<Float32Array[]>[] = [];
+  for (let k = 0; k < program.outputs.length; k += perPass) {
+    const part: Program = { ...program, outputs: program.outputs.slice(k, k + perPass) };
+    parts.push(
+      programCall(rt, {
+        program: part,
+        table: packProgram(part),
+        key: `${request.key} from output ${k}`,
+        arrays: request.arrays,
+        out: request.out?.slice(k, k + perPass) ?? null,
+      }),
+    );
+  }
+  return Promise.all(parts).then((results) => results.flat());
 }
 
 /** The rest of a call once its input is taken: the pipeline awaited, then one job of the transfer layer. */
