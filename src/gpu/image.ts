@@ -181,10 +181,10 @@ interface KeptImageGroup {
 /**
  * The rgba8unorm textures sources are copied into, reused across calls (one per call in flight), and what
  * the conversion of a texture binds, kept across calls: each texture's view, the uniforms of each piece
- * (written once; at most KEPT_PARAMS, the least recently used given back to the pool after the submit under way), and
- * the bind groups of the views, input buffers and uniforms that have met. A 64² image call on a null
- * device made a view, a uniform write and a bind group each time (26 µs, against 11 for a 64² gradient;
- * bench/NOTES.md, eighth session).
+ * (written once; at most KEPT_PARAMS, the least recently used given back to the pool after the submit
+ * under way), and the bind groups of the views, input buffers and uniforms that have met. A 64² image
+ * call on a null device made a view, a uniform write and a bind group each time: 27.5–32.0 µs, against
+ * 5.6–6.6 with them kept (bench/NOTES.md, eighth session).
  */
 export class ImageTextures {
   private readonly free: GPUTexture[] = [];
