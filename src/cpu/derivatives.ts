@@ -51,18 +51,13 @@ export function cpuHessian(data: NumericArray | NdarrayLike, options?: CpuDeriva
  * transpose leaves out). With `derivatives`, Σ_o D_oᵀ v_o over the multi-indices. One array of the data's length.
  */
 export function cpuGradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: CpuAdjointOptions): Float64Array {
-  const { info, values } = cpuComponents(components);
+  const { info, values, memory } = cpuComponents(components);
   const program = adjointProgram(info as DataInfo, values.length, options as never, CPU_KEYS);
-  return runInto(program, values, options?.out, values.map(memoryOf), 'one, the adjoint')[0];
+  return runInto(program, values, options?.out, memory, 'one, the adjoint')[0];
 }
 
 /** Options the CPU calls take besides the program's. */
 const CPU_KEYS = ['out'];
-
-/** The memory an input reads: a flat array, or a view's data. */
-function memoryOf(values: Values): NumericArray {
-  return isView(values) ? (values.data as NumericArray) : (values as NumericArray);
-}
 
 /** The program's outputs in `out` (checked: cpuOut) or in fresh arrays. */
 function runInto(program: Program, inputs: readonly Values[], out: unknown, memory: readonly NumericArray[], what: string): Float64Array[] {

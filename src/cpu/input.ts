@@ -18,10 +18,17 @@ export function cpuInput(data: unknown, where = 'data'): { info: DataInfo; value
   return { info, values: flatOf(view) ?? view, memory: view.data };
 }
 
-/** Components of a field (divergence, curl), flat or views: their info and the values the reference reads. */
-export function cpuComponents(components: unknown): { info: DataInfo; values: Values[] } {
+/**
+ * Components of a field (divergence, curl, an adjoint's), flat or views: their info, the values the
+ * reference reads, and the memory each reads (a flat array, or a view's data; for `out`'s overlap check).
+ */
+export function cpuComponents(components: unknown): { info: DataInfo; values: Values[]; memory: NumericArray[] } {
   const { list, info, views } = describeComponents(components);
-  return { info, values: list.map((c, k) => (views[k] ? (flatOf(views[k]) ?? views[k]) : c)) };
+  return {
+    info,
+    values: list.map((c, k) => (views[k] ? (flatOf(views[k]) ?? views[k]) : c)),
+    memory: list.map((c, k) => (views[k] ? views[k].data : c)),
+  };
 }
 
 /**

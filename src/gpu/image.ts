@@ -6,6 +6,7 @@ import { isShared, typedArrayName } from '../typed.js';
 import { GPU_OPTION_KEYS } from './arguments.js';
 import { BufferUsage, TextureUsage } from './flags.js';
 import { hostCall } from './host.js';
+import { keyed } from './kept-programs.js';
 import type { ImageRuntime } from './parts.js';
 import type { BufferPool } from './pool.js';
 import { checkRequest, type HostRequest } from './request.js';
@@ -165,6 +166,14 @@ export function putPixels(device: GPUDevice, source: unknown, pixels: Uint8Array
     device.queue.copyExternalImageToTexture({ source: source as GPUCopyExternalImageSource }, { texture, premultipliedAlpha: false }, size);
 }
 
+function newGroupsByInput(): WeakMap<GPUBuffer, KeptImageGroup[]> {
+  return new WeakMap();
+}
+
+function newGroupList(): KeptImageGroup[] {
+  return [];
+}
+
 const IMAGE_PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient image' };
 const NO_BUFFERS: readonly GPUBuffer[] = Object.freeze([]);
 
@@ -238,16 +247,7 @@ export class ImageTextures {
 
   /** The conversion's bind group of a view, an input buffer (its first `bytes`) and uniforms: the kept one, or a new one kept. */
   bindGroup(layout: GPUBindGroupLayout, view: GPUTextureView, input: GPUBuffer, bytes: number, uniforms: GPUBuffer): GPUBindGroup {
-    let byInput = this.groups.get(view);
-    if (!byInput) {
-      byInput = new WeakMap();
-      this.groups.set(view, byInput);
-    }
-    let list = byInput.get(input);
-    if (!list) {
-      list = [];
-      byInput.set(input, list);
-    }
+    const list = keyed(keyed(this.groups, view, newGroupsByInput), input, newGroupList);
     for (const k of list) if (k.layout === layout && k.uniforms === uniforms && k.bytes === bytes) return k.group;
     const group = this.device.createBindGroup({
       layout,

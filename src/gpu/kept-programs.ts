@@ -167,8 +167,8 @@ function newList(): KeptGroup[] {
   return [];
 }
 
-/** The map's value under `key`, made and set the first time. */
-function keyed<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
+/** The map's value under `key`, made and set the first time (the kept bind groups here and in image.ts). */
+export function keyed<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
   let value = map.get(key);
   if (value === undefined) {
     value = make();

@@ -103,9 +103,8 @@ export function hessianRequest(data: unknown, options: GpuDerivativeOptions | un
 }
 
 export function adjointRequest(components: unknown, options: GpuAdjointOptions | undefined): ProgramRequest {
-  const { info, values } = cpuComponents(components);
+  const { info, values, memory } = cpuComponents(components);
   const made = checked('adjoint', values.length, info, options, () => adjointProgram(info, values.length, options, GPU_KEYS));
-  const memory = values.map((v) => (isView(v) ? (v.data as NumericArray) : (v as NumericArray)));
   return request(made, values, memory, options?.out, 'one, the adjoint');
 }
 
