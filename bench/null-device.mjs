@@ -75,6 +75,12 @@ export function nullDevice(limits) {
     createTexture: (d) => ({
       width: d.size[0] ?? d.size.width,
       height: d.size[1] ?? d.size.height ?? 1,
+      depthOrArrayLayers: 1,
+      dimension: '2d',
+      format: d.format,
+      usage: d.usage,
+      sampleCount: 1,
+      mipLevelCount: 1,
       createView: () => ({}),
       destroy() {},
     }),

@@ -162,6 +162,13 @@ describe('benchmark smoke test', () => {
       expect(out).toMatch(new RegExp(`^${op} 32² +\\d+\\.\\d +${writes.replace('.', '\\.')} / 0\\.00 / 0\\.00$`, 'm'));
   }, 120_000);
 
+  it('runs bench/record-calls.mjs through Dawn: every prepared record timed; a repeated record writes and creates nothing', () => {
+    const out = runBench(['bench/record-calls.mjs', '--processes', '1', '--rounds', '1', '--records', '40', '--size', '16'], 120_000);
+    expect(out).toMatch(/^host CPU per record of a 16² prepared kernel, Dawn on /m);
+    for (const record of ['bare encoder', 'kernel encode', 'image encode', 'image draw', 'hessian encode'])
+      expect(out).toMatch(new RegExp(`^${record} +\\d+\\.\\d+   0\\.00 / 0\\.00 / 0\\.00$`, 'm'));
+  }, 120_000);
+
   it('runs bench/fresh-results.mjs on a null device: a timed row per size, sequential and in a burst', () => {
     const out = runBench(['bench/fresh-results.mjs', '--processes', '1', '--rounds', '1'], 120_000);
     for (const n of [32, 64, 128, 256, 512]) expect(out).toMatch(new RegExp(`^${n}² \\(\\d+\\) +\\d+\\.\\d +\\d+\\.\\d$`, 'm'));

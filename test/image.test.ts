@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BufferUsage, TextureUsage } from '../src/gpu/flags';
 import { PipelineCache } from '../src/gpu/pipelines';
-import { cpuImageGradient, createGradient, GradientError, type ImageGradientOptions } from '../src/index';
+import { cpuGradient, cpuImageGradient, createGradient, GradientError, type ImageGradientOptions } from '../src/index';
 import { f32Violation } from './helpers/bounds';
 import { counted } from './helpers/counted-device';
 import { readFloats } from './helpers/gpu';
@@ -256,16 +256,18 @@ describe('prepared image kernels: per-frame encode and draw, nothing read back',
   gpuIt('draw paints magnitude or direction into a storage texture, scaled as given or by the previous draw', async ({ device }) => {
     const image = pixels(37, 23, 6);
     const source = texture(device, image);
-    const target = device.createTexture({
-      size: [37, 23],
-      format: 'rgba8unorm',
-      usage: TextureUsage.STORAGE_BINDING | TextureUsage.COPY_SRC,
-    });
+    const storageTarget = () =>
+      device.createTexture({
+        size: [37, 23],
+        format: 'rgba8unorm',
+        usage: TextureUsage.STORAGE_BINDING | TextureUsage.COPY_SRC,
+      });
+    const target = storageTarget();
     const k = await suite.ctx.prepareImage({ width: 37, height: 23, operator: 'scharr' });
     const [dy, dx] = cpuImageGradient(image, { operator: 'scharr' });
     const largest = Math.max(...dy.map((y, i) => Math.hypot(y, dx[i])));
-    const check = async (style: 'magnitude' | 'direction', scale: number, label: string) => {
-      const got = await readTexture(device, target);
+    const check = async (style: 'magnitude' | 'direction', scale: number, label: string, into = target) => {
+      const got = await readTexture(device, into);
       let worst = 0;
       for (let i = 0; i < 37 * 23; i++) {
         const want = expectedColour(dy[i], dx[i], scale, style);
@@ -284,14 +286,91 @@ describe('prepared image kernels: per-frame encode and draw, nothing read back',
       await check(style, scale, `${style} scale ${scale}`);
     }
     // Scale 0: the previous draw's largest magnitude (here the direction draw just above).
-    const encoder = device.createCommandEncoder();
+    let encoder = device.createCommandEncoder();
     k.draw(encoder, { source, target });
     device.queue.submit([encoder.finish()]);
     await check('magnitude', largest, 'running maximum');
+    // Three draws recorded into one encoder before its submit, each with its own scale (the last by the
+    // running maximum), then the first two scales again in the opposite order: each draws with its own.
+    const targets = [storageTarget(), storageTarget(), storageTarget()];
+    for (const scales of [
+      [300, 1200],
+      [1200, 300],
+    ]) {
+      encoder = device.createCommandEncoder();
+      k.draw(encoder, { source, target: targets[0], scale: scales[0] });
+      k.draw(encoder, { source, target: targets[1], scale: scales[1], style: 'direction' });
+      k.draw(encoder, { source, target: targets[2] });
+      device.queue.submit([encoder.finish()]);
+      await check('magnitude', scales[0], `first of three draws in one encoder, scale ${scales[0]}`, targets[0]);
+      await check('direction', scales[1], `second of three draws in one encoder, scale ${scales[1]}`, targets[1]);
+      await check('magnitude', largest, 'third of three draws in one encoder, by the running maximum', targets[2]);
+    }
     k.destroy();
-    source.destroy();
-    target.destroy();
+    for (const t of [source, target, ...targets]) t.destroy();
   });
+
+  gpuIt(
+    'repeated encodes and draws of the same buffers and textures write nothing and create no bind group, buffer or view',
+    async ({ device }) => {
+      const { device: wrapped, counts } = counted(device);
+      let views = 0;
+      const viewsCounted = (t: GPUTexture) => {
+        const createView = t.createView.bind(t);
+        t.createView = (v?: GPUTextureViewDescriptor) => {
+          views++;
+          return createView(v);
+        };
+        return t;
+      };
+      const ctx = await createGradient({ device: wrapped });
+      const image = pixels(20, 12, 9);
+      const source = viewsCounted(texture(device, image));
+      const target = viewsCounted(
+        device.createTexture({ size: [20, 12], format: 'rgba8unorm', usage: TextureUsage.STORAGE_BINDING | TextureUsage.COPY_SRC }),
+      );
+      const kernel = await ctx.prepare({ shape: [12, 20] });
+      const k = await ctx.prepareImage({ width: 20, height: 12 });
+      const storage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+      const input = device.createBuffer({ size: 20 * 12 * 4, usage: storage });
+      const values = Float32Array.from({ length: 20 * 12 }, (_, i) => Math.sin(i));
+      device.queue.writeBuffer(input, 0, values);
+      const outputs = [
+        device.createBuffer({ size: kernel.outputLayout.totalBytes, usage: storage }),
+        device.createBuffer({ size: k.outputLayout.totalBytes, usage: storage }),
+      ];
+      for (let frame = 0; frame < 6; frame++) {
+        const before = { ...counts, views };
+        const encoder = wrapped.createCommandEncoder();
+        kernel.encode(encoder, { input, output: outputs[0] });
+        k.encode(encoder, { source, output: outputs[1] });
+        k.draw(encoder, { source, target, scale: 500 });
+        k.draw(encoder, { source, target });
+        device.queue.submit([encoder.finish()]);
+        if (frame >= 1) {
+          expect(
+            [counts.writes - before.writes, counts.bindGroups - before.bindGroups, counts.buffers - before.buffers, views - before.views],
+            `frame ${frame}`,
+          ).toEqual([0, 0, 0, 0]);
+        }
+      }
+      // The kept bind groups still bind what they were made with: the results are the CPU reference's.
+      const ref = cpuGradient(Float64Array.from(values), { shape: [12, 20] });
+      const got = await Promise.all(ref.map((_, a) => readFloats(device, outputs[0], a * kernel.outputLayout.slabBytes, 20 * 12)));
+      got.forEach((g, a) => expect(f32Violation(g, ref[a], 1, 1), `axis ${a}`).toBeNull());
+      const imageRef = cpuImageGradient(image);
+      expectImage(
+        await Promise.all(imageRef.map((_, a) => readFloats(device, outputs[1], a * k.outputLayout.slabBytes, 20 * 12))),
+        imageRef,
+        {},
+        'image',
+      );
+      kernel.destroy();
+      k.destroy();
+      for (const r of [source, target, input, ...outputs]) r.destroy();
+      ctx.destroy();
+    },
+  );
 
   gpuIt('the conversion from an external texture (video frames) compiles here, though no engine here imports one', async ({ device }) => {
     const pipelines = new PipelineCache(device, suite.ctx.limits);

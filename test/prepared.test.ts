@@ -84,39 +84,48 @@ describe('prepared kernels', () => {
     for (const b of [input, stacked, ...perAxis]) b.destroy();
   });
 
-  gpuIt('takes buffer bindings with offsets, and records twice in one submit with different buffers', async ({ device }) => {
-    const shape = [20, 24];
-    const n = 20 * 24;
-    const k = await suite.ctx.prepare({ shape, spacing: [0.5, Array.from({ length: 24 }, (_, i) => i * i * 0.1 + i)] });
-    const a = field(n, 0),
-      b = field(n, 1.3);
-    // Both inputs in one buffer, the second at byte 2048; both outputs in one buffer, past a poisoned prefix.
-    const inputs = device.createBuffer({ size: 2048 + n * 4, usage: STORAGE_RW });
-    device.queue.writeBuffer(inputs, 0, a);
-    device.queue.writeBuffer(inputs, 2048, b);
-    const total = k.outputLayout.totalBytes;
-    const outBase = 256,
-      outSecond = Math.ceil((outBase + total) / 256) * 256;
-    const outputs = device.createBuffer({ size: outSecond + total, usage: STORAGE_RW });
-    device.queue.writeBuffer(outputs, 0, new Float32Array(outBase / 4).fill(-7));
-    const encoder = device.createCommandEncoder();
-    k.encode(encoder, { input: { buffer: inputs, offset: 0, size: n * 4 }, output: { buffer: outputs, offset: outBase, size: total } });
-    k.encode(encoder, { input: { buffer: inputs, offset: 2048 }, output: { buffer: outputs, offset: outSecond } });
-    device.queue.submit([encoder.finish()]);
-    const options = { shape, spacing: [0.5, Array.from({ length: 24 }, (_, i) => i * i * 0.1 + i)] };
-    for (const [data, base] of [
-      [a, outBase],
-      [b, outSecond],
-    ] as const) {
-      const ref = cpuGradient(data, options);
-      for (let ax = 0; ax < 2; ax++)
-        expect(f32Violation(await readFloats(device, outputs, base + ax * k.outputLayout.slabBytes, n), ref[ax], 2, 0.5)).toBeNull();
-    }
-    expect(Array.from(await readFloats(device, outputs, 0, outBase / 4)).every((v) => v === -7)).toBe(true); // untouched before the binding
-    k.destroy();
-    inputs.destroy();
-    outputs.destroy();
-  });
+  gpuIt(
+    'takes buffer bindings with offsets, and records twice in one submit with different buffers, then with the outputs swapped',
+    async ({ device }) => {
+      const shape = [20, 24];
+      const n = 20 * 24;
+      const k = await suite.ctx.prepare({ shape, spacing: [0.5, Array.from({ length: 24 }, (_, i) => i * i * 0.1 + i)] });
+      const a = field(n, 0),
+        b = field(n, 1.3);
+      // Both inputs in one buffer, the second at byte 2048; both outputs in one buffer, past a poisoned prefix.
+      const inputs = device.createBuffer({ size: 2048 + n * 4, usage: STORAGE_RW });
+      device.queue.writeBuffer(inputs, 0, a);
+      device.queue.writeBuffer(inputs, 2048, b);
+      const total = k.outputLayout.totalBytes;
+      const outBase = 256,
+        outSecond = Math.ceil((outBase + total) / 256) * 256;
+      const outputs = device.createBuffer({ size: outSecond + total, usage: STORAGE_RW });
+      device.queue.writeBuffer(outputs, 0, new Float32Array(outBase / 4).fill(-7));
+      const options = { shape, spacing: [0.5, Array.from({ length: 24 }, (_, i) => i * i * 0.1 + i)] };
+      // Then again with the outputs swapped: the same input ranges (their bind groups kept) into other output ranges.
+      for (const [first, second] of [
+        [outBase, outSecond],
+        [outSecond, outBase],
+      ]) {
+        const encoder = device.createCommandEncoder();
+        k.encode(encoder, { input: { buffer: inputs, offset: 0, size: n * 4 }, output: { buffer: outputs, offset: first, size: total } });
+        k.encode(encoder, { input: { buffer: inputs, offset: 2048 }, output: { buffer: outputs, offset: second } });
+        device.queue.submit([encoder.finish()]);
+        for (const [data, base] of [
+          [a, first],
+          [b, second],
+        ] as const) {
+          const ref = cpuGradient(data, options);
+          for (let ax = 0; ax < 2; ax++)
+            expect(f32Violation(await readFloats(device, outputs, base + ax * k.outputLayout.slabBytes, n), ref[ax], 2, 0.5)).toBeNull();
+        }
+      }
+      expect(Array.from(await readFloats(device, outputs, 0, outBase / 4)).every((v) => v === -7)).toBe(true); // untouched before the binding
+      k.destroy();
+      inputs.destroy();
+      outputs.destroy();
+    },
+  );
 
   gpuIt('fused fields: magnitude and curl, stacked components', async ({ device }) => {
     const shape = [18, 16];

@@ -3,6 +3,7 @@ import { type ImageGradientOptions, imageOptions } from '../image.js';
 import type { OutputLayout } from './arguments.js';
 import { BufferUsage, TextureUsage } from './flags.js';
 import { describeSource, type ImageSource, imageTexture, putPixels } from './image.js';
+import { keyed } from './kept-programs.js';
 import type { PrepareRuntime } from './parts.js';
 import { disposable, isComputePass, type KernelBinding, type PreparedKernel, prepareKernel, refuseTimestampsInPass } from './prepared.js';
 import { guarded } from './scopes.js';
@@ -68,7 +69,7 @@ interface ImageKernelParts {
   readonly imageUniforms: GPUBuffer;
   readonly gradient: PreparedKernel;
   readonly drawGradient: PreparedKernel;
-  readonly drawBuffers: { grad: GPUBuffer; uniforms: GPUBuffer; previous: GPUBuffer; next: GPUBuffer };
+  readonly drawBuffers: { grad: GPUBuffer; previous: GPUBuffer; next: GPUBuffer };
   readonly forget: () => void;
   /** Why the texture_external pipeline could not be built, where it could not. */
   readonly externalError: string;
@@ -78,6 +79,18 @@ interface ImageKernelParts {
 export class PreparedImageKernel {
   private destroyed = false;
   private copyTexture: GPUTexture | null = null;
+  /**
+   * What the kernel's records bind, kept across frames: each texture's view, the conversion's bind group of
+   * each source texture, the draw's bind group of each (target, uniforms), and the draw's uniforms of each
+   * scale, written once when made and never rewritten. A uniform rewritten per draw was read by every draw
+   * recorded before the next submit, so two draws of different scales in one encoder both drew with the
+   * last scale given (test/image.test.ts). The least recently used scale beyond KEPT_SCALES is let go, not
+   * destroyed: a draw recorded with it may not be submitted yet.
+   */
+  private readonly views = new WeakMap<GPUTexture, GPUTextureView>();
+  private readonly sourceGroups = new WeakMap<GPUTexture, GPUBindGroup>();
+  private readonly drawGroups = new WeakMap<GPUTexture, WeakMap<GPUBuffer, GPUBindGroup>>();
+  private readonly scales = new Map<number, GPUBuffer>();
 
   /** @internal Made by GradientContext.prepareImage. */
   constructor(private readonly parts: ImageKernelParts) {}
@@ -130,28 +143,15 @@ export class PreparedImageKernel {
         `scale: ${describe(scale)} must be a finite number ≥ 0 (0: the previous draw's largest magnitude)`,
       );
     }
-    const { grad, uniforms, previous, next } = p.drawBuffers;
+    const { grad, previous, next } = p.drawBuffers;
     const gradient = p.drawGradient.recorder({ input: p.values, output: grad }, true);
     const convert = this.converter(args?.source);
-    const slab = p.drawGradient.outputLayout.slabBytes / 4;
-    p.rt.device.queue.writeBuffer(uniforms, 0, drawParams(p.width, p.width * p.height, slab, scale));
+    const group = this.drawGroup(t, this.drawUniforms(scale));
     const pass = encoder.beginComputePass({ label: 'webgpu-gradient draw', timestampWrites: args.timestampWrites });
     convert(pass);
     gradient(pass);
     pass.setPipeline(p.pipelines.draw[style === 'magnitude' ? 0 : 1]);
-    pass.setBindGroup(
-      0,
-      p.rt.device.createBindGroup({
-        layout: p.rt.pipelines.drawLayout,
-        entries: [
-          { binding: 0, resource: { buffer: grad } },
-          { binding: 1, resource: t.createView() },
-          { binding: 2, resource: { buffer: uniforms } },
-          { binding: 3, resource: { buffer: previous } },
-          { binding: 4, resource: { buffer: next } },
-        ],
-      }),
-    );
+    pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(
       ...foldGrid(Math.ceil((p.width * p.height) / workgroupSize(p.rt.limits)), p.rt.limits.maxComputeWorkgroupsPerDimension),
     );
@@ -169,8 +169,52 @@ export class PreparedImageKernel {
     p.forget();
     p.gradient.destroy();
     p.drawGradient.destroy();
-    for (const b of [p.values, p.imageUniforms, ...Object.values(p.drawBuffers)]) b.destroy();
+    for (const b of [p.values, p.imageUniforms, ...Object.values(p.drawBuffers), ...this.scales.values()]) b.destroy();
+    this.scales.clear();
     this.copyTexture?.destroy();
+  }
+
+  /** The draw's uniforms for `scale`: kept ones, or a buffer written now and kept (the least recently used let go). */
+  private drawUniforms(scale: number): GPUBuffer {
+    const p = this.parts;
+    let buffer = this.scales.get(scale);
+    if (buffer) this.scales.delete(scale);
+    else {
+      buffer = p.rt.device.createBuffer({
+        label: 'webgpu-gradient draw parameters',
+        size: 16,
+        usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
+      });
+      p.rt.device.queue.writeBuffer(buffer, 0, drawParams(p.width, p.width * p.height, p.drawGradient.outputLayout.slabBytes / 4, scale));
+      for (const oldest of this.scales.keys()) {
+        if (this.scales.size < KEPT_SCALES) break;
+        this.scales.delete(oldest);
+      }
+    }
+    this.scales.set(scale, buffer); // most recently used last
+    return buffer;
+  }
+
+  /** The draw's bind group for a target texture and uniforms: the kept one, or a new one kept. */
+  private drawGroup(target: GPUTexture, uniforms: GPUBuffer): GPUBindGroup {
+    const p = this.parts;
+    const byUniforms = keyed(this.drawGroups, target, newGroupMap);
+    let group = byUniforms.get(uniforms);
+    if (!group) {
+      const { grad, previous, next } = p.drawBuffers;
+      group = p.rt.device.createBindGroup({
+        layout: p.rt.pipelines.drawLayout,
+        entries: [
+          { binding: 0, resource: { buffer: grad } },
+          { binding: 1, resource: keyed(this.views, target, () => target.createView()) },
+          { binding: 2, resource: { buffer: uniforms } },
+          { binding: 3, resource: { buffer: previous } },
+          { binding: 4, resource: { buffer: next } },
+        ],
+      });
+      byUniforms.set(uniforms, group);
+    }
+    return group;
   }
 
   private check(): void {
@@ -225,14 +269,21 @@ export class PreparedImageKernel {
     }
     if (external) pipeline = p.pipelines.external;
     else pipeline ??= p.pipelines.texture.get(true);
-    const bindGroup = device.createBindGroup({
-      layout: p.rt.pipelines.imageLayout(external),
-      entries: [
-        { binding: 0, resource: external ? (resource as GPUExternalTexture) : (resource as GPUTexture).createView() },
-        { binding: 1, resource: { buffer: p.values, offset: 0, size: ceilTo(p.width * p.height * 4, 16) } },
-        { binding: 2, resource: { buffer: p.imageUniforms } },
-      ],
-    });
+    const group = (view: GPUExternalTexture | GPUTextureView) =>
+      device.createBindGroup({
+        layout: p.rt.pipelines.imageLayout(external),
+        entries: [
+          { binding: 0, resource: view },
+          { binding: 1, resource: { buffer: p.values, offset: 0, size: ceilTo(p.width * p.height * 4, 16) } },
+          { binding: 2, resource: { buffer: p.imageUniforms } },
+        ],
+      });
+    // An external texture is a frame's own; a texture's view and bind group are kept for its next frames.
+    const bindGroup = external
+      ? group(resource as GPUExternalTexture)
+      : keyed(this.sourceGroups, resource as GPUTexture, () =>
+          group(keyed(this.views, resource as GPUTexture, () => (resource as GPUTexture).createView())),
+        );
     const grid = foldGrid(Math.ceil((p.width * p.height) / workgroupSize(p.rt.limits)), p.rt.limits.maxComputeWorkgroupsPerDimension);
     return (pass) => {
       pass.setPipeline(pipeline!);
@@ -258,6 +309,10 @@ export class PreparedImageKernel {
 }
 
 disposable(PreparedImageKernel);
+
+/** Scales whose draw uniforms a prepared image kernel keeps. */
+const KEPT_SCALES = 8;
+const newGroupMap = () => new WeakMap<GPUBuffer, GPUBindGroup>();
 
 function isExternalTexture(value: unknown): value is GPUExternalTexture {
   return Object.prototype.toString.call(value) === '[object GPUExternalTexture]';
@@ -315,7 +370,6 @@ export async function prepareImageKernel(
         imageUniforms,
         drawBuffers: {
           grad: make('draw gradient', drawGradient.outputLayout.totalBytes, storage),
-          uniforms: make('draw parameters', 16, BufferUsage.UNIFORM | BufferUsage.COPY_DST),
           previous: make('draw scale', 16, storage),
           next: make('draw maximum', 16, storage),
         },

@@ -4,6 +4,7 @@ import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from 
 import { hasWeights, packWeights } from './coefficients.js';
 import { BufferUsage } from './flags.js';
 import { outputBytes } from './formats.js';
+import { keyed } from './kept-programs.js';
 import { arrangeOutputs } from './layout.js';
 import type { PrepareRuntime } from './parts.js';
 import { type BoundBuffer, dispatchSteps, packUniforms, stepBindGroups, uniformStride } from './record.js';
@@ -35,6 +36,18 @@ export interface KernelVariantWork {
   readonly pipelines: readonly GPUComputePipeline[];
   readonly uniforms: GPUBuffer;
 }
+
+/** The bind groups of one encode's buffers, kept for the next encode of the same buffers. */
+interface KeptGroupSet {
+  readonly work: KernelVariantWork;
+  readonly inputOffset: number;
+  readonly outputs: readonly { readonly buffer: GPUBuffer; readonly offset: number }[];
+  readonly groups: readonly GPUBindGroup[];
+}
+
+/** Sets of bind groups a prepared kernel keeps per input buffer (a frame loop's double or triple buffering fits). */
+const GROUPS_PER_INPUT = 4;
+const newGroupSets = (): KeptGroupSet[] => [];
 
 /** What a context hands a prepared kernel (see GradientContext.prepare). */
 export interface PreparedParts {
@@ -72,6 +85,7 @@ export interface PreparedParts {
  */
 export class PreparedKernel {
   private destroyed = false;
+  private readonly keptGroups = new WeakMap<GPUBuffer, KeptGroupSet[]>();
 
   /** @internal Made by GradientContext.prepare. */
   constructor(private readonly parts: PreparedParts) {}
@@ -143,23 +157,41 @@ export class PreparedKernel {
       }),
     );
     refuseTimestampsInPass(inPass, buffers.timestampWrites);
-    return (pass) =>
-      dispatchSteps(
-        pass,
-        work.steps,
-        work.pipelines,
-        stepBindGroups(work.steps, {
-          device: p.device,
-          layout: p.layout,
-          bytesPerElement: p.bytesPerElement,
-          outputBytesPerElement: p.outputBytesPerElement,
-          input,
-          inputBase: 0,
-          weights: p.weights,
-          uniforms: { buffer: work.uniforms, stride: p.uniformStride },
-          outputs,
-        }),
-      );
+    const groups = this.groupsFor(work, input, outputs);
+    return (pass) => dispatchSteps(pass, work.steps, work.pipelines, groups);
+  }
+
+  /**
+   * The steps' bind groups on these buffers: those made when they last met, or new ones kept from then on
+   * (at most GROUPS_PER_INPUT sets per input buffer; none outlives its input buffer). A frame loop encodes
+   * the same buffers each frame: through Dawn on SwiftShader a 64² encode took 26–30 µs making its bind
+   * group, against 11 with it kept (bench/NOTES.md, ninth session).
+   */
+  private groupsFor(work: KernelVariantWork, input: Checked, outputs: readonly Checked[]): readonly GPUBindGroup[] {
+    const p = this.parts;
+    const list = keyed(this.keptGroups, input.buffer, newGroupSets);
+    const found = list.find(
+      (k) =>
+        k.work === work &&
+        k.inputOffset === input.offset &&
+        k.outputs.length === outputs.length &&
+        k.outputs.every((o, i) => o.buffer === outputs[i].buffer && o.offset === outputs[i].offset),
+    );
+    if (found) return found.groups;
+    const groups = stepBindGroups(work.steps, {
+      device: p.device,
+      layout: p.layout,
+      bytesPerElement: p.bytesPerElement,
+      outputBytesPerElement: p.outputBytesPerElement,
+      input,
+      inputBase: 0,
+      weights: p.weights,
+      uniforms: { buffer: work.uniforms, stride: p.uniformStride },
+      outputs,
+    });
+    if (list.length === GROUPS_PER_INPUT) list.shift();
+    list.push({ work, inputOffset: input.offset, outputs: outputs.map(({ buffer, offset }) => ({ buffer, offset })), groups });
+    return groups;
   }
 
   /** Destroys the uniform and weight buffers this kernel owns; later encodes are refused. */
