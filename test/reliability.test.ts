@@ -319,6 +319,38 @@ describe('validation before any device', () => {
     });
   });
 
+  it("a requestAdapter() that rejects (Firefox 140 ESR: NotSupportedError) is no-webgpu, with the engine's reason", async () => {
+    const g = globalThis as { navigator?: unknown };
+    const had = Object.getOwnPropertyDescriptor(g, 'navigator');
+    const refusal = new DOMException('WebGPU is not yet available in Release or late Beta builds.', 'NotSupportedError');
+    Object.defineProperty(g, 'navigator', {
+      configurable: true,
+      value: {
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0',
+        gpu: { requestAdapter: () => Promise.reject(refusal) },
+      },
+    });
+    try {
+      await destroyDefaultGradient();
+      for (const attempt of [() => gpuGradient([1, 2, 4]), () => createGradient()]) {
+        const error = await attempt().then(
+          () => null,
+          (e) => e,
+        );
+        expect(error).toBeInstanceOf(GradientError);
+        expect(error.code).toBe('no-webgpu');
+        // In Node the engine is 'node' whatever the user agent says: the message names the rejection and the fallback.
+        expect(error.message).toMatch(
+          /^WebGPU is present but requestAdapter\(\) refused \(NotSupportedError: WebGPU is not yet available in Release or late Beta builds\.\): .*cpuGradient/,
+        );
+      }
+    } finally {
+      if (had) Object.defineProperty(g, 'navigator', had);
+      else delete g.navigator;
+      await destroyDefaultGradient();
+    }
+  });
+
   gpuIt('every bad input of the shared list is refused before a device is acquired (in the same turn)', async () => {
     await destroyDefaultGradient();
     for (const [what, data, options, code, text] of BAD_INPUTS) {

@@ -93,7 +93,14 @@ const WANTED_LIMITS = [
 /** A new device with the adapter's highest limits for what this library uses. */
 export async function requestGradientDevice(): Promise<GPUDevice> {
   const gpu = await findGpu();
-  const adapter = await dawnTask(gpu.requestAdapter({ powerPreference: 'high-performance' }));
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await dawnTask(gpu.requestAdapter({ powerPreference: 'high-performance' }));
+  } catch (error) {
+    // Firefox 140 ESR has navigator.gpu, but its requestAdapter() rejects (NotSupportedError: "WebGPU is
+    // not yet available in Release or late Beta builds."): a missing WebGPU, not a failed call.
+    throw new GradientError('no-webgpu', refusedAdapterMessage(error));
+  }
   if (!adapter) throw new GradientError('no-webgpu', noAdapterMessage());
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
@@ -107,6 +114,16 @@ export async function requestGradientDevice(): Promise<GPUDevice> {
     });
   }
   return device;
+}
+
+/** What `requestAdapter()`'s rejection says, and what to do, for the engine we run in. */
+function refusedAdapterMessage(error: unknown): string {
+  const e = error as { name?: unknown; message?: unknown } | null;
+  const why = e && typeof e === 'object' ? `${e.name ?? 'Error'}: ${e.message ?? ''}` : String(error);
+  const base = `WebGPU is present but requestAdapter() refused (${why})`;
+  return engine() === 'firefox'
+    ? `${base}: this Firefox build does not enable WebGPU on this platform; use a Firefox that does, or fall back to cpuGradient`
+    : `${base}: fall back to cpuGradient`;
 }
 
 /** Why `requestAdapter()` gave nothing, and what to do, for the engine we run in. */
