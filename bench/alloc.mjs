@@ -5,7 +5,7 @@
 // copies and mapped ranges viewed per call.
 // Sequential 64² float32 calls after a warm-up, with `out` and with fresh results, and bursts of concurrent calls with `out`.
 //
-//   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B] [--warm W] [--null] [--op OP]
+//   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B] [--warm W] [--null] [--op OP] [--sites N]
 //
 // --op hessian | derivatives | adjoint: that call instead of the gradient (2-D Hessian; derivatives
 // [[2, 0], [1, 1]]; the gradient's adjoint of two components), which takes no `out`: fresh results only,
@@ -14,6 +14,8 @@
 // --warm W: sequential calls before measuring (300 by default, as in every figure before 2026-12-06's fifth
 // session). After 300 calls the library is not yet fully optimised: on a null device the same build
 // allocated 4.70 KB a sequential call after 300 and 3.62 after 10,000 (bench/NOTES.md, fifth session).
+//
+// --sites N: also the N functions that allocate most (self bytes a call, by function and line).
 //
 // --dist DIR measures another build (e.g. an older commit's dist) the same way, in the same run.
 import { Session } from 'node:inspector/promises';
@@ -27,6 +29,7 @@ const CALLS = Number(value('--calls', 1000));
 const BURST = Number(value('--burst', 1000));
 const WARM = Number(value('--warm', 300));
 const OP = value('--op', 'gradient');
+const SITES = Number(value('--sites', 0));
 const builds = [['this build', 'dist'], ...(value('--dist') ? [['--dist', value('--dist')]] : [])];
 
 /**
@@ -96,11 +99,20 @@ async function measure(lib, device, counts, mode) {
   session.disconnect();
   let total = 0;
   let own = 0;
+  const sites = new Map();
   (function walk(node) {
     total += node.selfSize;
     if (/\/core\.js$/.test(node.callFrame.url)) own += node.selfSize;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const site = `${functionName || '(anonymous)'} ${url.split('/').pop()}:${lineNumber + 1}`;
+    sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
     for (const child of node.children) walk(child);
   })(profile.head);
+  if (SITES > 0) {
+    console.log(`  ${mode}: the ${SITES} functions allocating most, bytes a call`);
+    for (const [site, bytes] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, SITES))
+      console.log(`    ${(bytes / calls).toFixed(0).padStart(6)}  ${site}`);
+  }
   ctx.destroy();
   const per = (k) => ((counts[k] - before[k]) / calls).toFixed(2);
   return {

@@ -153,14 +153,24 @@ const KEPT_METRICS = 2;
 const keptMetrics = new WeakMap<Float64Array, number>();
 let metricsNumbered = 0;
 
+/** Sphere grids of remembered plans (nameGrid), numbered: a grid's numbers never change once made. */
+const namedSpheres = new WeakMap<SphereGrid, number>();
+let spheresNamed = 0;
+
 /**
  * A name for a grid's numbers that is the same exactly when they are, or null where they are computed per
- * call: a prepared curvilinear grid's kept metric terms (so host calls can keep their GPU work,
- * src/gpu/host.ts).
+ * call: a prepared curvilinear grid's kept metric terms, or a sphere grid of a plan that later calls will
+ * find again (nameGrid), so host calls can keep their GPU work (src/gpu/host.ts). A grid made per call has
+ * none: its kept work would only push out another's.
  */
 export function gridIdentity(grid: Grid): string | null {
-  const n = grid.kind === 'curvilinear' ? keptMetrics.get(grid.metrics) : undefined;
-  return n === undefined ? null : `metrics ${n}`;
+  const n = grid.kind === 'curvilinear' ? keptMetrics.get(grid.metrics) : namedSpheres.get(grid);
+  return n === undefined ? null : `${grid.kind} ${n}`;
+}
+
+/** Names a sphere grid whose plan is remembered for later calls (request.ts); its rows per latitude are a few numbers, so keeping them costs little. */
+export function nameGrid(grid: Grid): void {
+  if (grid.kind === 'sphere' && !namedSpheres.has(grid)) namedSpheres.set(grid, ++spheresNamed);
 }
 
 /**

@@ -6,11 +6,11 @@ import { typedArrayName } from './typed.js';
  * and number of components, an input of the same length, kind and view shape, and options equal value by
  * value (arrays and typed arrays element by element). A repeated call then skips planning and the checks
  * that depend on nothing else. The options are copied when a plan is kept, so changing them in place
- * afterwards is seen. Only plain objects whose values are numbers, strings, booleans, arrays or typed
- * arrays, with at most MAX_ELEMENTS elements in all, are kept: a call with long coordinate arrays or a mask
- * compares and copies nothing and is planned every time, and so is one on prepared coordinates, whose plan
- * holds the grid's metric terms (32 MB for a 1024² grid in 2-D) that a kept plan would keep alive after
- * the caller let them go. What planning costs per small call: bench/NOTES.md (third session of 2026-12-06).
+ * afterwards is seen. Only plain objects whose values are numbers, strings, booleans, arrays, typed
+ * arrays or such plain objects (`sphere`), with at most MAX_ELEMENTS elements in all, are kept: a call
+ * with long coordinate arrays compares and copies nothing and is planned every time, and so is one on
+ * prepared coordinates, whose plan holds the grid's metric terms (32 MB for a 1024² grid in 2-D) that a
+ * kept plan would keep alive after the caller let them go. What planning costs per small call: bench/NOTES.md (third session of 2026-12-06).
  */
 
 const ENTRIES = 8;
@@ -20,7 +20,8 @@ const MAX_ELEMENTS = 4096;
 type Snapshot =
   | { readonly kind: 'value'; readonly value: unknown }
   | { readonly kind: 'array'; readonly items: readonly Snapshot[] }
-  | { readonly kind: 'typed'; readonly name: string; readonly values: readonly number[] };
+  | { readonly kind: 'typed'; readonly name: string; readonly values: readonly number[] }
+  | { readonly kind: 'object'; readonly keys: readonly string[]; readonly items: readonly Snapshot[] };
 
 interface Entry<T> {
   readonly method: string;
@@ -55,13 +56,14 @@ export class PlanMemo<T> {
     return undefined;
   }
 
-  /** Keeps `result` for these arguments (planned and checked now), where they can be kept. */
-  remember(method: string, components: number, info: DataInfo, options: unknown, result: T): void {
+  /** Keeps `result` for these arguments (planned and checked now), where they can be kept; whether it was. */
+  remember(method: string, components: number, info: DataInfo, options: unknown, result: T): boolean {
     const copied = this.copyOptions(options);
-    if (!copied) return;
+    if (!copied) return false;
     const { kind: dataKind, length, shape } = info;
     this.entries.unshift({ method, components, length, dataKind, shape: shape && [...shape], ...copied, result });
     if (this.entries.length > ENTRIES) this.entries.pop();
+    return true;
   }
 
   private sameOptions(entry: Entry<T>, options: unknown): boolean {
@@ -87,7 +89,7 @@ export class PlanMemo<T> {
     const budget = { left: MAX_ELEMENTS };
     for (const key in record) {
       if (this.ignore.includes(key)) continue;
-      const snapshot = copy(record[key], budget);
+      const snapshot = copy(record[key], budget, true);
       if (!snapshot) return null;
       keys.push(key);
       values.push(snapshot);
@@ -110,8 +112,11 @@ function sameShape(a: readonly number[] | undefined, b: readonly number[] | unde
   return true;
 }
 
-/** A copy of `value` to compare later calls with, or null where it is not kept (another kind of object, or too long). */
-function copy(value: unknown, budget: { left: number }): Snapshot | null {
+/**
+ * A copy of `value` to compare later calls with, or null where it is not kept (another kind of object, or
+ * too long). A plain object is kept only as an option's own value (`sphere`), not inside arrays.
+ */
+function copy(value: unknown, budget: { left: number }, option = false): Snapshot | null {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return { kind: 'value', value };
   if (Array.isArray(value)) {
     budget.left -= value.length;
@@ -123,6 +128,18 @@ function copy(value: unknown, budget: { left: number }): Snapshot | null {
       items.push(c);
     }
     return { kind: 'array', items };
+  }
+  if (option && isPlain(value)) {
+    // A nested options object (`sphere`): its own values, the same way.
+    const keys: string[] = [];
+    const items: Snapshot[] = [];
+    for (const key in value as Record<string, unknown>) {
+      const c = copy((value as Record<string, unknown>)[key], budget);
+      if (!c) return null;
+      keys.push(key);
+      items.push(c);
+    }
+    return { kind: 'object', keys, items };
   }
   const name = typedArrayName(value);
   if (name && name !== 'DataView' && name !== 'BigInt64Array' && name !== 'BigUint64Array') {
@@ -142,6 +159,17 @@ function equal(value: unknown, s: Snapshot): boolean {
       if (!Array.isArray(value) || value.length !== s.items.length) return false;
       for (let i = 0; i < value.length; i++) if (!equal(value[i], s.items[i])) return false;
       return true;
+    }
+    case 'object': {
+      if (!isPlain(value)) return false;
+      const record = value as Record<string, unknown>;
+      let count = 0;
+      for (const key in record) {
+        const k = s.keys.indexOf(key);
+        if (k < 0 || !equal(record[key], s.items[k])) return false;
+        count++;
+      }
+      return count === s.keys.length;
     }
     case 'typed': {
       if (typedArrayName(value) !== s.name) return false;

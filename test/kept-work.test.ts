@@ -84,6 +84,30 @@ describe('work kept across host calls of one plan', () => {
     },
   );
 
+  gpuIt('repeated calls on the sphere keep their work: each writes only its input; new latitudes are a new plan', async ({ device }) => {
+    const { device: wrapped, counts } = counted(device);
+    const ctx = await createGradient({ device: wrapped });
+    try {
+      const [nlat, nlon] = [12, 20];
+      const data = field(nlat * nlon);
+      const out = [new Float32Array(nlat * nlon), new Float32Array(nlat * nlon)];
+      const latitude = Array.from({ length: nlat }, (_, i) => -55 + 10 * i);
+      const longitude = Array.from({ length: nlon }, (_, i) => 18 * i);
+      const options = (): GradientOptions => ({ shape: [nlat, nlon], sphere: { latitude: [...latitude], longitude, radius: 2 } });
+      for (let i = 0; i < 2; i++) await ctx.gradient(data, { ...options(), out });
+      const before = { ...counts };
+      for (let i = 0; i < 10; i++) await ctx.gradient(data, { ...options(), out }); // equal options in new objects
+      expectClose(out, data, options());
+      expect([counts.writes - before.writes, counts.bindGroups - before.bindGroups, counts.buffers - before.buffers]).toEqual([10, 0, 0]);
+      latitude[0] = -60; // other latitudes: a plan and a grid of their own, still right
+      await ctx.gradient(data, { ...options(), out });
+      expectClose(out, data, options());
+      expect(ctx.stats().keptWork).toMatchObject({ entries: 2, misses: 2, hits: 11 });
+    } finally {
+      ctx.destroy();
+    }
+  });
+
   gpuIt(
     'kept work holds at most maxPooledBytes: prepared grids, whose entries hold their metric terms, evict by bytes',
     async ({ device }) => {
@@ -110,23 +134,49 @@ describe('work kept across host calls of one plan', () => {
     },
   );
 
-  gpuIt('without kept work (streamed calls, masks) each call still plans its own', async ({ device }) => {
+  gpuIt('without kept work (streamed calls) each call still plans its own', async ({ device }) => {
     const ctx = await createGradient({ device, chunkBytes: 64 * 1024 });
     try {
       const data = field(256 * 256);
       const options: GradientOptions = { shape: [256, 256] }; // results of 512 KiB: streamed in pieces
       expectClose(await ctx.gradient(data, options), data, options);
-      const mask = Uint8Array.from({ length: 64 }, (_, i) => (i % 7 === 3 ? 0 : 1));
-      const masked: GradientOptions = { shape: [8, 8], invalid: 'skip', mask };
-      const small = field(64);
-      const got = await ctx.gradient(small, masked);
-      const ref = cpuGradient(small, masked);
-      got.forEach((g, k) => expect(f32Violation(g, ref[k], maxAbs(small), 1)).toBeNull());
       expect(ctx.stats().keptWork).toMatchObject({ entries: 0, hits: 0, misses: 0 });
     } finally {
       ctx.destroy();
     }
   });
+
+  gpuIt(
+    'masked calls keep the work of their plan without the mask: each call writes only its input, masks changed in place or new',
+    async ({ device }) => {
+      const { device: wrapped, counts } = counted(device);
+      const ctx = await createGradient({ device: wrapped });
+      try {
+        const shape = [16, 24];
+        const data = field(16 * 24);
+        const out = [new Float32Array(16 * 24), new Float32Array(16 * 24)];
+        const mask = Uint8Array.from({ length: 16 * 24 }, (_, i) => (i % 7 === 3 ? 0 : 1));
+        for (let i = 0; i < 2; i++) await ctx.gradient(data, { shape, invalid: 'skip', mask, out });
+        const before = { ...counts };
+        for (let call = 0; call < 8; call++) {
+          // Odd calls a new mask array; even ones the first, changed in place.
+          const m = call % 2 ? Uint8Array.from({ length: 16 * 24 }, (_, i) => ((i * (call + 3)) % 11 === 1 ? 0 : 1)) : mask;
+          if (call % 2 === 0) m[(call * 37) % m.length] ^= 1;
+          const options: GradientOptions = { shape, invalid: 'skip', mask: m };
+          await ctx.gradient(data, { ...options, out });
+          const ref = cpuGradient(data, options);
+          out.forEach((g, k) => expect(f32Violation(g, ref[k], maxAbs(data), 1), `call ${call} axis ${k}`).toBeNull());
+        }
+        expect([counts.writes - before.writes, counts.bindGroups - before.bindGroups, counts.buffers - before.buffers]).toEqual([8, 0, 0]);
+        // A NaN-skip call of the same plan without a mask shares the entry.
+        const gaps = data.map((v, i) => (mask[i] ? v : Number.NaN));
+        expectClose(await ctx.gradient(gaps, { shape, invalid: 'skip' }), gaps, { shape, invalid: 'skip' });
+        expect(ctx.stats().keptWork).toMatchObject({ entries: 1, misses: 1, hits: 10 });
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
 
   gpuIt("one plan reused by contexts of other chunk sizes and limits is cut and kept for each context's own", async ({ device }) => {
     // The plan memo gives every context the same plan object for the same options, and a call's pieces,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GradientError } from '../src/errors';
 import { hostRequest } from '../src/gpu/request';
-import { prepareCoordinates } from '../src/grid';
+import { gridIdentity, prepareCoordinates } from '../src/grid';
 import { makePlan } from '../src/plan';
 import { PlanMemo } from '../src/plan-memo';
 
@@ -94,6 +94,51 @@ describe('the plan memo', () => {
     for (let k = 0; k < 8; k++) memo.remember('gradient', 1, info(k + 1), undefined, `n${k}`);
     expect(memo.find('gradient', 1, info(12), { shape: [3, 4] })).toBeUndefined(); // the oldest went
     expect(memo.find('gradient', 1, info(1), {})).toBe('n0');
+  });
+
+  it('compares nested plain options (sphere) value by value, and copies them', () => {
+    const memo = new PlanMemo<string>(GPU_KEYS);
+    const make = () => ({
+      shape: [4, 6],
+      sphere: { latitude: [-30, -10, 10, 30], longitude: new Float64Array([0, 60, 120, 180, 240, 300]), radius: 2 },
+    });
+    const options = make();
+    memo.remember('gradient', 1, info(24), options, 'kept');
+    expect(memo.find('gradient', 1, info(24), make())).toBe('kept');
+    const differing: [string, Record<string, unknown>][] = [
+      ['a latitude', { ...make(), sphere: { ...make().sphere, latitude: [-30, -10, 10, 31] } }],
+      ['the radius', { ...make(), sphere: { ...make().sphere, radius: 3 } }],
+      ['a nested key more', { ...make(), sphere: { ...make().sphere, degrees: true } }],
+      [
+        'a nested key less',
+        { ...make(), sphere: { latitude: [-30, -10, 10, 30], longitude: new Float64Array([0, 60, 120, 180, 240, 300]) } },
+      ],
+      ['an array for the object', { ...make(), sphere: [1, 2] }],
+    ];
+    for (const [what, o] of differing) expect(memo.find('gradient', 1, info(24), o), what).toBeUndefined();
+    options.sphere.longitude[5] = 301; // changed in place after it was kept
+    expect(memo.find('gradient', 1, info(24), options)).toBeUndefined();
+    expect(memo.find('gradient', 1, info(24), make())).toBe('kept');
+  });
+
+  it('a host request on the sphere keeps its plan, and names its grid only then (the GPU keeps its work by that name)', () => {
+    const data = new Float32Array(24);
+    const sphere = { latitude: [-30, -10, 10, 30], longitude: [0, 60, 120, 180, 240, 300] };
+    const a = hostRequest('gradient', data, { shape: [4, 6], sphere });
+    const b = hostRequest('gradient', data, { shape: [4, 6], sphere: { ...sphere } });
+    expect(b.plan).toBe(a.plan);
+    expect(gridIdentity(a.plan.grid!)).toMatch(/^sphere \d+$/);
+    sphere.latitude[0] = -40; // in place: a new plan, a new grid, a new name
+    const c = hostRequest('gradient', data, { shape: [4, 6], sphere });
+    expect(c.plan).not.toBe(a.plan);
+    expect(gridIdentity(c.plan.grid!)).not.toBe(gridIdentity(a.plan.grid!));
+    // Too long to keep (more than 4,096 numbers in the options): planned per call, and no name.
+    const long = {
+      latitude: Array.from({ length: 64 }, (_, i) => -63 + 2 * i),
+      longitude: Array.from({ length: 4100 }, (_, i) => i * 0.05),
+    };
+    const d = hostRequest('gradient', new Float32Array(64 * 4100), { shape: [64, 4100], sphere: long });
+    expect(gridIdentity(d.plan.grid!)).toBeNull();
   });
 
   it("a host request keeps no plan that holds the caller's mask: another mask of the same values, after the first changed, is its own", () => {

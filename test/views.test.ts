@@ -12,6 +12,7 @@ import {
   type NdarrayLike,
 } from '../src/index';
 import { close64, f32Violation, maxAbs } from './helpers/bounds';
+import { counted } from './helpers/counted-device';
 import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
 import { TINY_LIMITS } from './helpers/tiny-limits';
@@ -186,6 +187,39 @@ describe('ndarray views on the GPU', () => {
     expect(gathered).toBeGreaterThanOrEqual(4);
     expect(gathered).toBeLessThanOrEqual(2 * cases.filter((c) => !c.slices.some(([, , step]) => Math.abs(step ?? 1) > 1)).length);
   });
+
+  suite.gpuIt(
+    'a repeated call on views gathered on the GPU writes only their spans and creates no bind group or buffer',
+    async ({ device }) => {
+      const { createGradient } = await import('../src/index');
+      const { device: wrapped, counts } = counted(device);
+      const ctx = await createGradient({ device: wrapped });
+      try {
+        const base = Float32Array.from({ length: 24 * 30 }, (_, i) => Math.sin(i * 0.21) + (i % 7));
+        const views = [
+          ndarray(base, [24, 30]).transpose(1, 0), // [30, 24]
+          ndarray(base, [24, 30]).step(-1, 1), // flipped rows
+        ] as unknown as NdarrayLike[];
+        const out = [new Float32Array(24 * 30), new Float32Array(24 * 30)];
+        for (const view of views) for (let i = 0; i < 2; i++) await ctx.gradient(view, { out });
+        const gathers = ctx.stats().transfer.gpuGathers;
+        const before = { ...counts };
+        for (let round = 0; round < 4; round++) {
+          for (const view of views) {
+            base[(round * 97) % base.length] += 1; // new values each call: the span goes up each time
+            await ctx.gradient(view, { out });
+            const want = cpuGradient(contiguous(view), { shape: view.shape as number[] });
+            want.forEach((ref, k) => expect(f32Violation(out[k], ref, maxAbs(base), 1), `round ${round} axis ${k}`).toBeNull());
+          }
+        }
+        expect(ctx.stats().transfer.gpuGathers - gathers).toBe(8);
+        expect([counts.writes - before.writes, counts.bindGroups - before.bindGroups, counts.buffers - before.buffers]).toEqual([8, 0, 0]);
+        expect(counts.writeBytes - before.writeBytes).toBe(8 * 24 * 30 * 4); // each view's span, nothing else
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
 
   suite.gpuIt('out views, streamed views (tiny limits), gaps and masks on views', async ({ device }) => {
     const { createGradient } = await import('../src/index');

@@ -6,6 +6,7 @@ import { requestGradientDevice } from './device.js';
 import { hostCall } from './host.js';
 import { type ImageRequest, type ImageSource, ImageTextures, imageCall, imageRequest } from './image.js';
 import { type PreparedImageKernel, type PrepareImageOptions, prepareImageKernel } from './image-kernel.js';
+import { KeptBindings } from './kept-groups.js';
 import { type DeviceOwner, Lifecycle } from './lifecycle.js';
 import { mapsWaitForPoll } from './map-wait.js';
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
@@ -121,6 +122,7 @@ export class GradientContext {
   private readonly parts: ContextParts;
   private readonly textures: ImageTextures;
   private readonly works: WorkCache;
+  private readonly kept: KeptBindings;
   /** Prepared kernels still alive: destroy() destroys them too. */
   private readonly kernels = new Set<{ destroy(): void }>();
 
@@ -158,8 +160,10 @@ export class GradientContext {
       this.transfer.destroy(true);
       this.pipelines.clear(false);
       this.textures.destroy(true);
+      this.kept.close(true);
     });
-    this.textures = new ImageTextures(device, this.pool);
+    this.textures = new ImageTextures(device);
+    this.kept = new KeptBindings(device, this.pool);
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     const life = this.life;
     this.transfer = new Transfer(
@@ -189,6 +193,7 @@ export class GradientContext {
       chunkBytes,
       textures: this.textures,
       works: this.works,
+      kept: this.kept,
     };
   }
 
@@ -343,6 +348,7 @@ export class GradientContext {
     this.works.clear(!this.life.isLost);
     this.pipelines.clear(true);
     this.textures.destroy();
+    this.kept.close();
     if (this.owner === 'context' || this.owner === 'default') this.device.destroy();
   }
 

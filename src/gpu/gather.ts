@@ -61,25 +61,41 @@ export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | nu
     produce: (pipeline, start, end) => ({
       bytes: (end - start) * 4,
       record(encoder, input) {
-        const uniforms = rt.pool.acquire(96, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
-        rt.device.queue.writeBuffer(uniforms, 0, gatherParams(start, end - start, base, view.shape, view.strides));
-        const pass = encoder.beginComputePass({ label: 'webgpu-gradient gather' });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(
-          0,
-          rt.device.createBindGroup({
-            layout: rt.pipelines.gatherLayout(),
-            entries: [
-              { binding: 0, resource: { buffer: span, offset: 0, size: bytes } },
-              { binding: 1, resource: { buffer: input, offset: 0, size: ceilTo((end - start) * 4, 16) } },
-              { binding: 2, resource: { buffer: uniforms } },
-            ],
-          }),
+        // Kept per piece and layout (KeptBindings): a repeated call writes its span and nothing else.
+        const uniforms = rt.kept.gather.get(`${start},${end},${base},${view.shape},${view.strides}`, () =>
+          gatherParams(start, end - start, base, view.shape, view.strides),
         );
+        const inputBytes = ceilTo((end - start) * 4, 16);
+        const layout = rt.pipelines.gatherLayout();
+        const groups = rt.kept.groups;
+        const group =
+          groups.find(span, input, uniforms, layout, layout, bytes, inputBytes, 0, 0) ??
+          groups.keep(
+            span,
+            input,
+            uniforms,
+            layout,
+            layout,
+            bytes,
+            inputBytes,
+            0,
+            0,
+            rt.device.createBindGroup({
+              layout,
+              entries: [
+                { binding: 0, resource: { buffer: span, offset: 0, size: bytes } },
+                { binding: 1, resource: { buffer: input, offset: 0, size: inputBytes } },
+                { binding: 2, resource: { buffer: uniforms } },
+              ],
+            }),
+          );
+        const pass = encoder.beginComputePass(GATHER_PASS);
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
         // Four elements per invocation (gather.wgsl).
         pass.dispatchWorkgroups(...foldGrid(Math.ceil((end - start) / (4 * wg)), rt.limits.maxComputeWorkgroupsPerDimension));
         pass.end();
-        return [uniforms];
+        return NO_BUFFERS;
       },
     }),
     release() {
@@ -89,3 +105,6 @@ export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | nu
     },
   };
 }
+
+const GATHER_PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient gather' };
+const NO_BUFFERS: readonly GPUBuffer[] = Object.freeze([]);

@@ -197,8 +197,9 @@ function makeShape(rt: HostRuntime, plan: Plan, from: ShapeKey): CallShape {
     places: stacked ? arrangement.stacked : arrangement.separate,
     workOptions: { op, outputType, components, componentStride: stride },
     key,
-    // A whole array whose weights the plan key determines keeps its work for the next call of that plan.
-    keepKey: key !== null && buffers.length === 1 && !plan.mask ? `${key}|${components}|${stride}|${outputs}` : null,
+    // A whole array whose weights the plan key determines keeps its work for the next call of that plan. A
+    // mask is not part of the work: masked points go up as NaN, and the work is the plan's without a mask.
+    keepKey: key !== null && buffers.length === 1 ? `${key}|${components}|${stride}|${outputs}` : null,
     // A whole array of one component whose rows of input and results fill whole 16-byte words; not on a
     // grid, whose numbers a stacked plan would not stack.
     batchable: key !== null && !plan.grid && components === 1 && stacked && N % 4 === 0 && (N * bpe) % 16 === 0,

@@ -3,7 +3,7 @@ import { type ImageGradientOptions, imageOptions } from '../image.js';
 import type { OutputLayout } from './arguments.js';
 import { BufferUsage, TextureUsage } from './flags.js';
 import { describeSource, type ImageSource, imageTexture, putPixels } from './image.js';
-import { keyed } from './kept-programs.js';
+import { keyed } from './kept-groups.js';
 import type { PrepareRuntime } from './parts.js';
 import { disposable, isComputePass, type KernelBinding, type PreparedKernel, prepareKernel, refuseTimestampsInPass } from './prepared.js';
 import { guarded } from './scopes.js';

@@ -4,11 +4,10 @@ import { makePlan, type Plan } from '../plan.js';
 import { PlanMemo } from '../plan-memo.js';
 import { isShared, typedArrayName } from '../typed.js';
 import { GPU_OPTION_KEYS } from './arguments.js';
-import { BufferUsage, TextureUsage } from './flags.js';
+import { TextureUsage } from './flags.js';
 import { hostCall } from './host.js';
-import { keyed } from './kept-programs.js';
+import { keyed } from './kept-groups.js';
 import type { ImageRuntime } from './parts.js';
-import type { BufferPool } from './pool.js';
 import { checkRequest, type HostRequest } from './request.js';
 import { scoped } from './scopes.js';
 import { ceilTo, foldGrid, workgroupSize } from './steps.js';
@@ -166,100 +165,53 @@ export function putPixels(device: GPUDevice, source: unknown, pixels: Uint8Array
     device.queue.copyExternalImageToTexture({ source: source as GPUCopyExternalImageSource }, { texture, premultipliedAlpha: false }, size);
 }
 
-function newGroupsByInput(): WeakMap<GPUBuffer, KeptImageGroup[]> {
-  return new WeakMap();
-}
-
-function newGroupList(): KeptImageGroup[] {
-  return [];
+/** The conversion's bind group on a view, an input buffer (its first `bytes`) and uniforms: the kept one, or a new one kept. */
+function conversionGroup(rt: ImageRuntime, view: GPUTextureView, input: GPUBuffer, bytes: number, uniforms: GPUBuffer): GPUBindGroup {
+  const layout = rt.pipelines.imageLayout();
+  const groups = rt.kept.groups;
+  return (
+    groups.find(view, input, uniforms, layout, layout, bytes, 0, 0, 0) ??
+    groups.keep(
+      view,
+      input,
+      uniforms,
+      layout,
+      layout,
+      bytes,
+      0,
+      0,
+      0,
+      rt.device.createBindGroup({
+        layout,
+        entries: [
+          { binding: 0, resource: view },
+          { binding: 1, resource: { buffer: input, offset: 0, size: bytes } },
+          { binding: 2, resource: { buffer: uniforms } },
+        ],
+      }),
+    )
+  );
 }
 
 const IMAGE_PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient image' };
 const NO_BUFFERS: readonly GPUBuffer[] = Object.freeze([]);
 
-/** Uniforms of the conversion kept per context: one per (first pixel, pixels, width) a context has run recently. */
-const KEPT_PARAMS = 16;
-
-interface KeptImageGroup {
-  readonly layout: GPUBindGroupLayout;
-  readonly uniforms: GPUBuffer;
-  readonly bytes: number;
-  readonly group: GPUBindGroup;
-}
-
 /**
- * The rgba8unorm textures sources are copied into, reused across calls (one per call in flight), and what
- * the conversion of a texture binds, kept across calls: each texture's view, the uniforms of each piece
- * (written once; at most KEPT_PARAMS, the least recently used given back to the pool after the submit
- * under way), and the bind groups of the views, input buffers and uniforms that have met. A 64² image
- * call on a null device made a view, a uniform write and a bind group each time: 27.5–32.0 µs, against
- * 5.6–6.6 with them kept (bench/NOTES.md, eighth session).
+ * The rgba8unorm textures sources are copied into, reused across calls (one per call in flight), and each
+ * texture's view, kept across calls. The conversion's uniforms and bind groups are kept in the context's
+ * KeptBindings (kept-groups.ts). A 64² image call on a null device made a view, a uniform write and a bind
+ * group each time: 27.5–32.0 µs, against 5.6–6.6 with them kept (bench/NOTES.md, eighth session).
  */
 export class ImageTextures {
   private readonly free: GPUTexture[] = [];
   private closed = false;
   private readonly views = new WeakMap<GPUTexture, GPUTextureView>();
-  private readonly kept = new Map<string, GPUBuffer>();
-  private readonly groups = new WeakMap<GPUTextureView, WeakMap<GPUBuffer, KeptImageGroup[]>>();
 
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly pool: BufferPool,
-  ) {}
+  constructor(private readonly device: GPUDevice) {}
 
   /** The texture's view, made the first time. */
   viewOf(texture: GPUTexture): GPUTextureView {
-    let view = this.views.get(texture);
-    if (!view) {
-      view = texture.createView();
-      this.views.set(texture, view);
-    }
-    return view;
-  }
-
-  /**
-   * The conversion's uniforms for pixels [begin, begin + count) of an image `width` wide: kept ones, or a
-   * pooled buffer written now and kept. One evicted goes back to the pool after the record and submit under
-   * way (a later write to it is queued after that submit).
-   */
-  params(begin: number, count: number, width: number): GPUBuffer {
-    const key = `${begin},${count},${width}`;
-    const found = this.kept.get(key);
-    if (found) {
-      this.kept.delete(key);
-      this.kept.set(key, found); // most recently used last
-      return found;
-    }
-    const buffer = this.pool.acquire(16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
-    this.device.queue.writeBuffer(buffer, 0, imageParams(begin, count, width));
-    if (this.closed) {
-      queueMicrotask(() => this.pool.release(buffer));
-      return buffer;
-    }
-    this.kept.set(key, buffer);
-    for (const [oldest, old] of this.kept) {
-      if (this.kept.size <= KEPT_PARAMS) break;
-      this.kept.delete(oldest);
-      queueMicrotask(() => this.pool.release(old));
-    }
-    return buffer;
-  }
-
-  /** The conversion's bind group of a view, an input buffer (its first `bytes`) and uniforms: the kept one, or a new one kept. */
-  bindGroup(layout: GPUBindGroupLayout, view: GPUTextureView, input: GPUBuffer, bytes: number, uniforms: GPUBuffer): GPUBindGroup {
-    const list = keyed(keyed(this.groups, view, newGroupsByInput), input, newGroupList);
-    for (const k of list) if (k.layout === layout && k.uniforms === uniforms && k.bytes === bytes) return k.group;
-    const group = this.device.createBindGroup({
-      layout,
-      entries: [
-        { binding: 0, resource: view },
-        { binding: 1, resource: { buffer: input, offset: 0, size: bytes } },
-        { binding: 2, resource: { buffer: uniforms } },
-      ],
-    });
-    if (list.length === 4) list.shift();
-    list.push({ layout, uniforms, bytes, group });
-    return group;
+    return keyed(this.views, texture, () => texture.createView());
   }
 
   acquire(width: number, height: number): GPUTexture {
@@ -278,12 +230,10 @@ export class ImageTextures {
     if (this.free.length > 2) this.free.shift()!.destroy();
   }
 
-  /** Destroys the kept textures and uniforms (forgets them when the device is lost); textures in use go when released. */
+  /** Destroys the kept textures (forgets them when the device is lost); textures in use go when released. */
   destroy(forgetOnly = false): void {
     this.closed = true;
     for (const t of this.free.splice(0)) if (!forgetOnly) t.destroy();
-    if (!forgetOnly) for (const b of this.kept.values()) this.pool.release(b);
-    this.kept.clear();
   }
 }
 
@@ -343,14 +293,15 @@ export async function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<
     const texture = src.texture ?? pooled!;
     const view = rt.textures.viewOf(texture);
     const wg = workgroupSize(rt.limits);
-    // The conversion's uniforms and bind group are kept (ImageTextures): a video's frames write neither.
+    // The conversion's uniforms and bind group are kept (KeptBindings): a video's frames write neither.
     const produce = (start: number, end: number): GpuJobInput => ({
       bytes: (end - start) * 4,
       record(encoder, input) {
-        const uniforms = rt.textures.params(start, end - start, src.width);
+        const uniforms = rt.kept.image.get(`${start},${end - start},${src.width}`, () => imageParams(start, end - start, src.width));
+        const group = conversionGroup(rt, view, input, ceilTo((end - start) * 4, 16), uniforms);
         const pass = encoder.beginComputePass(IMAGE_PASS);
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, rt.textures.bindGroup(rt.pipelines.imageLayout(), view, input, ceilTo((end - start) * 4, 16), uniforms));
+        pass.setBindGroup(0, group);
         pass.dispatchWorkgroups(...foldGrid(Math.ceil((end - start) / wg), rt.limits.maxComputeWorkgroupsPerDimension));
         pass.end();
         return NO_BUFFERS;

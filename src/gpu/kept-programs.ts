@@ -1,4 +1,5 @@
 import { BufferUsage } from './flags.js';
+import { KeptGroups } from './kept-groups.js';
 import { ceilTo } from './steps.js';
 import { tableParams } from './uniforms.js';
 
@@ -102,79 +103,48 @@ export interface TableBindings {
   readonly output: { readonly buffer: GPUBuffer; readonly bytes: number };
 }
 
-interface KeptGroup {
-  readonly layout: GPUBindGroupLayout;
-  readonly uniforms: GPUBuffer;
-  readonly inputOffset: number;
-  readonly inputBytes: number;
-  readonly rowsBytes: number;
-  readonly outputBytes: number;
-  readonly group: GPUBindGroup;
-}
-
-/** Bind groups kept by rows, input and output buffer: buffers let go (a pooled one destroyed, a kept program evicted) take theirs with them. */
-const keptGroups = new WeakMap<GPUBuffer, WeakMap<GPUBuffer, WeakMap<GPUBuffer, KeptGroup[]>>>();
-/** Bind groups kept for one (rows, input, output) triple: layouts, uniforms or ranges beyond these are made anew. */
-const GROUPS_PER_TRIPLE = 4;
+/** Bind groups of the table kernel, kept by rows, input and output buffer: buffers let go (a pooled one destroyed, a kept program evicted) take theirs with them. */
+const keptGroups = new KeptGroups();
 
 /**
  * The table kernel's bind group on these buffers: the one made when they last met, or a new one kept from
  * now on. A repeated host call meets the same few pooled buffers (bench/NOTES.md, eighth session).
  */
 export function tableBindGroup(device: GPUDevice, layout: GPUBindGroupLayout, b: TableBindings): GPUBindGroup {
-  const byInput = keyed(keptGroups, b.rows.buffer, newWeakMap<GPUBuffer, WeakMap<GPUBuffer, KeptGroup[]>>);
-  const byOutput = keyed(byInput, b.input.buffer, newWeakMap<GPUBuffer, KeptGroup[]>);
-  const list = keyed(byOutput, b.output.buffer, newList);
   const inputOffset = b.input.offset ?? 0;
-  for (const k of list) {
-    if (
-      k.layout === layout &&
-      k.uniforms === b.uniforms &&
-      k.inputOffset === inputOffset &&
-      k.inputBytes === b.input.bytes &&
-      k.rowsBytes === b.rows.bytes &&
-      k.outputBytes === b.output.bytes
+  return (
+    keptGroups.find(
+      b.rows.buffer,
+      b.input.buffer,
+      b.output.buffer,
+      layout,
+      b.uniforms,
+      inputOffset,
+      b.input.bytes,
+      b.rows.bytes,
+      b.output.bytes,
+    ) ??
+    keptGroups.keep(
+      b.rows.buffer,
+      b.input.buffer,
+      b.output.buffer,
+      layout,
+      b.uniforms,
+      inputOffset,
+      b.input.bytes,
+      b.rows.bytes,
+      b.output.bytes,
+      device.createBindGroup({
+        layout,
+        entries: [
+          { binding: 0, resource: { buffer: b.input.buffer, offset: inputOffset, size: b.input.bytes } },
+          { binding: 1, resource: { buffer: b.rows.buffer, offset: 0, size: b.rows.bytes } },
+          { binding: 2, resource: { buffer: b.uniforms, offset: 0, size: 16 } },
+          { binding: 3, resource: { buffer: b.output.buffer, offset: 0, size: b.output.bytes } },
+        ],
+      }),
     )
-      return k.group;
-  }
-  const group = device.createBindGroup({
-    layout,
-    entries: [
-      { binding: 0, resource: { buffer: b.input.buffer, offset: inputOffset, size: b.input.bytes } },
-      { binding: 1, resource: { buffer: b.rows.buffer, offset: 0, size: b.rows.bytes } },
-      { binding: 2, resource: { buffer: b.uniforms, offset: 0, size: 16 } },
-      { binding: 3, resource: { buffer: b.output.buffer, offset: 0, size: b.output.bytes } },
-    ],
-  });
-  if (list.length === GROUPS_PER_TRIPLE) list.shift();
-  list.push({
-    layout,
-    uniforms: b.uniforms,
-    inputOffset,
-    inputBytes: b.input.bytes,
-    rowsBytes: b.rows.bytes,
-    outputBytes: b.output.bytes,
-    group,
-  });
-  return group;
-}
-
-function newWeakMap<K extends object, V>(): WeakMap<K, V> {
-  return new WeakMap();
-}
-
-function newList(): KeptGroup[] {
-  return [];
-}
-
-/** The map's value under `key`, made and set the first time (the kept bind groups here and in image.ts). */
-export function keyed<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = make();
-    map.set(key, value);
-  }
-  return value;
+  );
 }
 
 /** Destroyed once the record and submit under way have ended (see the module's comment). */

@@ -1,4 +1,5 @@
 import type { ImageTextures } from './image.js';
+import type { KeptBindings } from './kept-groups.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { PipelineCache } from './pipelines.js';
 import type { BufferPool } from './pool.js';
@@ -25,12 +26,14 @@ export interface ContextParts {
   readonly textures: ImageTextures;
   /** Work kept for repeated whole-array host calls (work-cache.ts). */
   readonly works: WorkCache;
+  /** Bind groups and uniforms kept for repeated image conversions and GPU gathers (kept-groups.ts). */
+  readonly kept: KeptBindings;
 }
 
 /** What recording work borrows: the device, its pipelines (layout, empty weights) and the pool. */
 export type Recorder = Pick<ContextParts, 'device' | 'limits' | 'pipelines' | 'pool'>;
 /** What a host call uses. */
-export type HostRuntime = Recorder & Pick<ContextParts, 'life' | 'transfer' | 'chunkBytes' | 'works'>;
+export type HostRuntime = Recorder & Pick<ContextParts, 'life' | 'transfer' | 'chunkBytes' | 'works' | 'kept'>;
 /** What an image call uses. */
 export type ImageRuntime = HostRuntime & Pick<ContextParts, 'textures'>;
 /** What preparing a kernel (prepare, prepareImage) uses. */

@@ -4,7 +4,7 @@ import { checkSize, gpuArguments, type OutputLayout, type PrepareOptions } from 
 import { hasWeights, packWeights } from './coefficients.js';
 import { BufferUsage } from './flags.js';
 import { outputBytes } from './formats.js';
-import { keyed } from './kept-programs.js';
+import { keyed } from './kept-groups.js';
 import { arrangeOutputs } from './layout.js';
 import type { PrepareRuntime } from './parts.js';
 import { type BoundBuffer, dispatchSteps, packUniforms, stepBindGroups, uniformStride } from './record.js';

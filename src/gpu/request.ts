@@ -1,6 +1,7 @@
 import { describeComponents } from '../components.js';
 import { float16ArrayConstructor } from '../data.js';
 import { GradientError } from '../errors.js';
+import { nameGrid } from '../grid.js';
 import { OPERATIONS, type Operation, type OperationName, operationFor, outputsOf } from '../operations.js';
 import { checkOutTargets, type OutTarget } from '../out.js';
 import { makePlan, type Plan } from '../plan.js';
@@ -73,8 +74,17 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
     if (list.length === 1 && !flat && !plan.mask && kind === 'float32') gpuView = view;
   }
   const request = checkRequest(arrays, kind, plan, op, options?.out, options?.outputType, !recent, gpuView);
-  // Not a plan that holds the caller's mask (changed in place, it would be read as it is then) or a grid's metric terms.
-  if (!recent && !plan.mask && !plan.grid) recentPlans.remember(method, list.length, info, options, { plan, op });
+  // Not a plan that holds the caller's mask (changed in place, it would be read as it is then) or a
+  // curvilinear grid's metric terms (large); a sphere's rows per latitude are small, and once its plan is
+  // remembered its grid is named, so repeated calls keep their GPU work (grid.ts, gridIdentity).
+  if (
+    !recent &&
+    !plan.mask &&
+    plan.grid?.kind !== 'curvilinear' &&
+    recentPlans.remember(method, list.length, info, options, { plan, op })
+  ) {
+    if (plan.grid) nameGrid(plan.grid);
+  }
   return request;
 }
 

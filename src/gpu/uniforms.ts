@@ -125,6 +125,10 @@ export const GATHER_FIELDS = [
 
 /** Dimensions a GPU gather takes (GatherParams holds two vec4 of each). */
 export const GATHER_MAX_RANK = 8;
+/** Bytes of `GatherParams`: the header, then the shape and the strides (GATHER_MAX_RANK words each). */
+export const GATHER_PARAMS_BYTES = structLayout(GATHER_FIELDS).bytes + 8 * GATHER_MAX_RANK;
+/** Bytes of `ImageParams`. */
+export const IMAGE_PARAMS_BYTES = structLayout(IMAGE_FIELDS).bytes;
 
 /**
  * The `GatherParams` of one dispatch: elements [begin, begin + count) of a view of this shape and these
@@ -138,11 +142,11 @@ export function gatherParams(
   strides: readonly number[],
 ): ArrayBuffer {
   const header = structLayout(GATHER_FIELDS).bytes;
-  const view = new DataView(new ArrayBuffer(header + 64));
+  const view = new DataView(new ArrayBuffer(GATHER_PARAMS_BYTES));
   [begin, count, shape.length, base].forEach((v, k) => view.setUint32(4 * k, v, true));
   shape.forEach((n, d) => {
     view.setUint32(header + 4 * d, n, true);
-    view.setInt32(header + 32 + 4 * d, strides[d], true);
+    view.setInt32(header + 4 * GATHER_MAX_RANK + 4 * d, strides[d], true);
   });
   return view.buffer;
 }

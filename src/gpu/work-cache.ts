@@ -15,8 +15,8 @@ import type { Work } from './work.js';
  * pool and go back to it when the entry is evicted, or when the last call holding it is done, so a
  * program whose every call has a new plan (186 plans, none repeated, in the boundary fixtures' test) costs
  * what it cost before: a pooled uniform buffer and its write per call. Plans whose weights vary with more
- * than the plan key (grids other than prepared coordinates, masks) and streamed calls are not kept
- * (host.ts decides). The entries hold at most the pool's `maxPooledBytes` (bar the newest).
+ * than the plan key (grids other than prepared coordinates) and streamed calls are not kept (host.ts
+ * decides); a mask is not part of the work (its points go up as NaN), so masked calls keep theirs. The entries hold at most the pool's `maxPooledBytes` (bar the newest).
  */
 
 export interface KeptWork {
