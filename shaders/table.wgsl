@@ -1,5 +1,6 @@
 // Banded operators (src/derivatives.ts): derivatives of any order and accuracy, the Hessian and adjoints,
-// one element per invocation, every output in one pass. `table` holds a program, then the operators' rows:
+// one element per invocation, every output in one pass, over a whole array or a piece of its rows (an
+// element's coordinates come from its index in the whole array; `src` and `dst` hold the piece's windows). `table` holds a program, then the operators' rows:
 //
 //   [0] outputs; per output: terms; per term: component, factors, then per factor five words — the axis's
 //   stride and length, the word at which its rows start, their width, whether it wraps (periodic);
@@ -18,6 +19,8 @@ struct TableParams {
   count: u32,        // elements in this dispatch
   comp_stride: u32,  // elements between the components stacked in `src`
   out_stride: u32,   // elements between the outputs stacked in `dst`
+  in_base: u32,      // element of the array at src[0] (a piece's input window starts there)
+  out_base: u32,     // element of the array at dst[0] (a piece's first element)
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -76,7 +79,7 @@ fn table_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
     let terms = table[pc];
     pc += 1u;
     for (var s = 0u; s < terms; s++) {
-      let base = i32(e + table[pc] * P.comp_stride);
+      let base = i32(e - P.in_base + table[pc] * P.comp_stride);
       let factors = table[pc + 1u];
       pc += 2u;
       let a = factor_at(pc, e);
@@ -113,6 +116,6 @@ fn table_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw
       }
       pc += 5u * factors;
     }
-    dst[o * P.out_stride + e] = acc;
+    dst[o * P.out_stride + e - P.out_base] = acc;
   }
 }

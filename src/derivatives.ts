@@ -62,6 +62,27 @@ export const MAX_ORDER = 4;
 /** Axes one term may differentiate at once (the GPU kernel's nested loops). */
 export const MAX_FACTORS = 3;
 
+/**
+ * How far a program's operators along the array's first dimension read: the rows of halo on each side
+ * (the largest distance from a row to a column it reads), and whether one wraps around the axis
+ * (periodic), when the first dimension is differentiated at all. A piece of rows with this halo holds
+ * every value its own rows read (table.ts streams large calls so).
+ */
+export function firstAxisReach(program: Program): { halo: number; wraps: boolean } {
+  let halo = 0;
+  let wraps = false;
+  for (const terms of program.outputs) {
+    for (const term of terms) {
+      for (const { axis, op } of term.factors) {
+        if (axis.axis !== 0) continue;
+        if (op.periodic) wraps = true;
+        else for (let i = 0; i < op.n; i++) halo = Math.max(halo, i - op.start[i], op.start[i] + op.width - 1 - i);
+      }
+    }
+  }
+  return { halo, wraps };
+}
+
 /** Points of the central stencil of order m at accuracy p, and of the one-sided one (findiff's convention). */
 export function stencilPoints(m: number, p: number): { central: number; oneSided: number } {
   return { central: 2 * Math.floor((m + 1) / 2) - 1 + p, oneSided: m + p };

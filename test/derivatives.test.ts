@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type AdjointOptions, adjointProgram, derivativesProgram, firstAxisReach, hessianProgram } from '../src/derivatives';
 import { BufferUsage } from '../src/gpu/flags';
 import {
   cpuDerivatives,
@@ -38,6 +39,68 @@ const centralPoints = (m: number, p: number) => 2 * Math.floor((m + 1) / 2) - 1 
 function axisCoordinates(n: number, uneven: boolean, h = 0.7): number[] {
   return Array.from({ length: n }, (_, i) => (uneven ? h * (i + 0.15 * Math.sin(1.3 * i)) : h * i) - 0.4 * h * n);
 }
+
+describe("a program's reach along the first axis (the halo of streamed pieces)", () => {
+  it('property: every row of every first-axis operator reads within the halo, some row reaches it, and only periodic ones wrap', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 16, max: 30 }),
+          cols: fc.integer({ min: 16, max: 20 }),
+          accuracy: fc.constantFrom(2 as const, 4 as const, 6 as const, 8 as const),
+          order: fc.integer({ min: 0, max: 4 }),
+          lo: fc.constantFrom('edge', 'mirror', 'reflect', 'nearest', 'constant', 'periodic'),
+          hi: fc.constantFrom('edge', 'mirror', 'reflect', 'nearest', 'constant'),
+          uneven: fc.boolean(),
+          kind: fc.constantFrom('derivatives', 'hessian', 'adjoint'),
+        }),
+        ({ rows, cols, accuracy, order, lo, hi, uneven, kind }) => {
+          const shape = [rows, cols];
+          const periodic = lo === 'periodic';
+          const boundary = periodic ? ['periodic', 'edge'] : [[lo, hi], 'edge'];
+          const spacing = [uneven && !periodic && accuracy === 2 ? axisCoordinates(rows, true) : 0.5, 1];
+          const info = { length: rows * cols, kind: 'float64' as const };
+          const options = {
+            shape,
+            boundary,
+            spacing,
+            accuracy: kind === 'adjoint' ? (accuracy > 2 ? 4 : 2) : accuracy,
+          } as DerivativeOptions;
+          const program =
+            kind === 'hessian'
+              ? hessianProgram(info, options)
+              : kind === 'adjoint'
+                ? adjointProgram(info, 2, options as AdjointOptions)
+                : derivativesProgram(info, {
+                    ...options,
+                    derivatives: [
+                      [order, 1],
+                      [order, 0],
+                    ],
+                  });
+          const { halo, wraps } = firstAxisReach(program);
+          let reached = 0;
+          let anyPeriodic = false;
+          for (const terms of program.outputs)
+            for (const term of terms)
+              for (const { axis, op } of term.factors) {
+                if (axis.axis !== 0) continue;
+                anyPeriodic ||= op.periodic;
+                if (op.periodic) continue;
+                for (let i = 0; i < op.n; i++) {
+                  expect(op.start[i]).toBeGreaterThanOrEqual(i - halo);
+                  expect(op.start[i] + op.width - 1).toBeLessThanOrEqual(i + halo);
+                  reached = Math.max(reached, i - op.start[i], op.start[i] + op.width - 1 - i);
+                }
+              }
+          expect(wraps).toBe(anyPeriodic);
+          if (!wraps || reached > 0) expect(halo).toBe(reached);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
 
 describe('derivatives of any order and accuracy (CPU)', () => {
   it('are exact for polynomials of degree ≤ N − 1 at every point, edges included, steps and coordinates, orders 0–4, accuracy 2–8', () => {
@@ -660,31 +723,94 @@ describe('derivatives, the Hessian and adjoints on the GPU', () => {
     },
   );
 
-  suite.gpuIt('outputs that do not fit one binding together are computed in passes; one output past it is refused', async ({ device }) => {
-    // 4 KiB bindings: a [20, 30] array's outputs take 2,560 bytes each (600 floats in a slab of 640).
-    const ctx = await createGradient({ device, limits: { maxStorageBufferBindingSize: 4096 } });
+  suite.gpuIt(
+    'outputs that do not fit one binding together are computed in passes; an input past it on a periodic first axis is refused',
+    async ({ device }) => {
+      // 4 KiB bindings: a [20, 30] array's outputs take 2,560 bytes each (600 floats in a slab of 640).
+      const ctx = await createGradient({ device, limits: { maxStorageBufferBindingSize: 4096 } });
+      try {
+        const r = rng(31);
+        const shape = [20, 30];
+        const f = Float32Array.from({ length: 600 }, () => r() - 0.5);
+        const o: DerivativeOptions = { shape, accuracy: 4, boundary: ['periodic', 'mirror'] };
+        const jobs = ctx.stats().transfer.jobs;
+        const got = await ctx.hessian(f, o);
+        expect(ctx.stats().transfer.jobs - jobs).toBe(3); // one pass an output
+        cpuHessian(f, o).forEach((want, k) => expect(f32Violation(got[k], want, 1, 1, 256), `H${k}`).toBeNull());
+        // Into `out`, and derivatives of four multi-indices.
+        const derivatives = [
+          [1, 0],
+          [0, 2],
+          [1, 1],
+          [3, 0],
+        ];
+        const out = derivatives.map(() => new Float32Array(600).fill(Number.NaN));
+        const d = await ctx.derivatives(f, { shape, derivatives, out });
+        expect(d).toEqual(out);
+        cpuDerivatives(f, { shape, derivatives }).forEach((want, k) => expect(f32Violation(out[k], want, 1, 1, 256), `D${k}`).toBeNull());
+        // An input past 4 KiB on a periodic first axis (whose stencils read across the whole axis) cannot be
+        // split into pieces of rows: refused.
+        await expect(ctx.hessian(new Float32Array(40 * 37), { shape: [40, 37], boundary: ['periodic', 'edge'] })).rejects.toThrow(
+          /too|bytes, more than this device's 4096/,
+        );
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
+
+  suite.gpuIt('arrays past chunkBytes or a binding stream in pieces of rows with their halo, against the CPU', async ({ device }) => {
+    // 4 KiB bindings, 8 KiB pieces: every array below holds more than 1,024 floats.
+    const ctx = await createGradient({ device, chunkBytes: 8192, limits: { maxStorageBufferBindingSize: 4096 } });
     try {
-      const r = rng(31);
-      const shape = [20, 30];
-      const f = Float32Array.from({ length: 600 }, () => r() - 0.5);
-      const o: DerivativeOptions = { shape, accuracy: 4, boundary: ['periodic', 'mirror'] };
-      const jobs = ctx.stats().transfer.jobs;
-      const got = await ctx.hessian(f, o);
-      expect(ctx.stats().transfer.jobs - jobs).toBe(3); // one pass an output
-      cpuHessian(f, o).forEach((want, k) => expect(f32Violation(got[k], want, 1, 1, 256), `H${k}`).toBeNull());
-      // Into `out`, and derivatives of four multi-indices.
-      const derivatives = [
-        [1, 0],
-        [0, 2],
-        [1, 1],
-        [3, 0],
+      const r = rng(41);
+      const field = (n: number) => Float32Array.from({ length: n }, () => r() * 2 - 1);
+      const runs: [string, () => Promise<Float32Array[]>, () => Float64Array[]][] = [];
+      // Orders and accuracies whose stencils reach 1 to 5 rows, mixed partials, a periodic second axis.
+      const f2 = field(40 * 37);
+      const o2: DerivativeOptions = {
+        shape: [40, 37],
+        accuracy: 8,
+        derivatives: [
+          [3, 0],
+          [1, 1],
+          [0, 2],
+          [2, 1],
+        ],
+        boundary: ['edge', 'periodic'],
+      };
+      runs.push(['2-D derivatives, accuracy 8', () => ctx.derivatives(f2, o2), () => cpuDerivatives(f2, o2)]);
+      const f3 = field(30 * 7 * 7);
+      const o3: DerivativeOptions = {
+        shape: [30, 7, 7],
+        accuracy: 4,
+        boundary: [['mirror', 'reflect'], 'nearest', 'edge'],
+        spacing: [0.5, 1, 2],
+      };
+      runs.push(['3-D Hessian with ghost sides', () => ctx.hessian(f3, o3), () => cpuHessian(f3, o3)]);
+      const f1 = field(3001);
+      const o1: DerivativeOptions = { derivatives: [[3]], accuracy: 6, spacing: [axisCoordinates(3001, true)] };
+      runs.push(['1-D third derivative on uneven coordinates', () => ctx.derivatives(f1, o1), () => cpuDerivatives(f1, o1)]);
+      const v = [field(30 * 44), field(30 * 44)];
+      const oa: GradientOptions = { shape: [30, 44], accuracy: 4, boundary: ['constant', 'periodic'] };
+      runs.push(['2-D adjoint of two components', async () => [await ctx.gradientAdjoint(v, oa)], () => [cpuGradientAdjoint(v, oa)]]);
+      const out = [
+        new Float32Array(40 * 37).fill(Number.NaN),
+        new Float32Array(40 * 37).fill(Number.NaN),
+        new Float32Array(40 * 37).fill(Number.NaN),
       ];
-      const out = derivatives.map(() => new Float32Array(600).fill(Number.NaN));
-      const d = await ctx.derivatives(f, { shape, derivatives, out });
-      expect(d).toEqual(out);
-      cpuDerivatives(f, { shape, derivatives }).forEach((want, k) => expect(f32Violation(out[k], want, 1, 1, 256), `D${k}`).toBeNull());
-      // An input (and so each output) past 4 KiB cannot be split this way.
-      await expect(ctx.hessian(new Float32Array(40 * 37), { shape: [40, 37] })).rejects.toThrow(/too|bytes, more than this device's 4096/);
+      const oh: DerivativeOptions = { shape: [40, 37] };
+      runs.push(['2-D Hessian into out', () => ctx.hessian(f2, { ...oh, out }), () => cpuHessian(f2, oh)]);
+      for (const [name, gpu, cpu] of runs) {
+        const jobs = ctx.stats().transfer.jobs;
+        const got = await gpu();
+        expect(ctx.stats().transfer.jobs - jobs, name).toBeGreaterThan(2); // in pieces
+        cpu().forEach((want, k) => {
+          const bad = f32Violation(got[k], want, 1, 0.25, 1024);
+          if (bad) throw new Error(`${name} output ${k}: ${JSON.stringify(bad)}`);
+        });
+      }
+      expect(out.every((o) => o.every(Number.isFinite))).toBe(true);
     } finally {
       ctx.destroy();
     }

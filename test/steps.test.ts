@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import gradientWgsl from '../shaders/gradient.wgsl?raw';
 import { describeData } from '../src/data';
 import { packWeights } from '../src/gpu/coefficients';
-import { DRAW_SHADER, GATHER_SHADER, imageShader } from '../src/gpu/shaders';
+import { DRAW_SHADER, GATHER_SHADER, imageShader, TABLE_SHADER } from '../src/gpu/shaders';
 import {
   ceilTo,
   chooseLayout,
@@ -29,6 +29,9 @@ import {
   imageParams,
   PARAMS_BYTES,
   PARAMS_FIELDS,
+  TABLE_FIELDS,
+  TABLE_PARAMS_BYTES,
+  tableParams,
   writeParams,
 } from '../src/gpu/uniforms';
 import { kernelVariant } from '../src/gpu/variant';
@@ -244,6 +247,11 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
       ['shape', 'array<vec4<u32>, 2>'],
       ['strides', 'array<vec4<i32>, 2>'],
     ]);
+    // The table kernel's parameters (derivatives, the Hessian, adjoints; a piece's window bases last).
+    const table = [...new RegExp(members('TableParams')).exec(TABLE_SHADER)![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)];
+    expect(table.map((m) => [m[1], m[2].trim()])).toEqual(TABLE_FIELDS.map(([n, t]) => [n, t]));
+    expect(TABLE_PARAMS_BYTES).toBe(32);
+    expect([...new Uint32Array(tableParams(8, 100, 112, 128, 4, 8))]).toEqual([8, 100, 112, 128, 4, 8, 0, 0]);
     const g = gatherParams(7, 9, 3, [4, 5, 6], [-30, 1, 5]);
     expect(g.byteLength).toBe(16 + 32 + 32);
     expect([...new Uint32Array(g, 0, 7)]).toEqual([7, 9, 3, 3, 4, 5, 6]);

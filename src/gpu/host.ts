@@ -385,7 +385,7 @@ function batchOf({ rt, plan, shape }: PieceRun): JobBatch {
 }
 
 /** Runs `run` over `items`, at most `limit` at a time, in order; rejects with the first failure once all have settled. */
-async function inFlight<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+export async function inFlight<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | null = null;
   const worker = async () => {

@@ -1,7 +1,7 @@
 import { BufferUsage } from './flags.js';
 import { KeptGroups } from './kept-groups.js';
 import { ceilTo } from './steps.js';
-import { tableParams } from './uniforms.js';
+import { TABLE_PARAMS_BYTES, tableParams } from './uniforms.js';
 
 /**
  * The banded operators' buffers the table kernel (shaders/table.wgsl) binds: a program's packed rows and
@@ -79,7 +79,7 @@ export function programBuffers(device: GPUDevice, table: Uint32Array, params: Pr
   device.queue.writeBuffer(rows, 0, table);
   const uniforms = device.createBuffer({
     label: 'webgpu-gradient table params',
-    size: 16,
+    size: TABLE_PARAMS_BYTES,
     usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
   });
   device.queue.writeBuffer(uniforms, 0, tableParams(0, count, compStride, outStride));
@@ -139,7 +139,7 @@ export function tableBindGroup(device: GPUDevice, layout: GPUBindGroupLayout, b:
         entries: [
           { binding: 0, resource: { buffer: b.input.buffer, offset: inputOffset, size: b.input.bytes } },
           { binding: 1, resource: { buffer: b.rows.buffer, offset: 0, size: b.rows.bytes } },
-          { binding: 2, resource: { buffer: b.uniforms, offset: 0, size: 16 } },
+          { binding: 2, resource: { buffer: b.uniforms, offset: 0, size: TABLE_PARAMS_BYTES } },
           { binding: 3, resource: { buffer: b.output.buffer, offset: 0, size: b.output.bytes } },
         ],
       }),

@@ -186,9 +186,10 @@ export function wholeFits(size: number, bytesPerElement: number, components: num
  * `chunkBytes` in each direction: its input window (all components) and its outputs. A piece is whole
  * rows (a row: every element with one index of the first dimension) and carries the rows of halo the
  * first axis's stencil reads, when that axis is differentiated. Pieces also fit one storage binding each.
- * An array whose input and results each fit `chunkBytes` is always one piece. Where no split is possible — a periodic first axis reads across the whole array, or a few rows with
- * their halo already exceed `chunkBytes` or a binding — the whole array is one piece and `bounded` is
- * false (unless it fits `chunkBytes` anyway).
+ * An array whose input and results each fit `chunkBytes` is always one piece. Where no split is possible
+ * — a periodic first axis reads across the whole array, or a few rows with their halo already exceed
+ * `chunkBytes` or a binding — the whole array is one piece and `bounded` is false (unless it fits
+ * `chunkBytes` anyway).
  */
 export function planPieces(
   plan: Plan,
@@ -199,38 +200,62 @@ export function planPieces(
   limits: GpuLimits,
   op: Operation = 'gradient',
 ): { pieces: Piece[]; bounded: boolean } {
-  const N = plan.size;
-  const whole = wholeArray(N);
-  const fits = wholeFits(N, bytesPerElement, components, outputs, chunkBytes);
-  const rows = plan.shape.length > 0 ? plan.shape[0] : 1;
-  if (N === 0 || rows <= 1) return { pieces: [whole], bounded: fits };
-  // An array whose input and results fit chunkBytes (and a binding) is one piece: such a call takes its
-  // input before it returns (host.ts), which README promises for exactly these calls.
-  if (fits && N * bytesPerElement * components <= maxBindingBytes(limits) && N * 4 <= maxBindingBytes(limits)) {
-    return { pieces: [whole], bounded: true };
-  }
-  const rowSize = N / rows;
   const first = plan.axes.findIndex((ax) => ax.axis === 0);
-  const periodicFirst = first >= 0 && plan.axes[first].periodic;
   // Sobel and Scharr read a row each side whichever axis they differentiate (they smooth across it).
   const halo = plan.operator !== 'central' ? 1 : first < 0 ? 0 : stencilReach(plan, first, op);
+  const periodicFirst = first >= 0 && plan.axes[first].periodic;
+  return rowPieces(
+    plan.size,
+    plan.shape.length > 0 ? plan.shape[0] : 1,
+    halo,
+    periodicFirst,
+    bytesPerElement * components,
+    outputs,
+    chunkBytes,
+    limits,
+  );
+}
+
+/**
+ * planPieces for `size` elements in `rows` rows whose first-axis stencils read `halo` rows each side
+ * (`wraps`: across the whole first axis), `inBytes` of input an element (all components) and `outputs`
+ * float32 results: the pieces, and whether each fits `chunkBytes` and a binding. The table kernel's calls
+ * (table.ts) split the same way, with the halo of their operators along the first axis.
+ */
+export function rowPieces(
+  size: number,
+  rows: number,
+  halo: number,
+  wraps: boolean,
+  inBytes: number,
+  outputs: number,
+  chunkBytes: number,
+  limits: GpuLimits,
+): { pieces: Piece[]; bounded: boolean } {
+  const N = size;
+  const whole = wholeArray(N);
+  const fits = wholeFits(N, inBytes, 1, outputs, chunkBytes);
+  if (N === 0 || rows <= 1) return { pieces: [whole], bounded: fits };
+  const maxBind = maxBindingBytes(limits);
+  // An array whose input and results fit chunkBytes (and a binding) is one piece: such a call takes its
+  // input before it returns (host.ts), which README promises for exactly these calls.
+  if (fits && N * inBytes <= maxBind && N * 4 <= maxBind) return { pieces: [whole], bounded: true };
+  if (wraps) return { pieces: [whole], bounded: fits };
+  const rowSize = N / rows;
   // Rows per piece are a multiple of q, so that every piece starts at a multiple of 4 elements (vec4
   // groups; 8- and 16-bit inputs packed in 32-bit words).
   const q = 4 / gcd(rowSize, 4);
-  const maxBind = maxBindingBytes(limits);
-  if (periodicFirst) return { pieces: [whole], bounded: fits };
   // Rows of input a piece may read: its own and the halo, with up to 3 more elements where its window
   // start is rounded down to a multiple of 4.
-  const inBudget = (Math.min(chunkBytes, maxBind) / (bytesPerElement * components) - 4) / rowSize - 2 * halo;
+  const inBudget = (Math.min(chunkBytes, maxBind) / inBytes - 4) / rowSize - 2 * halo;
   const outBudget = Math.min(chunkBytes / outputs, maxBind) / (rowSize * 4);
   const fitting = Math.floor(Math.min(inBudget, outBudget) / q) * q;
   if (fitting >= rows) return { pieces: [whole], bounded: true };
   // Not even q rows with their halo fit: one piece, which planSteps chunks to the binding size.
   if (fitting < q) return { pieces: [whole], bounded: false };
-  const perPiece = fitting;
   const pieces: Piece[] = [];
-  for (let r0 = 0; r0 < rows; r0 += perPiece) {
-    const r1 = Math.min(rows, r0 + perPiece);
+  for (let r0 = 0; r0 < rows; r0 += fitting) {
+    const r1 = Math.min(rows, r0 + fitting);
     const inStart = Math.max(0, r0 - halo) * rowSize;
     pieces.push({ e0: r0 * rowSize, e1: r1 * rowSize, inStart: inStart - (inStart % 4), inEnd: Math.min(rows, r1 + halo) * rowSize });
   }

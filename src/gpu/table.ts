@@ -6,6 +6,7 @@ import {
   adjointProgram,
   type DerivativeOptions,
   derivativesProgram,
+  firstAxisReach,
   hessianProgram,
   type Program,
 } from '../derivatives.js';
@@ -16,16 +17,16 @@ import { typedArrayName } from '../typed.js';
 import type { NumericArray } from '../types.js';
 import { copyRange, type NdarrayLike } from '../view.js';
 import { BufferUsage } from './flags.js';
-import { FRESH_ON_ARRIVAL_BYTES } from './host.js';
+import { FRESH_ON_ARRIVAL_BYTES, inFlight } from './host.js';
 import { type ResultTarget, targetMemory } from './jobs.js';
 import { type ProgramParams, programBuffers, type TableBindings, tableBindGroup } from './kept-programs.js';
 import { arrangeOutputs, type OutputArrangement } from './layout.js';
 import type { HostRuntime, PrepareRuntime } from './parts.js';
 import { isComputePass } from './prepared.js';
 import { guarded } from './scopes.js';
-import { ceilTo, foldGrid, slabAlignment, workgroupSize } from './steps.js';
+import { ceilTo, foldGrid, type Piece, rowPieces, slabAlignment, workgroupSize } from './steps.js';
 import type { JobBatch } from './transfer.js';
-import { tableParams } from './uniforms.js';
+import { TABLE_PARAMS_BYTES, tableParams } from './uniforms.js';
 import type { TakenInput } from './upload.js';
 
 /**
@@ -205,6 +206,12 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
     const outputs = program.outputs.length;
     if (N === 0)
       return Promise.resolve(request.out ? request.out.map(outMemory) : Array.from({ length: outputs }, () => new Float32Array(0)));
+    // Arrays whose input or results exceed chunkBytes or a binding stream in pieces of rows, each with
+    // the rows of halo its operators read along the first axis (as the gradient's do, steps.ts).
+    const { halo, wraps } = firstAxisReach(program);
+    const rows = program.plan.shape.length > 0 ? program.plan.shape[0] : 1;
+    const { pieces } = rowPieces(N, rows, halo, wraps, 4 * arrays.length, outputs, rt.chunkBytes, rt.limits);
+    if (pieces.length > 1) return streamedProgram(rt, request, pieces);
     const stride = ceilTo(N, 16);
     const arrangement = arrangeOutputs(outputs, N, rt.limits);
     const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
@@ -309,6 +316,67 @@ async function runTaken(
   return targets.map(targetMemory) as Float32Array[];
 }
 
+/**
+ * A call in pieces of rows (rowPieces): each piece's input window (its rows and their halo, every
+ * component) goes up and its outputs come back as a job of its own, two in flight, the table kernel
+ * reading the window from element `inStart` and writing the piece from element `e0`. The caller's arrays
+ * are read as each piece goes up, as a streamed gradient's are.
+ */
+async function streamedProgram(rt: HostRuntime, request: ProgramRequest, pieces: readonly Piece[]): Promise<Float32Array[]> {
+  const { program, arrays, table } = request;
+  const N = program.plan.size;
+  const outputs = program.outputs.length;
+  const pipeline = await rt.pipelines.tablePipeline().catch((error) => {
+    throw rt.life.translate(error);
+  });
+  rt.life.checkUsable();
+  const targets: ResultTarget[] = new Array(outputs);
+  for (let k = 0; k < outputs; k++) targets[k] = request.out ? (request.out[k].flat ?? request.out[k].view!) : new Float32Array(N);
+  let longest = 0;
+  let widest = 0;
+  for (const p of pieces) {
+    longest = Math.max(longest, p.e1 - p.e0);
+    widest = Math.max(widest, p.inEnd - p.inStart);
+  }
+  const stride = ceilTo(widest, 16);
+  const arrangement = arrangeOutputs(outputs, longest, rt.limits);
+  const wg = workgroupSize(rt.limits);
+  // The rows stay on the device as a kept program's (their uniforms, for the whole array, go unused here).
+  const whole: ProgramParams = { count: N, compStride: ceilTo(N, 16), outStride: arrangeOutputs(outputs, N, rt.limits).slab };
+  await inFlight(pieces, 2, (piece) => {
+    const count = piece.e1 - piece.e0;
+    const inputBytes = ceilTo(((arrays.length - 1) * stride + piece.inEnd - piece.inStart) * 4, 16);
+    return rt.transfer.run({
+      input: { arrays, kind: 'float32', bytesPerElement: 4, start: piece.inStart, end: piece.inEnd, stride },
+      output: {
+        targets,
+        fresh: null,
+        elementBytes: 4,
+        at: piece.e0,
+        count,
+        buffers: [arrangement.stackedBytes],
+        places: arrangement.stacked,
+      },
+      record(encoder, inputBuffer, outputBuffers) {
+        const rows = programBuffers(rt.device, table, whole).rows;
+        const uniforms = rt.pool.acquire(TABLE_PARAMS_BYTES, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+        rt.device.queue.writeBuffer(uniforms, 0, tableParams(piece.e0, count, stride, arrangement.slab, piece.inStart, piece.e0));
+        const pass = encoder.beginComputePass(TABLE_PASS);
+        dispatchTable(pass, rt.device, rt.pipelines.bindGroupLayout, pipeline, {
+          input: { buffer: inputBuffer, bytes: inputBytes },
+          rows: { buffer: rows, bytes: rows.size },
+          uniforms,
+          output: { buffer: outputBuffers[0], bytes: arrangement.stackedBytes },
+          grid: foldGrid(Math.ceil(count / wg), rt.limits.maxComputeWorkgroupsPerDimension),
+        });
+        pass.end();
+        return [uniforms];
+      },
+    });
+  });
+  return targets.map(targetMemory) as Float32Array[];
+}
+
 /** What a call with `out` returns for an output: the flat array, or a view's data. */
 function outMemory(target: OutTarget<Float32Array>): Float32Array {
   return target.flat ?? target.view!.data;
@@ -348,7 +416,7 @@ function programBatch(
       const arrangement = arrangeOutputs(outputs, total, rt.limits);
       if (arrangement.stackedBytes > binding || total * 4 > binding) return null;
       const rows = programBuffers(rt.device, request.table, params).rows;
-      const uniforms = rt.pool.acquire(16, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
+      const uniforms = rt.pool.acquire(TABLE_PARAMS_BYTES, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
       rt.device.queue.writeBuffer(uniforms, 0, tableParams(0, total, total, arrangement.slab));
       const pass = encoder.beginComputePass(TABLE_PASS);
       dispatchTable(pass, rt.device, rt.pipelines.bindGroupLayout, pipeline, {
@@ -517,7 +585,7 @@ export async function prepareDerivatives(
     rt.device.queue.writeBuffer(rows, 0, table);
     const uniforms = rt.device.createBuffer({
       label: 'webgpu-gradient uniforms',
-      size: 16,
+      size: TABLE_PARAMS_BYTES,
       usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
     });
     rt.device.queue.writeBuffer(uniforms, 0, tableParams(0, N, slab, slab));

@@ -71,11 +71,16 @@ export const TABLE_FIELDS = [
   ['count', 'u32'],
   ['comp_stride', 'u32'],
   ['out_stride', 'u32'],
+  ['in_base', 'u32'],
+  ['out_base', 'u32'],
 ] as const satisfies readonly (readonly [string, FieldType])[];
 
-/** The `TableParams` of a dispatch over elements [begin, begin + count). */
-export function tableParams(begin: number, count: number, compStride: number, outStride: number): ArrayBuffer {
-  return packStruct(TABLE_FIELDS, { begin, count, comp_stride: compStride, out_stride: outStride });
+/**
+ * The `TableParams` of a dispatch over elements [begin, begin + count), reading an input window that starts
+ * at element `inBase` and writing outputs that start at element `outBase` (0, 0: the whole array).
+ */
+export function tableParams(begin: number, count: number, compStride: number, outStride: number, inBase = 0, outBase = 0): ArrayBuffer {
+  return packStruct(TABLE_FIELDS, { begin, count, comp_stride: compStride, out_stride: outStride, in_base: inBase, out_base: outBase });
 }
 
 /** Members of `DrawParams` in shaders/draw.wgsl, in order. */
@@ -127,6 +132,8 @@ export const GATHER_FIELDS = [
 export const GATHER_MAX_RANK = 8;
 /** Bytes of `GatherParams`: the header, then the shape and the strides (GATHER_MAX_RANK words each). */
 export const GATHER_PARAMS_BYTES = structLayout(GATHER_FIELDS).bytes + 8 * GATHER_MAX_RANK;
+/** Bytes of `TableParams`. */
+export const TABLE_PARAMS_BYTES = structLayout(TABLE_FIELDS).bytes;
 /** Bytes of `ImageParams`. */
 export const IMAGE_PARAMS_BYTES = structLayout(IMAGE_FIELDS).bytes;
 
