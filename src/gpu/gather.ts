@@ -71,15 +71,6 @@ export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | nu
         const group =
           groups.find(span, input, uniforms, layout, layout, bytes, inputBytes, 0, 0) ??
           groups.keep(
-            span,
-            input,
-            uniforms,
-            layout,
-            layout,
-            bytes,
-            inputBytes,
-            0,
-            0,
             rt.device.createBindGroup({
               layout,
               entries: [

@@ -172,15 +172,6 @@ function conversionGroup(rt: ImageRuntime, view: GPUTextureView, input: GPUBuffe
   return (
     groups.find(view, input, uniforms, layout, layout, bytes, 0, 0, 0) ??
     groups.keep(
-      view,
-      input,
-      uniforms,
-      layout,
-      layout,
-      bytes,
-      0,
-      0,
-      0,
       rt.device.createBindGroup({
         layout,
         entries: [

@@ -34,41 +34,34 @@ const GROUPS_PER_KEY = 4;
  * Bind groups found by what they bind: three resources (buffers or texture views: a kept group goes with
  * any of them once it is let go), two more objects compared by identity (a layout, a uniform buffer) and
  * four numbers (binding offsets and sizes; 0 where unused). Fixed arity, so a lookup allocates nothing.
+ * `find(…) ?? keep(device.createBindGroup(…))`: a find that misses says where `keep` puts the new group.
  */
 export class KeptGroups {
   private readonly groups = new WeakMap<object, WeakMap<object, WeakMap<object, KeptGroup[]>>>();
+  private missed: { list: KeptGroup[]; entry: Omit<KeptGroup, 'group'> } | null = null;
 
-  /** The kept group, or undefined. */
+  /** The kept group, or undefined (then `keep` keeps the next one made under this key). */
   find(a: object, b: object, c: object, d: object, e: object, n0: number, n1: number, n2: number, n3: number): GPUBindGroup | undefined {
-    const list = this.groups.get(a)?.get(b)?.get(c);
-    if (!list) return undefined;
-    for (const k of list) {
-      const s = k.sizes;
-      if (k.d === d && k.e === e && s[0] === n0 && s[1] === n1 && s[2] === n2 && s[3] === n3) return k.group;
-    }
-    return undefined;
-  }
-
-  /** Keeps `group` for these resources and numbers (the oldest of a full list let go), and returns it. */
-  keep(
-    a: object,
-    b: object,
-    c: object,
-    d: object,
-    e: object,
-    n0: number,
-    n1: number,
-    n2: number,
-    n3: number,
-    group: GPUBindGroup,
-  ): GPUBindGroup {
     const list = keyed(
       keyed(keyed(this.groups, a, newWeakMap<object, WeakMap<object, KeptGroup[]>>), b, newWeakMap<object, KeptGroup[]>),
       c,
       newList,
     );
-    if (list.length === GROUPS_PER_KEY) list.shift();
-    list.push({ d, e, sizes: [n0, n1, n2, n3], group });
+    for (const k of list) {
+      const s = k.sizes;
+      if (k.d === d && k.e === e && s[0] === n0 && s[1] === n1 && s[2] === n2 && s[3] === n3) return k.group;
+    }
+    this.missed = { list, entry: { d, e, sizes: [n0, n1, n2, n3] } };
+    return undefined;
+  }
+
+  /** Keeps `group` under the key the last `find` missed (the oldest of a full list let go), and returns it. */
+  keep(group: GPUBindGroup): GPUBindGroup {
+    const missed = this.missed;
+    this.missed = null;
+    if (!missed) return group;
+    if (missed.list.length === GROUPS_PER_KEY) missed.list.shift();
+    missed.list.push({ ...missed.entry, group });
     return group;
   }
 }

@@ -125,15 +125,6 @@ export function tableBindGroup(device: GPUDevice, layout: GPUBindGroupLayout, b:
       b.output.bytes,
     ) ??
     keptGroups.keep(
-      b.rows.buffer,
-      b.input.buffer,
-      b.output.buffer,
-      layout,
-      b.uniforms,
-      inputOffset,
-      b.input.bytes,
-      b.rows.bytes,
-      b.output.bytes,
       device.createBindGroup({
         layout,
         entries: [
