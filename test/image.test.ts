@@ -38,6 +38,16 @@ function texture(
   return t;
 }
 
+/** The texture, its createView counted by `count`. */
+function viewsCounted(texture: GPUTexture, count: () => void): GPUTexture {
+  const createView = texture.createView.bind(texture);
+  texture.createView = (v?: GPUTextureViewDescriptor) => {
+    count();
+    return createView(v);
+  };
+  return texture;
+}
+
 /** Channels are 0–255: the float32 bound scaled by that, and by the operator's weights. */
 function expectImage(got: Float32Array[], ref: Float64Array[], options: ImageGradientOptions, label: string) {
   expect(got.length, label).toBe(ref.length);
@@ -101,13 +111,7 @@ describe('gpuImageGradient from a GPUTexture', () => {
       const createTexture = wrapped.createTexture.bind(wrapped);
       (wrapped as { createTexture: GPUDevice['createTexture'] }).createTexture = (d: GPUTextureDescriptor) => {
         textures++;
-        const t = createTexture(d);
-        const createView = t.createView.bind(t);
-        t.createView = (v?: GPUTextureViewDescriptor) => {
-          views++;
-          return createView(v);
-        };
-        return t;
+        return viewsCounted(createTexture(d), () => views++);
       };
       const ctx = await createGradient({ device: wrapped });
       try {
@@ -315,19 +319,12 @@ describe('prepared image kernels: per-frame encode and draw, nothing read back',
     async ({ device }) => {
       const { device: wrapped, counts } = counted(device);
       let views = 0;
-      const viewsCounted = (t: GPUTexture) => {
-        const createView = t.createView.bind(t);
-        t.createView = (v?: GPUTextureViewDescriptor) => {
-          views++;
-          return createView(v);
-        };
-        return t;
-      };
       const ctx = await createGradient({ device: wrapped });
       const image = pixels(20, 12, 9);
-      const source = viewsCounted(texture(device, image));
+      const source = viewsCounted(texture(device, image), () => views++);
       const target = viewsCounted(
         device.createTexture({ size: [20, 12], format: 'rgba8unorm', usage: TextureUsage.STORAGE_BINDING | TextureUsage.COPY_SRC }),
+        () => views++,
       );
       const kernel = await ctx.prepare({ shape: [12, 20] });
       const k = await ctx.prepareImage({ width: 20, height: 12 });

@@ -10,7 +10,7 @@ import { type FreshResult, type JobOutput, type QueuedJob, type ResultTarget, ta
 import { arrangeOutputs } from './layout.js';
 import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
-import { ceilTo, chooseLayout, type GpuLimits, type Layout, type OutputPlace, type Piece, planPieces } from './steps.js';
+import { ceilTo, chooseLayout, type GpuLimits, type Layout, type OutputPlace, type Piece, piecesExtent, planPieces } from './steps.js';
 import type { GpuJobInput, JobBatch, ResultArray } from './transfer.js';
 import type { AnyJobInput, InputArray, JobInput, TakenInput } from './upload.js';
 import { planWork, readyWork, recordKeptWork, recordWork, type Work, type WorkOptions } from './work.js';
@@ -172,12 +172,7 @@ function makeShape(rt: HostRuntime, plan: Plan, from: ShapeKey): CallShape {
   // A curvilinear grid's metric terms go up with each piece (d² floats a point): counted as components.
   const metricComponents = plan.grid?.kind === 'curvilinear' ? Math.ceil((4 * plan.axes.length ** 2) / bpe) : 0;
   const { pieces, bounded } = planPieces(plan, bpe, components + metricComponents, outputs, rt.chunkBytes, rt.limits, op);
-  let longest = 0;
-  let widest = 0;
-  for (const p of pieces) {
-    longest = Math.max(longest, p.e1 - p.e0);
-    widest = Math.max(widest, p.inEnd - p.inStart);
-  }
+  const { longest, widest } = piecesExtent(pieces);
   const stride = ceilTo(widest, 16);
   if (!bounded) checkSize(plan, format, components * stride, rt.limits); // one piece holds the whole array
   // A piece's outputs: stacked in one buffer when it fits (one pass computes every axis), else one buffer each.

@@ -262,6 +262,17 @@ export function rowPieces(
   return { pieces, bounded: true };
 }
 
+/** The most elements any piece computes (`longest`) and reads (`widest`): what its buffers must hold. */
+export function piecesExtent(pieces: readonly Piece[]): { longest: number; widest: number } {
+  let longest = 0;
+  let widest = 0;
+  for (const p of pieces) {
+    longest = Math.max(longest, p.e1 - p.e0);
+    widest = Math.max(widest, p.inEnd - p.inStart);
+  }
+  return { longest, widest };
+}
+
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }

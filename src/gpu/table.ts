@@ -24,7 +24,7 @@ import { arrangeOutputs, type OutputArrangement } from './layout.js';
 import type { HostRuntime, PrepareRuntime } from './parts.js';
 import { isComputePass } from './prepared.js';
 import { guarded } from './scopes.js';
-import { ceilTo, foldGrid, type Piece, rowPieces, slabAlignment, workgroupSize } from './steps.js';
+import { ceilTo, foldGrid, type Piece, piecesExtent, rowPieces, slabAlignment, workgroupSize } from './steps.js';
 import type { JobBatch } from './transfer.js';
 import { TABLE_PARAMS_BYTES, tableParams } from './uniforms.js';
 import type { TakenInput } from './upload.js';
@@ -332,12 +332,7 @@ async function streamedProgram(rt: HostRuntime, request: ProgramRequest, pieces:
   rt.life.checkUsable();
   const targets: ResultTarget[] = new Array(outputs);
   for (let k = 0; k < outputs; k++) targets[k] = request.out ? (request.out[k].flat ?? request.out[k].view!) : new Float32Array(N);
-  let longest = 0;
-  let widest = 0;
-  for (const p of pieces) {
-    longest = Math.max(longest, p.e1 - p.e0);
-    widest = Math.max(widest, p.inEnd - p.inStart);
-  }
+  const { longest, widest } = piecesExtent(pieces);
   const stride = ceilTo(widest, 16);
   const arrangement = arrangeOutputs(outputs, longest, rt.limits);
   const wg = workgroupSize(rt.limits);
