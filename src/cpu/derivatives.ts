@@ -210,6 +210,24 @@ function applyAlong(op: AxisOperator, outer: number, inner: number, f: ArrayLike
       }
       for (let i = run.from; i < run.to; i++) {
         const at = base + i * inner;
+        // Two or three taps (second order, first derivatives inside): one pass over the line, summed in the
+        // order the general loop sums, so the results are the same bits.
+        if (T === 2 || T === 3) {
+          const a0 = at + offsets[0] * inner;
+          const a1 = at + offsets[1] * inner;
+          const w0 = weights[0];
+          const w1 = weights[1];
+          if (T === 2) {
+            if (accumulate) for (let j = 0; j < inner; j++) result[at + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j];
+            else for (let j = 0; j < inner; j++) result[at + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j];
+          } else {
+            const a2 = at + offsets[2] * inner;
+            const w2 = weights[2];
+            if (accumulate) for (let j = 0; j < inner; j++) result[at + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
+            else for (let j = 0; j < inner; j++) result[at + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
+          }
+          continue;
+        }
         sums.fill(bias);
         for (let t = 0; t < T; t++) {
           const w = weights[t];
