@@ -2,6 +2,7 @@
 // bench/fresh-results.mjs): with two builds in one process, one build's garbage was collected in the
 // other's rounds (bench/NOTES.md, third session of 2026-12-06).
 import { spawnSync } from 'node:child_process';
+import { value } from './args.mjs';
 
 /**
  * Runs `script` with `args` and `--child C` for each child C in turn, `processes` times over; returns,
@@ -23,4 +24,10 @@ export function runAlternating(script, args, children, processes) {
 export function printResult(value) {
   console.log(`RESULT ${JSON.stringify(value)}`);
   process.exit(0);
+}
+
+/** The builds a bench compares, [label, dir]: this build's dist, and the one `--dist DIR` names. */
+export function comparedBuilds() {
+  const other = value('--dist');
+  return [['this build', 'dist'], ...(other ? [[`--dist ${other}`, other]] : [])];
 }

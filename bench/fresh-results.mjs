@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { args, value } from './args.mjs';
-import { printResult, runAlternating } from './child-runs.mjs';
+import { comparedBuilds, printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { limitsOf, nullDevice } from './null-device.mjs';
 
@@ -62,7 +62,7 @@ if (value('--child')) {
   printResult(times);
 }
 
-const subjects = [['this build', 'dist'], ...(value('--dist') ? [[`--dist ${value('--dist')}`, value('--dist')]] : [])];
+const subjects = comparedBuilds();
 const PROCESSES = Number(value('--processes', 5));
 const results = runAlternating(
   fileURLToPath(import.meta.url),

@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { args, value } from './args.mjs';
-import { printResult, runAlternating } from './child-runs.mjs';
+import { comparedBuilds, printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { countDeviceCalls, limitsOf, nullDevice } from './null-device.mjs';
 
@@ -68,7 +68,7 @@ async function child(dir) {
 
 if (value('--child')) await child(value('--child'));
 
-const builds = [['this build', 'dist'], ...(value('--dist') ? [[`--dist ${value('--dist')}`, value('--dist')]] : [])];
+const builds = comparedBuilds();
 const PROCESSES = Number(value('--processes', 3));
 const runs = runAlternating(
   fileURLToPath(import.meta.url),
