@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gradientProgram, type Program } from '../src/derivatives';
-import { KEPT_PROGRAMS, programBuffers as keptBuffers, tableBindGroup } from '../src/gpu/kept-programs';
+import { forgetPrograms, KEPT_PROGRAMS, programBuffers as keptBuffers, tableBindGroup } from '../src/gpu/kept-programs';
 import { packProgram } from '../src/gpu/table';
 
 // The buffers the table kernel binds for a program, kept per device across calls (src/gpu/kept-programs.ts),
@@ -79,6 +79,22 @@ describe('kept program buffers', () => {
     const created = counts.created;
     programBuffers(device, programOf([5, 4]));
     expect(counts.created).toBe(created + 2);
+  });
+
+  it("forgetPrograms lets go of a device's programs after the task under way; the next call makes them again", async () => {
+    const { device, counts } = countingDevice();
+    const other = countingDevice();
+    const a = programBuffers(device, programOf([6, 5]));
+    programBuffers(device, programOf([6, 7]));
+    programBuffers(other.device, programOf([6, 5]));
+    forgetPrograms(device);
+    expect(counts.destroyed).toBe(0);
+    await microtask();
+    expect(counts.destroyed).toBe(4);
+    expect(other.counts.destroyed).toBe(0); // another device's are its own
+    expect(programBuffers(device, programOf([6, 5])).rows).not.toBe(a.rows);
+    expect(counts.created).toBe(6);
+    forgetPrograms(countingDevice().device); // a device with none: nothing to do
   });
 });
 

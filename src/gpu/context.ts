@@ -7,6 +7,7 @@ import { hostCall } from './host.js';
 import { type ImageRequest, type ImageSource, ImageTextures, imageCall, imageRequest } from './image.js';
 import { type PreparedImageKernel, type PrepareImageOptions, prepareImageKernel } from './image-kernel.js';
 import { KeptBindings } from './kept-groups.js';
+import { forgetPrograms } from './kept-programs.js';
 import { type DeviceOwner, Lifecycle } from './lifecycle.js';
 import { mapsWaitForPoll } from './map-wait.js';
 import { checkContextOptions, DEFAULT_CHUNK_BYTES, effectiveLimits, type GradientContextOptions } from './options.js';
@@ -349,6 +350,7 @@ export class GradientContext {
     this.pipelines.clear(true);
     this.textures.destroy();
     this.kept.close();
+    forgetPrograms(this.device);
     if (this.owner === 'context' || this.owner === 'default') this.device.destroy();
   }
 

@@ -138,6 +138,18 @@ export function tableBindGroup(device: GPUDevice, layout: GPUBindGroupLayout, b:
   );
 }
 
+/**
+ * Lets go of every program kept on `device`, destroying their buffers once the record and submit under way
+ * have ended: a context on a caller's device calls it when destroyed, since the device, and so its kept
+ * programs, may outlive it. Another context or webgpu-gradient/tfjs on the device makes its own again.
+ */
+export function forgetPrograms(device: GPUDevice): void {
+  const kept = keptPrograms.get(device);
+  if (!kept) return;
+  keptPrograms.delete(device);
+  for (const entry of kept.entries.values()) destroyLater(entry);
+}
+
 /** Destroyed once the record and submit under way have ended (see the module's comment). */
 function destroyLater(entry: KeptProgram): void {
   queueMicrotask(() => {
