@@ -15,6 +15,10 @@
 // session). After 300 calls the library is not yet fully optimised: on a null device the same build
 // allocated 4.70 KB a sequential call after 300 and 3.62 after 10,000 (bench/NOTES.md, fifth session).
 //
+// --op encode: prepared 64² kernels recorded into a new encoder per call (finished, not submitted), as a
+// render or simulation loop records them: a gradient kernel's encode, an image kernel's encode and draw,
+// a prepared Hessian's encode. What the library allocates a record.
+//
 // --sites N: also the N functions that allocate most (self bytes a call, by function and line).
 //
 // --dist DIR measures another build (e.g. an older commit's dist) the same way, in the same run.
@@ -72,8 +76,11 @@ async function measure(lib, device, counts, mode) {
       }),
     adjoint: () => ctx.gradientAdjoint([data, data], { shape }),
   }[OP];
+  const prepared = OP === 'encode' ? await preparedRecord(ctx, device, mode) : null;
   const run = async (n) => {
-    if (program && mode === 'burst') {
+    if (prepared) {
+      for (let i = 0; i < n; i++) prepared();
+    } else if (program && mode === 'burst') {
       for (let done = 0; done < n; done += BURST) await Promise.all(outs.map(() => program()));
     } else if (program) {
       for (let i = 0; i < n; i++) await program();
@@ -84,7 +91,7 @@ async function measure(lib, device, counts, mode) {
       for (let i = 0; i < n; i++) await ctx.gradient(data, options);
     }
   };
-  await run(mode === 'burst' ? 3 * BURST : WARM);
+  await run(mode === 'burst' ? 3 * BURST : prepared ? Math.max(WARM, 5000) : WARM);
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.enable');
@@ -126,6 +133,38 @@ async function measure(lib, device, counts, mode) {
   };
 }
 
+/**
+ * One record of a prepared 64² kernel (`which`: a gradient kernel's encode, an image kernel's encode or
+ * draw, a prepared Hessian's encode) on buffers and textures made once, into an encoder of its own, finished.
+ */
+async function preparedRecord(ctx, device, which) {
+  const STORAGE = 0x80 | 0x8 | 0x4; // STORAGE | COPY_DST | COPY_SRC
+  const buffer = (size) => device.createBuffer({ size, usage: STORAGE });
+  const texture = (usage) => device.createTexture({ size: [64, 64], format: 'rgba8unorm', usage });
+  const input = buffer(64 * 64 * 4);
+  let record;
+  if (which === 'kernel') {
+    const kernel = await ctx.prepare({ shape: [64, 64] });
+    const args = { input, output: buffer(kernel.outputLayout.totalBytes) };
+    record = (e) => kernel.encode(e, args);
+  } else if (which === 'hessian') {
+    const hessian = await ctx.prepareDerivatives({ shape: [64, 64], hessian: true });
+    const args = { input, output: buffer(hessian.layout.outputBytes) };
+    record = (e) => hessian.encode(e, args);
+  } else {
+    const image = await ctx.prepareImage({ width: 64, height: 64 });
+    const source = texture(0x4 | 0x2); // TEXTURE_BINDING | COPY_DST
+    const args =
+      which === 'image' ? { source, output: buffer(image.outputLayout.totalBytes) } : { source, target: texture(0x8 | 0x1), scale: 3 }; // STORAGE_BINDING | COPY_SRC
+    record = which === 'image' ? (e) => image.encode(e, args) : (e) => image.draw(e, args);
+  }
+  return () => {
+    const encoder = device.createCommandEncoder();
+    record(encoder);
+    encoder.finish();
+  };
+}
+
 const { adapter, device: real } = await nodeDevice();
 // --null: a null device with the real one's limits (bench/null-device.mjs): only the JavaScript's own
 // allocations, without Dawn's binding and Node's timers around it (copies and mapped ranges are not counted there).
@@ -134,14 +173,18 @@ const device = NULL ? nullDevice(limitsOf(real)) : real;
 const adapterName = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'adapter';
 const counts = counted(device);
 console.log(
-  `bytes and device calls per 64² float32 ${OP === 'gradient' ? 'gradient' : `${OP} call (fresh results; burst without out)`}, ${CALLS} sequential calls (Node ${process.version}, ${NULL ? `a null device with the limits of ${adapterName}; copies and ranges not counted` : adapterName})`,
+  `bytes and device calls per 64² float32 ${OP === 'gradient' ? 'gradient' : OP === 'encode' ? "prepared record (each into an encoder of its own: a gradient kernel, an image kernel's encode and draw, a Hessian)" : `${OP} call (fresh results; burst without out)`}, ${CALLS} sequential calls (Node ${process.version}, ${NULL ? `a null device with the limits of ${adapterName}; copies and ranges not counted` : adapterName})`,
 );
 console.log(
   `${'build'.padEnd(14)}${'results'.padEnd(9)}${'heap B/call'.padStart(13)}${'library B'.padStart(11)}${'bind groups'.padStart(13)}${'buffers'.padStart(9)}${'writes'.padStart(8)}${'copies'.padStart(8)}${'ranges'.padStart(8)}`,
 );
 for (const [name, dir] of builds) {
   const lib = await import(pathToFileURL(resolve(dir, 'index.js')).href);
-  for (const label of OP === 'gradient' ? ['out', 'fresh', 'burst'] : ['fresh', 'burst']) {
+  for (const label of OP === 'gradient'
+    ? ['out', 'fresh', 'burst']
+    : OP === 'encode'
+      ? ['kernel', 'image', 'draw', 'hessian']
+      : ['fresh', 'burst']) {
     const r = await measure(lib, device, counts, label);
     console.log(
       `${name.padEnd(14)}${label.padEnd(9)}${r.total.toFixed(0).padStart(13)}${r.own.toFixed(0).padStart(11)}${r.bindGroups.padStart(13)}${r.buffers.padStart(9)}${r.writes.padStart(8)}${r.copies.padStart(8)}${r.ranges.padStart(8)}`,

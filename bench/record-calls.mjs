@@ -82,7 +82,7 @@ console.log(
   `host CPU per record of a ${S}² prepared kernel, ${NULL ? `null device (limits of ${name})` : `Dawn on ${name}`}, Node ${process.version}, medians of ${PROCESSES} processes × ${ROUNDS} rounds, builds alternating`,
 );
 console.log(
-  `${'record'.padEnd(16)}${builds.map(([label]) => `${label} µs`.padStart(22)).join('')}${builds.length > 1 ? '   ratio' : ''}   writes / bind groups / buffers a record`,
+  `${'record'.padEnd(16)}${builds.map(([label]) => ` ${label} µs`.padStart(22)).join('')}${builds.length > 1 ? '   ratio' : ''}   writes / bind groups / buffers a record`,
 );
 for (const key of CASES) {
   const m = runs.map((r) => median(r.flatMap((x) => x[key].times)));

@@ -2,10 +2,20 @@ import { describe, GradientError } from '../errors.js';
 import { type ImageGradientOptions, imageOptions } from '../image.js';
 import type { OutputLayout } from './arguments.js';
 import { BufferUsage, TextureUsage } from './flags.js';
-import { describeSource, type ImageSource, imageTexture, putPixels } from './image.js';
+import { describeSource, type ImageSource, imageTexture, isTexture, putPixels, textureRound } from './image.js';
 import { keyed } from './kept-groups.js';
 import type { PrepareRuntime } from './parts.js';
-import { disposable, isComputePass, type KernelBinding, type PreparedKernel, prepareKernel, refuseTimestampsInPass } from './prepared.js';
+import {
+  disposable,
+  isComputePass,
+  type KernelBinding,
+  type KernelBuffers,
+  type PreparedKernel,
+  passDescriptor,
+  prepareKernel,
+  recordSet,
+  refuseTimestampsInPass,
+} from './prepared.js';
 import { guarded } from './scopes.js';
 import { ceilTo, foldGrid, workgroupSize } from './steps.js';
 import { CHANNEL_CODE, drawParams, imageParams } from './uniforms.js';
@@ -91,9 +101,26 @@ export class PreparedImageKernel {
   private readonly sourceGroups = new WeakMap<GPUTexture, GPUBindGroup>();
   private readonly drawGroups = new WeakMap<GPUTexture, WeakMap<GPUBuffer, GPUBindGroup>>();
   private readonly scales = new Map<number, GPUBuffer>();
+  /** Source textures that passed the checks, with their format's rounding; draw targets that did. */
+  private readonly checkedSources = new WeakMap<GPUTexture, boolean>();
+  private readonly checkedTargets = new WeakSet<GPUTexture>();
+  /** The uniforms of the scale drawn last (the most recent of `scales`), which a repeated draw takes without reordering the map. */
+  private lastScale: GPUBuffer | null = null;
+  /** The buffers the gradient kernels read and write: the kernel's own objects, refilled by each record. */
+  private readonly gradientBuffers: { input: GPUBuffer; output?: KernelBinding; outputs?: readonly KernelBinding[] };
+  private readonly drawGradientBuffers: { input: GPUBuffer; output: GPUBuffer };
+  /** The conversion a record dispatches (`converter`): the kernel's own, refilled by each record. */
+  private readonly conversion: { pipeline: GPUComputePipeline; group: GPUBindGroup } = { pipeline: null!, group: null! };
+  /** Workgroups of the conversion and of the drawing (one thread a pixel). */
+  private readonly grid: readonly [number, number, number];
 
   /** @internal Made by GradientContext.prepareImage. */
-  constructor(private readonly parts: ImageKernelParts) {}
+  constructor(private readonly parts: ImageKernelParts) {
+    this.gradientBuffers = { input: parts.values };
+    this.drawGradientBuffers = { input: parts.values, output: parts.drawBuffers.grad };
+    const { limits } = parts.rt;
+    this.grid = foldGrid(Math.ceil((parts.width * parts.height) / workgroupSize(limits)), limits.maxComputeWorkgroupsPerDimension);
+  }
 
   /** Byte layout of a stacked `output`. */
   get outputLayout(): OutputLayout {
@@ -110,13 +137,16 @@ export class PreparedImageKernel {
     const isPass = isComputePass(target);
     // Every check before anything is recorded (or a frame copied).
     refuseTimestampsInPass(isPass, timestampWrites);
-    const gradient = this.parts.gradient.recorder({ input: this.parts.values, output, outputs } as never, true);
-    const convert = this.converter(args?.source);
+    const buffers = this.gradientBuffers;
+    buffers.output = output;
+    buffers.outputs = outputs;
+    const gradient = this.parts.gradient.checkedRecord(buffers as KernelBuffers, true);
+    const conversion = this.converter(args?.source);
     const pass = isPass
       ? (target as GPUComputePassEncoder)
-      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient image', timestampWrites });
-    convert(pass);
-    gradient(pass);
+      : (target as GPUCommandEncoder).beginComputePass(passDescriptor(args, IMAGE_PASS));
+    this.recordConversion(pass, conversion);
+    recordSet(pass, gradient);
     if (!isPass) pass.end();
   }
 
@@ -129,11 +159,14 @@ export class PreparedImageKernel {
     const p = this.parts;
     const { target, style = 'magnitude', scale = 0 } = args ?? ({} as ImageKernelDraw);
     const t = target as GPUTexture;
-    if (!t || typeof t.createView !== 'function' || t.format !== 'rgba8unorm' || !(t.usage & TextureUsage.STORAGE_BINDING)) {
-      throw new GradientError('invalid-option', `target: ${describe(target)} must be an rgba8unorm texture with STORAGE_BINDING usage`);
-    }
-    if (t.width !== p.width || t.height !== p.height) {
-      throw new GradientError('invalid-option', `target: ${t.width}×${t.height}, but the kernel draws ${p.width}×${p.height}`);
+    if (!this.checkedTargets.has(t)) {
+      if (!t || typeof t.createView !== 'function' || t.format !== 'rgba8unorm' || !(t.usage & TextureUsage.STORAGE_BINDING)) {
+        throw new GradientError('invalid-option', `target: ${describe(target)} must be an rgba8unorm texture with STORAGE_BINDING usage`);
+      }
+      if (t.width !== p.width || t.height !== p.height) {
+        throw new GradientError('invalid-option', `target: ${t.width}×${t.height}, but the kernel draws ${p.width}×${p.height}`);
+      }
+      this.checkedTargets.add(t);
     }
     if (style !== 'magnitude' && style !== 'direction')
       throw new GradientError('invalid-option', `style: ${describe(style)} must be 'magnitude' or 'direction'`);
@@ -143,18 +176,17 @@ export class PreparedImageKernel {
         `scale: ${describe(scale)} must be a finite number ≥ 0 (0: the previous draw's largest magnitude)`,
       );
     }
-    const { grad, previous, next } = p.drawBuffers;
-    const gradient = p.drawGradient.recorder({ input: p.values, output: grad }, true);
-    const convert = this.converter(args?.source);
+    const { previous, next } = p.drawBuffers;
+    const gradient = p.drawGradient.checkedRecord(this.drawGradientBuffers, true);
+    const conversion = this.converter(args?.source);
     const group = this.drawGroup(t, this.drawUniforms(scale));
-    const pass = encoder.beginComputePass({ label: 'webgpu-gradient draw', timestampWrites: args.timestampWrites });
-    convert(pass);
-    gradient(pass);
+    const pass = encoder.beginComputePass(passDescriptor(args, DRAW_PASS));
+    this.recordConversion(pass, conversion);
+    recordSet(pass, gradient);
     pass.setPipeline(p.pipelines.draw[style === 'magnitude' ? 0 : 1]);
     pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(
-      ...foldGrid(Math.ceil((p.width * p.height) / workgroupSize(p.rt.limits)), p.rt.limits.maxComputeWorkgroupsPerDimension),
-    );
+    const grid = this.grid;
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
     pass.end();
     // This draw's largest magnitude scales the next one.
     encoder.copyBufferToBuffer(next, 0, previous, 0, 16);
@@ -178,6 +210,7 @@ export class PreparedImageKernel {
   private drawUniforms(scale: number): GPUBuffer {
     const p = this.parts;
     let buffer = this.scales.get(scale);
+    if (buffer && buffer === this.lastScale) return buffer; // already the most recent
     if (buffer) this.scales.delete(scale);
     else {
       buffer = p.rt.device.createBuffer({
@@ -192,29 +225,35 @@ export class PreparedImageKernel {
       }
     }
     this.scales.set(scale, buffer); // most recently used last
+    this.lastScale = buffer;
     return buffer;
   }
 
   /** The draw's bind group for a target texture and uniforms: the kept one, or a new one kept. */
   private drawGroup(target: GPUTexture, uniforms: GPUBuffer): GPUBindGroup {
-    const p = this.parts;
     const byUniforms = keyed(this.drawGroups, target, newGroupMap);
     let group = byUniforms.get(uniforms);
     if (!group) {
-      const { grad, previous, next } = p.drawBuffers;
-      group = p.rt.device.createBindGroup({
-        layout: p.rt.pipelines.drawLayout,
-        entries: [
-          { binding: 0, resource: { buffer: grad } },
-          { binding: 1, resource: keyed(this.views, target, () => target.createView()) },
-          { binding: 2, resource: { buffer: uniforms } },
-          { binding: 3, resource: { buffer: previous } },
-          { binding: 4, resource: { buffer: next } },
-        ],
-      });
+      group = this.newDrawGroup(target, uniforms);
       byUniforms.set(uniforms, group);
     }
     return group;
+  }
+
+  /** Apart from drawGroup: a closure over `target` there would make its context at every draw, kept or not. */
+  private newDrawGroup(target: GPUTexture, uniforms: GPUBuffer): GPUBindGroup {
+    const p = this.parts;
+    const { grad, previous, next } = p.drawBuffers;
+    return p.rt.device.createBindGroup({
+      layout: p.rt.pipelines.drawLayout,
+      entries: [
+        { binding: 0, resource: { buffer: grad } },
+        { binding: 1, resource: keyed(this.views, target, () => target.createView()) },
+        { binding: 2, resource: { buffer: uniforms } },
+        { binding: 3, resource: { buffer: previous } },
+        { binding: 4, resource: { buffer: next } },
+      ],
+    });
   }
 
   private check(): void {
@@ -222,14 +261,28 @@ export class PreparedImageKernel {
   }
 
   /**
-   * Checks `source` (importing or copying a video frame) and returns what dispatches the conversion of its
-   * pixels into the kernel's values buffer.
+   * Checks `source` (importing or copying a video frame) and returns the pipeline and bind group that
+   * convert its pixels into the kernel's values buffer (`conversion`, refilled by each record).
    */
-  private converter(source: unknown): (pass: GPUComputePassEncoder) => void {
+  private converter(source: unknown): { readonly pipeline: GPUComputePipeline; readonly group: GPUBindGroup } {
     const p = this.parts;
     const { device } = p.rt;
+    const conversion = this.conversion;
+    // A GPUTexture, the usual source of a frame loop, is checked once: its size, format and usage never
+    // change, and reading them makes strings in some engines (Dawn's format and dimension).
+    let round = this.checkedSources.get(source as GPUTexture);
+    if (round === undefined && isTexture(source)) {
+      round = textureRound(source);
+      if (source.width !== p.width || source.height !== p.height) throw sizeRefused(source.width, source.height, p);
+      this.checkedSources.set(source, round);
+    }
+    if (round !== undefined) {
+      const texture = source as GPUTexture;
+      conversion.pipeline = p.pipelines.texture.get(round)!;
+      conversion.group = this.textureGroup(texture);
+      return conversion;
+    }
     let resource: GPUTexture | GPUExternalTexture;
-    let pipeline: GPUComputePipeline | null | undefined;
     let external = false;
     if (isExternalTexture(source)) {
       resource = source;
@@ -253,43 +306,51 @@ export class PreparedImageKernel {
       }
     } else {
       const info = describeSource(source);
-      if (info.width !== p.width || info.height !== p.height) {
-        throw new GradientError(
-          'invalid-data',
-          `source: ${info.width}×${info.height} pixels, but the kernel was prepared for ${p.width}×${p.height}`,
-        );
-      }
-      if (info.texture) {
-        resource = info.texture;
-        pipeline = p.pipelines.texture.get(info.round);
-      } else {
-        // An ImageBitmap, canvas, image or ImageData: copied into the kernel's texture when recorded.
-        resource = this.copied(source, 'not a frame', info.pixels);
-      }
+      if (info.width !== p.width || info.height !== p.height) throw sizeRefused(info.width, info.height, p);
+      // An ImageBitmap, canvas, image or ImageData: copied into the kernel's texture when recorded.
+      resource = this.copied(source, 'not a frame', info.pixels);
     }
-    if (external) pipeline = p.pipelines.external;
-    else pipeline ??= p.pipelines.texture.get(true);
-    const group = (view: GPUExternalTexture | GPUTextureView) =>
-      device.createBindGroup({
-        layout: p.rt.pipelines.imageLayout(external),
-        entries: [
-          { binding: 0, resource: view },
-          { binding: 1, resource: { buffer: p.values, offset: 0, size: ceilTo(p.width * p.height * 4, 16) } },
-          { binding: 2, resource: { buffer: p.imageUniforms } },
-        ],
-      });
     // An external texture is a frame's own; a texture's view and bind group are kept for its next frames.
-    const bindGroup = external
-      ? group(resource as GPUExternalTexture)
-      : keyed(this.sourceGroups, resource as GPUTexture, () =>
-          group(keyed(this.views, resource as GPUTexture, () => (resource as GPUTexture).createView())),
-        );
-    const grid = foldGrid(Math.ceil((p.width * p.height) / workgroupSize(p.rt.limits)), p.rt.limits.maxComputeWorkgroupsPerDimension);
-    return (pass) => {
-      pass.setPipeline(pipeline!);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(...grid);
-    };
+    conversion.pipeline = external ? p.pipelines.external! : p.pipelines.texture.get(true)!;
+    conversion.group = external ? this.conversionGroup(resource as GPUExternalTexture, true) : this.textureGroup(resource as GPUTexture);
+    return conversion;
+  }
+
+  /** The conversion's bind group on a texture, kept with its view for the texture's next frames. */
+  private textureGroup(texture: GPUTexture): GPUBindGroup {
+    let group = this.sourceGroups.get(texture);
+    if (!group) {
+      let view = this.views.get(texture);
+      if (!view) {
+        view = texture.createView();
+        this.views.set(texture, view);
+      }
+      group = this.conversionGroup(view, false);
+      this.sourceGroups.set(texture, group);
+    }
+    return group;
+  }
+
+  private conversionGroup(view: GPUExternalTexture | GPUTextureView, external: boolean): GPUBindGroup {
+    const p = this.parts;
+    return p.rt.device.createBindGroup({
+      layout: p.rt.pipelines.imageLayout(external),
+      entries: [
+        { binding: 0, resource: view },
+        { binding: 1, resource: { buffer: p.values, offset: 0, size: ceilTo(p.width * p.height * 4, 16) } },
+        { binding: 2, resource: { buffer: p.imageUniforms } },
+      ],
+    });
+  }
+
+  private recordConversion(
+    pass: GPUComputePassEncoder,
+    conversion: { readonly pipeline: GPUComputePipeline; readonly group: GPUBindGroup },
+  ): void {
+    pass.setPipeline(conversion.pipeline);
+    pass.setBindGroup(0, conversion.group);
+    const grid = this.grid;
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
   }
 
   /** A frame copied into the kernel's own texture (engines without importExternalTexture). */
@@ -314,8 +375,16 @@ disposable(PreparedImageKernel);
 const KEPT_SCALES = 8;
 const newGroupMap = () => new WeakMap<GPUBuffer, GPUBindGroup>();
 
+const IMAGE_PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient image' };
+const DRAW_PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient draw' };
+
+function sizeRefused(width: number, height: number, p: ImageKernelParts): GradientError {
+  return new GradientError('invalid-data', `source: ${width}×${height} pixels, but the kernel was prepared for ${p.width}×${p.height}`);
+}
+
+/** Its interface's name, as Object.prototype.toString reads it, without the string that makes. */
 function isExternalTexture(value: unknown): value is GPUExternalTexture {
-  return Object.prototype.toString.call(value) === '[object GPUExternalTexture]';
+  return !!value && typeof value === 'object' && (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'GPUExternalTexture';
 }
 
 function isFrame(value: unknown): boolean {

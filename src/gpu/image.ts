@@ -54,6 +54,27 @@ interface SourceInfo {
   readonly round: boolean;
 }
 
+/** Whether `source` looks like a GPUTexture (engines' classes differ, so by shape). */
+export function isTexture(source: unknown): source is GPUTexture {
+  const s = source as Record<string, unknown> | null;
+  return !!s && typeof s === 'object' && typeof s.createView === 'function' && typeof s.format === 'string';
+}
+
+/** Checks a texture source (a format the conversion reads, TEXTURE_BINDING usage, 2-D) and gives its format's rounding. */
+export function textureRound(texture: GPUTexture): boolean {
+  const round = TEXTURE_FORMATS[texture.format];
+  if (round === undefined) {
+    throw new GradientError(
+      'invalid-data',
+      `source: a ${texture.format} texture; gpuImageGradient reads ${Object.keys(TEXTURE_FORMATS).join(', ')} textures`,
+    );
+  }
+  if (!(texture.usage & TextureUsage.TEXTURE_BINDING))
+    throw new GradientError('invalid-data', 'source: the texture lacks TEXTURE_BINDING usage');
+  if (texture.dimension !== '2d') throw new GradientError('invalid-data', `source: a ${texture.dimension} texture; a 2d one is needed`);
+  return round;
+}
+
 /** The size of a source (and whether it is a texture of the caller's), refused before any GPU work when unusable. */
 export function describeSource(source: unknown): SourceInfo {
   if (!source || typeof source !== 'object') {
@@ -63,20 +84,7 @@ export function describeSource(source: unknown): SourceInfo {
     );
   }
   const s = source as Record<string, unknown>;
-  if (typeof s.createView === 'function' && typeof s.format === 'string') {
-    const texture = source as GPUTexture;
-    const round = TEXTURE_FORMATS[texture.format];
-    if (round === undefined) {
-      throw new GradientError(
-        'invalid-data',
-        `source: a ${texture.format} texture; gpuImageGradient reads ${Object.keys(TEXTURE_FORMATS).join(', ')} textures`,
-      );
-    }
-    if (!(texture.usage & TextureUsage.TEXTURE_BINDING))
-      throw new GradientError('invalid-data', 'source: the texture lacks TEXTURE_BINDING usage');
-    if (texture.dimension !== '2d') throw new GradientError('invalid-data', `source: a ${texture.dimension} texture; a 2d one is needed`);
-    return { width: texture.width, height: texture.height, texture, round, pixels: null };
-  }
+  if (isTexture(source)) return { width: source.width, height: source.height, texture: source, round: textureRound(source), pixels: null };
   const [width, height] =
     'displayWidth' in s
       ? [s.displayWidth, s.displayHeight] // VideoFrame

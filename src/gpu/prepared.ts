@@ -38,7 +38,7 @@ export interface KernelVariantWork {
 }
 
 /** The bind groups of one encode's buffers, kept for the next encode of the same buffers. */
-interface KeptGroupSet {
+export interface KernelGroupSet {
   readonly work: KernelVariantWork;
   readonly inputOffset: number;
   readonly outputs: readonly { readonly buffer: GPUBuffer; readonly offset: number }[];
@@ -47,7 +47,7 @@ interface KeptGroupSet {
 
 /** Sets of bind groups a prepared kernel keeps per input buffer (a frame loop's double or triple buffering fits). */
 const GROUPS_PER_INPUT = 4;
-const newGroupSets = (): KeptGroupSet[] => [];
+const newGroupSets = (): KernelGroupSet[] => [];
 
 /** What a context hands a prepared kernel (see GradientContext.prepare). */
 export interface PreparedParts {
@@ -85,10 +85,22 @@ export interface PreparedParts {
  */
 export class PreparedKernel {
   private destroyed = false;
-  private readonly keptGroups = new WeakMap<GPUBuffer, KeptGroupSet[]>();
+  private readonly keptGroups = new WeakMap<GPUBuffer, KernelGroupSet[]>();
+  /**
+   * The bindings of the record being checked, the input first: the kernel's own, refilled by each record
+   * (recording is synchronous, and a record keeps none of them), so a record makes no objects of its own.
+   */
+  private readonly checked: Checked[];
+  /** The outputs among `checked`: one stacked output, or one per output. */
+  private readonly stackedOutputs: readonly Checked[];
+  private readonly separateOutputs: readonly Checked[];
 
   /** @internal Made by GradientContext.prepare. */
-  constructor(private readonly parts: PreparedParts) {}
+  constructor(private readonly parts: PreparedParts) {
+    this.checked = Array.from({ length: 1 + Math.max(1, parts.outputCount) }, () => ({ buffer: null!, offset: 0, bytes: 0 }));
+    this.stackedOutputs = [this.checked[1]];
+    this.separateOutputs = this.checked.slice(1, 1 + parts.outputCount);
+  }
 
   /** Byte layout of a stacked `output` (and of stacked components for divergence and curl). */
   get outputLayout(): OutputLayout {
@@ -102,32 +114,33 @@ export class PreparedKernel {
    */
   encode(target: GPUCommandEncoder | GPUComputePassEncoder, buffers: KernelBuffers): void {
     const isPass = isComputePass(target);
-    const record = this.recorder(buffers, isPass);
-    const pass = isPass
-      ? (target as GPUComputePassEncoder)
-      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient', timestampWrites: buffers.timestampWrites });
-    record(pass);
+    const set = this.checkedRecord(buffers, isPass);
+    const pass = isPass ? (target as GPUComputePassEncoder) : (target as GPUCommandEncoder).beginComputePass(passDescriptor(buffers));
+    recordSet(pass, set);
     if (!isPass) pass.end();
   }
 
   /**
-   * Checks `buffers` as `encode` does, before anything is recorded, and returns what records the work into
-   * an open pass (`inPass`: the caller's, where timestampWrites cannot apply).
+   * Checks `buffers` as `encode` does, before anything is recorded, and returns the bind groups (kept) of
+   * the work to record into an open pass with `recordSet` (`inPass`: the caller's, where timestampWrites
+   * cannot apply). Allocates nothing once the buffers have met (bench/alloc.mjs --op encode).
    * @internal
    */
-  recorder(buffers: KernelBuffers, inPass: boolean): (pass: GPUComputePassEncoder) => void {
+  checkedRecord(buffers: KernelBuffers, inPass: boolean): KernelGroupSet {
     if (this.destroyed) throw new GradientError('destroyed', 'this prepared kernel was destroyed; prepare a new one');
     this.parts.checkUsable();
     const p = this.parts;
     if (!buffers || typeof buffers !== 'object')
       throw new GradientError('invalid-buffer', `buffers: ${describe(buffers)} must be { input, output } or { input, outputs }`);
-    const input = this.bound(buffers.input, 'input', p.inputBytes);
-    let work: KernelVariantWork, outputs: Checked[];
+    const checked = this.checked;
+    this.bound(buffers.input, 0, p.inputBytes);
+    let work: KernelVariantWork, outputs: readonly Checked[];
     if (buffers.output !== undefined && buffers.outputs !== undefined)
       throw new GradientError('invalid-option', 'output and outputs: give one of them, not both');
     if (buffers.output !== undefined) {
       work = p.stacked;
-      outputs = [this.bound(buffers.output, 'output', p.stackedBytes)];
+      outputs = this.stackedOutputs;
+      this.bound(buffers.output, -1, p.stackedBytes);
     } else if (buffers.outputs !== undefined) {
       if (!Array.isArray(buffers.outputs) || buffers.outputs.length !== p.outputCount) {
         throw new GradientError(
@@ -141,24 +154,26 @@ export class PreparedKernel {
           'invalid-buffer',
           'outputs: fused results, and the gradient on a grid (one pass), go to one stacked `output`',
         );
-      outputs = buffers.outputs.map((b, k) => this.bound(b, `outputs[${k}]`, p.axisBytes));
+      outputs = this.separateOutputs;
+      for (let k = 0; k < outputs.length; k++) this.bound(buffers.outputs[k], k + 1, p.axisBytes);
     } else {
       throw new GradientError('invalid-buffer', 'output or outputs is required: a prepared kernel writes into buffers you supply');
     }
-    const ranges = [input, ...outputs];
-    ranges.forEach((a, i) =>
-      ranges.forEach((b, j) => {
-        if (j > i && a.buffer === b.buffer && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) {
+    const count = 1 + outputs.length;
+    for (let i = 0; i < count; i++)
+      for (let j = i + 1; j < count; j++) {
+        const a = checked[i];
+        const b = checked[j];
+        if (a.buffer === b.buffer && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) {
+          const stacked = outputs === this.stackedOutputs;
           throw new GradientError(
             'invalid-buffer',
-            `${a.name} and ${b.name} overlap in one buffer (the stencils read neighbours an output would overwrite)`,
+            `${bindingName(i, stacked)} and ${bindingName(j, stacked)} overlap in one buffer (the stencils read neighbours an output would overwrite)`,
           );
         }
-      }),
-    );
+      }
     refuseTimestampsInPass(inPass, buffers.timestampWrites);
-    const groups = this.groupsFor(work, input, outputs);
-    return (pass) => dispatchSteps(pass, work.steps, work.pipelines, groups);
+    return this.groupsFor(work, checked[0], outputs);
   }
 
   /**
@@ -167,17 +182,13 @@ export class PreparedKernel {
    * the same buffers each frame: through Dawn on SwiftShader a 64² encode took 26–30 µs making its bind
    * group, against 11 with it kept (bench/NOTES.md, ninth session).
    */
-  private groupsFor(work: KernelVariantWork, input: Checked, outputs: readonly Checked[]): readonly GPUBindGroup[] {
+  private groupsFor(work: KernelVariantWork, input: Checked, outputs: readonly Checked[]): KernelGroupSet {
     const p = this.parts;
     const list = keyed(this.keptGroups, input.buffer, newGroupSets);
-    const found = list.find(
-      (k) =>
-        k.work === work &&
-        k.inputOffset === input.offset &&
-        k.outputs.length === outputs.length &&
-        k.outputs.every((o, i) => o.buffer === outputs[i].buffer && o.offset === outputs[i].offset),
-    );
-    if (found) return found.groups;
+    for (let i = 0; i < list.length; i++) {
+      const set = list[i]; // not for-of: its iterator was made per record here (bench/alloc.mjs --op encode)
+      if (set.work === work && set.inputOffset === input.offset && sameOutputs(set.outputs, outputs)) return set;
+    }
     const groups = stepBindGroups(work.steps, {
       device: p.device,
       layout: p.layout,
@@ -190,8 +201,9 @@ export class PreparedKernel {
       outputs,
     });
     if (list.length === GROUPS_PER_INPUT) list.shift();
-    list.push({ work, inputOffset: input.offset, outputs: outputs.map(({ buffer, offset }) => ({ buffer, offset })), groups });
-    return groups;
+    const set = { work, inputOffset: input.offset, outputs: outputs.map(({ buffer, offset }) => ({ buffer, offset })), groups };
+    list.push(set);
+    return set;
   }
 
   /** Destroys the uniform and weight buffers this kernel owns; later encodes are refused. */
@@ -204,25 +216,39 @@ export class PreparedKernel {
     if (this.parts.ownsWeights) this.parts.weights.destroy();
   }
 
-  /** A checked binding: a storage buffer with `bytes` from an aligned offset. */
-  private bound(arg: unknown, name: string, bytes: number): Checked {
+  /**
+   * Checks a binding (a storage buffer with `bytes` from an aligned offset) into the kernel's own
+   * `checked[k]` (`k` -1: the stacked output, `checked[1]`).
+   */
+  private bound(arg: unknown, k: number, bytes: number): void {
     const binding = arg as GPUBufferBinding;
     const buffer = (isGpuBuffer(arg) ? arg : binding?.buffer) as GPUBuffer;
+    const at = k < 0 ? 1 : k;
     if (!isGpuBuffer(buffer))
-      throw new GradientError('invalid-buffer', `${name}: ${describe(arg)} is not a GPUBuffer or { buffer, offset, size }`);
-    if (!(buffer.usage & BufferUsage.STORAGE)) throw new GradientError('invalid-buffer', `${name}: the buffer lacks STORAGE usage`);
+      throw new GradientError(
+        'invalid-buffer',
+        `${bindingName(at, k < 0)}: ${describe(arg)} is not a GPUBuffer or { buffer, offset, size }`,
+      );
+    if (!(buffer.usage & BufferUsage.STORAGE))
+      throw new GradientError('invalid-buffer', `${bindingName(at, k < 0)}: the buffer lacks STORAGE usage`);
     const offset = isGpuBuffer(arg) ? 0 : (binding.offset ?? 0);
     if (!Number.isInteger(offset) || offset < 0 || offset % this.parts.storageAlignment !== 0) {
       throw new GradientError(
         'invalid-buffer',
-        `${name}: offset ${describe(offset)} must be a multiple of ${this.parts.storageAlignment} (the device's minStorageBufferOffsetAlignment)`,
+        `${bindingName(at, k < 0)}: offset ${describe(offset)} must be a multiple of ${this.parts.storageAlignment} (the device's minStorageBufferOffsetAlignment)`,
       );
     }
     const size = isGpuBuffer(arg) || binding.size === undefined ? buffer.size - offset : binding.size;
     if (size < bytes || offset + size > buffer.size) {
-      throw new GradientError('invalid-buffer', `${name}: ${size} bytes from offset ${offset}, but at least ${bytes} are needed`);
+      throw new GradientError(
+        'invalid-buffer',
+        `${bindingName(at, k < 0)}: ${size} bytes from offset ${offset}, but at least ${bytes} are needed`,
+      );
     }
-    return { buffer, offset, name, bytes };
+    const checked = this.checked[at];
+    checked.buffer = buffer;
+    checked.offset = offset;
+    checked.bytes = bytes;
   }
 }
 
@@ -323,8 +349,38 @@ export async function prepareKernel(
   return kernel;
 }
 
-/** A binding that passed the checks: its buffer, offset, name and the bytes the kernel touches. */
-type Checked = BoundBuffer & { readonly name: string; readonly bytes: number };
+/** A binding that passed the checks: its buffer, offset and the bytes the kernel touches. */
+interface Checked extends BoundBuffer {
+  buffer: GPUBuffer;
+  offset: number;
+  bytes: number;
+}
+
+/** The name of binding `k` in error messages: 0 the input, then the stacked output or outputs[k - 1]. */
+function bindingName(k: number, stacked: boolean): string {
+  return k === 0 ? 'input' : stacked ? 'output' : `outputs[${k - 1}]`;
+}
+
+function sameOutputs(kept: KernelGroupSet['outputs'], outputs: readonly Checked[]): boolean {
+  if (kept.length !== outputs.length) return false;
+  for (let i = 0; i < kept.length; i++) if (kept[i].buffer !== outputs[i].buffer || kept[i].offset !== outputs[i].offset) return false;
+  return true;
+}
+
+/** Records a checked set's dispatches into an open pass (PreparedKernel.checkedRecord). */
+export function recordSet(pass: GPUComputePassEncoder, set: KernelGroupSet): void {
+  dispatchSteps(pass, set.work.steps, set.work.pipelines, set.groups);
+}
+
+const PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient' };
+
+/** The pass an encode begins: `base`, a descriptor made once, unless the caller asks for timestamp writes. */
+export function passDescriptor(
+  args: { timestampWrites?: GPUComputePassTimestampWrites },
+  base: GPUComputePassDescriptor = PASS,
+): GPUComputePassDescriptor {
+  return args.timestampWrites === undefined ? base : { label: base.label, timestampWrites: args.timestampWrites };
+}
 
 /** Whether `target` is an open compute pass rather than a command encoder (engines' classes differ, so by shape). */
 export function isComputePass(target: GPUCommandEncoder | GPUComputePassEncoder): target is GPUComputePassEncoder {

@@ -442,7 +442,16 @@ export function dispatchTable(
 ): void {
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, tableBindGroup(device, layout, b));
-  pass.dispatchWorkgroups(...b.grid);
+  const grid = b.grid;
+  pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+}
+
+/** Refuses a binding of PreparedDerivatives.encode that is not a storage buffer of at least `bytes`. */
+function checkStorage(name: string, buffer: unknown, bytes: number): void {
+  const b = buffer as GPUBuffer;
+  if (!b || typeof b.size !== 'number' || !(b.usage & BufferUsage.STORAGE))
+    throw new GradientError('invalid-buffer', `${name}: must be a GPUBuffer with STORAGE usage`);
+  if (b.size < bytes) throw new GradientError('invalid-buffer', `${name}: ${b.size} bytes, but ${bytes} are needed`);
 }
 
 /** Options of `prepareDerivatives`: the shape, and derivatives (`derivatives`), the Hessian (`hessian: true`) or an adjoint (`adjoint: true`). */
@@ -490,36 +499,44 @@ export class PreparedDerivatives {
     },
     /** Where components and outputs lie in the buffers `encode` takes, and how large they must be. */
     readonly layout: DerivativesLayout,
-  ) {}
+  ) {
+    this.bindings = {
+      input: { buffer: null!, bytes: parts.inputBytes },
+      rows: { buffer: parts.rows, bytes: parts.rows.size },
+      uniforms: parts.uniforms,
+      output: { buffer: null!, bytes: parts.outputBytes },
+      grid: parts.grid,
+    };
+  }
 
-  /** Records the dispatch into a command encoder (in a pass of its own) or an open compute pass. */
+  /** What `encode` binds, its input and output buffer set by each record. */
+  private readonly bindings: {
+    input: { buffer: GPUBuffer; bytes: number };
+    rows: { buffer: GPUBuffer; bytes: number };
+    uniforms: GPUBuffer;
+    output: { buffer: GPUBuffer; bytes: number };
+    grid: [number, number, number];
+  };
+
+  /**
+   * Records the dispatch into a command encoder (in a pass of its own) or an open compute pass. Allocates
+   * nothing once the buffers have met (its bind group is kept, tableBindGroup; bench/alloc.mjs --op encode).
+   */
   encode(target: GPUCommandEncoder | GPUComputePassEncoder, buffers: { input: GPUBuffer; output: GPUBuffer }): void {
     if (this.destroyed) throw new GradientError('destroyed', 'this prepared kernel was destroyed; prepare a new one');
     const p = this.parts;
     if (!buffers || typeof buffers !== 'object') throw new GradientError('invalid-buffer', 'buffers: must be { input, output }');
     if (buffers.input === buffers.output)
       throw new GradientError('invalid-buffer', 'input and output are one buffer (the stencils read what an output would overwrite)');
-    for (const [name, buffer, bytes] of [
-      ['input', buffers?.input, p.inputBytes],
-      ['output', buffers?.output, p.outputBytes],
-    ] as const) {
-      if (!buffer || typeof (buffer as GPUBuffer).size !== 'number' || !((buffer as GPUBuffer).usage & BufferUsage.STORAGE)) {
-        throw new GradientError('invalid-buffer', `${name}: must be a GPUBuffer with STORAGE usage`);
-      }
-      if ((buffer as GPUBuffer).size < bytes)
-        throw new GradientError('invalid-buffer', `${name}: ${(buffer as GPUBuffer).size} bytes, but ${bytes} are needed`);
-    }
+    checkStorage('input', buffers.input, p.inputBytes);
+    checkStorage('output', buffers.output, p.outputBytes);
     const isPass = isComputePass(target);
-    const pass = isPass
-      ? (target as GPUComputePassEncoder)
-      : (target as GPUCommandEncoder).beginComputePass({ label: 'webgpu-gradient table' });
-    dispatchTable(pass, p.device, p.layout, p.pipeline, {
-      input: { buffer: buffers.input, bytes: p.inputBytes },
-      rows: { buffer: p.rows, bytes: p.rows.size },
-      uniforms: p.uniforms,
-      output: { buffer: buffers.output, bytes: p.outputBytes },
-      grid: p.grid,
-    });
+    const pass = isPass ? (target as GPUComputePassEncoder) : (target as GPUCommandEncoder).beginComputePass(TABLE_PASS);
+    // The kernel's own bindings, refilled by each record (recording is synchronous).
+    const b = this.bindings;
+    b.input.buffer = buffers.input;
+    b.output.buffer = buffers.output;
+    dispatchTable(pass, p.device, p.layout, p.pipeline, b);
     if (!isPass) pass.end();
   }
 

@@ -115,14 +115,15 @@ async function run(): Promise<ImageReport> {
   // The per-frame path: a prepared image kernel records the paused video's frame synchronously (imported
   // with importExternalTexture where the engine has it), read back here only to check it.
   const ctx = await defaultGradient();
-  const perFrame = async (source: FrameSource, reference: ImageData): Promise<string> => {
+  // `source` may be made when the record is (a GPUExternalTexture expires with the task that imported it).
+  const perFrame = async (source: FrameSource | (() => FrameSource), reference: ImageData): Promise<string> => {
     const kernel = await ctx.prepareImage({ width: reference.width, height: reference.height });
     const bytes = kernel.outputLayout.totalBytes;
     const output = ctx.device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     const staging = ctx.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     try {
       const encoder = ctx.device.createCommandEncoder();
-      kernel.encode(encoder, { source, output });
+      kernel.encode(encoder, { source: typeof source === 'function' ? source() : source, output });
       encoder.copyBufferToBuffer(output, 0, staging, 0, bytes);
       ctx.device.queue.submit([encoder.finish()]);
       await staging.mapAsync(GPUMapMode.READ);
@@ -146,6 +147,11 @@ async function run(): Promise<ImageReport> {
     report.imports = typeof ctx.device.importExternalTexture === 'function' && !!ctx.device.importExternalTexture({ source: video });
   } catch {
     report.imports = false;
+  }
+  // A caller's own GPUExternalTexture, read as it is.
+  if (report.imports) {
+    const own = await perFrame(() => ctx.device.importExternalTexture({ source: video }), frame);
+    if (own !== 'ok') report.failures.push(`per-frame GPUExternalTexture of the caller's: ${own}`);
   }
   // Where a video cannot be recorded synchronously, an ImageBitmap of its frame can.
   const bitmapOfFrame = await createImageBitmap(video);
