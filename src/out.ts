@@ -38,7 +38,10 @@ function checkOverlaps(memory: readonly ArrayBufferView[], inputs: readonly Nume
   for (let k = 0; k < memory.length; k++) {
     const o = memory[k];
     let overlaps = false;
-    for (const d of inputs) overlaps ||= ArrayBuffer.isView(d) && shares(o, d);
+    for (let i = 0; i < inputs.length; i++) {
+      const d = inputs[i];
+      overlaps ||= ArrayBuffer.isView(d) && shares(o, d);
+    }
     for (let j = 0; j < memory.length; j++) overlaps ||= j !== k && shares(o, memory[j]);
     if (overlaps) throw new GradientError('invalid-option', `out[${k}]: overlaps the data or another output`);
   }
@@ -67,6 +70,18 @@ export function checkOutTargets<T extends Float64Array | Float32Array | HalfArra
     for (let k = 0; k < count; k++) targets[k] = { flat: flats[k], view: null };
     return targets;
   }
+  return viewTargets(out, Ctor, count, length, inputs, what);
+}
+
+/** checkOutTargets for an `out` that holds views: apart, as its closures' context would be made at every call, flat ones' included. */
+function viewTargets<T extends Float64Array | Float32Array | HalfArray>(
+  out: unknown[],
+  Ctor: { new (n: number): T; name: string },
+  count: number,
+  length: number,
+  inputs: readonly NumericArray[],
+  what: string,
+): OutTarget<T>[] {
   if (out.length !== count) {
     throw new GradientError('invalid-option', `out: ${describe(out)} must be an array of ${count} ${Ctor.name} or views of them (${what})`);
   }

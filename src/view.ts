@@ -93,8 +93,15 @@ export function checkView<A>(value: NdarrayLike<A>, where: string, checkData: (d
 
 /** A data argument's view, or null for a flat array. Throws for a bad view or bad data. */
 export function dataView(value: unknown, where = 'data'): StridedView | null {
-  if (!isNdarrayLike(value)) return null;
-  return checkView(value as NdarrayLike<NumericArray>, where, (d) => describeDataAt(d, `${where}.data`).length);
+  return isNdarrayLike(value) ? checkedView(value as NdarrayLike<NumericArray>, where) : null;
+}
+
+/**
+ * Apart from dataView: a closure there over `where` made its context at every call, flat arrays' included
+ * (closure contexts are made when a function is entered; bench/NOTES.md, tenth session).
+ */
+function checkedView(value: NdarrayLike<NumericArray>, where: string): StridedView {
+  return checkView(value, where, (d) => describeDataAt(d, `${where}.data`).length);
 }
 
 /** describeData with the argument named in its messages. */

@@ -114,7 +114,7 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
       fillUpload(group.staged[i], job.input, parts.scratch);
       encoder.copyBufferToBuffer(group.staged[i].buffer, 0, input, 0, bytes);
     } else {
-      writeInput(job.input, (byteOffset, view) => parts.device.queue.writeBuffer(input, byteOffset, view), parts.scratch);
+      writeWithQueue(parts, job.input, input);
     }
     uploadMs = performance.now() - u0;
   }
@@ -126,9 +126,17 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
   }
   const temps = job.record(encoder, input, outputs);
   for (let k = 0; k < temps.length; k++) group.used.push(temps[k]);
-  for (const copy of readbackCopies(job.output, group.positions[i]))
+  const copies = readbackCopies(job.output, group.positions[i]);
+  for (let c = 0; c < copies.length; c++) {
+    const copy = copies[c]; // indexed: a for-of iterator was made a call here (bench/NOTES.md, tenth session)
     encoder.copyBufferToBuffer(outputs[copy.buffer], copy.from, group.readback.buffer, copy.to, copy.bytes);
+  }
   return uploadMs;
+}
+
+/** An input written with queue.writeBuffer: apart from recordJob, whose every call would make this closure's context. */
+function writeWithQueue(parts: RecordingParts, from: JobInput, into: GPUBuffer): void {
+  writeInput(from, (byteOffset, view) => parts.device.queue.writeBuffer(into, byteOffset, view), parts.scratch);
 }
 
 /**

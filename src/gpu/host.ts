@@ -48,11 +48,7 @@ export function hostCall(rt: HostRuntime, request: HostRequest, produce?: Produc
     const components = fromHost ? arrays.length : 1;
     const N = plan.size;
     // Nothing to differentiate: no gradients, and a zero magnitude.
-    if (plan.axes.length === 0 || N === 0) {
-      const results = request.out ? request.out.map((o) => o.flat ?? o.view!) : Array.from({ length: outputs }, () => new Result(N));
-      results.forEach((t) => (ArrayBuffer.isView(t) ? t.fill(0) : forEachAddress(t, 0, N, (address) => (t.data[address] = 0))));
-      return Promise.resolve(results.map(targetMemory));
-    }
+    if (plan.axes.length === 0 || N === 0) return Promise.resolve(zeroResults(request));
     const shape = callShape(rt, plan, op, kind, outputType, components, outputs);
     const { pieces } = shape;
     // Where results go: the caller's `out` (or the data of its `out` views); fresh arrays made when a
@@ -63,10 +59,23 @@ export function hostCall(rt: HostRuntime, request: HostRequest, produce?: Produc
     if (!fresh) for (let k = 0; k < outputs; k++) targets[k] = request.out ? (request.out[k].flat ?? request.out[k].view!) : new Result(N);
     const call = new PieceRun(rt, plan, shape, arrays, fromHost, targets, fresh, produce);
     // One piece (most calls) runs without inFlight's workers and their promises.
-    return pieces.length === 1 ? call.single(pieces[0]) : call.streamed();
+    return pieces.length === 1 ? call.single() : call.streamed();
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * Zeros for a call with nothing to differentiate. Apart from hostCall: a closure there over its locals
+ * made their context at every call (bench/NOTES.md, tenth session).
+ */
+function zeroResults(request: HostRequest): ResultArray[] {
+  const N = request.plan.size;
+  const results = request.out
+    ? request.out.map((o) => o.flat ?? o.view!)
+    : Array.from({ length: request.outputs }, () => new request.Result(N));
+  results.forEach((t) => (ArrayBuffer.isView(t) ? t.fill(0) : forEachAddress(t, 0, N, (address) => (t.data[address] = 0))));
+  return results.map(targetMemory);
 }
 
 /** A call whose input is gathered on the GPU first (gather.ts), then computed as one made there. */
@@ -241,23 +250,32 @@ class PieceRun {
    * A one-piece call: its job settles the call's promise when its group ends (`settled`), so the call has
    * no async frame, no promise per piece and no await of its own.
    */
-  single(piece: Piece): Promise<ResultArray[]> {
-    return new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-      try {
-        // Kept work of a repeated plan is taken without waiting (work-cache.ts, hit).
-        const kept = this.shape.keepKey === null ? null : this.rt.works.hit(this.shape.keepKey);
-        if (kept) this.enqueue(kept, piece);
-        else
-          this.plannedWork(piece).then(
-            (work) => this.enqueue(work, piece),
-            (error) => this.settled(error),
-          );
-      } catch (error) {
-        this.settled(error);
-      }
-    });
+  single(): Promise<ResultArray[]> {
+    starting = this;
+    return new Promise(startSingle);
+  }
+
+  /** The one-piece call starts (startSingle): its job is queued with kept work, or once its work is planned. */
+  begin(resolve: (results: ResultArray[]) => void, reject: (error: unknown) => void): void {
+    this.resolve = resolve;
+    this.reject = reject;
+    const piece = this.shape.pieces[0];
+    try {
+      // Kept work of a repeated plan is taken without waiting (work-cache.ts, hit).
+      const kept = this.shape.keepKey === null ? null : this.rt.works.hit(this.shape.keepKey);
+      if (kept) this.enqueue(kept, piece);
+      else this.planThenEnqueue(piece);
+    } catch (error) {
+      this.settled(error);
+    }
+  }
+
+  /** Apart from begin: these closures' context would be made at every call, kept work's included. */
+  private planThenEnqueue(piece: Piece): void {
+    this.plannedWork(piece).then(
+      (work) => this.enqueue(work, piece),
+      (error) => this.settled(error),
+    );
   }
 
   /** A streamed call: its pieces, at most two in flight. */
@@ -357,6 +375,19 @@ class PieceJob implements QueuedJob {
 }
 
 function ignore(): void {}
+
+/**
+ * The one-piece call whose promise is being made, for `startSingle`, the executor every such promise
+ * shares: a Promise runs its executor at once, so the slot is read before anything else can fill it. An
+ * executor made per call was a closure and its context, about 0.1 KB a call (bench/NOTES.md, tenth session).
+ */
+let starting: PieceRun | null = null;
+
+function startSingle(resolve: (results: ResultArray[]) => void, reject: (error: unknown) => void): void {
+  const run = starting!;
+  starting = null;
+  run.begin(resolve, reject);
+}
 
 function isKept(work: Work | KeptWork): work is KeptWork {
   return 'release' in work;

@@ -64,6 +64,11 @@ export class Transfer {
   private readonly staging: Staging;
   private readonly maps: MapWaiter;
   private queue: QueuedJob[] = [];
+  /**
+   * A group's list of jobs once it has arrived, emptied with its room kept, for the next queue: a new empty
+   * array grows its room at the first push, about 0.15 KB a sequential call (bench/NOTES.md, tenth session).
+   */
+  private spareQueue: QueuedJob[] | null = null;
   private flushScheduled = false;
   private readonly flushSoon = () => this.flush();
   private scratch = new ArrayBuffer(0);
@@ -171,7 +176,8 @@ export class Transfer {
   private flush(): void {
     this.flushScheduled = false;
     const queued = this.queue;
-    this.queue = [];
+    this.queue = this.spareQueue ?? [];
+    this.spareQueue = null;
     // Groups of at most chunkBytes of results (a larger job alone) and at most RING_SIZE staged uploads:
     // runs [first, i) of the queue, which is itself the group when one holds every job (every sequential
     // call, and a burst whose results fit in chunkBytes), so no array is copied.
@@ -269,7 +275,7 @@ export class Transfer {
       if (failed[i] === undefined) this.staging.remap(upload);
       else this.staging.release(upload);
     }
-    for (const upload of run.takenStaging) this.staging.remap(upload);
+    for (let i = 0; i < run.takenStaging.length; i++) this.staging.remap(run.takenStaging[i]); // indexed: no iterator a call
     // One clock read ends the recording and starts the wait.
     const t1 = performance.now();
     this.stats.uploadMs += uploadMs;
@@ -301,10 +307,14 @@ export class Transfer {
     this.stats.jobs += n;
     this.stats.mapRoundTrips++;
     this.staging.release(readback);
-    for (const b of run.used) this.pool.release(b);
+    for (let i = 0; i < run.used.length; i++) this.pool.release(run.used[i]);
     endInputs(jobs, false);
     for (let i = 0; i < n; i++) jobs[i].settled(failed[i]); // told once, just before its call settles
     run.retire();
+    // The group's own list (the queue it was, or a slice of it): nothing holds it once the run has retired.
+    const emptied = jobs as QueuedJob[];
+    while (emptied.length > 0) emptied.pop(); // pop, not length = 0, which lets V8 drop the room
+    this.spareQueue ??= emptied;
     if (this.spareRuns.length < SPARE_RUNS) this.spareRuns.push(run);
   }
 
@@ -346,12 +356,16 @@ export class Transfer {
     this.hooks.checkUsable();
     const t0 = performance.now();
     const bytes = inputBytes(input);
-    if (!this.stagesUpload(bytes)) {
-      const taken = this.takeIntoArena(input, bytes);
-      this.stats.uploadMs += performance.now() - t0;
-      return taken;
-    }
-    // A large input: a buffer of its own, filled from a mapped upload buffer (or written, with none free).
+    const taken = this.stagesUpload(bytes) ? this.takeStaged(input, bytes) : this.takeIntoArena(input, bytes);
+    this.stats.uploadMs += performance.now() - t0;
+    return taken;
+  }
+
+  /**
+   * A large input: a buffer of its own, filled from a mapped upload buffer (or written, with none free).
+   * Apart from take: its closures' context would be made at every take (bench/NOTES.md, tenth session).
+   */
+  private takeStaged(input: JobInput, bytes: number): TakenInput {
     let buffer = this.pool.reuse(bytes, INPUT_USAGE);
     let staging = this.staging.readyUpload(bytes);
     const write = () => {
@@ -368,7 +382,6 @@ export class Transfer {
     let errors = NO_ERRORS;
     if (!buffer || !staging) errors = this.hooks.scoped(write).errors;
     else write();
-    this.stats.uploadMs += performance.now() - t0;
     return { taken: true, bytes, buffer: buffer!, offset: 0, arena: null, staging, errors };
   }
 
@@ -382,8 +395,13 @@ export class Transfer {
     let slot: ArenaSlot;
     let errors = NO_ERRORS;
     if (pooled) slot = this.writeSlot(input, pooled);
-    else ({ value: slot, errors } = this.hooks.scoped(() => this.writeSlot(input, this.arenas.slot(bytes))));
+    else ({ value: slot, errors } = this.intoNewArena(input, bytes));
     return { taken: true, bytes, buffer: slot.arena.buffer, offset: slot.offset, arena: slot.arena, staging: null, errors };
+  }
+
+  /** An input written into an arena that may be created now, inside error scopes (apart, as take's closures are). */
+  private intoNewArena(input: JobInput, bytes: number): { value: ArenaSlot; errors: Promise<Error | null> } {
+    return this.hooks.scoped(() => this.writeSlot(input, this.arenas.slot(bytes)));
   }
 
   /** Writes `input` at its place in an arena; a failed write gives the place up (the arena is then destroyed, not pooled). */
