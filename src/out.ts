@@ -70,51 +70,50 @@ export function checkOutTargets<T extends Float64Array | Float32Array | HalfArra
     for (let k = 0; k < count; k++) targets[k] = { flat: flats[k], view: null };
     return targets;
   }
-  return viewTargets(out, Ctor, count, length, inputs, what);
-}
-
-/** checkOutTargets for an `out` that holds views: apart, as its closures' context would be made at every call, flat ones' included. */
-function viewTargets<T extends Float64Array | Float32Array | HalfArray>(
-  out: unknown[],
-  Ctor: { new (n: number): T; name: string },
-  count: number,
-  length: number,
-  inputs: readonly NumericArray[],
-  what: string,
-): OutTarget<T>[] {
   if (out.length !== count) {
     throw new GradientError('invalid-option', `out: ${describe(out)} must be an array of ${count} ${Ctor.name} or views of them (${what})`);
   }
-  const targets = out.map((o, k): OutTarget<T> => {
-    if (!isNdarrayLike(o)) {
-      if (typedArrayName(o) !== Ctor.name || (o as T).length !== length) {
-        throw new GradientError(
-          'invalid-option',
-          `out[${k}]: ${describe(o)} must be a ${Ctor.name} of length ${length}, or a view of ${length} elements`,
-        );
-      }
-      return { flat: o as T, view: null };
-    }
-    const view = checkView(o as NdarrayLike<T>, `out[${k}]`, (d) => {
-      if (typedArrayName(d) !== Ctor.name)
-        throw new GradientError('invalid-option', `out[${k}].data: ${describe(d)} must be a ${Ctor.name}`);
-      return (d as T).length;
-    });
-    if (view.size !== length) {
-      throw new GradientError(
-        'invalid-option',
-        `out[${k}]: a view of ${view.size} elements (shape ${describe(view.shape)}) where ${length} are written`,
-      );
-    }
-    const flat = flatOf(view as unknown as StridedView<NumericArray>) as T | null;
-    return flat ? { flat, view: null } : { flat: null, view };
-  });
+  const targets: OutTarget<T>[] = new Array(count);
+  for (let k = 0; k < count; k++) targets[k] = outTarget(out[k], k, Ctor, length);
   // The memory each entry writes, checked as flat arrays are (overlaps refused conservatively: a view's whole data).
   checkOverlaps(
     targets.map((t) => (t.flat ?? t.view!.data) as ArrayBufferView),
     inputs,
   );
   return targets;
+}
+
+/**
+ * Entry `k` of an `out` that holds views. Apart from checkOutTargets: a closure there over its arguments
+ * would make their context at every call, flat arrays' included (bench/NOTES.md, tenth session).
+ */
+function outTarget<T extends Float64Array | Float32Array | HalfArray>(
+  o: unknown,
+  k: number,
+  Ctor: { new (n: number): T; name: string },
+  length: number,
+): OutTarget<T> {
+  if (!isNdarrayLike(o)) {
+    if (typedArrayName(o) !== Ctor.name || (o as T).length !== length) {
+      throw new GradientError(
+        'invalid-option',
+        `out[${k}]: ${describe(o)} must be a ${Ctor.name} of length ${length}, or a view of ${length} elements`,
+      );
+    }
+    return { flat: o as T, view: null };
+  }
+  const view = checkView(o as NdarrayLike<T>, `out[${k}]`, (d) => {
+    if (typedArrayName(d) !== Ctor.name) throw new GradientError('invalid-option', `out[${k}].data: ${describe(d)} must be a ${Ctor.name}`);
+    return (d as T).length;
+  });
+  if (view.size !== length) {
+    throw new GradientError(
+      'invalid-option',
+      `out[${k}]: a view of ${view.size} elements (shape ${describe(view.shape)}) where ${length} are written`,
+    );
+  }
+  const flat = flatOf(view as unknown as StridedView<NumericArray>) as T | null;
+  return flat ? { flat, view: null } : { flat: null, view };
 }
 
 /** An `out` entry: a flat array written directly, or a strided view written through its strides. */
