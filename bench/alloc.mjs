@@ -28,6 +28,7 @@ import { pathToFileURL } from 'node:url';
 import { args, value } from './args.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { countDeviceCalls, limitsOf, nullDevice } from './null-device.mjs';
+import { programCalls } from './program-ops.mjs';
 
 const CALLS = Number(value('--calls', 1000));
 const BURST = Number(value('--burst', 1000));
@@ -64,18 +65,8 @@ async function measure(lib, device, counts, mode) {
   const outs = Array.from({ length: BURST }, () => [new Float32Array(4096), new Float32Array(4096)]);
   const calls = mode === 'burst' ? BURST * Math.max(1, Math.round(CALLS / BURST)) : CALLS;
   const shape = [64, 64];
-  const program = {
-    hessian: () => ctx.hessian(data, { shape }),
-    derivatives: () =>
-      ctx.derivatives(data, {
-        shape,
-        derivatives: [
-          [2, 0],
-          [1, 1],
-        ],
-      }),
-    adjoint: () => ctx.gradientAdjoint([data, data], { shape }),
-  }[OP];
+  // The gradient's own call runs below with `out`; the others take none (fresh results).
+  const program = OP === 'gradient' || OP === 'encode' ? undefined : programCalls(ctx, data, shape, [data, data])[OP];
   const prepared = OP === 'encode' ? await preparedRecord(ctx, device, mode) : null;
   const run = async (n) => {
     if (prepared) {

@@ -14,6 +14,7 @@ import { args, value } from './args.mjs';
 import { comparedBuilds, printResult, runAlternating } from './child-runs.mjs';
 import { nodeDevice } from './node-device.mjs';
 import { countDeviceCalls, limitsOf, nullDevice } from './null-device.mjs';
+import { programCalls } from './program-ops.mjs';
 
 const ROUNDS = Number(value('--rounds', 3));
 const CALLS = Number(value('--calls', 2000));
@@ -35,19 +36,7 @@ async function child(dir) {
     const shape = [n, n];
     const f = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i * 0.01));
     const v = [f, f.map((x) => -x)];
-    const call = {
-      gradient: () => ctx.gradient(f, { shape }),
-      derivatives: () =>
-        ctx.derivatives(f, {
-          shape,
-          derivatives: [
-            [2, 0],
-            [1, 1],
-          ],
-        }),
-      hessian: () => ctx.hessian(f, { shape }),
-      adjoint: () => ctx.gradientAdjoint(v, { shape }),
-    };
+    const call = programCalls(ctx, f, shape, v);
     const calls = Math.max(3, Math.round((CALLS * 64 * 64) / (n * n)));
     for (const op of OPS) {
       for (let i = 0; i < Math.min(calls, 300); i++) await call[op](); // warm-up

@@ -216,4 +216,16 @@ describe('benchmark smoke test', () => {
       expect(buffers).toBe(0);
     }
   }, 120_000);
+
+  it('runs bench/alloc.mjs --op encode on a null device: a row per prepared record, each with almost no bytes of the library', () => {
+    const out = runBench(['bench/alloc.mjs', '--op', 'encode', '--null', '--calls', '5000'], 120_000);
+    for (const record of ['kernel', 'image', 'draw', 'hessian']) {
+      const row = out.match(new RegExp(`^this build +${record} +(\\d+) +(\\d+) +([\\d.]+) +([\\d.]+) `, 'm'));
+      expect(row, `${record} row in\n${out}`).not.toBeNull();
+      const [, , library, bindGroups, buffers] = row!.map(Number);
+      expect(library, `${record}: ${out}`).toBeLessThan(64); // 186-1,033 bytes before 2026-12-07 (bench/NOTES.md)
+      expect(bindGroups).toBe(0);
+      expect(buffers).toBe(0);
+    }
+  }, 120_000);
 });

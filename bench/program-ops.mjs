@@ -1,0 +1,19 @@
+// The program calls the benches time and sample (bench/program-calls.mjs, bench/alloc.mjs --op): the
+// gradient, derivatives [[2, 0], [1, 1]], the Hessian and the gradient's adjoint, on a 2-D array.
+
+/** Each call on `data` of `shape` through `ctx`, fresh results; `adjointInput` is the adjoint's two components. */
+export function programCalls(ctx, data, shape, adjointInput) {
+  return {
+    gradient: () => ctx.gradient(data, { shape }),
+    derivatives: () =>
+      ctx.derivatives(data, {
+        shape,
+        derivatives: [
+          [2, 0],
+          [1, 1],
+        ],
+      }),
+    hessian: () => ctx.hessian(data, { shape }),
+    adjoint: () => ctx.gradientAdjoint(adjointInput, { shape }),
+  };
+}
