@@ -90,27 +90,29 @@ export class PreparedImageKernel {
   private destroyed = false;
   private copyTexture: GPUTexture | null = null;
   /**
-   * What the kernel's records bind, kept across frames: each texture's view, the conversion's bind group of
-   * each source texture, the draw's bind group of each (target, uniforms), and the draw's uniforms of each
+   * What the kernel's records bind, kept across frames: each texture's view, the conversion (pipeline and
+   * bind group) of each source texture, the draw's bind group of each (target, uniforms), and the draw's uniforms of each
    * scale, written once when made and never rewritten. A uniform rewritten per draw was read by every draw
    * recorded before the next submit, so two draws of different scales in one encoder both drew with the
    * last scale given (test/image.test.ts). The least recently used scale beyond KEPT_SCALES is let go, not
    * destroyed: a draw recorded with it may not be submitted yet.
    */
   private readonly views = new WeakMap<GPUTexture, GPUTextureView>();
-  private readonly sourceGroups = new WeakMap<GPUTexture, GPUBindGroup>();
+  /**
+   * The conversion of each source texture: a caller's once it has passed the checks (its size, format and
+   * usage never change, and reading them makes strings in some engines: Dawn's format and dimension), and
+   * the kernel's own copy texture.
+   */
+  private readonly sources = new WeakMap<GPUTexture, Conversion>();
   private readonly drawGroups = new WeakMap<GPUTexture, WeakMap<GPUBuffer, GPUBindGroup>>();
   private readonly scales = new Map<number, GPUBuffer>();
-  /** Source textures that passed the checks, with their format's rounding; draw targets that did. */
-  private readonly checkedSources = new WeakMap<GPUTexture, boolean>();
+  /** Draw targets that passed the checks. */
   private readonly checkedTargets = new WeakSet<GPUTexture>();
   /** The uniforms of the scale drawn last (the most recent of `scales`), which a repeated draw takes without reordering the map. */
   private lastScale: GPUBuffer | null = null;
   /** The buffers the gradient kernels read and write: the kernel's own objects, refilled by each record. */
   private readonly gradientBuffers: { input: GPUBuffer; output?: KernelBinding; outputs?: readonly KernelBinding[] };
   private readonly drawGradientBuffers: { input: GPUBuffer; output: GPUBuffer };
-  /** The conversion a record dispatches (`converter`): the kernel's own, refilled by each record. */
-  private readonly conversion: { pipeline: GPUComputePipeline; group: GPUBindGroup } = { pipeline: null!, group: null! };
   /** Workgroups of the conversion and of the drawing (one thread a pixel). */
   private readonly grid: readonly [number, number, number];
 
@@ -262,32 +264,21 @@ export class PreparedImageKernel {
 
   /**
    * Checks `source` (importing or copying a video frame) and returns the pipeline and bind group that
-   * convert its pixels into the kernel's values buffer (`conversion`, refilled by each record).
+   * convert its pixels into the kernel's values buffer: a texture's kept ones, or an external texture's own.
    */
-  private converter(source: unknown): { readonly pipeline: GPUComputePipeline; readonly group: GPUBindGroup } {
+  private converter(source: unknown): Conversion {
     const p = this.parts;
     const { device } = p.rt;
-    const conversion = this.conversion;
-    // A GPUTexture, the usual source of a frame loop, is checked once: its size, format and usage never
-    // change, and reading them makes strings in some engines (Dawn's format and dimension).
-    let round = this.checkedSources.get(source as GPUTexture);
-    if (round === undefined && isTexture(source)) {
-      round = textureRound(source);
+    // A GPUTexture, the usual source of a frame loop, is checked once.
+    const kept = this.sources.get(source as GPUTexture);
+    if (kept) return kept;
+    if (isTexture(source)) {
+      const round = textureRound(source);
       if (source.width !== p.width || source.height !== p.height) throw sizeRefused(source.width, source.height, p);
-      this.checkedSources.set(source, round);
+      return this.textureConversion(source, round);
     }
-    if (round !== undefined) {
-      const texture = source as GPUTexture;
-      conversion.pipeline = p.pipelines.texture.get(round)!;
-      conversion.group = this.textureGroup(texture);
-      return conversion;
-    }
-    let resource: GPUTexture | GPUExternalTexture;
-    let external = false;
-    if (isExternalTexture(source)) {
-      resource = source;
-      external = true;
-    } else if (isFrame(source)) {
+    if (isExternalTexture(source)) return this.externalConversion(source);
+    if (isFrame(source)) {
       // A video frame: imported where the device can (detected by trying), else copied into our texture.
       let imported: GPUExternalTexture | null = null;
       let why = 'no importExternalTexture';
@@ -298,37 +289,32 @@ export class PreparedImageKernel {
           why = `importExternalTexture: ${(error as Error)?.message ?? error}`;
         }
       } else if (!p.pipelines.external) why = `texture_external: ${p.externalError}`;
-      if (imported) {
-        resource = imported;
-        external = true;
-      } else {
-        resource = this.copied(source, why);
-      }
-    } else {
-      const info = describeSource(source);
-      if (info.width !== p.width || info.height !== p.height) throw sizeRefused(info.width, info.height, p);
-      // An ImageBitmap, canvas, image or ImageData: copied into the kernel's texture when recorded.
-      resource = this.copied(source, 'not a frame', info.pixels);
+      return imported ? this.externalConversion(imported) : this.textureConversion(this.copied(source, why), true);
     }
-    // An external texture is a frame's own; a texture's view and bind group are kept for its next frames.
-    conversion.pipeline = external ? p.pipelines.external! : p.pipelines.texture.get(true)!;
-    conversion.group = external ? this.conversionGroup(resource as GPUExternalTexture, true) : this.textureGroup(resource as GPUTexture);
-    return conversion;
+    const info = describeSource(source);
+    if (info.width !== p.width || info.height !== p.height) throw sizeRefused(info.width, info.height, p);
+    // An ImageBitmap, canvas, image or ImageData: copied into the kernel's texture when recorded.
+    return this.textureConversion(this.copied(source, 'not a frame', info.pixels), true);
   }
 
-  /** The conversion's bind group on a texture, kept with its view for the texture's next frames. */
-  private textureGroup(texture: GPUTexture): GPUBindGroup {
-    let group = this.sourceGroups.get(texture);
-    if (!group) {
+  /** A texture's conversion, kept with its view for the texture's next frames. */
+  private textureConversion(texture: GPUTexture, round: boolean): Conversion {
+    let conversion = this.sources.get(texture);
+    if (!conversion) {
       let view = this.views.get(texture);
       if (!view) {
         view = texture.createView();
         this.views.set(texture, view);
       }
-      group = this.conversionGroup(view, false);
-      this.sourceGroups.set(texture, group);
+      conversion = { pipeline: this.parts.pipelines.texture.get(round)!, group: this.conversionGroup(view, false) };
+      this.sources.set(texture, conversion);
     }
-    return group;
+    return conversion;
+  }
+
+  /** An external texture's conversion: the frame's own, made for this record. */
+  private externalConversion(texture: GPUExternalTexture): Conversion {
+    return { pipeline: this.parts.pipelines.external!, group: this.conversionGroup(texture, true) };
   }
 
   private conversionGroup(view: GPUExternalTexture | GPUTextureView, external: boolean): GPUBindGroup {
@@ -343,10 +329,7 @@ export class PreparedImageKernel {
     });
   }
 
-  private recordConversion(
-    pass: GPUComputePassEncoder,
-    conversion: { readonly pipeline: GPUComputePipeline; readonly group: GPUBindGroup },
-  ): void {
+  private recordConversion(pass: GPUComputePassEncoder, conversion: Conversion): void {
     pass.setPipeline(conversion.pipeline);
     pass.setBindGroup(0, conversion.group);
     const grid = this.grid;
@@ -370,6 +353,12 @@ export class PreparedImageKernel {
 }
 
 disposable(PreparedImageKernel);
+
+/** What converts a source's pixels into the kernel's values buffer. */
+interface Conversion {
+  readonly pipeline: GPUComputePipeline;
+  readonly group: GPUBindGroup;
+}
 
 /** Scales whose draw uniforms a prepared image kernel keeps. */
 const KEPT_SCALES = 8;
