@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GradientError } from '../src/errors';
-import { type Job, type JobOutput, readbackCopies, resultBytes, slotPositions } from '../src/gpu/jobs';
+import { readbackLayout } from '../src/gpu/group';
+import { type Job, type JobOutput, readbackCopies, resultBytes, slotLayout, slotPositions } from '../src/gpu/jobs';
 import { BufferPool } from '../src/gpu/pool';
 import { Transfer } from '../src/gpu/transfer';
 import { throughStaging, WRITE_BUFFER_MAX } from '../src/gpu/upload';
@@ -508,7 +509,9 @@ describe('readback slots and copies', () => {
         const bufferBytes = output.places.length * slab * eb + 64;
         const buffers = output.places.map((_, b) => Uint8Array.from({ length: bufferBytes }, (_, i) => (i * 7 + b * 13 + 1) % 251));
         const readback = new Uint8Array(start * 16 + resultBytes(job) + 64);
-        const copies = readbackCopies(output, positions);
+        // As recordJob copies: the slot layout's copies (made once, from the slot's start) moved to the slot.
+        const copies = slotLayout(job).copies.map((c) => ({ ...c, to: start * 16 + c.to }));
+        expect(copies).toEqual(readbackCopies(output, positions));
         for (const c of copies) {
           expect(c.from % 4).toBe(0);
           expect(c.to % 4).toBe(0);
@@ -525,5 +528,31 @@ describe('readback slots and copies', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('a slot layout is made once per places, count and element size; a group run refills its positions in place', () => {
+    const places = [
+      { buffer: 0, offset: 0 },
+      { buffer: 0, offset: 64 },
+    ];
+    const job = (count: number, eb: 2 | 4) =>
+      ({ output: { targets: [], elementBytes: eb, at: 0, count, buffers: [], places } }) as unknown as Job;
+    const a = slotLayout(job(60, 4));
+    expect(slotLayout(job(60, 4))).toBe(a); // another job of the same places: the same layout
+    expect(slotLayout(job(61, 4))).not.toBe(a);
+    expect(slotLayout(job(60, 2))).not.toBe(a);
+    expect(a.slots).toEqual(slotPositions(job(60, 4)));
+    const copied = { output: { ...job(60, 4).output, places: places.map((p) => ({ ...p })) } } as unknown as Job;
+    expect(slotLayout(copied)).not.toBe(a); // equal places in another array: a layout of their own
+    expect(slotLayout(copied)).toEqual(a);
+    // Two jobs, then one: the second job's slot follows the first's, and the arrays are refilled.
+    const positions: number[][] = [];
+    const total = readbackLayout([job(60, 4), job(8, 4)], positions);
+    expect(positions).toEqual([a.slots, slotLayout(job(8, 4)).slots.map((p) => p + a.bytes)]);
+    expect(total).toBe(a.bytes + slotLayout(job(8, 4)).bytes);
+    const first = positions[0];
+    expect(readbackLayout([job(60, 4)], positions)).toBe(a.bytes);
+    expect(positions).toEqual([a.slots]);
+    expect(positions[0]).toBe(first);
   });
 });

@@ -47,7 +47,8 @@ export class GroupRun implements Group {
   /** Upload buffers of streamed pieces, by job (none for most groups). */
   staged: StagingBuffer[] = NO_STAGED;
   readback: StagingBuffer = null!;
-  positions: number[][] = NO_POSITIONS;
+  /** Where each job's outputs land in the readback buffer (readbackLayout): kept, with its arrays, from group to group. */
+  readonly positions: number[][] = [];
   total = 0;
   /** Whether the commands were submitted (upload buffers were copied from, or will never be). */
   submitted = false;
@@ -85,7 +86,6 @@ export class GroupRun implements Group {
     while (this.takenStaging.length > 0) this.takenStaging.pop();
     this.staged = NO_STAGED;
     this.readback = null!;
-    this.positions = NO_POSITIONS;
     this.total = 0;
     this.submitted = false;
     this.ended = false;
@@ -182,7 +182,6 @@ export class GroupRun implements Group {
 
 const NO_STAGED: StagingBuffer[] = [];
 const NO_JOBS: readonly QueuedJob[] = [];
-const NO_POSITIONS: number[][] = [];
 
 /** A pop that rejected (device lost or destroyed), as an error to report. */
 function popFailure(error: unknown): unknown {

@@ -1,5 +1,5 @@
 import { BufferUsage } from './flags.js';
-import { batchable, batchRuns, type Job, readbackCopies, resultBytes, slotPositions } from './jobs.js';
+import { batchable, batchRuns, type Job, slotLayout } from './jobs.js';
 import { copyIntoMapped, mappedWindow } from './mapped.js';
 import type { BufferPool } from './pool.js';
 import type { BoundBuffer } from './record.js';
@@ -56,18 +56,22 @@ export function fillUpload(upload: StagingBuffer, input: JobInput, scratch: (byt
   upload.mapped = false;
 }
 
-/** Bytes of the group's readback buffer, and where output k of job i lands in it. */
-export function readbackLayout(jobs: readonly Job[]): { total: number; positions: number[][] } {
-  const positions: number[][] = new Array(jobs.length); // its length known: no spare room grown by push
+/**
+ * Where output k of job i lands in the group's readback buffer (`positions[i][k]`, bytes), written into
+ * `positions` (a group run's own, kept with its arrays from group to group: none made for a sequential
+ * call); returns the buffer's bytes.
+ */
+export function readbackLayout(jobs: readonly Job[], positions: number[][]): number {
+  while (positions.length > jobs.length) positions.pop();
   let total = 0;
   for (let i = 0; i < jobs.length; i++) {
-    const slots = slotPositions(jobs[i]); // once a job: the slot's size comes from them too
-    const size = resultBytes(jobs[i], slots);
-    for (let k = 0; k < slots.length; k++) slots[k] += total; // its own array: moved in place
-    positions[i] = slots;
-    total += size;
+    const { slots, bytes } = slotLayout(jobs[i]);
+    let into = positions[i];
+    if (into?.length !== slots.length) into = positions[i] = new Array(slots.length);
+    for (let k = 0; k < slots.length; k++) into[k] = total + slots[k];
+    total += bytes;
   }
-  return { total, positions };
+  return total;
 }
 
 /** Records every live job of the group into one encoder and submits it; returns the milliseconds spent writing inputs. */
@@ -126,10 +130,12 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
   }
   const temps = job.record(encoder, input, outputs);
   for (let k = 0; k < temps.length; k++) group.used.push(temps[k]);
-  const copies = readbackCopies(job.output, group.positions[i]);
+  // The slot's copies, from its start: output 0's position (every slot layout places output 0 first).
+  const { copies } = slotLayout(job);
+  const start = group.positions[i][0];
   for (let c = 0; c < copies.length; c++) {
     const copy = copies[c]; // indexed: a for-of iterator was made a call here (bench/NOTES.md, tenth session)
-    encoder.copyBufferToBuffer(outputs[copy.buffer], copy.from, group.readback.buffer, copy.to, copy.bytes);
+    encoder.copyBufferToBuffer(outputs[copy.buffer], copy.from, group.readback.buffer, start + copy.to, copy.bytes);
   }
   return uploadMs;
 }

@@ -226,7 +226,52 @@ export function slotPositions(job: Job): number[] {
   return slots;
 }
 
-/** Bytes of a job's readback slot: its last output's position (of `slots`, its slotPositions) and region. */
-export function resultBytes(job: Job, slots: readonly number[] = slotPositions(job)): number {
-  return slots.at(-1)! + regionBytes(job);
+/**
+ * A job's readback slot, the same for every job whose output has these places, count and element size:
+ * where each output lands and the copies that fill it (both in bytes from the slot's start), and the
+ * slot's bytes.
+ */
+export interface SlotLayout {
+  readonly count: number;
+  readonly elementBytes: number;
+  readonly slots: readonly number[];
+  readonly bytes: number;
+  readonly copies: readonly ReadbackCopy[];
+}
+
+/**
+ * Slot layouts by output places (a call shape's, kept per plan: host.ts), a few counts each (a streamed
+ * call's pieces have at most a few). Made once, not per call: slotPositions and readbackCopies made their
+ * arrays and copies about 0.35 KB a sequential call, and `flush` made the positions twice
+ * (bench/NOTES.md, eleventh session).
+ */
+const layouts = new WeakMap<readonly unknown[], SlotLayout[]>();
+const LAYOUTS_PER_PLACES = 8;
+
+/** The readback slot of a job's output (SlotLayout), made once per places, count and element size. */
+export function slotLayout(job: Job): SlotLayout {
+  const { places, count, elementBytes } = job.output;
+  let list = layouts.get(places);
+  if (!list) {
+    list = [];
+    layouts.set(places, list);
+  }
+  for (let i = 0; i < list.length; i++) if (list[i].count === count && list[i].elementBytes === elementBytes) return list[i];
+  const slots = slotPositions(job);
+  // readbackCopies depends only on the positions' differences: from the slot's start, they hold for any slot.
+  const layout: SlotLayout = {
+    count,
+    elementBytes,
+    slots,
+    bytes: slots.at(-1)! + regionBytes(job),
+    copies: readbackCopies(job.output, slots),
+  };
+  if (list.length >= LAYOUTS_PER_PLACES) list.shift();
+  list.push(layout);
+  return layout;
+}
+
+/** Bytes of a job's readback slot: its last output's position and region. */
+export function resultBytes(job: Job): number {
+  return slotLayout(job).bytes;
 }

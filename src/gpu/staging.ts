@@ -62,7 +62,7 @@ export class Staging {
    */
   freeReadback(bytes: number): StagingBuffer | null {
     if (this.closed) return null;
-    const { staged } = freeBuffers(this.readbacks, sizeClass(bytes));
+    const staged = freeFitting(this.readbacks, sizeClass(bytes));
     if (staged) staged.busy = true;
     return staged ?? null;
   }
@@ -149,7 +149,8 @@ export class Staging {
     const size = sizeClass(bytes);
     for (;;) {
       if (this.closed) this.hooks.checkUsable();
-      const { staged, smallest } = freeBuffers(ring, size);
+      const staged = freeFitting(ring, size);
+      const smallest = staged ? undefined : freeSmallest(ring);
       if (!staged && (ring.length < RING_SIZE || smallest)) {
         // A new buffer, or one replacing the smallest free one (too small for this job); it joins the ring
         // before any await, so concurrent acquirers never grow the ring past RING_SIZE. A new upload
@@ -182,23 +183,34 @@ export class Staging {
    * other ring and leave the right one asleep for good (seen as a hang with seven concurrent staged calls).
    */
   private wake(): void {
+    // Most calls release a buffer with nobody waiting: no copy of the empty list (splice(0) made one, 32
+    // bytes a sequential host call; bench/NOTES.md, eleventh session).
+    if (this.waiters.length === 0) return;
     for (const wake of this.waiters.splice(0)) wake();
   }
 }
 
 /**
- * The ring's smallest free buffer of at least `size` bytes, and its smallest free buffer of any size (the
- * first of equal sizes). A loop, not filters and a sort: every small call passes here (bench/alloc.mjs).
+ * The ring's smallest free buffer of at least `size` bytes (the first of equal sizes). A loop, not filters
+ * and a sort, and no object of two answers: every small call passes here (bench/alloc.mjs).
  */
-function freeBuffers(ring: readonly StagingBuffer[], size: number): { staged?: StagingBuffer; smallest?: StagingBuffer } {
+function freeFitting(ring: readonly StagingBuffer[], size: number): StagingBuffer | undefined {
   let staged: StagingBuffer | undefined;
-  let smallest: StagingBuffer | undefined;
-  for (const s of ring) {
-    if (s.busy) continue;
-    if (!smallest || s.buffer.size < smallest.buffer.size) smallest = s;
-    if (s.buffer.size >= size && (!staged || s.buffer.size < staged.buffer.size)) staged = s;
+  for (let i = 0; i < ring.length; i++) {
+    const s = ring[i];
+    if (!s.busy && s.buffer.size >= size && (!staged || s.buffer.size < staged.buffer.size)) staged = s;
   }
-  return { staged, smallest };
+  return staged;
+}
+
+/** The ring's smallest free buffer of any size (the first of equal sizes), to be replaced by a larger one. */
+function freeSmallest(ring: readonly StagingBuffer[]): StagingBuffer | undefined {
+  let smallest: StagingBuffer | undefined;
+  for (let i = 0; i < ring.length; i++) {
+    const s = ring[i];
+    if (!s.busy && (!smallest || s.buffer.size < smallest.buffer.size)) smallest = s;
+  }
+  return smallest;
 }
 
 function bySize(a: StagingBuffer, b: StagingBuffer): number {

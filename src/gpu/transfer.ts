@@ -220,10 +220,8 @@ export class Transfer {
     }
     try {
       this.hooks.checkUsable();
-      const { total, positions } = readbackLayout(jobs);
-      run.total = total;
-      run.positions = positions;
-      const free = this.staging.freeReadback(total);
+      run.total = readbackLayout(jobs, run.positions);
+      const free = this.staging.freeReadback(run.total);
       if (free && !streamed) {
         run.readback = free;
         this.submit(run);
