@@ -105,7 +105,7 @@ function checkedView(value: NdarrayLike<NumericArray>, where: string): StridedVi
 }
 
 /** describeData with the argument named in its messages. */
-function describeDataAt(data: unknown, where: string): DataInfo {
+export function describeDataAt(data: unknown, where: string): DataInfo {
   try {
     return describeData(data);
   } catch (e) {

@@ -378,6 +378,35 @@ describe('out: caller-supplied outputs', () => {
     );
   });
 
+  gpuIt('the arrays given are the ones written, even if the caller changes its `out` list while the call runs', async () => {
+    const f = Float32Array.from({ length: 12 * 9 }, (_, i) => Math.cos(i));
+    const options = { shape: [12, 9] };
+    const given = [new Float32Array(108), new Float32Array(108)];
+    const out = [...given];
+    const strided = { data: new Float32Array(216), shape: [12, 9], strides: [18, 2] };
+    const views = [new Float32Array(108), strided];
+    const calls = [suite.ctx.gradient(f, { ...options, out }), suite.ctx.gradient(f, { ...options, out: views })];
+    // The caller refills its lists for its next calls before these settle.
+    out[0] = new Float32Array(108);
+    out[1] = new Float32Array(108);
+    views[1] = new Float32Array(108);
+    const [flat, withView] = await Promise.all(calls);
+    expect(flat[0]).toBe(given[0]);
+    expect(flat[1]).toBe(given[1]);
+    expect(withView[1]).toBe(strided.data);
+    const ref = cpuGradient(f, options);
+    ref.forEach((r, k) => expect(f32Violation(given[k], r, 1, 1)).toBeNull());
+    expect(
+      f32Violation(
+        Float32Array.from({ length: 108 }, (_, i) => strided.data[2 * i]),
+        ref[1],
+        1,
+        1,
+      ),
+    ).toBeNull();
+    expect(out[0].every((x) => x === 0) && out[1].every((x) => x === 0) && (views[1] as Float32Array).every((x) => x === 0)).toBe(true);
+  });
+
   gpuIt('anything else is refused with invalid-option before any GPU work', async () => {
     const f = new Float32Array(24);
     const options = { shape: [4, 6] };

@@ -48,14 +48,14 @@ export function cpuOut(
     return { arrays, finish: () => arrays };
   }
   const targets = checkOutTargets(out, Float64Array, count, size, inputs, what);
-  const arrays = targets.map((t) => t.flat ?? new Float64Array(size));
+  const arrays = targets.map((t) => (ArrayBuffer.isView(t) ? t : new Float64Array(size)));
   return {
     arrays,
     finish: () =>
       targets.map((t, k) => {
-        if (t.flat) return t.flat;
-        copyRange(t.view, 0, size, arrays[k], true);
-        return t.view.data;
+        if (ArrayBuffer.isView(t)) return t;
+        copyRange(t, 0, size, arrays[k], true);
+        return t.data;
       }),
   };
 }

@@ -54,9 +54,10 @@ export function hostCall(rt: HostRuntime, request: HostRequest, produce?: Produc
     // Where results go: the caller's `out` (or the data of its `out` views); fresh arrays made when a
     // one-piece call's results arrive (downloadInto), where they are small; or fresh arrays made now.
     const fresh = !request.out && pieces.length === 1 && N * outputBytes(outputType) <= FRESH_ON_ARRIVAL_BYTES ? Result : null;
-    // Made at its length (an array grown from empty reserves 17 places); fresh results are holes until they arrive.
-    const targets: ResultTarget[] = new Array(outputs);
-    if (!fresh) for (let k = 0; k < outputs; k++) targets[k] = request.out ? (request.out[k].flat ?? request.out[k].view!) : new Result(N);
+    // `out`: the request's own list of it (checkOutTargets), not copied again. Otherwise made at its length
+    // (an array grown from empty reserves 17 places); fresh results are holes until they arrive.
+    const targets: ResultTarget[] = request.out ?? new Array(outputs);
+    if (!fresh && !request.out) for (let k = 0; k < outputs; k++) targets[k] = new Result(N);
     const call = new PieceRun(rt, plan, shape, arrays, fromHost, targets, fresh, produce);
     // One piece (most calls) runs without inFlight's workers and their promises.
     return pieces.length === 1 ? call.single() : call.streamed();
@@ -71,9 +72,7 @@ export function hostCall(rt: HostRuntime, request: HostRequest, produce?: Produc
  */
 function zeroResults(request: HostRequest): ResultArray[] {
   const N = request.plan.size;
-  const results = request.out
-    ? request.out.map((o) => o.flat ?? o.view!)
-    : Array.from({ length: request.outputs }, () => new request.Result(N));
+  const results: ResultTarget[] = request.out ?? Array.from({ length: request.outputs }, () => new request.Result(N));
   results.forEach((t) => (ArrayBuffer.isView(t) ? t.fill(0) : forEachAddress(t, 0, N, (address) => (t.data[address] = 0))));
   return results.map(targetMemory);
 }

@@ -1,5 +1,5 @@
 import { describeComponents } from '../components.js';
-import { float16ArrayConstructor } from '../data.js';
+import { type DataInfo, float16ArrayConstructor } from '../data.js';
 import { GradientError } from '../errors.js';
 import { nameGrid } from '../grid.js';
 import { OPERATIONS, type Operation, type OperationName, operationFor, outputsOf } from '../operations.js';
@@ -8,7 +8,7 @@ import { makePlan, type Plan } from '../plan.js';
 import { PlanMemo } from '../plan-memo.js';
 import { ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, GradientOptions, NumericArray, OutputType } from '../types.js';
-import { describeInput, flatOf, type StridedView } from '../view.js';
+import { describeDataAt, describeInput, flatOf, isNdarrayLike, type StridedView } from '../view.js';
 import { checkIndexable, checkOutputType, GPU_OPTION_KEYS } from './arguments.js';
 import { checkFloat32Coefficients } from './coefficients.js';
 import { inputFormat } from './formats.js';
@@ -41,8 +41,11 @@ export interface HostRequest {
   readonly Result: ResultConstructor;
   /** A float32 strided view without a mask (one input), which the GPU may gather itself (gather.ts); else null. */
   readonly gpuView: StridedView | null;
-  /** The caller's `out`, checked (flat arrays, or views written through their strides); null for fresh result arrays. */
-  readonly out: readonly OutTarget<ResultArray>[] | null;
+  /**
+   * The caller's `out`, checked (flat arrays, or views written through their strides), in the request's own
+   * list (the call's targets: host.ts); null for fresh result arrays.
+   */
+  readonly out: OutTarget<ResultArray>[] | null;
 }
 
 /** Options every host method reads: the plan's, `out` and `outputType`. */
@@ -64,10 +67,12 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
   const op = recent?.op ?? operationFor(method, plan, list.length);
   // A masked array goes up as float32 with NaN at its masked points; a strided view is gathered as it goes up.
   const kind: DataKind = plan.mask ? 'float32' : info.kind;
-  // Loops, not maps with closures: every call passes here (bench/NOTES.md, garbage per call).
-  const arrays: InputArray[] = new Array(list.length);
+  // Loops, not maps with closures: every call passes here (bench/NOTES.md, garbage per call). One flat
+  // array without a mask goes up as it is, in oneInput's own list (not a caller's list of components).
+  const asGiven = views === NO_VIEWS && !plan.mask;
+  const arrays: InputArray[] = asGiven ? list : new Array(list.length);
   let gpuView: StridedView | null = null;
-  for (let k = 0; k < list.length; k++) {
+  for (let k = 0; k < list.length && !asGiven; k++) {
     const view = views[k];
     const flat = view ? flatOf(view) : list[k]; // null: a strided view
     arrays[k] = flat && !plan.mask ? flat : gatheredInput(flat, flat ? null : view, plan.mask, kind);
@@ -88,11 +93,19 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
   return request;
 }
 
-/** One data argument, flat or a view, as describeComponents gives a list. */
-function oneInput(data: unknown): { list: NumericArray[]; info: ReturnType<typeof describeInput>['info']; views: (StridedView | null)[] } {
+/**
+ * One data argument, flat or a view, as describeComponents gives a list: for a flat array, its list of one
+ * (the call's own) and NO_VIEWS, with no description of a view made (0.1 KB a call; bench/NOTES.md,
+ * eleventh session).
+ */
+function oneInput(data: unknown): { list: NumericArray[]; info: DataInfo; views: readonly (StridedView | null)[] } {
+  if (!isNdarrayLike(data)) return { list: [data as NumericArray], info: describeDataAt(data, 'data'), views: NO_VIEWS };
   const { info, view } = describeInput(data);
-  return { list: [(view?.data ?? data) as NumericArray], info, views: [view] };
+  return { list: [view!.data], info, views: [view] };
 }
+
+/** The views of one flat data argument: none. */
+const NO_VIEWS: readonly null[] = Object.freeze([null]);
 
 /**
  * The checks every host call makes once its plan is made (images too): the result type, coefficients
@@ -136,15 +149,24 @@ export function checkRequest(
   return { arrays, kind, plan, op, outputType, outputs, Result, out: checked, gpuView };
 }
 
-/** The memory each input reads (a gathered input's whole array), for the overlap check of `out`. */
-function inputMemory(arrays: readonly InputArray[] | null): NumericArray[] {
-  const memory: NumericArray[] = new Array(arrays?.length ?? 0);
+/**
+ * The memory each input reads (a gathered input's whole array), for the overlap check of `out`: the arrays
+ * themselves where none is gathered (no copy a call).
+ */
+function inputMemory(arrays: readonly InputArray[] | null): readonly NumericArray[] {
+  if (!arrays) return NO_ARRAYS;
+  let gathered = false;
+  for (let k = 0; k < arrays.length; k++) gathered ||= isGathered(arrays[k]);
+  if (!gathered) return arrays as readonly NumericArray[];
+  const memory: NumericArray[] = new Array(arrays.length);
   for (let k = 0; k < memory.length; k++) {
     const a = arrays![k];
     memory[k] = isGathered(a) ? a.memory : a;
   }
   return memory;
 }
+
+const NO_ARRAYS: readonly NumericArray[] = [];
 
 /** Whether the call is one piece whatever the device: its input and results each fit `chunkBytes` (planPieces). */
 export function fitsOnePiece(request: HostRequest, chunkBytes: number): boolean {

@@ -11,7 +11,7 @@ import {
   type Program,
 } from '../derivatives.js';
 import { GradientError } from '../errors.js';
-import { checkOutTargets, type OutTarget } from '../out.js';
+import { checkOutTargets, type OutTarget, outMemory } from '../out.js';
 import { PlanMemo } from '../plan-memo.js';
 import { typedArrayName } from '../typed.js';
 import type { NumericArray } from '../types.js';
@@ -290,7 +290,7 @@ async function runTaken(
   // they arrive, as a host call's are (host.ts), larger ones now.
   const fresh = !c.out && N * 4 <= FRESH_ON_ARRIVAL_BYTES ? Float32Array : null;
   const targets: ResultTarget[] = new Array(c.outputs);
-  if (!fresh) for (let k = 0; k < c.outputs; k++) targets[k] = c.out ? (c.out[k].flat ?? c.out[k].view!) : new Float32Array(N);
+  if (!fresh) for (let k = 0; k < c.outputs; k++) targets[k] = c.out ? c.out[k] : new Float32Array(N);
   const wg = workgroupSize(rt.limits);
   const params = { count: N, compStride: stride, outStride: arrangement.slab };
   // What the taken input holds (Transfer.take): the last component ends at N, not at the stride.
@@ -331,7 +331,7 @@ async function streamedProgram(rt: HostRuntime, request: ProgramRequest, pieces:
   });
   rt.life.checkUsable();
   const targets: ResultTarget[] = new Array(outputs);
-  for (let k = 0; k < outputs; k++) targets[k] = request.out ? (request.out[k].flat ?? request.out[k].view!) : new Float32Array(N);
+  for (let k = 0; k < outputs; k++) targets[k] = request.out ? request.out[k] : new Float32Array(N);
   const { longest, widest } = piecesExtent(pieces);
   const stride = ceilTo(widest, 16);
   const arrangement = arrangeOutputs(outputs, longest, rt.limits);
@@ -370,11 +370,6 @@ async function streamedProgram(rt: HostRuntime, request: ProgramRequest, pieces:
     });
   });
   return targets.map(targetMemory) as Float32Array[];
-}
-
-/** What a call with `out` returns for an output: the flat array, or a view's data. */
-function outMemory(target: OutTarget<Float32Array>): Float32Array {
-  return target.flat ?? target.view!.data;
 }
 
 /** The batches of each context's memoised programs: one object a program, not one a call. */
