@@ -67,6 +67,32 @@ describe('input arenas', () => {
     expect(device.created.length).toBe(1);
   });
 
+  it('a freed arena serves the next buffer afresh (no arena made a sequential call); one still read is never reused', async () => {
+    const { pool, arenas } = setup();
+    const first = arenas.slot(1024);
+    const arena = first.arena;
+    await turnEnds();
+    first.arena.end(true); // failed: its buffer destroyed, the arena freed
+    const next = arenas.slot(2048);
+    expect(next.arena).toBe(arena); // the same object, on a new buffer, as good as new
+    expect(next.arena.buffer.size).toBe(2048);
+    expect(next.offset).toBe(0);
+    expect(next.arena.created).toBe(true);
+    await turnEnds();
+    next.arena.end(false); // not failed: pooled, not destroyed (the last use's failure is forgotten)
+    expect(pool.stats().pooledBuffers).toBe(1);
+    // An arena whose job has not ended stays its buffer's while the next turn takes another.
+    const held = arenas.pooledSlot(2048)!;
+    await turnEnds();
+    const other = arenas.slot(2048);
+    expect(other.arena).not.toBe(held.arena);
+    expect(held.arena.buffer).not.toBe(other.arena.buffer);
+    held.arena.end(false);
+    await turnEnds();
+    other.arena.end(false);
+    expect(pool.stats().pooledBuffers).toBe(2);
+  });
+
   it('an arena whose job failed is destroyed, not pooled; an input larger than maxBytes gets an arena of its own size', async () => {
     const { device, pool, arenas } = setup(8192);
     const a = arenas.slot(1024);
@@ -115,7 +141,8 @@ describe('input arenas', () => {
             list.splice(list.indexOf(list.find((l) => l.slot === p.slot)!), 1);
             p.slot.arena.end(p.failed);
           };
-          const seenFailed = new Set<ArenaSlot['arena']>();
+          // Buffers, not arenas: a freed arena serves another buffer (InputArenas' spare).
+          const seenFailed = new Set<GPUBuffer>();
           for (let t = 0; t < turns.length + 4; t++) {
             for (const take of turns[t] ?? []) {
               const bytes = take.words * 16;
@@ -131,7 +158,7 @@ describe('input arenas', () => {
               }
               live.set(buffer, [...others, { slot, bytes }]);
               const p = { slot, bytes, turn: t + take.endsAfter, failed: take.failed };
-              if (take.failed) seenFailed.add(slot.arena);
+              if (take.failed) seenFailed.add(buffer);
               if (take.endsAfter === 0) end(p);
               else pending.push(p);
             }
@@ -146,7 +173,7 @@ describe('input arenas', () => {
           const stats = pool.stats();
           expect(stats.liveBuffers).toBe(device.alive);
           expect(stats.pooledBuffers).toBe(stats.liveBuffers);
-          for (const arena of seenFailed) expect((arena.buffer as unknown as FakeBuffer).destroyed).toBe(true);
+          for (const buffer of seenFailed) expect((buffer as unknown as FakeBuffer).destroyed).toBe(true);
         },
       ),
       { numRuns: 300 },

@@ -74,9 +74,10 @@ function job(data: Float32Array, outputs = 1, input?: Job['input']): { job: Job;
         places: targets.map((_, k) => ({ buffer: 0, offset: k * slab })),
       },
       record(encoder, inputBuffer, outs) {
+        const out = outs[0]; // now: the list is the recorder's only while record runs (Job.record)
         (encoder as unknown as { run(c: () => void): void }).run(() => {
           const from = new Float32Array((inputBuffer as unknown as FakeBuffer).data.buffer, 0, n);
-          const to = new Float32Array((outs[0] as unknown as FakeBuffer).data.buffer);
+          const to = new Float32Array((out as unknown as FakeBuffer).data.buffer);
           for (let k = 0; k < outputs; k++) for (let i = 0; i < n; i++) to[k * slab + i] = 2 * from[i] + k;
         });
         return [];

@@ -29,14 +29,35 @@ export class InputArena {
   private failed = false;
 
   constructor(
-    readonly buffer: GPUBuffer,
-    /**
-     * Created for this turn rather than taken from the pool: writes into it run inside error scopes, as
-     * its creation did (writes into a buffer that failed to allocate are validation errors).
-     */
-    readonly created: boolean,
+    private buffer_: GPUBuffer,
+    private created_: boolean,
     private readonly pool: BufferPool,
+    /** Told once the arena has gone back to the pool (or been destroyed): it may then serve another buffer (`reset`). */
+    private readonly freed: (arena: InputArena) => void = ignore,
   ) {}
+
+  get buffer(): GPUBuffer {
+    return this.buffer_;
+  }
+
+  /**
+   * Created for this turn rather than taken from the pool: writes into it run inside error scopes, as
+   * its creation did (writes into a buffer that failed to allocate are validation errors).
+   */
+  get created(): boolean {
+    return this.created_;
+  }
+
+  /** An arena that was freed, made new on `buffer`: nothing holds a place in it any more. */
+  reset(buffer: GPUBuffer, created: boolean): this {
+    this.buffer_ = buffer;
+    this.created_ = created;
+    this.used = 0;
+    this.users = 0;
+    this.taking = true;
+    this.failed = false;
+    return this;
+  }
 
   /** Byte offset of `bytes` more, which fit. */
   place(bytes: number): number {
@@ -72,8 +93,11 @@ export class InputArena {
   private free(): void {
     if (this.failed) this.pool.destroy(this.buffer);
     else this.pool.release(this.buffer);
+    this.freed(this);
   }
 }
+
+function ignore(): void {}
 
 /** Where an input was taken: its arena and the byte offset in it. */
 export interface ArenaSlot {
@@ -88,6 +112,14 @@ export class InputArenas {
   private lastTurnBytes = 0;
   private turnOpen = false;
   private readonly endTurnSoon = () => this.endTurn();
+  /**
+   * An arena freed, to serve the next buffer: sequential calls open an arena a turn, and one made afresh
+   * cost about 80 bytes a call (bench/NOTES.md, eleventh session).
+   */
+  private spare: InputArena | null = null;
+  private readonly keepSpare = (arena: InputArena) => {
+    this.spare = arena;
+  };
 
   /** `maxBytes`: the largest arena (an input larger than it has an arena of its own size). */
   constructor(
@@ -142,8 +174,9 @@ export class InputArenas {
 
   /** The arena on `buffer` takes this turn's next inputs; the current one takes no more. */
   private open(buffer: GPUBuffer, created: boolean): InputArena {
-    this.current?.close();
-    const arena = new InputArena(buffer, created, this.pool);
+    this.current?.close(); // freed now if no job reads it: then it is the spare taken below
+    const arena = this.spare?.reset(buffer, created) ?? new InputArena(buffer, created, this.pool, this.keepSpare);
+    this.spare = null;
     this.current = arena;
     return arena;
   }

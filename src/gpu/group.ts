@@ -123,22 +123,32 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
     uploadMs = performance.now() - u0;
   }
   const { buffers } = job.output;
-  const outputs: GPUBuffer[] = new Array(buffers.length);
+  const outputs = JOB_OUTPUTS;
   for (let k = 0; k < buffers.length; k++) {
     outputs[k] = parts.pool.acquire(buffers[k], OUTPUT_USAGE);
     group.used.push(outputs[k]);
   }
-  const temps = job.record(encoder, input, outputs);
-  for (let k = 0; k < temps.length; k++) group.used.push(temps[k]);
-  // The slot's copies, from its start: output 0's position (every slot layout places output 0 first).
-  const { copies } = slotLayout(job);
-  const start = group.positions[i][0];
-  for (let c = 0; c < copies.length; c++) {
-    const copy = copies[c]; // indexed: a for-of iterator was made a call here (bench/NOTES.md, tenth session)
-    encoder.copyBufferToBuffer(outputs[copy.buffer], copy.from, group.readback.buffer, start + copy.to, copy.bytes);
+  try {
+    const temps = job.record(encoder, input, outputs);
+    for (let k = 0; k < temps.length; k++) group.used.push(temps[k]);
+    // The slot's copies, from its start: output 0's position (every slot layout places output 0 first).
+    const { copies } = slotLayout(job);
+    const start = group.positions[i][0];
+    for (let c = 0; c < copies.length; c++) {
+      const copy = copies[c]; // indexed: a for-of iterator was made a call here (bench/NOTES.md, tenth session)
+      encoder.copyBufferToBuffer(outputs[copy.buffer], copy.from, group.readback.buffer, start + copy.to, copy.bytes);
+    }
+  } finally {
+    while (outputs.length > 0) outputs.pop(); // holds no buffer between jobs
   }
   return uploadMs;
 }
+
+/**
+ * A job's output buffers while it is recorded (recordJob): one list refilled, not one a job (about 50
+ * bytes a call; bench/NOTES.md, eleventh session). Recording is synchronous and `record` keeps no list.
+ */
+const JOB_OUTPUTS: GPUBuffer[] = [];
 
 /** An input written with queue.writeBuffer: apart from recordJob, whose every call would make this closure's context. */
 function writeWithQueue(parts: RecordingParts, from: JobInput, into: GPUBuffer): void {

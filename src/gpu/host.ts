@@ -228,8 +228,29 @@ class PieceRun {
     private readonly fresh: FreshResult | null,
     private readonly produce: ProduceInput | undefined,
   ) {
-    this.taken = fromHost && shape.pieces.length === 1 ? rt.transfer.take(this.window(shape.pieces[0])) : null;
+    this.taken = fromHost && shape.pieces.length === 1 ? this.take(shape.pieces[0]) : null;
     this.batched = shape.batchable && this.taken !== null;
+  }
+
+  /**
+   * A one-piece call's input, taken now (Transfer.take, which reads the window at once and keeps nothing of
+   * it): described in one window refilled for every call, not one a call (about 70 bytes; bench/NOTES.md,
+   * eleventh session), and let go of the caller's arrays once taken.
+   */
+  private take(piece: Piece): TakenInput {
+    const { shape } = this;
+    const window = TAKING;
+    window.arrays = this.arrays;
+    window.kind = shape.kind;
+    window.bytesPerElement = shape.format.bytesPerElement;
+    window.start = piece.inStart;
+    window.end = piece.inEnd;
+    window.stride = shape.stride;
+    try {
+      return this.rt.transfer.take(window);
+    } finally {
+      window.arrays = NO_ARRAYS;
+    }
   }
 
   /** A piece's input, read from the caller's arrays. */
@@ -318,16 +339,7 @@ class PieceRun {
       this.taken = null; // the job owns it from here
       // Kept work holds the one JobBatch its calls share.
       const batch = !this.batched ? undefined : isKept(work) ? work.shared(batchOf, this) : batchOf(this);
-      const output: JobOutput = {
-        targets: this.targets,
-        fresh: this.fresh,
-        elementBytes: outputBytes(shape.outputType),
-        at: piece.e0,
-        count: piece.e1 - piece.e0,
-        buffers: shape.buffers,
-        places: shape.places,
-      };
-      return new PieceJob(rt, work, input, output, batch, piece.inStart, single ? this : null);
+      return new PieceJob(rt, work, input, batch, piece, this.targets, this.fresh, shape, single ? this : null);
     } catch (error) {
       if (isKept(work)) work.release();
       throw error;
@@ -343,18 +355,41 @@ class PieceRun {
   }
 }
 
-/** A piece's job: its work recorded by a method, not by a closure made per call. */
-class PieceJob implements QueuedJob {
+/**
+ * A piece's job: its work recorded by a method, not by a closure made per call, and where its results go
+ * (its own JobOutput: an object of its own cost about 50 bytes a call; bench/NOTES.md, eleventh session).
+ */
+class PieceJob implements QueuedJob, JobOutput {
+  readonly elementBytes: 2 | 4;
+  readonly at: number;
+  readonly count: number;
+  readonly buffers: readonly number[];
+  readonly places: readonly OutputPlace[];
+  private readonly inStart: number;
+
   constructor(
     private readonly rt: HostRuntime,
     private readonly work: Work | KeptWork,
     readonly input: AnyJobInput,
-    readonly output: JobOutput,
     readonly batch: JobBatch | undefined,
-    private readonly inStart: number,
+    piece: Piece,
+    readonly targets: ResultTarget[],
+    readonly fresh: FreshResult | null,
+    shape: CallShape,
     /** The one-piece call this job settles (null: a streamed piece, run through Transfer.run). */
     private readonly call: PieceRun | null,
-  ) {}
+  ) {
+    this.elementBytes = outputBytes(shape.outputType);
+    this.at = piece.e0;
+    this.count = piece.e1 - piece.e0;
+    this.buffers = shape.buffers;
+    this.places = shape.places;
+    this.inStart = piece.inStart;
+  }
+
+  get output(): JobOutput {
+    return this;
+  }
 
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[] {
     const { rt, work } = this;
@@ -374,6 +409,16 @@ class PieceJob implements QueuedJob {
 }
 
 function ignore(): void {}
+
+/** The window of the input being taken (PieceRun.take). */
+const TAKING: { -readonly [K in keyof JobInput]: JobInput[K] } = {
+  arrays: NO_ARRAYS,
+  kind: 'float32',
+  bytesPerElement: 4,
+  start: 0,
+  end: 0,
+  stride: 0,
+};
 
 /**
  * The one-piece call whose promise is being made, for `startSingle`, the executor every such promise

@@ -69,7 +69,10 @@ export interface Job {
   readonly batch?: JobBatch;
   /** Called once when the job's group has ended, in success or failure, just before the job's call settles. */
   ended?(): void;
-  /** Records the job's GPU work reading `input` and writing `outputs`; returns temporary buffers it used. */
+  /**
+   * Records the job's GPU work reading `input` and writing `outputs`; returns temporary buffers it used.
+   * The `outputs` list is the recorder's, refilled for the next job: read it while `record` runs, keep none of it.
+   */
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[];
 }
 
