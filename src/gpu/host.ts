@@ -366,6 +366,7 @@ class PieceJob implements QueuedJob, JobOutput {
   readonly buffers: readonly number[];
   readonly places: readonly OutputPlace[];
   private readonly inStart: number;
+  private released = false;
 
   constructor(
     private readonly rt: HostRuntime,
@@ -399,7 +400,10 @@ class PieceJob implements QueuedJob, JobOutput {
   }
 
   ended(): void {
-    if (isKept(this.work)) this.work.release(); // its GPU work has completed, or will never run
+    // Its GPU work has completed, or will never run. Once: the hold is its entry's, shared by its calls.
+    if (this.released || !isKept(this.work)) return;
+    this.released = true;
+    this.work.release();
   }
 
   settled(error: unknown): void {

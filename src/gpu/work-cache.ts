@@ -30,7 +30,11 @@ export interface KeptWork {
   keepGroups(input: GPUBuffer, output: GPUBuffer, groups: GPUBindGroup[]): GPUBindGroup[];
   /** What the entry's calls share beside the work (their JobBatch), made by `make(from)` the first time. */
   shared<T, A>(make: (from: A) => T, from: A): T;
-  /** The call is done with the entry (its GPU work has completed). */
+  /**
+   * The call is done with the entry (its GPU work has completed): once per `hit` or `acquire` that gave it.
+   * Every call of an entry is given the same object (no hold made a call), so a second release would give
+   * up another call's hold.
+   */
   release(): void;
 }
 
@@ -45,6 +49,8 @@ interface Entry {
   shared: unknown;
   users: number;
   evicted: boolean;
+  /** What its calls are given (view): one for the entry, made at its first. */
+  hold: Hold | null;
 }
 
 /** Entries kept per context: distinct plans a program calls over and over (shapes, options, operations). */
@@ -158,6 +164,7 @@ export class WorkCache {
       shared: undefined,
       users: this.claims.get(key) ?? 0,
       evicted: this.closed,
+      hold: null,
     };
     this.claims.delete(key);
     if (this.closed) return entry;
@@ -185,9 +192,13 @@ export class WorkCache {
     }
   }
 
-  /** A call's hold on an entry (counted in `users` already). */
+  /**
+   * A call's hold on an entry (counted in `users` already): the entry's one Hold, not one a call (about 80
+   * bytes; bench/NOTES.md, eleventh session).
+   */
   private view(entry: Entry): KeptWork {
-    return new Hold(entry, this);
+    entry.hold ??= new Hold(entry, this);
+    return entry.hold;
   }
 
   /** A call is done with `entry` (Hold.release). */
@@ -202,13 +213,12 @@ export class WorkCache {
   }
 }
 
-/** A call's hold on an entry: one small object per call, its methods on the prototype rather than closures made per call. */
+/** The calls' hold on an entry: one object per entry, its methods on the prototype rather than closures made per call. */
 class Hold implements KeptWork {
   readonly work: Work;
   readonly uniforms: GPUBuffer;
   readonly uniformStride: number;
   readonly weights: GPUBuffer;
-  private released = false;
 
   constructor(
     private readonly entry: Entry,
@@ -240,8 +250,6 @@ class Hold implements KeptWork {
   }
 
   release(): void {
-    if (this.released) return;
-    this.released = true;
     this.cache.unhold(this.entry);
   }
 }
