@@ -444,7 +444,7 @@ describe('garbage per host call', () => {
   // Here (the sources through vitest) the library's frames made 2.65-2.74 KB a call at fb4d6eb and
   // 1.74-1.88 KB after 2026-12-07's eleventh session; what is left is mostly what a promise-returning call
   // over WebGPU's promises needs (bench/NOTES.md, eleventh session).
-  gpuIt('a sequential 64² call with out allocates under 2.2 KB of the library’s own', async (t) => {
+  gpuIt('a sequential 64² call with out allocates under 2.3 KB of the library’s own', async (t) => {
     const { Session } = await import('node:inspector/promises');
     const { limitsOf, nullDevice } = await import('../bench/null-device.mjs');
     const device = nullDevice(limitsOf(t.device));
@@ -479,9 +479,9 @@ describe('garbage per host call', () => {
     const perCall = { own: Math.round(own / n), all: Math.round(all / n) };
     console.log(`bytes a sequential 64² call with out (null device, sampled): ${JSON.stringify(perCall)}`);
     expect(perCall.own).toBeGreaterThan(0);
-    expect(perCall.own, JSON.stringify(perCall)).toBeLessThan(2200);
+    expect(perCall.own, JSON.stringify(perCall)).toBeLessThan(2300);
     // Every byte, the test's own loop and Node's included: 2.96-3.04 KB at fb4d6eb, 1.97-2.19 KB after.
-    expect(perCall.all, JSON.stringify(perCall)).toBeLessThan(2600);
+    expect(perCall.all, JSON.stringify(perCall)).toBeLessThan(2700);
     ctx.destroy();
   });
 });
