@@ -87,9 +87,18 @@ export function recordGroup(parts: RecordingParts, group: Group): number {
       for (let i = first; i < end; i++) if (group.failed[i] === undefined) uploadMs += recordJob(parts, group, encoder, i);
     }
   }
-  parts.device.queue.submit([encoder.finish()]);
+  // One list refilled, not one a group: submit reads its sequence at once (WebIDL converts it), keeps none.
+  SUBMITTED[0] = encoder.finish();
+  try {
+    parts.device.queue.submit(SUBMITTED);
+  } finally {
+    SUBMITTED.pop();
+  }
   return uploadMs;
 }
+
+/** The command buffer a group submits, in a list of one made once. */
+const SUBMITTED: GPUCommandBuffer[] = [];
 
 /** One job: its input into place, its work, its results copied to the readback buffer. Returns upload milliseconds. */
 function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncoder, i: number): number {
