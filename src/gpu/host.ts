@@ -6,7 +6,7 @@ import { forEachAddress } from '../view.js';
 import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
 import { gpuGather } from './gather.js';
-import { type FreshResult, type JobOutput, type QueuedJob, type ResultTarget, targetMemory } from './jobs.js';
+import { type FreshResult, type Job, type JobOutput, type QueuedJob, type ResultTarget, targetMemory } from './jobs.js';
 import { arrangeOutputs } from './layout.js';
 import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
@@ -32,7 +32,7 @@ import type { KeptWork } from './work-cache.js';
 export type ProduceInput = (start: number, end: number) => GpuJobInput;
 
 export function hostCall(rt: HostRuntime, request: HostRequest, produce?: ProduceInput): Promise<ResultArray[]> {
-  // Not an async function: a one-piece call settles its own promise when its job's group ends (PieceRun),
+  // Not an async function: a one-piece call settles its own promise when its job's group ends (SingleCall),
   // without an async frame of its own and an await (bench/NOTES.md, garbage per call). What throws here
   // rejects, as an async function's body would.
   try {
@@ -58,9 +58,9 @@ export function hostCall(rt: HostRuntime, request: HostRequest, produce?: Produc
     // (an array grown from empty reserves 17 places); fresh results are holes until they arrive.
     const targets: ResultTarget[] = request.out ?? new Array(outputs);
     if (!fresh && !request.out) for (let k = 0; k < outputs; k++) targets[k] = new Result(N);
-    const call = new PieceRun(rt, plan, shape, arrays, fromHost, targets, fresh, produce);
     // One piece (most calls) runs without inFlight's workers and their promises.
-    return pieces.length === 1 ? call.single() : call.streamed();
+    const Call = pieces.length === 1 ? SingleCall : StreamedCall;
+    return new Call(rt, plan, shape, arrays, fromHost, targets, fresh, produce).run();
   } catch (error) {
     return Promise.reject(error);
   }
@@ -209,32 +209,99 @@ function makeShape(rt: HostRuntime, plan: Plan, from: ShapeKey): CallShape {
   };
 }
 
-/** One host call's pieces being run: its state in one object, its steps methods rather than closures made per call. */
-class PieceRun {
-  /** A one-piece call's input, taken while the call is made; its job owns it once it runs. */
-  private taken: TakenInput | null;
-  private readonly batched: boolean;
-  /** How a one-piece call's promise settles (single). */
-  private resolve: (results: ResultArray[]) => void = ignore;
-  private reject: (error: unknown) => void = ignore;
-
+/** What every host call holds while it runs, and what its pieces are made from. */
+abstract class HostCall {
   constructor(
     readonly rt: HostRuntime,
     readonly plan: Plan,
     readonly shape: CallShape,
-    private readonly arrays: readonly InputArray[],
-    private readonly fromHost: boolean,
-    private readonly targets: ResultTarget[],
-    private readonly fresh: FreshResult | null,
-    private readonly produce: ProduceInput | undefined,
+    protected readonly arrays: readonly InputArray[],
+    protected readonly fromHost: boolean,
+    readonly targets: ResultTarget[],
+    readonly fresh: FreshResult | null,
+    protected readonly produce: ProduceInput | undefined,
+  ) {}
+
+  /** A piece's input, read from the caller's arrays. */
+  protected window(piece: Piece): JobInput {
+    const { shape } = this;
+    return {
+      arrays: this.arrays,
+      kind: shape.kind,
+      bytesPerElement: shape.format.bytesPerElement,
+      start: piece.inStart,
+      end: piece.inEnd,
+      stride: shape.stride,
+    };
+  }
+
+  /** The arrays the caller gets. */
+  protected results(): ResultArray[] {
+    const { targets } = this;
+    const results: ResultArray[] = new Array(this.shape.outputs);
+    for (let k = 0; k < results.length; k++) results[k] = targetMemory(targets[k]);
+    return results;
+  }
+
+  protected plannedWork(piece: Piece): Promise<Work | KeptWork> {
+    const { rt, shape, plan } = this;
+    const planned = () => planWork(rt.pipelines, rt.limits, plan, shape.layout, shape.format, shape.places, shape.workOptions, piece);
+    return (shape.keepKey === null ? planned() : rt.works.acquire(shape.keepKey, planned)).catch((error) => {
+      throw rt.life.translate(error);
+    });
+  }
+}
+
+/**
+ * A one-piece call (most calls), which is its own job and its job's output description: one object a
+ * call where a run, a job and an output description were three (about 0.13 KB; bench/NOTES.md, eleventh
+ * session). Its promise settles when its group ends (`settled`): no async frame, no await of its own.
+ */
+class SingleCall extends HostCall implements QueuedJob, JobOutput {
+  /** Its input, taken while the call is made (null: made on the GPU when recorded, or handed to the transfer layer). */
+  private taken: TakenInput | null;
+  private readonly batched: boolean;
+  private resolve: (results: ResultArray[]) => void = ignore;
+  private reject: (error: unknown) => void = ignore;
+  /** As a job, once queued: its work, input and batch. */
+  private work: Work | KeptWork | null = null;
+  input: AnyJobInput = NO_INPUT;
+  batch: JobBatch | undefined = undefined;
+  private released = false;
+  readonly elementBytes: 2 | 4;
+  readonly at: number;
+  readonly count: number;
+  readonly buffers: readonly number[];
+  readonly places: readonly OutputPlace[];
+
+  constructor(
+    rt: HostRuntime,
+    plan: Plan,
+    shape: CallShape,
+    arrays: readonly InputArray[],
+    fromHost: boolean,
+    targets: ResultTarget[],
+    fresh: FreshResult | null,
+    produce: ProduceInput | undefined,
   ) {
-    this.taken = fromHost && shape.pieces.length === 1 ? this.take(shape.pieces[0]) : null;
+    super(rt, plan, shape, arrays, fromHost, targets, fresh, produce);
+    const piece = shape.pieces[0];
+    this.elementBytes = outputBytes(shape.outputType);
+    this.at = piece.e0;
+    this.count = piece.e1 - piece.e0;
+    this.buffers = shape.buffers;
+    this.places = shape.places;
+    this.taken = fromHost ? this.take(piece) : null;
     this.batched = shape.batchable && this.taken !== null;
   }
 
+  get output(): JobOutput {
+    return this;
+  }
+
   /**
-   * A one-piece call's input, taken now (Transfer.take, which reads the window at once and keeps nothing of
-   * it): described in one window refilled for every call, not one a call (about 70 bytes; bench/NOTES.md,
+   * Its input, taken now (Transfer.take, which reads the window at once and keeps nothing of it):
+   * described in one window refilled for every call, not one a call (about 70 bytes; bench/NOTES.md,
    * eleventh session), and let go of the caller's arrays once taken.
    */
   private take(piece: Piece): TakenInput {
@@ -253,113 +320,98 @@ class PieceRun {
     }
   }
 
-  /** A piece's input, read from the caller's arrays. */
-  private window(piece: Piece): JobInput {
-    const { shape } = this;
-    return {
-      arrays: this.arrays,
-      kind: shape.kind,
-      bytesPerElement: shape.format.bytesPerElement,
-      start: piece.inStart,
-      end: piece.inEnd,
-      stride: shape.stride,
-    };
-  }
-
-  /**
-   * A one-piece call: its job settles the call's promise when its group ends (`settled`), so the call has
-   * no async frame, no promise per piece and no await of its own.
-   */
-  single(): Promise<ResultArray[]> {
+  run(): Promise<ResultArray[]> {
     starting = this;
     return new Promise(startSingle);
   }
 
-  /** The one-piece call starts (startSingle): its job is queued with kept work, or once its work is planned. */
+  /** The call starts (startSingle): it is queued with kept work at once, or once its work is planned. */
   begin(resolve: (results: ResultArray[]) => void, reject: (error: unknown) => void): void {
     this.resolve = resolve;
     this.reject = reject;
-    const piece = this.shape.pieces[0];
     try {
       // Kept work of a repeated plan is taken without waiting (work-cache.ts, hit).
       const kept = this.shape.keepKey === null ? null : this.rt.works.hit(this.shape.keepKey);
-      if (kept) this.enqueue(kept, piece);
-      else this.planThenEnqueue(piece);
+      if (kept) this.enqueue(kept);
+      else this.planThenEnqueue();
     } catch (error) {
       this.settled(error);
     }
   }
 
   /** Apart from begin: these closures' context would be made at every call, kept work's included. */
-  private planThenEnqueue(piece: Piece): void {
-    this.plannedWork(piece).then(
-      (work) => this.enqueue(work, piece),
+  private planThenEnqueue(): void {
+    this.plannedWork(this.shape.pieces[0]).then(
+      (work) => this.enqueue(work),
       (error) => this.settled(error),
     );
   }
 
-  /** A streamed call: its pieces, at most two in flight. */
-  async streamed(): Promise<ResultArray[]> {
-    await inFlight(this.shape.pieces, 2, (piece) =>
-      this.plannedWork(piece).then((work) => this.rt.transfer.run(this.job(work, piece, false))),
-    );
-    return this.results();
-  }
-
-  private enqueue(work: Work | KeptWork, piece: Piece): void {
+  /** Queued as a job with its work; kept work is released when the job ends (`ended`), or here when it cannot be queued. */
+  private enqueue(work: Work | KeptWork): void {
+    const { rt } = this;
     try {
-      this.rt.transfer.enqueue(this.job(work, piece, true));
+      this.work = work;
+      rt.life.checkUsable();
+      const piece = this.shape.pieces[0];
+      this.input = this.taken ?? this.produce!(piece.inStart, piece.inEnd);
+      // Kept work holds the one JobBatch its calls share.
+      this.batch = !this.batched ? undefined : isKept(work) ? work.shared(batchOf, this) : batchOf(this);
+      rt.transfer.enqueue(this);
+      this.taken = null; // the transfer layer owns it from here
     } catch (error) {
       this.settled(error);
     }
   }
 
-  /** The one-piece call's job has ended (`error` undefined: it succeeded), or it failed before its job ran. */
+  record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[] {
+    return recordPiece(this.rt, this.work!, encoder, input, outputs, this.shape.pieces[0].inStart);
+  }
+
+  /** Its GPU work has completed, or will never run. Once: a hold on kept work is its entry's, shared by its calls. */
+  ended(): void {
+    if (this.released || !this.work || !isKept(this.work)) return;
+    this.released = true;
+    this.work.release();
+  }
+
+  /** The call's job has ended (`error` undefined: it succeeded), or the call failed before its job was queued. */
   settled(error: unknown): void {
-    if (this.taken) this.rt.transfer.discard(this.taken); // failed before its job ran
+    this.ended();
+    if (this.taken) this.rt.transfer.discard(this.taken); // failed before its job was queued
     this.taken = null;
     if (error === undefined) this.resolve(this.results());
     else this.reject(error);
   }
+}
 
-  /** The arrays the caller gets. */
-  private results(): ResultArray[] {
-    const { targets } = this;
-    const results: ResultArray[] = new Array(this.shape.outputs);
-    for (let k = 0; k < results.length; k++) results[k] = targetMemory(targets[k]);
-    return results;
+/** A call in pieces (streamed): at most two in flight, each a job of its own. */
+class StreamedCall extends HostCall {
+  async run(): Promise<ResultArray[]> {
+    await inFlight(this.shape.pieces, 2, (piece) => this.plannedWork(piece).then((work) => this.rt.transfer.run(this.job(work, piece))));
+    return this.results();
   }
 
-  /** The piece's job (`single`: the one-piece call's, which settles the call). Kept work is released when the job ends (PieceJob.ended), or here when it cannot be made. */
-  private job(work: Work | KeptWork, piece: Piece, single: boolean): PieceJob {
-    const { rt, shape } = this;
+  /** The piece's job. Kept work is released when the job ends (PieceJob.ended), or here when it cannot be made. */
+  private job(work: Work | KeptWork, piece: Piece): PieceJob {
     try {
-      rt.life.checkUsable();
-      const input = this.taken ?? (this.fromHost ? this.window(piece) : this.produce!(piece.inStart, piece.inEnd));
-      this.taken = null; // the job owns it from here
-      // Kept work holds the one JobBatch its calls share.
-      const batch = !this.batched ? undefined : isKept(work) ? work.shared(batchOf, this) : batchOf(this);
-      return new PieceJob(rt, work, input, batch, piece, this.targets, this.fresh, shape, single ? this : null);
+      this.rt.life.checkUsable();
+      const input = this.fromHost ? this.window(piece) : this.produce!(piece.inStart, piece.inEnd);
+      return new PieceJob(this.rt, work, input, piece, this);
     } catch (error) {
       if (isKept(work)) work.release();
       throw error;
     }
   }
-
-  private plannedWork(piece: Piece): Promise<Work | KeptWork> {
-    const { rt, shape, plan } = this;
-    const planned = () => planWork(rt.pipelines, rt.limits, plan, shape.layout, shape.format, shape.places, shape.workOptions, piece);
-    return (shape.keepKey === null ? planned() : rt.works.acquire(shape.keepKey, planned)).catch((error) => {
-      throw rt.life.translate(error);
-    });
-  }
 }
 
 /**
- * A piece's job: its work recorded by a method, not by a closure made per call, and where its results go
- * (its own JobOutput: an object of its own cost about 50 bytes a call; bench/NOTES.md, eleventh session).
+ * A streamed call's piece as a job: its work recorded by a method, not by a closure made per piece, and
+ * where its results go (its own JobOutput).
  */
-class PieceJob implements QueuedJob, JobOutput {
+class PieceJob implements Job, JobOutput {
+  readonly targets: ResultTarget[];
+  readonly fresh: FreshResult | null;
   readonly elementBytes: 2 | 4;
   readonly at: number;
   readonly count: number;
@@ -372,14 +424,12 @@ class PieceJob implements QueuedJob, JobOutput {
     private readonly rt: HostRuntime,
     private readonly work: Work | KeptWork,
     readonly input: AnyJobInput,
-    readonly batch: JobBatch | undefined,
     piece: Piece,
-    readonly targets: ResultTarget[],
-    readonly fresh: FreshResult | null,
-    shape: CallShape,
-    /** The one-piece call this job settles (null: a streamed piece, run through Transfer.run). */
-    private readonly call: PieceRun | null,
+    call: HostCall,
   ) {
+    const { shape } = call;
+    this.targets = call.targets;
+    this.fresh = call.fresh;
     this.elementBytes = outputBytes(shape.outputType);
     this.at = piece.e0;
     this.count = piece.e1 - piece.e0;
@@ -393,28 +443,36 @@ class PieceJob implements QueuedJob, JobOutput {
   }
 
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[] {
-    const { rt, work } = this;
-    return isKept(work)
-      ? recordKeptWork(rt, encoder, work, input, outputs[0])
-      : recordWork(rt, encoder, work, { buffer: input, offset: 0 }, outputs, this.inStart);
+    return recordPiece(this.rt, this.work, encoder, input, outputs, this.inStart);
   }
 
   ended(): void {
-    // Its GPU work has completed, or will never run. Once: the hold is its entry's, shared by its calls.
     if (this.released || !isKept(this.work)) return;
     this.released = true;
     this.work.release();
   }
+}
 
-  settled(error: unknown): void {
-    this.ended();
-    this.call!.settled(error);
-  }
+/** A piece's work recorded over its input and output buffers (the input window read from element `inStart`). */
+function recordPiece(
+  rt: HostRuntime,
+  work: Work | KeptWork,
+  encoder: GPUCommandEncoder,
+  input: GPUBuffer,
+  outputs: readonly GPUBuffer[],
+  inStart: number,
+): readonly GPUBuffer[] {
+  return isKept(work)
+    ? recordKeptWork(rt, encoder, work, input, outputs[0])
+    : recordWork(rt, encoder, work, { buffer: input, offset: 0 }, outputs, inStart);
 }
 
 function ignore(): void {}
 
-/** The window of the input being taken (PieceRun.take). */
+/** What a one-piece call's job reads until it is queued (SingleCall.input). */
+const NO_INPUT: JobInput = Object.freeze({ arrays: NO_ARRAYS, kind: 'float32', bytesPerElement: 4, start: 0, end: 0, stride: 0 });
+
+/** The window of the input being taken (SingleCall.take). */
 const TAKING: { -readonly [K in keyof JobInput]: JobInput[K] } = {
   arrays: NO_ARRAYS,
   kind: 'float32',
@@ -429,7 +487,7 @@ const TAKING: { -readonly [K in keyof JobInput]: JobInput[K] } = {
  * shares: a Promise runs its executor at once, so the slot is read before anything else can fill it. An
  * executor made per call was a closure and its context, about 0.1 KB a call (bench/NOTES.md, tenth session).
  */
-let starting: PieceRun | null = null;
+let starting: SingleCall | null = null;
 
 function startSingle(resolve: (results: ResultArray[]) => void, reject: (error: unknown) => void): void {
   const run = starting!;
@@ -442,7 +500,7 @@ function isKept(work: Work | KeptWork): work is KeptWork {
 }
 
 /** How `count` concurrent calls of a call's plan are computed in one dispatch over their arrays stacked. */
-function batchOf({ rt, plan, shape }: PieceRun): JobBatch {
+function batchOf({ rt, plan, shape }: HostCall): JobBatch {
   const { format, op, outputs, outputType } = shape;
   const arrangement = (count: number) => arrangeOutputs(outputs, count * plan.size, rt.limits, outputType);
   return {
