@@ -254,8 +254,8 @@ abstract class HostCall {
 
 /**
  * A one-piece call (most calls), which is its own job and its job's output description: one object a
- * call where a run, a job and an output description were three (about 0.13 KB; bench/NOTES.md, eleventh
- * session). Its promise settles when its group ends (`settled`): no async frame, no await of its own.
+ * call where a run, a job and an output description were three (195 bytes against 258; bench/NOTES.md,
+ * eleventh session). Its promise settles when its group ends (`settled`): no async frame, no await of its own.
  */
 class SingleCall extends HostCall implements QueuedJob, JobOutput {
   /** Its input, taken while the call is made (null: made on the GPU when recorded, or handed to the transfer layer). */
