@@ -4,6 +4,7 @@ import { cpuCurl, cpuGradient, cpuGradientMagnitude, createGradient, GradientErr
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { readFloats, testDevice } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
+import { sampledBytes } from './helpers/heap-sampling';
 
 // Prepared kernels: prepare once, then record synchronously into an encoder or an open pass.
 const suite = gpuSuite();
@@ -224,7 +225,6 @@ describe('records in a frame loop', () => {
   // Before the records kept their checked bindings and bind-group sets, a gradient kernel's encode made
   // about 0.5 KB, an image kernel's encode and draw about 1 KB, a Hessian's 0.16 KB (bench/alloc.mjs --op encode).
   gpuIt("a prepared kernel, image kernel (encode and draw) and Hessian record allocate nothing of the library's own", async (t) => {
-    const { Session } = await import('node:inspector/promises');
     const { limitsOf, nullDevice } = await import('../bench/null-device.mjs');
     const device = nullDevice(limitsOf(t.device));
     const ctx = await createGradient({ device });
@@ -253,9 +253,6 @@ describe('records in a frame loop', () => {
       'image draw': (e) => image.draw(e, args['image draw']),
       'hessian encode': (e) => hessian.encode(e, args['hessian encode']),
     };
-    const session = new Session();
-    session.connect();
-    await session.post('HeapProfiler.enable');
     const perRecord: Record<string, number> = {};
     for (const [name, record] of Object.entries(records)) {
       const once = () => {
@@ -265,22 +262,11 @@ describe('records in a frame loop', () => {
       };
       for (let i = 0; i < 3000; i++) once(); // meets its buffers, and lets V8 optimise
       const n = 10000; // enough that what V8 allocates once (optimised code, feedback) is under a byte a record
-      await session.post('HeapProfiler.startSampling', {
-        samplingInterval: 64,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+      const { own } = await sampledBytes(() => {
+        for (let i = 0; i < n; i++) once();
       });
-      for (let i = 0; i < n; i++) once();
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      let own = 0;
-      const walk = (node: typeof profile.head): void => {
-        if (node.callFrame.url.includes('/src/')) own += node.selfSize;
-        node.children.forEach(walk);
-      };
-      walk(profile.head);
       perRecord[name] = Math.round(own / n);
     }
-    session.disconnect();
     console.log(`library bytes a record (null device, sampled): ${JSON.stringify(perRecord)}`);
     for (const name of Object.keys(records)) expect(perRecord[name], `${name}: ${JSON.stringify(perRecord)}`).toBeLessThan(16);
     ctx.destroy();

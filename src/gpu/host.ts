@@ -406,17 +406,11 @@ class StreamedCall extends HostCall {
 }
 
 /**
- * A streamed call's piece as a job: its work recorded by a method, not by a closure made per piece, and
- * where its results go (its own JobOutput).
+ * A streamed call's piece as a job: its work recorded by a method, not by a closure made per piece. Its
+ * output description is an object of its own: a streamed call has a few pieces, each megabytes.
  */
-class PieceJob implements Job, JobOutput {
-  readonly targets: ResultTarget[];
-  readonly fresh: FreshResult | null;
-  readonly elementBytes: 2 | 4;
-  readonly at: number;
-  readonly count: number;
-  readonly buffers: readonly number[];
-  readonly places: readonly OutputPlace[];
+class PieceJob implements Job {
+  readonly output: JobOutput;
   private readonly inStart: number;
   private released = false;
 
@@ -428,18 +422,16 @@ class PieceJob implements Job, JobOutput {
     call: HostCall,
   ) {
     const { shape } = call;
-    this.targets = call.targets;
-    this.fresh = call.fresh;
-    this.elementBytes = outputBytes(shape.outputType);
-    this.at = piece.e0;
-    this.count = piece.e1 - piece.e0;
-    this.buffers = shape.buffers;
-    this.places = shape.places;
+    this.output = {
+      targets: call.targets,
+      fresh: call.fresh,
+      elementBytes: outputBytes(shape.outputType),
+      at: piece.e0,
+      count: piece.e1 - piece.e0,
+      buffers: shape.buffers,
+      places: shape.places,
+    };
     this.inStart = piece.inStart;
-  }
-
-  get output(): JobOutput {
-    return this;
   }
 
   record(encoder: GPUCommandEncoder, input: GPUBuffer, outputs: readonly GPUBuffer[]): readonly GPUBuffer[] {
