@@ -160,7 +160,7 @@ function inputMemory(arrays: readonly InputArray[] | null): readonly NumericArra
   if (!gathered) return arrays as readonly NumericArray[];
   const memory: NumericArray[] = new Array(arrays.length);
   for (let k = 0; k < memory.length; k++) {
-    const a = arrays![k];
+    const a = arrays[k];
     memory[k] = isGathered(a) ? a.memory : a;
   }
   return memory;
