@@ -33,7 +33,7 @@ export class InputArena {
     private created_: boolean,
     private readonly pool: BufferPool,
     /** Told once the arena has gone back to the pool (or been destroyed): it may then serve another buffer (`reset`). */
-    private readonly freed: (arena: InputArena) => void = ignore,
+    private readonly freed: (arena: InputArena) => void,
   ) {}
 
   get buffer(): GPUBuffer {
@@ -96,8 +96,6 @@ export class InputArena {
     this.freed(this);
   }
 }
-
-function ignore(): void {}
 
 /** Where an input was taken: its arena and the byte offset in it. */
 export interface ArenaSlot {

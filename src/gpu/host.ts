@@ -222,17 +222,16 @@ abstract class HostCall {
     protected readonly produce: ProduceInput | undefined,
   ) {}
 
-  /** A piece's input, read from the caller's arrays. */
-  protected window(piece: Piece): JobInput {
+  /** A piece's input, read from the caller's arrays, described in `into` (a new window by default). */
+  protected window(piece: Piece, into: InputWindow = { ...NO_INPUT }): JobInput {
     const { shape } = this;
-    return {
-      arrays: this.arrays,
-      kind: shape.kind,
-      bytesPerElement: shape.format.bytesPerElement,
-      start: piece.inStart,
-      end: piece.inEnd,
-      stride: shape.stride,
-    };
+    into.arrays = this.arrays;
+    into.kind = shape.kind;
+    into.bytesPerElement = shape.format.bytesPerElement;
+    into.start = piece.inStart;
+    into.end = piece.inEnd;
+    into.stride = shape.stride;
+    return into;
   }
 
   /** The arrays the caller gets. */
@@ -305,18 +304,10 @@ class SingleCall extends HostCall implements QueuedJob, JobOutput {
    * eleventh session), and let go of the caller's arrays once taken.
    */
   private take(piece: Piece): TakenInput {
-    const { shape } = this;
-    const window = TAKING;
-    window.arrays = this.arrays;
-    window.kind = shape.kind;
-    window.bytesPerElement = shape.format.bytesPerElement;
-    window.start = piece.inStart;
-    window.end = piece.inEnd;
-    window.stride = shape.stride;
     try {
-      return this.rt.transfer.take(window);
+      return this.rt.transfer.take(this.window(piece, TAKING));
     } finally {
-      window.arrays = NO_ARRAYS;
+      TAKING.arrays = NO_ARRAYS;
     }
   }
 
@@ -464,8 +455,11 @@ function ignore(): void {}
 /** What a one-piece call's job reads until it is queued (SingleCall.input). */
 const NO_INPUT: JobInput = Object.freeze({ arrays: NO_ARRAYS, kind: 'float32', bytesPerElement: 4, start: 0, end: 0, stride: 0 });
 
+/** A JobInput whose fields HostCall.window writes. */
+type InputWindow = { -readonly [K in keyof JobInput]: JobInput[K] };
+
 /** The window of the input being taken (SingleCall.take). */
-const TAKING: { -readonly [K in keyof JobInput]: JobInput[K] } = {
+const TAKING: InputWindow = {
   arrays: NO_ARRAYS,
   kind: 'float32',
   bytesPerElement: 4,
