@@ -23,6 +23,10 @@ export function isShared(view: ArrayBufferView): boolean {
 
 /** Whether a view's memory was detached (transferred away, e.g. by postMessage or structuredClone): it then reads as empty. */
 export function isDetached(view: ArrayBufferView): boolean {
+  // A typed array with bytes is not detached (one that is reads 0 bytes long), decided without reading its
+  // buffer: every host call asks of each output twice, and 1,000 concurrent 64² calls with `out` took
+  // 0.93–0.95× the host CPU (bench/NOTES.md, twelfth session). A DataView would throw, so only typed arrays.
+  if (typedArrayTag.call(view) !== undefined && view.byteLength !== 0) return false;
   const detached = (view.buffer as ArrayBuffer & { detached?: boolean }).detached;
   // `detached` is ES2024 (Node 20 lacks it); before it, a detached buffer reads as 0 bytes long, as an empty one does.
   return typeof detached === 'boolean' ? detached : view.buffer.byteLength === 0 && !isShared(view);
