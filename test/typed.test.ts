@@ -15,7 +15,7 @@ describe('isDetached', () => {
 
   it('decides a typed array with bytes without reading its buffer (the hot path of every host call)', () => {
     class Watched extends Float32Array {
-      get buffer(): ArrayBuffer {
+      override get buffer(): ArrayBuffer {
         throw new Error('buffer read');
       }
     }
