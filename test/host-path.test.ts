@@ -367,6 +367,10 @@ describe('out: caller-supplied outputs', () => {
       { ...options, out },
     );
     expect(again[0]).toBe(out[0]);
+    // Each call's list of results is its own: neither the caller's `out` list nor an earlier call's.
+    expect(again).not.toBe(got);
+    expect(got).not.toBe(out);
+    expect(got).toEqual([out[0], out[1]]);
     cpuGradient(f, options).forEach((ref, k) =>
       expect(
         f32Violation(
@@ -394,6 +398,7 @@ describe('out: caller-supplied outputs', () => {
     const [flat, withView] = await Promise.all(calls);
     expect(flat[0]).toBe(given[0]);
     expect(flat[1]).toBe(given[1]);
+    expect(flat).toHaveLength(2); // the call's own list, unchanged by the caller's refill
     expect(withView[1]).toBe(strided.data);
     const ref = cpuGradient(f, options);
     ref.forEach((r, k) => expect(f32Violation(given[k], r, 1, 1)).toBeNull());
