@@ -468,6 +468,31 @@ describe('the transfer layer on a fake device', () => {
     expect(stats.liveBuffers).toBe(stats.pooledBuffers); // every arena back in the pool
   });
 
+  it('jobs of one group that share no dispatch hand their buffers on: a burst of 100 creates a few, each result right', async () => {
+    const { device, pool, transfer } = setup();
+    const n = 260;
+    const burst = async (seed: number) => {
+      const datas = Array.from({ length: 100 }, (_, j) => ramp(n, seed + j));
+      // Taken inputs side by side in one arena (so copied out of it, all but the first), two outputs each, no batch.
+      const made = datas.map((d) =>
+        job(d, 2, transfer.take({ arrays: [d], kind: 'float32', bytesPerElement: 4, start: 0, end: n, stride: ceil16(n) })),
+      );
+      for (const d of datas) d.fill(-1); // taken: the caller may refill at once
+      const runs = made.map((m) => transfer.run(m.job));
+      await drive(device);
+      await Promise.all(runs);
+      made.forEach((m, j) => expectResults(m.targets, ramp(n, seed + j)));
+    };
+    await burst(0);
+    await burst(1); // the arena is as large as the burst now
+    // Beside the arenas and the readback: an input copy and an output buffer for each of four jobs (a job's go to the fourth after it).
+    expect(device.created.filter((b) => b.label === 'webgpu-gradient').length).toBe(8);
+    const created = pool.stats().created;
+    for (let r = 2; r < 5; r++) await burst(r);
+    expect(pool.stats().created).toBe(created); // bursts again create nothing: every buffer came back from the pool
+    expect(transfer.stats.groups).toBe(5);
+  });
+
   it('the upload path: writeBuffer up to WRITE_BUFFER_MAX, staging above, writeBuffer always where maps wait for a poll', () => {
     expect(throughStaging(WRITE_BUFFER_MAX, false)).toBe(false);
     expect(throughStaging(WRITE_BUFFER_MAX + 16, false)).toBe(true);

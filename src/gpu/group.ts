@@ -1,4 +1,5 @@
 import { BufferUsage } from './flags.js';
+import { HandedOn } from './handed-on.js';
 import { batchable, batchRuns, type Job, slotLayout } from './jobs.js';
 import { copyIntoMapped, mappedWindow } from './mapped.js';
 import type { BufferPool } from './pool.js';
@@ -78,14 +79,18 @@ export function readbackLayout(jobs: readonly Job[], positions: number[][]): num
 export function recordGroup(parts: RecordingParts, group: Group): number {
   const encoder = parts.device.createCommandEncoder(ENCODER);
   let uploadMs = 0;
-  if (group.jobs.length === 1) {
-    // A sequential call: no runs to look for.
-    if (group.failed[0] === undefined) uploadMs += recordJob(parts, group, encoder, 0);
-  } else {
-    for (const [first, end] of batchRuns(group.jobs, (i) => group.failed[i] === undefined && batchable(group.jobs[i]))) {
-      if (end - first > 1 && recordBatch(parts, group, encoder, first, end - first)) continue;
-      for (let i = first; i < end; i++) if (group.failed[i] === undefined) uploadMs += recordJob(parts, group, encoder, i);
+  try {
+    if (group.jobs.length === 1) {
+      // A sequential call: no runs to look for.
+      if (group.failed[0] === undefined) uploadMs += recordJob(parts, group, encoder, 0);
+    } else {
+      for (const [first, end] of batchRuns(group.jobs, (i) => group.failed[i] === undefined && batchable(group.jobs[i]))) {
+        if (end - first > 1 && recordBatch(parts, group, encoder, first, end - first)) continue;
+        for (let i = first; i < end; i++) if (group.failed[i] === undefined) uploadMs += recordJob(parts, group, encoder, i);
+      }
     }
+  } finally {
+    HANDED_ON.end();
   }
   // One list refilled, not one a group: submit reads its sequence at once (WebIDL converts it), keeps none.
   SUBMITTED[0] = encoder.finish();
@@ -111,8 +116,7 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
   let input: GPUBuffer;
   if (isTaken(job.input) && job.input.offset > 0) {
     // Further into its arena than the job's work binds (from byte 0): copied to a buffer of its own.
-    input = parts.pool.acquire(bytes, INPUT_USAGE);
-    group.used.push(input);
+    input = HANDED_ON.acquire(parts.pool, bytes, INPUT_USAGE, group.used);
     encoder.copyBufferToBuffer(job.input.buffer, job.input.offset, input, 0, bytes);
   } else if (isTaken(job.input)) {
     input = job.input.buffer;
@@ -133,10 +137,7 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
   }
   const { buffers } = job.output;
   const outputs = JOB_OUTPUTS;
-  for (let k = 0; k < buffers.length; k++) {
-    outputs[k] = parts.pool.acquire(buffers[k], OUTPUT_USAGE);
-    group.used.push(outputs[k]);
-  }
+  for (let k = 0; k < buffers.length; k++) outputs[k] = HANDED_ON.acquire(parts.pool, buffers[k], OUTPUT_USAGE, group.used);
   try {
     const temps = job.record(encoder, input, outputs);
     for (let k = 0; k < temps.length; k++) group.used.push(temps[k]);
@@ -149,9 +150,13 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
     }
   } finally {
     while (outputs.length > 0) outputs.pop(); // holds no buffer between jobs
+    HANDED_ON.next();
   }
   return uploadMs;
 }
+
+/** The output buffers and input copies of the group being recorded, handed on from job to job (handed-on.ts). */
+const HANDED_ON = new HandedOn();
 
 /**
  * A job's output buffers while it is recorded (recordJob): one list refilled, not one a job (about 50

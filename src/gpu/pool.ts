@@ -152,6 +152,6 @@ export class BufferPool {
 }
 
 /** A size class and a usage as one number: usages are flags below 2^10, and sizes far below 2^43 bytes. */
-function idleKey(usage: number, size: number): number {
+export function idleKey(usage: number, size: number): number {
   return size * 1024 + usage;
 }
