@@ -633,6 +633,24 @@ describe('derivatives, the Hessian and adjoints on the GPU', () => {
     expect(f32Violation(got, cpuDerivatives(f, o)[0], 1, 0.3, 256)).toBeNull();
   });
 
+  suite.gpuIt('a first call waits for the table pipeline; destroyed meanwhile, it rejects with destroyed', async ({ device }) => {
+    const f = Float32Array.from({ length: 8 * 12 }, (_, i) => Math.cos(i * 0.3));
+    const shape = [8, 12];
+    const fresh = await createGradient({ device });
+    const waiting = [fresh.hessian(f, { shape }), fresh.gradientAdjoint([f, f], { shape })];
+    fresh.destroy();
+    for (const call of waiting) await expect(call).rejects.toMatchObject({ code: 'destroyed' });
+    const ctx = await createGradient({ device });
+    const first = ctx.hessian(f, { shape }); // its pipeline not built yet: queued once it is
+    f.fill(0); // taken before the call returned
+    const want = cpuHessian(
+      Float32Array.from({ length: 8 * 12 }, (_, i) => Math.cos(i * 0.3)),
+      { shape },
+    );
+    (await first).forEach((h, k) => expect(f32Violation(h, want[k], 1, 1, 64), `H${k}`).toBeNull());
+    ctx.destroy();
+  });
+
   suite.gpuIt(
     'concurrent calls of one program share a dispatch over their arrays stacked; every result stays right',
     async ({ device }) => {

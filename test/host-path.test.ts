@@ -511,4 +511,40 @@ describe('garbage per host call', () => {
     expect(perCall.all, JSON.stringify(perCall)).toBeLessThan(2800);
     ctx.destroy();
   });
+
+  gpuIt('a sequential 64² Hessian, derivatives and adjoint call allocate under 3.5 KB of the library’s own', async (t) => {
+    const { limitsOf, nullDevice } = await import('../bench/null-device.mjs');
+    const ctx = await createGradient({ device: nullDevice(limitsOf(t.device)) });
+    const data = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i));
+    const shape = [64, 64];
+    const out = [0, 1, 2].map(() => new Float32Array(4096));
+    const programs = {
+      hessian: () => ctx.hessian(data, { shape, out }),
+      derivatives: () =>
+        ctx.derivatives(data, {
+          shape,
+          derivatives: [
+            [2, 0],
+            [1, 1],
+          ],
+          out: out.slice(0, 2),
+        }),
+      adjoint: () => ctx.gradientAdjoint([data, data], { shape, out: out.slice(0, 1) }),
+    };
+    for (const [name, call] of Object.entries(programs)) {
+      const calls = async (n: number) => {
+        for (let i = 0; i < n; i++) await call();
+      };
+      await calls(3000);
+      const n = 3000;
+      const { own } = await sampledBytes(() => calls(n));
+      const perCall = Math.round(own / n);
+      console.log(`library bytes a sequential 64² ${name} call with out (null device, sampled): ${perCall}`);
+      // The Hessian's 5.8 KB at 6ec6589 (async frames, the request spread, the call's shape made again at
+      // each); 1.5-2.2 KB after (bench/NOTES.md, twelfth session).
+      expect(perCall, name).toBeGreaterThan(0);
+      expect(perCall, name).toBeLessThan(3500);
+    }
+    ctx.destroy();
+  });
 });

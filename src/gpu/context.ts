@@ -233,18 +233,31 @@ export class GradientContext {
   }
 
   /** Derivatives of any order and accuracy: one Float32Array per multi-index of `derivatives` (cpuDerivatives is the reference). */
-  async derivatives(data: NumericArray | NdarrayLike, options: GpuDerivativeOptions): Promise<Float32Array[]> {
-    return this.runProgram(derivativesRequest(data, options));
+  derivatives(data: NumericArray | NdarrayLike, options: GpuDerivativeOptions): Promise<Float32Array[]> {
+    // Not async methods (as gradient): bad input still rejects, without an async frame a call.
+    try {
+      return this.runProgram(derivativesRequest(data, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The d(d+1)/2 second partials (i ≤ j, row-major) in one pass reading the input once (cpuHessian is the reference). */
-  async hessian(data: NumericArray | NdarrayLike, options?: GpuDerivativeOptions): Promise<Float32Array[]> {
-    return this.runProgram(hessianRequest(data, options));
+  hessian(data: NumericArray | NdarrayLike, options?: GpuDerivativeOptions): Promise<Float32Array[]> {
+    try {
+      return this.runProgram(hessianRequest(data, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Σ_k A_kᵀ v_k, the gradient's adjoint (or with `derivatives`, theirs), in one pass (cpuGradientAdjoint is the reference). */
-  async gradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: GpuAdjointOptions): Promise<Float32Array> {
-    return (await this.runProgram(adjointRequest(components, options)))[0];
+  gradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: GpuAdjointOptions): Promise<Float32Array> {
+    try {
+      return this.runProgram(adjointRequest(components, options)).then(first);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -366,3 +379,8 @@ export class GradientContext {
 }
 
 disposable(GradientContext);
+
+/** The one result of a call that has one (a function made once, not a closure a call). */
+function first<T>(results: readonly T[]): T {
+  return results[0];
+}

@@ -137,7 +137,17 @@ export class PipelineCache {
 
   /** The banded operators' kernel (shaders/table.wgsl), on the kernels' bind group layout. */
   tablePipeline(): Promise<GPUComputePipeline> {
-    return this.cached('table', () => this.build('table', 'table_main', { WG: workgroupSize(this.limits) }));
+    return this.cached('table', () =>
+      this.build('table', 'table_main', { WG: workgroupSize(this.limits) }).then((built) => {
+        this.built.set('table', built);
+        return built;
+      }),
+    );
+  }
+
+  /** The table kernel's pipeline if it is built already, else null (a host call then awaits tablePipeline). */
+  readyTable(): GPUComputePipeline | null {
+    return this.built.get('table') ?? null;
   }
 
   /** The drawing pass for a STYLE (0 magnitude as grey, 1 direction as hue). */

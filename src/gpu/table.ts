@@ -18,16 +18,26 @@ import type { NumericArray } from '../types.js';
 import { copyRange, type NdarrayLike } from '../view.js';
 import { BufferUsage } from './flags.js';
 import { FRESH_ON_ARRIVAL_BYTES, inFlight } from './host.js';
-import { type ResultTarget, targetMemory } from './jobs.js';
+import { type FreshResult, type JobOutput, type QueuedJob, type ResultTarget, targetMemory } from './jobs.js';
 import { type ProgramParams, programBuffers, type TableBindings, tableBindGroup } from './kept-programs.js';
-import { arrangeOutputs, type OutputArrangement } from './layout.js';
+import { arrangeOutputs } from './layout.js';
 import type { HostRuntime, PrepareRuntime } from './parts.js';
 import { isComputePass } from './prepared.js';
 import { guarded } from './scopes.js';
-import { ceilTo, foldGrid, type Piece, piecesExtent, rowPieces, slabAlignment, workgroupSize } from './steps.js';
+import {
+  ceilTo,
+  foldGrid,
+  type GpuLimits,
+  type OutputPlace,
+  type Piece,
+  piecesExtent,
+  rowPieces,
+  slabAlignment,
+  workgroupSize,
+} from './steps.js';
 import type { JobBatch } from './transfer.js';
 import { TABLE_PARAMS_BYTES, tableParams } from './uniforms.js';
-import type { TakenInput } from './upload.js';
+import type { JobInput, TakenInput } from './upload.js';
 
 /**
  * Derivatives of any order, the Hessian and adjoints on the GPU: one dispatch of shaders/table.wgsl over
@@ -82,10 +92,16 @@ interface CheckedProgram {
 
 let programs = 0;
 
-function checked(method: string, components: number, info: DataInfo, options: unknown, build: () => Program): CheckedProgram {
-  const recent = recentPrograms.find(method, components, info, options);
-  if (recent) return recent;
-  const program = build();
+/** A recent call's checked program (plan-memo.ts), found without building anything, or null. */
+function recent(method: string, components: number, info: DataInfo, options: unknown): CheckedProgram | null {
+  return recentPrograms.find(method, components, info, options) ?? null;
+}
+
+/**
+ * A program built for a call that no recent call matched, packed and remembered. Apart from `recent`: a
+ * builder closure passed to one function had been made at every call (bench/NOTES.md, twelfth session).
+ */
+function remembered(method: string, components: number, info: DataInfo, options: unknown, program: Program): CheckedProgram {
   const made = { program, table: packProgram(program), key: `program ${++programs}` };
   recentPrograms.remember(method, components, info, options, made);
   return made;
@@ -93,23 +109,29 @@ function checked(method: string, components: number, info: DataInfo, options: un
 
 export function derivativesRequest(data: unknown, options: GpuDerivativeOptions | undefined): ProgramRequest {
   const { info, values, memory } = cpuInput(data);
-  const made = checked('derivatives', 1, info, options, () => derivativesProgram(info, options, GPU_KEYS));
+  const made =
+    recent('derivatives', 1, info, options) ?? remembered('derivatives', 1, info, options, derivativesProgram(info, options, GPU_KEYS));
   return request(made, [values], [memory], options?.out, 'one per multi-index');
 }
 
 export function hessianRequest(data: unknown, options: GpuDerivativeOptions | undefined): ProgramRequest {
   const { info, values, memory } = cpuInput(data);
-  const made = checked('hessian', 1, info, options, () => hessianProgram(info, options, GPU_KEYS));
+  const made = recent('hessian', 1, info, options) ?? remembered('hessian', 1, info, options, hessianProgram(info, options, GPU_KEYS));
   return request(made, [values], [memory], options?.out, 'one per second partial, i ≤ j');
 }
 
 export function adjointRequest(components: unknown, options: GpuAdjointOptions | undefined): ProgramRequest {
   const { info, values, memory } = cpuComponents(components);
-  const made = checked('adjoint', values.length, info, options, () => adjointProgram(info, values.length, options, GPU_KEYS));
+  const n = values.length;
+  const made = recent('adjoint', n, info, options) ?? remembered('adjoint', n, info, options, adjointProgram(info, n, options, GPU_KEYS));
   return request(made, values, memory, options?.out, 'one, the adjoint');
 }
 
-/** The request of a checked program: its inputs as they go up, and `out` checked against its outputs and the inputs' memory. */
+/**
+ * The request of a checked program: its inputs as they go up, and `out` checked against its outputs and
+ * the inputs' memory. Its fields written out, not spread from `made` with more after them: that object
+ * took 0.78 KB a 64² Hessian (bench/NOTES.md, twelfth session).
+ */
 function request(
   made: CheckedProgram,
   values: readonly Values[],
@@ -117,9 +139,12 @@ function request(
   out: unknown,
   what: string,
 ): ProgramRequest {
-  const N = made.program.plan.size;
-  const checkedOut = out === undefined ? null : checkOutTargets(out, Float32Array, made.program.outputs.length, N, memory, what);
-  return { ...made, arrays: values.map((v) => inputArray(v, N)), out: checkedOut };
+  const { program } = made;
+  const N = program.plan.size;
+  const checkedOut = out === undefined ? null : checkOutTargets(out, Float32Array, program.outputs.length, N, memory, what);
+  const arrays: NumericArray[] = new Array(values.length);
+  for (let k = 0; k < values.length; k++) arrays[k] = inputArray(values[k], N);
+  return { program, table: made.table, key: made.key, arrays, out: checkedOut };
 }
 
 /** The request with its inputs copied, for a call that waits for its context before it can take them (api.ts). */
@@ -201,40 +226,277 @@ export function packProgram(program: Program): Uint32Array {
 export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<Float32Array[]> {
   try {
     rt.life.checkUsable();
-    const { program, arrays, table } = request;
+    const { program, arrays } = request;
     const N = program.plan.size;
-    const outputs = program.outputs.length;
     if (N === 0)
-      return Promise.resolve(request.out ? request.out.map(outMemory) : Array.from({ length: outputs }, () => new Float32Array(0)));
-    // Arrays whose input or results exceed chunkBytes or a binding stream in pieces of rows, each with
-    // the rows of halo its operators read along the first axis (as the gradient's do, steps.ts).
-    const { halo, wraps } = firstAxisReach(program);
-    const rows = program.plan.shape.length > 0 ? program.plan.shape[0] : 1;
-    const { pieces } = rowPieces(N, rows, halo, wraps, 4 * arrays.length, outputs, rt.chunkBytes, rt.limits);
-    if (pieces.length > 1) return streamedProgram(rt, request, pieces);
-    const stride = ceilTo(N, 16);
-    const arrangement = arrangeOutputs(outputs, N, rt.limits);
-    const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
-    // Outputs that do not fit one binding together are computed in passes of as many as fit.
-    const perPass = Math.floor(binding / (arrangement.slab * 4));
-    if (outputs > 1 && arrangement.stackedBytes > binding && perPass >= 1) return outputsInPasses(rt, request, perPass);
-    for (const [what, bytes] of [
-      ['inputs', arrays.length * stride * 4],
-      ['one output', arrangement.slab * 4],
-      ['operators', table.byteLength],
-    ] as const) {
-      if (bytes > binding) {
-        throw new GradientError(
-          'too-large',
-          `derivatives, Hessian and adjoints read their inputs, write each output and read their operators in one binding; ${what} take ${bytes} bytes, more than this device's ${binding}`,
-        );
-      }
-    }
-    const input = rt.transfer.take({ arrays, kind: 'float32', bytesPerElement: 4, start: 0, end: N, stride });
-    return runTaken(rt, request, input, { N, stride, arrangement, inputs: arrays.length, outputs, out: request.out });
+      return Promise.resolve(
+        request.out ? request.out.map(outMemory) : Array.from({ length: program.outputs.length }, () => new Float32Array(0)),
+      );
+    const shape = programShape(rt, program, request.table, arrays.length);
+    if (shape.pieces) return streamedProgram(rt, request, shape.pieces);
+    if (shape.perPass > 0) return outputsInPasses(rt, request, shape.perPass);
+    const input = takeInput(rt, arrays, N, shape.stride);
+    return new ProgramCall(rt, request, shape, input).run();
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * What a one-piece call of a program computes from the program, its inputs' count and the context alone:
+ * made once per program object (a memoised program is the same object from call to call: checked) and
+ * context limits, not at every call (6.5 KB a 64² Hessian before, bench/NOTES.md, twelfth session).
+ */
+interface ProgramShape {
+  readonly limits: GpuLimits;
+  readonly chunkBytes: number;
+  readonly inputs: number;
+  /** The pieces of rows a streamed call runs in (more than one), else null. */
+  readonly pieces: readonly Piece[] | null;
+  /** Outputs a pass where they do not fit one binding together, else 0. */
+  readonly perPass: number;
+  readonly N: number;
+  /** Elements between stacked inputs. */
+  readonly stride: number;
+  /** The one output buffer's bytes, and where each output lies in it. */
+  readonly buffers: readonly number[];
+  readonly places: readonly OutputPlace[];
+  /** Bytes the kernel reads of its input: the last component ends at N, not at the stride. */
+  readonly inputBytes: number;
+  readonly params: ProgramParams;
+  readonly grid: [number, number, number];
+  /** Whether concurrent calls may share a dispatch (programBatch): one input whose size is whole 16-byte words. */
+  readonly batchable: boolean;
+}
+
+const shapesByProgram = new WeakMap<Program, ProgramShape[]>();
+
+function programShape(rt: HostRuntime, program: Program, table: Uint32Array, inputs: number): ProgramShape {
+  let list = shapesByProgram.get(program);
+  if (!list) {
+    list = [];
+    shapesByProgram.set(program, list);
+  }
+  for (const s of list) if (s.inputs === inputs && s.limits === rt.limits && s.chunkBytes === rt.chunkBytes) return s;
+  const made = makeProgramShape(rt, program, table, inputs);
+  list.push(made);
+  return made;
+}
+
+function makeProgramShape(rt: HostRuntime, program: Program, table: Uint32Array, inputs: number): ProgramShape {
+  const N = program.plan.size;
+  const outputs = program.outputs.length;
+  const { limits, chunkBytes } = rt;
+  const stride = ceilTo(N, 16);
+  const arrangement = arrangeOutputs(outputs, N, limits);
+  const base = {
+    limits,
+    chunkBytes,
+    inputs,
+    pieces: null,
+    perPass: 0,
+    N,
+    stride,
+    buffers: [arrangement.stackedBytes],
+    places: arrangement.stacked,
+  };
+  const rest = {
+    inputBytes: ceilTo(((inputs - 1) * stride + N) * 4, 16),
+    params: { count: N, compStride: stride, outStride: arrangement.slab },
+    grid: foldGrid(Math.ceil(N / workgroupSize(limits)), limits.maxComputeWorkgroupsPerDimension),
+    batchable: inputs === 1 && N % 4 === 0,
+  };
+  // Arrays whose input or results exceed chunkBytes or a binding stream in pieces of rows, each with
+  // the rows of halo its operators read along the first axis (as the gradient's do, steps.ts).
+  const { halo, wraps } = firstAxisReach(program);
+  const rows = program.plan.shape.length > 0 ? program.plan.shape[0] : 1;
+  const { pieces } = rowPieces(N, rows, halo, wraps, 4 * inputs, outputs, chunkBytes, limits);
+  if (pieces.length > 1) return { ...base, ...rest, pieces };
+  const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  // Outputs that do not fit one binding together are computed in passes of as many as fit.
+  const perPass = Math.floor(binding / (arrangement.slab * 4));
+  if (outputs > 1 && arrangement.stackedBytes > binding && perPass >= 1) return { ...base, ...rest, perPass };
+  for (const [what, bytes] of [
+    ['inputs', inputs * stride * 4],
+    ['one output', arrangement.slab * 4],
+    ['operators', table.byteLength],
+  ] as const) {
+    if (bytes > binding) {
+      throw new GradientError(
+        'too-large',
+        `derivatives, Hessian and adjoints read their inputs, write each output and read their operators in one binding; ${what} take ${bytes} bytes, more than this device's ${binding}`,
+      );
+    }
+  }
+  return { ...base, ...rest };
+}
+
+/** Takes a call's whole input now (Transfer.take), described in one window refilled for every call. */
+function takeInput(rt: HostRuntime, arrays: readonly NumericArray[], N: number, stride: number): TakenInput {
+  TAKING.arrays = arrays;
+  TAKING.end = N;
+  TAKING.stride = stride;
+  try {
+    return rt.transfer.take(TAKING);
+  } finally {
+    TAKING.arrays = NO_INPUTS; // lets go of the caller's arrays
+  }
+}
+
+const NO_INPUTS: readonly NumericArray[] = [];
+const TAKING: { -readonly [K in keyof JobInput]: JobInput[K] } = {
+  arrays: NO_INPUTS,
+  kind: 'float32',
+  bytesPerElement: 4,
+  start: 0,
+  end: 0,
+  stride: 0,
+};
+
+/**
+ * A one-piece program call, which is its own job and its job's output description (as a one-piece
+ * gradient is, host.ts): queued at once when the table kernel's pipeline is built, else once it is. Its
+ * promise settles when its group ends (`settled`).
+ */
+class ProgramCall implements QueuedJob, JobOutput {
+  readonly targets: ResultTarget[];
+  readonly fresh: FreshResult | null;
+  readonly elementBytes = 4;
+  readonly at = 0;
+  readonly count: number;
+  readonly buffers: readonly number[];
+  readonly places: readonly OutputPlace[];
+  batch: JobBatch | undefined = undefined;
+  private readonly table: Uint32Array;
+  private readonly key: string;
+  private pipeline: GPUComputePipeline | null;
+  /** Its input until the transfer layer owns it (null then). */
+  private taken: TakenInput | null;
+  private resolve: (results: Float32Array[]) => void = ignore;
+  private reject: (error: unknown) => void = ignore;
+
+  constructor(
+    private readonly rt: HostRuntime,
+    request: ProgramRequest,
+    private readonly shape: ProgramShape,
+    readonly input: TakenInput,
+  ) {
+    const { N } = shape;
+    const outputs = shape.places.length;
+    // The caller's `out` (a view's data written through its strides), as the request's own list; small
+    // fresh results are made when they arrive, as a host call's are (host.ts), larger ones now.
+    this.fresh = !request.out && N * 4 <= FRESH_ON_ARRIVAL_BYTES ? Float32Array : null;
+    this.targets = request.out ? (request.out as ResultTarget[]) : new Array(outputs);
+    if (!this.fresh && !request.out) for (let k = 0; k < outputs; k++) this.targets[k] = new Float32Array(N);
+    this.count = N;
+    this.buffers = shape.buffers;
+    this.places = shape.places;
+    this.table = request.table;
+    this.key = request.key;
+    this.pipeline = rt.pipelines.readyTable();
+    this.taken = input;
+  }
+
+  get output(): JobOutput {
+    return this;
+  }
+
+  run(): Promise<Float32Array[]> {
+    starting = this;
+    return new Promise(startProgram);
+  }
+
+  /** The call starts (startProgram): queued now with the pipeline built, or once it is. */
+  begin(resolve: (results: Float32Array[]) => void, reject: (error: unknown) => void): void {
+    this.resolve = resolve;
+    this.reject = reject;
+    if (this.pipeline) this.enqueue(this.pipeline);
+    else this.awaitPipeline();
+  }
+
+  /** Apart from begin: these closures' context would be made at every call. */
+  private awaitPipeline(): void {
+    this.rt.pipelines.tablePipeline().then(
+      (pipeline) => this.enqueue(pipeline),
+      (error) => this.settled(this.rt.life.translate(error)),
+    );
+  }
+
+  private enqueue(pipeline: GPUComputePipeline): void {
+    const { rt, shape } = this;
+    try {
+      rt.life.checkUsable();
+      this.pipeline = pipeline;
+      if (shape.batchable) this.batch = programBatch(rt, pipeline, this.table, this.key, shape.params, this.places.length);
+      rt.transfer.enqueue(this);
+      this.taken = null; // the transfer layer owns it from here
+    } catch (error) {
+      this.settled(error);
+    }
+  }
+
+  record(encoder: GPUCommandEncoder, inputBuffer: GPUBuffer, outputBuffers: readonly GPUBuffer[]): readonly GPUBuffer[] {
+    const { rt, shape } = this;
+    const kept = programBuffers(rt.device, this.table, shape.params);
+    const pass = encoder.beginComputePass(TABLE_PASS);
+    const b = BINDINGS;
+    b.input.buffer = inputBuffer;
+    b.input.bytes = shape.inputBytes;
+    b.rows.buffer = kept.rows;
+    b.rows.bytes = kept.rows.size;
+    b.uniforms = kept.uniforms;
+    b.output.buffer = outputBuffers[0];
+    b.output.bytes = this.buffers[0];
+    b.grid = shape.grid;
+    try {
+      dispatchTable(pass, rt.device, rt.pipelines.bindGroupLayout, this.pipeline!, b);
+    } finally {
+      releaseBindings();
+    }
+    pass.end();
+    return NO_BUFFERS;
+  }
+
+  /** Its group has ended (`error` undefined: it succeeded), or it failed before it was queued. */
+  settled(error: unknown): void {
+    if (this.taken) this.rt.transfer.discard(this.taken); // failed before its job was queued
+    this.taken = null;
+    if (error !== undefined) this.reject(error);
+    else this.resolve(programResults(this.targets));
+  }
+}
+
+/** The call's own list of targets where each is an array (fresh results, `out` without views), else the memory of each. */
+function programResults(targets: ResultTarget[]): Float32Array[] {
+  let arrays = true;
+  for (let k = 0; k < targets.length && arrays; k++) arrays = ArrayBuffer.isView(targets[k]);
+  return (arrays ? targets : targets.map(targetMemory)) as Float32Array[];
+}
+
+/** The one-piece call whose promise is being made, for `startProgram`, the executor every such promise shares (as host.ts's startSingle). */
+let starting: ProgramCall | null = null;
+
+function startProgram(resolve: (results: Float32Array[]) => void, reject: (error: unknown) => void): void {
+  const call = starting!;
+  starting = null;
+  call.begin(resolve, reject);
+}
+
+function ignore(): void {}
+
+/** The bindings of the dispatch being recorded (ProgramCall.record): one object refilled, not one a call; tableBindGroup keeps none of it. */
+const BINDINGS = {
+  input: { buffer: null as unknown as GPUBuffer, bytes: 0 },
+  rows: { buffer: null as unknown as GPUBuffer, bytes: 0 },
+  uniforms: null as unknown as GPUBuffer,
+  output: { buffer: null as unknown as GPUBuffer, bytes: 0 },
+  grid: [1, 1, 1] as [number, number, number],
+};
+
+/** Lets go of the buffers the bindings held once the dispatch is recorded. */
+function releaseBindings(): void {
+  const b = BINDINGS;
+  b.input.buffer = b.rows.buffer = b.output.buffer = b.uniforms = null as unknown as GPUBuffer;
 }
 
 /**
@@ -258,62 +520,6 @@ function outputsInPasses(rt: HostRuntime, request: ProgramRequest, perPass: numb
     );
   }
   return Promise.all(parts).then((results) => results.flat());
-}
-
-/** The rest of a call once its input is taken: the pipeline awaited, then one job of the transfer layer. */
-async function runTaken(
-  rt: HostRuntime,
-  request: CheckedProgram,
-  input: TakenInput,
-  c: {
-    N: number;
-    stride: number;
-    arrangement: OutputArrangement;
-    inputs: number;
-    outputs: number;
-    out: readonly OutTarget<Float32Array>[] | null;
-  },
-): Promise<Float32Array[]> {
-  const { N, stride, arrangement } = c;
-  const { table } = request;
-  let pipeline: GPUComputePipeline;
-  try {
-    pipeline = await rt.pipelines.tablePipeline().catch((error) => {
-      throw rt.life.translate(error);
-    });
-    rt.life.checkUsable();
-  } catch (error) {
-    rt.transfer.discard(input);
-    throw error;
-  }
-  // The caller's `out` (a view's data written through its strides); small fresh results are made when
-  // they arrive, as a host call's are (host.ts), larger ones now.
-  const fresh = !c.out && N * 4 <= FRESH_ON_ARRIVAL_BYTES ? Float32Array : null;
-  const targets: ResultTarget[] = new Array(c.outputs);
-  if (!fresh) for (let k = 0; k < c.outputs; k++) targets[k] = c.out ? c.out[k] : new Float32Array(N);
-  const wg = workgroupSize(rt.limits);
-  const params = { count: N, compStride: stride, outStride: arrangement.slab };
-  // What the taken input holds (Transfer.take): the last component ends at N, not at the stride.
-  const inputBytes = ceilTo(((c.inputs - 1) * stride + N) * 4, 16);
-  await rt.transfer.run({
-    input,
-    output: { targets, fresh, elementBytes: 4, at: 0, count: N, buffers: [arrangement.stackedBytes], places: arrangement.stacked },
-    batch: c.inputs === 1 && N % 4 === 0 ? programBatch(rt, pipeline, request, params, c.outputs) : undefined,
-    record(encoder, inputBuffer, outputBuffers) {
-      const kept = programBuffers(rt.device, table, params);
-      const pass = encoder.beginComputePass(TABLE_PASS);
-      dispatchTable(pass, rt.device, rt.pipelines.bindGroupLayout, pipeline, {
-        input: { buffer: inputBuffer, bytes: inputBytes },
-        rows: { buffer: kept.rows, bytes: kept.rows.size },
-        uniforms: kept.uniforms,
-        output: { buffer: outputBuffers[0], bytes: arrangement.stackedBytes },
-        grid: foldGrid(Math.ceil(N / wg), rt.limits.maxComputeWorkgroupsPerDimension),
-      });
-      pass.end();
-      return NO_BUFFERS;
-    },
-  });
-  return targets.map(targetMemory) as Float32Array[];
 }
 
 /**
@@ -385,7 +591,8 @@ const batches = new WeakMap<HostRuntime, WeakMap<Uint32Array, JobBatch>>();
 function programBatch(
   rt: HostRuntime,
   pipeline: GPUComputePipeline,
-  request: CheckedProgram,
+  table: Uint32Array,
+  key: string,
   params: ProgramParams,
   outputs: number,
 ): JobBatch {
@@ -394,18 +601,18 @@ function programBatch(
     kept = new WeakMap();
     batches.set(rt, kept);
   }
-  const found = kept.get(request.table);
+  const found = kept.get(table);
   if (found) return found;
   const N = params.count;
   const binding = Math.min(rt.limits.maxStorageBufferBindingSize, rt.limits.maxBufferSize);
   const batch: JobBatch = {
-    key: request.key,
+    key,
     slab: (count) => arrangeOutputs(outputs, count * N, rt.limits).slab,
     record(encoder, input, output, count) {
       const total = count * N;
       const arrangement = arrangeOutputs(outputs, total, rt.limits);
       if (arrangement.stackedBytes > binding || total * 4 > binding) return null;
-      const rows = programBuffers(rt.device, request.table, params).rows;
+      const rows = programBuffers(rt.device, table, params).rows;
       const uniforms = rt.pool.acquire(TABLE_PARAMS_BYTES, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
       rt.device.queue.writeBuffer(uniforms, 0, tableParams(0, total, total, arrangement.slab));
       const pass = encoder.beginComputePass(TABLE_PASS);
@@ -420,7 +627,7 @@ function programBatch(
       return [uniforms];
     },
   };
-  kept.set(request.table, batch);
+  kept.set(table, batch);
   return batch;
 }
 
