@@ -1,7 +1,8 @@
-// What a host call of derivatives, the Hessian and the adjoint costs the host CPU beside the gradient's:
+// What a host call of derivatives, the Hessian and the adjoint (and the magnitude and the divergence, one
+// result each) costs the host CPU beside the gradient's:
 // each runs on a null device (bench/null-device.mjs: every device call a no-op, maps resolved at once),
 // so the time is the library's JavaScript and the copies into and out of mapped memory, and the device
-// calls are counted. Fresh results (these calls take no `out`). Each build runs in processes of its own,
+// calls are counted. Fresh results. Each build runs in processes of its own,
 // alternating (bench/child-runs.mjs); medians over processes × rounds.
 //
 //   node bench/program-calls.mjs [--dist DIR] [--processes P] [--rounds R] [--sizes 64,1024] [--calls N]
@@ -20,7 +21,7 @@ const ROUNDS = Number(value('--rounds', 3));
 const CALLS = Number(value('--calls', 2000));
 const SIZES = value('--sizes', '64,1024').split(',').map(Number);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const OPS = ['gradient', 'derivatives', 'hessian', 'adjoint'];
+const OPS = ['gradient', 'derivatives', 'hessian', 'adjoint', 'magnitude', 'divergence'];
 
 const { adapter, device: real } = await nodeDevice();
 const limits = limitsOf(real);

@@ -1,5 +1,6 @@
 // The program calls the benches time and sample (bench/program-calls.mjs, bench/alloc.mjs --op): the
-// gradient, derivatives [[2, 0], [1, 1]], the Hessian and the gradient's adjoint, on a 2-D array.
+// gradient, derivatives [[2, 0], [1, 1]], the Hessian and the gradient's adjoint, on a 2-D array; and two
+// calls of one result each on the gradient's path, the magnitude and the divergence (of `adjointInput`).
 
 /** Each call on `data` of `shape` through `ctx`, fresh results; `adjointInput` is the adjoint's two components. */
 export function programCalls(ctx, data, shape, adjointInput) {
@@ -15,5 +16,7 @@ export function programCalls(ctx, data, shape, adjointInput) {
       }),
     hessian: () => ctx.hessian(data, { shape }),
     adjoint: () => ctx.gradientAdjoint(adjointInput, { shape }),
+    magnitude: () => ctx.magnitude(data, { shape }),
+    divergence: () => ctx.divergence(adjointInput, { shape }),
   };
 }

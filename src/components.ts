@@ -9,7 +9,9 @@ export type DerivedField = 'magnitude' | 'divergence' | 'curl' | 'laplacian';
 
 /**
  * Checks a list of same-shaped component arrays (divergence, curl), flat or ndarray views: all must share
- * length, type and (views) shape. `views[k]` is component k's view, or null for a flat array.
+ * length, type and (views) shape. `views[k]` is component k's view, or null for a flat array. Loops, with
+ * the components' names made once: every divergence and curl call passes here, and maps with closures, a
+ * name and two shapes described as strings a component took 0.5 KB a call (bench/NOTES.md, twelfth session).
  */
 export function describeComponents(components: unknown): { list: NumericArray[]; info: DataInfo; views: (StridedView | null)[] } {
   if (!Array.isArray(components) || components.length === 0) {
@@ -18,23 +20,45 @@ export function describeComponents(components: unknown): { list: NumericArray[];
       `components: ${describe(components)} must be a non-empty array of arrays (one per selected axis)`,
     );
   }
-  const described = components.map((c, k) => describeInput(c, `components[${k}]`));
-  const infos = described.map((d) => d.info);
-  infos.forEach((info, k) => {
-    if (info.length !== infos[0].length || info.kind !== infos[0].kind) {
+  const list = components as NumericArray[];
+  const views: (StridedView | null)[] = new Array(list.length);
+  let first: DataInfo | null = null;
+  for (let k = 0; k < list.length; k++) {
+    const { info, view } = describeInput(list[k], componentName(k));
+    views[k] = view;
+    if (first === null) {
+      first = info;
+      continue;
+    }
+    if (info.length !== first.length || info.kind !== first.kind) {
       throw new GradientError(
         'invalid-data',
-        `components[${k}]: ${info.kind}[${info.length}] differs from components[0], ${infos[0].kind}[${infos[0].length}] (all components must have the same length and type)`,
+        `components[${k}]: ${info.kind}[${info.length}] differs from components[0], ${first.kind}[${first.length}] (all components must have the same length and type)`,
       );
     }
-    if (describe(info.shape) !== describe(infos[0].shape)) {
+    if (!sameShape(info.shape, first.shape)) {
       throw new GradientError(
         'invalid-shape',
-        `components[${k}]: shape ${describe(info.shape)} differs from components[0]'s ${describe(infos[0].shape)}`,
+        `components[${k}]: shape ${describe(info.shape)} differs from components[0]'s ${describe(first.shape)}`,
       );
     }
-  });
-  return { list: components as NumericArray[], info: infos[0], views: described.map((d) => d.view) };
+  }
+  return { list, info: first!, views };
+}
+
+/** `components[k]`, made once per k. */
+function componentName(k: number): string {
+  COMPONENT_NAMES[k] ??= `components[${k}]`;
+  return COMPONENT_NAMES[k];
+}
+const COMPONENT_NAMES: string[] = [];
+
+/** Whether two views' shapes are equal (both undefined: two flat arrays). */
+function sameShape(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let d = 0; d < a.length; d++) if (a[d] !== b[d]) return false;
+  return true;
 }
 
 /** Divergence pairs component k with selected axis k; curl needs 2 or 3 of each. */

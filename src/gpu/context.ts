@@ -209,13 +209,13 @@ export class GradientContext {
   }
 
   /** √(Σ_k (∂f/∂x_k)²) over the selected axes, in one pass: one Float32Array. */
-  async magnitude<O extends HostCallOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
-    return (await this.run<ResultOf<O>>(hostRequest('magnitude', data, options)))[0];
+  magnitude<O extends HostCallOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
+    return this.runOne<ResultOf<O>>('magnitude', data, options);
   }
 
   /** Σ_k ∂v_k/∂x_k, component k paired with selected axis k, in one pass: one Float32Array. */
-  async divergence<O extends HostCallOptions>(components: readonly (NumericArray | NdarrayLike)[], options?: O): Promise<ResultOf<O>> {
-    return (await this.run<ResultOf<O>>(hostRequest('divergence', components, options)))[0];
+  divergence<O extends HostCallOptions>(components: readonly (NumericArray | NdarrayLike)[], options?: O): Promise<ResultOf<O>> {
+    return this.runOne<ResultOf<O>>('divergence', components, options);
   }
 
   /**
@@ -223,13 +223,29 @@ export class GradientContext {
    * second difference inside, second-order one-sided at an 'edge' boundary, wrapped when periodic.
    * Uniform steps only. cpuLaplacian is its float64 reference.
    */
-  async laplacian<O extends HostCallOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
-    return (await this.run<ResultOf<O>>(hostRequest('laplacian', data, options)))[0];
+  laplacian<O extends HostCallOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
+    return this.runOne<ResultOf<O>>('laplacian', data, options);
   }
 
   /** Curl of a 2-D (one array) or 3-D (three arrays) vector field over the selected axes, in one pass. */
-  async curl<O extends HostCallOptions>(components: readonly (NumericArray | NdarrayLike)[], options?: O): Promise<ResultOf<O>[]> {
-    return this.run(hostRequest('curl', components, options));
+  curl<O extends HostCallOptions>(components: readonly (NumericArray | NdarrayLike)[], options?: O): Promise<ResultOf<O>[]> {
+    try {
+      return this.run(hostRequest('curl', components, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * A host call of one result (magnitude, divergence, Laplacian): that result. Not an async method, as
+   * gradient is not: an async frame took 0.43 KB a call (bench/NOTES.md, twelfth session).
+   */
+  private runOne<R>(method: 'magnitude' | 'divergence' | 'laplacian', data: unknown, options: HostCallOptions | undefined): Promise<R> {
+    try {
+      return this.run<R>(hostRequest(method, data, options)).then(first);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Derivatives of any order and accuracy: one Float32Array per multi-index of `derivatives` (cpuDerivatives is the reference). */
