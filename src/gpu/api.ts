@@ -2,9 +2,9 @@ import { describe, GradientError } from '../errors.js';
 import type { ImageGradientOptions } from '../image.js';
 import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
-import { GradientContext, type HostCallOptions, type ResultOf } from './context.js';
+import { first, GradientContext, type HostCallOptions, type ResultOf } from './context.js';
 import { releaseDawn, requestGradientDevice } from './device.js';
-import { type ImageSource, imageRequest, withCopiedPixels } from './image.js';
+import { type ImageRequest, type ImageSource, imageRequest, withCopiedPixels } from './image.js';
 import { DEFAULT_CHUNK_BYTES, type GradientContextOptions } from './options.js';
 import { fitsOnePiece, type HostRequest, hostRequest, withCopiedInput } from './request.js';
 import {
@@ -13,6 +13,7 @@ import {
   type GpuAdjointOptions,
   type GpuDerivativeOptions,
   hessianRequest,
+  type ProgramRequest,
   withCopiedArrays,
 } from './table.js';
 
@@ -86,34 +87,40 @@ async function contextFor(device: GPUDevice | undefined): Promise<GradientContex
 }
 
 /**
- * A call of a one-call function: its arguments are checked first (`check`), so bad input is refused with
- * its own code whether or not a device can be had. On a context that is ready, `run` takes the input
- * before this returns; a call that must first wait for the default device runs on `copy` of its request,
- * made before the wait, so the caller may refill its arrays at once either way.
+ * A call of a one-call function, its arguments checked already (each function checks them first, so bad
+ * input is refused with its own code whether or not a device can be had). On a context that is ready,
+ * `run` takes the input before this returns; a call that must first wait for the default device runs on
+ * `copy` of its request, made before the wait, so the caller may refill its arrays at once either way.
+ * `copy` and `run` are functions made once: closures made at every call took about 0.3 KB a gpuGradient
+ * (bench/NOTES.md, twelfth session).
  */
-function entry<Q, R>(
+function started<Q, R>(
   device: GPUDevice | undefined,
-  check: () => Q,
+  request: Q,
   copy: (request: Q) => Q,
   run: (ctx: GradientContext, request: Q) => Promise<R>,
 ): Promise<R> {
-  let request: Q;
-  let ctx: GradientContext | null;
-  try {
-    request = check();
-    ctx = contextNow(device);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  const ctx = contextNow(device);
   if (ctx) return run(ctx, request);
   const waiting = copy(request);
   return contextFor(undefined).then((c) => run(c, waiting));
 }
 
-/** A host call of a one-call function (entry): an input that fits one piece is copied while the device is awaited. */
-function hostEntry<R>(device: GPUDevice | undefined, check: () => HostRequest): Promise<R[]> {
-  const copy = (request: HostRequest) => (fitsOnePiece(request, DEFAULT_CHUNK_BYTES) ? withCopiedInput(request) : request);
-  return entry(device, check, copy, (ctx, request) => ctx.run<R>(request));
+/** A host request as it waits for the default device: an input that fits one piece copied (streamed inputs are read as they go up). */
+function copyHost(request: HostRequest): HostRequest {
+  return fitsOnePiece(request, DEFAULT_CHUNK_BYTES) ? withCopiedInput(request) : request;
+}
+
+function runHost<R>(ctx: GradientContext, request: HostRequest): Promise<R[]> {
+  return ctx.run<R>(request);
+}
+
+function runProgram(ctx: GradientContext, request: ProgramRequest): Promise<Float32Array[]> {
+  return ctx.runProgram(request);
+}
+
+function runImage(ctx: GradientContext, request: ImageRequest): Promise<Float32Array[]> {
+  return ctx.runImage(request);
 }
 
 /**
@@ -133,7 +140,11 @@ export function defaultGradient(): Promise<GradientContext> {
  * until its promise settles.
  */
 export function gpuGradient<O extends GpuGradientOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>[]> {
-  return hostEntry(options?.device, () => hostRequest('gradient', data, options));
+  try {
+    return started(options?.device, hostRequest('gradient', data, options), copyHost, runHost<ResultOf<O>>);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -151,19 +162,24 @@ export async function destroyDefaultGradient(): Promise<void> {
 }
 
 /** √(Σ_k (∂f/∂x_k)²) over the selected axes, on the GPU in one pass (no intermediate gradient arrays). */
-export async function gpuGradientMagnitude<O extends GpuGradientOptions>(
-  data: NumericArray | NdarrayLike,
-  options?: O,
-): Promise<ResultOf<O>> {
-  return (await hostEntry<ResultOf<O>>(options?.device, () => hostRequest('magnitude', data, options)))[0];
+export function gpuGradientMagnitude<O extends GpuGradientOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
+  try {
+    return started(options?.device, hostRequest('magnitude', data, options), copyHost, runHost<ResultOf<O>>).then(first);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** Σ_k ∂v_k/∂x_k on the GPU in one pass: components[k] pairs with the k-th selected axis. */
-export async function gpuDivergence<O extends GpuGradientOptions>(
+export function gpuDivergence<O extends GpuGradientOptions>(
   components: readonly (NumericArray | NdarrayLike)[],
   options?: O,
 ): Promise<ResultOf<O>> {
-  return (await hostEntry<ResultOf<O>>(options?.device, () => hostRequest('divergence', components, options)))[0];
+  try {
+    return started(options?.device, hostRequest('divergence', components, options), copyHost, runHost<ResultOf<O>>).then(first);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -173,16 +189,15 @@ export async function gpuDivergence<O extends GpuGradientOptions>(
  * VideoFrame or GPUTexture; pixels go to the GPU with copyExternalImageToTexture, never through a CPU
  * typed array. cpuImageGradient is its float64 reference.
  */
-export async function gpuImageGradient(
+export function gpuImageGradient(
   source: ImageSource,
   options?: ImageGradientOptions & { device?: GPUDevice; out?: Float32Array[] },
 ): Promise<Float32Array[]> {
-  return entry(
-    options?.device,
-    () => imageRequest(source, options),
-    withCopiedPixels,
-    (ctx, image) => ctx.runImage(image),
-  );
+  try {
+    return started(options?.device, imageRequest(source, options), withCopiedPixels, runImage);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -190,8 +205,12 @@ export async function gpuImageGradient(
  * (f[i+1] − 2f[i] + f[i−1]) / h², second-order one-sided at an 'edge' boundary, wrapped when periodic.
  * Uniform steps only; cpuLaplacian is its float64 reference.
  */
-export async function gpuLaplacian<O extends GpuGradientOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
-  return (await hostEntry<ResultOf<O>>(options?.device, () => hostRequest('laplacian', data, options)))[0];
+export function gpuLaplacian<O extends GpuGradientOptions>(data: NumericArray | NdarrayLike, options?: O): Promise<ResultOf<O>> {
+  try {
+    return started(options?.device, hostRequest('laplacian', data, options), copyHost, runHost<ResultOf<O>>).then(first);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** Curl of a 2-D (→ [one array]) or 3-D (→ three arrays) field on the GPU in one pass; see cpuCurl for the convention. */
@@ -199,7 +218,11 @@ export function gpuCurl<O extends GpuGradientOptions>(
   components: readonly (NumericArray | NdarrayLike)[],
   options?: O,
 ): Promise<ResultOf<O>[]> {
-  return hostEntry(options?.device, () => hostRequest('curl', components, options));
+  try {
+    return started(options?.device, hostRequest('curl', components, options), copyHost, runHost<ResultOf<O>>);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -212,12 +235,11 @@ export function gpuDerivatives(
   data: NumericArray | NdarrayLike,
   options: GpuDerivativeOptions & { device?: GPUDevice },
 ): Promise<Float32Array[]> {
-  return entry(
-    options?.device,
-    () => derivativesRequest(data, options),
-    withCopiedArrays,
-    (ctx, r) => ctx.runProgram(r),
-  );
+  try {
+    return started(options?.device, derivativesRequest(data, options), withCopiedArrays, runProgram);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** The d(d+1)/2 second partials ∂²f/∂x_i∂x_j (i ≤ j, row-major) on the GPU in one pass, reading the input once; cpuHessian is its reference. */
@@ -225,12 +247,11 @@ export function gpuHessian(
   data: NumericArray | NdarrayLike,
   options?: GpuDerivativeOptions & { device?: GPUDevice },
 ): Promise<Float32Array[]> {
-  return entry(
-    options?.device,
-    () => hessianRequest(data, options),
-    withCopiedArrays,
-    (ctx, r) => ctx.runProgram(r),
-  );
+  try {
+    return started(options?.device, hessianRequest(data, options), withCopiedArrays, runProgram);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
@@ -238,16 +259,13 @@ export function gpuHessian(
  * on the GPU in one pass (or with `derivatives`, Σ_o D_oᵀ v_o): the backward pass of a loss that contains a
  * gradient. cpuGradientAdjoint is its reference.
  */
-export async function gpuGradientAdjoint(
+export function gpuGradientAdjoint(
   components: readonly (NumericArray | NdarrayLike)[],
   options?: GpuAdjointOptions & { device?: GPUDevice },
 ): Promise<Float32Array> {
-  return (
-    await entry(
-      options?.device,
-      () => adjointRequest(components, options),
-      withCopiedArrays,
-      (ctx, r) => ctx.runProgram(r),
-    )
-  )[0];
+  try {
+    return started(options?.device, adjointRequest(components, options), withCopiedArrays, runProgram).then(first);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -396,7 +396,7 @@ export class GradientContext {
 
 disposable(GradientContext);
 
-/** The one result of a call that has one (a function made once, not a closure a call). */
-function first<T>(results: readonly T[]): T {
+/** The one result of a call that has one (a function made once, not a closure a call; api.ts's one-call functions too). */
+export function first<T>(results: readonly T[]): T {
   return results[0];
 }
