@@ -5,7 +5,7 @@
 // copies and mapped ranges viewed per call.
 // Sequential 64² float32 calls after a warm-up, with `out` and with fresh results, and bursts of concurrent calls with `out`.
 //
-//   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B] [--warm W] [--null] [--op OP] [--sites N]
+//   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B] [--warm W] [--null] [--op OP] [--one-call] [--sites N]
 //
 // --op hessian | derivatives | adjoint | magnitude | divergence: that call instead of the gradient (2-D
 // Hessian; derivatives [[2, 0], [1, 1]]; the gradient's adjoint of two components; the divergence of
@@ -14,6 +14,9 @@
 // --warm W: sequential calls before measuring (300 by default, as in every figure before 2026-12-06's fifth
 // session). After 300 calls the library is not yet fully optimised: on a null device the same build
 // allocated 4.70 KB a sequential call after 300 and 3.62 after 10,000 (bench/NOTES.md, fifth session).
+//
+// --one-call: the one-call functions (gpuGradient, gpuHessian, ...) with `device` in their options,
+// instead of a context's methods.
 //
 // --op encode: prepared 64² kernels recorded into a new encoder per call (finished, not submitted), as a
 // render or simulation loop records them: a gradient kernel's encode, an image kernel's encode and draw,
@@ -35,6 +38,7 @@ const BURST = Number(value('--burst', 1000));
 const WARM = Number(value('--warm', 300));
 const OP = value('--op', 'gradient');
 const SITES = Number(value('--sites', 0));
+const ONE_CALL = args.includes('--one-call');
 const builds = [['this build', 'dist'], ...(value('--dist') ? [['--dist', value('--dist')]] : [])];
 
 /**
@@ -66,7 +70,8 @@ async function measure(lib, device, counts, mode) {
   const calls = mode === 'burst' ? BURST * Math.max(1, Math.round(CALLS / BURST)) : CALLS;
   const shape = [64, 64];
   // The gradient's own call runs below with `out`; the others take none (fresh results).
-  const program = OP === 'gradient' || OP === 'encode' ? undefined : programCalls(ctx, data, shape, [data, data])[OP];
+  const device_ = ONE_CALL ? device : undefined;
+  const program = OP === 'gradient' || OP === 'encode' ? undefined : programCalls(ctx, data, shape, [data, data], lib, device_)[OP];
   const prepared = OP === 'encode' ? await preparedRecord(ctx, device, mode) : null;
   const run = async (n) => {
     if (prepared) {
@@ -76,10 +81,16 @@ async function measure(lib, device, counts, mode) {
     } else if (program) {
       for (let i = 0; i < n; i++) await program();
     } else if (mode === 'burst') {
-      for (let done = 0; done < n; done += BURST) await Promise.all(outs.map((o) => ctx.gradient(data, { shape: [64, 64], out: o })));
+      for (let done = 0; done < n; done += BURST)
+        await Promise.all(
+          outs.map((o) =>
+            device_ ? lib.gpuGradient(data, { shape: [64, 64], out: o, device: device_ }) : ctx.gradient(data, { shape: [64, 64], out: o }),
+          ),
+        );
     } else {
-      const options = mode === 'out' ? { shape: [64, 64], out } : { shape: [64, 64] };
-      for (let i = 0; i < n; i++) await ctx.gradient(data, options);
+      const options = { shape: [64, 64], ...(mode === 'out' && { out }), ...(device_ && { device: device_ }) };
+      if (device_) for (let i = 0; i < n; i++) await lib.gpuGradient(data, options);
+      else for (let i = 0; i < n; i++) await ctx.gradient(data, options);
     }
   };
   await run(mode === 'burst' ? 3 * BURST : prepared ? Math.max(WARM, 5000) : WARM);

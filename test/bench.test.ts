@@ -158,6 +158,8 @@ describe('benchmark smoke test', () => {
       ['derivatives', '1.00'],
       ['hessian', '1.00'],
       ['adjoint', '2.00'],
+      ['magnitude', '1.00'],
+      ['divergence', '2.00'],
     ])
       expect(out).toMatch(new RegExp(`^${op} 32² +\\d+\\.\\d +${writes.replace('.', '\\.')} / 0\\.00 / 0\\.00$`, 'm'));
   }, 120_000);
@@ -215,6 +217,14 @@ describe('benchmark smoke test', () => {
       else expect(bindGroups).toBe(0);
       expect(buffers).toBe(0);
     }
+  }, 120_000);
+
+  it('runs bench/alloc.mjs --one-call --op hessian on a null device: gpuHessian makes no buffer or bind group a call', () => {
+    const out = runBench(
+      ['bench/alloc.mjs', '--one-call', '--op', 'hessian', '--null', '--calls', '200', '--burst', '100', '--warm', '100'],
+      120_000,
+    );
+    for (const mode of ['fresh', 'burst']) expect(out).toMatch(new RegExp(`^this build +${mode} +\\d+ +\\d+ +0\\.00 +0\\.00 +\\d`, 'm'));
   }, 120_000);
 
   it('runs bench/alloc.mjs --op encode on a null device: a row per prepared record, each with almost no bytes of the library', () => {
