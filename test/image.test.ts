@@ -164,6 +164,10 @@ describe('gpuImageGradient from a GPUTexture', () => {
       [good, { mask: new Uint8Array(4) }, 'invalid-option', /mask: .* does not apply to images/],
       [good, { sphere: { latitude: [0], longitude: [0] } }, 'invalid-option', /sphere: does not apply to images/],
       [good, { coordinates: [[0], [0]] }, 'invalid-option', /coordinates: does not apply to images/],
+      // Coefficients float32 cannot hold, refused at every call: a plan that failed its checks is not
+      // remembered for the next frame, which skips them.
+      [good, { spacing: [1e-40, 1] }, 'invalid-spacing', /outside float32's normal range/],
+      [good, { spacing: [1e-40, 1] }, 'invalid-spacing', /outside float32's normal range/],
     ];
     const jobs = suite.ctx.stats().transfer.jobs;
     for (const [source, options, code, message] of cases) {

@@ -214,8 +214,16 @@ export class ImageTextures {
   }
 
   acquire(width: number, height: number): GPUTexture {
-    const i = this.free.findIndex((t) => t.width === width && t.height === height);
-    if (i >= 0) return this.free.splice(i, 1)[0];
+    // A loop, and the later ones moved down rather than spliced out: a closure and splice's list were made
+    // at every frame (0.3 KB; bench/NOTES.md, twelfth session). At most two are kept.
+    const { free } = this;
+    for (let i = 0; i < free.length; i++) {
+      const texture = free[i];
+      if (texture.width !== width || texture.height !== height) continue;
+      for (let j = i; j < free.length - 1; j++) free[j] = free[j + 1];
+      free.pop();
+      return texture;
+    }
     return imageTexture(this.device, width, height, 'webgpu-gradient image');
   }
 
@@ -250,14 +258,18 @@ export function imageRequest(source: unknown, options: ImageGradientOptions | un
   const { channel, output, planOptions } = imageOptions(options);
   const src = describeSource(source);
   const info = { length: src.width * src.height, kind: 'float32' as const, shape: [src.height, src.width] };
-  let plan = recentImagePlans.find('image', 1, info, planOptions);
+  const recent = recentImagePlans.find('image', 1, info, planOptions);
+  let plan = recent;
   if (!plan) {
     const { out: _out, device: _device, ...gradientOptions } = planOptions as typeof planOptions & { out?: unknown; device?: unknown };
     plan = makePlan({ length: info.length, kind: info.kind }, { ...gradientOptions, shape: info.shape }, GPU_OPTION_KEYS);
-    if (!plan.mask && !plan.grid) recentImagePlans.remember('image', 1, info, planOptions, plan);
   }
   const out = (planOptions as { out?: unknown }).out;
-  const call = checkRequest(null, 'float32', plan, output === 'magnitude' ? 'magnitude' : 'gradient', out, undefined);
+  // A recent plan's float32 coefficients and indexing were checked when it was made, and only a plan that
+  // passed them is remembered: a video's frames had their coefficients derived again at every frame
+  // (1.1 KB and about 3 µs a 64² frame on a null device; bench/NOTES.md, twelfth session).
+  const call = checkRequest(null, 'float32', plan, output === 'magnitude' ? 'magnitude' : 'gradient', out, undefined, !recent);
+  if (!recent && !plan.mask && !plan.grid) recentImagePlans.remember('image', 1, info, planOptions, plan);
   return { source, src, channel, call };
 }
 
