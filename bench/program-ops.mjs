@@ -1,6 +1,7 @@
 // The program calls the benches time and sample (bench/program-calls.mjs, bench/alloc.mjs --op): the
 // gradient, derivatives [[2, 0], [1, 1]], the Hessian and the gradient's adjoint, on a 2-D array; and two
-// calls of one result each on the gradient's path, the magnitude and the divergence (of `adjointInput`).
+// calls of one result each on the gradient's path, the magnitude and the divergence (of `adjointInput`);
+// and an image's gradient (RGBA bytes in ImageData's layout made from `data`, one frame of a video).
 
 /**
  * Each call on `data` of `shape` through `ctx`, fresh results; `adjointInput` is the adjoint's two
@@ -10,6 +11,8 @@
 export function programCalls(ctx, data, shape, adjointInput, lib, device) {
   const api = device ? oneCall(lib) : ctx;
   const o = device ? { shape, device } : { shape };
+  const image = imageOf(data, shape);
+  const imageOptions = device ? { device } : {};
   const mixed = {
     ...o,
     derivatives: [
@@ -24,7 +27,15 @@ export function programCalls(ctx, data, shape, adjointInput, lib, device) {
     adjoint: () => api.gradientAdjoint(adjointInput, o),
     magnitude: () => api.magnitude(data, o),
     divergence: () => api.divergence(adjointInput, o),
+    image: () => api.imageGradient(image, imageOptions),
   };
+}
+
+/** RGBA bytes in ImageData's layout, of `shape` ([height, width]), from `data`'s values. */
+function imageOf(data, shape) {
+  const bytes = new Uint8ClampedArray(4 * shape[0] * shape[1]);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = 128 + 100 * data[(i >> 2) % data.length];
+  return { width: shape[1], height: shape[0], data: bytes };
 }
 
 /** The one-call functions under the context methods' names. */
@@ -36,5 +47,6 @@ export function oneCall(lib) {
     gradientAdjoint: lib.gpuGradientAdjoint,
     magnitude: lib.gpuGradientMagnitude,
     divergence: lib.gpuDivergence,
+    imageGradient: lib.gpuImageGradient,
   };
 }

@@ -326,33 +326,41 @@ describe('concurrent calls that share no dispatch', () => {
     const r = rng(12);
     const shape = [16, 20];
     const field = () => [0, 1].map(() => Float32Array.from({ length: 320 }, () => r() * 4 - 2));
-    // Two components (divergence and curl) or a grid's coordinates: none is batched; 60 of them in one group,
-    // whose input copies and outputs, a buffer each, would be more than the pool keeps idle (64).
+    // Two components (divergence and curl), a grid's coordinates or a transposed view (gathered on the GPU,
+    // its input made there): none is batched; 80 of them in two groups, whose inputs and outputs, a buffer
+    // each, would be more than the pool keeps idle (64).
     const coords = Array.from({ length: 20 }, (_, i) => i + 0.3 * Math.sin(i));
-    const calls = Array.from({ length: 60 }, (_, i) => ({ kind: i % 3, v: field() }));
+    const calls = Array.from({ length: 80 }, (_, i) => ({ kind: i % 4, v: field() }));
+    const transposed = (data: Float32Array) => ({ data, shape: [20, 16], stride: [1, 20], offset: 0 });
     const run = (c: (typeof calls)[number]) =>
       c.kind === 0
         ? ctx.divergence(c.v, { shape }).then((d) => [d])
         : c.kind === 1
           ? ctx.curl(c.v, { shape })
-          : ctx.gradient(c.v[0], { shape, spacing: [0.5, coords] });
+          : c.kind === 2
+            ? ctx.gradient(c.v[0], { shape, spacing: [0.5, coords] })
+            : ctx.gradient(transposed(c.v[0]));
     const reference = (c: (typeof calls)[number]) =>
       c.kind === 0
         ? [cpuDivergence(c.v, { shape })]
         : c.kind === 1
           ? cpuCurl(c.v, { shape })
-          : cpuGradient(c.v[0], { shape, spacing: [0.5, coords] });
+          : c.kind === 2
+            ? cpuGradient(c.v[0], { shape, spacing: [0.5, coords] })
+            : cpuGradient(transposed(c.v[0]));
     const check = (results: Float32Array[][]) =>
       calls.forEach((c, i) =>
         reference(c).forEach((ref, k) => expect(f32Violation(results[i][k], ref, 2, 0.5, 24), `call ${i} output ${k}`).toBeNull()),
       );
-    for (const c of calls.slice(0, 3)) await run(c); // compiles each kind's pipelines
+    for (const c of calls.slice(0, 4)) await run(c); // compiles each kind's pipelines
     check(await Promise.all(calls.map(run)));
     check(await Promise.all(calls.map(run))); // its inputs in one arena, as large as the first burst took
     const before = ctx.stats().created;
-    const groups = ctx.stats().transfer.groups;
+    const { groups, gpuGathers } = ctx.stats().transfer;
     check(await Promise.all(calls.map(run)));
-    expect(ctx.stats().transfer.groups - groups).toBe(1);
+    // Two groups: the gathered calls join theirs once their gather pipeline's promise has been awaited.
+    expect(ctx.stats().transfer.groups - groups).toBe(2);
+    expect(ctx.stats().transfer.gpuGathers - gpuGathers).toBe(20);
     expect(ctx.stats().created).toBe(before);
     ctx.destroy();
   });

@@ -493,6 +493,39 @@ describe('the transfer layer on a fake device', () => {
     expect(transfer.stats.groups).toBe(5);
   });
 
+  it('inputs made on the GPU are handed on too; inputs written with writeBuffer never are', async () => {
+    const { device, pool, transfer } = setup();
+    const n = 260;
+    // An input its job's own commands write (as an image's values or a gathered view are made).
+    const onGpu = (data: Float32Array): Job['input'] => ({
+      bytes: ceil16(n) * 4,
+      record(encoder, input) {
+        const values = Float32Array.from(data); // as the GPU would read it: when the commands run
+        (encoder as unknown as { run(c: () => void): void }).run(() => {
+          new Float32Array((input as unknown as FakeBuffer).data.buffer, 0, n).set(values);
+        });
+        return [];
+      },
+    });
+    const burst = async (seed: number, made: (d: Float32Array) => ReturnType<typeof job>) => {
+      const jobs = Array.from({ length: 100 }, (_, j) => ({ data: ramp(n, seed + j) })).map((d) => ({ ...d, ...made(d.data) }));
+      const runs = jobs.map((m) => transfer.run(m.job));
+      await drive(device);
+      await Promise.all(runs);
+      jobs.forEach((m) => expectResults(m.targets, m.data));
+    };
+    const gpu = (d: Float32Array) => job(d, 1, onGpu(d));
+    await burst(0, gpu);
+    expect(device.created.filter((b) => b.label === 'webgpu-gradient').length).toBe(8); // inputs and outputs of four jobs
+    const created = pool.stats().created;
+    await burst(1, gpu);
+    expect(pool.stats().created).toBe(created);
+    // Inputs written with writeBuffer when their group is recorded (not taken at the call): a buffer each,
+    // since every write lands before any command of the submit runs. Right results prove it.
+    await burst(2, (d) => job(d));
+    expect(pool.stats().created - created).toBeGreaterThanOrEqual(100 - 64);
+  });
+
   it('the upload path: writeBuffer up to WRITE_BUFFER_MAX, staging above, writeBuffer always where maps wait for a poll', () => {
     expect(throughStaging(WRITE_BUFFER_MAX, false)).toBe(false);
     expect(throughStaging(WRITE_BUFFER_MAX + 16, false)).toBe(true);

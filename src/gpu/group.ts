@@ -123,8 +123,9 @@ function recordJob(parts: RecordingParts, group: Group, encoder: GPUCommandEncod
     if (job.input.staging) encoder.copyBufferToBuffer(job.input.staging.buffer, 0, input, 0, bytes);
   } else {
     const u0 = performance.now();
-    input = parts.pool.acquire(bytes, INPUT_USAGE);
-    group.used.push(input);
+    const written = !isGpuInput(job.input) && !group.staged[i]; // by queue.writeBuffer: before the submit's commands run
+    input = written ? parts.pool.acquire(bytes, INPUT_USAGE) : HANDED_ON.acquire(parts.pool, bytes, INPUT_USAGE, group.used);
+    if (written) group.used.push(input);
     if (isGpuInput(job.input)) {
       group.used.push(...job.input.record(encoder, input));
     } else if (group.staged[i]) {

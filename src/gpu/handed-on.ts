@@ -1,8 +1,9 @@
 import { type BufferPool, idleKey, sizeClass } from './pool.js';
 
 /**
- * Buffers that only a group's own commands write — its jobs' output buffers, and the buffers that taken
- * inputs are copied into out of their arena — handed on from job to job while the group is recorded: a
+ * Buffers that only a group's own commands write — its jobs' output buffers, the buffers that taken
+ * inputs are copied into out of their arena, inputs made on the GPU (an image's values) and inputs
+ * copied from a staging buffer — handed on from job to job while the group is recorded: a
  * job takes the buffers of its size class and usage that the job LAG places before it had, instead of
  * more from the pool. A queue runs a submit's commands in order, each seeing what the ones before it
  * wrote (WebGPU inserts the barriers), so a job's writes into a handed-on buffer come after the copies
