@@ -150,6 +150,16 @@ describe('benchmark smoke test', () => {
     );
   }, 120_000);
 
+  it('runs bench/bursts.mjs through Dawn: a row per call kind; calls that share no dispatch create no buffer once seen', () => {
+    const out = runBench(
+      ['bench/bursts.mjs', '--burst', '40', '--rounds', '1', '--size', '16', '--ops', 'gradient,divergence,adjoint'],
+      120_000,
+    );
+    // A batch's bind group on its place in a new arena is made once a burst: 1 in 40 calls here.
+    expect(out).toMatch(/^gradient +\d+\.\d +0\.00 \/ 0\.0\d$/m);
+    for (const op of ['divergence', 'adjoint']) expect(out).toMatch(new RegExp(`^${op} +\\d+\\.\\d +0\\.00 / 0\\.00$`, 'm'));
+  }, 120_000);
+
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {
     const out = runBench(['bench/program-calls.mjs', '--processes', '1', '--rounds', '1', '--sizes', '32', '--calls', '60'], 120_000);
     // The adjoint writes its two components; no call creates a bind group or a buffer once its program is kept.
