@@ -5,7 +5,7 @@
 # kernel, copy floors and the peers' kernels.
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
-# STEPS picks steps (default: e2e peers-e2e latency dawn host record frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
+# STEPS picks steps (default: e2e peers-e2e latency dawn host bursts record frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
 # limits the kernel's shapes, KERNEL_COMPARE names builds (comma-separated) whose kernel the kernel step
 # times beside this one's, HALF_COMPARE builds whose float16 variants the half step times, HALF_SIZES its shapes. Node runs with transparent huge
 # pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
@@ -22,7 +22,7 @@ fi
 # To try this script on a machine without a GPU: VK_ICD_OVERRIDE=/usr/lib/chromium/vk_swiftshader_icd.json
 [ -n "${VK_ICD_OVERRIDE:-}" ] && export VK_DRIVER_FILES=$VK_ICD_OVERRIDE
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-steps=" ${STEPS:-e2e peers-e2e latency dawn host record frame half kernel views derivatives mapped peers} "
+steps=" ${STEPS:-e2e peers-e2e latency dawn host bursts record frame half kernel views derivatives mapped peers} "
 want() { [[ "$steps" == *" $1 "* ]]; }
 export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}
 compare=()
@@ -53,6 +53,13 @@ if want host; then
   # Fresh results' host CPU at several sizes, sequential and in bursts (a null device too).
   timeout "${FRESH_SECONDS:-25}" node bench/fresh-results.mjs --processes 2 "${dist[@]}" >> "$out/host.txt" 2>&1
   echo "bench/fresh-results.mjs exit $?" >> "$out/host.txt"
+fi
+if want bursts; then
+  # Bursts of 1,000 concurrent small calls of each kind (batched or not): ms a burst, buffers and bind groups made a call.
+  dist=()
+  [ -f dist-before/index.js ] && dist=(--dist dist-before)
+  timeout "${BURSTS_SECONDS:-20}" node bench/bursts.mjs --rounds 5 "${dist[@]}" > "$out/bursts.txt" 2>&1
+  echo "bench/bursts.mjs exit $?" >> "$out/bursts.txt"
 fi
 if want record; then
   # Records of prepared kernels frame after frame through Dawn (bind groups kept), beside the previous build's when carried.
