@@ -8,6 +8,7 @@ import { type InputFormat, inputFormat, outputBytes } from './formats.js';
 import { gpuGather } from './gather.js';
 import { type FreshResult, type Job, type JobOutput, type QueuedJob, type ResultTarget, targetMemory } from './jobs.js';
 import { arrangeOutputs } from './layout.js';
+import { ignore, ownPromise } from './own-promise.js';
 import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
 import { ceilTo, chooseLayout, type GpuLimits, type Layout, type OutputPlace, type Piece, piecesExtent, planPieces } from './steps.js';
@@ -319,11 +320,10 @@ class SingleCall extends HostCall implements QueuedJob, JobOutput {
   }
 
   run(): Promise<ResultArray[]> {
-    starting = this;
-    return new Promise(startSingle);
+    return ownPromise(this);
   }
 
-  /** The call starts (startSingle): it is queued with kept work at once, or once its work is planned. */
+  /** The call starts (ownPromise): it is queued with kept work at once, or once its work is planned. */
   begin(resolve: (results: ResultArray[]) => void, reject: (error: unknown) => void): void {
     this.resolve = resolve;
     this.reject = reject;
@@ -457,8 +457,6 @@ function recordPiece(
     : recordWork(rt, encoder, work, { buffer: input, offset: 0 }, outputs, inStart);
 }
 
-function ignore(): void {}
-
 /** What a one-piece call's job reads until it is queued (SingleCall.input). */
 const NO_INPUT: JobInput = Object.freeze({ arrays: NO_ARRAYS, kind: 'float32', bytesPerElement: 4, start: 0, end: 0, stride: 0 });
 
@@ -474,19 +472,6 @@ const TAKING: InputWindow = {
   end: 0,
   stride: 0,
 };
-
-/**
- * The one-piece call whose promise is being made, for `startSingle`, the executor every such promise
- * shares: a Promise runs its executor at once, so the slot is read before anything else can fill it. An
- * executor made per call was a closure and its context, about 0.1 KB a call (bench/NOTES.md, tenth session).
- */
-let starting: SingleCall | null = null;
-
-function startSingle(resolve: (results: ResultArray[]) => void, reject: (error: unknown) => void): void {
-  const run = starting!;
-  starting = null;
-  run.begin(resolve, reject);
-}
 
 function isKept(work: Work | KeptWork): work is KeptWork {
   return 'release' in work;

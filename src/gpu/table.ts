@@ -21,6 +21,7 @@ import { FRESH_ON_ARRIVAL_BYTES, inFlight } from './host.js';
 import { type FreshResult, type JobOutput, type QueuedJob, type ResultTarget, targetMemory } from './jobs.js';
 import { type ProgramParams, programBuffers, type TableBindings, tableBindGroup } from './kept-programs.js';
 import { arrangeOutputs } from './layout.js';
+import { ignore, ownPromise } from './own-promise.js';
 import type { HostRuntime, PrepareRuntime } from './parts.js';
 import { isComputePass } from './prepared.js';
 import { guarded } from './scopes.js';
@@ -402,11 +403,10 @@ class ProgramCall implements QueuedJob, JobOutput {
   }
 
   run(): Promise<Float32Array[]> {
-    starting = this;
-    return new Promise(startProgram);
+    return ownPromise(this);
   }
 
-  /** The call starts (startProgram): queued now with the pipeline built, or once it is. */
+  /** The call starts (ownPromise): queued now with the pipeline built, or once it is. */
   begin(resolve: (results: Float32Array[]) => void, reject: (error: unknown) => void): void {
     this.resolve = resolve;
     this.reject = reject;
@@ -472,17 +472,6 @@ function programResults(targets: ResultTarget[]): Float32Array[] {
   for (let k = 0; k < targets.length && arrays; k++) arrays = ArrayBuffer.isView(targets[k]);
   return (arrays ? targets : targets.map(targetMemory)) as Float32Array[];
 }
-
-/** The one-piece call whose promise is being made, for `startProgram`, the executor every such promise shares (as host.ts's startSingle). */
-let starting: ProgramCall | null = null;
-
-function startProgram(resolve: (results: Float32Array[]) => void, reject: (error: unknown) => void): void {
-  const call = starting!;
-  starting = null;
-  call.begin(resolve, reject);
-}
-
-function ignore(): void {}
 
 /** The bindings of the dispatch being recorded (ProgramCall.record): one object refilled, not one a call; tableBindGroup keeps none of it. */
 const BINDINGS = {
