@@ -7,9 +7,10 @@
 //
 //   node bench/alloc.mjs [--dist DIR] [--calls N] [--burst B] [--warm W] [--null] [--op OP] [--one-call] [--sites N]
 //
-// --op hessian | derivatives | adjoint | magnitude | divergence | image: that call instead of the gradient
-// (2-D Hessian; derivatives [[2, 0], [1, 1]]; the gradient's adjoint of two components; the divergence of
-// two; the gradient of a 64² ImageData frame), without `out`: fresh results only, sequential and in a burst.
+// --op hessian | derivatives | adjoint | magnitude | divergence | image | view: that call instead of the
+// gradient (2-D Hessian; derivatives [[2, 0], [1, 1]]; the gradient's adjoint of two components; the
+// divergence of two; the gradient of a 64² ImageData frame; of a transposed view, gathered on the GPU),
+// without `out`: fresh results only, sequential and in a burst.
 //
 // --warm W: sequential calls before measuring (300 by default, as in every figure before 2026-12-06's fifth
 // session). After 300 calls the library is not yet fully optimised: on a null device the same build

@@ -1,5 +1,6 @@
 // What a host call of derivatives, the Hessian and the adjoint (and the magnitude and the divergence, one
-// result each) costs the host CPU beside the gradient's:
+// result each, and the gradient of a transposed view, gathered on the GPU) costs the host CPU beside the
+// gradient's:
 // each runs on a null device (bench/null-device.mjs: every device call a no-op, maps resolved at once),
 // so the time is the library's JavaScript and the copies into and out of mapped memory, and the device
 // calls are counted. Fresh results. Each build runs in processes of its own,
@@ -21,7 +22,7 @@ const ROUNDS = Number(value('--rounds', 3));
 const CALLS = Number(value('--calls', 2000));
 const SIZES = value('--sizes', '64,1024').split(',').map(Number);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const OPS = ['gradient', 'derivatives', 'hessian', 'adjoint', 'magnitude', 'divergence'];
+const OPS = ['gradient', 'derivatives', 'hessian', 'adjoint', 'magnitude', 'divergence', 'view'];
 
 const { adapter, device: real } = await nodeDevice();
 const limits = limitsOf(real);

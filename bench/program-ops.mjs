@@ -1,7 +1,8 @@
 // The program calls the benches time and sample (bench/program-calls.mjs, bench/alloc.mjs --op): the
 // gradient, derivatives [[2, 0], [1, 1]], the Hessian and the gradient's adjoint, on a 2-D array; and two
 // calls of one result each on the gradient's path, the magnitude and the divergence (of `adjointInput`);
-// and an image's gradient (RGBA bytes in ImageData's layout made from `data`, one frame of a video).
+// an image's gradient (RGBA bytes in ImageData's layout made from `data`, one frame of a video); and the
+// gradient of `data` read through a transposed view (gathered on the GPU).
 
 /**
  * Each call on `data` of `shape` through `ctx`, fresh results; `adjointInput` is the adjoint's two
@@ -12,6 +13,8 @@ export function programCalls(ctx, data, shape, adjointInput, lib, device) {
   const api = device ? oneCall(lib) : ctx;
   const o = device ? { shape, device } : { shape };
   const image = imageOf(data, shape);
+  // `data` read as its transpose (a view gathered on the GPU), which has its own shape.
+  const transposed = { data, shape: [shape[1], shape[0]], stride: [1, shape[1]], offset: 0 };
   const imageOptions = device ? { device } : {};
   const mixed = {
     ...o,
@@ -28,6 +31,7 @@ export function programCalls(ctx, data, shape, adjointInput, lib, device) {
     magnitude: () => api.magnitude(data, o),
     divergence: () => api.divergence(adjointInput, o),
     image: () => api.imageGradient(image, imageOptions),
+    view: () => api.gradient(transposed, imageOptions),
   };
 }
 

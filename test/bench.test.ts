@@ -170,6 +170,7 @@ describe('benchmark smoke test', () => {
       ['adjoint', '2.00'],
       ['magnitude', '1.00'],
       ['divergence', '2.00'],
+      ['view', '1.00'], // its span
     ])
       expect(out).toMatch(new RegExp(`^${op} 32² +\\d+\\.\\d +${writes.replace('.', '\\.')} / 0\\.00 / 0\\.00$`, 'm'));
   }, 120_000);

@@ -14,27 +14,6 @@ import type { GpuJobInput } from './upload.js';
  * sub-block — where a JavaScript gather would cost several times the copy (bench/NOTES.md, views); a
  * stepped view with a wide span, other element types, masks and shared memory are gathered on the host.
  */
-export interface GpuGather {
-  /** The request without host arrays: its input comes from `produce`. */
-  readonly request: HostRequest;
-  readonly pipeline: Promise<GPUComputePipeline>;
-  /** Elements [start, end) of the view, as a job's input made on the GPU. */
-  produce(pipeline: GPUComputePipeline, start: number, end: number): GpuJobInput;
-  /** Frees the span (once the call has settled). */
-  release(): void;
-}
-
-/** The span of a view's memory: its first and last word. */
-function spanOf(view: StridedView): { first: number; last: number } {
-  let first = view.offset,
-    last = view.offset;
-  view.shape.forEach((n, d) => {
-    const reach = (n - 1) * view.strides[d];
-    if (reach < 0) first += reach;
-    else last += reach;
-  });
-  return { first, last };
-}
 
 /** The GPU gather of a request's view, or null where the host gathers it (see GpuGather). Writes the span now. */
 export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | null {
@@ -42,7 +21,14 @@ export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | nu
   if (!view || view.size === 0 || view.shape.length > GATHER_MAX_RANK) return null;
   const data = view.data as Float32Array;
   if (isShared(data)) return null;
-  const { first, last } = spanOf(view);
+  // The span of the view's memory, its first and last word (a loop: no closure a call).
+  let first = view.offset,
+    last = view.offset;
+  for (let d = 0; d < view.shape.length; d++) {
+    const reach = (view.shape[d] - 1) * view.strides[d];
+    if (reach < 0) first += reach;
+    else last += reach;
+  }
   const words = last - first + 1;
   const bytes = ceilTo(words * 4, 16);
   if (words > 2 * view.size || bytes > rt.chunkBytes || bytes > rt.limits.maxStorageBufferBindingSize) return null;
@@ -52,50 +38,117 @@ export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | nu
   rt.device.queue.writeBuffer(span, 0, data.buffer, data.byteOffset + first * 4, ceilTo(words * 4, 4));
   rt.transfer.stats.uploadMs += performance.now() - t0;
   rt.transfer.stats.gpuGathers++;
-  const base = view.offset - first;
-  const wg = workgroupSize(rt.limits);
-  let released = false;
-  return {
-    request: { ...request, arrays: null, gpuView: null },
-    pipeline: rt.pipelines.gatherPipeline(),
-    produce: (pipeline, start, end) => ({
-      bytes: (end - start) * 4,
-      record(encoder, input) {
-        // Kept per piece and layout (KeptBindings): a repeated call writes its span and nothing else.
-        const uniforms = rt.kept.gather.get(`${start},${end},${base},${view.shape},${view.strides}`, () =>
-          gatherParams(start, end - start, base, view.shape, view.strides),
-        );
-        const inputBytes = ceilTo((end - start) * 4, 16);
-        const layout = rt.pipelines.gatherLayout();
-        const groups = rt.kept.groups;
-        const group =
-          groups.find(span, input, uniforms, layout, layout, bytes, inputBytes, 0, 0) ??
-          groups.keep(
-            rt.device.createBindGroup({
-              layout,
-              entries: [
-                { binding: 0, resource: { buffer: span, offset: 0, size: bytes } },
-                { binding: 1, resource: { buffer: input, offset: 0, size: inputBytes } },
-                { binding: 2, resource: { buffer: uniforms } },
-              ],
-            }),
-          );
-        const pass = encoder.beginComputePass(GATHER_PASS);
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        // Four elements per invocation (gather.wgsl).
-        pass.dispatchWorkgroups(...foldGrid(Math.ceil((end - start) / (4 * wg)), rt.limits.maxComputeWorkgroupsPerDimension));
-        pass.end();
-        return NO_BUFFERS;
-      },
-    }),
-    release() {
-      if (released) return;
-      released = true;
-      rt.pool.release(span);
-    },
-  };
+  return new GpuGather(rt, request, span, bytes, view.offset - first);
 }
+
+/**
+ * A view gathered on the GPU: the request without host arrays, whose input each piece's job makes from the
+ * span (`produce`). Its fields written out, not spread from the request with more after them (a spread so
+ * made had cost 0.78 KB a call elsewhere; bench/NOTES.md, twelfth session).
+ */
+export class GpuGather {
+  readonly request: HostRequest;
+  private done = false;
+
+  constructor(
+    private readonly rt: HostRuntime,
+    request: HostRequest,
+    private readonly span: GPUBuffer,
+    private readonly bytes: number,
+    /** Where the view's offset lies in the span. */
+    private readonly base: number,
+    private readonly view: StridedView = request.gpuView!,
+  ) {
+    const { kind, plan, op, outputType, outputs, Result, out } = request;
+    this.request = { arrays: null, kind, plan, op, outputType, outputs, Result, gpuView: null, out };
+  }
+
+  /** Elements [start, end) of the view, as a job's input made on the GPU by `pipeline`. */
+  produce(pipeline: GPUComputePipeline, start: number, end: number): GpuJobInput {
+    return new GatherInput(this, pipeline, start, end);
+  }
+
+  /** Records the gather of elements [start, end) into `input`. */
+  record(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, input: GPUBuffer, start: number, end: number): void {
+    const { rt, span, bytes, base, view } = this;
+    // Kept per piece and layout (KeptBindings): a repeated call writes its span and nothing else.
+    const key = uniformsKey(start, end, base, view);
+    const uniforms = rt.kept.gather.find(key) ?? rt.kept.gather.put(key, gatherParams(start, end - start, base, view.shape, view.strides));
+    const inputBytes = ceilTo((end - start) * 4, 16);
+    const layout = rt.pipelines.gatherLayout();
+    const groups = rt.kept.groups;
+    const group =
+      groups.find(span, input, uniforms, layout, layout, bytes, inputBytes, 0, 0) ??
+      groups.keep(
+        rt.device.createBindGroup({
+          layout,
+          entries: [
+            { binding: 0, resource: { buffer: span, offset: 0, size: bytes } },
+            { binding: 1, resource: { buffer: input, offset: 0, size: inputBytes } },
+            { binding: 2, resource: { buffer: uniforms } },
+          ],
+        }),
+      );
+    const pass = encoder.beginComputePass(GATHER_PASS);
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    // Four elements per invocation (gather.wgsl).
+    pass.dispatchWorkgroups(
+      ...foldGrid(Math.ceil((end - start) / (4 * workgroupSize(rt.limits))), rt.limits.maxComputeWorkgroupsPerDimension),
+    );
+    pass.end();
+  }
+
+  /** Frees the span (once the call has settled); a second call does nothing. */
+  release(): void {
+    if (this.done) return;
+    this.done = true;
+    this.rt.pool.release(this.span);
+  }
+
+  /** `release` as a function made once per gather, for the reactions on the call's promise. */
+  readonly released = (): void => this.release();
+}
+
+/** A piece of a gathered view as a job's input (its record made by a method, not a closure a piece). */
+class GatherInput implements GpuJobInput {
+  readonly bytes: number;
+
+  constructor(
+    private readonly gather: GpuGather,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.bytes = (end - start) * 4;
+  }
+
+  record(encoder: GPUCommandEncoder, input: GPUBuffer): readonly GPUBuffer[] {
+    this.gather.record(encoder, this.pipeline, input, this.start, this.end);
+    return NO_BUFFERS;
+  }
+}
+
+/**
+ * The key of a gather's uniforms: the piece, the base and the view's layout. The last key is kept with
+ * what it was made of, so a repeated call with the same layout makes no string (the template and its
+ * arrays joined took about 0.15 KB a call).
+ */
+function uniformsKey(start: number, end: number, base: number, view: StridedView): string {
+  const last = LAST_KEY;
+  let same = last.start === start && last.end === end && last.base === base && last.shape.length === view.shape.length;
+  for (let d = 0; same && d < view.shape.length; d++) same = last.shape[d] === view.shape[d] && last.strides[d] === view.strides[d];
+  if (same) return last.key;
+  last.start = start;
+  last.end = end;
+  last.base = base;
+  last.shape = view.shape.slice();
+  last.strides = view.strides.slice();
+  last.key = `${start},${end},${base},${view.shape},${view.strides}`;
+  return last.key;
+}
+
+const LAST_KEY = { start: -1, end: -1, base: 0, shape: [] as number[], strides: [] as number[], key: '' };
 
 const GATHER_PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient gather' };
 const NO_BUFFERS: readonly GPUBuffer[] = Object.freeze([]);

@@ -5,7 +5,7 @@ import type { DataKind, OutputType } from '../types.js';
 import { forEachAddress } from '../view.js';
 import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
-import { gpuGather } from './gather.js';
+import { type GpuGather, gpuGather } from './gather.js';
 import { type FreshResult, type Job, type JobOutput, type QueuedJob, type ResultTarget, targetMemory } from './jobs.js';
 import { arrangeOutputs } from './layout.js';
 import { ignore, ownPromise } from './own-promise.js';
@@ -78,10 +78,24 @@ function zeroResults(request: HostRequest): ResultArray[] {
   return results.map(targetMemory);
 }
 
-/** A call whose input is gathered on the GPU first (gather.ts), then computed as one made there. */
-async function gatheredCall(rt: HostRuntime, gather: NonNullable<ReturnType<typeof gpuGather>>): Promise<ResultArray[]> {
+/**
+ * A call whose input is gathered on the GPU first (gather.ts), then computed as one made there; its span
+ * is let go once the call has settled. With the gather's pipeline built, without an await (an async frame
+ * and its awaits took about 1 KB a call; bench/NOTES.md, twelfth session).
+ */
+function gatheredCall(rt: HostRuntime, gather: GpuGather): Promise<ResultArray[]> {
+  const pipeline = rt.pipelines.readyPipeline('gather');
+  if (!pipeline) return gatheredOnceBuilt(rt, gather);
+  const call = hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));
+  // Registered before the caller's: the span goes back to the pool before the caller hears.
+  call.then(gather.released, gather.released);
+  return call;
+}
+
+/** The first gathered calls of a context: the pipeline awaited first. */
+async function gatheredOnceBuilt(rt: HostRuntime, gather: GpuGather): Promise<ResultArray[]> {
   try {
-    const pipeline = await gather.pipeline.catch((error) => {
+    const pipeline = await rt.pipelines.gatherPipeline().catch((error) => {
       throw rt.life.translate(error);
     });
     return await hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));

@@ -82,6 +82,8 @@ function newList(): KeptGroup[] {
  */
 export class KeptUniforms {
   private readonly kept = new Map<string, GPUBuffer>();
+  /** The most recently used key (last in `kept`). */
+  private newest: string | null = null;
   private closed = false;
 
   constructor(
@@ -93,19 +95,34 @@ export class KeptUniforms {
 
   /** The uniforms under `key`: the kept buffer, or a pooled one with `contents()` written now, kept. */
   get(key: string, contents: () => ArrayBuffer): GPUBuffer {
+    return this.find(key) ?? this.put(key, contents());
+  }
+
+  /**
+   * The kept buffer under `key`, now the most recently used, or undefined. The newest key is not moved
+   * again: a delete and set on every repeated call left the map's table to be rebuilt (0.15 KB a call;
+   * bench/NOTES.md, twelfth session).
+   */
+  find(key: string): GPUBuffer | undefined {
     const found = this.kept.get(key);
-    if (found) {
+    if (found && key !== this.newest) {
       this.kept.delete(key);
       this.kept.set(key, found); // most recently used last
-      return found;
+      this.newest = key;
     }
+    return found;
+  }
+
+  /** A pooled buffer with `contents` written now, kept under `key` (not found: `find`). */
+  put(key: string, contents: ArrayBuffer): GPUBuffer {
     const buffer = this.pool.acquire(this.bytes, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
-    this.device.queue.writeBuffer(buffer, 0, contents());
+    this.device.queue.writeBuffer(buffer, 0, contents);
     if (this.closed) {
       this.releaseLater(buffer);
       return buffer;
     }
     this.kept.set(key, buffer);
+    this.newest = key;
     for (const [oldest, old] of this.kept) {
       if (this.kept.size <= this.limit) break;
       this.kept.delete(oldest);
@@ -119,6 +136,7 @@ export class KeptUniforms {
     this.closed = true;
     if (!forgetOnly) for (const b of this.kept.values()) this.pool.release(b);
     this.kept.clear();
+    this.newest = null;
   }
 
   private releaseLater(buffer: GPUBuffer): void {

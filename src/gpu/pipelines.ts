@@ -132,22 +132,30 @@ export class PipelineCache {
 
   /** The GPU gather of a strided view's 32-bit elements. */
   gatherPipeline(): Promise<GPUComputePipeline> {
-    return this.cached('gather', () => this.build('gather', 'gather', { WG: workgroupSize(this.limits) }, this.gatherLayout()));
+    return this.cached('gather', () =>
+      this.kept('gather', this.build('gather', 'gather', { WG: workgroupSize(this.limits) }, this.gatherLayout())),
+    );
   }
 
   /** The banded operators' kernel (shaders/table.wgsl), on the kernels' bind group layout. */
   tablePipeline(): Promise<GPUComputePipeline> {
-    return this.cached('table', () =>
-      this.build('table', 'table_main', { WG: workgroupSize(this.limits) }).then((built) => {
-        this.built.set('table', built);
-        return built;
-      }),
-    );
+    return this.cached('table', () => this.kept('table', this.build('table', 'table_main', { WG: workgroupSize(this.limits) })));
   }
 
-  /** The table kernel's pipeline if it is built already, else null (a host call then awaits tablePipeline). */
-  readyTable(): GPUComputePipeline | null {
-    return this.built.get('table') ?? null;
+  /**
+   * The table kernel's or the gather's pipeline if it is built already, else null: a host call then
+   * awaits tablePipeline or gatherPipeline; one that finds it goes on without an await.
+   */
+  readyPipeline(name: 'table' | 'gather'): GPUComputePipeline | null {
+    return this.built.get(name) ?? null;
+  }
+
+  /** `building`, kept in `built` under `name` once built. */
+  private kept(name: string, building: Promise<GPUComputePipeline>): Promise<GPUComputePipeline> {
+    return building.then((built) => {
+      this.built.set(name, built);
+      return built;
+    });
   }
 
   /** The drawing pass for a STYLE (0 magnitude as grey, 1 direction as hue). */

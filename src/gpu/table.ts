@@ -394,7 +394,7 @@ class ProgramCall implements QueuedJob, JobOutput {
     this.places = shape.places;
     this.table = request.table;
     this.key = request.key;
-    this.pipeline = rt.pipelines.readyTable();
+    this.pipeline = rt.pipelines.readyPipeline('table');
     this.taken = input;
   }
 
