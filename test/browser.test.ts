@@ -92,7 +92,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.perAxis).toBe(16);
     // The page is cross-origin isolated (served with COOP and COEP): SharedArrayBuffer inputs run too.
     expect(report.sharedMemory).toBe(5);
-    expect(report.reliability).toBe(2);
+    expect(report.reliability).toBe(3);
     expect(report.realms).toBe(1);
     expect(report.boundaries).toBe(BOUNDARY_SAMPLE.length);
     expect(report.grids).toBe(GRID_SAMPLE.length);

@@ -64,7 +64,7 @@ describe('other runtimes', () => {
       expect(report!.perAxis).toBe(16);
       // Deno and Bun have SharedArrayBuffer without isolation; they have no DOM for an iframe's arrays.
       expect(report!.sharedMemory).toBe(5);
-      expect(report!.reliability).toBe(2);
+      expect(report!.reliability).toBe(3);
       expect(report!.badInputs).toBeGreaterThan(40);
       expect(report!.boundaries).toBe(BOUNDARY_SAMPLE.length);
       expect(report!.grids).toBe(GRID_SAMPLE.length);

@@ -449,6 +449,27 @@ async function reliabilityChecks(lib: typeof Library, report: CoreReport): Promi
   for (const a of arrays) a.fill(0);
   (await Promise.all(calls)).forEach((got, j) => check(`refilled call ${j}`, got, copies[j], shape));
   report.reliability++;
+  // Concurrent calls that share no dispatch (two components; a transposed view, gathered on the GPU): their
+  // jobs hand output buffers and inputs made on the GPU on within their group (src/gpu/handed-on.ts).
+  const { gpuDivergence, cpuDivergence } = lib;
+  const fields = copies.map((a) => [a, a.map((x) => 1 - x)]);
+  const transposed = (a: Float32Array) => ({ data: a, shape: [16, 16], stride: [1, 16], offset: 0 });
+  const mixed = await Promise.all([
+    ...fields.map((v) => gpuDivergence(v, { shape }).then((d) => [d])),
+    ...copies.map((a) => gpuGradient(transposed(a))),
+  ]);
+  fields.forEach((v, j) => {
+    const e = f32Violation(mixed[j][0], cpuDivergence(v, { shape }), 2, 1);
+    if (e) fail(`concurrent divergence ${j}`, e);
+  });
+  copies.forEach((a, j) => {
+    const ref = cpuGradient(transposed(a));
+    mixed[fields.length + j].forEach((g, k) => {
+      const e = f32Violation(g, ref[k], 2, 1);
+      if (e) fail(`concurrent transposed view ${j} axis ${k}`, e);
+    });
+  });
+  report.reliability++;
   // A detached `out` fails its own call alone.
   const outs = copies.map(() => [new Float32Array(256), new Float32Array(256)]);
   const withOut = copies.map((a, j) => gpuGradient(a, { shape, out: outs[j] }));
