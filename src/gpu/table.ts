@@ -245,7 +245,7 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
 
 /**
  * What a one-piece call of a program computes from the program, its inputs' count and the context alone:
- * made once per program object (a memoised program is the same object from call to call: checked) and
+ * made once per program object (a remembered program is the same object from call to call: `recent`) and
  * context limits, not at every call (6.5 KB a 64² Hessian before, bench/NOTES.md, twelfth session).
  */
 interface ProgramShape {
