@@ -1,4 +1,6 @@
+import type { DataInfo } from '../data.js';
 import { type AxisPlan, makePlan, type Plan } from '../plan.js';
+import { PlanMemo } from '../plan-memo.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
@@ -13,12 +15,26 @@ import { isView, lineGradient, needsLines, type Values } from './lines.js';
  */
 export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradientOptions): Float64Array[] {
   const { info, values, memory } = cpuInput(data);
-  const plan = makePlan(info, options, ['out']);
+  const plan = recentPlans.find('gradient', 1, info, options) ?? planned(info, options);
   const out = cpuOut(options?.out, plan.axes.length, plan.size, [memory], 'one per selected axis');
   if (plan.grid) gridResults('gradient', [values], plan).forEach((g, k) => out.arrays[k].set(g));
   else if (isPartable(values, plan)) gradientSlabs(values as ArrayLike<number>, plan, out.arrays, 0, plan.shape[0]);
   else plan.axes.forEach((ax, k) => axisGradient(values, ax, plan, out.arrays[k]));
   return out.finish();
+}
+
+/**
+ * Plans of recent cpuGradient calls (plan-memo.ts): a call that repeats one's arguments skips planning,
+ * as a host call does. Planning was 2.3 µs and 1.7 KB of a 64² float64 call's 13.5 µs and 3.0 KB here
+ * (bench/NOTES.md, twelfth session).
+ */
+const recentPlans = new PlanMemo<Plan>(['out']);
+
+/** A new plan, remembered unless it holds the caller's mask (read as it is at each call) or a curvilinear grid's metric terms. */
+function planned(info: DataInfo, options: CpuGradientOptions | undefined): Plan {
+  const plan = makePlan(info, options, ['out']);
+  if (!plan.mask && plan.grid?.kind !== 'curvilinear') recentPlans.remember('gradient', 1, info, options, plan);
+  return plan;
 }
 
 /** Options of cpuGradient: the plan's options and `out`. */
