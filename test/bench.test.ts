@@ -160,6 +160,11 @@ describe('benchmark smoke test', () => {
     for (const op of ['divergence', 'adjoint']) expect(out).toMatch(new RegExp(`^${op} +\\d+\\.\\d +0\\.00 / 0\\.00$`, 'm'));
   }, 120_000);
 
+  it('runs bench/cpu-kinds.mjs: cpuGradient on float64 data before and after other element types, a row per build', () => {
+    const out = runBench(['bench/cpu-kinds.mjs', '--processes', '1'], 120_000);
+    expect(out).toMatch(/^this build +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d\d, \d+\.\d\d$/m);
+  }, 120_000);
+
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {
     const out = runBench(['bench/program-calls.mjs', '--processes', '1', '--rounds', '1', '--sizes', '32', '--calls', '60'], 120_000);
     // The adjoint writes its two components; no call creates a bind group or a buffer once its program is kept.

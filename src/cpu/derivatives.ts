@@ -12,6 +12,7 @@ import {
 import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { cpuComponents, cpuInput, cpuOut, gathered } from './input.js';
+import { kernelInput, kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
 
 /**
@@ -35,14 +36,14 @@ export type CpuAdjointOptions = AdjointOptions & Pick<CpuDerivativeOptions, 'out
 export function cpuDerivatives(data: NumericArray | NdarrayLike, options: CpuDerivativeOptions): Float64Array[] {
   const { info, values, memory } = cpuInput(data);
   const program = derivativesProgram(info, options, CPU_KEYS);
-  return runInto(program, [values], options?.out, [memory], 'one per multi-index');
+  return runInto(program, [kernelInput(values)], options?.out, [memory], 'one per multi-index');
 }
 
 /** The d(d+1)/2 second partials ∂²f/∂x_i∂x_j, i ≤ j, row-major ((0,0), (0,1), …, (1,1), …), in float64. */
 export function cpuHessian(data: NumericArray | NdarrayLike, options?: CpuDerivativeOptions): Float64Array[] {
   const { info, values, memory } = cpuInput(data);
   const program = hessianProgram(info, options, CPU_KEYS);
-  return runInto(program, [values], options?.out, [memory], 'one per second partial, i ≤ j');
+  return runInto(program, [kernelInput(values)], options?.out, [memory], 'one per second partial, i ≤ j');
 }
 
 /**
@@ -53,7 +54,7 @@ export function cpuHessian(data: NumericArray | NdarrayLike, options?: CpuDeriva
 export function cpuGradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: CpuAdjointOptions): Float64Array {
   const { info, values, memory } = cpuComponents(components);
   const program = adjointProgram(info as DataInfo, values.length, options as never, CPU_KEYS);
-  return runInto(program, values, options?.out, memory, 'one, the adjoint')[0];
+  return runInto(program, kernelInputs(values), options?.out, memory, 'one, the adjoint')[0];
 }
 
 /** Options the CPU calls take besides the program's. */

@@ -5,6 +5,7 @@ import type { NdarrayLike } from '../view.js';
 import { gradientAlong } from './gradient.js';
 import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput } from './input.js';
+import { kernelInput, kernelInputs } from './kernel-input.js';
 import { forEachLine, ghost, isView, type Values } from './lines.js';
 
 /**
@@ -16,7 +17,7 @@ import { forEachLine, ghost, isView, type Values } from './lines.js';
 /** √(Σ_k (∂f/∂x_k)²) over the selected axes. */
 export function cpuGradientMagnitude(data: NumericArray | NdarrayLike, options?: GradientOptions): Float64Array {
   const { info, values } = cpuInput(data);
-  return magnitudeOf(values, makePlan(info, options));
+  return magnitudeOf(kernelInput(values), makePlan(info, options));
 }
 
 /** cpuGradientMagnitude on a plan (the registry's reference, operations.ts). */
@@ -37,7 +38,7 @@ export function cpuDivergence(components: readonly (NumericArray | NdarrayLike)[
   const { info, values } = cpuComponents(components);
   const plan = makePlan(info, options);
   checkComponentCount(plan, values.length, 'divergence');
-  return divergenceOf(values, plan);
+  return divergenceOf(kernelInputs(values), plan);
 }
 
 /** cpuDivergence on a plan, its component count checked (the registry's reference). */
@@ -60,7 +61,7 @@ export function cpuCurl(components: readonly (NumericArray | NdarrayLike)[], opt
   const { info, values } = cpuComponents(components);
   const plan = makePlan(info, options);
   checkComponentCount(plan, values.length, 'curl');
-  return curlOf(values, plan);
+  return curlOf(kernelInputs(values), plan);
 }
 
 /** cpuCurl on a plan, its component count checked (the registry's reference). */
@@ -86,7 +87,7 @@ export function cpuLaplacian(data: NumericArray | NdarrayLike, options?: Gradien
   const { info, values } = cpuInput(data);
   const plan = makePlan(info, options);
   checkLaplacian(plan);
-  return laplacianOf(values, plan);
+  return laplacianOf(kernelInput(values), plan);
 }
 
 /** cpuLaplacian on a plan that passed checkLaplacian (the registry's reference). */

@@ -6,6 +6,7 @@ import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { gridResults } from './grid.js';
 import { cpuInput, cpuOut } from './input.js';
+import { kernelInput } from './kernel-input.js';
 import { isView, lineGradient, needsLines, type Values } from './lines.js';
 
 /**
@@ -17,9 +18,10 @@ export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradi
   const { info, values, memory } = cpuInput(data);
   const plan = recentPlans.find('gradient', 1, info, options) ?? planned(info, options);
   const out = cpuOut(options?.out, plan.axes.length, plan.size, [memory], 'one per selected axis');
-  if (plan.grid) gridResults('gradient', [values], plan).forEach((g, k) => out.arrays[k].set(g));
-  else if (isPartable(values, plan)) gradientSlabs(values as ArrayLike<number>, plan, out.arrays, 0, plan.shape[0]);
-  else plan.axes.forEach((ax, k) => axisGradient(values, ax, plan, out.arrays[k]));
+  const input = kernelInput(values);
+  if (plan.grid) gridResults('gradient', [input], plan).forEach((g, k) => out.arrays[k].set(g));
+  else if (isPartable(input, plan)) gradientSlabs(input as ArrayLike<number>, plan, out.arrays, 0, plan.shape[0]);
+  else plan.axes.forEach((ax, k) => axisGradient(input, ax, plan, out.arrays[k]));
   return out.finish();
 }
 
