@@ -6,7 +6,7 @@ import { forEachAddress } from '../view.js';
 import { checkSize } from './arguments.js';
 import { type InputFormat, inputFormat, outputBytes } from './formats.js';
 import { type GpuGather, gpuGather } from './gather.js';
-import { type FreshResult, type Job, type JobOutput, type QueuedJob, type ResultTarget, targetMemory } from './jobs.js';
+import { type FreshResult, type Job, type JobOutput, type QueuedJob, type ResultTarget, resultArrays, targetMemory } from './jobs.js';
 import { arrangeOutputs } from './layout.js';
 import { ignore, ownPromise } from './own-promise.js';
 import type { HostRuntime } from './parts.js';
@@ -237,31 +237,16 @@ abstract class HostCall {
     protected readonly produce: ProduceInput | undefined,
   ) {}
 
-  /** A piece's input, read from the caller's arrays, described in `into` (a new window by default). */
-  protected window(piece: Piece, into: InputWindow = { ...NO_INPUT }): JobInput {
+  /** A piece's input, read from the caller's arrays when its job runs (a streamed call's piece). */
+  protected window(piece: Piece): JobInput {
     const { shape } = this;
-    into.arrays = this.arrays;
-    into.kind = shape.kind;
-    into.bytesPerElement = shape.format.bytesPerElement;
-    into.start = piece.inStart;
-    into.end = piece.inEnd;
-    into.stride = shape.stride;
-    return into;
+    const { kind, format, stride } = shape;
+    return { arrays: this.arrays, kind, bytesPerElement: format.bytesPerElement, start: piece.inStart, end: piece.inEnd, stride };
   }
 
-  /**
-   * The arrays the caller gets: the call's own list of targets where each is an array (fresh results, or
-   * `out` without views), which nothing holds once the call settles (64 bytes a call fewer; bench/NOTES.md,
-   * twelfth session); else the memory of each.
-   */
+  /** The arrays the caller gets (resultArrays). */
   protected results(): ResultArray[] {
-    const { targets } = this;
-    let arrays = true;
-    for (let k = 0; k < targets.length && arrays; k++) arrays = ArrayBuffer.isView(targets[k]);
-    if (arrays) return targets as ResultArray[];
-    const results: ResultArray[] = new Array(this.shape.outputs);
-    for (let k = 0; k < results.length; k++) results[k] = targetMemory(targets[k]);
-    return results;
+    return resultArrays(this.targets);
   }
 
   protected plannedWork(piece: Piece): Promise<Work | KeptWork> {
@@ -326,11 +311,8 @@ class SingleCall extends HostCall implements QueuedJob, JobOutput {
    * eleventh session), and let go of the caller's arrays once taken.
    */
   private take(piece: Piece): TakenInput {
-    try {
-      return this.rt.transfer.take(this.window(piece, TAKING));
-    } finally {
-      TAKING.arrays = NO_ARRAYS;
-    }
+    const { kind, format, stride } = this.shape;
+    return takeWindow(this.rt, this.arrays, kind, format.bytesPerElement, piece.inStart, piece.inEnd, stride);
   }
 
   run(): Promise<ResultArray[]> {
@@ -474,11 +456,36 @@ function recordPiece(
 /** What a one-piece call's job reads until it is queued (SingleCall.input). */
 const NO_INPUT: JobInput = Object.freeze({ arrays: NO_ARRAYS, kind: 'float32', bytesPerElement: 4, start: 0, end: 0, stride: 0 });
 
-/** A JobInput whose fields HostCall.window writes. */
-type InputWindow = { -readonly [K in keyof JobInput]: JobInput[K] };
+/**
+ * Takes elements [start, end) of `arrays` (components `stride` apart) now (Transfer.take, which reads the
+ * window at once and keeps nothing of it), described in one window refilled for every call, then lets go
+ * of the arrays: a one-piece host call's input and a program call's (table.ts).
+ */
+export function takeWindow(
+  rt: HostRuntime,
+  arrays: readonly InputArray[],
+  kind: DataKind,
+  bytesPerElement: number,
+  start: number,
+  end: number,
+  stride: number,
+): TakenInput {
+  const w = TAKING;
+  w.arrays = arrays;
+  w.kind = kind;
+  w.bytesPerElement = bytesPerElement;
+  w.start = start;
+  w.end = end;
+  w.stride = stride;
+  try {
+    return rt.transfer.take(w);
+  } finally {
+    w.arrays = NO_ARRAYS;
+  }
+}
 
-/** The window of the input being taken (SingleCall.take). */
-const TAKING: InputWindow = {
+/** The window of the input being taken (takeWindow), its fields written at each take. */
+const TAKING: { -readonly [K in keyof JobInput]: JobInput[K] } = {
   arrays: NO_ARRAYS,
   kind: 'float32',
   bytesPerElement: 4,

@@ -22,6 +22,17 @@ export function targetMemory(target: ResultTarget): ResultArray {
   return ArrayBuffer.isView(target) ? target : target.data;
 }
 
+/**
+ * The arrays a call's caller gets: the call's own list of targets where each is an array (fresh results,
+ * or `out` without views), which nothing holds once the call settles (64 bytes a call fewer than a copy;
+ * bench/NOTES.md, twelfth session); else the memory of each. Host calls and program calls alike.
+ */
+export function resultArrays(targets: ResultTarget[]): ResultArray[] {
+  let arrays = true;
+  for (let k = 0; k < targets.length && arrays; k++) arrays = ArrayBuffer.isView(targets[k]);
+  return arrays ? (targets as ResultArray[]) : targets.map(targetMemory);
+}
+
 /** Result arrays made when results arrive (float32, or the runtime's Float16Array). */
 export type FreshResult = new (length: number) => ResultArray;
 

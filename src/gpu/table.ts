@@ -17,8 +17,8 @@ import { typedArrayName } from '../typed.js';
 import type { NumericArray } from '../types.js';
 import { copyRange, type NdarrayLike } from '../view.js';
 import { BufferUsage } from './flags.js';
-import { FRESH_ON_ARRIVAL_BYTES, inFlight } from './host.js';
-import { type FreshResult, type JobOutput, type QueuedJob, type ResultTarget, targetMemory } from './jobs.js';
+import { FRESH_ON_ARRIVAL_BYTES, inFlight, takeWindow } from './host.js';
+import { type FreshResult, type JobOutput, type QueuedJob, type ResultTarget, resultArrays } from './jobs.js';
 import { type ProgramParams, programBuffers, type TableBindings, tableBindGroup } from './kept-programs.js';
 import { arrangeOutputs } from './layout.js';
 import { ignore, ownPromise } from './own-promise.js';
@@ -38,7 +38,7 @@ import {
 } from './steps.js';
 import type { JobBatch } from './transfer.js';
 import { TABLE_PARAMS_BYTES, tableParams } from './uniforms.js';
-import type { JobInput, TakenInput } from './upload.js';
+import type { TakenInput } from './upload.js';
 
 /**
  * Derivatives of any order, the Hessian and adjoints on the GPU: one dispatch of shaders/table.wgsl over
@@ -236,7 +236,7 @@ export function programCall(rt: HostRuntime, request: ProgramRequest): Promise<F
     const shape = programShape(rt, program, request.table, arrays.length);
     if (shape.pieces) return streamedProgram(rt, request, shape.pieces);
     if (shape.perPass > 0) return outputsInPasses(rt, request, shape.perPass);
-    const input = takeInput(rt, arrays, N, shape.stride);
+    const input = takeWindow(rt, arrays, 'float32', 4, 0, N, shape.stride);
     return new ProgramCall(rt, request, shape, input).run();
   } catch (error) {
     return Promise.reject(error);
@@ -331,28 +331,6 @@ function makeProgramShape(rt: HostRuntime, program: Program, table: Uint32Array,
   }
   return { ...base, ...rest };
 }
-
-/** Takes a call's whole input now (Transfer.take), described in one window refilled for every call. */
-function takeInput(rt: HostRuntime, arrays: readonly NumericArray[], N: number, stride: number): TakenInput {
-  TAKING.arrays = arrays;
-  TAKING.end = N;
-  TAKING.stride = stride;
-  try {
-    return rt.transfer.take(TAKING);
-  } finally {
-    TAKING.arrays = NO_INPUTS; // lets go of the caller's arrays
-  }
-}
-
-const NO_INPUTS: readonly NumericArray[] = [];
-const TAKING: { -readonly [K in keyof JobInput]: JobInput[K] } = {
-  arrays: NO_INPUTS,
-  kind: 'float32',
-  bytesPerElement: 4,
-  start: 0,
-  end: 0,
-  stride: 0,
-};
 
 /**
  * A one-piece program call, which is its own job and its job's output description (as a one-piece
@@ -462,15 +440,8 @@ class ProgramCall implements QueuedJob, JobOutput {
     if (this.taken) this.rt.transfer.discard(this.taken); // failed before its job was queued
     this.taken = null;
     if (error !== undefined) this.reject(error);
-    else this.resolve(programResults(this.targets));
+    else this.resolve(resultArrays(this.targets) as Float32Array[]);
   }
-}
-
-/** The call's own list of targets where each is an array (fresh results, `out` without views), else the memory of each. */
-function programResults(targets: ResultTarget[]): Float32Array[] {
-  let arrays = true;
-  for (let k = 0; k < targets.length && arrays; k++) arrays = ArrayBuffer.isView(targets[k]);
-  return (arrays ? targets : targets.map(targetMemory)) as Float32Array[];
 }
 
 /** The bindings of the dispatch being recorded (ProgramCall.record): one object refilled, not one a call; tableBindGroup keeps none of it. */
@@ -564,7 +535,7 @@ async function streamedProgram(rt: HostRuntime, request: ProgramRequest, pieces:
       },
     });
   });
-  return targets.map(targetMemory) as Float32Array[];
+  return resultArrays(targets) as Float32Array[];
 }
 
 /** The batches of each context's memoised programs: one object a program, not one a call. */
