@@ -308,7 +308,8 @@ export async function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<
     const produce = (start: number, end: number): GpuJobInput => ({
       bytes: (end - start) * 4,
       record(encoder, input) {
-        const uniforms = rt.kept.image.get(`${start},${end - start},${src.width}`, () => imageParams(start, end - start, src.width));
+        const key = `${start},${end - start},${src.width}`;
+        const uniforms = rt.kept.image.find(key) ?? rt.kept.image.put(key, imageParams(start, end - start, src.width));
         const group = conversionGroup(rt, view, input, ceilTo((end - start) * 4, 16), uniforms);
         const pass = encoder.beginComputePass(IMAGE_PASS);
         pass.setPipeline(pipeline);

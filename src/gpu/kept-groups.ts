@@ -93,11 +93,6 @@ export class KeptUniforms {
     private readonly limit: number,
   ) {}
 
-  /** The uniforms under `key`: the kept buffer, or a pooled one with `contents()` written now, kept. */
-  get(key: string, contents: () => ArrayBuffer): GPUBuffer {
-    return this.find(key) ?? this.put(key, contents());
-  }
-
   /**
    * The kept buffer under `key`, now the most recently used, or undefined. The newest key is not moved
    * again: a delete and set on every repeated call left the map's table to be rebuilt (0.15 KB a call;
