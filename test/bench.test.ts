@@ -160,9 +160,12 @@ describe('benchmark smoke test', () => {
     for (const op of ['divergence', 'adjoint']) expect(out).toMatch(new RegExp(`^${op} +\\d+\\.\\d +0\\.00 / 0\\.00$`, 'm'));
   }, 120_000);
 
-  it('runs bench/cpu-kinds.mjs: cpuGradient on float64 data before and after other element types, a row per build', () => {
+  it('runs bench/cpu-kinds.mjs: cpuGradient and cpuWorkers on float64 data before and after other element types, a row per build', () => {
     const out = runBench(['bench/cpu-kinds.mjs', '--processes', '1'], 120_000);
     expect(out).toMatch(/^this build +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d\d, \d+\.\d\d$/m);
+    const pool = runBench(['bench/cpu-kinds.mjs', '--processes', '1', '--pool'], 120_000);
+    expect(pool).toMatch(/^cpuWorkers \(2 threads, shared memory\)/m);
+    expect(pool).toMatch(/^this build +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d\d, \d+\.\d\d$/m);
   }, 120_000);
 
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {

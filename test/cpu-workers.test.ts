@@ -150,6 +150,22 @@ describe('cpuWorkers (dist/, worker threads)', () => {
     expect(pool.stats.split - split).toBe(2 * options.length);
   });
 
+  it('splits data of seven element types, calls at once included, into cpuGradient bit for bit', async () => {
+    // Past the loops' first four types the data is copied to shared float64 memory first (kernel-input.ts):
+    // two calls at once hold copies of their own.
+    const shape = [40, 36];
+    const kinds = [Float64Array, Float32Array, Int32Array, Uint8Array, Int16Array, Uint16Array, Int8Array];
+    const split = pool.stats.split;
+    const values = Array.from({ length: 40 * 36 }, (_, i) => Math.round(60 * Math.sin(i * 0.37)) + 64);
+    const datas = kinds.map((Kind) => shared(Kind.from(values)));
+    const got = await Promise.all(datas.flatMap((d) => [pool.gradient(d, { shape }), pool.gradient(d, { shape, accuracy: 4 as const })]));
+    datas.forEach((d, k) => {
+      expect(firstDifference(got[2 * k], cpuGradient(d, { shape })), kinds[k].name).toBeNull();
+      expect(firstDifference(got[2 * k + 1], cpuGradient(d, { shape, accuracy: 4 })), kinds[k].name).toBeNull();
+    });
+    expect(pool.stats.split - split).toBe(2 * kinds.length);
+  });
+
   it('runs on the calling thread what it cannot split, with the same results', async () => {
     const shape = [12, 10];
     const plain = Float64Array.from({ length: 120 }, (_, i) => Math.sin(i) * 3);

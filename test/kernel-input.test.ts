@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kernelInput, kernelInputs } from '../src/cpu/kernel-input';
+import { kernelInput, kernelInputs, SharedCopies } from '../src/cpu/kernel-input';
 
 // What the CPU reference's loops read (src/cpu/kernel-input.ts): the caller's arrays as given while at most
 // four array types have reached them, then float64 copies. In a file of its own: the types seen are the
@@ -41,5 +41,33 @@ describe('kernelInput', () => {
     const again = kernelInput([7, 8]) as Float64Array;
     expect(again.buffer).toBe(a.buffer);
     expect(Array.from(again)).toEqual([7, 8]);
+  });
+
+  it('gives a split call a shared float64 copy of a late type, one kept for the next call and one each for calls at once', () => {
+    // Float64Array, Float32Array, Int32Array and Uint8Array read as given (as after the first test).
+    for (const Kind of [Float32Array, Int32Array, Uint8Array]) kernelInput(new Kind(1));
+    const copies = new SharedCopies();
+    const given = new Float32Array(new SharedArrayBuffer(24)).fill(2.5);
+    expect(copies.input(given)).toBe(given);
+    const late = new Int16Array(new SharedArrayBuffer(12));
+    late.set([3, -4, 5, -6, 7, -8]);
+    const a = copies.input(late) as Float64Array;
+    expect(a).toBeInstanceOf(Float64Array);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(a)).toEqual([3, -4, 5, -6, 7, -8]);
+    const b = copies.input(late) as Float64Array; // a call at the same time: not a's memory
+    expect(b.buffer).not.toBe(a.buffer);
+    copies.done(late, a);
+    copies.done(late, b);
+    copies.done(given, given); // as given: nothing to keep
+    const shorter = new Int16Array(new SharedArrayBuffer(4));
+    shorter.set([9, 10]);
+    const c = copies.input(shorter) as Float64Array; // a later call takes a kept copy, the part it needs
+    expect([a.buffer, b.buffer]).toContain(c.buffer);
+    expect(Array.from(c)).toEqual([9, 10]);
+    copies.done(shorter, c);
+    copies.clear();
+    const d = copies.input(shorter) as Float64Array;
+    expect([a.buffer, b.buffer]).not.toContain(d.buffer);
   });
 });

@@ -21,6 +21,14 @@ const asGiven = new Set<unknown>([Float64Array]);
 /** Elements of a scratch kept for the next call (16 MiB); a larger copy is made for its call alone. */
 const KEEP = 2 ** 21;
 
+/**
+ * Elements of a shared copy a cpuWorkers pool keeps (32 MiB: a 2048² float64 array), more than KEEP: the
+ * pool splits calls from 131072 elements, and here copying 2048² Int16Array data into a fresh shared
+ * buffer took 15–21 ms against 2.5–3.6 ms into a kept one, where the two-thread call itself takes 5.5 ms
+ * (bench/NOTES.md, thirteenth session).
+ */
+const KEEP_SHARED = 2 ** 22;
+
 /** Scratch arrays, one per input of a call (components, an adjoint's inputs), kept up to KEEP elements. */
 const scratch: Float64Array[] = [];
 
@@ -30,15 +38,7 @@ const scratch: Float64Array[] = [];
  * is valid until the next call with the same slot.
  */
 export function kernelInput(values: Values, slot = 0): Values {
-  if (isView(values)) return values;
-  const kind = Array.isArray(values) ? Array : (values as object).constructor;
-  if (kind !== Array) {
-    if (asGiven.has(kind)) return values;
-    if (asGiven.size < MAPS) {
-      asGiven.add(kind);
-      return values;
-    }
-  }
+  if (isView(values) || readsAsGiven(values)) return values;
   const n = values.length;
   let into = scratch[slot];
   if (!into || into.length < n) {
@@ -48,6 +48,50 @@ export function kernelInput(values: Values, slot = 0): Values {
   const copy = into.length === n ? into : into.subarray(0, n);
   copy.set(values as ArrayLike<number>);
   return copy;
+}
+
+/** Whether the loops read `values` (not a view) as given: the rule above, a new element type taken while there is room. */
+export function readsAsGiven(values: Values): boolean {
+  if (Array.isArray(values)) return false;
+  const kind = (values as object).constructor;
+  if (asGiven.has(kind)) return true;
+  if (asGiven.size >= MAPS) return false;
+  asGiven.add(kind);
+  return true;
+}
+
+/**
+ * Float64 copies in shared memory, for a call that threads split (cpu/workers.ts): every thread's loops
+ * read what the calling thread gives them, so data of an element type past the first four is copied once
+ * there, before the split, and a worker's loops see no more types than the calling thread's. One copy is
+ * kept for the pool's next call (up to KEEP_SHARED elements); calls at the same time take copies of their own.
+ */
+export class SharedCopies {
+  private idle: Float64Array | null = null;
+
+  /** `values` as the split call's loops read it: as given, or a shared float64 copy that `done` hands back. */
+  input(values: Values): Values {
+    if (isView(values) || readsAsGiven(values)) return values;
+    const n = values.length;
+    let into = this.idle;
+    if (into !== null && into.length >= n) this.idle = null;
+    else into = new Float64Array(new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT));
+    const copy = into.length === n ? into : into.subarray(0, n);
+    copy.set(values as ArrayLike<number>);
+    return copy;
+  }
+
+  /** The call that read `read` (what `input` returned for `given`) has ended: its copy may be kept. */
+  done(given: Values, read: Values): void {
+    if (read === given) return;
+    const whole = new Float64Array((read as Float64Array).buffer);
+    if (whole.length <= KEEP_SHARED && (this.idle === null || this.idle.length < whole.length)) this.idle = whole;
+  }
+
+  /** Lets the kept copy go (the pool was destroyed). */
+  clear(): void {
+    this.idle = null;
+  }
 }
 
 /** Each of a call's inputs as the loops read it, input k in slot k. */

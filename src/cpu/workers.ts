@@ -4,6 +4,7 @@ import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { type CpuGradientOptions, cpuGradient, isPartable } from './gradient.js';
 import { cpuInput, cpuOut } from './input.js';
+import { SharedCopies } from './kernel-input.js';
 import { computeParts, type GradientParts } from './parts.js';
 
 /**
@@ -214,6 +215,7 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
 
   let nextId = 1;
   const stats = { split: 0, calling: 0 };
+  const copies = new SharedCopies();
   return {
     threads,
     stats,
@@ -244,8 +246,10 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
       // Parts taken from a shared counter (parts.ts): the halves of a 2048² call took the calling thread
       // 7.6 ms in most calls and 14 ms in some on this VM (bench/NOTES.md), so no thread has a fixed share.
       const count = Math.min(plan.shape[0], (pool.length + 1) * PARTS_PER_THREAD);
+      // Data of an element type past the loops' first four is read from a float64 copy (kernel-input.ts).
+      const read = copies.input(values) as NumericArray;
       const parts: GradientParts = {
-        data: values as NumericArray,
+        data: read,
         options: partOptions,
         outs,
         count,
@@ -260,6 +264,7 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
       try {
         computeParts(parts);
         await done;
+        copies.done(values, read); // every thread is done with it (not so after a failure: then it is dropped)
       } catch (e) {
         done.catch(() => {}); // the workers' outcome no longer matters
         throw e;
@@ -272,6 +277,7 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      copies.clear();
       for (const call of pending.values()) call.reject(new GradientError('destroyed', 'cpuWorkers: the pool was destroyed'));
       pending.clear();
       await Promise.all(pool.map((t) => t.terminate()));
