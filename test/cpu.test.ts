@@ -33,6 +33,17 @@ describe('cpuGradient against numpy fixtures', () => {
     }
   });
 
+  it('matches numpy bit for bit along lines of 32 or more, where every axis is computed in one pass (cpu/fused.ts)', () => {
+    // Steps whose 2h is a power of two are applied as products, others as quotients: both numpy's bits.
+    // float32 input is compared with numpy's float64 answer (numpy computes float32 input in float32).
+    const fused = cases.filter((c) => c.name.startsWith('fused'));
+    expect(fused.length).toBeGreaterThanOrEqual(30);
+    for (const c of fused) {
+      const exact = c.expected64 ?? c.expected;
+      cpuGradient(caseData(c), caseOptions(c)).forEach((g, k) => expect(Array.from(g), c.name).toEqual(exact[k]));
+    }
+  });
+
   it('refuses the coordinates numpy divides by zero on, saying which points coincide', () => {
     const refused = loadRefusedCoordinates();
     expect(refused.length).toBeGreaterThanOrEqual(8);

@@ -4,6 +4,7 @@ import { PlanMemo } from '../plan-memo.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
+import { fusedPlan, fusedSlab } from './fused.js';
 import { gridResults } from './grid.js';
 import { cpuInput, cpuOut } from './input.js';
 import { kernelInput } from './kernel-input.js';
@@ -100,6 +101,11 @@ const SLAB_BYTES = 256 * 1024;
  * element is computed by the same expression whichever slab it falls in: bitwise the axis-by-axis result.
  */
 export function gradientSlabs(f: ArrayLike<number>, plan: Plan, outs: readonly Float64Array[], b0: number, b1: number): void {
+  const fused = fusedPlan(plan);
+  if (fused !== null) {
+    fusedSlab(f, fused, outs, b0, b1);
+    return;
+  }
   const shape0 = plan.shape[0];
   const step = Math.max(1, Math.floor(SLAB_BYTES / (8 * (plan.size / shape0))));
   for (let a = b0; a < b1; a += step) {

@@ -1,0 +1,332 @@
+import type { AxisPlan, Plan } from '../plan.js';
+import { edgeSteps, edgeWeights2 } from '../stencil.js';
+
+/**
+ * numpy's stencils of every selected axis in one pass, for the common plans: uniform steps, second order,
+ * no periodic axis, at least two dimensions, lines of 32 or more along the last. An interior point gets
+ * `(f[p + s] − f[p − s]) / (2h)` for up to three axes in one loop, so the loop's own work is shared by
+ * the axes; lines at an axis's first or last position take that axis's one-sided stencil instead. Where
+ * 2h is a power of two (the default spacing 1 among them) the quotient is computed as a product with
+ * 1/(2h): the same real number, rounded once either way, so numpy's bits.
+ *
+ * Measured on the 2-core VM of bench/NOTES.md (thirteenth session), float64 into warm `out` arrays,
+ * `bench/cpu.mjs` beside the axis-by-axis loops in slabs that this replaces, two runs each: both axes of
+ * 2048² 8.8–8.9 ms against 10.6–11.2, all axes of 128³ 6.6–6.8 against 7.9–8.4, of 256³ 54–57 against
+ * 65–66. In scratch micro-benchmarks the product alone was 0.89× the quotient, one loop for both axes
+ * 0.85× two.
+ */
+
+/** A selected axis as the fused loops use it. */
+interface FusedAxis {
+  /** Its dimension. */
+  readonly axis: number;
+  readonly n: number;
+  /** Elements between neighbours along it. */
+  readonly s: number;
+  /** What the interior difference is multiplied by (1/(2h)) or divided by (2h): see FusedPlan.multiply. */
+  readonly factor: number;
+  /** Its output's index among the plan's selected axes. */
+  readonly k: number;
+  /** Its one-sided stencils. */
+  readonly edge: Edge;
+}
+
+/** An axis's one-sided stencils at its first and last positions (numpy's edge_order 1 or 2, uniform steps). */
+interface Edge {
+  readonly order: 1 | 2;
+  readonly lo: number;
+  readonly hi: number;
+  readonly w: ReturnType<typeof edgeWeights2>;
+}
+
+/** What a plan's fused pass needs, made once per plan. */
+export interface FusedPlan {
+  readonly shape: readonly number[];
+  /** Selected axes other than the last dimension. */
+  readonly across: readonly FusedAxis[];
+  /** The last dimension, or null when it is not selected. */
+  readonly along: FusedAxis | null;
+  /** Whether the factors are products (every 2h a power of two) or divisors. */
+  readonly multiply: boolean;
+}
+
+/**
+ * Lines shorter than this take the axis-by-axis loops, where the fused pass's work a line (its state, the
+ * ends it writes twice) is not paid back. With every length from 3 fused (scratch, thirteenth session,
+ * against the axis-by-axis loops): 1,048,576×3 1.22×, 524,288×4 1.21×, 262,144×8 0.96×, 131,072×16 1.01×,
+ * 32,768×31 0.88×, 16×16 1.13×, 8×8×8 1.34×; from 32 every shape measured gained (0.77–0.99×).
+ */
+const MIN_LINE = 32;
+
+const PLANS = new WeakMap<Plan, FusedPlan | null>();
+
+/** The plan's fused pass, or null where it takes the axis-by-axis loops (non-uniform or periodic axes, fourth order, one dimension, short lines). */
+export function fusedPlan(plan: Plan): FusedPlan | null {
+  let fused = PLANS.get(plan);
+  if (fused === undefined) {
+    fused = makeFused(plan);
+    PLANS.set(plan, fused);
+  }
+  return fused;
+}
+
+function makeFused(plan: Plan): FusedPlan | null {
+  const d = plan.shape.length;
+  if (d < 2 || plan.accuracy !== 2 || plan.shape[d - 1] < MIN_LINE) return null;
+  if (plan.axes.some((ax) => ax.dx !== null || ax.periodic)) return null;
+  const multiply = plan.axes.every((ax) => exactReciprocal(2 * ax.step!));
+  const fusedAxis = (ax: AxisPlan, k: number): FusedAxis => ({
+    axis: ax.axis,
+    n: ax.n,
+    s: ax.inner,
+    factor: multiply ? 1 / (2 * ax.step!) : 2 * ax.step!,
+    k,
+    edge: { order: plan.edgeOrder, ...edgeSteps(ax), w: edgeWeights2(ax) },
+  });
+  const across = plan.axes.flatMap((ax, k) => (ax.axis === d - 1 ? [] : [fusedAxis(ax, k)]));
+  const last = plan.axes.findIndex((ax) => ax.axis === d - 1);
+  return { shape: plan.shape, across, along: last < 0 ? null : fusedAxis(plan.axes[last], last), multiply };
+}
+
+/** Whether x · (1/h) is x / h for every double x: h a power of two (kept to those whose reciprocal is a normal double). */
+export function exactReciprocal(h: number): boolean {
+  const m = Math.abs(h);
+  if (!(m > 0) || !Number.isFinite(m)) return false;
+  const e = Math.log2(m);
+  return Number.isInteger(e) && e >= -1022 && e <= 1022 && 2 ** e === m;
+}
+
+type Out = Float64Array;
+
+/** Scratch of a pass: the current line's positions along dimensions 0..d−2, and the axes central on a run with their outputs. */
+const position: number[] = [];
+const central: FusedAxis[] = [];
+const centralOut: Float64Array[] = [];
+
+/**
+ * Every selected axis's results for the positions `b0..b1` of the first dimension (the whole array is
+ * 0..shape[0]; threads take disjoint ranges, cpu/workers.ts). Each element gets the expression that the
+ * axis-by-axis loops give it (gradient.ts directGradient), bit for bit. Consecutive lines on which every
+ * other axis takes the same stencil (central, or one-sided at its first or last position) are one run,
+ * computed by one loop over its elements: a loop a line took 1.1× as long at 2048² (scratch, thirteenth
+ * session).
+ */
+export function fusedSlab(f: ArrayLike<number>, fused: FusedPlan, outs: readonly Float64Array[], b0: number, b1: number): void {
+  const { shape, across } = fused;
+  const d = shape.length;
+  let linesPerFirst = 1;
+  for (let i = 1; i < d - 1; i++) linesPerFirst *= shape[i];
+  // The first line's positions, then counted on line by line.
+  position.length = d - 1;
+  let rest = b0 * linesPerFirst;
+  for (let i = d - 2; i >= 0; i--) {
+    position[i] = rest % shape[i];
+    rest = Math.floor(rest / shape[i]);
+  }
+  let runStart = b0 * linesPerFirst;
+  let runState = -1;
+  for (let l = runStart, end = b1 * linesPerFirst; l <= end; l++) {
+    // A line's state: a base-3 digit an axis, 0 central, 1 at its first position, 2 at its last; −1 ends the last run.
+    let state = l < end ? 0 : -1;
+    for (let j = 0; j < across.length && state >= 0; j++) {
+      const i = position[across[j].axis];
+      state = state * 3 + (i === 0 ? 1 : i === across[j].n - 1 ? 2 : 0);
+    }
+    if (state !== runState) {
+      if (runState >= 0) fusedRun(f, fused, outs, runState, runStart, l);
+      runState = state;
+      runStart = l;
+    }
+    for (let i = d - 2; i >= 0; i--) {
+      if (++position[i] < shape[i]) break;
+      position[i] = 0;
+    }
+  }
+}
+
+/** Lines l0..l1, on which every other axis takes the stencil `state` says (fusedSlab). */
+function fusedRun(f: ArrayLike<number>, fused: FusedPlan, outs: readonly Float64Array[], state: number, l0: number, l1: number): void {
+  const { shape, across, along, multiply } = fused;
+  const line = shape[shape.length - 1];
+  const p0 = l0 * line,
+    p1 = l1 * line;
+  let c = 0;
+  for (let j = across.length - 1; j >= 0; j--) {
+    const digit = state % 3;
+    state = (state - digit) / 3;
+    const a = across[j];
+    if (digit !== 0) edgeRun(f, a.s, a.edge, digit === 2, outs[a.k], p0, p1);
+    else {
+      central[c] = a;
+      centralOut[c] = outs[a.k];
+      c++;
+    }
+  }
+  if (along === null) {
+    centralRun(f, 0, c, multiply, p0, p1);
+    return;
+  }
+  // One loop over the run, the last dimension among the central axes: at the ends of its lines that loop
+  // takes differences across lines, which lineEnds then replaces with the one-sided stencils; the run's
+  // first and last elements, outside the loop, get the other axes' central differences here.
+  const out = outs[along.k];
+  alongRun(f, c, multiply, p0 + 1, p1 - 1, out, along.factor);
+  centralRun(f, 0, c, multiply, p0, p0 + 1);
+  centralRun(f, 0, c, multiply, p1 - 1, p1);
+  lineEnds(f, along.edge, out, l0, l1, line);
+}
+
+/**
+ * The last dimension's central differences into `w` at p0..p1, in one loop with up to two of the first
+ * `count` axes of `central` (the rest in loops of their own). The along* loops write its stride as the
+ * literal 1: as a variable, like the other axes', a loop took 1.08–1.15× as long (scratch, 2048²,
+ * thirteenth session).
+ */
+function alongRun(f: ArrayLike<number>, count: number, multiply: boolean, p0: number, p1: number, w: Out, m: number): void {
+  if (count === 0) {
+    if (multiply) alongTimes1(f, p0, p1, w, m);
+    else alongOver1(f, p0, p1, w, m);
+    return;
+  }
+  const a = central[0];
+  const x = centralOut[0];
+  if (count === 1) {
+    if (multiply) alongTimes2(f, p0, p1, x, a.s, a.factor, w, m);
+    else alongOver2(f, p0, p1, x, a.s, a.factor, w, m);
+    return;
+  }
+  const b = central[1];
+  const y = centralOut[1];
+  if (multiply) alongTimes3(f, p0, p1, x, a.s, a.factor, y, b.s, b.factor, w, m);
+  else alongOver3(f, p0, p1, x, a.s, a.factor, y, b.s, b.factor, w, m);
+  centralRun(f, 2, count, multiply, p0, p1);
+}
+
+/** The last dimension's one-sided stencils at both ends of lines l0..l1. */
+function lineEnds(f: ArrayLike<number>, edge: Edge, out: Out, l0: number, l1: number, line: number): void {
+  if (edge.order === 1) {
+    const { lo, hi } = edge;
+    for (let a = l0 * line, end = l1 * line; a < end; a += line) {
+      const z = a + line - 1;
+      out[a] = (f[a + 1] - f[a]) / lo;
+      out[z] = (f[z] - f[z - 1]) / hi;
+    }
+    return;
+  }
+  const { lo, hi } = edge.w;
+  for (let a = l0 * line, end = l1 * line; a < end; a += line) {
+    const z = a + line - 1;
+    out[a] = lo.a * f[a] + lo.b * f[a + 1] + lo.c * f[a + 2];
+    out[z] = hi.a * f[z - 2] + hi.b * f[z - 1] + hi.c * f[z];
+  }
+}
+
+/** The central differences of axes `from..count` of `central` at p0..p1, up to three axes a loop. */
+function centralRun(f: ArrayLike<number>, from: number, count: number, multiply: boolean, p0: number, p1: number): void {
+  for (let k = from; k < count; k += 3) {
+    const left = count - k;
+    const a = central[k];
+    const x = centralOut[k];
+    if (left === 1) {
+      if (multiply) times1(f, p0, p1, x, a.s, a.factor);
+      else over1(f, p0, p1, x, a.s, a.factor);
+      continue;
+    }
+    const b = central[k + 1];
+    const y = centralOut[k + 1];
+    if (left === 2) {
+      if (multiply) times2(f, p0, p1, x, a.s, a.factor, y, b.s, b.factor);
+      else over2(f, p0, p1, x, a.s, a.factor, y, b.s, b.factor);
+      continue;
+    }
+    const c = central[k + 2];
+    const z = centralOut[k + 2];
+    if (multiply) times3(f, p0, p1, x, a.s, a.factor, y, b.s, b.factor, z, c.s, c.factor);
+    else over3(f, p0, p1, x, a.s, a.factor, y, b.s, b.factor, z, c.s, c.factor);
+  }
+}
+
+/** The one-sided stencil of an axis of stride `s` at p0..p1, which lie at its first (`hi` false) or last position. */
+function edgeRun(f: ArrayLike<number>, s: number, edge: Edge, hi: boolean, out: Float64Array, p0: number, p1: number): void {
+  if (edge.order === 1) {
+    if (hi) for (let p = p0; p < p1; p++) out[p] = (f[p] - f[p - s]) / edge.hi;
+    else for (let p = p0; p < p1; p++) out[p] = (f[p + s] - f[p]) / edge.lo;
+  } else if (hi) {
+    const { a, b, c } = edge.w.hi;
+    for (let p = p0; p < p1; p++) out[p] = a * f[p - 2 * s] + b * f[p - s] + c * f[p];
+  } else {
+    const { a, b, c } = edge.w.lo;
+    for (let p = p0; p < p1; p++) out[p] = a * f[p] + b * f[p + s] + c * f[p + 2 * s];
+  }
+}
+
+// The interior loops, one to three axes each, as products or as quotients, each written out as one tight loop;
+// the along* ones take the last dimension (stride 1) as their last axis.
+function times1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number): void {
+  for (let p = p0; p < p1; p++) x[p] = (f[p + sx] - f[p - sx]) * mx;
+}
+function times2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, y: Out, sy: number, my: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (f[p + sx] - f[p - sx]) * mx;
+    y[p] = (f[p + sy] - f[p - sy]) * my;
+  }
+}
+// biome-ignore format: one axis a line
+function times3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, y: Out, sy: number, my: number, z: Out, sz: number, mz: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (f[p + sx] - f[p - sx]) * mx;
+    y[p] = (f[p + sy] - f[p - sy]) * my;
+    z[p] = (f[p + sz] - f[p - sz]) * mz;
+  }
+}
+function over1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number): void {
+  for (let p = p0; p < p1; p++) x[p] = (f[p + sx] - f[p - sx]) / hx;
+}
+function over2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (f[p + sx] - f[p - sx]) / hx;
+    y[p] = (f[p + sy] - f[p - sy]) / hy;
+  }
+}
+// biome-ignore format: one axis a line
+function over3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number, z: Out, sz: number, hz: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (f[p + sx] - f[p - sx]) / hx;
+    y[p] = (f[p + sy] - f[p - sy]) / hy;
+    z[p] = (f[p + sz] - f[p - sz]) / hz;
+  }
+}
+function alongTimes1(f: ArrayLike<number>, p0: number, p1: number, w: Out, mw: number): void {
+  for (let p = p0; p < p1; p++) w[p] = (f[p + 1] - f[p - 1]) * mw;
+}
+function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, w: Out, mw: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (f[p + sx] - f[p - sx]) * mx;
+    w[p] = (f[p + 1] - f[p - 1]) * mw;
+  }
+}
+// biome-ignore format: one axis a line
+function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, y: Out, sy: number, my: number, w: Out, mw: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (f[p + sx] - f[p - sx]) * mx;
+    y[p] = (f[p + sy] - f[p - sy]) * my;
+    w[p] = (f[p + 1] - f[p - 1]) * mw;
+  }
+}
+function alongOver1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw: number): void {
+  for (let p = p0; p < p1; p++) w[p] = (f[p + 1] - f[p - 1]) / hw;
+}
+function alongOver2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, w: Out, hw: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (f[p + sx] - f[p - sx]) / hx;
+    w[p] = (f[p + 1] - f[p - 1]) / hw;
+  }
+}
+// biome-ignore format: one axis a line
+function alongOver3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number, w: Out, hw: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (f[p + sx] - f[p - sx]) / hx;
+    y[p] = (f[p + sy] - f[p - sy]) / hy;
+    w[p] = (f[p + 1] - f[p - 1]) / hw;
+  }
+}
