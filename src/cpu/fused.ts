@@ -179,8 +179,8 @@ function fusedRun(f: ArrayLike<number>, fused: FusedPlan, outs: readonly Float64
 /**
  * The last dimension's central differences into `w` at p0..p1, in one loop with up to two of the first
  * `count` axes of `central` (the rest in loops of their own). The along* loops write its stride as the
- * literal 1: as a variable, like the other axes', a loop took 1.08–1.15× as long (scratch, 2048²,
- * thirteenth session).
+ * literal 1: as a variable, like the other axes', a loop took 1.08× as long (scratch, 2048², thirteenth
+ * session).
  */
 function alongRun(f: ArrayLike<number>, count: number, multiply: boolean, p0: number, p1: number, w: Out, m: number): void {
   if (count === 0) {
