@@ -6,6 +6,7 @@ import { cpuInput } from '../src/cpu/input';
 import { computePart } from '../src/cpu/parts';
 import { cpuGradient, type GradientOptions, type NumericArray } from '../src/index';
 import { makePlan } from '../src/plan';
+import { firstDifference } from './helpers/bits';
 
 // The CPU reference's fused pass (src/cpu/fused.ts): every selected axis in one pass over each line along
 // the last dimension, as products where 2h is a power of two. Its results must be those of the
@@ -82,14 +83,6 @@ const fusedProblem = fc
     const options: GradientOptions = { shape, edgeOrder, axis: axes, spacing: axes.map((a) => steps[a]) };
     return { data, options, count };
   });
-
-/** Index and values of the first element where the two lists differ in bits (NaN equals NaN), or null. */
-function firstDifference(got: readonly Float64Array[], want: readonly Float64Array[]): string | null {
-  for (let k = 0; k < want.length; k++)
-    for (let i = 0; i < want[k].length; i++)
-      if (!Object.is(got[k][i], want[k][i])) return `axis ${k}[${i}]: ${got[k][i]}, expected ${want[k][i]}`;
-  return null;
-}
 
 describe('the fused pass', () => {
   it("gives every selected axis the axis-by-axis loops' bits, whole and in parts (random shapes, axes, edge orders, steps, types)", () => {

@@ -6,6 +6,7 @@ import { computePart, computeParts } from '../src/cpu/parts';
 import type { CpuWorkers, GradientOptions, NumericArray } from '../src/index';
 import { cpuGradient } from '../src/index';
 import { problemArb } from './helpers/arbitraries';
+import { firstDifference } from './helpers/bits';
 import { caseData, caseOptions, loadNumpyCases } from './helpers/fixtures';
 
 // cpuWorkers: cpuGradient split into slabs of the first axis, computed by worker threads in shared memory.
@@ -22,17 +23,6 @@ function shared(data: NumericArray): NumericArray {
 
 function sharedOuts(count: number, size: number): Float64Array[] {
   return Array.from({ length: count }, () => new Float64Array(new SharedArrayBuffer(size * 8)));
-}
-
-/** Index of the first element where the two lists of arrays differ in bits (NaN equals NaN), or null. */
-function firstDifference(got: readonly Float64Array[], want: readonly Float64Array[]): string | null {
-  if (got.length !== want.length) return `${got.length} arrays, expected ${want.length}`;
-  for (let k = 0; k < want.length; k++) {
-    if (got[k].length !== want[k].length) return `array ${k}: length ${got[k].length}, expected ${want[k].length}`;
-    for (let i = 0; i < want[k].length; i++)
-      if (!Object.is(got[k][i], want[k][i])) return `array ${k}[${i}]: ${got[k][i]}, expected ${want[k][i]}`;
-  }
-  return null;
 }
 
 describe('slabs of the first axis (computePart)', () => {
