@@ -54,7 +54,7 @@ export interface FusedPlan {
  * Lines shorter than this take the axis-by-axis loops, where the fused pass's work a line (its state, the
  * ends it writes twice) is not paid back. With every length from 3 fused (scratch, thirteenth session,
  * against the axis-by-axis loops): 1,048,576×3 1.22×, 524,288×4 1.21×, 262,144×8 0.96×, 131,072×16 1.01×,
- * 32,768×31 0.88×, 16×16 1.13×, 8×8×8 1.34×; from 32 every shape measured gained (0.77–0.99×).
+ * 32,768×31 0.88×, 16×16 1.13×, 8×8×8 1.34×; from 32 every shape measured gained (0.75–0.99×).
  */
 const MIN_LINE = 32;
 
