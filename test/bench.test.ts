@@ -168,6 +168,13 @@ describe('benchmark smoke test', () => {
     expect(pool).toMatch(/^this build +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d\d, \d+\.\d\d$/m);
   }, 120_000);
 
+  it('runs bench/cpu-fields.mjs: each fused field on the CPU a row, beside --dist and cpuGradient', () => {
+    const out = runBench(['bench/cpu-fields.mjs', '--sizes', '64x48,12x10x8', '--repeats', '1', '--dist', 'dist'], 120_000);
+    for (const shape of ['64x48', '12x10x8'])
+      for (const op of ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl'])
+        expect(out).toMatch(new RegExp(`^${shape} +${op} +\\d+\\.\\d +\\d+\\.\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d +(n/a|\\d+\\.\\d) +(n/a|\\d+\\.\\d\\d)$`, 'm'));
+  }, 120_000);
+
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {
     const out = runBench(['bench/program-calls.mjs', '--processes', '1', '--rounds', '1', '--sizes', '32', '--calls', '60'], 120_000);
     // The adjoint writes its two components; no call creates a bind group or a buffer once its program is kept.

@@ -93,7 +93,7 @@ export function isPartable(values: Values, plan: Plan): boolean {
  * cache (L2 is 1 MiB per core on the VM of bench/NOTES.md 2026-12-06). On one thread this measured the
  * same as axis by axis there (2048²: 14.96/15.03 against 14.90/14.85 ms); slabs are what threads share.
  */
-const SLAB_BYTES = 256 * 1024;
+export const SLAB_BYTES = 256 * 1024;
 
 /**
  * Every selected axis's results for the positions `b0..b1` of the first axis (the whole array is

@@ -1,0 +1,115 @@
+import type { AxisPlan, Plan } from '../plan.js';
+import { type AxisRange, isPartable, SLAB_BYTES, slabRange } from './gradient.js';
+import type { Values } from './lines.js';
+
+/**
+ * Slabs of rows (positions along the first dimension) for the fused fields' CPU references (derived.ts):
+ * each slab's per-axis derivatives are computed into small scratch arrays while its rows are in the core's
+ * cache, then combined into the result, so the data is read and the result written once, with no
+ * whole-array intermediates. A slab's derivatives come from the gradient's own loops (gradientSlabs,
+ * directGradient) run on the slab's *window* — the slab and the rows around it that its stencils read, as
+ * a plan of its own — so every value has the bits the whole-array loops give it.
+ */
+
+/** A slab and its window, as a plan of its own (see windowsOf). */
+export interface SlabWindow {
+  /** The window's plan: the whole one with the window's rows as its first dimension. */
+  readonly plan: Plan;
+  /** The window's first element in the whole array; its length is plan.size. */
+  readonly start: number;
+  /** The slab's rows within the window: what a pass computes (the rest is only read). */
+  readonly b0: number;
+  readonly b1: number;
+  /** The slab's elements within the window (b0·row .. b1·row). */
+  readonly p0: number;
+  readonly p1: number;
+}
+
+/**
+ * Whether a plan's fields can be computed window by window: a plan the gradient's contiguous loops take
+ * (isPartable: numpy's central stencils, no gaps, ghost sides or view), of two or more elements along
+ * the first dimension, whose first dimension, if selected, has a uniform step and no wrap-around (a
+ * window of a periodic axis would lack the rows across the seam; one of non-uniform steps, its own steps).
+ */
+export function windowable(data: Values, plan: Plan): boolean {
+  if (!isPartable(data, plan)) return false;
+  const first = plan.axes.find((ax) => ax.axis === 0);
+  return first === undefined || (first.dx === null && !first.periodic);
+}
+
+/**
+ * The windows of slabs of `rows` rows that cover the plan's first dimension, in order. Each window holds
+ * its slab, `reach` rows on either side (the stencils' reach along the first dimension when it is
+ * selected, else none) and, at the array's first and last rows, the rows their one-sided stencils read
+ * (2·reach + 1 in all). A window that spans the whole array is the plan itself.
+ */
+export function windowsOf(plan: Plan, rows: number): SlabWindow[] {
+  const n0 = plan.shape[0];
+  const row = plan.size / n0;
+  const selected = plan.axes.some((ax) => ax.axis === 0);
+  const reach = selected ? (plan.accuracy === 4 ? 2 : 1) : 0;
+  const ends = selected ? 2 * reach + 1 : 0;
+  const plans = new Map<number, Plan>();
+  const windows: SlabWindow[] = [];
+  for (let a = 0; a < n0; a += rows) {
+    const z = Math.min(n0, a + rows);
+    const lo = Math.max(0, Math.min(a - reach, n0 - ends)),
+      hi = Math.min(n0, Math.max(z + reach, ends));
+    const w = hi - lo;
+    let local = plans.get(w);
+    if (local === undefined) {
+      local = w === n0 ? plan : windowPlan(plan, w);
+      plans.set(w, local);
+    }
+    windows.push({ plan: local, start: lo * row, b0: a - lo, b1: z - lo, p0: (a - lo) * row, p1: (z - lo) * row });
+  }
+  return windows;
+}
+
+/** The plan over `w` rows of the first dimension (the other dimensions whole). */
+function windowPlan(plan: Plan, w: number): Plan {
+  const n0 = plan.shape[0];
+  const axes = plan.axes.map((ax): AxisPlan => (ax.axis === 0 ? { ...ax, n: w } : { ...ax, outer: (ax.outer / n0) * w }));
+  return { ...plan, shape: [w, ...plan.shape.slice(1)], size: (plan.size / n0) * w, axes };
+}
+
+/**
+ * Rows of a slab: the gradient's SLAB_BYTES of float64 data, at least one row. Slabs of 64 KiB to 512 KiB
+ * gave the same times within this VM's noise for the magnitude, divergence, Laplacian and curl of 2048²
+ * and 128³ (scratch, fourteenth session).
+ */
+export function slabRows(plan: Plan): number {
+  return Math.max(1, Math.floor(SLAB_BYTES / (8 * (plan.size / plan.shape[0]))));
+}
+
+/** The window's part of the data, as the loops read it (a typed array: windowable data is contiguous). */
+export function windowData(data: Values, w: SlabWindow): ArrayLike<number> {
+  return (data as Float64Array).subarray(w.start, w.start + w.plan.size);
+}
+
+/** The work along the window plan's axis k that lies in its slab (gradient.ts slabRange). */
+export function windowRange(w: SlabWindow, k: number): AxisRange {
+  return slabRange(w.plan.axes[k], w.plan.shape[0], w.b0, w.b1);
+}
+
+/** Elements of a scratch array kept between calls (8 MiB); a longer one is made for its call alone. */
+const KEEP = 2 ** 20;
+
+const kept: Float64Array[] = [];
+
+/**
+ * `count` scratch arrays of `length` elements each, valid until the next call: kept between calls up to
+ * KEEP elements (a window's scratch is SLAB_BYTES and its halo unless rows are very long).
+ */
+export function scratchArrays(count: number, length: number): Float64Array[] {
+  const arrays: Float64Array[] = new Array(count);
+  for (let k = 0; k < count; k++) {
+    let a = kept[k];
+    if (a === undefined || a.length < length) {
+      a = new Float64Array(length);
+      if (length <= KEEP) kept[k] = a;
+    }
+    arrays[k] = a.length === length ? a : a.subarray(0, length);
+  }
+  return arrays;
+}

@@ -1,0 +1,241 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkLaplacian } from '../src/components';
+import { curlOf, divergenceOf, laplacianOf, magnitudeOf } from '../src/cpu/derived';
+import { cpuInput } from '../src/cpu/input';
+import { windowable, windowsOf } from '../src/cpu/windows';
+import { cpuGradient, cpuGradientMagnitude, cpuLaplacian, type GradientOptions, type NdarrayLike } from '../src/index';
+import { makePlan, type Plan } from '../src/plan';
+import { firstDifference } from './helpers/bits';
+
+// The fused fields' CPU references slab by slab (src/cpu/windows.ts, src/cpu/derived.ts): each slab's
+// derivatives come from the gradient's loops run on the slab's window, so the magnitude, divergence and
+// curl must be, to the last bit, what the definition composed from whole cpuGradient results gives, and
+// the Laplacian what its line path (a strided view of the same values) gives, for any slab height.
+
+describe('windowsOf', () => {
+  const plan = (shape: number[], options: GradientOptions = {}): Plan =>
+    makePlan(cpuInput(new Float64Array(shape.reduce((a, b) => a * b, 1))).info, { ...options, shape });
+
+  it('covers the first dimension once, in order, each slab with the rows its stencils read', () => {
+    const cases: [number[], GradientOptions][] = [
+      [[7, 5], {}],
+      [[7, 5], { edgeOrder: 2 }],
+      [[9, 6], { accuracy: 4 }],
+      [[6, 4, 3], { axis: [1, 2] }],
+      [[2, 8], { edgeOrder: 1 }],
+      [[40], {}],
+    ];
+    for (const [shape, options] of cases) {
+      const p = plan(shape, options);
+      const n0 = shape[0];
+      const row = p.size / n0;
+      const selected = p.axes.some((ax) => ax.axis === 0);
+      const reach = selected ? (p.accuracy === 4 ? 2 : 1) : 0;
+      for (let rows = 1; rows <= n0 + 1; rows++) {
+        const label = `${JSON.stringify(shape)} ${JSON.stringify(options)} rows ${rows}`;
+        let next = 0;
+        for (const w of windowsOf(p, rows)) {
+          const lo = w.start / row,
+            a = lo + w.b0,
+            z = lo + w.b1,
+            hi = lo + w.plan.shape[0];
+          expect(a, label).toBe(next);
+          expect(z - a, label).toBe(Math.min(rows, n0 - a));
+          next = z;
+          // Within the array, the slab's reach inside the window (or the array's end), and the one-sided
+          // stencils' rows where the window holds an end of the array.
+          expect(lo >= 0 && hi <= n0, label).toBe(true);
+          expect(a - lo >= reach || lo === 0, label).toBe(true);
+          expect(hi - z >= reach || hi === n0, label).toBe(true);
+          if (selected && (lo === 0 || hi === n0)) expect(hi - lo, label).toBeGreaterThanOrEqual(Math.min(n0, 2 * reach + 1));
+          // The window's plan: the whole plan's, over its rows.
+          expect(w.plan.size, label).toBe((hi - lo) * row);
+          expect([w.p0, w.p1], label).toEqual([w.b0 * row, w.b1 * row]);
+          for (const ax of w.plan.axes) expect(ax.outer * ax.n * ax.inner, label).toBe(w.plan.size);
+          if (hi - lo === n0) expect(w.plan, label).toBe(p);
+        }
+        expect(next, label).toBe(n0);
+      }
+    }
+  });
+
+  it('takes plans of the contiguous loops whose first dimension is uniform and not periodic', () => {
+    const yes = (options: GradientOptions) => {
+      const shape = options.shape ?? [4, 6];
+      const f = new Float64Array(shape.reduce((a, b) => a * b, 1));
+      return windowable(f, makePlan(cpuInput(f).info, { ...options, shape }));
+    };
+    expect(yes({})).toBe(true);
+    expect(yes({ accuracy: 4, shape: [6, 5] })).toBe(true);
+    expect(yes({ boundary: ['edge', 'periodic'] })).toBe(true);
+    expect(yes({ axis: 1, boundary: 'periodic' })).toBe(true); // the first dimension not selected
+    expect(yes({ boundary: ['periodic', 'edge'] })).toBe(false);
+    expect(yes({ spacing: [[0, 1, 3, 4], 1] })).toBe(false);
+    expect(yes({ boundary: 'reflect' })).toBe(false);
+    expect(yes({ invalid: 'skip' })).toBe(false);
+  });
+});
+
+/** A random problem: up to three dimensions, lines long enough for the fused pass at times, boundaries and steps per axis. */
+const problem = fc
+  .record({
+    shape: fc.oneof(
+      fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 3 }),
+      fc.tuple(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 32, max: 40 })),
+    ),
+    edgeOrder: fc.constantFrom(1 as const, 2 as const),
+    accuracy: fc.constantFrom(2 as const, 2 as const, 4 as const),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    rows: fc.integer({ min: 1, max: 13 }),
+  })
+  .chain(({ shape, edgeOrder, accuracy, seed, rows }) =>
+    fc.record({
+      shape: fc.constant(shape),
+      edgeOrder: fc.constant(edgeOrder),
+      accuracy: fc.constant(accuracy),
+      seed: fc.constant(seed),
+      rows: fc.constant(rows),
+      boundary: fc.array(fc.constantFrom('edge', 'edge', 'periodic'), { minLength: shape.length, maxLength: shape.length }),
+      spacing: fc.array(fc.constantFrom(1, 0.5, 0.3, -2, 0.7), { minLength: shape.length, maxLength: shape.length }),
+      axis: fc.shuffledSubarray(
+        shape.map((_, d) => d),
+        { minLength: 1 },
+      ),
+      nonUniform: fc.boolean(),
+    }),
+  );
+
+/** Random data with signed zeros, NaN and infinities now and then. */
+function values(size: number, seed: number): Float64Array {
+  let s = seed;
+  const next = () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
+  const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, 1e300];
+  return Float64Array.from({ length: size }, () => (next() < 0.03 ? special[Math.floor(next() * special.length)] : (next() - 0.5) * 200));
+}
+
+/** The problem's options (the axes in sorted order, so that component k goes with the k-th axis) and its plan; null when the plan is refused. */
+function problemOptions(p: {
+  shape: number[];
+  edgeOrder: 1 | 2;
+  accuracy: 2 | 4;
+  boundary: string[];
+  spacing: number[];
+  axis: number[];
+  nonUniform: boolean;
+}): { options: GradientOptions; plan: Plan } | null {
+  const axis = [...p.axis].sort((a, b) => a - b);
+  const spacing = axis.map((d, k) =>
+    p.nonUniform && k === 0 ? Array.from({ length: p.shape[d] }, (_, i) => i * p.spacing[d] + 0.1 * i * i) : p.spacing[d],
+  );
+  const options = {
+    shape: p.shape,
+    axis,
+    edgeOrder: p.edgeOrder,
+    accuracy: p.accuracy,
+    boundary: axis.map((d) => p.boundary[d]),
+    spacing,
+  } as GradientOptions;
+  try {
+    return { options, plan: makePlan(cpuInput(new Float64Array(p.shape.reduce((a, b) => a * b, 1))).info, options) };
+  } catch {
+    return null; // e.g. an axis too short for its stencil
+  }
+}
+
+/** The same values as a strided view (every other element of a larger array): the reference's line path. */
+function strided(f: Float64Array, shape: number[]): NdarrayLike {
+  const data = new Float64Array(2 * f.length);
+  f.forEach((v, i) => {
+    data[2 * i] = v;
+  });
+  const strides = shape.map((_, d) => 2 * shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  return { data, shape, strides };
+}
+
+describe('the fused fields slab by slab', () => {
+  it('give the bits of their definition composed from whole cpuGradient results, for any slab height', () => {
+    let windowed = 0,
+      total = 0;
+    fc.assert(
+      fc.property(problem, (p) => {
+        const made = problemOptions(p);
+        if (made === null) return true;
+        const { options, plan } = made;
+        const size = plan.size;
+        const f = values(size, p.seed);
+        total++;
+        if (windowable(f, plan)) windowed++;
+        const grads = cpuGradient(f, options);
+        // The magnitude: √ of the squares summed in axis order.
+        const magnitude = new Float64Array(size);
+        for (let i = 0; i < size; i++) {
+          let sum = 0;
+          for (const g of grads) sum += g[i] * g[i];
+          magnitude[i] = Math.sqrt(sum);
+        }
+        expect(firstDifference([magnitudeOf(f, plan, p.rows)], [magnitude]), JSON.stringify(options)).toBeNull();
+        // The divergence: Σ_k ∂v_k/∂x_k from the first term, component k differentiated along axis k.
+        const components = plan.axes.map((_, k) => values(size, p.seed + 7 * k + 1));
+        const parts = components.map((v, k) => cpuGradient(v, options)[k]);
+        const divergence = Float64Array.from(parts[0]);
+        for (let k = 1; k < parts.length; k++) for (let i = 0; i < size; i++) divergence[i] += parts[k][i];
+        expect(firstDifference([divergenceOf(components, plan, p.rows)], [divergence]), JSON.stringify(options)).toBeNull();
+        // The curl of 2 or 3 components: ∂v_a/∂x_i − ∂v_b/∂x_j.
+        if (plan.axes.length === 2 || plan.axes.length === 3) {
+          const d = components.map((v) => cpuGradient(v, options));
+          const minus = (a: Float64Array, b: Float64Array) => a.map((x, i) => x - b[i]);
+          const curl =
+            plan.axes.length === 2
+              ? [minus(d[1][0], d[0][1])]
+              : [minus(d[2][1], d[1][2]), minus(d[0][2], d[2][0]), minus(d[1][0], d[0][1])];
+          expect(firstDifference(curlOf(components, plan, p.rows), curl), JSON.stringify(options)).toBeNull();
+        }
+        return true;
+      }),
+      { numRuns: 400, seed: 20261207 },
+    );
+    // Most problems take the slabs; the rest (periodic or non-uniform first axis) the composition itself.
+    expect(windowed).toBeGreaterThan(total / 3);
+    expect(total - windowed).toBeGreaterThan(0);
+  });
+
+  it('the Laplacian gives the bits of its line path (a strided view of the same values), for any slab height', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(problem, (p) => {
+        const made = problemOptions({ ...p, accuracy: 2, nonUniform: false });
+        if (made === null) return true;
+        const { options, plan } = made;
+        try {
+          checkLaplacian(plan);
+        } catch {
+          return true; // an axis too short for the one-sided stencil
+        }
+        checked++;
+        const f = values(plan.size, p.seed);
+        const want = cpuLaplacian(strided(f, p.shape), { ...options, shape: undefined });
+        expect(firstDifference([laplacianOf(f, plan, p.rows)], [want]), JSON.stringify(options)).toBeNull();
+        return true;
+      }),
+      { numRuns: 400, seed: 20261208 },
+    );
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('a large field: several slabs of the default height, through the public functions', () => {
+    // 300 × 257: 131,072 bytes of rows (the default slab is 256 KiB), so the magnitude runs in three windows.
+    const shape = [300, 257];
+    const f = values(300 * 257, 99);
+    const options = { shape, spacing: [0.5, 0.3] as number[], edgeOrder: 2 as const };
+    const grads = cpuGradient(f, options);
+    const want = grads[0].map((x, i) => Math.sqrt(x * x + grads[1][i] * grads[1][i]));
+    const plan = makePlan(cpuInput(f).info, options);
+    expect(windowsOf(plan, Math.floor((256 * 1024) / (8 * 257))).length).toBeGreaterThan(2);
+    expect(firstDifference([cpuGradientMagnitude(f, options)], [want])).toBeNull();
+    expect(firstDifference([cpuLaplacian(f, options)], [cpuLaplacian(strided(f, shape), { ...options, shape: undefined })])).toBeNull();
+  });
+});
