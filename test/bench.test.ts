@@ -172,7 +172,9 @@ describe('benchmark smoke test', () => {
     const out = runBench(['bench/cpu-fields.mjs', '--sizes', '64x48,12x10x8', '--repeats', '1', '--dist', 'dist'], 120_000);
     for (const shape of ['64x48', '12x10x8'])
       for (const op of ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl'])
-        expect(out).toMatch(new RegExp(`^${shape} +${op} +\\d+\\.\\d +\\d+\\.\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d +(n/a|\\d+\\.\\d) +(n/a|\\d+\\.\\d\\d)$`, 'm'));
+        expect(out).toMatch(
+          new RegExp(`^${shape} +${op} +\\d+\\.\\d +\\d+\\.\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d +(n/a|\\d+\\.\\d) +(n/a|\\d+\\.\\d\\d)$`, 'm'),
+        );
   }, 120_000);
 
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {
