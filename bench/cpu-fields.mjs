@@ -1,7 +1,8 @@
-// The fused fields on the CPU — cpuGradientMagnitude, cpuDivergence, cpuLaplacian, cpuCurl — against
-// cpuGradient's fresh results (the same bytes read, d arrays written), numpy's composition of the same
-// field from numpy.gradient, and this build beside --dist when given. Float64, fresh results (these
-// functions have no `out`), every axis; the JavaScript variants interleaved call by call, medians.
+// The fused fields on the CPU — cpuGradientMagnitude, cpuDivergence, cpuLaplacian, cpuCurl — beside
+// cpuGradient, numpy's composition of the same field from numpy.gradient, and this build beside --dist
+// when given. Float64, every axis, fresh results and into `out` arrays reused from call to call (a --dist
+// build whose fields take no `out` shows n/a there); the JavaScript variants interleaved call by call,
+// medians.
 // numpy's Laplacian composition is the sum of np.gradient applied twice (a wider stencil, the same work
 // order of magnitude); there is no numpy function for the compact one.
 //
@@ -29,27 +30,54 @@ function fill(size, k) {
   return a;
 }
 
-/** ms of each op and build, interleaved call by call. */
+/** ms of each op and build, fresh and with `out` (null where a build refuses `out`), interleaved call by call. */
 function timeJs(shape) {
   const size = shape.reduce((a, b) => a * b, 1);
   const f = fill(size, 0);
   const components = shape.map((_, k) => fill(size, k + 1));
-  const run = {
-    gradient: (L) => L.cpuGradient(f, { shape }),
-    magnitude: (L) => L.cpuGradientMagnitude(f, { shape }),
-    divergence: (L) => L.cpuDivergence(components, { shape }),
-    laplacian: (L) => L.cpuLaplacian(f, { shape }),
-    curl: (L) => (shape.length <= 3 ? L.cpuCurl(components, { shape }) : null),
+  const outs = (n) => Array.from({ length: n }, () => new Float64Array(size));
+  const kept = {
+    gradient: outs(shape.length),
+    magnitude: outs(1),
+    divergence: outs(1),
+    laplacian: outs(1),
+    curl: outs(shape.length === 2 ? 1 : 3),
   };
-  const times = libs.map(() => Object.fromEntries(OPS.map((op) => [op, []])));
+  // Fresh calls pass no `out` key (a build whose fields take no `out` refuses the key).
+  const opts = (out) => (out ? { shape, out } : { shape });
+  const run = {
+    gradient: (L, out) => L.cpuGradient(f, opts(out)),
+    magnitude: (L, out) => L.cpuGradientMagnitude(f, opts(out)),
+    divergence: (L, out) => L.cpuDivergence(components, opts(out)),
+    laplacian: (L, out) => L.cpuLaplacian(f, opts(out)),
+    curl: (L, out) => L.cpuCurl(components, opts(out)),
+  };
+  const variants = [];
+  libs.forEach((L, b) =>
+    OPS.forEach((op) => {
+      variants.push({ b, op, out: false, call: () => run[op](L, undefined), times: [] });
+      try {
+        run[op](L, kept[op]);
+        variants.push({ b, op, out: true, call: () => run[op](L, kept[op]), times: [] });
+      } catch {
+        // this build's op takes no `out`
+      }
+    }),
+  );
   for (let r = 0; r < WARMUP + REPEATS; r++)
-    for (const op of OPS)
-      libs.forEach((L, b) => {
-        const t0 = performance.now();
-        run[op](L);
-        if (r >= WARMUP) times[b][op].push(performance.now() - t0);
-      });
-  return times.map((t) => Object.fromEntries(OPS.map((op) => [op, median(t[op])])));
+    for (const v of variants) {
+      const t0 = performance.now();
+      v.call();
+      if (r >= WARMUP) v.times.push(performance.now() - t0);
+    }
+  return libs.map((_, b) =>
+    Object.fromEntries(
+      OPS.map((op) => {
+        const of = (out) => variants.find((v) => v.b === b && v.op === op && v.out === out);
+        return [op, { fresh: median(of(false).times), out: of(true) ? median(of(true).times) : null }];
+      }),
+    ),
+  );
 }
 
 function timeNumpy(shape) {
@@ -96,25 +124,40 @@ print(" ".join(out), np.__version__)
 }
 
 console.log(
-  `The fused fields on the CPU, float64, fresh results, ms (medians of ${REPEATS}); node ${process.version}, ` +
+  `The fused fields on the CPU, float64, ms (medians of ${REPEATS}); node ${process.version}, ` +
     `${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}`,
 );
-console.log('÷ gradient: the field\u2019s time over cpuGradient\u2019s fresh one (all axes) in the same build');
-const head = ['case', 'op', ...builds.map(([l]) => l), ...(builds.length > 1 ? ['÷ --dist'] : []), '÷ gradient', 'numpy', '÷ numpy'];
-const widths = [14, 12, ...builds.map(() => 12), ...(builds.length > 1 ? [10] : []), 12, 9, 9];
+console.log('out ÷ gradient: the field into `out` over cpuGradient into `out` (all axes) in this build');
+const head = [
+  'case',
+  'op',
+  ...builds.map(([l]) => `${l === 'this build' ? 'fresh' : `${l} fresh`}`),
+  ...(builds.length > 1 ? ['÷ --dist'] : []),
+  'out',
+  ...(builds.length > 1 ? ['--dist out'] : []),
+  'out ÷ gradient',
+  'numpy',
+  'fresh ÷ np',
+  'out ÷ np',
+];
+const widths = [14, 12, ...builds.map(() => 14), ...(builds.length > 1 ? [10, 8, 12] : [8]), 16, 9, 12, 10];
 const row = (cells) => console.log(cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(''));
 row(head);
 let version = null;
+const ms = (x) => (x == null ? 'n/a' : x.toFixed(1));
+const ratio = (x, y) => (x == null || y == null ? 'n/a' : (x / y).toFixed(2));
 for (const shape of SIZES) {
   const js = timeJs(shape);
   const np = timeNumpy(shape);
   version ??= np?.version;
   for (const op of OPS) {
     const ours = js[0][op];
-    const cells = [shape.join('x'), op, ...js.map((t) => t[op].toFixed(1))];
-    if (builds.length > 1) cells.push((ours / js[1][op]).toFixed(2));
-    cells.push((ours / js[0].gradient).toFixed(2));
-    cells.push(np ? np.ms[op].toFixed(1) : 'n/a', np ? (ours / np.ms[op]).toFixed(2) : 'n/a');
+    const cells = [shape.join('x'), op, ...js.map((t) => ms(t[op].fresh))];
+    if (builds.length > 1) cells.push(ratio(ours.fresh, js[1][op].fresh));
+    cells.push(ms(ours.out));
+    if (builds.length > 1) cells.push(ms(js[1][op].out));
+    cells.push(ratio(ours.out, js[0].gradient.out));
+    cells.push(ms(np?.ms[op]), ratio(ours.fresh, np?.ms[op]), ratio(ours.out, np?.ms[op]));
     row(cells);
   }
 }

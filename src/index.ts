@@ -6,7 +6,7 @@ export {
   cpuGradientAdjoint,
   cpuHessian,
 } from './cpu/derivatives.js';
-export { cpuCurl, cpuDivergence, cpuGradientMagnitude, cpuLaplacian } from './cpu/derived.js';
+export { type CpuFieldOptions, cpuCurl, cpuDivergence, cpuGradientMagnitude, cpuLaplacian } from './cpu/derived.js';
 export { type CpuGradientOptions, cpuGradient } from './cpu/gradient.js';
 export { cpuImageGradient } from './cpu/image.js';
 export { type CpuWorkerStats, type CpuWorkers, type CpuWorkersOptions, cpuWorkers } from './cpu/workers.js';

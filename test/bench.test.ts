@@ -168,13 +168,16 @@ describe('benchmark smoke test', () => {
     expect(pool).toMatch(/^this build +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d +\d+\.\d\d, \d+\.\d\d$/m);
   }, 120_000);
 
-  it('runs bench/cpu-fields.mjs: each fused field on the CPU a row, beside --dist and cpuGradient', () => {
+  it('runs bench/cpu-fields.mjs: each fused field on the CPU a row, fresh and into `out`, beside --dist, cpuGradient and numpy', () => {
     const out = runBench(['bench/cpu-fields.mjs', '--sizes', '64x48,12x10x8', '--repeats', '1', '--dist', 'dist'], 120_000);
+    const ms = '\\d+\\.\\d',
+      ratio = '\\d+\\.\\d\\d',
+      or = (x: string) => `(n/a|${x})`;
     for (const shape of ['64x48', '12x10x8'])
-      for (const op of ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl'])
-        expect(out).toMatch(
-          new RegExp(`^${shape} +${op} +\\d+\\.\\d +\\d+\\.\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d +(n/a|\\d+\\.\\d) +(n/a|\\d+\\.\\d\\d)$`, 'm'),
-        );
+      for (const op of ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl']) {
+        const cells = [ms, ms, ratio, ms, ms, ratio, or(ms), or(ratio), or(ratio)];
+        expect(out).toMatch(new RegExp(`^${shape} +${op} +${cells.join(' +')}$`, 'm'));
+      }
   }, 120_000);
 
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {

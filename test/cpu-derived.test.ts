@@ -4,7 +4,15 @@ import { checkLaplacian } from '../src/components';
 import { curlOf, divergenceOf, laplacianOf, magnitudeOf } from '../src/cpu/derived';
 import { cpuInput } from '../src/cpu/input';
 import { windowable, windowsOf } from '../src/cpu/windows';
-import { cpuGradient, cpuGradientMagnitude, cpuLaplacian, type GradientOptions, type NdarrayLike } from '../src/index';
+import {
+  cpuCurl,
+  cpuDivergence,
+  cpuGradient,
+  cpuGradientMagnitude,
+  cpuLaplacian,
+  type GradientOptions,
+  type NdarrayLike,
+} from '../src/index';
 import { makePlan, type Plan } from '../src/plan';
 import { firstDifference } from './helpers/bits';
 
@@ -146,6 +154,11 @@ function problemOptions(p: {
   }
 }
 
+/** An `out` array holding a previous call's values: every element must be written. */
+function stale(size: number): Float64Array {
+  return Float64Array.from({ length: size }, (_, i) => (i % 3 === 0 ? Number.NaN : 1e6 + i));
+}
+
 /** The same values as a strided view (every other element of a larger array): the reference's line path. */
 function strided(f: Float64Array, shape: number[]): NdarrayLike {
   const data = new Float64Array(2 * f.length);
@@ -177,13 +190,13 @@ describe('the fused fields slab by slab', () => {
           for (const g of grads) sum += g[i] * g[i];
           magnitude[i] = Math.sqrt(sum);
         }
-        expect(firstDifference([magnitudeOf(f, plan, p.rows)], [magnitude]), JSON.stringify(options)).toBeNull();
+        expect(firstDifference([magnitudeOf(f, plan, stale(size), p.rows)], [magnitude]), JSON.stringify(options)).toBeNull();
         // The divergence: Σ_k ∂v_k/∂x_k from the first term, component k differentiated along axis k.
         const components = plan.axes.map((_, k) => values(size, p.seed + 7 * k + 1));
         const parts = components.map((v, k) => cpuGradient(v, options)[k]);
         const divergence = Float64Array.from(parts[0]);
         for (let k = 1; k < parts.length; k++) for (let i = 0; i < size; i++) divergence[i] += parts[k][i];
-        expect(firstDifference([divergenceOf(components, plan, p.rows)], [divergence]), JSON.stringify(options)).toBeNull();
+        expect(firstDifference([divergenceOf(components, plan, stale(size), p.rows)], [divergence]), JSON.stringify(options)).toBeNull();
         // The curl of 2 or 3 components: ∂v_a/∂x_i − ∂v_b/∂x_j.
         if (plan.axes.length === 2 || plan.axes.length === 3) {
           const d = components.map((v) => cpuGradient(v, options));
@@ -192,7 +205,18 @@ describe('the fused fields slab by slab', () => {
             plan.axes.length === 2
               ? [minus(d[1][0], d[0][1])]
               : [minus(d[2][1], d[1][2]), minus(d[0][2], d[2][0]), minus(d[1][0], d[0][1])];
-          expect(firstDifference(curlOf(components, plan, p.rows), curl), JSON.stringify(options)).toBeNull();
+          expect(
+            firstDifference(
+              curlOf(
+                components,
+                plan,
+                curl.map(() => stale(size)),
+                p.rows,
+              ),
+              curl,
+            ),
+            JSON.stringify(options),
+          ).toBeNull();
         }
         return true;
       }),
@@ -218,7 +242,7 @@ describe('the fused fields slab by slab', () => {
         checked++;
         const f = values(plan.size, p.seed);
         const want = cpuLaplacian(strided(f, p.shape), { ...options, shape: undefined });
-        expect(firstDifference([laplacianOf(f, plan, p.rows)], [want]), JSON.stringify(options)).toBeNull();
+        expect(firstDifference([laplacianOf(f, plan, stale(plan.size), p.rows)], [want]), JSON.stringify(options)).toBeNull();
         return true;
       }),
       { numRuns: 400, seed: 20261208 },
@@ -237,5 +261,80 @@ describe('the fused fields slab by slab', () => {
     expect(windowsOf(plan, Math.floor((256 * 1024) / (8 * 257))).length).toBeGreaterThan(2);
     expect(firstDifference([cpuGradientMagnitude(f, options)], [want])).toBeNull();
     expect(firstDifference([cpuLaplacian(f, options)], [cpuLaplacian(strided(f, shape), { ...options, shape: undefined })])).toBeNull();
+  });
+});
+
+describe('the fused fields on the CPU take `out`', () => {
+  const shape = [9, 40];
+  const size = 360;
+  const f = values(size, 5);
+  const v = [values(size, 6), values(size, 7)];
+  const v3 = [values(120, 8), values(120, 9), values(120, 10)];
+  const cases: [string, GradientOptions][] = [
+    ['slabs', { shape }],
+    ['a periodic first axis (whole arrays)', { shape, boundary: ['periodic', 'edge'] }],
+    ['ghost sides (lines)', { shape, boundary: 'reflect' }],
+    ['fourth order', { shape, accuracy: 4 }],
+  ];
+
+  it.each(cases)('writes every element of stale arrays, the bits of fresh results: %s', (_, options) => {
+    const one = [stale(size)];
+    expect(cpuGradientMagnitude(f, { ...options, out: one })).toBe(one[0]);
+    expect(firstDifference(one, [cpuGradientMagnitude(f, options)])).toBeNull();
+    const div = [stale(size)];
+    expect(cpuDivergence(v, { ...options, out: div })).toBe(div[0]);
+    expect(firstDifference(div, [cpuDivergence(v, options)])).toBeNull();
+    const curl = [stale(size)];
+    expect(cpuCurl(v, { ...options, out: curl })).toEqual([curl[0]]);
+    expect(firstDifference(curl, cpuCurl(v, options))).toBeNull();
+    if (options.accuracy !== 4) {
+      const lap = [stale(size)];
+      expect(cpuLaplacian(f, { ...options, out: lap })).toBe(lap[0]);
+      expect(firstDifference(lap, [cpuLaplacian(f, options)])).toBeNull();
+    }
+  });
+
+  it('a 3-D curl into three arrays, a magnitude through an out view, on the sphere, of no axes', () => {
+    const outs = [stale(120), stale(120), stale(120)];
+    const o3 = { shape: [4, 5, 6] };
+    expect(cpuCurl(v3, { ...o3, out: outs })).toEqual(outs);
+    expect(firstDifference(outs, cpuCurl(v3, o3))).toBeNull();
+    // A transposed view of its own memory: element (i, j) lands at j·9 + i.
+    const data = stale(size);
+    const view = { data, shape, strides: [1, 9] };
+    expect(cpuGradientMagnitude(f, { shape, out: [view] })).toBe(data);
+    const fresh = cpuGradientMagnitude(f, { shape });
+    for (let i = 0; i < 9; i++) for (let j = 0; j < 40; j++) expect(Object.is(data[j * 9 + i], fresh[i * 40 + j])).toBe(true);
+    const sphere: GradientOptions = {
+      shape,
+      sphere: {
+        latitude: Array.from({ length: 9 }, (_, i) => -60 + 15 * i),
+        longitude: Array.from({ length: 40 }, (_, j) => 9 * j),
+      },
+      boundary: ['edge', 'periodic'],
+    };
+    const s = [stale(size)];
+    cpuGradientMagnitude(f, { ...sphere, out: s });
+    expect(firstDifference(s, [cpuGradientMagnitude(f, sphere)])).toBeNull();
+    // No selected axis: zeros.
+    expect(Array.from(cpuGradientMagnitude(f, { shape, axis: [], out: [stale(size)] }))).toEqual(new Array(size).fill(0));
+    expect(Array.from(cpuGradientMagnitude(f, { shape, axis: [] }))).toEqual(new Array(size).fill(0));
+  });
+
+  it('refuses outputs of the wrong count, type or length, and outputs that overlap an input', () => {
+    const refused: [string, () => unknown, RegExp][] = [
+      [
+        'two for the magnitude',
+        () => cpuGradientMagnitude(f, { shape, out: [stale(size), stale(size)] }),
+        /^out: .*\(one, the magnitude\)/,
+      ],
+      ['float32', () => cpuDivergence(v, { shape, out: [new Float32Array(size) as never] }), /out/],
+      ['short', () => cpuLaplacian(f, { shape, out: [new Float64Array(10)] }), /out/],
+      ['one for a 3-D curl', () => cpuCurl(v3, { shape: [4, 5, 6], out: [stale(120)] }), /one per component of the curl/],
+      ['the data itself', () => cpuLaplacian(f, { shape, out: [f] }), /out\[0\]: overlaps the data/],
+      ['a component', () => cpuDivergence(v, { shape, out: [v[1]] }), /out\[0\]: overlaps/],
+    ];
+    for (const [what, call, message] of refused)
+      expect(call, what).toThrow(expect.objectContaining({ code: 'invalid-option', message: expect.stringMatching(message) }));
   });
 });

@@ -4,7 +4,7 @@ import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { type AxisRange, directGradient, gradientAlong, gradientSlabs, isPartable, slabRange } from './gradient.js';
 import { gridResults } from './grid.js';
-import { cpuComponents, cpuInput } from './input.js';
+import { cpuComponents, cpuInput, cpuOut } from './input.js';
 import { kernelInput, kernelInputs } from './kernel-input.js';
 import { forEachLine, ghost, needsLines, type Values } from './lines.js';
 import { type SlabWindow, scratchArrays, slabRows, windowable, windowData, windowRange, windowsOf } from './windows.js';
@@ -20,16 +20,40 @@ import { type SlabWindow, scratchArrays, slabRows, windowable, windowData, windo
  * other plans take (kept below), so both give the same bits; test/cpu-derived.test.ts checks it.
  */
 
-/** √(Σ_k (∂f/∂x_k)²) over the selected axes. */
-export function cpuGradientMagnitude(data: NumericArray | NdarrayLike, options?: GradientOptions): Float64Array {
-  const { info, values } = cpuInput(data);
-  return magnitudeOf(kernelInput(values), makePlan(info, options));
+/** Options of the CPU fused fields: the plan's options and `out`. */
+export interface CpuFieldOptions extends GradientOptions {
+  /**
+   * Arrays to write the results into: one Float64Array (or a view of one) of the data's length — one per
+   * component of a 3-D curl; they are returned (a view's data). Reusing them across calls avoids the cost
+   * of fresh memory (page faults), which dominates large arrays.
+   */
+  out?: (Float64Array | NdarrayLike<Float64Array>)[];
 }
 
-/** cpuGradientMagnitude on a plan (the registry's reference, operations.ts). */
-export function magnitudeOf(data: Values, plan: Plan, rows = slabRows(plan)): Float64Array {
-  if (plan.grid) return gridResults('magnitude', [data], plan)[0];
-  const out = new Float64Array(plan.size);
+/** Options the CPU field functions take besides the plan's. */
+const CPU_KEYS = ['out'];
+
+/** √(Σ_k (∂f/∂x_k)²) over the selected axes. */
+export function cpuGradientMagnitude(data: NumericArray | NdarrayLike, options?: CpuFieldOptions): Float64Array {
+  const { info, values, memory } = cpuInput(data);
+  const plan = makePlan(info, options, CPU_KEYS);
+  const out = cpuOut(options?.out, 1, plan.size, [memory], 'one, the magnitude');
+  magnitudeOf(kernelInput(values), plan, out.arrays[0]);
+  return out.finish()[0];
+}
+
+/** cpuGradientMagnitude on a plan (the registry's reference, operations.ts), into `out`. */
+export function magnitudeOf(
+  data: Values,
+  plan: Plan,
+  out: Float64Array = new Float64Array(plan.size),
+  rows = slabRows(plan),
+): Float64Array {
+  if (plan.grid) {
+    out.set(gridResults('magnitude', [data], plan)[0]);
+    return out;
+  }
+  if (plan.axes.length === 0) return out.fill(0);
   if (windowable(data, plan)) {
     for (const w of windowsOf(plan, rows)) {
       const d = scratchArrays(plan.axes.length, w.plan.size);
@@ -39,7 +63,9 @@ export function magnitudeOf(data: Values, plan: Plan, rows = slabRows(plan)): Fl
     return out;
   }
   const d = new Float64Array(plan.size);
-  for (let k = 0; k < plan.axes.length; k++) {
+  gradientAlong(data, plan, 0, d);
+  for (let i = 0; i < out.length; i++) out[i] = d[i] * d[i];
+  for (let k = 1; k < plan.axes.length; k++) {
     gradientAlong(data, plan, k, d);
     for (let i = 0; i < out.length; i++) out[i] += d[i] * d[i];
   }
@@ -69,17 +95,26 @@ function rootSumOfSquares(d: readonly Float64Array[], w: SlabWindow, out: Float6
 }
 
 /** Σ_k ∂v_k/∂x_k (summed in axis order from the first term): components[k] is differentiated along the k-th selected axis. */
-export function cpuDivergence(components: readonly (NumericArray | NdarrayLike)[], options?: GradientOptions): Float64Array {
-  const { info, values } = cpuComponents(components);
-  const plan = makePlan(info, options);
+export function cpuDivergence(components: readonly (NumericArray | NdarrayLike)[], options?: CpuFieldOptions): Float64Array {
+  const { info, values, memory } = cpuComponents(components);
+  const plan = makePlan(info, options, CPU_KEYS);
   checkComponentCount(plan, values.length, 'divergence');
-  return divergenceOf(kernelInputs(values), plan);
+  const out = cpuOut(options?.out, 1, plan.size, memory, 'one, the divergence');
+  divergenceOf(kernelInputs(values), plan, out.arrays[0]);
+  return out.finish()[0];
 }
 
-/** cpuDivergence on a plan, its component count checked (the registry's reference). */
-export function divergenceOf(list: readonly Values[], plan: Plan, rows = slabRows(plan)): Float64Array {
-  if (plan.grid) return gridResults('divergence', list, plan)[0];
-  const out = new Float64Array(plan.size);
+/** cpuDivergence on a plan, its component count checked (the registry's reference), into `out`. */
+export function divergenceOf(
+  list: readonly Values[],
+  plan: Plan,
+  out: Float64Array = new Float64Array(plan.size),
+  rows = slabRows(plan),
+): Float64Array {
+  if (plan.grid) {
+    out.set(gridResults('divergence', list, plan)[0]);
+    return out;
+  }
   if (list.every((v) => windowable(v, plan))) {
     for (const w of windowsOf(plan, rows)) {
       const [d] = scratchArrays(1, w.plan.size);
@@ -92,11 +127,12 @@ export function divergenceOf(list: readonly Values[], plan: Plan, rows = slabRow
     }
     return out;
   }
+  gradientAlong(list[0], plan, 0, out);
   const d = new Float64Array(plan.size);
-  list.forEach((v, k) => {
-    gradientAlong(v, plan, k, d);
-    for (let i = 0; i < out.length; i++) out[i] += d[i];
-  });
+  for (let k = 1; k < list.length; k++) {
+    gradientAlong(list[k], plan, k, d);
+    addInto(out, 0, d, 0, plan.size);
+  }
   return out;
 }
 
@@ -114,27 +150,38 @@ function addInto(out: Float64Array, o: number, d: Float64Array, p0: number, p1: 
  * Curl over 2 or 3 selected axes (x_0, x_1[, x_2]) of components (v_0, v_1[, v_2]):
  * 2-D → [∂v_1/∂x_0 − ∂v_0/∂x_1]; 3-D → [∂v_2/∂x_1 − ∂v_1/∂x_2, ∂v_0/∂x_2 − ∂v_2/∂x_0, ∂v_1/∂x_0 − ∂v_0/∂x_1].
  */
-export function cpuCurl(components: readonly (NumericArray | NdarrayLike)[], options?: GradientOptions): Float64Array[] {
-  const { info, values } = cpuComponents(components);
-  const plan = makePlan(info, options);
+export function cpuCurl(components: readonly (NumericArray | NdarrayLike)[], options?: CpuFieldOptions): Float64Array[] {
+  const { info, values, memory } = cpuComponents(components);
+  const plan = makePlan(info, options, CPU_KEYS);
   checkComponentCount(plan, values.length, 'curl');
-  return curlOf(kernelInputs(values), plan);
+  const out = cpuOut(options?.out, values.length === 2 ? 1 : 3, plan.size, memory, 'one per component of the curl');
+  curlOf(kernelInputs(values), plan, out.arrays);
+  return out.finish();
 }
 
-/** cpuCurl on a plan, its component count checked (the registry's reference). */
-export function curlOf(v: readonly Values[], plan: Plan, rows = slabRows(plan)): Float64Array[] {
-  if (plan.grid) return gridResults(v.length === 2 ? 'curl2' : 'curl3', v, plan);
+/** Each curl component ∂v_a/∂x_i − ∂v_b/∂x_j, written [a, i, b, j], of 2 and of 3 components. */
+const CURL_TERMS = {
+  2: [[1, 0, 0, 1]],
+  3: [
+    [2, 1, 1, 2],
+    [0, 2, 2, 0],
+    [1, 0, 0, 1],
+  ],
+} as const;
+
+/** cpuCurl on a plan, its component count checked (the registry's reference), into `outs`. */
+export function curlOf(
+  v: readonly Values[],
+  plan: Plan,
+  outs: readonly Float64Array[] = (v.length === 2 ? [0] : [0, 1, 2]).map(() => new Float64Array(plan.size)),
+  rows = slabRows(plan),
+): Float64Array[] {
+  if (plan.grid) {
+    gridResults(v.length === 2 ? 'curl2' : 'curl3', v, plan).forEach((r, t) => outs[t].set(r));
+    return outs as Float64Array[];
+  }
+  const terms = CURL_TERMS[v.length as 2 | 3];
   if (v.every((c) => windowable(c, plan))) {
-    // Each result is ∂v_a/∂x_i − ∂v_b/∂x_j, written [a, i, b, j], as below.
-    const terms =
-      v.length === 2
-        ? [[1, 0, 0, 1]]
-        : [
-            [2, 1, 1, 2],
-            [0, 2, 2, 0],
-            [1, 0, 0, 1],
-          ];
-    const outs = terms.map(() => new Float64Array(plan.size));
     for (const w of windowsOf(plan, rows)) {
       const [d, e] = scratchArrays(2, w.plan.size);
       for (let t = 0; t < terms.length; t++) {
@@ -144,15 +191,15 @@ export function curlOf(v: readonly Values[], plan: Plan, rows = slabRows(plan)):
         differenceInto(outs[t], w.start, d, e, w.p0, w.p1);
       }
     }
-    return outs;
+    return outs as Float64Array[];
   }
-  const d = (c: number, k: number) => gradientAlong(v[c], plan, k, new Float64Array(plan.size));
-  const minus = (a: Float64Array, b: Float64Array) => {
-    for (let i = 0; i < a.length; i++) a[i] -= b[i];
-    return a;
-  };
-  if (v.length === 2) return [minus(d(1, 0), d(0, 1))];
-  return [minus(d(2, 1), d(1, 2)), minus(d(0, 2), d(2, 0)), minus(d(1, 0), d(0, 1))];
+  const e = new Float64Array(plan.size);
+  terms.forEach(([a, i, b, j], t) => {
+    gradientAlong(v[a], plan, i, outs[t]);
+    gradientAlong(v[b], plan, j, e);
+    differenceInto(outs[t], 0, outs[t], e, 0, plan.size);
+  });
+  return outs as Float64Array[];
 }
 
 /**
@@ -162,16 +209,22 @@ export function curlOf(v: readonly Values[], plan: Plan, rows = slabRows(plan)):
  * mode, the compact difference with the ghost value (scipy.ndimage.correlate1d with [1, −2, 1]/h²).
  * Uniform steps only.
  */
-export function cpuLaplacian(data: NumericArray | NdarrayLike, options?: GradientOptions): Float64Array {
-  const { info, values } = cpuInput(data);
-  const plan = makePlan(info, options);
+export function cpuLaplacian(data: NumericArray | NdarrayLike, options?: CpuFieldOptions): Float64Array {
+  const { info, values, memory } = cpuInput(data);
+  const plan = makePlan(info, options, CPU_KEYS);
   checkLaplacian(plan);
-  return laplacianOf(kernelInput(values), plan);
+  const out = cpuOut(options?.out, 1, plan.size, [memory], 'one, the Laplacian');
+  laplacianOf(kernelInput(values), plan, out.arrays[0]);
+  return out.finish()[0];
 }
 
-/** cpuLaplacian on a plan that passed checkLaplacian (the registry's reference). */
-export function laplacianOf(data: Values, plan: Plan, rows = slabRows(plan)): Float64Array {
-  const out = new Float64Array(plan.size);
+/** cpuLaplacian on a plan that passed checkLaplacian (the registry's reference), into `out`. */
+export function laplacianOf(
+  data: Values,
+  plan: Plan,
+  out: Float64Array = new Float64Array(plan.size),
+  rows = slabRows(plan),
+): Float64Array {
   if (isPartable(data, plan)) {
     // Slab by slab, every axis's terms added in axis order while the slab's rows are in cache.
     const f = data as ArrayLike<number>;
@@ -185,6 +238,7 @@ export function laplacianOf(data: Values, plan: Plan, rows = slabRows(plan)): Fl
     }
     return out;
   }
+  out.fill(0);
   for (const ax of plan.axes) {
     if (needsLines(data, ax, plan)) {
       const scale = 1 / (ax.step! * ax.step!);

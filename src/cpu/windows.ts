@@ -26,13 +26,13 @@ export interface SlabWindow {
 }
 
 /**
- * Whether a plan's fields can be computed window by window: a plan the gradient's contiguous loops take
+ * Whether a plan's fields can be computed window by window: a plan with selected axes that the gradient's contiguous loops take
  * (isPartable: numpy's central stencils, no gaps, ghost sides or view), of two or more elements along
  * the first dimension, whose first dimension, if selected, has a uniform step and no wrap-around (a
  * window of a periodic axis would lack the rows across the seam; one of non-uniform steps, its own steps).
  */
 export function windowable(data: Values, plan: Plan): boolean {
-  if (!isPartable(data, plan)) return false;
+  if (plan.axes.length === 0 || !isPartable(data, plan)) return false;
   const first = plan.axes.find((ax) => ax.axis === 0);
   return first === undefined || (first.dx === null && !first.periodic);
 }
