@@ -2,6 +2,8 @@ import { checkComponentCount, checkLaplacian } from '../components.js';
 import { type AxisPlan, makePlan, type Plan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
+import { type FusedPlan, fusedPlan } from './fused.js';
+import { fusedSum, type SumTerm } from './fused-sum.js';
 import { type AxisRange, directGradient, gradientAlong, gradientSlabs, isPartable, slabRange } from './gradient.js';
 import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput, cpuOut } from './input.js';
@@ -115,6 +117,11 @@ export function divergenceOf(
     out.set(gridResults('divergence', list, plan)[0]);
     return out;
   }
+  const fused = sumPlan(list, plan);
+  if (fused !== null) {
+    fusedSum(list as ArrayLike<number>[], fused, divergenceTerms(list.length), out, 0, plan.shape[0]);
+    return out;
+  }
   if (list.every((v) => windowable(v, plan))) {
     for (const w of windowsOf(plan, rows)) {
       const [d] = scratchArrays(1, w.plan.size);
@@ -134,6 +141,19 @@ export function divergenceOf(
     addInto(out, 0, d, 0, plan.size);
   }
   return out;
+}
+
+/** The gradient's fused plan where every input is contiguous data its loops take (fused-sum.ts), else null. */
+function sumPlan(inputs: readonly Values[], plan: Plan): FusedPlan | null {
+  if (plan.grid !== null || !inputs.every((v) => isPartable(v, plan))) return null;
+  return fusedPlan(plan);
+}
+
+/** The divergence's terms: component k along selected axis k, made once per count. */
+const DIVERGENCE_TERMS: SumTerm[][] = [];
+function divergenceTerms(count: number): readonly SumTerm[] {
+  DIVERGENCE_TERMS[count] ??= Array.from({ length: count }, (_, k) => ({ input: k, k, sign: 1 }));
+  return DIVERGENCE_TERMS[count];
 }
 
 /** out[o + p] = d[p] − e[p] for p0 ≤ p < p1. */
@@ -181,6 +201,17 @@ export function curlOf(
     return outs as Float64Array[];
   }
   const terms = CURL_TERMS[v.length as 2 | 3];
+  const fused = sumPlan(v, plan);
+  if (fused !== null) {
+    terms.forEach(([a, i, b, j], t) => {
+      const sum = [
+        { input: a, k: i, sign: 1 },
+        { input: b, k: j, sign: -1 },
+      ] as const;
+      fusedSum(v as ArrayLike<number>[], fused, sum, outs[t], 0, plan.shape[0]);
+    });
+    return outs as Float64Array[];
+  }
   if (v.every((c) => windowable(c, plan))) {
     for (const w of windowsOf(plan, rows)) {
       const [d, e] = scratchArrays(2, w.plan.size);

@@ -17,7 +17,7 @@ import { edgeSteps, edgeWeights2 } from '../stencil.js';
  */
 
 /** A selected axis as the fused loops use it. */
-interface FusedAxis {
+export interface FusedAxis {
   /** Its dimension. */
   readonly axis: number;
   readonly n: number;
@@ -32,7 +32,7 @@ interface FusedAxis {
 }
 
 /** An axis's one-sided stencils at its first and last positions (numpy's edge_order 1 or 2, uniform steps). */
-interface Edge {
+export interface Edge {
   readonly order: 1 | 2;
   readonly lo: number;
   readonly hi: number;
@@ -112,6 +112,16 @@ const centralOut: Float64Array[] = [];
  * session).
  */
 export function fusedSlab(f: ArrayLike<number>, fused: FusedPlan, outs: readonly Float64Array[], b0: number, b1: number): void {
+  forEachRun(fused, b0, b1, (state, l0, l1) => fusedRun(f, fused, outs, state, l0, l1));
+}
+
+/**
+ * Calls `run(state, l0, l1)` for each run of consecutive lines (along the last dimension) l0..l1 in the
+ * positions `b0..b1` of the first dimension on which every selected axis but the last dimension takes the
+ * same stencil. `state` holds a base-3 digit per axis of `fused.across`, the first the most significant:
+ * 0 central, 1 at its first position, 2 at its last.
+ */
+export function forEachRun(fused: FusedPlan, b0: number, b1: number, run: (state: number, l0: number, l1: number) => void): void {
   const { shape, across } = fused;
   const d = shape.length;
   let linesPerFirst = 1;
@@ -126,14 +136,14 @@ export function fusedSlab(f: ArrayLike<number>, fused: FusedPlan, outs: readonly
   let runStart = b0 * linesPerFirst;
   let runState = -1;
   for (let l = runStart, end = b1 * linesPerFirst; l <= end; l++) {
-    // A line's state: a base-3 digit an axis, 0 central, 1 at its first position, 2 at its last; −1 ends the last run.
+    // A line's state; −1 ends the last run.
     let state = l < end ? 0 : -1;
     for (let j = 0; j < across.length && state >= 0; j++) {
       const i = position[across[j].axis];
       state = state * 3 + (i === 0 ? 1 : i === across[j].n - 1 ? 2 : 0);
     }
     if (state !== runState) {
-      if (runState >= 0) fusedRun(f, fused, outs, runState, runStart, l);
+      if (runState >= 0) run(runState, runStart, l);
       runState = state;
       runStart = l;
     }
