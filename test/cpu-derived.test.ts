@@ -240,7 +240,7 @@ describe('the fused fields slab by slab', () => {
     expect(summed).toBeGreaterThan(total / 10);
   });
 
-  it('the divergence and the curl in one pass (fused-sum.ts) give the bits of their definition', () => {
+  it('the magnitude, the divergence and the curl in one pass (fused-sum.ts) give the bits of their definition', () => {
     // Plans the gradient's fused pass takes: uniform steps, second order, no periodic axis, lines of 32 or
     // more; steps whose 2h is a power of two (products) or not (quotients).
     const sumProblem = fc.record({
@@ -269,6 +269,10 @@ describe('the fused fields slab by slab', () => {
         expect(fusedPlan(plan), JSON.stringify(options)).not.toBeNull();
         checked++;
         const size = plan.size;
+        const f = values(size, seed + 99);
+        const grads = cpuGradient(f, options);
+        const magnitude = grads[0].map((_, i) => Math.sqrt(grads.reduce((sum, g, k) => (k === 0 ? g[i] * g[i] : sum + g[i] * g[i]), 0)));
+        expect(firstDifference([magnitudeOf(f, plan, stale(size))], [magnitude]), JSON.stringify(options)).toBeNull();
         const components = axis.map((_, k) => values(size, seed + k));
         const parts = components.map((v, k) => cpuGradient(v, options)[k]);
         const divergence = Float64Array.from(parts[0]);

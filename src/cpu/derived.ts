@@ -56,6 +56,11 @@ export function magnitudeOf(
     return out;
   }
   if (plan.axes.length === 0) return out.fill(0);
+  const fused = sumPlan([data], plan);
+  if (fused !== null) {
+    fusedSum([data as ArrayLike<number>], fused, magnitudeTerms(plan.axes.length), out, 0, plan.shape[0], true);
+    return out;
+  }
   if (windowable(data, plan)) {
     for (const w of windowsOf(plan, rows)) {
       const d = scratchArrays(plan.axes.length, w.plan.size);
@@ -147,6 +152,13 @@ export function divergenceOf(
 function sumPlan(inputs: readonly Values[], plan: Plan): FusedPlan | null {
   if (plan.grid !== null || !inputs.every((v) => isPartable(v, plan))) return null;
   return fusedPlan(plan);
+}
+
+/** The magnitude's terms: the data along every selected axis in order, made once per count. */
+const MAGNITUDE_TERMS: SumTerm[][] = [];
+function magnitudeTerms(count: number): readonly SumTerm[] {
+  MAGNITUDE_TERMS[count] ??= Array.from({ length: count }, (_, k) => ({ input: 0, k, sign: 1 }));
+  return MAGNITUDE_TERMS[count];
 }
 
 /** The divergence's terms: component k along selected axis k, made once per count. */

@@ -1,9 +1,9 @@
 import { type FusedAxis, type FusedPlan, forEachRun } from './fused.js';
 
 /**
- * Sums of first derivatives in one pass, for the divergence and the curl on the plans the gradient's
- * fused pass takes (fused.ts): out = ±t_0 ± t_1 ± …, each term t one input's numpy stencil along one
- * selected axis, summed in the order given. Inside (every axis central) one loop computes the whole sum;
+ * Sums of first derivatives in one pass, for the divergence, the curl and the magnitude on the plans the
+ * gradient's fused pass takes (fused.ts): out = ±t_0 ± t_1 ± …, each term t one input's numpy stencil
+ * along one selected axis, summed in the order given, or with `norm` √(t_0² + t_1² + …). Inside (every axis central) one loop computes the whole sum;
  * at the array's faces, each term is a pass of its own over the run, the first storing and the others
  * adding, so the order is the same everywhere. A term with sign −1 is computed with its factor or weights
  * negated: IEEE rounding is symmetric, so that is exactly −t, and a + (−t) is a − t, bit for bit.
@@ -53,7 +53,10 @@ function resolve(inputs: readonly ArrayLike<number>[], fused: FusedPlan, term: S
   };
 }
 
-/** out = the sum of `terms` at the positions `b0..b1` of the first dimension (the whole array: 0..shape[0]). */
+/**
+ * out = the sum of `terms` (with `norm`, the square root of the sum of their squares) at the positions
+ * `b0..b1` of the first dimension (the whole array: 0..shape[0]).
+ */
 export function fusedSum(
   inputs: readonly ArrayLike<number>[],
   fused: FusedPlan,
@@ -61,6 +64,7 @@ export function fusedSum(
   out: Float64Array,
   b0: number,
   b1: number,
+  norm = false,
 ): void {
   const resolved = terms.map((t) => resolve(inputs, fused, t));
   const line = fused.shape[fused.shape.length - 1];
@@ -70,14 +74,18 @@ export function fusedSum(
       p1 = l1 * line;
     if (state === 0 && resolved.length <= 3) {
       const hasAlong = fused.along !== null;
-      centralSum(resolved, multiply, out, hasAlong ? p0 + 1 : p0, hasAlong ? p1 - 1 : p1);
-      if (hasAlong) for (let a = p0; a < p1; a += line) lineEnds(resolved, multiply, out, a, a + line - 1);
+      const q0 = hasAlong ? p0 + 1 : p0,
+        q1 = hasAlong ? p1 - 1 : p1;
+      if (norm) centralNorm(resolved, multiply, out, q0, q1);
+      else centralSum(resolved, multiply, out, q0, q1);
+      if (hasAlong) for (let a = p0; a < p1; a += line) lineEnds(resolved, multiply, norm, out, a, a + line - 1);
       return;
     }
     resolved.forEach((r, t) => {
-      if (r.along) alongPass(r, multiply, out, t === 0, p0, p1, line);
-      else termPass(r, digitOf(fused, state, r.axis), multiply, out, t === 0, p0, p1);
+      if (r.along) alongPass(r, multiply, norm, out, t === 0, p0, p1, line);
+      else termPass(r, digitOf(fused, state, r.axis), multiply, norm, out, t === 0, p0, p1);
     });
+    if (norm) for (let p = p0; p < p1; p++) out[p] = Math.sqrt(out[p]);
   });
 }
 
@@ -100,19 +108,23 @@ function centralSum(r: readonly Resolved[], multiply: boolean, out: Float64Array
   else over3(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
 }
 
-/** The sum at a line's two ends a and z, where the last dimension's term is one-sided and the others central. */
-function lineEnds(r: readonly Resolved[], multiply: boolean, out: Float64Array, a: number, z: number): void {
+/** The sum (or norm) at a line's two ends a and z, where the last dimension's term is one-sided and the others central. */
+function lineEnds(r: readonly Resolved[], multiply: boolean, norm: boolean, out: Float64Array, a: number, z: number): void {
   let atA = 0,
     atZ = 0;
   for (let t = 0; t < r.length; t++) {
     const u = r[t];
-    const va = u.along ? oneSided(u, false, a) : central(u, multiply, a);
-    const vz = u.along ? oneSided(u, true, z) : central(u, multiply, z);
+    let va = u.along ? oneSided(u, false, a) : central(u, multiply, a);
+    let vz = u.along ? oneSided(u, true, z) : central(u, multiply, z);
+    if (norm) {
+      va *= va;
+      vz *= vz;
+    }
     atA = t === 0 ? va : atA + va;
     atZ = t === 0 ? vz : atZ + vz;
   }
-  out[a] = atA;
-  out[z] = atZ;
+  out[a] = norm ? Math.sqrt(atA) : atA;
+  out[z] = norm ? Math.sqrt(atZ) : atZ;
 }
 
 function central(u: Resolved, multiply: boolean, p: number): number {
@@ -134,11 +146,11 @@ function oneSided(u: Resolved, hi: boolean, p: number): number {
 
 /**
  * A term of an axis other than the last dimension over p0..p1, all at one stencil (`digit`), stored
- * (`first`) or added: the faces' runs, and sums of more than three terms.
+ * (`first`) or added, squared with `norm`: the faces' runs, and sums of more than three terms.
  */
 // biome-ignore format: one case a line
-function termPass(u: Resolved, digit: number, multiply: boolean, out: Float64Array, first: boolean, p0: number, p1: number): void {
-  if (digit === 0) {
+function termPass(u: Resolved, digit: number, multiply: boolean, norm: boolean, out: Float64Array, first: boolean, p0: number, p1: number): void {
+  if (digit === 0 && !norm) {
     const { f, s, factor } = u;
     if (multiply) {
       if (first) for (let p = p0; p < p1; p++) out[p] = (f[p + s] - f[p - s]) * factor;
@@ -148,25 +160,37 @@ function termPass(u: Resolved, digit: number, multiply: boolean, out: Float64Arr
     return;
   }
   const hi = digit === 2;
-  if (first) for (let p = p0; p < p1; p++) out[p] = oneSided(u, hi, p);
-  else for (let p = p0; p < p1; p++) out[p] += oneSided(u, hi, p);
+  for (let p = p0; p < p1; p++) {
+    let v = digit === 0 ? central(u, multiply, p) : oneSided(u, hi, p);
+    if (norm) v *= v;
+    out[p] = first ? v : out[p] + v;
+  }
 }
 
-/** The last dimension's term over the lines of p0..p1, stored (`first`) or added: central inside each line, one-sided at its ends. */
+/** The last dimension's term over the lines of p0..p1, stored (`first`) or added, squared with `norm`: central inside each line, one-sided at its ends. */
 // biome-ignore format: one case a line
-function alongPass(u: Resolved, multiply: boolean, out: Float64Array, first: boolean, p0: number, p1: number, line: number): void {
+function alongPass(u: Resolved, multiply: boolean, norm: boolean, out: Float64Array, first: boolean, p0: number, p1: number, line: number): void {
   for (let a = p0; a < p1; a += line) {
     const z = a + line - 1;
-    if (first) {
-      out[a] = oneSided(u, false, a);
-      for (let p = a + 1; p < z; p++) out[p] = central(u, multiply, p);
-      out[z] = oneSided(u, true, z);
-    } else {
-      out[a] += oneSided(u, false, a);
-      for (let p = a + 1; p < z; p++) out[p] += central(u, multiply, p);
-      out[z] += oneSided(u, true, z);
+    for (let p = a; p <= z; p++) {
+      let v = p === a ? oneSided(u, false, p) : p === z ? oneSided(u, true, p) : central(u, multiply, p);
+      if (norm) v *= v;
+      out[p] = first ? v : out[p] + v;
     }
   }
+}
+
+/** One to three terms, every one central: √ of their squares summed, in one loop over p0..p1. */
+function centralNorm(r: readonly Resolved[], multiply: boolean, out: Float64Array, p0: number, p1: number): void {
+  const [x, y, z] = r;
+  if (r.length === 1) {
+    if (multiply) norm1Times(out, p0, p1, x.f, x.s, x.factor);
+    else norm1Over(out, p0, p1, x.f, x.s, x.factor);
+  } else if (r.length === 2) {
+    if (multiply) norm2Times(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor);
+    else norm2Over(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor);
+  } else if (multiply) norm3Times(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
+  else norm3Over(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
 }
 
 // The interior loops: one to three terms summed in order, as products or as quotients.
@@ -192,4 +216,52 @@ function over2(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf:
 // biome-ignore format: one term a line
 function over3(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number, h: In, sh: number, hh: number): void {
   for (let p = p0; p < p1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg + (h[p + sh] - h[p - sh]) / hh;
+}
+
+// The magnitude's interior loops: √ of one to three terms' squares summed in order.
+function norm1Times(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number): void {
+  for (let p = p0; p < p1; p++) {
+    const a = (f[p + sf] - f[p - sf]) * mf;
+    out[p] = Math.sqrt(a * a);
+  }
+}
+// biome-ignore format: one term a line
+function norm2Times(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number, g: In, sg: number, mg: number): void {
+  for (let p = p0; p < p1; p++) {
+    const a = (f[p + sf] - f[p - sf]) * mf;
+    const b = (g[p + sg] - g[p - sg]) * mg;
+    out[p] = Math.sqrt(a * a + b * b);
+  }
+}
+// biome-ignore format: one term a line
+function norm3Times(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number, g: In, sg: number, mg: number, h: In, sh: number, mh: number): void {
+  for (let p = p0; p < p1; p++) {
+    const a = (f[p + sf] - f[p - sf]) * mf;
+    const b = (g[p + sg] - g[p - sg]) * mg;
+    const c = (h[p + sh] - h[p - sh]) * mh;
+    out[p] = Math.sqrt(a * a + b * b + c * c);
+  }
+}
+function norm1Over(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number): void {
+  for (let p = p0; p < p1; p++) {
+    const a = (f[p + sf] - f[p - sf]) / hf;
+    out[p] = Math.sqrt(a * a);
+  }
+}
+// biome-ignore format: one term a line
+function norm2Over(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number): void {
+  for (let p = p0; p < p1; p++) {
+    const a = (f[p + sf] - f[p - sf]) / hf;
+    const b = (g[p + sg] - g[p - sg]) / hg;
+    out[p] = Math.sqrt(a * a + b * b);
+  }
+}
+// biome-ignore format: one term a line
+function norm3Over(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number, h: In, sh: number, hh: number): void {
+  for (let p = p0; p < p1; p++) {
+    const a = (f[p + sf] - f[p - sf]) / hf;
+    const b = (g[p + sg] - g[p - sg]) / hg;
+    const c = (h[p + sh] - h[p - sh]) / hh;
+    out[p] = Math.sqrt(a * a + b * b + c * c);
+  }
 }
