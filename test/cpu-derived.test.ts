@@ -301,7 +301,8 @@ describe('the fused fields slab by slab', () => {
   });
 
   it('the Laplacian gives the bits of its line path (a strided view of the same values), for any slab height', () => {
-    let checked = 0;
+    let checked = 0,
+      summed = 0;
     fc.assert(
       fc.property(problem, (p) => {
         const made = problemOptions({ ...p, accuracy: 2, nonUniform: false });
@@ -313,6 +314,7 @@ describe('the fused fields slab by slab', () => {
           return true; // an axis too short for the one-sided stencil
         }
         checked++;
+        if (fusedPlan(plan) !== null) summed++;
         const f = values(plan.size, p.seed);
         const want = cpuLaplacian(strided(f, p.shape), { ...options, shape: undefined });
         expect(firstDifference([laplacianOf(f, plan, stale(plan.size), p.rows)], [want]), JSON.stringify(options)).toBeNull();
@@ -321,6 +323,7 @@ describe('the fused fields slab by slab', () => {
       { numRuns: 400, seed: 20261208 },
     );
     expect(checked).toBeGreaterThan(100);
+    expect(summed).toBeGreaterThan(30); // in one pass (fused-sum.ts)
   });
 
   it('a large field: several slabs of the default height, through the public functions', () => {

@@ -58,7 +58,7 @@ export function magnitudeOf(
   if (plan.axes.length === 0) return out.fill(0);
   const fused = sumPlan([data], plan);
   if (fused !== null) {
-    fusedSum([data as ArrayLike<number>], fused, magnitudeTerms(plan.axes.length), out, 0, plan.shape[0], true);
+    fusedSum([data as ArrayLike<number>], fused, magnitudeTerms(plan.axes.length), out, 0, plan.shape[0], 'norm');
     return out;
   }
   if (windowable(data, plan)) {
@@ -154,7 +154,7 @@ function sumPlan(inputs: readonly Values[], plan: Plan): FusedPlan | null {
   return fusedPlan(plan);
 }
 
-/** The magnitude's terms: the data along every selected axis in order, made once per count. */
+/** The magnitude's and the Laplacian's terms: the data along every selected axis in order, made once per count. */
 const MAGNITUDE_TERMS: SumTerm[][] = [];
 function magnitudeTerms(count: number): readonly SumTerm[] {
   MAGNITUDE_TERMS[count] ??= Array.from({ length: count }, (_, k) => ({ input: 0, k, sign: 1 }));
@@ -268,6 +268,11 @@ export function laplacianOf(
   out: Float64Array = new Float64Array(plan.size),
   rows = slabRows(plan),
 ): Float64Array {
+  const fused = sumPlan([data], plan);
+  if (fused !== null) {
+    fusedSum([data as ArrayLike<number>], fused, magnitudeTerms(plan.axes.length), out, 0, plan.shape[0], 'laplacian');
+    return out;
+  }
   if (isPartable(data, plan)) {
     // Slab by slab, every axis's terms added in axis order while the slab's rows are in cache.
     const f = data as ArrayLike<number>;

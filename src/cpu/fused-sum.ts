@@ -1,15 +1,23 @@
 import { type FusedAxis, type FusedPlan, forEachRun } from './fused.js';
 
 /**
- * Sums of first derivatives in one pass, for the divergence, the curl and the magnitude on the plans the
- * gradient's fused pass takes (fused.ts): out = ±t_0 ± t_1 ± …, each term t one input's numpy stencil
- * along one selected axis, summed in the order given, or with `norm` √(t_0² + t_1² + …). Inside (every axis central) one loop computes the whole sum;
+ * Sums of derivatives in one pass, for the divergence, the curl, the magnitude and the Laplacian on the
+ * plans the gradient's fused pass takes (fused.ts), as `Mode` says: out = ±t_0 ± t_1 ± …, each term t one
+ * input's numpy stencil along one selected axis, summed in the order given; √(t_0² + t_1² + …); or
+ * 0 + t_0 + t_1 + … of second differences. Inside (every axis central) one loop computes the whole sum;
  * at the array's faces, each term is a pass of its own over the run, the first storing and the others
  * adding, so the order is the same everywhere. A term with sign −1 is computed with its factor or weights
  * negated: IEEE rounding is symmetric, so that is exactly −t, and a + (−t) is a − t, bit for bit.
  *
  * Measured on the 2-core VM of bench/NOTES.md (fourteenth session): see derived.ts divergenceOf.
  */
+
+/**
+ * What a sum is: 'sum' of first derivatives; 'norm', the root of their squares' sum; 'laplacian', second
+ * differences (f[p+s] − 2f[p] + f[p−s]) / h² inside and (2f[0] − 5f[1] + 4f[2] − f[3]) / h² at an end,
+ * added to 0 (derived.ts laplacianOf, whose composition fills its result with zeros first).
+ */
+export type Mode = 'sum' | 'norm' | 'laplacian';
 
 /** A term of a sum: input `input`'s derivative along the plan's selected axis `k`, times `sign`. */
 export interface SumTerm {
@@ -25,8 +33,10 @@ interface Resolved {
   /** Whether the axis is the last dimension (stride 1, its line ends in every run). */
   readonly along: boolean;
   readonly s: number;
-  /** ±1/(2h) (multiplied) or ±2h (divided by), as FusedPlan.multiply says. */
+  /** ±1/(2h) (multiplied) or ±2h (divided by), as FusedPlan.multiply says; a second difference's 1/h² (multiplied). */
   readonly factor: number;
+  /** Whether the term is a second difference. */
+  readonly second: boolean;
   /** One-sided stencils with the sign taken in: edge order 1 divides by ±lo, ±hi; order 2 weighs by ±a, ±b, ±c. */
   readonly lo: number;
   readonly hi: number;
@@ -34,7 +44,7 @@ interface Resolved {
   readonly whi: readonly [number, number, number];
 }
 
-function resolve(inputs: readonly ArrayLike<number>[], fused: FusedPlan, term: SumTerm): Resolved {
+function resolve(inputs: readonly ArrayLike<number>[], fused: FusedPlan, term: SumTerm, second: boolean): Resolved {
   const axis = fused.along?.k === term.k ? fused.along : fused.across.find((a) => a.k === term.k);
   if (axis === undefined) throw new Error(`unreachable: no selected axis ${term.k}`);
   const { sign } = term;
@@ -45,7 +55,8 @@ function resolve(inputs: readonly ArrayLike<number>[], fused: FusedPlan, term: S
     axis,
     along: axis === fused.along,
     s: axis === fused.along ? 1 : axis.s,
-    factor: sign * axis.factor,
+    factor: second ? sign / (axis.step * axis.step) : sign * axis.factor,
+    second,
     lo: sign * edge.lo,
     hi: sign * edge.hi,
     wlo: [sign * lo.a, sign * lo.b, sign * lo.c],
@@ -53,10 +64,7 @@ function resolve(inputs: readonly ArrayLike<number>[], fused: FusedPlan, term: S
   };
 }
 
-/**
- * out = the sum of `terms` (with `norm`, the square root of the sum of their squares) at the positions
- * `b0..b1` of the first dimension (the whole array: 0..shape[0]).
- */
+/** out = the sum of `terms` as `mode` says, at the positions `b0..b1` of the first dimension (the whole array: 0..shape[0]). */
 export function fusedSum(
   inputs: readonly ArrayLike<number>[],
   fused: FusedPlan,
@@ -64,11 +72,12 @@ export function fusedSum(
   out: Float64Array,
   b0: number,
   b1: number,
-  norm = false,
+  mode: Mode = 'sum',
 ): void {
-  const resolved = terms.map((t) => resolve(inputs, fused, t));
+  const resolved = terms.map((t) => resolve(inputs, fused, t, mode === 'laplacian'));
   const line = fused.shape[fused.shape.length - 1];
-  const multiply = fused.multiply;
+  // Second differences are always multiplied by 1/h², as laplacianOf does.
+  const multiply = mode === 'laplacian' || fused.multiply;
   forEachRun(fused, b0, b1, (state, l0, l1) => {
     const p0 = l0 * line,
       p1 = l1 * line;
@@ -76,17 +85,28 @@ export function fusedSum(
       const hasAlong = fused.along !== null;
       const q0 = hasAlong ? p0 + 1 : p0,
         q1 = hasAlong ? p1 - 1 : p1;
-      if (norm) centralNorm(resolved, multiply, out, q0, q1);
+      if (mode === 'norm') centralNorm(resolved, multiply, out, q0, q1);
+      else if (mode === 'laplacian') centralSecond(resolved, out, q0, q1);
       else centralSum(resolved, multiply, out, q0, q1);
-      if (hasAlong) for (let a = p0; a < p1; a += line) lineEnds(resolved, multiply, norm, out, a, a + line - 1);
+      if (hasAlong) for (let a = p0; a < p1; a += line) lineEnds(resolved, multiply, mode, out, a, a + line - 1);
       return;
     }
     resolved.forEach((r, t) => {
-      if (r.along) alongPass(r, multiply, norm, out, t === 0, p0, p1, line);
-      else termPass(r, digitOf(fused, state, r.axis), multiply, norm, out, t === 0, p0, p1);
+      if (r.along) alongPass(r, multiply, mode, out, t === 0, p0, p1, line);
+      else termPass(r, digitOf(fused, state, r.axis), multiply, mode, out, t === 0, p0, p1);
     });
-    if (norm) for (let p = p0; p < p1; p++) out[p] = Math.sqrt(out[p]);
+    if (mode === 'norm') for (let p = p0; p < p1; p++) out[p] = Math.sqrt(out[p]);
   });
+}
+
+/** The first term's value as the sum starts from it: itself, or 0 + it for the Laplacian (−0 becomes +0, as in its composition). */
+function started(v: number, mode: Mode): number {
+  return mode === 'laplacian' ? 0 + v : v;
+}
+
+/** A term's value as it is summed: squared for the norm. */
+function summand(v: number, mode: Mode): number {
+  return mode === 'norm' ? v * v : v;
 }
 
 /** The stencil `state` gives an axis of `fused.across`: 0 central, 1 at its first position, 2 at its last. */
@@ -108,33 +128,34 @@ function centralSum(r: readonly Resolved[], multiply: boolean, out: Float64Array
   else over3(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
 }
 
-/** The sum (or norm) at a line's two ends a and z, where the last dimension's term is one-sided and the others central. */
-function lineEnds(r: readonly Resolved[], multiply: boolean, norm: boolean, out: Float64Array, a: number, z: number): void {
+/** The sum at a line's two ends a and z, where the last dimension's term is one-sided and the others central. */
+function lineEnds(r: readonly Resolved[], multiply: boolean, mode: Mode, out: Float64Array, a: number, z: number): void {
   let atA = 0,
     atZ = 0;
   for (let t = 0; t < r.length; t++) {
     const u = r[t];
-    let va = u.along ? oneSided(u, false, a) : central(u, multiply, a);
-    let vz = u.along ? oneSided(u, true, z) : central(u, multiply, z);
-    if (norm) {
-      va *= va;
-      vz *= vz;
-    }
-    atA = t === 0 ? va : atA + va;
-    atZ = t === 0 ? vz : atZ + vz;
+    const va = summand(u.along ? oneSided(u, false, a) : central(u, multiply, a), mode);
+    const vz = summand(u.along ? oneSided(u, true, z) : central(u, multiply, z), mode);
+    atA = t === 0 ? started(va, mode) : atA + va;
+    atZ = t === 0 ? started(vz, mode) : atZ + vz;
   }
-  out[a] = norm ? Math.sqrt(atA) : atA;
-  out[z] = norm ? Math.sqrt(atZ) : atZ;
+  out[a] = mode === 'norm' ? Math.sqrt(atA) : atA;
+  out[z] = mode === 'norm' ? Math.sqrt(atZ) : atZ;
 }
 
 function central(u: Resolved, multiply: boolean, p: number): number {
   const { f, s } = u;
+  if (u.second) return (f[p + s] - 2 * f[p] + f[p - s]) * u.factor;
   return multiply ? (f[p + s] - f[p - s]) * u.factor : (f[p + s] - f[p - s]) / u.factor;
 }
 
 /** A term's one-sided stencil at p, at its axis's first (`hi` false) or last position. */
 function oneSided(u: Resolved, hi: boolean, p: number): number {
   const { f, s } = u;
+  if (u.second) {
+    const d = hi ? -s : s;
+    return (2 * f[p] - 5 * f[p + d] + 4 * f[p + 2 * d] - f[p + 3 * d]) * u.factor;
+  }
   if (u.axis.edge.order === 1) return hi ? (f[p] - f[p - s]) / u.hi : (f[p + s] - f[p]) / u.lo;
   if (hi) {
     const [a, b, c] = u.whi;
@@ -146,11 +167,11 @@ function oneSided(u: Resolved, hi: boolean, p: number): number {
 
 /**
  * A term of an axis other than the last dimension over p0..p1, all at one stencil (`digit`), stored
- * (`first`) or added, squared with `norm`: the faces' runs, and sums of more than three terms.
+ * (`first`) or added: the faces' runs, and sums of more than three terms.
  */
 // biome-ignore format: one case a line
-function termPass(u: Resolved, digit: number, multiply: boolean, norm: boolean, out: Float64Array, first: boolean, p0: number, p1: number): void {
-  if (digit === 0 && !norm) {
+function termPass(u: Resolved, digit: number, multiply: boolean, mode: Mode, out: Float64Array, first: boolean, p0: number, p1: number): void {
+  if (digit === 0 && mode === 'sum') {
     const { f, s, factor } = u;
     if (multiply) {
       if (first) for (let p = p0; p < p1; p++) out[p] = (f[p + s] - f[p - s]) * factor;
@@ -161,23 +182,29 @@ function termPass(u: Resolved, digit: number, multiply: boolean, norm: boolean, 
   }
   const hi = digit === 2;
   for (let p = p0; p < p1; p++) {
-    let v = digit === 0 ? central(u, multiply, p) : oneSided(u, hi, p);
-    if (norm) v *= v;
-    out[p] = first ? v : out[p] + v;
+    const v = summand(digit === 0 ? central(u, multiply, p) : oneSided(u, hi, p), mode);
+    out[p] = first ? started(v, mode) : out[p] + v;
   }
 }
 
-/** The last dimension's term over the lines of p0..p1, stored (`first`) or added, squared with `norm`: central inside each line, one-sided at its ends. */
+/** The last dimension's term over the lines of p0..p1, stored (`first`) or added: central inside each line, one-sided at its ends. */
 // biome-ignore format: one case a line
-function alongPass(u: Resolved, multiply: boolean, norm: boolean, out: Float64Array, first: boolean, p0: number, p1: number, line: number): void {
+function alongPass(u: Resolved, multiply: boolean, mode: Mode, out: Float64Array, first: boolean, p0: number, p1: number, line: number): void {
   for (let a = p0; a < p1; a += line) {
     const z = a + line - 1;
     for (let p = a; p <= z; p++) {
-      let v = p === a ? oneSided(u, false, p) : p === z ? oneSided(u, true, p) : central(u, multiply, p);
-      if (norm) v *= v;
-      out[p] = first ? v : out[p] + v;
+      const v = summand(p === a ? oneSided(u, false, p) : p === z ? oneSided(u, true, p) : central(u, multiply, p), mode);
+      out[p] = first ? started(v, mode) : out[p] + v;
     }
   }
+}
+
+/** One to three second differences, every one central, added to 0 in one loop over p0..p1. */
+function centralSecond(r: readonly Resolved[], out: Float64Array, p0: number, p1: number): void {
+  const [x, y, z] = r;
+  if (r.length === 1) second1(out, p0, p1, x.f, x.s, x.factor);
+  else if (r.length === 2) second2(out, p0, p1, x.f, x.s, x.factor, y.s, y.factor);
+  else second3(out, p0, p1, x.f, x.s, x.factor, y.s, y.factor, z.s, z.factor);
 }
 
 /** One to three terms, every one central: √ of their squares summed, in one loop over p0..p1. */
@@ -264,4 +291,17 @@ function norm3Over(out: Float64Array, p0: number, p1: number, f: In, sf: number,
     const c = (h[p + sh] - h[p - sh]) / hh;
     out[p] = Math.sqrt(a * a + b * b + c * c);
   }
+}
+
+// The Laplacian's interior loops: one to three second differences of one input, added to 0 in order.
+function second1(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number): void {
+  for (let p = p0; p < p1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx;
+}
+// biome-ignore format: one term a line
+function second2(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number, sy: number, cy: number): void {
+  for (let p = p0; p < p1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy;
+}
+// biome-ignore format: one term a line
+function second3(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number, sy: number, cy: number, sz: number, cz: number): void {
+  for (let p = p0; p < p1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy + (f[p + sz] - 2 * f[p] + f[p - sz]) * cz;
 }

@@ -23,6 +23,8 @@ export interface FusedAxis {
   readonly n: number;
   /** Elements between neighbours along it. */
   readonly s: number;
+  /** Its uniform step h. */
+  readonly step: number;
   /** What the interior difference is multiplied by (1/(2h)) or divided by (2h): see FusedPlan.multiply. */
   readonly factor: number;
   /** Its output's index among the plan's selected axes. */
@@ -79,6 +81,7 @@ function makeFused(plan: Plan): FusedPlan | null {
     axis: ax.axis,
     n: ax.n,
     s: ax.inner,
+    step: ax.step!,
     factor: multiply ? 1 / (2 * ax.step!) : 2 * ax.step!,
     k,
     edge: { order: plan.edgeOrder, ...edgeSteps(ax), w: edgeWeights2(ax) },
