@@ -168,6 +168,38 @@ function stale(size: number): Float64Array {
   return Float64Array.from({ length: size }, (_, i) => (i % 3 === 0 ? Number.NaN : 1e6 + i));
 }
 
+/**
+ * The magnitude of `f`, the divergence and (of 2 or 3 components) the curl of `components` on `plan`, into
+ * stale arrays (`rows`: the slab height, by default the functions' own), against their definitions
+ * composed from whole cpuGradient results, bit for bit.
+ */
+function checkFields(f: Float64Array, components: Float64Array[], plan: Plan, options: GradientOptions, rows?: number): void {
+  const size = plan.size;
+  const label = JSON.stringify(options);
+  // The magnitude: √ of the squares summed in axis order.
+  const grads = cpuGradient(f, options);
+  const magnitude = grads[0].map((_, i) => Math.sqrt(grads.reduce((sum, g) => sum + g[i] * g[i], 0)));
+  expect(firstDifference([magnitudeOf(f, plan, stale(size), rows)], [magnitude]), label).toBeNull();
+  // The divergence: Σ_k ∂v_k/∂x_k from the first term, component k differentiated along axis k.
+  const parts = components.map((v, k) => cpuGradient(v, options)[k]);
+  const divergence = Float64Array.from(parts[0]);
+  for (let k = 1; k < parts.length; k++) for (let i = 0; i < size; i++) divergence[i] += parts[k][i];
+  expect(firstDifference([divergenceOf(components, plan, stale(size), rows)], [divergence]), label).toBeNull();
+  // The curl of 2 or 3 components: ∂v_a/∂x_i − ∂v_b/∂x_j.
+  if (components.length === 2 || components.length === 3) {
+    const curl = curlByComposition(components.map((v) => cpuGradient(v, options)));
+    const outs = curl.map(() => stale(size));
+    expect(firstDifference(curlOf(components, plan, outs, rows), curl), label).toBeNull();
+  }
+}
+
+/** The curl from whole cpuGradient results d[component][axis]: ∂v_a/∂x_i − ∂v_b/∂x_j as defined (cpuCurl's doc). */
+function curlByComposition(d: Float64Array[][]): Float64Array[] {
+  const minus = (a: Float64Array, b: Float64Array) => a.map((x, i) => x - b[i]);
+  if (d.length === 2) return [minus(d[1][0], d[0][1])];
+  return [minus(d[2][1], d[1][2]), minus(d[0][2], d[2][0]), minus(d[1][0], d[0][1])];
+}
+
 /** The same values as a strided view (every other element of a larger array): the reference's line path. */
 function strided(f: Float64Array, shape: number[]): NdarrayLike {
   const data = new Float64Array(2 * f.length);
@@ -193,42 +225,13 @@ describe('the fused fields slab by slab', () => {
         total++;
         if (windowable(f, plan)) windowed++;
         if (fusedPlan(plan) !== null) summed++;
-        const grads = cpuGradient(f, options);
-        // The magnitude: √ of the squares summed in axis order.
-        const magnitude = new Float64Array(size);
-        for (let i = 0; i < size; i++) {
-          let sum = 0;
-          for (const g of grads) sum += g[i] * g[i];
-          magnitude[i] = Math.sqrt(sum);
-        }
-        expect(firstDifference([magnitudeOf(f, plan, stale(size), p.rows)], [magnitude]), JSON.stringify(options)).toBeNull();
-        // The divergence: Σ_k ∂v_k/∂x_k from the first term, component k differentiated along axis k.
-        const components = plan.axes.map((_, k) => values(size, p.seed + 7 * k + 1));
-        const parts = components.map((v, k) => cpuGradient(v, options)[k]);
-        const divergence = Float64Array.from(parts[0]);
-        for (let k = 1; k < parts.length; k++) for (let i = 0; i < size; i++) divergence[i] += parts[k][i];
-        expect(firstDifference([divergenceOf(components, plan, stale(size), p.rows)], [divergence]), JSON.stringify(options)).toBeNull();
-        // The curl of 2 or 3 components: ∂v_a/∂x_i − ∂v_b/∂x_j.
-        if (plan.axes.length === 2 || plan.axes.length === 3) {
-          const d = components.map((v) => cpuGradient(v, options));
-          const minus = (a: Float64Array, b: Float64Array) => a.map((x, i) => x - b[i]);
-          const curl =
-            plan.axes.length === 2
-              ? [minus(d[1][0], d[0][1])]
-              : [minus(d[2][1], d[1][2]), minus(d[0][2], d[2][0]), minus(d[1][0], d[0][1])];
-          expect(
-            firstDifference(
-              curlOf(
-                components,
-                plan,
-                curl.map(() => stale(size)),
-                p.rows,
-              ),
-              curl,
-            ),
-            JSON.stringify(options),
-          ).toBeNull();
-        }
+        checkFields(
+          f,
+          plan.axes.map((_, k) => values(size, p.seed + 7 * k + 1)),
+          plan,
+          options,
+          p.rows,
+        );
         return true;
       }),
       { numRuns: 400, seed: 20261207 },
@@ -268,31 +271,12 @@ describe('the fused fields slab by slab', () => {
         }
         expect(fusedPlan(plan), JSON.stringify(options)).not.toBeNull();
         checked++;
-        const size = plan.size;
-        const f = values(size, seed + 99);
-        const grads = cpuGradient(f, options);
-        const magnitude = grads[0].map((_, i) => Math.sqrt(grads.reduce((sum, g, k) => (k === 0 ? g[i] * g[i] : sum + g[i] * g[i]), 0)));
-        expect(firstDifference([magnitudeOf(f, plan, stale(size))], [magnitude]), JSON.stringify(options)).toBeNull();
-        const components = axis.map((_, k) => values(size, seed + k));
-        const parts = components.map((v, k) => cpuGradient(v, options)[k]);
-        const divergence = Float64Array.from(parts[0]);
-        for (let k = 1; k < parts.length; k++) for (let i = 0; i < size; i++) divergence[i] += parts[k][i];
-        expect(firstDifference([divergenceOf(components, plan, stale(size))], [divergence]), JSON.stringify(options)).toBeNull();
-        const g = components.map((v) => cpuGradient(v, options));
-        const minus = (a: Float64Array, b: Float64Array) => a.map((x, i) => x - b[i]);
-        const curl =
-          axis.length === 2 ? [minus(g[1][0], g[0][1])] : [minus(g[2][1], g[1][2]), minus(g[0][2], g[2][0]), minus(g[1][0], g[0][1])];
-        expect(
-          firstDifference(
-            curlOf(
-              components,
-              plan,
-              curl.map(() => stale(size)),
-            ),
-            curl,
-          ),
-          JSON.stringify(options),
-        ).toBeNull();
+        checkFields(
+          values(plan.size, seed + 99),
+          axis.map((_, k) => values(plan.size, seed + k)),
+          plan,
+          options,
+        );
         return true;
       }),
       { numRuns: 300, seed: 20261209 },

@@ -85,9 +85,7 @@ export function fusedSum(
       const hasAlong = fused.along !== null;
       const q0 = hasAlong ? p0 + 1 : p0,
         q1 = hasAlong ? p1 - 1 : p1;
-      if (mode === 'norm') centralNorm(resolved, multiply, out, q0, q1);
-      else if (mode === 'laplacian') centralSecond(resolved, out, q0, q1);
-      else centralSum(resolved, multiply, out, q0, q1);
+      centralLoop(multiply ? CENTRAL[mode].times : CENTRAL[mode].over, resolved, out, q0, q1);
       if (hasAlong) for (let a = p0; a < p1; a += line) lineEnds(resolved, multiply, mode, out, a, a + line - 1);
       return;
     }
@@ -115,17 +113,20 @@ function digitOf(fused: FusedPlan, state: number, axis: FusedAxis): number {
   return Math.floor(state / 3 ** (fused.across.length - 1 - j)) % 3;
 }
 
-/** One to three terms, every one central, summed in one loop over p0..p1. */
-function centralSum(r: readonly Resolved[], multiply: boolean, out: Float64Array, p0: number, p1: number): void {
+/** A field's interior loops for one, two and three terms: each term its input, stride and factor. */
+type K1 = (out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number) => void;
+// biome-ignore format: one term a line
+type K2 = (out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number, g: In, sg: number, mg: number) => void;
+// biome-ignore format: one term a line
+type K3 = (out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number, g: In, sg: number, mg: number, h: In, sh: number, mh: number) => void;
+type Kernels = readonly [K1, K2, K3];
+
+/** One to three central terms in one loop over p0..p1, by the kernel of their count. */
+function centralLoop(kernels: Kernels, r: readonly Resolved[], out: Float64Array, p0: number, p1: number): void {
   const [x, y, z] = r;
-  if (r.length === 1) {
-    if (multiply) times1(out, p0, p1, x.f, x.s, x.factor);
-    else over1(out, p0, p1, x.f, x.s, x.factor);
-  } else if (r.length === 2) {
-    if (multiply) times2(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor);
-    else over2(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor);
-  } else if (multiply) times3(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
-  else over3(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
+  if (r.length === 1) kernels[0](out, p0, p1, x.f, x.s, x.factor);
+  else if (r.length === 2) kernels[1](out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor);
+  else kernels[2](out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
 }
 
 /** The sum at a line's two ends a and z, where the last dimension's term is one-sided and the others central. */
@@ -197,27 +198,6 @@ function alongPass(u: Resolved, multiply: boolean, mode: Mode, out: Float64Array
       out[p] = first ? started(v, mode) : out[p] + v;
     }
   }
-}
-
-/** One to three second differences, every one central, added to 0 in one loop over p0..p1. */
-function centralSecond(r: readonly Resolved[], out: Float64Array, p0: number, p1: number): void {
-  const [x, y, z] = r;
-  if (r.length === 1) second1(out, p0, p1, x.f, x.s, x.factor);
-  else if (r.length === 2) second2(out, p0, p1, x.f, x.s, x.factor, y.s, y.factor);
-  else second3(out, p0, p1, x.f, x.s, x.factor, y.s, y.factor, z.s, z.factor);
-}
-
-/** One to three terms, every one central: √ of their squares summed, in one loop over p0..p1. */
-function centralNorm(r: readonly Resolved[], multiply: boolean, out: Float64Array, p0: number, p1: number): void {
-  const [x, y, z] = r;
-  if (r.length === 1) {
-    if (multiply) norm1Times(out, p0, p1, x.f, x.s, x.factor);
-    else norm1Over(out, p0, p1, x.f, x.s, x.factor);
-  } else if (r.length === 2) {
-    if (multiply) norm2Times(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor);
-    else norm2Over(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor);
-  } else if (multiply) norm3Times(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
-  else norm3Over(out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
 }
 
 // The interior loops: one to three terms summed in order, as products or as quotients.
@@ -297,11 +277,19 @@ function norm3Over(out: Float64Array, p0: number, p1: number, f: In, sf: number,
 function second1(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number): void {
   for (let p = p0; p < p1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx;
 }
+// The Laplacian has one input: the second and third terms' are the first's.
 // biome-ignore format: one term a line
-function second2(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number, sy: number, cy: number): void {
+function second2(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number, _g: In, sy: number, cy: number): void {
   for (let p = p0; p < p1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy;
 }
 // biome-ignore format: one term a line
-function second3(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number, sy: number, cy: number, sz: number, cz: number): void {
+function second3(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number, _g: In, sy: number, cy: number, _h: In, sz: number, cz: number): void {
   for (let p = p0; p < p1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy + (f[p + sz] - 2 * f[p] + f[p - sz]) * cz;
 }
+
+/** The interior loops of each mode, as products (by 1/(2h)) and as quotients (by 2h); second differences always multiply. */
+const CENTRAL: Record<Mode, { readonly times: Kernels; readonly over: Kernels }> = {
+  sum: { times: [times1, times2, times3], over: [over1, over2, over3] },
+  norm: { times: [norm1Times, norm2Times, norm3Times], over: [norm1Over, norm2Over, norm3Over] },
+  laplacian: { times: [second1, second2, second3], over: [second1, second2, second3] },
+};
