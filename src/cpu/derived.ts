@@ -16,10 +16,12 @@ import { type SlabWindow, scratchArrays, slabRows, windowable, windowData, windo
  * Axis convention: selected axis k is coordinate x_k, and component k of a vector field is its
  * x_k component (array axes, not x/y names).
  *
- * Contiguous data of the gradient's stencils is computed slab by slab (windows.ts): each slab's
- * derivatives into kept scratch while its rows are in cache, then combined into the result. Every value
- * is the same expression, in the same order, as in the composition axis by axis over whole arrays that
- * other plans take (kept below), so both give the same bits; test/cpu-derived.test.ts checks it.
+ * Three layers, each giving the same bits (every value the same expression, summed in the same order;
+ * test/cpu-derived.test.ts checks it): on the plans the gradient's fused pass takes, one pass over the
+ * inputs (fused-sum.ts); on the other contiguous plans, slab by slab (windows.ts), each slab's
+ * derivatives into kept scratch while its rows are in cache, then combined into the result; elsewhere
+ * (views, ghost sides, gaps, grids, a periodic or non-uniform first dimension) the composition axis by
+ * axis over whole arrays. Measured: docs/performance.md, "The fused fields on the CPU".
  */
 
 /** Options of the CPU fused fields: the plan's options and `out`. */
@@ -201,6 +203,18 @@ const CURL_TERMS = {
   ],
 } as const;
 
+/** The same as sums of two terms, the second negated (fused-sum.ts). */
+const CURL_SUMS = {
+  2: CURL_TERMS[2].map(curlSum),
+  3: CURL_TERMS[3].map(curlSum),
+};
+function curlSum([a, i, b, j]: readonly number[]): readonly SumTerm[] {
+  return [
+    { input: a, k: i, sign: 1 },
+    { input: b, k: j, sign: -1 },
+  ];
+}
+
 /** cpuCurl on a plan, its component count checked (the registry's reference), into `outs`. */
 export function curlOf(
   v: readonly Values[],
@@ -215,13 +229,7 @@ export function curlOf(
   const terms = CURL_TERMS[v.length as 2 | 3];
   const fused = sumPlan(v, plan);
   if (fused !== null) {
-    terms.forEach(([a, i, b, j], t) => {
-      const sum = [
-        { input: a, k: i, sign: 1 },
-        { input: b, k: j, sign: -1 },
-      ] as const;
-      fusedSum(v as ArrayLike<number>[], fused, sum, outs[t], 0, plan.shape[0]);
-    });
+    CURL_SUMS[v.length as 2 | 3].forEach((sum, t) => fusedSum(v as ArrayLike<number>[], fused, sum, outs[t], 0, plan.shape[0]));
     return outs as Float64Array[];
   }
   if (v.every((c) => windowable(c, plan))) {

@@ -3,7 +3,8 @@ import { type AxisRange, isPartable, SLAB_BYTES, slabRange } from './gradient.js
 import type { Values } from './lines.js';
 
 /**
- * Slabs of rows (positions along the first dimension) for the fused fields' CPU references (derived.ts):
+ * Slabs of rows (positions along the first dimension) for the fused fields' CPU references (derived.ts) on
+ * the contiguous plans that their one-pass loops (fused-sum.ts) do not take:
  * each slab's per-axis derivatives are computed into small scratch arrays while its rows are in the core's
  * cache, then combined into the result, so the data is read and the result written once, with no
  * whole-array intermediates. A slab's derivatives come from the gradient's own loops (gradientSlabs,
@@ -26,10 +27,10 @@ export interface SlabWindow {
 }
 
 /**
- * Whether a plan's fields can be computed window by window: a plan with selected axes that the gradient's contiguous loops take
- * (isPartable: numpy's central stencils, no gaps, ghost sides or view), of two or more elements along
- * the first dimension, whose first dimension, if selected, has a uniform step and no wrap-around (a
- * window of a periodic axis would lack the rows across the seam; one of non-uniform steps, its own steps).
+ * Whether a plan's fields can be computed window by window: a plan with selected axes that the gradient's
+ * contiguous loops take (isPartable: numpy's central stencils, no gaps, ghost sides or view), whose first
+ * dimension, if selected, has a uniform step and no wrap-around (a window of a periodic axis would lack
+ * the rows across the seam; one of non-uniform steps, its own steps).
  */
 export function windowable(data: Values, plan: Plan): boolean {
   if (plan.axes.length === 0 || !isPartable(data, plan)) return false;
