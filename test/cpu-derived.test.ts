@@ -324,6 +324,38 @@ describe('the fused fields slab by slab', () => {
   });
 });
 
+describe('the fused fields of other element types', () => {
+  it('read float32, int16 and plain-array inputs as the composition does, in one pass and in slabs', () => {
+    const shape = [6, 5, 40];
+    const size = 1200;
+    const finite = (seed: number) => Array.from(values(size, seed), (x) => (Number.isFinite(x) ? x : 0));
+    const kinds: [string, (seed: number) => ArrayLike<number>][] = [
+      ['float32', (seed) => Float32Array.from(finite(seed))],
+      ['int16', (seed) => Int16Array.from(finite(seed), Math.round)],
+      ['array', finite],
+    ];
+    for (const [kind, make] of kinds)
+      for (const options of [{ shape }, { shape, spacing: 0.3 }, { shape, accuracy: 4 as const }]) {
+        const label = `${kind} ${JSON.stringify(options)}`;
+        const inputs = [make(1), make(2), make(3)] as number[][];
+        const d = inputs.map((v) => cpuGradient(v, options));
+        const divergence = d[0][0].map((x, i) => x + d[1][1][i] + d[2][2][i]);
+        expect(firstDifference([cpuDivergence(inputs, options)], [divergence]), label).toBeNull();
+        expect(firstDifference(cpuCurl(inputs, options), curlByComposition(d)), label).toBeNull();
+        const g = d[1];
+        const magnitude = g[0].map((_, i) => Math.sqrt(g[0][i] * g[0][i] + g[1][i] * g[1][i] + g[2][i] * g[2][i]));
+        expect(firstDifference([cpuGradientMagnitude(inputs[1], options)], [magnitude]), label).toBeNull();
+        expect(
+          firstDifference(
+            [cpuLaplacian(inputs[2], { ...options, accuracy: 2 })],
+            [cpuLaplacian(strided(Float64Array.from(inputs[2]), shape), { ...options, shape: undefined, accuracy: 2 })],
+          ),
+          label,
+        ).toBeNull();
+      }
+  });
+});
+
 describe('the fused fields on the CPU take `out`', () => {
   const shape = [9, 40];
   const size = 360;
