@@ -244,8 +244,8 @@ describe('the fused fields slab by slab', () => {
   });
 
   it('the magnitude, the divergence and the curl in one pass (fused-sum.ts) give the bits of their definition', () => {
-    // Plans the gradient's fused pass takes: uniform steps, second order, no periodic axis, lines of 32 or
-    // more; steps whose 2h is a power of two (products) or not (quotients).
+    // Plans the gradient's fused pass takes: uniform steps, second order, lines of 32 or more; edge or
+    // periodic axes; steps whose 2h is a power of two (products) or not (quotients).
     const sumProblem = fc.record({
       shape: fc.oneof(
         fc.tuple(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 32, max: 48 })),
@@ -255,14 +255,17 @@ describe('the fused fields slab by slab', () => {
       powers: fc.boolean(),
       seed: fc.integer({ min: 1, max: 2 ** 30 }),
       subset: fc.boolean(),
+      periodic: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
     });
     let checked = 0;
     fc.assert(
-      fc.property(sumProblem, ({ shape, edgeOrder, powers, seed, subset }) => {
+      fc.property(sumProblem, ({ shape, edgeOrder, powers, seed, subset, periodic }) => {
         const d = shape.length;
         const axis = subset && d === 3 ? [0, 2] : shape.map((_, k) => k);
         const spacing = axis.map((k) => (powers ? [1, 0.5, -2][k] : [0.3, 0.7, -1.1][k]));
-        const options: GradientOptions = { shape, axis, edgeOrder, spacing };
+        // Periodic axes (of 3 points or more) wrap their ends.
+        const boundary = axis.map((k) => (periodic[k] && shape[k] >= 3 ? 'periodic' : 'edge')) as GradientOptions['boundary'];
+        const options: GradientOptions = { shape, axis, edgeOrder, spacing, boundary };
         let plan: Plan;
         try {
           plan = makePlan(cpuInput(new Float64Array(shape.reduce((a, b) => a * b, 1))).info, options);

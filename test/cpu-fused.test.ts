@@ -9,8 +9,9 @@ import { makePlan } from '../src/plan';
 import { firstDifference } from './helpers/bits';
 
 // The CPU reference's fused pass (src/cpu/fused.ts): every selected axis in one pass over each line along
-// the last dimension, as products where 2h is a power of two. Its results must be those of the
-// axis-by-axis loops (gradientAlong) to the last bit; numpy's own bits are checked in cpu.test.ts.
+// the last dimension, as products where 2h is a power of two, periodic axes' ends wrapped. Its results
+// must be those of the axis-by-axis loops (gradientAlong) to the last bit; numpy's own bits are checked in
+// cpu.test.ts.
 
 describe('exactReciprocal', () => {
   it('holds for powers of two whose reciprocal is a normal double, and for nothing else', () => {
@@ -69,9 +70,10 @@ const fusedProblem = fc
       axes: fc.shuffledSubarray(eligible, { minLength: 1 }),
       steps: fc.array(fc.constantFrom(1, 0.5, -2, 0.25, 4, 0.3, 0.7, -0.1, 3), { minLength: shape.length, maxLength: shape.length }),
       count: fc.integer({ min: 1, max: 5 }),
+      periodic: fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
     });
   })
-  .map(({ shape, edgeOrder, kind, values, axes, steps, count }) => {
+  .map(({ shape, edgeOrder, kind, values, axes, steps, count, periodic }) => {
     const data: NumericArray =
       kind === 'float64'
         ? Float64Array.from(values)
@@ -80,12 +82,14 @@ const fusedProblem = fc
           : kind === 'int16'
             ? Int16Array.from(values)
             : values;
-    const options: GradientOptions = { shape, edgeOrder, axis: axes, spacing: axes.map((a) => steps[a]) };
+    // A periodic axis needs 3 points.
+    const boundary = axes.map((a) => (periodic[a] && shape[a] >= 3 ? 'periodic' : 'edge')) as GradientOptions['boundary'];
+    const options: GradientOptions = { shape, edgeOrder, axis: axes, spacing: axes.map((a) => steps[a]), boundary };
     return { data, options, count };
   });
 
 describe('the fused pass', () => {
-  it("gives every selected axis the axis-by-axis loops' bits, whole and in parts (random shapes, axes, edge orders, steps, types)", () => {
+  it("gives every selected axis the axis-by-axis loops' bits, whole and in parts (random shapes, axes, edge orders, steps, periodic axes, types)", () => {
     fc.assert(
       fc.property(fusedProblem, ({ data, options, count }) => {
         const plan = makePlan(cpuInput(data).info, options);
@@ -101,14 +105,14 @@ describe('the fused pass', () => {
     );
   });
 
-  it('is not taken where the axis-by-axis loops must run: short lines, one dimension, coordinates, periodic axes, fourth order', () => {
+  it('is not taken where the axis-by-axis loops must run: short lines, one dimension, coordinates, fourth order', () => {
     const plan = (shape: number[], options: GradientOptions = {}) =>
       makePlan(cpuInput(new Float64Array(shape.reduce((a, b) => a * b, 1))).info, { shape, ...options });
     expect(fusedPlan(plan([8, 40]))).not.toBeNull();
     expect(fusedPlan(plan([40, 31]))).toBeNull();
     expect(fusedPlan(plan([4096]))).toBeNull();
     expect(fusedPlan(plan([8, 40], { spacing: [1, Array.from({ length: 40 }, (_, i) => i * i)] }))).toBeNull();
-    expect(fusedPlan(plan([8, 40], { boundary: 'periodic' }))).toBeNull();
+    expect(fusedPlan(plan([8, 40], { boundary: 'periodic' }))).not.toBeNull(); // taken since the fourteenth session
     expect(fusedPlan(plan([8, 40], { accuracy: 4 }))).toBeNull();
     expect(fusedPlan(plan([8, 40], { spacing: [0.5, 2] }))?.multiply).toBe(true);
     expect(fusedPlan(plan([8, 40], { spacing: [0.5, 0.3] }))?.multiply).toBe(false);

@@ -1,8 +1,8 @@
-import { type FusedAxis, type FusedPlan, forEachRun } from './fused.js';
+import { type FusedAxis, type FusedPlan, forEachRun, wrapOffsets } from './fused.js';
 
 /**
  * Sums of derivatives in one pass, for the divergence, the curl, the magnitude and the Laplacian on the
- * plans the gradient's fused pass takes (fused.ts), as `Mode` says: out = ±t_0 ± t_1 ± …, each term t one
+ * plans the gradient's fused pass takes (fused.ts; periodic axes included), as `Mode` says: out = ±t_0 ± t_1 ± …, each term t one
  * input's numpy stencil along one selected axis, summed in the order given; √(t_0² + t_1² + …); or
  * 0 + t_0 + t_1 + … of second differences. Inside (every axis central) one loop computes the whole sum;
  * at the array's faces, each term is a pass of its own over the run, the first storing and the others
@@ -135,8 +135,8 @@ function lineEnds(r: readonly Resolved[], multiply: boolean, mode: Mode, out: Fl
     atZ = 0;
   for (let t = 0; t < r.length; t++) {
     const u = r[t];
-    const va = summand(u.along ? oneSided(u, false, a) : central(u, multiply, a), mode);
-    const vz = summand(u.along ? oneSided(u, true, z) : central(u, multiply, z), mode);
+    const va = summand(u.along ? endValue(u, multiply, false, a) : central(u, multiply, a), mode);
+    const vz = summand(u.along ? endValue(u, multiply, true, z) : central(u, multiply, z), mode);
     atA = t === 0 ? started(va, mode) : atA + va;
     atZ = t === 0 ? started(vz, mode) : atZ + vz;
   }
@@ -150,9 +150,17 @@ function central(u: Resolved, multiply: boolean, p: number): number {
   return multiply ? (f[p + s] - f[p - s]) * u.factor : (f[p + s] - f[p - s]) / u.factor;
 }
 
-/** A term's one-sided stencil at p, at its axis's first (`hi` false) or last position. */
-function oneSided(u: Resolved, hi: boolean, p: number): number {
+/**
+ * A term at p, at its axis's first (`hi` false) or last position: its one-sided stencil, or on a periodic
+ * axis its central one with the neighbours wrapped (gradient.ts periodicGradient, derived.ts endTerms).
+ */
+function endValue(u: Resolved, multiply: boolean, hi: boolean, p: number): number {
   const { f, s } = u;
+  if (u.axis.periodic) {
+    const [up, dn] = wrapOffsets(u.axis.n, s, hi);
+    if (u.second) return (f[p + up] - 2 * f[p] + f[p + dn]) * u.factor;
+    return multiply ? (f[p + up] - f[p + dn]) * u.factor : (f[p + up] - f[p + dn]) / u.factor;
+  }
   if (u.second) {
     const d = hi ? -s : s;
     return (2 * f[p] - 5 * f[p + d] + 4 * f[p + 2 * d] - f[p + 3 * d]) * u.factor;
@@ -183,7 +191,7 @@ function termPass(u: Resolved, digit: number, multiply: boolean, mode: Mode, out
   }
   const hi = digit === 2;
   for (let p = p0; p < p1; p++) {
-    const v = summand(digit === 0 ? central(u, multiply, p) : oneSided(u, hi, p), mode);
+    const v = summand(digit === 0 ? central(u, multiply, p) : endValue(u, multiply, hi, p), mode);
     out[p] = first ? started(v, mode) : out[p] + v;
   }
 }
@@ -194,7 +202,7 @@ function alongPass(u: Resolved, multiply: boolean, mode: Mode, out: Float64Array
   for (let a = p0; a < p1; a += line) {
     const z = a + line - 1;
     for (let p = a; p <= z; p++) {
-      const v = summand(p === a ? oneSided(u, false, p) : p === z ? oneSided(u, true, p) : central(u, multiply, p), mode);
+      const v = summand(p === a ? endValue(u, multiply, false, p) : p === z ? endValue(u, multiply, true, p) : central(u, multiply, p), mode);
       out[p] = first ? started(v, mode) : out[p] + v;
     }
   }

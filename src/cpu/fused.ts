@@ -3,7 +3,8 @@ import { edgeSteps, edgeWeights2 } from '../stencil.js';
 
 /**
  * numpy's stencils of every selected axis in one pass, for the common plans: uniform steps, second order,
- * no periodic axis, at least two dimensions, lines of 32 or more along the last. An interior point gets
+ * at least two dimensions, lines of 32 or more along the last; a periodic axis's ends take the central
+ * difference with neighbours wrapped. An interior point gets
  * `(f[p + s] − f[p − s]) / (2h)` for up to three axes in one loop, so the loop's own work is shared by
  * the axes; lines at an axis's first or last position take that axis's one-sided stencil instead. Where
  * 2h is a power of two (the default spacing 1 among them) the quotient is computed as a product with
@@ -25,6 +26,8 @@ export interface FusedAxis {
   readonly s: number;
   /** Its uniform step h. */
   readonly step: number;
+  /** Boundary 'periodic': its first and last positions take the central difference with neighbours wrapped, not `edge`. */
+  readonly periodic: boolean;
   /** What the interior difference is multiplied by (1/(2h)) or divided by (2h): see FusedPlan.multiply. */
   readonly factor: number;
   /** Its output's index among the plan's selected axes. */
@@ -62,7 +65,7 @@ const MIN_LINE = 32;
 
 const PLANS = new WeakMap<Plan, FusedPlan | null>();
 
-/** The plan's fused pass, or null where it takes the axis-by-axis loops (non-uniform or periodic axes, fourth order, one dimension, short lines). */
+/** The plan's fused pass, or null where it takes the axis-by-axis loops (non-uniform axes, fourth order, one dimension, short lines). */
 export function fusedPlan(plan: Plan): FusedPlan | null {
   let fused = PLANS.get(plan);
   if (fused === undefined) {
@@ -75,13 +78,14 @@ export function fusedPlan(plan: Plan): FusedPlan | null {
 function makeFused(plan: Plan): FusedPlan | null {
   const d = plan.shape.length;
   if (d < 2 || plan.accuracy !== 2 || plan.shape[d - 1] < MIN_LINE) return null;
-  if (plan.axes.some((ax) => ax.dx !== null || ax.periodic)) return null;
+  if (plan.axes.some((ax) => ax.dx !== null)) return null;
   const multiply = plan.axes.every((ax) => exactReciprocal(2 * ax.step!));
   const fusedAxis = (ax: AxisPlan, k: number): FusedAxis => ({
     axis: ax.axis,
     n: ax.n,
     s: ax.inner,
     step: ax.step!,
+    periodic: ax.periodic,
     factor: multiply ? 1 / (2 * ax.step!) : 2 * ax.step!,
     k,
     edge: { order: plan.edgeOrder, ...edgeSteps(ax), w: edgeWeights2(ax) },
@@ -168,7 +172,8 @@ function fusedRun(f: ArrayLike<number>, fused: FusedPlan, outs: readonly Float64
     const digit = state % 3;
     state = (state - digit) / 3;
     const a = across[j];
-    if (digit !== 0) edgeRun(f, a.s, a.edge, digit === 2, outs[a.k], p0, p1);
+    if (digit !== 0 && a.periodic) wrapRun(f, a, digit === 2, multiply, outs[a.k], p0, p1);
+    else if (digit !== 0) edgeRun(f, a.s, a.edge, digit === 2, outs[a.k], p0, p1);
     else {
       central[c] = a;
       centralOut[c] = outs[a.k];
@@ -186,7 +191,8 @@ function fusedRun(f: ArrayLike<number>, fused: FusedPlan, outs: readonly Float64
   alongRun(f, c, multiply, p0 + 1, p1 - 1, out, along.factor);
   centralRun(f, 0, c, multiply, p0, p0 + 1);
   centralRun(f, 0, c, multiply, p1 - 1, p1);
-  lineEnds(f, along.edge, out, l0, l1, line);
+  if (along.periodic) wrappedLineEnds(f, along.factor, multiply, out, l0, l1, line);
+  else lineEnds(f, along.edge, out, l0, l1, line);
 }
 
 /**
@@ -232,6 +238,34 @@ function lineEnds(f: ArrayLike<number>, edge: Edge, out: Out, l0: number, l1: nu
     out[a] = lo.a * f[a] + lo.b * f[a + 1] + lo.c * f[a + 2];
     out[z] = hi.a * f[z - 2] + hi.b * f[z - 1] + hi.c * f[z];
   }
+}
+
+/** A periodic last dimension's central differences at both ends of lines l0..l1, neighbours wrapped. */
+// biome-ignore format: one case a line
+function wrappedLineEnds(f: ArrayLike<number>, m: number, multiply: boolean, out: Out, l0: number, l1: number, line: number): void {
+  for (let a = l0 * line, end = l1 * line; a < end; a += line) {
+    const z = a + line - 1;
+    out[a] = multiply ? (f[a + 1] - f[z]) * m : (f[a + 1] - f[z]) / m;
+    out[z] = multiply ? (f[a] - f[z - 1]) * m : (f[a] - f[z - 1]) / m;
+  }
+}
+
+/**
+ * A periodic axis's neighbours at its first (`hi` false) or last position: the offsets from an element of
+ * the one after it and the one before it, wrapped (gradient.ts periodicGradient's, for any n ≥ 1).
+ */
+export function wrapOffsets(n: number, s: number, hi: boolean): readonly [up: number, dn: number] {
+  const i = hi ? n - 1 : 0;
+  return [i + 1 < n ? s : -(n - 1) * s, i > 0 ? -s : (n - 1) * s];
+}
+
+/** A periodic axis's central difference at p0..p1, which lie at its first (`hi` false) or last position. */
+// biome-ignore format: one case a line
+function wrapRun(f: ArrayLike<number>, a: FusedAxis, hi: boolean, multiply: boolean, out: Float64Array, p0: number, p1: number): void {
+  const [up, dn] = wrapOffsets(a.n, a.s, hi);
+  const m = a.factor;
+  if (multiply) for (let p = p0; p < p1; p++) out[p] = (f[p + up] - f[p + dn]) * m;
+  else for (let p = p0; p < p1; p++) out[p] = (f[p + up] - f[p + dn]) / m;
 }
 
 /** The central differences of axes `from..count` of `central` at p0..p1, up to three axes a loop. */
