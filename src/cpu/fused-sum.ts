@@ -2,9 +2,9 @@ import { type FusedAxis, type FusedPlan, forEachRun, wrapOffsets } from './fused
 
 /**
  * Sums of derivatives in one pass, for the divergence, the curl, the magnitude and the Laplacian on the
- * plans the gradient's fused pass takes (fused.ts; periodic axes included), as `Mode` says: out = ±t_0 ± t_1 ± …, each term t one
- * input's numpy stencil along one selected axis, summed in the order given; √(t_0² + t_1² + …); or
- * 0 + t_0 + t_1 + … of second differences. Inside (every axis central) one loop computes the whole sum;
+ * plans the gradient's fused pass takes (fused.ts; periodic axes included), as `Mode` says:
+ * out = ±t_0 ± t_1 ± …, each term t one input's numpy stencil along one selected axis, summed in the
+ * order given; √(t_0² + t_1² + …); or 0 + t_0 + t_1 + … of second differences. Inside (every axis central) one loop computes the whole sum;
  * at the array's faces, each term is a pass of its own over the run, the first storing and the others
  * adding, so the order is the same everywhere. A term with sign −1 is computed with its factor or weights
  * negated: IEEE rounding is symmetric, so that is exactly −t, and a + (−t) is a − t, bit for bit.
