@@ -6,7 +6,10 @@
 // numpy's Laplacian composition is the sum of np.gradient applied twice (a wider stencil, the same work
 // order of magnitude); there is no numpy function for the compact one.
 //
-//   node bench/cpu-fields.mjs [--dist DIR] [--sizes 2048x2048,128x128x128] [--repeats R]
+// --boundary periodic (or another mode) and --accuracy 4 pass on as options (the Laplacian is timed with
+// accuracy 2: it has no other); numpy has neither, so its columns show n/a then.
+//
+//   node bench/cpu-fields.mjs [--dist DIR] [--sizes 2048x2048,128x128x128] [--repeats R] [--boundary B] [--accuracy 4]
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -17,6 +20,11 @@ const SIZES = value('--sizes', '2048x2048,128x128x128,256x256x256')
   .split(',')
   .map((s) => s.split('x').map(Number));
 const REPEATS = Number(value('--repeats', 9));
+const EXTRA = {
+  ...(value('--boundary') ? { boundary: value('--boundary') } : {}),
+  ...(value('--accuracy') ? { accuracy: Number(value('--accuracy')) } : {}),
+};
+const NUMPY = Object.keys(EXTRA).length === 0;
 const WARMUP = 2;
 const OPS = ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -44,13 +52,13 @@ function timeJs(shape) {
     curl: outs(shape.length === 2 ? 1 : 3),
   };
   // Fresh calls pass no `out` key (a build whose fields take no `out` refuses the key).
-  const opts = (out) => (out ? { shape, out } : { shape });
+  const opts = (out, op) => ({ shape, ...EXTRA, ...(op === 'laplacian' ? { accuracy: 2 } : {}), ...(out ? { out } : {}) });
   const run = {
-    gradient: (L, out) => L.cpuGradient(f, opts(out)),
-    magnitude: (L, out) => L.cpuGradientMagnitude(f, opts(out)),
-    divergence: (L, out) => L.cpuDivergence(components, opts(out)),
-    laplacian: (L, out) => L.cpuLaplacian(f, opts(out)),
-    curl: (L, out) => L.cpuCurl(components, opts(out)),
+    gradient: (L, out) => L.cpuGradient(f, opts(out, 'gradient')),
+    magnitude: (L, out) => L.cpuGradientMagnitude(f, opts(out, 'magnitude')),
+    divergence: (L, out) => L.cpuDivergence(components, opts(out, 'divergence')),
+    laplacian: (L, out) => L.cpuLaplacian(f, opts(out, 'laplacian')),
+    curl: (L, out) => L.cpuCurl(components, opts(out, 'curl')),
   };
   const variants = [];
   libs.forEach((L, b) =>
@@ -124,7 +132,7 @@ print(" ".join(out), np.__version__)
 }
 
 console.log(
-  `The fused fields on the CPU, float64, ms (medians of ${REPEATS}); node ${process.version}, ` +
+  `The fused fields on the CPU, float64${NUMPY ? '' : `, ${JSON.stringify(EXTRA)}`}, ms (medians of ${REPEATS}); node ${process.version}, ` +
     `${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}`,
 );
 console.log('out ÷ gradient: the field into `out` over cpuGradient into `out` (all axes) in this build');
@@ -148,7 +156,7 @@ const ms = (x) => (x == null ? 'n/a' : x.toFixed(1));
 const ratio = (x, y) => (x == null || y == null ? 'n/a' : (x / y).toFixed(2));
 for (const shape of SIZES) {
   const js = timeJs(shape);
-  const np = timeNumpy(shape);
+  const np = NUMPY ? timeNumpy(shape) : null;
   version ??= np?.version;
   for (const op of OPS) {
     const ours = js[0][op];

@@ -178,6 +178,10 @@ describe('benchmark smoke test', () => {
         const cells = [ms, ms, ratio, ms, ms, ratio, or(ms), or(ratio), or(ratio)];
         expect(out).toMatch(new RegExp(`^${shape} +${op} +${cells.join(' +')}$`, 'm'));
       }
+    // Options passed on: numpy has no periodic boundary, so its columns say n/a.
+    const periodic = runBench(['bench/cpu-fields.mjs', '--sizes', '64x48', '--repeats', '1', '--boundary', 'periodic'], 120_000);
+    expect(periodic).toMatch(/^The fused fields on the CPU, float64, \{"boundary":"periodic"\}/m);
+    expect(periodic).toMatch(/^64x48 +curl +\d+\.\d +\d+\.\d +\d+\.\d\d +n\/a +n\/a +n\/a$/m);
   }, 120_000);
 
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {
