@@ -153,7 +153,8 @@ export function divergenceOf(
 /** The gradient's fused plan where every input is contiguous data its loops take (fused-sum.ts), else null. */
 function sumPlan(inputs: readonly Values[], plan: Plan): FusedPlan | null {
   if (plan.grid !== null || !inputs.every((v) => isPartable(v, plan))) return null;
-  return fusedPlan(plan);
+  const fused = fusedPlan(plan);
+  return fused?.accuracy === 2 ? fused : null; // the sums' loops are second order
 }
 
 /** The magnitude's and the Laplacian's terms: the data along every selected axis in order, made once per count. */

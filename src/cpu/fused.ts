@@ -2,9 +2,9 @@ import type { AxisPlan, Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2 } from '../stencil.js';
 
 /**
- * numpy's stencils of every selected axis in one pass, for the common plans: uniform steps, second order,
- * at least two dimensions, lines of 32 or more along the last; a periodic axis's ends take the central
- * difference with neighbours wrapped. An interior point gets
+ * numpy's stencils of every selected axis in one pass, for the common plans: uniform steps, at least two
+ * dimensions, lines of 32 or more along the last; a periodic axis's ends take the central difference with
+ * neighbours wrapped; fourth order takes five-point differences (fourthRun). An interior point gets
  * `(f[p + s] − f[p − s]) / (2h)` for up to three axes in one loop, so the loop's own work is shared by
  * the axes; lines at an axis's first or last position take that axis's one-sided stencil instead. Where
  * 2h is a power of two (the default spacing 1 among them) the quotient is computed as a product with
@@ -51,8 +51,10 @@ export interface FusedPlan {
   readonly across: readonly FusedAxis[];
   /** The last dimension, or null when it is not selected. */
   readonly along: FusedAxis | null;
-  /** Whether the factors are products (every 2h a power of two) or divisors. */
+  /** Whether the factors are products (every 2h a power of two) or divisors; always divisors (12h) with fourth order. */
   readonly multiply: boolean;
+  /** The plan's accuracy: three-point central differences, or five-point ones (positions 0, 1, n − 2, n − 1 at the ends). */
+  readonly accuracy: 2 | 4;
 }
 
 /**
@@ -65,7 +67,7 @@ const MIN_LINE = 32;
 
 const PLANS = new WeakMap<Plan, FusedPlan | null>();
 
-/** The plan's fused pass, or null where it takes the axis-by-axis loops (non-uniform axes, fourth order, one dimension, short lines). */
+/** The plan's fused pass, or null where it takes the axis-by-axis loops (non-uniform axes, one dimension, short lines). */
 export function fusedPlan(plan: Plan): FusedPlan | null {
   let fused = PLANS.get(plan);
   if (fused === undefined) {
@@ -77,22 +79,23 @@ export function fusedPlan(plan: Plan): FusedPlan | null {
 
 function makeFused(plan: Plan): FusedPlan | null {
   const d = plan.shape.length;
-  if (d < 2 || plan.accuracy !== 2 || plan.shape[d - 1] < MIN_LINE) return null;
+  if (d < 2 || plan.shape[d - 1] < MIN_LINE) return null;
   if (plan.axes.some((ax) => ax.dx !== null)) return null;
-  const multiply = plan.axes.every((ax) => exactReciprocal(2 * ax.step!));
+  const { accuracy } = plan;
+  const multiply = accuracy === 2 && plan.axes.every((ax) => exactReciprocal(2 * ax.step!));
   const fusedAxis = (ax: AxisPlan, k: number): FusedAxis => ({
     axis: ax.axis,
     n: ax.n,
     s: ax.inner,
     step: ax.step!,
     periodic: ax.periodic,
-    factor: multiply ? 1 / (2 * ax.step!) : 2 * ax.step!,
+    factor: accuracy === 4 ? 12 * ax.step! : multiply ? 1 / (2 * ax.step!) : 2 * ax.step!,
     k,
     edge: { order: plan.edgeOrder, ...edgeSteps(ax), w: edgeWeights2(ax) },
   });
   const across = plan.axes.flatMap((ax, k) => (ax.axis === d - 1 ? [] : [fusedAxis(ax, k)]));
   const last = plan.axes.findIndex((ax) => ax.axis === d - 1);
-  return { shape: plan.shape, across, along: last < 0 ? null : fusedAxis(plan.axes[last], last), multiply };
+  return { shape: plan.shape, across, along: last < 0 ? null : fusedAxis(plan.axes[last], last), multiply, accuracy };
 }
 
 /** Whether x · (1/h) is x / h for every double x: h a power of two (kept to those whose reciprocal is a normal double). */
@@ -125,8 +128,9 @@ export function fusedSlab(f: ArrayLike<number>, fused: FusedPlan, outs: readonly
 /**
  * Calls `run(state, l0, l1)` for each run of consecutive lines (along the last dimension) l0..l1 in the
  * positions `b0..b1` of the first dimension on which every selected axis but the last dimension takes the
- * same stencil. `state` holds a base-3 digit per axis of `fused.across`, the first the most significant:
- * 0 central, 1 at its first position, 2 at its last.
+ * same stencil. `state` holds a digit per axis of `fused.across`, the first the most significant, in base
+ * 3 (second order: 0 central, 1 at the axis's first position, 2 at its last) or 5 (fourth order: 0 central,
+ * 1 and 2 at positions 0 and 1, 3 and 4 at n − 2 and n − 1): see digitBase.
  */
 export function forEachRun(fused: FusedPlan, b0: number, b1: number, run: (state: number, l0: number, l1: number) => void): void {
   const { shape, across } = fused;
@@ -142,12 +146,15 @@ export function forEachRun(fused: FusedPlan, b0: number, b1: number, run: (state
   }
   let runStart = b0 * linesPerFirst;
   let runState = -1;
+  const reach = fused.accuracy === 4 ? 2 : 1;
+  const base = 2 * reach + 1;
   for (let l = runStart, end = b1 * linesPerFirst; l <= end; l++) {
     // A line's state; −1 ends the last run.
     let state = l < end ? 0 : -1;
     for (let j = 0; j < across.length && state >= 0; j++) {
       const i = position[across[j].axis];
-      state = state * 3 + (i === 0 ? 1 : i === across[j].n - 1 ? 2 : 0);
+      const n = across[j].n;
+      state = state * base + (i < reach ? 1 + i : i >= n - reach ? 1 + reach + i - (n - reach) : 0);
     }
     if (state !== runState) {
       if (runState >= 0) run(runState, runStart, l);
@@ -163,22 +170,28 @@ export function forEachRun(fused: FusedPlan, b0: number, b1: number, run: (state
 
 /** Lines l0..l1, on which every other axis takes the stencil `state` says (fusedSlab). */
 function fusedRun(f: ArrayLike<number>, fused: FusedPlan, outs: readonly Float64Array[], state: number, l0: number, l1: number): void {
-  const { shape, across, along, multiply } = fused;
+  const { shape, across, along, multiply, accuracy } = fused;
   const line = shape[shape.length - 1];
   const p0 = l0 * line,
     p1 = l1 * line;
+  const base = accuracy === 4 ? 5 : 3;
   let c = 0;
   for (let j = across.length - 1; j >= 0; j--) {
-    const digit = state % 3;
-    state = (state - digit) / 3;
+    const digit = state % base;
+    state = (state - digit) / base;
     const a = across[j];
-    if (digit !== 0 && a.periodic) wrapRun(f, a, digit === 2, multiply, outs[a.k], p0, p1);
+    if (digit !== 0 && accuracy === 4) endRun4(f, a, digit, outs[a.k], p0, p1);
+    else if (digit !== 0 && a.periodic) wrapRun(f, a, digit === 2, multiply, outs[a.k], p0, p1);
     else if (digit !== 0) edgeRun(f, a.s, a.edge, digit === 2, outs[a.k], p0, p1);
     else {
       central[c] = a;
       centralOut[c] = outs[a.k];
       c++;
     }
+  }
+  if (accuracy === 4) {
+    fourthRun(f, fused, outs, c, p0, p1, line, l0, l1);
+    return;
   }
   if (along === null) {
     centralRun(f, 0, c, multiply, p0, p1);
@@ -304,6 +317,94 @@ function edgeRun(f: ArrayLike<number>, s: number, edge: Edge, hi: boolean, out: 
   } else {
     const { a, b, c } = edge.w.lo;
     for (let p = p0; p < p1; p++) out[p] = a * f[p] + b * f[p + s] + c * f[p + 2 * s];
+  }
+}
+
+/**
+ * Fourth order: the central axes of a run (the first `count` of `central`) with five-point differences,
+ * the last dimension's as in fusedRun (one loop over the run, then its lines' two first and two last
+ * points rewritten), gradient.ts fourthOrderGradient's expressions.
+ */
+// biome-ignore format: one case a line
+function fourthRun(f: ArrayLike<number>, fused: FusedPlan, outs: readonly Float64Array[], count: number, p0: number, p1: number, line: number, l0: number, l1: number): void {
+  const { along } = fused;
+  if (along === null) {
+    fourthCentral(f, 0, count, p0, p1);
+    return;
+  }
+  const w = outs[along.k];
+  const h = along.factor;
+  const x = centralOut[0],
+    y = centralOut[1];
+  if (count === 0) quarticAlong1(f, p0 + 2, p1 - 2, w, h);
+  else if (count === 1) quarticAlong2(f, p0 + 2, p1 - 2, x, central[0].s, central[0].factor, w, h);
+  else quarticAlong3(f, p0 + 2, p1 - 2, x, central[0].s, central[0].factor, y, central[1].s, central[1].factor, w, h);
+  fourthCentral(f, Math.min(count, 2), count, p0 + 2, p1 - 2);
+  fourthCentral(f, 0, count, p0, p0 + 2);
+  fourthCentral(f, 0, count, p1 - 2, p1);
+  for (let a = l0 * line, end = l1 * line; a < end; a += line)
+    for (let digit = 1; digit <= 4; digit++) {
+      const p = digit <= 2 ? a + digit - 1 : a + line - 5 + digit;
+      w[p] = fourthEnd(f, along, digit, p);
+    }
+}
+
+/** Axes `from..count` of `central`, five-point, at p0..p1, one loop an axis. */
+function fourthCentral(f: ArrayLike<number>, from: number, count: number, p0: number, p1: number): void {
+  for (let k = from; k < count; k++) quartic1(f, p0, p1, centralOut[k], central[k].s, central[k].factor);
+}
+
+/** An axis's fourth-order stencil at p0..p1, at position 0, 1, n − 2 or n − 1 (`digit` 1–4). */
+function endRun4(f: ArrayLike<number>, a: FusedAxis, digit: number, out: Float64Array, p0: number, p1: number): void {
+  for (let p = p0; p < p1; p++) out[p] = fourthEnd(f, a, digit, p);
+}
+
+/**
+ * The axis's fourth-order value at p, at position 0, 1, n − 2 or n − 1 (`digit` 1–4): the one-sided and
+ * biased five-point stencils of gradient.ts fourthOrderGradient (each written, as there, from the line's
+ * first or last point), or on a periodic axis the central one with the neighbours wrapped (periodicGradient).
+ */
+function fourthEnd(f: ArrayLike<number>, ax: FusedAxis, digit: number, p: number): number {
+  const { s, n } = ax;
+  const h12 = ax.factor;
+  if (ax.periodic) {
+    const i = digit <= 2 ? digit - 1 : n - 5 + digit;
+    const at = (k: number) => p + (((((i + k) % n) + n) % n) - i) * s;
+    return (-f[at(2)] + 8 * f[at(1)] - 8 * f[at(-1)] + f[at(-2)]) / h12;
+  }
+  if (digit === 1) return (-25 * f[p] + 48 * f[p + s] - 36 * f[p + 2 * s] + 16 * f[p + 3 * s] - 3 * f[p + 4 * s]) / h12;
+  if (digit === 2) {
+    const a = p - s;
+    return (-3 * f[a] - 10 * f[a + s] + 18 * f[a + 2 * s] - 6 * f[a + 3 * s] + f[a + 4 * s]) / h12;
+  }
+  if (digit === 3) {
+    const z = p + s;
+    return (3 * f[z] + 10 * f[z - s] - 18 * f[z - 2 * s] + 6 * f[z - 3 * s] - f[z - 4 * s]) / h12;
+  }
+  return (25 * f[p] - 48 * f[p - s] + 36 * f[p - 2 * s] - 16 * f[p - 3 * s] + 3 * f[p - 4 * s]) / h12;
+}
+
+// The five-point interior loops (fourth order, always quotients by 12h); the quarticAlong ones take the
+// last dimension (stride 1) as their last axis.
+function quartic1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number): void {
+  for (let p = p0; p < p1; p++) x[p] = (-f[p + 2 * sx] + 8 * f[p + sx] - 8 * f[p - sx] + f[p - 2 * sx]) / hx;
+}
+function quarticAlong1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw: number): void {
+  for (let p = p0; p < p1; p++) w[p] = (-f[p + 2] + 8 * f[p + 1] - 8 * f[p - 1] + f[p - 2]) / hw;
+}
+// biome-ignore format: one axis a line
+function quarticAlong2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, w: Out, hw: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (-f[p + 2 * sx] + 8 * f[p + sx] - 8 * f[p - sx] + f[p - 2 * sx]) / hx;
+    w[p] = (-f[p + 2] + 8 * f[p + 1] - 8 * f[p - 1] + f[p - 2]) / hw;
+  }
+}
+// biome-ignore format: one axis a line
+function quarticAlong3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number, w: Out, hw: number): void {
+  for (let p = p0; p < p1; p++) {
+    x[p] = (-f[p + 2 * sx] + 8 * f[p + sx] - 8 * f[p - sx] + f[p - 2 * sx]) / hx;
+    y[p] = (-f[p + 2 * sy] + 8 * f[p + sy] - 8 * f[p - sy] + f[p - 2 * sy]) / hy;
+    w[p] = (-f[p + 2] + 8 * f[p + 1] - 8 * f[p - 1] + f[p - 2]) / hw;
   }
 }
 
