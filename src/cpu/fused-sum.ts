@@ -1,4 +1,4 @@
-import { type FusedAxis, type FusedPlan, forEachRun, wrapOffsets } from './fused.js';
+import { type FusedAxis, type FusedPlan, forEachRun, fourthEnd, wrapOffsets } from './fused.js';
 
 /**
  * Sums of derivatives in one pass, for the divergence, the curl, the magnitude and the Laplacian on the
@@ -37,6 +37,8 @@ interface Resolved {
   readonly factor: number;
   /** Whether the term is a second difference. */
   readonly second: boolean;
+  /** Whether the term is a five-point (fourth-order) first derivative, divided by ±12h. */
+  readonly fourth: boolean;
   /** One-sided stencils with the sign taken in: edge order 1 divides by ±lo, ±hi; order 2 weighs by ±a, ±b, ±c. */
   readonly lo: number;
   readonly hi: number;
@@ -57,6 +59,7 @@ function resolve(inputs: readonly ArrayLike<number>[], fused: FusedPlan, term: S
     s: axis === fused.along ? 1 : axis.s,
     factor: second ? sign / (axis.step * axis.step) : sign * axis.factor,
     second,
+    fourth: !second && fused.accuracy === 4,
     lo: sign * edge.lo,
     hi: sign * edge.hi,
     wlo: [sign * lo.a, sign * lo.b, sign * lo.c],
@@ -76,21 +79,23 @@ export function fusedSum(
 ): void {
   const resolved = terms.map((t) => resolve(inputs, fused, t, mode === 'laplacian'));
   const line = fused.shape[fused.shape.length - 1];
-  // Second differences are always multiplied by 1/h², as laplacianOf does.
+  // Second differences are always multiplied by 1/h², as laplacianOf does; fourth order always divides.
   const multiply = mode === 'laplacian' || fused.multiply;
+  const reach = fused.accuracy === 4 ? 2 : 1;
+  const kernels = fused.accuracy === 4 ? FOURTH[mode as 'sum' | 'norm'] : multiply ? CENTRAL[mode].times : CENTRAL[mode].over;
   forEachRun(fused, b0, b1, (state, l0, l1) => {
     const p0 = l0 * line,
       p1 = l1 * line;
     if (state === 0 && resolved.length <= 3) {
       const hasAlong = fused.along !== null;
-      const q0 = hasAlong ? p0 + 1 : p0,
-        q1 = hasAlong ? p1 - 1 : p1;
-      centralLoop(multiply ? CENTRAL[mode].times : CENTRAL[mode].over, resolved, out, q0, q1);
-      if (hasAlong) for (let a = p0; a < p1; a += line) lineEnds(resolved, multiply, mode, out, a, a + line - 1);
+      const q0 = hasAlong ? p0 + reach : p0,
+        q1 = hasAlong ? p1 - reach : p1;
+      centralLoop(kernels, resolved, out, q0, q1);
+      if (hasAlong) for (let a = p0; a < p1; a += line) lineEnds(resolved, multiply, mode, reach, out, a, line);
       return;
     }
     resolved.forEach((r, t) => {
-      if (r.along) alongPass(r, multiply, mode, out, t === 0, p0, p1, line);
+      if (r.along) alongPass(r, multiply, mode, reach, out, t === 0, p0, p1, line);
       else termPass(r, digitOf(fused, state, r.axis), multiply, mode, out, t === 0, p0, p1);
     });
     if (mode === 'norm') for (let p = p0; p < p1; p++) out[p] = Math.sqrt(out[p]);
@@ -107,10 +112,16 @@ function summand(v: number, mode: Mode): number {
   return mode === 'norm' ? v * v : v;
 }
 
-/** The stencil `state` gives an axis of `fused.across`: 0 central, 1 at its first position, 2 at its last. */
+/** The stencil `state` gives an axis of `fused.across` (forEachRun): 0 central, else the end position's digit. */
 function digitOf(fused: FusedPlan, state: number, axis: FusedAxis): number {
+  const base = fused.accuracy === 4 ? 5 : 3;
   const j = fused.across.indexOf(axis);
-  return Math.floor(state / 3 ** (fused.across.length - 1 - j)) % 3;
+  return Math.floor(state / base ** (fused.across.length - 1 - j)) % base;
+}
+
+/** The end digit (forEachRun's) of position i of n along an axis whose stencils reach `reach` points, or 0 inside. */
+function endDigit(i: number, n: number, reach: number): number {
+  return i < reach ? 1 + i : i >= n - reach ? 1 + reach + i - (n - reach) : 0;
 }
 
 /** A field's interior loops for one, two and three terms: each term its input, stride and factor. */
@@ -129,33 +140,39 @@ function centralLoop(kernels: Kernels, r: readonly Resolved[], out: Float64Array
   else kernels[2](out, p0, p1, x.f, x.s, x.factor, y.f, y.s, y.factor, z.f, z.s, z.factor);
 }
 
-/** The sum at a line's two ends a and z, where the last dimension's term is one-sided and the others central. */
-function lineEnds(r: readonly Resolved[], multiply: boolean, mode: Mode, out: Float64Array, a: number, z: number): void {
-  let atA = 0,
-    atZ = 0;
-  for (let t = 0; t < r.length; t++) {
-    const u = r[t];
-    const va = summand(u.along ? endValue(u, multiply, false, a) : central(u, multiply, a), mode);
-    const vz = summand(u.along ? endValue(u, multiply, true, z) : central(u, multiply, z), mode);
-    atA = t === 0 ? started(va, mode) : atA + va;
-    atZ = t === 0 ? started(vz, mode) : atZ + vz;
+/**
+ * The sum at the ends of the line starting at a (its first and last `reach` points), where the last
+ * dimension's term takes its end stencils and the others are central.
+ */
+function lineEnds(r: readonly Resolved[], multiply: boolean, mode: Mode, reach: number, out: Float64Array, a: number, line: number): void {
+  for (let digit = 1; digit <= 2 * reach; digit++) {
+    const p = digit <= reach ? a + digit - 1 : a + line - 1 - 2 * reach + digit;
+    let sum = 0;
+    for (let t = 0; t < r.length; t++) {
+      const u = r[t];
+      const v = summand(u.along ? endValue(u, multiply, digit, p) : central(u, multiply, p), mode);
+      sum = t === 0 ? started(v, mode) : sum + v;
+    }
+    out[p] = mode === 'norm' ? Math.sqrt(sum) : sum;
   }
-  out[a] = mode === 'norm' ? Math.sqrt(atA) : atA;
-  out[z] = mode === 'norm' ? Math.sqrt(atZ) : atZ;
 }
 
 function central(u: Resolved, multiply: boolean, p: number): number {
   const { f, s } = u;
+  if (u.fourth) return (-f[p + 2 * s] + 8 * f[p + s] - 8 * f[p - s] + f[p - 2 * s]) / u.factor;
   if (u.second) return (f[p + s] - 2 * f[p] + f[p - s]) * u.factor;
   return multiply ? (f[p + s] - f[p - s]) * u.factor : (f[p + s] - f[p - s]) / u.factor;
 }
 
 /**
- * A term at p, at its axis's first (`hi` false) or last position: its one-sided stencil, or on a periodic
- * axis its central one with the neighbours wrapped (gradient.ts periodicGradient, derived.ts endTerms).
+ * A term at p, at the end position `digit` says (forEachRun's digits: second order 1 first, 2 last; fourth
+ * order 1–4 for positions 0, 1, n − 2, n − 1): its one-sided stencil, or on a periodic axis its central one
+ * with the neighbours wrapped (gradient.ts periodicGradient and fourthOrderGradient, derived.ts endTerms).
  */
-function endValue(u: Resolved, multiply: boolean, hi: boolean, p: number): number {
+function endValue(u: Resolved, multiply: boolean, digit: number, p: number): number {
   const { f, s } = u;
+  if (u.fourth) return fourthEnd(f, s, u.axis.n, u.axis.periodic, u.factor, digit, p);
+  const hi = digit === 2;
   if (u.axis.periodic) {
     const [up, dn] = wrapOffsets(u.axis.n, s, hi);
     if (u.second) return (f[p + up] - 2 * f[p] + f[p + dn]) * u.factor;
@@ -180,7 +197,7 @@ function endValue(u: Resolved, multiply: boolean, hi: boolean, p: number): numbe
  */
 // biome-ignore format: one case a line
 function termPass(u: Resolved, digit: number, multiply: boolean, mode: Mode, out: Float64Array, first: boolean, p0: number, p1: number): void {
-  if (digit === 0 && mode === 'sum') {
+  if (digit === 0 && mode === 'sum' && !u.fourth) {
     const { f, s, factor } = u;
     if (multiply) {
       if (first) for (let p = p0; p < p1; p++) out[p] = (f[p + s] - f[p - s]) * factor;
@@ -189,20 +206,20 @@ function termPass(u: Resolved, digit: number, multiply: boolean, mode: Mode, out
     else for (let p = p0; p < p1; p++) out[p] += (f[p + s] - f[p - s]) / factor;
     return;
   }
-  const hi = digit === 2;
   for (let p = p0; p < p1; p++) {
-    const v = summand(digit === 0 ? central(u, multiply, p) : endValue(u, multiply, hi, p), mode);
+    const v = summand(digit === 0 ? central(u, multiply, p) : endValue(u, multiply, digit, p), mode);
     out[p] = first ? started(v, mode) : out[p] + v;
   }
 }
 
-/** The last dimension's term over the lines of p0..p1, stored (`first`) or added: central inside each line, one-sided at its ends. */
+/** The last dimension's term over the lines of p0..p1, stored (`first`) or added: central inside each line, its end stencils at its first and last `reach` points. */
 // biome-ignore format: one case a line
-function alongPass(u: Resolved, multiply: boolean, mode: Mode, out: Float64Array, first: boolean, p0: number, p1: number, line: number): void {
+function alongPass(u: Resolved, multiply: boolean, mode: Mode, reach: number, out: Float64Array, first: boolean, p0: number, p1: number, line: number): void {
   for (let a = p0; a < p1; a += line) {
-    const z = a + line - 1;
-    for (let p = a; p <= z; p++) {
-      const v = summand(p === a ? endValue(u, multiply, false, p) : p === z ? endValue(u, multiply, true, p) : central(u, multiply, p), mode);
+    for (let i = 0; i < line; i++) {
+      const p = a + i;
+      const digit = endDigit(i, line, reach);
+      const v = summand(digit === 0 ? central(u, multiply, p) : endValue(u, multiply, digit, p), mode);
       out[p] = first ? started(v, mode) : out[p] + v;
     }
   }
@@ -300,4 +317,47 @@ const CENTRAL: Record<Mode, { readonly times: Kernels; readonly over: Kernels }>
   sum: { times: [times1, times2, times3], over: [over1, over2, over3] },
   norm: { times: [norm1Times, norm2Times, norm3Times], over: [norm1Over, norm2Over, norm3Over] },
   laplacian: { times: [second1, second2, second3], over: [second1, second2, second3] },
+};
+
+// Fourth order's interior loops: one to three five-point terms summed, or √ of their squares summed, in
+// order; always quotients by ±12h.
+function fourthSum1(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number): void {
+  for (let p = p0; p < p1; p++) out[p] = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf;
+}
+// biome-ignore format: one term a line
+function fourthSum2(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number): void {
+  for (let p = p0; p < p1; p++) out[p] = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf + (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg;
+}
+// biome-ignore format: one term a line
+function fourthSum3(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number, h: In, sh: number, hh: number): void {
+  for (let p = p0; p < p1; p++) out[p] = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf + (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg + (-h[p + 2 * sh] + 8 * h[p + sh] - 8 * h[p - sh] + h[p - 2 * sh]) / hh;
+}
+function fourthNorm1(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number): void {
+  for (let p = p0; p < p1; p++) {
+    const a = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf;
+    out[p] = Math.sqrt(a * a);
+  }
+}
+// biome-ignore format: one term a line
+function fourthNorm2(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number): void {
+  for (let p = p0; p < p1; p++) {
+    const a = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf;
+    const b = (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg;
+    out[p] = Math.sqrt(a * a + b * b);
+  }
+}
+// biome-ignore format: one term a line
+function fourthNorm3(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number, h: In, sh: number, hh: number): void {
+  for (let p = p0; p < p1; p++) {
+    const a = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf;
+    const b = (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg;
+    const c = (-h[p + 2 * sh] + 8 * h[p + sh] - 8 * h[p - sh] + h[p - 2 * sh]) / hh;
+    out[p] = Math.sqrt(a * a + b * b + c * c);
+  }
+}
+
+/** Fourth order's interior loops of the sum and the norm (the Laplacian is second order only). */
+const FOURTH: Record<'sum' | 'norm', Kernels> = {
+  sum: [fourthSum1, fourthSum2, fourthSum3],
+  norm: [fourthNorm1, fourthNorm2, fourthNorm3],
 };

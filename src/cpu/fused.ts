@@ -345,7 +345,7 @@ function fourthRun(f: ArrayLike<number>, fused: FusedPlan, outs: readonly Float6
   for (let a = l0 * line, end = l1 * line; a < end; a += line)
     for (let digit = 1; digit <= 4; digit++) {
       const p = digit <= 2 ? a + digit - 1 : a + line - 5 + digit;
-      w[p] = fourthEnd(f, along, digit, p);
+      w[p] = fourthEnd(f, along.s, along.n, along.periodic, h, digit, p);
     }
 }
 
@@ -356,18 +356,18 @@ function fourthCentral(f: ArrayLike<number>, from: number, count: number, p0: nu
 
 /** An axis's fourth-order stencil at p0..p1, at position 0, 1, n − 2 or n − 1 (`digit` 1–4). */
 function endRun4(f: ArrayLike<number>, a: FusedAxis, digit: number, out: Float64Array, p0: number, p1: number): void {
-  for (let p = p0; p < p1; p++) out[p] = fourthEnd(f, a, digit, p);
+  for (let p = p0; p < p1; p++) out[p] = fourthEnd(f, a.s, a.n, a.periodic, a.factor, digit, p);
 }
 
 /**
- * The axis's fourth-order value at p, at position 0, 1, n − 2 or n − 1 (`digit` 1–4): the one-sided and
- * biased five-point stencils of gradient.ts fourthOrderGradient (each written, as there, from the line's
- * first or last point), or on a periodic axis the central one with the neighbours wrapped (periodicGradient).
+ * The fourth-order value at p of an axis of stride `s` and `n` points, at position 0, 1, n − 2 or n − 1
+ * (`digit` 1–4), divided by `h12` (12h): the one-sided and biased five-point stencils of gradient.ts
+ * fourthOrderGradient (each written, as there, from the line's first or last point), or on a periodic axis
+ * the central one with the neighbours wrapped (periodicGradient).
  */
-function fourthEnd(f: ArrayLike<number>, ax: FusedAxis, digit: number, p: number): number {
-  const { s, n } = ax;
-  const h12 = ax.factor;
-  if (ax.periodic) {
+// biome-ignore format: one case a line
+export function fourthEnd(f: ArrayLike<number>, s: number, n: number, periodic: boolean, h12: number, digit: number, p: number): number {
+  if (periodic) {
     const i = digit <= 2 ? digit - 1 : n - 5 + digit;
     const at = (k: number) => p + (((((i + k) % n) + n) % n) - i) * s;
     return (-f[at(2)] + 8 * f[at(1)] - 8 * f[at(-1)] + f[at(-2)]) / h12;
