@@ -14,6 +14,7 @@ import type { NdarrayLike } from '../view.js';
 import { cpuComponents, cpuInput, cpuOut, gathered } from './input.js';
 import { kernelInput, kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
+import { KeptScratch } from './scratch.js';
 
 /**
  * The float64 references of derivatives of any order, the Hessian and adjoints: each term's operators
@@ -69,7 +70,7 @@ function runInto(program: Program, inputs: readonly Values[], out: unknown, memo
 
 /**
  * A program's outputs from its inputs (flat C order or views). A term's last factor adds into its output
- * directly; the factors before it go through at most two scratch arrays (scratchArray). The Hessian at 512², Node
+ * directly; the factors before it go through at most two scratch arrays (kept: scratch.ts). The Hessian at 512², Node
  * 20 on this VM: 23.0 ms with a fresh array per factor and a pass adding each term, 14.9 without them,
  * 4.3–6.1 with runs (applyAlong); the gradient 1.3–3.1 (bench/NOTES.md, eighth session).
  */
@@ -81,31 +82,17 @@ export function runProgram(
   const N = program.plan.size;
   const flat = inputs.map((v) => (isView(v) ? gathered(v, N) : v));
   const longest = Math.max(0, ...program.outputs.flatMap((terms) => terms.map((t) => t.factors.length)));
-  const scratch = Array.from({ length: Math.min(longest - 1, 2) }, (_, slot) => scratchArray(slot, N));
+  const factors = Array.from({ length: Math.min(longest - 1, 2) }, (_, slot) => kept.array(slot, N));
   // The first term of an output stores, the others add: `out` may hold a previous call's results.
   program.outputs.forEach((terms, k) => {
     if (terms.length === 0) outputs[k].fill(0);
-    terms.forEach((term, t) => addTerm(term, flat[term.component], outputs[k], scratch, t > 0));
+    terms.forEach((term, t) => addTerm(term, flat[term.component], outputs[k], factors, t > 0));
   });
   return outputs as Float64Array[];
 }
 
-/**
- * Scratch arrays kept from one call to the next through weak references: a repeated call reuses them while
- * the collector has left them, and they keep no memory alive. Every element of a scratch array is written
- * before it is read (applyAlong stores, never adds, into one). Fresh memory is page-faulted on first touch:
- * a 2048² Hessian on this VM without huge pages took 46 ms with a new 32 MiB scratch array each call
- * (bench/NOTES.md, ninth session).
- */
-const keptScratch: (WeakRef<Float64Array> | undefined)[] = [];
-
-function scratchArray(slot: number, size: number): Float64Array {
-  const kept = keptScratch[slot]?.deref();
-  if (kept && kept.length === size) return kept;
-  const made = new Float64Array(size);
-  keptScratch[slot] = new WeakRef(made);
-  return made;
-}
+/** The programs' scratch arrays (scratch.ts). */
+const kept = new KeptScratch();
 
 /** out (+)= the term's operators applied to f, one axis after another; `accumulate`: add to what out holds. */
 function addTerm(term: Term, f: ArrayLike<number>, out: Float64Array, scratch: Float64Array[], accumulate: boolean): void {

@@ -1,6 +1,7 @@
 import type { AxisPlan, Plan } from '../plan.js';
 import { type AxisRange, isPartable, SLAB_BYTES, slabRange } from './gradient.js';
 import type { Values } from './lines.js';
+import { KeptScratch } from './scratch.js';
 
 /**
  * Slabs of rows (positions along the first dimension) for the fused fields' CPU references (derived.ts) on
@@ -93,24 +94,12 @@ export function windowRange(w: SlabWindow, k: number): AxisRange {
   return slabRange(w.plan.axes[k], w.plan.shape[0], w.b0, w.b1);
 }
 
-/** Elements of a scratch array kept between calls (8 MiB); a longer one is made for its call alone. */
-const KEEP = 2 ** 20;
+/** The slabs' scratch arrays (scratch.ts). */
+const kept = new KeptScratch();
 
-const kept: Float64Array[] = [];
-
-/**
- * `count` scratch arrays of `length` elements each, valid until the next call: kept between calls up to
- * KEEP elements (a window's scratch is SLAB_BYTES and its halo unless rows are very long).
- */
+/** `count` scratch arrays of `length` elements each (a window's scratch), valid until the next call. */
 export function scratchArrays(count: number, length: number): Float64Array[] {
   const arrays: Float64Array[] = new Array(count);
-  for (let k = 0; k < count; k++) {
-    let a = kept[k];
-    if (a === undefined || a.length < length) {
-      a = new Float64Array(length);
-      if (length <= KEEP) kept[k] = a;
-    }
-    arrays[k] = a.length === length ? a : a.subarray(0, length);
-  }
+  for (let k = 0; k < count; k++) arrays[k] = kept.array(k, length);
   return arrays;
 }

@@ -1,0 +1,19 @@
+/**
+ * Float64 scratch arrays kept from one call to the next through weak references, one per slot: a repeated
+ * call reuses them while the collector has left them, and they keep no memory alive. Fresh memory is
+ * page-faulted on first touch: a 2048² Hessian on the VM of bench/NOTES.md without huge pages took 46 ms
+ * with a new 32 MiB scratch array each call (ninth session). The derivatives' programs (derivatives.ts)
+ * and the fields' slabs (windows.ts) each keep their own set.
+ */
+export class KeptScratch {
+  private readonly kept: (WeakRef<Float64Array> | undefined)[] = [];
+
+  /** Slot `slot`'s array of `length` elements (a kept longer one's first `length`), valid until the slot is asked for again. */
+  array(slot: number, length: number): Float64Array {
+    const kept = this.kept[slot]?.deref();
+    if (kept !== undefined && kept.length >= length) return kept.length === length ? kept : kept.subarray(0, length);
+    const made = new Float64Array(length);
+    this.kept[slot] = new WeakRef(made);
+    return made;
+  }
+}
