@@ -1,15 +1,17 @@
-import { type FusedAxis, type FusedPlan, forEachRun, fourthEnd, wrapOffsets } from './fused.js';
+import { endDigit, type FusedAxis, type FusedPlan, forEachRun, fourthEnd, wrapOffsets } from './fused.js';
 
 /**
  * Sums of derivatives in one pass, for the divergence, the curl, the magnitude and the Laplacian on the
  * plans the gradient's fused pass takes (fused.ts; periodic axes included), as `Mode` says:
  * out = ±t_0 ± t_1 ± …, each term t one input's numpy stencil along one selected axis, summed in the
- * order given; √(t_0² + t_1² + …); or 0 + t_0 + t_1 + … of second differences. Inside (every axis central) one loop computes the whole sum;
- * at the array's faces, each term is a pass of its own over the run, the first storing and the others
- * adding, so the order is the same everywhere. A term with sign −1 is computed with its factor or weights
- * negated: IEEE rounding is symmetric, so that is exactly −t, and a + (−t) is a − t, bit for bit.
+ * order given; √(t_0² + t_1² + …); or 0 + t_0 + t_1 + … of second differences. Inside (every axis
+ * central) one loop computes the whole sum; at the array's faces, each term is a pass of its own over the
+ * run, the first storing and the others adding, so the order is the same everywhere. A term with sign −1
+ * is computed with its factor or weights negated: IEEE rounding is symmetric, so that is exactly −t, and
+ * a + (−t) is a − t, bit for bit.
  *
- * Measured on the 2-core VM of bench/NOTES.md (fourteenth session): see derived.ts divergenceOf.
+ * Measured on the 2-core VM of bench/NOTES.md (fourteenth session): docs/performance.md, "The fused fields
+ * on the CPU".
  */
 
 /**
@@ -117,11 +119,6 @@ function digitOf(fused: FusedPlan, state: number, axis: FusedAxis): number {
   const base = fused.accuracy === 4 ? 5 : 3;
   const j = fused.across.indexOf(axis);
   return Math.floor(state / base ** (fused.across.length - 1 - j)) % base;
-}
-
-/** The end digit (forEachRun's) of position i of n along an axis whose stencils reach `reach` points, or 0 inside. */
-function endDigit(i: number, n: number, reach: number): number {
-  return i < reach ? 1 + i : i >= n - reach ? 1 + reach + i - (n - reach) : 0;
 }
 
 /** A field's interior loops for one, two and three terms: each term its input, stride and factor. */

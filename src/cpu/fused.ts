@@ -125,6 +125,11 @@ export function fusedSlab(f: ArrayLike<number>, fused: FusedPlan, outs: readonly
   forEachRun(fused, b0, b1, (state, l0, l1) => fusedRun(f, fused, outs, state, l0, l1));
 }
 
+/** The digit (forEachRun's) of position i of n along an axis whose stencils reach `reach` points: 0 inside, 1… at the ends. */
+export function endDigit(i: number, n: number, reach: number): number {
+  return i < reach ? 1 + i : i >= n - reach ? 1 + reach + i - (n - reach) : 0;
+}
+
 /**
  * Calls `run(state, l0, l1)` for each run of consecutive lines (along the last dimension) l0..l1 in the
  * positions `b0..b1` of the first dimension on which every selected axis but the last dimension takes the
@@ -152,9 +157,7 @@ export function forEachRun(fused: FusedPlan, b0: number, b1: number, run: (state
     // A line's state; −1 ends the last run.
     let state = l < end ? 0 : -1;
     for (let j = 0; j < across.length && state >= 0; j++) {
-      const i = position[across[j].axis];
-      const n = across[j].n;
-      state = state * base + (i < reach ? 1 + i : i >= n - reach ? 1 + reach + i - (n - reach) : 0);
+      state = state * base + endDigit(position[across[j].axis], across[j].n, reach);
     }
     if (state !== runState) {
       if (runState >= 0) run(runState, runStart, l);
