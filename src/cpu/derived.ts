@@ -20,8 +20,8 @@ import { type SlabWindow, scratchArrays, slabRows, windowable, windowData, windo
  * test/cpu-derived.test.ts checks it): on the plans the gradient's fused pass takes, one pass over the
  * inputs (fused-sum.ts); on the other contiguous plans, slab by slab (windows.ts), each slab's
  * derivatives into kept scratch while its rows are in cache, then combined into the result; elsewhere
- * (views, ghost sides, gaps, grids, a periodic or non-uniform first dimension) the composition axis by
- * axis over whole arrays. Measured: docs/performance.md, "The fused fields on the CPU".
+ * (views, ghost sides, gaps, grids, a periodic or non-uniform first dimension outside the one-pass plans)
+ * the composition axis by axis over whole arrays. Measured: docs/performance.md, "The fused fields on the CPU".
  */
 
 /** Options of the CPU fused fields: the plan's options and `out`. */
@@ -152,10 +152,9 @@ export function divergenceOf(
   return out;
 }
 
-/** The gradient's fused plan where every input is contiguous data its loops take (fused-sum.ts), else null. */
+/** The gradient's fused plan where every input is contiguous data its loops take (isPartable: no grid either), else null. */
 function sumPlan(inputs: readonly Values[], plan: Plan): FusedPlan | null {
-  if (plan.grid !== null || !inputs.every((v) => isPartable(v, plan))) return null;
-  return fusedPlan(plan);
+  return inputs.every((v) => isPartable(v, plan)) ? fusedPlan(plan) : null;
 }
 
 /** The magnitude's and the Laplacian's terms: the data along every selected axis in order, made once per count. */
