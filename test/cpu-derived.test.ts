@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkLaplacian } from '../src/components';
-import { curlOf, divergenceOf, laplacianOf, magnitudeOf } from '../src/cpu/derived';
+import { curlOf, divergenceOf, laplacianOf, magnitudeOf, rowForm } from '../src/cpu/derived';
 import { fusedPlan } from '../src/cpu/fused';
 import { fusedSum } from '../src/cpu/fused-sum';
 import { cpuInput } from '../src/cpu/input';
+import { computePart, type SplitOp } from '../src/cpu/parts';
 import { windowable, windowsOf } from '../src/cpu/windows';
 import {
   cpuCurl,
@@ -326,6 +327,75 @@ describe('the fused fields slab by slab', () => {
     expect(windowsOf(plan, Math.floor((256 * 1024) / (8 * 257))).length).toBeGreaterThan(2);
     expect(firstDifference([cpuGradientMagnitude(f, options)], [want])).toBeNull();
     expect(firstDifference([cpuLaplacian(f, options)], [cpuLaplacian(strided(f, shape), { ...options, shape: undefined })])).toBeNull();
+  });
+});
+
+describe('the fused fields in parts (cpu/parts.ts, what cpuWorkers threads compute)', () => {
+  it('assembled in 1–7 parts, give the whole call bit for bit, every element written once', () => {
+    const counted = { fused: 0, slabs: 0, whole: 0 };
+    fc.assert(
+      fc.property(problem, fc.integer({ min: 1, max: 7 }), (p, count) => {
+        const made = problemOptions({ ...p, nonUniform: p.nonUniform && p.seed % 2 === 0 });
+        if (made === null) return true;
+        const { options, plan } = made;
+        const size = plan.size;
+        const f = values(size, p.seed);
+        const components = plan.axes.map((_, k) => values(size, p.seed + 3 * k + 1));
+        const fields: [SplitOp, Float64Array[], () => Float64Array[]][] = [
+          ['magnitude', [f], () => [cpuGradientMagnitude(f, options)]],
+          ['divergence', components, () => [cpuDivergence(components, options)]],
+        ];
+        if (components.length === 2 || components.length === 3) fields.push(['curl', components, () => cpuCurl(components, options)]);
+        const lap = { ...options, accuracy: 2 as const };
+        const lapPlan = makePlan(cpuInput(f).info, lap);
+        try {
+          if (lapPlan.axes.every((ax) => ax.dx === null)) {
+            checkLaplacian(lapPlan);
+            fields.push(['laplacian', [f], () => [cpuLaplacian(f, lap)]]);
+          }
+        } catch {
+          // an axis too short for the Laplacian's one-sided stencil
+        }
+        for (const [op, inputs, whole] of fields) {
+          const o = op === 'laplacian' ? lap : options;
+          const form = rowForm(op as Exclude<SplitOp, 'gradient'>, inputs, op === 'laplacian' ? lapPlan : plan);
+          if (form === null) {
+            counted.whole++;
+            continue; // the composition: such calls are not split
+          }
+          counted[form === 'slabs' ? 'slabs' : 'fused']++;
+          const want = whole();
+          const outs = want.map(() => new Float64Array(size).fill(Number.NaN));
+          const writes = want.map(() => new Uint8Array(size));
+          for (let index = 0; index < count; index++) {
+            // Each part over two fillings: an element it writes is equal in both, one it leaves differs.
+            const [a, b] = [Number.NaN, 0.5].map((fill) => {
+              const part = want.map(() => new Float64Array(size).fill(fill));
+              computePart({ op, inputs, options: o, outs: part, index, count });
+              return part;
+            });
+            a.forEach((ak, k) =>
+              ak.forEach((x, i) => {
+                if (!Object.is(x, b[k][i])) return;
+                writes[k][i]++;
+                outs[k][i] = x;
+              }),
+            );
+          }
+          const label = `${op} ${JSON.stringify(o)} in ${count} parts`;
+          expect(
+            writes.every((w) => w.every((c) => c === 1)),
+            label,
+          ).toBe(true);
+          expect(firstDifference(outs, want), label).toBeNull();
+        }
+        return true;
+      }),
+      { numRuns: 300, seed: 20261210 },
+    );
+    expect(counted.fused).toBeGreaterThan(50);
+    expect(counted.slabs).toBeGreaterThan(100);
+    expect(counted.whole).toBeGreaterThan(0);
   });
 });
 

@@ -101,7 +101,7 @@ describe('the fused pass', () => {
         const got = cpuGradient(data, options);
         expect(firstDifference(got, want)).toBeNull();
         const parts = want.map(() => new Float64Array(plan.size).fill(Number.NaN));
-        for (let index = 0; index < count; index++) computePart({ data, options, outs: parts, index, count });
+        for (let index = 0; index < count; index++) computePart({ op: 'gradient', inputs: [data], options, outs: parts, index, count });
         expect(firstDifference(parts, want)).toBeNull();
       }),
       { numRuns: 400 },

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computePart, computeParts } from '../src/cpu/parts';
 import type { CpuWorkers, GradientOptions, NumericArray } from '../src/index';
-import { cpuGradient } from '../src/index';
+import { cpuCurl, cpuDivergence, cpuGradient, cpuGradientMagnitude, cpuLaplacian } from '../src/index';
 import { problemArb } from './helpers/arbitraries';
 import { firstDifference } from './helpers/bits';
 import { caseData, caseOptions, loadNumpyCases } from './helpers/fixtures';
@@ -36,7 +36,7 @@ describe('slabs of the first axis (computePart)', () => {
           // Run each part over two fillings: an element it writes is equal in both, one it leaves differs.
           const [a, b] = [Number.NaN, 0.5].map((fill) => {
             const part = want.map((w) => new Float64Array(w.length).fill(fill));
-            computePart({ data: p.data, options: p.options, outs: part, index, count });
+            computePart({ op: 'gradient', inputs: [p.data], options: p.options, outs: part, index, count });
             return part;
           });
           a.forEach((ak, k) =>
@@ -70,7 +70,7 @@ describe('slabs of the first axis (computePart)', () => {
       const want = cpuGradient(data, options);
       for (const count of [2, 3, 9, 12]) {
         const outs = want.map((w) => new Float64Array(w.length).fill(Number.NaN));
-        for (let index = 0; index < count; index++) computePart({ data, options, outs, index, count });
+        for (let index = 0; index < count; index++) computePart({ op: 'gradient', inputs: [data], options, outs, index, count });
         expect(firstDifference(outs, want), `${JSON.stringify(options)} in ${count} parts`).toBeNull();
       }
     }
@@ -83,8 +83,8 @@ describe('slabs of the first axis (computePart)', () => {
     const outs = want.map((w) => new Float64Array(w.length).fill(Number.NaN));
     const next = new Int32Array(new SharedArrayBuffer(4));
     next[0] = 5; // another thread has taken parts 0–4 already
-    expect(computeParts({ data, options: { shape, edgeOrder: 2 }, outs, count: 12, next })).toBe(7);
-    expect(computeParts({ data, options: { shape, edgeOrder: 2 }, outs, count: 12, next })).toBe(0);
+    expect(computeParts({ op: 'gradient', inputs: [data], options: { shape, edgeOrder: 2 }, outs, count: 12, next })).toBe(7);
+    expect(computeParts({ op: 'gradient', inputs: [data], options: { shape, edgeOrder: 2 }, outs, count: 12, next })).toBe(0);
     const cut = Math.floor((23 * 5) / 12) * 36; // the first element of part 5
     outs.forEach((o, k) => {
       expect(o.subarray(0, cut).every(Number.isNaN)).toBe(true);
@@ -154,6 +154,99 @@ describe('cpuWorkers (dist/, worker threads)', () => {
       expect(firstDifference(got[2 * k + 1], cpuGradient(d, { shape, accuracy: 4 })), kinds[k].name).toBeNull();
     });
     expect(pool.stats.split - split).toBe(2 * kinds.length);
+  });
+
+  it("splits the fields held in shared memory into the cpu functions' bits, fresh and into `out`", async () => {
+    // One pass (lines of 32 or more), slabs (shorter lines, three fourth-order magnitude terms), periodic
+    // axes, edge order 2, a subset of axes; 2-D and 3-D curls.
+    const cases: GradientOptions[] = [
+      { shape: [40, 36, 33] },
+      { shape: [40, 36, 33], edgeOrder: 2, spacing: [0.5, 2, 0.3] },
+      { shape: [40, 36, 33], boundary: ['edge', 'periodic', 'periodic'] },
+      { shape: [40, 36, 33], accuracy: 4 },
+      { shape: [40, 36, 33], axis: [0, 2] },
+      { shape: [95, 7, 6] },
+      { shape: [200, 240] },
+      { shape: [200, 240], boundary: 'periodic', accuracy: 4 },
+    ];
+    const split = pool.stats.split;
+    let calls = 0;
+    for (const options of cases) {
+      const size = options.shape!.reduce((a, b) => a * b, 1);
+      const axes = (options.axis as number[] | undefined)?.length ?? options.shape!.length;
+      const make = (seed: number) => Float64Array.from({ length: size }, (_, i) => Math.sin(i * 0.013 + seed) * 5 + ((i * seed) % 7));
+      const f = shared(make(1)) as Float64Array;
+      const v = Array.from({ length: axes }, (_, k) => shared(make(k + 2)) as Float64Array);
+      const lap = { ...options, accuracy: 2 as const };
+      const fields: [string, () => Promise<Float64Array[]>, (out: Float64Array[]) => Promise<Float64Array[]>, Float64Array[]][] = [
+        [
+          'magnitude',
+          async () => [await pool.magnitude(f, options)],
+          async (out) => [await pool.magnitude(f, { ...options, out })],
+          [cpuGradientMagnitude(f, options)],
+        ],
+        [
+          'divergence',
+          async () => [await pool.divergence(v, options)],
+          async (out) => [await pool.divergence(v, { ...options, out })],
+          [cpuDivergence(v, options)],
+        ],
+        [
+          'laplacian',
+          async () => [await pool.laplacian(f, lap)],
+          async (out) => [await pool.laplacian(f, { ...lap, out })],
+          [cpuLaplacian(f, lap)],
+        ],
+        ['curl', () => pool.curl(v, options), (out) => pool.curl(v, { ...options, out }), cpuCurl(v, options)],
+      ];
+      for (const [name, fresh, into, want] of fields) {
+        const label = `${name} ${JSON.stringify(options)}`;
+        const got = await fresh();
+        expect(firstDifference(got, want), label).toBeNull();
+        expect(
+          got.every((a) => a.buffer instanceof SharedArrayBuffer),
+          label,
+        ).toBe(true);
+        const out = sharedOuts(want.length, size).map((o) => o.fill(Number.NaN));
+        const written = await into(out);
+        expect(
+          written.every((a, k) => a === out[k]),
+          label,
+        ).toBe(true);
+        expect(firstDifference(out, want), `${label} into out`).toBeNull();
+        calls += 2;
+      }
+    }
+    expect(pool.stats.split - split).toBe(calls);
+  });
+
+  it('runs the fields it cannot split on the calling thread, and refuses bad ones before any worker runs', async () => {
+    const shape = [30, 40];
+    const plain = Float64Array.from({ length: 1200 }, (_, i) => Math.cos(i * 0.1) * 4);
+    const data = shared(plain) as Float64Array;
+    const other = shared(plain.map((x) => x * x)) as Float64Array;
+    const calling = pool.stats.calling;
+    const split = pool.stats.split;
+    const cases: [Promise<Float64Array | Float64Array[]>, Float64Array | Float64Array[]][] = [
+      [pool.divergence([data, plain], { shape }), cpuDivergence([data, plain], { shape })], // one component in ordinary memory
+      [pool.magnitude(data, { shape, out: [new Float64Array(1200)] }), cpuGradientMagnitude(data, { shape })], // ordinary out
+      [pool.laplacian(data, { shape, boundary: 'reflect' }), cpuLaplacian(data, { shape, boundary: 'reflect' })], // ghost sides
+      [
+        pool.curl([data, other], { shape, boundary: ['periodic', 'edge'], spacing: [1, Array.from({ length: 40 }, (_, i) => i * i)] }),
+        cpuCurl([data, other], { shape, boundary: ['periodic', 'edge'], spacing: [1, Array.from({ length: 40 }, (_, i) => i * i)] }),
+      ], // whole arrays
+      [pool.magnitude({ data, shape: [40, 30], strides: [1, 40] }), cpuGradientMagnitude({ data, shape: [40, 30], strides: [1, 40] })], // a view
+    ];
+    for (const [got, want] of cases) {
+      const g = await got;
+      expect(firstDifference(Array.isArray(g) ? g : [g], Array.isArray(want) ? want : [want])).toBeNull();
+    }
+    expect(pool.stats.calling - calling).toBe(cases.length);
+    await expect(pool.divergence([data], { shape })).rejects.toMatchObject({ code: 'invalid-data' });
+    await expect(pool.curl([data, other], { shape: [2, 600], axis: 1 })).rejects.toMatchObject({ code: 'invalid-axis' });
+    await expect(pool.laplacian(data, { shape, accuracy: 4 })).rejects.toMatchObject({ code: 'invalid-option' });
+    await expect(pool.magnitude(data, { shape, out: sharedOuts(2, 1200) })).rejects.toMatchObject({ code: 'invalid-option' });
+    expect(pool.stats.split).toBe(split);
   });
 
   it('runs on the calling thread what it cannot split, with the same results', async () => {

@@ -1,13 +1,14 @@
-import { checkComponentCount, checkLaplacian } from '../components.js';
+import { checkComponentCount, checkLaplacian, type DerivedField } from '../components.js';
+import type { DataInfo } from '../data.js';
 import { type AxisPlan, makePlan, type Plan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { type FusedPlan, fusedPlan } from './fused.js';
-import { fusedSum, type SumTerm } from './fused-sum.js';
+import { fusedSum, type Mode, type SumTerm } from './fused-sum.js';
 import { type AxisRange, directGradient, gradientAlong, gradientSlabs, isPartable, slabRange } from './gradient.js';
 import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput, cpuOut } from './input.js';
-import { kernelInput, kernelInputs } from './kernel-input.js';
+import { kernelInputs } from './kernel-input.js';
 import { forEachLine, ghost, needsLines, type Values } from './lines.js';
 import { type SlabWindow, scratchArrays, slabRows, windowable, windowData, windowRange, windowsOf } from './windows.js';
 
@@ -21,7 +22,9 @@ import { type SlabWindow, scratchArrays, slabRows, windowable, windowData, windo
  * inputs (fused-sum.ts); on the other contiguous plans, slab by slab (windows.ts), each slab's
  * derivatives into kept scratch while its rows are in cache, then combined into the result; elsewhere
  * (views, ghost sides, gaps, grids, a periodic or non-uniform first dimension outside the one-pass plans)
- * the composition axis by axis over whole arrays. Measured: docs/performance.md, "The fused fields on the CPU".
+ * the composition axis by axis over whole arrays. The first two compute any range of the first
+ * dimension's positions (fieldRows), which is how cpuWorkers' threads share a call (cpu/parts.ts).
+ * Measured: docs/performance.md, "The fused fields on the CPU".
  */
 
 /** Options of the CPU fused fields: the plan's options and `out`. */
@@ -37,14 +40,201 @@ export interface CpuFieldOptions extends GradientOptions {
 /** Options the CPU field functions take besides the plan's. */
 const CPU_KEYS = ['out'];
 
+/** What a field's arguments are: one array or components, its own checks, its results and how `out` names them. */
+interface FieldArguments {
+  readonly components: boolean;
+  check(plan: Plan, count: number): void;
+  results(count: number): number;
+  readonly what: string;
+}
+
+const single = () => 1;
+const ARGUMENTS: Readonly<Record<DerivedField, FieldArguments>> = {
+  magnitude: { components: false, check: () => {}, results: single, what: 'one, the magnitude' },
+  divergence: {
+    components: true,
+    check: (plan, count) => checkComponentCount(plan, count, 'divergence'),
+    results: single,
+    what: 'one, the divergence',
+  },
+  laplacian: { components: false, check: (plan) => checkLaplacian(plan), results: single, what: 'one, the Laplacian' },
+  curl: {
+    components: true,
+    check: (plan, count) => checkComponentCount(plan, count, 'curl'),
+    results: (count) => (count === 2 ? 1 : 3),
+    what: 'one per component of the curl',
+  },
+};
+
+/** A field call's checked arguments: its plan, its inputs (before kernelInputs), their memory, and `out`'s count and name. */
+export interface FieldCall {
+  readonly plan: Plan;
+  readonly values: Values[];
+  readonly memory: NumericArray[];
+  readonly results: number;
+  readonly what: string;
+}
+
+/** Checks a field's arguments (the public functions' and cpuWorkers' methods'), refusing bad ones with a GradientError. */
+export function fieldCall(field: DerivedField, data: unknown, options: CpuFieldOptions | undefined): FieldCall {
+  const args = ARGUMENTS[field];
+  let info: DataInfo, values: Values[], memory: NumericArray[];
+  if (args.components) ({ info, values, memory } = cpuComponents(data));
+  else {
+    const one = cpuInput(data);
+    info = one.info;
+    values = [one.values];
+    memory = [one.memory];
+  }
+  const plan = makePlan(info, options, CPU_KEYS);
+  args.check(plan, values.length);
+  return { plan, values, memory, results: args.results(values.length), what: args.what };
+}
+
+/** A field on the calling thread: checked, computed into `out` or fresh arrays, the caller's results returned. */
+function computeField(field: DerivedField, data: unknown, options: CpuFieldOptions | undefined): Float64Array[] {
+  return computeCall(field, fieldCall(field, data, options), options?.out);
+}
+
+/** A checked field call on the calling thread, into `out` (checked here) or fresh arrays; the caller's results. */
+export function computeCall(field: DerivedField, call: FieldCall, out: CpuFieldOptions['out']): Float64Array[] {
+  const results = cpuOut(out, call.results, call.plan.size, call.memory, call.what);
+  fieldOf(field, kernelInputs(call.values), call.plan, results.arrays);
+  return results.finish();
+}
+
+/** A field's float64 reference on a checked plan into `outs`, whichever layer takes it. */
+export function fieldOf(field: DerivedField, inputs: readonly Values[], plan: Plan, outs: readonly Float64Array[]): void {
+  if (field === 'magnitude') magnitudeOf(inputs[0], plan, outs[0]);
+  else if (field === 'divergence') divergenceOf(inputs, plan, outs[0]);
+  else if (field === 'laplacian') laplacianOf(inputs[0], plan, outs[0]);
+  else curlOf(inputs, plan, outs);
+}
+
 /** √(Σ_k (∂f/∂x_k)²) over the selected axes. */
 export function cpuGradientMagnitude(data: NumericArray | NdarrayLike, options?: CpuFieldOptions): Float64Array {
-  const { info, values, memory } = cpuInput(data);
-  const plan = makePlan(info, options, CPU_KEYS);
-  const out = cpuOut(options?.out, 1, plan.size, [memory], 'one, the magnitude');
-  magnitudeOf(kernelInput(values), plan, out.arrays[0]);
-  return out.finish()[0];
+  return computeField('magnitude', data, options)[0];
 }
+
+/** Σ_k ∂v_k/∂x_k (summed in axis order from the first term): components[k] is differentiated along the k-th selected axis. */
+export function cpuDivergence(components: readonly (NumericArray | NdarrayLike)[], options?: CpuFieldOptions): Float64Array {
+  return computeField('divergence', components, options)[0];
+}
+
+/**
+ * Curl over 2 or 3 selected axes (x_0, x_1[, x_2]) of components (v_0, v_1[, v_2]):
+ * 2-D → [∂v_1/∂x_0 − ∂v_0/∂x_1]; 3-D → [∂v_2/∂x_1 − ∂v_1/∂x_2, ∂v_0/∂x_2 − ∂v_2/∂x_0, ∂v_1/∂x_0 − ∂v_0/∂x_1].
+ */
+export function cpuCurl(components: readonly (NumericArray | NdarrayLike)[], options?: CpuFieldOptions): Float64Array[] {
+  return computeField('curl', components, options);
+}
+
+/**
+ * Σ_k ∂²f/∂x_k² over the selected axes, in float64: the compact second difference
+ * (f[i+1] − 2f[i] + f[i−1]) / h² inside; at an 'edge' side the second-order one-sided
+ * (2f[0] − 5f[1] + 4f[2] − f[3]) / h², mirrored at the high end; wrapped when periodic; with a ghost
+ * mode, the compact difference with the ghost value (scipy.ndimage.correlate1d with [1, −2, 1]/h²).
+ * Uniform steps only.
+ */
+export function cpuLaplacian(data: NumericArray | NdarrayLike, options?: CpuFieldOptions): Float64Array {
+  return computeField('laplacian', data, options)[0];
+}
+
+/**
+ * How a field is computed by rows on a plan (fieldRows): its one-pass plan, 'slabs', or null where
+ * neither takes it (a grid, no selected axes, or the whole-array composition's plans).
+ */
+export type RowForm = FusedPlan | 'slabs' | null;
+
+export function rowForm(field: DerivedField, inputs: readonly Values[], plan: Plan): RowForm {
+  if (plan.grid || plan.axes.length === 0) return null;
+  const fused = inputs.every((v) => isPartable(v, plan)) ? fusedPlan(plan) : null;
+  // Three fourth-order terms of the magnitude in one loop measured slower than the slabs (128³ into `out`:
+  // 19.6–20.1 ms against 16.9–17.1; 2048²'s two terms 19.5 against 22.3: scratch, fourteenth session).
+  if (fused !== null && !(field === 'magnitude' && fused.accuracy === 4 && plan.axes.length > 2)) return fused;
+  if (field === 'laplacian') return isPartable(inputs[0], plan) ? 'slabs' : null;
+  return inputs.every((v) => windowable(v, plan)) ? 'slabs' : null;
+}
+
+/**
+ * The field's results at positions `b0..b1` of the first dimension, by `form` (not null) from rowForm:
+ * each element has the bits the whole call gives it, whichever range computes it.
+ */
+export function fieldRows(
+  field: DerivedField,
+  form: FusedPlan | 'slabs',
+  inputs: readonly Values[],
+  plan: Plan,
+  outs: readonly Float64Array[],
+  b0: number,
+  b1: number,
+  rows = slabRows(plan),
+): void {
+  if (form === 'slabs') {
+    SLABS[field](inputs, plan, outs, b0, b1, rows);
+    return;
+  }
+  const { sums, mode } = ONE_PASS[field];
+  const terms = sums(field === 'magnitude' || field === 'laplacian' ? plan.axes.length : inputs.length);
+  for (let t = 0; t < terms.length; t++) fusedSum(inputs as ArrayLike<number>[], form, terms[t], outs[t], b0, b1, mode);
+}
+
+/** Each field's sums in one pass (fused-sum.ts): per result, its terms; and what the sum is. */
+const ONE_PASS: Readonly<Record<DerivedField, { sums(count: number): readonly (readonly SumTerm[])[]; mode: Mode }>> = {
+  magnitude: { sums: (count) => [axisTerms(count)], mode: 'norm' },
+  divergence: { sums: (count) => [divergenceTerms(count)], mode: 'sum' },
+  laplacian: { sums: (count) => [axisTerms(count)], mode: 'laplacian' },
+  curl: { sums: (count) => CURL_SUMS[count as 2 | 3], mode: 'sum' },
+};
+
+/** Each field slab by slab at positions b0..b1 of the first dimension (rowForm 'slabs'). */
+type Slabs = (inputs: readonly Values[], plan: Plan, outs: readonly Float64Array[], b0: number, b1: number, rows: number) => void;
+const SLABS: Readonly<Record<DerivedField, Slabs>> = {
+  magnitude: ([data], plan, [out], b0, b1, rows) => {
+    for (const w of windowsOf(plan, rows, b0, b1)) {
+      const d = scratchArrays(plan.axes.length, w.plan.size);
+      gradientSlabs(windowData(data, w), w.plan, d, w.b0, w.b1);
+      rootSumOfSquares(d, w, out);
+    }
+  },
+  divergence: (list, plan, [out], b0, b1, rows) => {
+    for (const w of windowsOf(plan, rows, b0, b1)) {
+      const [d] = scratchArrays(1, w.plan.size);
+      const { p0, p1, start: o } = w;
+      directGradient(windowData(list[0], w), w.plan.axes[0], w.plan, out.subarray(o, o + w.plan.size), windowRange(w, 0));
+      for (let k = 1; k < list.length; k++) {
+        directGradient(windowData(list[k], w), w.plan.axes[k], w.plan, d, windowRange(w, k));
+        addInto(out, o, d, p0, p1);
+      }
+    }
+  },
+  laplacian: ([data], plan, [out], b0, b1, rows) => {
+    // Every axis's terms added in axis order while the slab's rows are in cache.
+    const f = data as ArrayLike<number>;
+    const n0 = plan.shape[0],
+      row = plan.size / n0;
+    for (let a = b0; a < b1; a += rows) {
+      const z = Math.min(b1, a + rows);
+      // The slab written before terms are added into it: a fresh array's page read before it is written
+      // faults twice (the zero page, then a copy on write). 2048², fresh result: 28.6–31.8 ms a call with
+      // the fill, 38.0–38.7 without (scratch, fourteenth session). The divergence writes its first term.
+      out.fill(0, a * row, z * row);
+      for (const ax of plan.axes) secondDifferences(f, ax, out, slabRange(ax, n0, a, z));
+    }
+  },
+  curl: (v, plan, outs, b0, b1, rows) => {
+    const terms = CURL_TERMS[v.length as 2 | 3];
+    for (const w of windowsOf(plan, rows, b0, b1)) {
+      const [d, e] = scratchArrays(2, w.plan.size);
+      for (let t = 0; t < terms.length; t++) {
+        const [a, i, b, j] = terms[t];
+        directGradient(windowData(v[a], w), w.plan.axes[i], w.plan, d, windowRange(w, i));
+        directGradient(windowData(v[b], w), w.plan.axes[j], w.plan, e, windowRange(w, j));
+        differenceInto(outs[t], w.start, d, e, w.p0, w.p1);
+      }
+    }
+  },
+};
 
 /** cpuGradientMagnitude on a plan (the registry's reference, operations.ts), into `out`. */
 export function magnitudeOf(
@@ -58,19 +248,9 @@ export function magnitudeOf(
     return out;
   }
   if (plan.axes.length === 0) return out.fill(0);
-  const fused = sumPlan([data], plan);
-  // Three fourth-order terms in one loop measured slower than the slabs (128³ into `out`: 19.6–20.1 ms
-  // against 16.9–17.1; 2048²'s two terms 19.5 against 22.3: scratch, fourteenth session).
-  if (fused !== null && !(fused.accuracy === 4 && plan.axes.length > 2)) {
-    fusedSum([data as ArrayLike<number>], fused, magnitudeTerms(plan.axes.length), out, 0, plan.shape[0], 'norm');
-    return out;
-  }
-  if (windowable(data, plan)) {
-    for (const w of windowsOf(plan, rows)) {
-      const d = scratchArrays(plan.axes.length, w.plan.size);
-      gradientSlabs(windowData(data, w), w.plan, d, w.b0, w.b1);
-      rootSumOfSquares(d, w, out);
-    }
+  const form = rowForm('magnitude', [data], plan);
+  if (form !== null) {
+    fieldRows('magnitude', form, [data], plan, [out], 0, plan.shape[0], rows);
     return out;
   }
   const d = new Float64Array(plan.size);
@@ -105,16 +285,6 @@ function rootSumOfSquares(d: readonly Float64Array[], w: SlabWindow, out: Float6
   for (let p = p0; p < p1; p++) out[o + p] = Math.sqrt(out[o + p]);
 }
 
-/** Σ_k ∂v_k/∂x_k (summed in axis order from the first term): components[k] is differentiated along the k-th selected axis. */
-export function cpuDivergence(components: readonly (NumericArray | NdarrayLike)[], options?: CpuFieldOptions): Float64Array {
-  const { info, values, memory } = cpuComponents(components);
-  const plan = makePlan(info, options, CPU_KEYS);
-  checkComponentCount(plan, values.length, 'divergence');
-  const out = cpuOut(options?.out, 1, plan.size, memory, 'one, the divergence');
-  divergenceOf(kernelInputs(values), plan, out.arrays[0]);
-  return out.finish()[0];
-}
-
 /** cpuDivergence on a plan, its component count checked (the registry's reference), into `out`. */
 export function divergenceOf(
   list: readonly Values[],
@@ -126,21 +296,9 @@ export function divergenceOf(
     out.set(gridResults('divergence', list, plan)[0]);
     return out;
   }
-  const fused = sumPlan(list, plan);
-  if (fused !== null) {
-    fusedSum(list as ArrayLike<number>[], fused, divergenceTerms(list.length), out, 0, plan.shape[0]);
-    return out;
-  }
-  if (list.every((v) => windowable(v, plan))) {
-    for (const w of windowsOf(plan, rows)) {
-      const [d] = scratchArrays(1, w.plan.size);
-      const { p0, p1, start: o } = w;
-      directGradient(windowData(list[0], w), w.plan.axes[0], w.plan, out.subarray(o, o + w.plan.size), windowRange(w, 0));
-      for (let k = 1; k < list.length; k++) {
-        directGradient(windowData(list[k], w), w.plan.axes[k], w.plan, d, windowRange(w, k));
-        addInto(out, o, d, p0, p1);
-      }
-    }
+  const form = rowForm('divergence', list, plan);
+  if (form !== null) {
+    fieldRows('divergence', form, list, plan, [out], 0, plan.shape[0], rows);
     return out;
   }
   gradientAlong(list[0], plan, 0, out);
@@ -152,16 +310,11 @@ export function divergenceOf(
   return out;
 }
 
-/** The gradient's fused plan where every input is contiguous data its loops take (isPartable: no grid either), else null. */
-function sumPlan(inputs: readonly Values[], plan: Plan): FusedPlan | null {
-  return inputs.every((v) => isPartable(v, plan)) ? fusedPlan(plan) : null;
-}
-
 /** The magnitude's and the Laplacian's terms: the data along every selected axis in order, made once per count. */
-const MAGNITUDE_TERMS: SumTerm[][] = [];
-function magnitudeTerms(count: number): readonly SumTerm[] {
-  MAGNITUDE_TERMS[count] ??= Array.from({ length: count }, (_, k) => ({ input: 0, k, sign: 1 }));
-  return MAGNITUDE_TERMS[count];
+const AXIS_TERMS: SumTerm[][] = [];
+function axisTerms(count: number): readonly SumTerm[] {
+  AXIS_TERMS[count] ??= Array.from({ length: count }, (_, k) => ({ input: 0, k, sign: 1 }));
+  return AXIS_TERMS[count];
 }
 
 /** The divergence's terms: component k along selected axis k, made once per count. */
@@ -179,19 +332,6 @@ function differenceInto(out: Float64Array, o: number, d: Float64Array, e: Float6
 /** out[o + p] += d[p] for p0 ≤ p < p1. */
 function addInto(out: Float64Array, o: number, d: Float64Array, p0: number, p1: number): void {
   for (let p = p0; p < p1; p++) out[o + p] += d[p];
-}
-
-/**
- * Curl over 2 or 3 selected axes (x_0, x_1[, x_2]) of components (v_0, v_1[, v_2]):
- * 2-D → [∂v_1/∂x_0 − ∂v_0/∂x_1]; 3-D → [∂v_2/∂x_1 − ∂v_1/∂x_2, ∂v_0/∂x_2 − ∂v_2/∂x_0, ∂v_1/∂x_0 − ∂v_0/∂x_1].
- */
-export function cpuCurl(components: readonly (NumericArray | NdarrayLike)[], options?: CpuFieldOptions): Float64Array[] {
-  const { info, values, memory } = cpuComponents(components);
-  const plan = makePlan(info, options, CPU_KEYS);
-  checkComponentCount(plan, values.length, 'curl');
-  const out = cpuOut(options?.out, values.length === 2 ? 1 : 3, plan.size, memory, 'one per component of the curl');
-  curlOf(kernelInputs(values), plan, out.arrays);
-  return out.finish();
 }
 
 /** Each curl component ∂v_a/∂x_i − ∂v_b/∂x_j, written [a, i, b, j], of 2 and of 3 components. */
@@ -227,47 +367,18 @@ export function curlOf(
     gridResults(v.length === 2 ? 'curl2' : 'curl3', v, plan).forEach((r, t) => outs[t].set(r));
     return outs as Float64Array[];
   }
-  const terms = CURL_TERMS[v.length as 2 | 3];
-  const fused = sumPlan(v, plan);
-  if (fused !== null) {
-    CURL_SUMS[v.length as 2 | 3].forEach((sum, t) => fusedSum(v as ArrayLike<number>[], fused, sum, outs[t], 0, plan.shape[0]));
-    return outs as Float64Array[];
-  }
-  if (v.every((c) => windowable(c, plan))) {
-    for (const w of windowsOf(plan, rows)) {
-      const [d, e] = scratchArrays(2, w.plan.size);
-      for (let t = 0; t < terms.length; t++) {
-        const [a, i, b, j] = terms[t];
-        directGradient(windowData(v[a], w), w.plan.axes[i], w.plan, d, windowRange(w, i));
-        directGradient(windowData(v[b], w), w.plan.axes[j], w.plan, e, windowRange(w, j));
-        differenceInto(outs[t], w.start, d, e, w.p0, w.p1);
-      }
-    }
+  const form = rowForm('curl', v, plan);
+  if (form !== null) {
+    fieldRows('curl', form, v, plan, outs, 0, plan.shape[0], rows);
     return outs as Float64Array[];
   }
   const e = new Float64Array(plan.size);
-  terms.forEach(([a, i, b, j], t) => {
+  CURL_TERMS[v.length as 2 | 3].forEach(([a, i, b, j], t) => {
     gradientAlong(v[a], plan, i, outs[t]);
     gradientAlong(v[b], plan, j, e);
     differenceInto(outs[t], 0, outs[t], e, 0, plan.size);
   });
   return outs as Float64Array[];
-}
-
-/**
- * Σ_k ∂²f/∂x_k² over the selected axes, in float64: the compact second difference
- * (f[i+1] − 2f[i] + f[i−1]) / h² inside; at an 'edge' side the second-order one-sided
- * (2f[0] − 5f[1] + 4f[2] − f[3]) / h², mirrored at the high end; wrapped when periodic; with a ghost
- * mode, the compact difference with the ghost value (scipy.ndimage.correlate1d with [1, −2, 1]/h²).
- * Uniform steps only.
- */
-export function cpuLaplacian(data: NumericArray | NdarrayLike, options?: CpuFieldOptions): Float64Array {
-  const { info, values, memory } = cpuInput(data);
-  const plan = makePlan(info, options, CPU_KEYS);
-  checkLaplacian(plan);
-  const out = cpuOut(options?.out, 1, plan.size, [memory], 'one, the Laplacian');
-  laplacianOf(kernelInput(values), plan, out.arrays[0]);
-  return out.finish()[0];
 }
 
 /** cpuLaplacian on a plan that passed checkLaplacian (the registry's reference), into `out`. */
@@ -277,22 +388,9 @@ export function laplacianOf(
   out: Float64Array = new Float64Array(plan.size),
   rows = slabRows(plan),
 ): Float64Array {
-  const fused = sumPlan([data], plan);
-  if (fused !== null) {
-    fusedSum([data as ArrayLike<number>], fused, magnitudeTerms(plan.axes.length), out, 0, plan.shape[0], 'laplacian');
-    return out;
-  }
-  if (isPartable(data, plan)) {
-    // Slab by slab, every axis's terms added in axis order while the slab's rows are in cache.
-    const f = data as ArrayLike<number>;
-    for (let a = 0, n0 = plan.shape[0]; a < n0; a += rows) {
-      const z = Math.min(n0, a + rows);
-      // The slab written before terms are added into it: a fresh array's page read before it is written
-      // faults twice (the zero page, then a copy on write). 2048², fresh result: 28.6–31.8 ms a call with
-      // the fill, 38.0–38.7 without (scratch, fourteenth session). The divergence writes its first term.
-      out.fill(0, a * (plan.size / n0), z * (plan.size / n0));
-      for (const ax of plan.axes) secondDifferences(f, ax, out, slabRange(ax, n0, a, z));
-    }
+  const form = rowForm('laplacian', [data], plan);
+  if (form !== null) {
+    fieldRows('laplacian', form, [data], plan, [out], 0, plan.shape[0], rows);
     return out;
   }
   out.fill(0);

@@ -1,56 +1,77 @@
+import type { DerivedField } from '../components.js';
 import { makePlan, type Plan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
+import { fieldRows, rowForm } from './derived.js';
 import { gradientSlabs } from './gradient.js';
 import { cpuInput } from './input.js';
 
 /**
- * cpuGradient cut into parts that threads compute side by side (cpu/workers.ts): part `index` of `count`
- * is a slab of the first axis's positions, every selected axis's results in it (gradient.ts's
- * gradientSlabs). Each element is computed by the same expression as the whole call, so the parts
- * together are cpuGradient's result to the last bit. Threads take parts one at a time from a shared
- * counter (computeParts), so a thread slowed down by its neighbours leaves the rest to the others.
+ * cpuGradient and the CPU fields cut into parts that threads compute side by side (cpu/workers.ts): part
+ * `index` of `count` is a slab of the first axis's positions, every result in it (gradient.ts's
+ * gradientSlabs; derived.ts's fieldRows). Each element is computed by the same expression as the whole
+ * call, so the parts together are the whole call's result to the last bit. Threads take parts one at a
+ * time from a shared counter (computeParts), so a thread slowed down by its neighbours leaves the rest to
+ * the others.
  */
 
-/** A split call as threads see it: the data and results in shared memory, the plan's options, the number of parts. */
+/** What a split call computes: every selected axis's derivative, or a field. */
+export type SplitOp = 'gradient' | DerivedField;
+
+/** A split call as threads see it: what it computes, its inputs and results in shared memory, the plan's options, the number of parts. */
 interface SplitCall {
-  readonly data: NumericArray;
+  readonly op: SplitOp;
+  /** The data, or a field's components. */
+  readonly inputs: readonly NumericArray[];
   readonly options: GradientOptions;
   readonly outs: readonly Float64Array[];
   readonly count: number;
 }
 
 /** One part of a split call. */
-export interface GradientPart extends SplitCall {
+export interface Part extends SplitCall {
   readonly index: number;
 }
 
 /** A call's parts as every thread receives them: `next` (shared) counts the parts taken so far. */
-export interface GradientParts extends SplitCall {
+export interface Parts extends SplitCall {
   readonly next: Int32Array;
 }
 
-/** The plan, rebuilt from the options (microseconds against a part's milliseconds). */
-function planOf(call: SplitCall): Plan {
-  return makePlan(cpuInput(call.data).info, call.options);
+/** Computes positions a..z of the first axis. */
+type Slab = (a: number, z: number) => void;
+
+/**
+ * The call's work on a range of the first axis, its plan rebuilt from the options (microseconds against
+ * a part's milliseconds). Components share their shape (checked on the calling thread), so the first one
+ * describes them all.
+ */
+function slabOf(call: SplitCall): { plan: Plan; slab: Slab } {
+  const { op, inputs, outs } = call;
+  const plan = makePlan(cpuInput(inputs[0]).info, call.options);
+  if (op === 'gradient') return { plan, slab: (a, z) => gradientSlabs(inputs[0], plan, outs, a, z) };
+  const form = rowForm(op, inputs, plan);
+  if (form === null) throw new Error(`unreachable: a split ${op} that rowForm does not take`);
+  return { plan, slab: (a, z) => fieldRows(op, form, inputs, plan, outs, a, z) };
 }
 
 /** Part `index` of `count`: a slab of the first axis. */
-function computeSlab(call: SplitCall, plan: Plan, index: number): void {
+function computeSlab(plan: Plan, slab: Slab, index: number, count: number): void {
   const n = plan.shape[0];
-  gradientSlabs(call.data, plan, call.outs, Math.floor((n * index) / call.count), Math.floor((n * (index + 1)) / call.count));
+  slab(Math.floor((n * index) / count), Math.floor((n * (index + 1)) / count));
 }
 
 /** Computes one part. */
-export function computePart(part: GradientPart): void {
-  computeSlab(part, planOf(part), part.index);
+export function computePart(part: Part): void {
+  const { plan, slab } = slabOf(part);
+  computeSlab(plan, slab, part.index, part.count);
 }
 
 /** Takes parts from the shared counter and computes them until none is left; returns how many this thread did. */
-export function computeParts(parts: GradientParts): number {
-  const plan = planOf(parts);
+export function computeParts(parts: Parts): number {
+  const { plan, slab } = slabOf(parts);
   let done = 0;
   for (let index = Atomics.add(parts.next, 0, 1); index < parts.count; index = Atomics.add(parts.next, 0, 1)) {
-    computeSlab(parts, plan, index);
+    computeSlab(plan, slab, index, parts.count);
     done++;
   }
   return done;

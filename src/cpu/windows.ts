@@ -40,12 +40,13 @@ export function windowable(data: Values, plan: Plan): boolean {
 }
 
 /**
- * The windows of slabs of `rows` rows that cover the plan's first dimension, in order. Each window holds
+ * The windows of slabs of `rows` rows that cover positions `b0..b1` of the plan's first dimension (the
+ * whole of it by default; threads take parts, cpu/parts.ts), in order. Each window holds
  * its slab, `reach` rows on either side (the stencils' reach along the first dimension when it is
  * selected, else none) and, at the array's first and last rows, the rows their one-sided stencils read
  * (2·reach + 1 in all). A window that spans the whole array is the plan itself.
  */
-export function windowsOf(plan: Plan, rows: number): SlabWindow[] {
+export function windowsOf(plan: Plan, rows: number, b0 = 0, b1 = plan.shape[0]): SlabWindow[] {
   const n0 = plan.shape[0];
   const row = plan.size / n0;
   const selected = plan.axes.some((ax) => ax.axis === 0);
@@ -53,8 +54,8 @@ export function windowsOf(plan: Plan, rows: number): SlabWindow[] {
   const ends = selected ? 2 * reach + 1 : 0;
   const plans = new Map<number, Plan>();
   const windows: SlabWindow[] = [];
-  for (let a = 0; a < n0; a += rows) {
-    const z = Math.min(n0, a + rows);
+  for (let a = b0; a < b1; a += rows) {
+    const z = Math.min(b1, a + rows);
     const lo = Math.max(0, Math.min(a - reach, n0 - ends)),
       hi = Math.min(n0, Math.max(z + reach, ends));
     const w = hi - lo;

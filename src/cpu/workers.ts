@@ -1,23 +1,29 @@
+import type { DerivedField } from '../components.js';
 import { describe, GradientError } from '../errors.js';
-import { makePlan } from '../plan.js';
+import { makePlan, type Plan } from '../plan.js';
 import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
+import { type CpuFieldOptions, computeCall, fieldCall, rowForm } from './derived.js';
 import { type CpuGradientOptions, cpuGradient, isPartable } from './gradient.js';
 import { cpuInput, cpuOut } from './input.js';
 import { SharedCopies } from './kernel-input.js';
-import { computeParts, type GradientParts } from './parts.js';
+import type { Values } from './lines.js';
+import { computeParts, type Parts, type SplitOp } from './parts.js';
 
 /**
- * cpuGradient on several threads: the calling thread and `threads − 1` workers each compute a part of
- * every axis (cpu/parts.ts) in shared memory. Threads cannot write into another thread's ordinary
- * memory, so a call is split only when its data (and `out`, if given) live in a SharedArrayBuffer (Node,
- * Deno, Bun; cross-origin-isolated pages); fresh results are then allocated shared. Every other call, and
- * plans the parts do not cover (ghost sides, gaps, views, Sobel/Scharr, grids), runs on the calling thread
- * as cpuGradient, and `stats` counts which way each call went. Both ways give cpuGradient's bits.
+ * cpuGradient and the CPU fields on several threads: the calling thread and `threads − 1` workers each
+ * compute parts of the first axis's positions (cpu/parts.ts) in shared memory. Threads cannot write into
+ * another thread's ordinary memory, so a call is split only when its data or components (and `out`, if
+ * given) live in a SharedArrayBuffer (Node, Deno, Bun; cross-origin-isolated pages); fresh results are
+ * then allocated shared. Every other call, and plans the parts do not cover (ghost sides, gaps, views,
+ * Sobel/Scharr, grids; fields whose plans take the whole-array composition, derived.ts), runs on the
+ * calling thread as cpuGradient or the cpu field functions do, and `stats` counts which way each call
+ * went. Both ways give the same bits.
  *
  * Measured on this 2-core VM (bench/cpu.mjs, bench/NOTES.md 2026-12-06): two threads take 0.5–0.6× the
  * time of one at 2048² and 128³ with `out`; copying ordinary arrays into shared memory and back would cost
- * more than the second core saves, which is why such calls are not split.
+ * more than the second core saves, which is why such calls are not split. The fields: bench/NOTES.md,
+ * fifteenth session.
  */
 
 /** Options of cpuWorkers. */
@@ -40,16 +46,24 @@ export interface CpuWorkersOptions {
 export interface CpuWorkerStats {
   /** Calls split across the threads. */
   readonly split: number;
-  /** Calls run on the calling thread alone (data or `out` not shared, a plan the parts do not cover, or shorter than minLength). */
+  /** Calls run on the calling thread alone (data, components or `out` not shared, a plan the parts do not cover, or shorter than minLength). */
   readonly calling: number;
 }
 
-/** A pool of worker threads for cpuGradient; see cpuWorkers. */
+/** A pool of worker threads for cpuGradient and the CPU fields; see cpuWorkers. */
 export interface CpuWorkers {
   /** Threads that share a call, the calling thread included. */
   readonly threads: number;
   /** cpuGradient, split across the threads where the data (and `out`) are in shared memory; the same results. */
   gradient(data: NumericArray | NdarrayLike, options?: CpuGradientOptions): Promise<Float64Array[]>;
+  /** cpuGradientMagnitude, split as `gradient` is; the same result. */
+  magnitude(data: NumericArray | NdarrayLike, options?: CpuFieldOptions): Promise<Float64Array>;
+  /** cpuDivergence, split where every component (and `out`) is in shared memory; the same result. */
+  divergence(components: readonly (NumericArray | NdarrayLike)[], options?: CpuFieldOptions): Promise<Float64Array>;
+  /** cpuLaplacian, split as `gradient` is; the same result. */
+  laplacian(data: NumericArray | NdarrayLike, options?: CpuFieldOptions): Promise<Float64Array>;
+  /** cpuCurl, split as `divergence` is; the same results. */
+  curl(components: readonly (NumericArray | NdarrayLike)[], options?: CpuFieldOptions): Promise<Float64Array[]>;
   /** How the pool's calls ran. */
   readonly stats: CpuWorkerStats;
   /** Ends the workers; later calls reject with `destroyed`. */
@@ -59,7 +73,7 @@ export interface CpuWorkers {
 /** What a worker is sent, and what it answers. */
 interface PartRequest {
   readonly id: number;
-  readonly parts: GradientParts;
+  readonly parts: Parts;
 }
 interface PartReply {
   readonly id: number;
@@ -216,64 +230,94 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
   let nextId = 1;
   const stats = { split: 0, calling: 0 };
   const copies = new SharedCopies();
+
+  /** Refuses calls once the pool is destroyed or a worker failed. */
+  const live = () => {
+    if (destroyed) throw new GradientError('destroyed', 'cpuWorkers: the pool was destroyed');
+    if (failure !== null) throw new GradientError('worker-error', `cpuWorkers: ${failure}`);
+  };
+
+  /** Whether a call of this plan on this memory, into `given` (undefined: fresh results), can be split. */
+  const shareable = (plan: Plan, memory: readonly NumericArray[], given: unknown): boolean =>
+    pool.length > 0 &&
+    plan.size >= minLength &&
+    memory.every((m) => ArrayBuffer.isView(m) && isShared(m)) &&
+    (given === undefined || (Array.isArray(given) && given.every((o) => ArrayBuffer.isView(o) && isShared(o))));
+
+  /** Fresh results in shared memory. */
+  const sharedArrays = (count: number, size: number) =>
+    Array.from({ length: count }, () => new Float64Array(new SharedArrayBuffer(size * 8)));
+
+  /** Computes a call's parts on every thread into `outs` (in shared memory). */
+  const split = async (op: SplitOp, values: readonly Values[], plan: Plan, options: { out?: unknown }, outs: Float64Array[]) => {
+    const { out: _omitted, ...partOptions } = options;
+    const id = nextId++;
+    // Parts taken from a shared counter (parts.ts): the halves of a 2048² call took the calling thread
+    // 7.6 ms in most calls and 14 ms in some on this VM (bench/NOTES.md), so no thread has a fixed share.
+    const count = Math.min(plan.shape[0], (pool.length + 1) * PARTS_PER_THREAD);
+    // Data of an element type past the loops' first four is read from a float64 copy (kernel-input.ts).
+    const read = values.map((v) => copies.input(v) as NumericArray);
+    const parts: Parts = { op, inputs: read, options: partOptions, outs, count, next: new Int32Array(new SharedArrayBuffer(4)) };
+    const done = new Promise<void>((resolve, reject) => pending.set(id, { left: pool.length, resolve, reject }));
+    for (const t of pool) {
+      t.hold(true);
+      t.post({ id, parts });
+    }
+    stats.split++;
+    try {
+      computeParts(parts);
+      await done;
+      // Every thread is done with the copies (not so after a failure: then they are dropped).
+      values.forEach((v, k) => copies.done(v, read[k]));
+    } catch (e) {
+      done.catch(() => {}); // the workers' outcome no longer matters
+      throw e;
+    } finally {
+      pending.delete(id);
+      if (pending.size === 0) for (const t of pool) t.hold(false);
+    }
+  };
+
+  /** A field, split where its plan's rows can be (derived.ts rowForm), else on the calling thread. */
+  const field = async (name: DerivedField, data: unknown, options: CpuFieldOptions = {}): Promise<Float64Array[]> => {
+    live();
+    const call = fieldCall(name, data, options);
+    const { plan, values, memory } = call;
+    if (!shareable(plan, memory, options.out) || rowForm(name, values, plan) === null) {
+      stats.calling++;
+      return computeCall(name, call, options.out);
+    }
+    const outs =
+      options.out === undefined
+        ? sharedArrays(call.results, plan.size)
+        : cpuOut(options.out, call.results, plan.size, memory, call.what).arrays;
+    await split(name, values, plan, options, outs);
+    return outs;
+  };
+
   return {
     threads,
     stats,
     async gradient(data, callOptions = {}) {
-      if (destroyed) throw new GradientError('destroyed', 'cpuWorkers: the pool was destroyed');
-      if (failure !== null) throw new GradientError('worker-error', `cpuWorkers: ${failure}`);
+      live();
       const { info, values, memory } = cpuInput(data);
       const plan = makePlan(info, callOptions, ['out']);
       const given = callOptions.out;
-      const sharedOut = given === undefined || (Array.isArray(given) && given.every((o) => ArrayBuffer.isView(o) && isShared(o)));
-      if (
-        pool.length === 0 ||
-        plan.size < minLength ||
-        !ArrayBuffer.isView(memory) ||
-        !isShared(memory) ||
-        !sharedOut ||
-        !isPartable(values, plan)
-      ) {
+      if (!shareable(plan, [memory], given) || !isPartable(values, plan)) {
         stats.calling++;
         return cpuGradient(data, callOptions);
       }
       const outs =
         given === undefined
-          ? plan.axes.map(() => new Float64Array(new SharedArrayBuffer(plan.size * 8)))
+          ? sharedArrays(plan.axes.length, plan.size)
           : cpuOut(given, plan.axes.length, plan.size, [memory], 'one per selected axis').arrays;
-      const { out: _omitted, ...partOptions } = callOptions;
-      const id = nextId++;
-      // Parts taken from a shared counter (parts.ts): the halves of a 2048² call took the calling thread
-      // 7.6 ms in most calls and 14 ms in some on this VM (bench/NOTES.md), so no thread has a fixed share.
-      const count = Math.min(plan.shape[0], (pool.length + 1) * PARTS_PER_THREAD);
-      // Data of an element type past the loops' first four is read from a float64 copy (kernel-input.ts).
-      const read = copies.input(values) as NumericArray;
-      const parts: GradientParts = {
-        data: read,
-        options: partOptions,
-        outs,
-        count,
-        next: new Int32Array(new SharedArrayBuffer(4)),
-      };
-      const done = new Promise<void>((resolve, reject) => pending.set(id, { left: pool.length, resolve, reject }));
-      for (const t of pool) {
-        t.hold(true);
-        t.post({ id, parts });
-      }
-      stats.split++;
-      try {
-        computeParts(parts);
-        await done;
-        copies.done(values, read); // every thread is done with it (not so after a failure: then it is dropped)
-      } catch (e) {
-        done.catch(() => {}); // the workers' outcome no longer matters
-        throw e;
-      } finally {
-        pending.delete(id);
-        if (pending.size === 0) for (const t of pool) t.hold(false);
-      }
+      await split('gradient', [values], plan, callOptions, outs);
       return outs;
     },
+    magnitude: async (data, options) => (await field('magnitude', data, options))[0],
+    divergence: async (components, options) => (await field('divergence', components, options))[0],
+    laplacian: async (data, options) => (await field('laplacian', data, options))[0],
+    curl: (components, options) => field('curl', components, options),
     async destroy() {
       if (destroyed) return;
       destroyed = true;

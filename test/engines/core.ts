@@ -681,7 +681,7 @@ async function viewChecks(lib: typeof Library, report: CoreReport): Promise<void
   }
 }
 
-/** cpuWorkers on data in shared memory: each call split across the threads and equal to cpuGradient to the bit. */
+/** cpuWorkers on data in shared memory: each call split across the threads and equal to cpuGradient's or the cpu field's bits. */
 async function workerChecks(lib: typeof Library, report: CoreReport, workerUrl: string | URL | undefined): Promise<void> {
   if (typeof SharedArrayBuffer !== 'function') return;
   const pool = await lib.cpuWorkers({ threads: 3, minLength: 0, workerUrl });
@@ -702,7 +702,26 @@ async function workerChecks(lib: typeof Library, report: CoreReport, workerUrl: 
         report.failures.push(`cpuWorkers [${shape}] ${JSON.stringify(options)}: axis ${bad} differs`);
       report.workers++;
     }
-    if (pool.stats.split !== cases.length) report.failures.push(`cpuWorkers split ${pool.stats.split} of ${cases.length} calls`);
+    // The fields: a 3-D curl in one pass (lines of 40) and a divergence slab by slab (lines of 9).
+    const fields: [number[], string][] = [
+      [[12, 10, 40], 'curl'],
+      [[30, 12, 9], 'divergence'],
+    ];
+    for (const [shape, field] of fields) {
+      const size = shape.reduce((p, n) => p * n, 1);
+      const v = shape.map((_, k) => {
+        const c = new Float64Array(new SharedArrayBuffer(size * 8));
+        for (let i = 0; i < size; i++) c[i] = Math.cos(i * 0.19 + k) * 3 + (i % (k + 3));
+        return c;
+      });
+      const got = field === 'curl' ? await pool.curl(v, { shape }) : [await pool.divergence(v, { shape })];
+      const want = field === 'curl' ? lib.cpuCurl(v, { shape }) : [lib.cpuDivergence(v, { shape })];
+      const bad = want.findIndex((w, k) => !w.every((x, i) => Object.is(x, got[k]?.[i])));
+      if (got.length !== want.length || bad >= 0) report.failures.push(`cpuWorkers ${field} [${shape}]: result ${bad} differs`);
+      report.workers++;
+    }
+    const calls = cases.length + fields.length;
+    if (pool.stats.split !== calls) report.failures.push(`cpuWorkers split ${pool.stats.split} of ${calls} calls`);
   } finally {
     await pool.destroy();
   }
