@@ -8,8 +8,10 @@
 //
 // --boundary periodic (or another mode) and --accuracy 4 pass on as options (the Laplacian is timed with
 // accuracy 2: it has no other); numpy has neither, so its columns show n/a then.
+// The pool columns: this build's cpuWorkers (--threads, default the machine's cores) on data and `out` in
+// shared memory, beside the same field into `out` on one thread.
 //
-//   node bench/cpu-fields.mjs [--dist DIR] [--sizes 2048x2048,128x128x128] [--repeats R] [--boundary B] [--accuracy 4]
+//   node bench/cpu-fields.mjs [--dist DIR] [--sizes 2048x2048,128x128x128] [--repeats R] [--boundary B] [--accuracy 4] [--threads N]
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -25,12 +27,14 @@ const EXTRA = {
   ...(value('--accuracy') ? { accuracy: Number(value('--accuracy')) } : {}),
 };
 const NUMPY = Object.keys(EXTRA).length === 0;
+const THREADS = Number(value('--threads', os.availableParallelism()));
 const WARMUP = 2;
 const OPS = ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const builds = [['this build', 'dist'], ...(value('--dist') ? [['--dist', value('--dist')]] : [])];
 const libs = await Promise.all(builds.map(([, dir]) => import(pathToFileURL(resolve(dir, 'index.js')).href)));
+const pool = await libs[0].cpuWorkers({ threads: THREADS, minLength: 0 });
 
 function fill(size, k) {
   const a = new Float64Array(size);
@@ -38,12 +42,29 @@ function fill(size, k) {
   return a;
 }
 
-/** ms of each op and build, fresh and with `out` (null where a build refuses `out`), interleaved call by call. */
-function timeJs(shape) {
+/** The same values in shared memory. */
+function shared(a) {
+  const s = new Float64Array(new SharedArrayBuffer(a.length * 8));
+  s.set(a);
+  return s;
+}
+
+/** ms of each op and build, fresh and with `out` (null where a build refuses `out`), and the pool's, interleaved call by call. */
+async function timeJs(shape) {
   const size = shape.reduce((a, b) => a * b, 1);
   const f = fill(size, 0);
   const components = shape.map((_, k) => fill(size, k + 1));
-  const outs = (n) => Array.from({ length: n }, () => new Float64Array(size));
+  const sf = shared(f);
+  const sc = components.map(shared);
+  const outs = (n, make = () => new Float64Array(size)) => Array.from({ length: n }, make);
+  const sharedOut = () => new Float64Array(new SharedArrayBuffer(size * 8));
+  const pooled = {
+    gradient: outs(shape.length, sharedOut),
+    magnitude: outs(1, sharedOut),
+    divergence: outs(1, sharedOut),
+    laplacian: outs(1, sharedOut),
+    curl: outs(shape.length === 2 ? 1 : 3, sharedOut),
+  };
   const kept = {
     gradient: outs(shape.length),
     magnitude: outs(1),
@@ -60,7 +81,14 @@ function timeJs(shape) {
     laplacian: (L, out) => L.cpuLaplacian(f, opts(out, 'laplacian')),
     curl: (L, out) => L.cpuCurl(components, opts(out, 'curl')),
   };
-  const variants = [];
+  const onPool = {
+    gradient: () => pool.gradient(sf, opts(pooled.gradient, 'gradient')),
+    magnitude: () => pool.magnitude(sf, opts(pooled.magnitude, 'magnitude')),
+    divergence: () => pool.divergence(sc, opts(pooled.divergence, 'divergence')),
+    laplacian: () => pool.laplacian(sf, opts(pooled.laplacian, 'laplacian')),
+    curl: () => pool.curl(sc, opts(pooled.curl, 'curl')),
+  };
+  const variants = OPS.map((op) => ({ b: 0, op, pool: true, call: onPool[op], times: [] }));
   libs.forEach((L, b) =>
     OPS.forEach((op) => {
       variants.push({ b, op, out: false, call: () => run[op](L, undefined), times: [] });
@@ -75,14 +103,22 @@ function timeJs(shape) {
   for (let r = 0; r < WARMUP + REPEATS; r++)
     for (const v of variants) {
       const t0 = performance.now();
-      v.call();
+      await v.call();
       if (r >= WARMUP) v.times.push(performance.now() - t0);
     }
   return libs.map((_, b) =>
     Object.fromEntries(
       OPS.map((op) => {
-        const of = (out) => variants.find((v) => v.b === b && v.op === op && v.out === out);
-        return [op, { fresh: median(of(false).times), out: of(true) ? median(of(true).times) : null }];
+        const of = (out) => variants.find((v) => v.b === b && v.op === op && !v.pool && v.out === out);
+        const onThreads = variants.find((v) => v.b === b && v.op === op && v.pool);
+        return [
+          op,
+          {
+            fresh: median(of(false).times),
+            out: of(true) ? median(of(true).times) : null,
+            pool: onThreads ? median(onThreads.times) : null,
+          },
+        ];
       }),
     ),
   );
@@ -136,6 +172,9 @@ console.log(
     `${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}`,
 );
 console.log('out ÷ gradient: the field into `out` over cpuGradient into `out` (all axes) in this build');
+console.log(
+  `pool: this build's cpuWorkers of ${THREADS} threads, shared data into shared \`out\`; pool ÷ out: over one thread into \`out\``,
+);
 const head = [
   'case',
   'op',
@@ -144,18 +183,20 @@ const head = [
   'out',
   ...(builds.length > 1 ? ['--dist out'] : []),
   'out ÷ gradient',
+  'pool',
+  'pool ÷ out',
   'numpy',
   'fresh ÷ np',
   'out ÷ np',
 ];
-const widths = [14, 12, ...builds.map(() => 14), ...(builds.length > 1 ? [10, 8, 12] : [8]), 16, 9, 12, 10];
+const widths = [14, 12, ...builds.map(() => 14), ...(builds.length > 1 ? [10, 8, 12] : [8]), 16, 8, 12, 9, 12, 10];
 const row = (cells) => console.log(cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(''));
 row(head);
 let version = null;
 const ms = (x) => (x == null ? 'n/a' : x.toFixed(1));
 const ratio = (x, y) => (x == null || y == null ? 'n/a' : (x / y).toFixed(2));
 for (const shape of SIZES) {
-  const js = timeJs(shape);
+  const js = await timeJs(shape);
   const np = NUMPY ? timeNumpy(shape) : null;
   version ??= np?.version;
   for (const op of OPS) {
@@ -165,8 +206,10 @@ for (const shape of SIZES) {
     cells.push(ms(ours.out));
     if (builds.length > 1) cells.push(ms(js[1][op].out));
     cells.push(ratio(ours.out, js[0].gradient.out));
+    cells.push(ms(ours.pool), ratio(ours.pool, ours.out));
     cells.push(ms(np?.ms[op]), ratio(ours.fresh, np?.ms[op]), ratio(ours.out, np?.ms[op]));
     row(cells);
   }
 }
 if (version) console.log(`numpy ${version}`);
+await pool.destroy();
