@@ -5,7 +5,7 @@ import { curlOf, divergenceOf, laplacianOf, magnitudeOf, rowForm } from '../src/
 import { fusedPlan } from '../src/cpu/fused';
 import { fusedSum } from '../src/cpu/fused-sum';
 import { cpuInput } from '../src/cpu/input';
-import { computePart, type SplitOp } from '../src/cpu/parts';
+import type { SplitOp } from '../src/cpu/parts';
 import { windowable, windowsOf } from '../src/cpu/windows';
 import {
   cpuCurl,
@@ -18,6 +18,7 @@ import {
 } from '../src/index';
 import { makePlan, type Plan } from '../src/plan';
 import { firstDifference } from './helpers/bits';
+import { assembleParts, writtenOnce } from './helpers/parts';
 
 // The fused fields' CPU references slab by slab (src/cpu/windows.ts, src/cpu/derived.ts) and in one pass
 // (the divergence and the curl on the gradient's fused plans, src/cpu/fused-sum.ts): the magnitude,
@@ -365,28 +366,12 @@ describe('the fused fields in parts (cpu/parts.ts, what cpuWorkers threads compu
           }
           counted[form === 'slabs' ? 'slabs' : 'fused']++;
           const want = whole();
-          const outs = want.map(() => new Float64Array(size).fill(Number.NaN));
-          const writes = want.map(() => new Uint8Array(size));
-          for (let index = 0; index < count; index++) {
-            // Each part over two fillings: an element it writes is equal in both, one it leaves differs.
-            const [a, b] = [Number.NaN, 0.5].map((fill) => {
-              const part = want.map(() => new Float64Array(size).fill(fill));
-              computePart({ op, inputs, options: o, outs: part, index, count });
-              return part;
-            });
-            a.forEach((ak, k) =>
-              ak.forEach((x, i) => {
-                if (!Object.is(x, b[k][i])) return;
-                writes[k][i]++;
-                outs[k][i] = x;
-              }),
-            );
-          }
+          const { outs, writes } = assembleParts(
+            { op, inputs, options: o, count },
+            want.map(() => size),
+          );
           const label = `${op} ${JSON.stringify(o)} in ${count} parts`;
-          expect(
-            writes.every((w) => w.every((c) => c === 1)),
-            label,
-          ).toBe(true);
+          expect(writtenOnce(writes), label).toBe(true);
           expect(firstDifference(outs, want), label).toBeNull();
         }
         return true;

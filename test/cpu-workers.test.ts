@@ -8,6 +8,7 @@ import { cpuCurl, cpuDivergence, cpuGradient, cpuGradientMagnitude, cpuLaplacian
 import { problemArb } from './helpers/arbitraries';
 import { firstDifference } from './helpers/bits';
 import { caseData, caseOptions, loadNumpyCases } from './helpers/fixtures';
+import { assembleParts, writtenOnce } from './helpers/parts';
 
 // cpuWorkers: cpuGradient split into slabs of the first axis, computed by worker threads in shared memory.
 // The pure part (slabs assembled in any count give cpuGradient's bits) runs on src; the pool runs the
@@ -30,24 +31,11 @@ describe('slabs of the first axis (computePart)', () => {
     fc.assert(
       fc.property(problemArb({ gpuSafe: false, maxSize: 300 }), fc.integer({ min: 1, max: 7 }), (p, count) => {
         const want = cpuGradient(p.data, p.options);
-        const outs = want.map((w) => new Float64Array(w.length).fill(Number.NaN));
-        const writes = want.map((w) => new Uint8Array(w.length));
-        for (let index = 0; index < count; index++) {
-          // Run each part over two fillings: an element it writes is equal in both, one it leaves differs.
-          const [a, b] = [Number.NaN, 0.5].map((fill) => {
-            const part = want.map((w) => new Float64Array(w.length).fill(fill));
-            computePart({ op: 'gradient', inputs: [p.data], options: p.options, outs: part, index, count });
-            return part;
-          });
-          a.forEach((ak, k) =>
-            ak.forEach((v, i) => {
-              if (!Object.is(v, b[k][i])) return;
-              writes[k][i]++;
-              outs[k][i] = v;
-            }),
-          );
-        }
-        expect(writes.every((w) => w.every((c) => c === 1))).toBe(true);
+        const { outs, writes } = assembleParts(
+          { op: 'gradient', inputs: [p.data], options: p.options, count },
+          want.map((w) => w.length),
+        );
+        expect(writtenOnce(writes)).toBe(true);
         expect(firstDifference(outs, want)).toBeNull();
       }),
       { numRuns: 2000, seed: 20261206 },
