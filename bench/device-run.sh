@@ -6,7 +6,7 @@
 # Carry [".gpu", "dist", "dist-before"] (see bench/NOTES.md) and run: bash bench/device-run.sh
 # Figures go to $OUT (or ./bench-out). Each step has its own time limit (seconds, from the environment);
 # STEPS picks steps (default: e2e peers-e2e latency dawn host bursts record frame half kernel views derivatives mapped peers; also peers-f16); KERNEL_SIZES
-# limits the kernel's shapes, KERNEL_COMPARE names builds (comma-separated) whose kernel the kernel step
+# limits the kernel's shapes (DERIVATIVES_SIZE the derivatives step's n of n², 4096 by default), KERNEL_COMPARE names builds (comma-separated) whose kernel the kernel step
 # times beside this one's, HALF_COMPARE builds whose float16 variants the half step times, HALF_SIZES its shapes. Node runs with transparent huge
 # pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), as numpy has them, so fresh outputs cost what they cost numpy.
 set -u
@@ -90,7 +90,7 @@ if want views; then
   echo "bench/views.mjs exit $?" >> "$out/views.txt"
 fi
 if want derivatives; then
-  timeout "${DERIVATIVES_SECONDS:-90}" node bench/derivatives.mjs --size 4096 --json "$out/derivatives.json" > "$out/derivatives.txt" 2>&1
+  timeout "${DERIVATIVES_SECONDS:-90}" node bench/derivatives.mjs --size "${DERIVATIVES_SIZE:-4096}" --json "$out/derivatives.json" > "$out/derivatives.txt" 2>&1
   echo "bench/derivatives.mjs exit $?" >> "$out/derivatives.txt"
 fi
 if want mapped; then
