@@ -15,7 +15,7 @@ import type { GradientOptions } from './types.js';
 
 /** Options of cpuDerivatives / gpuDerivatives (and the Hessian, without `derivatives`). */
 export interface DerivativeOptions extends Pick<GradientOptions, 'shape' | 'spacing' | 'axis' | 'boundary' | 'cval' | 'period'> {
-  /** One multi-index per result: the derivative order (0–4) along each selected axis, e.g. [[2, 0], [1, 1]]. */
+  /** One multi-index per result: the derivative order (0–4) along each selected axis, at least one of them ≥ 1, e.g. [[2, 0], [1, 1]]. */
   derivatives?: readonly (readonly number[])[];
   /** 2 (default), 4, 6 or 8: the order of accuracy of every stencil. */
   accuracy?: 2 | 4 | 6 | 8;
@@ -115,7 +115,7 @@ function checkAccuracy(accuracy: unknown): 2 | 4 | 6 | 8 {
   return accuracy as 2 | 4 | 6 | 8;
 }
 
-/** The multi-indices of `derivatives`: one order 0–4 per selected axis, at most three of them non-zero. */
+/** The multi-indices of `derivatives`: one order 0–4 per selected axis, at least one and at most three of them non-zero. */
 function checkMultiIndices(derivatives: unknown, axes: number): number[][] {
   if (!Array.isArray(derivatives) || derivatives.length === 0) {
     throw new GradientError(
@@ -135,6 +135,14 @@ function checkMultiIndices(derivatives: unknown, axes: number): number[][] {
         );
       }
     });
+    // Before 2026-12-07 such an index gave zeros on the CPU and the GPU alike (a term of no factors), and
+    // left a CPU `out` unwritten: refused since.
+    if (d.every((m: number) => m === 0)) {
+      throw new GradientError(
+        'invalid-option',
+        `derivatives[${j}]: ${describe(d)} differentiates no axis (its result would be the data itself); give each multi-index an order ≥ 1 somewhere`,
+      );
+    }
     if (d.filter((m: number) => m > 0).length > MAX_FACTORS) {
       throw new GradientError('invalid-option', `derivatives[${j}]: ${describe(d)} differentiates more than ${MAX_FACTORS} axes at once`);
     }

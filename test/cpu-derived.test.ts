@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkLaplacian } from '../src/components';
+import { checkLaplacian, type DerivedField } from '../src/components';
 import { curlOf, divergenceOf, laplacianOf, magnitudeOf, rowForm } from '../src/cpu/derived';
 import { fusedPlan } from '../src/cpu/fused';
 import { fusedSum } from '../src/cpu/fused-sum';
@@ -359,7 +359,7 @@ describe('the fused fields in parts (cpu/parts.ts, what cpuWorkers threads compu
         }
         for (const [op, inputs, whole] of fields) {
           const o = op === 'laplacian' ? lap : options;
-          const form = rowForm(op as Exclude<SplitOp, 'gradient'>, inputs, op === 'laplacian' ? lapPlan : plan);
+          const form = rowForm(op as DerivedField, inputs, op === 'laplacian' ? lapPlan : plan);
           if (form === null) {
             counted.whole++;
             continue; // the composition: such calls are not split

@@ -4,7 +4,17 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computePart, computeParts } from '../src/cpu/parts';
 import type { CpuWorkers, GradientOptions, NumericArray } from '../src/index';
-import { cpuCurl, cpuDivergence, cpuGradient, cpuGradientMagnitude, cpuLaplacian } from '../src/index';
+import {
+  cpuCurl,
+  cpuDerivatives,
+  cpuDivergence,
+  cpuGradient,
+  cpuGradientAdjoint,
+  cpuGradientMagnitude,
+  cpuHessian,
+  cpuLaplacian,
+  type DerivativeOptions,
+} from '../src/index';
 import { problemArb } from './helpers/arbitraries';
 import { firstDifference } from './helpers/bits';
 import { caseData, caseOptions, loadNumpyCases } from './helpers/fixtures';
@@ -235,6 +245,63 @@ describe('cpuWorkers (dist/, worker threads)', () => {
     await expect(pool.laplacian(data, { shape, accuracy: 4 })).rejects.toMatchObject({ code: 'invalid-option' });
     await expect(pool.magnitude(data, { shape, out: sharedOuts(2, 1200) })).rejects.toMatchObject({ code: 'invalid-option' });
     expect(pool.stats.split).toBe(split);
+  });
+
+  it("splits derivatives, the Hessian and the adjoint held in shared memory into the cpu functions' bits", async () => {
+    const cases: DerivativeOptions[] = [
+      { shape: [60, 44] },
+      { shape: [60, 44], accuracy: 6, boundary: ['periodic', 'mirror'], spacing: [0.5, 2] },
+      { shape: [30, 12, 9], accuracy: 4, boundary: 'nearest' },
+      { shape: [30, 12, 9], spacing: [Array.from({ length: 30 }, (_, i) => i + 0.02 * i * i), 1, 0.3] },
+    ];
+    const split = pool.stats.split;
+    let calls = 0;
+    for (const options of cases) {
+      const size = options.shape!.reduce((a, b) => a * b, 1);
+      const d = options.shape!.length;
+      const make = (seed: number) => Float64Array.from({ length: size }, (_, i) => Math.sin(i * 0.021 + seed) * 4 + ((i * seed) % 5));
+      const f = shared(make(1)) as Float64Array;
+      const derivatives =
+        d === 2
+          ? [
+              [2, 1],
+              [0, 3],
+              [1, 0],
+            ]
+          : [
+              [1, 1, 1],
+              [0, 2, 0],
+            ];
+      const v = derivatives.map((_, k) => shared(make(k + 2)) as Float64Array);
+      const label = JSON.stringify({ ...options, spacing: undefined });
+      const hessian = cpuHessian(f, options);
+      const got = await pool.hessian(f, options);
+      expect(firstDifference(got, hessian), `hessian ${label}`).toBeNull();
+      expect(got.every((a) => a.buffer instanceof SharedArrayBuffer)).toBe(true);
+      const out = sharedOuts(hessian.length, size).map((o) => o.fill(Number.NaN));
+      expect((await pool.hessian(f, { ...options, out })).every((a, k) => a === out[k])).toBe(true);
+      expect(firstDifference(out, hessian), `hessian ${label} into out`).toBeNull();
+      const many = { ...options, derivatives };
+      expect(firstDifference(await pool.derivatives(f, many), cpuDerivatives(f, many)), `derivatives ${label}`).toBeNull();
+      const adjoint = [await pool.gradientAdjoint(v, many)];
+      expect(firstDifference(adjoint, [cpuGradientAdjoint(v, many)]), `adjoint ${label}`).toBeNull();
+      calls += 4;
+    }
+    expect(pool.stats.split - split).toBe(calls);
+    // A view, ordinary memory, and a refusal: the calling thread, or nothing split.
+    const calling = pool.stats.calling;
+    const data = shared(Float64Array.from({ length: 1200 }, (_, i) => Math.cos(i * 0.1))) as Float64Array;
+    const view = { data, shape: [40, 30], strides: [1, 40] };
+    expect(firstDifference(await pool.hessian(view), cpuHessian(view))).toBeNull();
+    expect(
+      firstDifference(await pool.hessian(Float64Array.from(data), { shape: [30, 40] }), cpuHessian(data, { shape: [30, 40] })),
+    ).toBeNull();
+    expect(pool.stats.calling - calling).toBe(2);
+    const before = pool.stats.split;
+    await expect(pool.derivatives(data, { shape: [30, 40], derivatives: [[0, 0]] })).rejects.toMatchObject({ code: 'invalid-option' });
+    await expect(pool.hessian(data, { shape: [30, 40], accuracy: 3 as never })).rejects.toMatchObject({ code: 'invalid-option' });
+    await expect(pool.gradientAdjoint([data], { shape: [30, 40] })).rejects.toMatchObject({ code: 'invalid-data' });
+    expect(pool.stats.split).toBe(before);
   });
 
   it('runs on the calling thread what it cannot split, with the same results', async () => {

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { programRows, rowwise, runProgram } from '../src/cpu/derivatives';
+import { cpuInput } from '../src/cpu/input';
 import { type AdjointOptions, adjointProgram, derivativesProgram, firstAxisReach, hessianProgram } from '../src/derivatives';
 import { BufferUsage } from '../src/gpu/flags';
 import {
@@ -14,10 +16,12 @@ import {
   type NdarrayLike,
   type NumericArray,
 } from '../src/index';
+import { firstDifference } from './helpers/bits';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { counted } from './helpers/counted-device';
 import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
+import { assembleParts, writtenOnce } from './helpers/parts';
 import { rng } from './helpers/random';
 
 // Derivatives of any order and accuracy, the Hessian and adjoints, on the CPU and the GPU: exactness for
@@ -75,7 +79,7 @@ describe("a program's reach along the first axis (the halo of streamed pieces)",
                     ...options,
                     derivatives: [
                       [order, 1],
-                      [order, 0],
+                      [order || 1, 0],
                     ],
                   });
           const { halo, wraps } = firstAxisReach(program);
@@ -217,6 +221,7 @@ describe('derivatives of any order and accuracy (CPU)', () => {
       [{ derivatives: [[1]], edgeOrder: 2 }, 'edgeOrder'],
       [{ derivatives: [[1]], invalid: 'skip' }, 'invalid'],
       [{ derivatives: [] }, 'derivatives'],
+      [{ derivatives: [[1], [0]] }, 'derivatives[1]: [0] differentiates no axis'],
     ];
     for (const [o, text] of bad) {
       let error: unknown;
@@ -378,6 +383,93 @@ describe('adjoints (CPU): the transpose of the dense matrix built from unit vect
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('derivatives, the Hessian and adjoints in parts (cpu/parts.ts, what cpuWorkers threads compute)', () => {
+  it('assembled in 1–7 parts, or slab by slab, give the whole call bit for bit, every element written once', () => {
+    const kinds = { derivatives: 0, hessian: 0, adjoint: 0 };
+    fc.assert(
+      fc.property(
+        fc.record({
+          shape: fc.oneof(
+            fc.tuple(fc.integer({ min: 9, max: 24 }), fc.integer({ min: 9, max: 14 })),
+            fc.tuple(fc.integer({ min: 9, max: 14 }), fc.integer({ min: 9, max: 11 }), fc.integer({ min: 2, max: 10 })),
+          ),
+          accuracy: fc.constantFrom(2 as const, 4 as const, 6 as const),
+          boundary: fc.constantFrom('edge', 'periodic', 'mirror', 'nearest', 'constant'),
+          first: fc.constantFrom('edge', 'periodic', 'reflect'),
+          uneven: fc.boolean(),
+          kind: fc.constantFrom('derivatives' as const, 'hessian' as const, 'adjoint' as const),
+          orders: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 3 }),
+          count: fc.integer({ min: 1, max: 7 }),
+          rows: fc.integer({ min: 1, max: 9 }),
+          seed: fc.integer({ min: 1, max: 10000 }),
+        }),
+        ({ shape, accuracy, boundary, first, uneven, kind, orders, count, rows, seed }) => {
+          const d = shape.length;
+          const size = shape.reduce((a, b) => a * b, 1);
+          const r = rng(seed);
+          const spacing = shape.map((n, k) => (k === 0 && uneven && first !== 'periodic' ? axisCoordinates(n, true) : 0.3 + r()));
+          const base = { shape, accuracy, spacing, boundary: shape.map((_, k) => (k === 0 ? first : boundary)) } as DerivativeOptions;
+          // Each multi-index differentiates some axis (an all-zero one is refused).
+          const derivatives = orders.map(([a, b]) => [a || (b ? 0 : 1), ...Array.from({ length: d - 1 }, (_, k) => (k === 0 ? b : 0))]);
+          const options = kind === 'hessian' ? base : { ...base, derivatives };
+          const inputs =
+            kind === 'adjoint'
+              ? derivatives.map(() => Float64Array.from({ length: size }, () => r() - 0.5))
+              : [Float64Array.from({ length: size }, () => r() * 10 - 5)];
+          let want: Float64Array[];
+          try {
+            want =
+              kind === 'hessian'
+                ? cpuHessian(inputs[0], options)
+                : kind === 'derivatives'
+                  ? cpuDerivatives(inputs[0], options)
+                  : [cpuGradientAdjoint(inputs, options as AdjointOptions)];
+          } catch (e) {
+            expect(e).toBeInstanceOf(GradientError); // an axis too short for the stencil, say
+            return;
+          }
+          kinds[kind]++;
+          const { outs, writes } = assembleParts(
+            { op: kind, inputs, options, count },
+            want.map(() => size),
+          );
+          const label = `${kind} ${JSON.stringify({ ...options, spacing: undefined })} in ${count} parts`;
+          expect(writtenOnce(writes), label).toBe(true);
+          expect(firstDifference(outs, want), label).toBeNull();
+          // Slab by slab on one thread (runProgram's rows) too.
+          const program =
+            kind === 'hessian'
+              ? hessianProgram(cpuInput(inputs[0]).info, options)
+              : kind === 'derivatives'
+                ? derivativesProgram(cpuInput(inputs[0]).info, options)
+                : adjointProgram(cpuInput(inputs[0]).info, inputs.length, options as never);
+          expect(rowwise(program), label).toBe(true); // what cpuWorkers needs to split it
+          const stale = want.map(() => new Float64Array(size).fill(Number.NaN));
+          expect(firstDifference(runProgram(program, inputs, stale, rows), want), `${label}, slabs of ${rows}`).toBeNull();
+        },
+      ),
+      { numRuns: 300, seed: 20261211 },
+    );
+    expect(Math.min(...Object.values(kinds))).toBeGreaterThan(40);
+  });
+
+  it('a term that differentiates the first dimension after another axis is applied over whole arrays', () => {
+    const shape = [12, 9];
+    const f = Float64Array.from({ length: 108 }, (_, i) => Math.sin(i * 0.7) * 3);
+    const made = hessianProgram(cpuInput(f).info, { shape });
+    // The mixed partial's factors swapped: ∂/∂x_0 applied to ∂f/∂x_1 (the same value in exact arithmetic).
+    const swapped = { ...made, outputs: [[{ component: 0, factors: [...made.outputs[1][0].factors].reverse() }]] };
+    expect(rowwise(made)).toBe(true);
+    expect(rowwise(swapped)).toBe(false);
+    const whole = runProgram(swapped, [f]);
+    expect(firstDifference(runProgram(swapped, [f], undefined, 2), whole)).toBeNull();
+    const wrong = [new Float64Array(108).fill(Number.NaN)];
+    // Were it split into parts, the second factor would read rows of scratch no part computed.
+    for (let a = 0; a < 12; a += 3) programRows(swapped, [f], wrong, a, a + 3);
+    expect(firstDifference(wrong, whole)).not.toBeNull();
   });
 });
 

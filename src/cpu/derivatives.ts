@@ -12,7 +12,7 @@ import {
 import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { cpuComponents, cpuInput, cpuOut, gathered } from './input.js';
-import { kernelInput, kernelInputs } from './kernel-input.js';
+import { kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
 import { KeptScratch } from './scratch.js';
 
@@ -35,16 +35,12 @@ export type CpuAdjointOptions = AdjointOptions & Pick<CpuDerivativeOptions, 'out
 
 /** One result per multi-index of `derivatives` (the order along each selected axis), in float64. */
 export function cpuDerivatives(data: NumericArray | NdarrayLike, options: CpuDerivativeOptions): Float64Array[] {
-  const { info, values, memory } = cpuInput(data);
-  const program = derivativesProgram(info, options, CPU_KEYS);
-  return runInto(program, [kernelInput(values)], options?.out, [memory], 'one per multi-index');
+  return computeProgram(programCall('derivatives', data, options), options?.out);
 }
 
 /** The d(d+1)/2 second partials ∂²f/∂x_i∂x_j, i ≤ j, row-major ((0,0), (0,1), …, (1,1), …), in float64. */
 export function cpuHessian(data: NumericArray | NdarrayLike, options?: CpuDerivativeOptions): Float64Array[] {
-  const { info, values, memory } = cpuInput(data);
-  const program = hessianProgram(info, options, CPU_KEYS);
-  return runInto(program, [kernelInput(values)], options?.out, [memory], 'one per second partial, i ≤ j');
+  return computeProgram(programCall('hessian', data, options), options?.out);
 }
 
 /**
@@ -53,57 +49,157 @@ export function cpuHessian(data: NumericArray | NdarrayLike, options?: CpuDeriva
  * transpose leaves out). With `derivatives`, Σ_o D_oᵀ v_o over the multi-indices. One array of the data's length.
  */
 export function cpuGradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: CpuAdjointOptions): Float64Array {
-  const { info, values, memory } = cpuComponents(components);
-  const program = adjointProgram(info as DataInfo, values.length, options as never, CPU_KEYS);
-  return runInto(program, kernelInputs(values), options?.out, memory, 'one, the adjoint')[0];
+  return computeProgram(programCall('adjoint', components, options), options?.out)[0];
 }
 
 /** Options the CPU calls take besides the program's. */
 const CPU_KEYS = ['out'];
 
-/** The program's outputs in `out` (checked: cpuOut) or in fresh arrays. */
-function runInto(program: Program, inputs: readonly Values[], out: unknown, memory: readonly NumericArray[], what: string): Float64Array[] {
-  const targets = cpuOut(out, program.outputs.length, program.plan.size, memory, what);
-  runProgram(program, inputs, targets.arrays);
+/** The calls that run a program: derivatives of any order, the Hessian, the gradient's adjoint. */
+export type ProgramKind = 'derivatives' | 'hessian' | 'adjoint';
+
+/** How `out` names each kind's results. */
+const RESULTS: Readonly<Record<ProgramKind, string>> = {
+  derivatives: 'one per multi-index',
+  hessian: 'one per second partial, i ≤ j',
+  adjoint: 'one, the adjoint',
+};
+
+/** A program call's checked arguments: its program, its inputs (before kernelInputs), their memory, and how `out` names its results. */
+export interface ProgramCall {
+  readonly program: Program;
+  readonly values: Values[];
+  readonly memory: NumericArray[];
+  readonly what: string;
+}
+
+/** The program of a kind (the data's description, the number of components and the options checked). */
+export function programOf(kind: ProgramKind, info: DataInfo, count: number, options: unknown): Program {
+  if (kind === 'derivatives') return derivativesProgram(info, options as DerivativeOptions, CPU_KEYS);
+  if (kind === 'hessian') return hessianProgram(info, options as DerivativeOptions | undefined, CPU_KEYS);
+  return adjointProgram(info, count, options as never, CPU_KEYS);
+}
+
+/** Checks a program call's arguments (the cpu functions' and cpuWorkers' methods'), refusing bad ones with a GradientError. */
+export function programCall(kind: ProgramKind, data: unknown, options: unknown): ProgramCall {
+  let info: DataInfo, values: Values[], memory: NumericArray[];
+  if (kind === 'adjoint') ({ info, values, memory } = cpuComponents(data));
+  else {
+    const one = cpuInput(data);
+    info = one.info;
+    values = [one.values];
+    memory = [one.memory];
+  }
+  return { program: programOf(kind, info, values.length, options), values, memory, what: RESULTS[kind] };
+}
+
+/** A checked program call on the calling thread, into `out` (checked here) or fresh arrays; the caller's results. */
+export function computeProgram(call: ProgramCall, out: unknown): Float64Array[] {
+  const { program } = call;
+  const targets = cpuOut(out, program.outputs.length, program.plan.size, call.memory, call.what);
+  runProgram(program, kernelInputs(call.values), targets.arrays);
   return targets.finish();
 }
 
 /**
- * A program's outputs from its inputs (flat C order or views). A term's last factor adds into its output
- * directly; the factors before it go through at most two scratch arrays (kept: scratch.ts). The Hessian at 512², Node
- * 20 on this VM: 23.0 ms with a fresh array per factor and a pass adding each term, 14.9 without them,
- * 4.3–6.1 with runs (applyAlong); the gradient 1.3–3.1 (bench/NOTES.md, eighth session).
+ * A program's outputs from its inputs (flat C order or views), by default over whole arrays: a term's last
+ * factor adds into its output directly, the factors before it go through at most two scratch arrays (kept:
+ * scratch.ts). `rows` computes slabs of that many positions of the first dimension instead (programRows),
+ * which gives the same bits. The Hessian at 512², Node 20 on this VM: 23.0 ms with a fresh array per
+ * factor and a pass adding each term, 14.9 without them, 4.3–6.1 with runs (applyAlong); the gradient
+ * 1.3–3.1 (bench/NOTES.md, eighth session). Slabs: SLAB_NOTE.
  */
 export function runProgram(
   program: Program,
   inputs: readonly Values[],
   outputs: readonly Float64Array[] = program.outputs.map(() => new Float64Array(program.plan.size)),
+  rows?: number,
 ): Float64Array[] {
   const N = program.plan.size;
   const flat = inputs.map((v) => (isView(v) ? gathered(v, N) : v));
+  const n0 = firstLength(program);
+  const step = rows !== undefined && rowwise(program) ? rows : n0;
+  for (let a = 0; a < n0; a += step) programRows(program, flat, outputs, a, Math.min(n0, a + step));
+  return outputs as Float64Array[];
+}
+
+/** Positions of the plan's first dimension (1 for a plan of no dimensions). */
+function firstLength(program: Program): number {
+  const { shape } = program.plan;
+  return shape.length === 0 ? 1 : shape[0];
+}
+
+/**
+ * Whether programRows takes any range of the first dimension: where no term differentiates the first
+ * dimension after another axis. A factor after a term's first reads the scratch of the one before at its
+ * own rows, which along the first dimension would be rows around them (wrapped, periodic). The programs
+ * made today order a term's factors by axis, so this holds for all of them (test/derivatives.test.ts).
+ */
+export function rowwise(program: Program): boolean {
+  return program.outputs.every((terms) => terms.every((t) => t.factors.every((f, q) => q === 0 || f.axis.axis !== 0)));
+}
+
+/**
+ * The program's outputs at positions a..z of the first dimension (the whole array: 0..n), from flat
+ * inputs; a range other than the whole only where `rowwise`. A factor before a term's last computes the
+ * rows the next one reads into scratch, its first row at the scratch's start.
+ */
+export function programRows(
+  program: Program,
+  flat: readonly ArrayLike<number>[],
+  outputs: readonly Float64Array[],
+  a: number,
+  z: number,
+): void {
+  const N = program.plan.size;
+  if (N === 0) return;
+  const n0 = firstLength(program);
+  const row = N / n0;
   const longest = Math.max(0, ...program.outputs.flatMap((terms) => terms.map((t) => t.factors.length)));
-  const factors = Array.from({ length: Math.min(longest - 1, 2) }, (_, slot) => kept.array(slot, N));
+  const scratch: Float64Array[] = [];
+  for (let slot = 0; slot < Math.min(longest - 1, 2); slot++) scratch.push(kept.array(slot, (z - a) * row));
   // The first term of an output stores, the others add: `out` may hold a previous call's results.
   program.outputs.forEach((terms, k) => {
-    if (terms.length === 0) outputs[k].fill(0);
-    terms.forEach((term, t) => addTerm(term, flat[term.component], outputs[k], factors, t > 0));
+    if (terms.length === 0) outputs[k].fill(0, a * row, z * row);
+    terms.forEach((term, t) => addTerm(term, flat[term.component], outputs[k], scratch, t > 0, a, z, n0));
   });
-  return outputs as Float64Array[];
 }
 
 /** The programs' scratch arrays (scratch.ts). */
 const kept = new KeptScratch();
 
-/** out (+)= the term's operators applied to f, one axis after another; `accumulate`: add to what out holds. */
-function addTerm(term: Term, f: ArrayLike<number>, out: Float64Array, scratch: Float64Array[], accumulate: boolean): void {
-  let current: ArrayLike<number> = f;
+/**
+ * out (+)= the term's operators applied to f, one axis after another, at positions a..z of the first
+ * dimension; `accumulate`: add to what out holds. A factor before the last computes the same rows into
+ * scratch (its first row at the scratch's start): only a term's first factor differentiates along the
+ * first dimension (rowwise), and it reads f itself.
+ */
+function addTerm(
+  term: Term,
+  f: ArrayLike<number>,
+  out: Float64Array,
+  scratch: Float64Array[],
+  accumulate: boolean,
+  a: number,
+  z: number,
+  n0: number,
+): void {
   const { factors } = term;
+  const row = out.length / n0;
+  let current: ArrayLike<number> = f;
+  let shift = 0;
   for (let q = 0; q < factors.length; q++) {
     const { axis, op } = factors[q];
     const last = q === factors.length - 1;
     const next = last ? out : scratch[q % 2];
-    applyAlong(op, axis.outer, axis.inner, current, next, last && accumulate);
+    const nextShift = last ? 0 : a * row;
+    if (axis.axis === 0) applyAlong(op, axis.inner, current, shift, next, nextShift, 0, 1, a, z, last && accumulate);
+    else {
+      const m = axis.outer / n0; // lines of this axis per position of the first dimension
+      applyAlong(op, axis.inner, current, shift, next, nextShift, a * m, z * m, 0, op.n, last && accumulate);
+    }
     current = next;
+    shift = nextShift;
   }
 }
 
@@ -162,31 +258,39 @@ function runsOf(op: AxisOperator): readonly Run[] | null {
 }
 
 /**
- * result (+)= op applied along an axis of the C-order view (outer, n, inner): each row's sum is its bias
- * plus its taps in order, then stored (or added, `accumulate`). Along the last axis a run of rows with two
- * or three taps reads them from locals; along another axis each tap is added over a row's `inner` points at
- * once. 512², a three-tap second difference along the last axis: 0.68 ms by runs against 2.49 ms row by row
- * (each row's weights, zeros and wrap read per point), a fixed loop 0.45 ms (bench/NOTES.md, eighth session).
+ * result (+)= op applied along an axis of the C-order view (outer, n, inner), at lines o0..o1 of the outer and rows
+ * i0..i1 of the op: element p of the view is read at f[p − fShift] and written at result[p − rShift]. Each
+ * row's sum is its bias plus its taps in order, then stored (or added, `accumulate`). Along the last axis a
+ * run of rows with two or three taps reads them from locals; along another axis each tap is added over a
+ * row's `inner` points at once. 512², a three-tap second difference along the last axis: 0.68 ms by runs
+ * against 2.49 ms row by row (each row's weights, zeros and wrap read per point), a fixed loop 0.45 ms
+ * (bench/NOTES.md, eighth session).
  */
-function applyAlong(op: AxisOperator, outer: number, inner: number, f: ArrayLike<number>, result: Float64Array, accumulate: boolean): void {
+// biome-ignore format: the range's arguments in pairs
+function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
   const runs = runsOf(op);
   if (!runs) {
-    applyRows(op, outer, inner, f, result, accumulate);
+    applyRows(op, inner, f, fShift, result, rShift, o0, o1, i0, i1, accumulate);
     return;
   }
   const plane = op.n * inner;
-  const sums = inner > 1 ? new Float64Array(inner) : null;
-  for (let o = 0; o < outer; o++) {
+  const sums = inner > 1 ? sumsOf(inner) : null;
+  for (let o = o0; o < o1; o++) {
     const base = o * plane;
     for (const run of runs) {
+      const from = Math.max(run.from, i0),
+        to = Math.min(run.to, i1);
+      if (from >= to) continue;
       const { offsets, weights, bias } = run;
       const T = offsets.length;
       if (sums === null) {
-        const first = base + run.from;
-        const last = base + run.to;
+        // p indexes the result, p + d the data.
+        const first = base + from - rShift;
+        const last = base + to - rShift;
+        const d = rShift - fShift;
         if (T === 2) {
-          const o0 = offsets[0];
-          const o1 = offsets[1];
+          const o0 = offsets[0] + d;
+          const o1 = offsets[1] + d;
           const w0 = weights[0];
           const w1 = weights[1];
           for (let p = first; p < last; p++) {
@@ -194,9 +298,9 @@ function applyAlong(op: AxisOperator, outer: number, inner: number, f: ArrayLike
             result[p] = accumulate ? result[p] + sum : sum;
           }
         } else if (T === 3) {
-          const o0 = offsets[0];
-          const o1 = offsets[1];
-          const o2 = offsets[2];
+          const o0 = offsets[0] + d;
+          const o1 = offsets[1] + d;
+          const o2 = offsets[2] + d;
           const w0 = weights[0];
           const w1 = weights[1];
           const w2 = weights[2];
@@ -207,66 +311,76 @@ function applyAlong(op: AxisOperator, outer: number, inner: number, f: ArrayLike
         } else {
           for (let p = first; p < last; p++) {
             let sum = bias;
-            for (let t = 0; t < T; t++) sum += weights[t] * f[p + offsets[t]];
+            for (let t = 0; t < T; t++) sum += weights[t] * f[p + d + offsets[t]];
             result[p] = accumulate ? result[p] + sum : sum;
           }
         }
         continue;
       }
-      for (let i = run.from; i < run.to; i++) {
+      for (let i = from; i < to; i++) {
         const at = base + i * inner;
+        const r = at - rShift;
         // Two or three taps (second order, first derivatives inside): one pass over the line, summed in the
         // order the general loop sums, so the results are the same bits.
         if (T === 2 || T === 3) {
-          const a0 = at + offsets[0] * inner;
-          const a1 = at + offsets[1] * inner;
+          const a0 = at + offsets[0] * inner - fShift;
+          const a1 = at + offsets[1] * inner - fShift;
           const w0 = weights[0];
           const w1 = weights[1];
           if (T === 2) {
-            if (accumulate) for (let j = 0; j < inner; j++) result[at + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j];
-            else for (let j = 0; j < inner; j++) result[at + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j];
+            if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j];
+            else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j];
           } else {
-            const a2 = at + offsets[2] * inner;
+            const a2 = at + offsets[2] * inner - fShift;
             const w2 = weights[2];
-            if (accumulate) for (let j = 0; j < inner; j++) result[at + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
-            else for (let j = 0; j < inner; j++) result[at + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
+            if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
+            else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
           }
           continue;
         }
         sums.fill(bias);
         for (let t = 0; t < T; t++) {
           const w = weights[t];
-          const from = at + offsets[t] * inner;
+          const from = at + offsets[t] * inner - fShift;
           for (let j = 0; j < inner; j++) sums[j] += w * f[from + j];
         }
-        if (accumulate) for (let j = 0; j < inner; j++) result[at + j] += sums[j];
-        else result.set(sums, at);
+        if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += sums[j];
+        else result.set(sums, r);
       }
     }
   }
 }
 
-/** result (+)= op applied along an axis, row by row: each row's weights, zeros and wrap read per point. */
-function applyRows(op: AxisOperator, outer: number, inner: number, f: ArrayLike<number>, result: Float64Array, accumulate: boolean): void {
+/** A line's sums of `inner` points (valid until the next call: the loops above use one at a time). */
+let lineSums = new Float64Array(0);
+function sumsOf(inner: number): Float64Array {
+  if (lineSums.length < inner) lineSums = new Float64Array(inner);
+  return lineSums.length === inner ? lineSums : lineSums.subarray(0, inner);
+}
+
+/** result (+)= op applied along an axis, row by row (applyAlong's range and shifts): each row's weights, zeros and wrap read per point. */
+// biome-ignore format: the range's arguments in pairs
+function applyRows(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
   const { n, width, start, weights, bias, periodic } = op;
   const plane = n * inner;
-  const sums = inner > 1 ? new Float64Array(inner) : null;
-  for (let o = 0; o < outer; o++) {
+  const sums = inner > 1 ? sumsOf(inner) : null;
+  for (let o = o0; o < o1; o++) {
     const base = o * plane;
-    for (let i = 0; i < n; i++) {
+    for (let i = i0; i < i1; i++) {
       const row = i * width;
       const first = start[i];
       const wraps = periodic && (first < 0 || first + width > n);
       const at = base + i * inner;
+      const r = at - rShift;
       if (sums === null) {
         let sum = bias[i];
         for (let k = 0; k < width; k++) {
           const w = weights[row + k];
           if (w === 0) continue;
           const c = wraps ? (((first + k) % n) + n) % n : first + k;
-          sum += w * f[base + c];
+          sum += w * f[base + c - fShift];
         }
-        result[at] = accumulate ? result[at] + sum : sum;
+        result[r] = accumulate ? result[r] + sum : sum;
         continue;
       }
       sums.fill(bias[i]);
@@ -274,11 +388,11 @@ function applyRows(op: AxisOperator, outer: number, inner: number, f: ArrayLike<
         const w = weights[row + k];
         if (w === 0) continue;
         const c = wraps ? (((first + k) % n) + n) % n : first + k;
-        const from = base + c * inner;
+        const from = base + c * inner - fShift;
         for (let j = 0; j < inner; j++) sums[j] += w * f[from + j];
       }
-      if (accumulate) for (let j = 0; j < inner; j++) result[at + j] += sums[j];
-      else result.set(sums, at);
+      if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += sums[j];
+      else result.set(sums, r);
     }
   }
 }

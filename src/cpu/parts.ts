@@ -1,28 +1,32 @@
 import type { DerivedField } from '../components.js';
+import type { DerivativeOptions } from '../derivatives.js';
 import { makePlan, type Plan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
+import { type ProgramKind, programOf, programRows } from './derivatives.js';
 import { fieldRows, rowForm } from './derived.js';
 import { gradientSlabs } from './gradient.js';
 import { cpuInput } from './input.js';
 
 /**
- * cpuGradient and the CPU fields cut into parts that threads compute side by side (cpu/workers.ts): part
- * `index` of `count` is a slab of the first axis's positions, every result in it (gradient.ts's
- * gradientSlabs; derived.ts's fieldRows). Each element is computed by the same expression as the whole
+ * cpuGradient, the CPU fields, derivatives, the Hessian and the gradient's adjoint cut into parts that
+ * threads compute side by side (cpu/workers.ts): part `index` of `count` is a slab of the first axis's
+ * positions, every result in it (gradient.ts's gradientSlabs; derived.ts's fieldRows; derivatives.ts's
+ * programRows). Each element is computed by the same expression as the whole
  * call, so the parts together are the whole call's result to the last bit. Threads take parts one at a
  * time from a shared counter (computeParts), so a thread slowed down by its neighbours leaves the rest to
  * the others.
  */
 
-/** What a split call computes: every selected axis's derivative, or a field. */
-export type SplitOp = 'gradient' | DerivedField;
+/** What a split call computes: every selected axis's derivative, a field, or a program (derivatives, the Hessian, the adjoint). */
+export type SplitOp = 'gradient' | DerivedField | ProgramKind;
 
 /** A split call as threads see it: what it computes, its inputs and results in shared memory, the plan's options, the number of parts. */
 interface SplitCall {
   readonly op: SplitOp;
   /** The data, or a field's components. */
   readonly inputs: readonly NumericArray[];
-  readonly options: GradientOptions;
+  /** The call's options (`out` left out): a plan's, or a program's (derivatives, the Hessian, the adjoint). */
+  readonly options: GradientOptions | DerivativeOptions;
   readonly outs: readonly Float64Array[];
   readonly count: number;
 }
@@ -47,7 +51,12 @@ type Slab = (a: number, z: number) => void;
  */
 function slabOf(call: SplitCall): { plan: Plan; slab: Slab } {
   const { op, inputs, outs } = call;
-  const plan = makePlan(cpuInput(inputs[0]).info, call.options);
+  const info = cpuInput(inputs[0]).info;
+  if (op === 'derivatives' || op === 'hessian' || op === 'adjoint') {
+    const program = programOf(op, info, inputs.length, call.options);
+    return { plan: program.plan, slab: (a, z) => programRows(program, inputs, outs, a, z) };
+  }
+  const plan = makePlan(info, call.options as GradientOptions);
   if (op === 'gradient') return { plan, slab: (a, z) => gradientSlabs(inputs[0], plan, outs, a, z) };
   const form = rowForm(op, inputs, plan);
   if (form === null) throw new Error(`unreachable: a split ${op} that rowForm does not take`);

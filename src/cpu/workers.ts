@@ -3,22 +3,30 @@ import { describe, GradientError } from '../errors.js';
 import { makePlan, type Plan } from '../plan.js';
 import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
+import {
+  type CpuAdjointOptions,
+  type CpuDerivativeOptions,
+  computeProgram,
+  type ProgramKind,
+  programCall,
+  rowwise,
+} from './derivatives.js';
 import { type CpuFieldOptions, computeCall, fieldCall, rowForm } from './derived.js';
 import { type CpuGradientOptions, cpuGradient, isPartable } from './gradient.js';
 import { cpuInput, cpuOut } from './input.js';
 import { SharedCopies } from './kernel-input.js';
-import type { Values } from './lines.js';
+import { isView, type Values } from './lines.js';
 import { computeParts, type Parts, type SplitOp } from './parts.js';
 
 /**
- * cpuGradient and the CPU fields on several threads: the calling thread and `threads − 1` workers each
- * compute parts of the first axis's positions (cpu/parts.ts) in shared memory. Threads cannot write into
- * another thread's ordinary memory, so a call is split only when its data or components (and `out`, if
- * given) live in a SharedArrayBuffer (Node, Deno, Bun; cross-origin-isolated pages); fresh results are
- * then allocated shared. Every other call, and plans the parts do not cover (ghost sides, gaps, views,
- * Sobel/Scharr, grids; fields whose plans take the whole-array composition, derived.ts), runs on the
- * calling thread as cpuGradient or the cpu field functions do, and `stats` counts which way each call
- * went. Both ways give the same bits.
+ * cpuGradient, the CPU fields, derivatives, the Hessian and the gradient's adjoint on several threads:
+ * the calling thread and `threads − 1` workers each compute parts of the first axis's positions
+ * (cpu/parts.ts) in shared memory. Threads cannot write into another thread's ordinary memory, so a call
+ * is split only when its data or components (and `out`, if given) live in a SharedArrayBuffer (Node,
+ * Deno, Bun; cross-origin-isolated pages); fresh results are then allocated shared. Every other call, and
+ * plans the parts do not cover (ghost sides, gaps, views, Sobel/Scharr, grids; fields whose plans take
+ * the whole-array composition, derived.ts), runs on the calling thread as the cpu… function does, and
+ * `stats` counts which way each call went. Both ways give the same bits.
  *
  * Measured on this 2-core VM (bench/cpu.mjs, bench/NOTES.md 2026-12-06): two threads take 0.5–0.6× the
  * time of one at 2048² and 128³ with `out`; copying ordinary arrays into shared memory and back would cost
@@ -50,7 +58,7 @@ export interface CpuWorkerStats {
   readonly calling: number;
 }
 
-/** A pool of worker threads for cpuGradient and the CPU fields; see cpuWorkers. */
+/** A pool of worker threads for cpuGradient, the CPU fields, derivatives, the Hessian and the adjoint; see cpuWorkers. */
 export interface CpuWorkers {
   /** Threads that share a call, the calling thread included. */
   readonly threads: number;
@@ -64,6 +72,12 @@ export interface CpuWorkers {
   laplacian(data: NumericArray | NdarrayLike, options?: CpuFieldOptions): Promise<Float64Array>;
   /** cpuCurl, split as `divergence` is; the same results. */
   curl(components: readonly (NumericArray | NdarrayLike)[], options?: CpuFieldOptions): Promise<Float64Array[]>;
+  /** cpuDerivatives, split as `gradient` is (flat data: a view runs on the calling thread); the same results. */
+  derivatives(data: NumericArray | NdarrayLike, options: CpuDerivativeOptions): Promise<Float64Array[]>;
+  /** cpuHessian, split as `derivatives` is; the same results. */
+  hessian(data: NumericArray | NdarrayLike, options?: CpuDerivativeOptions): Promise<Float64Array[]>;
+  /** cpuGradientAdjoint, split where every component (flat) and `out` are in shared memory; the same result. */
+  gradientAdjoint(components: readonly (NumericArray | NdarrayLike)[], options?: CpuAdjointOptions): Promise<Float64Array>;
   /** How the pool's calls ran. */
   readonly stats: CpuWorkerStats;
   /** Ends the workers; later calls reject with `destroyed`. */
@@ -295,6 +309,22 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
     return outs;
   };
 
+  /** Derivatives, the Hessian or the adjoint, split where its inputs are flat and shared, else on the calling thread. */
+  const program = async (kind: ProgramKind, data: unknown, options: { out?: unknown } = {}): Promise<Float64Array[]> => {
+    live();
+    const call = programCall(kind, data, options);
+    const { program: p, values, memory } = call;
+    if (!shareable(p.plan, memory, options.out) || values.some(isView) || !rowwise(p)) {
+      stats.calling++;
+      return computeProgram(call, options.out);
+    }
+    const count = p.outputs.length;
+    const outs =
+      options.out === undefined ? sharedArrays(count, p.plan.size) : cpuOut(options.out, count, p.plan.size, memory, call.what).arrays;
+    await split(kind, values, p.plan, options, outs);
+    return outs;
+  };
+
   return {
     threads,
     stats,
@@ -318,6 +348,9 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
     divergence: async (components, options) => (await field('divergence', components, options))[0],
     laplacian: async (data, options) => (await field('laplacian', data, options))[0],
     curl: (components, options) => field('curl', components, options),
+    derivatives: (data, options) => program('derivatives', data, options),
+    hessian: (data, options) => program('hessian', data, options),
+    gradientAdjoint: async (components, options) => (await program('adjoint', components, options))[0],
     async destroy() {
       if (destroyed) return;
       destroyed = true;
