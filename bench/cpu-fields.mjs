@@ -1,10 +1,11 @@
-// The fused fields on the CPU — cpuGradientMagnitude, cpuDivergence, cpuLaplacian, cpuCurl — beside
+// The fused fields on the CPU — cpuGradientMagnitude, cpuDivergence, cpuLaplacian, cpuCurl — and cpuHessian beside
 // cpuGradient, numpy's composition of the same field from numpy.gradient, and this build beside --dist
 // when given. Float64, every axis, fresh results and into `out` arrays reused from call to call (a --dist
 // build whose fields take no `out` shows n/a there); the JavaScript variants interleaved call by call,
 // medians.
 // numpy's Laplacian composition is the sum of np.gradient applied twice (a wider stencil, the same work
-// order of magnitude); there is no numpy function for the compact one.
+// order of magnitude); there is no numpy function for the compact one. Its Hessian is np.gradient of each
+// component of np.gradient (i ≤ j), the wide stencils too.
 //
 // --boundary periodic (or another mode) and --accuracy 4 pass on as options (the Laplacian is timed with
 // accuracy 2: it has no other); numpy has neither, so its columns show n/a then.
@@ -29,7 +30,7 @@ const EXTRA = {
 const NUMPY = Object.keys(EXTRA).length === 0;
 const THREADS = Number(value('--threads', os.availableParallelism()));
 const WARMUP = 2;
-const OPS = ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl'];
+const OPS = ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl', 'hessian'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const builds = [['this build', 'dist'], ...(value('--dist') ? [['--dist', value('--dist')]] : [])];
@@ -63,6 +64,7 @@ async function timeJs(shape) {
     magnitude: outs(1, sharedOut),
     divergence: outs(1, sharedOut),
     laplacian: outs(1, sharedOut),
+    hessian: outs((shape.length * (shape.length + 1)) / 2, sharedOut),
     curl: outs(shape.length === 2 ? 1 : 3, sharedOut),
   };
   const kept = {
@@ -70,15 +72,18 @@ async function timeJs(shape) {
     magnitude: outs(1),
     divergence: outs(1),
     laplacian: outs(1),
+    hessian: outs((shape.length * (shape.length + 1)) / 2),
     curl: outs(shape.length === 2 ? 1 : 3),
   };
   // Fresh calls pass no `out` key (a build whose fields take no `out` refuses the key).
+  // The Laplacian has no fourth order, and the Hessian no edge order; periodic boundaries pass to both.
   const opts = (out, op) => ({ shape, ...EXTRA, ...(op === 'laplacian' ? { accuracy: 2 } : {}), ...(out ? { out } : {}) });
   const run = {
     gradient: (L, out) => L.cpuGradient(f, opts(out, 'gradient')),
     magnitude: (L, out) => L.cpuGradientMagnitude(f, opts(out, 'magnitude')),
     divergence: (L, out) => L.cpuDivergence(components, opts(out, 'divergence')),
     laplacian: (L, out) => L.cpuLaplacian(f, opts(out, 'laplacian')),
+    hessian: (L, out) => L.cpuHessian(f, opts(out, 'hessian')),
     curl: (L, out) => L.cpuCurl(components, opts(out, 'curl')),
   };
   const onPool = {
@@ -86,6 +91,7 @@ async function timeJs(shape) {
     magnitude: () => pool.magnitude(sf, opts(pooled.magnitude, 'magnitude')),
     divergence: () => pool.divergence(sc, opts(pooled.divergence, 'divergence')),
     laplacian: () => pool.laplacian(sf, opts(pooled.laplacian, 'laplacian')),
+    hessian: () => pool.hessian(sf, opts(pooled.hessian, 'hessian')),
     curl: () => pool.curl(sc, opts(pooled.curl, 'curl')),
   };
   const variants = OPS.map((op) => ({ b: 0, op, pool: true, call: onPool[op], times: [] }));
@@ -145,6 +151,7 @@ ops = {
     'magnitude': lambda: np.sqrt(sum(g * g for g in np.gradient(f))),
     'divergence': lambda: sum(np.gradient(v[k], axis=k) for k in range(d)),
     'laplacian': lambda: sum(np.gradient(np.gradient(f, axis=k), axis=k) for k in range(d)),
+    'hessian': lambda: [np.gradient(g, axis=j) for i, g in enumerate(np.gradient(f)) for j in range(i, d)],
     'curl': curl,
 }
 out = []

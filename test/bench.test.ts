@@ -174,7 +174,7 @@ describe('benchmark smoke test', () => {
       ratio = '\\d+\\.\\d\\d',
       or = (x: string) => `(n/a|${x})`;
     for (const shape of ['64x48', '12x10x8'])
-      for (const op of ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl']) {
+      for (const op of ['gradient', 'magnitude', 'divergence', 'laplacian', 'curl', 'hessian']) {
         const cells = [ms, ms, ratio, ms, ms, ratio, ms, ratio, or(ms), or(ratio), or(ratio)];
         expect(out).toMatch(new RegExp(`^${shape} +${op} +${cells.join(' +')}$`, 'm'));
       }

@@ -274,7 +274,7 @@ function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>, fShif
     return;
   }
   const plane = op.n * inner;
-  const sums = inner > 1 ? sumsOf(inner) : null;
+  const sums = inner > 1 ? new Float64Array(inner) : null;
   for (let o = o0; o < o1; o++) {
     const base = o * plane;
     for (const run of runs) {
@@ -351,19 +351,12 @@ function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>, fShif
   }
 }
 
-/** A line's sums of `inner` points (valid until the next call: the loops above use one at a time). */
-let lineSums = new Float64Array(0);
-function sumsOf(inner: number): Float64Array {
-  if (lineSums.length < inner) lineSums = new Float64Array(inner);
-  return lineSums.length === inner ? lineSums : lineSums.subarray(0, inner);
-}
-
 /** result (+)= op applied along an axis, row by row (applyAlong's range and shifts): each row's weights, zeros and wrap read per point. */
 // biome-ignore format: the range's arguments in pairs
 function applyRows(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
   const { n, width, start, weights, bias, periodic } = op;
   const plane = n * inner;
-  const sums = inner > 1 ? sumsOf(inner) : null;
+  const sums = inner > 1 ? new Float64Array(inner) : null;
   for (let o = o0; o < o1; o++) {
     const base = o * plane;
     for (let i = i0; i < i1; i++) {
