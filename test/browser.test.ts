@@ -98,8 +98,8 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     expect(report.grids).toBe(GRID_SAMPLE.length);
     expect(report.derivatives).toBe(4);
     expect(report.runs).toBe(report.hasFloat16 ? 11 : 10);
-    // cpuWorkers: module workers on shared memory, split and bitwise equal to cpuGradient and the cpu fields.
-    expect(report.workers).toBe(5);
+    // cpuWorkers: module workers on shared memory, split and bitwise equal to cpuGradient, the cpu fields and cpuHessian.
+    expect(report.workers).toBe(6);
     expect(report.views).toBe(2);
     // The real scijs ndarray package's views (transposed, flipped, 4-D) against numpy.
     expect(report.packageViews).toBe(7);

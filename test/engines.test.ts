@@ -70,7 +70,7 @@ describe('other runtimes', () => {
       expect(report!.grids).toBe(GRID_SAMPLE.length);
       expect(report!.derivatives).toBe(4);
       expect(report!.runs).toBe(report!.hasFloat16 ? 11 : 10);
-      expect(report!.workers).toBe(5);
+      expect(report!.workers).toBe(6);
       expect(report!.views).toBe(2);
     },
     600_000,

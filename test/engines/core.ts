@@ -681,7 +681,7 @@ async function viewChecks(lib: typeof Library, report: CoreReport): Promise<void
   }
 }
 
-/** cpuWorkers on data in shared memory: each call split across the threads and equal to cpuGradient's or the cpu field's bits. */
+/** cpuWorkers on data in shared memory: each call split across the threads and equal to the cpu… function's bits. */
 async function workerChecks(lib: typeof Library, report: CoreReport, workerUrl: string | URL | undefined): Promise<void> {
   if (typeof SharedArrayBuffer !== 'function') return;
   const pool = await lib.cpuWorkers({ threads: 3, minLength: 0, workerUrl });
@@ -720,7 +720,18 @@ async function workerChecks(lib: typeof Library, report: CoreReport, workerUrl: 
       if (got.length !== want.length || bad >= 0) report.failures.push(`cpuWorkers ${field} [${shape}]: result ${bad} differs`);
       report.workers++;
     }
-    const calls = cases.length + fields.length;
+    // A 3-D Hessian (mixed partials through scratch, in parts of the first dimension).
+    {
+      const shape = [14, 9, 8];
+      const data = new Float64Array(new SharedArrayBuffer(14 * 72 * 8));
+      for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.31) * 2 + (i % 3);
+      const got = await pool.hessian(data, { shape, accuracy: 4 });
+      const want = lib.cpuHessian(data, { shape, accuracy: 4 });
+      const bad = want.findIndex((w, k) => !w.every((x, i) => Object.is(x, got[k]?.[i])));
+      if (got.length !== want.length || bad >= 0) report.failures.push(`cpuWorkers hessian [${shape}]: result ${bad} differs`);
+      report.workers++;
+    }
+    const calls = cases.length + fields.length + 1;
     if (pool.stats.split !== calls) report.failures.push(`cpuWorkers split ${pool.stats.split} of ${calls} calls`);
   } finally {
     await pool.destroy();
