@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ArenaSlot, InputArenas } from '../src/gpu/arena';
+import { type InputArena, InputArenas } from '../src/gpu/arena';
 import { BufferPool } from '../src/gpu/pool';
 import { type FakeBuffer, FakeDevice } from './helpers/fake-device';
 
@@ -11,6 +11,24 @@ import { type FakeBuffer, FakeDevice } from './helpers/fake-device';
 const USAGE = 0x80 | 0x8 | 0x4;
 const turnEnds = () => new Promise<void>((r) => setTimeout(r, 0));
 
+/** A place an input was given: the arena placed in and the offset (InputArenas returns the offset alone). */
+interface Slot {
+  readonly arena: InputArena;
+  readonly offset: number;
+}
+
+/** pooledSlot as a Slot, or null where an arena would have to be created. */
+function pooled(arenas: InputArenas, bytes: number): Slot | null {
+  const offset = arenas.pooledSlot(bytes);
+  return offset < 0 ? null : { arena: arenas.placedArena, offset };
+}
+
+/** slot as a Slot. */
+function placeIn(arenas: InputArenas, bytes: number): Slot {
+  const offset = arenas.slot(bytes);
+  return { arena: arenas.placedArena, offset };
+}
+
 function setup(maxBytes = 2 ** 20) {
   const device = new FakeDevice();
   const pool = new BufferPool(device.asDevice());
@@ -20,7 +38,7 @@ function setup(maxBytes = 2 ** 20) {
 describe('input arenas', () => {
   it('inputs of one turn share arenas that double; the next turn takes one as large as the last took, from the pool once seen', async () => {
     const { device, pool, arenas } = setup();
-    const take = (n: number) => Array.from({ length: n }, () => arenas.pooledSlot(1024) ?? arenas.slot(1024));
+    const take = (n: number) => Array.from({ length: n }, () => pooled(arenas, 1024) ?? placeIn(arenas, 1024));
     const first = take(5);
     // 1024 bytes, then 2048, then 4096: a new arena when one is full.
     expect(first.map((s) => [s.arena.buffer.size, s.offset])).toEqual([
@@ -51,13 +69,13 @@ describe('input arenas', () => {
 
   it('sequential calls (one input a turn) take the same pooled buffer each time, and an arena is freed only when turn and jobs have both ended', async () => {
     const { device, pool, arenas } = setup();
-    const a = arenas.slot(4096);
+    const a = placeIn(arenas, 4096);
     await turnEnds();
     expect(pool.stats().pooledBuffers).toBe(0); // its job still reads it
     a.arena.end(false);
     expect(pool.stats().pooledBuffers).toBe(1);
     for (let i = 0; i < 5; i++) {
-      const s = arenas.pooledSlot(4096);
+      const s = pooled(arenas, 4096);
       expect(s?.arena.buffer).toBe(a.arena.buffer);
       s!.arena.end(false); // ended before its turn: freed when the turn ends
       expect(pool.stats().pooledBuffers).toBe(0);
@@ -69,11 +87,11 @@ describe('input arenas', () => {
 
   it('a freed arena serves the next buffer afresh (no arena made a sequential call); one still read is never reused', async () => {
     const { pool, arenas } = setup();
-    const first = arenas.slot(1024);
+    const first = placeIn(arenas, 1024);
     const arena = first.arena;
     await turnEnds();
     first.arena.end(true); // failed: its buffer destroyed, the arena freed
-    const next = arenas.slot(2048);
+    const next = placeIn(arenas, 2048);
     expect(next.arena).toBe(arena); // the same object, on a new buffer, as good as new
     expect(next.arena.buffer.size).toBe(2048);
     expect(next.offset).toBe(0);
@@ -82,9 +100,9 @@ describe('input arenas', () => {
     next.arena.end(false); // not failed: pooled, not destroyed (the last use's failure is forgotten)
     expect(pool.stats().pooledBuffers).toBe(1);
     // An arena whose job has not ended stays its buffer's while the next turn takes another.
-    const held = arenas.pooledSlot(2048)!;
+    const held = pooled(arenas, 2048)!;
     await turnEnds();
-    const other = arenas.slot(2048);
+    const other = placeIn(arenas, 2048);
     expect(other.arena).not.toBe(held.arena);
     expect(held.arena.buffer).not.toBe(other.arena.buffer);
     held.arena.end(false);
@@ -95,21 +113,21 @@ describe('input arenas', () => {
 
   it('an arena whose job failed is destroyed, not pooled; an input larger than maxBytes gets an arena of its own size', async () => {
     const { device, pool, arenas } = setup(8192);
-    const a = arenas.slot(1024);
-    const b = arenas.slot(1024);
+    const a = placeIn(arenas, 1024);
+    const b = placeIn(arenas, 1024);
     await turnEnds();
     a.arena.end(true);
     b.arena.end(false);
     expect((a.arena.buffer as unknown as FakeBuffer).destroyed).toBe(true);
     expect((b.arena.buffer as unknown as FakeBuffer).destroyed).toBe(false);
     expect(pool.stats().liveBuffers).toBe(1);
-    const big = arenas.slot(65536);
+    const big = placeIn(arenas, 65536);
     expect(big.arena.buffer.size).toBe(65536);
     expect(big.offset).toBe(0);
     // The next turn's first arena is capped at maxBytes, not what the last turn took.
     await turnEnds();
     big.arena.end(false);
-    const next = arenas.slot(1024);
+    const next = placeIn(arenas, 1024);
     expect(next.arena.buffer.size).toBe(8192);
     await turnEnds();
     next.arena.end(false);
@@ -134,8 +152,8 @@ describe('input arenas', () => {
         fc.integer({ min: 256, max: 16384 }),
         async (turns, maxWords) => {
           const { device, pool, arenas } = setup(maxWords * 16);
-          const live = new Map<GPUBuffer, { slot: ArenaSlot; bytes: number }[]>();
-          let pending: { slot: ArenaSlot; bytes: number; turn: number; failed: boolean }[] = [];
+          const live = new Map<GPUBuffer, { slot: Slot; bytes: number }[]>();
+          let pending: { slot: Slot; bytes: number; turn: number; failed: boolean }[] = [];
           const end = (p: (typeof pending)[number]) => {
             const list = live.get(p.slot.arena.buffer)!;
             list.splice(list.indexOf(list.find((l) => l.slot === p.slot)!), 1);
@@ -146,7 +164,7 @@ describe('input arenas', () => {
           for (let t = 0; t < turns.length + 4; t++) {
             for (const take of turns[t] ?? []) {
               const bytes = take.words * 16;
-              const slot = arenas.pooledSlot(bytes) ?? arenas.slot(bytes);
+              const slot = pooled(arenas, bytes) ?? placeIn(arenas, bytes);
               const buffer = slot.arena.buffer;
               expect(slot.offset % 16).toBe(0);
               expect(slot.offset + bytes).toBeLessThanOrEqual(buffer.size);

@@ -60,7 +60,20 @@ const recentPlans = new PlanMemo<{ plan: Plan; op: Operation }>(GPU_OPTION_KEYS)
 /** Checks a host method's arguments: its data (or components), options, `out` and `outputType`. */
 export function hostRequest(method: OperationName, data: unknown, options: CallOptions | undefined): HostRequest {
   const fields = method === 'divergence' || method === 'curl';
-  const { list, info, views } = fields ? describeComponents(data) : oneInput(data);
+  let list: NumericArray[], info: DataInfo, views: readonly (StridedView | null)[];
+  if (fields) ({ list, info, views } = describeComponents(data));
+  else if (!isNdarrayLike(data)) {
+    // One flat array: its list of one (the call's own) and NO_VIEWS, with no description of a view and no
+    // object around the three (0.1 KB a call, bench/NOTES.md, eleventh and fifteenth sessions).
+    list = [data as NumericArray];
+    info = describeDataAt(data, 'data');
+    views = NO_VIEWS;
+  } else {
+    const described = describeInput(data);
+    list = [described.view!.data];
+    info = described.info;
+    views = [described.view];
+  }
   // A call that repeats recent arguments takes their plan, checked then (the float32 coefficients and the indexing too).
   const recent = recentPlans.find(method, list.length, info, options);
   const plan = recent?.plan ?? makePlan(info, options, GPU_OPTION_KEYS);
@@ -68,7 +81,7 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
   // A masked array goes up as float32 with NaN at its masked points; a strided view is gathered as it goes up.
   const kind: DataKind = plan.mask ? 'float32' : info.kind;
   // Loops, not maps with closures: every call passes here (bench/NOTES.md, garbage per call). One flat
-  // array without a mask goes up as it is, in oneInput's own list (not a caller's list of components).
+  // array without a mask goes up as it is, in the list made above (not a caller's list of components).
   const asGiven = views === NO_VIEWS && !plan.mask;
   const arrays: InputArray[] = asGiven ? list : new Array(list.length);
   let gpuView: StridedView | null = null;
@@ -91,17 +104,6 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
     if (plan.grid) nameGrid(plan.grid);
   }
   return request;
-}
-
-/**
- * One data argument, flat or a view, as describeComponents gives a list: for a flat array, its list of one
- * (the call's own) and NO_VIEWS, with no description of a view made (0.1 KB a call; bench/NOTES.md,
- * eleventh session).
- */
-function oneInput(data: unknown): { list: NumericArray[]; info: DataInfo; views: readonly (StridedView | null)[] } {
-  if (!isNdarrayLike(data)) return { list: [data as NumericArray], info: describeDataAt(data, 'data'), views: NO_VIEWS };
-  const { info, view } = describeInput(data);
-  return { list: [view!.data], info, views: [view] };
 }
 
 /** The views of one flat data argument: none. */

@@ -1,4 +1,4 @@
-import { type ArenaSlot, InputArenas } from './arena.js';
+import { type InputArena, InputArenas } from './arena.js';
 import { fillUpload, INPUT_USAGE, type RecordingParts, readbackLayout, recordGroup } from './group.js';
 import { type GroupOwner, GroupRun } from './group-run.js';
 import {
@@ -389,38 +389,43 @@ export class Transfer {
    * tripled a small call's upload phase (bench/NOTES.md, 2026-12-03).
    */
   private takeIntoArena(input: JobInput, bytes: number): TakenInput {
-    const pooled = this.arenas.pooledSlot(bytes);
-    let slot: ArenaSlot;
+    let offset = this.arenas.pooledSlot(bytes);
     let errors = NO_ERRORS;
-    if (pooled) slot = this.writeSlot(input, pooled);
-    else ({ value: slot, errors } = this.intoNewArena(input, bytes));
-    return { taken: true, bytes, buffer: slot.arena.buffer, offset: slot.offset, arena: slot.arena, staging: null, errors };
+    if (offset >= 0) this.writeSlot(input, offset);
+    else ({ value: offset, errors } = this.intoNewArena(input, bytes));
+    const arena = this.arenas.placedArena;
+    return { taken: true, bytes, buffer: arena.buffer, offset, arena, staging: null, errors };
   }
 
   /** An input written into an arena that may be created now, inside error scopes (apart, as take's closures are). */
-  private intoNewArena(input: JobInput, bytes: number): { value: ArenaSlot; errors: Promise<Error | null> } {
+  private intoNewArena(input: JobInput, bytes: number): { value: number; errors: Promise<Error | null> } {
     return this.hooks.scoped(() => this.writeSlot(input, this.arenas.slot(bytes)));
   }
 
-  /** Writes `input` at its place in an arena; a failed write gives the place up (the arena is then destroyed, not pooled). */
-  private writeSlot(input: JobInput, slot: ArenaSlot): ArenaSlot {
-    this.writing = slot;
+  /**
+   * Writes `input` at byte `offset` of the arena just placed in; a failed write gives the place up (the
+   * arena is then destroyed, not pooled). Returns the offset.
+   */
+  private writeSlot(input: JobInput, offset: number): number {
+    const arena = this.arenas.placedArena;
+    this.writingArena = arena;
+    this.writingOffset = offset;
     try {
       writeInput(input, this.writeIntoSlot, this.recording.scratch);
     } catch (error) {
-      slot.arena.end(true);
+      arena.end(true);
       throw error;
     } finally {
-      this.writing = null;
+      this.writingArena = null;
     }
-    return slot;
+    return offset;
   }
 
-  /** The slot `writeSlot` is writing into, and its write: one function made once, not a closure a call. */
-  private writing: ArenaSlot | null = null;
+  /** The arena and offset `writeSlot` is writing at, and its write: one function made once, not a closure a call. */
+  private writingArena: InputArena | null = null;
+  private writingOffset = 0;
   private readonly writeIntoSlot = (byteOffset: number, view: ArrayBufferView) => {
-    const { arena, offset } = this.writing!;
-    this.device.queue.writeBuffer(arena.buffer, offset + byteOffset, view);
+    this.device.queue.writeBuffer(this.writingArena!.buffer, this.writingOffset + byteOffset, view);
   };
 
   /** Frees a taken input whose call failed before its job ran. */
