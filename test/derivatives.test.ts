@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { programRows, rowwise, runProgram } from '../src/cpu/derivatives';
+import { fusedHessian2d } from '../src/cpu/hessian-2d';
 import { cpuInput } from '../src/cpu/input';
 import { type AdjointOptions, adjointProgram, derivativesProgram, firstAxisReach, hessianProgram } from '../src/derivatives';
 import { BufferUsage } from '../src/gpu/flags';
@@ -470,6 +471,101 @@ describe('derivatives, the Hessian and adjoints in parts (cpu/parts.ts, what cpu
     // Were it split into parts, the second factor would read rows of scratch no part computed.
     for (let a = 0; a < 12; a += 3) programRows(swapped, [f], wrong, a, a + 3);
     expect(firstDifference(wrong, whole)).not.toBeNull();
+  });
+});
+
+describe('the 2-D Hessian in one pass (src/cpu/hessian-2d.ts)', () => {
+  it("gives the operators' passes bit for bit: boundaries, steps, shapes, special values (500 problems)", () => {
+    let fused = 0;
+    fc.assert(
+      fc.property(
+        fc.record({
+          n0: fc.integer({ min: 2, max: 14 }),
+          n1: fc.integer({ min: 2, max: 14 }),
+          lo: fc.constantFrom('edge', 'periodic', 'reflect', 'nearest', 'constant', 'mirror'),
+          hi: fc.constantFrom('edge', 'reflect', 'constant'),
+          side: fc.constantFrom('edge', 'periodic', 'mirror', 'nearest'),
+          spacing: fc.constantFrom(1, 0.5, 0.3, 3),
+          uneven: fc.boolean(),
+          accuracy: fc.constantFrom(2 as const, 2 as const, 2 as const, 4 as const),
+          seed: fc.integer({ min: 1, max: 100000 }),
+          a: fc.integer({ min: 0, max: 14 }),
+          z: fc.integer({ min: 0, max: 14 }),
+        }),
+        ({ n0, n1, lo, hi, side, spacing, uneven, accuracy, seed, a, z }) => {
+          const r = rng(seed);
+          const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, -1e300];
+          const f = Float64Array.from({ length: n0 * n1 }, () =>
+            r() < 0.05 ? special[Math.floor(r() * 5)] : (r() - 0.5) * 100 + r() * 2 ** -30,
+          );
+          const boundary = [lo === 'periodic' ? 'periodic' : [lo, hi], side] as DerivativeOptions['boundary'];
+          const options = {
+            shape: [n0, n1],
+            boundary,
+            accuracy,
+            spacing: [uneven && lo !== 'periodic' ? axisCoordinates(n0, true) : spacing, spacing],
+          } as DerivativeOptions;
+          let program: ReturnType<typeof hessianProgram>;
+          try {
+            program = hessianProgram(cpuInput(f).info, options);
+          } catch (e) {
+            expect(e).toBeInstanceOf(GradientError); // an axis too short
+            return;
+          }
+          if (fusedHessian2d(program)) fused++;
+          const label = JSON.stringify({ ...options, spacing: undefined, uneven });
+          const want = runProgram(program, [f], undefined, undefined, false);
+          expect(firstDifference(runProgram(program, [f]), want), label).toBeNull();
+          // A range of rows (as a thread's part), into stale arrays: exactly its rows written.
+          const [from, to] = [Math.min(a, z, n0), Math.min(Math.max(a, z), n0)];
+          const outs = want.map(() => new Float64Array(n0 * n1).fill(Number.NaN));
+          programRows(program, [f], outs, from, to);
+          outs.forEach((o, k) => {
+            expect(
+              firstDifference([o.subarray(from * n1, to * n1)], [want[k].subarray(from * n1, to * n1)]),
+              `${label} rows ${from}..${to}`,
+            ).toBeNull();
+            expect(o.subarray(0, from * n1).every(Number.isNaN) && o.subarray(to * n1).every(Number.isNaN), label).toBe(true);
+          });
+        },
+      ),
+      { numRuns: 500, seed: 20261212 },
+    );
+    expect(fused).toBeGreaterThan(100);
+  });
+
+  it('is taken only for the 2-D Hessian over axes 0 and 1 at second order on uniform steps', () => {
+    const f = new Float64Array(8 * 9);
+    const info = cpuInput(f).info;
+    expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9] }))).not.toBeNull();
+    expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], boundary: 'periodic', spacing: [0.5, 2] }))).not.toBeNull();
+    expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], accuracy: 4 }))).toBeNull();
+    expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], spacing: [axisCoordinates(8, true), 1] }))).toBeNull();
+    expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], axis: [1, 0] }))).toBeNull();
+    expect(fusedHessian2d(hessianProgram(cpuInput(new Float64Array(4 * 4 * 9)).info, { shape: [4, 4, 9] }))).toBeNull();
+    expect(
+      fusedHessian2d(
+        derivativesProgram(info, {
+          shape: [8, 9],
+          derivatives: [
+            [2, 0],
+            [1, 1],
+            [0, 2],
+          ],
+        }),
+      ),
+    ).not.toBeNull(); // the same program
+    expect(
+      fusedHessian2d(
+        derivativesProgram(info, {
+          shape: [8, 9],
+          derivatives: [
+            [2, 0],
+            [1, 1],
+          ],
+        }),
+      ),
+    ).toBeNull();
   });
 });
 

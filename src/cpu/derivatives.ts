@@ -11,9 +11,11 @@ import {
 } from '../derivatives.js';
 import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
+import { fusedHessian2d, hessianRows } from './hessian-2d.js';
 import { cpuComponents, cpuInput, cpuOut, gathered } from './input.js';
 import { kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
+import { runsOf } from './runs.js';
 import { KeptScratch } from './scratch.js';
 
 /**
@@ -105,21 +107,25 @@ export function computeProgram(call: ProgramCall, out: unknown): Float64Array[] 
  * A program's outputs from its inputs (flat C order or views), by default over whole arrays: a term's last
  * factor adds into its output directly, the factors before it go through at most two scratch arrays (kept:
  * scratch.ts). `rows` computes slabs of that many positions of the first dimension instead (programRows),
- * which gives the same bits. The Hessian at 512², Node 20 on this VM: 23.0 ms with a fresh array per
- * factor and a pass adding each term, 14.9 without them, 4.3–6.1 with runs (applyAlong); the gradient
- * 1.3–3.1 (bench/NOTES.md, eighth session). Slabs: SLAB_NOTE.
+ * which gives the same bits; on one thread slabs measured no faster (the 2048² Hessian 29.6–31.4 ms
+ * against 25.4–26.0 over whole arrays: its passes are bound by their arithmetic), so they serve threads. A
+ * 2-D Hessian's interior takes one pass (hessian-2d.ts; `fused` false leaves it to the passes, for tests):
+ * 16.6–16.8 ms against 26.1–26.4 at 2048². The Hessian at 512², Node 20 on this VM: 23.0 ms with a fresh
+ * array per factor and a pass adding each term, 14.9 without them, 4.3–6.1 with runs (applyAlong); the
+ * gradient 1.3–3.1 (bench/NOTES.md, eighth and fifteenth sessions).
  */
 export function runProgram(
   program: Program,
   inputs: readonly Values[],
   outputs: readonly Float64Array[] = program.outputs.map(() => new Float64Array(program.plan.size)),
   rows?: number,
+  fused = true,
 ): Float64Array[] {
   const N = program.plan.size;
   const flat = inputs.map((v) => (isView(v) ? gathered(v, N) : v));
   const n0 = firstLength(program);
   const step = rows !== undefined && rowwise(program) ? rows : n0;
-  for (let a = 0; a < n0; a += step) programRows(program, flat, outputs, a, Math.min(n0, a + step));
+  for (let a = 0; a < n0; a += step) programRows(program, flat, outputs, a, Math.min(n0, a + step), fused);
   return outputs as Float64Array[];
 }
 
@@ -150,9 +156,26 @@ export function programRows(
   outputs: readonly Float64Array[],
   a: number,
   z: number,
+  fused = true,
 ): void {
+  // A 2-D Hessian's interior rows in one pass (hessian-2d.ts; `fused` false: by the passes, for tests),
+  // the rows around them by the passes.
+  const h = fused ? fusedHessian2d(program) : null;
+  if (h === null) {
+    termsAt(program, flat, outputs, a, z);
+    return;
+  }
+  const ra = Math.min(Math.max(a, h.r0), z),
+    rz = Math.max(Math.min(z, h.r1), ra);
+  if (a < ra) termsAt(program, flat, outputs, a, ra);
+  hessianRows(h, flat[0], outputs, ra, rz);
+  if (rz < z) termsAt(program, flat, outputs, rz, z);
+}
+
+/** The program's outputs at positions a..z of the first dimension, term by term, factor by factor (programRows). */
+function termsAt(program: Program, flat: readonly ArrayLike<number>[], outputs: readonly Float64Array[], a: number, z: number): void {
   const N = program.plan.size;
-  if (N === 0) return;
+  if (N === 0 || a >= z) return;
   const n0 = firstLength(program);
   const row = N / n0;
   const longest = Math.max(0, ...program.outputs.flatMap((terms) => terms.map((t) => t.factors.length)));
@@ -201,60 +224,6 @@ function addTerm(
     current = next;
     shift = nextShift;
   }
-}
-
-/**
- * Rows of an operator that share one set of taps: the same weights at the same offsets from the row (the
- * interior of a uniform axis is one run), the zero weights dropped and a periodic row's columns already
- * wrapped, so that applying a run reads its taps once.
- */
-interface Run {
-  readonly from: number;
-  readonly to: number;
-  readonly bias: number;
-  /** Column − row of each non-zero weight, in the row's order. */
-  readonly offsets: Int32Array;
-  readonly weights: Float64Array;
-}
-
-const runsOfOperator = new WeakMap<AxisOperator, readonly Run[] | null>();
-
-/** Whether row `j` has row `i`'s bias and weights at the same offsets from the row, neither wrapping. */
-function sameRow(op: AxisOperator, i: number, j: number): boolean {
-  const { n, width, start, weights, bias, periodic } = op;
-  if (bias[j] !== bias[i] || start[j] - j !== start[i] - i) return false;
-  if (periodic && (start[j] < 0 || start[j] + width > n)) return false;
-  for (let k = 0; k < width; k++) if (weights[j * width + k] !== weights[i * width + k]) return false;
-  return true;
-}
-
-/**
- * The operator's rows as runs (made once an operator), or null where runs would be short (uneven
- * coordinates give every row weights of its own): those are applied row by row.
- */
-function runsOf(op: AxisOperator): readonly Run[] | null {
-  const found = runsOfOperator.get(op);
-  if (found !== undefined) return found;
-  const { n, width, start, weights, bias, periodic } = op;
-  const runs: Run[] = [];
-  for (let i = 0; i < n && runs.length * 4 <= n; ) {
-    const wraps = periodic && (start[i] < 0 || start[i] + width > n);
-    let j = i + 1;
-    if (!wraps) while (j < n && sameRow(op, i, j)) j++;
-    const offsets: number[] = [];
-    const w: number[] = [];
-    for (let k = 0; k < width; k++) {
-      const weight = weights[i * width + k];
-      if (weight === 0) continue;
-      offsets.push((periodic ? (((start[i] + k) % n) + n) % n : start[i] + k) - i);
-      w.push(weight);
-    }
-    runs.push({ from: i, to: j, bias: bias[i], offsets: Int32Array.from(offsets), weights: Float64Array.from(w) });
-    i = j;
-  }
-  const result = runs.length * 4 <= n ? runs : null;
-  runsOfOperator.set(op, result);
-  return result;
 }
 
 /**

@@ -1,0 +1,185 @@
+import type { AxisOperator, Program } from '../derivatives.js';
+import { sameRow } from './runs.js';
+
+/**
+ * The 2-D Hessian's interior in one pass, for the CPU reference (derivatives.ts programRows): where its
+ * three operators' interior runs are the three-point second differences and the two-point first
+ * differences of second-order accuracy on uniform steps, one loop computes ∂²f/∂x_0², ∂²f/∂x_0∂x_1 and
+ * ∂²f/∂x_1² at once, the mixed partial's intermediate (∂f/∂x_0 at the next column) rotated through locals.
+ * Each value is the expression the operators' passes evaluate, on the same values, in the same order, so
+ * the bits are theirs; the columns where an operator along the last axis takes an edge run are recomputed
+ * from the runs, and the rows where one along the first axis does are left to the passes.
+ *
+ * On the 2-core VM of bench/NOTES.md (fifteenth session), the 2048² Hessian into `out`: 16.6–16.8 ms against
+ * 26.1–26.4 by the passes, alternating; a bare loop of the four passes against this one with the same
+ * runtime weights, 28.7–30.6 against 12.4–14.8 (scratch/hess-fused2.mjs).
+ */
+
+/** What the fused pass reads of a 2-D Hessian's program (fusedHessian2d). */
+export interface FusedHessian2d {
+  readonly n0: number;
+  readonly n1: number;
+  /** Rows r0..r1 and columns c0..c1 where every operator takes its interior run. */
+  readonly r0: number;
+  readonly r1: number;
+  readonly c0: number;
+  readonly c1: number;
+  /** The operators' interior rows: ∂²/∂x_0², ∂/∂x_0 (the mixed partial's first factor), ∂²/∂x_1², ∂/∂x_1 (its second). */
+  readonly xx: Interior;
+  readonly x: Interior;
+  readonly yy: Interior;
+  readonly y: Interior;
+  /** The operators along the last axis, whose rows give the line ends. */
+  readonly yyOp: AxisOperator;
+  readonly yOp: AxisOperator;
+}
+
+/** Rows from..to of an operator that share its middle row's bias and taps, the non-zero weights in order. */
+interface Interior {
+  readonly from: number;
+  readonly to: number;
+  readonly bias: number;
+  readonly weights: readonly number[];
+}
+
+const fusedOfProgram = new WeakMap<Program, FusedHessian2d | null>();
+
+/**
+ * The fused pass for a program that is a 2-D Hessian over array axes 0 and 1 in that order — outputs
+ * [∂²/∂x_0²], [∂/∂x_0 then ∂/∂x_1], [∂²/∂x_1²] of one input — whose interior runs have the taps
+ * (−1, 0, +1) and (−1, +1); else null (other accuracies, uneven coordinates, other programs).
+ */
+export function fusedHessian2d(program: Program): FusedHessian2d | null {
+  const found = fusedOfProgram.get(program);
+  if (found !== undefined) return found;
+  const fused = describe(program);
+  fusedOfProgram.set(program, fused);
+  return fused;
+}
+
+function describe(program: Program): FusedHessian2d | null {
+  const { plan, outputs } = program;
+  if (plan.shape.length !== 2 || program.inputs !== 1 || outputs.length !== 3) return null;
+  if (!outputs.every((terms) => terms.length === 1 && terms[0].component === 0)) return null;
+  const [pure0, mixed, pure1] = outputs.map((terms) => terms[0].factors);
+  if (pure0.length !== 1 || mixed.length !== 2 || pure1.length !== 1) return null;
+  const axes = [pure0[0], mixed[0], pure1[0], mixed[1]].map((f) => f.axis.axis);
+  if (axes.join() !== '0,0,1,1') return null;
+  const ops = [pure0[0], mixed[0], pure1[0], mixed[1]].map((f) => f.op);
+  const [xx, x, yy, y] = ops.map((op, k) => interior(op, k % 2 === 0 ? 3 : 2));
+  if (!xx || !x || !yy || !y) return null;
+  const [n0, n1] = plan.shape;
+  const r0 = Math.max(xx.from, x.from, 1),
+    r1 = Math.min(xx.to, x.to, n0 - 1);
+  const c0 = Math.max(yy.from, y.from, 1),
+    c1 = Math.min(yy.to, y.to, n1 - 1);
+  if (r0 >= r1 || c0 >= c1) return null;
+  return { n0, n1, r0, r1, c0, c1, xx, x, yy, y, yyOp: ops[2], yOp: ops[3] };
+}
+
+/**
+ * The rows around the operator's middle one that share its bias and taps (runs.ts sameRow), if its
+ * non-zero taps are at offsets (−1, 0, +1) for three or (−1, +1) for two and it does not wrap.
+ */
+function interior(op: AxisOperator, taps: 2 | 3): Interior | null {
+  const { n, width, start, weights, periodic } = op;
+  const i = n >> 1;
+  if (n < 3 || (periodic && (start[i] < 0 || start[i] + width > n))) return null;
+  const offsets: number[] = [];
+  const w: number[] = [];
+  for (let k = 0; k < width; k++) {
+    const weight = weights[i * width + k];
+    if (weight === 0) continue;
+    offsets.push(start[i] + k - i);
+    w.push(weight);
+  }
+  const wanted = taps === 3 ? '-1,0,1' : '-1,1';
+  if (offsets.join() !== wanted) return null;
+  let from = i,
+    to = i + 1;
+  while (from > 0 && sameRow(op, i, from - 1)) from--;
+  while (to < n && sameRow(op, i, to)) to++;
+  return { from, to, bias: op.bias[i], weights: w };
+}
+
+/**
+ * The three results at rows a..z of the fused pass's rows r0..r1 (the caller computes the others by the
+ * operators' passes): one loop over the rows' interior columns and the line ends between them, then the
+ * columns outside c0..c1 of every row recomputed from the runs.
+ */
+export function hessianRows(h: FusedHessian2d, f: ArrayLike<number>, outs: readonly Float64Array[], a: number, z: number): void {
+  const ra = Math.max(a, h.r0),
+    rz = Math.min(z, h.r1);
+  if (ra >= rz) return;
+  const [dxx, dxy, dyy] = outs;
+  const { n1: W, xx, x, yy, y } = h;
+  // biome-ignore format: one result's run a line
+  interiorLoop(f, dxx, dxy, dyy, ra * W + h.c0, (rz - 1) * W + h.c1, W,
+    xx.bias, xx.weights[0], xx.weights[1], xx.weights[2],
+    x.bias, x.weights[0], x.weights[1],
+    yy.bias, yy.weights[0], yy.weights[1], yy.weights[2],
+    y.bias, y.weights[0], y.weights[1]);
+  for (let r = ra; r < rz; r++) {
+    for (let c = 0; c < h.c0; c++) lineEnd(h, f, dxx, dxy, dyy, r, c);
+    for (let c = h.c1; c < W; c++) lineEnd(h, f, dxx, dxy, dyy, r, c);
+  }
+}
+
+/**
+ * p from first to last: ∂²/∂x_0² and ∂²/∂x_1² from their three taps, ∂/∂x_1 of ∂/∂x_0 from the first
+ * factor's values at p − 1 and p + 1, each computed once as the loop moves on (sl, sc, sr). Across a line's
+ * end the last-axis results are wrong, and lineEnd rewrites them.
+ */
+// biome-ignore format: the runs' numbers in groups
+function interiorLoop(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array, dyy: Float64Array, first: number, last: number, W: number,
+  xb: number, x0: number, x1: number, x2: number, sb: number, s0: number, s1: number,
+  yb: number, y0: number, y1: number, y2: number, cb: number, c0: number, c1: number): void {
+  let sl = sb + s0 * f[first - 1 - W] + s1 * f[first - 1 + W];
+  let sc = sb + s0 * f[first - W] + s1 * f[first + W];
+  for (let p = first; p < last; p++) {
+    const fc = f[p];
+    dxx[p] = xb + x0 * f[p - W] + x1 * fc + x2 * f[p + W];
+    dyy[p] = yb + y0 * f[p - 1] + y1 * fc + y2 * f[p + 1];
+    const sr = sb + s0 * f[p + 1 - W] + s1 * f[p + 1 + W];
+    dxy[p] = cb + c0 * sl + c1 * sr;
+    sl = sc;
+    sc = sr;
+  }
+}
+
+/**
+ * The three results at row r, column c: ∂²/∂x_0² by its interior row, the last axis's two by their
+ * operators' row c as the passes apply a row (its non-zero weights in order, the columns wrapped when
+ * periodic), the mixed partial's on the first factor's values at the columns it reads.
+ */
+// biome-ignore format: the outputs in a line
+function lineEnd(h: FusedHessian2d, f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array, dyy: Float64Array, r: number, c: number): void {
+  const W = h.n1;
+  const base = r * W;
+  const p = base + c;
+  const { xx, x } = h;
+  dxx[p] = xx.bias + xx.weights[0] * f[p - W] + xx.weights[1] * f[p] + xx.weights[2] * f[p + W];
+  const yy = h.yyOp;
+  let sum = yy.bias[c];
+  for (let k = 0; k < yy.width; k++) {
+    const w = yy.weights[c * yy.width + k];
+    if (w !== 0) sum += w * f[base + column(yy, c, k)];
+  }
+  dyy[p] = sum;
+  const y = h.yOp;
+  let mixed = y.bias[c];
+  for (let k = 0; k < y.width; k++) {
+    const w = y.weights[c * y.width + k];
+    if (w === 0) continue;
+    const q = base + column(y, c, k);
+    mixed += w * (x.bias + x.weights[0] * f[q - W] + x.weights[1] * f[q + W]);
+  }
+  dxy[p] = mixed;
+}
+
+/** The column tap k of row c reads, wrapped on a periodic axis (as runs.ts and applyRows wrap it). */
+function column(op: AxisOperator, c: number, k: number): number {
+  const { n, width, start, periodic } = op;
+  const first = start[c];
+  return periodic && (first < 0 || first + width > n) ? (((first + k) % n) + n) % n : first + k;
+}
