@@ -543,28 +543,19 @@ describe('the 2-D Hessian in one pass (src/cpu/hessian-2d.ts)', () => {
     expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], spacing: [axisCoordinates(8, true), 1] }))).toBeNull();
     expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], axis: [1, 0] }))).toBeNull();
     expect(fusedHessian2d(hessianProgram(cpuInput(new Float64Array(4 * 4 * 9)).info, { shape: [4, 4, 9] }))).toBeNull();
+    const fusedFor = (derivatives: number[][]) => fusedHessian2d(derivativesProgram(info, { shape: [8, 9], derivatives }));
     expect(
-      fusedHessian2d(
-        derivativesProgram(info, {
-          shape: [8, 9],
-          derivatives: [
-            [2, 0],
-            [1, 1],
-            [0, 2],
-          ],
-        }),
-      ),
+      fusedFor([
+        [2, 0],
+        [1, 1],
+        [0, 2],
+      ]),
     ).not.toBeNull(); // the same program
     expect(
-      fusedHessian2d(
-        derivativesProgram(info, {
-          shape: [8, 9],
-          derivatives: [
-            [2, 0],
-            [1, 1],
-          ],
-        }),
-      ),
+      fusedFor([
+        [2, 0],
+        [1, 1],
+      ]),
     ).toBeNull();
   });
 });
