@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { programRows, rowwise, runProgram } from '../src/cpu/derivatives';
 import { fusedHessian2d } from '../src/cpu/hessian-2d';
+import { fusedHessian3d } from '../src/cpu/hessian-3d';
 import { cpuInput } from '../src/cpu/input';
 import { type AdjointOptions, adjointProgram, derivativesProgram, firstAxisReach, hessianProgram } from '../src/derivatives';
 import { BufferUsage } from '../src/gpu/flags';
@@ -474,37 +475,39 @@ describe('derivatives, the Hessian and adjoints in parts (cpu/parts.ts, what cpu
   });
 });
 
-describe('the 2-D Hessian in one pass (src/cpu/hessian-2d.ts)', () => {
-  it("gives the operators' passes bit for bit: boundaries, steps, shapes, special values (500 problems)", () => {
-    let fused = 0;
+describe('the Hessian of 2-D and 3-D arrays in one pass (src/cpu/hessian-2d.ts, hessian-3d.ts)', () => {
+  const fusedOf = (program: ReturnType<typeof hessianProgram>) => fusedHessian2d(program) ?? fusedHessian3d(program);
+
+  it("gives the operators' passes bit for bit: boundaries, steps, shapes, special values (600 problems)", () => {
+    const fused = { 2: 0, 3: 0 };
     fc.assert(
       fc.property(
         fc.record({
-          n0: fc.integer({ min: 2, max: 14 }),
-          n1: fc.integer({ min: 2, max: 14 }),
+          n0: fc.integer({ min: 2, max: 12 }),
+          n1: fc.integer({ min: 2, max: 12 }),
+          n2: fc.constantFrom(0, 0, 2, 3, 4, 7),
           lo: fc.constantFrom('edge', 'periodic', 'reflect', 'nearest', 'constant', 'mirror'),
           hi: fc.constantFrom('edge', 'reflect', 'constant'),
           side: fc.constantFrom('edge', 'periodic', 'mirror', 'nearest'),
+          last: fc.constantFrom('edge', 'periodic', 'reflect'),
           spacing: fc.constantFrom(1, 0.5, 0.3, 3),
           uneven: fc.boolean(),
           accuracy: fc.constantFrom(2 as const, 2 as const, 2 as const, 4 as const),
           seed: fc.integer({ min: 1, max: 100000 }),
-          a: fc.integer({ min: 0, max: 14 }),
-          z: fc.integer({ min: 0, max: 14 }),
+          a: fc.integer({ min: 0, max: 12 }),
+          z: fc.integer({ min: 0, max: 12 }),
         }),
-        ({ n0, n1, lo, hi, side, spacing, uneven, accuracy, seed, a, z }) => {
+        ({ n0, n1, n2, lo, hi, side, last, spacing, uneven, accuracy, seed, a, z }) => {
           const r = rng(seed);
+          const shape = n2 ? [n0, n1, n2] : [n0, n1];
+          const size = shape.reduce((x, y) => x * y, 1);
           const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, -1e300];
-          const f = Float64Array.from({ length: n0 * n1 }, () =>
+          const f = Float64Array.from({ length: size }, () =>
             r() < 0.05 ? special[Math.floor(r() * 5)] : (r() - 0.5) * 100 + r() * 2 ** -30,
           );
-          const boundary = [lo === 'periodic' ? 'periodic' : [lo, hi], side] as DerivativeOptions['boundary'];
-          const options = {
-            shape: [n0, n1],
-            boundary,
-            accuracy,
-            spacing: [uneven && lo !== 'periodic' ? axisCoordinates(n0, true) : spacing, spacing],
-          } as DerivativeOptions;
+          const boundary = [lo === 'periodic' ? 'periodic' : [lo, hi], side, ...(n2 ? [last] : [])] as DerivativeOptions['boundary'];
+          const steps = shape.map((n, k) => (k === 0 && uneven && lo !== 'periodic' ? axisCoordinates(n, true) : spacing * (k + 1)));
+          const options = { shape, boundary, accuracy, spacing: steps } as DerivativeOptions;
           let program: ReturnType<typeof hessianProgram>;
           try {
             program = hessianProgram(cpuInput(f).info, options);
@@ -512,37 +515,42 @@ describe('the 2-D Hessian in one pass (src/cpu/hessian-2d.ts)', () => {
             expect(e).toBeInstanceOf(GradientError); // an axis too short
             return;
           }
-          if (fusedHessian2d(program)) fused++;
+          if (fusedOf(program)) fused[shape.length as 2 | 3]++;
           const label = JSON.stringify({ ...options, spacing: undefined, uneven });
           const want = runProgram(program, [f], undefined, undefined, false);
           expect(firstDifference(runProgram(program, [f]), want), label).toBeNull();
-          // A range of rows (as a thread's part), into stale arrays: exactly its rows written.
+          // A range of positions of the first axis (as a thread's part), into stale arrays: exactly its part written.
           const [from, to] = [Math.min(a, z, n0), Math.min(Math.max(a, z), n0)];
-          const outs = want.map(() => new Float64Array(n0 * n1).fill(Number.NaN));
+          const row = size / n0;
+          const outs = want.map(() => new Float64Array(size).fill(Number.NaN));
           programRows(program, [f], outs, from, to);
           outs.forEach((o, k) => {
             expect(
-              firstDifference([o.subarray(from * n1, to * n1)], [want[k].subarray(from * n1, to * n1)]),
+              firstDifference([o.subarray(from * row, to * row)], [want[k].subarray(from * row, to * row)]),
               `${label} rows ${from}..${to}`,
             ).toBeNull();
-            expect(o.subarray(0, from * n1).every(Number.isNaN) && o.subarray(to * n1).every(Number.isNaN), label).toBe(true);
+            expect(o.subarray(0, from * row).every(Number.isNaN) && o.subarray(to * row).every(Number.isNaN), label).toBe(true);
           });
         },
       ),
-      { numRuns: 500, seed: 20261212 },
+      { numRuns: 600, seed: 20261212 },
     );
-    expect(fused).toBeGreaterThan(100);
+    expect(fused[2]).toBeGreaterThan(40);
+    expect(fused[3]).toBeGreaterThan(40);
   });
 
-  it('is taken only for the 2-D Hessian over axes 0 and 1 at second order on uniform steps', () => {
-    const f = new Float64Array(8 * 9);
-    const info = cpuInput(f).info;
+  it('is taken only for the Hessian of a 2-D or 3-D array over its axes in order, at second order on uniform steps', () => {
+    const info = cpuInput(new Float64Array(8 * 9)).info;
+    const info3 = cpuInput(new Float64Array(4 * 4 * 9)).info;
     expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9] }))).not.toBeNull();
     expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], boundary: 'periodic', spacing: [0.5, 2] }))).not.toBeNull();
-    expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], accuracy: 4 }))).toBeNull();
-    expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], spacing: [axisCoordinates(8, true), 1] }))).toBeNull();
-    expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], axis: [1, 0] }))).toBeNull();
-    expect(fusedHessian2d(hessianProgram(cpuInput(new Float64Array(4 * 4 * 9)).info, { shape: [4, 4, 9] }))).toBeNull();
+    expect(fusedOf(hessianProgram(info, { shape: [8, 9], accuracy: 4 }))).toBeNull();
+    expect(fusedOf(hessianProgram(info, { shape: [8, 9], spacing: [axisCoordinates(8, true), 1] }))).toBeNull();
+    expect(fusedOf(hessianProgram(info, { shape: [8, 9], axis: [1, 0] }))).toBeNull();
+    expect(fusedOf(hessianProgram(info3, { shape: [4, 4, 9], axis: [1, 2] }))).toBeNull(); // two axes of a 3-D array
+    expect(fusedHessian2d(hessianProgram(info3, { shape: [4, 4, 9] }))).toBeNull();
+    expect(fusedHessian3d(hessianProgram(info3, { shape: [4, 4, 9] }))).not.toBeNull();
+    expect(fusedOf(hessianProgram(cpuInput(new Float64Array(256)).info, { shape: [4, 4, 4, 4] }))).toBeNull();
     const fusedFor = (derivatives: number[][]) => fusedHessian2d(derivativesProgram(info, { shape: [8, 9], derivatives }));
     expect(
       fusedFor([

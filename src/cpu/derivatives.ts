@@ -12,6 +12,7 @@ import {
 import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { fusedHessian2d, hessianRows } from './hessian-2d.js';
+import { fusedHessian3d, hessianRows3d } from './hessian-3d.js';
 import { cpuComponents, cpuInput, cpuOut, gathered } from './input.js';
 import { kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
@@ -109,8 +110,8 @@ export function computeProgram(call: ProgramCall, out: unknown): Float64Array[] 
  * scratch.ts). `rows` computes slabs of that many positions of the first dimension instead (programRows),
  * which gives the same bits; on one thread slabs measured no faster (the 2048² Hessian 29.6–31.4 ms
  * against 25.4–26.0 over whole arrays: its passes are bound by their arithmetic), so they serve threads. A
- * 2-D Hessian's interior takes one pass (hessian-2d.ts; `fused` false leaves it to the passes, for tests):
- * 16.6–16.8 ms against 26.1–26.4 at 2048². The Hessian at 512², Node 20 on this VM: 23.0 ms with a fresh
+ * 2-D or 3-D Hessian's interior takes one pass (hessian-2d.ts, hessian-3d.ts; `fused` false leaves it to
+ * the passes, for tests): 16.6–16.8 ms against 26.1–26.4 at 2048², 22.8–24.0 against 29.7–30.1 at 128³. The Hessian at 512², Node 20 on this VM: 23.0 ms with a fresh
  * array per factor and a pass adding each term, 14.9 without them, 4.3–6.1 with runs (applyAlong); the
  * gradient 1.3–3.1 (bench/NOTES.md, eighth and fifteenth sessions).
  */
@@ -158,17 +159,19 @@ export function programRows(
   z: number,
   fused = true,
 ): void {
-  // A 2-D Hessian's interior rows in one pass (hessian-2d.ts; `fused` false: by the passes, for tests),
-  // the rows around them by the passes.
-  const h = fused ? fusedHessian2d(program) : null;
-  if (h === null) {
+  // A 2-D or 3-D Hessian's interior rows in one pass (hessian-2d.ts, hessian-3d.ts; `fused` false: by the
+  // passes, for tests), the rows around them by the passes.
+  const h2 = fused ? fusedHessian2d(program) : null;
+  const h3 = fused && h2 === null ? fusedHessian3d(program) : null;
+  if (h2 === null && h3 === null) {
     termsAt(program, flat, outputs, a, z);
     return;
   }
-  const ra = Math.min(Math.max(a, h.r0), z),
-    rz = Math.max(Math.min(z, h.r1), ra);
+  const ra = Math.min(Math.max(a, h2 ? h2.r0 : h3!.lo[0]), z),
+    rz = Math.max(Math.min(z, h2 ? h2.r1 : h3!.hi[0]), ra);
   if (a < ra) termsAt(program, flat, outputs, a, ra);
-  hessianRows(h, flat[0], outputs, ra, rz);
+  if (h2) hessianRows(h2, flat[0], outputs, ra, rz);
+  else hessianRows3d(h3!, flat[0], outputs, ra, rz);
   if (rz < z) termsAt(program, flat, outputs, rz, z);
 }
 

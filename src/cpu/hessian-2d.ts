@@ -35,7 +35,7 @@ export interface FusedHessian2d {
 }
 
 /** Rows from..to of an operator that share its middle row's bias and taps, the non-zero weights in order. */
-interface Interior {
+export interface Interior {
   readonly from: number;
   readonly to: number;
   readonly bias: number;
@@ -81,7 +81,7 @@ function describe(program: Program): FusedHessian2d | null {
  * The rows around the operator's middle one that share its bias and taps (runs.ts sameRow), if its
  * non-zero taps are at offsets (−1, 0, +1) for three or (−1, +1) for two and it does not wrap.
  */
-function interior(op: AxisOperator, taps: 2 | 3): Interior | null {
+export function interior(op: AxisOperator, taps: 2 | 3): Interior | null {
   const { n, width, start, weights, periodic } = op;
   const i = n >> 1;
   if (n < 3 || (periodic && (start[i] < 0 || start[i] + width > n))) return null;
@@ -178,7 +178,7 @@ function lineEnd(h: FusedHessian2d, f: ArrayLike<number>, dxx: Float64Array, dxy
 }
 
 /** The column tap k of row c reads, wrapped on a periodic axis (as runs.ts and applyRows wrap it). */
-function column(op: AxisOperator, c: number, k: number): number {
+export function column(op: AxisOperator, c: number, k: number): number {
   const { n, width, start, periodic } = op;
   const first = start[c];
   return periodic && (first < 0 || first + width > n) ? (((first + k) % n) + n) % n : first + k;
