@@ -179,6 +179,14 @@ export function fieldRows(
   for (let t = 0; t < terms.length; t++) fusedSum(inputs as ArrayLike<number>[], form, terms[t], outs[t], b0, b1, mode);
 }
 
+/** The whole field by rows (fieldRows) where rowForm takes the plan; false where it does not (the composition's plans). */
+function byRows(field: DerivedField, inputs: readonly Values[], plan: Plan, outs: readonly Float64Array[], rows: number): boolean {
+  const form = rowForm(field, inputs, plan);
+  if (form === null) return false;
+  fieldRows(field, form, inputs, plan, outs, 0, plan.shape[0], rows);
+  return true;
+}
+
 /** Each field's sums in one pass (fused-sum.ts): per result, its terms; and what the sum is. */
 const ONE_PASS: Readonly<Record<DerivedField, { sums(count: number): readonly (readonly SumTerm[])[]; mode: Mode }>> = {
   magnitude: { sums: (count) => [axisTerms(count)], mode: 'norm' },
@@ -248,11 +256,7 @@ export function magnitudeOf(
     return out;
   }
   if (plan.axes.length === 0) return out.fill(0);
-  const form = rowForm('magnitude', [data], plan);
-  if (form !== null) {
-    fieldRows('magnitude', form, [data], plan, [out], 0, plan.shape[0], rows);
-    return out;
-  }
+  if (byRows('magnitude', [data], plan, [out], rows)) return out;
   const d = new Float64Array(plan.size);
   gradientAlong(data, plan, 0, d);
   for (let i = 0; i < out.length; i++) out[i] = d[i] * d[i];
@@ -296,11 +300,7 @@ export function divergenceOf(
     out.set(gridResults('divergence', list, plan)[0]);
     return out;
   }
-  const form = rowForm('divergence', list, plan);
-  if (form !== null) {
-    fieldRows('divergence', form, list, plan, [out], 0, plan.shape[0], rows);
-    return out;
-  }
+  if (byRows('divergence', list, plan, [out], rows)) return out;
   gradientAlong(list[0], plan, 0, out);
   const d = new Float64Array(plan.size);
   for (let k = 1; k < list.length; k++) {
@@ -367,11 +367,7 @@ export function curlOf(
     gridResults(v.length === 2 ? 'curl2' : 'curl3', v, plan).forEach((r, t) => outs[t].set(r));
     return outs as Float64Array[];
   }
-  const form = rowForm('curl', v, plan);
-  if (form !== null) {
-    fieldRows('curl', form, v, plan, outs, 0, plan.shape[0], rows);
-    return outs as Float64Array[];
-  }
+  if (byRows('curl', v, plan, outs, rows)) return outs as Float64Array[];
   const e = new Float64Array(plan.size);
   CURL_TERMS[v.length as 2 | 3].forEach(([a, i, b, j], t) => {
     gradientAlong(v[a], plan, i, outs[t]);
@@ -388,11 +384,7 @@ export function laplacianOf(
   out: Float64Array = new Float64Array(plan.size),
   rows = slabRows(plan),
 ): Float64Array {
-  const form = rowForm('laplacian', [data], plan);
-  if (form !== null) {
-    fieldRows('laplacian', form, [data], plan, [out], 0, plan.shape[0], rows);
-    return out;
-  }
+  if (byRows('laplacian', [data], plan, [out], rows)) return out;
   out.fill(0);
   for (const ax of plan.axes) {
     if (needsLines(data, ax, plan)) {

@@ -42,20 +42,24 @@ export interface Interior {
   readonly weights: readonly number[];
 }
 
-const fusedOfProgram = new WeakMap<Program, FusedHessian2d | null>();
+/** `describe` remembered per program object: a call's parts (cpu/parts.ts) share one program, described once. */
+export function perProgram<T>(describe: (program: Program) => T | null): (program: Program) => T | null {
+  const described = new WeakMap<Program, T | null>();
+  return (program) => {
+    const found = described.get(program);
+    if (found !== undefined) return found;
+    const made = describe(program);
+    described.set(program, made);
+    return made;
+  };
+}
 
 /**
  * The fused pass for a program that is a 2-D Hessian over array axes 0 and 1 in that order — outputs
  * [∂²/∂x_0²], [∂/∂x_0 then ∂/∂x_1], [∂²/∂x_1²] of one input — whose interior runs have the taps
  * (−1, 0, +1) and (−1, +1); else null (other accuracies, uneven coordinates, other programs).
  */
-export function fusedHessian2d(program: Program): FusedHessian2d | null {
-  const found = fusedOfProgram.get(program);
-  if (found !== undefined) return found;
-  const fused = describe(program);
-  fusedOfProgram.set(program, fused);
-  return fused;
-}
+export const fusedHessian2d = perProgram(describe);
 
 function describe(program: Program): FusedHessian2d | null {
   const { plan, outputs } = program;

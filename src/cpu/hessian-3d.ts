@@ -1,5 +1,5 @@
 import type { AxisOperator, Factor, Program } from '../derivatives.js';
-import { column, interior } from './hessian-2d.js';
+import { column, interior, perProgram } from './hessian-2d.js';
 
 /**
  * The 3-D Hessian's interior in one pass, for the CPU reference (derivatives.ts programRows), as
@@ -33,20 +33,12 @@ export interface FusedHessian3d {
   readonly first: readonly AxisOperator[];
 }
 
-const fusedOfProgram = new WeakMap<Program, FusedHessian3d | null>();
-
 /**
  * The fused pass for a program that is the Hessian of a 3-D array over its axes in order — outputs
  * (0,0), (0,1), (0,2), (1,1), (1,2), (2,2), each one term of one input: [∂²/∂x_i²] or [∂/∂x_i then
  * ∂/∂x_j] — whose operators' interior rows have the taps (−1, 0, +1) and (−1, +1); else null.
  */
-export function fusedHessian3d(program: Program): FusedHessian3d | null {
-  const found = fusedOfProgram.get(program);
-  if (found !== undefined) return found;
-  const fused = describe(program);
-  fusedOfProgram.set(program, fused);
-  return fused;
-}
+export const fusedHessian3d = perProgram(describe);
 
 function describe(program: Program): FusedHessian3d | null {
   const { plan, outputs } = program;
@@ -164,13 +156,23 @@ function rowOn(op: AxisOperator, i: number, f: ArrayLike<number>, p: number, s: 
 /** The last axis's three results at row q (interior), column col of the plane: by the last axis's operators' row col. */
 // biome-ignore format: the arguments in a line
 function lineEnd(h: FusedHessian3d, f: ArrayLike<number>, outs: readonly Float64Array[], plane: number, q: number, col: number): void {
+  const line = plane + q * h.n2;
+  const p = line + col;
+  outs[5][p] = rowOn(h.second[2], col, f, p, 1);
+  lastAxisMixed(h, f, outs, line, q, col, true);
+}
+
+/**
+ * ∂/∂x_2 (its row col) of ∂/∂x_0 and of ∂/∂x_1 at the columns it reads, into the (0,2) and (1,2)
+ * results at row q, column col: ∂/∂x_1 by its interior row (`interiorRow`) or by its row q.
+ */
+// biome-ignore format: the arguments in a line
+function lastAxisMixed(h: FusedHessian3d, f: ArrayLike<number>, outs: readonly Float64Array[], line: number, q: number, col: number, interiorRow: boolean): void {
   const { n1, n2, c } = h;
   const S0 = n1 * n2;
   const S1 = n2;
-  const line = plane + q * S1;
-  const p = line + col;
+  const d1 = h.first[1];
   const d2 = h.first[2];
-  outs[5][p] = rowOn(h.second[2], col, f, p, 1);
   let d02 = d2.bias[col];
   let d12 = d2.bias[col];
   for (let k = 0; k < d2.width; k++) {
@@ -178,10 +180,10 @@ function lineEnd(h: FusedHessian3d, f: ArrayLike<number>, outs: readonly Float64
     if (w === 0) continue;
     const at = line + column(d2, col, k);
     d02 += w * dx0(f, c, at, S0);
-    d12 += w * (c[11] + c[12] * f[at - S1] + c[13] * f[at + S1]);
+    d12 += w * (interiorRow ? c[11] + c[12] * f[at - S1] + c[13] * f[at + S1] : rowOn(d1, q, f, at, S1));
   }
-  outs[2][p] = d02;
-  outs[4][p] = d12;
+  outs[2][line + col] = d02;
+  outs[4][line + col] = d12;
 }
 
 /** All six results along row q of the plane, a row where the middle axis's operators take an edge row. */
@@ -190,7 +192,7 @@ function face(h: FusedHessian3d, f: ArrayLike<number>, outs: readonly Float64Arr
   const S0 = n1 * n2;
   const S1 = n2;
   const line = plane + q * S1;
-  const [d00, d01, d02, d11, d12, d22] = outs;
+  const [d00, d01, , d11, , d22] = outs;
   const [xb, x0, x1, x2] = c;
   const d1 = h.first[1];
   for (let col = 0; col < n2; col++) {
@@ -205,18 +207,6 @@ function face(h: FusedHessian3d, f: ArrayLike<number>, outs: readonly Float64Arr
     }
     d01[p] = mixed;
     d22[p] = rowOn(h.second[2], col, f, p, 1);
-    // ∂/∂x_2 (its row col) of ∂/∂x_0 and of ∂/∂x_1 (row q) at the columns it reads.
-    const d2 = h.first[2];
-    let d02v = d2.bias[col];
-    let d12v = d2.bias[col];
-    for (let k = 0; k < d2.width; k++) {
-      const w = d2.weights[col * d2.width + k];
-      if (w === 0) continue;
-      const at = line + column(d2, col, k);
-      d02v += w * dx0(f, c, at, S0);
-      d12v += w * rowOn(d1, q, f, at, S1);
-    }
-    d02[p] = d02v;
-    d12[p] = d12v;
+    lastAxisMixed(h, f, outs, line, q, col, false);
   }
 }
