@@ -7,8 +7,8 @@ import { sameRow } from './runs.js';
  * differences of second-order accuracy on uniform steps, one loop computes ∂²f/∂x_0², ∂²f/∂x_0∂x_1 and
  * ∂²f/∂x_1² at once, the mixed partial's intermediate (∂f/∂x_0 at the next column) rotated through locals.
  * Each value is the expression the operators' passes evaluate, on the same values, in the same order, so
- * the bits are theirs; the columns where an operator along the last axis takes an edge run are recomputed
- * from the runs, and the rows where one along the first axis does are left to the passes.
+ * the bits are theirs; the columns where an operator along the last axis takes an edge row are recomputed
+ * from the operators' rows, and the rows where one along the first axis does are left to the passes.
  *
  * On the 2-core VM of bench/NOTES.md (fifteenth session), the 2048² Hessian into `out`: 16.6–16.8 ms against
  * 26.1–26.4 by the passes, alternating; a bare loop of the four passes against this one with the same
@@ -109,7 +109,7 @@ export function interior(op: AxisOperator, taps: 2 | 3): Interior | null {
 /**
  * The three results at rows a..z of the fused pass's rows r0..r1 (the caller computes the others by the
  * operators' passes): one loop over the rows' interior columns and the line ends between them, then the
- * columns outside c0..c1 of every row recomputed from the runs.
+ * columns outside c0..c1 of every row recomputed from the operators' rows.
  */
 export function hessianRows(h: FusedHessian2d, f: ArrayLike<number>, outs: readonly Float64Array[], a: number, z: number): void {
   const ra = Math.max(a, h.r0),
