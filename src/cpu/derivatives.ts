@@ -111,9 +111,10 @@ export function computeProgram(call: ProgramCall, out: unknown): Float64Array[] 
  * which gives the same bits; on one thread slabs measured no faster (the 2048² Hessian 29.6–31.4 ms
  * against 25.4–26.0 over whole arrays: its passes are bound by their arithmetic), so they serve threads. A
  * 2-D or 3-D Hessian's interior takes one pass (hessian-2d.ts, hessian-3d.ts; `fused` false leaves it to
- * the passes, for tests): 16.6–16.8 ms against 26.1–26.4 at 2048², 22.8–24.0 against 29.7–30.1 at 128³. The Hessian at 512², Node 20 on this VM: 23.0 ms with a fresh
- * array per factor and a pass adding each term, 14.9 without them, 4.3–6.1 with runs (applyAlong); the
- * gradient 1.3–3.1 (bench/NOTES.md, eighth and fifteenth sessions).
+ * the passes, for tests): 16.6–16.8 ms against 26.1–26.4 at 2048², 22.8–24.0 against 29.7–30.1 at 128³.
+ * The Hessian at 512², Node 20 on this VM: 23.0 ms with a fresh array per factor and a pass adding each
+ * term, 14.9 without them, 4.3–6.1 with runs (applyAlong); the gradient 1.3–3.1 (bench/NOTES.md, eighth
+ * and fifteenth sessions).
  */
 export function runProgram(
   program: Program,
@@ -161,17 +162,16 @@ export function programRows(
 ): void {
   // A 2-D or 3-D Hessian's interior rows in one pass (hessian-2d.ts, hessian-3d.ts; `fused` false: by the
   // passes, for tests), the rows around them by the passes.
-  const h2 = fused ? fusedHessian2d(program) : null;
-  const h3 = fused && h2 === null ? fusedHessian3d(program) : null;
-  if (h2 === null && h3 === null) {
+  const h = fused ? (fusedHessian2d(program) ?? fusedHessian3d(program)) : null;
+  if (h === null) {
     termsAt(program, flat, outputs, a, z);
     return;
   }
-  const ra = Math.min(Math.max(a, h2 ? h2.r0 : h3!.lo[0]), z),
-    rz = Math.max(Math.min(z, h2 ? h2.r1 : h3!.hi[0]), ra);
+  const ra = Math.min(Math.max(a, h.lo[0]), z),
+    rz = Math.max(Math.min(z, h.hi[0]), ra);
   if (a < ra) termsAt(program, flat, outputs, a, ra);
-  if (h2) hessianRows(h2, flat[0], outputs, ra, rz);
-  else hessianRows3d(h3!, flat[0], outputs, ra, rz);
+  if (h.dims === 2) hessianRows(h, flat[0], outputs, ra, rz);
+  else hessianRows3d(h, flat[0], outputs, ra, rz);
   if (rz < z) termsAt(program, flat, outputs, rz, z);
 }
 

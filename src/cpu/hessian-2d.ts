@@ -17,13 +17,12 @@ import { sameRow } from './runs.js';
 
 /** What the fused pass reads of a 2-D Hessian's program (fusedHessian2d). */
 export interface FusedHessian2d {
+  readonly dims: 2;
   readonly n0: number;
   readonly n1: number;
-  /** Rows r0..r1 and columns c0..c1 where every operator takes its interior run. */
-  readonly r0: number;
-  readonly r1: number;
-  readonly c0: number;
-  readonly c1: number;
+  /** Per axis, positions lo..hi where every operator along it takes its interior rows (as FusedHessian3d). */
+  readonly lo: readonly [number, number];
+  readonly hi: readonly [number, number];
   /** The operators' interior rows: ∂²/∂x_0², ∂/∂x_0 (the mixed partial's first factor), ∂²/∂x_1², ∂/∂x_1 (its second). */
   readonly xx: Interior;
   readonly x: Interior;
@@ -78,7 +77,7 @@ function describe(program: Program): FusedHessian2d | null {
   const c0 = Math.max(yy.from, y.from, 1),
     c1 = Math.min(yy.to, y.to, n1 - 1);
   if (r0 >= r1 || c0 >= c1) return null;
-  return { n0, n1, r0, r1, c0, c1, xx, x, yy, y, yyOp: ops[2], yOp: ops[3] };
+  return { dims: 2, n0, n1, lo: [r0, c0], hi: [r1, c1], xx, x, yy, y, yyOp: ops[2], yOp: ops[3] };
 }
 
 /**
@@ -107,25 +106,25 @@ export function interior(op: AxisOperator, taps: 2 | 3): Interior | null {
 }
 
 /**
- * The three results at rows a..z of the fused pass's rows r0..r1 (the caller computes the others by the
- * operators' passes): one loop over the rows' interior columns and the line ends between them, then the
- * columns outside c0..c1 of every row recomputed from the operators' rows.
+ * The three results at rows a..z of the fused pass's rows lo[0]..hi[0] (the caller computes the others by
+ * the operators' passes): one loop over the rows' interior columns and the line ends between them, then
+ * the columns outside lo[1]..hi[1] of every row recomputed from the operators' rows.
  */
 export function hessianRows(h: FusedHessian2d, f: ArrayLike<number>, outs: readonly Float64Array[], a: number, z: number): void {
-  const ra = Math.max(a, h.r0),
-    rz = Math.min(z, h.r1);
+  const ra = Math.max(a, h.lo[0]),
+    rz = Math.min(z, h.hi[0]);
   if (ra >= rz) return;
   const [dxx, dxy, dyy] = outs;
   const { n1: W, xx, x, yy, y } = h;
   // biome-ignore format: one result's run a line
-  interiorLoop(f, dxx, dxy, dyy, ra * W + h.c0, (rz - 1) * W + h.c1, W,
+  interiorLoop(f, dxx, dxy, dyy, ra * W + h.lo[1], (rz - 1) * W + h.hi[1], W,
     xx.bias, xx.weights[0], xx.weights[1], xx.weights[2],
     x.bias, x.weights[0], x.weights[1],
     yy.bias, yy.weights[0], yy.weights[1], yy.weights[2],
     y.bias, y.weights[0], y.weights[1]);
   for (let r = ra; r < rz; r++) {
-    for (let c = 0; c < h.c0; c++) lineEnd(h, f, dxx, dxy, dyy, r, c);
-    for (let c = h.c1; c < W; c++) lineEnd(h, f, dxx, dxy, dyy, r, c);
+    for (let c = 0; c < h.lo[1]; c++) lineEnd(h, f, dxx, dxy, dyy, r, c);
+    for (let c = h.hi[1]; c < W; c++) lineEnd(h, f, dxx, dxy, dyy, r, c);
   }
 }
 
@@ -163,13 +162,7 @@ function lineEnd(h: FusedHessian2d, f: ArrayLike<number>, dxx: Float64Array, dxy
   const p = base + c;
   const { xx, x } = h;
   dxx[p] = xx.bias + xx.weights[0] * f[p - W] + xx.weights[1] * f[p] + xx.weights[2] * f[p + W];
-  const yy = h.yyOp;
-  let sum = yy.bias[c];
-  for (let k = 0; k < yy.width; k++) {
-    const w = yy.weights[c * yy.width + k];
-    if (w !== 0) sum += w * f[base + column(yy, c, k)];
-  }
-  dyy[p] = sum;
+  dyy[p] = rowOn(h.yyOp, c, f, p, 1);
   const y = h.yOp;
   let mixed = y.bias[c];
   for (let k = 0; k < y.width; k++) {
@@ -179,6 +172,16 @@ function lineEnd(h: FusedHessian2d, f: ArrayLike<number>, dxx: Float64Array, dxy
     mixed += w * (x.bias + x.weights[0] * f[q - W] + x.weights[1] * f[q + W]);
   }
   dxy[p] = mixed;
+}
+
+/** The operator's row i applied at p along the axis of stride s (its bias, then its non-zero weights in order; columns wrapped when periodic). */
+export function rowOn(op: AxisOperator, i: number, f: ArrayLike<number>, p: number, s: number): number {
+  let sum = op.bias[i];
+  for (let k = 0; k < op.width; k++) {
+    const w = op.weights[i * op.width + k];
+    if (w !== 0) sum += w * f[p + (column(op, i, k) - i) * s];
+  }
+  return sum;
 }
 
 /** The column tap k of row c reads, wrapped on a periodic axis (as runs.ts and applyRows wrap it). */

@@ -1,5 +1,5 @@
 import type { AxisOperator, Factor, Program } from '../derivatives.js';
-import { column, interior, perProgram } from './hessian-2d.js';
+import { column, interior, perProgram, rowOn } from './hessian-2d.js';
 
 /**
  * The 3-D Hessian's interior in one pass, for the CPU reference (derivatives.ts programRows), as
@@ -20,6 +20,7 @@ import { column, interior, perProgram } from './hessian-2d.js';
 
 /** What the fused pass reads of a 3-D Hessian's program (fusedHessian3d). */
 export interface FusedHessian3d {
+  readonly dims: 3;
   readonly n0: number;
   readonly n1: number;
   readonly n2: number;
@@ -80,7 +81,7 @@ function describe(program: Program): FusedHessian3d | null {
     if (lo[a] >= hi[a]) return null;
     c.set([s.bias, ...s.weights, f.bias, ...f.weights], 7 * a);
   }
-  return { n0, n1, n2, lo, hi, c, second, first: first as AxisOperator[] };
+  return { dims: 3, n0, n1, n2, lo, hi, c, second, first: first as AxisOperator[] };
 }
 
 /**
@@ -141,16 +142,6 @@ function interiorLoop(f: ArrayLike<number>, d00: Float64Array, d01: Float64Array
 /** ∂/∂x_0 at p (an interior plane): its interior row, as its pass computes it. */
 function dx0(f: ArrayLike<number>, c: Float64Array, p: number, S0: number): number {
   return c[4] + c[5] * f[p - S0] + c[6] * f[p + S0];
-}
-
-/** The operator's row i applied at p along the axis of stride s (its bias, then its non-zero weights in order; columns wrapped when periodic). */
-function rowOn(op: AxisOperator, i: number, f: ArrayLike<number>, p: number, s: number): number {
-  let sum = op.bias[i];
-  for (let k = 0; k < op.width; k++) {
-    const w = op.weights[i * op.width + k];
-    if (w !== 0) sum += w * f[p + (column(op, i, k) - i) * s];
-  }
-  return sum;
 }
 
 /** The last axis's three results at row q (interior), column col of the plane: by the last axis's operators' row col. */
