@@ -16,7 +16,7 @@ import { fusedHessian3d, hessianRows3d } from './hessian-3d.js';
 import { cpuComponents, cpuInput, cpuOut, gathered } from './input.js';
 import { kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
-import { runsOf } from './runs.js';
+import { type Run, runsOf } from './runs.js';
 import { KeptScratch } from './scratch.js';
 
 /**
@@ -232,14 +232,14 @@ function addTerm(
 /**
  * result (+)= op applied along an axis of the C-order view (outer, n, inner), at lines o0..o1 of the outer and rows
  * i0..i1 of the op: element p of the view is read at f[p − fShift] and written at result[p − rShift]. Each
- * row's sum is its bias plus its taps in order, then stored (or added, `accumulate`). Along the last axis a
- * run of rows with two or three taps reads them from locals; along another axis each tap is added over a
- * row's `inner` points at once. 512², a three-tap second difference along the last axis: 0.68 ms by runs
- * against 2.49 ms row by row (each row's weights, zeros and wrap read per point), a fixed loop 0.45 ms
- * (bench/NOTES.md, eighth session).
+ * row's sum is its bias plus its taps in order, then stored (or added, `accumulate`), by runs of equal rows
+ * (lineTaps along the last axis, planeTaps along another) where the operator has them, else row by row
+ * (applyRows; test/cpu-taps.test.ts holds the two to the same bits). 512², a three-tap second difference
+ * along the last axis: 0.68 ms by runs against 2.49 ms row by row (each row's weights, zeros and wrap read
+ * per point), a fixed loop 0.45 ms (bench/NOTES.md, eighth session).
  */
 // biome-ignore format: the range's arguments in pairs
-function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
+export function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
   const runs = runsOf(op);
   if (!runs) {
     applyRows(op, inner, f, fShift, result, rShift, o0, o1, i0, i1, accumulate);
@@ -253,10 +253,11 @@ function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>, fShif
       const from = Math.max(run.from, i0),
         to = Math.min(run.to, i1);
       if (from >= to) continue;
-      const { offsets, weights, bias } = run;
-      const T = offsets.length;
       if (sums === null) {
-        // p indexes the result, p + d the data.
+        // p indexes the result, p + d the data. Two and three taps (second order) in loops here: through
+        // lineTaps, derivatives [[2, 1], [0, 1]] of 2048² took 1.22–1.32× as long (sixteenth session).
+        const { offsets, weights, bias } = run;
+        const T = offsets.length;
         const first = base + from - rShift;
         const last = base + to - rShift;
         const d = rShift - fShift;
@@ -280,52 +281,150 @@ function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>, fShif
             const sum = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2];
             result[p] = accumulate ? result[p] + sum : sum;
           }
-        } else {
-          for (let p = first; p < last; p++) {
-            let sum = bias;
-            for (let t = 0; t < T; t++) sum += weights[t] * f[p + d + offsets[t]];
-            result[p] = accumulate ? result[p] + sum : sum;
-          }
-        }
+        } else lineTaps(run, f, d, result, first, last, accumulate);
         continue;
       }
       for (let i = from; i < to; i++) {
         const at = base + i * inner;
-        const r = at - rShift;
-        // Two or three taps (second order, first derivatives inside): one pass over the line, summed in the
-        // order the general loop sums, so the results are the same bits.
-        if (T === 2 || T === 3) {
-          const a0 = at + offsets[0] * inner - fShift;
-          const a1 = at + offsets[1] * inner - fShift;
-          const w0 = weights[0];
-          const w1 = weights[1];
-          if (T === 2) {
-            if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j];
-            else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j];
-          } else {
-            const a2 = at + offsets[2] * inner - fShift;
-            const w2 = weights[2];
-            if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
-            else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
-          }
-          continue;
-        }
-        sums.fill(bias);
-        for (let t = 0; t < T; t++) {
-          const w = weights[t];
-          const from = at + offsets[t] * inner - fShift;
-          for (let j = 0; j < inner; j++) sums[j] += w * f[from + j];
-        }
-        if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += sums[j];
-        else result.set(sums, r);
+        planeTaps(run, inner, f, at - fShift, result, at - rShift, sums, accumulate);
       }
     }
   }
 }
 
+/**
+ * result[p] (+)= bias + Σ_t w_t · f[p + d + offset_t] for p in first..last, the taps summed in order: one,
+ * four or five taps (fourth-order differences) in one loop, more (or none) five at a time into `LINE`
+ * (addTaps: the same sums in the same order, so the same bits). The 2048² Hessian into `out` at accuracy
+ * 4 / 6 / 8: 39–41 / 84 / 84 ms against 98–99 / 144 / 183 when every point beyond three taps looped over
+ * its taps (bench/NOTES.md, sixteenth session).
+ */
+// biome-ignore format: the range's arguments in pairs
+function lineTaps(run: Run, f: ArrayLike<number>, d: number, result: Float64Array, first: number, last: number, accumulate: boolean): void {
+  const { offsets, weights, bias } = run;
+  const T = offsets.length;
+  if (T > 5 || T === 0) {
+    for (let a = first; a < last; a += LINE.length) {
+      const count = Math.min(last - a, LINE.length);
+      LINE.fill(bias, 0, count);
+      for (let t = 0; t < T; t += 5) addTaps(LINE, count, f, a + d, 1, run, t);
+      if (accumulate) for (let j = 0; j < count; j++) result[a + j] += LINE[j];
+      else for (let j = 0; j < count; j++) result[a + j] = LINE[j];
+    }
+    return;
+  }
+  // One tap (a row of one weight) or four and five (fourth order); applyAlong loops over two and three.
+  const o0 = offsets[0] + d;
+  const w0 = weights[0];
+  if (T === 1) {
+    for (let p = first; p < last; p++) {
+      const sum = bias + w0 * f[p + o0];
+      result[p] = accumulate ? result[p] + sum : sum;
+    }
+    return;
+  }
+  const o1 = offsets[1] + d;
+  const w1 = weights[1];
+  const o2 = offsets[2] + d;
+  const w2 = weights[2];
+  const o3 = offsets[3] + d;
+  const w3 = weights[3];
+  if (T === 4) {
+    for (let p = first; p < last; p++) {
+      const sum = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3];
+      result[p] = accumulate ? result[p] + sum : sum;
+    }
+    return;
+  }
+  const o4 = offsets[4] + d;
+  const w4 = weights[4];
+  for (let p = first; p < last; p++) {
+    const sum = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4];
+    result[p] = accumulate ? result[p] + sum : sum;
+  }
+}
+
+/**
+ * sums[j] = sums[j] + w_t · f[at + offset_t · stride + j] + … for the run's taps t … t + 4 (fewer at its
+ * end), j < count: added left to right, so taps added five at a time give the bits of one at a time.
+ */
+// biome-ignore format: the taps' arguments together
+function addTaps(sums: Float64Array, count: number, f: ArrayLike<number>, at: number, stride: number, run: Run, t: number): void {
+  const { offsets, weights } = run;
+  const k = Math.min(5, offsets.length - t);
+  const a0 = at + offsets[t] * stride;
+  const w0 = weights[t];
+  const a1 = k > 1 ? at + offsets[t + 1] * stride : 0;
+  const w1 = k > 1 ? weights[t + 1] : 0;
+  const a2 = k > 2 ? at + offsets[t + 2] * stride : 0;
+  const w2 = k > 2 ? weights[t + 2] : 0;
+  const a3 = k > 3 ? at + offsets[t + 3] * stride : 0;
+  const w3 = k > 3 ? weights[t + 3] : 0;
+  const a4 = k > 4 ? at + offsets[t + 4] * stride : 0;
+  const w4 = k > 4 ? weights[t + 4] : 0;
+  if (k === 1) for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j];
+  else if (k === 2) for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j] + w1 * f[a1 + j];
+  else if (k === 3) for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
+  // biome-ignore format: one tap a term
+  else if (k === 4) for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j];
+  // biome-ignore format: one tap a term
+  else for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j];
+}
+
+/** Scratch of lineTaps beyond five taps: sums of this many points at a time, kept in cache. */
+const LINE = new Float64Array(2048);
+
+/**
+ * One row of a run along an axis other than the last: result[r + j] (+)= bias + Σ_t w_t · f[a + offset_t ·
+ * inner + j] for j < inner, the taps summed in order; up to five in one pass over the row, more (or none)
+ * five at a time into `sums` (addTaps; the same bits).
+ */
+// biome-ignore format: the row's arguments in pairs
+function planeTaps(run: Run, inner: number, f: ArrayLike<number>, a: number, result: Float64Array, r: number, sums: Float64Array, accumulate: boolean): void {
+  const { offsets, weights, bias } = run;
+  const T = offsets.length;
+  if (T > 5 || T === 0) {
+    sums.fill(bias);
+    for (let t = 0; t < T; t += 5) addTaps(sums, inner, f, a, inner, run, t);
+    if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += sums[j];
+    else result.set(sums, r);
+    return;
+  }
+  const a0 = a + offsets[0] * inner;
+  const w0 = weights[0];
+  const a1 = T > 1 ? a + offsets[1] * inner : 0;
+  const w1 = T > 1 ? weights[1] : 0;
+  const a2 = T > 2 ? a + offsets[2] * inner : 0;
+  const w2 = T > 2 ? weights[2] : 0;
+  const a3 = T > 3 ? a + offsets[3] * inner : 0;
+  const w3 = T > 3 ? weights[3] : 0;
+  const a4 = T > 4 ? a + offsets[4] * inner : 0;
+  const w4 = T > 4 ? weights[4] : 0;
+  if (T === 1) {
+    if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j];
+    else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j];
+  } else if (T === 2) {
+    if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j];
+    else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j];
+  } else if (T === 3) {
+    if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
+    else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
+  } else if (T === 4) {
+    // biome-ignore format: one tap a term
+    if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j];
+    // biome-ignore format: one tap a term
+    else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j];
+  } else {
+    // biome-ignore format: one tap a term
+    if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j];
+    // biome-ignore format: one tap a term
+    else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j];
+  }
+}
+
 /** result (+)= op applied along an axis, row by row (applyAlong's range and shifts): each row's weights, zeros and wrap read per point. */
 // biome-ignore format: the range's arguments in pairs
-function applyRows(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
+export function applyRows(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
   const { n, width, start, weights, bias, periodic } = op;
   const plane = n * inner;
   const sums = inner > 1 ? new Float64Array(inner) : null;
