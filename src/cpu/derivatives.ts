@@ -16,7 +16,7 @@ import { fusedHessian3d, hessianRows3d } from './hessian-3d.js';
 import { cpuComponents, cpuInput, cpuOut, gathered } from './input.js';
 import { kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
-import { type Run, runsOf } from './runs.js';
+import { denseSpans, type Run, runsOf, type Taps } from './runs.js';
 import { KeptScratch } from './scratch.js';
 
 /**
@@ -242,7 +242,7 @@ function addTerm(
 export function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
   const runs = runsOf(op);
   if (!runs) {
-    applyRows(op, inner, f, fShift, result, rShift, o0, o1, i0, i1, accumulate);
+    unevenRows(op, inner, f, fShift, result, rShift, o0, o1, i0, i1, accumulate);
     return;
   }
   const plane = op.n * inner;
@@ -345,23 +345,23 @@ function lineTaps(run: Run, f: ArrayLike<number>, d: number, result: Float64Arra
 }
 
 /**
- * sums[j] = sums[j] + w_t · f[at + offset_t · stride + j] + … for the run's taps t … t + 4 (fewer at its
- * end), j < count: added left to right, so taps added five at a time give the bits of one at a time.
+ * sums[j] = sums[j] + w_t · f[at + column_t · stride + j] + … for taps t … t + 4 (fewer at the end), j <
+ * count: added left to right, so taps added five at a time give the bits of one at a time.
  */
 // biome-ignore format: the taps' arguments together
-function addTaps(sums: Float64Array, count: number, f: ArrayLike<number>, at: number, stride: number, run: Run, t: number): void {
-  const { offsets, weights } = run;
-  const k = Math.min(5, offsets.length - t);
-  const a0 = at + offsets[t] * stride;
-  const w0 = weights[t];
-  const a1 = k > 1 ? at + offsets[t + 1] * stride : 0;
-  const w1 = k > 1 ? weights[t + 1] : 0;
-  const a2 = k > 2 ? at + offsets[t + 2] * stride : 0;
-  const w2 = k > 2 ? weights[t + 2] : 0;
-  const a3 = k > 3 ? at + offsets[t + 3] * stride : 0;
-  const w3 = k > 3 ? weights[t + 3] : 0;
-  const a4 = k > 4 ? at + offsets[t + 4] * stride : 0;
-  const w4 = k > 4 ? weights[t + 4] : 0;
+function addTaps(sums: Float64Array, count: number, f: ArrayLike<number>, at: number, stride: number, taps: Taps, t: number): void {
+  const { weights, w0: w } = taps;
+  const k = Math.min(5, taps.count - t);
+  const a0 = at + column(taps, t) * stride;
+  const w0 = weights[w + t];
+  const a1 = k > 1 ? at + column(taps, t + 1) * stride : 0;
+  const w1 = k > 1 ? weights[w + t + 1] : 0;
+  const a2 = k > 2 ? at + column(taps, t + 2) * stride : 0;
+  const w2 = k > 2 ? weights[w + t + 2] : 0;
+  const a3 = k > 3 ? at + column(taps, t + 3) * stride : 0;
+  const w3 = k > 3 ? weights[w + t + 3] : 0;
+  const a4 = k > 4 ? at + column(taps, t + 4) * stride : 0;
+  const w4 = k > 4 ? weights[w + t + 4] : 0;
   if (k === 1) for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j];
   else if (k === 2) for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j] + w1 * f[a1 + j];
   else if (k === 3) for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j];
@@ -371,35 +371,39 @@ function addTaps(sums: Float64Array, count: number, f: ArrayLike<number>, at: nu
   else for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j];
 }
 
+/** Tap t's column from the taps' base. */
+function column(taps: Taps, t: number): number {
+  return taps.offsets === null ? t : taps.offsets[t];
+}
+
 /** Scratch of lineTaps beyond five taps: sums of this many points at a time, kept in cache. */
 const LINE = new Float64Array(2048);
 
 /**
- * One row of a run along an axis other than the last: result[r + j] (+)= bias + Σ_t w_t · f[a + offset_t ·
- * inner + j] for j < inner, the taps summed in order; up to five in one pass over the row, more (or none)
+ * One row along an axis other than the last (of a run, or a dense row of unevenRows): result[r + j] (+)=
+ * bias + Σ_t w_t · f[a + column_t · inner + j] for j < inner, the taps summed in order; up to five in one pass over the row, more (or none)
  * five at a time into `sums` (addTaps; the same bits).
  */
 // biome-ignore format: the row's arguments in pairs
-function planeTaps(run: Run, inner: number, f: ArrayLike<number>, a: number, result: Float64Array, r: number, sums: Float64Array, accumulate: boolean): void {
-  const { offsets, weights, bias } = run;
-  const T = offsets.length;
+function planeTaps(taps: Taps, inner: number, f: ArrayLike<number>, a: number, result: Float64Array, r: number, sums: Float64Array, accumulate: boolean): void {
+  const { weights, bias, w0: w, count: T } = taps;
   if (T > 5 || T === 0) {
     sums.fill(bias);
-    for (let t = 0; t < T; t += 5) addTaps(sums, inner, f, a, inner, run, t);
+    for (let t = 0; t < T; t += 5) addTaps(sums, inner, f, a, inner, taps, t);
     if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += sums[j];
     else result.set(sums, r);
     return;
   }
-  const a0 = a + offsets[0] * inner;
-  const w0 = weights[0];
-  const a1 = T > 1 ? a + offsets[1] * inner : 0;
-  const w1 = T > 1 ? weights[1] : 0;
-  const a2 = T > 2 ? a + offsets[2] * inner : 0;
-  const w2 = T > 2 ? weights[2] : 0;
-  const a3 = T > 3 ? a + offsets[3] * inner : 0;
-  const w3 = T > 3 ? weights[3] : 0;
-  const a4 = T > 4 ? a + offsets[4] * inner : 0;
-  const w4 = T > 4 ? weights[4] : 0;
+  const a0 = a + column(taps, 0) * inner;
+  const w0 = weights[w];
+  const a1 = T > 1 ? a + column(taps, 1) * inner : 0;
+  const w1 = T > 1 ? weights[w + 1] : 0;
+  const a2 = T > 2 ? a + column(taps, 2) * inner : 0;
+  const w2 = T > 2 ? weights[w + 2] : 0;
+  const a3 = T > 3 ? a + column(taps, 3) * inner : 0;
+  const w3 = T > 3 ? weights[w + 3] : 0;
+  const a4 = T > 4 ? a + column(taps, 4) * inner : 0;
+  const w4 = T > 4 ? weights[w + 4] : 0;
   if (T === 1) {
     if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j];
     else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j];
@@ -420,6 +424,89 @@ function planeTaps(run: Run, inner: number, f: ArrayLike<number>, a: number, res
     // biome-ignore format: one tap a term
     else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j];
   }
+}
+
+/**
+ * applyAlong for an operator without runs (uneven coordinates): the rows of its dense spans (denseSpans:
+ * one block of non-zero weights, no wrap) without a test per tap — along the last axis in loops by tap
+ * count (denseLine), along another in one pass over the row (planeTaps) — and the others as applyRows
+ * does, to the same bits (test/cpu-taps.test.ts). See bench/NOTES.md, sixteenth session, for the time.
+ */
+// biome-ignore format: the range's arguments in pairs
+function unevenRows(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
+  const spans = denseSpans(op);
+  const { n, width, start, weights, bias } = op;
+  const sums = inner > 1 ? new Float64Array(inner) : null;
+  const row = DENSE_ROW;
+  row.weights = weights;
+  for (let o = o0; o < o1; o++) {
+    const base = o * n * inner;
+    let i = i0;
+    for (let s = 0; s < spans.length && i < i1; s += 4) {
+      const a = Math.max(spans[s], i),
+        z = Math.min(spans[s + 1], i1);
+      if (a >= z) continue;
+      const lo = spans[s + 2];
+      const count = spans[s + 3];
+      if (i < a) applyRows(op, inner, f, fShift, result, rShift, o, o + 1, i, a, accumulate);
+      if (sums === null) denseLine(op, lo, count, f, base - fShift, result, base - rShift, a, z, accumulate);
+      else {
+        row.count = count;
+        for (let j = a; j < z; j++) {
+          row.w0 = j * width + lo;
+          row.bias = bias[j];
+          planeTaps(row, inner, f, base + (start[j] + lo) * inner - fShift, result, base + j * inner - rShift, sums, accumulate);
+        }
+      }
+      i = z;
+    }
+    if (i < i1) applyRows(op, inner, f, fShift, result, rShift, o, o + 1, i, i1, accumulate);
+  }
+}
+
+/** The taps of a dense row as planeTaps reads them: a block of consecutive columns, set row by row. */
+const DENSE_ROW: { offsets: null; weights: Float64Array; w0: number; count: number; bias: number } = {
+  offsets: null,
+  weights: new Float64Array(0),
+  w0: 0,
+  count: 0,
+  bias: 0,
+};
+
+/**
+ * Dense rows a..z of one line along the last axis, their weights in columns lo … lo + count − 1 of their
+ * windows: result[rb + i] (+)= bias[i] + Σ_t w[i, lo + t] · f[fb + start[i] + lo + t], summed in order (as
+ * applyRows sums the non-zero weights).
+ */
+// biome-ignore format: the rows' arguments together
+function denseLine(op: AxisOperator, lo: number, count: number, f: ArrayLike<number>, fb: number, result: Float64Array, rb: number, a: number, z: number, accumulate: boolean): void {
+  const { width: W, start, weights: w, bias } = op;
+  const c0 = fb + lo;
+  if (count === 2)
+    for (let i = a, k = a * W + lo; i < z; i++, k += W) {
+      const c = c0 + start[i];
+      const sum = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1];
+      result[rb + i] = accumulate ? result[rb + i] + sum : sum;
+    }
+  else if (count === 3)
+    for (let i = a, k = a * W + lo; i < z; i++, k += W) {
+      const c = c0 + start[i];
+      const sum = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
+      result[rb + i] = accumulate ? result[rb + i] + sum : sum;
+    }
+  else if (count === 5)
+    for (let i = a, k = a * W + lo; i < z; i++, k += W) {
+      const c = c0 + start[i];
+      const sum = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2] + w[k + 3] * f[c + 3] + w[k + 4] * f[c + 4];
+      result[rb + i] = accumulate ? result[rb + i] + sum : sum;
+    }
+  else
+    for (let i = a, k = a * W + lo; i < z; i++, k += W) {
+      const c = c0 + start[i];
+      let sum = bias[i];
+      for (let t = 0; t < count; t++) sum += w[k + t] * f[c + t];
+      result[rb + i] = accumulate ? result[rb + i] + sum : sum;
+    }
 }
 
 /** result (+)= op applied along an axis, row by row (applyAlong's range and shifts): each row's weights, zeros and wrap read per point. */
