@@ -1,10 +1,29 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cpuGradient, cpuGradientMagnitude, cpuLaplacian, createGradient, GradientError, type GradientOptions } from '../src/index';
+import { rowForm } from '../src/cpu/derived';
+import { isPartable } from '../src/cpu/gradient';
+import { cpuInput } from '../src/cpu/input';
+import type { SplitOp } from '../src/cpu/parts';
+import {
+  type BoundaryMode,
+  cpuCurl,
+  cpuDivergence,
+  cpuGradient,
+  cpuGradientMagnitude,
+  cpuLaplacian,
+  createGradient,
+  GradientError,
+  type GradientOptions,
+  type NdarrayLike,
+} from '../src/index';
+import { makePlan } from '../src/plan';
+import { firstDifference } from './helpers/bits';
 import { type BoundaryCase, smallestStep, values } from './helpers/boundary-cases';
 import { close64, f32Violation, maxAbs } from './helpers/bounds';
 import { cpuResults, expectedOf, gpuResults, type Results } from './helpers/fixture-results';
 import { gpuSuite } from './helpers/gpu-suite';
+import { assembleParts, writtenOnce } from './helpers/parts';
 import { rng } from './helpers/random';
 import { TINY_LIMITS } from './helpers/tiny-limits';
 
@@ -55,6 +74,120 @@ describe('boundary modes and gaps on the CPU', () => {
     // 'propagate' is numpy's: a NaN spreads to its neighbours' central differences.
     const [p] = cpuGradient(f);
     expect(Array.from(p, Number.isNaN)).toEqual([false, true, false, true, false, true, false, false]); // numpy.gradient's
+  });
+});
+
+/**
+ * The same data as a strided view, every other element of a buffer twice its size (a C-order view would
+ * be read as the flat array): the CPU reference then takes its line path (lines.ts).
+ */
+function asView(data: Float64Array, shape: readonly number[]): NdarrayLike {
+  const spread = new Float64Array(2 * data.length).fill(Number.NaN);
+  data.forEach((v, i) => {
+    spread[2 * i] = v;
+  });
+  const stride = shape.map((_, k) => 2 * shape.slice(k + 1).reduce((a, b) => a * b, 1));
+  return { data: spread, shape, stride };
+}
+
+const GHOST_MODES = ['nearest', 'mirror', 'reflect', 'constant'] as const;
+const FIELDS = ['gradient', 'magnitude', 'divergence', 'curl', 'laplacian'] as const;
+
+/** A random problem with at least one ghost side: 1–3 dimensions (last lines long enough for the fused pass at times). */
+const ghostProblem = fc
+  .record({
+    shape: fc.oneof(
+      fc.array(fc.integer({ min: 2, max: 9 }), { minLength: 1, maxLength: 3 }),
+      fc.tuple(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 32, max: 40 })),
+      fc.tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 5, max: 7 }), fc.integer({ min: 32, max: 36 })),
+    ),
+    sides: fc.array(
+      fc.tuple(fc.constantFrom<BoundaryMode>('edge', ...GHOST_MODES, 'periodic'), fc.constantFrom<BoundaryMode>('edge', ...GHOST_MODES)),
+      { minLength: 3, maxLength: 3 },
+    ),
+    ghost: fc.constantFrom(...GHOST_MODES),
+    accuracy: fc.constantFrom(2, 2, 4),
+    edgeOrder: fc.constantFrom(1, 2),
+    cval: fc.constantFrom(0, -1.5, 2.25),
+    steps: fc.array(fc.constantFrom(1, 0.5, 0.3, -2, null), { minLength: 3, maxLength: 3 }),
+    field: fc.constantFrom(...FIELDS, 'gradient'),
+    count: fc.integer({ min: 1, max: 5 }),
+    seed: fc.integer(),
+  })
+  .map((p) => {
+    const d = p.shape.length;
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    const next = rng(p.seed);
+    const data = Float64Array.from({ length: size }, () =>
+      next() < 0.03 ? [Number.NaN, Number.POSITIVE_INFINITY, -0][Math.floor(next() * 3)] : (next() - 0.5) * 20,
+    );
+    // Periodic is both sides or none; the first axis takes a ghost side before it, so every problem has one.
+    const boundary = p.shape.map((n, k): readonly [BoundaryMode, BoundaryMode] | BoundaryMode => {
+      const [lo, hi] = p.sides[k];
+      if (k === 0) return [p.ghost, hi];
+      return lo === 'periodic' ? (n >= 3 ? 'periodic' : 'edge') : [lo, hi];
+    });
+    // Accuracy 4 takes uniform steps only; null: the axis's coordinates, uneven.
+    const spacing = p.shape.map((n, k) => {
+      const h = p.steps[k];
+      if (h !== null || p.accuracy === 4) return h ?? 0.5;
+      return Float64Array.from({ length: n }, (_, i) => i + 0.3 * Math.sin(3 * i + k));
+    });
+    const field = (p.field === 'curl' && d !== 2 && d !== 3) || (p.field === 'laplacian' && p.accuracy === 4) ? 'gradient' : p.field;
+    const options: GradientOptions = {
+      shape: p.shape,
+      boundary,
+      accuracy: p.accuracy as 2 | 4,
+      edgeOrder: p.edgeOrder as 1 | 2,
+      cval: p.cval,
+      spacing,
+    };
+    return { data, options, field, count: p.count, d };
+  });
+
+/** A field of `data` (components made from it for the divergence and curl), flat or as a view. */
+function ghostField(field: (typeof FIELDS)[number], data: Float64Array, options: GradientOptions, view: boolean): Float64Array[] {
+  const shape = options.shape!;
+  const given = (a: Float64Array) => (view ? asView(a, shape) : a);
+  const o: GradientOptions = view ? { ...options, shape: undefined } : options;
+  const components = () => shape.map((_, k) => given(data.map((v, i) => v * (k + 1) + (i % 3))));
+  if (field === 'gradient') return cpuGradient(given(data), o);
+  if (field === 'magnitude') return [cpuGradientMagnitude(given(data), o)];
+  if (field === 'divergence') return [cpuDivergence(components(), o)];
+  if (field === 'curl') return cpuCurl(components(), o);
+  return [cpuLaplacian(given(data), o)];
+}
+
+describe('ghost sides in the contiguous loops', () => {
+  it("give the line path's bits (the same data as a view), whole and in parts, for the gradient, the fields and the Laplacian", () => {
+    fc.assert(
+      fc.property(ghostProblem, ({ data, options, field, count }) => {
+        let want: Float64Array[];
+        try {
+          want = ghostField(field, data, options, true);
+        } catch (e) {
+          // A refusal (too few points for the sides, steps the Laplacian refuses) is the same either way.
+          expect(() => ghostField(field, data, options, false)).toThrow((e as Error).message);
+          return;
+        }
+        expect(firstDifference(ghostField(field, data, options, false), want)).toBeNull();
+        const op: SplitOp = field;
+        const inputs =
+          field === 'divergence' || field === 'curl' ? options.shape!.map((_, k) => data.map((v, i) => v * (k + 1) + (i % 3))) : [data];
+        // Parts where the call can be split: the contiguous loops (an axis shorter than numpy's one-sided
+        // stencils takes the line path whole).
+        const plan = makePlan(cpuInput(data).info, options);
+        if (!(field === 'gradient' ? isPartable(data, plan) : rowForm(field, inputs, plan) !== null)) return;
+        const { out: _none, ...partOptions } = options as GradientOptions & { out?: unknown };
+        const parts = assembleParts(
+          { op, inputs, options: partOptions, count },
+          want.map((w) => w.length),
+        );
+        expect(firstDifference(parts.outs, want)).toBeNull();
+        expect(writtenOnce(parts.writes)).toBe(true);
+      }),
+      { numRuns: 500, seed: 23 },
+    );
   });
 });
 

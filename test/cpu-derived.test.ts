@@ -85,7 +85,8 @@ describe('windowsOf', () => {
     expect(yes({ axis: 1, boundary: 'periodic' })).toBe(true); // the first dimension not selected
     expect(yes({ boundary: ['periodic', 'edge'] })).toBe(false);
     expect(yes({ spacing: [[0, 1, 3, 4], 1] })).toBe(false);
-    expect(yes({ boundary: 'reflect' })).toBe(false);
+    expect(yes({ boundary: 'reflect' })).toBe(true); // ghost sides in the contiguous loops since the sixteenth session
+    expect(yes({ boundary: 'reflect', edgeOrder: 2, shape: [2, 6] })).toBe(false); // shorter than numpy's one-sided stencil: the line path
     expect(yes({ invalid: 'skip' })).toBe(false);
   });
 });

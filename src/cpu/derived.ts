@@ -9,7 +9,7 @@ import { type AxisRange, directGradient, gradientAlong, gradientSlabs, isPartabl
 import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput, cpuOut } from './input.js';
 import { kernelInputs } from './kernel-input.js';
-import { forEachLine, ghost, needsLines, type Values } from './lines.js';
+import { forEachLine, ghostAt, needsLines, type Values } from './lines.js';
 import { type SlabWindow, scratchArrays, slabRows, windowable, windowData, windowRange, windowsOf } from './windows.js';
 
 /**
@@ -151,7 +151,7 @@ export function rowForm(field: DerivedField, inputs: readonly Values[], plan: Pl
   const fused = inputs.every((v) => isPartable(v, plan)) ? fusedPlan(plan) : null;
   // Three fourth-order terms of the magnitude in one loop measured slower than the slabs (128³ into `out`:
   // 19.6–20.1 ms against 16.9–17.1; 2048²'s two terms 19.5 against 22.3: scratch, fourteenth session).
-  if (fused !== null && !(field === 'magnitude' && fused.accuracy === 4 && plan.axes.length > 2)) return fused;
+  if (fused !== null && !fused.ghosts && !(field === 'magnitude' && fused.accuracy === 4 && plan.axes.length > 2)) return fused;
   if (field === 'laplacian') return isPartable(inputs[0], plan) ? 'slabs' : null;
   return inputs.every((v) => windowable(v, plan)) ? 'slabs' : null;
 }
@@ -413,18 +413,23 @@ function secondDifferences(f: ArrayLike<number>, ax: AxisPlan, out: Float64Array
   }
 }
 
-/** The terms of position i (0 or n − 1) of the line starting at `row`: wrapped, or one-sided at an 'edge' side. */
+/**
+ * The terms of position i (0 or n − 1) of the line starting at `row`: wrapped, one-sided at an 'edge'
+ * side, or the compact difference with the ghost value at a ghost side (as secondDifference's lines).
+ */
 function endTerms(f: ArrayLike<number>, ax: AxisPlan, out: Float64Array, row: number, i: number, scale: number): void {
   const { n, inner: s } = ax;
   const e = row + i * s;
+  const side = i === 0 ? ax.lo : ax.hi;
   if (ax.periodic) {
     const up = i + 1 < n ? s : -(n - 1) * s,
       dn = i > 0 ? -s : (n - 1) * s;
     for (let p = e; p < e + s; p++) out[p] += (f[p + up] - 2 * f[p] + f[p + dn]) * scale;
-  } else {
+  } else if (side.mode === 'edge') {
     const d = i === 0 ? s : -s;
     for (let p = e; p < e + s; p++) out[p] += (2 * f[p] - 5 * f[p + d] + 4 * f[p + 2 * d] - f[p + 3 * d]) * scale;
-  }
+  } else if (i === 0) for (let p = e; p < e + s; p++) out[p] += (f[p + s] - 2 * f[p] + ghostAt(f, side, 1, p, s)) * scale;
+  else for (let p = e; p < e + s; p++) out[p] += (ghostAt(f, side, 1, p, -s) - 2 * f[p] + f[p - s]) * scale;
 }
 
 /** One line's second difference (times `scale`) into r, with the axis's sides: the per-line form of laplacianOf. */
@@ -433,7 +438,7 @@ function secondDifference(f: Float64Array, ax: Plan['axes'][number], scale: numb
   const at = (i: number): number => {
     if (i >= 0 && i < n) return f[i];
     if (ax.periodic) return f[(i + n) % n];
-    return i < 0 ? ghost(f, ax.lo, -i, (j) => j) : ghost(f, ax.hi, i - n + 1, (j) => n - 1 - j);
+    return i < 0 ? ghostAt(f, ax.lo, -i, 0, 1) : ghostAt(f, ax.hi, i - n + 1, n - 1, -1);
   };
   for (let i = 0; i < n; i++) {
     const edge = (i === 0 && ax.lo.mode === 'edge') || (i === n - 1 && ax.hi.mode === 'edge');

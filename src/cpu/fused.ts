@@ -1,4 +1,4 @@
-import type { AxisPlan, Plan } from '../plan.js';
+import { type AxisPlan, isGhost, type Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2 } from '../stencil.js';
 
 /**
@@ -55,6 +55,11 @@ export interface FusedPlan {
   readonly multiply: boolean;
   /** The plan's accuracy: three-point central differences, or five-point ones (positions 0, 1, n − 2, n − 1 at the ends). */
   readonly accuracy: 2 | 4;
+  /**
+   * Whether an axis has a ghost side: the loops give it numpy's one-sided values, which the gradient then
+   * replaces (gradient.ts ghostEnds); sums over axes (fused-sum.ts) do not take such plans.
+   */
+  readonly ghosts: boolean;
 }
 
 /**
@@ -95,7 +100,8 @@ function makeFused(plan: Plan): FusedPlan | null {
   });
   const across = plan.axes.flatMap((ax, k) => (ax.axis === d - 1 ? [] : [fusedAxis(ax, k)]));
   const last = plan.axes.findIndex((ax) => ax.axis === d - 1);
-  return { shape: plan.shape, across, along: last < 0 ? null : fusedAxis(plan.axes[last], last), multiply, accuracy };
+  const ghosts = plan.axes.some((ax) => isGhost(ax.lo) || isGhost(ax.hi));
+  return { shape: plan.shape, across, along: last < 0 ? null : fusedAxis(plan.axes[last], last), multiply, accuracy, ghosts };
 }
 
 /** Whether x · (1/h) is x / h for every double x: h a power of two (kept to those whose reciprocal is a normal double). */

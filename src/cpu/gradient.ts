@@ -1,5 +1,5 @@
 import type { DataInfo } from '../data.js';
-import { type AxisPlan, makePlan, type Plan } from '../plan.js';
+import { type AxisPlan, isGhost, makePlan, type Plan } from '../plan.js';
 import { PlanMemo } from '../plan-memo.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
@@ -8,7 +8,7 @@ import { fusedPlan, fusedSlab } from './fused.js';
 import { gridResults } from './grid.js';
 import { cpuInput, cpuOut } from './input.js';
 import { kernelInput } from './kernel-input.js';
-import { isView, lineGradient, needsLines, type Values } from './lines.js';
+import { ghostAt, isView, lineGradient, needsLines, type Values } from './lines.js';
 
 /**
  * The float64 reference: numpy.gradient's arithmetic, operation for operation, so results match numpy
@@ -104,6 +104,11 @@ export function gradientSlabs(f: ArrayLike<number>, plan: Plan, outs: readonly F
   const fused = fusedPlan(plan);
   if (fused !== null) {
     fusedSlab(f, fused, outs, b0, b1);
+    // The fused loops give a ghost side numpy's one-sided values; its ends are then replaced.
+    if (fused.ghosts)
+      plan.axes.forEach((ax, k) => {
+        if (isGhost(ax.lo) || isGhost(ax.hi)) ghostEnds(f, ax, plan.accuracy, outs[k], slabRange(ax, plan.shape[0], b0, b1));
+      });
     return;
   }
   const shape0 = plan.shape[0];
@@ -114,7 +119,7 @@ export function gradientSlabs(f: ArrayLike<number>, plan: Plan, outs: readonly F
   }
 }
 
-/** Whether the numpy-stencil loops below take this axis whole or in parts: contiguous data, central differences, no ghost sides or gaps. */
+/** Whether the numpy-stencil loops below take this axis whole or in parts: contiguous data, central differences, no gaps (lines.ts needsLines). */
 export function isDirect(f: Values, ax: AxisPlan, plan: Plan): boolean {
   return plan.operator === 'central' && !needsLines(f, ax, plan);
 }
@@ -135,9 +140,77 @@ function axisGradient(f: Values, ax: AxisPlan, plan: Plan, out: Float64Array): v
 
 /**
  * numpy's stencils on a contiguous array along `ax`, for the lines and positions of `range` only (every
- * element is computed by the same expression whichever part it falls in, so parts are bitwise the whole).
+ * element is computed by the same expression whichever part it falls in, so parts are bitwise the whole),
+ * then a ghost side's ends (ghostEnds).
  */
 export function directGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array, range: AxisRange): void {
+  numpyStencils(f, ax, plan, out, range);
+  if (isGhost(ax.lo) || isGhost(ax.hi)) ghostEnds(f, ax, plan.accuracy, out, range);
+}
+
+/**
+ * A ghost side's end positions (one, or two at accuracy 4) within `range`: the interior stencil with the
+ * ghost values for the neighbours beyond the end, replacing the one-sided values written there first. These
+ * are the expressions the interior loops give a line extended by its ghost values and coordinates (lines.ts
+ * segment, the GPU's contract): the same bits. 1024² with boundary 'reflect': see bench/NOTES.md,
+ * sixteenth session.
+ */
+export function ghostEnds(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, out: Float64Array, range: AxisRange): void {
+  const { n, inner: s, lo, hi } = ax;
+  const { o0, o1, i0, i1 } = range;
+  const low = isGhost(lo),
+    high = isGhost(hi);
+  if (accuracy === 4) {
+    const h12 = 12 * ax.step!;
+    const at = (i: number) => i >= i0 && i < i1;
+    for (let o = o0; o < o1; o++) {
+      const row = o * n * s;
+      for (let j = 0; j < s; j++) {
+        const p = row + j,
+          q = row + (n - 1) * s + j; // f[0] and f[n − 1] of this line
+        if (low) {
+          const g1 = ghostAt(f, lo, 1, p, s),
+            g2 = ghostAt(f, lo, 2, p, s);
+          if (at(0)) out[p] = (-f[p + 2 * s] + 8 * f[p + s] - 8 * g1 + g2) / h12;
+          if (at(1)) out[p + s] = (-f[p + 3 * s] + 8 * f[p + 2 * s] - 8 * f[p] + g1) / h12;
+        }
+        if (high) {
+          const g1 = ghostAt(f, hi, 1, q, -s),
+            g2 = ghostAt(f, hi, 2, q, -s);
+          if (at(n - 2)) out[q - s] = (-g1 + 8 * f[q] - 8 * f[q - 2 * s] + f[q - 3 * s]) / h12;
+          if (at(n - 1)) out[q] = (-g2 + 8 * g1 - 8 * f[q - s] + f[q - 2 * s]) / h12;
+        }
+      }
+    }
+    return;
+  }
+  const first = low && i0 === 0 && i1 > 0,
+    last = high && i1 === n && i0 < n;
+  if (!first && !last) return;
+  // Coordinates: the ghost step repeats the end's step (x[−1] = 2·x[0] − x[1]), so the end's weights are
+  // the interior ones of two equal steps.
+  const wLo = ax.dx === null ? null : interiorWeights(Float64Array.of(ax.dx[0], ax.dx[0])),
+    wHi = ax.dx === null ? null : interiorWeights(Float64Array.of(ax.dx[n - 2], ax.dx[n - 2]));
+  const h2 = 2 * ax.step!;
+  for (let o = o0; o < o1; o++) {
+    const row = o * n * s;
+    for (let j = 0; j < s; j++) {
+      const p = row + j,
+        q = row + (n - 1) * s + j;
+      if (first) {
+        const g = ghostAt(f, lo, 1, p, s);
+        out[p] = wLo === null ? (f[p + s] - g) / h2 : wLo.a[0] * g + wLo.b[0] * f[p] + wLo.c[0] * f[p + s];
+      }
+      if (last) {
+        const g = ghostAt(f, hi, 1, q, -s);
+        out[q] = wHi === null ? (g - f[q - s]) / h2 : wHi.a[0] * f[q - s] + wHi.b[0] * f[q] + wHi.c[0] * g;
+      }
+    }
+  }
+}
+
+/** numpy's own stencils along `ax` (one-sided at every non-periodic end) for `range`: directGradient's first step. */
+function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array, range: AxisRange): void {
   if (ax.periodic) {
     periodicGradient(f, ax, plan.accuracy, out, range);
     return;
@@ -172,8 +245,8 @@ export function directGradient(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, o
       }
     }
   }
-  const atLo = i0 === 0,
-    atHi = i1 === n;
+  const atLo = i0 === 0 && i1 > 0,
+    atHi = i1 === n && i0 < n;
   if (!atLo && !atHi) return;
   if (edgeOrder === 1) {
     const { lo, hi } = edgeSteps(ax);

@@ -24,9 +24,13 @@ export function isView(f: Values): f is StridedView {
   return (f as StridedView).strides !== undefined && (f as StridedView).shape !== undefined && !ArrayBuffer.isView(f);
 }
 
-/** Whether an axis needs the line path: a ghost side, gaps, or a strided view to read. */
+/**
+ * Whether an axis needs the line path: gaps, a strided view to read, or a ghost side on an axis shorter
+ * than numpy's own stencils need (edgeOrder + 1 points). Other ghost sides take the contiguous loops, which
+ * compute numpy's stencils and then the ghost ends (gradient.ts ghostEnds, derived.ts endTerms).
+ */
 export function needsLines(f: Values, ax: AxisPlan, plan: Plan): boolean {
-  return isGhost(ax.lo) || isGhost(ax.hi) || plan.skip || isView(f);
+  return plan.skip || isView(f) || ((isGhost(ax.lo) || isGhost(ax.hi)) && ax.n < plan.edgeOrder + 1);
 }
 
 const EDGE: Side = { mode: 'edge', cval: 0 };
@@ -92,8 +96,8 @@ function segment(values: Float64Array, result: Float64Array, ax: AxisPlan, plan:
   const ext = new Float64Array(n + 2 * R);
   ext.set(values, R);
   for (let m = 1; m <= R; m++) {
-    ext[R - m] = ghost(values, ax.lo, m, (i) => i);
-    ext[R + n - 1 + m] = ghost(values, ax.hi, m, (i) => n - 1 - i);
+    ext[R - m] = ghostAt(values, ax.lo, m, 0, 1);
+    ext[R + n - 1 + m] = ghostAt(values, ax.hi, m, n - 1, -1);
   }
   let dx: Float64Array | null = null;
   if (ax.dx !== null) {
@@ -118,15 +122,18 @@ function segment(values: Float64Array, result: Float64Array, ax: AxisPlan, plan:
   }
 }
 
-/** The m-th ghost value beyond one end of `values` for a ghost side; `at(i)` indexes from that end inwards. */
-export function ghost(values: ArrayLike<number>, side: Side, m: number, at: (i: number) => number): number {
+/**
+ * The m-th ghost value (m ≥ 1) beyond the end of a line whose end element is f[end], the line going on
+ * inwards by `inward` (1 or the axis's stride at the low end, their negatives at the high end).
+ */
+export function ghostAt(f: ArrayLike<number>, side: Side, m: number, end: number, inward: number): number {
   switch (side.mode) {
     case 'nearest':
-      return values[at(0)];
+      return f[end];
     case 'mirror':
-      return values[at(m)];
+      return f[end + m * inward];
     case 'reflect':
-      return values[at(m - 1)];
+      return f[end + (m - 1) * inward];
     case 'constant':
       return side.cval;
     default:
