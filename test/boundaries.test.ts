@@ -191,6 +191,68 @@ describe('ghost sides in the contiguous loops', () => {
   });
 });
 
+/** A random 'skip' problem: gaps of every density (non-finite values, a mask), every side, steps and coordinates. */
+const gapProblem = fc
+  .record({
+    shape: fc.oneof(
+      fc.array(fc.integer({ min: 2, max: 9 }), { minLength: 1, maxLength: 3 }),
+      fc.tuple(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 32, max: 40 })),
+    ),
+    density: fc.constantFrom(0, 0.02, 0.1, 0.3, 0.6),
+    masked: fc.boolean(),
+    sides: fc.array(
+      fc.tuple(fc.constantFrom<BoundaryMode>('edge', ...GHOST_MODES, 'periodic'), fc.constantFrom<BoundaryMode>('edge', ...GHOST_MODES)),
+      {
+        minLength: 3,
+        maxLength: 3,
+      },
+    ),
+    edgeOrder: fc.constantFrom(1, 2),
+    steps: fc.array(fc.constantFrom(1, 0.5, -2, null), { minLength: 3, maxLength: 3 }),
+    field: fc.constantFrom('gradient', 'gradient', 'magnitude', 'divergence', 'curl'),
+    seed: fc.integer(),
+  })
+  .map((p) => {
+    const d = p.shape.length;
+    const size = p.shape.reduce((a, b) => a * b, 1);
+    const next = rng(p.seed);
+    const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    const data = Float64Array.from({ length: size }, () =>
+      next() < p.density ? special[Math.floor(next() * 3)] : next() < 0.01 ? -0 : next() * 20 - 10,
+    );
+    const mask = p.masked ? Array.from({ length: size }, () => next() > p.density) : undefined;
+    const boundary = p.shape.map((n, k): readonly [BoundaryMode, BoundaryMode] | BoundaryMode =>
+      p.sides[k][0] === 'periodic' ? (n >= 3 ? 'periodic' : 'edge') : p.sides[k],
+    );
+    const periodic = boundary.map((b) => b === 'periodic');
+    // null: the axis's coordinates, uneven (a periodic axis then needs its period).
+    const spacing = p.shape.map((n, k) => p.steps[k] ?? Float64Array.from({ length: n }, (_, i) => i + 0.3 * Math.sin(3 * i + k)));
+    const period = periodic.some((x, k) => x && p.steps[k] === null)
+      ? p.shape.map((n, k) => (periodic[k] && p.steps[k] === null ? n + 0.5 : null))
+      : undefined;
+    const field = p.field === 'curl' && d === 1 ? 'gradient' : p.field;
+    const options: GradientOptions = { shape: p.shape, invalid: 'skip', mask, boundary, edgeOrder: p.edgeOrder as 1 | 2, spacing, period };
+    return { data, options, field };
+  });
+
+describe("gaps ('skip') in the contiguous loops", () => {
+  it("give the line path's bits (the same data as a view) for the gradient and the fields", () => {
+    fc.assert(
+      fc.property(gapProblem, ({ data, options, field }) => {
+        let want: Float64Array[];
+        try {
+          want = ghostField(field, data, options, true);
+        } catch (e) {
+          expect(() => ghostField(field, data, options, false)).toThrow((e as Error).message);
+          return;
+        }
+        expect(firstDifference(ghostField(field, data, options, false), want)).toBeNull();
+      }),
+      { numRuns: 500, seed: 24 },
+    );
+  });
+});
+
 describe('boundary and gap refusals', () => {
   const f = new Float64Array(12);
   const bad: [string, GradientOptions, string][] = [

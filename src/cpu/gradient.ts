@@ -5,10 +5,11 @@ import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { fusedPlan, fusedSlab } from './fused.js';
+import { fixGaps, gapsOf } from './gaps.js';
 import { gridResults } from './grid.js';
 import { cpuInput, cpuOut } from './input.js';
 import { kernelInput } from './kernel-input.js';
-import { ghostAt, isView, lineGradient, needsLines, type Values } from './lines.js';
+import { gapsInLoops, ghostAt, isView, lineGradient, needsLines, type Values } from './lines.js';
 
 /**
  * The float64 reference: numpy.gradient's arithmetic, operation for operation, so results match numpy
@@ -22,9 +23,26 @@ export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradi
   const input = kernelInput(values);
   if (plan.grid) gridResults('gradient', [input], plan).forEach((g, k) => out.arrays[k].set(g));
   else if (isPartable(input, plan)) gradientSlabs(input as ArrayLike<number>, plan, out.arrays, 0, plan.shape[0]);
-  else plan.axes.forEach((ax, k) => axisGradient(input, ax, plan, out.arrays[k]));
+  else if (plan.skip && isPartable(input, withoutGaps(plan))) {
+    // 'skip' on flat data: every axis's stencils as if there were no gaps (the fused pass where it
+    // applies), then each axis's points near the gaps (gaps.ts).
+    gradientSlabs(input as ArrayLike<number>, withoutGaps(plan), out.arrays, 0, plan.shape[0]);
+    const gaps = gapsOf(input as ArrayLike<number>, plan.mask);
+    plan.axes.forEach((ax, k) => fixGaps(input as ArrayLike<number>, ax, plan, out.arrays[k], gaps));
+  } else plan.axes.forEach((ax, k) => axisGradient(input, ax, plan, out.arrays[k]));
   return out.finish();
 }
+
+/** The plan without its gaps ('propagate', no mask), made once per plan. */
+function withoutGaps(plan: Plan): Plan {
+  let plain = PLAIN.get(plan);
+  if (plain === undefined) {
+    plain = { ...plan, skip: false, mask: null };
+    PLAIN.set(plan, plain);
+  }
+  return plain;
+}
+const PLAIN = new WeakMap<Plan, Plan>();
 
 /**
  * Plans of recent cpuGradient calls (plan-memo.ts): a call that repeats one's arguments skips planning,
@@ -128,6 +146,12 @@ function axisGradient(f: Values, ax: AxisPlan, plan: Plan, out: Float64Array): v
   if (out.length === 0) return;
   if (plan.operator !== 'central') {
     smoothedDifference(f, ax.axis, plan.shape, plan.operator, out);
+    return;
+  }
+  if (gapsInLoops(f, ax, plan)) {
+    // numpy's stencils as if there were no gaps (the plan's skip is not read there), then the gaps' points.
+    directGradient(f as ArrayLike<number>, ax, plan, out, wholeAxis(ax));
+    fixGaps(f as ArrayLike<number>, ax, plan, out, gapsOf(f as ArrayLike<number>, plan.mask));
     return;
   }
   if (needsLines(f, ax, plan)) {

@@ -33,6 +33,14 @@ export function needsLines(f: Values, ax: AxisPlan, plan: Plan): boolean {
   return plan.skip || isView(f) || ((isGhost(ax.lo) || isGhost(ax.hi)) && ax.n < plan.edgeOrder + 1);
 }
 
+/**
+ * Whether 'skip' on this axis takes the contiguous loops and then the gaps' points (gaps.ts fixGaps): flat
+ * data, and an axis the loops take without gaps.
+ */
+export function gapsInLoops(f: Values, ax: AxisPlan, plan: Plan): boolean {
+  return plan.skip && !isView(f) && !((isGhost(ax.lo) || isGhost(ax.hi)) && ax.n < plan.edgeOrder + 1);
+}
+
 const EDGE: Side = { mode: 'edge', cval: 0 };
 
 /**

@@ -1,0 +1,109 @@
+import type { AxisPlan, Plan } from '../plan.js';
+import { backwardWeights2, edgeWeights2, forwardWeights2 } from '../stencil.js';
+
+/**
+ * `invalid: 'skip'` on contiguous data without the line path. The contract is lines.ts's: each maximal run
+ * of valid points along a line is differentiated as numpy.gradient would differentiate the run alone
+ * (edge order 1 for a run of two), the axis's modes applying at the array's own ends, a run wrapping on a
+ * periodic axis; invalid points and runs of one give NaN. Most points of a run take the same stencil they
+ * take without gaps: a point inside a run reads two valid neighbours, and the array's own ends take their
+ * mode's stencil over valid points. So numpy's stencils run over the whole axis first (gradient.ts, as if
+ * there were no gaps), and then only the points within two of a gap along the axis are written again —
+ * NaN at the gap (`gaps`: gapsOf), a run's one-sided stencil at the run's ends — with the expressions the line path gives
+ * them (directGradient's on the run as a line of its own): the same bits. 1024² with a NaN every 97
+ * points: see bench/NOTES.md, sixteenth session.
+ */
+export function fixGaps(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array, gaps: Gaps): void {
+  const { n, inner: s, periodic } = ax;
+  const isValid = gaps.valid;
+  const valid = (p: number): boolean => isValid[p] === 1;
+  // Line position k (wrapped on a periodic axis; −1 outside a non-periodic one).
+  const at = (k: number): number => (periodic ? (k + n) % n : k >= 0 && k < n ? k : -1);
+  const uniform = ax.dx === null ? edgeWeights2({ ...ax, dx: null }) : null;
+  const { edgeOrder } = plan;
+  const dx = ax.dx;
+  // The step from position k to k + 1 (k wrapped on a periodic axis, whose coordinates have n steps).
+  const step = (k: number): number => (dx === null ? ax.step! : dx[periodic ? (k + n) % n : k]);
+
+  /** Point i of the line at `base`, valid and within two of a gap: its run's stencil where it is one of the run's ends (or NaN for a run of one). */
+  const fix = (base: number, i: number): void => {
+    const p = base + i * s;
+    // Valid points before and after i in its run, up to two each way (enough to tell ends and runs of two).
+    let back = 0;
+    while (back < 2 && at(i - back - 1) >= 0 && valid(base + at(i - back - 1) * s)) back++;
+    let fwd = 0;
+    while (fwd < 2 && at(i + fwd + 1) >= 0 && valid(base + at(i + fwd + 1) * s)) fwd++;
+    if (back > 0 && fwd > 0) return; // inside its run: the central difference already written
+    if (back === 0 && fwd === 0) {
+      out[p] = Number.NaN; // a run of one
+      return;
+    }
+    const order = back + fwd === 1 ? 1 : edgeOrder; // a run of two takes edge order 1
+    if (back === 0) {
+      // The run's first point: the array's ghost side keeps the value written; else one-sided forward.
+      if (!periodic && i === 0 && ax.lo.mode !== 'edge') return;
+      const p1 = base + at(i + 1) * s;
+      if (order === 1) {
+        out[p] = (f[p1] - f[p]) / step(i);
+        return;
+      }
+      const p2 = base + at(i + 2) * s;
+      const w = uniform ? uniform.lo : forwardWeights2(step(i), step(i + 1));
+      out[p] = w.a * f[p] + w.b * f[p1] + w.c * f[p2];
+      return;
+    }
+    // The run's last point.
+    if (!periodic && i === n - 1 && ax.hi.mode !== 'edge') return;
+    const q1 = base + at(i - 1) * s;
+    if (order === 1) {
+      out[p] = (f[p] - f[q1]) / step(i - 1);
+      return;
+    }
+    const q2 = base + at(i - 2) * s;
+    const w = uniform ? uniform.hi : backwardWeights2(step(i - 2), step(i - 1));
+    out[p] = w.a * f[q2] + w.b * f[q1] + w.c * f[p];
+  };
+
+  const line = n * s;
+  const list = gaps.at;
+  for (let g = 0; g < list.length; g++) {
+    const p = list[g];
+    out[p] = Number.NaN;
+    const i = Math.floor((p % line) / s);
+    const base = p - i * s;
+    for (let d = -2; d <= 2; d++) {
+      const k = d === 0 ? -1 : at(i + d);
+      if (k >= 0 && valid(base + k * s)) fix(base, k);
+    }
+  }
+}
+
+/** The gaps of an array: their positions in order, and a byte per element (1 where valid). */
+export interface Gaps {
+  readonly at: Int32Array;
+  readonly valid: Uint8Array;
+}
+
+/**
+ * The gaps of `f` (non-finite values, and mask entries 0/false), found once a call: each axis's fixGaps then
+ * visits only them and reads validity from bytes. Read through closures over `f` and the mask instead,
+ * the scan and the checks took as long as the gradient's own loops at 2048².
+ */
+export function gapsOf(f: ArrayLike<number>, mask: ArrayLike<unknown> | null): Gaps {
+  const found: number[] = [];
+  const n = f.length;
+  const valid = new Uint8Array(n);
+  if (mask === null) {
+    for (let p = 0; p < n; p++) {
+      const v = f[p];
+      if (v - v === 0) valid[p] = 1;
+      else found.push(p); // NaN or ±Infinity
+    }
+  } else
+    for (let p = 0; p < n; p++) {
+      const v = f[p];
+      if (v - v === 0 && mask[p]) valid[p] = 1;
+      else found.push(p);
+    }
+  return { at: Int32Array.from(found), valid };
+}
