@@ -11,9 +11,11 @@ import {
   GradientError,
   type GradientOptions,
 } from '../src/index';
+import { firstDifference } from './helpers/bits';
 import { f32Violation, maxAbs } from './helpers/bounds';
 import { gpuSuite } from './helpers/gpu-suite';
 import { rng } from './helpers/random';
+import { spreadView } from './helpers/spread-view';
 import { TINY_LIMITS, TINY_SHAPES } from './helpers/tiny-limits';
 
 // Periodic boundaries, fourth-order stencils and fused fields, on the CPU and the GPU, against numpy; the
@@ -94,6 +96,19 @@ describe('extensions on the CPU', () => {
       );
     });
   }
+
+  it("Sobel and Scharr on flat data give the per-element form's bits (the same values as a strided view)", () => {
+    const r = rng(31);
+    for (let t = 0; t < 300; t++) {
+      const shape = [2 + Math.floor(r() * 12), 2 + Math.floor(r() * 12)];
+      // Values with every bit of the mantissa (a generator's 32 bits would make every sum here exact, whatever its order).
+      const data = Float64Array.from({ length: shape[0] * shape[1] }, () => (r() < 0.03 ? Number.NaN : 100 * Math.sin(1e4 * r())));
+      const o: GradientOptions = { operator: r() < 0.5 ? 'sobel' : 'scharr', ...(r() < 0.3 ? { axis: r() < 0.5 ? 0 : 1 } : {}) };
+      const flat = cpuGradient(data, { ...o, shape });
+      const viewed = cpuGradient(spreadView(data, shape), o);
+      expect(firstDifference(flat, viewed), `${JSON.stringify(o)} ${shape}`).toBeNull();
+    }
+  });
 
   it('fourth order is exact for polynomials up to degree 4 (and not for degree 5)', () => {
     const n = 11,
