@@ -1,4 +1,5 @@
 import { gradientAlong } from './cpu/gradient.js';
+import { KeptScratch } from './cpu/scratch.js';
 import { describe, GradientError } from './errors.js';
 import type { AxisPlan, Plan, Side } from './plan.js';
 import type { GradientOptions, SphereOptions } from './types.js';
@@ -261,8 +262,11 @@ function coordinatePeriods(period: unknown, d: number): (number | null)[] {
 function metricTerms(coords: readonly ArrayLike<number>[], periods: readonly (number | null)[], plan: Plan): Float64Array {
   const d = coords.length;
   const N = plan.size;
-  const J = coords.map((x, i) => plan.axes.map((ax) => coordinateDerivative(x, ax, plan, periods[i], new Float64Array(N))));
+  // The Jacobian's entries in kept scratch: only the metric terms outlive the call (fresh memory is
+  // page-faulted on first touch; bench/NOTES.md, sixteenth session).
+  const J = coords.map((x, i) => plan.axes.map((ax, j) => coordinateDerivative(x, ax, plan, periods[i], jacobian.array(i * d + j, N))));
   const metrics = new Float64Array(N * d * d);
+  if (d === 2) return metricTerms2(J, plan, metrics);
   let sign = 0;
   const a = new Float64Array(9);
   for (let p = 0; p < N; p++) {
@@ -272,14 +276,7 @@ function metricTerms(coords: readonly ArrayLike<number>[], periods: readonly (nu
         ? a[0] * a[4] - a[1] * a[3]
         : a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
     if (sign === 0 && det !== 0 && Number.isFinite(det)) sign = Math.sign(det);
-    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) {
-      const at = describe(indexOf(p, plan.shape));
-      const why =
-        det === 0 || !Number.isFinite(det)
-          ? `is degenerate at point ${at} (Jacobian determinant ${det})`
-          : `folds at point ${at}: its Jacobian determinant ${det} has the other sign than at ${describe(indexOf(0, plan.shape))}`;
-      throw new GradientError('invalid-spacing', `coordinates: the grid ${why}`);
-    }
+    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) gridRefused(p, det, plan);
     // M[i][j] = (J^−1)[j][i] = cofactor(i, j) / det: the adjugate's transpose.
     const m = p * d * d;
     if (d === 2) {
@@ -300,6 +297,41 @@ function metricTerms(coords: readonly ArrayLike<number>[], periods: readonly (nu
     }
   }
   return metrics;
+}
+
+const jacobian = new KeptScratch();
+
+/**
+ * metricTerms in two dimensions, the Jacobian's entries read from their arrays in place: the same
+ * expressions, the same refusals. 1024²: see bench/NOTES.md, sixteenth session.
+ */
+function metricTerms2(J: readonly (readonly Float64Array[])[], plan: Plan, metrics: Float64Array): Float64Array {
+  const [[j00, j01], [j10, j11]] = J;
+  let sign = 0;
+  for (let p = 0, m = 0; p < j00.length; p++, m += 4) {
+    const a0 = j00[p],
+      a1 = j01[p],
+      a3 = j10[p],
+      a4 = j11[p];
+    const det = a0 * a4 - a1 * a3;
+    if (sign === 0 && det !== 0 && Number.isFinite(det)) sign = Math.sign(det);
+    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) gridRefused(p, det, plan);
+    metrics[m] = a4 / det;
+    metrics[m + 1] = -a3 / det;
+    metrics[m + 2] = -a1 / det;
+    metrics[m + 3] = a0 / det;
+  }
+  return metrics;
+}
+
+/** Refuses a grid degenerate or folded at point p. */
+function gridRefused(p: number, det: number, plan: Plan): never {
+  const at = describe(indexOf(p, plan.shape));
+  const why =
+    det === 0 || !Number.isFinite(det)
+      ? `is degenerate at point ${at} (Jacobian determinant ${det})`
+      : `folds at point ${at}: its Jacobian determinant ${det} has the other sign than at ${describe(indexOf(0, plan.shape))}`;
+  throw new GradientError('invalid-spacing', `coordinates: the grid ${why}`);
 }
 
 /** The C-order multi-index of flat index p. */

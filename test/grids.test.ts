@@ -15,12 +15,14 @@ import {
   type PreparedCoordinates,
   prepareCoordinates,
 } from '../src/index';
+import { firstDifference } from './helpers/bits';
 import { values } from './helpers/boundary-cases';
 import { close64, f32Violation, maxAbs } from './helpers/bounds';
 import { cpuResults, expectedOf, gpuResults, type Results } from './helpers/fixture-results';
 import { readFloats } from './helpers/gpu';
 import { gpuSuite } from './helpers/gpu-suite';
 import { type GridCase, gridOptions, smallestDistance } from './helpers/grid-cases';
+import { rng } from './helpers/random';
 import { TINY_LIMITS } from './helpers/tiny-limits';
 
 // Curvilinear grids and the sphere, on the CPU and the GPU: numpy fixtures (fixtures/make_grid_fixtures.py),
@@ -96,6 +98,84 @@ describe('curvilinear grids and the sphere on the CPU', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('computes ∇f = J^(−T) ∇_ξ f with its documented arithmetic, to the last bit (2-D and 3-D, random warped grids)', () => {
+    // The definition, written out here: J[i][j] = ∂x_i/∂ξ_j and ∇_ξ f from cpuGradient on unit steps (edge
+    // sides), M = J^(−T) from the cofactors over the determinant, g_i = 0 + Σ_j M[i][j] ∂f/∂ξ_j in j's order.
+    const r = rng(41);
+    for (let t = 0; t < 60; t++) {
+      const d = t % 3 === 0 ? 3 : 2;
+      const shape = Array.from({ length: d }, () => 3 + Math.floor(r() * 6));
+      const size = shape.reduce((a, b) => a * b, 1);
+      const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+      const xi = (p: number, k: number) => Math.floor(p / strides[k]) % shape[k];
+      const warp = 0.05 + 0.1 * r();
+      const coords = Array.from({ length: d }, (_, i) =>
+        Float64Array.from({ length: size }, (_, p) => xi(p, i) * (1 + 0.1 * i) + warp * Math.sin(0.7 * xi(p, (i + 1) % d) + i)),
+      );
+      const f = Float64Array.from({ length: size }, () => 10 * Math.sin(1e4 * r()));
+      const edgeOrder = r() < 0.5 ? 1 : 2;
+      const J = coords.map((x) => cpuGradient(x, { shape, edgeOrder }));
+      const df = cpuGradient(f, { shape, edgeOrder });
+      const want = Array.from({ length: d }, () => new Float64Array(size));
+      const a = new Float64Array(9);
+      for (let p = 0; p < size; p++) {
+        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) a[i * 3 + j] = J[i][j][p];
+        const M: number[] = [];
+        if (d === 2) {
+          const det = a[0] * a[4] - a[1] * a[3];
+          M.push(a[4] / det, -a[3] / det, -a[1] / det, a[0] / det);
+        } else {
+          const det = a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
+          for (let i = 0; i < 3; i++)
+            for (let j = 0; j < 3; j++) {
+              const [r0, r1, c0, c1] = [(i + 1) % 3, (i + 2) % 3, (j + 1) % 3, (j + 2) % 3];
+              M.push((a[r0 * 3 + c0] * a[r1 * 3 + c1] - a[r0 * 3 + c1] * a[r1 * 3 + c0]) / det);
+            }
+        }
+        for (let i = 0; i < d; i++) {
+          let sum = 0;
+          for (let j = 0; j < d; j++) sum += M[i * d + j] * df[j][p];
+          want[i][p] = sum;
+        }
+      }
+      expect(
+        firstDifference(cpuGradient(f, { shape, coordinates: coords, edgeOrder }), want),
+        `${shape} edge order ${edgeOrder}`,
+      ).toBeNull();
+    }
+  });
+
+  it('on the sphere scales the radian derivatives row by row, to the last bit', () => {
+    // [north, east] = [(1/R) ∂f/∂φ, ∂f/∂λ / (R cos φ)], and the flux form's divergence, summed from 0:
+    // (∂(v_north cos φ)/∂φ + ∂v_east/∂λ) / (R cos φ), from cpuGradient on radian coordinates.
+    const r = rng(43);
+    const [n0, n1] = [7, 9];
+    const shape = [n0, n1];
+    // Radians given as such (degrees: false), so that no conversion stands between the test and the library.
+    const phi = Float64Array.from({ length: n0 }, (_, i) => -1.2 + (2.4 * i) / (n0 - 1) + 0.01 * r());
+    const lambda = Float64Array.from({ length: n1 }, (_, i) => (2 * Math.PI * i) / n1);
+    const sphere = { latitude: phi, longitude: lambda, degrees: false };
+    const R = 6371008.8;
+    const f = Float64Array.from({ length: n0 * n1 }, () => 10 * Math.sin(1e4 * r()));
+    const u = Float64Array.from({ length: n0 * n1 }, () => 10 * Math.sin(1e4 * r()));
+    const [dphi] = cpuGradient(f, { shape, axis: 0, spacing: [phi] });
+    const [dlambda] = cpuGradient(f, { shape, axis: 1, spacing: [lambda] });
+    const [north, east] = cpuGradient(f, { shape, sphere });
+    const inverse = Float64Array.from(phi, (p) => 1 / (R * Math.cos(p)));
+    for (let p = 0; p < n0 * n1; p++) {
+      const i = Math.floor(p / n1);
+      expect(Object.is(north[p], dphi[p] / R) && Object.is(east[p], dlambda[p] * inverse[i]), `point ${p}`).toBe(true);
+    }
+    const scaled = f.map((v, p) => v * Math.cos(phi[Math.floor(p / n1)]));
+    const [dn] = cpuGradient(scaled, { shape, axis: 0, spacing: [phi] });
+    const [du] = cpuGradient(u, { shape, axis: 1, spacing: [lambda] });
+    const div = cpuDivergence([f, u], { shape, sphere });
+    for (let p = 0; p < n0 * n1; p++) {
+      const i = Math.floor(p / n1);
+      expect(Object.is(div[p], 0 + dn[p] * inverse[i] + du[p] * inverse[i]), `divergence at ${p}`).toBe(true);
+    }
   });
 
   it('gives NaN at a pole for everything divided by cos φ, and the north derivative there', () => {
