@@ -5,12 +5,22 @@ import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { type FusedPlan, fusedPlan } from './fused.js';
 import { fusedSum, type Mode, type SumTerm } from './fused-sum.js';
-import { type AxisRange, directGradient, gradientAlong, gradientSlabs, isPartable, slabRange } from './gradient.js';
+import { directGradient, gradientAlong, gradientSlabs } from './gradient.js';
 import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput, cpuOut } from './input.js';
 import { kernelInputs } from './kernel-input.js';
-import { forEachLine, ghostAt, needsLines, type Values } from './lines.js';
-import { type SlabWindow, scratchArrays, slabRows, windowable, windowData, windowRange, windowsOf } from './windows.js';
+import { forEachLine, ghostAt, isPartable, needsLines, type Values } from './lines.js';
+import {
+  type AxisRange,
+  type SlabWindow,
+  scratchArrays,
+  slabRange,
+  slabRows,
+  windowable,
+  windowData,
+  windowRange,
+  windowsOf,
+} from './windows.js';
 
 /**
  * Float64 references of the fused fields, composed from per-axis derivatives exactly as defined.

@@ -3,13 +3,14 @@ import { type AxisPlan, isGhost, makePlan, type Plan } from '../plan.js';
 import { PlanMemo } from '../plan-memo.js';
 import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
-import type { NdarrayLike } from '../view.js';
+import type { NdarrayLike, StridedView } from '../view.js';
 import { fusedPlan, fusedSlab } from './fused.js';
 import { fixGaps, gapsOf } from './gaps.js';
 import { gridResults } from './grid.js';
 import { cpuInput, cpuOut } from './input.js';
 import { kernelInput } from './kernel-input.js';
-import { gapsInLoops, ghostAt, isView, lineGradient, needsLines, type Values } from './lines.js';
+import { gapsInLoops, ghostAt, isPartable, isView, lineGradient, needsLines, type Values } from './lines.js';
+import { type AxisRange, SLAB_BYTES, slabRange, slabRows, windowable, windowData, windowsOf } from './windows.js';
 
 /**
  * The float64 reference: numpy.gradient's arithmetic, operation for operation, so results match numpy
@@ -23,6 +24,7 @@ export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradi
   const input = kernelInput(values);
   if (plan.grid) gridResults('gradient', [input], plan).forEach((g, k) => out.arrays[k].set(g));
   else if (isPartable(input, plan)) gradientSlabs(input as ArrayLike<number>, plan, out.arrays, 0, plan.shape[0]);
+  else if (isView(input) && windowable(input, plan)) viewGradient(input, plan, out.arrays);
   else if (plan.skip && isPartable(input, withoutGaps(plan))) {
     // 'skip' on flat data: every axis's stencils as if there were no gaps (the fused pass where it
     // applies), then each axis's points near the gaps (gaps.ts).
@@ -31,6 +33,36 @@ export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradi
     plan.axes.forEach((ax, k) => fixGaps(input as ArrayLike<number>, ax, plan, out.arrays[k], gaps));
   } else plan.axes.forEach((ax, k) => axisGradient(input, ax, plan, out.arrays[k]));
   return out.finish();
+}
+
+/**
+ * Every selected axis by the line path (lines.ts), flat data or a view: the contract the faster layers are
+ * held to, bit for bit, in tests.
+ */
+export function gradientByLines(f: Values, plan: Plan): Float64Array[] {
+  return plan.axes.map((ax) => {
+    const out = new Float64Array(plan.size);
+    lineGradient(f, ax, plan, out, axisGradient);
+    return out;
+  });
+}
+
+/**
+ * A strided view's gradient window by window (windows.ts): each window's elements gathered into kept
+ * scratch, then the flat loops on it (gradientSlabs) — the flat loops' bits, and no full-size copy of the
+ * view. 1024² transposed: see bench/NOTES.md, sixteenth session.
+ */
+function viewGradient(view: StridedView, plan: Plan, outs: readonly Float64Array[]): void {
+  for (const w of windowsOf(plan, slabRows(plan))) {
+    const end = w.start + w.plan.size;
+    gradientSlabs(
+      windowData(view, w),
+      w.plan,
+      outs.map((o) => o.subarray(w.start, end)),
+      w.b0,
+      w.b1,
+    );
+  }
 }
 
 /** The plan without its gaps ('propagate', no mask), made once per plan. */
@@ -74,44 +106,10 @@ export function gradientAlong(f: Values, plan: Plan, k: number, out: Float64Arra
   return out;
 }
 
-/**
- * One part of the work along an axis, for workers that share it (cpu/workers.ts): lines `o0..o1` of the
- * `outer` ones and, within each, positions `i0..i1` along the axis (ends excluded). Parts of one axis
- * write disjoint elements; the whole is { o0: 0, o1: outer, i0: 0, i1: n }.
- */
-export interface AxisRange {
-  readonly o0: number;
-  readonly o1: number;
-  readonly i0: number;
-  readonly i1: number;
-}
-
 /** The whole of an axis's work. */
 function wholeAxis(ax: AxisPlan): AxisRange {
   return { o0: 0, o1: ax.outer, i0: 0, i1: ax.n };
 }
-
-/**
- * The work along `ax` whose elements lie in the slab of positions `b0..b1` along the array's first axis:
- * positions b0..b1 of the first axis itself, or the lines of another axis that start in the slab.
- */
-export function slabRange(ax: AxisPlan, shape0: number, b0: number, b1: number): AxisRange {
-  if (ax.axis === 0) return { o0: 0, o1: 1, i0: b0, i1: b1 };
-  const m = ax.outer / shape0; // lines of this axis per position of the first
-  return { o0: b0 * m, o1: b1 * m, i0: 0, i1: ax.n };
-}
-
-/** Whether a plan's every axis takes the numpy-stencil loops below, so that it can be computed slab by slab (gradientSlabs); not on a grid. */
-export function isPartable(values: Values, plan: Plan): boolean {
-  return plan.grid === null && plan.size > 0 && plan.axes.every((ax) => isDirect(values, ax, plan));
-}
-
-/**
- * Bytes of the data a slab covers: every axis's stencils for a slab run while its rows are in the core's
- * cache (L2 is 1 MiB per core on the VM of bench/NOTES.md 2026-12-06). On one thread this measured the
- * same as axis by axis there (2048²: 14.96/15.03 against 14.90/14.85 ms); slabs are what threads share.
- */
-export const SLAB_BYTES = 256 * 1024;
 
 /**
  * Every selected axis's results for the positions `b0..b1` of the first axis (the whole array is
@@ -135,11 +133,6 @@ export function gradientSlabs(f: ArrayLike<number>, plan: Plan, outs: readonly F
     const z = Math.min(b1, a + step);
     plan.axes.forEach((ax, k) => directGradient(f, ax, plan, outs[k], slabRange(ax, shape0, a, z)));
   }
-}
-
-/** Whether the numpy-stencil loops below take this axis whole or in parts: contiguous data, central differences, no gaps (lines.ts needsLines). */
-export function isDirect(f: Values, ax: AxisPlan, plan: Plan): boolean {
-  return plan.operator === 'central' && !needsLines(f, ax, plan);
 }
 
 function axisGradient(f: Values, ax: AxisPlan, plan: Plan, out: Float64Array): void {

@@ -41,6 +41,16 @@ export function gapsInLoops(f: Values, ax: AxisPlan, plan: Plan): boolean {
   return plan.skip && !isView(f) && !((isGhost(ax.lo) || isGhost(ax.hi)) && ax.n < plan.edgeOrder + 1);
 }
 
+/** Whether a plan's every axis takes the numpy-stencil loops (gradient.ts), so that it can be computed slab by slab (gradientSlabs); not on a grid. */
+export function isPartable(values: Values, plan: Plan): boolean {
+  return plan.grid === null && plan.size > 0 && plan.axes.every((ax) => isDirect(values, ax, plan));
+}
+
+/** Whether the numpy-stencil loops (gradient.ts directGradient) take this axis whole or in parts: contiguous data, central differences, no gaps (needsLines). */
+export function isDirect(f: Values, ax: AxisPlan, plan: Plan): boolean {
+  return plan.operator === 'central' && !needsLines(f, ax, plan);
+}
+
 const EDGE: Side = { mode: 'edge', cval: 0 };
 
 /**

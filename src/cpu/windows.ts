@@ -1,6 +1,6 @@
 import type { AxisPlan, Plan } from '../plan.js';
-import { type AxisRange, isPartable, SLAB_BYTES, slabRange } from './gradient.js';
-import type { Values } from './lines.js';
+import { copyRange } from '../view.js';
+import { isPartable, isView, type Values } from './lines.js';
 import { KeptScratch } from './scratch.js';
 
 /**
@@ -12,6 +12,35 @@ import { KeptScratch } from './scratch.js';
  * directGradient) run on the slab's *window* — the slab and the rows around it that its stencils read, as
  * a plan of its own — so every value has the bits the whole-array loops give it.
  */
+
+/**
+ * One part of the work along an axis, for workers that share it (cpu/workers.ts): lines `o0..o1` of the
+ * `outer` ones and, within each, positions `i0..i1` along the axis (ends excluded). Parts of one axis
+ * write disjoint elements; the whole is { o0: 0, o1: outer, i0: 0, i1: n }.
+ */
+export interface AxisRange {
+  readonly o0: number;
+  readonly o1: number;
+  readonly i0: number;
+  readonly i1: number;
+}
+
+/**
+ * The work along `ax` whose elements lie in the slab of positions `b0..b1` along the array's first axis:
+ * positions b0..b1 of the first axis itself, or the lines of another axis that start in the slab.
+ */
+export function slabRange(ax: AxisPlan, shape0: number, b0: number, b1: number): AxisRange {
+  if (ax.axis === 0) return { o0: 0, o1: 1, i0: b0, i1: b1 };
+  const m = ax.outer / shape0; // lines of this axis per position of the first
+  return { o0: b0 * m, o1: b1 * m, i0: 0, i1: ax.n };
+}
+
+/**
+ * Bytes of the data a slab covers: every axis's stencils for a slab run while its rows are in the core's
+ * cache (L2 is 1 MiB per core on the VM of bench/NOTES.md 2026-12-06). On one thread this measured the
+ * same as axis by axis there (2048²: 14.96/15.03 against 14.90/14.85 ms); slabs are what threads share.
+ */
+export const SLAB_BYTES = 256 * 1024;
 
 /** A slab and its window, as a plan of its own (see windowsOf). */
 export interface SlabWindow {
@@ -34,7 +63,8 @@ export interface SlabWindow {
  * the rows across the seam; one of non-uniform steps, its own steps).
  */
 export function windowable(data: Values, plan: Plan): boolean {
-  if (plan.axes.length === 0 || !isPartable(data, plan)) return false;
+  // A view is read window by window through a gathered copy (windowData): judged as flat data.
+  if (plan.axes.length === 0 || !isPartable(isView(data) ? FLAT : data, plan)) return false;
   const first = plan.axes.find((ax) => ax.axis === 0);
   return first === undefined || (first.dx === null && !first.periodic);
 }
@@ -85,10 +115,24 @@ export function slabRows(plan: Plan): number {
   return Math.max(1, Math.floor(SLAB_BYTES / (8 * (plan.size / plan.shape[0]))));
 }
 
-/** The window's part of the data, as the loops read it (a typed array: windowable data is contiguous). */
+/** Flat data, as windowable judges a view. */
+const FLAT = new Float64Array(0);
+
+/**
+ * The window's part of the data, as the loops read it: a subarray of flat data, or a view's elements
+ * gathered into kept scratch (valid until the next call; the window is small, so no full-size copy of a
+ * view is made).
+ */
 export function windowData(data: Values, w: SlabWindow): ArrayLike<number> {
-  return (data as Float64Array).subarray(w.start, w.start + w.plan.size);
+  const end = w.start + w.plan.size;
+  if (!isView(data)) return (data as Float64Array).subarray(w.start, end);
+  const copy = gathered.array(0, w.plan.size);
+  copyRange(data, w.start, end, copy, false);
+  return copy;
 }
+
+/** windowData's copies of a view's windows. */
+const gathered = new KeptScratch();
 
 /** The work along the window plan's axis k that lies in its slab (gradient.ts slabRange). */
 export function windowRange(w: SlabWindow, k: number): AxisRange {

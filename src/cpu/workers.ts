@@ -12,10 +12,10 @@ import {
   rowwise,
 } from './derivatives.js';
 import { type CpuFieldOptions, computeCall, fieldCall, rowForm } from './derived.js';
-import { type CpuGradientOptions, cpuGradient, isPartable } from './gradient.js';
+import { type CpuGradientOptions, cpuGradient } from './gradient.js';
 import { cpuInput, cpuOut } from './input.js';
 import { SharedCopies } from './kernel-input.js';
-import { isView, type Values } from './lines.js';
+import { isPartable, isView, type Values } from './lines.js';
 import { computeParts, type Parts, type SplitOp } from './parts.js';
 
 /**
