@@ -184,6 +184,22 @@ describe('benchmark smoke test', () => {
     expect(periodic).toMatch(/^64x48 +curl +\d+\.\d +\d+\.\d +\d+\.\d\d +\d+\.\d +\d+\.\d\d +n\/a +n\/a +n\/a$/m);
   }, 120_000);
 
+  it('runs bench/cpu-options.mjs: each option family of the CPU reference a row, beside the plain gradient and --dist', () => {
+    const out = runBench(['bench/cpu-options.mjs', '--size', '40', '--repeats', '1', '--dist', 'dist'], 120_000);
+    expect(out).toMatch(/^The CPU reference by option family, 40², float64 into out/m);
+    const row = ' +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d$';
+    for (const name of [
+      "boundary 'reflect'",
+      'skip, a masked disc',
+      'sobel',
+      'a transposed view',
+      'the sphere',
+      'Hessian, accuracy 8',
+      'adjoint, accuracy 4',
+    ])
+      expect(out).toMatch(new RegExp(`^${name}${row}`, 'm'));
+  }, 120_000);
+
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {
     const out = runBench(['bench/program-calls.mjs', '--processes', '1', '--rounds', '1', '--sizes', '32', '--calls', '60'], 120_000);
     // The adjoint writes its two components; no call creates a bind group or a buffer once its program is kept.
