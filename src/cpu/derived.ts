@@ -10,6 +10,7 @@ import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput, cpuOut } from './input.js';
 import { kernelInputs } from './kernel-input.js';
 import { forEachLine, ghostAt, isPartable, needsLines, type Values } from './lines.js';
+import { KeptScratch } from './scratch.js';
 import {
   type AxisRange,
   type SlabWindow,
@@ -267,7 +268,7 @@ export function magnitudeOf(
   }
   if (plan.axes.length === 0) return out.fill(0);
   if (byRows('magnitude', [data], plan, [out], rows)) return out;
-  const d = new Float64Array(plan.size);
+  const d = composition.array(0, plan.size);
   gradientAlong(data, plan, 0, d);
   for (let i = 0; i < out.length; i++) out[i] = d[i] * d[i];
   for (let k = 1; k < plan.axes.length; k++) {
@@ -312,13 +313,19 @@ export function divergenceOf(
   }
   if (byRows('divergence', list, plan, [out], rows)) return out;
   gradientAlong(list[0], plan, 0, out);
-  const d = new Float64Array(plan.size);
+  const d = composition.array(0, plan.size);
   for (let k = 1; k < list.length; k++) {
     gradientAlong(list[k], plan, k, d);
     addInto(out, 0, d, 0, plan.size);
   }
   return out;
 }
+
+/**
+ * The whole-array compositions' intermediate (one at a time), kept between calls: fresh memory is
+ * page-faulted on first touch here, 2048²'s 32 MiB about as long as the gradient itself.
+ */
+const composition = new KeptScratch();
 
 /** The magnitude's and the Laplacian's terms: the data along every selected axis in order, made once per count. */
 const AXIS_TERMS: SumTerm[][] = [];
@@ -378,7 +385,7 @@ export function curlOf(
     return outs as Float64Array[];
   }
   if (byRows('curl', v, plan, outs, rows)) return outs as Float64Array[];
-  const e = new Float64Array(plan.size);
+  const e = composition.array(0, plan.size);
   CURL_TERMS[v.length as 2 | 3].forEach(([a, i, b, j], t) => {
     gradientAlong(v[a], plan, i, outs[t]);
     gradientAlong(v[b], plan, j, e);

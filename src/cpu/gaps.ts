@@ -92,18 +92,35 @@ export interface Gaps {
 export function gapsOf(f: ArrayLike<number>, mask: ArrayLike<unknown> | null): Gaps {
   const found: number[] = [];
   const n = f.length;
-  const valid = new Uint8Array(n);
+  const valid = validBytes(n);
   if (mask === null) {
     for (let p = 0; p < n; p++) {
       const v = f[p];
+      // Written either way: the bytes are kept from an earlier call.
       if (v - v === 0) valid[p] = 1;
-      else found.push(p); // NaN or ±Infinity
+      else {
+        valid[p] = 0; // NaN or ±Infinity
+        found.push(p);
+      }
     }
   } else
     for (let p = 0; p < n; p++) {
       const v = f[p];
       if (v - v === 0 && mask[p]) valid[p] = 1;
-      else found.push(p);
+      else {
+        valid[p] = 0;
+        found.push(p);
+      }
     }
   return { at: Int32Array.from(found), valid };
+}
+
+/** gapsOf's bytes, kept between calls while the collector leaves them (fresh memory is page-faulted on first touch). */
+let keptValid: WeakRef<Uint8Array> | undefined;
+function validBytes(n: number): Uint8Array {
+  const kept = keptValid?.deref();
+  if (kept !== undefined && kept.length >= n) return kept.length === n ? kept : kept.subarray(0, n);
+  const made = new Uint8Array(n);
+  keptValid = new WeakRef(made);
+  return made;
 }
