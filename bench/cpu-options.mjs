@@ -3,7 +3,9 @@
 // each beside the plain gradient of the same array in this build, and beside the same call in a --dist
 // build when given, interleaved call by call, float64 into `out` arrays reused from call to call, medians.
 // What it shows: how far each family is from the plain gradient's loops (the copy floor's neighbour), and
-// what a change bought.
+// what a change bought. Interleaving puts one call's garbage in a later call's time (a start whose Sobel
+// made a closure per element slowed the calls after it); a collection before each call (--expose-gc) was
+// tried and is worse: it frees the kept scratch (weak references), so every call page-faults it anew.
 //
 //   node bench/cpu-options.mjs [--dist DIR] [--size 1024] [--repeats 9]
 import { resolve } from 'node:path';

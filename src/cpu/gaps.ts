@@ -14,56 +14,13 @@ import { backwardWeights2, edgeWeights2, forwardWeights2 } from '../stencil.js';
  * points: see bench/NOTES.md, sixteenth session.
  */
 export function fixGaps(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array, gaps: Gaps): void {
-  const { n, inner: s, periodic } = ax;
-  const isValid = gaps.valid;
-  const valid = (p: number): boolean => isValid[p] === 1;
-  // Line position k (wrapped on a periodic axis; −1 outside a non-periodic one).
-  const at = (k: number): number => (periodic ? (k + n) % n : k >= 0 && k < n ? k : -1);
-  const uniform = ax.dx === null ? edgeWeights2({ ...ax, dx: null }) : null;
-  const { edgeOrder } = plan;
-  const dx = ax.dx;
-  // The step from position k to k + 1 (k wrapped on a periodic axis, whose coordinates have n steps).
-  const step = (k: number): number => (dx === null ? ax.step! : dx[periodic ? (k + n) % n : k]);
-
-  /** Point i of the line at `base`, valid and within two of a gap: its run's stencil where it is one of the run's ends (or NaN for a run of one). */
-  const fix = (base: number, i: number): void => {
-    const p = base + i * s;
-    // Valid points before and after i in its run, up to two each way (enough to tell ends and runs of two).
-    let back = 0;
-    while (back < 2 && at(i - back - 1) >= 0 && valid(base + at(i - back - 1) * s)) back++;
-    let fwd = 0;
-    while (fwd < 2 && at(i + fwd + 1) >= 0 && valid(base + at(i + fwd + 1) * s)) fwd++;
-    if (back > 0 && fwd > 0) return; // inside its run: the central difference already written
-    if (back === 0 && fwd === 0) {
-      out[p] = Number.NaN; // a run of one
-      return;
-    }
-    const order = back + fwd === 1 ? 1 : edgeOrder; // a run of two takes edge order 1
-    if (back === 0) {
-      // The run's first point: the array's ghost side keeps the value written; else one-sided forward.
-      if (!periodic && i === 0 && ax.lo.mode !== 'edge') return;
-      const p1 = base + at(i + 1) * s;
-      if (order === 1) {
-        out[p] = (f[p1] - f[p]) / step(i);
-        return;
-      }
-      const p2 = base + at(i + 2) * s;
-      const w = uniform ? uniform.lo : forwardWeights2(step(i), step(i + 1));
-      out[p] = w.a * f[p] + w.b * f[p1] + w.c * f[p2];
-      return;
-    }
-    // The run's last point.
-    if (!periodic && i === n - 1 && ax.hi.mode !== 'edge') return;
-    const q1 = base + at(i - 1) * s;
-    if (order === 1) {
-      out[p] = (f[p] - f[q1]) / step(i - 1);
-      return;
-    }
-    const q2 = base + at(i - 2) * s;
-    const w = uniform ? uniform.hi : backwardWeights2(step(i - 2), step(i - 1));
-    out[p] = w.a * f[q2] + w.b * f[q1] + w.c * f[p];
+  const { n, inner: s } = ax;
+  const valid = gaps.valid;
+  const axis: GapAxis = {
+    ax,
+    edgeOrder: plan.edgeOrder,
+    uniform: ax.dx === null ? edgeWeights2({ ...ax, dx: null }) : null,
   };
-
   const line = n * s;
   const list = gaps.at;
   for (let g = 0; g < list.length; g++) {
@@ -72,10 +29,73 @@ export function fixGaps(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Flo
     const i = Math.floor((p % line) / s);
     const base = p - i * s;
     for (let d = -2; d <= 2; d++) {
-      const k = d === 0 ? -1 : at(i + d);
-      if (k >= 0 && valid(base + k * s)) fix(base, k);
+      const k = d === 0 ? -1 : position(ax, i + d);
+      if (k >= 0 && valid[base + k * s] === 1) fixPoint(f, out, valid, axis, base, k);
     }
   }
+}
+
+/** What fixPoint reads of an axis. No closures: a closure over the arrays would read them through a context object at every access. */
+interface GapAxis {
+  readonly ax: AxisPlan;
+  readonly edgeOrder: 1 | 2;
+  /** The one-sided second-order weights of uniform steps (edgeWeights2's), or null for coordinates. */
+  readonly uniform: ReturnType<typeof edgeWeights2> | null;
+}
+
+/** Line position k (wrapped on a periodic axis; −1 outside a non-periodic one). */
+function position(ax: AxisPlan, k: number): number {
+  return ax.periodic ? (k + ax.n) % ax.n : k >= 0 && k < ax.n ? k : -1;
+}
+
+/** The step from position k to k + 1 (k wrapped on a periodic axis, whose coordinates have n steps). */
+function stepAt(ax: AxisPlan, k: number): number {
+  return ax.dx === null ? ax.step! : ax.dx[ax.periodic ? (k + ax.n) % ax.n : k];
+}
+
+/**
+ * Point i of the line at `base`, valid and within two of a gap: its run's stencil where it is one of the
+ * run's ends, NaN for a run of one, and nothing inside a run (the central difference already written).
+ */
+// biome-ignore format: the point's arguments together
+function fixPoint(f: ArrayLike<number>, out: Float64Array, valid: Uint8Array, axis: GapAxis, base: number, i: number): void {
+  const { ax, uniform } = axis;
+  const s = ax.inner;
+  const p = base + i * s;
+  // Valid points before and after i in its run, up to two each way (enough to tell ends and runs of two).
+  let back = 0;
+  for (let k = position(ax, i - 1); back < 2 && k >= 0 && valid[base + k * s] === 1; k = position(ax, i - back - 1)) back++;
+  let fwd = 0;
+  for (let k = position(ax, i + 1); fwd < 2 && k >= 0 && valid[base + k * s] === 1; k = position(ax, i + fwd + 1)) fwd++;
+  if (back > 0 && fwd > 0) return;
+  if (back === 0 && fwd === 0) {
+    out[p] = Number.NaN; // a run of one
+    return;
+  }
+  const order = back + fwd === 1 ? 1 : axis.edgeOrder; // a run of two takes edge order 1
+  if (back === 0) {
+    // The run's first point: the array's ghost side keeps the value written; else one-sided forward.
+    if (!ax.periodic && i === 0 && ax.lo.mode !== 'edge') return;
+    const p1 = base + position(ax, i + 1) * s;
+    if (order === 1) {
+      out[p] = (f[p1] - f[p]) / stepAt(ax, i);
+      return;
+    }
+    const p2 = base + position(ax, i + 2) * s;
+    const w = uniform ? uniform.lo : forwardWeights2(stepAt(ax, i), stepAt(ax, i + 1));
+    out[p] = w.a * f[p] + w.b * f[p1] + w.c * f[p2];
+    return;
+  }
+  // The run's last point.
+  if (!ax.periodic && i === ax.n - 1 && ax.hi.mode !== 'edge') return;
+  const q1 = base + position(ax, i - 1) * s;
+  if (order === 1) {
+    out[p] = (f[p] - f[q1]) / stepAt(ax, i - 1);
+    return;
+  }
+  const q2 = base + position(ax, i - 2) * s;
+  const w = uniform ? uniform.hi : backwardWeights2(stepAt(ax, i - 2), stepAt(ax, i - 1));
+  out[p] = w.a * f[q2] + w.b * f[q1] + w.c * f[p];
 }
 
 /** The gaps of an array: their positions in order, and a byte per element (1 where valid). */

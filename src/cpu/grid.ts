@@ -19,17 +19,29 @@ export function gridResults(op: Operation, inputs: readonly Values[], plan: Plan
   return spec.onGrid(inputs.map((v) => physicalDerivatives(v, plan, spec.fluxForm)));
 }
 
-/** ∂v/∂x_i for every physical axis i. `fluxForm` (sphere): the latitude derivative is of v·cos φ, scaled by 1/(R cos φ). */
-function physicalDerivatives(v: Values, plan: Plan, fluxForm: boolean): Float64Array[] {
+/**
+ * The gradient on the plan's grid written into `outs` (cpuGradient's results): the gradient's onGrid is
+ * its physical derivatives, so they are computed there rather than into fresh arrays and copied (fresh
+ * memory is page-faulted on first touch here).
+ */
+export function gridGradientInto(f: Values, plan: Plan, outs: readonly Float64Array[]): void {
+  physicalDerivatives(f, plan, OPERATIONS.gradient.fluxForm, outs);
+}
+
+/**
+ * ∂v/∂x_i for every physical axis i, into `into` when given. `fluxForm` (sphere): the latitude derivative
+ * is of v·cos φ, scaled by 1/(R cos φ).
+ */
+function physicalDerivatives(v: Values, plan: Plan, fluxForm: boolean, into?: readonly Float64Array[]): Float64Array[] {
   const grid = plan.grid!;
   const N = plan.size;
-  if (grid.kind === 'sphere') return sphereDerivatives(v, plan, grid, fluxForm);
+  if (grid.kind === 'sphere') return sphereDerivatives(v, plan, grid, fluxForm, into);
   const d = plan.axes.length;
   // The index-space derivatives in kept scratch (fresh memory is page-faulted on first touch here).
   const index = plan.axes.map((_, j) => gradientAlong(v, plan, j, scratch.array(j, N)));
   const m = grid.metrics;
   return Array.from({ length: d }, (_, i) => {
-    const g = new Float64Array(N);
+    const g = into?.[i] ?? new Float64Array(N);
     if (d === 2) combine2(m, i, index[0], index[1], g);
     else if (d === 3) combine3(m, i, index[0], index[1], index[2], g);
     else
@@ -40,18 +52,6 @@ function physicalDerivatives(v: Values, plan: Plan, fluxForm: boolean): Float64A
       }
     return g;
   });
-}
-
-/**
- * Calls `run(a, z, i)` for each run a..z of elements at latitude index i along the axis `lat` (its
- * `inner` consecutive elements per position), without a division per element.
- */
-function byLatitude(lat: AxisPlan, run: (a: number, z: number, i: number) => void): void {
-  for (let o = 0; o < lat.outer; o++)
-    for (let i = 0; i < lat.n; i++) {
-      const a = (o * lat.n + i) * lat.inner;
-      run(a, a + lat.inner, i);
-    }
 }
 
 /** The scratch of physicalDerivatives and sphereDerivatives. */
@@ -70,26 +70,33 @@ function combine3(m: Float64Array, i: number, a: Float64Array, b: Float64Array, 
 }
 
 /** [north, east]: (1/R) ∂v/∂φ (flux form: ∂(v cos φ)/∂φ / (R cos φ)) and ∂v/∂λ / (R cos φ). */
-function sphereDerivatives(v: Values, plan: Plan, grid: SphereGrid, fluxForm: boolean): Float64Array[] {
+function sphereDerivatives(v: Values, plan: Plan, grid: SphereGrid, fluxForm: boolean, into?: readonly Float64Array[]): Float64Array[] {
   const N = plan.size;
   const lat = plan.axes[0];
   let alongLat: Values = v;
   if (fluxForm) {
     const flat = isView(v) ? gathered(v, N) : v;
-    const scaled = scratch.array(0, N);
-    byLatitude(lat, (a, z, i) => {
-      const c = grid.cos[i];
-      for (let p = a; p < z; p++) scaled[p] = flat[p] * c;
-    });
-    alongLat = scaled;
+    alongLat = scaledByLatitude(flat as ArrayLike<number>, lat, grid.cos, scratch.array(0, N));
   }
-  const north = gradientAlong(alongLat, plan, 0, new Float64Array(N));
-  const east = gradientAlong(v, plan, 1, new Float64Array(N));
-  byLatitude(lat, (a, z, i) => {
-    const inverse = grid.inverse[i];
-    if (fluxForm) for (let p = a; p < z; p++) north[p] *= inverse;
-    else for (let p = a; p < z; p++) north[p] /= grid.radius;
-    for (let p = a; p < z; p++) east[p] *= inverse;
-  });
+  const north = gradientAlong(alongLat, plan, 0, into?.[0] ?? new Float64Array(N));
+  const east = gradientAlong(v, plan, 1, into?.[1] ?? new Float64Array(N));
+  if (fluxForm) scaledByLatitude(north, lat, grid.inverse, north);
+  else for (let p = 0; p < N; p++) north[p] /= grid.radius;
+  scaledByLatitude(east, lat, grid.inverse, east);
   return [north, east];
+}
+
+/**
+ * out[p] = v[p] · factor[i] where i is p's position along the latitude axis `lat` (its `inner` consecutive
+ * elements a position), run by run without a division per element or a closure (a closure over the
+ * arrays would read them through a context object at every element).
+ */
+function scaledByLatitude(v: ArrayLike<number>, lat: AxisPlan, factor: Float64Array, out: Float64Array): Float64Array {
+  const { n, inner, outer } = lat;
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < n; i++) {
+      const c = factor[i];
+      for (let p = (o * n + i) * inner, z = p + inner; p < z; p++) out[p] = v[p] * c;
+    }
+  return out;
 }
