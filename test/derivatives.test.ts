@@ -479,12 +479,12 @@ describe('the Hessian of 2-D and 3-D arrays in one pass (src/cpu/hessian-2d.ts, 
   const fusedOf = (program: ReturnType<typeof hessianProgram>) => fusedHessian2d(program) ?? fusedHessian3d(program);
 
   it("gives the operators' passes bit for bit: boundaries, steps, shapes, special values (600 problems)", () => {
-    const fused = { 2: 0, 3: 0 };
+    const fused = { 2: 0, 3: 0, fourth: 0 };
     fc.assert(
       fc.property(
         fc.record({
-          n0: fc.integer({ min: 2, max: 12 }),
-          n1: fc.integer({ min: 2, max: 12 }),
+          n0: fc.integer({ min: 2, max: 14 }),
+          n1: fc.integer({ min: 2, max: 14 }),
           n2: fc.constantFrom(0, 0, 2, 3, 4, 7),
           lo: fc.constantFrom('edge', 'periodic', 'reflect', 'nearest', 'constant', 'mirror'),
           hi: fc.constantFrom('edge', 'reflect', 'constant'),
@@ -492,7 +492,7 @@ describe('the Hessian of 2-D and 3-D arrays in one pass (src/cpu/hessian-2d.ts, 
           last: fc.constantFrom('edge', 'periodic', 'reflect'),
           spacing: fc.constantFrom(1, 0.5, 0.3, 3),
           uneven: fc.boolean(),
-          accuracy: fc.constantFrom(2 as const, 2 as const, 2 as const, 4 as const),
+          accuracy: fc.constantFrom(2 as const, 2 as const, 4 as const),
           seed: fc.integer({ min: 1, max: 100000 }),
           a: fc.integer({ min: 0, max: 12 }),
           z: fc.integer({ min: 0, max: 12 }),
@@ -516,6 +516,7 @@ describe('the Hessian of 2-D and 3-D arrays in one pass (src/cpu/hessian-2d.ts, 
             return;
           }
           if (fusedOf(program)) fused[shape.length as 2 | 3]++;
+          if (fusedHessian2d(program)?.reach === 2) fused.fourth++;
           const label = JSON.stringify({ ...options, spacing: undefined, uneven });
           const want = runProgram(program, [f], undefined, undefined, false);
           expect(firstDifference(runProgram(program, [f]), want), label).toBeNull();
@@ -537,14 +538,17 @@ describe('the Hessian of 2-D and 3-D arrays in one pass (src/cpu/hessian-2d.ts, 
     );
     expect(fused[2]).toBeGreaterThan(40);
     expect(fused[3]).toBeGreaterThan(40);
+    expect(fused.fourth).toBeGreaterThan(10); // 2-D at fourth-order accuracy
   });
 
-  it('is taken only for the Hessian of a 2-D or 3-D array over its axes in order, at second order on uniform steps', () => {
+  it('is taken only for the Hessian of a 2-D or 3-D array over its axes in order, on uniform steps, at second order (and fourth in 2-D)', () => {
     const info = cpuInput(new Float64Array(8 * 9)).info;
     const info3 = cpuInput(new Float64Array(4 * 4 * 9)).info;
     expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9] }))).not.toBeNull();
     expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], boundary: 'periodic', spacing: [0.5, 2] }))).not.toBeNull();
-    expect(fusedOf(hessianProgram(info, { shape: [8, 9], accuracy: 4 }))).toBeNull();
+    expect(fusedHessian2d(hessianProgram(info, { shape: [8, 9], accuracy: 4 }))?.reach).toBe(2); // since the sixteenth session
+    expect(fusedOf(hessianProgram(cpuInput(new Float64Array(144)).info, { shape: [12, 12], accuracy: 6 }))).toBeNull();
+    expect(fusedOf(hessianProgram(cpuInput(new Float64Array(576)).info, { shape: [8, 8, 9], accuracy: 4 }))).toBeNull(); // 3-D: second order only
     expect(fusedOf(hessianProgram(info, { shape: [8, 9], spacing: [axisCoordinates(8, true), 1] }))).toBeNull();
     expect(fusedOf(hessianProgram(info, { shape: [8, 9], axis: [1, 0] }))).toBeNull();
     expect(fusedOf(hessianProgram(info3, { shape: [4, 4, 9], axis: [1, 2] }))).toBeNull(); // two axes of a 3-D array

@@ -4,8 +4,10 @@ import { sameRow } from './runs.js';
 /**
  * The 2-D Hessian's interior in one pass, for the CPU reference (derivatives.ts programRows): where its
  * three operators' interior runs are the three-point second differences and the two-point first
- * differences of second-order accuracy on uniform steps, one loop computes ∂²f/∂x_0², ∂²f/∂x_0∂x_1 and
- * ∂²f/∂x_1² at once, the mixed partial's intermediate (∂f/∂x_0 at the next column) rotated through locals.
+ * differences of second-order accuracy on uniform steps (or the five- and four-point ones of fourth
+ * order), one loop computes ∂²f/∂x_0², ∂²f/∂x_0∂x_1 and ∂²f/∂x_1² at once, the mixed partial's
+ * intermediate (∂f/∂x_0 at the next columns) rotated through locals. Fourth order, 2048² into `out`:
+ * 0.67–0.75× the passes, 512² 0.75–0.79× (bench/NOTES.md, sixteenth session).
  * Each value is the expression the operators' passes evaluate, on the same values, in the same order, so
  * the bits are theirs; the columns where an operator along the last axis takes an edge row are recomputed
  * from the operators' rows, and the rows where one along the first axis does are left to the passes.
@@ -28,6 +30,8 @@ export interface FusedHessian2d {
   readonly x: Interior;
   readonly yy: Interior;
   readonly y: Interior;
+  /** The interior taps' reach: 1 (second-order accuracy) or 2 (fourth). */
+  readonly reach: 1 | 2;
   /** The operators along the last axis, whose rows give the line ends. */
   readonly yyOp: AxisOperator;
   readonly yOp: AxisOperator;
@@ -39,6 +43,8 @@ export interface Interior {
   readonly to: number;
   readonly bias: number;
   readonly weights: readonly number[];
+  /** Each weight's offset from the row (its column − the row), in order. */
+  readonly offsets: readonly number[];
 }
 
 /** `describe` remembered per program object: a call's parts (cpu/parts.ts) share one program, described once. */
@@ -56,7 +62,8 @@ export function perProgram<T>(describe: (program: Program) => T | null): (progra
 /**
  * The fused pass for a program that is a 2-D Hessian over array axes 0 and 1 in that order — outputs
  * [∂²/∂x_0²], [∂/∂x_0 then ∂/∂x_1], [∂²/∂x_1²] of one input — whose interior runs have the taps
- * (−1, 0, +1) and (−1, +1); else null (other accuracies, uneven coordinates, other programs).
+ * (−1, 0, +1) and (−1, +1), or (−2 … +2) and (−2, −1, +1, +2); else null (accuracies 6 and 8, uneven
+ * coordinates, other programs).
  */
 export const fusedHessian2d = perProgram(describe);
 
@@ -69,22 +76,29 @@ function describe(program: Program): FusedHessian2d | null {
   const axes = [pure0[0], mixed[0], pure1[0], mixed[1]].map((f) => f.axis.axis);
   if (axes.join() !== '0,0,1,1') return null;
   const ops = [pure0[0], mixed[0], pure1[0], mixed[1]].map((f) => f.op);
-  const [xx, x, yy, y] = ops.map((op, k) => interior(op, k % 2 === 0 ? 3 : 2));
+  // Second-order accuracy (three and two taps) or fourth (five and four).
+  const reach = interior(ops[0], 3) ? 1 : 2;
+  const [xx, x, yy, y] = ops.map((op, k) => interior(op, ((k % 2 === 0 ? 3 : 2) + 2 * (reach - 1)) as Taps));
   if (!xx || !x || !yy || !y) return null;
   const [n0, n1] = plan.shape;
-  const r0 = Math.max(xx.from, x.from, 1),
-    r1 = Math.min(xx.to, x.to, n0 - 1);
-  const c0 = Math.max(yy.from, y.from, 1),
-    c1 = Math.min(yy.to, y.to, n1 - 1);
+  const r0 = Math.max(xx.from, x.from, reach),
+    r1 = Math.min(xx.to, x.to, n0 - reach);
+  const c0 = Math.max(yy.from, y.from, reach),
+    c1 = Math.min(yy.to, y.to, n1 - reach);
   if (r0 >= r1 || c0 >= c1) return null;
-  return { dims: 2, n0, n1, lo: [r0, c0], hi: [r1, c1], xx, x, yy, y, yyOp: ops[2], yOp: ops[3] };
+  return { dims: 2, n0, n1, lo: [r0, c0], hi: [r1, c1], xx, x, yy, y, reach, yyOp: ops[2], yOp: ops[3] };
 }
+
+/** The interior taps a fused Hessian takes: second differences of three or five points, first of two or four. */
+type Taps = 2 | 3 | 4 | 5;
+const OFFSETS: Readonly<Record<Taps, string>> = { 2: '-1,1', 3: '-1,0,1', 4: '-2,-1,1,2', 5: '-2,-1,0,1,2' };
 
 /**
  * The rows around the operator's middle one that share its bias and taps (runs.ts sameRow), if its
- * non-zero taps are at offsets (−1, 0, +1) for three or (−1, +1) for two and it does not wrap.
+ * non-zero taps are at the offsets of `taps` (OFFSETS: −1, 0, +1 for three, −1, +1 for two, and the
+ * fourth-order ones) and it does not wrap.
  */
-export function interior(op: AxisOperator, taps: 2 | 3): Interior | null {
+export function interior(op: AxisOperator, taps: Taps): Interior | null {
   const { n, width, start, weights, periodic } = op;
   const i = n >> 1;
   if (n < 3 || (periodic && (start[i] < 0 || start[i] + width > n))) return null;
@@ -96,13 +110,12 @@ export function interior(op: AxisOperator, taps: 2 | 3): Interior | null {
     offsets.push(start[i] + k - i);
     w.push(weight);
   }
-  const wanted = taps === 3 ? '-1,0,1' : '-1,1';
-  if (offsets.join() !== wanted) return null;
+  if (offsets.join() !== OFFSETS[taps]) return null;
   let from = i,
     to = i + 1;
   while (from > 0 && sameRow(op, i, from - 1)) from--;
   while (to < n && sameRow(op, i, to)) to++;
-  return { from, to, bias: op.bias[i], weights: w };
+  return { from, to, bias: op.bias[i], weights: w, offsets };
 }
 
 /**
@@ -116,8 +129,11 @@ export function hessianRows(h: FusedHessian2d, f: ArrayLike<number>, outs: reado
   if (ra >= rz) return;
   const [dxx, dxy, dyy] = outs;
   const { n1: W, xx, x, yy, y } = h;
+  const first = ra * W + h.lo[1],
+    last = (rz - 1) * W + h.hi[1];
+  if (h.reach === 2) interiorLoop4(f, dxx, dxy, dyy, first, last, W, h);
   // biome-ignore format: one result's run a line
-  interiorLoop(f, dxx, dxy, dyy, ra * W + h.lo[1], (rz - 1) * W + h.hi[1], W,
+  else interiorLoop(f, dxx, dxy, dyy, first, last, W,
     xx.bias, xx.weights[0], xx.weights[1], xx.weights[2],
     x.bias, x.weights[0], x.weights[1],
     yy.bias, yy.weights[0], yy.weights[1], yy.weights[2],
@@ -151,6 +167,45 @@ function interiorLoop(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array
 }
 
 /**
+ * interiorLoop at fourth-order accuracy: ∂²/∂x_0² and ∂²/∂x_1² from their five taps, ∂/∂x_1 of ∂/∂x_0 from
+ * the first factor's values at p − 2 … p + 2 (four taps across rows), each computed once as the loop moves
+ * on. The weights are read into locals once; the sums are the passes' (bias, then the taps in order).
+ */
+// biome-ignore format: the arrays in a line
+function interiorLoop4(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array, dyy: Float64Array, first: number, last: number, W: number, h: FusedHessian2d): void {
+  const W2 = 2 * W;
+  const [x0, x1, x2, x3, x4] = h.xx.weights;
+  const [s0, s1, s2, s3] = h.x.weights;
+  const [y0, y1, y2, y3, y4] = h.yy.weights;
+  const [c0, c1, c2, c3] = h.y.weights;
+  const xb = h.xx.bias,
+    sb = h.x.bias,
+    yb = h.yy.bias,
+    cb = h.y.bias;
+  // The first factor at columns p − 2, p − 1, p + 1 and p + 2 (at p it is not read).
+  let q = first - 2;
+  let sm2 = sb + s0 * f[q - W2] + s1 * f[q - W] + s2 * f[q + W] + s3 * f[q + W2];
+  q = first - 1;
+  let sm1 = sb + s0 * f[q - W2] + s1 * f[q - W] + s2 * f[q + W] + s3 * f[q + W2];
+  q = first;
+  let sc = sb + s0 * f[q - W2] + s1 * f[q - W] + s2 * f[q + W] + s3 * f[q + W2];
+  q = first + 1;
+  let sp1 = sb + s0 * f[q - W2] + s1 * f[q - W] + s2 * f[q + W] + s3 * f[q + W2];
+  for (let p = first; p < last; p++) {
+    const fc = f[p];
+    dxx[p] = xb + x0 * f[p - W2] + x1 * f[p - W] + x2 * fc + x3 * f[p + W] + x4 * f[p + W2];
+    dyy[p] = yb + y0 * f[p - 2] + y1 * f[p - 1] + y2 * fc + y3 * f[p + 1] + y4 * f[p + 2];
+    const r = p + 2;
+    const sp2 = sb + s0 * f[r - W2] + s1 * f[r - W] + s2 * f[r + W] + s3 * f[r + W2];
+    dxy[p] = cb + c0 * sm2 + c1 * sm1 + c2 * sp1 + c3 * sp2;
+    sm2 = sm1;
+    sm1 = sc;
+    sc = sp1;
+    sp1 = sp2;
+  }
+}
+
+/**
  * The three results at row r, column c: ∂²/∂x_0² by its interior row, the last axis's two by their
  * operators' row c as the passes apply a row (its non-zero weights in order, the columns wrapped when
  * periodic), the mixed partial's on the first factor's values at the columns it reads.
@@ -161,17 +216,26 @@ function lineEnd(h: FusedHessian2d, f: ArrayLike<number>, dxx: Float64Array, dxy
   const base = r * W;
   const p = base + c;
   const { xx, x } = h;
-  dxx[p] = xx.bias + xx.weights[0] * f[p - W] + xx.weights[1] * f[p] + xx.weights[2] * f[p + W];
+  dxx[p] = tapsAt(xx, f, p, W);
   dyy[p] = rowOn(h.yyOp, c, f, p, 1);
   const y = h.yOp;
   let mixed = y.bias[c];
   for (let k = 0; k < y.width; k++) {
     const w = y.weights[c * y.width + k];
     if (w === 0) continue;
-    const q = base + column(y, c, k);
-    mixed += w * (x.bias + x.weights[0] * f[q - W] + x.weights[1] * f[q + W]);
+    mixed += w * tapsAt(x, f, base + column(y, c, k), W);
   }
   dxy[p] = mixed;
+}
+
+/** An interior row applied at p along the axis of stride s: its bias, then its taps in order (two and three written out). */
+function tapsAt(row: Interior, f: ArrayLike<number>, p: number, s: number): number {
+  const { weights: w, offsets: o } = row;
+  if (w.length === 2) return row.bias + w[0] * f[p + o[0] * s] + w[1] * f[p + o[1] * s];
+  if (w.length === 3) return row.bias + w[0] * f[p + o[0] * s] + w[1] * f[p + o[1] * s] + w[2] * f[p + o[2] * s];
+  let sum = row.bias;
+  for (let k = 0; k < w.length; k++) sum += w[k] * f[p + o[k] * s];
+  return sum;
 }
 
 /** The operator's row i applied at p along the axis of stride s (its bias, then its non-zero weights in order; columns wrapped when periodic). */
