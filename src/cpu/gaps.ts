@@ -1,5 +1,6 @@
 import type { AxisPlan, Plan } from '../plan.js';
 import { backwardWeights2, edgeWeights2, forwardWeights2 } from '../stencil.js';
+import { KeptScratch } from './scratch.js';
 
 /**
  * `invalid: 'skip'` on contiguous data without the line path. The contract is lines.ts's: each maximal run
@@ -112,7 +113,7 @@ export interface Gaps {
 export function gapsOf(f: ArrayLike<number>, mask: ArrayLike<unknown> | null): Gaps {
   const found: number[] = [];
   const n = f.length;
-  const valid = validBytes(n);
+  const valid = validBytes.array(0, n);
   if (mask === null) {
     for (let p = 0; p < n; p++) {
       const v = f[p];
@@ -136,11 +137,4 @@ export function gapsOf(f: ArrayLike<number>, mask: ArrayLike<unknown> | null): G
 }
 
 /** gapsOf's bytes, kept between calls while the collector leaves them (fresh memory is page-faulted on first touch). */
-let keptValid: WeakRef<Uint8Array> | undefined;
-function validBytes(n: number): Uint8Array {
-  const kept = keptValid?.deref();
-  if (kept !== undefined && kept.length >= n) return kept.length === n ? kept : kept.subarray(0, n);
-  const made = new Uint8Array(n);
-  keptValid = new WeakRef(made);
-  return made;
-}
+const validBytes = new KeptScratch((length) => new Uint8Array(length));

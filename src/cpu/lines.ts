@@ -30,7 +30,12 @@ export function isView(f: Values): f is StridedView {
  * compute numpy's stencils and then the ghost ends (gradient.ts ghostEnds, derived.ts endTerms).
  */
 export function needsLines(f: Values, ax: AxisPlan, plan: Plan): boolean {
-  return plan.skip || isView(f) || ((isGhost(ax.lo) || isGhost(ax.hi)) && ax.n < plan.edgeOrder + 1);
+  return plan.skip || isView(f) || shortGhost(ax, plan);
+}
+
+/** A ghost side on an axis shorter than numpy's own one-sided stencils need (edgeOrder + 1 points). */
+function shortGhost(ax: AxisPlan, plan: Plan): boolean {
+  return (isGhost(ax.lo) || isGhost(ax.hi)) && ax.n < plan.edgeOrder + 1;
 }
 
 /**
@@ -38,7 +43,7 @@ export function needsLines(f: Values, ax: AxisPlan, plan: Plan): boolean {
  * data, and an axis the loops take without gaps.
  */
 export function gapsInLoops(f: Values, ax: AxisPlan, plan: Plan): boolean {
-  return plan.skip && !isView(f) && !((isGhost(ax.lo) || isGhost(ax.hi)) && ax.n < plan.edgeOrder + 1);
+  return plan.skip && !isView(f) && !shortGhost(ax, plan);
 }
 
 /** Whether a plan's every axis takes the numpy-stencil loops (gradient.ts), so that it can be computed slab by slab (gradientSlabs); not on a grid. */

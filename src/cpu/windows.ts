@@ -5,7 +5,8 @@ import { KeptScratch } from './scratch.js';
 
 /**
  * Slabs of rows (positions along the first dimension) for the fused fields' CPU references (derived.ts) on
- * the contiguous plans that their one-pass loops (fused-sum.ts) do not take:
+ * the plans that their one-pass loops (fused-sum.ts) do not take, and for views (a view's windows are
+ * gathered into kept scratch, so cpuGradient takes them the same way):
  * each slab's per-axis derivatives are computed into small scratch arrays while its rows are in the core's
  * cache, then combined into the result, so the data is read and the result written once, with no
  * whole-array intermediates. A slab's derivatives come from the gradient's own loops (gradientSlabs,
@@ -57,10 +58,11 @@ export interface SlabWindow {
 }
 
 /**
- * Whether a plan's fields can be computed window by window: a plan with selected axes that the gradient's
- * contiguous loops take (isPartable: numpy's central stencils, no gaps, ghost sides or view), whose first
- * dimension, if selected, has a uniform step and no wrap-around (a window of a periodic axis would lack
- * the rows across the seam; one of non-uniform steps, its own steps).
+ * Whether a plan's fields (and a view's gradient) can be computed window by window: a plan with selected
+ * axes that the gradient's contiguous loops take (isPartable: numpy's central stencils, ghost sides that
+ * fit them, no gaps; a view's gathered windows count as flat data), whose first dimension, if selected,
+ * has a uniform step and no wrap-around (a window of a periodic axis would lack the rows across the seam;
+ * one of non-uniform steps, its own steps).
  */
 export function windowable(data: Values, plan: Plan): boolean {
   // A view is read window by window through a gathered copy (windowData): judged as flat data.
