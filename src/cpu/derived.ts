@@ -5,23 +5,13 @@ import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { type FusedPlan, fusedPlan } from './fused.js';
 import { fusedSum, type Mode, type SumTerm } from './fused-sum.js';
-import { directGradient, gradientAlong, gradientSlabs } from './gradient.js';
+import { directGradient, gapsGradient, gradientAlong, gradientSlabs } from './gradient.js';
 import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput, cpuOut } from './input.js';
 import { kernelInputs } from './kernel-input.js';
 import { forEachLine, ghostAt, isPartable, needsLines, type Values } from './lines.js';
 import { KeptScratch } from './scratch.js';
-import {
-  type AxisRange,
-  type SlabWindow,
-  scratchArrays,
-  slabRange,
-  slabRows,
-  windowable,
-  windowData,
-  windowRange,
-  windowsOf,
-} from './windows.js';
+import { type AxisRange, scratchArrays, slabRange, slabRows, windowable, windowData, windowRange, windowsOf } from './windows.js';
 
 /**
  * Float64 references of the fused fields, composed from per-axis derivatives exactly as defined.
@@ -213,7 +203,7 @@ const SLABS: Readonly<Record<DerivedField, Slabs>> = {
     for (const w of windowsOf(plan, rows, b0, b1)) {
       const d = scratchArrays(plan.axes.length, w.plan.size);
       gradientSlabs(windowData(data, w), w.plan, d, w.b0, w.b1);
-      rootSumOfSquares(d, w, out);
+      rootSumOfSquares(d, out, w.start, w.p0, w.p1);
     }
   },
   divergence: (list, plan, [out], b0, b1, rows) => {
@@ -268,6 +258,14 @@ export function magnitudeOf(
   }
   if (plan.axes.length === 0) return out.fill(0);
   if (byRows('magnitude', [data], plan, [out], rows)) return out;
+  if (plan.skip) {
+    // Gaps: every axis at once (the gaps found once, the fused pass), into a kept array per axis.
+    const g = plan.axes.map((_, k) => composition.array(k, plan.size));
+    if (gapsGradient(data, plan, g)) {
+      rootSumOfSquares(g, out, 0, 0, plan.size);
+      return out;
+    }
+  }
   const d = composition.array(0, plan.size);
   gradientAlong(data, plan, 0, d);
   for (let i = 0; i < out.length; i++) out[i] = d[i] * d[i];
@@ -279,10 +277,8 @@ export function magnitudeOf(
   return out;
 }
 
-/** √(Σ_k d_k²) of a window's slab into `out`, the squares summed in axis order (as the loop above). */
-function rootSumOfSquares(d: readonly Float64Array[], w: SlabWindow, out: Float64Array): void {
-  const { p0, p1 } = w;
-  const o = w.start;
+/** √(Σ_k d_k²) at p0..p1 of the arrays d into out[o + p], the squares summed in axis order (as magnitudeOf's loops). */
+function rootSumOfSquares(d: readonly Float64Array[], out: Float64Array, o: number, p0: number, p1: number): void {
   const [x, y, z] = d;
   if (d.length === 2) {
     for (let p = p0; p < p1; p++) out[o + p] = Math.sqrt(x[p] * x[p] + y[p] * y[p]);

@@ -25,14 +25,22 @@ export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradi
   if (plan.grid) gridGradientInto(input, plan, out.arrays);
   else if (isPartable(input, plan)) gradientSlabs(input as ArrayLike<number>, plan, out.arrays, 0, plan.shape[0]);
   else if (isView(input) && windowable(input, plan)) viewGradient(input, plan, out.arrays);
-  else if (plan.skip && isPartable(input, withoutGaps(plan))) {
-    // 'skip' on flat data: every axis's stencils as if there were no gaps (the fused pass where it
-    // applies), then each axis's points near the gaps (gaps.ts).
-    gradientSlabs(input as ArrayLike<number>, withoutGaps(plan), out.arrays, 0, plan.shape[0]);
-    const gaps = gapsOf(input as ArrayLike<number>, plan.mask);
-    plan.axes.forEach((ax, k) => fixGaps(input as ArrayLike<number>, ax, plan, out.arrays[k], gaps));
-  } else plan.axes.forEach((ax, k) => axisGradient(input, ax, plan, out.arrays[k]));
+  else if (!gapsGradient(input, plan, out.arrays)) plan.axes.forEach((ax, k) => axisGradient(input, ax, plan, out.arrays[k]));
   return out.finish();
+}
+
+/**
+ * 'skip' on flat data, every selected axis into `outs`: the stencils as if there were no gaps (the fused
+ * pass where it applies), then each axis's points near the gaps (gaps.ts), the gaps found once. False,
+ * with nothing written, where the plan has no gaps to skip or its loops do not take it (views, ghost
+ * sides on axes shorter than numpy's one-sided stencils): the line path's then.
+ */
+export function gapsGradient(f: Values, plan: Plan, outs: readonly Float64Array[]): boolean {
+  if (!plan.skip || !isPartable(f, withoutGaps(plan))) return false;
+  gradientSlabs(f as ArrayLike<number>, withoutGaps(plan), outs, 0, plan.shape[0]);
+  const gaps = gapsOf(f as ArrayLike<number>, plan.mask);
+  plan.axes.forEach((ax, k) => fixGaps(f as ArrayLike<number>, ax, plan, outs[k], gaps));
+  return true;
 }
 
 /**
