@@ -16,7 +16,7 @@ import { fusedHessian3d, hessianRows3d } from './hessian-3d.js';
 import { cpuComponents, cpuInput, cpuOut, gathered } from './input.js';
 import { kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
-import { denseSpans, type Run, runsOf, type Taps } from './runs.js';
+import { denseSpans, type Run, runsOf, type Taps, wraps } from './runs.js';
 import { KeptScratch } from './scratch.js';
 
 /**
@@ -512,7 +512,7 @@ function denseLine(op: AxisOperator, lo: number, count: number, f: ArrayLike<num
 /** result (+)= op applied along an axis, row by row (applyAlong's range and shifts): each row's weights, zeros and wrap read per point. */
 // biome-ignore format: the range's arguments in pairs
 export function applyRows(op: AxisOperator, inner: number, f: ArrayLike<number>, fShift: number, result: Float64Array, rShift: number, o0: number, o1: number, i0: number, i1: number, accumulate: boolean): void {
-  const { n, width, start, weights, bias, periodic } = op;
+  const { n, width, start, weights, bias } = op;
   const plane = n * inner;
   const sums = inner > 1 ? new Float64Array(inner) : null;
   for (let o = o0; o < o1; o++) {
@@ -520,7 +520,7 @@ export function applyRows(op: AxisOperator, inner: number, f: ArrayLike<number>,
     for (let i = i0; i < i1; i++) {
       const row = i * width;
       const first = start[i];
-      const wraps = periodic && (first < 0 || first + width > n);
+      const wrapped = wraps(op, i);
       const at = base + i * inner;
       const r = at - rShift;
       if (sums === null) {
@@ -528,7 +528,7 @@ export function applyRows(op: AxisOperator, inner: number, f: ArrayLike<number>,
         for (let k = 0; k < width; k++) {
           const w = weights[row + k];
           if (w === 0) continue;
-          const c = wraps ? (((first + k) % n) + n) % n : first + k;
+          const c = wrapped ? (((first + k) % n) + n) % n : first + k;
           sum += w * f[base + c - fShift];
         }
         result[r] = accumulate ? result[r] + sum : sum;
@@ -538,7 +538,7 @@ export function applyRows(op: AxisOperator, inner: number, f: ArrayLike<number>,
       for (let k = 0; k < width; k++) {
         const w = weights[row + k];
         if (w === 0) continue;
-        const c = wraps ? (((first + k) % n) + n) % n : first + k;
+        const c = wrapped ? (((first + k) % n) + n) % n : first + k;
         const from = base + c * inner - fShift;
         for (let j = 0; j < inner; j++) sums[j] += w * f[from + j];
       }

@@ -5,7 +5,7 @@ import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { type FusedPlan, fusedPlan } from './fused.js';
 import { fusedSum, type Mode, type SumTerm } from './fused-sum.js';
-import { directGradient, gapsGradient, gradientAlong, gradientSlabs } from './gradient.js';
+import { directGradient, gapsGradient, gradientAlong, gradientSlabs, takesGaps } from './gradient.js';
 import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput, cpuOut } from './input.js';
 import { kernelInputs } from './kernel-input.js';
@@ -258,13 +258,12 @@ export function magnitudeOf(
   }
   if (plan.axes.length === 0) return out.fill(0);
   if (byRows('magnitude', [data], plan, [out], rows)) return out;
-  if (plan.skip) {
+  if (takesGaps(data, plan)) {
     // Gaps: every axis at once (the gaps found once, the fused pass), into a kept array per axis.
     const g = plan.axes.map((_, k) => composition.array(k, plan.size));
-    if (gapsGradient(data, plan, g)) {
-      rootSumOfSquares(g, out, 0, 0, plan.size);
-      return out;
-    }
+    gapsGradient(data as ArrayLike<number>, plan, g);
+    rootSumOfSquares(g, out, 0, 0, plan.size);
+    return out;
   }
   const d = composition.array(0, plan.size);
   gradientAlong(data, plan, 0, d);

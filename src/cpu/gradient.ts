@@ -25,22 +25,27 @@ export function cpuGradient(data: NumericArray | NdarrayLike, options?: CpuGradi
   if (plan.grid) gridGradientInto(input, plan, out.arrays);
   else if (isPartable(input, plan)) gradientSlabs(input as ArrayLike<number>, plan, out.arrays, 0, plan.shape[0]);
   else if (isView(input) && windowable(input, plan)) viewGradient(input, plan, out.arrays);
-  else if (!gapsGradient(input, plan, out.arrays)) plan.axes.forEach((ax, k) => axisGradient(input, ax, plan, out.arrays[k]));
+  else if (takesGaps(input, plan)) gapsGradient(input as ArrayLike<number>, plan, out.arrays);
+  else plan.axes.forEach((ax, k) => axisGradient(input, ax, plan, out.arrays[k]));
   return out.finish();
 }
 
 /**
- * 'skip' on flat data, every selected axis into `outs`: the stencils as if there were no gaps (the fused
- * pass where it applies), then each axis's points near the gaps (gaps.ts), the gaps found once. False,
- * with nothing written, where the plan has no gaps to skip or its loops do not take it (views, ghost
- * sides on axes shorter than numpy's one-sided stencils): the line path's then.
+ * Whether gapsGradient takes the plan: gaps to skip in flat data whose axes the loops take without them
+ * (not views, nor ghost sides on axes shorter than numpy's one-sided stencils: the line path's).
  */
-export function gapsGradient(f: Values, plan: Plan, outs: readonly Float64Array[]): boolean {
-  if (!plan.skip || !isPartable(f, withoutGaps(plan))) return false;
-  gradientSlabs(f as ArrayLike<number>, withoutGaps(plan), outs, 0, plan.shape[0]);
-  const gaps = gapsOf(f as ArrayLike<number>, plan.mask);
-  plan.axes.forEach((ax, k) => fixGaps(f as ArrayLike<number>, ax, plan, outs[k], gaps));
-  return true;
+export function takesGaps(f: Values, plan: Plan): boolean {
+  return plan.skip && isPartable(f, withoutGaps(plan));
+}
+
+/**
+ * 'skip' on flat data (takesGaps), every selected axis into `outs`: the stencils as if there were no gaps
+ * (the fused pass where it applies), then each axis's points near the gaps (gaps.ts), the gaps found once.
+ */
+export function gapsGradient(f: ArrayLike<number>, plan: Plan, outs: readonly Float64Array[]): void {
+  gradientSlabs(f, withoutGaps(plan), outs, 0, plan.shape[0]);
+  const gaps = gapsOf(f, plan.mask);
+  plan.axes.forEach((ax, k) => fixGaps(f, ax, plan, outs[k], gaps));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AxisOperator, Program } from '../derivatives.js';
-import { sameRow } from './runs.js';
+import { sameRow, wraps } from './runs.js';
 
 /**
  * The 2-D Hessian's interior in one pass, for the CPU reference (derivatives.ts programRows): where its
@@ -99,9 +99,9 @@ const OFFSETS: Readonly<Record<Taps, string>> = { 2: '-1,1', 3: '-1,0,1', 4: '-2
  * fourth-order ones) and it does not wrap.
  */
 export function interior(op: AxisOperator, taps: Taps): Interior | null {
-  const { n, width, start, weights, periodic } = op;
+  const { n, width, start, weights } = op;
   const i = n >> 1;
-  if (n < 3 || (periodic && (start[i] < 0 || start[i] + width > n))) return null;
+  if (n < 3 || wraps(op, i)) return null;
   const offsets: number[] = [];
   const w: number[] = [];
   for (let k = 0; k < width; k++) {
@@ -250,7 +250,7 @@ export function rowOn(op: AxisOperator, i: number, f: ArrayLike<number>, p: numb
 
 /** The column tap k of row c reads, wrapped on a periodic axis (as runs.ts and applyRows wrap it). */
 export function column(op: AxisOperator, c: number, k: number): number {
-  const { n, width, start, periodic } = op;
+  const { n, start } = op;
   const first = start[c];
-  return periodic && (first < 0 || first + width > n) ? (((first + k) % n) + n) % n : first + k;
+  return wraps(op, c) ? (((first + k) % n) + n) % n : first + k;
 }

@@ -26,11 +26,16 @@ export interface Taps {
 
 const runsOfOperator = new WeakMap<AxisOperator, readonly Run[] | null>();
 
+/** Whether row i of a periodic operator reads columns across the seam (its window starts before 0 or ends past n). */
+export function wraps(op: AxisOperator, i: number): boolean {
+  return op.periodic && (op.start[i] < 0 || op.start[i] + op.width > op.n);
+}
+
 /** Whether row `j` has row `i`'s bias and weights at the same offsets from the row, neither wrapping. */
 export function sameRow(op: AxisOperator, i: number, j: number): boolean {
-  const { n, width, start, weights, bias, periodic } = op;
+  const { width, start, weights, bias } = op;
   if (bias[j] !== bias[i] || start[j] - j !== start[i] - i) return false;
-  if (periodic && (start[j] < 0 || start[j] + width > n)) return false;
+  if (wraps(op, j)) return false;
   for (let k = 0; k < width; k++) if (weights[j * width + k] !== weights[i * width + k]) return false;
   return true;
 }
@@ -45,9 +50,8 @@ export function runsOf(op: AxisOperator): readonly Run[] | null {
   const { n, width, start, weights, bias, periodic } = op;
   const runs: Run[] = [];
   for (let i = 0; i < n && runs.length * 4 <= n; ) {
-    const wraps = periodic && (start[i] < 0 || start[i] + width > n);
     let j = i + 1;
-    if (!wraps) while (j < n && sameRow(op, i, j)) j++;
+    if (!wraps(op, i)) while (j < n && sameRow(op, i, j)) j++;
     const offsets: number[] = [];
     const w: number[] = [];
     for (let k = 0; k < width; k++) {
@@ -76,10 +80,10 @@ const denseOfOperator = new WeakMap<AxisOperator, Int32Array>();
 export function denseSpans(op: AxisOperator): Int32Array {
   let spans = denseOfOperator.get(op);
   if (spans === undefined) {
-    const { n, width, start, weights, periodic } = op;
+    const { n, width, weights } = op;
     // A row's block as lo · (width + 1) + count, or −1 where its non-zero weights have a gap or it wraps.
     const block = (i: number): number => {
-      if (periodic && (start[i] < 0 || start[i] + width > n)) return -1;
+      if (wraps(op, i)) return -1;
       let lo = -1;
       let hi = -1;
       for (let k = 0; k < width; k++) {
