@@ -1,5 +1,6 @@
 // Bursts of concurrent small calls, of the kinds that can share a dispatch (the gradient, the Hessian) and
-// of those that cannot (two components: divergence, curl, the adjoint; a grid's coordinates): ms a burst
+// of those that cannot (two components: divergence, curl, the adjoint; a grid's coordinates; a view
+// gathered on the GPU; an image): ms a burst
 // through Dawn, and the buffers and bind groups created a call once the burst has been seen, two builds
 // alternating burst by burst on one device. A call of a burst that creates buffers pays for them in every
 // burst (a buffer costs about 13 µs to create through Dawn on SwiftShader; bench/NOTES.md).
@@ -30,6 +31,7 @@ const shape = [N, N];
 const f = Float32Array.from({ length: N * N }, (_, i) => Math.sin(i * 0.01));
 const g = f.map((x) => 2 * x - 1);
 const x = Array.from({ length: N }, (_, i) => i + 0.3 * Math.sin(i));
+const frame = { width: N, height: N, data: Uint8ClampedArray.from({ length: 4 * N * N }, (_, i) => 128 + 100 * f[i >> 2]) };
 const OPS = {
   gradient: (c) => c.gradient(f, { shape }),
   hessian: (c) => c.hessian(f, { shape }),
@@ -37,6 +39,9 @@ const OPS = {
   curl: (c) => c.curl([f, g], { shape }),
   adjoint: (c) => c.gradientAdjoint([f, g], { shape }),
   coordinates: (c) => c.gradient(f, { shape, spacing: [x, x] }),
+  // A transposed view (gathered on the GPU from its span) and an ImageData frame (its own texture a call).
+  view: (c) => c.gradient({ data: f, shape, stride: [1, N], offset: 0 }),
+  image: (c) => c.imageGradient(frame),
 };
 const ops = value('--ops', Object.keys(OPS).join(',')).split(',');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -18,14 +18,14 @@ interface Slot {
 }
 
 /** pooledSlot as a Slot, or null where an arena would have to be created. */
-function pooled(arenas: InputArenas, bytes: number): Slot | null {
-  const offset = arenas.pooledSlot(bytes);
+function pooled(arenas: InputArenas, bytes: number, align?: number): Slot | null {
+  const offset = arenas.pooledSlot(bytes, align);
   return offset < 0 ? null : { arena: arenas.placedArena, offset };
 }
 
 /** slot as a Slot. */
-function placeIn(arenas: InputArenas, bytes: number): Slot {
-  const offset = arenas.slot(bytes);
+function placeIn(arenas: InputArenas, bytes: number, align?: number): Slot {
+  const offset = arenas.slot(bytes, align);
   return { arena: arenas.placedArena, offset };
 }
 
@@ -134,7 +134,7 @@ describe('input arenas', () => {
     expect(device.alive).toBe(pool.stats().pooledBuffers);
   });
 
-  it('property: inputs never share bytes with a live input, lie 16-byte aligned inside their arena, and every arena is freed once', async () => {
+  it('property: inputs never share bytes with a live input, lie 16-byte aligned (or at the alignment asked, a view\u2019s span) inside their arena, and every arena is freed once', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(
@@ -144,6 +144,8 @@ describe('input arenas', () => {
               // When the job ends: 0 in the turn it was taken, later turns otherwise; failed or not.
               endsAfter: fc.integer({ min: 0, max: 3 }),
               failed: fc.boolean(),
+              // A view's span asks for the storage binding alignment (gather.ts); other inputs 16 bytes.
+              align: fc.constantFrom(16, 16, 256),
             }),
             { minLength: 0, maxLength: 12 },
           ),
@@ -164,9 +166,9 @@ describe('input arenas', () => {
           for (let t = 0; t < turns.length + 4; t++) {
             for (const take of turns[t] ?? []) {
               const bytes = take.words * 16;
-              const slot = pooled(arenas, bytes) ?? placeIn(arenas, bytes);
+              const slot = pooled(arenas, bytes, take.align) ?? placeIn(arenas, bytes, take.align);
               const buffer = slot.arena.buffer;
-              expect(slot.offset % 16).toBe(0);
+              expect(slot.offset % take.align).toBe(0);
               expect(slot.offset + bytes).toBeLessThanOrEqual(buffer.size);
               expect((buffer as unknown as FakeBuffer).destroyed).toBe(false);
               const others = live.get(buffer) ?? [];

@@ -16,8 +16,9 @@ function assembled(): Record<string, string> {
         const name = `${loader}_${layout}_${output}` as ModuleName;
         files[`${name}.wgsl`] = shaderSource(name);
       }
-  files['image.wgsl'] = imageShader(false);
-  files['image-external.wgsl'] = imageShader(true);
+  files['image.wgsl'] = imageShader('texture');
+  files['image-external.wgsl'] = imageShader('external');
+  files['image-bytes.wgsl'] = imageShader('bytes');
   files['draw.wgsl'] = DRAW_SHADER;
   files['gather.wgsl'] = GATHER_SHADER;
   return Object.fromEntries(Object.entries(files).map(([file, text]) => [file, `${HEADER}${text.endsWith('\n') ? text : `${text}\n`}`]));

@@ -232,7 +232,7 @@ describe('uniform layout mirrors shaders/gradient.wgsl', () => {
         m[2].trim(),
       ]);
     expect(parse('Axis')).toEqual(AXIS_FIELDS.map(([n, t]) => [n, t]));
-    const image = [...new RegExp(members('ImageParams')).exec(imageShader(false))![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)];
+    const image = [...new RegExp(members('ImageParams')).exec(imageShader('texture'))![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)];
     expect(image.map((m) => [m[1], m[2].trim()])).toEqual(IMAGE_FIELDS.map(([n, t]) => [n, t]));
     expect(Array.from(new Uint32Array(imageParams(5, 7, 9)))).toEqual([5, 7, 9, 0]);
     const draw = [...new RegExp(members('DrawParams')).exec(DRAW_SHADER)![1].matchAll(/^\s*(\w+):\s*(.+?),\s*(?:\/\/.*)?$/gm)];

@@ -221,6 +221,47 @@ describe('ndarray views on the GPU', () => {
     },
   );
 
+  suite.gpuIt(
+    'bursts of concurrent calls on views gathered on the GPU, burst after burst, create no bind group or buffer',
+    async ({ device }) => {
+      const { createGradient } = await import('../src/index');
+      const { device: wrapped, counts } = counted(device);
+      const ctx = await createGradient({ device: wrapped });
+      try {
+        // More calls at once than the pool keeps idle buffers (64): each span in a buffer of its own made
+        // buffers and a bind group a call, burst after burst. Each call's own values, so that a span bound
+        // at another call's place in the arena shows in its results; plain calls between the views place
+        // the spans at offsets that are not multiples of their size.
+        const B = 90;
+        const bases = Array.from({ length: B }, (_, j) =>
+          Float32Array.from({ length: 24 * 30 }, (_, i) => Math.sin(i * 0.21 + j) + (i % 7)),
+        );
+        const viewOf = (j: number) =>
+          (j % 2 === 0 ? ndarray(bases[j], [24, 30]).transpose(1, 0) : ndarray(bases[j], [24, 30]).step(-1, 1)) as unknown as NdarrayLike;
+        const plain = Float32Array.from({ length: 37 }, (_, i) => i * i);
+        const burst = () =>
+          Promise.all(bases.map((_, j) => (j % 9 === 4 ? ctx.gradient(plain.subarray(0, 37 - (j % 5))) : ctx.gradient(viewOf(j)))));
+        const check = (results: Float32Array[][]) =>
+          results.forEach((got, j) => {
+            const want =
+              j % 9 === 4
+                ? cpuGradient(plain.subarray(0, 37 - (j % 5)))
+                : cpuGradient(contiguous(viewOf(j)), { shape: viewOf(j).shape as number[] });
+            want.forEach((ref, k) => expect(f32Violation(got[k], ref, j % 9 === 4 ? 1300 : 7, 1), `call ${j} axis ${k}`).toBeNull());
+          });
+        for (let round = 0; round < 3; round++) check(await burst());
+        const gathers = ctx.stats().transfer.gpuGathers;
+        const before = { ...counts };
+        for (let round = 0; round < 2; round++) check(await burst());
+        const views = bases.filter((_, j) => j % 9 !== 4).length;
+        expect(ctx.stats().transfer.gpuGathers - gathers).toBe(2 * views);
+        expect([counts.bindGroups - before.bindGroups, counts.buffers - before.buffers]).toEqual([0, 0]);
+      } finally {
+        ctx.destroy();
+      }
+    },
+  );
+
   suite.gpuIt('out views, streamed views (tiny limits), gaps and masks on views', async ({ device }) => {
     const { createGradient } = await import('../src/index');
     const ctx = await createGradient({ device, limits: TINY_LIMITS, chunkBytes: 4096 });

@@ -59,21 +59,21 @@ export class InputArena {
     return this;
   }
 
-  /** Byte offset of `bytes` more, which fit. */
-  place(bytes: number): number {
-    const offset = this.next();
+  /** Byte offset of `bytes` more, at a multiple of `align`, which fit. */
+  place(bytes: number, align: number): number {
+    const offset = this.next(align);
     this.used = offset + bytes;
     this.users++;
     return offset;
   }
 
-  /** Whether `bytes` more fit. */
-  fits(bytes: number): boolean {
-    return this.taking && this.next() + bytes <= this.buffer.size;
+  /** Whether `bytes` more fit at a multiple of `align`. */
+  fits(bytes: number, align: number): boolean {
+    return this.taking && this.next(align) + bytes <= this.buffer.size;
   }
 
-  private next(): number {
-    return Math.ceil(this.used / SLOT_ALIGNMENT) * SLOT_ALIGNMENT;
+  private next(align: number): number {
+    return Math.ceil(this.used / align) * align;
   }
 
   /** A job reading it has ended (or its call failed before the job ran); `failed`: its group failed. */
@@ -130,25 +130,26 @@ export class InputArenas {
 
   /**
    * A place for an input of `bytes` (a multiple of 16) in an arena taken from the pool — its byte offset
-   * in `placedArena` — or −1 where an arena would have to be created (`slot` then makes it, inside the
-   * caller's error scopes): writing into a pooled arena cannot fail validation, and needs no scopes.
+   * in `placedArena`, a multiple of `align` (16 or more; a view's span is bound at its place, gather.ts) —
+   * or −1 where an arena would have to be created (`slot` then makes it, inside the caller's error
+   * scopes): writing into a pooled arena cannot fail validation, and needs no scopes.
    */
-  pooledSlot(bytes: number): number {
+  pooledSlot(bytes: number, align = SLOT_ALIGNMENT): number {
     const current = this.current;
-    if (current && !current.created && current.fits(bytes)) return this.placed(current, bytes);
-    if (current?.fits(bytes)) return -1; // created this turn: written inside scopes
+    if (current && !current.created && current.fits(bytes, align)) return this.placed(current, bytes, align);
+    if (current?.fits(bytes, align)) return -1; // created this turn: written inside scopes
     const buffer = this.pool.reuse(this.nextBytes(bytes), this.usage);
-    return buffer ? this.placed(this.open(buffer, false), bytes) : -1;
+    return buffer ? this.placed(this.open(buffer, false), bytes, align) : -1;
   }
 
-  /** A place for an input of `bytes` (a multiple of 16) in this turn's arena, which may be created now: its byte offset in `placedArena`. */
-  slot(bytes: number): number {
+  /** A place for an input of `bytes` (a multiple of 16) in this turn's arena, which may be created now: its byte offset in `placedArena`, a multiple of `align`. */
+  slot(bytes: number, align = SLOT_ALIGNMENT): number {
     const current = this.current;
-    if (current?.fits(bytes)) return this.placed(current, bytes);
+    if (current?.fits(bytes, align)) return this.placed(current, bytes, align);
     const size = this.nextBytes(bytes);
     const reused = this.pool.reuse(size, this.usage);
     const arena = this.open(reused ?? this.pool.create(size, this.usage, 'webgpu-gradient inputs'), !reused);
-    return this.placed(arena, bytes);
+    return this.placed(arena, bytes, align);
   }
 
   /** Closes the current arena (the context is closing). */
@@ -162,8 +163,8 @@ export class InputArenas {
     return Math.max(bytes, Math.min(this.maxBytes, Math.max(2 * (this.current?.buffer.size ?? 0), this.lastTurnBytes)));
   }
 
-  private placed(arena: InputArena, bytes: number): number {
-    const offset = arena.place(bytes);
+  private placed(arena: InputArena, bytes: number, align: number): number {
+    const offset = arena.place(bytes, align);
     if (!this.turnOpen) {
       this.turnOpen = true;
       soon(this.endTurnSoon);

@@ -1,21 +1,28 @@
 import { isShared } from '../typed.js';
 import type { StridedView } from '../view.js';
-import { BufferUsage } from './flags.js';
+import { setAt } from './kept-groups.js';
 import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
 import { ceilTo, foldGrid, workgroupSize } from './steps.js';
 import { GATHER_MAX_RANK, gatherParams } from './uniforms.js';
-import type { GpuJobInput } from './upload.js';
+import type { GpuJobInput, TakenInput } from './upload.js';
 
 /**
- * A float32 view gathered on the GPU: its memory span goes up as it lies (queue.writeBuffer, when the call
- * is made), and each piece's elements are gathered into the piece's input by shaders/gather.wgsl. Taken
- * for views whose span is at most twice their size and fits `chunkBytes` — a transpose, a flip, a
- * sub-block — where a JavaScript gather would cost several times the copy (bench/NOTES.md, views); a
- * stepped view with a wide span, other element types, masks and shared memory are gathered on the host.
+ * A float32 view gathered on the GPU: its memory span goes up as it lies (queue.writeBuffer into the
+ * turn's input arena, when the call is made), and each piece's elements are gathered into the piece's
+ * input by shaders/gather.wgsl. Taken for views whose span is at most twice their size and fits
+ * `chunkBytes` — a transpose, a flip, a sub-block — where a JavaScript gather would cost several times the
+ * copy (bench/NOTES.md, views); a stepped view with a wide span, other element types, masks and shared
+ * memory are gathered on the host.
+ *
+ * The span is bound where it lies in its arena, through a dynamic offset, so that a bind group is kept per
+ * arena, input buffer and uniforms rather than per span. With a pooled buffer of its own per call, a burst
+ * of concurrent calls made a buffer for each call beyond the pool's 64 idle ones and a bind group for
+ * every call: 0.44 buffers and 1.04 bind groups a call in bursts of 100 64² views (bench/alloc.mjs --op
+ * view, Dawn on SwiftShader; bench/NOTES.md, seventeenth session).
  */
 
-/** The GPU gather of a request's view, or null where the host gathers it (see GpuGather). Writes the span now. */
+/** The GPU gather of a request's view, or null where the host gathers it (see GpuGather). Takes the span now. */
 export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | null {
   const view = request.gpuView;
   if (!view || view.size === 0 || view.shape.length > GATHER_MAX_RANK) return null;
@@ -33,12 +40,11 @@ export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | nu
   const bytes = ceilTo(words * 4, 16);
   if (words > 2 * view.size || bytes > rt.chunkBytes || bytes > rt.limits.maxStorageBufferBindingSize) return null;
   const t0 = performance.now();
-  const span = rt.pool.acquire(bytes, BufferUsage.STORAGE | BufferUsage.COPY_DST, 'webgpu-gradient view span');
-  // writeBuffer copies at once: the caller may reuse its array as soon as the call returns.
-  rt.device.queue.writeBuffer(span, 0, data.buffer, data.byteOffset + first * 4, ceilTo(words * 4, 4));
+  // Written at once: the caller may reuse its array as soon as the call returns.
+  const span = rt.transfer.takeSpan(data.buffer as ArrayBuffer, data.byteOffset + first * 4, words * 4, bytes);
   rt.transfer.stats.uploadMs += performance.now() - t0;
   rt.transfer.stats.gpuGathers++;
-  return new GpuGather(rt, request, span, bytes, view.offset - first);
+  return new GpuGather(rt, request, span, view.offset - first);
 }
 
 /**
@@ -53,8 +59,8 @@ export class GpuGather {
   constructor(
     private readonly rt: HostRuntime,
     request: HostRequest,
-    private readonly span: GPUBuffer,
-    private readonly bytes: number,
+    /** The span in its arena; its place is held until the call has settled. */
+    readonly span: TakenInput,
     /** Where the view's offset lies in the span. */
     private readonly base: number,
     private readonly view: StridedView = request.gpuView!,
@@ -70,7 +76,7 @@ export class GpuGather {
 
   /** Records the gather of elements [start, end) into `input`. */
   record(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, input: GPUBuffer, start: number, end: number): void {
-    const { rt, span, bytes, base, view } = this;
+    const { rt, span, base, view } = this;
     // Kept per piece and layout (KeptBindings): a repeated call writes its span and nothing else.
     const key = uniformsKey(start, end, base, view);
     const uniforms = rt.kept.gather.find(key) ?? rt.kept.gather.put(key, gatherParams(start, end - start, base, view.shape, view.strides));
@@ -78,12 +84,12 @@ export class GpuGather {
     const layout = rt.pipelines.gatherLayout();
     const groups = rt.kept.groups;
     const group =
-      groups.find(span, input, uniforms, layout, layout, bytes, inputBytes, 0, 0) ??
+      groups.find(span.buffer, input, uniforms, layout, layout, span.bytes, inputBytes, 0, 0) ??
       groups.keep(
         rt.device.createBindGroup({
           layout,
           entries: [
-            { binding: 0, resource: { buffer: span, offset: 0, size: bytes } },
+            { binding: 0, resource: { buffer: span.buffer, offset: 0, size: span.bytes } },
             { binding: 1, resource: { buffer: input, offset: 0, size: inputBytes } },
             { binding: 2, resource: { buffer: uniforms } },
           ],
@@ -91,7 +97,7 @@ export class GpuGather {
       );
     const pass = encoder.beginComputePass(GATHER_PASS);
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, group);
+    setAt(pass, group, span.offset);
     // Four elements per invocation (gather.wgsl).
     pass.dispatchWorkgroups(
       ...foldGrid(Math.ceil((end - start) / (4 * workgroupSize(rt.limits))), rt.limits.maxComputeWorkgroupsPerDimension),
@@ -99,20 +105,22 @@ export class GpuGather {
     pass.end();
   }
 
-  /** Frees the span (once the call has settled); a second call does nothing. */
-  release(): void {
+  /** Frees the span's place (once the call has settled; `failed`: it failed); a second call does nothing. */
+  release(failed: boolean): void {
     if (this.done) return;
     this.done = true;
-    this.rt.pool.release(this.span);
+    this.span.arena!.end(failed);
   }
 
-  /** `release` as a function made once per gather, for the reactions on the call's promise. */
-  readonly released = (): void => this.release();
+  /** `release` as functions made once per gather, for the reactions on the call's promise. */
+  readonly released = (): void => this.release(false);
+  readonly failed = (): void => this.release(true);
 }
 
 /** A piece of a gathered view as a job's input (its record made by a method, not a closure a piece). */
 class GatherInput implements GpuJobInput {
   readonly bytes: number;
+  readonly errors: Promise<Error | null>;
 
   constructor(
     private readonly gather: GpuGather,
@@ -121,6 +129,7 @@ class GatherInput implements GpuJobInput {
     private readonly end: number,
   ) {
     this.bytes = (end - start) * 4;
+    this.errors = gather.span.errors;
   }
 
   record(encoder: GPUCommandEncoder, input: GPUBuffer): readonly GPUBuffer[] {

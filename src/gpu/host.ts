@@ -88,7 +88,7 @@ function gatheredCall(rt: HostRuntime, gather: GpuGather): Promise<ResultArray[]
   if (!pipeline) return gatheredOnceBuilt(rt, gather);
   const call = hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));
   // Registered before the caller's: the span goes back to the pool before the caller hears.
-  call.then(gather.released, gather.released);
+  call.then(gather.released, gather.failed);
   return call;
 }
 
@@ -98,9 +98,12 @@ async function gatheredOnceBuilt(rt: HostRuntime, gather: GpuGather): Promise<Re
     const pipeline = await rt.pipelines.gatherPipeline().catch((error) => {
       throw rt.life.translate(error);
     });
-    return await hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));
-  } finally {
-    gather.release();
+    const results = await hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));
+    gather.release(false);
+    return results;
+  } catch (error) {
+    gather.release(true);
+    throw error;
   }
 }
 

@@ -320,7 +320,7 @@ export class PreparedImageKernel {
   private conversionGroup(view: GPUExternalTexture | GPUTextureView, external: boolean): GPUBindGroup {
     const p = this.parts;
     return p.rt.device.createBindGroup({
-      layout: p.rt.pipelines.imageLayout(external),
+      layout: p.rt.pipelines.imageLayout(external ? 'external' : 'texture'),
       entries: [
         { binding: 0, resource: view },
         { binding: 1, resource: { buffer: p.values, offset: 0, size: ceilTo(p.width * p.height * 4, 16) } },
@@ -403,7 +403,8 @@ export async function prepareImageKernel(
   });
   try {
     let externalError = 'no importExternalTexture';
-    const external = typeof rt.device.importExternalTexture === 'function' ? rt.pipelines.imagePipeline(channelCode, true, true) : null;
+    const external =
+      typeof rt.device.importExternalTexture === 'function' ? rt.pipelines.imagePipeline(channelCode, true, 'external') : null;
     const [round, exact, draw0, draw1, ext] = await Promise.all([
       rt.pipelines.imagePipeline(channelCode, true),
       rt.pipelines.imagePipeline(channelCode, false),

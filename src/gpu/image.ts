@@ -6,19 +6,21 @@ import { isShared, typedArrayName } from '../typed.js';
 import { GPU_OPTION_KEYS } from './arguments.js';
 import { TextureUsage } from './flags.js';
 import { hostCall } from './host.js';
-import { keyed } from './kept-groups.js';
+import { keyed, setAt } from './kept-groups.js';
 import type { ImageRuntime } from './parts.js';
 import { checkRequest, type HostRequest } from './request.js';
 import { scoped } from './scopes.js';
 import { ceilTo, foldGrid, workgroupSize } from './steps.js';
 import type { GpuJobInput } from './transfer.js';
 import { CHANNEL_CODE, imageParams } from './uniforms.js';
+import type { TakenInput } from './upload.js';
 
 /**
- * Image gradients on the GPU: any image source goes to a texture with copyExternalImageToTexture (or a
- * caller's texture is read as it is), a compute pass turns each piece's pixels into float32 values
- * (shaders/image.wgsl), and the host path computes and reads back the gradient. No pixel passes
- * through a CPU typed array.
+ * Image gradients on the GPU: ImageData's bytes go up with writeBuffer into the host path's input arena,
+ * any other image source to a texture with copyExternalImageToTexture (a caller's texture is read as it
+ * is); a compute pass turns each piece's pixels into float32 values (shaders/image.wgsl), and the host
+ * path computes and reads back the gradient. No pixel passes through a CPU typed array of ours (shared
+ * memory aside, copied first).
  */
 
 /**
@@ -286,44 +288,126 @@ export function withCopiedPixels(image: ImageRequest): ImageRequest {
 
 /**
  * gpuImageGradient on a context: the image's values (luminance or a channel), then the gradient or its
- * magnitude. The source's pixels are copied to a texture before the first await (a source the engine
- * makes an ImageBitmap of first is read once that is made), so the caller may draw the next frame at once.
+ * magnitude. The source's pixels are taken before the first await — ImageData's bytes written into the
+ * turn's input arena, any other source copied to a texture (a source the engine makes an ImageBitmap of
+ * first is read once that is made) — so the caller may draw the next frame at once.
  */
 export async function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<Float32Array[]> {
   rt.life.checkUsable();
   const { source, src, channel } = image;
-  const pooled = src.texture ? null : rt.textures.acquire(src.width, src.height);
+  const bytes = src.pixels && !src.texture ? takePixels(rt, src.pixels) : null;
+  const pooled = src.texture || bytes ? null : rt.textures.acquire(src.width, src.height);
+  let failed = true;
   try {
     const copying = pooled ? copyToTexture(rt.device, source, src, pooled) : null;
     copying?.catch(() => undefined); // awaited below, unless the pipeline fails first
-    const pipeline = await rt.pipelines.imagePipeline(CHANNEL_CODE[channel], src.round).catch((error) => {
+    const pipeline = await rt.pipelines.imagePipeline(CHANNEL_CODE[channel], src.round, bytes ? 'bytes' : 'texture').catch((error) => {
       throw rt.life.translate(error);
     });
     const copied = await copying;
     rt.life.checkUsable();
-    const texture = src.texture ?? pooled!;
-    const view = rt.textures.viewOf(texture);
-    const wg = workgroupSize(rt.limits);
-    // The conversion's uniforms and bind group are kept (KeptBindings): a video's frames write neither.
-    const produce = (start: number, end: number): GpuJobInput => ({
-      bytes: (end - start) * 4,
-      record(encoder, input) {
-        const key = `${start},${end - start},${src.width}`;
-        const uniforms = rt.kept.image.find(key) ?? rt.kept.image.put(key, imageParams(start, end - start, src.width));
-        const group = conversionGroup(rt, view, input, ceilTo((end - start) * 4, 16), uniforms);
-        const pass = encoder.beginComputePass(IMAGE_PASS);
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(...foldGrid(Math.ceil((end - start) / wg), rt.limits.maxComputeWorkgroupsPerDimension));
-        pass.end();
-        return NO_BUFFERS;
-      },
-    });
+    const produce = bytes
+      ? (start: number, end: number): GpuJobInput => new BytesInput(rt, pipeline, bytes, src.width, start, end)
+      : textureInput(rt, pipeline, rt.textures.viewOf(src.texture ?? pooled!), src.width);
     const results = (await hostCall(rt, image.call, produce)) as Float32Array[];
     const copyError = await copied?.errors;
     if (copyError) throw copyError;
+    failed = false;
     return results;
   } finally {
     if (pooled) rt.textures.release(pooled);
+    if (bytes) bytes.arena!.end(failed);
   }
+}
+
+/**
+ * ImageData's bytes, written now into the turn's input arena (Transfer.takeSpan), where the conversion
+ * reads them (ImageFrom 'bytes'). A texture per call, as every source had before, made a texture, its
+ * view and a bind group for each call of a burst beyond the two textures kept: 1.00 bind groups a call in
+ * bursts of 1,000 64² frames (bench/alloc.mjs --op image, Dawn on SwiftShader; bench/NOTES.md,
+ * seventeenth session).
+ */
+function takePixels(rt: ImageRuntime, pixels: Uint8Array | Uint8ClampedArray): TakenInput {
+  // Shared memory is copied first: Dawn in Node crashed the process on a SharedArrayBuffer view given to
+  // writeBuffer (SIGSEGV, webgpu 0.6.2).
+  const own = isShared(pixels) ? new Uint8Array(pixels) : pixels;
+  const t0 = performance.now();
+  const taken = rt.transfer.takeSpan(own.buffer as ArrayBuffer, own.byteOffset, own.byteLength, ceilTo(own.byteLength, 16));
+  rt.transfer.stats.uploadMs += performance.now() - t0;
+  return taken;
+}
+
+/** A piece of an image whose bytes lie in an input arena, as a job's input converted on the GPU (a class: no closure a piece). */
+class BytesInput implements GpuJobInput {
+  readonly bytes: number;
+  readonly errors: Promise<Error | null>;
+
+  constructor(
+    private readonly rt: ImageRuntime,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly pixels: TakenInput,
+    private readonly width: number,
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.bytes = (end - start) * 4;
+    this.errors = pixels.errors;
+  }
+
+  record(encoder: GPUCommandEncoder, input: GPUBuffer): readonly GPUBuffer[] {
+    const { rt, pixels, start, end } = this;
+    const uniforms = conversionUniforms(rt, start, end, this.width);
+    const layout = rt.pipelines.imageLayout('bytes');
+    const inputBytes = ceilTo((end - start) * 4, 16);
+    const group =
+      rt.kept.groups.find(pixels.buffer, input, uniforms, layout, layout, pixels.bytes, inputBytes, 0, 0) ??
+      rt.kept.groups.keep(
+        rt.device.createBindGroup({
+          layout,
+          entries: [
+            { binding: 0, resource: { buffer: pixels.buffer, offset: 0, size: pixels.bytes } },
+            { binding: 1, resource: { buffer: input, offset: 0, size: inputBytes } },
+            { binding: 2, resource: { buffer: uniforms } },
+          ],
+        }),
+      );
+    convert(rt, encoder, this.pipeline, group, pixels.offset, end - start);
+    return NO_BUFFERS;
+  }
+}
+
+/** Pieces of a texture's pixels as jobs' inputs converted on the GPU. The conversion's uniforms and bind group are kept (KeptBindings): a video's frames write neither. */
+function textureInput(rt: ImageRuntime, pipeline: GPUComputePipeline, view: GPUTextureView, width: number) {
+  return (start: number, end: number): GpuJobInput => ({
+    bytes: (end - start) * 4,
+    record(encoder, input) {
+      const uniforms = conversionUniforms(rt, start, end, width);
+      const group = conversionGroup(rt, view, input, ceilTo((end - start) * 4, 16), uniforms);
+      convert(rt, encoder, pipeline, group, -1, end - start);
+      return NO_BUFFERS;
+    },
+  });
+}
+
+/** The conversion's uniforms for pixels [start, end) of an image `width` wide: kept, or written once and kept. */
+function conversionUniforms(rt: ImageRuntime, start: number, end: number, width: number): GPUBuffer {
+  const key = `${start},${end - start},${width}`;
+  return rt.kept.image.find(key) ?? rt.kept.image.put(key, imageParams(start, end - start, width));
+}
+
+/** The conversion's pass over `count` pixels; `offset`: the pixels' place in their arena (bytes), or −1 for a texture. */
+function convert(
+  rt: ImageRuntime,
+  encoder: GPUCommandEncoder,
+  pipeline: GPUComputePipeline,
+  group: GPUBindGroup,
+  offset: number,
+  count: number,
+): void {
+  const pass = encoder.beginComputePass(IMAGE_PASS);
+  pass.setPipeline(pipeline);
+  if (offset < 0) pass.setBindGroup(0, group);
+  else setAt(pass, group, offset);
+  pass.dispatchWorkgroups(...foldGrid(Math.ceil(count / workgroupSize(rt.limits)), rt.limits.maxComputeWorkgroupsPerDimension));
+  pass.end();
 }

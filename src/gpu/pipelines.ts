@@ -2,7 +2,16 @@ import { GradientError } from '../errors.js';
 import { dawnTask } from './device.js';
 import { BufferUsage, ShaderStage } from './flags.js';
 import type { InputFormat } from './formats.js';
-import { DRAW_SHADER, GATHER_SHADER, imageShader, type ModuleName, moduleName, shaderSource, TABLE_SHADER } from './shaders.js';
+import {
+  DRAW_SHADER,
+  GATHER_SHADER,
+  type ImageFrom,
+  imageShader,
+  type ModuleName,
+  moduleName,
+  shaderSource,
+  TABLE_SHADER,
+} from './shaders.js';
 import { type GpuLimits, workgroupSize } from './steps.js';
 import type { KernelVariant } from './variant.js';
 
@@ -56,20 +65,23 @@ export class PipelineCache {
   }
 
   /**
-   * The bind group layout of the image conversion (shaders/image.wgsl): texture (or, `external`, a video
-   * frame imported with importExternalTexture), values, parameters.
+   * The bind group layout of the image conversion (shaders/image.wgsl) from where it reads its pixels
+   * (ImageFrom): a texture, an external one (a video frame imported with importExternalTexture), or bytes
+   * bound where they lie in an input arena (a dynamic offset); values; parameters.
    */
-  imageLayout(external = false): GPUBindGroupLayout {
-    const key = external ? 'image-external' : 'image';
+  imageLayout(from: ImageFrom = 'texture'): GPUBindGroupLayout {
+    const key = `image-${from}`;
     let layout = this.extraLayouts.get(key);
     if (!layout) {
       const compute = ShaderStage.COMPUTE;
       layout = this.device.createBindGroupLayout({
         label: `webgpu-gradient ${key}`,
         entries: [
-          external
+          from === 'external'
             ? { binding: 0, visibility: compute, externalTexture: {} }
-            : { binding: 0, visibility: compute, texture: { sampleType: 'unfilterable-float', viewDimension: '2d' } },
+            : from === 'bytes'
+              ? { binding: 0, visibility: compute, buffer: { type: 'read-only-storage', hasDynamicOffset: true } }
+              : { binding: 0, visibility: compute, texture: { sampleType: 'unfilterable-float', viewDimension: '2d' } },
           { binding: 1, visibility: compute, buffer: { type: 'storage' } },
           { binding: 2, visibility: compute, buffer: { type: 'uniform' } },
         ],
@@ -99,20 +111,18 @@ export class PipelineCache {
     return layout;
   }
 
-  /** The image conversion for a CHANNEL code, rounding 8-bit values or not, from a texture or an external one. */
-  imagePipeline(channel: number, round: boolean, external = false): Promise<GPUComputePipeline> {
-    const name = external ? 'image-external' : 'image';
+  /** The image conversion for a CHANNEL code, rounding 8-bit values or not, reading its pixels `from` a texture, an external one or bytes. */
+  imagePipeline(channel: number, round: boolean, from: ImageFrom = 'texture'): Promise<GPUComputePipeline> {
+    const name = IMAGE_MODULE[from];
     return this.cached(`${name}|${channel}|${round}`, () =>
-      this.build(
-        name,
-        'image_values',
-        { CHANNEL: channel, ROUND: round ? 1 : 0, WG: workgroupSize(this.limits) },
-        this.imageLayout(external),
-      ),
+      this.build(name, 'image_values', { CHANNEL: channel, ROUND: round ? 1 : 0, WG: workgroupSize(this.limits) }, this.imageLayout(from)),
     );
   }
 
-  /** The bind group layout of the GPU gather of a view (shaders/gather.wgsl): span, values, parameters. */
+  /**
+   * The bind group layout of the GPU gather of a view (shaders/gather.wgsl): span (bound where it lies in
+   * its input arena, a dynamic offset), values, parameters.
+   */
   gatherLayout(): GPUBindGroupLayout {
     let layout = this.extraLayouts.get('gather');
     if (!layout) {
@@ -120,7 +130,7 @@ export class PipelineCache {
       layout = this.device.createBindGroupLayout({
         label: 'webgpu-gradient gather',
         entries: [
-          { binding: 0, ...storage('read-only-storage') },
+          { binding: 0, visibility: ShaderStage.COMPUTE, buffer: { type: 'read-only-storage', hasDynamicOffset: true } },
           { binding: 1, ...storage('storage') },
           { binding: 2, ...storage('uniform') },
         ],
@@ -205,7 +215,7 @@ export class PipelineCache {
   }
 
   private async build(
-    name: ModuleName | 'image' | 'image-external' | 'draw' | 'gather' | 'table',
+    name: ModuleName | (typeof IMAGE_MODULE)[ImageFrom] | 'draw' | 'gather' | 'table',
     entry: string,
     constants: Record<string, number>,
     bindGroupLayout?: GPUBindGroupLayout,
@@ -217,8 +227,8 @@ export class PipelineCache {
       module = this.device.createShaderModule({
         label: `webgpu-gradient ${name}`,
         code:
-          name === 'image' || name === 'image-external'
-            ? imageShader(name === 'image-external')
+          name === 'image' || name === 'image-external' || name === 'image-bytes'
+            ? imageShader(name === 'image' ? 'texture' : name === 'image-external' ? 'external' : 'bytes')
             : name === 'draw'
               ? DRAW_SHADER
               : name === 'gather'
@@ -250,3 +260,6 @@ export class PipelineCache {
     }
   }
 }
+
+/** The shader module of the image conversion from each place it reads pixels. */
+const IMAGE_MODULE = { texture: 'image', external: 'image-external', bytes: 'image-bytes' } as const;

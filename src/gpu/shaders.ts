@@ -112,18 +112,32 @@ function stencils(width: 1 | 4): string {
 }
 
 /**
- * WGSL of the image conversion (texture → one f32 per pixel, luminance or a channel), reading a texture_2d<f32>, or (`external`) a texture_external: a video frame
- * imported with importExternalTexture, whose textureLoad takes no mip level.
+ * Where the image conversion reads its pixels: a texture_2d<f32> (`texture`); a texture_external
+ * (`external`), a video frame imported with importExternalTexture, whose textureLoad takes no mip level; or
+ * (`bytes`) RGBA bytes in ImageData's layout, one u32 a pixel in a storage buffer, as they went up with
+ * writeBuffer into the host path's input arena (image.ts).
  */
-export function imageShader(external: boolean): string {
-  if (!external) return imageSource;
+export type ImageFrom = 'texture' | 'external' | 'bytes';
+
+/** WGSL of the image conversion (pixels → one f32 per pixel, luminance or a channel), reading them `from` where it says. */
+export function imageShader(from: ImageFrom): string {
+  if (from === 'texture') return imageSource;
   const binding = '@group(0) @binding(0) var image: texture_2d<f32>;';
   const load = 'return textureLoad(image, vec2<u32>(x, y), 0);';
   if (!imageSource.includes(binding) || !imageSource.includes(load))
     throw new Error('internal: image.wgsl no longer has the lines imageShader swaps');
+  if (from === 'external')
+    return imageSource
+      .replace(binding, '@group(0) @binding(0) var image: texture_external;')
+      .replace(load, 'return textureLoad(image, vec2<u32>(x, y));');
+  // A pixel's bytes R, G, B, A from the low byte up (little-endian, as every WebGPU engine's memory is),
+  // scaled as an rgba8unorm texture reads them: ROUND then gives back the bytes exactly.
   return imageSource
-    .replace(binding, '@group(0) @binding(0) var image: texture_external;')
-    .replace(load, 'return textureLoad(image, vec2<u32>(x, y));');
+    .replace(binding, '@group(0) @binding(0) var<storage, read> image: array<u32>;')
+    .replace(
+      load,
+      'let w = image[y * P.width + x];\n  return vec4<f32>(f32(w & 0xffu), f32((w >> 8u) & 0xffu), f32((w >> 16u) & 0xffu), f32(w >> 24u)) / 255.0;',
+    );
 }
 
 /** WGSL of the drawing pass: an image's gradient into an rgba8unorm storage texture. */

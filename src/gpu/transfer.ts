@@ -428,6 +428,51 @@ export class Transfer {
     this.device.queue.writeBuffer(this.writingArena!.buffer, this.writingOffset + byteOffset, view);
   };
 
+  /**
+   * A float32 view's memory span for the GPU gather (gather.ts): `byteLength` bytes of `source` from
+   * `byteOffset`, written now with writeBuffer into this turn's arena at a multiple of the storage binding
+   * alignment, in a place of `bytes` (a multiple of 16), where the gather binds it. Taken as a one-piece
+   * call's input is, and freed as one is: `discard`, or `end` once the call has settled.
+   */
+  takeSpan(source: ArrayBuffer, byteOffset: number, byteLength: number, bytes: number): TakenInput {
+    this.hooks.checkUsable();
+    this.span.source = source;
+    this.span.byteOffset = byteOffset;
+    this.span.byteLength = byteLength;
+    const align = this.options.bindAlignment;
+    let offset = this.arenas.pooledSlot(bytes, align);
+    let errors = NO_ERRORS;
+    try {
+      if (offset >= 0) this.writeSpan(offset);
+      else ({ value: offset, errors } = this.spanIntoNewArena(bytes));
+    } finally {
+      this.span.source = null;
+    }
+    const arena = this.arenas.placedArena;
+    return { taken: true, bytes, buffer: arena.buffer, offset, arena, staging: null, errors };
+  }
+
+  /** The span written into an arena that may be created now, inside error scopes (apart: its closure's context would be made at every take). */
+  private spanIntoNewArena(bytes: number): { value: number; errors: Promise<Error | null> } {
+    return this.hooks.scoped(() => this.writeSpan(this.arenas.slot(bytes, this.options.bindAlignment)));
+  }
+
+  /** What `takeSpan` writes: kept in one object, not a closure's context a call. */
+  private readonly span = { source: null as ArrayBuffer | null, byteOffset: 0, byteLength: 0 };
+
+  /** Writes the span at `offset` of the arena just placed in; a failed write gives the place up. Returns the offset. */
+  private writeSpan(offset: number): number {
+    const arena = this.arenas.placedArena;
+    const { source, byteOffset, byteLength } = this.span;
+    try {
+      this.device.queue.writeBuffer(arena.buffer, offset, source!, byteOffset, byteLength);
+    } catch (error) {
+      arena.end(true);
+      throw error;
+    }
+    return offset;
+  }
+
   /** Frees a taken input whose call failed before its job ran. */
   discard(input: TakenInput): void {
     if (input.arena) input.arena.end(false);
@@ -477,13 +522,15 @@ class AwaitedJob implements QueuedJob {
   }
 }
 
-/** The scopes of the group's inputs taken into new buffers (take): most groups have none (null). */
+/** The scopes of the group's inputs taken into new buffers (take, takeSpan): most groups have none (null). */
 function inputErrors(jobs: readonly Job[]): Promise<Error | null>[] | null {
   let pending: Promise<Error | null>[] | null = null;
   for (const job of jobs) {
-    if (!isTaken(job.input) || job.input.errors === NO_ERRORS) continue;
+    const { input } = job;
+    const errors = isTaken(input) || isGpuInput(input) ? input.errors : undefined;
+    if (errors === undefined || errors === NO_ERRORS) continue;
     pending ??= [];
-    pending.push(job.input.errors);
+    pending.push(errors);
   }
   return pending;
 }
