@@ -2,8 +2,9 @@ import { isShared } from '../typed.js';
 import type { StridedView } from '../view.js';
 import { setAt } from './kept-groups.js';
 import type { HostRuntime } from './parts.js';
+import { dispatchFolded } from './record.js';
 import type { HostRequest } from './request.js';
-import { ceilTo, foldGrid, workgroupSize } from './steps.js';
+import { ceilTo, workgroupSize } from './steps.js';
 import { GATHER_MAX_RANK, gatherParams } from './uniforms.js';
 import type { GpuJobInput, TakenInput } from './upload.js';
 
@@ -99,9 +100,7 @@ export class GpuGather {
     pass.setPipeline(pipeline);
     setAt(pass, group, span.offset);
     // Four elements per invocation (gather.wgsl).
-    pass.dispatchWorkgroups(
-      ...foldGrid(Math.ceil((end - start) / (4 * workgroupSize(rt.limits))), rt.limits.maxComputeWorkgroupsPerDimension),
-    );
+    dispatchFolded(pass, Math.ceil((end - start) / (4 * workgroupSize(rt.limits))), rt.limits.maxComputeWorkgroupsPerDimension);
     pass.end();
   }
 

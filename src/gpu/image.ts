@@ -8,9 +8,10 @@ import { TextureUsage } from './flags.js';
 import { hostCall } from './host.js';
 import { keyed, setAt } from './kept-groups.js';
 import type { ImageRuntime } from './parts.js';
+import { dispatchFolded } from './record.js';
 import { checkRequest, type HostRequest } from './request.js';
 import { scoped } from './scopes.js';
-import { ceilTo, foldGrid, workgroupSize } from './steps.js';
+import { ceilTo, workgroupSize } from './steps.js';
 import type { GpuJobInput } from './transfer.js';
 import { CHANNEL_CODE, imageParams } from './uniforms.js';
 import type { TakenInput } from './upload.js';
@@ -291,11 +292,31 @@ export function withCopiedPixels(image: ImageRequest): ImageRequest {
  * magnitude. The source's pixels are taken before the first await — ImageData's bytes written into the
  * turn's input arena, any other source copied to a texture (a source the engine makes an ImageBitmap of
  * first is read once that is made) — so the caller may draw the next frame at once.
+ *
+ * Not an async function: ImageData's frames, once their conversion is built, go on without an async
+ * frame, its awaits and a closure a piece (`BytesFrame`): those took 1.5 KB of the 4.4 KB the library
+ * allocated a 64² frame on a null device (bench/NOTES.md, seventeenth session).
  */
-export async function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<Float32Array[]> {
+export function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<Float32Array[]> {
+  const { src } = image;
+  const built = src.pixels ? rt.pipelines.readyBytesConversion(CHANNEL_CODE[image.channel], src.round) : null;
+  if (!built) return imageCallAwaited(rt, image);
+  try {
+    rt.life.checkUsable();
+    const frame = new BytesFrame(rt, built, takePixels(rt, src.pixels!), src.width);
+    const call = hostCall(rt, image.call, frame.produce) as Promise<Float32Array[]>;
+    call.then(frame.released, frame.failed);
+    return call;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** imageCall for sources other than ImageData, and for the first frames of a conversion: its pipeline awaited. */
+async function imageCallAwaited(rt: ImageRuntime, image: ImageRequest): Promise<Float32Array[]> {
   rt.life.checkUsable();
   const { source, src, channel } = image;
-  const bytes = src.pixels && !src.texture ? takePixels(rt, src.pixels) : null;
+  const bytes = src.pixels ? takePixels(rt, src.pixels) : null;
   const pooled = src.texture || bytes ? null : rt.textures.acquire(src.width, src.height);
   let failed = true;
   try {
@@ -307,7 +328,7 @@ export async function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<
     const copied = await copying;
     rt.life.checkUsable();
     const produce = bytes
-      ? (start: number, end: number): GpuJobInput => new BytesInput(rt, pipeline, bytes, src.width, start, end)
+      ? new BytesFrame(rt, pipeline, bytes, src.width).produce
       : textureInput(rt, pipeline, rt.textures.viewOf(src.texture ?? pooled!), src.width);
     const results = (await hostCall(rt, image.call, produce)) as Float32Array[];
     const copyError = await copied?.errors;
@@ -337,26 +358,39 @@ function takePixels(rt: ImageRuntime, pixels: Uint8Array | Uint8ClampedArray): T
   return taken;
 }
 
-/** A piece of an image whose bytes lie in an input arena, as a job's input converted on the GPU (a class: no closure a piece). */
+/** A frame of ImageData's bytes in an input arena: its pieces as jobs' inputs converted on the GPU, its place freed once its call has settled. */
+class BytesFrame {
+  constructor(
+    readonly rt: ImageRuntime,
+    readonly pipeline: GPUComputePipeline,
+    readonly pixels: TakenInput,
+    readonly width: number,
+  ) {}
+
+  /** Pixels [start, end) as a job's input. */
+  readonly produce = (start: number, end: number): GpuJobInput => new BytesInput(this, start, end);
+  readonly released = (): void => this.pixels.arena!.end(false);
+  readonly failed = (): void => this.pixels.arena!.end(true);
+}
+
+/** A piece of a BytesFrame as a job's input (a class: no closure a piece). */
 class BytesInput implements GpuJobInput {
   readonly bytes: number;
   readonly errors: Promise<Error | null>;
 
   constructor(
-    private readonly rt: ImageRuntime,
-    private readonly pipeline: GPUComputePipeline,
-    private readonly pixels: TakenInput,
-    private readonly width: number,
+    private readonly frame: BytesFrame,
     private readonly start: number,
     private readonly end: number,
   ) {
     this.bytes = (end - start) * 4;
-    this.errors = pixels.errors;
+    this.errors = frame.pixels.errors;
   }
 
   record(encoder: GPUCommandEncoder, input: GPUBuffer): readonly GPUBuffer[] {
-    const { rt, pixels, start, end } = this;
-    const uniforms = conversionUniforms(rt, start, end, this.width);
+    const { start, end } = this;
+    const { rt, pixels } = this.frame;
+    const uniforms = conversionUniforms(rt, start, end, this.frame.width);
     const layout = rt.pipelines.imageLayout('bytes');
     const inputBytes = ceilTo((end - start) * 4, 16);
     const group =
@@ -371,7 +405,7 @@ class BytesInput implements GpuJobInput {
           ],
         }),
       );
-    convert(rt, encoder, this.pipeline, group, pixels.offset, end - start);
+    convert(rt, encoder, this.frame.pipeline, group, pixels.offset, end - start);
     return NO_BUFFERS;
   }
 }
@@ -389,11 +423,22 @@ function textureInput(rt: ImageRuntime, pipeline: GPUComputePipeline, view: GPUT
   });
 }
 
-/** The conversion's uniforms for pixels [start, end) of an image `width` wide: kept, or written once and kept. */
+/**
+ * The conversion's uniforms for pixels [start, end) of an image `width` wide: kept, or written once and
+ * kept. The last key is kept with what it was made of, so that a video's frames make no string.
+ */
 function conversionUniforms(rt: ImageRuntime, start: number, end: number, width: number): GPUBuffer {
-  const key = `${start},${end - start},${width}`;
-  return rt.kept.image.find(key) ?? rt.kept.image.put(key, imageParams(start, end - start, width));
+  const last = LAST_KEY;
+  if (last.start !== start || last.end !== end || last.width !== width) {
+    last.start = start;
+    last.end = end;
+    last.width = width;
+    last.key = `${start},${end - start},${width}`;
+  }
+  return rt.kept.image.find(last.key) ?? rt.kept.image.put(last.key, imageParams(start, end - start, width));
 }
+
+const LAST_KEY = { start: -1, end: -1, width: -1, key: '' };
 
 /** The conversion's pass over `count` pixels; `offset`: the pixels' place in their arena (bytes), or −1 for a texture. */
 function convert(
@@ -408,6 +453,6 @@ function convert(
   pass.setPipeline(pipeline);
   if (offset < 0) pass.setBindGroup(0, group);
   else setAt(pass, group, offset);
-  pass.dispatchWorkgroups(...foldGrid(Math.ceil(count / workgroupSize(rt.limits)), rt.limits.maxComputeWorkgroupsPerDimension));
+  dispatchFolded(pass, Math.ceil(count / workgroupSize(rt.limits)), rt.limits.maxComputeWorkgroupsPerDimension);
   pass.end();
 }

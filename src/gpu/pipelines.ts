@@ -114,10 +114,31 @@ export class PipelineCache {
   /** The image conversion for a CHANNEL code, rounding 8-bit values or not, reading its pixels `from` a texture, an external one or bytes. */
   imagePipeline(channel: number, round: boolean, from: ImageFrom = 'texture'): Promise<GPUComputePipeline> {
     const name = IMAGE_MODULE[from];
-    return this.cached(`${name}|${channel}|${round}`, () =>
-      this.build(name, 'image_values', { CHANNEL: channel, ROUND: round ? 1 : 0, WG: workgroupSize(this.limits) }, this.imageLayout(from)),
-    );
+    return this.cached(`${name}|${channel}|${round}`, () => {
+      const building = this.build(
+        name,
+        'image_values',
+        { CHANNEL: channel, ROUND: round ? 1 : 0, WG: workgroupSize(this.limits) },
+        this.imageLayout(from),
+      );
+      if (from !== 'bytes') return building;
+      return building.then((built) => {
+        this.bytesBuilt[2 * channel + (round ? 1 : 0)] = built;
+        return built;
+      });
+    });
   }
+
+  /**
+   * The conversion from bytes for a CHANNEL code and rounding if it is built already, else null: an
+   * ImageData frame then goes on without an await, and without a key string a frame (imageCall).
+   */
+  readyBytesConversion(channel: number, round: boolean): GPUComputePipeline | null {
+    return this.bytesBuilt[2 * channel + (round ? 1 : 0)] ?? null;
+  }
+
+  /** Built conversions from bytes, by 2·CHANNEL + ROUND. */
+  private readonly bytesBuilt: (GPUComputePipeline | undefined)[] = [];
 
   /**
    * The bind group layout of the GPU gather of a view (shaders/gather.wgsl): span (bound where it lies in
@@ -211,6 +232,7 @@ export class PipelineCache {
     this.emptyWeights = null;
     this.pipelines.clear();
     this.built.clear();
+    this.bytesBuilt.length = 0;
     this.modules.clear();
   }
 

@@ -1,6 +1,6 @@
 import type { Plan } from '../plan.js';
 import type { PackedWeights } from './coefficients.js';
-import { ceilTo, type Step } from './steps.js';
+import { ceilTo, foldGrid, type Step } from './steps.js';
 import { PARAMS_BYTES, writeParams } from './uniforms.js';
 
 /**
@@ -117,4 +117,13 @@ export function stepBindGroups(steps: readonly Step[], r: StepResources): GPUBin
       ],
     });
   });
+}
+
+/**
+ * `workgroups` dispatched in `pass`, folded into a grid where they exceed `maxPerDim` (foldGrid); the
+ * common case without the grid's array (a list a dispatch, spread, cost about 74 bytes a small call).
+ */
+export function dispatchFolded(pass: GPUComputePassEncoder, workgroups: number, maxPerDim: number): void {
+  if (workgroups <= maxPerDim) pass.dispatchWorkgroups(Math.max(workgroups, 1));
+  else pass.dispatchWorkgroups(...foldGrid(workgroups, maxPerDim));
 }
