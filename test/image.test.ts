@@ -163,6 +163,44 @@ describe('gpuImageGradient from a GPUTexture', () => {
     },
   );
 
+  gpuIt(
+    'ImageData frames once their conversion is built: pixels taken at the call, every frame its own, none once destroyed',
+    async ({ device }) => {
+      const ctx = await createGradient({ device });
+      const first = pixels(20, 12, 60);
+      expectImage(await ctx.imageGradient(first), cpuImageGradient(first), {}, 'first frame'); // builds the conversion
+      for (const channel of ['luminance', 'g'] as const) {
+        // Concurrent frames, each refilled as soon as its call returns: what went up is what was given.
+        const frames = Array.from({ length: 5 }, (_, j) => pixels(20, 12, 61 + j));
+        const refs = frames.map((f) => cpuImageGradient(f, { channel }));
+        const calls = frames.map((f) => {
+          const call = ctx.imageGradient(f, { channel });
+          f.data.fill(0);
+          return call;
+        });
+        (await Promise.all(calls)).forEach((got, j) => expectImage(got, refs[j], {}, `${channel} frame ${j}`));
+      }
+      // As many pixels in another width: the conversion's uniforms are its own (bytes are read in order
+      // whatever the width; a texture is read by row and column).
+      const tall = pixels(12, 20, 71);
+      expectImage(await ctx.imageGradient(tall), cpuImageGradient(tall), {}, '12x20 after 20x12');
+      const wide = pixels(20, 12, 72);
+      for (const image of [wide, tall]) {
+        const t = texture(device, image);
+        expectImage(await ctx.imageGradient(t), cpuImageGradient(image), {}, `${image.width}x${image.height} texture`);
+        t.destroy();
+      }
+      const shared = pixels(20, 12, 70);
+      const sharedData = new Uint8ClampedArray(new SharedArrayBuffer(shared.data.length));
+      sharedData.set(shared.data);
+      expectImage(await ctx.imageGradient({ width: 20, height: 12, data: sharedData }), cpuImageGradient(shared), {}, 'shared memory');
+      ctx.destroy();
+      const e = await ctx.imageGradient(first).catch((error) => error);
+      expect(e).toBeInstanceOf(GradientError);
+      expect(e.message).toMatch(/destroyed/);
+    },
+  );
+
   gpuIt('refuses bad sources and options before any GPU work', async ({ device }) => {
     const image = pixels(8, 8, 3);
     const good = texture(device, image);
