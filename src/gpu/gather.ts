@@ -1,12 +1,11 @@
 import { isShared } from '../typed.js';
 import type { StridedView } from '../view.js';
-import { setAt } from './kept-groups.js';
 import type { HostRuntime } from './parts.js';
-import { dispatchFolded } from './record.js';
 import type { HostRequest } from './request.js';
+import { SpanCall, spanPass } from './span.js';
 import { ceilTo, workgroupSize } from './steps.js';
 import { GATHER_MAX_RANK, gatherParams } from './uniforms.js';
-import type { GpuJobInput, TakenInput } from './upload.js';
+import type { TakenInput } from './upload.js';
 
 /**
  * A float32 view gathered on the GPU: its memory span goes up as it lies (queue.writeBuffer into the
@@ -50,90 +49,36 @@ export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | nu
 
 /**
  * A view gathered on the GPU: the request without host arrays, whose input each piece's job makes from the
- * span (`produce`). Its fields written out, not spread from the request with more after them (a spread so
- * made had cost 0.78 KB a call elsewhere; bench/NOTES.md, twelfth session).
+ * span (`produce`, once `pipeline` is set). Its fields written out, not spread from the request with more
+ * after them (a spread so made had cost 0.78 KB a call elsewhere; bench/NOTES.md, twelfth session).
  */
-export class GpuGather {
+export class GpuGather extends SpanCall {
   readonly request: HostRequest;
-  private done = false;
+  /** The gather's pipeline, set once built (host.ts gatheredCall). */
+  pipeline: GPUComputePipeline | null = null;
 
   constructor(
     private readonly rt: HostRuntime,
     request: HostRequest,
-    /** The span in its arena; its place is held until the call has settled. */
-    readonly span: TakenInput,
+    span: TakenInput,
     /** Where the view's offset lies in the span. */
     private readonly base: number,
     private readonly view: StridedView = request.gpuView!,
   ) {
+    super(span);
     const { kind, plan, op, outputType, outputs, Result, out } = request;
     this.request = { arrays: null, kind, plan, op, outputType, outputs, Result, gpuView: null, out };
   }
 
-  /** Elements [start, end) of the view, as a job's input made on the GPU by `pipeline`. */
-  produce(pipeline: GPUComputePipeline, start: number, end: number): GpuJobInput {
-    return new GatherInput(this, pipeline, start, end);
-  }
-
   /** Records the gather of elements [start, end) into `input`. */
-  record(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, input: GPUBuffer, start: number, end: number): void {
-    const { rt, span, base, view } = this;
+  recordPiece(encoder: GPUCommandEncoder, input: GPUBuffer, start: number, end: number): void {
+    const { rt, base, view } = this;
     // Kept per piece and layout (KeptBindings): a repeated call writes its span and nothing else.
     const key = uniformsKey(start, end, base, view);
     const uniforms = rt.kept.gather.find(key) ?? rt.kept.gather.put(key, gatherParams(start, end - start, base, view.shape, view.strides));
-    const inputBytes = ceilTo((end - start) * 4, 16);
-    const layout = rt.pipelines.gatherLayout();
-    const groups = rt.kept.groups;
-    const group =
-      groups.find(span.buffer, input, uniforms, layout, layout, span.bytes, inputBytes, 0, 0) ??
-      groups.keep(
-        rt.device.createBindGroup({
-          layout,
-          entries: [
-            { binding: 0, resource: { buffer: span.buffer, offset: 0, size: span.bytes } },
-            { binding: 1, resource: { buffer: input, offset: 0, size: inputBytes } },
-            { binding: 2, resource: { buffer: uniforms } },
-          ],
-        }),
-      );
-    const pass = encoder.beginComputePass(GATHER_PASS);
-    pass.setPipeline(pipeline);
-    setAt(pass, group, span.offset);
     // Four elements per invocation (gather.wgsl).
-    dispatchFolded(pass, Math.ceil((end - start) / (4 * workgroupSize(rt.limits))), rt.limits.maxComputeWorkgroupsPerDimension);
-    pass.end();
-  }
-
-  /** Frees the span's place (once the call has settled; `failed`: it failed); a second call does nothing. */
-  release(failed: boolean): void {
-    if (this.done) return;
-    this.done = true;
-    this.span.arena!.end(failed);
-  }
-
-  /** `release` as functions made once per gather, for the reactions on the call's promise. */
-  readonly released = (): void => this.release(false);
-  readonly failed = (): void => this.release(true);
-}
-
-/** A piece of a gathered view as a job's input (its record made by a method, not a closure a piece). */
-class GatherInput implements GpuJobInput {
-  readonly bytes: number;
-  readonly errors: Promise<Error | null>;
-
-  constructor(
-    private readonly gather: GpuGather,
-    private readonly pipeline: GPUComputePipeline,
-    private readonly start: number,
-    private readonly end: number,
-  ) {
-    this.bytes = (end - start) * 4;
-    this.errors = gather.span.errors;
-  }
-
-  record(encoder: GPUCommandEncoder, input: GPUBuffer): readonly GPUBuffer[] {
-    this.gather.record(encoder, this.pipeline, input, this.start, this.end);
-    return NO_BUFFERS;
+    const workgroups = Math.ceil((end - start) / (4 * workgroupSize(rt.limits)));
+    spanPass(rt, encoder, GATHER_PASS, this.pipeline!, rt.pipelines.gatherLayout(), this.span, input, end - start, uniforms, workgroups);
   }
 }
 
@@ -159,4 +104,3 @@ function uniformsKey(start: number, end: number, base: number, view: StridedView
 const LAST_KEY = { start: -1, end: -1, base: 0, shape: [] as number[], strides: [] as number[], key: '' };
 
 const GATHER_PASS: GPUComputePassDescriptor = { label: 'webgpu-gradient gather' };
-const NO_BUFFERS: readonly GPUBuffer[] = Object.freeze([]);

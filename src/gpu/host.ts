@@ -86,7 +86,8 @@ function zeroResults(request: HostRequest): ResultArray[] {
 function gatheredCall(rt: HostRuntime, gather: GpuGather): Promise<ResultArray[]> {
   const pipeline = rt.pipelines.readyPipeline('gather');
   if (!pipeline) return gatheredOnceBuilt(rt, gather);
-  const call = hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));
+  gather.pipeline = pipeline;
+  const call = hostCall(rt, gather.request, gather.produce);
   // Registered before the caller's: the span goes back to the pool before the caller hears.
   call.then(gather.released, gather.failed);
   return call;
@@ -98,7 +99,8 @@ async function gatheredOnceBuilt(rt: HostRuntime, gather: GpuGather): Promise<Re
     const pipeline = await rt.pipelines.gatherPipeline().catch((error) => {
       throw rt.life.translate(error);
     });
-    const results = await hostCall(rt, gather.request, (start, end) => gather.produce(pipeline, start, end));
+    gather.pipeline = pipeline;
+    const results = await hostCall(rt, gather.request, gather.produce);
     gather.release(false);
     return results;
   } catch (error) {

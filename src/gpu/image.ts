@@ -6,11 +6,12 @@ import { isShared, typedArrayName } from '../typed.js';
 import { GPU_OPTION_KEYS } from './arguments.js';
 import { TextureUsage } from './flags.js';
 import { hostCall } from './host.js';
-import { keyed, setAt } from './kept-groups.js';
+import { keyed } from './kept-groups.js';
 import type { ImageRuntime } from './parts.js';
 import { dispatchFolded } from './record.js';
 import { checkRequest, type HostRequest } from './request.js';
 import { scoped } from './scopes.js';
+import { SpanCall, spanPass } from './span.js';
 import { ceilTo, workgroupSize } from './steps.js';
 import type { GpuJobInput } from './transfer.js';
 import { CHANNEL_CODE, imageParams } from './uniforms.js';
@@ -359,54 +360,32 @@ function takePixels(rt: ImageRuntime, pixels: Uint8Array | Uint8ClampedArray): T
 }
 
 /** A frame of ImageData's bytes in an input arena: its pieces as jobs' inputs converted on the GPU, its place freed once its call has settled. */
-class BytesFrame {
+class BytesFrame extends SpanCall {
   constructor(
-    readonly rt: ImageRuntime,
-    readonly pipeline: GPUComputePipeline,
-    readonly pixels: TakenInput,
-    readonly width: number,
-  ) {}
-
-  /** Pixels [start, end) as a job's input. */
-  readonly produce = (start: number, end: number): GpuJobInput => new BytesInput(this, start, end);
-  readonly released = (): void => this.pixels.arena!.end(false);
-  readonly failed = (): void => this.pixels.arena!.end(true);
-}
-
-/** A piece of a BytesFrame as a job's input (a class: no closure a piece). */
-class BytesInput implements GpuJobInput {
-  readonly bytes: number;
-  readonly errors: Promise<Error | null>;
-
-  constructor(
-    private readonly frame: BytesFrame,
-    private readonly start: number,
-    private readonly end: number,
+    private readonly rt: ImageRuntime,
+    private readonly pipeline: GPUComputePipeline,
+    pixels: TakenInput,
+    private readonly width: number,
   ) {
-    this.bytes = (end - start) * 4;
-    this.errors = frame.pixels.errors;
+    super(pixels);
   }
 
-  record(encoder: GPUCommandEncoder, input: GPUBuffer): readonly GPUBuffer[] {
-    const { start, end } = this;
-    const { rt, pixels } = this.frame;
-    const uniforms = conversionUniforms(rt, start, end, this.frame.width);
-    const layout = rt.pipelines.imageLayout('bytes');
-    const inputBytes = ceilTo((end - start) * 4, 16);
-    const group =
-      rt.kept.groups.find(pixels.buffer, input, uniforms, layout, layout, pixels.bytes, inputBytes, 0, 0) ??
-      rt.kept.groups.keep(
-        rt.device.createBindGroup({
-          layout,
-          entries: [
-            { binding: 0, resource: { buffer: pixels.buffer, offset: 0, size: pixels.bytes } },
-            { binding: 1, resource: { buffer: input, offset: 0, size: inputBytes } },
-            { binding: 2, resource: { buffer: uniforms } },
-          ],
-        }),
-      );
-    convert(rt, encoder, this.frame.pipeline, group, pixels.offset, end - start);
-    return NO_BUFFERS;
+  recordPiece(encoder: GPUCommandEncoder, input: GPUBuffer, start: number, end: number): void {
+    const { rt } = this;
+    const uniforms = conversionUniforms(rt, start, end, this.width);
+    const workgroups = Math.ceil((end - start) / workgroupSize(rt.limits));
+    spanPass(
+      rt,
+      encoder,
+      IMAGE_PASS,
+      this.pipeline,
+      rt.pipelines.imageLayout('bytes'),
+      this.span,
+      input,
+      end - start,
+      uniforms,
+      workgroups,
+    );
   }
 }
 
@@ -417,7 +396,7 @@ function textureInput(rt: ImageRuntime, pipeline: GPUComputePipeline, view: GPUT
     record(encoder, input) {
       const uniforms = conversionUniforms(rt, start, end, width);
       const group = conversionGroup(rt, view, input, ceilTo((end - start) * 4, 16), uniforms);
-      convert(rt, encoder, pipeline, group, -1, end - start);
+      convert(rt, encoder, pipeline, group, end - start);
       return NO_BUFFERS;
     },
   });
@@ -440,19 +419,11 @@ function conversionUniforms(rt: ImageRuntime, start: number, end: number, width:
 
 const LAST_KEY = { start: -1, end: -1, width: -1, key: '' };
 
-/** The conversion's pass over `count` pixels; `offset`: the pixels' place in their arena (bytes), or −1 for a texture. */
-function convert(
-  rt: ImageRuntime,
-  encoder: GPUCommandEncoder,
-  pipeline: GPUComputePipeline,
-  group: GPUBindGroup,
-  offset: number,
-  count: number,
-): void {
+/** The conversion's pass from a texture over `count` pixels. */
+function convert(rt: ImageRuntime, encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, group: GPUBindGroup, count: number): void {
   const pass = encoder.beginComputePass(IMAGE_PASS);
   pass.setPipeline(pipeline);
-  if (offset < 0) pass.setBindGroup(0, group);
-  else setAt(pass, group, offset);
+  pass.setBindGroup(0, group);
   dispatchFolded(pass, Math.ceil(count / workgroupSize(rt.limits)), rt.limits.maxComputeWorkgroupsPerDimension);
   pass.end();
 }

@@ -66,17 +66,6 @@ export class KeptGroups {
   }
 }
 
-/**
- * Sets `group` at index 0 of `pass` with one dynamic offset (a view's span or an image's bytes bound where
- * they lie in an input arena), from one array refilled, not one a call (setBindGroup copies it).
- */
-export function setAt(pass: GPUComputePassEncoder, group: GPUBindGroup, offset: number): void {
-  ONE_OFFSET[0] = offset;
-  pass.setBindGroup(0, group, ONE_OFFSET, 0, 1);
-}
-
-const ONE_OFFSET = new Uint32Array(1);
-
 function newWeakMap<K extends object, V>(): WeakMap<K, V> {
   return new WeakMap();
 }
