@@ -318,6 +318,31 @@ describe('cpuWorkers (dist/, worker threads)', () => {
     expect(pool.stats.split - split).toBe(4);
   });
 
+  it("splits gaps to skip (non-finite values, a mask in shared memory) into cpuGradient's bits", async () => {
+    const shape = [64, 48];
+    const plain = Float64Array.from({ length: 64 * 48 }, (_, i) =>
+      i % 97 === 5 ? Number.NaN : i % 89 === 7 ? Number.POSITIVE_INFINITY : Math.sin(i * 0.3) * 4,
+    );
+    const data = shared(plain);
+    const mask = new Uint8Array(new SharedArrayBuffer(64 * 48));
+    for (let i = 0; i < mask.length; i++) mask[i] = i % 61 === 9 ? 0 : 1;
+    const cases: GradientOptions[] = [
+      { shape, invalid: 'skip' },
+      { shape, invalid: 'skip', mask, edgeOrder: 2 },
+      { shape, invalid: 'skip', boundary: ['periodic', 'reflect'] },
+      { shape, invalid: 'skip', axis: 0, spacing: [Float64Array.from({ length: 64 }, (_, i) => i + 0.2 * Math.sin(i))] },
+    ];
+    const split = pool.stats.split;
+    for (const options of cases) {
+      const want = cpuGradient(data, options);
+      expect(firstDifference(await pool.gradient(data, options), want), JSON.stringify(options.boundary ?? options.axis ?? '')).toBeNull();
+      const out = want.map(() => new Float64Array(new SharedArrayBuffer(64 * 48 * 8)));
+      await pool.gradient(data, { ...options, out });
+      expect(firstDifference(out, want)).toBeNull();
+    }
+    expect(pool.stats.split - split).toBe(2 * cases.length);
+  });
+
   it('runs on the calling thread what it cannot split, with the same results', async () => {
     const shape = [12, 10];
     const plain = Float64Array.from({ length: 120 }, (_, i) => Math.sin(i) * 3);
@@ -326,7 +351,7 @@ describe('cpuWorkers (dist/, worker threads)', () => {
       [plain, { shape }], // ordinary memory: a worker cannot see it
       [data, { shape, out: [new Float64Array(120), new Float64Array(120)] }], // ordinary out
       [data, { shape: [60, 2], boundary: 'nearest', edgeOrder: 2 }], // ghost sides on an axis shorter than numpy's stencils: the line path
-      [data, { shape, invalid: 'skip' }], // gaps
+      [data, { shape, invalid: 'skip', mask: Uint8Array.from({ length: 120 }, (_, i) => (i % 7 === 3 ? 0 : 1)) }], // a mask in ordinary memory
       [data, { shape, operator: 'sobel' }],
     ];
     const calling = pool.stats.calling;

@@ -12,9 +12,10 @@ import { KeptScratch } from './scratch.js';
  * there were no gaps), and then only the points within two of a gap along the axis are written again —
  * NaN at the gap (`gaps`: gapsOf), a run's one-sided stencil at the run's ends — with the expressions the line path gives
  * them (directGradient's on the run as a line of its own): the same bits. 1024² with a NaN every 97
- * points: see bench/NOTES.md, sixteenth session.
+ * points: see bench/NOTES.md, sixteenth session. Only points at element positions [w0, w1) are written:
+ * a slab of rows of the first axis (cpuWorkers' parts), whose `gaps` were read over gapsSlabRanges.
  */
-export function fixGaps(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array, gaps: Gaps): void {
+export function fixGaps(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array, gaps: Gaps, w0 = 0, w1 = out.length): void {
   const { n, inner: s } = ax;
   const valid = gaps.valid;
   const axis: GapAxis = {
@@ -26,12 +27,15 @@ export function fixGaps(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Flo
   const list = gaps.at;
   for (let g = 0; g < list.length; g++) {
     const p = list[g];
-    out[p] = Number.NaN;
+    if (p >= w0 && p < w1) out[p] = Number.NaN;
     const i = Math.floor((p % line) / s);
     const base = p - i * s;
     for (let d = -2; d <= 2; d++) {
       const k = d === 0 ? -1 : position(ax, i + d);
-      if (k >= 0 && valid[base + k * s] === 1) fixPoint(f, out, valid, axis, base, k);
+      if (k < 0) continue;
+      // Only the window's points: their validity, and their neighbours' along the axis, was read (gapsOf's ranges).
+      const q = base + k * s;
+      if (q >= w0 && q < w1 && valid[q] === 1) fixPoint(f, out, valid, axis, base, k);
     }
   }
 }
@@ -106,34 +110,58 @@ export interface Gaps {
 }
 
 /**
- * The gaps of `f` (non-finite values, and mask entries 0/false), found once a call: each axis's fixGaps then
- * visits only them and reads validity from bytes. Read through closures over `f` and the mask instead,
- * the scan and the checks took as long as the gradient's own loops at 2048².
+ * The gaps of `f` (non-finite values, and mask entries 0/false) at the element positions of `ranges`
+ * (pairs [start, end); all of `f` by default), found once a call or a slab: each axis's fixGaps then visits
+ * only them and reads validity from bytes (indexed by position; those outside the ranges are left as an
+ * earlier call wrote them, and never read). Read through closures over `f` and the mask instead, the scan
+ * and the checks took as long as the gradient's own loops at 2048².
  */
-export function gapsOf(f: ArrayLike<number>, mask: ArrayLike<unknown> | null): Gaps {
+export function gapsOf(f: ArrayLike<number>, mask: ArrayLike<unknown> | null, ranges: readonly number[] = [0, f.length]): Gaps {
   const found: number[] = [];
-  const n = f.length;
-  const valid = validBytes.array(0, n);
-  if (mask === null) {
-    for (let p = 0; p < n; p++) {
-      const v = f[p];
-      // Written either way: the bytes are kept from an earlier call.
-      if (v - v === 0) valid[p] = 1;
-      else {
-        valid[p] = 0; // NaN or ±Infinity
-        found.push(p);
+  const valid = validBytes.array(0, f.length);
+  for (let r = 0; r < ranges.length; r += 2) {
+    const p0 = ranges[r],
+      p1 = ranges[r + 1];
+    if (mask === null) {
+      for (let p = p0; p < p1; p++) {
+        const v = f[p];
+        // Written either way: the bytes are kept from an earlier call.
+        if (v - v === 0) valid[p] = 1;
+        else {
+          valid[p] = 0; // NaN or ±Infinity
+          found.push(p);
+        }
       }
-    }
-  } else
-    for (let p = 0; p < n; p++) {
-      const v = f[p];
-      if (v - v === 0 && mask[p]) valid[p] = 1;
-      else {
-        valid[p] = 0;
-        found.push(p);
+    } else
+      for (let p = p0; p < p1; p++) {
+        const v = f[p];
+        if (v - v === 0 && mask[p]) valid[p] = 1;
+        else {
+          valid[p] = 0;
+          found.push(p);
+        }
       }
-    }
+  }
   return { at: Int32Array.from(found), valid };
+}
+
+/**
+ * The element ranges (pairs [start, end)) whose gaps a slab of rows [a, z) of the first axis reads: its
+ * rows, and where the first axis is differentiated two more rows each way (a point's run along it is told
+ * from two neighbours each way), wrapped on a periodic first axis.
+ */
+export function gapsSlabRanges(plan: Plan, a: number, z: number): number[] {
+  const n0 = plan.shape[0];
+  const row = plan.size / n0;
+  const first = plan.axes.find((ax) => ax.axis === 0);
+  const reach = first ? 2 : 0;
+  const lo = a - reach,
+    hi = z + reach;
+  if (hi - lo >= n0) return [0, plan.size];
+  const ranges = [Math.max(0, lo) * row, Math.min(n0, hi) * row];
+  if (first?.periodic && lo < 0) ranges.push((n0 + lo) * row, n0 * row);
+  if (first?.periodic && hi > n0) ranges.push(0, (hi - n0) * row);
+  return ranges;
 }
 
 /** gapsOf's bytes, kept between calls while the collector leaves them (fresh memory is page-faulted on first touch). */

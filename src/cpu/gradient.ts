@@ -5,7 +5,7 @@ import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike, StridedView } from '../view.js';
 import { fusedPlan, fusedSlab } from './fused.js';
-import { fixGaps, gapsOf } from './gaps.js';
+import { fixGaps, gapsOf, gapsSlabRanges } from './gaps.js';
 import { gridGradientInto } from './grid.js';
 import { cpuInput, cpuOut } from './input.js';
 import { kernelInput } from './kernel-input.js';
@@ -43,9 +43,15 @@ export function takesGaps(f: Values, plan: Plan): boolean {
  * (the fused pass where it applies), then each axis's points near the gaps (gaps.ts), the gaps found once.
  */
 export function gapsGradient(f: ArrayLike<number>, plan: Plan, outs: readonly Float64Array[]): void {
-  gradientSlabs(f, withoutGaps(plan), outs, 0, plan.shape[0]);
-  const gaps = gapsOf(f, plan.mask);
-  plan.axes.forEach((ax, k) => fixGaps(f, ax, plan, outs[k], gaps));
+  gapsSlab(f, plan, outs, 0, plan.shape[0]);
+}
+
+/** gapsGradient on rows [b0, b1) of the first axis (a part of cpuWorkers), the gaps found in the rows it reads. */
+export function gapsSlab(f: ArrayLike<number>, plan: Plan, outs: readonly Float64Array[], b0: number, b1: number): void {
+  gradientSlabs(f, withoutGaps(plan), outs, b0, b1);
+  const gaps = gapsOf(f, plan.mask, gapsSlabRanges(plan, b0, b1));
+  const row = plan.size / plan.shape[0];
+  plan.axes.forEach((ax, k) => fixGaps(f, ax, plan, outs[k], gaps, b0 * row, b1 * row));
 }
 
 /**

@@ -4,14 +4,14 @@ import { makePlan, type Plan } from '../plan.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import { type ProgramKind, programOf, programRows } from './derivatives.js';
 import { fieldRows, rowForm } from './derived.js';
-import { gradientSlabs } from './gradient.js';
+import { gapsSlab, gradientSlabs } from './gradient.js';
 import { cpuInput } from './input.js';
 
 /**
  * cpuGradient, the CPU fields, derivatives, the Hessian and the gradient's adjoint cut into parts that
  * threads compute side by side (cpu/workers.ts): part `index` of `count` is a slab of the first axis's
- * positions, every result in it (gradient.ts's gradientSlabs; derived.ts's fieldRows; derivatives.ts's
- * programRows). Each element is computed by the same expression as the whole
+ * positions, every result in it (gradient.ts's gradientSlabs, or gapsSlab with gaps to skip; derived.ts's
+ * fieldRows; derivatives.ts's programRows). Each element is computed by the same expression as the whole
  * call, so the parts together are the whole call's result to the last bit. Threads take parts one at a
  * time from a shared counter (computeParts), so a thread slowed down by its neighbours leaves the rest to
  * the others.
@@ -57,6 +57,7 @@ function slabOf(call: SplitCall): { plan: Plan; slab: Slab } {
     return { plan: program.plan, slab: (a, z) => programRows(program, inputs, outs, a, z) };
   }
   const plan = makePlan(info, call.options as GradientOptions);
+  if (op === 'gradient' && plan.skip) return { plan, slab: (a, z) => gapsSlab(inputs[0], plan, outs, a, z) };
   if (op === 'gradient') return { plan, slab: (a, z) => gradientSlabs(inputs[0], plan, outs, a, z) };
   const form = rowForm(op, inputs, plan);
   if (form === null) throw new Error(`unreachable: a split ${op} that rowForm does not take`);

@@ -12,7 +12,7 @@ import {
   rowwise,
 } from './derivatives.js';
 import { type CpuFieldOptions, computeCall, fieldCall, rowForm } from './derived.js';
-import { type CpuGradientOptions, cpuGradient } from './gradient.js';
+import { type CpuGradientOptions, cpuGradient, takesGaps } from './gradient.js';
 import { cpuInput, cpuOut } from './input.js';
 import { SharedCopies } from './kernel-input.js';
 import { isPartable, isView, type Values } from './lines.js';
@@ -333,7 +333,7 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
       const { info, values, memory } = cpuInput(data);
       const plan = makePlan(info, callOptions, ['out']);
       const given = callOptions.out;
-      if (!shareable(plan, [memory], given) || !isPartable(values, plan)) {
+      if (!shareable(plan, [memory], given) || !(isPartable(values, plan) || splitsGaps(values, plan))) {
         stats.calling++;
         return cpuGradient(data, callOptions);
       }
@@ -360,6 +360,15 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
       await Promise.all(pool.map((t) => t.terminate()));
     },
   };
+}
+
+/**
+ * Whether a call with gaps to skip is split (gradient.ts gapsSlab): flat data the loops take, and a mask,
+ * if any, in shared memory (each part reads the rows around its slab; a mask elsewhere would be copied to
+ * every thread with the call's options).
+ */
+function splitsGaps(values: Values, plan: Plan): boolean {
+  return takesGaps(values, plan) && (plan.mask === null || (ArrayBuffer.isView(plan.mask) && isShared(plan.mask)));
 }
 
 /** The worker's side (dist/cpu-worker.js): computes each part it is sent and answers with its id. */
