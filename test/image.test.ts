@@ -92,6 +92,10 @@ describe('gpuImageGradient from a GPUTexture', () => {
       expect(ctx.stats().transfer.jobs - before).toBeGreaterThan(4);
       expectImage(got, cpuImageGradient(image, options), options, `streamed ${JSON.stringify(options)}`);
     }
+    // ImageData larger than chunkBytes goes to a texture and streams from it, as a texture does.
+    const before = ctx.stats().transfer.jobs;
+    expectImage(await ctx.imageGradient(image, { channel: 'b' }), cpuImageGradient(image, { channel: 'b' }), {}, 'streamed ImageData');
+    expect(ctx.stats().transfer.jobs - before).toBeGreaterThan(4);
     // Concurrent calls on one texture, and `out`.
     const out = [new Float32Array(64 * 90), new Float32Array(64 * 90)];
     const [a, b] = await Promise.all([ctx.imageGradient(t, { channel: 'r' }), ctx.imageGradient(t, { out })]);

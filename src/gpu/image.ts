@@ -300,7 +300,7 @@ export function withCopiedPixels(image: ImageRequest): ImageRequest {
  */
 export function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<Float32Array[]> {
   const { src } = image;
-  const built = src.pixels ? rt.pipelines.readyBytesConversion(CHANNEL_CODE[image.channel], src.round) : null;
+  const built = takesBytes(rt, src) ? rt.pipelines.readyBytesConversion(CHANNEL_CODE[image.channel], src.round) : null;
   if (!built) return imageCallAwaited(rt, image);
   try {
     rt.life.checkUsable();
@@ -317,7 +317,7 @@ export function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<Float3
 async function imageCallAwaited(rt: ImageRuntime, image: ImageRequest): Promise<Float32Array[]> {
   rt.life.checkUsable();
   const { source, src, channel } = image;
-  const bytes = src.pixels ? takePixels(rt, src.pixels) : null;
+  const bytes = takesBytes(rt, src) ? takePixels(rt, src.pixels!) : null;
   const pooled = src.texture || bytes ? null : rt.textures.acquire(src.width, src.height);
   let failed = true;
   try {
@@ -340,6 +340,16 @@ async function imageCallAwaited(rt: ImageRuntime, image: ImageRequest): Promise<
     if (pooled) rt.textures.release(pooled);
     if (bytes) bytes.arena!.end(failed);
   }
+}
+
+/**
+ * Whether the conversion reads the source's bytes from an input arena: ImageData whose bytes fit one
+ * binding and `chunkBytes` (as a view's span does, gather.ts); larger ones go to a texture, as other
+ * sources do, and stream piece by piece from it.
+ */
+function takesBytes(rt: ImageRuntime, src: SourceInfo): boolean {
+  const bytes = src.pixels ? ceilTo(src.pixels.byteLength, 16) : 0;
+  return src.pixels !== null && bytes <= rt.chunkBytes && bytes <= rt.limits.maxStorageBufferBindingSize;
 }
 
 /**
