@@ -282,16 +282,20 @@ const gapProblem = fc
   });
 
 describe("gaps ('skip') in the contiguous loops", () => {
-  it("give the line path's bits, flat, as a view and the gradient in parts, for the gradient and the fields", () => {
+  it("give the line path's bits, flat, as a view and in parts (the gradient, the magnitude), for the gradient and the fields", () => {
     let split = 0;
     fc.assert(
       fc.property(gapProblem, ({ data, options, field, count }) => {
         const want = againstLines(field, data, options);
-        // The gradient in parts (cpuWorkers' slabs, gradient.ts gapsSlab), where the loops take it.
-        if (want === null || field !== 'gradient' || !takesGaps(data, makePlan(cpuInput(data).info, options))) return;
+        if (want === null) return;
+        // In parts (cpuWorkers' slabs: gradient.ts gapsSlab), where the loops take the gradient or the
+        // magnitude; the other fields with gaps are composed over whole arrays.
+        const plan = makePlan(cpuInput(data).info, options);
+        const inputs = field === 'divergence' || field === 'curl' ? components(data, options.shape!) : [data];
+        if (!(field === 'gradient' ? takesGaps(data, plan) : rowForm(field, inputs, plan) !== null)) return;
         split++;
         const parts = assembleParts(
-          { op: 'gradient', inputs: [data], options, count },
+          { op: field, inputs, options, count },
           want.map((w) => w.length),
         );
         expect(firstDifference(parts.outs, want)).toBeNull();

@@ -341,6 +341,15 @@ describe('cpuWorkers (dist/, worker threads)', () => {
       expect(firstDifference(out, want)).toBeNull();
     }
     expect(pool.stats.split - split).toBe(2 * cases.length);
+    // The magnitude with gaps splits too; the divergence with gaps is composed on the calling thread.
+    for (const options of cases) {
+      expect(firstDifference([await pool.magnitude(data, options)], [cpuGradientMagnitude(data, options)])).toBeNull();
+    }
+    expect(pool.stats.split - split).toBe(3 * cases.length);
+    const calling = pool.stats.calling;
+    const divergence = await pool.divergence([data, data], { shape, invalid: 'skip' });
+    expect(firstDifference([divergence], [lib.cpuDivergence([data, data], { shape, invalid: 'skip' })])).toBeNull();
+    expect(pool.stats.calling - calling).toBe(1);
   });
 
   it('runs on the calling thread what it cannot split, with the same results', async () => {

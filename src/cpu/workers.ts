@@ -297,7 +297,7 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
     live();
     const call = fieldCall(name, data, options);
     const { plan, values, memory } = call;
-    if (!shareable(plan, memory, options.out) || rowForm(name, values, plan) === null) {
+    if (!shareable(plan, memory, options.out) || rowForm(name, values, plan) === null || !maskShared(plan)) {
       stats.calling++;
       return computeCall(name, call, options.out);
     }
@@ -362,13 +362,17 @@ export async function cpuWorkers(options: CpuWorkersOptions = {}): Promise<CpuWo
   };
 }
 
-/**
- * Whether a call with gaps to skip is split (gradient.ts gapsSlab): flat data the loops take, and a mask,
- * if any, in shared memory (each part reads the rows around its slab; a mask elsewhere would be copied to
- * every thread with the call's options).
- */
+/** Whether a gradient with gaps to skip is split (gradient.ts gapsSlab): flat data the loops take, and a shared mask if any. */
 function splitsGaps(values: Values, plan: Plan): boolean {
-  return takesGaps(values, plan) && (plan.mask === null || (ArrayBuffer.isView(plan.mask) && isShared(plan.mask)));
+  return takesGaps(values, plan) && maskShared(plan);
+}
+
+/**
+ * Whether the plan's mask, if any, is in shared memory: each part reads the rows around its slab, and a
+ * mask elsewhere would be copied to every thread with the call's options.
+ */
+function maskShared(plan: Plan): boolean {
+  return plan.mask === null || (ArrayBuffer.isView(plan.mask) && isShared(plan.mask));
 }
 
 /** The worker's side (dist/cpu-worker.js): computes each part it is sent and answers with its id. */
