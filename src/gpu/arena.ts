@@ -130,7 +130,7 @@ export class InputArenas {
 
   /**
    * A place for an input of `bytes` (a multiple of 16) in an arena taken from the pool — its byte offset
-   * in `placedArena`, a multiple of `align` (16 or more; a view's span is bound at its place, gather.ts) —
+   * in `placedArena`, a multiple of `align` (16 or more; bytes a pass binds where they lie ask the storage binding's, span.ts) —
    * or −1 where an arena would have to be created (`slot` then makes it, inside the caller's error
    * scopes): writing into a pooled arena cannot fail validation, and needs no scopes.
    */

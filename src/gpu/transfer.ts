@@ -429,10 +429,11 @@ export class Transfer {
   };
 
   /**
-   * A float32 view's memory span for the GPU gather (gather.ts): `byteLength` bytes of `source` from
-   * `byteOffset`, written now with writeBuffer into this turn's arena at a multiple of the storage binding
-   * alignment, in a place of `bytes` (a multiple of 16), where the gather binds it. Taken as a one-piece
-   * call's input is, and freed as one is: `discard`, or `end` once the call has settled.
+   * Bytes that a pass turns into a call's input on the GPU (span.ts: a float32 view's memory span,
+   * ImageData's pixels): `byteLength` bytes of `source` from `byteOffset`, written now with writeBuffer into
+   * this turn's arena at a multiple of the storage binding alignment, in a place of `bytes` (a multiple of
+   * 16), where the pass binds them. Taken as a one-piece call's input is; the place is freed by
+   * SpanCall.release once the call has settled.
    */
   takeSpan(source: ArrayBuffer, byteOffset: number, byteLength: number, bytes: number): TakenInput {
     this.hooks.checkUsable();
