@@ -452,8 +452,9 @@ async function reliabilityChecks(lib: typeof Library, report: CoreReport): Promi
   for (const a of arrays) a.fill(0);
   (await Promise.all(calls)).forEach((got, j) => check(`refilled call ${j}`, got, copies[j], shape));
   report.reliability++;
-  // Concurrent calls that share no dispatch (two components; a transposed view, gathered on the GPU): their
-  // jobs hand output buffers and inputs made on the GPU on within their group (src/gpu/handed-on.ts).
+  // Concurrent calls that share no dispatch (two components; a transposed view, gathered on the GPU; image
+  // frames): their jobs hand output buffers and inputs made on the GPU on within their group
+  // (src/gpu/handed-on.ts).
   const { gpuDivergence, cpuDivergence } = lib;
   const fields = copies.map((a) => [a, a.map((x) => 1 - x)]);
   const transposed = (a: Float32Array) => ({ data: a, shape: [16, 16], stride: [1, 16], offset: 0 });
@@ -470,6 +471,21 @@ async function reliabilityChecks(lib: typeof Library, report: CoreReport): Promi
     mixed[fields.length + j].forEach((g, k) => {
       const e = f32Violation(g, ref[k], 2, 1);
       if (e) fail(`concurrent transposed view ${j} axis ${k}`, e);
+    });
+  });
+  // Concurrent ImageData frames: their bytes share the turn's input buffer and each conversion binds its
+  // own where they lie (a dynamic offset, src/gpu/span.ts).
+  const { gpuImageGradient, cpuImageGradient } = lib;
+  const frames = copies.map((_, j) => ({
+    width: 12,
+    height: 10,
+    data: Uint8ClampedArray.from({ length: 480 }, (_, i) => (i * 37 + j * 101) % 256),
+  }));
+  (await Promise.all(frames.map((f) => gpuImageGradient(f)))).forEach((got, j) => {
+    const ref = cpuImageGradient(frames[j]);
+    got.forEach((g, k) => {
+      const e = f32Violation(g, ref[k], 255, 1);
+      if (e) fail(`concurrent ImageData ${j} axis ${k}`, e);
     });
   });
   report.reliability++;
