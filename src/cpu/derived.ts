@@ -5,7 +5,7 @@ import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { type FusedPlan, fusedPlan } from './fused.js';
 import { fusedSum, type Mode, type SumTerm } from './fused-sum.js';
-import { directGradient, gapsSlab, gradientAlong, gradientSlabs, takesGaps } from './gradient.js';
+import { directGradient, gapsAlongSlab, gapsSlab, gradientAlong, gradientSlabs, takesGaps } from './gradient.js';
 import { gridResults } from './grid.js';
 import { cpuComponents, cpuInput, cpuOut } from './input.js';
 import { kernelInputs } from './kernel-input.js';
@@ -142,15 +142,15 @@ export function cpuLaplacian(data: NumericArray | NdarrayLike, options?: CpuFiel
 }
 
 /**
- * How a field is computed by rows on a plan (fieldRows): its one-pass plan, 'slabs', the magnitude with
- * gaps to skip ('gaps'), or null where none takes it (a grid, no selected axes, or the whole-array
- * composition's plans: the other fields with gaps among them).
+ * How a field is computed by rows on a plan (fieldRows): its one-pass plan, 'slabs', 'gaps' (gaps to skip
+ * in flat data), or null where none takes it (a grid, no selected axes, or the whole-array composition's
+ * plans).
  */
 export type RowForm = FusedPlan | 'slabs' | 'gaps' | null;
 
 export function rowForm(field: DerivedField, inputs: readonly Values[], plan: Plan): RowForm {
   if (plan.grid || plan.axes.length === 0) return null;
-  if (plan.skip) return field === 'magnitude' && takesGaps(inputs[0], plan) ? 'gaps' : null;
+  if (plan.skip) return field !== 'laplacian' && inputs.every((v) => takesGaps(v, plan)) ? 'gaps' : null;
   const fused = inputs.every((v) => isPartable(v, plan)) ? fusedPlan(plan) : null;
   // Three fourth-order terms of the magnitude in one loop measured slower than the slabs (128³ into `out`:
   // 19.6–20.1 ms against 16.9–17.1; 2048²'s two terms 19.5 against 22.3: scratch, fourteenth session).
@@ -174,7 +174,8 @@ export function fieldRows(
   rows = slabRows(plan),
 ): void {
   if (form === 'gaps') {
-    magnitudeWithGaps(inputs[0] as ArrayLike<number>, plan, outs[0], b0, b1);
+    if (field === 'laplacian') throw new Error('unreachable: the Laplacian refuses gaps');
+    WITH_GAPS[field](inputs as ArrayLike<number>[], plan, outs, b0, b1);
     return;
   }
   if (form === 'slabs') {
@@ -276,16 +277,44 @@ export function magnitudeOf(
 }
 
 /**
- * The magnitude with gaps to skip at positions b0..b1 of the first dimension (rowForm 'gaps'): every axis
- * at once (gradient.ts gapsSlab: the gaps found once, the fused pass), into a kept array per axis, then the
- * root of the sum of squares of those rows.
+ * The fields with gaps to skip at positions b0..b1 of the first dimension (rowForm 'gaps'), their terms in
+ * kept arrays, summed over those rows in the order the compositions over whole arrays sum them: the
+ * magnitude from every axis at once (gradient.ts gapsSlab: the gaps found once, the fused pass), the
+ * divergence and the curl axis by axis (gapsAlongSlab).
  */
-function magnitudeWithGaps(data: ArrayLike<number>, plan: Plan, out: Float64Array, b0: number, b1: number): void {
-  const g = plan.axes.map((_, k) => composition.array(k, plan.size));
-  gapsSlab(data, plan, g, b0, b1);
-  const row = plan.size / plan.shape[0];
-  rootSumOfSquares(g, out, 0, b0 * row, b1 * row);
-}
+const WITH_GAPS: Readonly<
+  Record<
+    Exclude<DerivedField, 'laplacian'>,
+    (v: ArrayLike<number>[], plan: Plan, outs: readonly Float64Array[], b0: number, b1: number) => void
+  >
+> = {
+  magnitude(v, plan, outs, b0, b1) {
+    const g = plan.axes.map((_, k) => composition.array(k, plan.size));
+    gapsSlab(v[0], plan, g, b0, b1);
+    const row = plan.size / plan.shape[0];
+    rootSumOfSquares(g, outs[0], 0, b0 * row, b1 * row);
+  },
+  divergence(v, plan, outs, b0, b1) {
+    const row = plan.size / plan.shape[0];
+    gapsAlongSlab(v[0], plan, 0, outs[0], b0, b1);
+    const d = composition.array(0, plan.size);
+    for (let k = 1; k < v.length; k++) {
+      gapsAlongSlab(v[k], plan, k, d, b0, b1);
+      addInto(outs[0], 0, d, b0 * row, b1 * row);
+    }
+  },
+  curl(v, plan, outs, b0, b1) {
+    const row = plan.size / plan.shape[0];
+    const e = composition.array(0, plan.size);
+    const terms = CURL_TERMS[v.length as 2 | 3];
+    for (let t = 0; t < terms.length; t++) {
+      const [a, i, b, j] = terms[t];
+      gapsAlongSlab(v[a], plan, i, outs[t], b0, b1);
+      gapsAlongSlab(v[b], plan, j, e, b0, b1);
+      differenceInto(outs[t], 0, outs[t], e, b0 * row, b1 * row);
+    }
+  },
+};
 
 /** √(Σ_k d_k²) at p0..p1 of the arrays d into out[o + p], the squares summed in axis order (as magnitudeOf's loops). */
 function rootSumOfSquares(d: readonly Float64Array[], out: Float64Array, o: number, p0: number, p1: number): void {

@@ -46,6 +46,18 @@ export function gapsGradient(f: ArrayLike<number>, plan: Plan, outs: readonly Fl
   gapsSlab(f, plan, outs, 0, plan.shape[0]);
 }
 
+/**
+ * Selected axis k alone of a plan with gaps to skip (takesGaps) at rows [b0, b1) of the first axis, into
+ * `out`: what gradientAlong computes there (numpy's stencils, then the gaps' points), for the divergence
+ * and the curl by rows (derived.ts).
+ */
+export function gapsAlongSlab(f: ArrayLike<number>, plan: Plan, k: number, out: Float64Array, b0: number, b1: number): void {
+  const ax = plan.axes[k];
+  directGradient(f, ax, withoutGaps(plan), out, slabRange(ax, plan.shape[0], b0, b1));
+  const row = plan.size / plan.shape[0];
+  fixGaps(f, ax, plan, out, gapsOf(f, plan.mask, gapsSlabRanges(plan, b0, b1)), b0 * row, b1 * row);
+}
+
 /** gapsGradient on rows [b0, b1) of the first axis (a part of cpuWorkers), the gaps found in the rows it reads. */
 export function gapsSlab(f: ArrayLike<number>, plan: Plan, outs: readonly Float64Array[], b0: number, b1: number): void {
   gradientSlabs(f, withoutGaps(plan), outs, b0, b1);
