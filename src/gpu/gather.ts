@@ -2,7 +2,7 @@ import { isShared } from '../typed.js';
 import type { StridedView } from '../view.js';
 import type { HostRuntime } from './parts.js';
 import type { HostRequest } from './request.js';
-import { SpanCall, spanPass } from './span.js';
+import { SpanCall, spanFits, spanPass } from './span.js';
 import { ceilTo, workgroupSize } from './steps.js';
 import { GATHER_MAX_RANK, gatherParams } from './uniforms.js';
 import type { TakenInput } from './upload.js';
@@ -38,11 +38,9 @@ export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | nu
   }
   const words = last - first + 1;
   const bytes = ceilTo(words * 4, 16);
-  if (words > 2 * view.size || bytes > rt.chunkBytes || bytes > rt.limits.maxStorageBufferBindingSize) return null;
-  const t0 = performance.now();
+  if (words > 2 * view.size || !spanFits(rt, bytes)) return null;
   // Written at once: the caller may reuse its array as soon as the call returns.
   const span = rt.transfer.takeSpan(data.buffer as ArrayBuffer, data.byteOffset + first * 4, words * 4, bytes);
-  rt.transfer.stats.uploadMs += performance.now() - t0;
   rt.transfer.stats.gpuGathers++;
   return new GpuGather(rt, request, span, view.offset - first);
 }
@@ -54,8 +52,6 @@ export function gpuGather(rt: HostRuntime, request: HostRequest): GpuGather | nu
  */
 export class GpuGather extends SpanCall {
   readonly request: HostRequest;
-  /** The gather's pipeline, set once built (host.ts gatheredCall). */
-  pipeline: GPUComputePipeline | null = null;
 
   constructor(
     private readonly rt: HostRuntime,

@@ -11,7 +11,7 @@ import type { ImageRuntime } from './parts.js';
 import { dispatchFolded } from './record.js';
 import { checkRequest, type HostRequest } from './request.js';
 import { scoped } from './scopes.js';
-import { SpanCall, spanPass } from './span.js';
+import { SpanCall, spanFits, spanPass } from './span.js';
 import { ceilTo, workgroupSize } from './steps.js';
 import type { GpuJobInput } from './transfer.js';
 import { CHANNEL_CODE, imageParams } from './uniforms.js';
@@ -304,7 +304,8 @@ export function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<Float3
   if (!built) return imageCallAwaited(rt, image);
   try {
     rt.life.checkUsable();
-    const frame = new BytesFrame(rt, built, takePixels(rt, src.pixels!), src.width);
+    const frame = new BytesFrame(rt, takePixels(rt, src.pixels!), src.width);
+    frame.pipeline = built;
     const call = hostCall(rt, image.call, frame.produce) as Promise<Float32Array[]>;
     call.then(frame.released, frame.failed);
     return call;
@@ -317,20 +318,19 @@ export function imageCall(rt: ImageRuntime, image: ImageRequest): Promise<Float3
 async function imageCallAwaited(rt: ImageRuntime, image: ImageRequest): Promise<Float32Array[]> {
   rt.life.checkUsable();
   const { source, src, channel } = image;
-  const bytes = takesBytes(rt, src) ? takePixels(rt, src.pixels!) : null;
-  const pooled = src.texture || bytes ? null : rt.textures.acquire(src.width, src.height);
+  const frame = takesBytes(rt, src) ? new BytesFrame(rt, takePixels(rt, src.pixels!), src.width) : null;
+  const pooled = src.texture || frame ? null : rt.textures.acquire(src.width, src.height);
   let failed = true;
   try {
     const copying = pooled ? copyToTexture(rt.device, source, src, pooled) : null;
     copying?.catch(() => undefined); // awaited below, unless the pipeline fails first
-    const pipeline = await rt.pipelines.imagePipeline(CHANNEL_CODE[channel], src.round, bytes ? 'bytes' : 'texture').catch((error) => {
+    const pipeline = await rt.pipelines.imagePipeline(CHANNEL_CODE[channel], src.round, frame ? 'bytes' : 'texture').catch((error) => {
       throw rt.life.translate(error);
     });
     const copied = await copying;
     rt.life.checkUsable();
-    const produce = bytes
-      ? new BytesFrame(rt, pipeline, bytes, src.width).produce
-      : textureInput(rt, pipeline, rt.textures.viewOf(src.texture ?? pooled!), src.width);
+    if (frame) frame.pipeline = pipeline;
+    const produce = frame ? frame.produce : textureInput(rt, pipeline, rt.textures.viewOf(src.texture ?? pooled!), src.width);
     const results = (await hostCall(rt, image.call, produce)) as Float32Array[];
     const copyError = await copied?.errors;
     if (copyError) throw copyError;
@@ -338,7 +338,7 @@ async function imageCallAwaited(rt: ImageRuntime, image: ImageRequest): Promise<
     return results;
   } finally {
     if (pooled) rt.textures.release(pooled);
-    if (bytes) bytes.arena!.end(failed);
+    frame?.release(failed);
   }
 }
 
@@ -348,8 +348,7 @@ async function imageCallAwaited(rt: ImageRuntime, image: ImageRequest): Promise<
  * sources do, and stream piece by piece from it.
  */
 function takesBytes(rt: ImageRuntime, src: SourceInfo): boolean {
-  const bytes = src.pixels ? ceilTo(src.pixels.byteLength, 16) : 0;
-  return src.pixels !== null && bytes <= rt.chunkBytes && bytes <= rt.limits.maxStorageBufferBindingSize;
+  return src.pixels !== null && spanFits(rt, ceilTo(src.pixels.byteLength, 16));
 }
 
 /**
@@ -363,17 +362,13 @@ function takePixels(rt: ImageRuntime, pixels: Uint8Array | Uint8ClampedArray): T
   // Shared memory is copied first: Dawn in Node crashed the process on a SharedArrayBuffer view given to
   // writeBuffer (SIGSEGV, webgpu 0.6.2).
   const own = isShared(pixels) ? new Uint8Array(pixels) : pixels;
-  const t0 = performance.now();
-  const taken = rt.transfer.takeSpan(own.buffer as ArrayBuffer, own.byteOffset, own.byteLength, ceilTo(own.byteLength, 16));
-  rt.transfer.stats.uploadMs += performance.now() - t0;
-  return taken;
+  return rt.transfer.takeSpan(own.buffer as ArrayBuffer, own.byteOffset, own.byteLength, ceilTo(own.byteLength, 16));
 }
 
 /** A frame of ImageData's bytes in an input arena: its pieces as jobs' inputs converted on the GPU, its place freed once its call has settled. */
 class BytesFrame extends SpanCall {
   constructor(
     private readonly rt: ImageRuntime,
-    private readonly pipeline: GPUComputePipeline,
     pixels: TakenInput,
     private readonly width: number,
   ) {
@@ -388,7 +383,7 @@ class BytesFrame extends SpanCall {
       rt,
       encoder,
       IMAGE_PASS,
-      this.pipeline,
+      this.pipeline!,
       rt.pipelines.imageLayout('bytes'),
       this.span,
       input,

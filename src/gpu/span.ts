@@ -1,5 +1,5 @@
 import type { KeptGroups } from './kept-groups.js';
-import type { Recorder } from './parts.js';
+import type { HostRuntime, Recorder } from './parts.js';
 import { dispatchFolded } from './record.js';
 import { ceilTo } from './steps.js';
 import type { GpuJobInput, TakenInput } from './upload.js';
@@ -14,6 +14,8 @@ import type { GpuJobInput, TakenInput } from './upload.js';
  */
 export abstract class SpanCall {
   private done = false;
+  /** The pass's pipeline: given, or set once built (host.ts gatheredCall, image.ts imageCallAwaited). */
+  pipeline: GPUComputePipeline | null = null;
 
   constructor(
     /** The bytes in their arena; their place is held until the call has settled. */
@@ -36,6 +38,15 @@ export abstract class SpanCall {
   /** `release` as functions made once a call, for the reactions on the call's promise. */
   readonly released = (): void => this.release(false);
   readonly failed = (): void => this.release(true);
+}
+
+/**
+ * Whether a span of `bytes` is taken into an arena and bound whole: within one storage binding, and within
+ * `chunkBytes` (what a host call holds of one piece each way); a larger view is gathered on the host, a
+ * larger image goes to a texture.
+ */
+export function spanFits(rt: Pick<HostRuntime, 'chunkBytes' | 'limits'>, bytes: number): boolean {
+  return bytes <= rt.chunkBytes && bytes <= rt.limits.maxStorageBufferBindingSize;
 }
 
 /** Elements [start, end) of a SpanCall's input, as a job's input made on the GPU. */

@@ -437,6 +437,7 @@ export class Transfer {
    */
   takeSpan(source: ArrayBuffer, byteOffset: number, byteLength: number, bytes: number): TakenInput {
     this.hooks.checkUsable();
+    const t0 = performance.now();
     this.span.source = source;
     this.span.byteOffset = byteOffset;
     this.span.byteLength = byteLength;
@@ -449,6 +450,7 @@ export class Transfer {
     } finally {
       this.span.source = null;
     }
+    this.stats.uploadMs += performance.now() - t0;
     const arena = this.arenas.placedArena;
     return { taken: true, bytes, buffer: arena.buffer, offset, arena, staging: null, errors };
   }

@@ -97,7 +97,7 @@ export interface JobInput {
  */
 export interface GpuJobInput {
   readonly bytes: number;
-  /** The error scopes around what it took when its call was made (a view's span, gather.ts), or undefined. */
+  /** The error scopes around what it took when its call was made (a view's span or an image's bytes, span.ts), or undefined. */
   readonly errors?: Promise<Error | null>;
   record(encoder: GPUCommandEncoder, input: GPUBuffer): readonly GPUBuffer[];
 }
