@@ -23,8 +23,16 @@ export const EARTH_RADIUS = 6371008.8;
 
 export interface CurvilinearGrid {
   readonly kind: 'curvilinear';
-  /** Point p's M[i][j] = ∂ξ_j/∂x_i at p·d² + i·d + j (d = the rank). */
+  /**
+   * Point p's M[i][j] = ∂ξ_j/∂x_i at p·d² + i·d + j (d = the rank), in an array of the grid's own: what
+   * the GPU reads, after the call has returned too.
+   */
   readonly metrics: Float64Array;
+  /**
+   * The same numbers for work done now, before anything else is planned (the CPU reference): an unprepared
+   * grid's are in kept scratch, valid until the next unprepared grid is planned.
+   */
+  metricsNow(): Float64Array;
 }
 
 export interface SphereGrid {
@@ -106,8 +114,8 @@ function curvilinear(options: GradientOptions, shape: readonly number[], size: n
       return { spacing: new Array(d).fill(1), periods: new Array(d).fill(null) };
     },
     finish(plan) {
-      if (prepared) return { kind: 'curvilinear', metrics: prepared.metricsFor(plan) };
-      return { kind: 'curvilinear', metrics: metricTerms(arrays!, coordinatePeriods(options.period, d), plan) };
+      if (prepared) return prepared.gridFor(plan);
+      return new CoordinateGrid(arrays!, coordinatePeriods(options.period, d), plan);
     },
   };
 }
@@ -165,7 +173,8 @@ let spheresNamed = 0;
  * none: its kept work would only push out another's.
  */
 export function gridIdentity(grid: Grid): string | null {
-  const n = grid.kind === 'curvilinear' ? keptMetrics.get(grid.metrics) : namedSpheres.get(grid);
+  const n =
+    grid instanceof CoordinateGrid ? undefined : grid.kind === 'curvilinear' ? keptMetrics.get(grid.metrics) : namedSpheres.get(grid);
   return n === undefined ? null : `${grid.kind} ${n}`;
 }
 
@@ -187,7 +196,7 @@ export class PreparedCoordinates {
   readonly size: number;
   private readonly arrays: readonly Float64Array[];
   private readonly periods: readonly (number | null)[];
-  private readonly metrics = new Map<string, Float64Array>();
+  private readonly grids = new Map<string, CurvilinearGrid>();
 
   /** @internal Use {@link prepareCoordinates}. */
   constructor(arrays: readonly Float64Array[], periods: readonly (number | null)[]) {
@@ -197,19 +206,20 @@ export class PreparedCoordinates {
     this.size = arrays[0].length;
   }
 
-  /** @internal The metric terms of `plan` (kept: callers never write into them). */
-  metricsFor(plan: Plan): Float64Array {
+  /** @internal The grid of `plan`, its metric terms kept (callers never write into them). */
+  gridFor(plan: Plan): CurvilinearGrid {
     const key = JSON.stringify([plan.shape, plan.edgeOrder, plan.accuracy, plan.axes.map((ax) => [ax.lo.mode, ax.hi.mode, ax.periodic])]);
-    let metrics = this.metrics.get(key);
-    if (metrics) {
-      this.metrics.delete(key); // most recently used last
+    let grid = this.grids.get(key);
+    if (grid) {
+      this.grids.delete(key); // most recently used last
     } else {
-      metrics = metricTerms(this.arrays, this.periods, plan);
+      const metrics = metricTerms(this.arrays, this.periods, plan, new Float64Array(plan.size * this.rank ** 2));
       keptMetrics.set(metrics, ++metricsNumbered);
-      if (this.metrics.size >= KEPT_METRICS) this.metrics.delete(this.metrics.keys().next().value!);
+      grid = { kind: 'curvilinear', metrics, metricsNow: () => metrics };
+      if (this.grids.size >= KEPT_METRICS) this.grids.delete(this.grids.keys().next().value!);
     }
-    this.metrics.set(key, metrics);
-    return metrics;
+    this.grids.set(key, grid);
+    return grid;
   }
 }
 
@@ -256,54 +266,88 @@ function coordinatePeriods(period: unknown, d: number): (number | null)[] {
 }
 
 /**
- * M = J^(−T) at every point, from the index-space derivatives of the coordinate arrays. Refuses a grid
- * whose Jacobian determinant is zero, not finite, or of another sign than at the first point (folded).
+ * An unprepared grid (`coordinates` given as arrays): planning computes and checks its metric terms into
+ * kept scratch, where the CPU reference reads them at once (metricsNow); the GPU reads `metrics`, which
+ * takes that array as the grid's own, or computes them again where another grid has been planned since.
+ * A 1024² grid's 32 MiB of metric terms made fresh each call took 18 ms of page faults on this project's
+ * VM (bench/NOTES.md, eighteenth session).
  */
-function metricTerms(coords: readonly ArrayLike<number>[], periods: readonly (number | null)[], plan: Plan): Float64Array {
+class CoordinateGrid implements CurvilinearGrid {
+  readonly kind = 'curvilinear';
+  private own: Float64Array | null = null;
+  private readonly serial = ++gridsPlanned;
+
+  constructor(
+    private readonly coords: readonly ArrayLike<number>[],
+    private readonly periods: readonly (number | null)[],
+    private readonly plan: Plan,
+  ) {
+    this.intoScratch();
+  }
+
+  get metrics(): Float64Array {
+    if (this.own === null) {
+      const kept = this.kept();
+      if (kept !== null) lastPlanned = null; // taken: the next grid planned makes another
+      this.own = kept ?? metricTerms(this.coords, this.periods, this.plan, new Float64Array(this.length()));
+    }
+    return this.own;
+  }
+
+  metricsNow(): Float64Array {
+    return this.own ?? this.kept() ?? this.intoScratch();
+  }
+
+  private length(): number {
+    return this.plan.size * this.coords.length ** 2;
+  }
+
+  /** The kept scratch when this grid's numbers are still in it. */
+  private kept(): Float64Array | null {
+    const held = lastPlanned;
+    if (held === null || held.serial !== this.serial) return null;
+    return held.metrics.deref() ?? null;
+  }
+
+  private intoScratch(): Float64Array {
+    const length = this.length();
+    let array = lastPlanned?.metrics.deref();
+    if (array === undefined || array.length !== length) array = new Float64Array(length);
+    lastPlanned = null; // while it is written: a refusal leaves no grid's numbers in it
+    metricTerms(this.coords, this.periods, this.plan, array);
+    lastPlanned = { serial: this.serial, metrics: new WeakRef(array) };
+    return array;
+  }
+}
+
+/** The kept scratch of unprepared grids' metric terms (a weak reference: it keeps no memory alive), and whose they are. */
+let lastPlanned: { readonly serial: number; readonly metrics: WeakRef<Float64Array> } | null = null;
+let gridsPlanned = 0;
+
+/**
+ * M = J^(−T) at every point into `metrics`, from the index-space derivatives of the coordinate arrays.
+ * Refuses a grid whose Jacobian determinant is zero, not finite, or of another sign than at the first
+ * point (folded).
+ */
+function metricTerms(
+  coords: readonly ArrayLike<number>[],
+  periods: readonly (number | null)[],
+  plan: Plan,
+  metrics: Float64Array,
+): Float64Array {
   const d = coords.length;
   const N = plan.size;
   // The Jacobian's entries in kept scratch: only the metric terms outlive the call (fresh memory is
   // page-faulted on first touch; bench/NOTES.md, sixteenth session).
   const J = coords.map((x, i) => plan.axes.map((ax, j) => coordinateDerivative(x, ax, plan, periods[i], jacobian.array(i * d + j, N))));
-  const metrics = new Float64Array(N * d * d);
-  if (d === 2) return metricTerms2(J, plan, metrics);
-  let sign = 0;
-  const a = new Float64Array(9);
-  for (let p = 0; p < N; p++) {
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) a[i * 3 + j] = J[i][j][p];
-    const det =
-      d === 2
-        ? a[0] * a[4] - a[1] * a[3]
-        : a[0] * (a[4] * a[8] - a[5] * a[7]) - a[1] * (a[3] * a[8] - a[5] * a[6]) + a[2] * (a[3] * a[7] - a[4] * a[6]);
-    if (sign === 0 && det !== 0 && Number.isFinite(det)) sign = Math.sign(det);
-    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) gridRefused(p, det, plan);
-    // M[i][j] = (J^−1)[j][i] = cofactor(i, j) / det: the adjugate's transpose.
-    const m = p * d * d;
-    if (d === 2) {
-      metrics[m] = a[4] / det; // ∂ξ_0/∂x_0
-      metrics[m + 1] = -a[3] / det; // ∂ξ_1/∂x_0
-      metrics[m + 2] = -a[1] / det; // ∂ξ_0/∂x_1
-      metrics[m + 3] = a[0] / det; // ∂ξ_1/∂x_1
-    } else {
-      for (let i = 0; i < 3; i++) {
-        for (let j = 0; j < 3; j++) {
-          const r0 = (i + 1) % 3,
-            r1 = (i + 2) % 3,
-            c0 = (j + 1) % 3,
-            c1 = (j + 2) % 3;
-          metrics[m + i * 3 + j] = (a[r0 * 3 + c0] * a[r1 * 3 + c1] - a[r0 * 3 + c1] * a[r1 * 3 + c0]) / det;
-        }
-      }
-    }
-  }
-  return metrics;
+  return d === 2 ? metricTerms2(J, plan, metrics) : metricTerms3(J, plan, metrics);
 }
 
 const jacobian = new KeptScratch();
 
 /**
- * metricTerms in two dimensions, the Jacobian's entries read from their arrays in place: the same
- * expressions, the same refusals. 1024²: see bench/NOTES.md, sixteenth session.
+ * metricTerms in two dimensions: M[i][j] = (J^−1)[j][i] = cofactor(i, j) / det, the Jacobian's entries
+ * read from their arrays in place. 1024²: see bench/NOTES.md, sixteenth session.
  */
 function metricTerms2(J: readonly (readonly Float64Array[])[], plan: Plan, metrics: Float64Array): Float64Array {
   const [[j00, j01], [j10, j11]] = J;
@@ -320,6 +364,40 @@ function metricTerms2(J: readonly (readonly Float64Array[])[], plan: Plan, metri
     metrics[m + 1] = -a3 / det;
     metrics[m + 2] = -a1 / det;
     metrics[m + 3] = a0 / det;
+  }
+  return metrics;
+}
+
+/**
+ * metricTerms in three dimensions: M[i][j] = (J^−1)[j][i] = cofactor(i, j) / det (the adjugate's
+ * transpose), the Jacobian's entries read from their arrays in place. A 9-entry array per point with the
+ * cofactors' indices taken modulo 3 took 236 ms of a 128³ call here (bench/NOTES.md, eighteenth session).
+ */
+function metricTerms3(J: readonly (readonly Float64Array[])[], plan: Plan, metrics: Float64Array): Float64Array {
+  const [[j00, j01, j02], [j10, j11, j12], [j20, j21, j22]] = J;
+  let sign = 0;
+  for (let p = 0, m = 0; p < j00.length; p++, m += 9) {
+    const a0 = j00[p],
+      a1 = j01[p],
+      a2 = j02[p],
+      a3 = j10[p],
+      a4 = j11[p],
+      a5 = j12[p],
+      a6 = j20[p],
+      a7 = j21[p],
+      a8 = j22[p];
+    const det = a0 * (a4 * a8 - a5 * a7) - a1 * (a3 * a8 - a5 * a6) + a2 * (a3 * a7 - a4 * a6);
+    if (sign === 0 && det !== 0 && Number.isFinite(det)) sign = Math.sign(det);
+    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) gridRefused(p, det, plan);
+    metrics[m] = (a4 * a8 - a5 * a7) / det;
+    metrics[m + 1] = (a5 * a6 - a3 * a8) / det;
+    metrics[m + 2] = (a3 * a7 - a4 * a6) / det;
+    metrics[m + 3] = (a7 * a2 - a8 * a1) / det;
+    metrics[m + 4] = (a8 * a0 - a6 * a2) / det;
+    metrics[m + 5] = (a6 * a1 - a7 * a0) / det;
+    metrics[m + 6] = (a1 * a5 - a2 * a4) / det;
+    metrics[m + 7] = (a2 * a3 - a0 * a5) / det;
+    metrics[m + 8] = (a0 * a4 - a1 * a3) / det;
   }
   return metrics;
 }

@@ -1,7 +1,7 @@
 import { checkComponentCount, checkLaplacian } from './components.js';
 import { curlOf, divergenceOf, laplacianOf, magnitudeOf } from './cpu/derived.js';
 import { gradientAlong } from './cpu/gradient.js';
-import { gridResults } from './cpu/grid.js';
+import { gridGradientInto } from './cpu/grid.js';
 import { describe, GradientError } from './errors.js';
 import type { Plan } from './plan.js';
 import type { NumericArray } from './types.js';
@@ -57,10 +57,10 @@ export interface OperationSpec {
   cpu(inputs: readonly NumericArray[], plan: Plan): Float64Array[];
   /**
    * On a curvilinear grid or the sphere (plan.grid): its results from the physical derivatives
-   * g[c][i] = ∂v_c/∂x_i of its inputs (src/cpu/grid.ts; shaders/grid.wgsl combines them alike), or null
-   * where it is refused on grids.
+   * g[c][i] = ∂v_c/∂x_i of its inputs, written into its outputs (src/cpu/grid.ts; shaders/grid.wgsl
+   * combines them alike), or null where it is refused on grids.
    */
-  readonly onGrid: ((g: readonly (readonly Float64Array[])[]) => Float64Array[]) | null;
+  readonly onGrid: ((g: readonly (readonly Float64Array[])[], outs: readonly Float64Array[]) => void) | null;
   /**
    * On the sphere: whether its latitude derivatives are of v·cos φ (the flux form of divergence and curl)
    * rather than of v.
@@ -68,11 +68,9 @@ export interface OperationSpec {
   readonly fluxForm: boolean;
 }
 
-/** Elementwise a − b (or a + b), into a fresh array. */
-function combine(a: Float64Array, b: Float64Array, sign: 1 | -1): Float64Array {
-  const out = new Float64Array(a.length);
+/** Elementwise a − b (or a + b), into `out` (which may be `a`). */
+function combine(a: Float64Array, b: Float64Array, sign: 1 | -1, out: Float64Array): void {
   for (let p = 0; p < out.length; p++) out[p] = a[p] + sign * b[p];
-  return out;
 }
 
 const firstDerivative = (c: AxisCoefficientSet) => [c.cInt, c.invHLo, c.invHHi, c.c4, ...c.lo, ...c.hi];
@@ -97,10 +95,14 @@ function curl(axes: 2 | 3, code: number): OperationSpec {
     check: (plan, inputs) => checkComponentCount(plan, inputs, 'curl'),
     coefficients: firstDerivative,
     cpu: (v, plan) => curlOf(v, plan),
-    onGrid: (g) =>
-      axes === 2
-        ? [combine(g[1][0], g[0][1], -1)]
-        : [combine(g[2][1], g[1][2], -1), combine(g[0][2], g[2][0], -1), combine(g[1][0], g[0][1], -1)],
+    onGrid: (g, outs) => {
+      if (axes === 2) combine(g[1][0], g[0][1], -1, outs[0]);
+      else {
+        combine(g[2][1], g[1][2], -1, outs[0]);
+        combine(g[0][2], g[2][0], -1, outs[1]);
+        combine(g[1][0], g[0][1], -1, outs[2]);
+      }
+    },
     fluxForm: true,
   };
 }
@@ -120,9 +122,15 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     outputs: perSelectedAxis,
     check: nothing,
     coefficients: firstDerivative,
-    cpu: ([f], plan) =>
-      plan.grid ? gridResults('gradient', [f], plan) : plan.axes.map((_, k) => gradientAlong(f, plan, k, new Float64Array(plan.size))),
-    onGrid: (g) => g[0].slice(),
+    cpu: ([f], plan) => {
+      const outs = plan.axes.map(() => new Float64Array(plan.size));
+      if (plan.grid) gridGradientInto(f, plan, outs);
+      else outs.forEach((out, k) => gradientAlong(f, plan, k, out));
+      return outs;
+    },
+    onGrid: ([g], outs) => {
+      for (let i = 0; i < g.length; i++) outs[i].set(g[i]);
+    },
     fluxForm: false,
   },
   magnitude: {
@@ -139,11 +147,10 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     check: nothing,
     coefficients: firstDerivative,
     cpu: ([f], plan) => [magnitudeOf(f, plan)],
-    onGrid: ([g]) => {
-      const out = new Float64Array(g[0].length);
+    onGrid: ([g], [out]) => {
+      out.fill(0);
       for (const d of g) for (let p = 0; p < out.length; p++) out[p] += d[p] * d[p];
       for (let p = 0; p < out.length; p++) out[p] = Math.sqrt(out[p]);
-      return [out];
     },
     fluxForm: false,
   },
@@ -161,12 +168,9 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     check: (plan, inputs) => checkComponentCount(plan, inputs, 'divergence'),
     coefficients: firstDerivative,
     cpu: (v, plan) => [divergenceOf(v, plan)],
-    onGrid: (g) => {
-      let sum: Float64Array = new Float64Array(g[0][0].length);
-      g.forEach((gc, c) => {
-        sum = combine(sum, gc[c], 1);
-      });
-      return [sum];
+    onGrid: (g, [out]) => {
+      out.fill(0);
+      g.forEach((gc, c) => combine(out, gc[c], 1, out));
     },
     fluxForm: true,
   },

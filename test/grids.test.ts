@@ -104,9 +104,11 @@ describe('curvilinear grids and the sphere on the CPU', () => {
     // The definition, written out here: J[i][j] = ∂x_i/∂ξ_j and ∇_ξ f from cpuGradient on unit steps (edge
     // sides), M = J^(−T) from the cofactors over the determinant, g_i = 0 + Σ_j M[i][j] ∂f/∂ξ_j in j's order.
     const r = rng(41);
-    for (let t = 0; t < 60; t++) {
+    for (let t = 0; t < 72; t++) {
       const d = t % 3 === 0 ? 3 : 2;
       const shape = Array.from({ length: d }, () => 3 + Math.floor(r() * 6));
+      // Lines of 32 or more along the last axis: the index-space derivatives in one pass (cpu/fused.ts).
+      if (t >= 60) shape[d - 1] = 32 + Math.floor(r() * 9);
       const size = shape.reduce((a, b) => a * b, 1);
       const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
       const xi = (p: number, k: number) => Math.floor(p / strides[k]) % shape[k];
@@ -447,6 +449,107 @@ describe('prepared coordinates', () => {
       }
       expect(error, named).toBeInstanceOf(GradientError);
       expect((error as Error).message).toContain(named);
+    }
+  });
+});
+
+describe('unprepared coordinates on the CPU', () => {
+  // Planning computes an unprepared grid's metric terms into one kept array (src/grid.ts, CoordinateGrid):
+  // the CPU reads them there at once (metricsNow), the GPU takes them as the grid's own (metrics).
+  const grids = [
+    { shape: [5, 33], warp: 0.1 },
+    { shape: [5, 33], warp: 0.3 },
+    { shape: [4, 3, 34], warp: 0.2 },
+  ].map(({ shape, warp }) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+    const xi = (p: number, k: number) => Math.floor(p / strides[k]) % shape[k];
+    const d = shape.length;
+    const coords = Array.from({ length: d }, (_, i) =>
+      Float64Array.from({ length: size }, (_, p) => xi(p, i) * (1 + 0.2 * i) + warp * Math.sin(0.9 * xi(p, (i + 1) % d) + i)),
+    );
+    return { shape, size, coords };
+  });
+
+  async function planGrid(k: number) {
+    const { makePlan } = await import('../src/plan');
+    const { shape, size, coords } = grids[k];
+    const grid = makePlan({ length: size, kind: 'float64' }, { shape, coordinates: coords }).grid;
+    if (grid?.kind !== 'curvilinear') throw new Error('no curvilinear grid');
+    return grid;
+  }
+
+  it('keep one array of metric terms across calls, and give each grid its own numbers whatever was planned between (fast-check)', async () => {
+    const { makePlan } = await import('../src/plan');
+    // Each grid's numbers as prepared coordinates compute them, into an array of their own.
+    const want = grids.map(({ shape, size, coords }) => {
+      const g = makePlan({ length: size, kind: 'float64' }, { shape, coordinates: prepareCoordinates(coords) }).grid;
+      return g?.kind === 'curvilinear' ? Float64Array.from(g.metrics) : new Float64Array(0);
+    });
+    // Two unprepared plans of one size in a row write the same kept array.
+    const first = (await planGrid(0)).metricsNow();
+    expect((await planGrid(1)).metricsNow()).toBe(first);
+    const planned = await Promise.all([0, 1, 2].map(planGrid));
+    const steps = fc.array(fc.tuple(fc.constantFrom('plan', 'now', 'own'), fc.nat(2), fc.nat(20)), { maxLength: 24 });
+    const run = async (list: [string, number, number][]) => {
+      const made = planned.map((grid, k) => ({ grid, k }));
+      const owned: { array: Float64Array; k: number }[] = [];
+      for (const [what, k, pick] of list) {
+        if (what === 'plan') {
+          made.push({ grid: await planGrid(k), k });
+          continue;
+        }
+        const m = made[pick % made.length];
+        const got = what === 'now' ? m.grid.metricsNow() : m.grid.metrics;
+        expect(firstDifference([got], [want[m.k]]), `${what} of grid ${m.k}`).toBeNull();
+        if (what === 'own') {
+          expect(m.grid.metrics).toBe(got); // kept by the grid
+          owned.push({ array: got, k: m.k });
+        }
+        // An array a grid took as its own is never written again.
+        for (const o of owned) expect(firstDifference([o.array], [want[o.k]]), `grid ${o.k}'s own`).toBeNull();
+      }
+    };
+    await fc.assert(fc.asyncProperty(steps, run), { numRuns: 150 });
+    // Two sequences a mutation once got wrong: the scratch taken as a grid's own, then another grid planned.
+    await run([
+      ['own', 1, 1],
+      ['plan', 0, 0],
+      ['now', 0, 3],
+      ['own', 0, 3],
+    ]);
+    await run([
+      ['plan', 2, 0],
+      ['now', 0, 0],
+      ['now', 2, 3],
+    ]);
+  });
+
+  it('make no array of the data’s size per call for the fields, once seen (256², float64 into out)', () => {
+    // Before: the metric terms (four arrays' worth a call), each input's physical derivatives and each sum
+    // were fresh arrays. process.memoryUsage().arrayBuffers counts them; one synchronous run keeps the
+    // weakly kept scratch alive from the warm-up call to the measured one.
+    const n = 256;
+    const size = n * n;
+    const X = Float64Array.from({ length: size }, (_, p) => Math.floor(p / n) + 0.1 * Math.sin((p % n) * 0.05));
+    const Y = Float64Array.from({ length: size }, (_, p) => (p % n) + 0.1 * Math.sin(Math.floor(p / n) * 0.05));
+    const u = Float64Array.from({ length: size }, (_, p) => Math.sin(p * 0.001));
+    const v = Float64Array.from({ length: size }, (_, p) => Math.cos(p * 0.002));
+    const options = { shape: [n, n], coordinates: [X, Y] };
+    const two = [new Float64Array(size), new Float64Array(size)];
+    const one = [new Float64Array(size)];
+    const calls: [string, () => unknown][] = [
+      ['gradient', () => cpuGradient(u, { ...options, out: two })],
+      ['magnitude', () => cpuGradientMagnitude(u, { ...options, out: one })],
+      ['divergence', () => cpuDivergence([u, v], { ...options, out: one })],
+      ['curl', () => cpuCurl([u, v], { ...options, out: one })],
+    ];
+    for (const [name, call] of calls) {
+      call();
+      const before = process.memoryUsage().arrayBuffers;
+      call();
+      const grown = process.memoryUsage().arrayBuffers - before;
+      expect(grown, `${name}: ${grown} bytes of array buffers`).toBeLessThan(8 * size);
     }
   });
 });

@@ -260,7 +260,7 @@ export function magnitudeOf(
   rows = slabRows(plan),
 ): Float64Array {
   if (plan.grid) {
-    out.set(gridResults('magnitude', [data], plan)[0]);
+    gridResults('magnitude', [data], plan, [out]);
     return out;
   }
   if (plan.axes.length === 0) return out.fill(0);
@@ -343,7 +343,7 @@ export function divergenceOf(
   rows = slabRows(plan),
 ): Float64Array {
   if (plan.grid) {
-    out.set(gridResults('divergence', list, plan)[0]);
+    gridResults('divergence', list, plan, [out]);
     return out;
   }
   if (byRows('divergence', list, plan, [out], rows)) return out;
@@ -416,7 +416,7 @@ export function curlOf(
   rows = slabRows(plan),
 ): Float64Array[] {
   if (plan.grid) {
-    gridResults(v.length === 2 ? 'curl2' : 'curl3', v, plan).forEach((r, t) => outs[t].set(r));
+    gridResults(v.length === 2 ? 'curl2' : 'curl3', v, plan, outs);
     return outs as Float64Array[];
   }
   if (byRows('curl', v, plan, outs, rows)) return outs as Float64Array[];

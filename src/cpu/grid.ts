@@ -1,9 +1,9 @@
 import type { SphereGrid } from '../grid.js';
 import { OPERATIONS, type Operation } from '../operations.js';
 import type { AxisPlan, Plan } from '../plan.js';
-import { gradientAlong } from './gradient.js';
+import { gradientAlong, gradientSlabs } from './gradient.js';
 import { gathered } from './input.js';
-import { isView, type Values } from './lines.js';
+import { isPartable, isView, type Values } from './lines.js';
 import { KeptScratch } from './scratch.js';
 
 /**
@@ -12,12 +12,28 @@ import { KeptScratch } from './scratch.js';
  * operation's `onGrid` (src/operations.ts). shaders/grid.wgsl computes the same per point.
  */
 
-/** An operation's results on the plan's grid. */
-export function gridResults(op: Operation, inputs: readonly Values[], plan: Plan): Float64Array[] {
+/**
+ * An operation's results on the plan's grid, into `outs` (which no input shares memory with). The
+ * physical derivatives lie in kept scratch between: a 1024² divergence's were 56 MiB of fresh arrays a
+ * call (bench/NOTES.md, eighteenth session).
+ */
+export function gridResults(op: Operation, inputs: readonly Values[], plan: Plan, outs: readonly Float64Array[]): void {
   const spec = OPERATIONS[op];
   if (!spec.onGrid) throw new Error(`internal: ${op} has no grid form`);
-  return spec.onGrid(inputs.map((v) => physicalDerivatives(v, plan, spec.fluxForm)));
+  const d = plan.axes.length;
+  const g = inputs.map((v, c) =>
+    physicalDerivatives(
+      v,
+      plan,
+      spec.fluxForm,
+      plan.axes.map((_, i) => physical.array(c * d + i, plan.size)),
+    ),
+  );
+  spec.onGrid(g, outs);
 }
+
+/** The physical derivatives of gridResults. */
+const physical = new KeptScratch();
 
 /**
  * The gradient on the plan's grid written into `outs` (cpuGradient's results): the gradient's onGrid is
@@ -29,48 +45,80 @@ export function gridGradientInto(f: Values, plan: Plan, outs: readonly Float64Ar
 }
 
 /**
- * ∂v/∂x_i for every physical axis i, into `into` when given. `fluxForm` (sphere): the latitude derivative
- * is of v·cos φ, scaled by 1/(R cos φ).
+ * ∂v/∂x_i for every physical axis i, into `into`. `fluxForm` (sphere): the latitude derivative is of
+ * v·cos φ, scaled by 1/(R cos φ).
  */
-function physicalDerivatives(v: Values, plan: Plan, fluxForm: boolean, into?: readonly Float64Array[]): Float64Array[] {
+function physicalDerivatives(v: Values, plan: Plan, fluxForm: boolean, into: readonly Float64Array[]): readonly Float64Array[] {
   const grid = plan.grid!;
   const N = plan.size;
   if (grid.kind === 'sphere') return sphereDerivatives(v, plan, grid, fluxForm, into);
   const d = plan.axes.length;
-  // The index-space derivatives in kept scratch (fresh memory is page-faulted on first touch here).
-  const index = plan.axes.map((_, j) => gradientAlong(v, plan, j, scratch.array(j, N)));
-  const m = grid.metrics;
-  return Array.from({ length: d }, (_, i) => {
-    const g = into?.[i] ?? new Float64Array(N);
-    if (d === 2) combine2(m, i, index[0], index[1], g);
-    else if (d === 3) combine3(m, i, index[0], index[1], index[2], g);
-    else
-      for (let p = 0; p < N; p++) {
-        let sum = 0;
-        for (let j = 0; j < d; j++) sum += m[p * d * d + i * d + j] * index[j][p];
-        g[p] = sum;
-      }
-    return g;
-  });
+  // The index-space derivatives in kept scratch (fresh memory is page-faulted on first touch here), every
+  // axis in one pass where the loops take the data (the fused pass's bits are the axis-by-axis bits).
+  const index = plan.axes.map((_, j) => scratch.array(j, N));
+  const inIndexSpace = indexPlan(plan);
+  if (isPartable(v, inIndexSpace)) gradientSlabs(v as ArrayLike<number>, inIndexSpace, index, 0, plan.shape[0]);
+  else for (let j = 0; j < d; j++) gradientAlong(v, plan, j, index[j]);
+  const m = grid.metricsNow();
+  if (d === 2) combine2(m, index[0], index[1], into[0], into[1]);
+  else combine3(m, index[0], index[1], index[2], into[0], into[1], into[2]);
+  return into;
 }
+
+/** The plan in index space (no grid), made once per plan. */
+function indexPlan(plan: Plan): Plan {
+  let index = INDEX_PLANS.get(plan);
+  if (index === undefined) {
+    index = { ...plan, grid: null };
+    INDEX_PLANS.set(plan, index);
+  }
+  return index;
+}
+const INDEX_PLANS = new WeakMap<Plan, Plan>();
 
 /** The scratch of physicalDerivatives and sphereDerivatives. */
 const scratch = new KeptScratch();
 
 /**
- * g[p] = Σ_j M[p][i][j] · ∂v/∂ξ_j [p] for two and three axes, summed from 0 in j's order as the general
- * loop sums (0 + a turns −0 into +0, so the 0 stays). 1024² on a curvilinear grid: see bench/NOTES.md,
- * sixteenth session.
+ * g_i[p] = Σ_j M[p][i][j] · ∂v/∂ξ_j [p] for every i in one loop (the metric terms read once), summed from
+ * 0 in j's order (0 + a turns −0 into +0, so the 0 stays). 1024² on a curvilinear grid: see
+ * bench/NOTES.md, sixteenth and eighteenth sessions.
  */
-function combine2(m: Float64Array, i: number, a: Float64Array, b: Float64Array, g: Float64Array): void {
-  for (let p = 0, k = 2 * i; p < g.length; p++, k += 4) g[p] = 0 + m[k] * a[p] + m[k + 1] * b[p];
+function combine2(m: Float64Array, a: Float64Array, b: Float64Array, g0: Float64Array, g1: Float64Array): void {
+  for (let p = 0, k = 0; p < g0.length; p++, k += 4) {
+    const ap = a[p],
+      bp = b[p];
+    g0[p] = 0 + m[k] * ap + m[k + 1] * bp;
+    g1[p] = 0 + m[k + 2] * ap + m[k + 3] * bp;
+  }
 }
-function combine3(m: Float64Array, i: number, a: Float64Array, b: Float64Array, c: Float64Array, g: Float64Array): void {
-  for (let p = 0, k = 3 * i; p < g.length; p++, k += 9) g[p] = 0 + m[k] * a[p] + m[k + 1] * b[p] + m[k + 2] * c[p];
+function combine3(
+  m: Float64Array,
+  a: Float64Array,
+  b: Float64Array,
+  c: Float64Array,
+  g0: Float64Array,
+  g1: Float64Array,
+  g2: Float64Array,
+): void {
+  for (let p = 0, k = 0; p < g0.length; p++, k += 9) {
+    const ap = a[p],
+      bp = b[p],
+      cp = c[p];
+    g0[p] = 0 + m[k] * ap + m[k + 1] * bp + m[k + 2] * cp;
+    g1[p] = 0 + m[k + 3] * ap + m[k + 4] * bp + m[k + 5] * cp;
+    g2[p] = 0 + m[k + 6] * ap + m[k + 7] * bp + m[k + 8] * cp;
+  }
 }
 
 /** [north, east]: (1/R) ∂v/∂φ (flux form: ∂(v cos φ)/∂φ / (R cos φ)) and ∂v/∂λ / (R cos φ). */
-function sphereDerivatives(v: Values, plan: Plan, grid: SphereGrid, fluxForm: boolean, into?: readonly Float64Array[]): Float64Array[] {
+function sphereDerivatives(
+  v: Values,
+  plan: Plan,
+  grid: SphereGrid,
+  fluxForm: boolean,
+  into: readonly Float64Array[],
+): readonly Float64Array[] {
   const N = plan.size;
   const lat = plan.axes[0];
   let alongLat: Values = v;
@@ -78,8 +126,8 @@ function sphereDerivatives(v: Values, plan: Plan, grid: SphereGrid, fluxForm: bo
     const flat = isView(v) ? gathered(v, N) : v;
     alongLat = scaledByLatitude(flat as ArrayLike<number>, lat, grid.cos, scratch.array(0, N));
   }
-  const north = gradientAlong(alongLat, plan, 0, into?.[0] ?? new Float64Array(N));
-  const east = gradientAlong(v, plan, 1, into?.[1] ?? new Float64Array(N));
+  const north = gradientAlong(alongLat, plan, 0, into[0]);
+  const east = gradientAlong(v, plan, 1, into[1]);
   if (fluxForm) scaledByLatitude(north, lat, grid.inverse, north);
   else for (let p = 0; p < N; p++) north[p] /= grid.radius;
   scaledByLatitude(east, lat, grid.inverse, east);
