@@ -618,6 +618,36 @@ describe('curvilinear grids and the sphere on the GPU', () => {
     300_000,
   );
 
+  suite.gpuIt(
+    'concurrent calls on grids of one size each read their own metric terms as they were, whole and streamed in pieces',
+    async ({ device }) => {
+      // Planning writes every unprepared grid's metric terms into one kept array (src/grid.ts); each call's
+      // float32 copy is made before the next call is planned (gpu/coefficients.ts, metricsForGpu).
+      const c = tile(cases.find((x) => x.name === 'warped 2-D eo2')!, 8);
+      const [X, Y] = (c.options.coordinates as readonly ArrayLike<number>[]).map((x) => Float64Array.from(values(x as never)));
+      const grids = [0, 0.02, 0.04, 0.06].map((w) => [X.map((x, p) => x + w * Math.sin(0.37 * p)), Y]);
+      const f = Float64Array.from(values(c.data));
+      const pieces = await createGradient({ device, limits: TINY_LIMITS, chunkBytes: 4096 });
+      try {
+        const wants = grids.map((coordinates) => cpuGradient(f, { ...c.options, shape: c.shape, coordinates }));
+        for (const ctx of [suite.ctx, pieces]) {
+          const given = grids.map(([x, y]) => [x.slice(), y]);
+          const calls = given.map((coordinates) => ctx.gradient(f, { ...c.options, shape: c.shape, coordinates }));
+          for (const [x] of given) x.fill(7); // changed once the calls are made: a call reads the grid as it was
+          const got = await Promise.all(calls);
+          wants.forEach((want, k) => {
+            want.forEach((ref, i) => {
+              const bad = check32(c)(got[k][i], ref);
+              if (bad) throw new Error(`grid ${k}, axis ${i}: ${bad}`);
+            });
+          });
+        }
+      } finally {
+        pieces.destroy();
+      }
+    },
+  );
+
   suite.gpuIt('prepared coordinates give the bits the arrays give in host calls, and a prepared kernel takes them', async () => {
     for (const c of curvilinearCases) {
       const p = prepared(c);

@@ -1,4 +1,5 @@
 import { describe, GradientError } from '../errors.js';
+import { type CurvilinearGrid, gridIdentity } from '../grid.js';
 import { OPERATIONS, type Operation } from '../operations.js';
 import type { AxisPlan, Plan } from '../plan.js';
 import { backwardWeights2, edgeSteps, edgeWeights2, forwardWeights2, interiorWeights } from '../stencil.js';
@@ -25,9 +26,9 @@ export function hasWeights(packed: PackedWeights): boolean {
 
 /**
  * A grid's numbers for elements [from, to) (grid.wgsl): a curvilinear grid's metric terms of those
- * elements (d² a point, float32), or the sphere's 1/(R cos φ) and cos φ per latitude row.
+ * elements (d² a point; metricsForGpu), or the sphere's 1/(R cos φ) and cos φ per latitude row.
  */
-function gridNumbers(plan: Plan, from: number, to: number): Float64Array | null {
+function gridNumbers(plan: Plan, from: number, to: number): Float32Array | Float64Array | null {
   const grid = plan.grid;
   if (!grid) return null;
   if (grid.kind === 'sphere') {
@@ -37,7 +38,7 @@ function gridNumbers(plan: Plan, from: number, to: number): Float64Array | null 
     return rows;
   }
   const d2 = plan.axes.length ** 2;
-  return grid.metrics.subarray(from * d2, to * d2);
+  return metricsForGpu(grid, d2).subarray(from * d2, to * d2);
 }
 
 /** The component a sphere's operation reads in flux form (v·cos φ along latitude): divergence v_north, curl v_east. */
@@ -102,12 +103,14 @@ export function packWeights(plan: Plan, op: Operation = 'gradient', from = 0, to
   const numbers = gridNumbers(plan, from, to);
   const gridOffset = total;
   if (numbers) total += weightRowPad(numbers.length);
-  const data = new Float32Array(Math.max(total, 4));
+  // A curvilinear grid's float32 numbers alone, needing no padding, go up as they lie: no copy (16 MiB at 1024²).
+  const asTheyLie = numbers instanceof Float32Array && gridOffset === 0 && numbers.length === total && total >= 4;
+  const data = asTheyLie ? numbers : new Float32Array(Math.max(total, 4));
   rowsOf.forEach((rows, k) => {
     const pad = weightRowPad(plan.axes[k].n);
     rows?.forEach((row, r) => data.set(row, offsets[k] + r * pad));
   });
-  if (numbers) data.set(numbers, gridOffset);
+  if (numbers && !asTheyLie) data.set(numbers, gridOffset);
   const sphere = plan.grid?.kind === 'sphere' ? plan.grid : null;
   const grid = plan.grid ? { offset: gridOffset, component: fluxComponent(plan, op), scale: sphere ? 1 / sphere.radius : 0 } : null;
   return { data, offsets, grid };
@@ -159,10 +162,36 @@ function extent(dx: Float64Array): string {
 }
 
 /**
- * Metric terms already found inside float32's range: prepared coordinates hand the same array to every
- * call of a plan (src/grid.ts), whose scan took 18 ms of a 1024² call on this project's 2-core VM.
+ * Each curvilinear grid's metric terms as the GPU takes them, checked inside float32's range: a prepared
+ * grid's own float64 array (kept, and handed to every call of its plan: its scan took 18 ms of a 1024²
+ * call on this project's 2-core VM), or an unprepared grid's converted to float32 from its kept scratch,
+ * so that no float64 copy of its own is made (a fresh 32 MiB at 1024²; bench/NOTES.md, eighteenth session).
  */
-const float32Metrics = new WeakSet<Float64Array>();
+const gpuMetrics = new WeakMap<CurvilinearGrid, Float32Array | Float64Array>();
+
+/** A curvilinear grid's metric terms for the GPU (gpuMetrics), checked and, unprepared, converted on first use. */
+function metricsForGpu(grid: CurvilinearGrid, d2: number): Float32Array | Float64Array {
+  let metrics = gpuMetrics.get(grid);
+  if (metrics === undefined) {
+    const kept = gridIdentity(grid) !== null;
+    const from = kept ? grid.metrics : grid.metricsNow();
+    const to = kept ? null : new Float32Array(from.length);
+    for (let w = 0; w < from.length; w++) {
+      const v = from[w];
+      const a = Math.abs(v);
+      if (v !== 0 && !(a >= F32_MIN_NORMAL && a <= F32_MAX)) {
+        throw new GradientError(
+          'invalid-spacing',
+          `coordinates: the metric term ${describe(v)} at element ${Math.floor(w / d2)} (∂ξ/∂x, the inverse of the coordinate steps) is outside float32's normal range (about 1.2e-38 to 3.4e38) that the GPU computes in; rescale the coordinates or use the cpu functions`,
+        );
+      }
+      if (to !== null) to[w] = v;
+    }
+    metrics = to ?? from;
+    gpuMetrics.set(grid, metrics);
+  }
+  return metrics;
+}
 
 /**
  * Refuses steps whose coefficients float32 cannot hold: the GPU computes with f32 reciprocals of the
@@ -171,19 +200,7 @@ const float32Metrics = new WeakSet<Float64Array>();
  */
 export function checkFloat32Coefficients(plan: Plan, op: Operation = 'gradient'): void {
   const outside = (v: number) => v !== 0 && !(Math.abs(v) >= F32_MIN_NORMAL && Math.abs(v) <= F32_MAX);
-  if (plan.grid?.kind === 'curvilinear' && !float32Metrics.has(plan.grid.metrics)) {
-    const metrics = plan.grid.metrics;
-    const d2 = plan.axes.length ** 2;
-    for (let w = 0; w < metrics.length; w++) {
-      if (outside(metrics[w])) {
-        throw new GradientError(
-          'invalid-spacing',
-          `coordinates: the metric term ${describe(metrics[w])} at element ${Math.floor(w / d2)} (∂ξ/∂x, the inverse of the coordinate steps) is outside float32's normal range (about 1.2e-38 to 3.4e38) that the GPU computes in; rescale the coordinates or use the cpu functions`,
-        );
-      }
-    }
-    float32Metrics.add(metrics);
-  }
+  if (plan.grid?.kind === 'curvilinear') metricsForGpu(plan.grid, plan.axes.length ** 2);
   plan.axes.forEach((ax, k) => {
     const c = axisCoefficients(ax, plan);
     // Row by row, never spread into one list: a coordinate axis of a million points would overflow the stack.
