@@ -24,13 +24,10 @@ export const EARTH_RADIUS = 6371008.8;
 export interface CurvilinearGrid {
   readonly kind: 'curvilinear';
   /**
-   * Point p's M[i][j] = ∂ξ_j/∂x_i at p·d² + i·d + j (d = the rank), in an array of the grid's own: what
-   * the GPU reads, after the call has returned too.
-   */
-  readonly metrics: Float64Array;
-  /**
-   * The same numbers for work done now, before anything else is planned (the CPU reference): an unprepared
-   * grid's are in kept scratch, valid until the next unprepared grid is planned.
+   * Point p's M[i][j] = ∂ξ_j/∂x_i at p·d² + i·d + j (d = the rank), for work done now, before another grid
+   * is planned: a prepared grid's kept array, or an unprepared grid's kept scratch (read later, after
+   * another unprepared grid was planned, they are computed again from the coordinate arrays as they are
+   * then; the GPU takes its float32 copy while the call is made, gpu/coefficients.ts).
    */
   metricsNow(): Float64Array;
 }
@@ -174,7 +171,7 @@ let spheresNamed = 0;
  */
 export function gridIdentity(grid: Grid): string | null {
   const n =
-    grid instanceof CoordinateGrid ? undefined : grid.kind === 'curvilinear' ? keptMetrics.get(grid.metrics) : namedSpheres.get(grid);
+    grid instanceof CoordinateGrid ? undefined : grid.kind === 'curvilinear' ? keptMetrics.get(grid.metricsNow()) : namedSpheres.get(grid);
   return n === undefined ? null : `${grid.kind} ${n}`;
 }
 
@@ -215,7 +212,7 @@ export class PreparedCoordinates {
     } else {
       const metrics = metricTerms(this.arrays, this.periods, plan, new Float64Array(plan.size * this.rank ** 2));
       keptMetrics.set(metrics, ++metricsNumbered);
-      grid = { kind: 'curvilinear', metrics, metricsNow: () => metrics };
+      grid = { kind: 'curvilinear', metricsNow: () => metrics };
       if (this.grids.size >= KEPT_METRICS) this.grids.delete(this.grids.keys().next().value!);
     }
     this.grids.set(key, grid);
@@ -267,14 +264,12 @@ function coordinatePeriods(period: unknown, d: number): (number | null)[] {
 
 /**
  * An unprepared grid (`coordinates` given as arrays): planning computes and checks its metric terms into
- * kept scratch, where the CPU reference reads them at once (metricsNow); the GPU reads `metrics`, which
- * takes that array as the grid's own, or computes them again where another grid has been planned since.
- * A 1024² grid's 32 MiB of metric terms made fresh each call took 18 ms of page faults on this project's
- * VM (bench/NOTES.md, eighteenth session).
+ * one kept array, shared by every unprepared grid, where the call reads them at once. A 1024² grid's
+ * 32 MiB of metric terms made fresh each call took 18 ms of page faults on this project's VM
+ * (bench/NOTES.md, eighteenth session).
  */
 class CoordinateGrid implements CurvilinearGrid {
   readonly kind = 'curvilinear';
-  private own: Float64Array | null = null;
   private readonly serial = ++gridsPlanned;
 
   constructor(
@@ -285,32 +280,14 @@ class CoordinateGrid implements CurvilinearGrid {
     this.intoScratch();
   }
 
-  get metrics(): Float64Array {
-    if (this.own === null) {
-      const kept = this.kept();
-      if (kept !== null) lastPlanned = null; // taken: the next grid planned makes another
-      this.own = kept ?? metricTerms(this.coords, this.periods, this.plan, new Float64Array(this.length()));
-    }
-    return this.own;
-  }
-
   metricsNow(): Float64Array {
-    return this.own ?? this.kept() ?? this.intoScratch();
-  }
-
-  private length(): number {
-    return this.plan.size * this.coords.length ** 2;
-  }
-
-  /** The kept scratch when this grid's numbers are still in it. */
-  private kept(): Float64Array | null {
     const held = lastPlanned;
-    if (held === null || held.serial !== this.serial) return null;
-    return held.metrics.deref() ?? null;
+    const kept = held !== null && held.serial === this.serial ? held.metrics.deref() : undefined;
+    return kept ?? this.intoScratch();
   }
 
   private intoScratch(): Float64Array {
-    const length = this.length();
+    const length = this.plan.size * this.coords.length ** 2;
     let array = lastPlanned?.metrics.deref();
     if (array === undefined || array.length !== length) array = new Float64Array(length);
     lastPlanned = null; // while it is written: a refusal leaves no grid's numbers in it

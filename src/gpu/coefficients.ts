@@ -163,9 +163,10 @@ function extent(dx: Float64Array): string {
 
 /**
  * Each curvilinear grid's metric terms as the GPU takes them, checked inside float32's range: a prepared
- * grid's own float64 array (kept, and handed to every call of its plan: its scan took 18 ms of a 1024²
- * call on this project's 2-core VM), or an unprepared grid's converted to float32 from its kept scratch,
- * so that no float64 copy of its own is made (a fresh 32 MiB at 1024²; bench/NOTES.md, eighteenth session).
+ * grid's kept float64 array (handed to every call of its plan: its scan took 18 ms of a 1024² call on
+ * this project's 2-core VM), or an unprepared grid's converted to float32 from the kept scratch while
+ * the call is made (planning the next call reuses that scratch), rather than a float64 array of its own
+ * (a fresh 32 MiB at 1024²; bench/NOTES.md, eighteenth session).
  */
 const gpuMetrics = new WeakMap<CurvilinearGrid, Float32Array | Float64Array>();
 
@@ -174,7 +175,7 @@ function metricsForGpu(grid: CurvilinearGrid, d2: number): Float32Array | Float6
   let metrics = gpuMetrics.get(grid);
   if (metrics === undefined) {
     const kept = gridIdentity(grid) !== null;
-    const from = kept ? grid.metrics : grid.metricsNow();
+    const from = grid.metricsNow();
     const to = kept ? null : new Float32Array(from.length);
     for (let w = 0; w < from.length; w++) {
       const v = from[w];
