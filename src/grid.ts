@@ -133,14 +133,27 @@ function checkCoordinates(list: unknown, d: number, size: number, sizeOf = 'data
     if (a.length !== size) {
       throw new GradientError('invalid-spacing', `coordinates[${i}]: ${describe(x)} has ${a.length} entries but ${sizeOf} has ${size}`);
     }
-    for (let p = 0; p < size; p++) {
-      const v = a[p];
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new GradientError('invalid-spacing', `coordinates[${i}][${p}]: ${describe(v)} is not a finite coordinate`);
-      }
-    }
+    const p = notFinite(a, size);
+    if (p >= 0) throw new GradientError('invalid-spacing', `coordinates[${i}][${p}]: ${describe(a[p])} is not a finite coordinate`);
     return a as ArrayLike<number>;
   });
+}
+
+/**
+ * The first of `size` entries that is not a finite number, or −1. Float arrays take a loop of their own
+ * (x − x is 0 exactly for finite x): the general one, with a type test per entry, took 6 ms of a 1024²
+ * grid's planning here (bench/NOTES.md, eighteenth session).
+ */
+function notFinite(a: ArrayLike<unknown>, size: number): number {
+  if (a instanceof Float64Array || a instanceof Float32Array) {
+    for (let p = 0; p < size; p++) if (a[p] - a[p] !== 0) return p;
+    return -1;
+  }
+  for (let p = 0; p < size; p++) {
+    const v = a[p];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return p;
+  }
+  return -1;
 }
 
 /** Options of {@link prepareCoordinates}. */
