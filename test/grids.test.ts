@@ -548,6 +548,16 @@ describe('grid refusals', () => {
     ['one coordinate array for 2-D data', { shape, coordinates: [X] }, 'coordinates: '],
     ['a coordinate array of the wrong length', { shape, coordinates: [X, Y.slice(1)] }, 'coordinates[1]'],
     ['a non-finite coordinate', { shape, coordinates: [X, Y.map((y, p) => (p === 3 ? Number.NaN : y))] }, 'coordinates[1][3]'],
+    [
+      'an infinite float32 coordinate',
+      { shape, coordinates: [Float32Array.from(X, (x, p) => (p === 5 ? -Infinity : x)), Y] },
+      'coordinates[0][5]',
+    ],
+    [
+      'a coordinate that is not a number',
+      { shape, coordinates: [X, Array.from(Y, (y, p) => (p === 11 ? '3' : y)) as never] },
+      'coordinates[1][11]',
+    ],
     ['coordinates with spacing', { shape, coordinates: [X, Y], spacing: 2 }, 'spacing: 2'],
     ['coordinates with axis', { shape, coordinates: [X, Y], axis: 0 }, 'axis: 0'],
     ['coordinates for 1-D data', { coordinates: [Float64Array.from(f)] }, 'curvilinear grids are 2-D or 3-D'],
