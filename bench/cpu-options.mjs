@@ -44,11 +44,15 @@ const outs = (k) => Array.from({ length: k }, () => new Float64Array(size));
 const two = outs(2);
 const three = outs(3);
 const one = outs(1);
+/** Each build's prepareCoordinates([X, Y]), made on its first call. */
+const prepared = new Map();
+const preparedGrid = (L) => prepared.get(L) ?? prepared.set(L, L.prepareCoordinates([X, Y])).get(L);
 
 const cases = [
   ['gradient (plain)', (L) => L.cpuGradient(f, { shape, out: two })],
   ["boundary 'reflect'", (L) => L.cpuGradient(f, { shape, out: two, boundary: 'reflect' })],
   ["['constant', 'edge'], 'nearest'", (L) => L.cpuGradient(f, { shape, out: two, boundary: [['constant', 'edge'], 'nearest'] })],
+  ["boundary 'periodic'", (L) => L.cpuGradient(f, { shape, out: two, boundary: 'periodic' })],
   ['accuracy 4', (L) => L.cpuGradient(f, { shape, out: two, accuracy: 4 })],
   ['skip, no gaps', (L) => L.cpuGradient(f, { shape, out: two, invalid: 'skip' })],
   ['skip, NaN every 97', (L) => L.cpuGradient(withNaN, { shape, out: two, invalid: 'skip' })],
@@ -56,7 +60,10 @@ const cases = [
   ['sobel', (L) => L.cpuGradient(f, { shape, out: two, operator: 'sobel' })],
   ['a transposed view', (L) => L.cpuGradient(transposed, { out: two })],
   ['curvilinear coordinates', (L) => L.cpuGradient(f, { shape, out: two, coordinates: [X, Y] })],
+  ['prepared coordinates', (L) => L.cpuGradient(f, { shape, out: two, coordinates: preparedGrid(L) })],
+  ['divergence, coordinates', (L) => L.cpuDivergence([f, X], { shape, out: one, coordinates: [X, Y] })],
   ['the sphere', (L) => L.cpuGradient(f, { shape, out: two, sphere })],
+  ['the sphere, periodic longitude', (L) => L.cpuGradient(f, { shape, out: two, sphere, boundary: ['edge', 'periodic'] })],
   ['magnitude, reflect', (L) => L.cpuGradientMagnitude(f, { shape, out: one, boundary: 'reflect' })],
   ['magnitude, skip', (L) => L.cpuGradientMagnitude(withNaN, { shape, out: one, invalid: 'skip' })],
   ['Laplacian, reflect', (L) => L.cpuLaplacian(f, { shape, out: one, boundary: 'reflect' })],

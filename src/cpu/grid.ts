@@ -65,7 +65,7 @@ function physicalDerivatives(v: Values, plan: Plan, fluxForm: boolean, into: rea
   return into;
 }
 
-/** The plan in index space (no grid), made once per plan. */
+/** The plan in index space, or the sphere's in radians: without its grid, made once per plan. */
 function indexPlan(plan: Plan): Plan {
   let index = INDEX_PLANS.get(plan);
   if (index === undefined) {
@@ -126,12 +126,33 @@ function sphereDerivatives(
     const flat = isView(v) ? gathered(v, N) : v;
     alongLat = scaledByLatitude(flat as ArrayLike<number>, lat, grid.cos, scratch.array(0, N));
   }
-  const north = gradientAlong(alongLat, plan, 0, into[0]);
-  const east = gradientAlong(v, plan, 1, into[1]);
-  if (fluxForm) scaledByLatitude(north, lat, grid.inverse, north);
-  else for (let p = 0; p < N; p++) north[p] /= grid.radius;
-  scaledByLatitude(east, lat, grid.inverse, east);
-  return [north, east];
+  const [north, east] = into;
+  const inRadians = indexPlan(plan);
+  // Without the flux form both derivatives are of v: one pass where the loops take the data.
+  if (!fluxForm && isPartable(v, inRadians)) gradientSlabs(v as ArrayLike<number>, inRadians, into, 0, plan.shape[0]);
+  else {
+    gradientAlong(alongLat, plan, 0, north);
+    gradientAlong(v, plan, 1, east);
+  }
+  if (fluxForm) {
+    scaledByLatitude(north, lat, grid.inverse, north);
+    scaledByLatitude(east, lat, grid.inverse, east);
+  } else scaledOnSphere(north, east, lat, grid);
+  return into;
+}
+
+/** north /= R and east scaled by 1/(R cos φ) of its latitude, in one loop (scaledByLatitude's runs). */
+function scaledOnSphere(north: Float64Array, east: Float64Array, lat: AxisPlan, grid: SphereGrid): void {
+  const { n, inner, outer } = lat;
+  const { radius, inverse } = grid;
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < n; i++) {
+      const c = inverse[i];
+      for (let p = (o * n + i) * inner, z = p + inner; p < z; p++) {
+        north[p] /= radius;
+        east[p] = east[p] * c;
+      }
+    }
 }
 
 /**
