@@ -294,7 +294,7 @@ export function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>
 
 /**
  * result[p] (+)= bias + Σ_t w_t · f[p + d + offset_t] for p in first..last, the taps summed in order: one,
- * four or five taps (fourth-order differences) in one loop, more (or none) five at a time into `LINE`
+ * four, five or six to nine taps (wideLine) in one loop, more (or none) five at a time into `LINE`
  * (addTaps: the same sums in the same order, so the same bits). The 2048² Hessian into `out` at accuracy
  * 4 / 6 / 8: 39–41 / 84 / 84 ms against 98–99 / 144 / 183 when every point beyond three taps looped over
  * its taps (bench/NOTES.md, sixteenth session).
@@ -303,6 +303,10 @@ export function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>
 function lineTaps(run: Run, f: ArrayLike<number>, d: number, result: Float64Array, first: number, last: number, accumulate: boolean): void {
   const { offsets, weights, bias } = run;
   const T = offsets.length;
+  if (T >= 6 && T <= 9) {
+    wideLine(offsets, weights, bias, T, f, d, result, first, last, accumulate);
+    return;
+  }
   if (T > 5 || T === 0) {
     for (let a = first; a < last; a += LINE.length) {
       const count = Math.min(last - a, LINE.length);
@@ -371,6 +375,73 @@ function addTaps(sums: Float64Array, count: number, f: ArrayLike<number>, at: nu
   else for (let j = 0; j < count; j++) sums[j] = sums[j] + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j];
 }
 
+/**
+ * lineTaps for six to nine taps (accuracy 6 and 8) in one loop, summed left to right as addTaps sums them
+ * five at a time (the same bits): the 1024² Hessian at accuracy 8 took 0.71–0.78× the time of the five at
+ * a time with wideRow (bench/NOTES.md, eighteenth session).
+ */
+// biome-ignore format: a tap's offset and weight a line
+function wideLine(offsets: ArrayLike<number>, weights: ArrayLike<number>, bias: number, T: number, f: ArrayLike<number>, d: number, result: Float64Array, first: number, last: number, accumulate: boolean): void {
+  const o0 = offsets[0] + d, w0 = weights[0];
+  const o1 = offsets[1] + d, w1 = weights[1];
+  const o2 = offsets[2] + d, w2 = weights[2];
+  const o3 = offsets[3] + d, w3 = weights[3];
+  const o4 = offsets[4] + d, w4 = weights[4];
+  const o5 = offsets[5] + d, w5 = weights[5];
+  if (T === 6) {
+    if (accumulate) for (let p = first; p < last; p++) result[p] += bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4] + w5 * f[p + o5];
+    else for (let p = first; p < last; p++) result[p] = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4] + w5 * f[p + o5];
+    return;
+  }
+  const o6 = offsets[6] + d, w6 = weights[6];
+  if (T === 7) {
+    if (accumulate) for (let p = first; p < last; p++) result[p] += bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4] + w5 * f[p + o5] + w6 * f[p + o6];
+    else for (let p = first; p < last; p++) result[p] = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4] + w5 * f[p + o5] + w6 * f[p + o6];
+    return;
+  }
+  const o7 = offsets[7] + d, w7 = weights[7];
+  if (T === 8) {
+    if (accumulate) for (let p = first; p < last; p++) result[p] += bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4] + w5 * f[p + o5] + w6 * f[p + o6] + w7 * f[p + o7];
+    else for (let p = first; p < last; p++) result[p] = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4] + w5 * f[p + o5] + w6 * f[p + o6] + w7 * f[p + o7];
+    return;
+  }
+  const o8 = offsets[8] + d, w8 = weights[8];
+  if (accumulate) for (let p = first; p < last; p++) result[p] += bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4] + w5 * f[p + o5] + w6 * f[p + o6] + w7 * f[p + o7] + w8 * f[p + o8];
+  else for (let p = first; p < last; p++) result[p] = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4] + w5 * f[p + o5] + w6 * f[p + o6] + w7 * f[p + o7] + w8 * f[p + o8];
+}
+
+/** planeTaps for six to nine taps in one pass over the row, as wideLine. */
+// biome-ignore format: a tap's offset and weight a line
+function wideRow(taps: Taps, inner: number, f: ArrayLike<number>, a: number, result: Float64Array, r: number, accumulate: boolean): void {
+  const { weights, bias, w0: w, count: T } = taps;
+  const a0 = a + column(taps, 0) * inner, w0 = weights[w];
+  const a1 = a + column(taps, 1) * inner, w1 = weights[w + 1];
+  const a2 = a + column(taps, 2) * inner, w2 = weights[w + 2];
+  const a3 = a + column(taps, 3) * inner, w3 = weights[w + 3];
+  const a4 = a + column(taps, 4) * inner, w4 = weights[w + 4];
+  const a5 = a + column(taps, 5) * inner, w5 = weights[w + 5];
+  if (T === 6) {
+    if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j] + w5 * f[a5 + j];
+    else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j] + w5 * f[a5 + j];
+    return;
+  }
+  const a6 = a + column(taps, 6) * inner, w6 = weights[w + 6];
+  if (T === 7) {
+    if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j] + w5 * f[a5 + j] + w6 * f[a6 + j];
+    else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j] + w5 * f[a5 + j] + w6 * f[a6 + j];
+    return;
+  }
+  const a7 = a + column(taps, 7) * inner, w7 = weights[w + 7];
+  if (T === 8) {
+    if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j] + w5 * f[a5 + j] + w6 * f[a6 + j] + w7 * f[a7 + j];
+    else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j] + w5 * f[a5 + j] + w6 * f[a6 + j] + w7 * f[a7 + j];
+    return;
+  }
+  const a8 = a + column(taps, 8) * inner, w8 = weights[w + 8];
+  if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j] + w5 * f[a5 + j] + w6 * f[a6 + j] + w7 * f[a7 + j] + w8 * f[a8 + j];
+  else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j] + w1 * f[a1 + j] + w2 * f[a2 + j] + w3 * f[a3 + j] + w4 * f[a4 + j] + w5 * f[a5 + j] + w6 * f[a6 + j] + w7 * f[a7 + j] + w8 * f[a8 + j];
+}
+
 /** Tap t's column from the taps' base. */
 function column(taps: Taps, t: number): number {
   return taps.offsets === null ? t : taps.offsets[t];
@@ -381,12 +452,16 @@ const LINE = new Float64Array(2048);
 
 /**
  * One row along an axis other than the last (of a run, or a dense row of unevenRows): result[r + j] (+)=
- * bias + Σ_t w_t · f[a + column_t · inner + j] for j < inner, the taps summed in order; up to five in one pass over the row, more (or none)
- * five at a time into `sums` (addTaps; the same bits).
+ * bias + Σ_t w_t · f[a + column_t · inner + j] for j < inner, the taps summed in order; up to nine in one pass over the row (six to nine:
+ * wideRow), more (or none) five at a time into `sums` (addTaps; the same bits).
  */
 // biome-ignore format: the row's arguments in pairs
 function planeTaps(taps: Taps, inner: number, f: ArrayLike<number>, a: number, result: Float64Array, r: number, sums: Float64Array, accumulate: boolean): void {
   const { weights, bias, w0: w, count: T } = taps;
+  if (T >= 6 && T <= 9) {
+    wideRow(taps, inner, f, a, result, r, accumulate);
+    return;
+  }
   if (T > 5 || T === 0) {
     sums.fill(bias);
     for (let t = 0; t < T; t += 5) addTaps(sums, inner, f, a, inner, taps, t);
