@@ -557,23 +557,37 @@ const DENSE_ROW: { offsets: null; weights: Float64Array; w0: number; count: numb
 function denseLine(op: AxisOperator, lo: number, count: number, f: ArrayLike<number>, fb: number, result: Float64Array, rb: number, a: number, z: number, accumulate: boolean): void {
   const { width: W, start, weights: w, bias } = op;
   const c0 = fb + lo;
-  if (count === 2)
+  // Loops of their own with and without accumulation: a test of it per point made the 1024² Hessian on
+  // uneven coordinates take 1.2–1.3× as long (bench/NOTES.md, eighteenth session).
+  if (count === 2 && accumulate)
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
       const c = c0 + start[i];
-      const sum = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1];
-      result[rb + i] = accumulate ? result[rb + i] + sum : sum;
+      result[rb + i] += bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1];
+    }
+  else if (count === 2)
+    for (let i = a, k = a * W + lo; i < z; i++, k += W) {
+      const c = c0 + start[i];
+      result[rb + i] = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1];
+    }
+  else if (count === 3 && accumulate)
+    for (let i = a, k = a * W + lo; i < z; i++, k += W) {
+      const c = c0 + start[i];
+      result[rb + i] += bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
     }
   else if (count === 3)
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
       const c = c0 + start[i];
-      const sum = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
-      result[rb + i] = accumulate ? result[rb + i] + sum : sum;
+      result[rb + i] = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
+    }
+  else if (count === 5 && accumulate)
+    for (let i = a, k = a * W + lo; i < z; i++, k += W) {
+      const c = c0 + start[i];
+      result[rb + i] += bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2] + w[k + 3] * f[c + 3] + w[k + 4] * f[c + 4];
     }
   else if (count === 5)
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
       const c = c0 + start[i];
-      const sum = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2] + w[k + 3] * f[c + 3] + w[k + 4] * f[c + 4];
-      result[rb + i] = accumulate ? result[rb + i] + sum : sum;
+      result[rb + i] = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2] + w[k + 3] * f[c + 3] + w[k + 4] * f[c + 4];
     }
   else
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
