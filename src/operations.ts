@@ -1,7 +1,7 @@
 import { checkComponentCount, checkLaplacian } from './components.js';
 import { curlOf, divergenceOf, laplacianOf, magnitudeOf } from './cpu/derived.js';
 import { gradientAlong } from './cpu/gradient.js';
-import { gridGradientInto } from './cpu/grid.js';
+import { gridResults } from './cpu/grid.js';
 import { describe, GradientError } from './errors.js';
 import type { Plan } from './plan.js';
 import type { NumericArray } from './types.js';
@@ -124,7 +124,7 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     coefficients: firstDerivative,
     cpu: ([f], plan) => {
       const outs = plan.axes.map(() => new Float64Array(plan.size));
-      if (plan.grid) gridGradientInto(f, plan, outs);
+      if (plan.grid) gridResults('gradient', [f], plan, outs);
       else outs.forEach((out, k) => gradientAlong(f, plan, k, out));
       return outs;
     },

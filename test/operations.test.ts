@@ -56,6 +56,15 @@ describe('the operation registry', () => {
     expect(OPERATIONS.laplacian.cpu([f], plan)).toEqual([cpuLaplacian(f, options)]);
     const plan3 = makePlan({ length: 63, kind: 'float64' }, { shape: [3, 3, 7] });
     expect(OPERATIONS.curl3.cpu([f, g, f], plan3)).toEqual(cpuCurl([f, g, f], { shape: [3, 3, 7] }));
+    // On a curvilinear grid, each operation's onGrid (the gradient's too) from the physical derivatives.
+    const X = Float64Array.from({ length: 63 }, (_, p) => Math.floor(p / 9) + 0.1 * Math.sin(p % 9));
+    const Y = Float64Array.from({ length: 63 }, (_, p) => (p % 9) * 1.5 + 0.1 * Math.cos(Math.floor(p / 9)));
+    const onGrid = { shape, coordinates: [X, Y] };
+    const gridPlan = () => makePlan({ length: 63, kind: 'float64' }, onGrid);
+    expect(OPERATIONS.gradient.cpu([f], gridPlan())).toEqual(cpuGradient(f, onGrid));
+    expect(OPERATIONS.magnitude.cpu([f], gridPlan())).toEqual([cpuGradientMagnitude(f, onGrid)]);
+    expect(OPERATIONS.divergence.cpu([f, g], gridPlan())).toEqual([cpuDivergence([f, g], onGrid)]);
+    expect(OPERATIONS.curl2.cpu([f, g], gridPlan())).toEqual(cpuCurl([f, g], onGrid));
     expect(operationFor('curl', plan3, 3)).toBe('curl3');
     expect(() => operationFor('divergence', plan, 1)).toThrow(/components: 1 arrays given but 2 axes/);
   });
