@@ -161,11 +161,46 @@ class Operators {
     const key = `${k}|${m}`;
     let op = this.cache.get(key);
     if (!op) {
-      op = derivativeOperator(this.plan.axes[k], m, this.accuracy);
+      op = keptOperator(this.plan.axes[k], m, this.accuracy);
       this.cache.set(key, op);
     }
     return op;
   }
+}
+
+/**
+ * Operators kept across calls, most recently used first: what derivativeOperator reads of an axis (its
+ * length, step or coordinates' differences, periodicity and sides) with the order and accuracy. Operators
+ * are never written once made. Uneven coordinates make Fornberg's weights at every point: 8 ms of a 21 ms
+ * second derivative of a 96×9216 array on this project's VM, remade at every call (bench/NOTES.md,
+ * eighteenth session); a kept axis's differences are compared value by value.
+ */
+const keptOperators: { readonly key: string; readonly dx: Float64Array | null; readonly op: AxisOperator }[] = [];
+const KEPT_OPERATORS = 12;
+
+function keptOperator(ax: AxisPlan, m: number, p: number): AxisOperator {
+  const key = `${ax.n}|${ax.step}|${ax.periodic}|${ax.lo.mode}|${ax.lo.cval}|${ax.hi.mode}|${ax.hi.cval}|${m}|${p}`;
+  for (let e = 0; e < keptOperators.length; e++) {
+    const kept = keptOperators[e];
+    if (kept.key !== key || !sameSteps(kept.dx, ax.dx)) continue;
+    if (e > 0) {
+      keptOperators.splice(e, 1);
+      keptOperators.unshift(kept);
+    }
+    return kept.op;
+  }
+  const op = derivativeOperator(ax, m, p);
+  keptOperators.unshift({ key, dx: ax.dx, op }); // a plan's steps are made by makePlan and never written
+  if (keptOperators.length > KEPT_OPERATORS) keptOperators.pop();
+  return op;
+}
+
+/** Whether two axes' non-uniform steps (or both none) are the same numbers. */
+function sameSteps(a: Float64Array | null, b: Float64Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
 }
 
 /** The terms of one multi-index: the product of its non-zero orders' operators on component 0. */

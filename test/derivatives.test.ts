@@ -168,6 +168,33 @@ describe('derivatives of any order and accuracy (CPU)', () => {
       for (let j = 0; j < n1; j++) for (let k = 0; k < n2; k++) expect(dxyz[(i * n1 + j) * n2 + k]).toBeCloseTo(4 * i * k + 2 * j, 8);
   });
 
+  it('keep their operators across calls, and follow coordinates changed in place (exact for polynomials after each change)', () => {
+    // Operators are kept by what they are made of (src/derivatives.ts, keptOperator): a repeated call shares them.
+    const x = axisCoordinates(40, true);
+    const info = { length: 40 * 33, kind: 'float64' as const };
+    const options = { shape: [40, 33], spacing: [x, 0.5], accuracy: 4 as const };
+    const opOf = () => hessianProgram(info, options).outputs[0][0].factors[0].op;
+    expect(opOf()).toBe(opOf());
+    // The same numbers in another array are the same operator; other numbers are not.
+    expect(hessianProgram(info, { ...options, spacing: [x.slice(), 0.5] }).outputs[0][0].factors[0].op).toBe(opOf());
+    const first = opOf();
+    const r = rng(12);
+    for (let change = 0; change < 6; change++) {
+      // The coordinates moved in place between calls: each call's second derivative is exact for a cubic in them.
+      for (let i = 1; i < x.length; i++) x[i] = x[i - 1] + 0.5 + r();
+      const f = Float64Array.from({ length: 40 * 33 }, (_, p) => {
+        const v = x[Math.floor(p / 33)];
+        return v ** 3 - 2 * v * v;
+      });
+      const [d] = cpuDerivatives(f, { ...options, derivatives: [[2, 0]] });
+      for (let p = 0; p < f.length; p += 7) {
+        const v = x[Math.floor(p / 33)];
+        expect(Math.abs(d[p] - (6 * v - 4)), `change ${change} at ${p}`).toBeLessThan(1e-9 * (6 * Math.abs(v) + 4));
+      }
+      expect(opOf()).not.toBe(first);
+    }
+  });
+
   it('order 1 at accuracy 2 is numpy.gradient with edge order 2 (the same values, edges included)', () => {
     const r = rng(3);
     const f = Float64Array.from({ length: 11 * 9 }, () => r());
