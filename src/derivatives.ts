@@ -169,28 +169,37 @@ class Operators {
 }
 
 /**
- * Operators kept across calls, most recently used first: what derivativeOperator reads of an axis (its
- * length, step or coordinates' differences, periodicity and sides) with the order and accuracy. Operators
- * are never written once made. Uneven coordinates make Fornberg's weights at every point: 8 ms of a 21 ms
- * second derivative of a 96×9216 array on this project's VM, remade at every call (bench/NOTES.md,
- * eighteenth session); a kept axis's differences are compared value by value.
+ * Operators kept across calls, most recently used first, through weak references (they keep no memory
+ * alive: an axis of a million uneven points at accuracy 8 makes 72 MB of weights): what derivativeOperator
+ * reads of an axis (its length, step or coordinates' differences, periodicity and sides) with the order
+ * and accuracy. Operators are never written once made. Uneven coordinates make Fornberg's weights at
+ * every point: 8 ms of a 21 ms second derivative of a 96×9216 array on this project's VM, remade at every
+ * call (bench/NOTES.md, eighteenth session); a kept axis's differences are compared value by value.
  */
-const keptOperators: { readonly key: string; readonly dx: Float64Array | null; readonly op: AxisOperator }[] = [];
+const keptOperators: { readonly key: string; readonly made: WeakRef<{ readonly dx: Float64Array | null; readonly op: AxisOperator }> }[] =
+  [];
 const KEPT_OPERATORS = 12;
 
 function keptOperator(ax: AxisPlan, m: number, p: number): AxisOperator {
   const key = `${ax.n}|${ax.step}|${ax.periodic}|${ax.lo.mode}|${ax.lo.cval}|${ax.hi.mode}|${ax.hi.cval}|${m}|${p}`;
   for (let e = 0; e < keptOperators.length; e++) {
     const kept = keptOperators[e];
-    if (kept.key !== key || !sameSteps(kept.dx, ax.dx)) continue;
+    if (kept.key !== key) continue;
+    const made = kept.made.deref();
+    if (made === undefined) {
+      keptOperators.splice(e--, 1); // collected
+      continue;
+    }
+    if (!sameSteps(made.dx, ax.dx)) continue;
     if (e > 0) {
       keptOperators.splice(e, 1);
       keptOperators.unshift(kept);
     }
-    return kept.op;
+    return made.op;
   }
   const op = derivativeOperator(ax, m, p);
-  keptOperators.unshift({ key, dx: ax.dx, op }); // a plan's steps are made by makePlan and never written
+  // The plan's own steps: makePlan makes them and nothing writes them.
+  keptOperators.unshift({ key, made: new WeakRef({ dx: ax.dx, op }) });
   if (keptOperators.length > KEPT_OPERATORS) keptOperators.pop();
   return op;
 }
