@@ -3,8 +3,10 @@
 // - ours: cpuGradient with fresh outputs, and into outputs reused through `out`;
 // - alloc: the bare allocation of the same outputs and a write to each of their 4 KiB pages (the page
 //   faults fresh outputs cost), so that fresh ÷ (out + alloc) says what a fresh call adds beyond both;
-// - copy: a JavaScript loop copying the data into each output (o[i] = f[i]): what any single-threaded
-//   JavaScript that writes d result arrays costs at least (no compute at all), the floor for `out`;
+// - copy: a plain JavaScript loop copying the data into each output (o[i] = f[i]), no compute at all:
+//   what a straightforward loop costs to write d result arrays. Not a floor: V8 re-checks arrays passed
+//   as arguments at every iteration, which cpuGradient's unrolled loops share among eight points, so
+//   out/copy can be below 1 (0.77–0.96 in three runs, bench/NOTES.md, nineteenth session);
 // - pool: cpuWorkers (N threads, default the machine's cores) on data and `out` in shared memory;
 // - numpy through python3 when it is importable (with its huge pages, and with 4 KiB pages);
 // - ndarray-gradient (a devDependency) into a preallocated [...shape, d] output with its 'clamp'

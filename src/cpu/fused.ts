@@ -456,27 +456,59 @@ function over3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number,
 function alongTimes1(f: ArrayLike<number>, p0: number, p1: number, w: Out, mw: number): void {
   for (let p = p0; p < p1; p++) w[p] = (f[p + 1] - f[p - 1]) * mw;
 }
-function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, w: Out, mw: number): void {
-  for (let p = p0; p < p1; p++) {
-    x[p] = (f[p + sx] - f[p - sx]) * mx;
-    w[p] = (f[p + 1] - f[p - 1]) * mw;
-  }
-}
 /**
- * The three-axis loops along the last dimension write their outputs SKEW elements apart: x at p + 2·SKEW
- * and y at p + SKEW while w is at p, each element still computed once by its own expression. With the
- * arrays as allocated (a 256³ gradient's four 128 MiB arrays, their addresses alike in their low bits, as
- * are the planes 512 KiB apart that the loop reads), writing all three at p took 242–245 ms on this
- * project's VM, against 85–99 with the outputs offset by 64 elements and 82–88 skewed; 128³, 160³ and 192³
- * took 0.97–1.08× the unskewed loop in the same runs (bench/NOTES.md, eighteenth session). The main loop
- * writes the offsets as literals (72, 144): with a second and third index variable it took 1.1× as long.
+ * The loops along the last dimension with one or two other axes write their outputs SKEW elements apart:
+ * x at p + SKEW while w is at p (three axes: x at p + 2·SKEW, y at p + SKEW), each element still computed
+ * once by its own expression. Arrays as allocated have addresses alike in their low 12 bits, and whether
+ * the streams also collide further up depends on where the process maps them, so the plain loops ran fast
+ * or slow by placement. On this project's VM (bench/NOTES.md):
+ * - 256³ (eighteenth session): writing all three at p took 242–245 ms, against 85–99 with the outputs
+ *   offset by 64 elements and 82–88 skewed; 128³, 160³ and 192³ took 0.97–1.08× the unskewed loop.
+ * - 2048² (nineteenth session): six pairs of outputs allocated one after another took 13.1–13.6 or
+ *   17.8–18.5 ms by pair, in one process; skewed, 13.4–13.9 for every pair. Outputs placed in one buffer,
+ *   the second starting one row (2048 elements) past the first's end or before its start, took 32.8–33.6
+ *   ms, skewed 13.6–14.7; at nine other such placements the skewed loop took 1.01–1.08× the plain one.
+ *
+ * They also run four points an iteration, with their indices masked to 30 bits (identities: MAX_INDEX
+ * bounds every index, or the plain loop runs). Turbofan re-checks each array's map and reloads its length
+ * and data pointer at every iteration of a loop over arrays passed as arguments, and checks every index
+ * sum for int32 overflow unless the operands' ranges rule it out; unrolled, the checks and loads are
+ * shared by four points, and masked, the overflow checks go. The offsets are literals: SKEW read from
+ * the module scope in the loop conditions took about 1.15× as long, a second index variable 1.1×.
  */
 const SKEW = 72;
 
+/** The largest index the unrolled loops mask to (2³⁰ − 1). */
+const MAX_INDEX = 0x3fffffff;
+
+// biome-ignore format: one axis a line
+function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, w: Out, mw: number): void {
+  if (p1 - p0 <= 2 * SKEW || p1 + sx > MAX_INDEX) {
+    for (let p = p0; p < p1; p++) {
+      x[p] = (f[p + sx] - f[p - sx]) * mx;
+      w[p] = (f[p + 1] - f[p - 1]) * mw;
+    }
+    return;
+  }
+  const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x3fffffff;
+  for (let p = a; p < a + 72; p++) x[p] = (f[p + s] - f[p - s]) * mx;
+  let r = a;
+  for (; r < b - 79; r += 8) {
+    x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) * mx; w[r] = (f[r + 1] - f[r - 1]) * mw;
+    x[r + 73] = (f[r + 73 + s] - f[r + 73 - s]) * mx; w[r + 1] = (f[r + 2] - f[r]) * mw;
+    x[r + 74] = (f[r + 74 + s] - f[r + 74 - s]) * mx; w[r + 2] = (f[r + 3] - f[r + 1]) * mw;
+    x[r + 75] = (f[r + 75 + s] - f[r + 75 - s]) * mx; w[r + 3] = (f[r + 4] - f[r + 2]) * mw;
+    x[r + 76] = (f[r + 76 + s] - f[r + 76 - s]) * mx; w[r + 4] = (f[r + 5] - f[r + 3]) * mw;
+    x[r + 77] = (f[r + 77 + s] - f[r + 77 - s]) * mx; w[r + 5] = (f[r + 6] - f[r + 4]) * mw;
+    x[r + 78] = (f[r + 78 + s] - f[r + 78 - s]) * mx; w[r + 6] = (f[r + 7] - f[r + 5]) * mw;
+    x[r + 79] = (f[r + 79 + s] - f[r + 79 - s]) * mx; w[r + 7] = (f[r + 8] - f[r + 6]) * mw;
+  }
+  for (; r < b - 72; r++) { x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) * mx; w[r] = (f[r + 1] - f[r - 1]) * mw; }
+  for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) * mw;
+}
 // biome-ignore format: one axis a line
 function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, y: Out, sy: number, my: number, w: Out, mw: number): void {
-  const D = SKEW;
-  if (p1 - p0 <= 2 * D) {
+  if (p1 - p0 <= 2 * SKEW || p1 + Math.max(sx, sy) > MAX_INDEX) {
     for (let p = p0; p < p1; p++) {
       x[p] = (f[p + sx] - f[p - sx]) * mx;
       y[p] = (f[p + sy] - f[p - sy]) * my;
@@ -484,36 +516,83 @@ function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
     }
     return;
   }
-  for (let p = p0; p < p0 + D; p++) x[p] = (f[p + sx] - f[p - sx]) * mx;
-  for (let p = p0 + D, q = p0; p < p0 + 2 * D; p++, q++) {
-    x[p] = (f[p + sx] - f[p - sx]) * mx;
-    y[q] = (f[q + sy] - f[q - sy]) * my;
+  const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x3fffffff, t = sy & 0x3fffffff;
+  for (let p = a; p < a + 72; p++) x[p] = (f[p + s] - f[p - s]) * mx;
+  for (let p = a + 72, q = a; p < a + 144; p++, q++) {
+    x[p] = (f[p + s] - f[p - s]) * mx;
+    y[q] = (f[q + t] - f[q - t]) * my;
   }
-  for (let r = p0; r < p1 - 2 * D; r++) {
-    x[r + 144] = (f[r + 144 + sx] - f[r + 144 - sx]) * mx;
-    y[r + 72] = (f[r + 72 + sy] - f[r + 72 - sy]) * my;
+  let r = a;
+  for (; r < b - 151; r += 8) {
+    x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) * mx;
+    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) * my;
+    w[r] = (f[r + 1] - f[r - 1]) * mw;
+    x[r + 145] = (f[r + 145 + s] - f[r + 145 - s]) * mx;
+    y[r + 73] = (f[r + 73 + t] - f[r + 73 - t]) * my;
+    w[r + 1] = (f[r + 2] - f[r]) * mw;
+    x[r + 146] = (f[r + 146 + s] - f[r + 146 - s]) * mx;
+    y[r + 74] = (f[r + 74 + t] - f[r + 74 - t]) * my;
+    w[r + 2] = (f[r + 3] - f[r + 1]) * mw;
+    x[r + 147] = (f[r + 147 + s] - f[r + 147 - s]) * mx;
+    y[r + 75] = (f[r + 75 + t] - f[r + 75 - t]) * my;
+    w[r + 3] = (f[r + 4] - f[r + 2]) * mw;
+    x[r + 148] = (f[r + 148 + s] - f[r + 148 - s]) * mx;
+    y[r + 76] = (f[r + 76 + t] - f[r + 76 - t]) * my;
+    w[r + 4] = (f[r + 5] - f[r + 3]) * mw;
+    x[r + 149] = (f[r + 149 + s] - f[r + 149 - s]) * mx;
+    y[r + 77] = (f[r + 77 + t] - f[r + 77 - t]) * my;
+    w[r + 5] = (f[r + 6] - f[r + 4]) * mw;
+    x[r + 150] = (f[r + 150 + s] - f[r + 150 - s]) * mx;
+    y[r + 78] = (f[r + 78 + t] - f[r + 78 - t]) * my;
+    w[r + 6] = (f[r + 7] - f[r + 5]) * mw;
+    x[r + 151] = (f[r + 151 + s] - f[r + 151 - s]) * mx;
+    y[r + 79] = (f[r + 79 + t] - f[r + 79 - t]) * my;
+    w[r + 7] = (f[r + 8] - f[r + 6]) * mw;
+  }
+  for (; r < b - 144; r++) {
+    x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) * mx;
+    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) * my;
     w[r] = (f[r + 1] - f[r - 1]) * mw;
   }
-  for (let q = p1 - D, r = p1 - 2 * D; q < p1; q++, r++) {
-    y[q] = (f[q + sy] - f[q - sy]) * my;
+  for (; r < b - 72; r++) {
+    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) * my;
     w[r] = (f[r + 1] - f[r - 1]) * mw;
   }
-  for (let r = p1 - D; r < p1; r++) w[r] = (f[r + 1] - f[r - 1]) * mw;
+  for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) * mw;
 }
 function alongOver1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw: number): void {
   for (let p = p0; p < p1; p++) w[p] = (f[p + 1] - f[p - 1]) / hw;
 }
+/** alongTimes2 with quotients, unrolled and skewed alike. */
+// biome-ignore format: one axis a line
 function alongOver2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, w: Out, hw: number): void {
-  for (let p = p0; p < p1; p++) {
-    x[p] = (f[p + sx] - f[p - sx]) / hx;
-    w[p] = (f[p + 1] - f[p - 1]) / hw;
+  if (p1 - p0 <= 2 * SKEW || p1 + sx > MAX_INDEX) {
+    for (let p = p0; p < p1; p++) {
+      x[p] = (f[p + sx] - f[p - sx]) / hx;
+      w[p] = (f[p + 1] - f[p - 1]) / hw;
+    }
+    return;
   }
+  const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x3fffffff;
+  for (let p = a; p < a + 72; p++) x[p] = (f[p + s] - f[p - s]) / hx;
+  let r = a;
+  for (; r < b - 79; r += 8) {
+    x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) / hx; w[r] = (f[r + 1] - f[r - 1]) / hw;
+    x[r + 73] = (f[r + 73 + s] - f[r + 73 - s]) / hx; w[r + 1] = (f[r + 2] - f[r]) / hw;
+    x[r + 74] = (f[r + 74 + s] - f[r + 74 - s]) / hx; w[r + 2] = (f[r + 3] - f[r + 1]) / hw;
+    x[r + 75] = (f[r + 75 + s] - f[r + 75 - s]) / hx; w[r + 3] = (f[r + 4] - f[r + 2]) / hw;
+    x[r + 76] = (f[r + 76 + s] - f[r + 76 - s]) / hx; w[r + 4] = (f[r + 5] - f[r + 3]) / hw;
+    x[r + 77] = (f[r + 77 + s] - f[r + 77 - s]) / hx; w[r + 5] = (f[r + 6] - f[r + 4]) / hw;
+    x[r + 78] = (f[r + 78 + s] - f[r + 78 - s]) / hx; w[r + 6] = (f[r + 7] - f[r + 5]) / hw;
+    x[r + 79] = (f[r + 79 + s] - f[r + 79 - s]) / hx; w[r + 7] = (f[r + 8] - f[r + 6]) / hw;
+  }
+  for (; r < b - 72; r++) { x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) / hx; w[r] = (f[r + 1] - f[r - 1]) / hw; }
+  for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) / hw;
 }
-/** alongTimes3 with quotients, its outputs skewed alike. */
+/** alongTimes3 with quotients, unrolled and skewed alike. */
 // biome-ignore format: one axis a line
 function alongOver3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number, w: Out, hw: number): void {
-  const D = SKEW;
-  if (p1 - p0 <= 2 * D) {
+  if (p1 - p0 <= 2 * SKEW || p1 + Math.max(sx, sy) > MAX_INDEX) {
     for (let p = p0; p < p1; p++) {
       x[p] = (f[p + sx] - f[p - sx]) / hx;
       y[p] = (f[p + sy] - f[p - sy]) / hy;
@@ -521,19 +600,47 @@ function alongOver3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
     }
     return;
   }
-  for (let p = p0; p < p0 + D; p++) x[p] = (f[p + sx] - f[p - sx]) / hx;
-  for (let p = p0 + D, q = p0; p < p0 + 2 * D; p++, q++) {
-    x[p] = (f[p + sx] - f[p - sx]) / hx;
-    y[q] = (f[q + sy] - f[q - sy]) / hy;
+  const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x3fffffff, t = sy & 0x3fffffff;
+  for (let p = a; p < a + 72; p++) x[p] = (f[p + s] - f[p - s]) / hx;
+  for (let p = a + 72, q = a; p < a + 144; p++, q++) {
+    x[p] = (f[p + s] - f[p - s]) / hx;
+    y[q] = (f[q + t] - f[q - t]) / hy;
   }
-  for (let r = p0; r < p1 - 2 * D; r++) {
-    x[r + 144] = (f[r + 144 + sx] - f[r + 144 - sx]) / hx;
-    y[r + 72] = (f[r + 72 + sy] - f[r + 72 - sy]) / hy;
+  let r = a;
+  for (; r < b - 151; r += 8) {
+    x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) / hx;
+    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) / hy;
+    w[r] = (f[r + 1] - f[r - 1]) / hw;
+    x[r + 145] = (f[r + 145 + s] - f[r + 145 - s]) / hx;
+    y[r + 73] = (f[r + 73 + t] - f[r + 73 - t]) / hy;
+    w[r + 1] = (f[r + 2] - f[r]) / hw;
+    x[r + 146] = (f[r + 146 + s] - f[r + 146 - s]) / hx;
+    y[r + 74] = (f[r + 74 + t] - f[r + 74 - t]) / hy;
+    w[r + 2] = (f[r + 3] - f[r + 1]) / hw;
+    x[r + 147] = (f[r + 147 + s] - f[r + 147 - s]) / hx;
+    y[r + 75] = (f[r + 75 + t] - f[r + 75 - t]) / hy;
+    w[r + 3] = (f[r + 4] - f[r + 2]) / hw;
+    x[r + 148] = (f[r + 148 + s] - f[r + 148 - s]) / hx;
+    y[r + 76] = (f[r + 76 + t] - f[r + 76 - t]) / hy;
+    w[r + 4] = (f[r + 5] - f[r + 3]) / hw;
+    x[r + 149] = (f[r + 149 + s] - f[r + 149 - s]) / hx;
+    y[r + 77] = (f[r + 77 + t] - f[r + 77 - t]) / hy;
+    w[r + 5] = (f[r + 6] - f[r + 4]) / hw;
+    x[r + 150] = (f[r + 150 + s] - f[r + 150 - s]) / hx;
+    y[r + 78] = (f[r + 78 + t] - f[r + 78 - t]) / hy;
+    w[r + 6] = (f[r + 7] - f[r + 5]) / hw;
+    x[r + 151] = (f[r + 151 + s] - f[r + 151 - s]) / hx;
+    y[r + 79] = (f[r + 79 + t] - f[r + 79 - t]) / hy;
+    w[r + 7] = (f[r + 8] - f[r + 6]) / hw;
+  }
+  for (; r < b - 144; r++) {
+    x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) / hx;
+    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) / hy;
     w[r] = (f[r + 1] - f[r - 1]) / hw;
   }
-  for (let q = p1 - D, r = p1 - 2 * D; q < p1; q++, r++) {
-    y[q] = (f[q + sy] - f[q - sy]) / hy;
+  for (; r < b - 72; r++) {
+    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) / hy;
     w[r] = (f[r + 1] - f[r - 1]) / hw;
   }
-  for (let r = p1 - D; r < p1; r++) w[r] = (f[r + 1] - f[r - 1]) / hw;
+  for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) / hw;
 }
