@@ -4,6 +4,7 @@ import { exactReciprocal, fusedPlan } from '../src/cpu/fused';
 import { gradientAlong } from '../src/cpu/gradient';
 import { cpuInput } from '../src/cpu/input';
 import { computePart } from '../src/cpu/parts';
+import { MAX_INDEX } from '../src/cpu/unroll';
 import { cpuGradient, type GradientOptions, type NumericArray } from '../src/index';
 import { makePlan } from '../src/plan';
 import { firstDifference } from './helpers/bits';
@@ -119,5 +120,15 @@ describe('the fused pass', () => {
     expect(fusedPlan(plan([8, 40], { accuracy: 4 }))?.accuracy).toBe(4); // taken since the fourteenth session
     expect(fusedPlan(plan([8, 40], { spacing: [0.5, 2] }))?.multiply).toBe(true);
     expect(fusedPlan(plan([8, 40], { spacing: [0.5, 0.3] }))?.multiply).toBe(false);
+  });
+
+  it('is not taken past 2³⁰ − 1 elements, where its masked indices would wrap (unroll.ts)', () => {
+    // The plans only: a data description of the length, no array of that size.
+    const info = (length: number) => ({ ...cpuInput(new Float64Array(1)).info, length });
+    const plan = (shape: number[]) => makePlan(info(shape.reduce((a, b) => a * b, 1)), { shape });
+    expect(MAX_INDEX).toBe(2 ** 30 - 1);
+    expect(fusedPlan(plan([32767, 32768]))).not.toBeNull(); // 2³⁰ − 32768 elements
+    expect(fusedPlan(plan([32768, 32768]))).toBeNull(); // 2³⁰
+    expect(fusedPlan(plan([1024, 1024, 1024]))).toBeNull();
   });
 });

@@ -11,6 +11,7 @@ import { cpuComponents, cpuInput, cpuOut } from './input.js';
 import { kernelInputs } from './kernel-input.js';
 import { forEachLine, ghostAt, isPartable, needsLines, type Values } from './lines.js';
 import { KeptScratch } from './scratch.js';
+import { MAX_INDEX } from './unroll.js';
 import { type AxisRange, scratchArrays, slabRange, slabRows, windowable, windowData, windowRange, windowsOf } from './windows.js';
 
 /**
@@ -459,10 +460,33 @@ function secondDifferences(f: ArrayLike<number>, ax: AxisPlan, out: Float64Array
     last = Math.min(n - 1, i1); // interior positions [first, last)
   for (let o = o0; o < o1; o++) {
     const row = o * n * s;
-    for (let p = row + first * s, end = row + last * s; p < end; p++) out[p] += (f[p + s] - 2 * f[p] + f[p - s]) * scale;
+    addSecondDifferences(f, s, scale, out, row + first * s, row + last * s);
     if (i0 === 0) endTerms(f, ax, out, row, 0, scale);
     if (i1 === n && n > 1) endTerms(f, ax, out, row, n - 1, scale);
   }
+}
+
+/** (f[p + s] − 2f[p] + f[p − s]) · scale added into out at p0..p1, unrolled and masked (unroll.ts). */
+function addSecondDifferences(f: ArrayLike<number>, s: number, scale: number, out: Float64Array, p0: number, p1: number): void {
+  if (p1 + s > MAX_INDEX) {
+    for (let p = p0; p < p1; p++) out[p] += (f[p + s] - 2 * f[p] + f[p - s]) * scale;
+    return;
+  }
+  const a = p0 & 0x3fffffff,
+    b = p1 & 0x3fffffff,
+    t = s & 0x3fffffff;
+  let p = a;
+  for (; p < b - 7; p += 8) {
+    out[p] += (f[p + t] - 2 * f[p] + f[p - t]) * scale;
+    out[p + 1] += (f[p + 1 + t] - 2 * f[p + 1] + f[p + 1 - t]) * scale;
+    out[p + 2] += (f[p + 2 + t] - 2 * f[p + 2] + f[p + 2 - t]) * scale;
+    out[p + 3] += (f[p + 3 + t] - 2 * f[p + 3] + f[p + 3 - t]) * scale;
+    out[p + 4] += (f[p + 4 + t] - 2 * f[p + 4] + f[p + 4 - t]) * scale;
+    out[p + 5] += (f[p + 5 + t] - 2 * f[p + 5] + f[p + 5 - t]) * scale;
+    out[p + 6] += (f[p + 6 + t] - 2 * f[p + 6] + f[p + 6 - t]) * scale;
+    out[p + 7] += (f[p + 7 + t] - 2 * f[p + 7] + f[p + 7 - t]) * scale;
+  }
+  for (; p < b; p++) out[p] += (f[p + t] - 2 * f[p] + f[p - t]) * scale;
 }
 
 /**

@@ -222,29 +222,78 @@ function alongPass(u: Resolved, multiply: boolean, mode: Mode, reach: number, ou
   }
 }
 
-// The interior loops: one to three terms summed in order, as products or as quotients.
+// The interior loops: one to three terms summed in order, as products or as quotients. Here and below,
+// two and three terms run eight points an iteration with masked indices (unroll.ts).
 type In = ArrayLike<number>;
 function times1(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number): void {
   for (let p = p0; p < p1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf;
 }
 // biome-ignore format: one term a line
-function times2(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number, g: In, sg: number, mg: number): void {
-  for (let p = p0; p < p1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg;
+function times2(out: Float64Array, p0: number, p1: number, f: In, sf0: number, mf: number, g: In, sg0: number, mg: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg;
+    out[p + 1] = (f[p + 1 + sf] - f[p + 1 - sf]) * mf + (g[p + 1 + sg] - g[p + 1 - sg]) * mg;
+    out[p + 2] = (f[p + 2 + sf] - f[p + 2 - sf]) * mf + (g[p + 2 + sg] - g[p + 2 - sg]) * mg;
+    out[p + 3] = (f[p + 3 + sf] - f[p + 3 - sf]) * mf + (g[p + 3 + sg] - g[p + 3 - sg]) * mg;
+    out[p + 4] = (f[p + 4 + sf] - f[p + 4 - sf]) * mf + (g[p + 4 + sg] - g[p + 4 - sg]) * mg;
+    out[p + 5] = (f[p + 5 + sf] - f[p + 5 - sf]) * mf + (g[p + 5 + sg] - g[p + 5 - sg]) * mg;
+    out[p + 6] = (f[p + 6 + sf] - f[p + 6 - sf]) * mf + (g[p + 6 + sg] - g[p + 6 - sg]) * mg;
+    out[p + 7] = (f[p + 7 + sf] - f[p + 7 - sf]) * mf + (g[p + 7 + sg] - g[p + 7 - sg]) * mg;
+  }
+  for (; p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg;
 }
 // biome-ignore format: one term a line
-function times3(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number, g: In, sg: number, mg: number, h: In, sh: number, mh: number): void {
-  for (let p = p0; p < p1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg + (h[p + sh] - h[p - sh]) * mh;
+function times3(out: Float64Array, p0: number, p1: number, f: In, sf0: number, mf: number, g: In, sg0: number, mg: number, h: In, sh0: number, mh: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff, sh = sh0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg + (h[p + sh] - h[p - sh]) * mh;
+    out[p + 1] = (f[p + 1 + sf] - f[p + 1 - sf]) * mf + (g[p + 1 + sg] - g[p + 1 - sg]) * mg + (h[p + 1 + sh] - h[p + 1 - sh]) * mh;
+    out[p + 2] = (f[p + 2 + sf] - f[p + 2 - sf]) * mf + (g[p + 2 + sg] - g[p + 2 - sg]) * mg + (h[p + 2 + sh] - h[p + 2 - sh]) * mh;
+    out[p + 3] = (f[p + 3 + sf] - f[p + 3 - sf]) * mf + (g[p + 3 + sg] - g[p + 3 - sg]) * mg + (h[p + 3 + sh] - h[p + 3 - sh]) * mh;
+    out[p + 4] = (f[p + 4 + sf] - f[p + 4 - sf]) * mf + (g[p + 4 + sg] - g[p + 4 - sg]) * mg + (h[p + 4 + sh] - h[p + 4 - sh]) * mh;
+    out[p + 5] = (f[p + 5 + sf] - f[p + 5 - sf]) * mf + (g[p + 5 + sg] - g[p + 5 - sg]) * mg + (h[p + 5 + sh] - h[p + 5 - sh]) * mh;
+    out[p + 6] = (f[p + 6 + sf] - f[p + 6 - sf]) * mf + (g[p + 6 + sg] - g[p + 6 - sg]) * mg + (h[p + 6 + sh] - h[p + 6 - sh]) * mh;
+    out[p + 7] = (f[p + 7 + sf] - f[p + 7 - sf]) * mf + (g[p + 7 + sg] - g[p + 7 - sg]) * mg + (h[p + 7 + sh] - h[p + 7 - sh]) * mh;
+  }
+  for (; p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg + (h[p + sh] - h[p - sh]) * mh;
 }
 function over1(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number): void {
   for (let p = p0; p < p1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf;
 }
 // biome-ignore format: one term a line
-function over2(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number): void {
-  for (let p = p0; p < p1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg;
+function over2(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg;
+    out[p + 1] = (f[p + 1 + sf] - f[p + 1 - sf]) / hf + (g[p + 1 + sg] - g[p + 1 - sg]) / hg;
+    out[p + 2] = (f[p + 2 + sf] - f[p + 2 - sf]) / hf + (g[p + 2 + sg] - g[p + 2 - sg]) / hg;
+    out[p + 3] = (f[p + 3 + sf] - f[p + 3 - sf]) / hf + (g[p + 3 + sg] - g[p + 3 - sg]) / hg;
+    out[p + 4] = (f[p + 4 + sf] - f[p + 4 - sf]) / hf + (g[p + 4 + sg] - g[p + 4 - sg]) / hg;
+    out[p + 5] = (f[p + 5 + sf] - f[p + 5 - sf]) / hf + (g[p + 5 + sg] - g[p + 5 - sg]) / hg;
+    out[p + 6] = (f[p + 6 + sf] - f[p + 6 - sf]) / hf + (g[p + 6 + sg] - g[p + 6 - sg]) / hg;
+    out[p + 7] = (f[p + 7 + sf] - f[p + 7 - sf]) / hf + (g[p + 7 + sg] - g[p + 7 - sg]) / hg;
+  }
+  for (; p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg;
 }
 // biome-ignore format: one term a line
-function over3(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number, h: In, sh: number, hh: number): void {
-  for (let p = p0; p < p1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg + (h[p + sh] - h[p - sh]) / hh;
+function over3(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number, h: In, sh0: number, hh: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff, sh = sh0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg + (h[p + sh] - h[p - sh]) / hh;
+    out[p + 1] = (f[p + 1 + sf] - f[p + 1 - sf]) / hf + (g[p + 1 + sg] - g[p + 1 - sg]) / hg + (h[p + 1 + sh] - h[p + 1 - sh]) / hh;
+    out[p + 2] = (f[p + 2 + sf] - f[p + 2 - sf]) / hf + (g[p + 2 + sg] - g[p + 2 - sg]) / hg + (h[p + 2 + sh] - h[p + 2 - sh]) / hh;
+    out[p + 3] = (f[p + 3 + sf] - f[p + 3 - sf]) / hf + (g[p + 3 + sg] - g[p + 3 - sg]) / hg + (h[p + 3 + sh] - h[p + 3 - sh]) / hh;
+    out[p + 4] = (f[p + 4 + sf] - f[p + 4 - sf]) / hf + (g[p + 4 + sg] - g[p + 4 - sg]) / hg + (h[p + 4 + sh] - h[p + 4 - sh]) / hh;
+    out[p + 5] = (f[p + 5 + sf] - f[p + 5 - sf]) / hf + (g[p + 5 + sg] - g[p + 5 - sg]) / hg + (h[p + 5 + sh] - h[p + 5 - sh]) / hh;
+    out[p + 6] = (f[p + 6 + sf] - f[p + 6 - sf]) / hf + (g[p + 6 + sg] - g[p + 6 - sg]) / hg + (h[p + 6 + sh] - h[p + 6 - sh]) / hh;
+    out[p + 7] = (f[p + 7 + sf] - f[p + 7 - sf]) / hf + (g[p + 7 + sg] - g[p + 7 - sg]) / hg + (h[p + 7 + sh] - h[p + 7 - sh]) / hh;
+  }
+  for (; p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg + (h[p + sh] - h[p - sh]) / hh;
 }
 
 // The magnitude's interior loops: √ of one to three terms' squares summed in order.
@@ -255,21 +304,36 @@ function norm1Times(out: Float64Array, p0: number, p1: number, f: In, sf: number
   }
 }
 // biome-ignore format: one term a line
-function norm2Times(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number, g: In, sg: number, mg: number): void {
-  for (let p = p0; p < p1; p++) {
-    const a = (f[p + sf] - f[p - sf]) * mf;
-    const b = (g[p + sg] - g[p - sg]) * mg;
-    out[p] = Math.sqrt(a * a + b * b);
+function norm2Times(out: Float64Array, p0: number, p1: number, f: In, sf0: number, mf: number, g: In, sg0: number, mg: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; out[p] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 1 + sf] - f[p + 1 - sf]) * mf; const b = (g[p + 1 + sg] - g[p + 1 - sg]) * mg; out[p + 1] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 2 + sf] - f[p + 2 - sf]) * mf; const b = (g[p + 2 + sg] - g[p + 2 - sg]) * mg; out[p + 2] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 3 + sf] - f[p + 3 - sf]) * mf; const b = (g[p + 3 + sg] - g[p + 3 - sg]) * mg; out[p + 3] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 4 + sf] - f[p + 4 - sf]) * mf; const b = (g[p + 4 + sg] - g[p + 4 - sg]) * mg; out[p + 4] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 5 + sf] - f[p + 5 - sf]) * mf; const b = (g[p + 5 + sg] - g[p + 5 - sg]) * mg; out[p + 5] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 6 + sf] - f[p + 6 - sf]) * mf; const b = (g[p + 6 + sg] - g[p + 6 - sg]) * mg; out[p + 6] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 7 + sf] - f[p + 7 - sf]) * mf; const b = (g[p + 7 + sg] - g[p + 7 - sg]) * mg; out[p + 7] = Math.sqrt(a * a + b * b); }
   }
+  for (; p < i1; p++) { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; out[p] = Math.sqrt(a * a + b * b); }
 }
 // biome-ignore format: one term a line
-function norm3Times(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number, g: In, sg: number, mg: number, h: In, sh: number, mh: number): void {
-  for (let p = p0; p < p1; p++) {
-    const a = (f[p + sf] - f[p - sf]) * mf;
-    const b = (g[p + sg] - g[p - sg]) * mg;
-    const c = (h[p + sh] - h[p - sh]) * mh;
-    out[p] = Math.sqrt(a * a + b * b + c * c);
+function norm3Times(out: Float64Array, p0: number, p1: number, f: In, sf0: number, mf: number, g: In, sg0: number, mg: number, h: In, sh0: number, mh: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff, sh = sh0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; const c = (h[p + sh] - h[p - sh]) * mh; out[p] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 1 + sf] - f[p + 1 - sf]) * mf; const b = (g[p + 1 + sg] - g[p + 1 - sg]) * mg; const c = (h[p + 1 + sh] - h[p + 1 - sh]) * mh; out[p + 1] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 2 + sf] - f[p + 2 - sf]) * mf; const b = (g[p + 2 + sg] - g[p + 2 - sg]) * mg; const c = (h[p + 2 + sh] - h[p + 2 - sh]) * mh; out[p + 2] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 3 + sf] - f[p + 3 - sf]) * mf; const b = (g[p + 3 + sg] - g[p + 3 - sg]) * mg; const c = (h[p + 3 + sh] - h[p + 3 - sh]) * mh; out[p + 3] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 4 + sf] - f[p + 4 - sf]) * mf; const b = (g[p + 4 + sg] - g[p + 4 - sg]) * mg; const c = (h[p + 4 + sh] - h[p + 4 - sh]) * mh; out[p + 4] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 5 + sf] - f[p + 5 - sf]) * mf; const b = (g[p + 5 + sg] - g[p + 5 - sg]) * mg; const c = (h[p + 5 + sh] - h[p + 5 - sh]) * mh; out[p + 5] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 6 + sf] - f[p + 6 - sf]) * mf; const b = (g[p + 6 + sg] - g[p + 6 - sg]) * mg; const c = (h[p + 6 + sh] - h[p + 6 - sh]) * mh; out[p + 6] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 7 + sf] - f[p + 7 - sf]) * mf; const b = (g[p + 7 + sg] - g[p + 7 - sg]) * mg; const c = (h[p + 7 + sh] - h[p + 7 - sh]) * mh; out[p + 7] = Math.sqrt(a * a + b * b + c * c); }
   }
+  for (; p < i1; p++) { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; const c = (h[p + sh] - h[p - sh]) * mh; out[p] = Math.sqrt(a * a + b * b + c * c); }
 }
 function norm1Over(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number): void {
   for (let p = p0; p < p1; p++) {
@@ -278,21 +342,36 @@ function norm1Over(out: Float64Array, p0: number, p1: number, f: In, sf: number,
   }
 }
 // biome-ignore format: one term a line
-function norm2Over(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number): void {
-  for (let p = p0; p < p1; p++) {
-    const a = (f[p + sf] - f[p - sf]) / hf;
-    const b = (g[p + sg] - g[p - sg]) / hg;
-    out[p] = Math.sqrt(a * a + b * b);
+function norm2Over(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; out[p] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 1 + sf] - f[p + 1 - sf]) / hf; const b = (g[p + 1 + sg] - g[p + 1 - sg]) / hg; out[p + 1] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 2 + sf] - f[p + 2 - sf]) / hf; const b = (g[p + 2 + sg] - g[p + 2 - sg]) / hg; out[p + 2] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 3 + sf] - f[p + 3 - sf]) / hf; const b = (g[p + 3 + sg] - g[p + 3 - sg]) / hg; out[p + 3] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 4 + sf] - f[p + 4 - sf]) / hf; const b = (g[p + 4 + sg] - g[p + 4 - sg]) / hg; out[p + 4] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 5 + sf] - f[p + 5 - sf]) / hf; const b = (g[p + 5 + sg] - g[p + 5 - sg]) / hg; out[p + 5] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 6 + sf] - f[p + 6 - sf]) / hf; const b = (g[p + 6 + sg] - g[p + 6 - sg]) / hg; out[p + 6] = Math.sqrt(a * a + b * b); }
+    { const a = (f[p + 7 + sf] - f[p + 7 - sf]) / hf; const b = (g[p + 7 + sg] - g[p + 7 - sg]) / hg; out[p + 7] = Math.sqrt(a * a + b * b); }
   }
+  for (; p < i1; p++) { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; out[p] = Math.sqrt(a * a + b * b); }
 }
 // biome-ignore format: one term a line
-function norm3Over(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number, g: In, sg: number, hg: number, h: In, sh: number, hh: number): void {
-  for (let p = p0; p < p1; p++) {
-    const a = (f[p + sf] - f[p - sf]) / hf;
-    const b = (g[p + sg] - g[p - sg]) / hg;
-    const c = (h[p + sh] - h[p - sh]) / hh;
-    out[p] = Math.sqrt(a * a + b * b + c * c);
+function norm3Over(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number, h: In, sh0: number, hh: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff, sh = sh0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; const c = (h[p + sh] - h[p - sh]) / hh; out[p] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 1 + sf] - f[p + 1 - sf]) / hf; const b = (g[p + 1 + sg] - g[p + 1 - sg]) / hg; const c = (h[p + 1 + sh] - h[p + 1 - sh]) / hh; out[p + 1] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 2 + sf] - f[p + 2 - sf]) / hf; const b = (g[p + 2 + sg] - g[p + 2 - sg]) / hg; const c = (h[p + 2 + sh] - h[p + 2 - sh]) / hh; out[p + 2] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 3 + sf] - f[p + 3 - sf]) / hf; const b = (g[p + 3 + sg] - g[p + 3 - sg]) / hg; const c = (h[p + 3 + sh] - h[p + 3 - sh]) / hh; out[p + 3] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 4 + sf] - f[p + 4 - sf]) / hf; const b = (g[p + 4 + sg] - g[p + 4 - sg]) / hg; const c = (h[p + 4 + sh] - h[p + 4 - sh]) / hh; out[p + 4] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 5 + sf] - f[p + 5 - sf]) / hf; const b = (g[p + 5 + sg] - g[p + 5 - sg]) / hg; const c = (h[p + 5 + sh] - h[p + 5 - sh]) / hh; out[p + 5] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 6 + sf] - f[p + 6 - sf]) / hf; const b = (g[p + 6 + sg] - g[p + 6 - sg]) / hg; const c = (h[p + 6 + sh] - h[p + 6 - sh]) / hh; out[p + 6] = Math.sqrt(a * a + b * b + c * c); }
+    { const a = (f[p + 7 + sf] - f[p + 7 - sf]) / hf; const b = (g[p + 7 + sg] - g[p + 7 - sg]) / hg; const c = (h[p + 7 + sh] - h[p + 7 - sh]) / hh; out[p + 7] = Math.sqrt(a * a + b * b + c * c); }
   }
+  for (; p < i1; p++) { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; const c = (h[p + sh] - h[p - sh]) / hh; out[p] = Math.sqrt(a * a + b * b + c * c); }
 }
 
 // The Laplacian's interior loops: one to three second differences of one input, added to 0 in order.
@@ -301,12 +380,36 @@ function second1(out: Float64Array, p0: number, p1: number, f: In, sx: number, c
 }
 // The Laplacian has one input: the second and third terms' are the first's.
 // biome-ignore format: one term a line
-function second2(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number, _g: In, sy: number, cy: number): void {
-  for (let p = p0; p < p1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy;
+function second2(out: Float64Array, p0: number, p1: number, f: In, sx0: number, cx: number, _g: In, sy0: number, cy: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sx = sx0 & 0x3fffffff, sy = sy0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy;
+    out[p + 1] = 0 + (f[p + 1 + sx] - 2 * f[p + 1] + f[p + 1 - sx]) * cx + (f[p + 1 + sy] - 2 * f[p + 1] + f[p + 1 - sy]) * cy;
+    out[p + 2] = 0 + (f[p + 2 + sx] - 2 * f[p + 2] + f[p + 2 - sx]) * cx + (f[p + 2 + sy] - 2 * f[p + 2] + f[p + 2 - sy]) * cy;
+    out[p + 3] = 0 + (f[p + 3 + sx] - 2 * f[p + 3] + f[p + 3 - sx]) * cx + (f[p + 3 + sy] - 2 * f[p + 3] + f[p + 3 - sy]) * cy;
+    out[p + 4] = 0 + (f[p + 4 + sx] - 2 * f[p + 4] + f[p + 4 - sx]) * cx + (f[p + 4 + sy] - 2 * f[p + 4] + f[p + 4 - sy]) * cy;
+    out[p + 5] = 0 + (f[p + 5 + sx] - 2 * f[p + 5] + f[p + 5 - sx]) * cx + (f[p + 5 + sy] - 2 * f[p + 5] + f[p + 5 - sy]) * cy;
+    out[p + 6] = 0 + (f[p + 6 + sx] - 2 * f[p + 6] + f[p + 6 - sx]) * cx + (f[p + 6 + sy] - 2 * f[p + 6] + f[p + 6 - sy]) * cy;
+    out[p + 7] = 0 + (f[p + 7 + sx] - 2 * f[p + 7] + f[p + 7 - sx]) * cx + (f[p + 7 + sy] - 2 * f[p + 7] + f[p + 7 - sy]) * cy;
+  }
+  for (; p < i1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy;
 }
 // biome-ignore format: one term a line
-function second3(out: Float64Array, p0: number, p1: number, f: In, sx: number, cx: number, _g: In, sy: number, cy: number, _h: In, sz: number, cz: number): void {
-  for (let p = p0; p < p1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy + (f[p + sz] - 2 * f[p] + f[p - sz]) * cz;
+function second3(out: Float64Array, p0: number, p1: number, f: In, sx0: number, cx: number, _g: In, sy0: number, cy: number, _h: In, sz0: number, cz: number): void {
+  const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sx = sx0 & 0x3fffffff, sy = sy0 & 0x3fffffff, sz = sz0 & 0x3fffffff;
+  let p = i0;
+  for (; p < i1 - 7; p += 8) {
+    out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy + (f[p + sz] - 2 * f[p] + f[p - sz]) * cz;
+    out[p + 1] = 0 + (f[p + 1 + sx] - 2 * f[p + 1] + f[p + 1 - sx]) * cx + (f[p + 1 + sy] - 2 * f[p + 1] + f[p + 1 - sy]) * cy + (f[p + 1 + sz] - 2 * f[p + 1] + f[p + 1 - sz]) * cz;
+    out[p + 2] = 0 + (f[p + 2 + sx] - 2 * f[p + 2] + f[p + 2 - sx]) * cx + (f[p + 2 + sy] - 2 * f[p + 2] + f[p + 2 - sy]) * cy + (f[p + 2 + sz] - 2 * f[p + 2] + f[p + 2 - sz]) * cz;
+    out[p + 3] = 0 + (f[p + 3 + sx] - 2 * f[p + 3] + f[p + 3 - sx]) * cx + (f[p + 3 + sy] - 2 * f[p + 3] + f[p + 3 - sy]) * cy + (f[p + 3 + sz] - 2 * f[p + 3] + f[p + 3 - sz]) * cz;
+    out[p + 4] = 0 + (f[p + 4 + sx] - 2 * f[p + 4] + f[p + 4 - sx]) * cx + (f[p + 4 + sy] - 2 * f[p + 4] + f[p + 4 - sy]) * cy + (f[p + 4 + sz] - 2 * f[p + 4] + f[p + 4 - sz]) * cz;
+    out[p + 5] = 0 + (f[p + 5 + sx] - 2 * f[p + 5] + f[p + 5 - sx]) * cx + (f[p + 5 + sy] - 2 * f[p + 5] + f[p + 5 - sy]) * cy + (f[p + 5 + sz] - 2 * f[p + 5] + f[p + 5 - sz]) * cz;
+    out[p + 6] = 0 + (f[p + 6 + sx] - 2 * f[p + 6] + f[p + 6 - sx]) * cx + (f[p + 6 + sy] - 2 * f[p + 6] + f[p + 6 - sy]) * cy + (f[p + 6 + sz] - 2 * f[p + 6] + f[p + 6 - sz]) * cz;
+    out[p + 7] = 0 + (f[p + 7 + sx] - 2 * f[p + 7] + f[p + 7 - sx]) * cx + (f[p + 7 + sy] - 2 * f[p + 7] + f[p + 7 - sy]) * cy + (f[p + 7 + sz] - 2 * f[p + 7] + f[p + 7 - sz]) * cz;
+  }
+  for (; p < i1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy + (f[p + sz] - 2 * f[p] + f[p - sz]) * cz;
 }
 
 /** The interior loops of each mode, as products (by 1/(2h)) and as quotients (by 2h); second differences always multiply. */

@@ -1,5 +1,6 @@
 import { type AxisPlan, isGhost, type Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2 } from '../stencil.js';
+import { MAX_INDEX } from './unroll.js';
 
 /**
  * numpy's stencils of every selected axis in one pass, for the common plans: uniform steps, at least two
@@ -86,6 +87,8 @@ function makeFused(plan: Plan): FusedPlan | null {
   const d = plan.shape.length;
   if (d < 2 || plan.shape[d - 1] < MIN_LINE) return null;
   if (plan.axes.some((ax) => ax.dx !== null)) return null;
+  // Its loops mask their indices to 30 bits (unroll.ts): beyond, the axis-by-axis loops run.
+  if (plan.size > MAX_INDEX) return null;
   const { accuracy } = plan;
   const multiply = accuracy === 2 && plan.axes.every((ax) => exactReciprocal(2 * ax.step!));
   const fusedAxis = (ax: AxisPlan, k: number): FusedAxis => ({
@@ -403,17 +406,65 @@ function quarticAlong1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw:
 }
 // biome-ignore format: one axis a line
 function quarticAlong2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, w: Out, hw: number): void {
-  for (let p = p0; p < p1; p++) {
-    x[p] = (-f[p + 2 * sx] + 8 * f[p + sx] - 8 * f[p - sx] + f[p - 2 * sx]) / hx;
-    w[p] = (-f[p + 2] + 8 * f[p + 1] - 8 * f[p - 1] + f[p - 2]) / hw;
+  const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x1fffffff;
+  let r = a;
+  for (; r < b - 7; r += 8) {
+    x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
+    w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
+    x[r + 1] = (-f[r + 1 + 2 * s] + 8 * f[r + 1 + s] - 8 * f[r + 1 - s] + f[r + 1 - 2 * s]) / hx;
+    w[r + 1] = (-f[r + 3] + 8 * f[r + 2] - 8 * f[r] + f[r - 1]) / hw;
+    x[r + 2] = (-f[r + 2 + 2 * s] + 8 * f[r + 2 + s] - 8 * f[r + 2 - s] + f[r + 2 - 2 * s]) / hx;
+    w[r + 2] = (-f[r + 4] + 8 * f[r + 3] - 8 * f[r + 1] + f[r]) / hw;
+    x[r + 3] = (-f[r + 3 + 2 * s] + 8 * f[r + 3 + s] - 8 * f[r + 3 - s] + f[r + 3 - 2 * s]) / hx;
+    w[r + 3] = (-f[r + 5] + 8 * f[r + 4] - 8 * f[r + 2] + f[r + 1]) / hw;
+    x[r + 4] = (-f[r + 4 + 2 * s] + 8 * f[r + 4 + s] - 8 * f[r + 4 - s] + f[r + 4 - 2 * s]) / hx;
+    w[r + 4] = (-f[r + 6] + 8 * f[r + 5] - 8 * f[r + 3] + f[r + 2]) / hw;
+    x[r + 5] = (-f[r + 5 + 2 * s] + 8 * f[r + 5 + s] - 8 * f[r + 5 - s] + f[r + 5 - 2 * s]) / hx;
+    w[r + 5] = (-f[r + 7] + 8 * f[r + 6] - 8 * f[r + 4] + f[r + 3]) / hw;
+    x[r + 6] = (-f[r + 6 + 2 * s] + 8 * f[r + 6 + s] - 8 * f[r + 6 - s] + f[r + 6 - 2 * s]) / hx;
+    w[r + 6] = (-f[r + 8] + 8 * f[r + 7] - 8 * f[r + 5] + f[r + 4]) / hw;
+    x[r + 7] = (-f[r + 7 + 2 * s] + 8 * f[r + 7 + s] - 8 * f[r + 7 - s] + f[r + 7 - 2 * s]) / hx;
+    w[r + 7] = (-f[r + 9] + 8 * f[r + 8] - 8 * f[r + 6] + f[r + 5]) / hw;
+  }
+  for (; r < b; r++) {
+    x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
+    w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
   }
 }
 // biome-ignore format: one axis a line
 function quarticAlong3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number, w: Out, hw: number): void {
-  for (let p = p0; p < p1; p++) {
-    x[p] = (-f[p + 2 * sx] + 8 * f[p + sx] - 8 * f[p - sx] + f[p - 2 * sx]) / hx;
-    y[p] = (-f[p + 2 * sy] + 8 * f[p + sy] - 8 * f[p - sy] + f[p - 2 * sy]) / hy;
-    w[p] = (-f[p + 2] + 8 * f[p + 1] - 8 * f[p - 1] + f[p - 2]) / hw;
+  const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x1fffffff, t = sy & 0x1fffffff;
+  let r = a;
+  for (; r < b - 7; r += 8) {
+    x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
+    y[r] = (-f[r + 2 * t] + 8 * f[r + t] - 8 * f[r - t] + f[r - 2 * t]) / hy;
+    w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
+    x[r + 1] = (-f[r + 1 + 2 * s] + 8 * f[r + 1 + s] - 8 * f[r + 1 - s] + f[r + 1 - 2 * s]) / hx;
+    y[r + 1] = (-f[r + 1 + 2 * t] + 8 * f[r + 1 + t] - 8 * f[r + 1 - t] + f[r + 1 - 2 * t]) / hy;
+    w[r + 1] = (-f[r + 3] + 8 * f[r + 2] - 8 * f[r] + f[r - 1]) / hw;
+    x[r + 2] = (-f[r + 2 + 2 * s] + 8 * f[r + 2 + s] - 8 * f[r + 2 - s] + f[r + 2 - 2 * s]) / hx;
+    y[r + 2] = (-f[r + 2 + 2 * t] + 8 * f[r + 2 + t] - 8 * f[r + 2 - t] + f[r + 2 - 2 * t]) / hy;
+    w[r + 2] = (-f[r + 4] + 8 * f[r + 3] - 8 * f[r + 1] + f[r]) / hw;
+    x[r + 3] = (-f[r + 3 + 2 * s] + 8 * f[r + 3 + s] - 8 * f[r + 3 - s] + f[r + 3 - 2 * s]) / hx;
+    y[r + 3] = (-f[r + 3 + 2 * t] + 8 * f[r + 3 + t] - 8 * f[r + 3 - t] + f[r + 3 - 2 * t]) / hy;
+    w[r + 3] = (-f[r + 5] + 8 * f[r + 4] - 8 * f[r + 2] + f[r + 1]) / hw;
+    x[r + 4] = (-f[r + 4 + 2 * s] + 8 * f[r + 4 + s] - 8 * f[r + 4 - s] + f[r + 4 - 2 * s]) / hx;
+    y[r + 4] = (-f[r + 4 + 2 * t] + 8 * f[r + 4 + t] - 8 * f[r + 4 - t] + f[r + 4 - 2 * t]) / hy;
+    w[r + 4] = (-f[r + 6] + 8 * f[r + 5] - 8 * f[r + 3] + f[r + 2]) / hw;
+    x[r + 5] = (-f[r + 5 + 2 * s] + 8 * f[r + 5 + s] - 8 * f[r + 5 - s] + f[r + 5 - 2 * s]) / hx;
+    y[r + 5] = (-f[r + 5 + 2 * t] + 8 * f[r + 5 + t] - 8 * f[r + 5 - t] + f[r + 5 - 2 * t]) / hy;
+    w[r + 5] = (-f[r + 7] + 8 * f[r + 6] - 8 * f[r + 4] + f[r + 3]) / hw;
+    x[r + 6] = (-f[r + 6 + 2 * s] + 8 * f[r + 6 + s] - 8 * f[r + 6 - s] + f[r + 6 - 2 * s]) / hx;
+    y[r + 6] = (-f[r + 6 + 2 * t] + 8 * f[r + 6 + t] - 8 * f[r + 6 - t] + f[r + 6 - 2 * t]) / hy;
+    w[r + 6] = (-f[r + 8] + 8 * f[r + 7] - 8 * f[r + 5] + f[r + 4]) / hw;
+    x[r + 7] = (-f[r + 7 + 2 * s] + 8 * f[r + 7 + s] - 8 * f[r + 7 - s] + f[r + 7 - 2 * s]) / hx;
+    y[r + 7] = (-f[r + 7 + 2 * t] + 8 * f[r + 7 + t] - 8 * f[r + 7 - t] + f[r + 7 - 2 * t]) / hy;
+    w[r + 7] = (-f[r + 9] + 8 * f[r + 8] - 8 * f[r + 6] + f[r + 5]) / hw;
+  }
+  for (; r < b; r++) {
+    x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
+    y[r] = (-f[r + 2 * t] + 8 * f[r + t] - 8 * f[r - t] + f[r - 2 * t]) / hy;
+    w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
   }
 }
 
@@ -468,22 +519,15 @@ function alongTimes1(f: ArrayLike<number>, p0: number, p1: number, w: Out, mw: n
  *   17.8–18.5 ms by pair, in one process; skewed, 13.4–13.9 for every pair. Outputs placed in one buffer,
  *   the second starting one row (2048 elements) past the first's end or before its start, took 32.8–33.6
  *   ms, skewed 13.6–14.7; at nine other such placements the skewed loop took 1.01–1.08× the plain one.
- *
- * They also run four points an iteration, with their indices masked to 30 bits (identities: MAX_INDEX
- * bounds every index, or the plain loop runs). Turbofan re-checks each array's map and reloads its length
- * and data pointer at every iteration of a loop over arrays passed as arguments, and checks every index
- * sum for int32 overflow unless the operands' ranges rule it out; unrolled, the checks and loads are
- * shared by four points, and masked, the overflow checks go. The offsets are literals: SKEW read from
- * the module scope in the loop conditions took about 1.15× as long, a second index variable 1.1×.
+ * The offsets are literals: SKEW read from the module scope in the loop conditions took about 1.15× as
+ * long, a second index variable 1.1×. These loops, and the fourth-order ones, are unrolled and masked
+ * as unroll.ts says.
  */
 const SKEW = 72;
 
-/** The largest index the unrolled loops mask to (2³⁰ − 1). */
-const MAX_INDEX = 0x3fffffff;
-
 // biome-ignore format: one axis a line
 function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, w: Out, mw: number): void {
-  if (p1 - p0 <= 2 * SKEW || p1 + sx > MAX_INDEX) {
+  if (p1 - p0 <= 2 * SKEW) {
     for (let p = p0; p < p1; p++) {
       x[p] = (f[p + sx] - f[p - sx]) * mx;
       w[p] = (f[p + 1] - f[p - 1]) * mw;
@@ -508,7 +552,7 @@ function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
 }
 // biome-ignore format: one axis a line
 function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, y: Out, sy: number, my: number, w: Out, mw: number): void {
-  if (p1 - p0 <= 2 * SKEW || p1 + Math.max(sx, sy) > MAX_INDEX) {
+  if (p1 - p0 <= 2 * SKEW) {
     for (let p = p0; p < p1; p++) {
       x[p] = (f[p + sx] - f[p - sx]) * mx;
       y[p] = (f[p + sy] - f[p - sy]) * my;
@@ -566,7 +610,7 @@ function alongOver1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw: nu
 /** alongTimes2 with quotients, unrolled and skewed alike. */
 // biome-ignore format: one axis a line
 function alongOver2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, w: Out, hw: number): void {
-  if (p1 - p0 <= 2 * SKEW || p1 + sx > MAX_INDEX) {
+  if (p1 - p0 <= 2 * SKEW) {
     for (let p = p0; p < p1; p++) {
       x[p] = (f[p + sx] - f[p - sx]) / hx;
       w[p] = (f[p + 1] - f[p - 1]) / hw;
@@ -592,7 +636,7 @@ function alongOver2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
 /** alongTimes3 with quotients, unrolled and skewed alike. */
 // biome-ignore format: one axis a line
 function alongOver3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number, w: Out, hw: number): void {
-  if (p1 - p0 <= 2 * SKEW || p1 + Math.max(sx, sy) > MAX_INDEX) {
+  if (p1 - p0 <= 2 * SKEW) {
     for (let p = p0; p < p1; p++) {
       x[p] = (f[p + sx] - f[p - sx]) / hx;
       y[p] = (f[p + sy] - f[p - sy]) / hy;
