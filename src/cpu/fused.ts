@@ -1,6 +1,6 @@
 import { type AxisPlan, isGhost, type Plan } from '../plan.js';
 import { edgeSteps, edgeWeights2 } from '../stencil.js';
-import { MAX_INDEX } from './unroll.js';
+import { MAX_INDEX, SKEW } from './unroll.js';
 
 /**
  * numpy's stencils of every selected axis in one pass, for the common plans: uniform steps, at least two
@@ -523,7 +523,6 @@ function alongTimes1(f: ArrayLike<number>, p0: number, p1: number, w: Out, mw: n
  * long, a second index variable 1.1×. These loops, and the fourth-order ones, are unrolled and masked
  * as unroll.ts says.
  */
-const SKEW = 72;
 
 // biome-ignore format: one axis a line
 function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, w: Out, mw: number): void {

@@ -1,5 +1,6 @@
 import type { AxisOperator, Program } from '../derivatives.js';
 import { sameRow, wraps } from './runs.js';
+import { MAX_INDEX, SKEW } from './unroll.js';
 
 /**
  * The 2-D Hessian's interior in one pass, for the CPU reference (derivatives.ts programRows): where its
@@ -70,6 +71,8 @@ export const fusedHessian2d = perProgram(describe);
 function describe(program: Program): FusedHessian2d | null {
   const { plan, outputs } = program;
   if (plan.shape.length !== 2 || program.inputs !== 1 || outputs.length !== 3) return null;
+  // Its loops mask their indices to 30 bits (unroll.ts): beyond, the operators' passes run.
+  if (plan.size > MAX_INDEX) return null;
   if (!outputs.every((terms) => terms.length === 1 && terms[0].component === 0)) return null;
   const [pure0, mixed, pure1] = outputs.map((terms) => terms[0].factors);
   if (pure0.length !== 1 || mixed.length !== 2 || pure1.length !== 1) return null;
@@ -147,20 +150,73 @@ export function hessianRows(h: FusedHessian2d, f: ArrayLike<number>, outs: reado
 /**
  * p from first to last: ∂²/∂x_0² and ∂²/∂x_1² from their three taps, ∂/∂x_1 of ∂/∂x_0 from the first
  * factor's values at p − 1 and p + 1, each computed once as the loop moves on (sl, sc, sr). Across a line's
- * end the last-axis results are wrong, and lineEnd rewrites them.
+ * end the last-axis results are wrong, and lineEnd rewrites them. Four points an iteration, the indices
+ * masked (unroll.ts), and the outputs skewed as fused.ts's three-axis loop: ∂²/∂x_0² at p + 2·SKEW and
+ * ∂²/∂x_1² at p + SKEW while the mixed one is at p. 2048², six sets of outputs allocated one after another
+ * in one process: 21.8–40.3 ms by set before, 23.7–25.9 skewed (bench/NOTES.md, nineteenth session).
  */
 // biome-ignore format: the runs' numbers in groups
 function interiorLoop(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array, dyy: Float64Array, first: number, last: number, W: number,
   xb: number, x0: number, x1: number, x2: number, sb: number, s0: number, s1: number,
   yb: number, y0: number, y1: number, y2: number, cb: number, c0: number, c1: number): void {
-  let sl = sb + s0 * f[first - 1 - W] + s1 * f[first - 1 + W];
-  let sc = sb + s0 * f[first - W] + s1 * f[first + W];
-  for (let p = first; p < last; p++) {
-    const fc = f[p];
-    dxx[p] = xb + x0 * f[p - W] + x1 * fc + x2 * f[p + W];
-    dyy[p] = yb + y0 * f[p - 1] + y1 * fc + y2 * f[p + 1];
-    const sr = sb + s0 * f[p + 1 - W] + s1 * f[p + 1 + W];
-    dxy[p] = cb + c0 * sl + c1 * sr;
+  const a = first & 0x3fffffff, b = last & 0x3fffffff, w = W & 0x3fffffff;
+  let sl = sb + s0 * f[a - 1 - w] + s1 * f[a - 1 + w];
+  let sc = sb + s0 * f[a - w] + s1 * f[a + w];
+  let r = a;
+  if (b - a <= 2 * SKEW) {
+    for (; r < b; r++) {
+      dxx[r] = xb + x0 * f[r - w] + x1 * f[r] + x2 * f[r + w];
+      dyy[r] = yb + y0 * f[r - 1] + y1 * f[r] + y2 * f[r + 1];
+      const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
+      dxy[r] = cb + c0 * sl + c1 * sr;
+      sl = sc;
+      sc = sr;
+    }
+    return;
+  }
+  for (let p = a; p < a + 72; p++) dxx[p] = xb + x0 * f[p - w] + x1 * f[p] + x2 * f[p + w];
+  for (let p = a + 72, o = a; p < a + 144; p++, o++) {
+    dxx[p] = xb + x0 * f[p - w] + x1 * f[p] + x2 * f[p + w];
+    dyy[o] = yb + y0 * f[o - 1] + y1 * f[o] + y2 * f[o + 1];
+  }
+  for (; r < b - 147; r += 4) {
+    dxx[r + 144] = xb + x0 * f[r + 144 - w] + x1 * f[r + 144] + x2 * f[r + 144 + w];
+    dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
+    const m0 = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
+    dxy[r] = cb + c0 * sl + c1 * m0;
+    dxx[r + 145] = xb + x0 * f[r + 145 - w] + x1 * f[r + 145] + x2 * f[r + 145 + w];
+    dyy[r + 73] = yb + y0 * f[r + 72] + y1 * f[r + 73] + y2 * f[r + 74];
+    const m1 = sb + s0 * f[r + 2 - w] + s1 * f[r + 2 + w];
+    dxy[r + 1] = cb + c0 * sc + c1 * m1;
+    dxx[r + 146] = xb + x0 * f[r + 146 - w] + x1 * f[r + 146] + x2 * f[r + 146 + w];
+    dyy[r + 74] = yb + y0 * f[r + 73] + y1 * f[r + 74] + y2 * f[r + 75];
+    const m2 = sb + s0 * f[r + 3 - w] + s1 * f[r + 3 + w];
+    dxy[r + 2] = cb + c0 * m0 + c1 * m2;
+    dxx[r + 147] = xb + x0 * f[r + 147 - w] + x1 * f[r + 147] + x2 * f[r + 147 + w];
+    dyy[r + 75] = yb + y0 * f[r + 74] + y1 * f[r + 75] + y2 * f[r + 76];
+    const m3 = sb + s0 * f[r + 4 - w] + s1 * f[r + 4 + w];
+    dxy[r + 3] = cb + c0 * m1 + c1 * m3;
+    sl = m2;
+    sc = m3;
+  }
+  for (; r < b - 144; r++) {
+    dxx[r + 144] = xb + x0 * f[r + 144 - w] + x1 * f[r + 144] + x2 * f[r + 144 + w];
+    dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
+    const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
+    dxy[r] = cb + c0 * sl + c1 * sr;
+    sl = sc;
+    sc = sr;
+  }
+  for (; r < b - 72; r++) {
+    dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
+    const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
+    dxy[r] = cb + c0 * sl + c1 * sr;
+    sl = sc;
+    sc = sr;
+  }
+  for (; r < b; r++) {
+    const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
+    dxy[r] = cb + c0 * sl + c1 * sr;
     sl = sc;
     sc = sr;
   }
@@ -170,10 +226,10 @@ function interiorLoop(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array
  * interiorLoop at fourth-order accuracy: ∂²/∂x_0² and ∂²/∂x_1² from their five taps, ∂/∂x_1 of ∂/∂x_0 from
  * the first factor's values at p − 2 … p + 2 (four taps across rows), each computed once as the loop moves
  * on. The weights are read into locals once; the sums are the passes' (bias, then the taps in order).
+ * Four points an iteration, the indices masked (unroll.ts).
  */
 // biome-ignore format: the arrays in a line
 function interiorLoop4(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array, dyy: Float64Array, first: number, last: number, W: number, h: FusedHessian2d): void {
-  const W2 = 2 * W;
   const [x0, x1, x2, x3, x4] = h.xx.weights;
   const [s0, s1, s2, s3] = h.x.weights;
   const [y0, y1, y2, y3, y4] = h.yy.weights;
@@ -182,21 +238,45 @@ function interiorLoop4(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Arra
     sb = h.x.bias,
     yb = h.yy.bias,
     cb = h.y.bias;
+  const a = first & 0x3fffffff, b = last & 0x3fffffff, w = W & 0x3fffffff, w2 = (2 * W) & 0x3fffffff;
   // The first factor at columns p − 2, p − 1, p + 1 and p + 2 (at p it is not read).
-  let q = first - 2;
-  let sm2 = sb + s0 * f[q - W2] + s1 * f[q - W] + s2 * f[q + W] + s3 * f[q + W2];
-  q = first - 1;
-  let sm1 = sb + s0 * f[q - W2] + s1 * f[q - W] + s2 * f[q + W] + s3 * f[q + W2];
-  q = first;
-  let sc = sb + s0 * f[q - W2] + s1 * f[q - W] + s2 * f[q + W] + s3 * f[q + W2];
-  q = first + 1;
-  let sp1 = sb + s0 * f[q - W2] + s1 * f[q - W] + s2 * f[q + W] + s3 * f[q + W2];
-  for (let p = first; p < last; p++) {
+  let q = a - 2;
+  let sm2 = sb + s0 * f[q - w2] + s1 * f[q - w] + s2 * f[q + w] + s3 * f[q + w2];
+  q = a - 1;
+  let sm1 = sb + s0 * f[q - w2] + s1 * f[q - w] + s2 * f[q + w] + s3 * f[q + w2];
+  q = a;
+  let sc = sb + s0 * f[q - w2] + s1 * f[q - w] + s2 * f[q + w] + s3 * f[q + w2];
+  q = a + 1;
+  let sp1 = sb + s0 * f[q - w2] + s1 * f[q - w] + s2 * f[q + w] + s3 * f[q + w2];
+  let p = a;
+  for (; p < b - 3; p += 4) {
+    dxx[p] = xb + x0 * f[p - w2] + x1 * f[p - w] + x2 * f[p] + x3 * f[p + w] + x4 * f[p + w2];
+    dyy[p] = yb + y0 * f[p - 2] + y1 * f[p - 1] + y2 * f[p] + y3 * f[p + 1] + y4 * f[p + 2];
+    const t0 = sb + s0 * f[p + 2 - w2] + s1 * f[p + 2 - w] + s2 * f[p + 2 + w] + s3 * f[p + 2 + w2];
+    dxy[p] = cb + c0 * sm2 + c1 * sm1 + c2 * sp1 + c3 * t0;
+    dxx[p + 1] = xb + x0 * f[p + 1 - w2] + x1 * f[p + 1 - w] + x2 * f[p + 1] + x3 * f[p + 1 + w] + x4 * f[p + 1 + w2];
+    dyy[p + 1] = yb + y0 * f[p - 1] + y1 * f[p] + y2 * f[p + 1] + y3 * f[p + 2] + y4 * f[p + 3];
+    const t1 = sb + s0 * f[p + 3 - w2] + s1 * f[p + 3 - w] + s2 * f[p + 3 + w] + s3 * f[p + 3 + w2];
+    dxy[p + 1] = cb + c0 * sm1 + c1 * sc + c2 * t0 + c3 * t1;
+    dxx[p + 2] = xb + x0 * f[p + 2 - w2] + x1 * f[p + 2 - w] + x2 * f[p + 2] + x3 * f[p + 2 + w] + x4 * f[p + 2 + w2];
+    dyy[p + 2] = yb + y0 * f[p] + y1 * f[p + 1] + y2 * f[p + 2] + y3 * f[p + 3] + y4 * f[p + 4];
+    const t2 = sb + s0 * f[p + 4 - w2] + s1 * f[p + 4 - w] + s2 * f[p + 4 + w] + s3 * f[p + 4 + w2];
+    dxy[p + 2] = cb + c0 * sc + c1 * sp1 + c2 * t1 + c3 * t2;
+    dxx[p + 3] = xb + x0 * f[p + 3 - w2] + x1 * f[p + 3 - w] + x2 * f[p + 3] + x3 * f[p + 3 + w] + x4 * f[p + 3 + w2];
+    dyy[p + 3] = yb + y0 * f[p + 1] + y1 * f[p + 2] + y2 * f[p + 3] + y3 * f[p + 4] + y4 * f[p + 5];
+    const t3 = sb + s0 * f[p + 5 - w2] + s1 * f[p + 5 - w] + s2 * f[p + 5 + w] + s3 * f[p + 5 + w2];
+    dxy[p + 3] = cb + c0 * sp1 + c1 * t0 + c2 * t2 + c3 * t3;
+    sm2 = t0;
+    sm1 = t1;
+    sc = t2;
+    sp1 = t3;
+  }
+  for (; p < b; p++) {
     const fc = f[p];
-    dxx[p] = xb + x0 * f[p - W2] + x1 * f[p - W] + x2 * fc + x3 * f[p + W] + x4 * f[p + W2];
+    dxx[p] = xb + x0 * f[p - w2] + x1 * f[p - w] + x2 * fc + x3 * f[p + w] + x4 * f[p + w2];
     dyy[p] = yb + y0 * f[p - 2] + y1 * f[p - 1] + y2 * fc + y3 * f[p + 1] + y4 * f[p + 2];
     const r = p + 2;
-    const sp2 = sb + s0 * f[r - W2] + s1 * f[r - W] + s2 * f[r + W] + s3 * f[r + W2];
+    const sp2 = sb + s0 * f[r - w2] + s1 * f[r - w] + s2 * f[r + w] + s3 * f[r + w2];
     dxy[p] = cb + c0 * sm2 + c1 * sm1 + c2 * sp1 + c3 * sp2;
     sm2 = sm1;
     sm1 = sc;

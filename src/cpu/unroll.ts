@@ -22,3 +22,11 @@
 
 /** The largest index an unrolled loop may form once masked (2³⁰ − 1): the plain loop runs beyond it. */
 export const MAX_INDEX = 0x3fffffff;
+
+/**
+ * How far apart, in elements, the loops that write two or three outputs at once write them (fused.ts's loops
+ * along the last dimension, hessian-2d.ts's interior): arrays as allocated have addresses alike in their
+ * low 12 bits, and whether their streams also collide further up depends on where the process maps them;
+ * written SKEW apart they run alike at every placement measured (fused.ts has the figures).
+ */
+export const SKEW = 72;
