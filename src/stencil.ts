@@ -20,11 +20,26 @@ export function interiorWeights(dx: Float64Array, periodic = false): { a: Float6
   for (let i = 0; i < m; i++) {
     const dx1 = periodic ? dx[(i + m - 1) % m] : dx[i],
       dx2 = periodic ? dx[i] : dx[i + 1];
-    a[i] = -dx2 / (dx1 * (dx1 + dx2));
-    b[i] = (dx2 - dx1) / (dx1 * dx2);
-    c[i] = dx1 / (dx2 * (dx1 + dx2));
+    a[i] = weightBefore(dx1, dx2);
+    b[i] = weightAt(dx1, dx2);
+    c[i] = weightAfter(dx1, dx2);
   }
   return { a, b, c };
+}
+
+/**
+ * numpy's interior weights of f[i − 1], f[i] and f[i + 1] for the steps dx1 = x[i] − x[i − 1] and dx2 =
+ * x[i + 1] − x[i], each as numpy computes it (interiorWeights' arrays, and the CPU's lines that compute
+ * them as they go).
+ */
+export function weightBefore(dx1: number, dx2: number): number {
+  return -dx2 / (dx1 * (dx1 + dx2));
+}
+export function weightAt(dx1: number, dx2: number): number {
+  return (dx2 - dx1) / (dx1 * dx2);
+}
+export function weightAfter(dx1: number, dx2: number): number {
+  return dx1 / (dx2 * (dx1 + dx2));
 }
 
 /** Step used by the first-order one-sided difference at the low (i = 0) and high (i = n−1) edge. */

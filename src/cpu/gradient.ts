@@ -1,7 +1,7 @@
 import type { DataInfo } from '../data.js';
 import { type AxisPlan, isGhost, makePlan, type Plan } from '../plan.js';
 import { PlanMemo } from '../plan-memo.js';
-import { edgeSteps, edgeWeights2, interiorWeights } from '../stencil.js';
+import { edgeSteps, edgeWeights2, interiorWeights, weightAfter, weightAt, weightBefore } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike, StridedView } from '../view.js';
 import { exactReciprocal, fusedPlan, fusedSlab } from './fused.js';
@@ -325,19 +325,28 @@ function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Floa
       centralQuotients(f, s, h2, out, start, end);
     }
   } else {
-    const { a, b, c } = weightsOf(ax.dx, false);
+    // The weights computed as the lines go (numpy's expressions, stencil.ts), not kept in arrays: a
+    // plan's steps are new at each call, so arrays of weights were three fresh arrays of the axis's
+    // length a call (4M points in one dimension: 123 ms a call, against 80 for numpy; bench/NOTES.md,
+    // nineteenth session).
+    const dx = ax.dx;
     for (let o = o0; o < o1; o++) {
       if (s === 1) {
         // Lines of consecutive elements: one loop along the line, not an inner loop of one element per
         // point (7.5 ms of a 1024² axis on coordinates here, against 3.3 for the fused pass's two axes).
-        for (let i = first, p = o * rowSpan + first; i < last; i++, p++)
-          out[p] = a[i - 1] * f[p - 1] + b[i - 1] * f[p] + c[i - 1] * f[p + 1];
+        for (let i = first, p = o * rowSpan + first; i < last; i++, p++) {
+          const d1 = dx[i - 1],
+            d2 = dx[i];
+          out[p] = weightBefore(d1, d2) * f[p - 1] + weightAt(d1, d2) * f[p] + weightAfter(d1, d2) * f[p + 1];
+        }
         continue;
       }
       for (let i = first; i < last; i++) {
-        const wa = a[i - 1],
-          wb = b[i - 1],
-          wc = c[i - 1];
+        const d1 = dx[i - 1],
+          d2 = dx[i];
+        const wa = weightBefore(d1, d2),
+          wb = weightAt(d1, d2),
+          wc = weightAfter(d1, d2);
         const start = o * rowSpan + i * s,
           end = start + s;
         for (let p = start; p < end; p++) out[p] = wa * f[p - s] + wb * f[p] + wc * f[p + s];
