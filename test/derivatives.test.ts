@@ -505,6 +505,14 @@ describe('derivatives, the Hessian and adjoints in parts (cpu/parts.ts, what cpu
 describe('the Hessian of 2-D and 3-D arrays in one pass (src/cpu/hessian-2d.ts, hessian-3d.ts)', () => {
   const fusedOf = (program: ReturnType<typeof hessianProgram>) => fusedHessian2d(program) ?? fusedHessian3d(program);
 
+  it('is not taken past 2³⁰ − 1 elements, where its masked indices would wrap (unroll.ts)', () => {
+    // The programs only: a data description of the length, no array of that size.
+    const info = (length: number) => ({ ...cpuInput(new Float64Array(1)).info, length });
+    const program = (shape: number[]) => hessianProgram(info(shape[0] * shape[1]), { shape });
+    expect(fusedHessian2d(program([32767, 32768]))).not.toBeNull();
+    expect(fusedHessian2d(program([32768, 32768]))).toBeNull();
+  });
+
   it("gives the operators' passes bit for bit: boundaries, steps, shapes, special values (600 problems)", () => {
     const fused = { 2: 0, 3: 0, fourth: 0 };
     fc.assert(
