@@ -471,7 +471,21 @@ function quarticAlong3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx:
 // The interior loops, one to three axes each, as products or as quotients, each written out as one tight loop;
 // the along* ones take the last dimension (stride 1) as their last axis.
 function times1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number): void {
-  for (let p = p0; p < p1; p++) x[p] = (f[p + sx] - f[p - sx]) * mx;
+  const a = p0 & 0x3fffffff,
+    b = p1 & 0x3fffffff,
+    s = sx & 0x3fffffff;
+  let p = a;
+  for (; p < b - 7; p += 8) {
+    x[p] = (f[p + s] - f[p - s]) * mx;
+    x[p + 1] = (f[p + 1 + s] - f[p + 1 - s]) * mx;
+    x[p + 2] = (f[p + 2 + s] - f[p + 2 - s]) * mx;
+    x[p + 3] = (f[p + 3 + s] - f[p + 3 - s]) * mx;
+    x[p + 4] = (f[p + 4 + s] - f[p + 4 - s]) * mx;
+    x[p + 5] = (f[p + 5 + s] - f[p + 5 - s]) * mx;
+    x[p + 6] = (f[p + 6 + s] - f[p + 6 - s]) * mx;
+    x[p + 7] = (f[p + 7 + s] - f[p + 7 - s]) * mx;
+  }
+  for (; p < b; p++) x[p] = (f[p + s] - f[p - s]) * mx;
 }
 function times2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, y: Out, sy: number, my: number): void {
   for (let p = p0; p < p1; p++) {
@@ -488,7 +502,21 @@ function times3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number
   }
 }
 function over1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number): void {
-  for (let p = p0; p < p1; p++) x[p] = (f[p + sx] - f[p - sx]) / hx;
+  const a = p0 & 0x3fffffff,
+    b = p1 & 0x3fffffff,
+    s = sx & 0x3fffffff;
+  let p = a;
+  for (; p < b - 7; p += 8) {
+    x[p] = (f[p + s] - f[p - s]) / hx;
+    x[p + 1] = (f[p + 1 + s] - f[p + 1 - s]) / hx;
+    x[p + 2] = (f[p + 2 + s] - f[p + 2 - s]) / hx;
+    x[p + 3] = (f[p + 3 + s] - f[p + 3 - s]) / hx;
+    x[p + 4] = (f[p + 4 + s] - f[p + 4 - s]) / hx;
+    x[p + 5] = (f[p + 5 + s] - f[p + 5 - s]) / hx;
+    x[p + 6] = (f[p + 6 + s] - f[p + 6 - s]) / hx;
+    x[p + 7] = (f[p + 7 + s] - f[p + 7 - s]) / hx;
+  }
+  for (; p < b; p++) x[p] = (f[p + s] - f[p - s]) / hx;
 }
 function over2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number): void {
   for (let p = p0; p < p1; p++) {
@@ -505,7 +533,20 @@ function over3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number,
   }
 }
 function alongTimes1(f: ArrayLike<number>, p0: number, p1: number, w: Out, mw: number): void {
-  for (let p = p0; p < p1; p++) w[p] = (f[p + 1] - f[p - 1]) * mw;
+  const a = p0 & 0x3fffffff,
+    b = p1 & 0x3fffffff;
+  let p = a;
+  for (; p < b - 7; p += 8) {
+    w[p] = (f[p + 1] - f[p - 1]) * mw;
+    w[p + 1] = (f[p + 2] - f[p]) * mw;
+    w[p + 2] = (f[p + 3] - f[p + 1]) * mw;
+    w[p + 3] = (f[p + 4] - f[p + 2]) * mw;
+    w[p + 4] = (f[p + 5] - f[p + 3]) * mw;
+    w[p + 5] = (f[p + 6] - f[p + 4]) * mw;
+    w[p + 6] = (f[p + 7] - f[p + 5]) * mw;
+    w[p + 7] = (f[p + 8] - f[p + 6]) * mw;
+  }
+  for (; p < b; p++) w[p] = (f[p + 1] - f[p - 1]) * mw;
 }
 /**
  * The loops along the last dimension with one or two other axes write their outputs SKEW elements apart:
@@ -604,7 +645,20 @@ function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
   for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) * mw;
 }
 function alongOver1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw: number): void {
-  for (let p = p0; p < p1; p++) w[p] = (f[p + 1] - f[p - 1]) / hw;
+  const a = p0 & 0x3fffffff,
+    b = p1 & 0x3fffffff;
+  let p = a;
+  for (; p < b - 7; p += 8) {
+    w[p] = (f[p + 1] - f[p - 1]) / hw;
+    w[p + 1] = (f[p + 2] - f[p]) / hw;
+    w[p + 2] = (f[p + 3] - f[p + 1]) / hw;
+    w[p + 3] = (f[p + 4] - f[p + 2]) / hw;
+    w[p + 4] = (f[p + 5] - f[p + 3]) / hw;
+    w[p + 5] = (f[p + 6] - f[p + 4]) / hw;
+    w[p + 6] = (f[p + 7] - f[p + 5]) / hw;
+    w[p + 7] = (f[p + 8] - f[p + 6]) / hw;
+  }
+  for (; p < b; p++) w[p] = (f[p + 1] - f[p - 1]) / hw;
 }
 /** alongTimes2 with quotients, unrolled and skewed alike. */
 // biome-ignore format: one axis a line
