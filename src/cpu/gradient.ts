@@ -432,6 +432,8 @@ function smoothedRows(f: ArrayLike<number>, axis: number, rows: number, cols: nu
   // No closures here: a closure over `f` puts it in a context object that every load of the loops reads
   // through (with one, this took 20–23 ms at 1024² in bench/cpu-options.mjs, against 6.3 alone).
   const z = cols - 1;
+  // The rows' interior loops unrolled and masked (unroll.ts) where every index fits 30 bits.
+  const fast = rows * cols <= MAX_INDEX;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     if (axis === 0) {
@@ -439,19 +441,59 @@ function smoothedRows(f: ArrayLike<number>, axis: number, rows: number, cols: nu
       const up = mirror(r + 1, rows) * cols,
         dn = mirror(r - 1, rows) * cols;
       out[o] = across(f, up, dn, mirror(-1, cols), 0, mirror(1, cols), w1, w0);
-      for (let c = 1; c < z; c++)
-        out[o + c] = w1 * (f[up + c - 1] - f[dn + c - 1]) + w0 * (f[up + c] - f[dn + c]) + w1 * (f[up + c + 1] - f[dn + c + 1]);
+      if (fast) acrossRow(f, up, dn, o, z, w1, w0, out);
+      else
+        for (let c = 1; c < z; c++)
+          out[o + c] = w1 * (f[up + c - 1] - f[dn + c - 1]) + w0 * (f[up + c] - f[dn + c]) + w1 * (f[up + c + 1] - f[dn + c + 1]);
       out[o + z] = across(f, up, dn, mirror(z - 1, cols), z, mirror(z + 1, cols), w1, w0);
     } else {
       // d(dr) = f[r + dr, c + 1] − f[r + dr, c − 1]
       const a = mirror(r - 1, rows) * cols,
         e = mirror(r + 1, rows) * cols;
       out[o] = along(f, a, o, e, 0, cols, w1, w0);
-      for (let c = 1; c < z; c++)
-        out[o + c] = w1 * (f[a + c + 1] - f[a + c - 1]) + w0 * (f[o + c + 1] - f[o + c - 1]) + w1 * (f[e + c + 1] - f[e + c - 1]);
+      if (fast) alongRow(f, a, o, e, z, w1, w0, out);
+      else
+        for (let c = 1; c < z; c++)
+          out[o + c] = w1 * (f[a + c + 1] - f[a + c - 1]) + w0 * (f[o + c + 1] - f[o + c - 1]) + w1 * (f[e + c + 1] - f[e + c - 1]);
       out[o + z] = along(f, a, o, e, z, cols, w1, w0);
     }
   }
+}
+
+/** smoothedRows' interior of a row along axis 0, eight columns an iteration, its indices masked (unroll.ts). */
+// biome-ignore format: a point a line
+function acrossRow(f: ArrayLike<number>, up0: number, dn0: number, o0: number, z0: number, w1: number, w0: number, out: Float64Array): void {
+  const up = up0 & 0x3fffffff, dn = dn0 & 0x3fffffff, o = o0 & 0x3fffffff, z = z0 & 0x3fffffff;
+  let c = 1;
+  for (; c < z - 7; c += 8) {
+    out[o + c] = w1 * (f[up + c - 1] - f[dn + c - 1]) + w0 * (f[up + c] - f[dn + c]) + w1 * (f[up + c + 1] - f[dn + c + 1]);
+    out[o + c + 1] = w1 * (f[up + c] - f[dn + c]) + w0 * (f[up + c + 1] - f[dn + c + 1]) + w1 * (f[up + c + 2] - f[dn + c + 2]);
+    out[o + c + 2] = w1 * (f[up + c + 1] - f[dn + c + 1]) + w0 * (f[up + c + 2] - f[dn + c + 2]) + w1 * (f[up + c + 3] - f[dn + c + 3]);
+    out[o + c + 3] = w1 * (f[up + c + 2] - f[dn + c + 2]) + w0 * (f[up + c + 3] - f[dn + c + 3]) + w1 * (f[up + c + 4] - f[dn + c + 4]);
+    out[o + c + 4] = w1 * (f[up + c + 3] - f[dn + c + 3]) + w0 * (f[up + c + 4] - f[dn + c + 4]) + w1 * (f[up + c + 5] - f[dn + c + 5]);
+    out[o + c + 5] = w1 * (f[up + c + 4] - f[dn + c + 4]) + w0 * (f[up + c + 5] - f[dn + c + 5]) + w1 * (f[up + c + 6] - f[dn + c + 6]);
+    out[o + c + 6] = w1 * (f[up + c + 5] - f[dn + c + 5]) + w0 * (f[up + c + 6] - f[dn + c + 6]) + w1 * (f[up + c + 7] - f[dn + c + 7]);
+    out[o + c + 7] = w1 * (f[up + c + 6] - f[dn + c + 6]) + w0 * (f[up + c + 7] - f[dn + c + 7]) + w1 * (f[up + c + 8] - f[dn + c + 8]);
+  }
+  for (; c < z; c++) out[o + c] = w1 * (f[up + c - 1] - f[dn + c - 1]) + w0 * (f[up + c] - f[dn + c]) + w1 * (f[up + c + 1] - f[dn + c + 1]);
+}
+
+/** smoothedRows' interior of a row along axis 1, eight columns an iteration, its indices masked (unroll.ts). */
+// biome-ignore format: a point a line
+function alongRow(f: ArrayLike<number>, a0: number, o0: number, e0: number, z0: number, w1: number, w0: number, out: Float64Array): void {
+  const a = a0 & 0x3fffffff, o = o0 & 0x3fffffff, e = e0 & 0x3fffffff, z = z0 & 0x3fffffff;
+  let c = 1;
+  for (; c < z - 7; c += 8) {
+    out[o + c] = w1 * (f[a + c + 1] - f[a + c - 1]) + w0 * (f[o + c + 1] - f[o + c - 1]) + w1 * (f[e + c + 1] - f[e + c - 1]);
+    out[o + c + 1] = w1 * (f[a + c + 2] - f[a + c]) + w0 * (f[o + c + 2] - f[o + c]) + w1 * (f[e + c + 2] - f[e + c]);
+    out[o + c + 2] = w1 * (f[a + c + 3] - f[a + c + 1]) + w0 * (f[o + c + 3] - f[o + c + 1]) + w1 * (f[e + c + 3] - f[e + c + 1]);
+    out[o + c + 3] = w1 * (f[a + c + 4] - f[a + c + 2]) + w0 * (f[o + c + 4] - f[o + c + 2]) + w1 * (f[e + c + 4] - f[e + c + 2]);
+    out[o + c + 4] = w1 * (f[a + c + 5] - f[a + c + 3]) + w0 * (f[o + c + 5] - f[o + c + 3]) + w1 * (f[e + c + 5] - f[e + c + 3]);
+    out[o + c + 5] = w1 * (f[a + c + 6] - f[a + c + 4]) + w0 * (f[o + c + 6] - f[o + c + 4]) + w1 * (f[e + c + 6] - f[e + c + 4]);
+    out[o + c + 6] = w1 * (f[a + c + 7] - f[a + c + 5]) + w0 * (f[o + c + 7] - f[o + c + 5]) + w1 * (f[e + c + 7] - f[e + c + 5]);
+    out[o + c + 7] = w1 * (f[a + c + 8] - f[a + c + 6]) + w0 * (f[o + c + 8] - f[o + c + 6]) + w1 * (f[e + c + 8] - f[e + c + 6]);
+  }
+  for (; c < z; c++) out[o + c] = w1 * (f[a + c + 1] - f[a + c - 1]) + w0 * (f[o + c + 1] - f[o + c - 1]) + w1 * (f[e + c + 1] - f[e + c - 1]);
 }
 
 /** Index i of an axis of n points, mirrored at its borders (−1 → 1, n → n − 2). */
