@@ -6,6 +6,8 @@
 // what a change bought. Interleaving puts one call's garbage in a later call's time (a start whose Sobel
 // made a closure per element slowed the calls after it); a collection before each call (--expose-gc) was
 // tried and is worse: it frees the kept scratch (weak references), so every call page-faults it anew.
+// Two builds in one process can also differ by up to ±30 % for identical code (nineteenth session, bench/NOTES.md):
+// read "÷ --dist" as a first look, and decide between builds by runs in separate processes.
 //
 //   node bench/cpu-options.mjs [--dist DIR] [--size 1024] [--repeats 9]
 import { resolve } from 'node:path';

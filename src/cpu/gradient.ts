@@ -381,17 +381,16 @@ function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Floa
   }
 }
 
-/** Interior weights of an axis's steps, made once per steps array (a call computes them once per slab otherwise). */
-const WEIGHTS = [
-  new WeakMap<Float64Array, ReturnType<typeof interiorWeights>>(),
-  new WeakMap<Float64Array, ReturnType<typeof interiorWeights>>(),
-];
-function weightsOf(dx: Float64Array, periodic: boolean): ReturnType<typeof interiorWeights> {
-  const cache = WEIGHTS[periodic ? 1 : 0];
-  let w = cache.get(dx);
+/**
+ * Interior weights of a periodic axis's steps, made once per steps array (a call computes them once per
+ * slab otherwise). numpyStencils computes an edge axis's as its lines go.
+ */
+const PERIODIC_WEIGHTS = new WeakMap<Float64Array, ReturnType<typeof interiorWeights>>();
+function periodicWeightsOf(dx: Float64Array): ReturnType<typeof interiorWeights> {
+  let w = PERIODIC_WEIGHTS.get(dx);
   if (!w) {
-    w = interiorWeights(dx, periodic);
-    cache.set(dx, w);
+    w = interiorWeights(dx, true);
+    PERIODIC_WEIGHTS.set(dx, w);
   }
   return w;
 }
@@ -524,7 +523,7 @@ function along(f: ArrayLike<number>, a: number, b: number, e: number, c: number,
  */
 function periodicGradient(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, out: Float64Array, range: AxisRange): void {
   const { n, inner: s } = ax;
-  const w = ax.dx === null ? null : weightsOf(ax.dx, true);
+  const w = ax.dx === null ? null : periodicWeightsOf(ax.dx);
   const h2 = 2 * ax.step!,
     h12 = 12 * ax.step!;
   const reach = accuracy === 4 ? 2 : 1;
