@@ -222,8 +222,9 @@ function alongPass(u: Resolved, multiply: boolean, mode: Mode, reach: number, ou
   }
 }
 
-// The interior loops: one to three terms summed in order, as products or as quotients. Here and below,
-// two and three terms run eight points an iteration with masked indices (unroll.ts).
+// The interior loops: one to three terms summed in order, as products or as quotients. These, the norms'
+// and the second differences' loops of two and three terms run eight points an iteration with masked
+// indices (unroll.ts); the fourth-order ones below keep one point an iteration.
 type In = ArrayLike<number>;
 function times1(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf: number): void {
   for (let p = p0; p < p1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf;
