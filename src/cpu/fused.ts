@@ -470,7 +470,8 @@ function quarticAlong3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx:
 
 // The interior loops, one to three axes each, as products or as quotients, each written out as one tight loop;
 // the along* ones take the last dimension (stride 1) as their last axis.
-function times1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number): void {
+/** One axis's central differences times mx into x at p0..p1 (gradient.ts's centralQuotients takes it too). */
+export function times1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number): void {
   const a = p0 & 0x3fffffff,
     b = p1 & 0x3fffffff,
     s = sx & 0x3fffffff;
@@ -501,7 +502,8 @@ function times3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number
     z[p] = (f[p + sz] - f[p - sz]) * mz;
   }
 }
-function over1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number): void {
+/** times1 with quotients. */
+export function over1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number): void {
   const a = p0 & 0x3fffffff,
     b = p1 & 0x3fffffff,
     s = sx & 0x3fffffff;

@@ -4,7 +4,7 @@ import { PlanMemo } from '../plan-memo.js';
 import { edgeSteps, edgeWeights2, interiorWeights, weightAfter, weightAt, weightBefore } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike, StridedView } from '../view.js';
-import { exactReciprocal, fusedPlan, fusedSlab } from './fused.js';
+import { exactReciprocal, fusedPlan, fusedSlab, over1, times1 } from './fused.js';
 import { fixGaps, gapsOf, gapsSlabRanges } from './gaps.js';
 import { gridGradientInto } from './grid.js';
 import { cpuInput, cpuOut } from './input.js';
@@ -260,45 +260,15 @@ export function ghostEnds(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, o
 
 /**
  * (f[p + s] − f[p − s]) / h2 into out at p0..p1, numpy's interior quotient: as a product with 1/h2 where
- * that is the quotient to the bit (exactReciprocal, as the fused pass), unrolled and masked (unroll.ts).
- * 4M points in one dimension, each build in its own process, four rounds (bench/NOTES.md, nineteenth
- * session): 7.98–11.32 ms before, 4.32–4.66 after; h = 0.1, quotients, 7.99–11.87 against 5.78–6.35.
+ * that is the quotient to the bit (exactReciprocal), through the fused pass's one-axis loops (unrolled and
+ * masked: unroll.ts) where every index fits 30 bits. 4M points in one dimension, each build in its own
+ * process, four rounds (bench/NOTES.md, nineteenth session): 7.98–11.32 ms before, 4.32–4.66 after; h =
+ * 0.1, quotients, 7.99–11.87 against 5.78–6.35. (Its own copy of those loops measured the same.)
  */
 function centralQuotients(f: ArrayLike<number>, s: number, h2: number, out: Float64Array, p0: number, p1: number): void {
-  if (p1 + s > MAX_INDEX) {
-    for (let p = p0; p < p1; p++) out[p] = (f[p + s] - f[p - s]) / h2;
-    return;
-  }
-  const a = p0 & 0x3fffffff,
-    b = p1 & 0x3fffffff,
-    t = s & 0x3fffffff;
-  let p = a;
-  if (exactReciprocal(h2)) {
-    const m = 1 / h2;
-    for (; p < b - 7; p += 8) {
-      out[p] = (f[p + t] - f[p - t]) * m;
-      out[p + 1] = (f[p + 1 + t] - f[p + 1 - t]) * m;
-      out[p + 2] = (f[p + 2 + t] - f[p + 2 - t]) * m;
-      out[p + 3] = (f[p + 3 + t] - f[p + 3 - t]) * m;
-      out[p + 4] = (f[p + 4 + t] - f[p + 4 - t]) * m;
-      out[p + 5] = (f[p + 5 + t] - f[p + 5 - t]) * m;
-      out[p + 6] = (f[p + 6 + t] - f[p + 6 - t]) * m;
-      out[p + 7] = (f[p + 7 + t] - f[p + 7 - t]) * m;
-    }
-    for (; p < b; p++) out[p] = (f[p + t] - f[p - t]) * m;
-  } else {
-    for (; p < b - 7; p += 8) {
-      out[p] = (f[p + t] - f[p - t]) / h2;
-      out[p + 1] = (f[p + 1 + t] - f[p + 1 - t]) / h2;
-      out[p + 2] = (f[p + 2 + t] - f[p + 2 - t]) / h2;
-      out[p + 3] = (f[p + 3 + t] - f[p + 3 - t]) / h2;
-      out[p + 4] = (f[p + 4 + t] - f[p + 4 - t]) / h2;
-      out[p + 5] = (f[p + 5 + t] - f[p + 5 - t]) / h2;
-      out[p + 6] = (f[p + 6 + t] - f[p + 6 - t]) / h2;
-      out[p + 7] = (f[p + 7 + t] - f[p + 7 - t]) / h2;
-    }
-    for (; p < b; p++) out[p] = (f[p + t] - f[p - t]) / h2;
-  }
+  if (p1 + s > MAX_INDEX) for (let p = p0; p < p1; p++) out[p] = (f[p + s] - f[p - s]) / h2;
+  else if (exactReciprocal(h2)) times1(f, p0, p1, out, s, 1 / h2);
+  else over1(f, p0, p1, out, s, h2);
 }
 
 /** numpy's own stencils along `ax` (one-sided at every non-periodic end) for `range`: directGradient's first step. */
