@@ -76,7 +76,7 @@ describe.each(BROWSERS)('gpuGradient in headless %s', (name) => {
     const report = (await page.evaluate('window.__report')) as CoreReport;
     console.log(
       `${name}: adapter "${report.adapter}", ${report.fixtures} fixtures, ${report.extensions} extension fixtures, ` +
-        `${report.cases} random cases, ${report.float16} float16 checks, ${report.badInputs} bad inputs in ${(report.ms / 1000).toFixed(1)} s`,
+        `${report.cases} random cases, ${report.float16} float16 checks, ${report.badInputs} bad inputs in ${(report.ms / 1000).toFixed(1)} s; ms by section: ${JSON.stringify(report.sections)}`,
     );
     expect(report.failures).toEqual([]);
     expect(report.adapter).not.toBe('');

@@ -49,7 +49,7 @@ describe('other runtimes', () => {
       expect(report, output).not.toBeNull();
       console.log(
         `${runtime}: adapter "${report!.adapter}", ${report!.fixtures} fixtures, ${report!.extensions} extension fixtures, ` +
-          `${report!.cases} random cases, ${report!.float16} float16 checks, ${report!.badInputs} bad inputs in ${(report!.ms / 1000).toFixed(1)} s`,
+          `${report!.cases} random cases, ${report!.float16} float16 checks, ${report!.badInputs} bad inputs in ${(report!.ms / 1000).toFixed(1)} s; ms by section: ${JSON.stringify(report!.sections)}`,
       );
       expect(report!.failures).toEqual([]);
       expect(report!.adapter).not.toBe('');

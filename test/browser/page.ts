@@ -65,6 +65,7 @@ run().then(
       runs: 0,
       workers: 0,
       packageViews: 0,
+      sections: {},
       ms: 0,
       failures: [`page threw: ${error?.stack ?? error}`],
     };

@@ -58,6 +58,8 @@ export interface CoreReport {
   /** Views made with the scijs `ndarray` package against numpy (the browser page only: test/browser/page.ts). */
   packageViews: number;
   failures: string[];
+  /** Milliseconds each section of the core took, in order (where a slow engine spends its time). */
+  sections: Record<string, number>;
   /** Wall time of the whole run, ms. */
   ms: number;
 }
@@ -93,7 +95,14 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     workers: 0,
     packageViews: 0,
     failures: [],
+    sections: {},
     ms: 0,
+  };
+  let mark = t0;
+  const lap = (name: string) => {
+    const now = performance.now();
+    report.sections[name] = Math.round(now - mark);
+    mark = now;
   };
   if (!options.adapter) {
     report.failures.push('no WebGPU adapter');
@@ -135,6 +144,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     if (got.length !== ref.length) report.failures.push(`fixture ${c.name}: ${got.length} outputs`);
     report.fixtures++;
   }
+  lap('fixtures');
 
   // Periodic boundaries, fourth order and fused fields (numpy fixtures), Sobel and Scharr (scipy), GPU and CPU.
   for (const c of [...extensions.cases, ...operators.cases] as {
@@ -173,6 +183,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     });
     report.extensions++;
   }
+  lap('extensions');
 
   const r = rng(99);
   for (let i = 0; i < RANDOM_CASES; i++) {
@@ -186,6 +197,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     });
     report.cases++;
   }
+  lap('random cases');
 
   // Prepared kernels on the default context's device: synchronous encode into an encoder and into a pass.
   const ctx = await lib.defaultGradient();
@@ -232,17 +244,28 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     for (const b of [input, output, read, ...outputs]) b.destroy();
     report.prepared++;
   }
+  lap('prepared');
 
   await float16Checks(lib, report);
+  lap('float16');
   await laplacianChecks(lib, report);
+  lap('laplacian');
   await perAxisChecks(lib, report);
+  lap('per axis');
   await reliabilityChecks(lib, report);
+  lap('reliability');
   await boundaryChecks(lib, report);
+  lap('boundaries');
   await viewChecks(lib, report);
+  lap('views');
   await gridChecks(lib, report);
+  lap('grids');
   await derivativeChecks(lib, report);
+  lap('derivatives');
   await runChecks(lib, report);
+  lap('runs');
   await workerChecks(lib, report, options.workerUrl);
+  lap('workers');
 
   for (const [what, data, opts, code] of BAD_INPUTS) {
     const e = await gpuGradient(data as never, opts as never).then(
@@ -252,6 +275,7 @@ export async function runCore(lib: typeof Library, options: CoreOptions): Promis
     if (!(e instanceof GradientError) || e.code !== code) report.failures.push(`bad input "${what}": got ${e}`);
     report.badInputs++;
   }
+  lap('bad inputs');
   return { ...report, ms: performance.now() - t0 };
 }
 
