@@ -511,6 +511,34 @@ describe('the Hessian of 2-D and 3-D arrays in one pass (src/cpu/hessian-2d.ts, 
     const program = (shape: number[]) => hessianProgram(info(shape[0] * shape[1]), { shape });
     expect(fusedHessian2d(program([32767, 32768]))).not.toBeNull();
     expect(fusedHessian2d(program([32768, 32768]))).toBeNull();
+    const program3 = (shape: number[]) => hessianProgram(info(shape[0] * shape[1] * shape[2]), { shape });
+    expect(fusedHessian3d(program3([1023, 1024, 1024]))).not.toBeNull();
+    expect(fusedHessian3d(program3([1024, 1024, 1024]))).toBeNull();
+  });
+
+  it('gives the passes bit for bit in 3-D where its loops run eight points an iteration and a plane spans blocks', () => {
+    // Planes whose interior rows hold from 3 to over 2,000 points: the unrolled loops, their tails and the
+    // blocks of 512 points (hessian-3d.ts), across line ends, with special values and every ghost side.
+    const r = rng(7);
+    const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, -1e300];
+    let fused = 0;
+    for (const [shape, boundary, spacing] of [
+      [[4, 5, 4], 'edge', [1, 1, 1]],
+      [[5, 9, 17], 'periodic', [0.5, 1, 2]],
+      [[5, 40, 37], 'reflect', [1, 0.3, 3]],
+      [[4, 33, 64], [['constant', 'edge'], 'nearest', 'mirror'], [2, 1, 0.5]],
+      [[6, 4, 700], 'edge', [1, 1, 1]],
+      [[5, 70, 9], 'periodic', [1, 2, 3]],
+      [[5, 12, 600], ['edge', ['constant', 'reflect'], 'edge'], [1, 0.5, 1]],
+    ] as [number[], DerivativeOptions['boundary'], number[]][]) {
+      const size = shape.reduce((x, y) => x * y, 1);
+      const f = Float64Array.from({ length: size }, () => (r() < 0.02 ? special[Math.floor(r() * 5)] : (r() - 0.5) * 100 + r() * 2 ** -30));
+      const program = hessianProgram(cpuInput(f).info, { shape, boundary, spacing });
+      if (fusedHessian3d(program)) fused++;
+      const label = JSON.stringify({ shape, boundary, spacing });
+      expect(firstDifference(runProgram(program, [f]), runProgram(program, [f], undefined, undefined, false)), label).toBeNull();
+    }
+    expect(fused).toBe(7);
   });
 
   it("gives the operators' passes bit for bit: boundaries, steps, shapes, special values (600 problems)", () => {
