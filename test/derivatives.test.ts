@@ -522,6 +522,7 @@ describe('the Hessian of 2-D and 3-D arrays in one pass (src/cpu/hessian-2d.ts, 
     const r = rng(7);
     const special = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, -1e300];
     let fused = 0;
+    // biome-ignore format: a problem a line
     for (const [shape, boundary, spacing] of [
       [[4, 5, 4], 'edge', [1, 1, 1]],
       [[5, 9, 17], 'periodic', [0.5, 1, 2]],
