@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { programRows, rowwise, runProgram } from '../src/cpu/derivatives';
+import { programOf, programRows, rowwise, runProgram } from '../src/cpu/derivatives';
 import { fusedHessian2d } from '../src/cpu/hessian-2d';
 import { fusedHessian3d } from '../src/cpu/hessian-3d';
 import { cpuInput } from '../src/cpu/input';
@@ -317,6 +317,32 @@ describe('`out` of the derivatives, the Hessian and the adjoint', () => {
     );
     expect(() => cpuDerivatives(f, { shape, derivatives: [[2, 0]], out: [f] })).toThrow(/out\[0\]: overlaps the data/);
     expect(() => cpuGradientAdjoint(v, { shape, out: [v[1]] })).toThrow(/out\[0\]: overlaps/);
+  });
+});
+
+describe('programs of repeated CPU calls (plan-memo.ts)', () => {
+  it('are found again for equal arguments, and built anew when an option changes, also in place', () => {
+    const shape = [9, 11];
+    const info = cpuInput(new Float64Array(99)).info;
+    const options: DerivativeOptions = { shape, accuracy: 4, spacing: [0.5, 2] };
+    const kept = programOf('adjoint', info, 2, options);
+    expect(programOf('adjoint', info, 2, { shape: [9, 11], accuracy: 4, spacing: [0.5, 2], out: [] } as never)).toBe(kept);
+    expect(programOf('hessian', info, 1, options)).not.toBe(kept); // another kind
+    expect(programOf('adjoint', cpuInput(new Float32Array(99)).info, 2, options)).not.toBe(kept); // another input type
+    // The results of a call whose options were changed in place after an earlier call: those of a program
+    // built for the new options.
+    const r = rng(3);
+    const v = [0, 1].map(() => Float64Array.from({ length: 99 }, () => r() - 0.5));
+    cpuGradientAdjoint(v, options);
+    for (const change of [
+      () => (options.accuracy = 2),
+      () => ((options.spacing as number[])[1] = 3),
+      () => (options.boundary = 'periodic'),
+    ]) {
+      change();
+      const want = runProgram(adjointProgram(info, 2, { ...options }), v)[0];
+      expect(firstDifference([cpuGradientAdjoint(v, options)], [want]), JSON.stringify(options)).toBeNull();
+    }
   });
 });
 

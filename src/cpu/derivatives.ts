@@ -9,6 +9,7 @@ import {
   type Program,
   type Term,
 } from '../derivatives.js';
+import { PlanMemo } from '../plan-memo.js';
 import type { NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { fusedHessian2d, hessianRows } from './hessian-2d.js';
@@ -76,12 +77,28 @@ export interface ProgramCall {
   readonly what: string;
 }
 
-/** The program of a kind (the data's description, the number of components and the options checked). */
+/**
+ * The program of a kind (the data's description, the number of components and the options checked): a
+ * recent call's (plan-memo.ts) where this one repeats its arguments, as the GPU's program calls find
+ * theirs (gpu/table.ts). Building one probes cpuGradient along each axis for its operators (derivatives.ts
+ * gradientOperator) and transposes them for the adjoint: 1024², the 2-D adjoint into `out` took 7.8 ms
+ * a call before programs were kept, 10 % of it building its operators (CPU profile, twentieth session).
+ */
 export function programOf(kind: ProgramKind, info: DataInfo, count: number, options: unknown): Program {
-  if (kind === 'derivatives') return derivativesProgram(info, options as DerivativeOptions, CPU_KEYS);
-  if (kind === 'hessian') return hessianProgram(info, options as DerivativeOptions | undefined, CPU_KEYS);
-  return adjointProgram(info, count, options as never, CPU_KEYS);
+  const kept = recentPrograms.find(kind, count, info, options);
+  if (kept) return kept;
+  const program =
+    kind === 'derivatives'
+      ? derivativesProgram(info, options as DerivativeOptions, CPU_KEYS)
+      : kind === 'hessian'
+        ? hessianProgram(info, options as DerivativeOptions | undefined, CPU_KEYS)
+        : adjointProgram(info, count, options as never, CPU_KEYS);
+  recentPrograms.remember(kind, count, info, options, program);
+  return program;
 }
+
+/** Programs of recent CPU calls (plan-memo.ts), per thread. */
+const recentPrograms = new PlanMemo<Program>(CPU_KEYS);
 
 /** Checks a program call's arguments (the cpu functions' and cpuWorkers' methods'), refusing bad ones with a GradientError. */
 export function programCall(kind: ProgramKind, data: unknown, options: unknown): ProgramCall {
