@@ -1,4 +1,5 @@
 import type { DataInfo } from './data.js';
+import type { Plan } from './plan.js';
 import { typedArrayName } from './typed.js';
 
 /**
@@ -14,6 +15,14 @@ import { typedArrayName } from './typed.js';
  */
 
 const ENTRIES = 8;
+
+/**
+ * Whether a plan may be kept: not one that holds the caller's mask (changed in place, it is read as it is
+ * at each call) or a curvilinear grid's metric terms (large); a sphere's rows per latitude are small.
+ */
+export function keepsPlan(plan: Plan): boolean {
+  return !plan.mask && plan.grid?.kind !== 'curvilinear';
+}
 const MAX_ELEMENTS = 4096;
 
 /** A copy of an option's value, as compared. */

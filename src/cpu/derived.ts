@@ -1,6 +1,7 @@
 import { checkComponentCount, checkLaplacian, type DerivedField } from '../components.js';
 import type { DataInfo } from '../data.js';
 import { type AxisPlan, makePlan, type Plan } from '../plan.js';
+import { keepsPlan, PlanMemo } from '../plan-memo.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike } from '../view.js';
 import { type FusedPlan, fusedPlan } from './fused.js';
@@ -88,9 +89,23 @@ export function fieldCall(field: DerivedField, data: unknown, options: CpuFieldO
     values = [one.values];
     memory = [one.memory];
   }
-  const plan = makePlan(info, options, CPU_KEYS);
-  args.check(plan, values.length);
+  const plan = recentPlans.find(field, values.length, info, options) ?? checkedPlan(field, info, values.length, options);
   return { plan, values, memory, results: args.results(values.length), what: args.what };
+}
+
+/**
+ * Plans of recent field calls (plan-memo.ts), as cpuGradient keeps its own: a call that repeats one's
+ * arguments skips planning and the field's checks (passed when the plan was kept), and finds the plan's
+ * fused pass (fused.ts, kept per plan) again. 64² magnitude into `out`: see bench/NOTES.md, twentieth session.
+ */
+const recentPlans = new PlanMemo<Plan>(CPU_KEYS);
+
+/** A new plan, checked for the field, remembered where it may be. */
+function checkedPlan(field: DerivedField, info: DataInfo, count: number, options: CpuFieldOptions | undefined): Plan {
+  const plan = makePlan(info, options, CPU_KEYS);
+  ARGUMENTS[field].check(plan, count);
+  if (keepsPlan(plan)) recentPlans.remember(field, count, info, options, plan);
+  return plan;
 }
 
 /** A field on the calling thread: checked, computed into `out` or fresh arrays, the caller's results returned. */

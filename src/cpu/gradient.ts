@@ -1,6 +1,6 @@
 import type { DataInfo } from '../data.js';
 import { type AxisPlan, isGhost, makePlan, type Plan } from '../plan.js';
-import { PlanMemo } from '../plan-memo.js';
+import { keepsPlan, PlanMemo } from '../plan-memo.js';
 import { edgeSteps, edgeWeights2, interiorWeights, weightAfter, weightAt, weightBefore } from '../stencil.js';
 import type { GradientOptions, NumericArray } from '../types.js';
 import type { NdarrayLike, StridedView } from '../view.js';
@@ -115,10 +115,10 @@ const PLAIN = new WeakMap<Plan, Plan>();
  */
 const recentPlans = new PlanMemo<Plan>(['out']);
 
-/** A new plan, remembered unless it holds the caller's mask (read as it is at each call) or a curvilinear grid's metric terms. */
+/** A new plan, remembered where it may be (plan-memo.ts keepsPlan). */
 function planned(info: DataInfo, options: CpuGradientOptions | undefined): Plan {
   const plan = makePlan(info, options, ['out']);
-  if (!plan.mask && plan.grid?.kind !== 'curvilinear') recentPlans.remember('gradient', 1, info, options, plan);
+  if (keepsPlan(plan)) recentPlans.remember('gradient', 1, info, options, plan);
   return plan;
 }
 

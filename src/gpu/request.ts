@@ -5,7 +5,7 @@ import { nameGrid } from '../grid.js';
 import { OPERATIONS, type Operation, type OperationName, operationFor, outputsOf } from '../operations.js';
 import { checkOutTargets, type OutTarget } from '../out.js';
 import { makePlan, type Plan } from '../plan.js';
-import { PlanMemo } from '../plan-memo.js';
+import { keepsPlan, PlanMemo } from '../plan-memo.js';
 import { ownConstructor, typedArrayName } from '../typed.js';
 import type { DataKind, GradientOptions, NumericArray, OutputType } from '../types.js';
 import { describeDataAt, describeInput, flatOf, isNdarrayLike, type StridedView } from '../view.js';
@@ -92,15 +92,9 @@ export function hostRequest(method: OperationName, data: unknown, options: CallO
     if (list.length === 1 && !flat && !plan.mask && kind === 'float32') gpuView = view;
   }
   const request = checkRequest(arrays, kind, plan, op, options?.out, options?.outputType, !recent, gpuView);
-  // Not a plan that holds the caller's mask (changed in place, it would be read as it is then) or a
-  // curvilinear grid's metric terms (large); a sphere's rows per latitude are small, and once its plan is
-  // remembered its grid is named, so repeated calls keep their GPU work (grid.ts, gridIdentity).
-  if (
-    !recent &&
-    !plan.mask &&
-    plan.grid?.kind !== 'curvilinear' &&
-    recentPlans.remember(method, list.length, info, options, { plan, op })
-  ) {
+  // Once a sphere's plan is remembered its grid is named, so repeated calls keep their GPU work (grid.ts,
+  // gridIdentity).
+  if (!recent && keepsPlan(plan) && recentPlans.remember(method, list.length, info, options, { plan, op })) {
     if (plan.grid) nameGrid(plan.grid);
   }
   return request;
