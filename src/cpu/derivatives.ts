@@ -19,6 +19,7 @@ import { kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
 import { denseSpans, type Run, runsOf, type Taps, wraps } from './runs.js';
 import { KeptScratch } from './scratch.js';
+import { storeTaps } from './tap-loops.js';
 
 /**
  * The float64 references of derivatives of any order, the Hessian and adjoints: each term's operators
@@ -283,6 +284,7 @@ export function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>
           const o1 = offsets[1] + d;
           const w0 = weights[0];
           const w1 = weights[1];
+          if (!accumulate && storeTaps(2, result, f, first, last, bias, o0, w0, o1, w1, 0, 0, 0, 0, 0, 0)) continue;
           for (let p = first; p < last; p++) {
             const sum = bias + w0 * f[p + o0] + w1 * f[p + o1];
             result[p] = accumulate ? result[p] + sum : sum;
@@ -294,6 +296,7 @@ export function applyAlong(op: AxisOperator, inner: number, f: ArrayLike<number>
           const w0 = weights[0];
           const w1 = weights[1];
           const w2 = weights[2];
+          if (!accumulate && storeTaps(3, result, f, first, last, bias, o0, w0, o1, w1, o2, w2, 0, 0, 0, 0)) continue;
           for (let p = first; p < last; p++) {
             const sum = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2];
             result[p] = accumulate ? result[p] + sum : sum;
@@ -350,6 +353,9 @@ function lineTaps(run: Run, f: ArrayLike<number>, d: number, result: Float64Arra
   const w2 = weights[2];
   const o3 = offsets[3] + d;
   const w3 = weights[3];
+  const o4 = T > 4 ? offsets[4] + d : 0;
+  const w4 = T > 4 ? weights[4] : 0;
+  if (!accumulate && storeTaps(T, result, f, first, last, bias, o0, w0, o1, w1, o2, w2, o3, w3, o4, w4)) return;
   if (T === 4) {
     for (let p = first; p < last; p++) {
       const sum = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3];
@@ -357,8 +363,6 @@ function lineTaps(run: Run, f: ArrayLike<number>, d: number, result: Float64Arra
     }
     return;
   }
-  const o4 = offsets[4] + d;
-  const w4 = weights[4];
   for (let p = first; p < last; p++) {
     const sum = bias + w0 * f[p + o0] + w1 * f[p + o1] + w2 * f[p + o2] + w3 * f[p + o3] + w4 * f[p + o4];
     result[p] = accumulate ? result[p] + sum : sum;
@@ -496,6 +500,8 @@ function planeTaps(taps: Taps, inner: number, f: ArrayLike<number>, a: number, r
   const w3 = T > 3 ? weights[w + 3] : 0;
   const a4 = T > 4 ? a + column(taps, 4) * inner : 0;
   const w4 = T > 4 ? weights[w + 4] : 0;
+  // biome-ignore format: a tap's offset and weight a pair
+  if (!accumulate && storeTaps(T, result, f, r, r + inner, bias, a0 - r, w0, a1 - r, w1, a2 - r, w2, a3 - r, w3, a4 - r, w4)) return;
   if (T === 1) {
     if (accumulate) for (let j = 0; j < inner; j++) result[r + j] += bias + w0 * f[a0 + j];
     else for (let j = 0; j < inner; j++) result[r + j] = bias + w0 * f[a0 + j];

@@ -491,7 +491,8 @@ function addSecondDifferences(f: ArrayLike<number>, s: number, scale: number, ou
     b = p1 & 0x3fffffff,
     t = s & 0x3fffffff;
   let p = a;
-  for (; p < b - 7; p += 8) {
+  for (const head = p + ((b - p) & 7); p < head && p < b; p++) out[p] += (f[p + t] - 2 * f[p] + f[p - t]) * scale;
+  for (; p < b; p += 8) {
     out[p] += (f[p + t] - 2 * f[p] + f[p - t]) * scale;
     out[p + 1] += (f[p + 1 + t] - 2 * f[p + 1] + f[p + 1 - t]) * scale;
     out[p + 2] += (f[p + 2 + t] - 2 * f[p + 2] + f[p + 2 - t]) * scale;
@@ -501,7 +502,6 @@ function addSecondDifferences(f: ArrayLike<number>, s: number, scale: number, ou
     out[p + 6] += (f[p + 6 + t] - 2 * f[p + 6] + f[p + 6 - t]) * scale;
     out[p + 7] += (f[p + 7 + t] - 2 * f[p + 7] + f[p + 7 - t]) * scale;
   }
-  for (; p < b; p++) out[p] += (f[p + t] - 2 * f[p] + f[p - t]) * scale;
 }
 
 /**

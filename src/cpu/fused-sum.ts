@@ -233,7 +233,8 @@ function times1(out: Float64Array, p0: number, p1: number, f: In, sf: number, mf
 function times2(out: Float64Array, p0: number, p1: number, f: In, sf0: number, mf: number, g: In, sg0: number, mg: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg;
+  for (; p < i1; p += 8) {
     out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg;
     out[p + 1] = (f[p + 1 + sf] - f[p + 1 - sf]) * mf + (g[p + 1 + sg] - g[p + 1 - sg]) * mg;
     out[p + 2] = (f[p + 2 + sf] - f[p + 2 - sf]) * mf + (g[p + 2 + sg] - g[p + 2 - sg]) * mg;
@@ -243,13 +244,13 @@ function times2(out: Float64Array, p0: number, p1: number, f: In, sf0: number, m
     out[p + 6] = (f[p + 6 + sf] - f[p + 6 - sf]) * mf + (g[p + 6 + sg] - g[p + 6 - sg]) * mg;
     out[p + 7] = (f[p + 7 + sf] - f[p + 7 - sf]) * mf + (g[p + 7 + sg] - g[p + 7 - sg]) * mg;
   }
-  for (; p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg;
 }
 // biome-ignore format: one term a line
 function times3(out: Float64Array, p0: number, p1: number, f: In, sf0: number, mf: number, g: In, sg0: number, mg: number, h: In, sh0: number, mh: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff, sh = sh0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg + (h[p + sh] - h[p - sh]) * mh;
+  for (; p < i1; p += 8) {
     out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg + (h[p + sh] - h[p - sh]) * mh;
     out[p + 1] = (f[p + 1 + sf] - f[p + 1 - sf]) * mf + (g[p + 1 + sg] - g[p + 1 - sg]) * mg + (h[p + 1 + sh] - h[p + 1 - sh]) * mh;
     out[p + 2] = (f[p + 2 + sf] - f[p + 2 - sf]) * mf + (g[p + 2 + sg] - g[p + 2 - sg]) * mg + (h[p + 2 + sh] - h[p + 2 - sh]) * mh;
@@ -259,7 +260,6 @@ function times3(out: Float64Array, p0: number, p1: number, f: In, sf0: number, m
     out[p + 6] = (f[p + 6 + sf] - f[p + 6 - sf]) * mf + (g[p + 6 + sg] - g[p + 6 - sg]) * mg + (h[p + 6 + sh] - h[p + 6 - sh]) * mh;
     out[p + 7] = (f[p + 7 + sf] - f[p + 7 - sf]) * mf + (g[p + 7 + sg] - g[p + 7 - sg]) * mg + (h[p + 7 + sh] - h[p + 7 - sh]) * mh;
   }
-  for (; p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) * mf + (g[p + sg] - g[p - sg]) * mg + (h[p + sh] - h[p - sh]) * mh;
 }
 function over1(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number): void {
   for (let p = p0; p < p1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf;
@@ -268,7 +268,8 @@ function over1(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf:
 function over2(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg;
+  for (; p < i1; p += 8) {
     out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg;
     out[p + 1] = (f[p + 1 + sf] - f[p + 1 - sf]) / hf + (g[p + 1 + sg] - g[p + 1 - sg]) / hg;
     out[p + 2] = (f[p + 2 + sf] - f[p + 2 - sf]) / hf + (g[p + 2 + sg] - g[p + 2 - sg]) / hg;
@@ -278,13 +279,13 @@ function over2(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf
     out[p + 6] = (f[p + 6 + sf] - f[p + 6 - sf]) / hf + (g[p + 6 + sg] - g[p + 6 - sg]) / hg;
     out[p + 7] = (f[p + 7 + sf] - f[p + 7 - sf]) / hf + (g[p + 7 + sg] - g[p + 7 - sg]) / hg;
   }
-  for (; p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg;
 }
 // biome-ignore format: one term a line
 function over3(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number, h: In, sh0: number, hh: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff, sh = sh0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg + (h[p + sh] - h[p - sh]) / hh;
+  for (; p < i1; p += 8) {
     out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg + (h[p + sh] - h[p - sh]) / hh;
     out[p + 1] = (f[p + 1 + sf] - f[p + 1 - sf]) / hf + (g[p + 1 + sg] - g[p + 1 - sg]) / hg + (h[p + 1 + sh] - h[p + 1 - sh]) / hh;
     out[p + 2] = (f[p + 2 + sf] - f[p + 2 - sf]) / hf + (g[p + 2 + sg] - g[p + 2 - sg]) / hg + (h[p + 2 + sh] - h[p + 2 - sh]) / hh;
@@ -294,7 +295,6 @@ function over3(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf
     out[p + 6] = (f[p + 6 + sf] - f[p + 6 - sf]) / hf + (g[p + 6 + sg] - g[p + 6 - sg]) / hg + (h[p + 6 + sh] - h[p + 6 - sh]) / hh;
     out[p + 7] = (f[p + 7 + sf] - f[p + 7 - sf]) / hf + (g[p + 7 + sg] - g[p + 7 - sg]) / hg + (h[p + 7 + sh] - h[p + 7 - sh]) / hh;
   }
-  for (; p < i1; p++) out[p] = (f[p + sf] - f[p - sf]) / hf + (g[p + sg] - g[p - sg]) / hg + (h[p + sh] - h[p - sh]) / hh;
 }
 
 // The magnitude's interior loops: √ of one to three terms' squares summed in order.
@@ -308,7 +308,8 @@ function norm1Times(out: Float64Array, p0: number, p1: number, f: In, sf: number
 function norm2Times(out: Float64Array, p0: number, p1: number, f: In, sf0: number, mf: number, g: In, sg0: number, mg: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; out[p] = Math.sqrt(a * a + b * b); }
+  for (; p < i1; p += 8) {
     { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; out[p] = Math.sqrt(a * a + b * b); }
     { const a = (f[p + 1 + sf] - f[p + 1 - sf]) * mf; const b = (g[p + 1 + sg] - g[p + 1 - sg]) * mg; out[p + 1] = Math.sqrt(a * a + b * b); }
     { const a = (f[p + 2 + sf] - f[p + 2 - sf]) * mf; const b = (g[p + 2 + sg] - g[p + 2 - sg]) * mg; out[p + 2] = Math.sqrt(a * a + b * b); }
@@ -318,13 +319,13 @@ function norm2Times(out: Float64Array, p0: number, p1: number, f: In, sf0: numbe
     { const a = (f[p + 6 + sf] - f[p + 6 - sf]) * mf; const b = (g[p + 6 + sg] - g[p + 6 - sg]) * mg; out[p + 6] = Math.sqrt(a * a + b * b); }
     { const a = (f[p + 7 + sf] - f[p + 7 - sf]) * mf; const b = (g[p + 7 + sg] - g[p + 7 - sg]) * mg; out[p + 7] = Math.sqrt(a * a + b * b); }
   }
-  for (; p < i1; p++) { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; out[p] = Math.sqrt(a * a + b * b); }
 }
 // biome-ignore format: one term a line
 function norm3Times(out: Float64Array, p0: number, p1: number, f: In, sf0: number, mf: number, g: In, sg0: number, mg: number, h: In, sh0: number, mh: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff, sh = sh0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; const c = (h[p + sh] - h[p - sh]) * mh; out[p] = Math.sqrt(a * a + b * b + c * c); }
+  for (; p < i1; p += 8) {
     { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; const c = (h[p + sh] - h[p - sh]) * mh; out[p] = Math.sqrt(a * a + b * b + c * c); }
     { const a = (f[p + 1 + sf] - f[p + 1 - sf]) * mf; const b = (g[p + 1 + sg] - g[p + 1 - sg]) * mg; const c = (h[p + 1 + sh] - h[p + 1 - sh]) * mh; out[p + 1] = Math.sqrt(a * a + b * b + c * c); }
     { const a = (f[p + 2 + sf] - f[p + 2 - sf]) * mf; const b = (g[p + 2 + sg] - g[p + 2 - sg]) * mg; const c = (h[p + 2 + sh] - h[p + 2 - sh]) * mh; out[p + 2] = Math.sqrt(a * a + b * b + c * c); }
@@ -334,7 +335,6 @@ function norm3Times(out: Float64Array, p0: number, p1: number, f: In, sf0: numbe
     { const a = (f[p + 6 + sf] - f[p + 6 - sf]) * mf; const b = (g[p + 6 + sg] - g[p + 6 - sg]) * mg; const c = (h[p + 6 + sh] - h[p + 6 - sh]) * mh; out[p + 6] = Math.sqrt(a * a + b * b + c * c); }
     { const a = (f[p + 7 + sf] - f[p + 7 - sf]) * mf; const b = (g[p + 7 + sg] - g[p + 7 - sg]) * mg; const c = (h[p + 7 + sh] - h[p + 7 - sh]) * mh; out[p + 7] = Math.sqrt(a * a + b * b + c * c); }
   }
-  for (; p < i1; p++) { const a = (f[p + sf] - f[p - sf]) * mf; const b = (g[p + sg] - g[p - sg]) * mg; const c = (h[p + sh] - h[p - sh]) * mh; out[p] = Math.sqrt(a * a + b * b + c * c); }
 }
 function norm1Over(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number): void {
   for (let p = p0; p < p1; p++) {
@@ -346,7 +346,8 @@ function norm1Over(out: Float64Array, p0: number, p1: number, f: In, sf: number,
 function norm2Over(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; out[p] = Math.sqrt(a * a + b * b); }
+  for (; p < i1; p += 8) {
     { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; out[p] = Math.sqrt(a * a + b * b); }
     { const a = (f[p + 1 + sf] - f[p + 1 - sf]) / hf; const b = (g[p + 1 + sg] - g[p + 1 - sg]) / hg; out[p + 1] = Math.sqrt(a * a + b * b); }
     { const a = (f[p + 2 + sf] - f[p + 2 - sf]) / hf; const b = (g[p + 2 + sg] - g[p + 2 - sg]) / hg; out[p + 2] = Math.sqrt(a * a + b * b); }
@@ -356,13 +357,13 @@ function norm2Over(out: Float64Array, p0: number, p1: number, f: In, sf0: number
     { const a = (f[p + 6 + sf] - f[p + 6 - sf]) / hf; const b = (g[p + 6 + sg] - g[p + 6 - sg]) / hg; out[p + 6] = Math.sqrt(a * a + b * b); }
     { const a = (f[p + 7 + sf] - f[p + 7 - sf]) / hf; const b = (g[p + 7 + sg] - g[p + 7 - sg]) / hg; out[p + 7] = Math.sqrt(a * a + b * b); }
   }
-  for (; p < i1; p++) { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; out[p] = Math.sqrt(a * a + b * b); }
 }
 // biome-ignore format: one term a line
 function norm3Over(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number, h: In, sh0: number, hh: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x3fffffff, sg = sg0 & 0x3fffffff, sh = sh0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; const c = (h[p + sh] - h[p - sh]) / hh; out[p] = Math.sqrt(a * a + b * b + c * c); }
+  for (; p < i1; p += 8) {
     { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; const c = (h[p + sh] - h[p - sh]) / hh; out[p] = Math.sqrt(a * a + b * b + c * c); }
     { const a = (f[p + 1 + sf] - f[p + 1 - sf]) / hf; const b = (g[p + 1 + sg] - g[p + 1 - sg]) / hg; const c = (h[p + 1 + sh] - h[p + 1 - sh]) / hh; out[p + 1] = Math.sqrt(a * a + b * b + c * c); }
     { const a = (f[p + 2 + sf] - f[p + 2 - sf]) / hf; const b = (g[p + 2 + sg] - g[p + 2 - sg]) / hg; const c = (h[p + 2 + sh] - h[p + 2 - sh]) / hh; out[p + 2] = Math.sqrt(a * a + b * b + c * c); }
@@ -372,7 +373,6 @@ function norm3Over(out: Float64Array, p0: number, p1: number, f: In, sf0: number
     { const a = (f[p + 6 + sf] - f[p + 6 - sf]) / hf; const b = (g[p + 6 + sg] - g[p + 6 - sg]) / hg; const c = (h[p + 6 + sh] - h[p + 6 - sh]) / hh; out[p + 6] = Math.sqrt(a * a + b * b + c * c); }
     { const a = (f[p + 7 + sf] - f[p + 7 - sf]) / hf; const b = (g[p + 7 + sg] - g[p + 7 - sg]) / hg; const c = (h[p + 7 + sh] - h[p + 7 - sh]) / hh; out[p + 7] = Math.sqrt(a * a + b * b + c * c); }
   }
-  for (; p < i1; p++) { const a = (f[p + sf] - f[p - sf]) / hf; const b = (g[p + sg] - g[p - sg]) / hg; const c = (h[p + sh] - h[p - sh]) / hh; out[p] = Math.sqrt(a * a + b * b + c * c); }
 }
 
 // The Laplacian's interior loops: one to three second differences of one input, added to 0 in order.
@@ -384,7 +384,8 @@ function second1(out: Float64Array, p0: number, p1: number, f: In, sx: number, c
 function second2(out: Float64Array, p0: number, p1: number, f: In, sx0: number, cx: number, _g: In, sy0: number, cy: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sx = sx0 & 0x3fffffff, sy = sy0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy;
+  for (; p < i1; p += 8) {
     out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy;
     out[p + 1] = 0 + (f[p + 1 + sx] - 2 * f[p + 1] + f[p + 1 - sx]) * cx + (f[p + 1 + sy] - 2 * f[p + 1] + f[p + 1 - sy]) * cy;
     out[p + 2] = 0 + (f[p + 2 + sx] - 2 * f[p + 2] + f[p + 2 - sx]) * cx + (f[p + 2 + sy] - 2 * f[p + 2] + f[p + 2 - sy]) * cy;
@@ -394,13 +395,13 @@ function second2(out: Float64Array, p0: number, p1: number, f: In, sx0: number, 
     out[p + 6] = 0 + (f[p + 6 + sx] - 2 * f[p + 6] + f[p + 6 - sx]) * cx + (f[p + 6 + sy] - 2 * f[p + 6] + f[p + 6 - sy]) * cy;
     out[p + 7] = 0 + (f[p + 7 + sx] - 2 * f[p + 7] + f[p + 7 - sx]) * cx + (f[p + 7 + sy] - 2 * f[p + 7] + f[p + 7 - sy]) * cy;
   }
-  for (; p < i1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy;
 }
 // biome-ignore format: one term a line
 function second3(out: Float64Array, p0: number, p1: number, f: In, sx0: number, cx: number, _g: In, sy0: number, cy: number, _h: In, sz0: number, cz: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sx = sx0 & 0x3fffffff, sy = sy0 & 0x3fffffff, sz = sz0 & 0x3fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy + (f[p + sz] - 2 * f[p] + f[p - sz]) * cz;
+  for (; p < i1; p += 8) {
     out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy + (f[p + sz] - 2 * f[p] + f[p - sz]) * cz;
     out[p + 1] = 0 + (f[p + 1 + sx] - 2 * f[p + 1] + f[p + 1 - sx]) * cx + (f[p + 1 + sy] - 2 * f[p + 1] + f[p + 1 - sy]) * cy + (f[p + 1 + sz] - 2 * f[p + 1] + f[p + 1 - sz]) * cz;
     out[p + 2] = 0 + (f[p + 2 + sx] - 2 * f[p + 2] + f[p + 2 - sx]) * cx + (f[p + 2 + sy] - 2 * f[p + 2] + f[p + 2 - sy]) * cy + (f[p + 2 + sz] - 2 * f[p + 2] + f[p + 2 - sz]) * cz;
@@ -410,7 +411,6 @@ function second3(out: Float64Array, p0: number, p1: number, f: In, sx0: number, 
     out[p + 6] = 0 + (f[p + 6 + sx] - 2 * f[p + 6] + f[p + 6 - sx]) * cx + (f[p + 6 + sy] - 2 * f[p + 6] + f[p + 6 - sy]) * cy + (f[p + 6 + sz] - 2 * f[p + 6] + f[p + 6 - sz]) * cz;
     out[p + 7] = 0 + (f[p + 7 + sx] - 2 * f[p + 7] + f[p + 7 - sx]) * cx + (f[p + 7 + sy] - 2 * f[p + 7] + f[p + 7 - sy]) * cy + (f[p + 7 + sz] - 2 * f[p + 7] + f[p + 7 - sz]) * cz;
   }
-  for (; p < i1; p++) out[p] = 0 + (f[p + sx] - 2 * f[p] + f[p - sx]) * cx + (f[p + sy] - 2 * f[p] + f[p - sy]) * cy + (f[p + sz] - 2 * f[p] + f[p - sz]) * cz;
 }
 
 /** The interior loops of each mode, as products (by 1/(2h)) and as quotients (by 2h); second differences always multiply. */
@@ -431,7 +431,10 @@ function fourthSum1(out: Float64Array, p0: number, p1: number, f: In, sf: number
 function fourthSum2(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x1fffffff, sg = sg0 & 0x1fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) {
+    out[p] = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf + (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg;
+  }
+  for (; p < i1; p += 8) {
     out[p] = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf + (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg;
     out[p + 1] = (-f[p + 1 + 2 * sf] + 8 * f[p + 1 + sf] - 8 * f[p + 1 - sf] + f[p + 1 - 2 * sf]) / hf + (-g[p + 1 + 2 * sg] + 8 * g[p + 1 + sg] - 8 * g[p + 1 - sg] + g[p + 1 - 2 * sg]) / hg;
     out[p + 2] = (-f[p + 2 + 2 * sf] + 8 * f[p + 2 + sf] - 8 * f[p + 2 - sf] + f[p + 2 - 2 * sf]) / hf + (-g[p + 2 + 2 * sg] + 8 * g[p + 2 + sg] - 8 * g[p + 2 - sg] + g[p + 2 - 2 * sg]) / hg;
@@ -441,15 +444,15 @@ function fourthSum2(out: Float64Array, p0: number, p1: number, f: In, sf0: numbe
     out[p + 6] = (-f[p + 6 + 2 * sf] + 8 * f[p + 6 + sf] - 8 * f[p + 6 - sf] + f[p + 6 - 2 * sf]) / hf + (-g[p + 6 + 2 * sg] + 8 * g[p + 6 + sg] - 8 * g[p + 6 - sg] + g[p + 6 - 2 * sg]) / hg;
     out[p + 7] = (-f[p + 7 + 2 * sf] + 8 * f[p + 7 + sf] - 8 * f[p + 7 - sf] + f[p + 7 - 2 * sf]) / hf + (-g[p + 7 + 2 * sg] + 8 * g[p + 7 + sg] - 8 * g[p + 7 - sg] + g[p + 7 - 2 * sg]) / hg;
   }
-  for (; p < i1; p++) {
-    out[p] = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf + (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg;
-  }
 }
 // biome-ignore format: one term a line
 function fourthSum3(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number, h: In, sh0: number, hh: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x1fffffff, sg = sg0 & 0x1fffffff, sh = sh0 & 0x1fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) {
+    out[p] = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf + (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg + (-h[p + 2 * sh] + 8 * h[p + sh] - 8 * h[p - sh] + h[p - 2 * sh]) / hh;
+  }
+  for (; p < i1; p += 8) {
     out[p] = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf + (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg + (-h[p + 2 * sh] + 8 * h[p + sh] - 8 * h[p - sh] + h[p - 2 * sh]) / hh;
     out[p + 1] = (-f[p + 1 + 2 * sf] + 8 * f[p + 1 + sf] - 8 * f[p + 1 - sf] + f[p + 1 - 2 * sf]) / hf + (-g[p + 1 + 2 * sg] + 8 * g[p + 1 + sg] - 8 * g[p + 1 - sg] + g[p + 1 - 2 * sg]) / hg + (-h[p + 1 + 2 * sh] + 8 * h[p + 1 + sh] - 8 * h[p + 1 - sh] + h[p + 1 - 2 * sh]) / hh;
     out[p + 2] = (-f[p + 2 + 2 * sf] + 8 * f[p + 2 + sf] - 8 * f[p + 2 - sf] + f[p + 2 - 2 * sf]) / hf + (-g[p + 2 + 2 * sg] + 8 * g[p + 2 + sg] - 8 * g[p + 2 - sg] + g[p + 2 - 2 * sg]) / hg + (-h[p + 2 + 2 * sh] + 8 * h[p + 2 + sh] - 8 * h[p + 2 - sh] + h[p + 2 - 2 * sh]) / hh;
@@ -458,9 +461,6 @@ function fourthSum3(out: Float64Array, p0: number, p1: number, f: In, sf0: numbe
     out[p + 5] = (-f[p + 5 + 2 * sf] + 8 * f[p + 5 + sf] - 8 * f[p + 5 - sf] + f[p + 5 - 2 * sf]) / hf + (-g[p + 5 + 2 * sg] + 8 * g[p + 5 + sg] - 8 * g[p + 5 - sg] + g[p + 5 - 2 * sg]) / hg + (-h[p + 5 + 2 * sh] + 8 * h[p + 5 + sh] - 8 * h[p + 5 - sh] + h[p + 5 - 2 * sh]) / hh;
     out[p + 6] = (-f[p + 6 + 2 * sf] + 8 * f[p + 6 + sf] - 8 * f[p + 6 - sf] + f[p + 6 - 2 * sf]) / hf + (-g[p + 6 + 2 * sg] + 8 * g[p + 6 + sg] - 8 * g[p + 6 - sg] + g[p + 6 - 2 * sg]) / hg + (-h[p + 6 + 2 * sh] + 8 * h[p + 6 + sh] - 8 * h[p + 6 - sh] + h[p + 6 - 2 * sh]) / hh;
     out[p + 7] = (-f[p + 7 + 2 * sf] + 8 * f[p + 7 + sf] - 8 * f[p + 7 - sf] + f[p + 7 - 2 * sf]) / hf + (-g[p + 7 + 2 * sg] + 8 * g[p + 7 + sg] - 8 * g[p + 7 - sg] + g[p + 7 - 2 * sg]) / hg + (-h[p + 7 + 2 * sh] + 8 * h[p + 7 + sh] - 8 * h[p + 7 - sh] + h[p + 7 - 2 * sh]) / hh;
-  }
-  for (; p < i1; p++) {
-    out[p] = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf + (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg + (-h[p + 2 * sh] + 8 * h[p + sh] - 8 * h[p - sh] + h[p - 2 * sh]) / hh;
   }
 }
 function fourthNorm1(out: Float64Array, p0: number, p1: number, f: In, sf: number, hf: number): void {
@@ -473,7 +473,12 @@ function fourthNorm1(out: Float64Array, p0: number, p1: number, f: In, sf: numbe
 function fourthNorm2(out: Float64Array, p0: number, p1: number, f: In, sf0: number, hf: number, g: In, sg0: number, hg: number): void {
   const i0 = p0 & 0x3fffffff, i1 = p1 & 0x3fffffff, sf = sf0 & 0x1fffffff, sg = sg0 & 0x1fffffff;
   let p = i0;
-  for (; p < i1 - 7; p += 8) {
+  for (const head = p + ((i1 - p) & 7); p < head && p < i1; p++) {
+    const a0 = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf;
+    const b0 = (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg;
+    out[p] = Math.sqrt(a0 * a0 + b0 * b0);
+  }
+  for (; p < i1; p += 8) {
     const a0 = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf;
     const b0 = (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg;
     out[p] = Math.sqrt(a0 * a0 + b0 * b0);
@@ -498,11 +503,6 @@ function fourthNorm2(out: Float64Array, p0: number, p1: number, f: In, sf0: numb
     const a7 = (-f[p + 7 + 2 * sf] + 8 * f[p + 7 + sf] - 8 * f[p + 7 - sf] + f[p + 7 - 2 * sf]) / hf;
     const b7 = (-g[p + 7 + 2 * sg] + 8 * g[p + 7 + sg] - 8 * g[p + 7 - sg] + g[p + 7 - 2 * sg]) / hg;
     out[p + 7] = Math.sqrt(a7 * a7 + b7 * b7);
-  }
-  for (; p < i1; p++) {
-    const a0 = (-f[p + 2 * sf] + 8 * f[p + sf] - 8 * f[p - sf] + f[p - 2 * sf]) / hf;
-    const b0 = (-g[p + 2 * sg] + 8 * g[p + sg] - 8 * g[p - sg] + g[p - 2 * sg]) / hg;
-    out[p] = Math.sqrt(a0 * a0 + b0 * b0);
   }
 }
 // biome-ignore format: one term a line

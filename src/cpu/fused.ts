@@ -408,7 +408,11 @@ function quarticAlong1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw:
 function quarticAlong2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, w: Out, hw: number): void {
   const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x1fffffff;
   let r = a;
-  for (; r < b - 7; r += 8) {
+  for (const head = r + ((b - r) & 7); r < head && r < b; r++) {
+    x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
+    w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
+  }
+  for (; r < b; r += 8) {
     x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
     w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
     x[r + 1] = (-f[r + 1 + 2 * s] + 8 * f[r + 1 + s] - 8 * f[r + 1 - s] + f[r + 1 - 2 * s]) / hx;
@@ -426,16 +430,17 @@ function quarticAlong2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx:
     x[r + 7] = (-f[r + 7 + 2 * s] + 8 * f[r + 7 + s] - 8 * f[r + 7 - s] + f[r + 7 - 2 * s]) / hx;
     w[r + 7] = (-f[r + 9] + 8 * f[r + 8] - 8 * f[r + 6] + f[r + 5]) / hw;
   }
-  for (; r < b; r++) {
-    x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
-    w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
-  }
 }
 // biome-ignore format: one axis a line
 function quarticAlong3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number, w: Out, hw: number): void {
   const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x1fffffff, t = sy & 0x1fffffff;
   let r = a;
-  for (; r < b - 7; r += 8) {
+  for (const head = r + ((b - r) & 7); r < head && r < b; r++) {
+    x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
+    y[r] = (-f[r + 2 * t] + 8 * f[r + t] - 8 * f[r - t] + f[r - 2 * t]) / hy;
+    w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
+  }
+  for (; r < b; r += 8) {
     x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
     y[r] = (-f[r + 2 * t] + 8 * f[r + t] - 8 * f[r - t] + f[r - 2 * t]) / hy;
     w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
@@ -461,11 +466,6 @@ function quarticAlong3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx:
     y[r + 7] = (-f[r + 7 + 2 * t] + 8 * f[r + 7 + t] - 8 * f[r + 7 - t] + f[r + 7 - 2 * t]) / hy;
     w[r + 7] = (-f[r + 9] + 8 * f[r + 8] - 8 * f[r + 6] + f[r + 5]) / hw;
   }
-  for (; r < b; r++) {
-    x[r] = (-f[r + 2 * s] + 8 * f[r + s] - 8 * f[r - s] + f[r - 2 * s]) / hx;
-    y[r] = (-f[r + 2 * t] + 8 * f[r + t] - 8 * f[r - t] + f[r - 2 * t]) / hy;
-    w[r] = (-f[r + 2] + 8 * f[r + 1] - 8 * f[r - 1] + f[r - 2]) / hw;
-  }
 }
 
 // The interior loops, one to three axes each, as products or as quotients, each written out as one tight loop;
@@ -476,7 +476,8 @@ export function times1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx:
     b = p1 & 0x3fffffff,
     s = sx & 0x3fffffff;
   let p = a;
-  for (; p < b - 7; p += 8) {
+  for (const head = p + ((b - p) & 7); p < head && p < b; p++) x[p] = (f[p + s] - f[p - s]) * mx;
+  for (; p < b; p += 8) {
     x[p] = (f[p + s] - f[p - s]) * mx;
     x[p + 1] = (f[p + 1 + s] - f[p + 1 - s]) * mx;
     x[p + 2] = (f[p + 2 + s] - f[p + 2 - s]) * mx;
@@ -486,7 +487,6 @@ export function times1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx:
     x[p + 6] = (f[p + 6 + s] - f[p + 6 - s]) * mx;
     x[p + 7] = (f[p + 7 + s] - f[p + 7 - s]) * mx;
   }
-  for (; p < b; p++) x[p] = (f[p + s] - f[p - s]) * mx;
 }
 function times2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, y: Out, sy: number, my: number): void {
   for (let p = p0; p < p1; p++) {
@@ -508,7 +508,8 @@ export function over1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: 
     b = p1 & 0x3fffffff,
     s = sx & 0x3fffffff;
   let p = a;
-  for (; p < b - 7; p += 8) {
+  for (const head = p + ((b - p) & 7); p < head && p < b; p++) x[p] = (f[p + s] - f[p - s]) / hx;
+  for (; p < b; p += 8) {
     x[p] = (f[p + s] - f[p - s]) / hx;
     x[p + 1] = (f[p + 1 + s] - f[p + 1 - s]) / hx;
     x[p + 2] = (f[p + 2 + s] - f[p + 2 - s]) / hx;
@@ -518,7 +519,6 @@ export function over1(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: 
     x[p + 6] = (f[p + 6 + s] - f[p + 6 - s]) / hx;
     x[p + 7] = (f[p + 7 + s] - f[p + 7 - s]) / hx;
   }
-  for (; p < b; p++) x[p] = (f[p + s] - f[p - s]) / hx;
 }
 function over2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, hx: number, y: Out, sy: number, hy: number): void {
   for (let p = p0; p < p1; p++) {
@@ -538,7 +538,8 @@ function alongTimes1(f: ArrayLike<number>, p0: number, p1: number, w: Out, mw: n
   const a = p0 & 0x3fffffff,
     b = p1 & 0x3fffffff;
   let p = a;
-  for (; p < b - 7; p += 8) {
+  for (const head = p + ((b - p) & 7); p < head && p < b; p++) w[p] = (f[p + 1] - f[p - 1]) * mw;
+  for (; p < b; p += 8) {
     w[p] = (f[p + 1] - f[p - 1]) * mw;
     w[p + 1] = (f[p + 2] - f[p]) * mw;
     w[p + 2] = (f[p + 3] - f[p + 1]) * mw;
@@ -548,7 +549,6 @@ function alongTimes1(f: ArrayLike<number>, p0: number, p1: number, w: Out, mw: n
     w[p + 6] = (f[p + 7] - f[p + 5]) * mw;
     w[p + 7] = (f[p + 8] - f[p + 6]) * mw;
   }
-  for (; p < b; p++) w[p] = (f[p + 1] - f[p - 1]) * mw;
 }
 /**
  * The loops along the last dimension with one or two other axes write their outputs SKEW elements apart:
@@ -579,7 +579,8 @@ function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
   const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x3fffffff;
   for (let p = a; p < a + 72; p++) x[p] = (f[p + s] - f[p - s]) * mx;
   let r = a;
-  for (; r < b - 79; r += 8) {
+  for (const head = r + ((b - 72 - r) & 7); r < head && r < b - 72; r++) { x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) * mx; w[r] = (f[r + 1] - f[r - 1]) * mw; }
+  for (; r < b - 72; r += 8) {
     x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) * mx; w[r] = (f[r + 1] - f[r - 1]) * mw;
     x[r + 73] = (f[r + 73 + s] - f[r + 73 - s]) * mx; w[r + 1] = (f[r + 2] - f[r]) * mw;
     x[r + 74] = (f[r + 74 + s] - f[r + 74 - s]) * mx; w[r + 2] = (f[r + 3] - f[r + 1]) * mw;
@@ -589,7 +590,6 @@ function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
     x[r + 78] = (f[r + 78 + s] - f[r + 78 - s]) * mx; w[r + 6] = (f[r + 7] - f[r + 5]) * mw;
     x[r + 79] = (f[r + 79 + s] - f[r + 79 - s]) * mx; w[r + 7] = (f[r + 8] - f[r + 6]) * mw;
   }
-  for (; r < b - 72; r++) { x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) * mx; w[r] = (f[r + 1] - f[r - 1]) * mw; }
   for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) * mw;
 }
 // biome-ignore format: one axis a line
@@ -609,7 +609,12 @@ function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
     y[q] = (f[q + t] - f[q - t]) * my;
   }
   let r = a;
-  for (; r < b - 151; r += 8) {
+  for (const head = r + ((b - 144 - r) & 7); r < head && r < b - 144; r++) {
+    x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) * mx;
+    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) * my;
+    w[r] = (f[r + 1] - f[r - 1]) * mw;
+  }
+  for (; r < b - 144; r += 8) {
     x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) * mx;
     y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) * my;
     w[r] = (f[r + 1] - f[r - 1]) * mw;
@@ -635,11 +640,6 @@ function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
     y[r + 79] = (f[r + 79 + t] - f[r + 79 - t]) * my;
     w[r + 7] = (f[r + 8] - f[r + 6]) * mw;
   }
-  for (; r < b - 144; r++) {
-    x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) * mx;
-    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) * my;
-    w[r] = (f[r + 1] - f[r - 1]) * mw;
-  }
   for (; r < b - 72; r++) {
     y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) * my;
     w[r] = (f[r + 1] - f[r - 1]) * mw;
@@ -650,7 +650,8 @@ function alongOver1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw: nu
   const a = p0 & 0x3fffffff,
     b = p1 & 0x3fffffff;
   let p = a;
-  for (; p < b - 7; p += 8) {
+  for (const head = p + ((b - p) & 7); p < head && p < b; p++) w[p] = (f[p + 1] - f[p - 1]) / hw;
+  for (; p < b; p += 8) {
     w[p] = (f[p + 1] - f[p - 1]) / hw;
     w[p + 1] = (f[p + 2] - f[p]) / hw;
     w[p + 2] = (f[p + 3] - f[p + 1]) / hw;
@@ -660,7 +661,6 @@ function alongOver1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw: nu
     w[p + 6] = (f[p + 7] - f[p + 5]) / hw;
     w[p + 7] = (f[p + 8] - f[p + 6]) / hw;
   }
-  for (; p < b; p++) w[p] = (f[p + 1] - f[p - 1]) / hw;
 }
 /** alongTimes2 with quotients, unrolled and skewed alike. */
 // biome-ignore format: one axis a line
@@ -675,7 +675,8 @@ function alongOver2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
   const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x3fffffff;
   for (let p = a; p < a + 72; p++) x[p] = (f[p + s] - f[p - s]) / hx;
   let r = a;
-  for (; r < b - 79; r += 8) {
+  for (const head = r + ((b - 72 - r) & 7); r < head && r < b - 72; r++) { x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) / hx; w[r] = (f[r + 1] - f[r - 1]) / hw; }
+  for (; r < b - 72; r += 8) {
     x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) / hx; w[r] = (f[r + 1] - f[r - 1]) / hw;
     x[r + 73] = (f[r + 73 + s] - f[r + 73 - s]) / hx; w[r + 1] = (f[r + 2] - f[r]) / hw;
     x[r + 74] = (f[r + 74 + s] - f[r + 74 - s]) / hx; w[r + 2] = (f[r + 3] - f[r + 1]) / hw;
@@ -685,7 +686,6 @@ function alongOver2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
     x[r + 78] = (f[r + 78 + s] - f[r + 78 - s]) / hx; w[r + 6] = (f[r + 7] - f[r + 5]) / hw;
     x[r + 79] = (f[r + 79 + s] - f[r + 79 - s]) / hx; w[r + 7] = (f[r + 8] - f[r + 6]) / hw;
   }
-  for (; r < b - 72; r++) { x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) / hx; w[r] = (f[r + 1] - f[r - 1]) / hw; }
   for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) / hw;
 }
 /** alongTimes3 with quotients, unrolled and skewed alike. */
@@ -706,7 +706,12 @@ function alongOver3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
     y[q] = (f[q + t] - f[q - t]) / hy;
   }
   let r = a;
-  for (; r < b - 151; r += 8) {
+  for (const head = r + ((b - 144 - r) & 7); r < head && r < b - 144; r++) {
+    x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) / hx;
+    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) / hy;
+    w[r] = (f[r + 1] - f[r - 1]) / hw;
+  }
+  for (; r < b - 144; r += 8) {
     x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) / hx;
     y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) / hy;
     w[r] = (f[r + 1] - f[r - 1]) / hw;
@@ -731,11 +736,6 @@ function alongOver3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
     x[r + 151] = (f[r + 151 + s] - f[r + 151 - s]) / hx;
     y[r + 79] = (f[r + 79 + t] - f[r + 79 - t]) / hy;
     w[r + 7] = (f[r + 8] - f[r + 6]) / hw;
-  }
-  for (; r < b - 144; r++) {
-    x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) / hx;
-    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) / hy;
-    w[r] = (f[r + 1] - f[r - 1]) / hw;
   }
   for (; r < b - 72; r++) {
     y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) / hy;

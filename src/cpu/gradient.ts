@@ -434,7 +434,8 @@ function smoothedRows(f: ArrayLike<number>, axis: number, rows: number, cols: nu
 function acrossRow(f: ArrayLike<number>, up0: number, dn0: number, o0: number, z0: number, w1: number, w0: number, out: Float64Array): void {
   const up = up0 & 0x3fffffff, dn = dn0 & 0x3fffffff, o = o0 & 0x3fffffff, z = z0 & 0x3fffffff;
   let c = 1;
-  for (; c < z - 7; c += 8) {
+  for (const head = c + ((z - c) & 7); c < head && c < z; c++) out[o + c] = w1 * (f[up + c - 1] - f[dn + c - 1]) + w0 * (f[up + c] - f[dn + c]) + w1 * (f[up + c + 1] - f[dn + c + 1]);
+  for (; c < z; c += 8) {
     out[o + c] = w1 * (f[up + c - 1] - f[dn + c - 1]) + w0 * (f[up + c] - f[dn + c]) + w1 * (f[up + c + 1] - f[dn + c + 1]);
     out[o + c + 1] = w1 * (f[up + c] - f[dn + c]) + w0 * (f[up + c + 1] - f[dn + c + 1]) + w1 * (f[up + c + 2] - f[dn + c + 2]);
     out[o + c + 2] = w1 * (f[up + c + 1] - f[dn + c + 1]) + w0 * (f[up + c + 2] - f[dn + c + 2]) + w1 * (f[up + c + 3] - f[dn + c + 3]);
@@ -444,7 +445,6 @@ function acrossRow(f: ArrayLike<number>, up0: number, dn0: number, o0: number, z
     out[o + c + 6] = w1 * (f[up + c + 5] - f[dn + c + 5]) + w0 * (f[up + c + 6] - f[dn + c + 6]) + w1 * (f[up + c + 7] - f[dn + c + 7]);
     out[o + c + 7] = w1 * (f[up + c + 6] - f[dn + c + 6]) + w0 * (f[up + c + 7] - f[dn + c + 7]) + w1 * (f[up + c + 8] - f[dn + c + 8]);
   }
-  for (; c < z; c++) out[o + c] = w1 * (f[up + c - 1] - f[dn + c - 1]) + w0 * (f[up + c] - f[dn + c]) + w1 * (f[up + c + 1] - f[dn + c + 1]);
 }
 
 /** smoothedRows' interior of a row along axis 1, eight columns an iteration, its indices masked (unroll.ts). */
@@ -452,7 +452,8 @@ function acrossRow(f: ArrayLike<number>, up0: number, dn0: number, o0: number, z
 function alongRow(f: ArrayLike<number>, a0: number, o0: number, e0: number, z0: number, w1: number, w0: number, out: Float64Array): void {
   const a = a0 & 0x3fffffff, o = o0 & 0x3fffffff, e = e0 & 0x3fffffff, z = z0 & 0x3fffffff;
   let c = 1;
-  for (; c < z - 7; c += 8) {
+  for (const head = c + ((z - c) & 7); c < head && c < z; c++) out[o + c] = w1 * (f[a + c + 1] - f[a + c - 1]) + w0 * (f[o + c + 1] - f[o + c - 1]) + w1 * (f[e + c + 1] - f[e + c - 1]);
+  for (; c < z; c += 8) {
     out[o + c] = w1 * (f[a + c + 1] - f[a + c - 1]) + w0 * (f[o + c + 1] - f[o + c - 1]) + w1 * (f[e + c + 1] - f[e + c - 1]);
     out[o + c + 1] = w1 * (f[a + c + 2] - f[a + c]) + w0 * (f[o + c + 2] - f[o + c]) + w1 * (f[e + c + 2] - f[e + c]);
     out[o + c + 2] = w1 * (f[a + c + 3] - f[a + c + 1]) + w0 * (f[o + c + 3] - f[o + c + 1]) + w1 * (f[e + c + 3] - f[e + c + 1]);
@@ -462,7 +463,6 @@ function alongRow(f: ArrayLike<number>, a0: number, o0: number, e0: number, z0: 
     out[o + c + 6] = w1 * (f[a + c + 7] - f[a + c + 5]) + w0 * (f[o + c + 7] - f[o + c + 5]) + w1 * (f[e + c + 7] - f[e + c + 5]);
     out[o + c + 7] = w1 * (f[a + c + 8] - f[a + c + 6]) + w0 * (f[o + c + 8] - f[o + c + 6]) + w1 * (f[e + c + 8] - f[e + c + 6]);
   }
-  for (; c < z; c++) out[o + c] = w1 * (f[a + c + 1] - f[a + c - 1]) + w0 * (f[o + c + 1] - f[o + c - 1]) + w1 * (f[e + c + 1] - f[e + c - 1]);
 }
 
 /** Index i of an axis of n points, mirrored at its borders (−1 → 1, n → n − 2). */

@@ -179,7 +179,15 @@ function interiorLoop(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array
     dxx[p] = xb + x0 * f[p - w] + x1 * f[p] + x2 * f[p + w];
     dyy[o] = yb + y0 * f[o - 1] + y1 * f[o] + y2 * f[o + 1];
   }
-  for (; r < b - 147; r += 4) {
+  for (const head = r + ((b - 144 - r) & 3); r < head && r < b - 144; r++) {
+    dxx[r + 144] = xb + x0 * f[r + 144 - w] + x1 * f[r + 144] + x2 * f[r + 144 + w];
+    dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
+    const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
+    dxy[r] = cb + c0 * sl + c1 * sr;
+    sl = sc;
+    sc = sr;
+  }
+  for (; r < b - 144; r += 4) {
     dxx[r + 144] = xb + x0 * f[r + 144 - w] + x1 * f[r + 144] + x2 * f[r + 144 + w];
     dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
     const m0 = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
@@ -198,14 +206,6 @@ function interiorLoop(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array
     dxy[r + 3] = cb + c0 * m1 + c1 * m3;
     sl = m2;
     sc = m3;
-  }
-  for (; r < b - 144; r++) {
-    dxx[r + 144] = xb + x0 * f[r + 144 - w] + x1 * f[r + 144] + x2 * f[r + 144 + w];
-    dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
-    const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
-    dxy[r] = cb + c0 * sl + c1 * sr;
-    sl = sc;
-    sc = sr;
   }
   for (; r < b - 72; r++) {
     dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
@@ -249,7 +249,19 @@ function interiorLoop4(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Arra
   q = a + 1;
   let sp1 = sb + s0 * f[q - w2] + s1 * f[q - w] + s2 * f[q + w] + s3 * f[q + w2];
   let p = a;
-  for (; p < b - 3; p += 4) {
+  for (const head = p + ((b - p) & 3); p < head && p < b; p++) {
+    const fc = f[p];
+    dxx[p] = xb + x0 * f[p - w2] + x1 * f[p - w] + x2 * fc + x3 * f[p + w] + x4 * f[p + w2];
+    dyy[p] = yb + y0 * f[p - 2] + y1 * f[p - 1] + y2 * fc + y3 * f[p + 1] + y4 * f[p + 2];
+    const r = p + 2;
+    const sp2 = sb + s0 * f[r - w2] + s1 * f[r - w] + s2 * f[r + w] + s3 * f[r + w2];
+    dxy[p] = cb + c0 * sm2 + c1 * sm1 + c2 * sp1 + c3 * sp2;
+    sm2 = sm1;
+    sm1 = sc;
+    sc = sp1;
+    sp1 = sp2;
+  }
+  for (; p < b; p += 4) {
     dxx[p] = xb + x0 * f[p - w2] + x1 * f[p - w] + x2 * f[p] + x3 * f[p + w] + x4 * f[p + w2];
     dyy[p] = yb + y0 * f[p - 2] + y1 * f[p - 1] + y2 * f[p] + y3 * f[p + 1] + y4 * f[p + 2];
     const t0 = sb + s0 * f[p + 2 - w2] + s1 * f[p + 2 - w] + s2 * f[p + 2 + w] + s3 * f[p + 2 + w2];
@@ -270,18 +282,6 @@ function interiorLoop4(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Arra
     sm1 = t1;
     sc = t2;
     sp1 = t3;
-  }
-  for (; p < b; p++) {
-    const fc = f[p];
-    dxx[p] = xb + x0 * f[p - w2] + x1 * f[p - w] + x2 * fc + x3 * f[p + w] + x4 * f[p + w2];
-    dyy[p] = yb + y0 * f[p - 2] + y1 * f[p - 1] + y2 * fc + y3 * f[p + 1] + y4 * f[p + 2];
-    const r = p + 2;
-    const sp2 = sb + s0 * f[r - w2] + s1 * f[r - w] + s2 * f[r + w] + s3 * f[r + w2];
-    dxy[p] = cb + c0 * sm2 + c1 * sm1 + c2 * sp1 + c3 * sp2;
-    sm2 = sm1;
-    sm1 = sc;
-    sc = sp1;
-    sp1 = sp2;
   }
 }
 

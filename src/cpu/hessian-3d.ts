@@ -147,7 +147,8 @@ const V = new Float64Array(BLOCK + 2);
 function secondDifference(out: Float64Array, f: ArrayLike<number>, p0: number, p1: number, s: number, b: number, w0: number, w1: number, w2: number): void {
   const z = p1 & 0x3fffffff, t = s & 0x3fffffff;
   let p = p0 & 0x3fffffff;
-  for (; p < z - 7; p += 8) {
+  for (const head = p + ((z - p) & 7); p < head && p < z; p++) out[p] = b + w0 * f[p - t] + w1 * f[p] + w2 * f[p + t];
+  for (; p < z; p += 8) {
     out[p] = b + w0 * f[p - t] + w1 * f[p] + w2 * f[p + t];
     out[p + 1] = b + w0 * f[p + 1 - t] + w1 * f[p + 1] + w2 * f[p + 1 + t];
     out[p + 2] = b + w0 * f[p + 2 - t] + w1 * f[p + 2] + w2 * f[p + 2 + t];
@@ -157,7 +158,6 @@ function secondDifference(out: Float64Array, f: ArrayLike<number>, p0: number, p
     out[p + 6] = b + w0 * f[p + 6 - t] + w1 * f[p + 6] + w2 * f[p + 6 + t];
     out[p + 7] = b + w0 * f[p + 7 - t] + w1 * f[p + 7] + w2 * f[p + 7 + t];
   }
-  for (; p < z; p++) out[p] = b + w0 * f[p - t] + w1 * f[p] + w2 * f[p + t];
 }
 
 /**
@@ -172,7 +172,13 @@ function firstAcross(out: Float64Array, f: ArrayLike<number>, p0: number, p1: nu
   let p = p0 & 0x3fffffff;
   let m2 = ub + u0 * f[p - 1 - t] + u1 * f[p - 1 + t];
   let m1 = ub + u0 * f[p - t] + u1 * f[p + t];
-  for (; p < z - 7; p += 8) {
+  for (const head = p + ((z - p) & 7); p < head && p < z; p++) {
+    const a = ub + u0 * f[p + 1 - t] + u1 * f[p + 1 + t];
+    out[p] = b + w0 * m2 + w1 * a;
+    m2 = m1;
+    m1 = a;
+  }
+  for (; p < z; p += 8) {
     const a0 = ub + u0 * f[p + 1 - t] + u1 * f[p + 1 + t];
     out[p] = b + w0 * m2 + w1 * a0;
     const a1 = ub + u0 * f[p + 2 - t] + u1 * f[p + 2 + t];
@@ -192,12 +198,6 @@ function firstAcross(out: Float64Array, f: ArrayLike<number>, p0: number, p1: nu
     m2 = a6;
     m1 = a7;
   }
-  for (; p < z; p++) {
-    const a = ub + u0 * f[p + 1 - t] + u1 * f[p + 1 + t];
-    out[p] = b + w0 * m2 + w1 * a;
-    m2 = m1;
-    m1 = a;
-  }
 }
 
 /** out[p] = b + w0·u[p − a] + w1·u[p − a + 2] for p from p0 to p1: ∂/∂x_2 of what u holds at p ± 1. */
@@ -205,7 +205,8 @@ function firstAcross(out: Float64Array, f: ArrayLike<number>, p0: number, p1: nu
 function acrossLine(out: Float64Array, u: Float64Array, a: number, p0: number, p1: number, b: number, w0: number, w1: number): void {
   const z = p1 & 0x3fffffff, m = a & 0x3fffffff;
   let p = p0 & 0x3fffffff;
-  for (; p < z - 7; p += 8) {
+  for (const head = p + ((z - p) & 7); p < head && p < z; p++) out[p] = b + w0 * u[p - m] + w1 * u[p - m + 2];
+  for (; p < z; p += 8) {
     const j = p - m;
     out[p] = b + w0 * u[j] + w1 * u[j + 2];
     out[p + 1] = b + w0 * u[j + 1] + w1 * u[j + 3];
@@ -216,7 +217,6 @@ function acrossLine(out: Float64Array, u: Float64Array, a: number, p0: number, p
     out[p + 6] = b + w0 * u[j + 6] + w1 * u[j + 8];
     out[p + 7] = b + w0 * u[j + 7] + w1 * u[j + 9];
   }
-  for (; p < z; p++) out[p] = b + w0 * u[p - m] + w1 * u[p - m + 2];
 }
 
 /**
@@ -228,7 +228,8 @@ function mixedRows(out: Float64Array, f: ArrayLike<number>, p0: number, p1: numb
   ub: number, u0: number, u1: number, vb: number, v0: number, v1: number): void {
   const z = p1 & 0x3fffffff, sa = A & 0x3fffffff, sb = B & 0x3fffffff;
   let p = p0 & 0x3fffffff;
-  for (; p < z - 7; p += 8) {
+  for (const head = p + ((z - p) & 7); p < head && p < z; p++) out[p] = vb + v0 * (ub + u0 * f[p - sa] + u1 * f[p + sb]) + v1 * (ub + u0 * f[p - sb] + u1 * f[p + sa]);
+  for (; p < z; p += 8) {
     out[p] = vb + v0 * (ub + u0 * f[p - sa] + u1 * f[p + sb]) + v1 * (ub + u0 * f[p - sb] + u1 * f[p + sa]);
     out[p + 1] = vb + v0 * (ub + u0 * f[p + 1 - sa] + u1 * f[p + 1 + sb]) + v1 * (ub + u0 * f[p + 1 - sb] + u1 * f[p + 1 + sa]);
     out[p + 2] = vb + v0 * (ub + u0 * f[p + 2 - sa] + u1 * f[p + 2 + sb]) + v1 * (ub + u0 * f[p + 2 - sb] + u1 * f[p + 2 + sa]);
@@ -238,7 +239,6 @@ function mixedRows(out: Float64Array, f: ArrayLike<number>, p0: number, p1: numb
     out[p + 6] = vb + v0 * (ub + u0 * f[p + 6 - sa] + u1 * f[p + 6 + sb]) + v1 * (ub + u0 * f[p + 6 - sb] + u1 * f[p + 6 + sa]);
     out[p + 7] = vb + v0 * (ub + u0 * f[p + 7 - sa] + u1 * f[p + 7 + sb]) + v1 * (ub + u0 * f[p + 7 - sb] + u1 * f[p + 7 + sa]);
   }
-  for (; p < z; p++) out[p] = vb + v0 * (ub + u0 * f[p - sa] + u1 * f[p + sb]) + v1 * (ub + u0 * f[p - sb] + u1 * f[p + sa]);
 }
 
 /** ∂/∂x_0 at p (an interior plane): its interior row, as its pass computes it. */

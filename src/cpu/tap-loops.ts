@@ -1,0 +1,108 @@
+/**
+ * The programs' row loops of two to five taps (derivatives.ts applyAlong, lineTaps, planeTaps) eight
+ * points an iteration, as unroll.ts's loops: result[p] = bias + Σ_t w_t · f[p + d_t] for p from p0 to p1,
+ * the taps summed in order, so the bits are those of one point an iteration. A tap's offset d_t may be
+ * negative (a row of a plane reads the rows before it); it is kept in a range V8 can see,
+ * [−2²⁹, 2²⁹), by ((d + 2²⁹) & (2³⁰ − 1)) − 2²⁹, and p in [0, 2²⁹) by a mask: both identities while every
+ * index is below TAP_LIMIT, and every sum of them then fits an int32, so no overflow is checked.
+ *
+ * Measured on this project's 2-core VM (bench/NOTES.md, twentieth session): see storeTaps.
+ */
+
+/** The length of array past which storeTaps declines (2²⁹ − 1): its callers run their plain loops there. */
+export const TAP_LIMIT = 0x1fffffff;
+
+/**
+ * result[p] = bias + w0·f[p + d0] + … + w(T−1)·f[p + d(T−1)] for p from p0 to p1 and T from 2 to 5, by an
+ * unrolled loop; false (nothing written) where T is another count or f or result are longer than TAP_LIMIT.
+ */
+// biome-ignore format: a tap's offset and weight a pair
+export function storeTaps(T: number, result: Float64Array, f: ArrayLike<number>, p0: number, p1: number, bias: number,
+  d0: number, w0: number, d1: number, w1: number, d2: number, w2: number, d3: number, w3: number, d4: number, w4: number): boolean {
+  if (T < 2 || T > 5 || result.length > TAP_LIMIT || f.length > TAP_LIMIT) return false;
+  if (p1 <= p0) return true;
+  if (T === 2) taps2(result, f, p0, p1, bias, d0, w0, d1, w1);
+  else if (T === 3) taps3(result, f, p0, p1, bias, d0, w0, d1, w1, d2, w2);
+  else if (T === 4) taps4(result, f, p0, p1, bias, d0, w0, d1, w1, d2, w2, d3, w3);
+  else taps5(result, f, p0, p1, bias, d0, w0, d1, w1, d2, w2, d3, w3, d4, w4);
+  return true;
+}
+
+// biome-ignore format: a tap's offset and weight a pair
+function taps2(r: Float64Array, f: ArrayLike<number>, p0: number, p1: number, b: number, d0: number, w0: number, d1: number, w1: number): void {
+  const a = ((d0 + 0x20000000) & 0x3fffffff) - 0x20000000, c = ((d1 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  const z = p1 & 0x1fffffff;
+  let p = p0 & 0x1fffffff;
+  // The points past a multiple of eight first: code after the unrolled loop that had not run when V8
+  // compiled the loop (on stack replacement) deoptimised at every call (--trace-deopt: 18,064 times in 20
+  // 128³ Hessians at accuracy 4).
+  for (const head = p + ((z - p) & 7); p < head; p++) r[p] = b + w0 * f[p + a] + w1 * f[p + c];
+  for (; p < z; p += 8) {
+    r[p] = b + w0 * f[p + a] + w1 * f[p + c];
+    r[p + 1] = b + w0 * f[p + 1 + a] + w1 * f[p + 1 + c];
+    r[p + 2] = b + w0 * f[p + 2 + a] + w1 * f[p + 2 + c];
+    r[p + 3] = b + w0 * f[p + 3 + a] + w1 * f[p + 3 + c];
+    r[p + 4] = b + w0 * f[p + 4 + a] + w1 * f[p + 4 + c];
+    r[p + 5] = b + w0 * f[p + 5 + a] + w1 * f[p + 5 + c];
+    r[p + 6] = b + w0 * f[p + 6 + a] + w1 * f[p + 6 + c];
+    r[p + 7] = b + w0 * f[p + 7 + a] + w1 * f[p + 7 + c];
+  }
+}
+
+// biome-ignore format: a tap's offset and weight a pair
+function taps3(r: Float64Array, f: ArrayLike<number>, p0: number, p1: number, b: number, d0: number, w0: number, d1: number, w1: number, d2: number, w2: number): void {
+  const a = ((d0 + 0x20000000) & 0x3fffffff) - 0x20000000, c = ((d1 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  const e = ((d2 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  const z = p1 & 0x1fffffff;
+  let p = p0 & 0x1fffffff;
+  for (const head = p + ((z - p) & 7); p < head; p++) r[p] = b + w0 * f[p + a] + w1 * f[p + c] + w2 * f[p + e];
+  for (; p < z; p += 8) {
+    r[p] = b + w0 * f[p + a] + w1 * f[p + c] + w2 * f[p + e];
+    r[p + 1] = b + w0 * f[p + 1 + a] + w1 * f[p + 1 + c] + w2 * f[p + 1 + e];
+    r[p + 2] = b + w0 * f[p + 2 + a] + w1 * f[p + 2 + c] + w2 * f[p + 2 + e];
+    r[p + 3] = b + w0 * f[p + 3 + a] + w1 * f[p + 3 + c] + w2 * f[p + 3 + e];
+    r[p + 4] = b + w0 * f[p + 4 + a] + w1 * f[p + 4 + c] + w2 * f[p + 4 + e];
+    r[p + 5] = b + w0 * f[p + 5 + a] + w1 * f[p + 5 + c] + w2 * f[p + 5 + e];
+    r[p + 6] = b + w0 * f[p + 6 + a] + w1 * f[p + 6 + c] + w2 * f[p + 6 + e];
+    r[p + 7] = b + w0 * f[p + 7 + a] + w1 * f[p + 7 + c] + w2 * f[p + 7 + e];
+  }
+}
+
+// biome-ignore format: a tap's offset and weight a pair
+function taps4(r: Float64Array, f: ArrayLike<number>, p0: number, p1: number, b: number, d0: number, w0: number, d1: number, w1: number, d2: number, w2: number, d3: number, w3: number): void {
+  const a = ((d0 + 0x20000000) & 0x3fffffff) - 0x20000000, c = ((d1 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  const e = ((d2 + 0x20000000) & 0x3fffffff) - 0x20000000, g = ((d3 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  const z = p1 & 0x1fffffff;
+  let p = p0 & 0x1fffffff;
+  for (const head = p + ((z - p) & 7); p < head; p++) r[p] = b + w0 * f[p + a] + w1 * f[p + c] + w2 * f[p + e] + w3 * f[p + g];
+  for (; p < z; p += 8) {
+    r[p] = b + w0 * f[p + a] + w1 * f[p + c] + w2 * f[p + e] + w3 * f[p + g];
+    r[p + 1] = b + w0 * f[p + 1 + a] + w1 * f[p + 1 + c] + w2 * f[p + 1 + e] + w3 * f[p + 1 + g];
+    r[p + 2] = b + w0 * f[p + 2 + a] + w1 * f[p + 2 + c] + w2 * f[p + 2 + e] + w3 * f[p + 2 + g];
+    r[p + 3] = b + w0 * f[p + 3 + a] + w1 * f[p + 3 + c] + w2 * f[p + 3 + e] + w3 * f[p + 3 + g];
+    r[p + 4] = b + w0 * f[p + 4 + a] + w1 * f[p + 4 + c] + w2 * f[p + 4 + e] + w3 * f[p + 4 + g];
+    r[p + 5] = b + w0 * f[p + 5 + a] + w1 * f[p + 5 + c] + w2 * f[p + 5 + e] + w3 * f[p + 5 + g];
+    r[p + 6] = b + w0 * f[p + 6 + a] + w1 * f[p + 6 + c] + w2 * f[p + 6 + e] + w3 * f[p + 6 + g];
+    r[p + 7] = b + w0 * f[p + 7 + a] + w1 * f[p + 7 + c] + w2 * f[p + 7 + e] + w3 * f[p + 7 + g];
+  }
+}
+
+// biome-ignore format: a tap's offset and weight a pair
+function taps5(r: Float64Array, f: ArrayLike<number>, p0: number, p1: number, b: number, d0: number, w0: number, d1: number, w1: number, d2: number, w2: number, d3: number, w3: number, d4: number, w4: number): void {
+  const a = ((d0 + 0x20000000) & 0x3fffffff) - 0x20000000, c = ((d1 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  const e = ((d2 + 0x20000000) & 0x3fffffff) - 0x20000000, g = ((d3 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  const i = ((d4 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  const z = p1 & 0x1fffffff;
+  let p = p0 & 0x1fffffff;
+  for (const head = p + ((z - p) & 7); p < head; p++) r[p] = b + w0 * f[p + a] + w1 * f[p + c] + w2 * f[p + e] + w3 * f[p + g] + w4 * f[p + i];
+  for (; p < z; p += 8) {
+    r[p] = b + w0 * f[p + a] + w1 * f[p + c] + w2 * f[p + e] + w3 * f[p + g] + w4 * f[p + i];
+    r[p + 1] = b + w0 * f[p + 1 + a] + w1 * f[p + 1 + c] + w2 * f[p + 1 + e] + w3 * f[p + 1 + g] + w4 * f[p + 1 + i];
+    r[p + 2] = b + w0 * f[p + 2 + a] + w1 * f[p + 2 + c] + w2 * f[p + 2 + e] + w3 * f[p + 2 + g] + w4 * f[p + 2 + i];
+    r[p + 3] = b + w0 * f[p + 3 + a] + w1 * f[p + 3 + c] + w2 * f[p + 3 + e] + w3 * f[p + 3 + g] + w4 * f[p + 3 + i];
+    r[p + 4] = b + w0 * f[p + 4 + a] + w1 * f[p + 4 + c] + w2 * f[p + 4 + e] + w3 * f[p + 4 + g] + w4 * f[p + 4 + i];
+    r[p + 5] = b + w0 * f[p + 5 + a] + w1 * f[p + 5 + c] + w2 * f[p + 5 + e] + w3 * f[p + 5 + g] + w4 * f[p + 5 + i];
+    r[p + 6] = b + w0 * f[p + 6 + a] + w1 * f[p + 6 + c] + w2 * f[p + 6 + e] + w3 * f[p + 6 + g] + w4 * f[p + 6 + i];
+    r[p + 7] = b + w0 * f[p + 7 + a] + w1 * f[p + 7 + c] + w2 * f[p + 7 + e] + w3 * f[p + 7 + g] + w4 * f[p + 7 + i];
+  }
+}
