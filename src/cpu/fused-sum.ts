@@ -114,6 +114,17 @@ function summand(v: number, mode: Mode): number {
   return mode === 'norm' ? v * v : v;
 }
 
+/**
+ * out[p] = the first term's value (`first`), or out[p] + the next one's, as the mode sums them. The edge
+ * values go through here rather than being returned: a double returned by a function V8 does not inline
+ * is a new heap number (a 64² magnitude's line ends made 22.5 KB of them a call; bench/NOTES.md,
+ * twentieth session).
+ */
+function put(out: Float64Array, p: number, v: number, mode: Mode, first: boolean): void {
+  const w = summand(v, mode);
+  out[p] = first ? started(w, mode) : out[p] + w;
+}
+
 /** The stencil `state` gives an axis of `fused.across` (forEachRun): 0 central, else the end position's digit. */
 function digitOf(fused: FusedPlan, state: number, axis: FusedAxis): number {
   const base = fused.accuracy === 4 ? 5 : 3;
@@ -144,16 +155,14 @@ function centralLoop(kernels: Kernels, r: readonly Resolved[], out: Float64Array
 function lineEnds(r: readonly Resolved[], multiply: boolean, mode: Mode, reach: number, out: Float64Array, a: number, line: number): void {
   for (let digit = 1; digit <= 2 * reach; digit++) {
     const p = digit <= reach ? a + digit - 1 : a + line - 1 - 2 * reach + digit;
-    let sum = 0;
     for (let t = 0; t < r.length; t++) {
       const u = r[t];
-      const v = summand(u.along ? endValue(u, multiply, digit, p) : central(u, multiply, p), mode);
-      sum = t === 0 ? started(v, mode) : sum + v;
+      if (u.along) endInto(u, multiply, digit, p, mode, out, t === 0);
+      else put(out, p, central(u, multiply, p), mode, t === 0);
     }
-    out[p] = mode === 'norm' ? Math.sqrt(sum) : sum;
+    if (mode === 'norm') out[p] = Math.sqrt(out[p]);
   }
 }
-
 function central(u: Resolved, multiply: boolean, p: number): number {
   const { f, s } = u;
   if (u.fourth) return (-f[p + 2 * s] + 8 * f[p + s] - 8 * f[p - s] + f[p - 2 * s]) / u.factor;
@@ -163,29 +172,32 @@ function central(u: Resolved, multiply: boolean, p: number): number {
 
 /**
  * A term at p, at the end position `digit` says (forEachRun's digits: second order 1 first, 2 last; fourth
- * order 1–4 for positions 0, 1, n − 2, n − 1): its one-sided stencil, or on a periodic axis its central one
- * with the neighbours wrapped (gradient.ts periodicGradient and fourthOrderGradient, derived.ts endTerms).
+ * order 1–4 for positions 0, 1, n − 2, n − 1), put into out[p] (`put`): its one-sided stencil, or on a
+ * periodic axis its central one with the neighbours wrapped (gradient.ts periodicGradient and
+ * fourthOrderGradient, derived.ts endTerms).
  */
-function endValue(u: Resolved, multiply: boolean, digit: number, p: number): number {
+// biome-ignore format: the point's arguments together
+function endInto(u: Resolved, multiply: boolean, digit: number, p: number, mode: Mode, out: Float64Array, first: boolean): void {
   const { f, s } = u;
-  if (u.fourth) return fourthEnd(f, s, u.axis.n, u.axis.periodic, u.factor, digit, p);
   const hi = digit === 2;
-  if (u.axis.periodic) {
+  let v: number;
+  if (u.fourth) v = fourthEnd(f, s, u.axis.n, u.axis.periodic, u.factor, digit, p);
+  else if (u.axis.periodic) {
     const [up, dn] = wrapOffsets(u.axis.n, s, hi);
-    if (u.second) return (f[p + up] - 2 * f[p] + f[p + dn]) * u.factor;
-    return multiply ? (f[p + up] - f[p + dn]) * u.factor : (f[p + up] - f[p + dn]) / u.factor;
-  }
-  if (u.second) {
+    if (u.second) v = (f[p + up] - 2 * f[p] + f[p + dn]) * u.factor;
+    else v = multiply ? (f[p + up] - f[p + dn]) * u.factor : (f[p + up] - f[p + dn]) / u.factor;
+  } else if (u.second) {
     const d = hi ? -s : s;
-    return (2 * f[p] - 5 * f[p + d] + 4 * f[p + 2 * d] - f[p + 3 * d]) * u.factor;
-  }
-  if (u.axis.edge.order === 1) return hi ? (f[p] - f[p - s]) / u.hi : (f[p + s] - f[p]) / u.lo;
-  if (hi) {
+    v = (2 * f[p] - 5 * f[p + d] + 4 * f[p + 2 * d] - f[p + 3 * d]) * u.factor;
+  } else if (u.axis.edge.order === 1) v = hi ? (f[p] - f[p - s]) / u.hi : (f[p + s] - f[p]) / u.lo;
+  else if (hi) {
     const [a, b, c] = u.whi;
-    return a * f[p - 2 * s] + b * f[p - s] + c * f[p];
+    v = a * f[p - 2 * s] + b * f[p - s] + c * f[p];
+  } else {
+    const [a, b, c] = u.wlo;
+    v = a * f[p] + b * f[p + s] + c * f[p + 2 * s];
   }
-  const [a, b, c] = u.wlo;
-  return a * f[p] + b * f[p + s] + c * f[p + 2 * s];
+  put(out, p, v, mode, first);
 }
 
 /**
@@ -203,10 +215,8 @@ function termPass(u: Resolved, digit: number, multiply: boolean, mode: Mode, out
     else for (let p = p0; p < p1; p++) out[p] += (f[p + s] - f[p - s]) / factor;
     return;
   }
-  for (let p = p0; p < p1; p++) {
-    const v = summand(digit === 0 ? central(u, multiply, p) : endValue(u, multiply, digit, p), mode);
-    out[p] = first ? started(v, mode) : out[p] + v;
-  }
+  if (digit === 0) for (let p = p0; p < p1; p++) put(out, p, central(u, multiply, p), mode, first);
+  else for (let p = p0; p < p1; p++) endInto(u, multiply, digit, p, mode, out, first);
 }
 
 /** The last dimension's term over the lines of p0..p1, stored (`first`) or added: central inside each line, its end stencils at its first and last `reach` points. */
@@ -216,8 +226,8 @@ function alongPass(u: Resolved, multiply: boolean, mode: Mode, reach: number, ou
     for (let i = 0; i < line; i++) {
       const p = a + i;
       const digit = endDigit(i, line, reach);
-      const v = summand(digit === 0 ? central(u, multiply, p) : endValue(u, multiply, digit, p), mode);
-      out[p] = first ? started(v, mode) : out[p] + v;
+      if (digit === 0) put(out, p, central(u, multiply, p), mode, first);
+      else endInto(u, multiply, digit, p, mode, out, first);
     }
   }
 }
