@@ -90,9 +90,9 @@ describe('cpuGradient repeated', () => {
     // and transposed at each call), then 1.5 KB; the Hessian 3.4 KB; the magnitude 22.5 KB before its end
     // values went into out rather than being returned (fused-sum.ts put), then 2.2 KB.
     const calls: [string, () => unknown, number][] = [
-      ['magnitude', () => cpuGradientMagnitude(data, one), 4000],
-      ['Hessian', () => cpuHessian(data, three), 6000],
-      ['adjoint', () => cpuGradientAdjoint([data, data], one), 4000],
+      ['magnitude', () => cpuGradientMagnitude(data, one), 8000],
+      ['Hessian', () => cpuHessian(data, three), 10_000],
+      ['adjoint', () => cpuGradientAdjoint([data, data], one), 8000],
     ];
     for (const [what, call, bound] of calls) {
       for (let i = 0; i < 3000; i++) call();
