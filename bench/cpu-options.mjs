@@ -81,6 +81,7 @@ const cases = [
   ['skip, a masked disc', (L) => L.cpuGradient(f, { shape, out: gradients, invalid: 'skip', mask: disc })],
   ['sobel', (L) => L.cpuGradient(f, { shape, out: gradients, operator: 'sobel' }), [2]],
   ['a transposed view', (L) => L.cpuGradient(transposed, { out: gradients })],
+  ['uneven coordinates', (L) => L.cpuGradient(f, { shape, out: gradients, spacing: uneven })],
   ['curvilinear coordinates', (L) => L.cpuGradient(f, { shape, out: gradients, coordinates: [X, Y] }), [2]],
   ['prepared coordinates', (L) => L.cpuGradient(f, { shape, out: gradients, coordinates: preparedGrid(L) }), [2]],
   ['divergence, coordinates', (L) => L.cpuDivergence([f, X], { shape, out: one, coordinates: [X, Y] }), [2]],

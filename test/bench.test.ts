@@ -186,7 +186,7 @@ describe('benchmark smoke test', () => {
 
   it('runs bench/cpu-options.mjs: each option family of the CPU reference a row, beside the plain gradient and --dist', () => {
     const out = runBench(['bench/cpu-options.mjs', '--size', '40', '--repeats', '1', '--dist', 'dist'], 120_000);
-    expect(out).toMatch(/^The CPU reference by option family, 40², float64 into out/m);
+    expect(out).toMatch(/^The CPU reference by option family, 40×40, float64 into out/m);
     const row = ' +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d$';
     for (const name of [
       "boundary 'reflect'",
@@ -198,6 +198,34 @@ describe('benchmark smoke test', () => {
       'adjoint, accuracy 4',
     ])
       expect(out).toMatch(new RegExp(`^${name}${row}`, 'm'));
+  }, 120_000);
+
+  it('runs bench/cpu-options.mjs in 3-D with each build in processes of its own, paired ratios and their range', () => {
+    const out = runBench(
+      [
+        'bench/cpu-options.mjs',
+        '--rank',
+        '3',
+        '--size',
+        '12',
+        '--repeats',
+        '1',
+        '--processes',
+        '2',
+        '--only',
+        'Hessian|adjoint',
+        '--dist',
+        'dist',
+      ],
+      120_000,
+    );
+    expect(out).toMatch(
+      /^The CPU reference by option family, 12×12×12, float64 into out, ms \(medians of 1, then of 2 processes a build, alternating/m,
+    );
+    const row = ' +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\d  \\(\\d+\\.\\d\\d–\\d+\\.\\d\\d\\)$';
+    for (const name of ['gradient \\(plain\\)', 'Hessian, accuracy 4', 'adjoint']) expect(out).toMatch(new RegExp(`^${name}${row}`, 'm'));
+    expect(out).not.toMatch(/^sobel/m); // 2-D only
+    expect(out).not.toMatch(/^magnitude/m); // not matched by --only
   }, 120_000);
 
   it('runs bench/program-calls.mjs on a null device: every operation timed; a repeated call writes only its inputs', () => {

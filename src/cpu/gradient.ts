@@ -271,6 +271,50 @@ function centralQuotients(f: ArrayLike<number>, s: number, h2: number, out: Floa
   else over1(f, p0, p1, out, s, h2);
 }
 
+/**
+ * out[p] = wa·f[p − s] + wb·f[p] + wc·f[p + s] for p from p0 to p1: a row of an uneven axis's interior
+ * (numpyStencils), eight points an iteration with masked indices, the remainder first (unroll.ts; p1 + s ≤
+ * MAX_INDEX).
+ */
+// biome-ignore format: the weights in a line
+function weightedRow(f: ArrayLike<number>, s0: number, wa: number, wb: number, wc: number, out: Float64Array, p0: number, p1: number): void {
+  const s = s0 & 0x3fffffff, z = p1 & 0x3fffffff;
+  let p = p0 & 0x3fffffff;
+  for (const head = p + ((z - p) & 7); p < head && p < z; p++) out[p] = wa * f[p - s] + wb * f[p] + wc * f[p + s];
+  for (; p < z; p += 8) {
+    out[p] = wa * f[p - s] + wb * f[p] + wc * f[p + s];
+    out[p + 1] = wa * f[p + 1 - s] + wb * f[p + 1] + wc * f[p + 1 + s];
+    out[p + 2] = wa * f[p + 2 - s] + wb * f[p + 2] + wc * f[p + 2 + s];
+    out[p + 3] = wa * f[p + 3 - s] + wb * f[p + 3] + wc * f[p + 3 + s];
+    out[p + 4] = wa * f[p + 4 - s] + wb * f[p + 4] + wc * f[p + 4 + s];
+    out[p + 5] = wa * f[p + 5 - s] + wb * f[p + 5] + wc * f[p + 5 + s];
+    out[p + 6] = wa * f[p + 6 - s] + wb * f[p + 6] + wc * f[p + 6 + s];
+    out[p + 7] = wa * f[p + 7 - s] + wb * f[p + 7] + wc * f[p + 7 + s];
+  }
+}
+
+/**
+ * out[p] = a[j]·f[p − 1] + b[j]·f[p] + c[j]·f[p + 1], j = p − q, for p from p0 to p1: a line along an
+ * uneven last axis, its weights from weightsOf; as weightedRow (p1 + 1 ≤ MAX_INDEX).
+ */
+// biome-ignore format: the weights in a line
+function weightedLine(f: ArrayLike<number>, a: Float64Array, b: Float64Array, c: Float64Array, q0: number, out: Float64Array, p0: number, p1: number): void {
+  const q = q0 & 0x3fffffff, z = p1 & 0x3fffffff;
+  let p = p0 & 0x3fffffff;
+  for (const head = p + ((z - p) & 7); p < head && p < z; p++) out[p] = a[p - q] * f[p - 1] + b[p - q] * f[p] + c[p - q] * f[p + 1];
+  for (; p < z; p += 8) {
+    const j = p - q;
+    out[p] = a[j] * f[p - 1] + b[j] * f[p] + c[j] * f[p + 1];
+    out[p + 1] = a[j + 1] * f[p] + b[j + 1] * f[p + 1] + c[j + 1] * f[p + 2];
+    out[p + 2] = a[j + 2] * f[p + 1] + b[j + 2] * f[p + 2] + c[j + 2] * f[p + 3];
+    out[p + 3] = a[j + 3] * f[p + 2] + b[j + 3] * f[p + 3] + c[j + 3] * f[p + 4];
+    out[p + 4] = a[j + 4] * f[p + 3] + b[j + 4] * f[p + 4] + c[j + 4] * f[p + 5];
+    out[p + 5] = a[j + 5] * f[p + 4] + b[j + 5] * f[p + 5] + c[j + 5] * f[p + 6];
+    out[p + 6] = a[j + 6] * f[p + 5] + b[j + 6] * f[p + 6] + c[j + 6] * f[p + 7];
+    out[p + 7] = a[j + 7] * f[p + 6] + b[j + 7] * f[p + 7] + c[j + 7] * f[p + 8];
+  }
+}
+
 /** numpy's own stencils along `ax` (one-sided at every non-periodic end) for `range`: directGradient's first step. */
 function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Float64Array, range: AxisRange): void {
   if (ax.periodic) {
@@ -300,7 +344,15 @@ function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Floa
     // length a call (4M points in one dimension: 123 ms a call, against 80 for numpy; bench/NOTES.md,
     // nineteenth session).
     const dx = ax.dx;
+    // Several lines along the axis: its weights once (weightsOf), each line one loop over them.
+    const w = s === 1 && o1 - o0 > 1 ? weightsOf(dx, false, INTERIOR_WEIGHTS) : null;
     for (let o = o0; o < o1; o++) {
+      if (w) {
+        const p0 = o * rowSpan + first;
+        if (p0 + last - first + 1 <= MAX_INDEX) weightedLine(f, w.a, w.b, w.c, p0 - first + 1, out, p0, p0 + last - first);
+        else for (let i = first, p = p0; i < last; i++, p++) out[p] = w.a[i - 1] * f[p - 1] + w.b[i - 1] * f[p] + w.c[i - 1] * f[p + 1];
+        continue;
+      }
       if (s === 1) {
         // Lines of consecutive elements: one loop along the line, not an inner loop of one element per
         // point (7.5 ms of a 1024² axis on coordinates here, against 3.3 for the fused pass's two axes).
@@ -319,7 +371,8 @@ function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Floa
           wc = weightAfter(d1, d2);
         const start = o * rowSpan + i * s,
           end = start + s;
-        for (let p = start; p < end; p++) out[p] = wa * f[p - s] + wb * f[p] + wc * f[p + s];
+        if (end + s <= MAX_INDEX) weightedRow(f, s, wa, wb, wc, out, start, end);
+        else for (let p = start; p < end; p++) out[p] = wa * f[p - s] + wb * f[p] + wc * f[p + s];
       }
     }
   }
@@ -357,10 +410,22 @@ function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Floa
  */
 const PERIODIC_WEIGHTS = new WeakMap<Float64Array, ReturnType<typeof interiorWeights>>();
 function periodicWeightsOf(dx: Float64Array): ReturnType<typeof interiorWeights> {
-  let w = PERIODIC_WEIGHTS.get(dx);
+  return weightsOf(dx, true, PERIODIC_WEIGHTS);
+}
+
+/**
+ * An uneven axis's interior weights (entry i for point i + 1), kept with its steps for lines along it:
+ * computed point by point, each line's points took three divisions each (1024² on the sphere, whose radian
+ * coordinates are uneven: 69 % of the call in numpyStencils; bench/NOTES.md, twentieth session). A repeated
+ * call finds its plan, and so its steps and weights, again (plan-memo.ts).
+ */
+const INTERIOR_WEIGHTS = new WeakMap<Float64Array, ReturnType<typeof interiorWeights>>();
+
+function weightsOf(dx: Float64Array, periodic: boolean, kept: typeof INTERIOR_WEIGHTS): ReturnType<typeof interiorWeights> {
+  let w = kept.get(dx);
   if (!w) {
-    w = interiorWeights(dx, true);
-    PERIODIC_WEIGHTS.set(dx, w);
+    w = interiorWeights(dx, periodic);
+    kept.set(dx, w);
   }
   return w;
 }
@@ -509,6 +574,7 @@ function periodicGradient(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, o
     const row = o * n;
     if (accuracy === 4) for (let p = row + lo; p < row + hi; p++) out[p] = (-f[p + 2] + 8 * f[p + 1] - 8 * f[p - 1] + f[p - 2]) / h12;
     else if (w === null) centralQuotients(f, 1, h2, out, row + lo, row + hi);
+    else if (row + hi + 1 <= MAX_INDEX) weightedLine(f, w.a, w.b, w.c, row, out, row + lo, row + hi);
     else {
       const { a, b, c } = w;
       for (let i = lo, p = row + lo; i < hi; i++, p++) out[p] = a[i] * f[p - 1] + b[i] * f[p] + c[i] * f[p + 1];

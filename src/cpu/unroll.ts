@@ -13,6 +13,15 @@
  * checks its own bound first and runs its plain form beyond. Each point keeps its own expression, so the
  * bits are the plain loop's.
  *
+ * An unrolled loop takes its remainder points (its length modulo eight) first, then eight at a time to its
+ * end. Written the other way round, the remainder loop after the unrolled one: V8 compiles a long-running
+ * loop on stack replacement, before the code after it has run and left type feedback, and that code then
+ * deoptimised on reaching it, at call after call while the compiled loop was kept (--trace-deopt, twentieth
+ * session: 18,064 deoptimisations in 20 calls of the 128³ Hessian at accuracy 4, 687 of the 3-D Hessian's
+ * firstAcross in 60 calls, 25–29 of the gradient's three-axis loops; how often depended on the run). The
+ * skewed loops' tails (the outputs written SKEW apart) still follow their unrolled part: a few
+ * deoptimisations an op in the same count.
+ *
  * Measured on this project's 2-core VM (bench/NOTES.md, nineteenth session), the gradient's loops against
  * the plain ones of 72e2f41, four sets of outputs in one process: unrolled by four and masked, 0.78× at
  * 2047², 0.86× at 768×1366, 0.93× at 1024², 0.87× at 128³; by eight, a further 0.85–0.95×. Scratch loops
