@@ -5,7 +5,6 @@ import { gradientAlong, gradientSlabs } from './gradient.js';
 import { gathered } from './input.js';
 import { isPartable, isView, type Values } from './lines.js';
 import { KeptScratch } from './scratch.js';
-import { slabRows } from './windows.js';
 
 /**
  * The float64 reference on a curvilinear grid or the sphere (src/grid.ts): the physical derivatives
@@ -129,44 +128,31 @@ function sphereDerivatives(
   }
   const [north, east] = into;
   const inRadians = indexPlan(plan);
-  // Without the flux form both derivatives are of v: one pass where the loops take the data, slab by slab
-  // of the first dimension, each slab scaled while its rows are in cache (see scaledOnSphere).
-  if (!fluxForm && isPartable(v, inRadians)) {
-    const n0 = plan.shape[0],
-      rows = slabRows(plan),
-      row = N / n0;
-    for (let a = 0; a < n0; a += rows) {
-      const z = Math.min(n0, a + rows);
-      gradientSlabs(v as ArrayLike<number>, inRadians, into, a, z);
-      scaledOnSphere(north, east, lat, grid, a * row, z * row);
-    }
-    return into;
+  // Without the flux form both derivatives are of v: one pass where the loops take the data.
+  if (!fluxForm && isPartable(v, inRadians)) gradientSlabs(v as ArrayLike<number>, inRadians, into, 0, plan.shape[0]);
+  else {
+    gradientAlong(alongLat, plan, 0, north);
+    gradientAlong(v, plan, 1, east);
   }
-  gradientAlong(alongLat, plan, 0, north);
-  gradientAlong(v, plan, 1, east);
   if (fluxForm) {
     scaledByLatitude(north, lat, grid.inverse, north);
     scaledByLatitude(east, lat, grid.inverse, east);
-  } else scaledOnSphere(north, east, lat, grid, 0, N);
+  } else scaledOnSphere(north, east, lat, grid);
   return into;
 }
 
-/**
- * north /= R and east scaled by 1/(R cos φ) of its latitude, at elements p0..p1, in one loop a run of
- * `inner` elements at one latitude (scaledByLatitude's runs). Called slab by slab after each slab's
- * derivatives (sphereDerivatives), it reads them from cache: 1024² on the sphere, see bench/NOTES.md,
- * twentieth session.
- */
-function scaledOnSphere(north: Float64Array, east: Float64Array, lat: AxisPlan, grid: SphereGrid, p0: number, p1: number): void {
-  const { n, inner } = lat;
+/** north /= R and east scaled by 1/(R cos φ) of its latitude, in one loop (scaledByLatitude's runs). */
+function scaledOnSphere(north: Float64Array, east: Float64Array, lat: AxisPlan, grid: SphereGrid): void {
+  const { n, inner, outer } = lat;
   const { radius, inverse } = grid;
-  for (let q = Math.floor(p0 / inner); q * inner < p1; q++) {
-    const c = inverse[q % n];
-    for (let p = Math.max(q * inner, p0), z = Math.min(q * inner + inner, p1); p < z; p++) {
-      north[p] /= radius;
-      east[p] = east[p] * c;
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < n; i++) {
+      const c = inverse[i];
+      for (let p = (o * n + i) * inner, z = p + inner; p < z; p++) {
+        north[p] /= radius;
+        east[p] = east[p] * c;
+      }
     }
-  }
 }
 
 /**
