@@ -13,7 +13,7 @@ import { kernelInputs } from './kernel-input.js';
 import { forEachLine, ghostAt, isPartable, needsLines, type Values } from './lines.js';
 import { KeptScratch } from './scratch.js';
 import { MAX_INDEX } from './unroll.js';
-import { type AxisRange, scratchArrays, slabRange, slabRows, windowable, windowData, windowRange, windowsOf } from './windows.js';
+import { type AxisRange, scratchArrays, slabRange, slabRows, viewRows, windowable, windowData, windowRange, windowsOf } from './windows.js';
 
 /**
  * Float64 references of the fused fields, composed from per-axis derivatives exactly as defined.
@@ -223,14 +223,14 @@ const ONE_PASS: Readonly<Record<DerivedField, { sums(count: number): readonly (r
 type Slabs = (inputs: readonly Values[], plan: Plan, outs: readonly Float64Array[], b0: number, b1: number, rows: number) => void;
 const SLABS: Readonly<Record<DerivedField, Slabs>> = {
   magnitude: ([data], plan, [out], b0, b1, rows) => {
-    for (const w of windowsOf(plan, rows, b0, b1)) {
+    for (const w of windowsOf(plan, viewRows(rows, [data]), b0, b1)) {
       const d = scratchArrays(plan.axes.length, w.plan.size);
       gradientSlabs(windowData(data, w), w.plan, d, w.b0, w.b1);
       rootSumOfSquares(d, out, w.start, w.p0, w.p1);
     }
   },
   divergence: (list, plan, [out], b0, b1, rows) => {
-    for (const w of windowsOf(plan, rows, b0, b1)) {
+    for (const w of windowsOf(plan, viewRows(rows, list), b0, b1)) {
       const [d] = scratchArrays(1, w.plan.size);
       const { p0, p1, start: o } = w;
       directGradient(windowData(list[0], w), w.plan.axes[0], w.plan, out.subarray(o, o + w.plan.size), windowRange(w, 0));
@@ -256,7 +256,7 @@ const SLABS: Readonly<Record<DerivedField, Slabs>> = {
   },
   curl: (v, plan, outs, b0, b1, rows) => {
     const terms = CURL_TERMS[v.length as 2 | 3];
-    for (const w of windowsOf(plan, rows, b0, b1)) {
+    for (const w of windowsOf(plan, viewRows(rows, v), b0, b1)) {
       const [d, e] = scratchArrays(2, w.plan.size);
       for (let t = 0; t < terms.length; t++) {
         const [a, i, b, j] = terms[t];

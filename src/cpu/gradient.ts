@@ -11,7 +11,7 @@ import { cpuInput, cpuOut } from './input.js';
 import { kernelInput } from './kernel-input.js';
 import { gapsInLoops, ghostAt, isPartable, isView, lineGradient, needsLines, type Values } from './lines.js';
 import { MAX_INDEX } from './unroll.js';
-import { type AxisRange, SLAB_BYTES, slabRange, slabRows, windowable, windowData, windowsOf } from './windows.js';
+import { type AxisRange, SLAB_BYTES, slabRange, slabRows, viewRows, windowable, windowData, windowsOf } from './windows.js';
 
 /**
  * The float64 reference: numpy.gradient's arithmetic, operation for operation, so results match numpy
@@ -85,7 +85,7 @@ export function gradientByLines(f: Values, plan: Plan): Float64Array[] {
  * view. 1024² transposed: see bench/NOTES.md, sixteenth session.
  */
 function viewGradient(view: StridedView, plan: Plan, outs: readonly Float64Array[]): void {
-  for (const w of windowsOf(plan, slabRows(plan))) {
+  for (const w of windowsOf(plan, viewRows(slabRows(plan), [view]))) {
     const end = w.start + w.plan.size;
     gradientSlabs(
       windowData(view, w),

@@ -117,6 +117,19 @@ export function slabRows(plan: Plan): number {
   return Math.max(1, Math.floor(SLAB_BYTES / (8 * (plan.size / plan.shape[0]))));
 }
 
+/**
+ * The rows of a slab whose inputs include a view (else `rows`): at least VIEW_ROWS. A view's window is
+ * gathered with its halo rows, which the next window gathers again; with slabs of SLAB_BYTES, a 128³
+ * view's windows were two rows and their halo two more. 128³ into `out`, pinned to one core: a transposed
+ * view 20.9 ms with slabs of two rows, 17.0–17.3 with 16 or 32; flipped 14.8 against 12.4–12.9; a
+ * sliced 200×100×64 view 9.6–10.1 against 8.8–9.2 (bench/NOTES.md, twentieth session).
+ */
+export function viewRows(rows: number, inputs: readonly Values[]): number {
+  for (let k = 0; k < inputs.length; k++) if (isView(inputs[k])) return Math.max(rows, VIEW_ROWS);
+  return rows;
+}
+const VIEW_ROWS = 16;
+
 /** Flat data, as windowable judges a view. */
 const FLAT = new Float64Array(0);
 
