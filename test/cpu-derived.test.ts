@@ -6,7 +6,7 @@ import { fusedPlan } from '../src/cpu/fused';
 import { fusedSum } from '../src/cpu/fused-sum';
 import { cpuInput } from '../src/cpu/input';
 import type { SplitOp } from '../src/cpu/parts';
-import { windowable, windowsOf } from '../src/cpu/windows';
+import { viewRows, windowable, windowsOf } from '../src/cpu/windows';
 import {
   cpuCurl,
   cpuDivergence,
@@ -70,6 +70,16 @@ describe('windowsOf', () => {
         }
         expect(next, label).toBe(n0);
       }
+    }
+  });
+
+  it('gives slabs with a view among their inputs at least 16 rows (viewRows), others the rows asked', () => {
+    const flat = new Float64Array(12);
+    const view = { data: flat, shape: [3, 4], strides: [1, 3], offset: 0, size: 12 };
+    for (const rows of [1, 2, 15, 16, 40]) {
+      expect(viewRows(rows, [flat]), `flat, ${rows}`).toBe(rows);
+      expect(viewRows(rows, [view]), `a view, ${rows}`).toBe(Math.max(rows, 16));
+      expect(viewRows(rows, [flat, view]), `a view second, ${rows}`).toBe(Math.max(rows, 16));
     }
   });
 
