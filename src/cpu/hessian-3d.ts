@@ -5,12 +5,14 @@ import { MAX_INDEX } from './unroll.js';
 /**
  * The 3-D Hessian's interior in one pass, for the CPU reference (derivatives.ts programRows), as
  * hessian-2d.ts does for 2-D: where the operators' interior rows are the second-order three- and two-point
- * taps on uniform steps, one loop over a plane's rows computes the six second partials at once — the mixed
- * partials along the last axis from their first factors' values carried along the loop, ∂/∂x_1 of
- * ∂/∂x_0 from ∂/∂x_0 computed again at the rows either side. Each value is the expression the operators'
- * passes evaluate, on the same values, in the same order: the same bits. A plane's rows where an operator
- * along the middle axis takes an edge row, and its line ends, are computed line by line and point by point
- * from the operators' rows; planes where one along the first axis does are left to the passes.
+ * taps on uniform steps, a plane's interior rows are computed block by block, the six second partials a
+ * loop each (interiorLoop) — the mixed partials along the last axis from their first factors' values
+ * carried along, ∂/∂x_1 of ∂/∂x_0 from ∂/∂x_0 computed again at the rows either side. Each value is the
+ * expression the operators' passes evaluate, on the same values, in the same order: the same bits. A
+ * plane's rows where an operator along the middle axis takes an edge row go result by result along the
+ * row (face), its line ends point by point from the operators' rows; planes where one along the first
+ * axis does are left to the passes. The figures below are the one-loop form's (twentieth session:
+ * interiorLoop's).
  *
  * On the 2-core VM of bench/NOTES.md (fifteenth session), into `out`, alternating with the passes: 128³
  * 22.8–24.0 ms against 29.7–30.1, 256³ 187 against 270, 64³ 6.0 against 7.6, 200×100×30 8.8 against 10.2.
