@@ -163,6 +163,7 @@ function lineEnds(r: readonly Resolved[], multiply: boolean, mode: Mode, reach: 
     if (mode === 'norm') out[p] = Math.sqrt(out[p]);
   }
 }
+
 function central(u: Resolved, multiply: boolean, p: number): number {
   const { f, s } = u;
   if (u.fourth) return (-f[p + 2 * s] + 8 * f[p + s] - 8 * f[p - s] + f[p - 2 * s]) / u.factor;
