@@ -339,12 +339,11 @@ function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Floa
       centralQuotients(f, s, h2, out, start, end);
     }
   } else {
-    // The weights computed as the lines go (numpy's expressions, stencil.ts), not kept in arrays: a
-    // plan's steps are new at each call, so arrays of weights were three fresh arrays of the axis's
-    // length a call (4M points in one dimension: 123 ms a call, against 80 for numpy; bench/NOTES.md,
-    // nineteenth session).
+    // One line along the axis (1-D data): its weights computed as it goes (numpy's expressions,
+    // stencil.ts). Arrays of them made at each call had cost 4M points in one dimension 123 ms a call,
+    // against 80 for numpy (bench/NOTES.md, nineteenth session). Several lines: the axis's weights once,
+    // kept with its steps (weightsOf), each line one loop over them (twentieth session).
     const dx = ax.dx;
-    // Several lines along the axis: its weights once (weightsOf), each line one loop over them.
     const w = s === 1 && o1 - o0 > 1 ? weightsOf(dx, false, INTERIOR_WEIGHTS) : null;
     for (let o = o0; o < o1; o++) {
       if (w) {
