@@ -578,6 +578,14 @@ function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
   }
   const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x3fffffff;
   for (let p = a; p < a + 72; p++) x[p] = (f[p + s] - f[p - s]) * mx;
+  const r = alongTimes2Main(f, a, b, x, s, mx, w, mw);
+  alongTimes1(f, r, b, w, mw); // w, behind x, on r … b
+}
+
+/** alongTimes2's unrolled part, from a; returns where it stopped. A function of its own, so that no code follows
+ * its loop once V8 compiles it on stack replacement (unroll.ts). */
+// biome-ignore format: one axis a line
+function alongTimes2Main(f: ArrayLike<number>, a: number, b: number, x: Out, s: number, mx: number, w: Out, mw: number): number {
   let r = a;
   for (const head = r + ((b - 72 - r) & 7); r < head && r < b - 72; r++) { x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) * mx; w[r] = (f[r + 1] - f[r - 1]) * mw; }
   for (; r < b - 72; r += 8) {
@@ -590,7 +598,7 @@ function alongTimes2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
     x[r + 78] = (f[r + 78 + s] - f[r + 78 - s]) * mx; w[r + 6] = (f[r + 7] - f[r + 5]) * mw;
     x[r + 79] = (f[r + 79 + s] - f[r + 79 - s]) * mx; w[r + 7] = (f[r + 8] - f[r + 6]) * mw;
   }
-  for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) * mw;
+  return r;
 }
 // biome-ignore format: one axis a line
 function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: number, mx: number, y: Out, sy: number, my: number, w: Out, mw: number): void {
@@ -608,6 +616,16 @@ function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
     x[p] = (f[p + s] - f[p - s]) * mx;
     y[q] = (f[q + t] - f[q - t]) * my;
   }
+  const r = alongTimes3Main(f, a, b, x, s, mx, y, t, my, w, mw);
+  // What runs behind the outputs ahead: y on r + 72 … b, w on r … b.
+  times1(f, r + 72, b, y, t, my);
+  alongTimes1(f, r, b, w, mw);
+}
+
+/** alongTimes3's unrolled part, from a; returns where it stopped. A function of its own, so that no code follows
+ * its loop once V8 compiles it on stack replacement (unroll.ts). */
+// biome-ignore format: one axis a line
+function alongTimes3Main(f: ArrayLike<number>, a: number, b: number, x: Out, s: number, mx: number, y: Out, t: number, my: number, w: Out, mw: number): number {
   let r = a;
   for (const head = r + ((b - 144 - r) & 7); r < head && r < b - 144; r++) {
     x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) * mx;
@@ -640,11 +658,7 @@ function alongTimes3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: n
     y[r + 79] = (f[r + 79 + t] - f[r + 79 - t]) * my;
     w[r + 7] = (f[r + 8] - f[r + 6]) * mw;
   }
-  for (; r < b - 72; r++) {
-    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) * my;
-    w[r] = (f[r + 1] - f[r - 1]) * mw;
-  }
-  for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) * mw;
+  return r;
 }
 function alongOver1(f: ArrayLike<number>, p0: number, p1: number, w: Out, hw: number): void {
   const a = p0 & 0x3fffffff,
@@ -674,6 +688,14 @@ function alongOver2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
   }
   const a = p0 & 0x3fffffff, b = p1 & 0x3fffffff, s = sx & 0x3fffffff;
   for (let p = a; p < a + 72; p++) x[p] = (f[p + s] - f[p - s]) / hx;
+  const r = alongOver2Main(f, a, b, x, s, hx, w, hw);
+  alongOver1(f, r, b, w, hw); // w, behind x, on r … b
+}
+
+/** alongOver2's unrolled part, from a; returns where it stopped. A function of its own, so that no code follows
+ * its loop once V8 compiles it on stack replacement (unroll.ts). */
+// biome-ignore format: one axis a line
+function alongOver2Main(f: ArrayLike<number>, a: number, b: number, x: Out, s: number, hx: number, w: Out, hw: number): number {
   let r = a;
   for (const head = r + ((b - 72 - r) & 7); r < head && r < b - 72; r++) { x[r + 72] = (f[r + 72 + s] - f[r + 72 - s]) / hx; w[r] = (f[r + 1] - f[r - 1]) / hw; }
   for (; r < b - 72; r += 8) {
@@ -686,7 +708,7 @@ function alongOver2(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
     x[r + 78] = (f[r + 78 + s] - f[r + 78 - s]) / hx; w[r + 6] = (f[r + 7] - f[r + 5]) / hw;
     x[r + 79] = (f[r + 79 + s] - f[r + 79 - s]) / hx; w[r + 7] = (f[r + 8] - f[r + 6]) / hw;
   }
-  for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) / hw;
+  return r;
 }
 /** alongTimes3 with quotients, unrolled and skewed alike. */
 // biome-ignore format: one axis a line
@@ -705,6 +727,16 @@ function alongOver3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
     x[p] = (f[p + s] - f[p - s]) / hx;
     y[q] = (f[q + t] - f[q - t]) / hy;
   }
+  const r = alongOver3Main(f, a, b, x, s, hx, y, t, hy, w, hw);
+  // What runs behind the outputs ahead: y on r + 72 … b, w on r … b.
+  over1(f, r + 72, b, y, t, hy);
+  alongOver1(f, r, b, w, hw);
+}
+
+/** alongOver3's unrolled part, from a; returns where it stopped. A function of its own, so that no code follows
+ * its loop once V8 compiles it on stack replacement (unroll.ts). */
+// biome-ignore format: one axis a line
+function alongOver3Main(f: ArrayLike<number>, a: number, b: number, x: Out, s: number, hx: number, y: Out, t: number, hy: number, w: Out, hw: number): number {
   let r = a;
   for (const head = r + ((b - 144 - r) & 7); r < head && r < b - 144; r++) {
     x[r + 144] = (f[r + 144 + s] - f[r + 144 - s]) / hx;
@@ -737,9 +769,5 @@ function alongOver3(f: ArrayLike<number>, p0: number, p1: number, x: Out, sx: nu
     y[r + 79] = (f[r + 79 + t] - f[r + 79 - t]) / hy;
     w[r + 7] = (f[r + 8] - f[r + 6]) / hw;
   }
-  for (; r < b - 72; r++) {
-    y[r + 72] = (f[r + 72 + t] - f[r + 72 - t]) / hy;
-    w[r] = (f[r + 1] - f[r - 1]) / hw;
-  }
-  for (; r < b; r++) w[r] = (f[r + 1] - f[r - 1]) / hw;
+  return r;
 }
