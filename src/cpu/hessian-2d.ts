@@ -179,6 +179,35 @@ function interiorLoop(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array
     dxx[p] = xb + x0 * f[p - w] + x1 * f[p] + x2 * f[p + w];
     dyy[o] = yb + y0 * f[o - 1] + y1 * f[o] + y2 * f[o + 1];
   }
+  r = interiorMain(f, dxx, dxy, dyy, r, b, w, xb, x0, x1, x2, sb, s0, s1, yb, y0, y1, y2, cb, c0, c1, sl, sc);
+  // The first factor at r − 1 and r, computed again (the same expression, the same value).
+  sl = sb + s0 * f[r - 1 - w] + s1 * f[r - 1 + w];
+  sc = sb + s0 * f[r - w] + s1 * f[r + w];
+  for (; r < b - 72; r++) {
+    dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
+    const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
+    dxy[r] = cb + c0 * sl + c1 * sr;
+    sl = sc;
+    sc = sr;
+  }
+  for (; r < b; r++) {
+    const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
+    dxy[r] = cb + c0 * sl + c1 * sr;
+    sl = sc;
+    sc = sr;
+  }
+}
+
+/**
+ * interiorLoop's unrolled part, from r: returns where it stopped (the caller computes the carried first
+ * factors there again). A function of its own, so that no code follows its loop once V8 compiles it on
+ * stack replacement (unroll.ts): a store after it had deoptimised there too.
+ */
+// biome-ignore format: the runs' numbers in groups
+function interiorMain(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array, dyy: Float64Array, r0: number, b: number, w: number,
+  xb: number, x0: number, x1: number, x2: number, sb: number, s0: number, s1: number,
+  yb: number, y0: number, y1: number, y2: number, cb: number, c0: number, c1: number, sl0: number, sc0: number): number {
+  let r = r0, sl = sl0, sc = sc0;
   for (const head = r + ((b - 144 - r) & 3); r < head && r < b - 144; r++) {
     dxx[r + 144] = xb + x0 * f[r + 144 - w] + x1 * f[r + 144] + x2 * f[r + 144 + w];
     dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
@@ -207,19 +236,7 @@ function interiorLoop(f: ArrayLike<number>, dxx: Float64Array, dxy: Float64Array
     sl = m2;
     sc = m3;
   }
-  for (; r < b - 72; r++) {
-    dyy[r + 72] = yb + y0 * f[r + 71] + y1 * f[r + 72] + y2 * f[r + 73];
-    const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
-    dxy[r] = cb + c0 * sl + c1 * sr;
-    sl = sc;
-    sc = sr;
-  }
-  for (; r < b; r++) {
-    const sr = sb + s0 * f[r + 1 - w] + s1 * f[r + 1 + w];
-    dxy[r] = cb + c0 * sl + c1 * sr;
-    sl = sc;
-    sc = sr;
-  }
+  return r;
 }
 
 /**

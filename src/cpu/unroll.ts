@@ -20,9 +20,9 @@
  * session: 18,064 deoptimisations in 20 calls of the 128³ Hessian at accuracy 4, 687 of the 3-D Hessian's
  * firstAcross in 60 calls, 25–29 of the gradient's three-axis loops; how often depended on the run). The
  * skewed loops (outputs written SKEW apart) finish the outputs that run behind after their unrolled part;
- * in fused.ts that part is a function of its own (along*Main), whose compiled loop is followed by nothing
- * but its return: code after it, even a call, deoptimised there (--trace-deopt: "insufficient type
- * feedback for call"). hessian-2d.ts's interior still finishes in loops (a few deoptimisations a run).
+ * that part is a function of its own (fused.ts along*Main, hessian-2d.ts interiorMain), whose compiled loop
+ * is followed by nothing but its return: code after it, even a call or a store, deoptimised there
+ * (--trace-deopt: "insufficient type feedback for call", "… for generic keyed access").
  *
  * Measured on this project's 2-core VM (bench/NOTES.md, nineteenth session), the gradient's loops against
  * the plain ones of 72e2f41, four sets of outputs in one process: unrolled by four and masked, 0.78× at
