@@ -344,7 +344,7 @@ function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Floa
     // against 80 for numpy (bench/NOTES.md, nineteenth session). Several lines: the axis's weights once,
     // kept with its steps (weightsOf), each line one loop over them (twentieth session).
     const dx = ax.dx;
-    const w = s === 1 && o1 - o0 > 1 ? weightsOf(dx, false, INTERIOR_WEIGHTS) : null;
+    const w = s === 1 && o1 - o0 > 1 ? weightsOf(dx, false) : null;
     for (let o = o0; o < o1; o++) {
       if (w) {
         const p0 = o * rowSpan + first;
@@ -404,23 +404,14 @@ function numpyStencils(f: ArrayLike<number>, ax: AxisPlan, plan: Plan, out: Floa
 }
 
 /**
- * Interior weights of a periodic axis's steps, made once per steps array (a call computes them once per
- * slab otherwise). numpyStencils computes an edge axis's as its lines go.
+ * An axis's interior weights (stencil.ts interiorWeights), kept with its steps: a periodic axis's for every
+ * call, an edge axis's for lines along it (numpyStencils computes one line's as it goes). Point by point,
+ * each line's points had taken three divisions each (1024² on the sphere, whose radian coordinates are
+ * uneven: 69 % of the call in numpyStencils; bench/NOTES.md, twentieth session). A repeated call finds its
+ * plan, and so its steps and weights, again (plan-memo.ts).
  */
-const PERIODIC_WEIGHTS = new WeakMap<Float64Array, ReturnType<typeof interiorWeights>>();
-function periodicWeightsOf(dx: Float64Array): ReturnType<typeof interiorWeights> {
-  return weightsOf(dx, true, PERIODIC_WEIGHTS);
-}
-
-/**
- * An uneven axis's interior weights (entry i for point i + 1), kept with its steps for lines along it:
- * computed point by point, each line's points took three divisions each (1024² on the sphere, whose radian
- * coordinates are uneven: 69 % of the call in numpyStencils; bench/NOTES.md, twentieth session). A repeated
- * call finds its plan, and so its steps and weights, again (plan-memo.ts).
- */
-const INTERIOR_WEIGHTS = new WeakMap<Float64Array, ReturnType<typeof interiorWeights>>();
-
-function weightsOf(dx: Float64Array, periodic: boolean, kept: typeof INTERIOR_WEIGHTS): ReturnType<typeof interiorWeights> {
+function weightsOf(dx: Float64Array, periodic: boolean): ReturnType<typeof interiorWeights> {
+  const kept = WEIGHTS[periodic ? 1 : 0];
   let w = kept.get(dx);
   if (!w) {
     w = interiorWeights(dx, periodic);
@@ -428,6 +419,10 @@ function weightsOf(dx: Float64Array, periodic: boolean, kept: typeof INTERIOR_WE
   }
   return w;
 }
+const WEIGHTS = [
+  new WeakMap<Float64Array, ReturnType<typeof interiorWeights>>(),
+  new WeakMap<Float64Array, ReturnType<typeof interiorWeights>>(),
+];
 
 /** Weights across the axis of each operator: [w1, w0, w1]. */
 const SMOOTHING = { sobel: [1, 2], scharr: [3, 10] } as const;
@@ -557,7 +552,7 @@ function along(f: ArrayLike<number>, a: number, b: number, e: number, c: number,
  */
 function periodicGradient(f: ArrayLike<number>, ax: AxisPlan, accuracy: 2 | 4, out: Float64Array, range: AxisRange): void {
   const { n, inner: s } = ax;
-  const w = ax.dx === null ? null : periodicWeightsOf(ax.dx);
+  const w = ax.dx === null ? null : weightsOf(ax.dx, true);
   const h2 = 2 * ax.step!,
     h12 = 12 * ax.step!;
   const reach = accuracy === 4 ? 2 : 1;
