@@ -244,7 +244,8 @@ const gapProblem = fc
       fc.tuple(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 32, max: 40 })),
     ),
     density: fc.constantFrom(0, 0.02, 0.1, 0.3, 0.6),
-    masked: fc.boolean(),
+    // A mask of booleans (read point by point) or of bytes, any non-zero byte valid (read eight at a time).
+    masked: fc.constantFrom(null, 'booleans', 'bytes'),
     sides: fc.array(
       fc.tuple(fc.constantFrom<BoundaryMode>('edge', ...GHOST_MODES, 'periodic'), fc.constantFrom<BoundaryMode>('edge', ...GHOST_MODES)),
       {
@@ -266,7 +267,9 @@ const gapProblem = fc
     const data = Float64Array.from({ length: size }, () =>
       next() < p.density ? special[Math.floor(next() * 3)] : next() < 0.01 ? -0 : 10 * Math.sin(1e4 * next()),
     );
-    const mask = p.masked ? Array.from({ length: size }, () => next() > p.density) : undefined;
+    const valid = Array.from({ length: size }, () => next() > p.density);
+    const bytes = () => Uint8Array.from(valid, (v) => (v ? [1, 2, 255][Math.floor(next() * 3)] : 0));
+    const mask = p.masked === null ? undefined : p.masked === 'bytes' ? bytes() : valid;
     const boundary = p.shape.map((n, k): readonly [BoundaryMode, BoundaryMode] | BoundaryMode =>
       p.sides[k][0] === 'periodic' ? (n >= 3 ? 'periodic' : 'edge') : p.sides[k],
     );
