@@ -62,15 +62,63 @@ export interface OperationSpec {
    */
   readonly onGrid: ((g: readonly (readonly Float64Array[])[], outs: readonly Float64Array[]) => void) | null;
   /**
+   * Where each result on a grid is a signed sum of physical derivatives (divergence, curl): per output,
+   * its terms for `d` physical axes; its `onGrid` adds them (gridSumsOnGrid), and on a curvilinear grid
+   * the CPU adds each term from the metric terms and the index-space derivatives without forming the
+   * physical derivatives (src/cpu/grid.ts). Null for the others.
+   */
+  readonly gridSums: ((d: number) => readonly GridSum[]) | null;
+  /**
    * On the sphere: whether its latitude derivatives are of v·cos φ (the flux form of divergence and curl)
    * rather than of v.
    */
   readonly fluxForm: boolean;
 }
 
-/** Elementwise a − b (or a + b), into `out` (which may be `a`). */
-function combine(a: Float64Array, b: Float64Array, sign: 1 | -1, out: Float64Array): void {
-  for (let p = 0; p < out.length; p++) out[p] = a[p] + sign * b[p];
+/**
+ * One output on a grid as a sum: `out = start + sign·g[c][i] + …`, the terms [c, i, sign] (input c's
+ * derivative along physical axis i) added in order to `start`: +0 `fromZero`, else −0 (x + −0 is x for
+ * every x, −0 included, so the first term is then taken as it is).
+ */
+export interface GridSum {
+  /** Two or more. */
+  readonly terms: readonly [GridTerm, GridTerm, ...GridTerm[]];
+  readonly fromZero: boolean;
+}
+
+/** Input c's derivative along physical axis i, and its sign. */
+export type GridTerm = readonly [c: number, i: number, sign: 1 | -1];
+
+/** An operation's onGrid from its sums: each term added in a pass of its own, the first set (−0 + y is y) unless from zero. */
+function gridSumsOnGrid(sums: (d: number) => readonly GridSum[]): NonNullable<OperationSpec['onGrid']> {
+  return (g, outs) =>
+    sums(g[0].length).forEach(({ terms, fromZero }, r) => {
+      const out = outs[r];
+      if (fromZero) out.fill(0);
+      terms.forEach(([c, i, sign], t) => {
+        const x = g[c][i];
+        if (t === 0 && !fromZero) for (let p = 0; p < out.length; p++) out[p] = sign * x[p];
+        else for (let p = 0; p < out.length; p++) out[p] = out[p] + sign * x[p];
+      });
+    });
+}
+
+/** Divergence's sum: Σ_c ∂v_c/∂x_c from +0. */
+function divergenceSums(d: number): readonly GridSum[] {
+  const third = Array.from({ length: d - 2 }, (_, k): GridTerm => [k + 2, k + 2, 1]);
+  return [{ terms: [[0, 0, 1], [1, 1, 1], ...third], fromZero: true }];
+}
+
+/** Curl's sums: one output ∂v_1/∂x_0 − ∂v_0/∂x_1 for two axes; for three, component k of ∇ × v. */
+function curlSums(d: number): readonly GridSum[] {
+  const term = (a: number, b: number): GridSum => ({
+    terms: [
+      [b, a, 1],
+      [a, b, -1],
+    ],
+    fromZero: false,
+  });
+  return d === 2 ? [term(0, 1)] : [term(1, 2), term(2, 0), term(0, 1)];
 }
 
 const firstDerivative = (c: AxisCoefficientSet) => [c.cInt, c.invHLo, c.invHHi, c.c4, ...c.lo, ...c.hi];
@@ -95,14 +143,8 @@ function curl(axes: 2 | 3, code: number): OperationSpec {
     check: (plan, inputs) => checkComponentCount(plan, inputs, 'curl'),
     coefficients: firstDerivative,
     cpu: (v, plan) => curlOf(v, plan),
-    onGrid: (g, outs) => {
-      if (axes === 2) combine(g[1][0], g[0][1], -1, outs[0]);
-      else {
-        combine(g[2][1], g[1][2], -1, outs[0]);
-        combine(g[0][2], g[2][0], -1, outs[1]);
-        combine(g[1][0], g[0][1], -1, outs[2]);
-      }
-    },
+    onGrid: gridSumsOnGrid(curlSums),
+    gridSums: curlSums,
     fluxForm: true,
   };
 }
@@ -131,6 +173,7 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     onGrid: ([g], outs) => {
       for (let i = 0; i < g.length; i++) outs[i].set(g[i]);
     },
+    gridSums: null,
     fluxForm: false,
   },
   magnitude: {
@@ -152,6 +195,7 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
       for (const d of g) for (let p = 0; p < out.length; p++) out[p] += d[p] * d[p];
       for (let p = 0; p < out.length; p++) out[p] = Math.sqrt(out[p]);
     },
+    gridSums: null,
     fluxForm: false,
   },
   divergence: {
@@ -168,10 +212,8 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     check: (plan, inputs) => checkComponentCount(plan, inputs, 'divergence'),
     coefficients: firstDerivative,
     cpu: (v, plan) => [divergenceOf(v, plan)],
-    onGrid: (g, [out]) => {
-      out.fill(0);
-      g.forEach((gc, c) => combine(out, gc[c], 1, out));
-    },
+    onGrid: gridSumsOnGrid(divergenceSums),
+    gridSums: divergenceSums,
     fluxForm: true,
   },
   curl2: curl(2, 3),
@@ -191,6 +233,7 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     coefficients: (c) => [c.invH2],
     cpu: ([f], plan) => [laplacianOf(f, plan)],
     onGrid: null,
+    gridSums: null,
     fluxForm: false,
   },
 };

@@ -1,5 +1,5 @@
-import type { SphereGrid } from '../grid.js';
-import { OPERATIONS, type Operation } from '../operations.js';
+import type { CurvilinearGrid, SphereGrid } from '../grid.js';
+import { type GridSum, OPERATIONS, type Operation } from '../operations.js';
 import type { AxisPlan, Plan } from '../plan.js';
 import { gradientAlong, gradientSlabs } from './gradient.js';
 import { gathered } from './input.js';
@@ -21,6 +21,11 @@ export function gridResults(op: Operation, inputs: readonly Values[], plan: Plan
   const spec = OPERATIONS[op];
   if (!spec.onGrid) throw new Error(`internal: ${op} has no grid form`);
   const d = plan.axes.length;
+  const grid = plan.grid!;
+  if (spec.gridSums !== null && grid.kind === 'curvilinear') {
+    curvilinearSums(spec.gridSums(d), inputs, plan, grid, outs);
+    return;
+  }
   const g = inputs.map((v, c) =>
     physicalDerivatives(
       v,
@@ -32,8 +37,68 @@ export function gridResults(op: Operation, inputs: readonly Values[], plan: Plan
   spec.onGrid(g, outs);
 }
 
-/** The physical derivatives of gridResults. */
+/** The physical derivatives of gridResults, or the index-space derivatives of curvilinearSums. */
 const physical = new KeptScratch();
+
+/**
+ * An operation's sums (src/operations.ts GridSum) on a curvilinear grid: each input's index-space
+ * derivatives, then each output's first two terms from them and the metric terms in one pass and any
+ * further term in a pass of its own, the physical derivatives never formed (a term's is computed as
+ * combine2/3 computes it, so the bits are onGrid's). 1024² divergence: see bench/NOTES.md, twenty-first
+ * session.
+ */
+function curvilinearSums(
+  sums: readonly GridSum[],
+  inputs: readonly Values[],
+  plan: Plan,
+  grid: CurvilinearGrid,
+  outs: readonly Float64Array[],
+): void {
+  const d = plan.axes.length;
+  const index = inputs.map((v, c) =>
+    indexDerivatives(
+      v,
+      plan,
+      plan.axes.map((_, j) => physical.array(c * d + j, plan.size)),
+    ),
+  );
+  const m = grid.metricsNow();
+  sums.forEach(({ terms, fromZero }, r) => {
+    const [[c1, i1, s1], [c2, i2, s2], ...rest] = terms;
+    const start = fromZero ? 0 : -0;
+    if (d === 2) startPair2(m, start, [2 * i1, s1, index[c1]], [2 * i2, s2, index[c2]], outs[r]);
+    else startPair3(m, start, [3 * i1, s1, index[c1]], [3 * i2, s2, index[c2]], outs[r]);
+    for (const [c, i, sign] of rest) addTerm(m, d, d * i, sign, index[c], outs[r]);
+  });
+}
+
+/** A term's place in the metric terms (d·i: M[i][j] at d²p + d·i + j), its sign and its input's index-space derivatives. */
+type Term = readonly [k: number, sign: number, index: readonly Float64Array[]];
+
+/**
+ * out[p] = (start + s1·g1[p]) + s2·g2[p], each g = ∂v/∂x_i = 0 + M[i][0]·∂v/∂ξ_0 + M[i][1]·∂v/∂ξ_1
+ * (combine2's expression).
+ */
+function startPair2(m: Float64Array, start: number, [k1, s1, [a1, b1]]: Term, [k2, s2, [a2, b2]]: Term, out: Float64Array): void {
+  for (let p = 0, q = 0; p < out.length; p++, q += 4)
+    out[p] = start + s1 * (0 + m[q + k1] * a1[p] + m[q + k1 + 1] * b1[p]) + s2 * (0 + m[q + k2] * a2[p] + m[q + k2 + 1] * b2[p]);
+}
+
+/** startPair2 in three dimensions (combine3's expression). */
+function startPair3(m: Float64Array, start: number, [k1, s1, [a1, b1, c1]]: Term, [k2, s2, [a2, b2, c2]]: Term, out: Float64Array): void {
+  for (let p = 0, q = 0; p < out.length; p++, q += 9)
+    out[p] =
+      start +
+      s1 * (0 + m[q + k1] * a1[p] + m[q + k1 + 1] * b1[p] + m[q + k1 + 2] * c1[p]) +
+      s2 * (0 + m[q + k2] * a2[p] + m[q + k2 + 1] * b2[p] + m[q + k2 + 2] * c2[p]);
+}
+
+/** out[p] += sign · g[p] for one more term (a three-axis divergence's third). */
+function addTerm(m: Float64Array, d: number, k: number, sign: number, index: readonly Float64Array[], out: Float64Array): void {
+  const [a, b, c] = index;
+  if (d === 2) for (let p = 0, q = k; p < out.length; p++, q += 4) out[p] = out[p] + sign * (0 + m[q] * a[p] + m[q + 1] * b[p]);
+  else for (let p = 0, q = k; p < out.length; p++, q += 9) out[p] = out[p] + sign * (0 + m[q] * a[p] + m[q + 1] * b[p] + m[q + 2] * c[p]);
+}
 
 /**
  * The gradient on the plan's grid written into `outs` (cpuGradient's results): the gradient's onGrid is
@@ -52,16 +117,23 @@ function physicalDerivatives(v: Values, plan: Plan, fluxForm: boolean, into: rea
   const grid = plan.grid!;
   const N = plan.size;
   if (grid.kind === 'sphere') return sphereDerivatives(v, plan, grid, fluxForm, into);
-  const d = plan.axes.length;
-  // The index-space derivatives in kept scratch (fresh memory is page-faulted on first touch here), every
-  // axis in one pass where the loops take the data (the fused pass's bits are the axis-by-axis bits).
-  const index = plan.axes.map((_, j) => scratch.array(j, N));
-  const inIndexSpace = indexPlan(plan);
-  if (isPartable(v, inIndexSpace)) gradientSlabs(v as ArrayLike<number>, inIndexSpace, index, 0, plan.shape[0]);
-  else for (let j = 0; j < d; j++) gradientAlong(v, plan, j, index[j]);
+  // The index-space derivatives in kept scratch (fresh memory is page-faulted on first touch here).
+  const index = indexDerivatives(
+    v,
+    plan,
+    plan.axes.map((_, j) => scratch.array(j, N)),
+  );
   const m = grid.metricsNow();
-  if (d === 2) combine2(m, index[0], index[1], into[0], into[1]);
+  if (index.length === 2) combine2(m, index[0], index[1], into[0], into[1]);
   else combine3(m, index[0], index[1], index[2], into[0], into[1], into[2]);
+  return into;
+}
+
+/** ∂v/∂ξ_j for every index-space axis j, into `into`: every axis in one pass where the loops take the data (the fused pass's bits are the axis-by-axis bits). */
+function indexDerivatives(v: Values, plan: Plan, into: readonly Float64Array[]): readonly Float64Array[] {
+  const inIndexSpace = indexPlan(plan);
+  if (isPartable(v, inIndexSpace)) gradientSlabs(v as ArrayLike<number>, inIndexSpace, into, 0, plan.shape[0]);
+  else for (let j = 0; j < into.length; j++) gradientAlong(v, plan, j, into[j]);
   return into;
 }
 
