@@ -104,7 +104,7 @@ function curvilinear(options: GradientOptions, shape: readonly number[], size: n
       );
     }
   }
-  const arrays = prepared ? null : checkCoordinates(options.coordinates, d, size);
+  const arrays = prepared ? null : checkCoordinates(options.coordinates, d, size, 'data', true);
   return {
     axes: Array.from({ length: d }, (_, k) => k),
     steps() {
@@ -117,8 +117,13 @@ function curvilinear(options: GradientOptions, shape: readonly number[], size: n
   };
 }
 
-/** `coordinates` as d finite arrays of `size` entries each (as given, not copied), or a GradientError naming the bad one. */
-function checkCoordinates(list: unknown, d: number, size: number, sizeOf = 'data'): ArrayLike<number>[] {
+/**
+ * `coordinates` as d finite arrays of `size` entries each (as given, not copied), or a GradientError naming
+ * the bad one. `floatsLater`: float arrays' entries are checked only where the grid's metric terms are
+ * refused (metricTerms): a non-finite float coordinate always makes them refused, and the refusal then
+ * names it (the scan took 8 % of a 1024² unprepared call; bench/NOTES.md, twenty-first session).
+ */
+function checkCoordinates(list: unknown, d: number, size: number, sizeOf = 'data', floatsLater = false): ArrayLike<number>[] {
   if (!Array.isArray(list) || list.length !== d) {
     throw new GradientError(
       'invalid-spacing',
@@ -133,10 +138,19 @@ function checkCoordinates(list: unknown, d: number, size: number, sizeOf = 'data
     if (a.length !== size) {
       throw new GradientError('invalid-spacing', `coordinates[${i}]: ${describe(x)} has ${a.length} entries but ${sizeOf} has ${size}`);
     }
-    const p = notFinite(a, size);
-    if (p >= 0) throw new GradientError('invalid-spacing', `coordinates[${i}][${p}]: ${describe(a[p])} is not a finite coordinate`);
+    if (!(floatsLater && isFloatArray(a))) checkFinite(a, i, size);
     return a as ArrayLike<number>;
   });
+}
+
+function isFloatArray(a: unknown): a is Float64Array | Float32Array {
+  return a instanceof Float64Array || a instanceof Float32Array;
+}
+
+/** Refuses coordinate array i at its first entry that is not a finite number. */
+function checkFinite(a: ArrayLike<unknown>, i: number, size: number): void {
+  const p = notFinite(a, size);
+  if (p >= 0) throw new GradientError('invalid-spacing', `coordinates[${i}][${p}]: ${describe(a[p])} is not a finite coordinate`);
 }
 
 /**
@@ -145,7 +159,7 @@ function checkCoordinates(list: unknown, d: number, size: number, sizeOf = 'data
  * grid's planning here (bench/NOTES.md, eighteenth session).
  */
 function notFinite(a: ArrayLike<unknown>, size: number): number {
-  if (a instanceof Float64Array || a instanceof Float32Array) {
+  if (isFloatArray(a)) {
     for (let p = 0; p < size; p++) if (a[p] - a[p] !== 0) return p;
     return -1;
   }
@@ -330,7 +344,12 @@ function metricTerms(
   // The Jacobian's entries in kept scratch: only the metric terms outlive the call (fresh memory is
   // page-faulted on first touch; bench/NOTES.md, sixteenth session).
   const J = coords.map((x, i) => plan.axes.map((ax, j) => coordinateDerivative(x, ax, plan, periods[i], jacobian.array(i * d + j, N))));
-  return d === 2 ? metricTerms2(J, plan, metrics) : metricTerms3(J, plan, metrics);
+  const refused = (p: number, det: number): never => {
+    // A non-finite coordinate (an unprepared grid's float arrays are not scanned before): named first, as checkCoordinates names it.
+    coords.forEach((x, i) => checkFinite(x, i, N));
+    return gridRefused(p, det, plan);
+  };
+  return d === 2 ? metricTerms2(J, refused, metrics) : metricTerms3(J, refused, metrics);
 }
 
 const jacobian = new KeptScratch();
@@ -339,7 +358,7 @@ const jacobian = new KeptScratch();
  * metricTerms in two dimensions: M[i][j] = (J^−1)[j][i] = cofactor(i, j) / det, the Jacobian's entries
  * read from their arrays in place. 1024²: see bench/NOTES.md, sixteenth session.
  */
-function metricTerms2(J: readonly (readonly Float64Array[])[], plan: Plan, metrics: Float64Array): Float64Array {
+function metricTerms2(J: readonly (readonly Float64Array[])[], refused: Refusal, metrics: Float64Array): Float64Array {
   const [[j00, j01], [j10, j11]] = J;
   let sign = 0;
   for (let p = 0, m = 0; p < j00.length; p++, m += 4) {
@@ -349,7 +368,7 @@ function metricTerms2(J: readonly (readonly Float64Array[])[], plan: Plan, metri
       a4 = j11[p];
     const det = a0 * a4 - a1 * a3;
     if (sign === 0 && det !== 0 && Number.isFinite(det)) sign = Math.sign(det);
-    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) gridRefused(p, det, plan);
+    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) refused(p, det);
     metrics[m] = a4 / det;
     metrics[m + 1] = -a3 / det;
     metrics[m + 2] = -a1 / det;
@@ -363,7 +382,7 @@ function metricTerms2(J: readonly (readonly Float64Array[])[], plan: Plan, metri
  * transpose), the Jacobian's entries read from their arrays in place. A 9-entry array per point with the
  * cofactors' indices taken modulo 3 took 236 ms of a 128³ call here (bench/NOTES.md, eighteenth session).
  */
-function metricTerms3(J: readonly (readonly Float64Array[])[], plan: Plan, metrics: Float64Array): Float64Array {
+function metricTerms3(J: readonly (readonly Float64Array[])[], refused: Refusal, metrics: Float64Array): Float64Array {
   const [[j00, j01, j02], [j10, j11, j12], [j20, j21, j22]] = J;
   let sign = 0;
   for (let p = 0, m = 0; p < j00.length; p++, m += 9) {
@@ -378,7 +397,7 @@ function metricTerms3(J: readonly (readonly Float64Array[])[], plan: Plan, metri
       a8 = j22[p];
     const det = a0 * (a4 * a8 - a5 * a7) - a1 * (a3 * a8 - a5 * a6) + a2 * (a3 * a7 - a4 * a6);
     if (sign === 0 && det !== 0 && Number.isFinite(det)) sign = Math.sign(det);
-    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) gridRefused(p, det, plan);
+    if (det === 0 || !Number.isFinite(det) || Math.sign(det) !== sign) refused(p, det);
     metrics[m] = (a4 * a8 - a5 * a7) / det;
     metrics[m + 1] = (a5 * a6 - a3 * a8) / det;
     metrics[m + 2] = (a3 * a7 - a4 * a6) / det;
@@ -391,6 +410,9 @@ function metricTerms3(J: readonly (readonly Float64Array[])[], plan: Plan, metri
   }
   return metrics;
 }
+
+/** metricTerms' refusal at point p, with the determinant there. */
+type Refusal = (p: number, det: number) => never;
 
 /** Refuses a grid degenerate or folded at point p. */
 function gridRefused(p: number, det: number, plan: Plan): never {

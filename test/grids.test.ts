@@ -583,6 +583,60 @@ describe('grid refusals', () => {
       expect((error as Error).message).toContain(named);
     });
   }
+  it('name the first non-finite float coordinate wherever it lies, on every side and order (found only once the metric terms are refused)', () => {
+    const modes = ['edge', 'reflect', 'mirror', 'nearest', 'constant', 'periodic'] as const;
+    let reached = 0;
+    fc.assert(
+      fc.property(
+        fc.record({
+          shape: fc.oneof(
+            fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 2, max: 9 })),
+            fc.tuple(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 2, max: 5 })),
+          ),
+          bad: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(Number.NaN, Infinity, -Infinity)), { minLength: 1, maxLength: 3 }),
+          boundary: fc.constantFrom(...modes),
+          accuracy: fc.constantFrom(2, 4),
+          edgeOrder: fc.constantFrom(1, 2),
+          float32: fc.boolean(),
+          period: fc.boolean(),
+        }),
+        ({ shape, bad, boundary, accuracy, edgeOrder, float32, period }) => {
+          const d = shape.length;
+          const size = shape.reduce((a, b) => a * b, 1);
+          const Float = float32 ? Float32Array : Float64Array;
+          // A regular grid, x_c = 2·ξ_c, then the bad entries.
+          const coords = Array.from({ length: d }, (_, c) =>
+            Float.from({ length: size }, (_, p) => 2 * (Math.floor(p / shape.slice(c + 1).reduce((a, b) => a * b, 1)) % shape[c])),
+          );
+          for (const [c, p, v] of bad) coords[c % d][p % size] = v;
+          const first = coords.map((x) => x.findIndex((v) => !Number.isFinite(v))).findIndex((p) => p >= 0);
+          const named = `coordinates[${first}][${coords[first].findIndex((v) => !Number.isFinite(v))}]`;
+          let error: unknown;
+          try {
+            cpuGradient(new Float64Array(size), {
+              shape,
+              coordinates: coords,
+              boundary,
+              accuracy,
+              edgeOrder,
+              period: period ? 1000 : undefined,
+            });
+          } catch (e) {
+            error = e;
+          }
+          expect(error).toBeInstanceOf(GradientError);
+          const message = (error as Error).message;
+          // Refused for another reason first (a plan refusal, e.g. too few points for the accuracy): only then not named.
+          if (!message.startsWith('coordinates')) return;
+          expect(message).toContain(`${named}: `);
+          expect(message).toContain('is not a finite coordinate');
+          reached++;
+        },
+      ),
+      { numRuns: 400, seed: 31 },
+    );
+    expect(reached).toBeGreaterThan(200);
+  });
   it('refuses the Laplacian on a grid', () => {
     expect(() => cpuLaplacian(f, { shape, coordinates: [X, Y] })).toThrow(/Laplacian is not available on curvilinear grids/);
     expect(() => cpuLaplacian(f, { shape, sphere })).toThrow(/Laplacian/);
