@@ -149,6 +149,54 @@ describe('curvilinear grids and the sphere on the CPU', () => {
     }
   });
 
+  it('gives divergence and curl as the sums of its gradients, to the last bit (2-D and 3-D, prepared or not, every side)', () => {
+    // div = 0 + ∂u_0/∂x_0 + ∂u_1/∂x_1 (+ ∂u_2/∂x_2), curl = ∂u_1/∂x_0 − ∂u_0/∂x_1 (in 3-D each component
+    // alike), from cpuGradient on the same grid; the CPU adds the terms without forming the gradients.
+    const r = rng(43);
+    const modes = ['edge', 'reflect', 'mirror', 'nearest'] as const;
+    for (let t = 0; t < 60; t++) {
+      const d = t % 3 === 0 ? 3 : 2;
+      const shape = Array.from({ length: d }, () => 5 + Math.floor(r() * (d === 2 ? 30 : 8)));
+      const size = shape.reduce((a, b) => a * b, 1);
+      const strides = shape.map((_, k) => shape.slice(k + 1).reduce((a, b) => a * b, 1));
+      const xi = (p: number, k: number) => Math.floor(p / strides[k]) % shape[k];
+      const coords = Array.from({ length: d }, (_, i) =>
+        Float64Array.from({ length: size }, (_, p) => xi(p, i) * (1 + 0.1 * i) + 0.1 * Math.sin(0.7 * xi(p, (i + 1) % d) + i)),
+      );
+      // Random fields, or constant ones (derivatives of ±0, whose signs the sums keep).
+      const kind = t % 4;
+      const u = Array.from({ length: d }, () =>
+        Float64Array.from({ length: size }, () => (kind === 0 ? 3 : kind === 1 ? -0 : 10 * Math.sin(1e4 * r()))),
+      );
+      const options: GradientOptions = {
+        shape,
+        coordinates: t % 2 ? prepareCoordinates(coords) : coords,
+        edgeOrder: r() < 0.5 ? 1 : 2,
+        accuracy: r() < 0.3 ? 4 : 2,
+        boundary: modes[Math.floor(r() * modes.length)],
+      };
+      const g = u.map((v) => cpuGradient(v, options));
+      const sum = (terms: [number, number, number][], start: number) =>
+        Float64Array.from({ length: size }, (_, p) => terms.reduce((acc, [c, i, sign]) => acc + sign * g[c][i][p], start));
+      const div = sum(
+        Array.from({ length: d }, (_, c): [number, number, number] => [c, c, 1]),
+        0,
+      );
+      const curl = (a: number, b: number) =>
+        sum(
+          [
+            [b, a, 1],
+            [a, b, -1],
+          ],
+          -0,
+        );
+      const named = `${shape} ${JSON.stringify({ ...options, coordinates: t % 2 ? 'prepared' : 'arrays' })}`;
+      expect(firstDifference([cpuDivergence(u, options)], [div]), `divergence, ${named}`).toBeNull();
+      const curls = d === 2 ? [curl(0, 1)] : [curl(1, 2), curl(2, 0), curl(0, 1)];
+      expect(firstDifference(cpuCurl(u, options), curls), `curl, ${named}`).toBeNull();
+    }
+  });
+
   it('on the sphere scales the radian derivatives row by row, to the last bit', () => {
     // [north, east] = [(1/R) ∂f/∂φ, ∂f/∂λ / (R cos φ)], and the flux form's divergence, summed from 0:
     // (∂(v_north cos φ)/∂φ + ∂v_east/∂λ) / (R cos φ), from cpuGradient on radian coordinates.
