@@ -651,11 +651,14 @@ describe('grid refusals', () => {
         ({ shape, bad, boundary, accuracy, edgeOrder, float32, period }) => {
           const d = shape.length;
           const size = shape.reduce((a, b) => a * b, 1);
-          const Float = float32 ? Float32Array : Float64Array;
           // A regular grid, x_c = 2·ξ_c, then the bad entries.
-          const coords = Array.from({ length: d }, (_, c) =>
-            Float.from({ length: size }, (_, p) => 2 * (Math.floor(p / shape.slice(c + 1).reduce((a, b) => a * b, 1)) % shape[c])),
-          );
+          const coords = Array.from({ length: d }, (_, c) => {
+            const x = Float64Array.from(
+              { length: size },
+              (_, p) => 2 * (Math.floor(p / shape.slice(c + 1).reduce((a, b) => a * b, 1)) % shape[c]),
+            );
+            return float32 ? Float32Array.from(x) : x;
+          });
           for (const [c, p, v] of bad) coords[c % d][p % size] = v;
           const first = coords.map((x) => x.findIndex((v) => !Number.isFinite(v))).findIndex((p) => p >= 0);
           const named = `coordinates[${first}][${coords[first].findIndex((v) => !Number.isFinite(v))}]`;
