@@ -48,6 +48,8 @@ const second = outs((RANK * (RANK + 1)) / 2);
 const components = Array.from({ length: RANK }, (_, k) =>
   Float64Array.from({ length: size }, (_, i) => Math.cos(i * 0.002 * (k + 1)) + (i % 5)),
 );
+// The first axis reflected at its start and held at 0 beyond its end, the others nearest.
+const sides = shape.map((_, k) => (k === 0 ? ['reflect', 'constant'] : 'nearest'));
 const uneven = shape.map((n) => Float64Array.from({ length: n }, (_, i) => i + 0.3 * Math.sin(i)));
 const transposed = { data: f, shape, stride: RANK === 2 ? [1, N] : [1, N, N * N] };
 const unit = (k, order) => shape.map((_, j) => (j === k ? order : 0));
@@ -93,6 +95,8 @@ const cases = [
   ['magnitude, skip', (L) => L.cpuGradientMagnitude(withNaN, { shape, out: one, invalid: 'skip' })],
   ['divergence', (L) => L.cpuDivergence(components, { shape, out: one })],
   ['divergence, accuracy 4', (L) => L.cpuDivergence(components, { shape, out: one, accuracy: 4 })],
+  ['divergence, ghost sides', (L) => L.cpuDivergence(components, { shape, out: one, boundary: sides })],
+  ['curl, mirror', (L) => L.cpuCurl(components, { shape, out: RANK === 2 ? one : gradients, boundary: 'mirror' })],
   ['Laplacian, reflect', (L) => L.cpuLaplacian(f, { shape, out: one, boundary: 'reflect' })],
   ['second derivative, first axis', (L) => L.cpuDerivatives(f, { shape, out: one, derivatives: [unit(0, 2)] })],
   ['second derivative, last axis', (L) => L.cpuDerivatives(f, { shape, out: one, derivatives: [unit(RANK - 1, 2)] })],

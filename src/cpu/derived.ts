@@ -170,7 +170,12 @@ export function rowForm(field: DerivedField, inputs: readonly Values[], plan: Pl
   const fused = inputs.every((v) => isPartable(v, plan)) ? fusedPlan(plan) : null;
   // Three fourth-order terms of the magnitude in one loop measured slower than the slabs (128³ into `out`:
   // 19.6–20.1 ms against 16.9–17.1; 2048²'s two terms 19.5 against 22.3: scratch, fourteenth session).
-  if (fused !== null && !fused.ghosts && !(field === 'magnitude' && fused.accuracy === 4 && plan.axes.length > 2)) return fused;
+  // Ghost sides: the sums of first derivatives take their stencils at the ends (fused-sum.ts ghostInto),
+  // rather than the slabs: the magnitude with 'reflect' 0.58× / 0.68×, the curl with 'mirror' 0.49× /
+  // 0.65× (1024² / 128³, six paired processes; bench/NOTES.md, twenty-first session). The Laplacian's
+  // second differences take the slabs.
+  const ghostsFused = !fused?.ghosts || field !== 'laplacian';
+  if (fused !== null && ghostsFused && !(field === 'magnitude' && fused.accuracy === 4 && plan.axes.length > 2)) return fused;
   if (field === 'laplacian') return isPartable(inputs[0], plan) ? 'slabs' : null;
   return inputs.every((v) => windowable(v, plan)) ? 'slabs' : null;
 }

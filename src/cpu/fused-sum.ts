@@ -1,4 +1,6 @@
+import type { Side } from '../plan.js';
 import { endDigit, type FusedAxis, type FusedPlan, forEachRun, fourthEnd, wrapOffsets } from './fused.js';
+import { ghostAt } from './lines.js';
 
 /**
  * Sums of derivatives in one pass, for the divergence, the curl, the magnitude and the Laplacian on the
@@ -46,6 +48,8 @@ interface Resolved {
   readonly hi: number;
   readonly wlo: readonly [number, number, number];
   readonly whi: readonly [number, number, number];
+  /** The term's sign, by which a ghost end's value is multiplied. */
+  readonly sign: 1 | -1;
 }
 
 function resolve(inputs: readonly ArrayLike<number>[], fused: FusedPlan, term: SumTerm, second: boolean): Resolved {
@@ -54,6 +58,7 @@ function resolve(inputs: readonly ArrayLike<number>[], fused: FusedPlan, term: S
   const { sign } = term;
   const { edge } = axis;
   const { lo, hi } = edge.w;
+  if (second && (axis.ghostLo || axis.ghostHi)) throw new Error('unreachable: second differences with ghost sides take the slabs');
   return {
     f: inputs[term.input],
     axis,
@@ -66,6 +71,7 @@ function resolve(inputs: readonly ArrayLike<number>[], fused: FusedPlan, term: S
     hi: sign * edge.hi,
     wlo: [sign * lo.a, sign * lo.b, sign * lo.c],
     whi: [sign * hi.a, sign * hi.b, sign * hi.c],
+    sign,
   };
 }
 
@@ -181,6 +187,15 @@ function central(u: Resolved, multiply: boolean, p: number): number {
 function endInto(u: Resolved, multiply: boolean, digit: number, p: number, mode: Mode, out: Float64Array, first: boolean): void {
   const { f, s } = u;
   const hi = digit === 2;
+  const { ghostLo, ghostHi } = u.axis;
+  if (ghostLo !== null || ghostHi !== null) {
+    const low = digit <= (u.fourth ? 2 : 1);
+    const side = low ? ghostLo : ghostHi;
+    if (side !== null) {
+      ghostInto(u, side, digit, p, mode, out, first);
+      return;
+    }
+  }
   let v: number;
   if (u.fourth) v = fourthEnd(f, s, u.axis.n, u.axis.periodic, u.factor, digit, p);
   else if (u.axis.periodic) {
@@ -199,6 +214,36 @@ function endInto(u: Resolved, multiply: boolean, digit: number, p: number, mode:
     v = a * f[p] + b * f[p + s] + c * f[p + 2 * s];
   }
   put(out, p, v, mode, first);
+}
+
+/**
+ * A term at an end position on a ghost side (`digit` as endInto's), put into out[p]: the interior stencil
+ * over the ghost values beyond the end, as gradient.ts ghostEnds writes it (its expression, divided by 2h
+ * or 12h), times the term's sign (exact), so the sum has the bits of the per-axis composition.
+ */
+// biome-ignore format: the point's arguments together
+function ghostInto(u: Resolved, side: Side, digit: number, p: number, mode: Mode, out: Float64Array, first: boolean): void {
+  const { f, s } = u;
+  const step = u.axis.step;
+  let v: number;
+  if (!u.fourth) {
+    v = digit === 1 ? (f[p + s] - ghostAt(f, side, 1, p, s)) / (2 * step) : (ghostAt(f, side, 1, p, -s) - f[p - s]) / (2 * step);
+  } else if (digit <= 2) {
+    const e = digit === 1 ? p : p - s; // the line's first element
+    const g1 = ghostAt(f, side, 1, e, s);
+    v =
+      digit === 1
+        ? (-f[e + 2 * s] + 8 * f[e + s] - 8 * g1 + ghostAt(f, side, 2, e, s)) / (12 * step)
+        : (-f[e + 3 * s] + 8 * f[e + 2 * s] - 8 * f[e] + g1) / (12 * step);
+  } else {
+    const q = digit === 4 ? p : p + s; // the line's last element
+    const g1 = ghostAt(f, side, 1, q, -s);
+    v =
+      digit === 3
+        ? (-g1 + 8 * f[q] - 8 * f[q - 2 * s] + f[q - 3 * s]) / (12 * step)
+        : (-ghostAt(f, side, 2, q, -s) + 8 * g1 - 8 * f[q - s] + f[q - 2 * s]) / (12 * step);
+  }
+  put(out, p, u.sign * v, mode, first);
 }
 
 /**

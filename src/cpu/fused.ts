@@ -1,4 +1,4 @@
-import { type AxisPlan, isGhost, type Plan } from '../plan.js';
+import { type AxisPlan, isGhost, type Plan, type Side } from '../plan.js';
 import { edgeSteps, edgeWeights2 } from '../stencil.js';
 import { MAX_INDEX, SKEW } from './unroll.js';
 
@@ -35,6 +35,9 @@ export interface FusedAxis {
   readonly k: number;
   /** Its one-sided stencils. */
   readonly edge: Edge;
+  /** Its ghost sides (boundary modes beyond the ends), low and high, or null where a side is not one. */
+  readonly ghostLo: Side | null;
+  readonly ghostHi: Side | null;
 }
 
 /** An axis's one-sided stencils at its first and last positions (numpy's edge_order 1 or 2, uniform steps). */
@@ -57,8 +60,9 @@ export interface FusedPlan {
   /** The plan's accuracy: three-point central differences, or five-point ones (positions 0, 1, n − 2, n − 1 at the ends). */
   readonly accuracy: 2 | 4;
   /**
-   * Whether an axis has a ghost side: the loops give it numpy's one-sided values, which the gradient then
-   * replaces (gradient.ts ghostEnds); sums over axes (fused-sum.ts) do not take such plans.
+   * Whether an axis has a ghost side: the gradient's loops give it numpy's one-sided values, which the
+   * gradient then replaces (gradient.ts ghostEnds); sums of first derivatives (fused-sum.ts) take the
+   * ghost stencils at those ends.
    */
   readonly ghosts: boolean;
 }
@@ -100,6 +104,8 @@ function makeFused(plan: Plan): FusedPlan | null {
     factor: accuracy === 4 ? 12 * ax.step! : multiply ? 1 / (2 * ax.step!) : 2 * ax.step!,
     k,
     edge: { order: plan.edgeOrder, ...edgeSteps(ax), w: edgeWeights2(ax) },
+    ghostLo: isGhost(ax.lo) ? ax.lo : null,
+    ghostHi: isGhost(ax.hi) ? ax.hi : null,
   });
   const across = plan.axes.flatMap((ax, k) => (ax.axis === d - 1 ? [] : [fusedAxis(ax, k)]));
   const last = plan.axes.findIndex((ax) => ax.axis === d - 1);
