@@ -58,14 +58,15 @@ export interface OperationSpec {
   /**
    * On a curvilinear grid or the sphere (plan.grid): its results from the physical derivatives
    * g[c][i] = ∂v_c/∂x_i of its inputs, written into its outputs (src/cpu/grid.ts; shaders/grid.wgsl
-   * combines them alike), or null where it is refused on grids.
+   * combines them alike); null where `gridSums` says it instead, or where it is refused on grids (both
+   * null: the Laplacian).
    */
   readonly onGrid: ((g: readonly (readonly Float64Array[])[], outs: readonly Float64Array[]) => void) | null;
   /**
    * Where each result on a grid is a signed sum of physical derivatives (divergence, curl): per output,
-   * its terms for `d` physical axes; its `onGrid` adds them (gridSumsOnGrid), and on a curvilinear grid
-   * the CPU adds each term from the metric terms and the index-space derivatives without forming the
-   * physical derivatives (src/cpu/grid.ts). Null for the others.
+   * its terms for `d` physical axes. The CPU (src/cpu/grid.ts) adds them without forming the physical
+   * derivatives: a curvilinear grid's from the metric terms and the index-space derivatives, the sphere's
+   * from the radian derivatives the terms read, scaled as they are added. Null for the others.
    */
   readonly gridSums: ((d: number) => readonly GridSum[]) | null;
   /**
@@ -77,7 +78,7 @@ export interface OperationSpec {
 
 /**
  * One output on a grid as a sum: `out = start + sign·g[c][i] + …`, the terms [c, i, sign] (input c's
- * derivative along physical axis i) added in order to `start`: +0 `fromZero`, else −0 (x + −0 is x for
+ * derivative along physical axis i) added in order to `start`: +0 `fromZero`, else −0 (−0 + x is x for
  * every x, −0 included, so the first term is then taken as it is).
  */
 export interface GridSum {
@@ -88,20 +89,6 @@ export interface GridSum {
 
 /** Input c's derivative along physical axis i, and its sign. */
 export type GridTerm = readonly [c: number, i: number, sign: 1 | -1];
-
-/** An operation's onGrid from its sums: each term added in a pass of its own, the first set (−0 + y is y) unless from zero. */
-function gridSumsOnGrid(sums: (d: number) => readonly GridSum[]): NonNullable<OperationSpec['onGrid']> {
-  return (g, outs) =>
-    sums(g[0].length).forEach(({ terms, fromZero }, r) => {
-      const out = outs[r];
-      if (fromZero) out.fill(0);
-      terms.forEach(([c, i, sign], t) => {
-        const x = g[c][i];
-        if (t === 0 && !fromZero) for (let p = 0; p < out.length; p++) out[p] = sign * x[p];
-        else for (let p = 0; p < out.length; p++) out[p] = out[p] + sign * x[p];
-      });
-    });
-}
 
 /** Divergence's sum: Σ_c ∂v_c/∂x_c from +0. */
 function divergenceSums(d: number): readonly GridSum[] {
@@ -143,7 +130,7 @@ function curl(axes: 2 | 3, code: number): OperationSpec {
     check: (plan, inputs) => checkComponentCount(plan, inputs, 'curl'),
     coefficients: firstDerivative,
     cpu: (v, plan) => curlOf(v, plan),
-    onGrid: gridSumsOnGrid(curlSums),
+    onGrid: null,
     gridSums: curlSums,
     fluxForm: true,
   };
@@ -190,10 +177,13 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     check: nothing,
     coefficients: firstDerivative,
     cpu: ([f], plan) => [magnitudeOf(f, plan)],
+    // √(0 + x² + y² (+ z²)) in one loop, the squares added in axis order to 0, as the sum filled with 0
+    // and added to pass by pass did: the 1024² magnitude on the sphere 0.67–0.71× of that (six paired
+    // processes; bench/NOTES.md, twenty-first session).
     onGrid: ([g], [out]) => {
-      out.fill(0);
-      for (const d of g) for (let p = 0; p < out.length; p++) out[p] += d[p] * d[p];
-      for (let p = 0; p < out.length; p++) out[p] = Math.sqrt(out[p]);
+      const [x, y, z] = g;
+      if (g.length === 2) for (let p = 0; p < out.length; p++) out[p] = Math.sqrt(0 + x[p] * x[p] + y[p] * y[p]);
+      else for (let p = 0; p < out.length; p++) out[p] = Math.sqrt(0 + x[p] * x[p] + y[p] * y[p] + z[p] * z[p]);
     },
     gridSums: null,
     fluxForm: false,
@@ -212,7 +202,7 @@ export const OPERATIONS: Readonly<Record<Operation, OperationSpec>> = {
     check: (plan, inputs) => checkComponentCount(plan, inputs, 'divergence'),
     coefficients: firstDerivative,
     cpu: (v, plan) => [divergenceOf(v, plan)],
-    onGrid: gridSumsOnGrid(divergenceSums),
+    onGrid: null,
     gridSums: divergenceSums,
     fluxForm: true,
   },

@@ -226,6 +226,19 @@ describe('curvilinear grids and the sphere on the CPU', () => {
       const i = Math.floor(p / n1);
       expect(Object.is(div[p], 0 + dn[p] * inverse[i] + du[p] * inverse[i]), `divergence at ${p}`).toBe(true);
     }
+    // The curl, (∂(v_east cos φ)/∂φ − ∂v_north/∂λ) / (R cos φ), each term scaled before the difference; the
+    // magnitude, √(0 + north² + east²).
+    const [dnu] = cpuGradient(
+      u.map((v, p) => v * Math.cos(phi[Math.floor(p / n1)])),
+      { shape, axis: 0, spacing: [phi] },
+    );
+    const [curl] = cpuCurl([f, u], { shape, sphere });
+    const magnitude = cpuGradientMagnitude(f, { shape, sphere });
+    for (let p = 0; p < n0 * n1; p++) {
+      const i = Math.floor(p / n1);
+      expect(Object.is(curl[p], dnu[p] * inverse[i] - dlambda[p] * inverse[i]), `curl at ${p}`).toBe(true);
+      expect(Object.is(magnitude[p], Math.sqrt(0 + north[p] * north[p] + east[p] * east[p])), `magnitude at ${p}`).toBe(true);
+    }
   });
 
   it('gives NaN at a pole for everything divided by cos φ, and the north derivative there', () => {

@@ -9,28 +9,31 @@ import { KeptScratch } from './scratch.js';
 /**
  * The float64 reference on a curvilinear grid or the sphere (src/grid.ts): the physical derivatives
  * g[c][i] = ∂v_c/∂x_i of each input, from the plan's index-space (or radian) derivatives, combined by the
- * operation's `onGrid` (src/operations.ts). shaders/grid.wgsl computes the same per point.
+ * operation's `onGrid`, or its `gridSums` added term by term (src/operations.ts). shaders/grid.wgsl
+ * computes the same per point.
  */
 
 /**
  * An operation's results on the plan's grid, into `outs` (which no input shares memory with). The
- * physical derivatives lie in kept scratch between: a 1024² divergence's were 56 MiB of fresh arrays a
- * call (bench/NOTES.md, eighteenth session).
+ * derivatives lie in kept scratch between: a 1024² divergence's were 56 MiB of fresh arrays a call
+ * (bench/NOTES.md, eighteenth session).
  */
 export function gridResults(op: Operation, inputs: readonly Values[], plan: Plan, outs: readonly Float64Array[]): void {
   const spec = OPERATIONS[op];
-  if (!spec.onGrid) throw new Error(`internal: ${op} has no grid form`);
   const d = plan.axes.length;
   const grid = plan.grid!;
-  if (spec.gridSums !== null && grid.kind === 'curvilinear') {
-    curvilinearSums(spec.gridSums(d), inputs, plan, grid, outs);
+  if (spec.gridSums !== null) {
+    const sums = spec.gridSums(d);
+    if (grid.kind === 'curvilinear') curvilinearSums(sums, inputs, plan, grid, outs);
+    else if (spec.fluxForm) sphereSums(sums, inputs, plan, grid, outs);
+    else throw new Error(`internal: ${op}'s sums on the sphere are not in flux form`);
     return;
   }
+  if (spec.onGrid === null) throw new Error(`internal: ${op} has no grid form`);
   const g = inputs.map((v, c) =>
     physicalDerivatives(
       v,
       plan,
-      spec.fluxForm,
       plan.axes.map((_, i) => physical.array(c * d + i, plan.size)),
     ),
   );
@@ -106,17 +109,14 @@ function addTerm(m: Float64Array, d: number, k: number, sign: number, index: rea
  * memory is page-faulted on first touch here).
  */
 export function gridGradientInto(f: Values, plan: Plan, outs: readonly Float64Array[]): void {
-  physicalDerivatives(f, plan, OPERATIONS.gradient.fluxForm, outs);
+  physicalDerivatives(f, plan, outs);
 }
 
-/**
- * ∂v/∂x_i for every physical axis i, into `into`. `fluxForm` (sphere): the latitude derivative is of
- * v·cos φ, scaled by 1/(R cos φ).
- */
-function physicalDerivatives(v: Values, plan: Plan, fluxForm: boolean, into: readonly Float64Array[]): readonly Float64Array[] {
+/** ∂v/∂x_i for every physical axis i, into `into` (the operations with an onGrid: none in flux form). */
+function physicalDerivatives(v: Values, plan: Plan, into: readonly Float64Array[]): readonly Float64Array[] {
   const grid = plan.grid!;
   const N = plan.size;
-  if (grid.kind === 'sphere') return sphereDerivatives(v, plan, grid, fluxForm, into);
+  if (grid.kind === 'sphere') return sphereDerivatives(v, plan, grid, into);
   // The index-space derivatives in kept scratch (fresh memory is page-faulted on first touch here).
   const index = indexDerivatives(
     v,
@@ -183,34 +183,62 @@ function combine3(
   }
 }
 
-/** [north, east]: (1/R) ∂v/∂φ (flux form: ∂(v cos φ)/∂φ / (R cos φ)) and ∂v/∂λ / (R cos φ). */
-function sphereDerivatives(
-  v: Values,
-  plan: Plan,
-  grid: SphereGrid,
-  fluxForm: boolean,
-  into: readonly Float64Array[],
-): readonly Float64Array[] {
-  const N = plan.size;
-  const lat = plan.axes[0];
-  let alongLat: Values = v;
-  if (fluxForm) {
-    const flat = isView(v) ? gathered(v, N) : v;
-    alongLat = scaledByLatitude(flat as ArrayLike<number>, lat, grid.cos, scratch.array(0, N));
-  }
+/** [north, east]: (1/R) ∂v/∂φ and ∂v/∂λ / (R cos φ). */
+function sphereDerivatives(v: Values, plan: Plan, grid: SphereGrid, into: readonly Float64Array[]): readonly Float64Array[] {
   const [north, east] = into;
   const inRadians = indexPlan(plan);
-  // Without the flux form both derivatives are of v: one pass where the loops take the data.
-  if (!fluxForm && isPartable(v, inRadians)) gradientSlabs(v as ArrayLike<number>, inRadians, into, 0, plan.shape[0]);
+  // Both derivatives are of v: one pass where the loops take the data.
+  if (isPartable(v, inRadians)) gradientSlabs(v as ArrayLike<number>, inRadians, into, 0, plan.shape[0]);
   else {
-    gradientAlong(alongLat, plan, 0, north);
+    gradientAlong(v, plan, 0, north);
     gradientAlong(v, plan, 1, east);
   }
-  if (fluxForm) {
-    scaledByLatitude(north, lat, grid.inverse, north);
-    scaledByLatitude(east, lat, grid.inverse, east);
-  } else scaledOnSphere(north, east, lat, grid);
+  scaledOnSphere(north, east, plan.axes[0], grid);
   return into;
+}
+
+/**
+ * An operation's sums on the sphere in flux form (the divergence and the curl: terms of
+ * ∂(v cos φ)/∂φ / (R cos φ) and ∂v/∂λ / (R cos φ)): only the radian derivatives the terms read, then
+ * each output's two terms scaled by their row's 1/(R cos φ) and added in one pass — the expressions of
+ * the physical derivatives scaled first and summed after, so the same bits. 1024² divergence: see
+ * bench/NOTES.md, twenty-first session.
+ */
+function sphereSums(
+  sums: readonly GridSum[],
+  inputs: readonly Values[],
+  plan: Plan,
+  grid: SphereGrid,
+  outs: readonly Float64Array[],
+): void {
+  const N = plan.size;
+  const lat = plan.axes[0];
+  const read = (c: number, i: number) => sums.some(({ terms }) => terms.some(([tc, ti]) => tc === c && ti === i));
+  const radians = inputs.map((v, c) =>
+    [0, 1].map((i) => {
+      if (!read(c, i)) return null;
+      const out = physical.array(c * 2 + i, N);
+      if (i === 1) return gradientAlong(v, plan, 1, out);
+      const flat = isView(v) ? gathered(v, N) : v;
+      return gradientAlong(scaledByLatitude(flat as ArrayLike<number>, lat, grid.cos, scratch.array(0, N)), plan, 0, out);
+    }),
+  );
+  sums.forEach(({ terms, fromZero }, r) => {
+    if (terms.length !== 2) throw new Error('internal: sums on the sphere have two terms');
+    const [[c1, i1, s1], [c2, i2, s2]] = terms;
+    pairByRows(fromZero ? 0 : -0, s1, radians[c1][i1]!, s2, radians[c2][i2]!, lat, grid.inverse, outs[r]);
+  });
+}
+
+/** out[p] = (start + s1·(x[p]·c)) + s2·(y[p]·c), c the factor of p's position along `lat` (scaledByLatitude's runs). */
+// biome-ignore format: the arguments together
+function pairByRows(start: number, s1: number, x: Float64Array, s2: number, y: Float64Array, lat: AxisPlan, factor: Float64Array, out: Float64Array): void {
+  const { n, inner, outer } = lat;
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < n; i++) {
+      const c = factor[i];
+      for (let p = (o * n + i) * inner, z = p + inner; p < z; p++) out[p] = start + s1 * (x[p] * c) + s2 * (y[p] * c);
+    }
 }
 
 /** north /= R and east scaled by 1/(R cos φ) of its latitude, in one loop (scaledByLatitude's runs). */
