@@ -47,8 +47,8 @@ const physical = new KeptScratch();
  * An operation's sums (src/operations.ts GridSum) on a curvilinear grid: each input's index-space
  * derivatives, then each output's first two terms from them and the metric terms in one pass and any
  * further term in a pass of its own, the physical derivatives never formed (a term's is computed as
- * combine2/3 computes it, so the bits are onGrid's). 1024² divergence: see bench/NOTES.md, twenty-first
- * session.
+ * combine2/3 computes it, so the bits are those of cpuGradient's results summed: grids.test.ts). 1024²
+ * divergence: see bench/NOTES.md, twenty-first session.
  */
 function curvilinearSums(
   sums: readonly GridSum[],
