@@ -19,7 +19,7 @@ import { kernelInputs } from './kernel-input.js';
 import { isView, type Values } from './lines.js';
 import { denseSpans, type Run, runsOf, type Taps, wraps } from './runs.js';
 import { KeptScratch } from './scratch.js';
-import { storeTaps } from './tap-loops.js';
+import { dense3, storeTaps } from './tap-loops.js';
 
 /**
  * The float64 references of derivatives of any order, the Hessian and adjoints: each term's operators
@@ -574,47 +574,49 @@ const DENSE_ROW: { offsets: null; weights: Float64Array; w0: number; count: numb
 /**
  * Dense rows a..z of one line along the last axis, their weights in columns lo … lo + count − 1 of their
  * windows: result[rb + i] (+)= bias[i] + Σ_t w[i, lo + t] · f[fb + start[i] + lo + t], summed in order (as
- * applyRows sums the non-zero weights).
+ * applyRows sums the non-zero weights), start[i] − i the same for every row (denseSpans).
  */
 // biome-ignore format: the rows' arguments together
 function denseLine(op: AxisOperator, lo: number, count: number, f: ArrayLike<number>, fb: number, result: Float64Array, rb: number, a: number, z: number, accumulate: boolean): void {
   const { width: W, start, weights: w, bias } = op;
-  const c0 = fb + lo;
+  // Row i's first column: the span's windows are one column apart (denseSpans).
+  const c0 = fb + lo + start[a] - a;
+  if (count === 3 && dense3(result, rb, f, c0, w, W, lo, bias, a, z, accumulate)) return;
   // Loops of their own with and without accumulation: a test of it per point made the 1024² Hessian on
   // uneven coordinates take 1.2–1.3× as long (bench/NOTES.md, eighteenth session).
   if (count === 2 && accumulate)
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
-      const c = c0 + start[i];
+      const c = c0 + i;
       result[rb + i] += bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1];
     }
   else if (count === 2)
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
-      const c = c0 + start[i];
+      const c = c0 + i;
       result[rb + i] = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1];
     }
   else if (count === 3 && accumulate)
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
-      const c = c0 + start[i];
+      const c = c0 + i;
       result[rb + i] += bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
     }
   else if (count === 3)
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
-      const c = c0 + start[i];
+      const c = c0 + i;
       result[rb + i] = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
     }
   else if (count === 5 && accumulate)
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
-      const c = c0 + start[i];
+      const c = c0 + i;
       result[rb + i] += bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2] + w[k + 3] * f[c + 3] + w[k + 4] * f[c + 4];
     }
   else if (count === 5)
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
-      const c = c0 + start[i];
+      const c = c0 + i;
       result[rb + i] = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2] + w[k + 3] * f[c + 3] + w[k + 4] * f[c + 4];
     }
   else
     for (let i = a, k = a * W + lo; i < z; i++, k += W) {
-      const c = c0 + start[i];
+      const c = c0 + i;
       let sum = bias[i];
       for (let t = 0; t < count; t++) sum += w[k + t] * f[c + t];
       result[rb + i] = accumulate ? result[rb + i] + sum : sum;

@@ -73,9 +73,10 @@ const denseOfOperator = new WeakMap<AxisOperator, Int32Array>();
 /**
  * Where an operator without runs (uneven coordinates) has rows that sum every tap of one block of columns:
  * rows whose non-zero weights are columns lo … lo + count − 1 of their window, all of them, without a
- * wrap. Quadruples (from, to, lo, count) of spans of at least DENSE_SPAN such rows with the same block,
- * made once an operator (the interior of a second difference is columns 0–2 of a window of 4, which its
- * one-sided rows fill). Such rows need no test per tap (derivatives.ts unevenRows).
+ * wrap. Quadruples (from, to, lo, count) of spans of at least DENSE_SPAN such rows with the same block and
+ * windows one column apart (start[i] − i the same: row i reads from start[from] − from + i), made once an
+ * operator (the interior of a second difference is columns 0–2 of a window of 4, which its one-sided rows
+ * fill). Such rows need no test per tap, and read their columns in order (derivatives.ts unevenRows).
  */
 export function denseSpans(op: AxisOperator): Int32Array {
   let spans = denseOfOperator.get(op);
@@ -98,7 +99,7 @@ export function denseSpans(op: AxisOperator): Int32Array {
     for (let i = 0; i < n; ) {
       const b = block(i);
       let j = i + 1;
-      if (b >= 0) while (j < n && block(j) === b) j++;
+      if (b >= 0) while (j < n && block(j) === b && op.start[j] - j === op.start[i] - i) j++;
       if (b >= 0 && j - i >= DENSE_SPAN) found.push(i, j, Math.floor(b / (width + 1)), b % (width + 1));
       i = j;
     }

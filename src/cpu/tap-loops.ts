@@ -106,3 +106,69 @@ function taps5(r: Float64Array, f: ArrayLike<number>, p0: number, p1: number, b:
     r[p + 7] = b + w0 * f[p + 7 + a] + w1 * f[p + 7 + c] + w2 * f[p + 7 + e] + w3 * f[p + 7 + g] + w4 * f[p + 7 + i];
   }
 }
+
+/**
+ * Dense rows of three taps with weights of their own (derivatives.ts denseLine: uneven coordinates along
+ * the last axis), rows a..z eight an iteration: result[rb + i] (+)= bias[i] + w[k]·f[c] + w[k + 1]·f[c + 1]
+ * + w[k + 2]·f[c + 2], k = i·W + lo, c = c0 + i, summed as denseLine's plain loop sums them (the same
+ * bits); false (nothing written) where an array is longer than TAP_LIMIT or an index could leave
+ * [0, TAP_LIMIT]. Measured: bench/NOTES.md, twenty-first session.
+ */
+// biome-ignore format: the rows' arguments together
+export function dense3(result: Float64Array, rb: number, f: ArrayLike<number>, c0: number, w: Float64Array, W: number, lo: number, bias: Float64Array, a: number, z: number, accumulate: boolean): boolean {
+  if (result.length > TAP_LIMIT || f.length > TAP_LIMIT || w.length > TAP_LIMIT || z <= a) return z <= a;
+  if (rb < 0 || rb + z > TAP_LIMIT || c0 + a < 0 || c0 + z + 2 > TAP_LIMIT || W * z + lo > TAP_LIMIT) return false;
+  if (accumulate) dense3Add(result, rb, f, c0, w, W, lo, bias, a, z);
+  else dense3Store(result, rb, f, c0, w, W, lo, bias, a, z);
+  return true;
+}
+
+// biome-ignore format: the rows' arguments together
+function dense3Store(r: Float64Array, rb0: number, f: ArrayLike<number>, c00: number, w: Float64Array, W0: number, lo: number, bias: Float64Array, a: number, z0: number): void {
+  const rb = rb0 & 0x1fffffff, W = W0 & 0x1fffffff, z = z0 & 0x1fffffff;
+  const c0 = ((c00 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  let i = a & 0x1fffffff;
+  let k = (i * W + lo) & 0x1fffffff;
+  for (const head = i + ((z - i) & 7); i < head; i++, k += W) {
+    const c = c0 + i;
+    r[rb + i] = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
+  }
+  for (; i < z; i += 8) {
+    const c = c0 + i;
+    const k1 = k + W, k2 = k1 + W, k3 = k2 + W, k4 = k3 + W, k5 = k4 + W, k6 = k5 + W, k7 = k6 + W;
+    r[rb + i] = bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
+    r[rb + i + 1] = bias[i + 1] + w[k1] * f[c + 1] + w[k1 + 1] * f[c + 2] + w[k1 + 2] * f[c + 3];
+    r[rb + i + 2] = bias[i + 2] + w[k2] * f[c + 2] + w[k2 + 1] * f[c + 3] + w[k2 + 2] * f[c + 4];
+    r[rb + i + 3] = bias[i + 3] + w[k3] * f[c + 3] + w[k3 + 1] * f[c + 4] + w[k3 + 2] * f[c + 5];
+    r[rb + i + 4] = bias[i + 4] + w[k4] * f[c + 4] + w[k4 + 1] * f[c + 5] + w[k4 + 2] * f[c + 6];
+    r[rb + i + 5] = bias[i + 5] + w[k5] * f[c + 5] + w[k5 + 1] * f[c + 6] + w[k5 + 2] * f[c + 7];
+    r[rb + i + 6] = bias[i + 6] + w[k6] * f[c + 6] + w[k6 + 1] * f[c + 7] + w[k6 + 2] * f[c + 8];
+    r[rb + i + 7] = bias[i + 7] + w[k7] * f[c + 7] + w[k7 + 1] * f[c + 8] + w[k7 + 2] * f[c + 9];
+    k = k7 + W;
+  }
+}
+
+// biome-ignore format: the rows' arguments together
+function dense3Add(r: Float64Array, rb0: number, f: ArrayLike<number>, c00: number, w: Float64Array, W0: number, lo: number, bias: Float64Array, a: number, z0: number): void {
+  const rb = rb0 & 0x1fffffff, W = W0 & 0x1fffffff, z = z0 & 0x1fffffff;
+  const c0 = ((c00 + 0x20000000) & 0x3fffffff) - 0x20000000;
+  let i = a & 0x1fffffff;
+  let k = (i * W + lo) & 0x1fffffff;
+  for (const head = i + ((z - i) & 7); i < head; i++, k += W) {
+    const c = c0 + i;
+    r[rb + i] += bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
+  }
+  for (; i < z; i += 8) {
+    const c = c0 + i;
+    const k1 = k + W, k2 = k1 + W, k3 = k2 + W, k4 = k3 + W, k5 = k4 + W, k6 = k5 + W, k7 = k6 + W;
+    r[rb + i] += bias[i] + w[k] * f[c] + w[k + 1] * f[c + 1] + w[k + 2] * f[c + 2];
+    r[rb + i + 1] += bias[i + 1] + w[k1] * f[c + 1] + w[k1 + 1] * f[c + 2] + w[k1 + 2] * f[c + 3];
+    r[rb + i + 2] += bias[i + 2] + w[k2] * f[c + 2] + w[k2 + 1] * f[c + 3] + w[k2 + 2] * f[c + 4];
+    r[rb + i + 3] += bias[i + 3] + w[k3] * f[c + 3] + w[k3 + 1] * f[c + 4] + w[k3 + 2] * f[c + 5];
+    r[rb + i + 4] += bias[i + 4] + w[k4] * f[c + 4] + w[k4 + 1] * f[c + 5] + w[k4 + 2] * f[c + 6];
+    r[rb + i + 5] += bias[i + 5] + w[k5] * f[c + 5] + w[k5 + 1] * f[c + 6] + w[k5 + 2] * f[c + 7];
+    r[rb + i + 6] += bias[i + 6] + w[k6] * f[c + 6] + w[k6 + 1] * f[c + 7] + w[k6 + 2] * f[c + 8];
+    r[rb + i + 7] += bias[i + 7] + w[k7] * f[c + 7] + w[k7 + 1] * f[c + 8] + w[k7 + 2] * f[c + 9];
+    k = k7 + W;
+  }
+}
