@@ -174,8 +174,8 @@ export function rowForm(field: DerivedField, inputs: readonly Values[], plan: Pl
   // rather than the slabs: the magnitude with 'reflect' 0.58× / 0.68×, the curl with 'mirror' 0.49× /
   // 0.65× (1024² / 128³, six paired processes; bench/NOTES.md, twenty-first session). The Laplacian's
   // second differences take the slabs.
-  const ghostsFused = !fused?.ghosts || field !== 'laplacian';
-  if (fused !== null && ghostsFused && !(field === 'magnitude' && fused.accuracy === 4 && plan.axes.length > 2)) return fused;
+  const laplacianGhosts = field === 'laplacian' && fused?.ghosts === true;
+  if (fused !== null && !laplacianGhosts && !(field === 'magnitude' && fused.accuracy === 4 && plan.axes.length > 2)) return fused;
   if (field === 'laplacian') return isPartable(inputs[0], plan) ? 'slabs' : null;
   return inputs.every((v) => windowable(v, plan)) ? 'slabs' : null;
 }
